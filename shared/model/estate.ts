@@ -1,0 +1,237 @@
+// The typed, indexed estate: what the rules read. Built once from Resource Graph rows by build-estate.ts.
+// Every cross-reference is a normalised key (see arm-id.ts); lookups go through the maps below, never scans.
+
+export type ResourceKind =
+  | "managedInstance"
+  | "networkSecurityGroup"
+  | "virtualNetwork"
+  | "subnet"
+  | "virtualNetworkGateway"
+  | "connection"
+  | "expressRouteCircuit"
+  | "publicIpAddress"
+  | "publicIpPrefix"
+  | "webApp"
+  | "appServiceEnvironment"
+  | "networkInterface";
+
+/** A problem with the input data that makes some verdicts about this resource `unknown`. */
+export interface DataIssue {
+  /** The field path that was missing or malformed, e.g. `properties.securityRules[2].properties.priority`. */
+  field: string;
+  problem: string;
+}
+
+export interface ResourceBase {
+  kind: ResourceKind;
+  /** The id exactly as Azure spelled it. */
+  id: string;
+  /** The normalised, case-folded id used for every lookup. */
+  key: string;
+  name: string;
+  /** Resource Graph type, lower case (`microsoft.sql/managedinstances`). */
+  type: string;
+  location: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  tags: Record<string, string>;
+  issues: DataIssue[];
+}
+
+export interface ManagedInstance extends ResourceBase {
+  kind: "managedInstance";
+  subnetKey?: string;
+  subnetId?: string;
+  /** undefined when the field is missing or malformed. */
+  publicDataEndpointEnabled?: boolean;
+  minimalTlsVersion?: string;
+  proxyOverride?: string;
+  /** Entra-only authentication; undefined when not known. */
+  entraOnlyAuthentication?: boolean;
+  /** Where `entraOnlyAuthentication` came from. */
+  entraOnlySource?: "administrators" | "azureADOnlyAuthentications";
+}
+
+export type RuleAccess = "Allow" | "Deny";
+export type RuleDirection = "Inbound" | "Outbound";
+
+/** A security rule with singular and plural fields merged. Unparseable values are kept as written and flagged. */
+export interface SecurityRule {
+  name: string;
+  priority: number;
+  direction: RuleDirection;
+  access: RuleAccess;
+  /** `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `*`, as written. */
+  protocol: string;
+  sourceAddressPrefixes: string[];
+  destinationAddressPrefixes: string[];
+  sourcePortRanges: string[];
+  destinationPortRanges: string[];
+  /** Application security group ids (normalised keys); their membership is unknown to the NSG evaluator. */
+  sourceApplicationSecurityGroups: string[];
+  destinationApplicationSecurityGroups: string[];
+  description?: string;
+  isDefault: boolean;
+  /** Problems found while reading this rule. A rule with issues is treated as uncertain. */
+  issues: string[];
+}
+
+export interface NetworkSecurityGroup extends ResourceBase {
+  kind: "networkSecurityGroup";
+  /** Custom plus default rules. Not sorted. */
+  rules: SecurityRule[];
+  /** True when `defaultSecurityRules` was absent and the six platform defaults were supplied. */
+  defaultsAssumed: boolean;
+  /** Subnets and NICs this NSG is associated with, as the NSG row lists them. */
+  subnetKeys: string[];
+  networkInterfaceKeys: string[];
+}
+
+export interface Subnet extends ResourceBase {
+  kind: "subnet";
+  vnetKey: string;
+  addressPrefixes: string[];
+  nsgKey?: string;
+  /** Delegation service names, lower case (`microsoft.sql/managedinstances`). */
+  delegations: string[];
+}
+
+export interface Peering {
+  name: string;
+  id: string;
+  remoteVnetKey?: string;
+  remoteVnetId?: string;
+  peeringState?: string;
+  peeringSyncLevel?: string;
+  allowGatewayTransit?: boolean;
+  useRemoteGateways?: boolean;
+  allowForwardedTraffic?: boolean;
+  /** Address space of the remote VNet as the peering reports it. */
+  remoteAddressPrefixes: string[];
+}
+
+export interface VirtualNetwork extends ResourceBase {
+  kind: "virtualNetwork";
+  addressPrefixes: string[];
+  subnetKeys: string[];
+  /** undefined when the row carried no peerings field at all (enrichment may fill it). */
+  peerings?: Peering[];
+}
+
+export interface VirtualNetworkGateway extends ResourceBase {
+  kind: "virtualNetworkGateway";
+  gatewayType?: string;
+  vnetKey?: string;
+}
+
+export interface Connection extends ResourceBase {
+  kind: "connection";
+  connectionType?: string;
+  gatewayKeys: string[];
+  circuitKey?: string;
+}
+
+export interface CircuitPeering {
+  name: string;
+  peeringType?: string;
+  state?: string;
+}
+
+export interface ExpressRouteCircuit extends ResourceBase {
+  kind: "expressRouteCircuit";
+  /** undefined when the row carried no peerings (enrichment may fill it). */
+  peerings?: CircuitPeering[];
+  serviceProviderProvisioningState?: string;
+}
+
+export interface PublicIpAddress extends ResourceBase {
+  kind: "publicIpAddress";
+  ipAddress?: string;
+}
+
+export interface PublicIpPrefix extends ResourceBase {
+  kind: "publicIpPrefix";
+  ipPrefix?: string;
+}
+
+export interface WebApp extends ResourceBase {
+  kind: "webApp";
+  /** `identity.type` as written; undefined when absent. */
+  identityType?: string;
+  /** Regional VNet integration subnet. */
+  integrationSubnetKey?: string;
+  integrationSubnetId?: string;
+  /** Gateway-required integration: the VNet name with any `<guid>_` prefix stripped. */
+  gatewayVnetName?: string;
+  /** The VNet resolved from `gatewayVnetName` within the app's subscription. */
+  gatewayVnetKey?: string;
+}
+
+export interface AppServiceEnvironment extends ResourceBase {
+  kind: "appServiceEnvironment";
+  subnetKey?: string;
+  subnetId?: string;
+}
+
+export interface NetworkInterface extends ResourceBase {
+  kind: "networkInterface";
+  subnetKeys: string[];
+  nsgKey?: string;
+  privateIpAddresses: string[];
+}
+
+export type Resource =
+  | ManagedInstance
+  | NetworkSecurityGroup
+  | VirtualNetwork
+  | Subnet
+  | VirtualNetworkGateway
+  | Connection
+  | ExpressRouteCircuit
+  | PublicIpAddress
+  | PublicIpPrefix
+  | WebApp
+  | AppServiceEnvironment
+  | NetworkInterface;
+
+export type ResourceOfKind<K extends ResourceKind> = Extract<Resource, { kind: K }>;
+
+/** A type (or family of types) that could not be read for some or all subscriptions. */
+export interface CoverageGap {
+  /** Resource Graph types that are missing, lower case. */
+  types: string[];
+  /** Subscriptions affected; `undefined` means every subscription in scope. */
+  subscriptionIds?: string[];
+  reason: string;
+}
+
+/** The estate with its relations resolved once. All maps are keyed by normalised ARM id. */
+export interface Estate {
+  resources: Map<string, Resource>;
+  byKind: { [K in ResourceKind]: ResourceOfKind<K>[] };
+  /** subnet key → MIs, apps (regional integration), ASEs and NICs in it. */
+  managedInstancesBySubnet: Map<string, ManagedInstance[]>;
+  appsBySubnet: Map<string, WebApp[]>;
+  aseBySubnet: Map<string, AppServiceEnvironment[]>;
+  nicsBySubnet: Map<string, NetworkInterface[]>;
+  /** NSG key → subnets and NICs associated with it (from both sides of the reference). */
+  subnetsByNsg: Map<string, Subnet[]>;
+  nicsByNsg: Map<string, NetworkInterface[]>;
+  /** VNet key → gateways whose GatewaySubnet ip configuration sits in it. */
+  gatewaysByVnet: Map<string, VirtualNetworkGateway[]>;
+  /** gateway key → connections that use it. */
+  connectionsByGateway: Map<string, Connection[]>;
+  /** VNet key → web apps using gateway-required integration into it. */
+  gatewayAppsByVnet: Map<string, WebApp[]>;
+  /** Public addresses of the estate (public IPs and prefixes), as CIDR strings. */
+  ownedPublicPrefixes: string[];
+  coverageGaps: CoverageGap[];
+  /** Warnings about rows that could not be used at all (no id, not an object). */
+  rowIssues: string[];
+}
+
+export function get<K extends ResourceKind>(estate: Estate, kind: K, key: string | undefined): ResourceOfKind<K> | undefined {
+  if (key === undefined) return undefined;
+  const resource = estate.resources.get(key);
+  return resource?.kind === kind ? (resource as ResourceOfKind<K>) : undefined;
+}
