@@ -1,0 +1,185 @@
+// Validates the live-collection settings once and builds the connection every ARM client of a run shares.
+
+import { readFileSync } from "node:fs";
+import { type AccessToken, AzureAuthorityHosts, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+
+export type CloudName = "AzureCloud" | "AzureUSGovernment" | "AzureChinaCloud";
+
+interface CloudSettings {
+  armEndpoint: string;
+  authorityHost: string;
+}
+
+const CLOUDS: Record<CloudName, CloudSettings> = {
+  AzureCloud: { armEndpoint: "https://management.azure.com", authorityHost: AzureAuthorityHosts.AzurePublicCloud },
+  AzureUSGovernment: { armEndpoint: "https://management.usgovcloudapi.net", authorityHost: AzureAuthorityHosts.AzureGovernment },
+  AzureChinaCloud: { armEndpoint: "https://management.chinacloudapi.cn", authorityHost: AzureAuthorityHosts.AzureChina },
+};
+
+export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+
+/** A setting that failed validation. `setting` names it the way the caller spelled it. */
+export class CollectionConfigError extends Error {
+  readonly code = "InvalidCollectionConfig";
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = "CollectionConfigError";
+  }
+}
+
+export interface ConnectionSettings {
+  /** Override of the ARM endpoint (an emulator or a proxy). Requires `armCaFile`. */
+  armEndpoint?: string;
+  /** PEM file with the CA that signed the override endpoint's certificate. */
+  armCaFile?: string;
+  /** Sovereign cloud; default `AzureCloud`. Ignored for the endpoint, not the token scope, when `armEndpoint` is set. */
+  cloud?: string;
+  /** Token sent to an endpoint override; default `mi-audit-local`. Never sent to a real cloud endpoint. */
+  armToken?: string;
+  /** Credential for a real cloud; default `DefaultAzureCredential` for the cloud's authority. */
+  credential?: TokenCredential;
+}
+
+/** What every ARM client of a run is built from. */
+export interface ArmConnection {
+  credential: TokenCredential;
+  /** ARM endpoint without a trailing slash. */
+  endpoint: string;
+  /** Trust for an endpoint override; undefined for a real cloud. */
+  tlsOptions?: { ca: string };
+  /** Token scopes for the ARM audience of the cloud. */
+  scopes: string[];
+}
+
+/** A credential that always returns the same token: for an emulator or a test proxy, never for Azure. */
+export class FixedTokenCredential implements TokenCredential {
+  constructor(private readonly token: string) {}
+  async getToken(): Promise<AccessToken> {
+    return { token: this.token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 };
+  }
+}
+
+export function parseCloud(value: string | undefined, setting = "cloud"): CloudName {
+  if (value === undefined || value === "") return "AzureCloud";
+  const match = CLOUD_NAMES.find((name) => name.toLowerCase() === value.toLowerCase());
+  if (match === undefined) {
+    throw new CollectionConfigError(setting, `unknown cloud '${value}'; expected one of ${CLOUD_NAMES.join(", ")}`);
+  }
+  return match;
+}
+
+/** Builds `{ credential, endpoint, tlsOptions, scopes }`; throws `CollectionConfigError` naming the bad setting. */
+export function buildArmConnection(settings: ConnectionSettings = {}): ArmConnection {
+  const cloud = CLOUDS[parseCloud(settings.cloud)];
+  const scopes = [`${cloud.armEndpoint}/.default`];
+  if (settings.armEndpoint === undefined || settings.armEndpoint === "") {
+    if (settings.armCaFile !== undefined && settings.armCaFile !== "") {
+      throw new CollectionConfigError("armCaFile", "is only used with armEndpoint; set armEndpoint too or drop armCaFile");
+    }
+    return {
+      credential: settings.credential ?? new DefaultAzureCredential({ authorityHost: cloud.authorityHost }),
+      endpoint: cloud.armEndpoint,
+      scopes,
+    };
+  }
+  const endpoint = parseEndpoint(settings.armEndpoint);
+  if (settings.armCaFile === undefined || settings.armCaFile === "") {
+    throw new CollectionConfigError(
+      "armCaFile",
+      `is required when armEndpoint is set (${endpoint}): give the PEM file of the CA that signed its certificate`,
+    );
+  }
+  let ca: string;
+  try {
+    ca = readFileSync(settings.armCaFile, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CollectionConfigError("armCaFile", `cannot read '${settings.armCaFile}': ${reason}`);
+  }
+  if (!ca.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new CollectionConfigError("armCaFile", `'${settings.armCaFile}' holds no PEM certificate`);
+  }
+  return {
+    credential: settings.credential ?? new FixedTokenCredential(settings.armToken ?? "mi-audit-local"),
+    endpoint,
+    tlsOptions: { ca },
+    scopes,
+  };
+}
+
+function parseEndpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CollectionConfigError("armEndpoint", `'${value}' is not a URL`);
+  }
+  // The SDK refuses to send bearer tokens over plain http, so fail here with a clearer message.
+  if (url.protocol !== "https:") {
+    throw new CollectionConfigError("armEndpoint", `'${value}' must use https:// (bearer tokens are never sent over http)`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface CollectionScope {
+  subscriptions?: string[];
+  managementGroups?: string[];
+}
+
+/** Checks the scope and returns it normalised (lower-case subscription ids, no duplicates, no blanks). */
+export function validateScope(scope: CollectionScope): CollectionScope {
+  const subscriptions = dedupe((scope.subscriptions ?? []).map((id) => id.trim().toLowerCase()));
+  const bad = subscriptions.filter((id) => !GUID.test(id));
+  if (bad.length > 0) {
+    throw new CollectionConfigError(
+      "subscriptions",
+      `not a subscription id (GUID): ${bad.slice(0, 5).map((id) => `'${id}'`).join(", ")}${bad.length > 5 ? ` and ${bad.length - 5} more` : ""}`,
+    );
+  }
+  const managementGroups = dedupe((scope.managementGroups ?? []).map((name) => name.trim()));
+  const badGroup = managementGroups.find((name) => !/^[\w().-]{1,90}$/.test(name));
+  if (badGroup !== undefined) {
+    throw new CollectionConfigError("managementGroups", `'${badGroup}' is not a management group name`);
+  }
+  if (subscriptions.length > 0 && managementGroups.length > 0) {
+    throw new CollectionConfigError("subscriptions", "give either subscriptions or managementGroups, not both");
+  }
+  return {
+    subscriptions: subscriptions.length > 0 ? subscriptions : undefined,
+    managementGroups: managementGroups.length > 0 ? managementGroups : undefined,
+  };
+}
+
+function dedupe(values: string[]): string[] {
+  return [...new Set(values.filter((value) => value !== ""))];
+}
+
+/** Options for the Resource Graph and Network clients (`@azure-rest/core-client` based). */
+export function restClientOptions(connection: ArmConnection) {
+  return {
+    endpoint: connection.endpoint,
+    tlsOptions: connection.tlsOptions,
+    credentials: { scopes: connection.scopes },
+    // Our retry policy (retry-policy.ts) owns retries; the SDK's own would multiply them.
+    retryOptions: { maxRetries: 0 },
+    userAgentOptions: { userAgentPrefix: USER_AGENT },
+  };
+}
+
+/** Options for the SQL client (`@azure/core-client` based), which names its scopes differently. */
+export function serviceClientOptions(connection: ArmConnection) {
+  return {
+    endpoint: connection.endpoint,
+    tlsOptions: connection.tlsOptions,
+    credentialScopes: connection.scopes,
+    retryOptions: { maxRetries: 0 },
+    userAgentOptions: { userAgentPrefix: USER_AGENT },
+  };
+}
+
+const USER_AGENT = "mi-exposure-auditor";

@@ -1,0 +1,152 @@
+// The Resource Graph queries the live collector runs: one per family of audited types, plus subscription discovery.
+// Only the property paths the estate builder reads are projected. Projected paths come back as flat columns, so
+// `renestRow` puts them back under `properties` and the rows look exactly like snapshot rows downstream.
+//
+// The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
+// test emulator implements exactly that subset and rejects everything else.
+
+import { AUDITED_TYPES, type ResourceRow } from "../model/row";
+
+export interface QueryFamily {
+  /** Stable name used in progress reports, stats and coverage gaps. */
+  name: string;
+  /** Resource Graph types (lower case) the query returns. */
+  types: string[];
+  /** `properties.*` paths to project; each becomes a column and is re-nested by `renestRow`. */
+  propertyPaths: string[];
+  /** Extra top-level columns besides the ones every row carries. */
+  extraColumns: string[];
+  /** The KQL text, built from the fields above. */
+  query: string;
+}
+
+/** Every row carries these, in snapshot order. */
+export const BASE_COLUMNS = ["id", "name", "type", "location", "subscriptionId", "resourceGroup", "tags"] as const;
+
+function family(name: string, types: string[], propertyPaths: string[], extraColumns: string[] = []): QueryFamily {
+  const typeList = types.map((type) => `'${type}'`).join(", ");
+  const projected = [...BASE_COLUMNS, ...extraColumns, ...propertyPaths.map((path) => `${columnFor(path)} = ${path}`)];
+  const query = [
+    "resources",
+    `| where type in~ (${typeList})`,
+    `| project ${projected.join(",\n    ")}`,
+    "| order by id asc",
+  ].join("\n");
+  return { name, types, propertyPaths, extraColumns, query };
+}
+
+/** `properties.siteConfig.vnetName` → `properties_siteConfig_vnetName`, the name KQL itself would give the path. */
+export function columnFor(path: string): string {
+  return path.replace(/\./g, "_");
+}
+
+export const QUERY_FAMILIES: readonly QueryFamily[] = [
+  family("managedInstances", [AUDITED_TYPES.managedInstance], [
+    "properties.subnetId",
+    "properties.publicDataEndpointEnabled",
+    "properties.minimalTlsVersion",
+    "properties.proxyOverride",
+    // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative.
+    "properties.administrators",
+  ]),
+  family("networkSecurityGroups", [AUDITED_TYPES.networkSecurityGroup], [
+    "properties.securityRules",
+    "properties.defaultSecurityRules",
+    "properties.subnets",
+    "properties.networkInterfaces",
+  ]),
+  family("virtualNetworks", [AUDITED_TYPES.virtualNetwork], [
+    "properties.addressSpace",
+    // Subnets carry their delegations, NSG and ip configurations; there is no cheaper path to those.
+    "properties.subnets",
+    "properties.virtualNetworkPeerings",
+  ]),
+  family(
+    "gatewaysAndCircuits",
+    [AUDITED_TYPES.virtualNetworkGateway, AUDITED_TYPES.connection, AUDITED_TYPES.expressRouteCircuit],
+    [
+      "properties.gatewayType",
+      "properties.vpnType",
+      "properties.ipConfigurations",
+      "properties.connectionType",
+      "properties.virtualNetworkGateway1",
+      "properties.virtualNetworkGateway2",
+      "properties.peer",
+      "properties.peerings",
+      "properties.serviceProviderProvisioningState",
+    ],
+  ),
+  family("publicAddresses", [AUDITED_TYPES.publicIpAddress, AUDITED_TYPES.publicIpPrefix], [
+    "properties.ipAddress",
+    "properties.ipConfiguration",
+    "properties.publicIPPrefix",
+    "properties.ipPrefix",
+  ]),
+  family(
+    "webApps",
+    [AUDITED_TYPES.webApp, AUDITED_TYPES.appServiceEnvironment],
+    [
+      "properties.virtualNetworkSubnetId",
+      "properties.siteConfig.vnetName",
+      "properties.hostingEnvironmentProfile",
+      "properties.publicNetworkAccess",
+      // App Service environments: the subnet they are injected into.
+      "properties.virtualNetwork",
+      "properties.internalLoadBalancingMode",
+    ],
+    ["kind", "identity"],
+  ),
+  family("networkInterfaces", [AUDITED_TYPES.networkInterface], [
+    "properties.ipConfigurations",
+    "properties.networkSecurityGroup",
+    "properties.virtualMachine",
+    "properties.privateEndpoint",
+  ]),
+];
+
+/** Subscriptions visible in the scope of the request (tenant, management groups or explicit subscriptions). */
+export const SUBSCRIPTIONS_QUERY = [
+  "resourcecontainers",
+  "| where type =~ 'microsoft.resources/subscriptions'",
+  "| project id, name, subscriptionId",
+  "| order by id asc",
+].join("\n");
+
+/**
+ * Turns a projected Resource Graph row back into the snapshot shape: `properties_a_b` columns become
+ * `properties.a.b`. Null columns are dropped, as a missing path projects to null; `properties` is left out when
+ * no projected path had a value, so "absent" stays distinguishable from "empty".
+ */
+export function renestRow(family: QueryFamily, raw: Record<string, unknown>): ResourceRow {
+  const row: ResourceRow = {};
+  for (const column of [...BASE_COLUMNS, ...family.extraColumns]) {
+    if (column in raw) row[column] = raw[column];
+  }
+  let properties: Record<string, unknown> | undefined;
+  for (const path of family.propertyPaths) {
+    const value = raw[columnFor(path)];
+    if (value === null || value === undefined) continue;
+    properties ??= {};
+    setPath(properties, path.split(".").slice(1), value);
+  }
+  if (properties !== undefined) row.properties = properties;
+  return row;
+}
+
+function setPath(target: Record<string, unknown>, segments: string[], value: unknown): void {
+  let node = target;
+  segments.forEach((segment, index) => {
+    if (index === segments.length - 1) {
+      node[segment] = value;
+      return;
+    }
+    const next = node[segment];
+    if (typeof next === "object" && next !== null && !Array.isArray(next)) {
+      node = next as Record<string, unknown>;
+    } else {
+      const created: Record<string, unknown> = {};
+      node[segment] = created;
+      node = created;
+    }
+  });
+}
