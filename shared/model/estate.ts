@@ -94,6 +94,8 @@ export interface Subnet extends ResourceBase {
   nsgKey?: string;
   /** Delegation service names, lower case (`microsoft.sql/managedinstances`). */
   delegations: string[];
+  /** Keys of the resources whose ip configurations the subnet lists (NICs, load balancers, gateways). */
+  ipConfigurationOwnerKeys: string[];
 }
 
 export interface Peering {
@@ -219,8 +221,9 @@ export interface Estate {
   nicsByNsg: Map<string, NetworkInterface[]>;
   /** VNet key → gateways whose GatewaySubnet ip configuration sits in it. */
   gatewaysByVnet: Map<string, VirtualNetworkGateway[]>;
-  /** gateway key → connections that use it. */
+  /** gateway key → connections that use it; circuit key → connections that attach it. */
   connectionsByGateway: Map<string, Connection[]>;
+  connectionsByCircuit: Map<string, Connection[]>;
   /** VNet key → web apps using gateway-required integration into it. */
   gatewayAppsByVnet: Map<string, WebApp[]>;
   /** Public addresses of the estate (public IPs and prefixes), as CIDR strings. */

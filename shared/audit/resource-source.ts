@@ -1,0 +1,29 @@
+// The port through which an audit gets its rows: a snapshot file, or Resource Graph. Rows are pushed into a sink as
+// they arrive, so a large collection never holds raw responses.
+import type { CoverageGap } from "../model/estate";
+import type { Json } from "../model/field-reader";
+
+export interface RowSink {
+  add(row: Json, origin?: string): void;
+  addCoverageGap(gap: CoverageGap): void;
+}
+
+export interface SourceDescription {
+  kind: "snapshot" | "resourceGraph";
+  /** Snapshot files, or the scope that was queried. */
+  files?: string[];
+  subscriptions?: string[];
+  managementGroups?: string[];
+  endpoint?: string;
+}
+
+export interface CollectionOutcome {
+  /** Figures for the summary: rows per type, requests, throttle waits, retries, duration. */
+  stats: Record<string, unknown>;
+  gaps: CoverageGap[];
+}
+
+export interface ResourceSource {
+  describe(): SourceDescription;
+  collect(sink: RowSink): Promise<CollectionOutcome>;
+}

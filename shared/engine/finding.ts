@@ -1,0 +1,17 @@
+// The finding: one rule's verdict on one resource, in the shape the CLI, the store and the API all share.
+import type { Evidence, Severity, Status } from "../rules/rule";
+
+export interface Finding {
+  ruleId: string;
+  resourceId: string;
+  resourceName: string;
+  resourceType: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  status: Status;
+  severity: Severity;
+  title: string;
+  message: string;
+  evidence: Evidence;
+}

@@ -1,0 +1,27 @@
+// Coded errors. Adapters throw these; only the edges (CLI, HTTP) turn a code into an exit code or a status.
+
+export type ErrorCode =
+  | "INPUT_UNREADABLE"
+  | "INPUT_INVALID_JSON"
+  | "INPUT_UNKNOWN_SHAPE"
+  | "CONFIG_INVALID"
+  | "COLLECTION_FAILED"
+  | "STORAGE_UNAVAILABLE"
+  | "STORAGE_FAILED"
+  | "NOT_FOUND";
+
+export class AuditorError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = "AuditorError";
+  }
+}
+
+/** Input and configuration errors are the user's to fix (exit 2 / HTTP 400); the rest are ours or the platform's. */
+export function isUsageError(error: unknown): error is AuditorError {
+  return error instanceof AuditorError && (error.code.startsWith("INPUT_") || error.code === "CONFIG_INVALID");
+}

@@ -1,0 +1,552 @@
+// Turns Resource Graph rows into the typed, indexed estate. Rows are read one at a time (so a collector can stream
+// pages in without holding them), and relations are resolved once in build(), through maps keyed by folded ARM id.
+import { armIdParts, armKey, parentKey } from "./arm-id";
+import type {
+  AppServiceEnvironment,
+  CircuitPeering,
+  Connection,
+  CoverageGap,
+  DataIssue,
+  Estate,
+  ExpressRouteCircuit,
+  ManagedInstance,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  Peering,
+  PublicIpAddress,
+  PublicIpPrefix,
+  Resource,
+  ResourceBase,
+  ResourceKind,
+  SecurityRule,
+  Subnet,
+  VirtualNetwork,
+  VirtualNetworkGateway,
+  WebApp,
+} from "./estate";
+import { FieldReader, describe, isRecord, type Json } from "./field-reader";
+import { AUDITED_TYPES, type ResourceRow } from "./row";
+import { DEFAULT_SECURITY_RULES } from "../net/service-tags";
+
+const KIND_BY_TYPE = new Map<string, ResourceKind>(
+  Object.entries(AUDITED_TYPES).map(([kind, type]) => [type, kind as ResourceKind]),
+);
+
+const SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets";
+const GUID_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_/i;
+
+export interface EstateBuilderOptions {
+  /** Called once per unusable row or malformed field, for the stderr warnings. */
+  onWarning?: (message: string) => void;
+}
+
+export class EstateBuilder {
+  private readonly resources = new Map<string, Resource>();
+  private readonly rowIssues: string[] = [];
+  private readonly coverageGaps: CoverageGap[] = [];
+  private ignoredRows = 0;
+  private rowsRead = 0;
+
+  constructor(private readonly options: EstateBuilderOptions = {}) {}
+
+  /** Adds one row. `origin` names where it came from (file and index) for warnings. */
+  add(row: Json, origin = "row"): void {
+    this.rowsRead += 1;
+    if (!isRecord(row)) {
+      this.warnRow(`${origin}: expected an object, found ${describe(row)}; row skipped`);
+      return;
+    }
+    const r = row as ResourceRow;
+    if (typeof r.type !== "string") {
+      this.warnRow(`${origin}: row has no type; row skipped`);
+      return;
+    }
+    const type = r.type.toLowerCase();
+    const kind = KIND_BY_TYPE.get(type);
+    if (kind === undefined) {
+      this.ignoredRows += 1;
+      return;
+    }
+    if (typeof r.id !== "string" || r.id.trim() === "") {
+      this.warnRow(`${origin}: ${type} row has no id; row skipped`);
+      return;
+    }
+    const issues: DataIssue[] = [];
+    const base = readBase(r, kind, type, issues);
+    const props = new FieldReader(r.properties, "properties", issues);
+    if (r.properties === null || r.properties === undefined) {
+      issues.push({ field: "properties", problem: "the row has no properties" });
+    } else if (!isRecord(r.properties)) {
+      issues.push({ field: "properties", problem: `expected an object, found ${describe(r.properties)}` });
+    }
+    if (this.resources.has(base.key)) {
+      this.warnRow(`${origin}: duplicate row for ${base.id}; the later row wins`);
+    }
+    for (const resource of readResource(kind, base, props, r)) this.resources.set(resource.key, resource);
+    if (issues.length > 0) {
+      for (const issue of issues) this.options.onWarning?.(`${base.id}: ${issue.field}: ${issue.problem}`);
+    }
+  }
+
+  addCoverageGap(gap: CoverageGap): void {
+    this.coverageGaps.push(gap);
+  }
+
+  get stats(): { rowsRead: number; rowsIgnored: number; resources: number } {
+    return { rowsRead: this.rowsRead, rowsIgnored: this.ignoredRows, resources: this.resources.size };
+  }
+
+  build(): Estate {
+    return resolveRelations(this.resources, this.coverageGaps, this.rowIssues);
+  }
+
+  private warnRow(message: string): void {
+    this.rowIssues.push(message);
+    this.options.onWarning?.(message);
+  }
+}
+
+/** Builds an estate from rows in one call. */
+export function buildEstate(rows: Iterable<Json>, options: EstateBuilderOptions = {}): Estate {
+  const builder = new EstateBuilder(options);
+  let index = 0;
+  for (const row of rows) builder.add(row, `row ${index++}`);
+  return builder.build();
+}
+
+function readBase(r: ResourceRow, kind: ResourceKind, type: string, issues: DataIssue[]): ResourceBase {
+  const id = (r.id as string).trim();
+  const parts = armIdParts(id);
+  const text = (value: unknown, field: string, fallback: string): string => {
+    if (typeof value === "string" && value !== "") return value;
+    if (value !== undefined && value !== null) issues.push({ field, problem: `expected a string, found ${describe(value)}` });
+    return fallback;
+  };
+  const tags: Record<string, string> = {};
+  if (isRecord(r.tags)) {
+    for (const [name, value] of Object.entries(r.tags)) tags[name] = typeof value === "string" ? value : String(value);
+  } else if (r.tags !== undefined && r.tags !== null) {
+    issues.push({ field: "tags", problem: `expected an object, found ${describe(r.tags)}` });
+  }
+  return {
+    kind,
+    id,
+    key: armKey(id),
+    name: text(r.name, "name", parts.name ?? id),
+    type,
+    location: text(r.location, "location", "").toLowerCase().replace(/\s+/g, ""),
+    subscriptionId: text(r.subscriptionId, "subscriptionId", parts.subscriptionId ?? "").toLowerCase(),
+    resourceGroup: text(r.resourceGroup, "resourceGroup", parts.resourceGroup ?? "").toLowerCase(),
+    tags,
+    issues,
+  };
+}
+
+function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader, row: ResourceRow): Resource[] {
+  switch (kind) {
+    case "managedInstance":
+      return [readManagedInstance(base, props, row)];
+    case "networkSecurityGroup":
+      return [readNsg(base, props)];
+    case "virtualNetwork":
+      return readVirtualNetwork(base, props);
+    case "virtualNetworkGateway": {
+      const subnetIds = (props.array("ipConfigurations") ?? []).map((config, index) =>
+        new FieldReader(config, `properties.ipConfigurations[${index}]`, base.issues).child("properties").refId("subnet"),
+      );
+      const subnetKey = subnetIds.find((id): id is string => id !== undefined);
+      const gateway: VirtualNetworkGateway = {
+        ...base,
+        kind: "virtualNetworkGateway",
+        gatewayType: props.string("gatewayType"),
+        vnetKey: subnetKey === undefined ? undefined : parentKey(armKey(subnetKey), "subnets"),
+      };
+      return [gateway];
+    }
+    case "connection": {
+      const gatewayKeys = ["virtualNetworkGateway1", "virtualNetworkGateway2"]
+        .map((field) => props.refId(field))
+        .filter((id): id is string => id !== undefined)
+        .map(armKey);
+      const peer = props.refId("peer") ?? props.refId("expressRouteCircuit");
+      const connection: Connection = {
+        ...base,
+        kind: "connection",
+        connectionType: props.string("connectionType"),
+        gatewayKeys,
+        circuitKey: peer === undefined ? undefined : armKey(peer),
+      };
+      return [connection];
+    }
+    case "expressRouteCircuit": {
+      const rawPeerings = props.array("peerings");
+      const peerings: CircuitPeering[] | undefined = rawPeerings?.map((peering, index) => {
+        const reader = new FieldReader(peering, `properties.peerings[${index}]`, base.issues);
+        const inner = reader.child("properties");
+        return { name: reader.string("name") ?? `peering ${index}`, peeringType: inner.string("peeringType"), state: inner.string("state") };
+      });
+      const circuit: ExpressRouteCircuit = {
+        ...base,
+        kind: "expressRouteCircuit",
+        peerings,
+        serviceProviderProvisioningState: props.string("serviceProviderProvisioningState"),
+      };
+      return [circuit];
+    }
+    case "publicIpAddress": {
+      const ip: PublicIpAddress = { ...base, kind: "publicIpAddress", ipAddress: props.string("ipAddress") };
+      return [ip];
+    }
+    case "publicIpPrefix": {
+      const prefix: PublicIpPrefix = { ...base, kind: "publicIpPrefix", ipPrefix: props.string("ipPrefix") };
+      return [prefix];
+    }
+    case "webApp":
+      return [readWebApp(base, props, row)];
+    case "appServiceEnvironment": {
+      const subnetId = props.refId("virtualNetwork");
+      const ase: AppServiceEnvironment = {
+        ...base,
+        kind: "appServiceEnvironment",
+        subnetId,
+        subnetKey: subnetId === undefined ? undefined : armKey(subnetId),
+      };
+      return [ase];
+    }
+    case "networkInterface": {
+      const subnetKeys: string[] = [];
+      const privateIpAddresses: string[] = [];
+      (props.array("ipConfigurations") ?? []).forEach((config, index) => {
+        const inner = new FieldReader(config, `properties.ipConfigurations[${index}]`, base.issues).child("properties");
+        const subnetId = inner.refId("subnet");
+        if (subnetId !== undefined && !subnetKeys.includes(armKey(subnetId))) subnetKeys.push(armKey(subnetId));
+        const address = inner.string("privateIPAddress");
+        if (address !== undefined) privateIpAddresses.push(address);
+      });
+      const nsgId = props.refId("networkSecurityGroup");
+      const nic: NetworkInterface = {
+        ...base,
+        kind: "networkInterface",
+        subnetKeys,
+        nsgKey: nsgId === undefined ? undefined : armKey(nsgId),
+        privateIpAddresses,
+      };
+      return [nic];
+    }
+    case "subnet":
+      return [];
+  }
+}
+
+function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow): ManagedInstance {
+  const subnetId = props.string("subnetId");
+  const mi: ManagedInstance = {
+    ...base,
+    kind: "managedInstance",
+    subnetId,
+    subnetKey: subnetId === undefined ? undefined : armKey(subnetId),
+    publicDataEndpointEnabled: props.boolean("publicDataEndpointEnabled"),
+    minimalTlsVersion: props.string("minimalTlsVersion"),
+    proxyOverride: props.string("proxyOverride"),
+  };
+  const administrators = props.child("administrators");
+  const fromAdministrators = administrators.boolean("azureADOnlyAuthentication");
+  if (fromAdministrators !== undefined) {
+    mi.entraOnlyAuthentication = fromAdministrators;
+    mi.entraOnlySource = "administrators";
+  }
+  // The azureADOnlyAuthentications/Default child is authoritative; `administrators` only reflects creation time.
+  const enriched = isRecord(row.enrichment) ? row.enrichment["azureADOnlyAuthentication"] : undefined;
+  if (typeof enriched === "boolean") {
+    mi.entraOnlyAuthentication = enriched;
+    mi.entraOnlySource = "azureADOnlyAuthentications";
+  } else if (isRecord(enriched) && typeof enriched["error"] === "string") {
+    mi.entraOnlyAuthentication = undefined;
+    mi.entraOnlySource = undefined;
+    base.issues.push({
+      field: "azureADOnlyAuthentications/Default",
+      problem: `could not be read: ${enriched["error"]}`,
+    });
+  }
+  return mi;
+}
+
+function readNsg(base: ResourceBase, props: FieldReader): NetworkSecurityGroup {
+  const custom = readRules(props, "securityRules", false, base.issues) ?? [];
+  const defaults = readRules(props, "defaultSecurityRules", true, base.issues);
+  const idList = (field: string): string[] =>
+    (props.array(field) ?? []).flatMap((entry, index) => {
+      const id = new FieldReader({ entry }, `properties.${field}[${index}]`, base.issues).refId("entry");
+      return id === undefined ? [] : [armKey(id)];
+    });
+  return {
+    ...base,
+    kind: "networkSecurityGroup",
+    rules: [...custom, ...(defaults ?? DEFAULT_SECURITY_RULES.map((rule) => ({ ...rule })))],
+    defaultsAssumed: defaults === undefined,
+    subnetKeys: idList("subnets"),
+    networkInterfaceKeys: idList("networkInterfaces"),
+  };
+}
+
+function readRules(props: FieldReader, field: string, isDefault: boolean, issues: DataIssue[]): SecurityRule[] | undefined {
+  const raw = props.array(field);
+  if (raw === undefined) return undefined;
+  const rules: SecurityRule[] = [];
+  raw.forEach((entry, index) => {
+    const path = `properties.${field}[${index}]`;
+    if (!isRecord(entry)) {
+      issues.push({ field: path, problem: `expected a security rule object, found ${describe(entry)}` });
+      return;
+    }
+    const ruleIssues: DataIssue[] = [];
+    const reader = new FieldReader(entry, path, ruleIssues);
+    // Resource Graph nests rule fields under `properties`; some exports flatten them. Accept both.
+    const inner = isRecord(entry["properties"]) ? reader.child("properties") : reader;
+    const name = reader.string("name") ?? inner.string("name") ?? `${field}[${index}]`;
+    const priority = inner.number("priority");
+    const direction = normaliseChoice(inner.string("direction"), ["Inbound", "Outbound"]);
+    const access = normaliseChoice(inner.string("access"), ["Allow", "Deny"]);
+    if (priority === undefined || direction === undefined || access === undefined) {
+      // Without priority, direction and access the rule cannot be placed in the evaluation order at all,
+      // so the whole NSG is uncertain rather than just this rule.
+      const missing = [priority === undefined ? "priority" : "", direction === undefined ? "direction" : "", access === undefined ? "access" : ""]
+        .filter((s) => s !== "")
+        .join(", ");
+      issues.push({ field: path, problem: `security rule ${name} has no valid ${missing}` }, ...ruleIssues);
+      return;
+    }
+    const merged = (singular: string, plural: string): string[] => {
+      const values = [...(inner.strings(plural) ?? [])];
+      const one = inner.string(singular);
+      if (one !== undefined && one !== "" && !values.includes(one)) values.push(one);
+      return values;
+    };
+    const asgs = (fieldName: string): string[] =>
+      (inner.array(fieldName) ?? []).flatMap((asg, asgIndex) => {
+        const id = new FieldReader({ asg }, `${path}.properties.${fieldName}[${asgIndex}]`, ruleIssues).refId("asg");
+        return id === undefined ? [] : [armKey(id)];
+      });
+    rules.push({
+      name,
+      priority,
+      direction,
+      access,
+      protocol: inner.string("protocol") ?? "",
+      sourceAddressPrefixes: merged("sourceAddressPrefix", "sourceAddressPrefixes"),
+      destinationAddressPrefixes: merged("destinationAddressPrefix", "destinationAddressPrefixes"),
+      sourcePortRanges: merged("sourcePortRange", "sourcePortRanges"),
+      destinationPortRanges: merged("destinationPortRange", "destinationPortRanges"),
+      sourceApplicationSecurityGroups: asgs("sourceApplicationSecurityGroups"),
+      destinationApplicationSecurityGroups: asgs("destinationApplicationSecurityGroups"),
+      description: inner.string("description"),
+      isDefault,
+      issues: ruleIssues.map((issue) => `${issue.field}: ${issue.problem}`),
+    });
+  });
+  return rules;
+}
+
+function normaliseChoice<T extends string>(value: string | undefined, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  return choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase());
+}
+
+function readVirtualNetwork(base: ResourceBase, props: FieldReader): Resource[] {
+  const addressPrefixes = props.child("addressSpace").strings("addressPrefixes") ?? [];
+  const subnets: Subnet[] = [];
+  (props.array("subnets") ?? []).forEach((entry, index) => {
+    const path = `properties.subnets[${index}]`;
+    if (!isRecord(entry)) {
+      base.issues.push({ field: path, problem: `expected a subnet object, found ${describe(entry)}` });
+      return;
+    }
+    const subnetIssues: DataIssue[] = [];
+    const reader = new FieldReader(entry, path, subnetIssues);
+    const inner = reader.child("properties");
+    const name = reader.string("name") ?? `subnet${index}`;
+    const id = reader.string("id") ?? `${base.id}/subnets/${name}`;
+    const prefixes = [...(inner.strings("addressPrefixes") ?? [])];
+    const single = inner.string("addressPrefix");
+    if (single !== undefined && !prefixes.includes(single)) prefixes.push(single);
+    const nsgId = inner.refId("networkSecurityGroup");
+    const delegations = (inner.array("delegations") ?? []).flatMap((delegation, dIndex) => {
+      const dReader = new FieldReader(delegation, `${path}.properties.delegations[${dIndex}]`, subnetIssues);
+      const service = dReader.child("properties").string("serviceName") ?? dReader.string("serviceName");
+      return service === undefined ? [] : [service.toLowerCase()];
+    });
+    const owners = new Set<string>();
+    (inner.array("ipConfigurations") ?? []).forEach((config, cIndex) => {
+      const configId = new FieldReader({ config }, `${path}.properties.ipConfigurations[${cIndex}]`, subnetIssues).refId("config");
+      if (configId !== undefined) owners.add(ownerKey(armKey(configId)));
+    });
+    subnets.push({
+      kind: "subnet",
+      id,
+      key: armKey(id),
+      name,
+      type: SUBNET_TYPE,
+      location: base.location,
+      subscriptionId: base.subscriptionId,
+      resourceGroup: base.resourceGroup,
+      tags: {},
+      issues: subnetIssues,
+      vnetKey: base.key,
+      addressPrefixes: prefixes,
+      nsgKey: nsgId === undefined ? undefined : armKey(nsgId),
+      delegations,
+      ipConfigurationOwnerKeys: [...owners],
+    });
+  });
+  const rawPeerings = props.array("virtualNetworkPeerings");
+  const peerings: Peering[] | undefined = rawPeerings?.map((entry, index) => readPeering(entry, index, base));
+  const vnet: VirtualNetwork = {
+    ...base,
+    kind: "virtualNetwork",
+    addressPrefixes,
+    subnetKeys: subnets.map((subnet) => subnet.key),
+    peerings,
+  };
+  return [vnet, ...subnets];
+}
+
+function readPeering(entry: Json, index: number, vnet: ResourceBase): Peering {
+  const reader = new FieldReader(entry, `properties.virtualNetworkPeerings[${index}]`, vnet.issues);
+  const inner = reader.child("properties");
+  const remoteId = inner.refId("remoteVirtualNetwork");
+  const name = reader.string("name") ?? `peering${index}`;
+  return {
+    name,
+    id: reader.string("id") ?? `${vnet.id}/virtualNetworkPeerings/${name}`,
+    remoteVnetId: remoteId,
+    remoteVnetKey: remoteId === undefined ? undefined : armKey(remoteId),
+    peeringState: inner.string("peeringState"),
+    peeringSyncLevel: inner.string("peeringSyncLevel"),
+    allowGatewayTransit: inner.boolean("allowGatewayTransit"),
+    useRemoteGateways: inner.boolean("useRemoteGateways"),
+    allowForwardedTraffic: inner.boolean("allowForwardedTraffic"),
+    remoteAddressPrefixes: inner.child("remoteAddressSpace").strings("addressPrefixes") ?? [],
+  };
+}
+
+function readWebApp(base: ResourceBase, props: FieldReader, row: ResourceRow): WebApp {
+  const identity = new FieldReader(row.identity, "identity", base.issues);
+  const subnetId = props.string("virtualNetworkSubnetId");
+  const vnetName = props.child("siteConfig").string("vnetName");
+  const stripped = vnetName === undefined || vnetName.trim() === "" ? undefined : vnetName.trim().replace(GUID_PREFIX, "");
+  return {
+    ...base,
+    kind: "webApp",
+    identityType: identity.string("type"),
+    integrationSubnetId: subnetId === undefined || subnetId.trim() === "" ? undefined : subnetId,
+    integrationSubnetKey: subnetId === undefined || subnetId.trim() === "" ? undefined : armKey(subnetId),
+    gatewayVnetName: stripped,
+  };
+}
+
+/** `/subscriptions/s/resourcegroups/r/providers/ns/type/name/...` → the first eight segments: the owning resource. */
+function ownerKey(key: string): string {
+  const segments = key.split("/").filter((s) => s !== "");
+  return `/${segments.slice(0, 8).join("/")}`;
+}
+
+function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
+function resolveRelations(resources: Map<string, Resource>, coverageGaps: CoverageGap[], rowIssues: string[]): Estate {
+  const estate: Estate = {
+    resources,
+    byKind: {
+      managedInstance: [],
+      networkSecurityGroup: [],
+      virtualNetwork: [],
+      subnet: [],
+      virtualNetworkGateway: [],
+      connection: [],
+      expressRouteCircuit: [],
+      publicIpAddress: [],
+      publicIpPrefix: [],
+      webApp: [],
+      appServiceEnvironment: [],
+      networkInterface: [],
+    },
+    managedInstancesBySubnet: new Map(),
+    appsBySubnet: new Map(),
+    aseBySubnet: new Map(),
+    nicsBySubnet: new Map(),
+    subnetsByNsg: new Map(),
+    nicsByNsg: new Map(),
+    gatewaysByVnet: new Map(),
+    connectionsByGateway: new Map(),
+    connectionsByCircuit: new Map(),
+    gatewayAppsByVnet: new Map(),
+    ownedPublicPrefixes: [],
+    coverageGaps,
+    rowIssues,
+  };
+  for (const resource of resources.values()) (estate.byKind[resource.kind] as Resource[]).push(resource);
+
+  const vnetsByName = new Map<string, VirtualNetwork[]>();
+  for (const vnet of estate.byKind.virtualNetwork) push(vnetsByName, `${vnet.subscriptionId}/${vnet.name.toLowerCase()}`, vnet);
+
+  for (const subnet of estate.byKind.subnet) {
+    if (subnet.nsgKey !== undefined) push(estate.subnetsByNsg, subnet.nsgKey, subnet);
+  }
+  for (const nsg of estate.byKind.networkSecurityGroup) {
+    for (const subnetKey of nsg.subnetKeys) {
+      const subnet = resources.get(subnetKey);
+      if (subnet?.kind !== "subnet") continue;
+      // The association is recorded on both sides; either side alone is enough.
+      subnet.nsgKey ??= nsg.key;
+      push(estate.subnetsByNsg, nsg.key, subnet);
+    }
+  }
+  for (const mi of estate.byKind.managedInstance) {
+    if (mi.subnetKey !== undefined) push(estate.managedInstancesBySubnet, mi.subnetKey, mi);
+  }
+  for (const nic of estate.byKind.networkInterface) {
+    for (const subnetKey of nic.subnetKeys) push(estate.nicsBySubnet, subnetKey, nic);
+    if (nic.nsgKey !== undefined) push(estate.nicsByNsg, nic.nsgKey, nic);
+  }
+  for (const nsg of estate.byKind.networkSecurityGroup) {
+    for (const nicKey of nsg.networkInterfaceKeys) {
+      const nic = resources.get(nicKey);
+      if (nic?.kind !== "networkInterface") continue;
+      nic.nsgKey ??= nsg.key;
+      push(estate.nicsByNsg, nsg.key, nic);
+    }
+  }
+  for (const ase of estate.byKind.appServiceEnvironment) {
+    if (ase.subnetKey !== undefined) push(estate.aseBySubnet, ase.subnetKey, ase);
+  }
+  for (const app of estate.byKind.webApp) {
+    if (app.integrationSubnetKey !== undefined) {
+      push(estate.appsBySubnet, app.integrationSubnetKey, app);
+    } else if (app.gatewayVnetName !== undefined) {
+      // Gateway-required integration names the VNet, which must be in the app's own subscription.
+      const candidates = vnetsByName.get(`${app.subscriptionId}/${app.gatewayVnetName.toLowerCase()}`) ?? [];
+      if (candidates.length === 1) {
+        app.gatewayVnetKey = candidates[0]!.key;
+        push(estate.gatewayAppsByVnet, candidates[0]!.key, app);
+      } else if (candidates.length > 1) {
+        app.issues.push({
+          field: "properties.siteConfig.vnetName",
+          problem: `VNet name ${app.gatewayVnetName} matches ${candidates.length} VNets in subscription ${app.subscriptionId}`,
+        });
+      }
+    }
+  }
+  for (const gateway of estate.byKind.virtualNetworkGateway) {
+    if (gateway.vnetKey !== undefined) push(estate.gatewaysByVnet, gateway.vnetKey, gateway);
+  }
+  for (const connection of estate.byKind.connection) {
+    for (const gatewayKey of connection.gatewayKeys) push(estate.connectionsByGateway, gatewayKey, connection);
+    if (connection.circuitKey !== undefined) push(estate.connectionsByCircuit, connection.circuitKey, connection);
+  }
+  for (const ip of estate.byKind.publicIpAddress) if (ip.ipAddress) estate.ownedPublicPrefixes.push(ip.ipAddress);
+  for (const prefix of estate.byKind.publicIpPrefix) if (prefix.ipPrefix) estate.ownedPublicPrefixes.push(prefix.ipPrefix);
+  return estate;
+}

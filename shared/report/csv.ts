@@ -1,0 +1,44 @@
+// RFC 4180 CSV with spreadsheet formula injection neutralised: a cell that a spreadsheet would run as a formula
+// (leading = + - @, or tab/CR that some apps strip before one) is prefixed with a single quote.
+import type { Finding } from "../engine/finding";
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value: unknown): string {
+  let text = value === undefined || value === null ? "" : typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(values: unknown[]): string {
+  return `${values.map(csvCell).join(",")}\r\n`;
+}
+
+export const FINDING_CSV_COLUMNS = [
+  "ruleId",
+  "severity",
+  "status",
+  "resourceName",
+  "resourceType",
+  "subscriptionId",
+  "resourceGroup",
+  "location",
+  "resourceId",
+  "title",
+  "message",
+  "evidence",
+] as const satisfies readonly (keyof Finding)[];
+
+export function findingCsvHeader(): string {
+  return csvLine([...FINDING_CSV_COLUMNS]);
+}
+
+export function findingCsvRow(finding: Finding): string {
+  return csvLine(FINDING_CSV_COLUMNS.map((column) => finding[column]));
+}
+
+export function findingsToCsv(findings: Iterable<Finding>): string {
+  let out = findingCsvHeader();
+  for (const finding of findings) out += findingCsvRow(finding);
+  return out;
+}

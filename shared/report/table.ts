@@ -1,0 +1,58 @@
+// The human-readable report: the summary, scores per subscription, then failures grouped by severity.
+import type { AuditReport } from "../audit/run-audit";
+import { SEVERITIES } from "../rules/rule";
+
+export function formatTable(report: AuditReport): string {
+  const { run, summary, findings } = report;
+  const lines: string[] = [];
+  const source = run.source.kind === "snapshot" ? `snapshot ${(run.source.files ?? []).join(", ")}` : `Resource Graph ${describeScope(run.source)}`;
+  lines.push(`MI Exposure Auditor: run ${run.runId} (${run.status}) of ${source}`);
+  lines.push(
+    `Resources: ${run.resourcesInEstate}   Results: ${findings.length}   Estate score: ${summary.estateScore ?? "n/a"}   Unassessed: ${summary.unassessed}`,
+  );
+  lines.push(`Status:   ${(["fail", "pass", "unknown", "error", "notApplicable"] as const).map((s) => `${s} ${summary.byStatus[s]}`).join("  ")}`);
+  lines.push(`Failures: ${SEVERITIES.map((s) => `${s} ${summary.failuresBySeverity[s]}`).join("  ")}`);
+  if (run.coverageGaps.length > 0) {
+    lines.push("", "Coverage gaps (verdicts that depend on these are unknown):");
+    for (const gap of run.coverageGaps) lines.push(`  ${gap.types.join(", ")} ${gap.subscriptionIds ? `in ${gap.subscriptionIds.join(", ")}` : "in every subscription"}: ${gap.reason}`);
+  }
+  if (run.dataQuality.warnings > 0) lines.push("", `Data quality: ${run.dataQuality.warnings} warning(s) about malformed input rows (see stderr).`);
+
+  lines.push("", "Scores per subscription");
+  const header = ["SUBSCRIPTION", "SCORE", "ASSESSED", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNASSESSED"];
+  const rows = summary.bySubscription.map((s) => [
+    s.subscriptionId,
+    s.score === null ? "n/a" : s.score.toFixed(1),
+    String(s.resourcesAssessed),
+    ...SEVERITIES.map((sev) => String(s.failuresBySeverity[sev])),
+    String(s.unassessed),
+  ]);
+  lines.push(...alignColumns([header, ...rows]).map((line) => `  ${line}`));
+
+  for (const severity of SEVERITIES) {
+    const failures = findings.filter((f) => f.status === "fail" && f.severity === severity);
+    if (failures.length === 0) continue;
+    lines.push("", `${severity.toUpperCase()} failures (${failures.length})`);
+    for (const f of failures) {
+      lines.push(`  ${f.ruleId}  ${f.resourceName}  [${f.subscriptionId}/${f.resourceGroup}]`);
+      lines.push(`    ${f.message}`);
+    }
+  }
+  const unknowns = findings.filter((f) => f.status === "unknown" || f.status === "error");
+  if (unknowns.length > 0) {
+    lines.push("", `Unassessed (${unknowns.length})`);
+    for (const f of unknowns) lines.push(`  ${f.ruleId}  ${f.resourceName}: ${f.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function describeScope(source: AuditReport["run"]["source"]): string {
+  if (source.managementGroups?.length) return `management groups ${source.managementGroups.join(", ")}`;
+  if (source.subscriptions?.length) return `${source.subscriptions.length} subscription(s)`;
+  return "all readable subscriptions";
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd());
+}

@@ -1,0 +1,38 @@
+// app.managed-identity: apps that can reach an MI should authenticate with a managed identity, not secrets.
+import type { Rule } from "../rule";
+import { result } from "../rule";
+import { get } from "../../model/estate";
+import { managedInstancesInVnet, reachableVnets, vnetOfSubnet } from "../network-context";
+import { SEED_MANAGED_IDENTITY } from "../seed-passages";
+
+export const appManagedIdentity: Rule<"webApp"> = {
+  id: "app.managed-identity",
+  title: "App that can reach an MI has no managed identity",
+  severity: "low",
+  appliesTo: "webApp",
+  synopsis: "A web app integrated with a VNet that can reach a managed instance should have a managed identity.",
+  rationale: "Without a managed identity the app must hold a SQL password or other secret in its settings to reach the instance, and secrets leak.",
+  source: {
+    seed: "003_1e0e24d2e8097ed9.txt",
+    article: SEED_MANAGED_IDENTITY,
+    quote: "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
+  },
+  remediation: "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
+  references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],
+  verdictDependsOn: [],
+  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks"],
+  evaluate(app, estate) {
+    const vnet = app.integrationSubnetKey !== undefined ? vnetOfSubnet(app.integrationSubnetKey, estate) : get(estate, "virtualNetwork", app.gatewayVnetKey);
+    if (vnet === undefined) {
+      if (app.integrationSubnetKey !== undefined) return [result(app, "unknown", `The integration subnet of ${app.name} is not in the audited estate.`, { integrationSubnet: app.integrationSubnetId, dataQuality: ["integration subnet missing"] })];
+      return [result(app, "notApplicable", `${app.name} is not integrated with a VNet in the estate.`, {})];
+    }
+    const instances = reachableVnets(vnet, estate).flatMap((v) => managedInstancesInVnet(v, estate));
+    if (instances.length === 0) return [result(app, "notApplicable", `VNet ${vnet.name} of ${app.name} cannot reach any managed instance.`, { vnet: vnet.id })];
+    const evidence = { vnet: vnet.id, identityType: app.identityType ?? null, reachableManagedInstances: instances.map((mi) => mi.id) };
+    if (app.identityType === undefined || app.identityType.trim().toLowerCase() === "none" || app.identityType.trim() === "") {
+      return [result(app, "fail", `${app.name} can reach ${instances[0]!.name} but has no managed identity, so it must use secrets to connect.`, evidence)];
+    }
+    return [result(app, "pass", `${app.name} has a ${app.identityType} managed identity.`, evidence)];
+  },
+};

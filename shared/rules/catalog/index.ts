@@ -1,0 +1,35 @@
+// The rule catalog, in the order reports list it. IDs are stable and never reused.
+import type { AnyRule } from "../rule";
+import { miPublicEndpointUntrustedSource } from "./mi-public-endpoint-untrusted-source";
+import { miSubnetNsgMissing } from "./mi-subnet-nsg-missing";
+import { miTlsMinimumVersion } from "./mi-tls-minimum-version";
+import { miAuthEntraOnly } from "./mi-auth-entra-only";
+import { miVnetDedicated } from "./mi-vnet-dedicated";
+import { miPeeringSameRegion } from "./mi-peering-same-region";
+import { miPeeringConnected } from "./mi-peering-connected";
+import { miPeeringAppGatewayTransit } from "./mi-peering-app-gateway-transit";
+import { nsgSqlInboundInternet } from "./nsg-sql-inbound-internet";
+import { nsgAppSubnetSqlOutbound } from "./nsg-app-subnet-sql-outbound";
+import { appManagedIdentity } from "./app-managed-identity";
+import { aseDedicatedSubnet } from "./ase-dedicated-subnet";
+import { expressRouteMicrosoftPeering } from "./expressroute-microsoft-peering";
+
+export const RULES: readonly AnyRule[] = [
+  miPublicEndpointUntrustedSource,
+  miSubnetNsgMissing,
+  miTlsMinimumVersion,
+  miAuthEntraOnly,
+  miVnetDedicated,
+  miPeeringSameRegion,
+  miPeeringConnected,
+  miPeeringAppGatewayTransit,
+  nsgSqlInboundInternet,
+  nsgAppSubnetSqlOutbound,
+  appManagedIdentity,
+  aseDedicatedSubnet,
+  expressRouteMicrosoftPeering,
+];
+
+export function findRule(id: string): AnyRule | undefined {
+  return RULES.find((rule) => rule.id === id);
+}

@@ -1,0 +1,69 @@
+// nsg.app-subnet.sql-outbound: an App Service integration subnet that can reach an MI must be allowed out to it on SQL ports.
+import type { Rule } from "../rule";
+import { result } from "../rule";
+import { get, type ManagedInstance } from "../../model/estate";
+import { describeIssues, managedInstancesInVnet, nsgIssues, reachableVnets, subnetNsg, virtualNetworkPrefixes } from "../network-context";
+import { evaluateOutboundFlow, formatRuleRef } from "../../net/nsg-evaluation";
+import { SEED_CONNECT_APP } from "../seed-passages";
+
+export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
+  id: "nsg.app-subnet.sql-outbound",
+  title: "App integration subnet cannot reach the MI on SQL ports",
+  severity: "medium",
+  appliesTo: "subnet",
+  synopsis:
+    "The NSG of an App Service VNet-integration subnet that can reach an MI must allow outbound TCP 1433 to the MI subnet, and 11000-11999 as well when the MI uses the Redirect connection type.",
+  rationale:
+    "Apps that cannot reach the instance on its SQL ports fail over to workarounds such as enabling the public endpoint. Redirect connections need the 11000-11999 range after the initial 1433 handshake.",
+  source: {
+    seed: "000_82907967a2c23df9.txt",
+    article: SEED_CONNECT_APP,
+    quote:
+      "In case you can’t establish the connection, check if you have a Network Security Group set on application subnet. In this case, you need to open outbound connection on SQL port 1433 as well as 11000-12000 range of ports for redirection.",
+  },
+  remediation: "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
+  references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],
+  verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.sql/managedinstances"],
+  applicabilityDependsOn: ["microsoft.sql/managedinstances"],
+  evaluate(subnet, estate) {
+    const apps = estate.appsBySubnet.get(subnet.key) ?? [];
+    if (apps.length === 0) return [];
+    const vnet = get(estate, "virtualNetwork", subnet.vnetKey);
+    if (vnet === undefined) return [result(subnet, "unknown", `The VNet of app subnet ${subnet.name} is not in the audited estate.`, { dataQuality: ["vnet missing"] })];
+    const instances: ManagedInstance[] = reachableVnets(vnet, estate).flatMap((v) => managedInstancesInVnet(v, estate));
+    const appNames = apps.map((app) => app.name);
+    if (instances.length === 0) return [result(subnet, "notApplicable", `App subnet ${subnet.name} cannot reach any managed instance.`, { apps: appNames })];
+    const nsg = subnetNsg(subnet, estate);
+    if (nsg === "none") return [result(subnet, "pass", `App subnet ${subnet.name} has no NSG, so nothing blocks SQL traffic to the ${instances.length} reachable MI(s).`, { apps: appNames, nsg: null, managedInstances: instances.map((mi) => mi.id) })];
+    if ("problem" in nsg) return [result(subnet, "unknown", `Cannot check outbound SQL from ${subnet.name}: ${nsg.problem}.`, { apps: appNames, dataQuality: [nsg.problem] })];
+    const broken = nsgIssues(nsg);
+    if (broken.length > 0) return [result(subnet, "unknown", `NSG ${nsg.name} has malformed rules: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
+    const vnetPrefixes = virtualNetworkPrefixes(vnet, estate);
+    const checks: { mi: string; ports: string; verdict: string; rule?: unknown; notes: string[] }[] = [];
+    let blocked: { mi: ManagedInstance; ports: string; rule?: string } | undefined;
+    let uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
+    for (const mi of instances) {
+      const miSubnet = get(estate, "subnet", mi.subnetKey);
+      const portSets = mi.proxyOverride?.toLowerCase() === "redirect" ? ["1433", "11000-11999"] : ["1433"];
+      for (const ports of portSets) {
+        const flow = evaluateOutboundFlow(nsg.rules, {
+          protocol: "Tcp",
+          ports,
+          sourcePrefixes: subnet.addressPrefixes,
+          destinationPrefixes: miSubnet?.addressPrefixes ?? [],
+          virtualNetworkPrefixes: vnetPrefixes,
+        });
+        const deciding = flow.segments.find((s) => s.verdict === "blocked")?.rule;
+        checks.push({ mi: mi.id, ports, verdict: flow.verdict, rule: deciding, notes: flow.notes });
+        if (flow.verdict === "blocked" && blocked === undefined) blocked = { mi, ports, rule: deciding === undefined ? undefined : formatRuleRef(deciding) };
+        if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
+      }
+    }
+    const evidence = { apps: appNames, nsg: nsg.id, checks };
+    if (blocked !== undefined) {
+      return [result(subnet, "fail", `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`, { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule })];
+    }
+    if (uncertain !== undefined) return [result(subnet, "unknown", `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`, evidence)];
+    return [result(subnet, "pass", `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${instances.length} reachable MI(s).`, evidence)];
+  },
+};

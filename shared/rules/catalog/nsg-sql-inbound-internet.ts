@@ -1,0 +1,96 @@
+// nsg.sql-inbound-internet: no NSG in use may admit untrusted sources to SQL on TCP 1433.
+import type { Rule } from "../rule";
+import { result } from "../rule";
+import { get } from "../../model/estate";
+import { describeIssues, nsgIssues, virtualNetworkPrefixes } from "../network-context";
+import { evaluateInboundExposure, formatRuleRef, type InboundExposure } from "../../net/nsg-evaluation";
+import { SEED_ASE_BACKEND } from "../seed-passages";
+
+interface Target {
+  kind: "subnet" | "networkInterface";
+  id: string;
+  name: string;
+  exposure: InboundExposure;
+}
+
+export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
+  id: "nsg.sql-inbound-internet",
+  title: "NSG admits untrusted sources to SQL (TCP 1433)",
+  severity: "critical",
+  appliesTo: "networkSecurityGroup",
+  synopsis: "An NSG associated with a subnet or NIC must not allow inbound TCP 1433 from untrusted sources.",
+  rationale:
+    "SQL's default port is the first thing scanners probe. The guidance locks 1433 down so that only resources in the virtual network reach it, which the default NSG rules already do; any Allow that widens that to the Internet, shared service tags or foreign public ranges exposes the database engine.",
+  source: {
+    seed: "004_19729dddbfbb050e.txt",
+    article: SEED_ASE_BACKEND,
+    quote:
+      "Restricting access to only VNet internal traffic is very simple with a network security group.  The default rules in a network security group only allow access from other network clients in the same virtual network.",
+  },
+  remediation: "Remove or narrow the Allow rules that admit untrusted sources on TCP 1433; list only VirtualNetwork, private ranges or your well-known public addresses.",
+  references: ["https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"],
+  verdictDependsOn: ["microsoft.network/virtualnetworks"],
+  applicabilityDependsOn: ["microsoft.network/virtualnetworks", "microsoft.network/networkinterfaces"],
+  evaluate(nsg, estate, { trust }) {
+    const subnets = estate.subnetsByNsg.get(nsg.key) ?? [];
+    const nics = estate.nicsByNsg.get(nsg.key) ?? [];
+    if (subnets.length === 0 && nics.length === 0) return [result(nsg, "notApplicable", `NSG ${nsg.name} is not associated with any subnet or NIC in the estate.`, {})];
+    const broken = nsgIssues(nsg);
+    if (broken.length > 0) return [result(nsg, "unknown", `NSG ${nsg.name} has malformed rules, so TCP 1433 exposure cannot be decided: ${describeIssues(broken)}.`, { dataQuality: broken })];
+    const targets: Target[] = [];
+    for (const subnet of subnets) {
+      const vnet = get(estate, "virtualNetwork", subnet.vnetKey);
+      const exposure = evaluateInboundExposure(
+        nsg.rules,
+        { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, virtualNetworkPrefixes: vnet === undefined ? [] : virtualNetworkPrefixes(vnet, estate) },
+        trust,
+      );
+      targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure });
+    }
+    for (const nic of nics) {
+      const vnet = nic.subnetKeys.map((key) => get(estate, "subnet", key)).map((subnet) => get(estate, "virtualNetwork", subnet?.vnetKey))[0];
+      const exposure = evaluateInboundExposure(
+        nsg.rules,
+        {
+          protocol: "Tcp",
+          ports: "1433",
+          protectedPrefixes: nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`)),
+          virtualNetworkPrefixes: vnet === undefined ? [] : virtualNetworkPrefixes(vnet, estate),
+        },
+        trust,
+      );
+      targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure });
+    }
+    const summary = targets.map((t) => ({
+      target: t.id,
+      kind: t.kind,
+      verdict: t.exposure.verdict,
+      decidingRule: t.exposure.example?.rule ?? t.exposure.decidingRule,
+      exampleUntrustedSource: t.exposure.example?.source,
+    }));
+    const exposed = targets.find((t) => t.exposure.verdict === "exposed");
+    if (exposed !== undefined) {
+      const example = exposed.exposure.example;
+      return [
+        result(nsg, "fail", `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from untrusted source ${example?.source ?? "(unknown)"} via rule ${example === undefined ? "?" : formatRuleRef(example.rule)}.`, {
+          port: 1433,
+          decidingRule: example?.rule,
+          exampleUntrustedSource: example?.source,
+          untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
+          targets: summary,
+        }),
+      ];
+    }
+    const uncertain = targets.find((t) => t.exposure.verdict === "uncertain");
+    if (uncertain !== undefined) {
+      return [
+        result(nsg, "unknown", `Whether NSG ${nsg.name} admits untrusted sources on TCP 1433 to ${uncertain.name} depends on rules that cannot be resolved: ${uncertain.exposure.notes.join("; ")}.`, {
+          port: 1433,
+          uncertainRules: uncertain.exposure.uncertainRules,
+          targets: summary,
+        }),
+      ];
+    }
+    return [result(nsg, "pass", `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`, { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary })];
+  },
+};

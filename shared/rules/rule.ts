@@ -1,0 +1,62 @@
+// The shape every rule file exports: metadata as data, plus one pure evaluate function (prowler/PSRule style).
+import type { Estate, Resource, ResourceKind, ResourceOfKind } from "../model/estate";
+import type { TrustPolicy } from "../net/trust";
+
+export type Severity = "critical" | "high" | "medium" | "low";
+export type Status = "pass" | "fail" | "notApplicable" | "unknown" | "error";
+
+export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
+export const STATUSES: readonly Status[] = ["fail", "unknown", "error", "pass", "notApplicable"];
+
+/** The evidence that decided a verdict. Keys are stable; values are plain JSON. */
+export type Evidence = Record<string, unknown>;
+
+export interface RuleResult {
+  resource: Resource;
+  status: Status;
+  /** A sentence a security engineer can act on. */
+  message: string;
+  evidence: Evidence;
+}
+
+export interface SeedPassage {
+  /** The seed article's file name under shared/seeds (kept for provenance; the quote is copied here). */
+  seed: string;
+  /** The article's title. */
+  article: string;
+  quote: string;
+}
+
+export interface RuleContext {
+  trust: TrustPolicy;
+}
+
+export interface Rule<K extends ResourceKind = ResourceKind> {
+  /** Stable dotted slug; never reused. */
+  id: string;
+  title: string;
+  severity: Severity;
+  appliesTo: K;
+  /** One line: what the rule checks. */
+  synopsis: string;
+  /** Why it matters, in our words, followed by the guidance it enforces. */
+  rationale: string;
+  source: SeedPassage;
+  remediation: string;
+  references: string[];
+  /**
+   * Resource Graph types a `pass` depends on. When collection could not read one of them for the resource's
+   * subscription, a pass becomes `unknown`: a failed read never turns into a pass.
+   */
+  verdictDependsOn: string[];
+  /** Types whose absence could hide that the rule applies at all; a `notApplicable` becomes `unknown` without them. */
+  applicabilityDependsOn: string[];
+  evaluate(resource: ResourceOfKind<K>, estate: Estate, context: RuleContext): RuleResult[];
+}
+
+/** Erases the kind parameter so rules of different kinds can share one catalog array. */
+export type AnyRule = { [K in ResourceKind]: Rule<K> }[ResourceKind];
+
+export function result(resource: Resource, status: Status, message: string, evidence: Evidence = {}): RuleResult {
+  return { resource, status, message, evidence };
+}
