@@ -1,0 +1,397 @@
+// Sets of addresses an NSG rule can name, with exact set algebra. NSG evaluation is "which sources are still
+// undecided after each rule", and a source field mixes CIDRs with service tags whose IP lists we do not hold
+// (Sql, AzureCloud, Storage.WestEurope). So a set is IPv4 runs, IPv6 runs and service-tag atoms, kept apart:
+// a tag atom is disjoint from every CIDR, `Sql.WestEurope` lies inside `Sql`, and different base tags are
+// treated as disjoint. That last point is a simplification: in Azure, AzureCloud overlaps Sql, so a Deny on
+// AzureCloud really does shadow a later Allow on Sql, while this model reports the Sql Allow. The error only
+// ever reports more exposure, never less.
+
+import ipaddr from "ipaddr.js";
+import {
+  type Interval,
+  type Intervals,
+  intersectIntervals,
+  intervalsEqual,
+  intervalsSize,
+  normalizeIntervals,
+  subtractIntervals,
+  unionIntervals,
+} from "./intervals";
+import { SERVICE_TAG_NAMES, parseServiceTag, regionDisplayName } from "./service-tags";
+
+export type AddressFamily = "ipv4" | "ipv6";
+
+const MAX_V4 = (1n << 32n) - 1n;
+const MAX_V6 = (1n << 128n) - 1n;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Service-tag atoms. A base tag is the union of its regional tags; the set of regions is open (Azure adds regions),
+// so "Sql except Sql.WestEurope" is still non-empty. Per base we keep either a finite set of regions or the
+// complement of one.
+
+interface RegionSet {
+  /** true: every region except `keys`; false: exactly `keys`. */
+  readonly complement: boolean;
+  readonly keys: ReadonlySet<string>;
+}
+
+const NO_REGIONS: RegionSet = { complement: false, keys: new Set() };
+const ALL_REGIONS: RegionSet = { complement: true, keys: new Set() };
+
+function regionsOp(a: RegionSet, b: RegionSet, op: "union" | "intersect"): RegionSet {
+  const inBoth = [...a.keys].filter((k) => b.keys.has(k));
+  const aOnly = [...a.keys].filter((k) => !b.keys.has(k));
+  const bOnly = [...b.keys].filter((k) => !a.keys.has(k));
+  const either = [...a.keys, ...bOnly];
+  if (op === "union") {
+    if (!a.complement && !b.complement) return { complement: false, keys: new Set(either) };
+    if (a.complement && b.complement) return { complement: true, keys: new Set(inBoth) };
+    // finite ∪ co-finite: everything except what the co-finite side excludes and the finite side does not add
+    return a.complement ? { complement: true, keys: new Set(aOnly) } : { complement: true, keys: new Set(bOnly) };
+  }
+  if (!a.complement && !b.complement) return { complement: false, keys: new Set(inBoth) };
+  if (a.complement && b.complement) return { complement: true, keys: new Set(either) };
+  return a.complement ? { complement: false, keys: new Set(bOnly) } : { complement: false, keys: new Set(aOnly) };
+}
+
+function regionsComplement(a: RegionSet): RegionSet {
+  return { complement: !a.complement, keys: a.keys };
+}
+
+function regionsEqual(a: RegionSet, b: RegionSet): boolean {
+  return a.complement === b.complement && a.keys.size === b.keys.size && [...a.keys].every((k) => b.keys.has(k));
+}
+
+function regionsEmpty(a: RegionSet): boolean {
+  return !a.complement && a.keys.size === 0;
+}
+
+/** Tag atoms: bases not listed in `bases` are all present (`all`) or all absent. */
+class TagSet {
+  static readonly EMPTY = new TagSet(false, new Map());
+  static readonly ALL = new TagSet(true, new Map());
+
+  private constructor(
+    readonly all: boolean,
+    readonly bases: ReadonlyMap<string, RegionSet>,
+  ) {}
+
+  static of(base: string, region: string | undefined): TagSet {
+    const regions = region === undefined ? ALL_REGIONS : { complement: false, keys: new Set([region]) };
+    return new TagSet(false, new Map([[base, regions]]));
+  }
+
+  regionsOf(base: string): RegionSet {
+    return this.bases.get(base) ?? (this.all ? ALL_REGIONS : NO_REGIONS);
+  }
+
+  private combine(other: TagSet, op: (a: RegionSet, b: RegionSet) => RegionSet, all: boolean): TagSet {
+    const fallback = all ? ALL_REGIONS : NO_REGIONS;
+    const bases = new Map<string, RegionSet>();
+    for (const base of new Set([...this.bases.keys(), ...other.bases.keys()])) {
+      const regions = op(this.regionsOf(base), other.regionsOf(base));
+      if (!regionsEqual(regions, fallback)) bases.set(base, regions);
+    }
+    return new TagSet(all, bases);
+  }
+
+  union(other: TagSet): TagSet {
+    return this.combine(other, (a, b) => regionsOp(a, b, "union"), this.all || other.all);
+  }
+
+  intersect(other: TagSet): TagSet {
+    return this.combine(other, (a, b) => regionsOp(a, b, "intersect"), this.all && other.all);
+  }
+
+  subtract(other: TagSet): TagSet {
+    return this.combine(other, (a, b) => regionsOp(a, regionsComplement(b), "intersect"), this.all && !other.all);
+  }
+
+  isEmpty(): boolean {
+    return !this.all && [...this.bases.values()].every(regionsEmpty);
+  }
+
+  equals(other: TagSet): boolean {
+    if (this.all !== other.all) return false;
+    const keys = new Set([...this.bases.keys(), ...other.bases.keys()]);
+    return [...keys].every((k) => regionsEqual(this.regionsOf(k), other.regionsOf(k)));
+  }
+
+  /** Display names, e.g. `Sql`, `Storage.WestEurope`, `any service tag except Sql`. */
+  names(): string[] {
+    const regional = (base: string, keys: ReadonlySet<string>) =>
+      [...keys].sort().map((k) => `${base}.${regionDisplayName(base, k)}`);
+    const sortedBases = [...this.bases.keys()].sort();
+    if (!this.all) {
+      return sortedBases.flatMap((base) => {
+        const r = this.regionsOf(base);
+        if (!r.complement) return regional(base, r.keys);
+        if (r.keys.size === 0) return [base];
+        return [`${base} except ${regional(base, r.keys).join(", ")}`];
+      });
+    }
+    const missing = sortedBases.flatMap((base) => {
+      const r = this.regionsOf(base);
+      if (r.complement) return regional(base, r.keys);
+      if (r.keys.size === 0) return [base];
+      return [`${base} (other than ${regional(base, r.keys).join(", ")})`];
+    });
+    return [missing.length === 0 ? "any service tag" : `any service tag except ${missing.join(", ")}`];
+  }
+
+  /** One concrete tag name in the set, preferring AzureCloud (the tag most rules name). */
+  sample(): string | undefined {
+    for (const base of [...this.bases.keys()].sort()) {
+      const r = this.regionsOf(base);
+      if (regionsEmpty(r)) continue;
+      if (r.complement) return r.keys.size === 0 ? base : `${base} (other regions)`;
+      const first = [...r.keys].sort()[0]!;
+      return `${base}.${regionDisplayName(base, first)}`;
+    }
+    if (!this.all) return undefined;
+    return ATOM_BASES.find((base) => !this.bases.has(base));
+  }
+}
+
+/** Bases that become atoms; the three special tags are translated to addresses by the evaluator instead. */
+const ATOM_BASES = ["AzureCloud", ...SERVICE_TAG_NAMES.filter((n) => !["AzureCloud", "Internet", "VirtualNetwork", "AzureLoadBalancer"].includes(n))];
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function formatV4(value: bigint): string {
+  const octets = [24n, 16n, 8n, 0n].map((shift) => Number((value >> shift) & 255n));
+  return octets.join(".");
+}
+
+function formatV6(value: bigint): string {
+  const parts: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
+  return new ipaddr.IPv6(parts).toRFC5952String();
+}
+
+function formatAddress(family: AddressFamily, value: bigint): string {
+  return family === "ipv4" ? formatV4(value) : formatV6(value);
+}
+
+function bytesToBigint(bytes: number[]): bigint {
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
+/** Minimal list of CIDR blocks covering exactly one run. */
+function intervalToCidrs(family: AddressFamily, interval: Interval): string[] {
+  const width = family === "ipv4" ? 32n : 128n;
+  const out: string[] = [];
+  let lo = interval.lo;
+  while (lo <= interval.hi) {
+    let size = 0n; // log2 of the block size
+    while (size < width && (lo & ((1n << (size + 1n)) - 1n)) === 0n && lo + (1n << (size + 1n)) - 1n <= interval.hi) {
+      size++;
+    }
+    out.push(`${formatAddress(family, lo)}/${width - size}`);
+    lo += 1n << size;
+  }
+  return out;
+}
+
+/** Addresses chosen as evidence when a whole range starting at 0.0.0.0 is allowed; a real-looking source reads better. */
+const SAMPLE_CANDIDATES: Record<AddressFamily, bigint[]> = {
+  ipv4: [bytesToBigint([203, 0, 113, 5]), bytesToBigint([198, 51, 100, 7]), bytesToBigint([8, 8, 8, 8])],
+  ipv6: [bytesToBigint(ipaddr.IPv6.parse("2001:db8::5").toByteArray())],
+};
+
+/** An immutable set of IPv4 addresses, IPv6 addresses and service-tag atoms. */
+export class AddressSet {
+  static readonly EMPTY = new AddressSet([], [], TagSet.EMPTY);
+
+  private constructor(
+    private readonly v4: Intervals,
+    private readonly v6: Intervals,
+    private readonly tags: TagSet,
+  ) {}
+
+  /** Inclusive range of addresses; `lo` and `hi` are the numeric address values. */
+  static range(family: AddressFamily, lo: bigint, hi: bigint): AddressSet {
+    const max = family === "ipv4" ? MAX_V4 : MAX_V6;
+    if (lo < 0n || hi > max || lo > hi) throw new RangeError(`Invalid ${family} range ${lo}-${hi}`);
+    const run = [{ lo, hi }];
+    return family === "ipv4" ? new AddressSet(run, [], TagSet.EMPTY) : new AddressSet([], run, TagSet.EMPTY);
+  }
+
+  /** The atom for a known service tag (`Sql`, `storage.westeurope`); undefined for unknown tags. */
+  static serviceTag(name: string): AddressSet | undefined {
+    const ref = parseServiceTag(name);
+    if (ref === undefined) return undefined;
+    return new AddressSet([], [], TagSet.of(ref.base, ref.region));
+  }
+
+  /** Every service-tag atom, including regional forms and tags Azure has not published yet. */
+  static allServiceTags(): AddressSet {
+    return new AddressSet([], [], TagSet.ALL);
+  }
+
+  /** Parses a list of prefixes; throws on the first malformed one (for constants and validated configuration). */
+  static fromPrefixes(prefixes: readonly string[]): AddressSet {
+    return prefixes.reduce((set, text) => {
+      const parsed = parsePrefix(text);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return set.union(parsed.prefix.set);
+    }, AddressSet.EMPTY);
+  }
+
+  union(other: AddressSet): AddressSet {
+    return new AddressSet(unionIntervals(this.v4, other.v4), unionIntervals(this.v6, other.v6), this.tags.union(other.tags));
+  }
+
+  intersect(other: AddressSet): AddressSet {
+    return new AddressSet(
+      intersectIntervals(this.v4, other.v4),
+      intersectIntervals(this.v6, other.v6),
+      this.tags.intersect(other.tags),
+    );
+  }
+
+  subtract(other: AddressSet): AddressSet {
+    return new AddressSet(
+      subtractIntervals(this.v4, other.v4),
+      subtractIntervals(this.v6, other.v6),
+      this.tags.subtract(other.tags),
+    );
+  }
+
+  isEmpty(): boolean {
+    return this.v4.length === 0 && this.v6.length === 0 && this.tags.isEmpty();
+  }
+
+  /** True when every element of `other` is in this set (other ⊆ this). */
+  containsAll(other: AddressSet): boolean {
+    return other.subtract(this).isEmpty();
+  }
+
+  overlaps(other: AddressSet): boolean {
+    return !this.intersect(other).isEmpty();
+  }
+
+  equals(other: AddressSet): boolean {
+    return intervalsEqual(this.v4, other.v4) && intervalsEqual(this.v6, other.v6) && this.tags.equals(other.tags);
+  }
+
+  /** The IP part only, without service-tag atoms. */
+  ipAddresses(): AddressSet {
+    return new AddressSet(this.v4, this.v6, TagSet.EMPTY);
+  }
+
+  /** The service-tag part only. */
+  serviceTags(): AddressSet {
+    return new AddressSet([], [], this.tags);
+  }
+
+  hasServiceTags(): boolean {
+    return !this.tags.isEmpty();
+  }
+
+  /** Number of addresses of one family (tags are not counted). */
+  addressCount(family: AddressFamily): bigint {
+    return intervalsSize(family === "ipv4" ? this.v4 : this.v6);
+  }
+
+  /** Minimal CIDR list of the IP part, IPv4 first. */
+  toCidrs(): string[] {
+    return [
+      ...this.v4.flatMap((i) => intervalToCidrs("ipv4", i)),
+      ...this.v6.flatMap((i) => intervalToCidrs("ipv6", i)),
+    ];
+  }
+
+  /** Display names of the tag part. */
+  serviceTagNames(): string[] {
+    return this.tags.names();
+  }
+
+  /** CIDRs then tag names, cut to `limit` entries with a final "… and N more" entry. */
+  describe(limit = 20): string[] {
+    const all = [...this.toCidrs(), ...this.serviceTagNames()];
+    if (all.length <= limit) return all;
+    return [...all.slice(0, limit - 1), `… and ${all.length - limit + 1} more`];
+  }
+
+  toString(): string {
+    return this.isEmpty() ? "(none)" : this.describe().join(", ");
+  }
+
+  /** One representative element for evidence: an address if there is one, else a tag name. */
+  sampleAddress(): string | undefined {
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const runs = family === "ipv4" ? this.v4 : this.v6;
+      const first = runs[0];
+      if (first === undefined) continue;
+      if (first.lo !== 0n) return formatAddress(family, first.lo);
+      // A run from 0.0.0.0 is "the Internet"; quote a documentation address from it rather than 0.0.0.0.
+      const candidate = SAMPLE_CANDIDATES[family].find((c) => runs.some((r) => r.lo <= c && c <= r.hi));
+      if (candidate !== undefined) return formatAddress(family, candidate);
+      return formatAddress(family, first.hi > first.lo ? first.lo + 1n : first.lo);
+    }
+    return this.tags.sample();
+  }
+}
+
+export interface ParsedPrefix {
+  family: AddressFamily;
+  /** Prefix length as written (a bare address is /32 or /128). */
+  length: number;
+  /** The network in canonical form, host bits cleared: `10.0.0.5/8` → `10.0.0.0/8`. */
+  cidr: string;
+  set: AddressSet;
+}
+
+export type PrefixParse = { ok: true; prefix: ParsedPrefix } | { ok: false; reason: string };
+
+/**
+ * Parses `10.0.0.0/8`, a bare address (`1.2.3.4` → /32), or IPv6 with or without a length.
+ * Host bits are cleared, as Azure does (`10.0.0.5/8` means 10.0.0.0/8). Only dotted-quad IPv4 is accepted:
+ * ipaddr.js would also read `10.1` or `0x0a.0.0.1`, which Azure rejects.
+ */
+export function parsePrefix(text: string): PrefixParse {
+  const trimmed = text.trim();
+  const fail = (why: string): PrefixParse => ({ ok: false, reason: `'${text}' is not a valid IP prefix: ${why}` });
+  if (trimmed === "") return fail("empty");
+  const parts = trimmed.split("/");
+  if (parts.length > 2) return fail("more than one '/'");
+  const [addressText = "", lengthText] = parts;
+  let family: AddressFamily;
+  let value: bigint;
+  if (addressText.includes(":")) {
+    if (addressText.includes("%") || !ipaddr.IPv6.isValid(addressText)) return fail("malformed IPv6 address");
+    family = "ipv6";
+    value = bytesToBigint(ipaddr.IPv6.parse(addressText).toByteArray());
+  } else {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(addressText)) return fail("malformed IPv4 address");
+    family = "ipv4";
+    value = bytesToBigint(ipaddr.IPv4.parse(addressText).toByteArray());
+  }
+  const width = family === "ipv4" ? 32 : 128;
+  let length = width;
+  if (lengthText !== undefined) {
+    if (!/^\d{1,3}$/.test(lengthText)) return fail("prefix length is not a number");
+    length = Number(lengthText);
+    if (length > width) return fail(`prefix length ${length} is longer than ${width}`);
+  }
+  const hostBits = BigInt(width - length);
+  const lo = (value >> hostBits) << hostBits;
+  const hi = lo + (1n << hostBits) - 1n;
+  return {
+    ok: true,
+    prefix: { family, length, cidr: `${formatAddress(family, lo)}/${length}`, set: AddressSet.range(family, lo, hi) },
+  };
+}
+
+export const ALL_IPV4 = AddressSet.range("ipv4", 0n, MAX_V4);
+export const ALL_IPV6 = AddressSet.range("ipv6", 0n, MAX_V6);
+/** Every IP address of both families, without service-tag atoms. */
+export const ALL_IP = ALL_IPV4.union(ALL_IPV6);
+export const ALL_SERVICE_TAGS = AddressSet.allServiceTags();
+/** Everything a `*` source can be: all addresses and all tag atoms. */
+export const EVERYTHING = ALL_IP.union(ALL_SERVICE_TAGS);
+/** RFC 1918, carrier-grade NAT (RFC 6598) and IPv6 unique-local space. */
+export const PRIVATE_RANGES = AddressSet.fromPrefixes(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]);
+/** What Azure translates the AzureLoadBalancer tag to (the platform's virtual IP). */
+export const AZURE_LOAD_BALANCER = AddressSet.fromPrefixes(["168.63.129.16/32"]);
