@@ -1,0 +1,166 @@
+// Small builders for Resource Graph rows, so rule tests read as the estate they describe.
+export const SUB1 = "11111111-1111-1111-1111-111111111111";
+export const SUB2 = "22222222-2222-2222-2222-222222222222";
+
+export type Row = Record<string, unknown>;
+
+export const ids = {
+  vnet: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/${name}`,
+  subnet: (vnet: string, name: string, sub = SUB1) => `${ids.vnet(vnet, sub)}/subnets/${name}`,
+  nsg: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/${name}`,
+  mi: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Sql/managedInstances/${name}`,
+  gateway: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworkGateways/${name}`,
+  circuit: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/expressRouteCircuits/${name}`,
+  connection: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/connections/${name}`,
+  site: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/sites/${name}`,
+  ase: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/hostingEnvironments/${name}`,
+  nic: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-vm/providers/Microsoft.Network/networkInterfaces/${name}`,
+};
+
+function base(type: string, id: string, extra: Row = {}): Row {
+  const segments = id.split("/");
+  return { id, name: segments[segments.length - 1], type, location: "westeurope", subscriptionId: segments[2], resourceGroup: segments[4], tags: {}, ...extra };
+}
+
+export interface RuleSpec {
+  name: string;
+  priority: number;
+  direction?: "Inbound" | "Outbound";
+  access?: "Allow" | "Deny";
+  protocol?: string;
+  source?: string | string[];
+  destination?: string | string[];
+  ports?: string | string[];
+  extra?: Row;
+}
+
+export function securityRule(spec: RuleSpec): Row {
+  const plural = (value: string | string[] | undefined, singular: string, pluralName: string, fallback: string): Row =>
+    Array.isArray(value) ? { [pluralName]: value } : { [singular]: value ?? fallback };
+  return {
+    name: spec.name,
+    properties: {
+      priority: spec.priority,
+      direction: spec.direction ?? "Inbound",
+      access: spec.access ?? "Allow",
+      protocol: spec.protocol ?? "Tcp",
+      sourcePortRange: "*",
+      ...plural(spec.source, "sourceAddressPrefix", "sourceAddressPrefixes", "*"),
+      ...plural(spec.destination, "destinationAddressPrefix", "destinationAddressPrefixes", "*"),
+      ...plural(spec.ports, "destinationPortRange", "destinationPortRanges", "*"),
+      ...spec.extra,
+    },
+  };
+}
+
+export function nsgRow(name: string, rules: (RuleSpec | unknown)[], opts: { subnets?: string[]; nics?: string[]; sub?: string } = {}): Row {
+  return base("microsoft.network/networksecuritygroups", ids.nsg(name, opts.sub), {
+    properties: {
+      securityRules: rules.map((r) => (r !== null && typeof r === "object" && "priority" in (r as object) && "name" in (r as object) ? securityRule(r as RuleSpec) : r)),
+      subnets: (opts.subnets ?? []).map((id) => ({ id })),
+      networkInterfaces: (opts.nics ?? []).map((id) => ({ id })),
+    },
+  });
+}
+
+export interface SubnetSpec {
+  name: string;
+  prefix: string;
+  nsg?: string;
+  delegation?: string;
+  ipConfigurations?: string[];
+}
+
+export interface PeeringSpec {
+  name?: string;
+  remote: string;
+  state?: string;
+  sync?: string;
+  useRemoteGateways?: boolean;
+  allowGatewayTransit?: boolean;
+  remotePrefixes?: string[];
+}
+
+export function vnetRow(name: string, prefixes: string[], subnets: SubnetSpec[], peerings: PeeringSpec[] | null = [], opts: { sub?: string; location?: string } = {}): Row {
+  const vnetId = ids.vnet(name, opts.sub);
+  const properties: Row = {
+    addressSpace: { addressPrefixes: prefixes },
+    subnets: subnets.map((s) => ({
+      name: s.name,
+      id: `${vnetId}/subnets/${s.name}`,
+      properties: {
+        addressPrefix: s.prefix,
+        ...(s.nsg ? { networkSecurityGroup: { id: s.nsg } } : {}),
+        delegations: s.delegation ? [{ name: "d", properties: { serviceName: s.delegation } }] : [],
+        ...(s.ipConfigurations ? { ipConfigurations: s.ipConfigurations.map((id) => ({ id })) } : {}),
+      },
+    })),
+  };
+  if (peerings !== null) {
+    properties["virtualNetworkPeerings"] = peerings.map((p, i) => ({
+      name: p.name ?? `peering${i}`,
+      properties: {
+        remoteVirtualNetwork: { id: p.remote },
+        peeringState: p.state ?? "Connected",
+        ...(p.sync === undefined ? {} : { peeringSyncLevel: p.sync }),
+        useRemoteGateways: p.useRemoteGateways ?? false,
+        allowGatewayTransit: p.allowGatewayTransit ?? false,
+        remoteAddressSpace: { addressPrefixes: p.remotePrefixes ?? [] },
+      },
+    }));
+  }
+  return base("microsoft.network/virtualnetworks", vnetId, { location: opts.location ?? "westeurope", properties });
+}
+
+export function miRow(name: string, subnetId: string | undefined, props: Row = {}, extra: Row = {}): Row {
+  return base("microsoft.sql/managedinstances", ids.mi(name), {
+    properties: {
+      ...(subnetId === undefined ? {} : { subnetId }),
+      publicDataEndpointEnabled: false,
+      minimalTlsVersion: "1.2",
+      proxyOverride: "Default",
+      administrators: { azureADOnlyAuthentication: true },
+      ...props,
+    },
+    ...extra,
+  });
+}
+
+export function siteRow(name: string, props: Row, identity: Row | null = { type: "SystemAssigned" }, sub = SUB1): Row {
+  return base("microsoft.web/sites", ids.site(name, sub), { properties: props, identity });
+}
+
+export function gatewayRow(name: string, vnetId: string, gatewayType = "ExpressRoute"): Row {
+  return base("microsoft.network/virtualnetworkgateways", ids.gateway(name), {
+    properties: { gatewayType, ipConfigurations: [{ name: "default", properties: { subnet: { id: `${vnetId}/subnets/GatewaySubnet` } } }] },
+  });
+}
+
+export function circuitRow(name: string, peerings: [string, string][] | null): Row {
+  return base("microsoft.network/expressroutecircuits", ids.circuit(name), {
+    properties: peerings === null ? {} : { peerings: peerings.map(([peeringType, state]) => ({ name: peeringType, properties: { peeringType, state } })) },
+  });
+}
+
+export function connectionRow(name: string, gatewayId: string, circuitId: string): Row {
+  return base("microsoft.network/connections", ids.connection(name), {
+    properties: { connectionType: "ExpressRoute", virtualNetworkGateway1: { id: gatewayId }, peer: { id: circuitId } },
+  });
+}
+
+export function aseRow(name: string, subnetId: string | undefined): Row {
+  return base("microsoft.web/hostingenvironments", ids.ase(name), { properties: subnetId === undefined ? {} : { virtualNetwork: { id: subnetId } } });
+}
+
+export function nicRow(name: string, subnetId: string, ip: string, nsgId?: string): Row {
+  return base("microsoft.network/networkinterfaces", ids.nic(name), {
+    properties: {
+      ...(nsgId ? { networkSecurityGroup: { id: nsgId } } : {}),
+      ipConfigurations: [{ name: "ipconfig1", properties: { privateIPAddress: ip, subnet: { id: subnetId } } }],
+    },
+  });
+}
+
+export function publicIpRow(name: string, ipAddress: string): Row {
+  return base("microsoft.network/publicipaddresses", `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/${name}`, { properties: { ipAddress } });
+}
