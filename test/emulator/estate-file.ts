@@ -1,0 +1,160 @@
+// Reads the estate the emulator serves. Any snapshot shape works: a plain array of rows, the
+// `az graph query -o json` object `{ count, data, skip_token, total_records }`, or the REST response
+// `{ totalRecords, count, data, $skipToken }`. The object shapes may carry emulator-only extensions:
+//
+//   managementGroups: { "<group name>": ["<subscription id>", ...] }
+//       Membership for `managementGroups` scopes; a subscription may sit in several groups.
+//   subscriptions: ["<subscription id>" | { subscriptionId, displayName? }, ...]
+//       Subscriptions with no resources; every subscription of a row or a group exists without this.
+//   arm: {
+//     azureADOnlyAuthentications: { "<managed instance id>": true | false | null },
+//         The `azureADOnlyAuthentications/Default` child; null means the child does not exist (404).
+//         Without an entry the child mirrors `properties.administrators.azureADOnlyAuthentication`, and is
+//         missing (404) when that is not a boolean.
+//     virtualNetworkPeerings: { "<vnet id>": [peering, ...] },
+//     expressRouteCircuitPeerings: { "<circuit id>": [peering, ...] }
+//         What ARM lists for the resource; without an entry ARM lists the row's own `properties.virtualNetworkPeerings`
+//         / `properties.peerings`, or nothing. Overrides let a row lack a field Resource Graph did not return.
+//   }
+//
+// A side file can supply the same extensions: `loadEstateFile(path, { sideFile })`; its keys win over the estate's.
+
+import { readFileSync } from "node:fs";
+
+export type Row = Record<string, unknown>;
+
+export interface SubscriptionEntry {
+  /** Lower case. */
+  subscriptionId: string;
+  displayName: string;
+  /** Names of the management groups that contain it. */
+  managementGroups: string[];
+}
+
+export interface Estate {
+  rows: Row[];
+  /** Lower-case subscription id of each row, parallel to `rows` ("" when it has none). */
+  rowSubscriptions: string[];
+  /** Lower-case ARM id → row. */
+  rowsById: Map<string, Row>;
+  /** Sorted by id. */
+  subscriptions: SubscriptionEntry[];
+  /** Lower-case group name → lower-case subscription ids. */
+  managementGroups: Map<string, string[]>;
+  arm: {
+    azureADOnlyAuthentications: Map<string, boolean | null>;
+    virtualNetworkPeerings: Map<string, unknown[]>;
+    expressRouteCircuitPeerings: Map<string, unknown[]>;
+  };
+}
+
+export class EstateFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EstateFileError";
+  }
+}
+
+export function loadEstateFile(path: string, options: { sideFile?: string } = {}): Estate {
+  const document = readJson(path);
+  const side = options.sideFile === undefined ? {} : readJson(options.sideFile);
+  if (!isRecord(side)) throw new EstateFileError(`${options.sideFile}: expected an object with managementGroups, subscriptions or arm`);
+  return parseEstate(isRecord(document) ? { ...document, ...side } : { data: document, ...side });
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new EstateFileError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EstateFileError(`${path}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export function parseEstate(document: unknown): Estate {
+  const record = isRecord(document) ? document : {};
+  const data = Array.isArray(document) ? document : record["data"];
+  if (!Array.isArray(data)) throw new EstateFileError("expected an array of rows or an object with a `data` array");
+  const rows = data.filter(isRecord);
+
+  const managementGroups = new Map<string, string[]>();
+  const groupsOf = new Map<string, string[]>();
+  for (const [name, members] of Object.entries(recordAt(record, "managementGroups"))) {
+    if (!Array.isArray(members)) throw new EstateFileError(`managementGroups.${name}: expected an array of subscription ids`);
+    const ids = members.map((id) => String(id).toLowerCase());
+    managementGroups.set(name.toLowerCase(), ids);
+    for (const id of ids) groupsOf.set(id, [...(groupsOf.get(id) ?? []), name]);
+  }
+
+  const displayNames = new Map<string, string>();
+  const listed = record["subscriptions"];
+  for (const entry of Array.isArray(listed) ? listed : []) {
+    if (typeof entry === "string") displayNames.set(entry.toLowerCase(), entry);
+    else if (isRecord(entry) && typeof entry["subscriptionId"] === "string") {
+      const id = entry["subscriptionId"].toLowerCase();
+      displayNames.set(id, typeof entry["displayName"] === "string" ? entry["displayName"] : id);
+    }
+  }
+
+  const rowSubscriptions = rows.map(subscriptionOf);
+  const ids = new Set([...rowSubscriptions.filter((id) => id !== ""), ...groupsOf.keys(), ...displayNames.keys()]);
+  const subscriptions = [...ids].sort().map((id) => ({
+    subscriptionId: id,
+    displayName: displayNames.get(id) ?? `Subscription ${id.slice(0, 8)}`,
+    managementGroups: groupsOf.get(id) ?? [],
+  }));
+
+  const rowsById = new Map<string, Row>();
+  for (const row of rows) if (typeof row["id"] === "string") rowsById.set(row["id"].toLowerCase(), row);
+
+  const arm = recordAt(record, "arm");
+  return {
+    rows,
+    rowSubscriptions,
+    rowsById,
+    subscriptions,
+    managementGroups,
+    arm: {
+      azureADOnlyAuthentications: keyedMap(recordAt(arm, "azureADOnlyAuthentications"), (value, key) => {
+        if (value === null || typeof value === "boolean") return value;
+        throw new EstateFileError(`arm.azureADOnlyAuthentications.${key}: expected true, false or null`);
+      }),
+      virtualNetworkPeerings: keyedMap(recordAt(arm, "virtualNetworkPeerings"), (value, key) => arrayOf(value, `arm.virtualNetworkPeerings.${key}`)),
+      expressRouteCircuitPeerings: keyedMap(recordAt(arm, "expressRouteCircuitPeerings"), (value, key) =>
+        arrayOf(value, `arm.expressRouteCircuitPeerings.${key}`),
+      ),
+    },
+  };
+}
+
+/** The row's subscription: its `subscriptionId`, or the one in its id. Lower case; "" when neither. */
+function subscriptionOf(row: Row): string {
+  if (typeof row["subscriptionId"] === "string" && row["subscriptionId"] !== "") return row["subscriptionId"].toLowerCase();
+  const match = typeof row["id"] === "string" ? /^\/subscriptions\/([^/]+)/i.exec(row["id"]) : null;
+  return match?.[1]?.toLowerCase() ?? "";
+}
+
+function keyedMap<T>(record: Record<string, unknown>, read: (value: unknown, key: string) => T): Map<string, T> {
+  return new Map(Object.entries(record).map(([key, value]) => [key.toLowerCase(), read(value, key)]));
+}
+
+function arrayOf(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) throw new EstateFileError(`${where}: expected an array`);
+  return value;
+}
+
+function recordAt(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = record[key];
+  if (value === undefined) return {};
+  if (!isRecord(value)) throw new EstateFileError(`${key}: expected an object`);
+  return value;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,226 @@
+// `POST /providers/Microsoft.ResourceGraph/resources`: scopes the estate to the request's subscriptions or
+// management groups, runs the KQL subset, and pages the result as Resource Graph does (`$top` ≤ 1000, an opaque
+// `$skipToken` bound to the query and scope, `totalRecords`, `count`, `resultTruncated`, `facets`).
+//
+// Management group and tenant queries reach at most `subscriptionLimit` subscriptions; past it the response covers
+// the first ones only and says so in `x-ms-tenant-subscription-limit-hit: true`. The emulator applies that limit to
+// the `resources` table only, so a collector can fall back to listing a group's subscriptions from
+// `resourcecontainers` and querying them in explicit batches.
+
+import { createHash, randomUUID } from "node:crypto";
+import type { Estate, Row } from "./estate-file";
+import { isRecord } from "./estate-file";
+import { KqlError, parseQuery, runQuery } from "./kql-subset";
+
+export interface ResourceGraphLimits {
+  subscriptionLimit: number;
+  maxSubscriptionsPerRequest: number;
+  maxPageSize: number;
+}
+
+export const DEFAULT_LIMITS: ResourceGraphLimits = { subscriptionLimit: 10_000, maxSubscriptionsPerRequest: 1_000, maxPageSize: 1_000 };
+
+export const EMULATOR_TENANT_ID = "72f988bf-0000-4000-8000-00000000e001";
+
+export interface EndpointResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** What the request asked for, as far as the emulator's log and fault matching care. */
+export interface ParsedResourceGraphRequest {
+  query: string;
+  subscriptions?: string[];
+  managementGroups?: string[];
+  top?: number;
+  skipToken?: string;
+  skip?: number;
+  resultFormat?: string;
+  /** 1-based page implied by the skip token. */
+  page: number;
+}
+
+/** Reads the body; a string is an error message for a 400. */
+export function readResourceGraphRequest(body: unknown): ParsedResourceGraphRequest | string {
+  if (!isRecord(body)) return "The request body must be a JSON object.";
+  if (typeof body["query"] !== "string" || body["query"].trim() === "") return "The request must contain a query.";
+  const options = isRecord(body["options"]) ? body["options"] : {};
+  const strings = (value: unknown, name: string): string[] | undefined | string => {
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) return `${name} must be an array of strings.`;
+    return value;
+  };
+  const subscriptions = strings(body["subscriptions"], "subscriptions");
+  if (typeof subscriptions === "string") return subscriptions;
+  const managementGroups = strings(body["managementGroups"], "managementGroups");
+  if (typeof managementGroups === "string") return managementGroups;
+  const skipToken = typeof options["$skipToken"] === "string" ? options["$skipToken"] : undefined;
+  return {
+    query: body["query"],
+    subscriptions,
+    managementGroups,
+    top: typeof options["$top"] === "number" ? options["$top"] : undefined,
+    skip: typeof options["$skip"] === "number" ? options["$skip"] : undefined,
+    skipToken,
+    resultFormat: typeof options["resultFormat"] === "string" ? options["resultFormat"] : undefined,
+    page: skipToken === undefined ? 1 : (decodeSkipToken(skipToken)?.page ?? 1),
+  };
+}
+
+export function answerResourceGraph(estate: Estate, request: ParsedResourceGraphRequest, limits: ResourceGraphLimits): EndpointResponse {
+  if (request.resultFormat !== undefined && request.resultFormat !== "objectArray") {
+    return badRequest("UnsupportedResultFormat", `The emulator serves resultFormat objectArray only, not '${request.resultFormat}'.`);
+  }
+  const top = request.top ?? limits.maxPageSize;
+  if (!Number.isInteger(top) || top < 1 || top > limits.maxPageSize) {
+    return badRequest("InvalidParameter", `$top must be between 1 and ${limits.maxPageSize}.`);
+  }
+  if (request.subscriptions !== undefined && request.managementGroups !== undefined) {
+    return badRequest("InvalidScope", "Specify either subscriptions or managementGroups, not both.");
+  }
+  if ((request.subscriptions?.length ?? 0) > limits.maxSubscriptionsPerRequest) {
+    return badRequest(
+      "TooManySubscriptions",
+      `The request names ${request.subscriptions?.length} subscriptions; at most ${limits.maxSubscriptionsPerRequest} are allowed.`,
+    );
+  }
+
+  let parsed;
+  try {
+    parsed = parseQuery(request.query);
+  } catch (error) {
+    if (!(error instanceof KqlError)) throw error;
+    return invalidQuery(error);
+  }
+
+  // The subscriptions the request reaches, in a stable order.
+  let reached: string[];
+  if (request.subscriptions !== undefined) {
+    const known = new Set(estate.subscriptions.map((s) => s.subscriptionId));
+    reached = [...new Set(request.subscriptions.map((id) => id.toLowerCase()))].filter((id) => known.has(id));
+  } else if (request.managementGroups !== undefined) {
+    const members = new Set<string>();
+    for (const group of request.managementGroups) {
+      const ids = estate.managementGroups.get(group.toLowerCase());
+      if (ids === undefined) return badRequest("ManagementGroupNotFound", `Management group '${group}' was not found or is not accessible.`);
+      for (const id of ids) members.add(id);
+    }
+    reached = [...members].sort();
+  } else {
+    reached = estate.subscriptions.map((s) => s.subscriptionId);
+  }
+  let limitHit = false;
+  if (request.subscriptions === undefined && parsed.table === "resources" && reached.length > limits.subscriptionLimit) {
+    reached = reached.slice(0, limits.subscriptionLimit);
+    limitHit = true;
+  }
+  const inScope = new Set(reached);
+
+  const source: Row[] =
+    parsed.table === "resources"
+      ? estate.rows.filter((_, index) => inScope.has(estate.rowSubscriptions[index] as string))
+      : estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
+  const output = runQuery(parsed, source);
+
+  const fingerprint = fingerprintOf(request);
+  let offset = request.skip ?? 0;
+  let page = 1;
+  if (request.skipToken !== undefined) {
+    const token = decodeSkipToken(request.skipToken);
+    if (token === undefined || token.fingerprint !== fingerprint) {
+      return badRequest("InvalidSkipToken", "The $skipToken does not belong to this query and scope.");
+    }
+    offset = token.offset;
+    page = token.page;
+  }
+  const data = output.rows.slice(offset, offset + top);
+  const more = offset + data.length < output.rows.length;
+  // Without the id column Resource Graph cannot page: it truncates instead.
+  const canPage = output.hasId;
+  const body: Record<string, unknown> = {
+    totalRecords: output.rows.length,
+    count: data.length,
+    resultTruncated: more && !canPage ? "true" : "false",
+    facets: [],
+    data,
+  };
+  if (more && canPage) body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint });
+  return { status: 200, headers: { "x-ms-tenant-subscription-limit-hit": String(limitHit) }, body };
+}
+
+function subscriptionRow(subscription: Estate["subscriptions"][number]): Row {
+  return {
+    id: `/subscriptions/${subscription.subscriptionId}`,
+    name: subscription.displayName,
+    type: "microsoft.resources/subscriptions",
+    tenantId: EMULATOR_TENANT_ID,
+    kind: "",
+    location: "",
+    resourceGroup: "",
+    subscriptionId: subscription.subscriptionId,
+    managementGroupId: "",
+    tags: {},
+    properties: {
+      state: "Enabled",
+      managementGroupAncestorsChain: subscription.managementGroups.map((name) => ({ name, displayName: name })),
+    },
+  };
+}
+
+interface SkipToken {
+  offset: number;
+  page: number;
+  fingerprint: string;
+}
+
+function encodeSkipToken(token: SkipToken): string {
+  return Buffer.from(JSON.stringify(token)).toString("base64url");
+}
+
+function decodeSkipToken(text: string): SkipToken | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (isRecord(value) && typeof value["offset"] === "number" && typeof value["page"] === "number" && typeof value["fingerprint"] === "string") {
+      return { offset: value["offset"], page: value["page"], fingerprint: value["fingerprint"] };
+    }
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  return undefined;
+}
+
+/** A skip token is only valid with the same query and scope. */
+function fingerprintOf(request: ParsedResourceGraphRequest): string {
+  return createHash("sha256")
+    .update(JSON.stringify([request.query, request.subscriptions ?? null, request.managementGroups ?? null]))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** Resource Graph's error envelope: a generic BadRequest with the specific code in `details`. */
+export function badRequest(code: string, message: string, extra: Record<string, unknown>[] = []): EndpointResponse {
+  return {
+    status: 400,
+    headers: {},
+    body: {
+      error: {
+        code: "BadRequest",
+        message: supportMessage(),
+        details: [{ code, message }, ...extra],
+      },
+    },
+  };
+}
+
+function invalidQuery(error: KqlError): EndpointResponse {
+  return badRequest(
+    "InvalidQuery",
+    "Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.",
+    [{ code: "ParserFailure", message: error.message, characterPositionInLine: error.position, token: error.token }],
+  );
+}
+
+export function supportMessage(): string {
+  return `Please provide below info when asking for support: timestamp = ${new Date().toISOString()}, correlationId = ${randomUUID()}.`;
+}
