@@ -1,0 +1,182 @@
+// The estate model: relations resolved once, ids folded, defaults supplied, bad data recorded rather than thrown.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildEstate } from "../../shared/model/build-estate";
+import { get } from "../../shared/model/estate";
+import { armKey } from "../../shared/model/arm-id";
+import { SUB1, SUB2, aseRow, circuitRow, connectionRow, gatewayRow, ids, miRow, nicRow, nsgRow, siteRow, vnetRow } from "../support/rows";
+
+describe("real ARM payloads", () => {
+  const rows = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "real-arm-rows.json"), "utf8")) as unknown[];
+  const estate = buildEstate(rows);
+
+  it("reads the managed instance, NSG and VNet of the azure-rest-api-specs examples", () => {
+    expect(estate.byKind.managedInstance).toHaveLength(1);
+    expect(estate.byKind.networkSecurityGroup).toHaveLength(1);
+    expect(estate.byKind.virtualNetwork).toHaveLength(1);
+    const mi = estate.byKind.managedInstance[0]!;
+    expect(mi.minimalTlsVersion).toBe("1.2");
+    expect(mi.publicDataEndpointEnabled).toBe(false);
+    // The example's subnetId spells the subscription in upper case; the key folds it.
+    expect(mi.subnetId).toMatch(/20D7082A/);
+    expect(mi.subnetKey).toBe(mi.subnetKey!.toLowerCase());
+    const nsg = estate.byKind.networkSecurityGroup[0]!;
+    expect(nsg.defaultsAssumed).toBe(false);
+    expect(nsg.rules.filter((r) => r.isDefault)).toHaveLength(6);
+    expect(nsg.rules.find((r) => r.name === "rule1")).toMatchObject({ priority: 130, destinationPortRanges: ["80"], sourceAddressPrefixes: ["*"], access: "Allow", direction: "Inbound" });
+    const subnet = estate.byKind.subnet[0]!;
+    expect(subnet.delegations).toEqual(["microsoft.provider/resourcetype"]);
+    expect(subnet.ipConfigurationOwnerKeys).toEqual(["/subscriptions/subid/resourcegroups/rg1/providers/microsoft.network/loadbalancers/lb"]);
+  });
+});
+
+describe("relations", () => {
+  const miSubnet = ids.subnet("vnet-mi", "snet-mi");
+  const appSubnet = ids.subnet("vnet-app", "snet-app");
+  const rows = [
+    vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: ids.nsg("nsg-mi").toUpperCase() }], [{ remote: ids.vnet("vnet-app").toUpperCase() }]),
+    vnetRow("vnet-app", ["10.2.0.0/16"], [{ name: "snet-app", prefix: "10.2.1.0/24" }, { name: "GatewaySubnet", prefix: "10.2.255.0/27" }], [{ remote: ids.vnet("vnet-mi") }]),
+    vnetRow("vnet-app", ["10.9.0.0/16"], [], [], { sub: SUB2 }),
+    nsgRow("nsg-mi", []),
+    miRow("mi1", miSubnet.replace(SUB1, SUB1.toUpperCase()).replace("snet-mi", "SNET-MI")),
+    gatewayRow("vgw", ids.vnet("vnet-app").toUpperCase()),
+    circuitRow("er", [["MicrosoftPeering", "Enabled"]]),
+    connectionRow("conn", ids.gateway("vgw"), ids.circuit("er").toUpperCase()),
+    siteRow("app-regional", { virtualNetworkSubnetId: appSubnet.toUpperCase() }),
+    siteRow("app-gateway", { siteConfig: { vnetName: "0a1b2c3d-0000-4000-8000-123456789abc_vnet-app" } }),
+    siteRow("app-gateway-other-sub", { siteConfig: { vnetName: "vnet-app" } }, null, SUB2),
+    aseRow("ase", appSubnet),
+    nicRow("nic", appSubnet.toUpperCase(), "10.2.1.5", ids.nsg("nsg-mi")),
+  ];
+  const estate = buildEstate(rows);
+
+  it("MI → subnet → VNet → NSG, whatever the case of the references", () => {
+    const mi = estate.byKind.managedInstance[0]!;
+    const subnet = get(estate, "subnet", mi.subnetKey)!;
+    expect(subnet.name).toBe("snet-mi");
+    expect(get(estate, "virtualNetwork", subnet.vnetKey)!.name).toBe("vnet-mi");
+    expect(get(estate, "networkSecurityGroup", subnet.nsgKey)!.name).toBe("nsg-mi");
+    expect(estate.managedInstancesBySubnet.get(subnet.key)).toEqual([mi]);
+  });
+
+  it("VNet → peering → remote VNet", () => {
+    const vnet = get(estate, "virtualNetwork", armKey(ids.vnet("vnet-mi")))!;
+    expect(get(estate, "virtualNetwork", vnet.peerings![0]!.remoteVnetKey)!.addressPrefixes).toEqual(["10.2.0.0/16"]);
+  });
+
+  it("gateway → VNet through its GatewaySubnet; connection → gateway and circuit", () => {
+    const gateway = estate.byKind.virtualNetworkGateway[0]!;
+    expect(gateway.vnetKey).toBe(armKey(ids.vnet("vnet-app")));
+    expect(estate.gatewaysByVnet.get(armKey(ids.vnet("vnet-app")))).toEqual([gateway]);
+    const connection = estate.byKind.connection[0]!;
+    expect(estate.connectionsByGateway.get(gateway.key)).toEqual([connection]);
+    expect(estate.connectionsByCircuit.get(armKey(ids.circuit("er")))).toEqual([connection]);
+  });
+
+  it("web apps: regional subnet, and gateway-required vnetName resolved in the app's own subscription with the guid prefix stripped", () => {
+    const byName = new Map(estate.byKind.webApp.map((app) => [app.name, app]));
+    expect(estate.appsBySubnet.get(armKey(appSubnet))).toEqual([byName.get("app-regional")]);
+    expect(byName.get("app-gateway")!.gatewayVnetName).toBe("vnet-app");
+    expect(byName.get("app-gateway")!.gatewayVnetKey).toBe(armKey(ids.vnet("vnet-app")));
+    expect(byName.get("app-gateway-other-sub")!.gatewayVnetKey).toBe(armKey(ids.vnet("vnet-app", SUB2)));
+    expect(estate.gatewayAppsByVnet.get(armKey(ids.vnet("vnet-app")))).toEqual([byName.get("app-gateway")]);
+  });
+
+  it("ASE → subnet and NIC → subnet and NSG", () => {
+    expect(estate.aseBySubnet.get(armKey(appSubnet))!.map((a) => a.name)).toEqual(["ase"]);
+    expect(estate.nicsBySubnet.get(armKey(appSubnet))!.map((n) => n.name)).toEqual(["nic"]);
+    expect(estate.nicsByNsg.get(armKey(ids.nsg("nsg-mi")))!.map((n) => n.name)).toEqual(["nic"]);
+  });
+
+  it("supplies the six default rules when defaultSecurityRules is absent", () => {
+    const nsg = estate.byKind.networkSecurityGroup[0]!;
+    expect(nsg.defaultsAssumed).toBe(true);
+    expect(nsg.rules.map((r) => `${r.name}:${r.priority}`).sort()).toEqual(
+      ["AllowAzureLoadBalancerInBound:65001", "AllowInternetOutBound:65001", "AllowVnetInBound:65000", "AllowVnetOutBound:65000", "DenyAllInBound:65500", "DenyAllOutBound:65500"].sort(),
+    );
+  });
+
+  it("public IPs and prefixes become owned public prefixes", () => {
+    const withIps = buildEstate([
+      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p", type: "microsoft.network/publicipaddresses", properties: { ipAddress: "20.1.2.3" } },
+      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPPrefixes/q", type: "microsoft.network/publicipprefixes", properties: { ipPrefix: "20.9.0.0/28" } },
+      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/unassigned", type: "microsoft.network/publicipaddresses", properties: {} },
+    ]);
+    expect(withIps.ownedPublicPrefixes).toEqual(["20.1.2.3", "20.9.0.0/28"]);
+  });
+});
+
+describe("security rule fields", () => {
+  it("merges singular and plural fields", () => {
+    const estate = buildEstate([
+      {
+        id: ids.nsg("n"),
+        type: "microsoft.network/networksecuritygroups",
+        properties: {
+          securityRules: [
+            { name: "both", properties: { priority: 100, direction: "inbound", access: "allow", protocol: "Tcp", sourceAddressPrefix: "1.2.3.4", sourceAddressPrefixes: ["5.6.7.8"], destinationPortRanges: ["1433", "3342"], destinationAddressPrefix: "*" } },
+          ],
+        },
+      },
+    ]);
+    const rule = estate.byKind.networkSecurityGroup[0]!.rules[0]!;
+    expect(rule.sourceAddressPrefixes.sort()).toEqual(["1.2.3.4", "5.6.7.8"]);
+    expect(rule.destinationPortRanges).toEqual(["1433", "3342"]);
+    expect(rule.direction).toBe("Inbound");
+    expect(rule.access).toBe("Allow");
+  });
+
+  it("records rules that are null, strings or lack a priority as NSG issues, and wrong-typed fields as rule issues", () => {
+    const warnings: string[] = [];
+    const estate = buildEstate(
+      [
+        {
+          id: ids.nsg("n"),
+          type: "microsoft.network/networksecuritygroups",
+          properties: {
+            securityRules: [
+              null,
+              "allow all",
+              { name: "nopriority", properties: { direction: "Inbound", access: "Allow" } },
+              { name: "wrongtype", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: "10.0.0.0/8", destinationPortRange: 1433 } },
+            ],
+          },
+        },
+      ],
+      { onWarning: (w) => warnings.push(w) },
+    );
+    const nsg = estate.byKind.networkSecurityGroup[0]!;
+    expect(nsg.issues.map((i) => i.field)).toEqual(["properties.securityRules[0]", "properties.securityRules[1]", "properties.securityRules[2]"]);
+    const wrong = nsg.rules.find((r) => r.name === "wrongtype")!;
+    expect(wrong.issues.join(" ")).toMatch(/sourceAddressPrefixes: expected an array/);
+    expect(wrong.destinationPortRanges).toEqual(["1433"]);
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("rows that cannot be used", () => {
+  it("skips rows without an id or type with a warning, ignores unaudited types silently", () => {
+    const warnings: string[] = [];
+    const estate = buildEstate(
+      [{ type: "microsoft.sql/managedinstances", name: "x" }, { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/st", type: "microsoft.storage/storageaccounts" }, 42, { id: "/x" }],
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(estate.resources.size).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/row 0: .*no id/), expect.stringMatching(/row 2: expected an object, found number 42/), expect.stringMatching(/row 3: row has no type/)]);
+  });
+
+  it("a row whose properties is null becomes a resource with an issue", () => {
+    const estate = buildEstate([{ id: ids.mi("m"), type: "microsoft.sql/managedinstances", properties: null }]);
+    const mi = estate.byKind.managedInstance[0]!;
+    expect(mi.issues).toEqual([{ field: "properties", problem: "the row has no properties" }]);
+    expect(mi.subscriptionId).toBe(SUB1);
+    expect(mi.resourceGroup).toBe("rg-data");
+  });
+
+  it("a reference to a missing resource is kept as a key, not an error", () => {
+    const estate = buildEstate([miRow("m", ids.subnet("nowhere", "s"))]);
+    expect(estate.byKind.managedInstance[0]!.subnetKey).toBe(armKey(ids.subnet("nowhere", "s")));
+    expect(estate.resources.size).toBe(1);
+  });
+});
