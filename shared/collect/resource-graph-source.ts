@@ -15,7 +15,7 @@ import {
 } from "./collection-config";
 import { QUERY_FAMILIES, type QueryFamily, renestRow, SUBSCRIPTIONS_QUERY } from "./queries";
 import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer } from "./quota-pacer";
-import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, withRetries } from "./retry-policy";
+import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
 
 /** Resource Graph's limits: rows per page and subscriptions per request. */
 export const MAX_PAGE_SIZE = 1000;
@@ -120,7 +120,7 @@ class ResourceGraphRun {
   ) {
     this.client = new ResourceGraphClient(connection.credential, restClientOptions(connection));
     this.pacer = new QuotaPacer(options.quota ?? DEFAULT_QUOTA);
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.retry = resolveRetryPolicy(options.retry);
   }
 
   async collect(scope: CollectionScope, batchSize: number, families: readonly QueryFamily[]): Promise<ResourceGraphResult> {

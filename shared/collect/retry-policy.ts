@@ -2,6 +2,8 @@
 // count and in total time. The SDK clients are built with `retryOptions: { maxRetries: 0 }` so that their own
 // retry policy never multiplies ours.
 
+import { CollectionConfigError } from "./collection-config";
+
 /** The part of `@azure/core-rest-pipeline`'s RestError we read; every SDK client of the run throws it. */
 interface RestErrorLike {
   name: "RestError";
@@ -35,6 +37,18 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 30_000,
   requestTimeoutMs: 60_000,
 };
+
+/** The default policy with the given fields replaced; fields given as undefined keep their default. */
+export function resolveRetryPolicy(given: Partial<RetryPolicy> = {}): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY };
+  for (const key of Object.keys(policy) as (keyof RetryPolicy)[]) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value < 0) throw new CollectionConfigError(`retry.${key}`, `must be a number ≥ 0 (got ${value})`);
+    policy[key] = value;
+  }
+  return policy;
+}
 
 /** Why an attempt failed, as far as retrying is concerned. */
 export interface FailureClass {

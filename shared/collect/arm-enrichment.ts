@@ -1,0 +1,255 @@
+// Reads from ARM what Resource Graph does not carry reliably, and adds it to the rows in place:
+// - each managed instance's `azureADOnlyAuthentications/Default` child, the authoritative Entra-only setting
+//   (`properties.administrators` only reflects creation time) → `row.enrichment.azureADOnlyAuthentication`;
+// - a VNet's `virtualNetworkPeerings` and an ExpressRoute circuit's `peerings` when the row has no such array.
+// Calls run with bounded concurrency and the run's retry policy. A failure never stops the run: it is noted on
+// the row (`row.enrichment.errors`) and the estate builder turns it into `unknown` verdicts.
+
+import { NetworkManagementClient } from "@azure/arm-network";
+import { SqlManagementClient } from "@azure/arm-sql";
+import { AUDITED_TYPES, type ResourceRow } from "../model/row";
+import { type ArmConnection, buildArmConnection, CollectionConfigError, restClientOptions, serviceClientOptions } from "./collection-config";
+import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
+
+export interface ArmEnrichmentOptions {
+  connection?: ArmConnection;
+  /** Requests in flight at once; default 8. */
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** A read that failed for good, noted on the row it was for. */
+export interface EnrichmentError {
+  /** What could not be read, as a row path or ARM child: `properties.virtualNetworkPeerings`. */
+  field: string;
+  reason: string;
+}
+
+/** What enrichment adds to `row.enrichment`, besides `azureADOnlyAuthentication`. */
+export interface EnrichmentRecord {
+  azureADOnlyAuthentication?: boolean | { error: string };
+  /** Row paths filled from ARM. */
+  filledFromArm?: string[];
+  notes?: string[];
+  errors?: EnrichmentError[];
+}
+
+export interface ArmEnrichmentStats {
+  managedInstances: number;
+  virtualNetworksFilled: number;
+  circuitsFilled: number;
+  failures: number;
+  requests: number;
+  retries: number;
+  durationMs: number;
+}
+
+export const DEFAULT_ENRICHMENT_CONCURRENCY = 8;
+
+/** The child whose absence means Entra-only authentication was never turned on. */
+const AAD_ONLY_CHILD = "azureADOnlyAuthentications/Default";
+
+export async function enrichFromArm(rows: readonly ResourceRow[], options: ArmEnrichmentOptions = {}): Promise<ArmEnrichmentStats> {
+  const concurrency = options.concurrency ?? DEFAULT_ENRICHMENT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new CollectionConfigError("concurrency", `must be a whole number of at least 1 (got ${concurrency})`);
+  }
+  const run = new EnrichmentRun(options.connection ?? buildArmConnection(), resolveRetryPolicy(options.retry));
+  const tasks: (() => Promise<void>)[] = [];
+  for (const row of rows) {
+    const target = parseResourceId(row.id);
+    const type = typeof row.type === "string" ? row.type.toLowerCase() : "";
+    if (type === AUDITED_TYPES.managedInstance) {
+      tasks.push(() => run.guard(row, AAD_ONLY_CHILD, () => run.azureADOnly(row, target)));
+    } else if (type === AUDITED_TYPES.virtualNetwork && lacksArray(row, "virtualNetworkPeerings")) {
+      tasks.push(() => run.guard(row, "properties.virtualNetworkPeerings", () => run.virtualNetworkPeerings(row, target)));
+    } else if (type === AUDITED_TYPES.expressRouteCircuit && lacksArray(row, "peerings")) {
+      tasks.push(() => run.guard(row, "properties.peerings", () => run.circuitPeerings(row, target)));
+    }
+  }
+  await runBounded(tasks, concurrency);
+  return run.finish();
+}
+
+/** A row whose `properties` object lacks the array; rows without `properties` are left to the estate builder. */
+function lacksArray(row: ResourceRow, field: string): boolean {
+  return isRecord(row.properties) && !Array.isArray(row.properties[field]);
+}
+
+interface ResourceTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+const RESOURCE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i;
+
+function parseResourceId(id: unknown): ResourceTarget | undefined {
+  const match = typeof id === "string" ? RESOURCE_ID.exec(id.trim()) : null;
+  if (match === null) return undefined;
+  const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  return { subscriptionId, resourceGroup, name };
+}
+
+class EnrichmentRun {
+  private readonly started = Date.now();
+  private readonly stats: ArmEnrichmentStats = {
+    managedInstances: 0,
+    virtualNetworksFilled: 0,
+    circuitsFilled: 0,
+    failures: 0,
+    requests: 0,
+    retries: 0,
+    durationMs: 0,
+  };
+  private readonly sqlClients = new Map<string, SqlManagementClient>();
+  private readonly networkClients = new Map<string, NetworkManagementClient>();
+
+  constructor(
+    private readonly connection: ArmConnection,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  /** Runs one read for a row; whatever goes wrong is noted on the row, never thrown. */
+  async guard(row: ResourceRow, field: string, read: () => Promise<void>): Promise<void> {
+    try {
+      await read();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.stats.failures += 1;
+      record(row).errors = [...(record(row).errors ?? []), { field, reason }];
+      if (field === AAD_ONLY_CHILD) record(row).azureADOnlyAuthentication = { error: reason };
+    }
+  }
+
+  async azureADOnly(row: ResourceRow, target: ResourceTarget | undefined): Promise<void> {
+    const where = requireTarget(row, target);
+    this.stats.managedInstances += 1;
+    const client = this.sqlClient(where.subscriptionId);
+    try {
+      const child = await this.call((abortSignal) =>
+        client.managedInstanceAzureADOnlyAuthentications.get(where.resourceGroup, where.name, "Default", { abortSignal }),
+      );
+      if (typeof child.azureADOnlyAuthentication !== "boolean") {
+        throw new Error(`${AAD_ONLY_CHILD} has no boolean azureADOnlyAuthentication`);
+      }
+      record(row).azureADOnlyAuthentication = child.azureADOnlyAuthentication;
+    } catch (error) {
+      if (!(error instanceof RetriesExhaustedError) || error.failure.statusCode !== 404) throw error;
+      // No child: Entra-only authentication has never been set, which means it is off. Reading it as false can
+      // only make a verdict stricter, never turn a failure into a pass.
+      record(row).azureADOnlyAuthentication = false;
+      record(row).notes = [...(record(row).notes ?? []), `${AAD_ONLY_CHILD} does not exist (${error.message}); read as not enabled`];
+    }
+  }
+
+  async virtualNetworkPeerings(row: ResourceRow, target: ResourceTarget | undefined): Promise<void> {
+    const where = requireTarget(row, target);
+    const client = this.networkClient(where.subscriptionId);
+    const peerings = await this.call(async (abortSignal) => {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of client.virtualNetworkPeerings.list(where.resourceGroup, where.name, { abortSignal }).byPage()) {
+        items.push(...page.map((item) => toWireShape(item)));
+      }
+      return items;
+    });
+    fill(row, "virtualNetworkPeerings", peerings);
+    this.stats.virtualNetworksFilled += 1;
+  }
+
+  async circuitPeerings(row: ResourceRow, target: ResourceTarget | undefined): Promise<void> {
+    const where = requireTarget(row, target);
+    const client = this.networkClient(where.subscriptionId);
+    const peerings = await this.call(async (abortSignal) => {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of client.expressRouteCircuitPeerings.list(where.resourceGroup, where.name, { abortSignal }).byPage()) {
+        items.push(...page.map((item) => toWireShape(item, ["connections", "peeredConnections"])));
+      }
+      return items;
+    });
+    fill(row, "peerings", peerings);
+    this.stats.circuitsFilled += 1;
+  }
+
+  finish(): ArmEnrichmentStats {
+    this.stats.durationMs = Date.now() - this.started;
+    return this.stats;
+  }
+
+  private call<T>(attempt: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return withRetries(
+      this.retry,
+      (abortSignal) => {
+        this.stats.requests += 1;
+        return attempt(abortSignal);
+      },
+      { onRetry: () => (this.stats.retries += 1) },
+    );
+  }
+
+  private sqlClient(subscriptionId: string): SqlManagementClient {
+    let client = this.sqlClients.get(subscriptionId);
+    if (client === undefined) {
+      client = new SqlManagementClient(this.connection.credential, subscriptionId, serviceClientOptions(this.connection));
+      this.sqlClients.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  private networkClient(subscriptionId: string): NetworkManagementClient {
+    let client = this.networkClients.get(subscriptionId);
+    if (client === undefined) {
+      client = new NetworkManagementClient(this.connection.credential, subscriptionId, restClientOptions(this.connection));
+      this.networkClients.set(subscriptionId, client);
+    }
+    return client;
+  }
+}
+
+function requireTarget(row: ResourceRow, target: ResourceTarget | undefined): ResourceTarget {
+  if (target === undefined) throw new Error(`the row id ${JSON.stringify(row.id)} is not an ARM resource id`);
+  return target;
+}
+
+function record(row: ResourceRow): EnrichmentRecord {
+  row.enrichment ??= {};
+  return row.enrichment as EnrichmentRecord;
+}
+
+function fill(row: ResourceRow, field: string, value: unknown[]): void {
+  (row.properties as Record<string, unknown>)[field] = value;
+  record(row).filledFromArm = [...(record(row).filledFromArm ?? []), `properties.${field}`];
+}
+
+/**
+ * The SDK flattens `properties` into the model; Resource Graph rows and snapshots nest them. Put them back, so
+ * filled-in arrays look like the ones Resource Graph returns. `nested` names arrays of sub-resources to re-nest too.
+ */
+export function toWireShape(item: object, nested: string[] = []): Record<string, unknown> {
+  const { id, name, type, etag, ...flattened } = item as Record<string, unknown>;
+  const properties: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flattened)) {
+    if (value === undefined) continue;
+    properties[key] = nested.includes(key) && Array.isArray(value) ? value.map((child: object) => toWireShape(child)) : value;
+  }
+  const wire: Record<string, unknown> = { name, id };
+  if (type !== undefined) wire["type"] = type;
+  if (etag !== undefined) wire["etag"] = etag;
+  wire["properties"] = properties;
+  return wire;
+}
+
+async function runBounded(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
