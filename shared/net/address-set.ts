@@ -307,11 +307,32 @@ export class AddressSet {
     return this.tags.names();
   }
 
-  /** CIDRs then tag names, cut to `limit` entries with a final "… and N more" entry. */
+  /**
+   * IPv4 CIDRs, IPv6 CIDRs, then tag names, cut to `limit` entries with a final "… and N more" entry.
+   * When cutting, the room is shared round-robin between the three groups: "Internet" is dozens of IPv4
+   * blocks, and listing them must not hide that IPv6 and every service tag are allowed too.
+   */
   describe(limit = 20): string[] {
-    const all = [...this.toCidrs(), ...this.serviceTagNames()];
-    if (all.length <= limit) return all;
-    return [...all.slice(0, limit - 1), `… and ${all.length - limit + 1} more`];
+    const groups = [
+      this.v4.flatMap((i) => intervalToCidrs("ipv4", i)),
+      this.v6.flatMap((i) => intervalToCidrs("ipv6", i)),
+      this.serviceTagNames(),
+    ];
+    const total = groups.reduce((n, g) => n + g.length, 0);
+    if (total <= limit) return groups.flat();
+    const room = groups.map(() => 0);
+    for (let left = limit - 1; left > 0; ) {
+      const before = left;
+      groups.forEach((g, i) => {
+        if (left > 0 && room[i]! < g.length) {
+          room[i]!++;
+          left--;
+        }
+      });
+      if (left === before) break;
+    }
+    const shown = groups.flatMap((g, i) => g.slice(0, room[i]));
+    return [...shown, `… and ${total - shown.length} more`];
   }
 
   toString(): string {

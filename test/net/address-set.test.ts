@@ -183,6 +183,12 @@ describe("display and evidence", () => {
     expect(AddressSet.EMPTY.toString()).toBe("(none)");
   });
 
+  it("shares the room between IPv4, IPv6 and tags when cutting", () => {
+    const internet = ALL_IP.subtract(PRIVATE_RANGES).union(ALL_SERVICE_TAGS);
+    const v4Count = ALL_IPV4.subtract(PRIVATE_RANGES).toCidrs().length;
+    expect(internet.describe(6)).toEqual(["0.0.0.0/5", "8.0.0.0/7", "::/1", "8000::/2", "any service tag", `… and ${v4Count - 2 + 5} more`]);
+  });
+
   it.each([
     ["first address of the first block", set("52.0.0.0/8", "60.0.0.0/8"), "52.0.0.0"],
     ["a documentation address for the whole Internet", ALL_IPV4.subtract(PRIVATE_RANGES), "203.0.113.5"],

@@ -1,0 +1,691 @@
+// NSG evaluation as set operations. Azure takes the rules of one direction in priority order and the first rule
+// that matches a packet decides it, so the question "who can reach port 3342" is answered by walking the rules
+// with the set of still-undecided sources: each rule decides `remaining ∩ rule sources`, and a Deny at 300
+// therefore shadows an Allow at 4000 for exactly the sources it covers.
+//
+// Real rules are not always readable (ASGs, unknown tags, malformed prefixes, restricted source ports, a
+// VirtualNetwork tag whose meaning we were not told). Rather than guess, every rule is resolved to a set it
+// certainly matches and a set it possibly matches, and the walk runs twice: once leaning towards exposure
+// (uncertain Allows match everything they might, uncertain Denies nothing) and once leaning towards restriction.
+// Azure's real answer lies between the two, so a verdict both walks agree on is certain; otherwise it is
+// `uncertain` and the evidence names the rules that made it so. Pure functions, no I/O.
+
+import type { SecurityRule } from "../model/estate";
+import {
+  ALL_IP,
+  ALL_IPV4,
+  ALL_IPV6,
+  ALL_SERVICE_TAGS,
+  AZURE_LOAD_BALANCER,
+  AddressSet,
+  EVERYTHING,
+  PRIVATE_RANGES,
+  parsePrefix,
+} from "./address-set";
+import { PortSet, parsePortList, parsePortSpec } from "./port-set";
+import { DEFAULT_SECURITY_RULES, parseServiceTag } from "./service-tags";
+import { type TrustPolicy, trustedSources } from "./trust";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public types
+
+export interface InboundExposureQuery {
+  protocol: "Tcp" | "Udp";
+  /** e.g. "3342" or "1433"; ranges and lists are accepted too. */
+  ports: string;
+  /** Destination the NSG protects (e.g. the subnet's prefixes); [] = unknown. */
+  protectedPrefixes: string[];
+  /** What the VirtualNetwork tag means here (VNet address space plus peered and gateway-connected spaces). */
+  virtualNetworkPrefixes: string[];
+}
+
+export interface RuleRef {
+  name: string;
+  priority: number;
+  access: "Allow" | "Deny";
+  isDefault: boolean;
+}
+
+export interface InboundExposure {
+  verdict: "exposed" | "notExposed" | "uncertain";
+  /** Exposure bound: untrusted sources allowed (CIDRs and tag names), at most 20 listed. */
+  untrustedAllowed: string[];
+  /** One example untrusted source and the Allow rule that lets it in (when exposed or uncertain). */
+  example?: { source: string; port: number; rule: RuleRef };
+  /** When notExposed: the rule that decided for (most of) the untrusted space, e.g. a Deny or DenyAllInBound. */
+  decidingRule?: RuleRef;
+  /** Rules whose uncertainty could change the verdict (empty when the verdict is certain). */
+  uncertainRules: RuleRef[];
+  /** Human-readable reasons for uncertainty. */
+  notes: string[];
+}
+
+export interface OutboundFlowQuery {
+  protocol: "Tcp" | "Udp";
+  /** e.g. "1433" or "11000-11999". */
+  ports: string;
+  /** The subnet the NSG protects (local side); [] = unknown. */
+  sourcePrefixes: string[];
+  /** The remote subnet (e.g. the MI subnet). */
+  destinationPrefixes: string[];
+  virtualNetworkPrefixes: string[];
+}
+
+export interface OutboundSegment {
+  ports: string;
+  verdict: "allowed" | "blocked" | "uncertain";
+  rule?: RuleRef;
+}
+
+export interface OutboundFlow {
+  /**
+   * allowed = every port is allowed to every destination address, whatever the uncertain rules mean;
+   * blocked = some port is denied for some destination address even in the reading most favourable to allowing;
+   * uncertain otherwise.
+   */
+  verdict: "allowed" | "blocked" | "uncertain";
+  segments: OutboundSegment[];
+  uncertainRules: RuleRef[];
+  notes: string[];
+}
+
+export function ruleRef(rule: SecurityRule): RuleRef {
+  return { name: rule.name, priority: rule.priority, access: rule.access, isDefault: rule.isDefault };
+}
+
+/** `DenyAll3342 (priority 300, Deny)`; default rules say so: `DenyAllInBound (priority 65500, Deny, default rule)`. */
+export function formatRuleRef(ref: RuleRef): string {
+  return `${ref.name} (priority ${ref.priority}, ${ref.access}${ref.isDefault ? ", default rule" : ""})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rule order
+
+type Direction = "Inbound" | "Outbound";
+
+function directionOf(rule: SecurityRule): Direction | undefined {
+  const folded = String(rule.direction).toLowerCase();
+  return folded === "inbound" ? "Inbound" : folded === "outbound" ? "Outbound" : undefined;
+}
+
+function hasReadablePriority(rule: SecurityRule): boolean {
+  return typeof rule.priority === "number" && Number.isFinite(rule.priority);
+}
+
+/**
+ * The rules Azure evaluates for one direction, in evaluation order: priority ascending, custom before default
+ * on a tie, then name. The platform defaults always exist in Azure, so any missing from `rules` are added.
+ * A rule with an unreadable priority is put first, where its uncertainty has the most effect. A rule whose
+ * direction is unreadable is kept in both directions (it is marked uncertain by the evaluation).
+ */
+export function rulesInEvaluationOrder(rules: readonly SecurityRule[], direction: Direction): SecurityRule[] {
+  const mine = rules.filter((r) => {
+    const d = directionOf(r);
+    return d === direction || d === undefined;
+  });
+  const presentDefaults = new Set(mine.filter((r) => r.isDefault).map((r) => r.name.toLowerCase()));
+  const missingDefaults = DEFAULT_SECURITY_RULES.filter(
+    (d) => d.direction === direction && !presentDefaults.has(d.name.toLowerCase()),
+  );
+  const key = (r: SecurityRule) => (hasReadablePriority(r) ? r.priority : Number.NEGATIVE_INFINITY);
+  return [...mine, ...missingDefaults].sort(
+    (a, b) =>
+      key(a) - key(b) ||
+      Number(a.isDefault) - Number(b.isDefault) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resolving one rule
+
+type Tri = "yes" | "no" | "maybe";
+
+function and(a: Tri, b: Tri): Tri {
+  if (a === "no" || b === "no") return "no";
+  return a === "maybe" || b === "maybe" ? "maybe" : "yes";
+}
+
+interface Context {
+  protocol: string;
+  /** undefined when the caller did not tell us what VirtualNetwork means. */
+  virtualNetwork?: AddressSet;
+  /** undefined when the protected (local-side) range is unknown. */
+  localRange?: AddressSet;
+}
+
+/** A rule's remote side: the addresses it certainly matches, and those it possibly matches (certain ⊆ possible). */
+interface RemoteSide {
+  certain: AddressSet;
+  possible: AddressSet;
+  reasons: string[];
+}
+
+function isAnyWord(text: string): boolean {
+  return text === "*" || text.toLowerCase() === "any";
+}
+
+function quote(value: unknown): string {
+  return typeof value === "string" ? `'${value}'` : String(value);
+}
+
+/** What an unreadable address entry is: an unknown tag reads better than "malformed prefix" for `Foo`. */
+function unreadableEntry(field: string, entry: unknown): string {
+  if (typeof entry === "string" && /^[A-Za-z][A-Za-z0-9.]*$/.test(entry.trim())) {
+    return `${field} uses unknown service tag ${quote(entry)}`;
+  }
+  const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
+  return `${field} has a malformed address ${parsed !== undefined && !parsed.ok ? parsed.reason : quote(entry)}`;
+}
+
+function resolveRemote(prefixes: readonly string[], asgs: readonly string[], field: string, ctx: Context): RemoteSide {
+  let certain = AddressSet.EMPTY;
+  let possible = AddressSet.EMPTY;
+  const reasons: string[] = [];
+  if (asgs.length > 0) {
+    // ASG members are NICs inside a virtual network, so at most they are VirtualNetwork addresses.
+    possible = ctx.virtualNetwork ?? ALL_IP;
+    reasons.push(`${field} uses application security groups, whose members are not known here`);
+  }
+  if (prefixes.length === 0 && asgs.length === 0) {
+    possible = EVERYTHING;
+    reasons.push(`${field} lists no address`);
+  }
+  const add = (c: AddressSet, p: AddressSet = c) => {
+    certain = certain.union(c);
+    possible = possible.union(p);
+  };
+  for (const entry of prefixes) {
+    const text = typeof entry === "string" ? entry.trim() : "";
+    const folded = text.toLowerCase();
+    if (text !== "" && isAnyWord(text)) {
+      add(EVERYTHING);
+    } else if (folded === "internet") {
+      if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork).union(ALL_SERVICE_TAGS));
+      else {
+        add(ALL_SERVICE_TAGS, EVERYTHING);
+        reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
+      }
+    } else if (folded === "virtualnetwork") {
+      if (ctx.virtualNetwork !== undefined) add(ctx.virtualNetwork);
+      else {
+        add(AddressSet.EMPTY, ALL_IP);
+        reasons.push(`${field} uses VirtualNetwork, but its prefixes were not supplied`);
+      }
+    } else if (folded === "azureloadbalancer") {
+      add(AZURE_LOAD_BALANCER);
+    } else if (text !== "" && parseServiceTag(text) !== undefined) {
+      add(AddressSet.serviceTag(text)!);
+    } else {
+      const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
+      if (parsed?.ok) add(parsed.prefix.set);
+      else {
+        add(AddressSet.EMPTY, EVERYTHING);
+        reasons.push(unreadableEntry(field, entry));
+      }
+    }
+  }
+  // Service tags are made of IPv4 and IPv6 addresses: a field covering both whole families covers every tag,
+  // one covering a single family covers some unknown part of each tag.
+  const ips = certain.ipAddresses();
+  if (ips.containsAll(ALL_IP)) {
+    certain = certain.union(ALL_SERVICE_TAGS);
+    possible = possible.union(ALL_SERVICE_TAGS);
+  } else if (ips.containsAll(ALL_IPV4) || ips.containsAll(ALL_IPV6)) {
+    if (!certain.containsAll(ALL_SERVICE_TAGS)) {
+      possible = possible.union(ALL_SERVICE_TAGS);
+      reasons.push(`${field} covers all of one IP family only, so it matches part of each service tag`);
+    }
+  }
+  return { certain, possible, reasons };
+}
+
+/** Does the rule's local side (destination inbound, source outbound) cover the whole protected range? */
+function resolveLocal(
+  prefixes: readonly string[],
+  asgs: readonly string[],
+  field: string,
+  ctx: Context,
+): { match: Tri; reasons: string[] } {
+  const reasons: string[] = [];
+  if (asgs.length > 0) reasons.push(`${field} uses application security groups, whose members are not known here`);
+  if (prefixes.length === 0 && asgs.length === 0) reasons.push(`${field} lists no address`);
+  const target = ctx.localRange ?? ALL_IP;
+  let certain = AddressSet.EMPTY;
+  let possible = AddressSet.EMPTY;
+  const add = (c: AddressSet, p: AddressSet = c) => {
+    certain = certain.union(c);
+    possible = possible.union(p);
+  };
+  for (const entry of prefixes) {
+    const text = typeof entry === "string" ? entry.trim() : "";
+    const folded = text.toLowerCase();
+    if (text !== "" && isAnyWord(text)) {
+      add(ALL_IP);
+    } else if (folded === "virtualnetwork") {
+      // The protected subnet is always inside its own VNet; if the supplied prefixes do not say so they are
+      // incomplete (VirtualNetwork also spans peerings and on-premises space), so this is uncertain, not "no".
+      if (ctx.virtualNetwork === undefined) {
+        add(AddressSet.EMPTY, ALL_IP);
+        reasons.push(`${field} uses VirtualNetwork, but its prefixes were not supplied`);
+      } else {
+        add(ctx.virtualNetwork, ALL_IP);
+        if (ctx.localRange !== undefined && !ctx.virtualNetwork.containsAll(ctx.localRange)) {
+          reasons.push(`${field} uses VirtualNetwork, but the protected range is not inside the supplied VirtualNetwork prefixes`);
+        }
+      }
+    } else if (folded === "internet") {
+      if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork));
+      else {
+        add(AddressSet.EMPTY, ALL_IP);
+        reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
+      }
+    } else if (folded === "azureloadbalancer") {
+      add(AZURE_LOAD_BALANCER);
+    } else if (text !== "" && parseServiceTag(text) !== undefined) {
+      // A service tag is Azure public address space; it cannot contain a private protected range.
+      add(AddressSet.EMPTY, ALL_IP.subtract(PRIVATE_RANGES));
+      if (!PRIVATE_RANGES.containsAll(target)) {
+        reasons.push(`${field} uses service tag ${quote(text)}, whose addresses are not known here`);
+      }
+    } else {
+      const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
+      if (parsed?.ok) add(parsed.prefix.set);
+      else {
+        add(AddressSet.EMPTY, ALL_IP);
+        reasons.push(unreadableEntry(field, entry));
+      }
+    }
+  }
+  if (asgs.length > 0 || (prefixes.length === 0 && asgs.length === 0)) possible = possible.union(ALL_IP);
+  if (certain.containsAll(target)) return { match: "yes", reasons: [] };
+  if (!possible.overlaps(target)) return { match: "no", reasons: [] };
+  if (reasons.length === 0) {
+    reasons.push(
+      ctx.localRange === undefined
+        ? `${field} names specific addresses (${prefixes.join(", ")}) and the protected range is unknown`
+        : `${field} (${prefixes.join(", ")}) covers only part of the protected range`,
+    );
+  }
+  return { match: "maybe", reasons };
+}
+
+const KNOWN_PROTOCOLS = new Set(["tcp", "udp", "icmp", "esp", "ah"]);
+
+interface PreparedRule {
+  rule: SecurityRule;
+  ref: RuleRef;
+  /** Access as evaluated; undefined when unreadable (each bound then takes the worse reading). */
+  access?: "Allow" | "Deny";
+  /** Everything except the destination port: protocol, source ports, local side, data issues. */
+  fixed: Tri;
+  portsCertain: PortSet;
+  portsPossible: PortSet;
+  remote: RemoteSide;
+  reasons: string[];
+}
+
+function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): PreparedRule {
+  const reasons: string[] = [];
+  let fixed: Tri = "yes";
+  const maybe = (reason: string) => {
+    fixed = and(fixed, "maybe");
+    reasons.push(reason);
+  };
+
+  if (rule.issues.length > 0) maybe(`rule data has problems: ${rule.issues.join("; ")}`);
+  if (directionOf(rule) === undefined) maybe(`direction ${quote(rule.direction)} is not Inbound or Outbound`);
+  if (!hasReadablePriority(rule)) maybe(`priority ${quote(rule.priority)} is unreadable, so it is assumed to come first`);
+  const accessText = String(rule.access).toLowerCase();
+  const access = accessText === "allow" ? "Allow" : accessText === "deny" ? "Deny" : undefined;
+  if (access === undefined) maybe(`access ${quote(rule.access)} is not Allow or Deny`);
+
+  const protocol = typeof rule.protocol === "string" ? rule.protocol.trim().toLowerCase() : "";
+  if (protocol === "*" || protocol === "any") {
+    // matches every protocol
+  } else if (protocol === ctx.protocol.toLowerCase()) {
+    // exact protocol
+  } else if (KNOWN_PROTOCOLS.has(protocol)) {
+    fixed = "no";
+  } else {
+    maybe(`protocol ${quote(rule.protocol)} is not recognised`);
+  }
+
+  const sourcePorts = parsePortList(rule.sourcePortRanges);
+  if (sourcePorts.problems.length > 0) maybe(`source ports: ${sourcePorts.problems.join("; ")}`);
+  else if (!sourcePorts.ports.equals(PortSet.ALL)) {
+    // Clients pick their own (ephemeral) source port, so whether this rule sees the traffic is not knowable here.
+    maybe(`restricts source ports to ${sourcePorts.ports.toString()}`);
+  }
+
+  const local =
+    direction === "Inbound"
+      ? resolveLocal(rule.destinationAddressPrefixes, rule.destinationApplicationSecurityGroups, "destination", ctx)
+      : resolveLocal(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, "source", ctx);
+  fixed = and(fixed, local.match);
+  reasons.push(...local.reasons);
+
+  const remote =
+    direction === "Inbound"
+      ? resolveRemote(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, "source", ctx)
+      : resolveRemote(rule.destinationAddressPrefixes, rule.destinationApplicationSecurityGroups, "destination", ctx);
+  reasons.push(...remote.reasons);
+
+  const destinationPorts = parsePortList(rule.destinationPortRanges);
+  reasons.push(...destinationPorts.problems.map((p) => `destination ports: ${p}`));
+  return {
+    rule,
+    ref: ruleRef(rule),
+    ...(access === undefined ? {} : { access }),
+    fixed,
+    portsCertain: destinationPorts.ports,
+    portsPossible: destinationPorts.problems.length > 0 ? PortSet.ALL : destinationPorts.ports,
+    remote,
+    reasons,
+  };
+}
+
+/** The rule's certain and possible match for one port segment (the segment never straddles a rule boundary). */
+function matchFor(rule: PreparedRule, segment: PortSet): { certain: AddressSet; possible: AddressSet } {
+  const ports: Tri = rule.portsCertain.containsAll(segment) ? "yes" : rule.portsPossible.overlaps(segment) ? "maybe" : "no";
+  const tri = and(rule.fixed, ports);
+  if (tri === "no") return { certain: AddressSet.EMPTY, possible: AddressSet.EMPTY };
+  return { certain: tri === "yes" ? rule.remote.certain : AddressSet.EMPTY, possible: rule.remote.possible };
+}
+
+/** Splits the queried ports at every rule's port boundaries, so each piece is uniform for every rule. */
+function splitPorts(query: PortSet, rules: readonly PreparedRule[]): PortSet[] {
+  const cuts = new Set<number>();
+  for (const rule of rules) {
+    for (const set of [rule.portsCertain, rule.portsPossible]) {
+      for (const { from, to } of set.ranges()) {
+        cuts.add(from);
+        cuts.add(to + 1);
+      }
+    }
+  }
+  const sortedCuts = [...cuts].sort((a, b) => a - b);
+  const segments: PortSet[] = [];
+  for (const { from, to } of query.ranges()) {
+    let start = from;
+    for (const cut of sortedCuts) {
+      if (cut <= start || cut > to) continue;
+      segments.push(PortSet.range(start, cut - 1));
+      start = cut;
+    }
+    segments.push(PortSet.range(start, to));
+  }
+  return segments;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The walk
+
+type Bound = "exposure" | "restrictive";
+
+interface Decision {
+  rule: PreparedRule;
+  access: "Allow" | "Deny";
+  decided: AddressSet;
+  /** The part decided only because this bound resolved the rule's uncertainty its way. */
+  assumed: AddressSet;
+}
+
+interface Walk {
+  allowed: AddressSet;
+  decisions: Decision[];
+}
+
+/**
+ * First match wins, per address. In the exposure bound an uncertain Allow takes everything it possibly matches
+ * and an uncertain Deny only what it certainly matches; the restrictive bound does the opposite. Addresses left
+ * at the end are denied, as Azure does (the DenyAll defaults are always present anyway).
+ */
+function walk(rules: readonly PreparedRule[], segment: PortSet, start: AddressSet, bound: Bound): Walk {
+  let remaining = start;
+  let allowed = AddressSet.EMPTY;
+  const decisions: Decision[] = [];
+  for (const rule of rules) {
+    if (remaining.isEmpty()) break;
+    const { certain, possible } = matchFor(rule, segment);
+    if (possible.isEmpty()) continue;
+    const access = rule.access ?? (bound === "exposure" ? "Allow" : "Deny");
+    const takesPossible = (bound === "exposure") === (access === "Allow");
+    const decided = remaining.intersect(takesPossible ? possible : certain);
+    if (decided.isEmpty()) continue;
+    decisions.push({ rule, access, decided, assumed: takesPossible ? decided.subtract(certain) : AddressSet.EMPTY });
+    if (access === "Allow") allowed = allowed.union(decided);
+    remaining = remaining.subtract(decided);
+  }
+  return { allowed, decisions };
+}
+
+/** Rules whose assumed part touched `relevant`: the ones whose real meaning could change the answer. */
+function culprits(exposure: Walk, restrictive: Walk, relevant: AddressSet): PreparedRule[] {
+  return [
+    ...exposure.decisions.filter((d) => d.access === "Allow" && d.assumed.overlaps(relevant)),
+    ...restrictive.decisions.filter((d) => d.access === "Deny" && d.assumed.overlaps(relevant)),
+  ].map((d) => d.rule);
+}
+
+function uniqueInOrder(rules: PreparedRule[], order: readonly PreparedRule[]): PreparedRule[] {
+  const wanted = new Set(rules);
+  return order.filter((r) => wanted.has(r));
+}
+
+function noteFor(rule: PreparedRule): string {
+  return `${formatRuleRef(rule.ref)}: ${rule.reasons.length > 0 ? rule.reasons.join("; ") : "uncertain match"}`;
+}
+
+/** Everything some Allow (or unreadable-access) rule could match on this segment, ignoring rule order. */
+function admittableBy(rules: readonly PreparedRule[], segment: PortSet): AddressSet {
+  return rules
+    .filter((r) => r.access !== "Deny")
+    .reduce((set, r) => set.union(matchFor(r, segment).possible), AddressSet.EMPTY);
+}
+
+/** Biggest share first: IPv4 count, then IPv6 count, then tags; evaluation order breaks ties. */
+function largest(decisions: Decision[], within: AddressSet): Decision | undefined {
+  let best: Decision | undefined;
+  let bestKey: [bigint, bigint, number] = [-1n, -1n, -1];
+  for (const d of decisions) {
+    const part = d.decided.intersect(within);
+    if (part.isEmpty()) continue;
+    const key: [bigint, bigint, number] = [part.addressCount("ipv4"), part.addressCount("ipv6"), part.hasServiceTags() ? 1 : 0];
+    if (key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
+      best = d;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Query inputs
+
+function parseQueryPrefixes(prefixes: readonly string[], what: string, notes: string[]): AddressSet | undefined {
+  if (prefixes.length === 0) return undefined;
+  let set = AddressSet.EMPTY;
+  const bad: string[] = [];
+  for (const text of prefixes) {
+    const parsed = parsePrefix(text);
+    if (parsed.ok) set = set.union(parsed.prefix.set);
+    else bad.push(parsed.reason);
+  }
+  if (bad.length > 0) {
+    notes.push(`${what} could not be read (${bad.join("; ")}), so it is treated as unknown`);
+    return undefined;
+  }
+  return set;
+}
+
+function parseQueryPorts(ports: string): PortSet {
+  const parsed = parsePortSpec(ports);
+  // The query comes from rule code, not from data: a bad one is a bug in the caller.
+  if (!parsed.ok) throw new Error(`NSG query ports: ${parsed.reason}`);
+  return parsed.ports;
+}
+
+function prepareAll(rules: readonly SecurityRule[], direction: Direction, ctx: Context): PreparedRule[] {
+  return rulesInEvaluationOrder(rules, direction).map((r) => prepareRule(r, direction, ctx));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inbound exposure
+
+/**
+ * Can an untrusted source reach the protected range on the queried ports through this NSG?
+ * `exposed` holds even in the restrictive reading; `notExposed` holds even in the exposure reading.
+ */
+export function evaluateInboundExposure(
+  rules: SecurityRule[],
+  query: InboundExposureQuery,
+  trust: TrustPolicy,
+): InboundExposure {
+  const notes: string[] = [];
+  const ports = parseQueryPorts(query.ports);
+  const virtualNetwork = parseQueryPrefixes(query.virtualNetworkPrefixes, "VirtualNetwork prefixes", notes);
+  const localRange = parseQueryPrefixes(query.protectedPrefixes, "Protected prefixes", notes);
+  const ctx: Context = {
+    protocol: query.protocol,
+    ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
+    ...(localRange === undefined ? {} : { localRange }),
+  };
+  const prepared = prepareAll(rules, "Inbound", ctx);
+  const untrusted = EVERYTHING.subtract(trustedSources(trust, virtualNetwork ?? AddressSet.EMPTY));
+
+  const results = splitPorts(ports, prepared).map((segment) => {
+    const exposure = walk(prepared, segment, EVERYTHING, "exposure");
+    const restrictive = walk(prepared, segment, EVERYTHING, "restrictive");
+    return {
+      segment,
+      exposure,
+      restrictive,
+      exposedAtMost: exposure.allowed.intersect(untrusted),
+      exposedAtLeast: restrictive.allowed.intersect(untrusted),
+    };
+  });
+
+  const untrustedAllowed = results.reduce((set, r) => set.union(r.exposedAtMost), AddressSet.EMPTY);
+  const verdict: InboundExposure["verdict"] = results.some((r) => !r.exposedAtLeast.isEmpty())
+    ? "exposed"
+    : untrustedAllowed.isEmpty()
+      ? "notExposed"
+      : "uncertain";
+
+  const result: InboundExposure = {
+    verdict,
+    untrustedAllowed: untrustedAllowed.describe(20),
+    uncertainRules: [],
+    notes,
+  };
+
+  if (verdict === "notExposed") {
+    // Prefer the Deny that stops untrusted sources some Allow would otherwise admit (the Deny at 300 that
+    // shadows the Allow at 4000); with no such Allow, the Deny that covers most of the untrusted space.
+    const denies = results.flatMap((r) => r.exposure.decisions.filter((d) => d.access === "Deny"));
+    const threatened = results.reduce(
+      (set, r) => set.union(admittableBy(prepared, r.segment).intersect(untrusted)),
+      AddressSet.EMPTY,
+    );
+    const deciding = largest(denies, threatened) ?? largest(denies, untrusted);
+    if (deciding !== undefined) result.decidingRule = deciding.rule.ref;
+    return result;
+  }
+
+  // The example is certain when the verdict is: it comes from the restrictive walk for `exposed`.
+  for (const r of results) {
+    const source = verdict === "exposed" ? r.restrictive : r.exposure;
+    const admitted = source.decisions.find((d) => d.access === "Allow" && d.decided.overlaps(untrusted));
+    if (admitted === undefined) continue;
+    result.example = {
+      source: admitted.decided.intersect(untrusted).sampleAddress() ?? "(unknown)",
+      port: r.segment.first()!,
+      rule: admitted.rule.ref,
+    };
+    break;
+  }
+
+  if (verdict === "uncertain") {
+    const suspects = results.flatMap((r) => culprits(r.exposure, r.restrictive, untrusted));
+    const ordered = uniqueInOrder(suspects, prepared);
+    result.uncertainRules = ordered.map((r) => r.ref);
+    notes.push(...ordered.map(noteFor));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outbound flow
+
+/**
+ * Does this NSG let the protected subnet open connections to every destination address on every queried port?
+ * Evaluated per port segment; adjacent segments with the same outcome and rule are merged for display.
+ */
+export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQuery): OutboundFlow {
+  const notes: string[] = [];
+  const ports = parseQueryPorts(query.ports);
+  const virtualNetwork = parseQueryPrefixes(query.virtualNetworkPrefixes, "VirtualNetwork prefixes", notes);
+  const localRange = parseQueryPrefixes(query.sourcePrefixes, "Source prefixes", notes);
+  const destination = parseQueryPrefixes(query.destinationPrefixes, "Destination prefixes", notes);
+  if (destination === undefined) {
+    if (query.destinationPrefixes.length === 0) notes.push("Destination prefixes were not supplied");
+    return { verdict: "uncertain", segments: [{ ports: ports.toString(), verdict: "uncertain" }], uncertainRules: [], notes };
+  }
+  const ctx: Context = {
+    protocol: query.protocol,
+    ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
+    ...(localRange === undefined ? {} : { localRange }),
+  };
+  const prepared = prepareAll(rules, "Outbound", ctx);
+
+  const evaluated = splitPorts(ports, prepared).map((segment) => {
+    const exposure = walk(prepared, segment, destination, "exposure");
+    const restrictive = walk(prepared, segment, destination, "restrictive");
+    let verdict: OutboundSegment["verdict"];
+    let rule: PreparedRule | undefined;
+    let suspects: PreparedRule[] = [];
+    if (restrictive.allowed.containsAll(destination)) {
+      verdict = "allowed";
+      rule = largest(restrictive.decisions.filter((d) => d.access === "Allow"), destination)?.rule;
+    } else if (!exposure.allowed.containsAll(destination)) {
+      verdict = "blocked";
+      rule = exposure.decisions.find((d) => d.access === "Deny")?.rule;
+    } else {
+      verdict = "uncertain";
+      suspects = uniqueInOrder(culprits(exposure, restrictive, destination), prepared);
+      rule = suspects[0];
+    }
+    return { segment, verdict, rule, suspects };
+  });
+
+  const segments: OutboundSegment[] = [];
+  let last: { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule } | undefined;
+  const flush = () => {
+    if (last === undefined) return;
+    segments.push({ ports: last.set.toString(), verdict: last.verdict, ...(last.rule ? { rule: last.rule.ref } : {}) });
+  };
+  for (const e of evaluated) {
+    const adjacent = last !== undefined && last.set.ranges().at(-1)!.to + 1 === e.segment.first();
+    if (last !== undefined && adjacent && last.verdict === e.verdict && last.rule === e.rule) {
+      last.set = last.set.union(e.segment);
+    } else {
+      flush();
+      last = { set: e.segment, verdict: e.verdict, ...(e.rule ? { rule: e.rule } : {}) };
+    }
+  }
+  flush();
+
+  const verdict: OutboundFlow["verdict"] = evaluated.some((e) => e.verdict === "blocked")
+    ? "blocked"
+    : evaluated.every((e) => e.verdict === "allowed")
+      ? "allowed"
+      : "uncertain";
+  let uncertainRules: RuleRef[] = [];
+  if (verdict === "uncertain") {
+    const ordered = uniqueInOrder(evaluated.flatMap((e) => e.suspects), prepared);
+    uncertainRules = ordered.map((r) => r.ref);
+    notes.push(...ordered.map(noteFor));
+  }
+  return { verdict, segments, uncertainRules, notes };
+}
