@@ -1,0 +1,322 @@
+// The live source against the emulator, through the real Resource Graph SDK client.
+
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { CollectionConfigError } from "../../shared/collect/collection-config";
+import { QUERY_FAMILIES, type QueryFamily } from "../../shared/collect/queries";
+import { collectFromResourceGraph } from "../../shared/collect/resource-graph-source";
+import { AUDITED_TYPES } from "../../shared/model/row";
+import type { RunningEmulator } from "../emulator/emulator";
+import { managedInstanceRow, nsgEstate, subscriptionIds } from "../fixtures/collect/generate-estate";
+import { type EmulatorFixture, FAST_RETRY, rowCollector, startConnected } from "./emulator-connection";
+
+const SMALL_ESTATE = JSON.parse(readFileSync("test/fixtures/collect/small-estate.json", "utf8")) as {
+  data: Record<string, unknown>[];
+};
+const S1 = "5f1d0c2a-1111-4111-8111-11111111aaaa";
+const S2 = "7e2b9d4c-2222-4222-8222-22222222bbbb";
+const NSG_FAMILY = QUERY_FAMILIES.find((family) => family.name === "networkSecurityGroups") as QueryFamily;
+
+let running: RunningEmulator[] = [];
+async function start(options: Parameters<typeof startConnected>[0]): Promise<EmulatorFixture> {
+  const fixture = await startConnected(options);
+  running.push(fixture.emulator);
+  return fixture;
+}
+afterEach(async () => {
+  await Promise.all(running.map((emulator) => emulator.close()));
+  running = [];
+});
+
+const ids = (rows: { id?: unknown }[]) => rows.map((row) => String(row.id));
+
+/** What the snapshot row looks like through a family's projection: base columns plus the projected paths. */
+function expectedRow(family: QueryFamily, row: Record<string, unknown>): Record<string, unknown> {
+  const expected: Record<string, unknown> = {};
+  for (const column of ["id", "name", "type", "location", "subscriptionId", "resourceGroup", "tags", ...family.extraColumns]) {
+    expected[column] = row[column] ?? null;
+  }
+  const properties: Record<string, unknown> = {};
+  for (const path of family.propertyPaths) {
+    const segments = path.split(".").slice(1);
+    let value: unknown = row["properties"];
+    for (const segment of segments) value = (value as Record<string, unknown> | undefined)?.[segment];
+    if (value === undefined || value === null) continue;
+    let node = properties;
+    segments.slice(0, -1).forEach((segment) => (node = (node[segment] ??= {}) as Record<string, unknown>));
+    node[segments[segments.length - 1] as string] = value;
+  }
+  if (Object.keys(properties).length > 0) expected["properties"] = properties;
+  return expected;
+}
+
+describe("collectFromResourceGraph", () => {
+  it("streams every audited row in the snapshot row shape, and nothing else", async () => {
+    const { connection } = await start({ estate: SMALL_ESTATE });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection });
+
+    const expected = QUERY_FAMILIES.flatMap((family) =>
+      SMALL_ESTATE.data.filter((row) => family.types.includes(String(row["type"]))).map((row) => expectedRow(family, row)),
+    );
+    expect(sink.rows).toHaveLength(14);
+    expect(sink.rows).toEqual(expect.arrayContaining(expected));
+    expect(expected).toEqual(expect.arrayContaining(sink.rows));
+    expect(ids(sink.rows)).not.toContain(expect.stringContaining("storageAccounts"));
+    expect(result.gaps).toEqual([]);
+    expect(result.scopeMode).toBe("tenantSubscriptions");
+    expect(result.stats.rowsByType).toEqual({
+      [AUDITED_TYPES.managedInstance]: 2,
+      [AUDITED_TYPES.networkSecurityGroup]: 1,
+      [AUDITED_TYPES.virtualNetwork]: 3,
+      [AUDITED_TYPES.virtualNetworkGateway]: 1,
+      [AUDITED_TYPES.connection]: 1,
+      [AUDITED_TYPES.expressRouteCircuit]: 1,
+      [AUDITED_TYPES.publicIpAddress]: 1,
+      [AUDITED_TYPES.publicIpPrefix]: 1,
+      [AUDITED_TYPES.webApp]: 1,
+      [AUDITED_TYPES.appServiceEnvironment]: 1,
+      [AUDITED_TYPES.networkInterface]: 1,
+    });
+  });
+
+  it("pages through an estate larger than several pages and hands on every row exactly once", async () => {
+    const subscriptions = subscriptionIds(3);
+    const estate = nsgEstate(subscriptions, 1_100);
+    const { emulator, connection } = await start({ estate });
+    const sink = rowCollector();
+    const progress: number[] = [];
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      onProgress: (p) => progress.push(p.rows),
+    });
+
+    expect(sink.rows).toHaveLength(3_300);
+    expect(new Set(ids(sink.rows))).toEqual(new Set(ids(estate["data"] as { id: string }[])));
+    expect(sink.pages).toBe(4);
+    expect(progress).toEqual([1_000, 2_000, 3_000, 3_300]);
+    expect(result.stats).toMatchObject({ pages: 4, requests: 4, retries: 0 });
+    expect(emulator.stats.resourceGraphLog.map((entry) => entry.page)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("paces against the quota so that no 429 is ever sent (quota 5 per window, 30 pages)", async () => {
+    const subscriptions = subscriptionIds(1);
+    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 300), quota: { limit: 5, windowMs: 1_000 } });
+    const sink = rowCollector();
+    const started = Date.now();
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      pageSize: 10,
+    });
+
+    expect(sink.rows).toHaveLength(300);
+    expect(result.stats.pages).toBe(30);
+    expect(emulator.stats.throttled).toBe(0);
+    // 30 requests at 5 per window need 6 windows: 5 waits at least.
+    expect(result.stats.throttleWaits).toBeGreaterThanOrEqual(5);
+    expect(result.stats.throttleWaitMs).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 1_000 - 100);
+  });
+
+  it("honours Retry-After when another client of the same user spends the quota", async () => {
+    const subscriptions = subscriptionIds(2);
+    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 60), quota: { limit: 4, windowMs: 1_000 } });
+    // Two collectors with one token share one quota; each paces by its own view and meets the other's requests.
+    const collect = () => {
+      const sink = rowCollector();
+      return collectFromResourceGraph(sink.sink, {
+        connection,
+        scope: { subscriptions },
+        families: [NSG_FAMILY],
+        pageSize: 20,
+        retry: FAST_RETRY,
+      }).then((result) => ({ result, rows: sink.rows }));
+    };
+    const [first, second] = await Promise.all([collect(), collect()]);
+
+    expect(emulator.stats.throttled).toBeGreaterThan(0);
+    for (const run of [first, second]) {
+      expect(run.rows).toHaveLength(120);
+      expect(run.result.gaps).toEqual([]);
+    }
+    expect(first.result.stats.throttleWaits + second.result.stats.throttleWaits).toBeGreaterThanOrEqual(emulator.stats.throttled);
+    // Retry-After is whole seconds: every 429 costs its collector at least a second.
+    expect(Math.max(first.result.stats.throttleWaitMs, second.result.stats.throttleWaitMs)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("recovers from injected 500s and dropped connections", async () => {
+    const subscriptions = subscriptionIds(2);
+    const estate = nsgEstate(subscriptions, 1_000);
+    const { emulator, connection } = await start({
+      estate,
+      quota: { limit: 1_000 },
+      faults: "error:rate=0.25;drop:rate=0.15",
+      seed: 7,
+    });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      pageSize: 100,
+      retry: { ...FAST_RETRY, maxRetries: 8 },
+    });
+
+    expect(emulator.stats.faults.error).toBeGreaterThan(0);
+    expect(emulator.stats.faults.drop).toBeGreaterThan(0);
+    expect(result.gaps).toEqual([]);
+    expect(sink.rows).toHaveLength(2_000);
+    expect(new Set(ids(sink.rows)).size).toBe(2_000);
+    expect(result.stats.retries).toBe(emulator.stats.faults.error + emulator.stats.faults.drop);
+    expect(result.stats.requests).toBe(20 + result.stats.retries);
+  });
+
+  it("records a gap with the types, subscriptions and reason when a family keeps failing, and collects the rest", async () => {
+    const { emulator, connection } = await start({ estate: SMALL_ESTATE, faults: "error:status=503,match=networksecuritygroups" });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions: [S1, S2] }, retry: FAST_RETRY });
+
+    expect(result.gaps).toHaveLength(1);
+    const [gap] = result.gaps;
+    expect(gap?.types).toEqual([AUDITED_TYPES.networkSecurityGroup]);
+    expect(gap?.subscriptionIds).toEqual([S1, S2]);
+    expect(gap?.reason).toMatch(/^networkSecurityGroups: HTTP 503 .*after 5 attempts/);
+    expect(emulator.stats.faults.error).toBe(5);
+    expect(sink.rows.filter((row) => row.type === AUDITED_TYPES.networkSecurityGroup)).toEqual([]);
+    expect(sink.rows).toHaveLength(13);
+  });
+
+  it("records where paging broke off when a later page keeps failing", async () => {
+    const subscriptions = subscriptionIds(1);
+    const { connection } = await start({ estate: nsgEstate(subscriptions, 500), faults: "error:page=3" });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      pageSize: 100,
+      retry: FAST_RETRY,
+    });
+
+    expect(sink.rows).toHaveLength(200);
+    expect(result.gaps).toEqual([
+      {
+        types: [AUDITED_TYPES.networkSecurityGroup],
+        subscriptionIds: subscriptions,
+        reason: expect.stringMatching(/HTTP 500 .* on page 3, after 200 rows had been read$/),
+      },
+    ]);
+  });
+
+  it("does not retry a rejected query, and reports it as a gap", async () => {
+    const { emulator, connection } = await start({ estate: SMALL_ESTATE });
+    const badFamily: QueryFamily = { ...NSG_FAMILY, name: "unsupported", query: "resources | summarize count() by type" };
+    const result = await collectFromResourceGraph(() => {}, { connection, scope: { subscriptions: [S1] }, families: [badFamily] });
+
+    expect(result.gaps[0]?.reason).toMatch(/^unsupported: HTTP 400 .*after 1 attempt\)$/);
+    expect(result.stats.retries).toBe(0);
+    expect(emulator.stats.badRequests).toBe(1);
+  });
+
+  it("batches more than 1,000 discovered subscriptions and reads every row", async () => {
+    const subscriptions = subscriptionIds(1_500);
+    const estate = nsgEstate(subscriptions, 1);
+    const { emulator, connection } = await start({ estate });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection, families: [NSG_FAMILY] });
+
+    expect(result.scopeMode).toBe("tenantSubscriptions");
+    expect(result.subscriptionCount).toBe(1_500);
+    expect(new Set(ids(sink.rows))).toEqual(new Set(ids(estate["data"] as { id: string }[])));
+    expect(sink.rows).toHaveLength(1_500);
+    // Discovery pages through 1,500 subscriptions (2 pages), then one request per batch of at most 1,000.
+    expect(emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.subscriptions ?? null])).toEqual([
+      ["resourcecontainers", null],
+      ["resourcecontainers", null],
+      ["resources", 1_000],
+      ["resources", 500],
+    ]);
+    expect(result.stats.requests).toBe(4);
+  });
+
+  it("batches explicit subscriptions by the configured batch size", async () => {
+    const subscriptions = subscriptionIds(25);
+    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 2) });
+    const sink = rowCollector();
+    await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: [NSG_FAMILY], batchSize: 10 });
+
+    expect(emulator.stats.resourceGraphLog.map((entry) => entry.subscriptions)).toEqual([10, 10, 5]);
+    expect(sink.rows).toHaveLength(50);
+  });
+
+  it("queries by management group, within the group only", async () => {
+    const { emulator, connection } = await start({ estate: SMALL_ESTATE });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { managementGroups: ["mg-prod"] } });
+
+    expect(result.scopeMode).toBe("managementGroups");
+    expect(new Set(sink.rows.map((row) => row.subscriptionId))).toEqual(new Set([S1]));
+    expect(sink.rows).toHaveLength(12);
+    expect(emulator.stats.resourceGraphLog.every((entry) => entry.managementGroups?.[0] === "mg-prod")).toBe(true);
+  });
+
+  it("falls back to the group's subscriptions in batches when Resource Graph reports the subscription limit", async () => {
+    const subscriptions = subscriptionIds(30);
+    const estate = nsgEstate(subscriptions, 2, { managementGroups: { "mg-big": subscriptions } });
+    (estate["data"] as unknown[]).push(...subscriptions.map((subscription, index) => managedInstanceRow(subscription, index)));
+    const { emulator, connection } = await start({ estate, limits: { subscriptionLimit: 10 } });
+    const sink = rowCollector();
+    const families = QUERY_FAMILIES.filter((family) => ["managedInstances", "networkSecurityGroups"].includes(family.name));
+    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { managementGroups: ["mg-big"] }, families, batchSize: 12 });
+
+    expect(result.scopeMode).toBe("managementGroupSubscriptions");
+    expect(result.gaps).toEqual([]);
+    expect(sink.rows).toHaveLength(90);
+    expect(new Set(ids(sink.rows)).size).toBe(90);
+    const log = emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.managementGroups?.join() ?? entry.subscriptions]);
+    expect(log).toEqual([
+      ["resources", "mg-big"], // limit hit: the page is dropped unread
+      ["resourcecontainers", "mg-big"],
+      ["resources", 12],
+      ["resources", 12],
+      ["resources", 6],
+      ["resources", 12], // the next family goes straight to batches
+      ["resources", 12],
+      ["resources", 6],
+    ]);
+  });
+
+  it("rejects invalid options before sending anything", async () => {
+    const { emulator, connection } = await start({ estate: SMALL_ESTATE });
+    const cases: [Parameters<typeof collectFromResourceGraph>[1], string][] = [
+      [{ connection, scope: { subscriptions: ["not-a-guid"] } }, "subscriptions"],
+      [{ connection, scope: { subscriptions: [S1], managementGroups: ["mg-prod"] } }, "subscriptions"],
+      [{ connection, pageSize: 1_001 }, "pageSize"],
+      [{ connection, batchSize: 0 }, "batchSize"],
+      [{ connection, retry: { maxRetries: -1 } }, "retry.maxRetries"],
+    ];
+    for (const [options, setting] of cases) {
+      const error = await collectFromResourceGraph(() => {}, options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CollectionConfigError);
+      expect((error as CollectionConfigError).setting).toBe(setting);
+    }
+    expect(emulator.stats.requests).toBe(0);
+  });
+
+  it("lets an error thrown by onRows propagate instead of recording it as a gap", async () => {
+    const { connection } = await start({ estate: SMALL_ESTATE });
+    const failure = new Error("downstream full");
+    await expect(
+      collectFromResourceGraph(
+        () => {
+          throw failure;
+        },
+        { connection, scope: { subscriptions: [S1] } },
+      ),
+    ).rejects.toBe(failure);
+  });
+});
