@@ -55,6 +55,8 @@ export interface EmulatorStats {
   throttled: number;
   unauthorized: number;
   badRequests: number;
+  /** Most requests being handled at one time. */
+  maxInFlight: number;
   faults: { error: number; drop: number; latency: number };
   /** One entry per Resource Graph request that reached the query stage, in order. */
   resourceGraphLog: ResourceGraphLogEntry[];
@@ -86,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     throttled: 0,
     unauthorized: 0,
     badRequests: 0,
+    maxInFlight: 0,
     faults: { error: 0, drop: 0, latency: 0 },
     resourceGraphLog: [],
     armLog: [],
@@ -125,6 +128,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 }
 
 class RequestHandler {
+  private inFlight = 0;
+
   constructor(
     private readonly estate: Estate,
     private readonly quota: UserQuota,
@@ -135,6 +140,9 @@ class RequestHandler {
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.stats.requests += 1;
+    this.inFlight += 1;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
+    response.once("close", () => (this.inFlight -= 1));
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     const body = await readBody(request);
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];

@@ -111,11 +111,12 @@ export class FaultInjector {
     this.random = mulberry32(seed);
   }
 
-  /** The rules that fire for this request, at most one of each effect. */
+  /** The rules that fire for this request: at most one latency, and at most one error or drop (the first that fires). */
   pick(request: FaultRequest): FaultRule[] {
     const picked: FaultRule[] = [];
     for (const rule of this.rules) {
-      if (picked.some((other) => other.effect === rule.effect)) continue;
+      const terminal = rule.effect !== "latency";
+      if (picked.some((other) => (terminal ? other.effect !== "latency" : other.effect === "latency"))) continue;
       if (rule.target !== undefined && rule.target !== request.target) continue;
       if (rule.match !== undefined && !request.text.toLowerCase().includes(rule.match.toLowerCase())) continue;
       if (rule.page !== undefined && rule.page !== request.page) continue;
