@@ -183,8 +183,9 @@ function resolveRemote(prefixes: readonly string[], asgs: readonly string[], fie
   let possible = AddressSet.EMPTY;
   const reasons: string[] = [];
   if (asgs.length > 0) {
-    // ASG members are NICs inside a virtual network, so at most they are VirtualNetwork addresses.
-    possible = ctx.virtualNetwork ?? ALL_IP;
+    // Membership is unknown, so the members could be any address. (They are NICs in a virtual network, but
+    // the VirtualNetwork prefixes we are given may be incomplete; assuming less could turn a finding into a pass.)
+    possible = EVERYTHING;
     reasons.push(`${field} uses application security groups, whose members are not known here`);
   }
   if (prefixes.length === 0 && asgs.length === 0) {

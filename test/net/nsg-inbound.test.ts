@@ -662,23 +662,31 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
       noteIncludes: "access 'Permit' is not Allow or Deny",
     },
     {
-      name: "source ASG in an Allow: members are VNet addresses",
+      name: "source ASG in an Allow: members unknown, assumed to be anyone",
       rules: withDefaults(rule({ name: "AllowFromAsg", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] })),
-      verdict: "notExposed",
-    },
-    {
-      name: "source ASG in an Allow, VirtualNetwork unknown",
-      rules: withDefaults(rule({ name: "AllowFromAsg", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] })),
-      query: { virtualNetworkPrefixes: [] },
       verdict: "uncertain",
       uncertainRules: ["AllowFromAsg"],
       noteIncludes: "source uses application security groups",
     },
     {
-      name: "source ASG in a Deny cannot stop the Internet",
+      name: "source ASG in an Allow on another port",
+      rules: withDefaults(rule({ name: "AllowFromAsg1433", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"], destinationPortRanges: ["1433"] })),
+      verdict: "notExposed",
+    },
+    {
+      name: "source ASG in a Deny before an Allow from Internet",
       rules: withDefaults(
-        rule({ name: "DenyFromAsg", priority: 100, access: "Deny", sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] }),
+        rule({ name: "DenyFromAsg", priority: 50, access: "Deny", sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] }),
         allowInternet3342,
+      ),
+      verdict: "uncertain",
+      uncertainRules: ["DenyFromAsg"],
+    },
+    {
+      name: "source ASG in a Deny after a certain exposure changes nothing",
+      rules: withDefaults(
+        allowInternet3342,
+        rule({ name: "DenyFromAsg", priority: 200, access: "Deny", sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] }),
       ),
       verdict: "exposed",
     },
