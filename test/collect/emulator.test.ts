@@ -78,7 +78,9 @@ describe("emulator", () => {
     expect(first.skipToken).toBeTruthy();
     const second = await client.resources({ query: QUERY, options: { top: 6, skipToken: first.skipToken } });
     expect(second.count).toBe(6);
-    expect((second.data as { id: string }[])[0]?.id > (first.data as { id: string }[])[5]!.id).toBe(true);
+    const firstIds = (first.data as { id: string }[]).map((row) => row.id);
+    const secondIds = (second.data as { id: string }[]).map((row) => row.id);
+    expect(secondIds.every((id) => id > String(firstIds[5]))).toBe(true);
     const otherScope = await restError(client.resources({ query: QUERY, subscriptions: [SUBSCRIPTIONS[0]!], options: { skipToken: first.skipToken } }));
     expect(otherScope.statusCode).toBe(400);
     expect((await restError(client.resources({ query: QUERY, options: { top: 1_001 } }))).statusCode).toBe(400);
