@@ -1,0 +1,250 @@
+// The finding store port: what the audit, the alerting step and the HTTP API need from storage, and nothing about how.
+// `table-audit-store.ts` implements it on Azure Table Storage; callers depend on the narrow interface they use.
+import type { AuditReport, RunInfo, RunStatus } from "../audit/run-audit";
+import type { Finding } from "../engine/finding";
+import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
+import type { Severity, Status } from "../rules/rule";
+
+// ---- shapes -----------------------------------------------------------------------------------------------------
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface PageRequest {
+  /** Page size, 1–1000. Default 50. */
+  top?: number;
+  continuationToken?: string;
+}
+
+export interface RunRequest {
+  /** `YYYYMMDDTHHMMSSZ-suffix`, as `newRunId` makes it. */
+  runId: string;
+  /** What is audited, in the caller's canonical words (also the lock key), e.g. `subscriptions:a,b`. */
+  scope: string;
+  /** Who or what asked: `timer`, `http:<principal>`. */
+  requestedBy?: string;
+  requestedAt?: Date;
+}
+
+/** The compact view of a run: what lists show. Stored as plain properties of the run entity. */
+export interface RunRecord {
+  runId: string;
+  status: RunStatus;
+  scope?: string;
+  requestedBy?: string;
+  requestedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** Why a run failed. */
+  error?: string;
+  findings?: number;
+  estateScore?: number | null;
+  resourcesAssessed?: number;
+  coverageGaps?: number;
+  byStatus?: StatusCounts;
+  failuresBySeverity?: SeverityCounts;
+  delta?: DeltaCounts;
+  /** Set once retention deleted the run's findings; the run and its summary stay. */
+  findingsDeletedAt?: string;
+}
+
+export interface DeltaCounts {
+  newFailures: number;
+  regressed: number;
+  resolved: number;
+  stillFailing: number;
+  /** Results whose data was not fully read (partial run): their state was kept as it was. */
+  notReassessed: number;
+}
+
+export interface DeltaSample {
+  ruleId: string;
+  resourceId: string;
+  resourceName: string;
+  severity: Severity;
+  title: string;
+}
+
+export interface RunDelta extends DeltaCounts {
+  /** The latest completed or partial run before this one, if any: the state this run was compared against. */
+  previousRunId?: string;
+  /** false for failed runs: nothing was compared and state was not touched. */
+  stateUpdated: boolean;
+  samples: { newFailures: DeltaSample[]; regressed: DeltaSample[]; resolved: DeltaSample[]; stillFailing: DeltaSample[] };
+}
+
+/** The precomputed summary `GET /api/runs/{id}` returns, whatever the estate's size. */
+export interface RunSummary {
+  version: 1;
+  run: RunInfo;
+  scores: Scores;
+  /** Status counts per severity. */
+  bySeverity: Record<Severity, StatusCounts>;
+  delta: RunDelta;
+}
+
+export interface RunDetail extends RunRecord {
+  /** Present once the run completed (or failed after a report was written). */
+  summary?: RunSummary;
+}
+
+export interface StoredFinding extends Finding {
+  runId: string;
+  /** True when the evidence JSON was over the property limit; `evidence` then holds the marker and the prefix. */
+  evidenceTruncated: boolean;
+}
+
+export interface FindingFilter {
+  status?: Status | Status[];
+  severity?: Severity | Severity[];
+  ruleId?: string | string[];
+  /** Compared case-insensitively, like every ARM name. */
+  subscriptionId?: string | string[];
+  resourceGroup?: string | string[];
+  resourceType?: string | string[];
+}
+
+export interface FindingQuery extends PageRequest {
+  filter?: FindingFilter;
+}
+
+export type Transition = "new" | "resolved" | "regressed" | "stillFailing";
+
+/** One rule × resource, across runs. */
+export interface FindingState {
+  ruleId: string;
+  resourceId: string;
+  resourceName: string;
+  resourceType: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  severity: Severity;
+  title: string;
+  /** The last assessed verdict (pass, fail, notApplicable); unknown or error only while never assessed. */
+  status: Status;
+  /** The status before the last change, if any. */
+  previousStatus?: Status;
+  /** The raw status of the latest fully read result (may be unknown or error while `status` keeps the verdict). */
+  lastResultStatus: Status;
+  lastMessage: string;
+  statusChangedAt: string;
+  statusChangedByRunId: string;
+  firstSeenAt: string;
+  firstSeenRunId: string;
+  lastSeenAt: string;
+  lastSeenRunId: string;
+  everFailed: boolean;
+  firstFailedAt?: string;
+  /** What the run that last saw it made of it; lets a retried run report the same diff. */
+  lastTransition?: Transition;
+}
+
+export interface StateChange {
+  finding: Finding;
+  /** The state before this run; absent the first time the rule × resource is seen. */
+  previous?: FindingState;
+}
+
+/** Exactly what the alerting step needs. */
+export interface StateTransitions {
+  new: StateChange[];
+  resolved: StateChange[];
+  regressed: StateChange[];
+  stillFailing: StateChange[];
+  /** Results left alone because their data was not fully read. */
+  notFullyRead: number;
+  /** Results older than the state they would have replaced (a run completed out of order). */
+  stale: number;
+}
+
+export interface CompleteRunOptions {
+  /**
+   * Decides, for a `partial` run, which results may update `findingstate`. Default: everything except `unknown`
+   * results whose evidence carries a `coverageGap` (the engine's mark for "the data for this was not read").
+   * Completed runs update state for every result; failed runs for none.
+   */
+  isFullyRead?: (finding: Finding) => boolean;
+}
+
+export interface WriteStats {
+  findings: number;
+  findingTransactions: number;
+  stateEntities: number;
+  stateTransactions: number;
+  elapsedMs: number;
+}
+
+export interface CompletedRun {
+  run: RunRecord;
+  transitions: StateTransitions;
+  stats: WriteStats;
+}
+
+export interface ResourceHistory {
+  resourceId: string;
+  /** One per rule that ever judged the resource. */
+  states: FindingState[];
+  /** Newest first; a run whose findings were deleted by retention shows an empty list. */
+  runs: Array<{ runId: string; status: RunStatus; startedAt?: string; findings: StoredFinding[] }>;
+}
+
+export interface HeldLock {
+  scope: string;
+  holder: string;
+  acquiredAt: string;
+  expiresAt: string;
+  /** The lock entity's ETag: release and renewal only succeed while nobody else took it over. */
+  etag: string;
+}
+
+export type LockClaim =
+  | { acquired: true; lock: HeldLock }
+  | { acquired: false; scope: string; heldBy: string; expiresAt: string };
+
+export interface RetentionResult {
+  cutoff: string;
+  runsPurged: string[];
+  findingsDeleted: number;
+}
+
+// ---- ports ------------------------------------------------------------------------------------------------------
+
+export interface RunLifecycle {
+  /** Records a queued run. Creating an existing run again changes nothing and returns it as stored. */
+  createRun(request: RunRequest): Promise<RunRecord>;
+  markRunning(runId: string, at?: Date): Promise<void>;
+  /**
+   * Writes every finding (upserts: a retry replaces, never duplicates), updates `findingstate` as the run's status
+   * allows, stores the precomputed summary and sets the final status. Returns the state transitions.
+   */
+  completeRun(report: AuditReport, options?: CompleteRunOptions): Promise<CompletedRun>;
+  /** Marks the run failed. Never touches findings or state. */
+  failRun(runId: string, reason: string, at?: Date): Promise<void>;
+}
+
+export interface RunQueries {
+  /** `runId` or `latest` (the newest completed or partial run). `undefined` when there is no such run. */
+  getRun(runId: string): Promise<RunDetail | undefined>;
+  /** Newest first. */
+  listRuns(options?: PageRequest & { status?: RunStatus | RunStatus[] }): Promise<Page<RunRecord>>;
+  listFindings(runId: string, options?: FindingQuery): Promise<Page<StoredFinding>>;
+  getResourceHistory(resourceId: string, options?: { runs?: number }): Promise<ResourceHistory>;
+}
+
+export interface ScopeLocks {
+  /** Claims the scope for `holder` (a run id) until the lock expires; contention is a result, not an error. */
+  claimScopeLock(scope: string, holder: string, options?: { ttlMs?: number; now?: Date }): Promise<LockClaim>;
+  /** Releases it if it is still ours; false when it expired and someone else took it, or it is gone. */
+  releaseScopeLock(lock: HeldLock): Promise<boolean>;
+}
+
+export interface FindingRetention {
+  /** Deletes the findings of runs started more than `olderThanDays` (default 90) ago; runs and summaries stay. */
+  deleteExpiredFindings(options?: { olderThanDays?: number; now?: Date }): Promise<RetentionResult>;
+}
+
+export interface AuditStore extends RunLifecycle, RunQueries, ScopeLocks, FindingRetention {}

@@ -1,0 +1,244 @@
+// Maps findings, finding states and runs to Table entities and back. Table properties are flat and limited: a string
+// property holds at most 64 KiB of UTF-16 (32,768 code units), so large evidence is cut here, with a marker.
+import type { RunStatus } from "../audit/run-audit";
+import type { Finding } from "../engine/finding";
+import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
+import { SEVERITIES, STATUSES, type Evidence, type Severity, type Status } from "../rules/rule";
+import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "./audit-store";
+import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
+
+/** 64 KiB of UTF-16. */
+export const MAX_STRING_PROPERTY_CODE_UNITS = 32 * 1024;
+
+export const EVIDENCE_TRUNCATED_NOTE =
+  "Evidence truncated: its JSON exceeded the 64 KiB (32,768 UTF-16 code units) Table Storage property limit. " +
+  "'partialJson' holds the first part; the complete evidence was not stored.";
+
+export type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
+
+/** Cuts a string to the property limit without splitting a surrogate pair. */
+export function clampText(text: string, limit: number = MAX_STRING_PROPERTY_CODE_UNITS): string {
+  if (text.length <= limit) return text;
+  let end = limit;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end);
+}
+
+// ---- findings ---------------------------------------------------------------------------------------------------
+
+/** `ordinal` numbers several results of one rule on one resource in a run (0 for the first). */
+export function findingToEntity(runId: string, finding: Finding, ordinal: number): Entity {
+  const evidenceJson = JSON.stringify(finding.evidence ?? {});
+  const truncated = evidenceJson.length > MAX_STRING_PROPERTY_CODE_UNITS;
+  const entity: Entity = {
+    partitionKey: runId,
+    rowKey: findingRowKey(finding.resourceId, finding.ruleId, ordinal),
+    runId,
+    ruleId: clampText(finding.ruleId),
+    resourceId: clampText(finding.resourceId),
+    resourceHash: resourceHash(finding.resourceId),
+    resourceName: clampText(finding.resourceName),
+    resourceType: clampText(finding.resourceType),
+    subscriptionId: clampText(finding.subscriptionId),
+    resourceGroup: clampText(finding.resourceGroup),
+    location: clampText(finding.location),
+    status: finding.status,
+    severity: finding.severity,
+    title: clampText(finding.title),
+    message: clampText(finding.message),
+    evidence: clampText(evidenceJson),
+    evidenceTruncated: truncated,
+    // Lower-case copies so the API's filters match ARM's case-insensitive names with a server-side `eq`.
+    subscriptionKey: clampText(finding.subscriptionId.toLowerCase()),
+    resourceGroupKey: clampText(finding.resourceGroup.toLowerCase()),
+    resourceTypeKey: clampText(finding.resourceType.toLowerCase()),
+  };
+  if (truncated) {
+    entity.evidenceNote = EVIDENCE_TRUNCATED_NOTE;
+    entity.evidenceOriginalLength = evidenceJson.length;
+  }
+  return entity;
+}
+
+export function findingFromEntity(entity: Record<string, unknown>): StoredFinding {
+  const truncated = entity.evidenceTruncated === true;
+  const raw = str(entity.evidence);
+  let evidence: Evidence;
+  if (truncated) {
+    evidence = { evidenceTruncated: true, note: str(entity.evidenceNote) || EVIDENCE_TRUNCATED_NOTE, originalLength: num(entity.evidenceOriginalLength), partialJson: raw };
+  } else {
+    evidence = parseEvidence(raw);
+  }
+  return {
+    runId: str(entity.runId) || str(entity.partitionKey),
+    ruleId: str(entity.ruleId),
+    resourceId: str(entity.resourceId),
+    resourceName: str(entity.resourceName),
+    resourceType: str(entity.resourceType),
+    subscriptionId: str(entity.subscriptionId),
+    resourceGroup: str(entity.resourceGroup),
+    location: str(entity.location),
+    status: str(entity.status) as Status,
+    severity: str(entity.severity) as Severity,
+    title: str(entity.title),
+    message: str(entity.message),
+    evidence,
+    evidenceTruncated: truncated,
+  };
+}
+
+function parseEvidence(json: string): Evidence {
+  if (json === "") return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Evidence) : { value };
+  } catch (error) {
+    // Stored by an older writer or edited by hand: show it rather than fail the whole page.
+    return { unparsedEvidence: json, parseError: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+// ---- finding state ----------------------------------------------------------------------------------------------
+
+export function stateToEntity(state: FindingState): Entity {
+  const { partitionKey, rowKey } = stateKeys(state.resourceId, state.ruleId);
+  const entity: Entity = {
+    partitionKey,
+    rowKey,
+    resourceHash: resourceHash(state.resourceId),
+    ruleId: clampText(state.ruleId),
+    resourceId: clampText(state.resourceId),
+    resourceName: clampText(state.resourceName),
+    resourceType: clampText(state.resourceType),
+    subscriptionId: clampText(state.subscriptionId),
+    resourceGroup: clampText(state.resourceGroup),
+    severity: state.severity,
+    title: clampText(state.title),
+    status: state.status,
+    lastResultStatus: state.lastResultStatus,
+    lastMessage: clampText(state.lastMessage),
+    statusChangedAt: state.statusChangedAt,
+    statusChangedByRunId: state.statusChangedByRunId,
+    firstSeenAt: state.firstSeenAt,
+    firstSeenRunId: state.firstSeenRunId,
+    lastSeenAt: state.lastSeenAt,
+    lastSeenRunId: state.lastSeenRunId,
+    everFailed: state.everFailed,
+  };
+  if (state.previousStatus !== undefined) entity.previousStatus = state.previousStatus;
+  if (state.firstFailedAt !== undefined) entity.firstFailedAt = state.firstFailedAt;
+  if (state.lastTransition !== undefined) entity.lastTransition = state.lastTransition;
+  return entity;
+}
+
+export function stateFromEntity(entity: Record<string, unknown>): FindingState {
+  const state: FindingState = {
+    ruleId: str(entity.ruleId),
+    resourceId: str(entity.resourceId),
+    resourceName: str(entity.resourceName),
+    resourceType: str(entity.resourceType),
+    subscriptionId: str(entity.subscriptionId),
+    resourceGroup: str(entity.resourceGroup),
+    severity: str(entity.severity) as Severity,
+    title: str(entity.title),
+    status: str(entity.status) as Status,
+    lastResultStatus: str(entity.lastResultStatus) as Status,
+    lastMessage: str(entity.lastMessage),
+    statusChangedAt: str(entity.statusChangedAt),
+    statusChangedByRunId: str(entity.statusChangedByRunId),
+    firstSeenAt: str(entity.firstSeenAt),
+    firstSeenRunId: str(entity.firstSeenRunId),
+    lastSeenAt: str(entity.lastSeenAt),
+    lastSeenRunId: str(entity.lastSeenRunId),
+    everFailed: entity.everFailed === true,
+  };
+  if (typeof entity.previousStatus === "string") state.previousStatus = entity.previousStatus as Status;
+  if (typeof entity.firstFailedAt === "string") state.firstFailedAt = entity.firstFailedAt;
+  if (typeof entity.lastTransition === "string") state.lastTransition = entity.lastTransition as Transition;
+  return state;
+}
+
+// ---- runs -------------------------------------------------------------------------------------------------------
+
+const DELTA_KEYS = ["newFailures", "regressed", "resolved", "stillFailing", "notReassessed"] as const;
+
+/** Properties of the run entity that make a `RunRecord`: lists select only these, never the summary chunks. */
+export const RUN_RECORD_PROPERTIES: string[] = [
+  "runId",
+  "status",
+  "scope",
+  "requestedBy",
+  "requestedAt",
+  "startedAt",
+  "finishedAt",
+  "durationMs",
+  "error",
+  "findings",
+  "estateScore",
+  "estateScoreKnown",
+  "resourcesAssessed",
+  "coverageGaps",
+  "findingsDeletedAt",
+  ...STATUSES.map((s) => `status_${s}`),
+  ...SEVERITIES.map((s) => `fail_${s}`),
+  ...DELTA_KEYS.map((k) => `delta_${k}`),
+];
+
+export function runKeys(runId: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: RUN_PARTITION, rowKey: runRowKey(runId) };
+}
+
+/** The run record as run-entity properties (for a Merge: undefined fields are left out, so they keep their value). */
+export function runRecordToProperties(record: Partial<RunRecord>): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  const plain = ["runId", "status", "scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "durationMs", "error", "findings", "resourcesAssessed", "coverageGaps", "findingsDeletedAt"] as const;
+  for (const key of plain) {
+    const value = record[key];
+    if (value !== undefined) props[key] = typeof value === "string" ? clampText(value) : value;
+  }
+  if (record.estateScore !== undefined) {
+    // A double property must stay a double: a whole score would otherwise be stored as Int32. null is "not assessed".
+    props.estateScoreKnown = record.estateScore !== null;
+    props.estateScore = { value: record.estateScore ?? 0, type: "Double" };
+  }
+  if (record.byStatus !== undefined) for (const s of STATUSES) props[`status_${s}`] = record.byStatus[s];
+  if (record.failuresBySeverity !== undefined) for (const s of SEVERITIES) props[`fail_${s}`] = record.failuresBySeverity[s];
+  if (record.delta !== undefined) for (const k of DELTA_KEYS) props[`delta_${k}`] = record.delta[k];
+  return props;
+}
+
+export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
+  const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
+  for (const key of ["scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "error", "findingsDeletedAt"] as const) {
+    if (typeof entity[key] === "string") record[key] = entity[key] as string;
+  }
+  for (const key of ["durationMs", "findings", "resourcesAssessed", "coverageGaps"] as const) {
+    if (typeof entity[key] === "number") record[key] = entity[key] as number;
+  }
+  if (typeof entity.estateScoreKnown === "boolean") record.estateScore = entity.estateScoreKnown ? num(entity.estateScore) : null;
+  if (typeof entity.status_fail === "number") {
+    const byStatus: StatusCounts = emptyStatusCounts();
+    for (const s of STATUSES) byStatus[s] = num(entity[`status_${s}`]);
+    record.byStatus = byStatus;
+  }
+  if (typeof entity.fail_critical === "number") {
+    const failures: SeverityCounts = emptySeverityCounts();
+    for (const s of SEVERITIES) failures[s] = num(entity[`fail_${s}`]);
+    record.failuresBySeverity = failures;
+  }
+  if (typeof entity.delta_newFailures === "number") {
+    const delta = {} as DeltaCounts;
+    for (const k of DELTA_KEYS) delta[k] = num(entity[`delta_${k}`]);
+    record.delta = delta;
+  }
+  return record;
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function num(value: unknown): number {
+  return typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : 0;
+}

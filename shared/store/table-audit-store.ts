@@ -1,0 +1,674 @@
+// The AuditStore on Azure Table Storage (Azurite locally). Key design: table-keys.ts; summary layout:
+// run-summary-codec.ts; batching: transaction-batches.ts. Tables are created on first use.
+import { odata, TableClient, type TableEntityResult, type TableServiceClientOptions } from "@azure/data-tables";
+import type { TokenCredential } from "@azure/identity";
+import type { AuditReport, RunStatus } from "../audit/run-audit";
+import type { Finding } from "../engine/finding";
+import { emptyStatusCounts, type StatusCounts } from "../engine/scoring";
+import { AuditorError } from "../errors";
+import { SEVERITIES, type Severity } from "../rules/rule";
+import type {
+  AuditStore,
+  CompletedRun,
+  CompleteRunOptions,
+  DeltaSample,
+  FindingFilter,
+  FindingQuery,
+  FindingState,
+  HeldLock,
+  LockClaim,
+  Page,
+  PageRequest,
+  ResourceHistory,
+  RetentionResult,
+  RunDelta,
+  RunDetail,
+  RunRecord,
+  RunRequest,
+  RunSummary,
+  StateChange,
+  StateTransitions,
+  StoredFinding,
+} from "./audit-store";
+import { mapBounded } from "./bounded-concurrency";
+import {
+  clampText,
+  findingFromEntity,
+  findingToEntity,
+  RUN_RECORD_PROPERTIES,
+  runKeys,
+  runRecordFromEntity,
+  runRecordToProperties,
+  stateFromEntity,
+  stateToEntity,
+  type Entity,
+} from "./entity-codec";
+import { defaultIsFullyRead, nextState, representativeResult } from "./finding-transitions";
+import { chunkProperties, CHUNKS_PER_ENTITY, collectChunks, decodeSummary, encodeSummary, INLINE_CHUNKS, SUMMARY_ENCODING } from "./run-summary-codec";
+import { codeOf, statusOf, toStorageError } from "./storage-errors";
+import {
+  isRunId,
+  LOCK_PARTITION,
+  lockRowKey,
+  resourceHash,
+  resourceRowKeyRange,
+  RUN_PARTITION,
+  RUN_SUMMARY_PARTITION,
+  runRowKey,
+  runRowKeyLowerBoundBefore,
+  runSummaryChunkRowKey,
+  stateKeys,
+  stateShard,
+} from "./table-keys";
+import { planTransactions, submitTransactions, type WriteAction } from "./transaction-batches";
+
+export type StoreConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
+
+export interface AuditStoreOptions {
+  /** Transactions (and per-partition reads) in flight at once. Default 8. */
+  concurrency?: number;
+  /** Prepended to every table name (letters and digits), so tests or tenants can share an account. */
+  tablePrefix?: string;
+  /** The SDK's retry policy; tests lower it so an unreachable emulator fails fast. */
+  retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  now?: () => Date;
+}
+
+export const TABLE_NAMES = { runs: "auditruns", findings: "findings", state: "findingstate", locks: "auditlocks" } as const;
+type TableRole = keyof typeof TABLE_NAMES;
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_LOCK_TTL_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_RETENTION_DAYS = 90;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+/** Filtered queries may come back empty with a continuation token; stop filling a page after this many requests. */
+const MAX_REQUESTS_PER_PAGE = 20;
+/** The service allows 15 discrete comparisons per filter; one is the PartitionKey. */
+const MAX_FILTER_COMPARISONS = 14;
+const DELTA_SAMPLE_SIZE = 10;
+
+/** Builds the store; no I/O happens until the first call. The composition root calls this once. */
+export function createAuditStore(connection: StoreConnection, options: AuditStoreOptions = {}): AuditStore {
+  const prefix = options.tablePrefix ?? "";
+  if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
+    throw new AuditorError("CONFIG_INVALID", `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`);
+  }
+  const clients = {} as Record<TableRole, TableClient>;
+  for (const role of Object.keys(TABLE_NAMES) as TableRole[]) {
+    clients[role] = buildClient(connection, `${prefix}${TABLE_NAMES[role]}`, options);
+  }
+  return new TableAuditStore(clients, options);
+}
+
+function buildClient(connection: StoreConnection, tableName: string, options: AuditStoreOptions): TableClient {
+  const clientOptions: TableServiceClientOptions = {};
+  if (options.retry !== undefined) clientOptions.retryOptions = { ...options.retry };
+  if ("connectionString" in connection) {
+    clientOptions.allowInsecureConnection = connectionStringIsHttp(connection.connectionString);
+    try {
+      return TableClient.fromConnectionString(connection.connectionString, tableName, clientOptions);
+    } catch (error) {
+      // The SDK's message may quote the string; ours does not.
+      throw new AuditorError("CONFIG_INVALID", "The storage connection string is not valid (expected AccountName/AccountKey/TableEndpoint or UseDevelopmentStorage=true).", { cause: error });
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(connection.accountUrl);
+  } catch (error) {
+    throw new AuditorError("CONFIG_INVALID", `The storage account URL '${connection.accountUrl}' is not a URL.`, { cause: error });
+  }
+  clientOptions.allowInsecureConnection = url.protocol === "http:";
+  return new TableClient(connection.accountUrl, tableName, connection.credential, clientOptions);
+}
+
+/** Azurite serves plain http; the SDK refuses it unless told. */
+export function connectionStringIsHttp(connectionString: string): boolean {
+  const endpoint = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
+  if (endpoint !== undefined) return endpoint.trim().toLowerCase().startsWith("http:");
+  return /(?:^|;)\s*UseDevelopmentStorage\s*=\s*true/i.test(connectionString) || /(?:^|;)\s*DefaultEndpointsProtocol\s*=\s*http\s*(?:;|$)/i.test(connectionString);
+}
+
+type Row = TableEntityResult<Record<string, unknown>>;
+
+class TableAuditStore implements AuditStore {
+  private readonly ready = new Map<TableRole, Promise<void>>();
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly clients: Record<TableRole, TableClient>,
+    options: AuditStoreOptions,
+  ) {
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // ---- run lifecycle ------------------------------------------------------------------------------------------
+
+  async createRun(request: RunRequest): Promise<RunRecord> {
+    requireRunId(request.runId, "create");
+    const runs = await this.table("runs");
+    const record: RunRecord = {
+      runId: request.runId,
+      status: "queued",
+      scope: request.scope,
+      requestedAt: (request.requestedAt ?? this.now()).toISOString(),
+      ...(request.requestedBy !== undefined ? { requestedBy: request.requestedBy } : {}),
+    };
+    try {
+      await runs.createEntity({ ...runKeys(request.runId), ...runRecordToProperties(record) });
+      return record;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw toStorageError(error, `creating run ${request.runId}`);
+    }
+    const existing = await this.readRunEntity(request.runId);
+    if (existing === undefined) throw new AuditorError("STORAGE_FAILED", `Run ${request.runId} was reported as existing but cannot be read.`);
+    return runRecordFromEntity(existing);
+  }
+
+  async markRunning(runId: string, at: Date = this.now()): Promise<void> {
+    requireRunId(runId, "mark running");
+    const runs = await this.table("runs");
+    try {
+      await runs.updateEntity({ ...runKeys(runId), status: "running", startedAt: at.toISOString() }, "Merge");
+    } catch (error) {
+      if (statusOf(error) === 404) throw new AuditorError("NOT_FOUND", `Run ${runId} does not exist; create it before marking it running.`, { cause: error });
+      throw toStorageError(error, `marking run ${runId} running`);
+    }
+  }
+
+  async failRun(runId: string, reason: string, at: Date = this.now()): Promise<void> {
+    requireRunId(runId, "fail");
+    const runs = await this.table("runs");
+    try {
+      // Upsert: a run can fail before its record was ever created (the queue message was the only trace).
+      await runs.upsertEntity({ ...runKeys(runId), runId, status: "failed", error: clampText(reason || "unspecified failure", 4_000), finishedAt: at.toISOString() }, "Merge");
+    } catch (error) {
+      throw toStorageError(error, `marking run ${runId} failed`);
+    }
+  }
+
+  async completeRun(report: AuditReport, options: CompleteRunOptions = {}): Promise<CompletedRun> {
+    const started = performance.now();
+    const { run } = report;
+    requireRunId(run.runId, "complete");
+    if (run.status !== "completed" && run.status !== "partial" && run.status !== "failed") {
+      throw new AuditorError("STORAGE_FAILED", `Cannot complete run ${run.runId} with status '${run.status}': expected completed, partial or failed.`);
+    }
+
+    const written = await this.writeFindings(run.runId, report.findings);
+    const previousRunId = await this.previousFinishedRunId(run.runId);
+
+    let transitions = emptyTransitions();
+    let stateWrite = { entities: 0, transactions: 0 };
+    if (run.status !== "failed") {
+      // A completed run read everything; a partial one only vouches for what it fully read.
+      const isFullyRead = run.status === "partial" ? (options.isFullyRead ?? defaultIsFullyRead) : () => true;
+      ({ transitions, ...stateWrite } = await this.updateFindingState(report, isFullyRead));
+    }
+
+    const delta = buildDelta(transitions, previousRunId, run.status !== "failed");
+    const summary: RunSummary = { version: 1, run, scores: report.summary, bySeverity: countBySeverity(report.findings), delta };
+    const record: RunRecord = {
+      runId: run.runId,
+      status: run.status,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      durationMs: run.durationMs,
+      findings: report.findings.length,
+      estateScore: report.summary.estateScore,
+      resourcesAssessed: report.summary.resourcesAssessed,
+      coverageGaps: run.coverageGaps.length,
+      byStatus: report.summary.byStatus,
+      failuresBySeverity: report.summary.failuresBySeverity,
+      delta: { newFailures: delta.newFailures, regressed: delta.regressed, resolved: delta.resolved, stillFailing: delta.stillFailing, notReassessed: delta.notReassessed },
+    };
+    await this.writeRunEntity(record, summary);
+    const stats = {
+      findings: written.entities,
+      findingTransactions: written.transactions,
+      stateEntities: stateWrite.entities,
+      stateTransactions: stateWrite.transactions,
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    return { run: record, transitions, stats };
+  }
+
+  private async writeFindings(runId: string, findings: readonly Finding[]): Promise<{ entities: number; transactions: number }> {
+    const table = await this.table("findings");
+    // Ordinals number several results of one rule on one resource in report order, so a rewrite of the same report
+    // produces the same keys and replaces rather than duplicates.
+    const ordinals = new Map<string, number>();
+    const actions: WriteAction[] = findings.map((finding) => {
+      const pair = `${resourceHash(finding.resourceId)}|${finding.ruleId}`;
+      const ordinal = ordinals.get(pair) ?? 0;
+      ordinals.set(pair, ordinal + 1);
+      return { kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" };
+    });
+    const batches = planTransactions(actions);
+    const transactions = await submitTransactions(table, batches, this.concurrency, `writing findings of run ${runId}`);
+    return { entities: actions.length, transactions };
+  }
+
+  private async updateFindingState(
+    report: AuditReport,
+    isFullyRead: (finding: Finding) => boolean,
+  ): Promise<{ transitions: StateTransitions; entities: number; transactions: number }> {
+    const table = await this.table("state");
+    const runId = report.run.runId;
+    const groups = new Map<string, { partitionKey: string; rowKey: string; findings: Finding[] }>();
+    for (const finding of report.findings) {
+      const keys = stateKeys(finding.resourceId, finding.ruleId);
+      const id = `${keys.partitionKey}/${keys.rowKey}`;
+      const group = groups.get(id) ?? { ...keys, findings: [] };
+      group.findings.push(finding);
+      groups.set(id, group);
+    }
+
+    const transitions = emptyTransitions();
+    const decided: Array<{ id: string; finding: Finding }> = [];
+    for (const [id, group] of groups) {
+      const finding = representativeResult(group.findings, isFullyRead);
+      if (finding === undefined) transitions.notFullyRead += 1;
+      else decided.push({ id, finding });
+    }
+
+    const shards = [...new Set(decided.map((d) => groups.get(d.id)!.partitionKey))];
+    const previous = new Map<string, FindingState>();
+    await mapBounded(shards, this.concurrency, async (shard) => {
+      for await (const row of this.scan(table, odata`PartitionKey eq ${shard}`, `reading finding state (partition ${shard})`)) {
+        previous.set(`${row.partitionKey}/${row.rowKey}`, stateFromEntity(row));
+      }
+    });
+
+    const at = report.run.startedAt;
+    const actions: WriteAction[] = [];
+    for (const { id, finding } of decided) {
+      const before = previous.get(id);
+      const step = nextState(before, finding, { runId, at });
+      if (step.kind === "stale") {
+        transitions.stale += 1;
+        continue;
+      }
+      const transition = step.transition;
+      const change: StateChange = { finding };
+      const priorState = step.kind === "replay" ? step.before : before;
+      if (priorState !== undefined) change.previous = priorState;
+      if (transition !== undefined) transitions[transition].push(change);
+      if (step.kind === "update") actions.push({ kind: "upsert", entity: stateToEntity(step.state), mode: "Replace" });
+    }
+    const transactions = await submitTransactions(table, planTransactions(actions), this.concurrency, `updating finding state for run ${runId}`);
+    return { transitions, entities: actions.length, transactions };
+  }
+
+  private async writeRunEntity(record: RunRecord, summary: RunSummary): Promise<void> {
+    const runs = await this.table("runs");
+    const chunks = await encodeSummary(summary);
+    const inline = chunks.length <= INLINE_CHUNKS;
+    const overflowEntities = inline ? 0 : Math.ceil(chunks.length / CHUNKS_PER_ENTITY);
+    if (!inline) {
+      // Overflow first: a reader trusts the run entity's counts, so they must never point at chunks not yet written.
+      const actions: WriteAction[] = [];
+      for (let i = 0; i < overflowEntities; i += 1) {
+        actions.push({
+          kind: "upsert",
+          mode: "Replace",
+          entity: { partitionKey: RUN_SUMMARY_PARTITION, rowKey: runSummaryChunkRowKey(record.runId, i), runId: record.runId, ...chunkProperties(chunks, i) },
+        });
+      }
+      await submitTransactions(runs, planTransactions(actions), this.concurrency, `writing the summary of run ${record.runId}`);
+    }
+    const entity: Entity = {
+      ...runKeys(record.runId),
+      ...runRecordToProperties(record),
+      // Merge keeps a failRun's message otherwise; an empty string reads as "no error".
+      error: record.error ?? "",
+      summaryEncoding: SUMMARY_ENCODING,
+      summaryChunks: chunks.length,
+      summaryOverflowEntities: overflowEntities,
+      summaryBytes: chunks.reduce((n, c) => n + c.byteLength, 0),
+      ...(inline ? chunkProperties(chunks, 0) : {}),
+    };
+    try {
+      // Merge keeps what createRun recorded (scope, requestedBy, requestedAt).
+      await runs.upsertEntity(entity, "Merge");
+    } catch (error) {
+      throw toStorageError(error, `writing run ${record.runId}`);
+    }
+  }
+
+  /** The newest completed or partial run stamped before `runId`. */
+  private async previousFinishedRunId(runId: string): Promise<string | undefined> {
+    const runs = await this.table("runs");
+    const filter = odata`PartitionKey eq ${RUN_PARTITION} and RowKey gt ${runRowKey(runId)} and (status eq ${"completed"} or status eq ${"partial"})`;
+    const page = await this.readPage(runs, { filter, select: ["runId"], top: 1 }, "finding the previous run");
+    const first = page.items[0];
+    return first === undefined ? undefined : String(first.runId);
+  }
+
+  // ---- queries ------------------------------------------------------------------------------------------------
+
+  async getRun(runId: string): Promise<RunDetail | undefined> {
+    let entity: Record<string, unknown> | undefined;
+    if (runId === "latest") {
+      const runs = await this.table("runs");
+      const filter = odata`PartitionKey eq ${RUN_PARTITION} and (status eq ${"completed"} or status eq ${"partial"})`;
+      entity = (await this.readPage(runs, { filter, top: 1 }, "finding the latest run")).items[0];
+    } else if (isRunId(runId)) {
+      entity = await this.readRunEntity(runId);
+    }
+    if (entity === undefined) return undefined;
+    const detail: RunDetail = runRecordFromEntity(entity);
+    const summary = await this.readSummary(detail.runId, entity);
+    if (summary !== undefined) detail.summary = summary;
+    return detail;
+  }
+
+  private async readRunEntity(runId: string): Promise<Record<string, unknown> | undefined> {
+    const runs = await this.table("runs");
+    const { partitionKey, rowKey } = runKeys(runId);
+    try {
+      return await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw toStorageError(error, `reading run ${runId}`);
+    }
+  }
+
+  private async readSummary(runId: string, entity: Record<string, unknown>): Promise<RunSummary | undefined> {
+    const count = typeof entity.summaryChunks === "number" ? entity.summaryChunks : 0;
+    if (count === 0) return undefined;
+    let sources: Array<Record<string, unknown>> = [entity];
+    if (typeof entity.summaryOverflowEntities === "number" && entity.summaryOverflowEntities > 0) {
+      const runs = await this.table("runs");
+      const base = runRowKey(runId);
+      const filter = odata`PartitionKey eq ${RUN_SUMMARY_PARTITION} and RowKey ge ${`${base}|`} and RowKey lt ${`${base}}`}`;
+      sources = [];
+      for await (const row of this.scan(runs, filter, `reading the summary of run ${runId}`)) sources.push(row);
+    }
+    const chunks = collectChunks(sources, count);
+    if (chunks === undefined) throw new AuditorError("STORAGE_FAILED", `The stored summary of run ${runId} is incomplete (${count} chunks expected).`);
+    try {
+      return await decodeSummary(chunks);
+    } catch (error) {
+      throw new AuditorError("STORAGE_FAILED", `The stored summary of run ${runId} cannot be decoded.`, { cause: error });
+    }
+  }
+
+  async listRuns(options: PageRequest & { status?: RunStatus | RunStatus[] } = {}): Promise<Page<RunRecord>> {
+    const runs = await this.table("runs");
+    const statuses = toList(options.status);
+    let filter = odata`PartitionKey eq ${RUN_PARTITION}`;
+    if (statuses.length > 0) filter += ` and (${statuses.map((s) => odata`status eq ${s}`).join(" or ")})`;
+    const page = await this.readPage(runs, { filter, select: RUN_RECORD_PROPERTIES, top: options.top, continuationToken: options.continuationToken }, "listing runs");
+    return withToken(page.items.map(runRecordFromEntity), page.continuationToken);
+  }
+
+  async listFindings(runId: string, options: FindingQuery = {}): Promise<Page<StoredFinding>> {
+    if (!isRunId(runId)) return { items: [] };
+    const findings = await this.table("findings");
+    const filter = [odata`PartitionKey eq ${runId}`, ...findingFilterClauses(options.filter ?? {})].join(" and ");
+    const page = await this.readPage(findings, { filter, top: options.top, continuationToken: options.continuationToken }, `listing findings of run ${runId}`);
+    return withToken(page.items.map(findingFromEntity), page.continuationToken);
+  }
+
+  async getResourceHistory(resourceId: string, options: { runs?: number } = {}): Promise<ResourceHistory> {
+    const { from, to } = resourceRowKeyRange(resourceId);
+    const stateTable = await this.table("state");
+    const states: FindingState[] = [];
+    const stateFilter = odata`PartitionKey eq ${stateShard(resourceHash(resourceId))} and RowKey ge ${from} and RowKey lt ${to}`;
+    for await (const row of this.scan(stateTable, stateFilter, "reading a resource's finding state")) states.push(stateFromEntity(row));
+
+    const runCount = Math.min(Math.max(1, Math.floor(options.runs ?? 10)), 100);
+    const recent = await this.listRuns({ top: runCount, status: ["completed", "partial"] });
+    const findingsTable = await this.table("findings");
+    const runs = await mapBounded(recent.items, this.concurrency, async (run) => {
+      const filter = odata`PartitionKey eq ${run.runId} and RowKey ge ${from} and RowKey lt ${to}`;
+      const found: StoredFinding[] = [];
+      for await (const row of this.scan(findingsTable, filter, `reading findings of run ${run.runId} for a resource`)) found.push(findingFromEntity(row));
+      return { runId: run.runId, status: run.status, ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}), findings: found };
+    });
+    return { resourceId, states, runs };
+  }
+
+  // ---- locks --------------------------------------------------------------------------------------------------
+
+  async claimScopeLock(scope: string, holder: string, options: { ttlMs?: number; now?: Date } = {}): Promise<LockClaim> {
+    const locks = await this.table("locks");
+    const now = options.now ?? this.now();
+    const ttl = options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
+    const keys = { partitionKey: LOCK_PARTITION, rowKey: lockRowKey(scope) };
+    const lock = { scope: clampText(scope, 4_000), holder: clampText(holder, 1_000), acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttl).toISOString() };
+    const operation = `claiming the lock for scope '${lock.scope}'`;
+    // Insert wins outright; otherwise an expired (or our own) lock is taken over with If-Match on its ETag, so of two
+    // claimants racing for the same expired lock exactly one succeeds. A few rounds settle any interleaving.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      try {
+        const created = await locks.createEntity({ ...keys, ...lock });
+        return { acquired: true, lock: { ...lock, etag: created.etag ?? "" } };
+      } catch (error) {
+        if (statusOf(error) !== 409) throw toStorageError(error, operation);
+      }
+      let current: Row;
+      try {
+        current = await locks.getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey);
+      } catch (error) {
+        if (statusOf(error) === 404) continue; // released meanwhile: try the insert again
+        throw toStorageError(error, operation);
+      }
+      const heldBy = String(current.holder ?? "");
+      const expiresAt = String(current.expiresAt ?? "");
+      const expired = !(Date.parse(expiresAt) > now.getTime());
+      if (heldBy !== lock.holder && !expired) return { acquired: false, scope, heldBy, expiresAt };
+      try {
+        const taken = await locks.updateEntity({ ...keys, ...lock }, "Replace", { etag: current.etag });
+        return { acquired: true, lock: { ...lock, etag: taken.etag ?? "" } };
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 412 && status !== 404) throw toStorageError(error, operation);
+      }
+    }
+    const last = await locks.getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey).catch((error: unknown) => {
+      if (statusOf(error) === 404) return undefined;
+      throw toStorageError(error, operation);
+    });
+    return { acquired: false, scope, heldBy: String(last?.holder ?? "unknown"), expiresAt: String(last?.expiresAt ?? "") };
+  }
+
+  async releaseScopeLock(lock: HeldLock): Promise<boolean> {
+    const locks = await this.table("locks");
+    try {
+      await locks.deleteEntity(LOCK_PARTITION, lockRowKey(lock.scope), { etag: lock.etag });
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 412) return false;
+      throw toStorageError(error, `releasing the lock for scope '${lock.scope}'`);
+    }
+  }
+
+  // ---- retention ----------------------------------------------------------------------------------------------
+
+  async deleteExpiredFindings(options: { olderThanDays?: number; now?: Date } = {}): Promise<RetentionResult> {
+    const days = options.olderThanDays ?? DEFAULT_RETENTION_DAYS;
+    if (!(days >= 0)) throw new AuditorError("CONFIG_INVALID", `Retention must be a number of days >= 0, got ${days}.`);
+    const cutoff = new Date((options.now ?? this.now()).getTime() - days * 24 * 60 * 60 * 1000);
+    const runs = await this.table("runs");
+    const findings = await this.table("findings");
+    // Older runs have larger inverted stamps: one range scan from the cut-off down finds them all.
+    const filter = odata`PartitionKey eq ${RUN_PARTITION} and RowKey ge ${runRowKeyLowerBoundBefore(cutoff)}`;
+    const expired: string[] = [];
+    for await (const row of this.scan(runs, filter, "listing runs past retention", ["runId", "findingsDeletedAt"])) {
+      if (typeof row.findingsDeletedAt !== "string" || row.findingsDeletedAt === "") expired.push(String(row.runId));
+    }
+    let deleted = 0;
+    for (const runId of expired) {
+      const actions: WriteAction[] = [];
+      for await (const row of this.scan(findings, odata`PartitionKey eq ${runId}`, `listing findings of run ${runId} for deletion`, ["RowKey"])) {
+        actions.push({ kind: "delete", partitionKey: runId, rowKey: String(row.rowKey) });
+      }
+      await submitTransactions(findings, planTransactions(actions), this.concurrency, `deleting findings of run ${runId}`);
+      deleted += actions.length;
+      try {
+        await runs.updateEntity({ ...runKeys(runId), findingsDeletedAt: this.now().toISOString() }, "Merge");
+      } catch (error) {
+        throw toStorageError(error, `marking run ${runId} as past retention`);
+      }
+    }
+    return { cutoff: cutoff.toISOString(), runsPurged: expired, findingsDeleted: deleted };
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------------------------
+
+  private async table(role: TableRole): Promise<TableClient> {
+    let ready = this.ready.get(role);
+    if (ready === undefined) {
+      ready = this.createTable(role);
+      this.ready.set(role, ready);
+      // A failed creation (storage down) must not be remembered: the next call tries again.
+      ready.catch(() => this.ready.delete(role));
+    }
+    await ready;
+    return this.clients[role];
+  }
+
+  private async createTable(role: TableRole): Promise<void> {
+    const client = this.clients[role];
+    try {
+      await client.createTable();
+    } catch (error) {
+      // Like the SDK's handleTableAlreadyExists: 409 TableAlreadyExists is success, anything else is not.
+      if (statusOf(error) === 409 && codeOf(error) === "TableAlreadyExists") return;
+      throw toStorageError(error, `creating table ${client.tableName}`);
+    }
+  }
+
+  /** Every row matching `filter`, page by page. */
+  private async *scan(client: TableClient, filter: string, operation: string, select?: string[]): AsyncGenerator<Row> {
+    const queryOptions = select === undefined ? { filter } : { filter, select };
+    try {
+      for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions }).byPage({ maxPageSize: MAX_PAGE_SIZE })) {
+        for (const row of page) yield row;
+      }
+    } catch (error) {
+      throw toStorageError(error, operation);
+    }
+  }
+
+  /**
+   * Up to `top` rows from the token on. A filtered query can return short or empty pages with a token, so this keeps
+   * asking for what is missing (bounded), and hands back the token of the last request.
+   */
+  private async readPage(
+    client: TableClient,
+    request: { filter: string; select?: string[]; top?: number | undefined; continuationToken?: string | undefined },
+    operation: string,
+  ): Promise<Page<Row>> {
+    const top = Math.min(Math.max(1, Math.floor(request.top ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);
+    const queryOptions = request.select === undefined ? { filter: request.filter } : { filter: request.filter, select: request.select };
+    const items: Row[] = [];
+    let token = request.continuationToken;
+    for (let requests = 0; requests < MAX_REQUESTS_PER_PAGE && items.length < top; requests += 1) {
+      let result: IteratorResult<Row[] & { continuationToken?: string }>;
+      try {
+        const pages = client.listEntities<Record<string, unknown>>({ queryOptions }).byPage({ maxPageSize: top - items.length, ...(token !== undefined ? { continuationToken: token } : {}) });
+        result = await pages.next();
+      } catch (error) {
+        if (token !== undefined && statusOf(error) === undefined && !(error instanceof AuditorError) && error instanceof SyntaxError) {
+          throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, { cause: error });
+        }
+        throw toStorageError(error, operation);
+      }
+      if (result.done === true) {
+        token = undefined;
+        break;
+      }
+      items.push(...result.value);
+      token = result.value.continuationToken;
+      if (token === undefined) break;
+    }
+    return withToken(items, token);
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------------------------
+
+function requireRunId(runId: string, action: string): void {
+  if (!isRunId(runId)) {
+    throw new AuditorError("STORAGE_FAILED", `Cannot ${action} run '${runId}': run ids have the form YYYYMMDDTHHMMSSZ-suffix (see newRunId).`);
+  }
+}
+
+function toList<T extends string>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function withToken<T>(items: T[], continuationToken: string | undefined): Page<T> {
+  return continuationToken === undefined ? { items } : { items, continuationToken };
+}
+
+// Every value goes through the odata tag, which quotes and escapes it; field names are fixed here, never input.
+const FILTER_CLAUSES: { [K in keyof FindingFilter]-?: (value: string) => string } = {
+  status: (v) => odata`status eq ${v}`,
+  severity: (v) => odata`severity eq ${v}`,
+  ruleId: (v) => odata`ruleId eq ${v}`,
+  subscriptionId: (v) => odata`subscriptionKey eq ${v.toLowerCase()}`,
+  resourceGroup: (v) => odata`resourceGroupKey eq ${v.toLowerCase()}`,
+  resourceType: (v) => odata`resourceTypeKey eq ${v.toLowerCase()}`,
+};
+
+export function findingFilterClauses(filter: FindingFilter): string[] {
+  const clauses: string[] = [];
+  let comparisons = 0;
+  for (const field of Object.keys(FILTER_CLAUSES) as Array<keyof FindingFilter>) {
+    const values = toList<string>(filter[field] as string | string[] | undefined);
+    if (values.length === 0) continue;
+    comparisons += values.length;
+    const parts = values.map((v) => FILTER_CLAUSES[field](String(v)));
+    clauses.push(parts.length === 1 ? parts[0]! : `(${parts.join(" or ")})`);
+  }
+  if (comparisons > MAX_FILTER_COMPARISONS) {
+    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `A findings filter may compare at most ${MAX_FILTER_COMPARISONS} values in all; this one has ${comparisons}.`);
+  }
+  return clauses;
+}
+
+function emptyTransitions(): StateTransitions {
+  return { new: [], resolved: [], regressed: [], stillFailing: [], notFullyRead: 0, stale: 0 };
+}
+
+function sample(changes: readonly StateChange[]): DeltaSample[] {
+  return changes.slice(0, DELTA_SAMPLE_SIZE).map(({ finding }) => ({
+    ruleId: finding.ruleId,
+    resourceId: finding.resourceId,
+    resourceName: finding.resourceName,
+    severity: finding.severity,
+    title: finding.title,
+  }));
+}
+
+function buildDelta(transitions: StateTransitions, previousRunId: string | undefined, stateUpdated: boolean): RunDelta {
+  return {
+    ...(previousRunId !== undefined ? { previousRunId } : {}),
+    stateUpdated,
+    newFailures: transitions.new.length,
+    regressed: transitions.regressed.length,
+    resolved: transitions.resolved.length,
+    stillFailing: transitions.stillFailing.length,
+    notReassessed: transitions.notFullyRead,
+    samples: {
+      newFailures: sample(transitions.new),
+      regressed: sample(transitions.regressed),
+      resolved: sample(transitions.resolved),
+      stillFailing: sample(transitions.stillFailing),
+    },
+  };
+}
+
+function countBySeverity(findings: readonly Finding[]): Record<Severity, StatusCounts> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, emptyStatusCounts()])) as Record<Severity, StatusCounts>;
+  for (const finding of findings) counts[finding.severity][finding.status] += 1;
+  return counts;
+}
