@@ -58,9 +58,9 @@ export interface EmulatorStats {
   /** Most requests being handled at one time. */
   maxInFlight: number;
   faults: { error: number; drop: number; latency: number };
-  /** One entry per Resource Graph request that reached the query stage, in order. */
+  /** One entry per Resource Graph request that got past the quota, in order (the latest 10,000). */
   resourceGraphLog: ResourceGraphLogEntry[];
-  /** Paths of the ARM GETs, in order. */
+  /** Paths of the ARM GETs, in order (the latest 10,000). */
   armLog: string[];
 }
 
@@ -74,6 +74,7 @@ export interface RunningEmulator {
 }
 
 const RESOURCE_GRAPH_PATH = "/providers/microsoft.resourcegraph/resources";
+const LOG_LIMIT = 10_000;
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const estate: Estate =
@@ -142,7 +143,14 @@ class RequestHandler {
     this.stats.requests += 1;
     this.inFlight += 1;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
-    response.once("close", () => (this.inFlight -= 1));
+    // "finish" when the answer is handed to the socket, "close" for a dropped one: whichever comes first.
+    let released = false;
+    const release = () => {
+      if (!released) this.inFlight -= 1;
+      released = true;
+    };
+    response.once("finish", release);
+    response.once("close", release);
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     const body = await readBody(request);
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
@@ -164,6 +172,7 @@ class RequestHandler {
     if (request.method === "GET" && path.toLowerCase().startsWith("/subscriptions/")) {
       this.stats.armRequests += 1;
       this.stats.armLog.push(path);
+      if (this.stats.armLog.length > LOG_LIMIT) this.stats.armLog.shift();
       if (await this.injectFaults({ target: "arm", text: path }, response)) return;
       return this.answer(response, answerArm(this.estate, path));
     }
@@ -218,6 +227,8 @@ class RequestHandler {
       query: parsed.query,
     };
     this.stats.resourceGraphLog.push(entry);
+    // A standalone emulator may run for hours: keep the recent log only.
+    if (this.stats.resourceGraphLog.length > LOG_LIMIT) this.stats.resourceGraphLog.shift();
     const faulted = await this.injectFaults({ target: "resourceGraph", text: parsed.query, page: parsed.page }, response, quotaHeaders);
     if (faulted) {
       entry.status = response.headersSent ? response.statusCode : -1;
