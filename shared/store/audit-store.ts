@@ -57,7 +57,7 @@ export interface DeltaCounts {
   regressed: number;
   resolved: number;
   stillFailing: number;
-  /** Results whose data was not fully read (partial run): their state was kept as it was. */
+  /** Rule × resource pairs whose data was not fully read (partial run): their state was kept as it was. */
   notReassessed: number;
 }
 
@@ -155,9 +155,9 @@ export interface StateTransitions {
   resolved: StateChange[];
   regressed: StateChange[];
   stillFailing: StateChange[];
-  /** Results left alone because their data was not fully read. */
+  /** Rule × resource pairs left alone because their data was not fully read. */
   notFullyRead: number;
-  /** Results older than the state they would have replaced (a run completed out of order). */
+  /** Pairs whose state a newer run already set (this run completed out of order): left alone. */
   stale: number;
 }
 
@@ -175,6 +175,9 @@ export interface WriteStats {
   findingTransactions: number;
   stateEntities: number;
   stateTransactions: number;
+  /** Time spent writing findings, updating state (reads included), and in the whole call. */
+  findingsMs: number;
+  stateMs: number;
   elapsedMs: number;
 }
 

@@ -211,7 +211,7 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
 export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
   const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
   for (const key of ["scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "error", "findingsDeletedAt"] as const) {
-    if (typeof entity[key] === "string") record[key] = entity[key] as string;
+    if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key] as string;
   }
   for (const key of ["durationMs", "findings", "resourcesAssessed", "coverageGaps"] as const) {
     if (typeof entity[key] === "number") record[key] = entity[key] as number;

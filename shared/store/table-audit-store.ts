@@ -199,7 +199,9 @@ class TableAuditStore implements AuditStore {
     }
 
     const written = await this.writeFindings(run.runId, report.findings);
+    const findingsMs = performance.now() - started;
     const previousRunId = await this.previousFinishedRunId(run.runId);
+    const stateStarted = performance.now();
 
     let transitions = emptyTransitions();
     let stateWrite = { entities: 0, transactions: 0 };
@@ -209,6 +211,7 @@ class TableAuditStore implements AuditStore {
       ({ transitions, ...stateWrite } = await this.updateFindingState(report, isFullyRead));
     }
 
+    const stateMs = performance.now() - stateStarted;
     const delta = buildDelta(transitions, previousRunId, run.status !== "failed");
     const summary: RunSummary = { version: 1, run, scores: report.summary, bySeverity: countBySeverity(report.findings), delta };
     const record: RunRecord = {
@@ -231,6 +234,8 @@ class TableAuditStore implements AuditStore {
       findingTransactions: written.transactions,
       stateEntities: stateWrite.entities,
       stateTransactions: stateWrite.transactions,
+      findingsMs: Math.round(findingsMs),
+      stateMs: Math.round(stateMs),
       elapsedMs: Math.round(performance.now() - started),
     };
     return { run: record, transitions, stats };

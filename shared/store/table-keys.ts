@@ -9,7 +9,7 @@
 //   auditruns      "runsummary"              <inverted stamp>-<runId>|<nnn>          overflow chunks of a large run summary
 //   findings       <runId>                   <resourceHash>|<ruleKey>|<nnnn>          one partition per run (retention drops whole partitions);
 //                                                                                    one resource's results in a run are one range query
-//   findingstate   <first 2 hex of hash>     <resourceHash>|<ruleKey>                 256 partitions so state updates batch 100 at a time,
+//   findingstate   <first hex of hash>       <resourceHash>|<ruleKey>                 16 partitions: a run's state update batches 100 at a time,
 //                                                                                    one resource's states across rules are one range query
 //   auditlocks     "scope"                   sha256(folded scope)                     one lock entity per audited scope
 import { createHash } from "node:crypto";
@@ -129,8 +129,12 @@ export function stateKeys(resourceId: string, ruleId: string): { partitionKey: s
   return { partitionKey: stateShard(hash), rowKey: checked(`${hash}|${ruleKey(ruleId)}`) };
 }
 
+/**
+ * 16 partitions: few enough that even a small run's state update fills 100-entity transactions (1,000 resources make
+ * ~16 transactions, not ~250), enough to spread a large estate's writes.
+ */
 export function stateShard(hash: string): string {
-  return hash.slice(0, 2);
+  return hash.slice(0, 1);
 }
 
 // ---- locks ------------------------------------------------------------------------------------------------------

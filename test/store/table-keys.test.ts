@@ -15,21 +15,7 @@ import {
   stateKeys,
   tableKeyProblem,
 } from "../../shared/store/table-keys";
-import { miId, runIdAt } from "./fixtures";
-
-/** Every character a table key may not hold. */
-export const FORBIDDEN_CHARACTERS: string[] = [
-  "/",
-  "\\",
-  "#",
-  "?",
-  ...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)),
-  ...Array.from({ length: 0x9f - 0x7f + 1 }, (_, i) => String.fromCharCode(0x7f + i)),
-];
-
-/** An ARM-like id holding every forbidden character, and one over 2 KB. */
-export const NASTY_ID = `/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/x${FORBIDDEN_CHARACTERS.join("")}y`;
-export const LONG_ID = miId(`mi-${"x".repeat(2_100)}`);
+import { FORBIDDEN_CHARACTERS, LONG_ID, miId, NASTY_ID, runIdAt } from "./fixtures";
 
 describe("tableKeyProblem", () => {
   it.each(FORBIDDEN_CHARACTERS.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, "0")}`, c]))("rejects %s", (_label, c) => {
