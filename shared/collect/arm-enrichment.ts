@@ -7,6 +7,8 @@
 
 import { NetworkManagementClient } from "@azure/arm-network";
 import { SqlManagementClient } from "@azure/arm-sql";
+import { armIdParts, looksLikeArmId } from "../model/arm-id";
+import { isRecord } from "../model/field-reader";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
 import { type ArmConnection, buildArmConnection, CollectionConfigError, restClientOptions, serviceClientOptions } from "./collection-config";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
@@ -82,12 +84,10 @@ interface ResourceTarget {
   name: string;
 }
 
-const RESOURCE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i;
-
 function parseResourceId(id: unknown): ResourceTarget | undefined {
-  const match = typeof id === "string" ? RESOURCE_ID.exec(id.trim()) : null;
-  if (match === null) return undefined;
-  const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  if (typeof id !== "string" || !looksLikeArmId(id)) return undefined;
+  const { subscriptionId, resourceGroup, name } = armIdParts(id.trim());
+  if (subscriptionId === undefined || resourceGroup === undefined || name === undefined) return undefined;
   return { subscriptionId, resourceGroup, name };
 }
 
@@ -248,8 +248,4 @@ async function runBounded(tasks: (() => Promise<void>)[], limit: number): Promis
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { type AccessToken, AzureAuthorityHosts, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { AuditorError } from "../errors";
 
 export type CloudName = "AzureCloud" | "AzureUSGovernment" | "AzureChinaCloud";
 
@@ -18,14 +19,13 @@ const CLOUDS: Record<CloudName, CloudSettings> = {
 
 export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
 
-/** A setting that failed validation. `setting` names it the way the caller spelled it. */
-export class CollectionConfigError extends Error {
-  readonly code = "InvalidCollectionConfig";
+/** A setting that failed validation; a usage error (CONFIG_INVALID). `setting` names it as the caller spelled it. */
+export class CollectionConfigError extends AuditorError {
   constructor(
     readonly setting: string,
     message: string,
   ) {
-    super(`${setting}: ${message}`);
+    super("CONFIG_INVALID", `${setting}: ${message}`);
     this.name = "CollectionConfigError";
   }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isUsageError } from "../../shared/errors";
 import {
   buildArmConnection,
   CollectionConfigError,
@@ -55,6 +56,7 @@ describe("buildArmConnection", () => {
     ["an unknown cloud", { cloud: "AzureGermanCloud" }, "cloud", /AzureCloud, AzureUSGovernment, AzureChinaCloud/],
   ])("rejects %s, naming the setting", (_what, settings, setting, message) => {
     const error = configError(() => buildArmConnection(settings));
+    expect(isUsageError(error)).toBe(true);
     expect(error.setting).toBe(setting);
     expect(error.message).toMatch(new RegExp(`^${setting}: `));
     expect(error.message).toMatch(message);
