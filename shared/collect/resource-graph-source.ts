@@ -142,7 +142,7 @@ class ResourceGraphRun {
     for (const [index, family] of families.entries()) {
       if (batches === undefined && scope.managementGroups !== undefined) {
         const groups = scope.managementGroups;
-        const outcome = await this.runFamily(family, { managementGroups: groups }, true, undefined);
+        const outcome = await this.runFamily(family, { managementGroups: groups });
         if (outcome !== "subscriptionLimitHit") continue;
         // Resource Graph answered for only part of the groups' subscriptions: query them in explicit batches.
         scopeMode = "managementGroupSubscriptions";
@@ -152,7 +152,7 @@ class ResourceGraphRun {
         batches = chunk(discovered, batchSize);
       }
       for (const batch of batches ?? []) {
-        await this.runFamily(family, { subscriptions: batch }, false, batch);
+        await this.runFamily(family, { subscriptions: batch });
       }
     }
     return this.result(scopeMode, batches?.reduce((sum, batch) => sum + batch.length, 0));
@@ -160,14 +160,11 @@ class ResourceGraphRun {
 
   /**
    * Pages through one family in one scope, streaming the rows. A failure after retries becomes a coverage gap.
-   * With `stopOnLimitHit`, a first page that reports the subscription limit is dropped unread instead.
+   * In a management group scope, a first page that reports the subscription limit is dropped unread instead.
    */
-  private async runFamily(
-    family: QueryFamily,
-    scope: RequestScope,
-    stopOnLimitHit: boolean,
-    subscriptionIds: string[] | undefined,
-  ): Promise<"done" | "subscriptionLimitHit"> {
+  private async runFamily(family: QueryFamily, scope: RequestScope): Promise<"done" | "subscriptionLimitHit"> {
+    // A gap names the batch's subscriptions; for management groups, "every subscription in scope".
+    const subscriptionIds = "subscriptions" in scope ? scope.subscriptions : undefined;
     let pages = 0;
     let rows = 0;
     let skipToken: string | undefined;
@@ -183,7 +180,7 @@ class ResourceGraphRun {
         this.gaps.push({ types: [...family.types], subscriptionIds, reason: `${family.name}${where}: ${error.message}${progress}` });
         return "done";
       }
-      if (pages === 0 && stopOnLimitHit && page.subscriptionLimitHit) return "subscriptionLimitHit";
+      if (pages === 0 && "managementGroups" in scope && page.subscriptionLimitHit) return "subscriptionLimitHit";
       const renested = page.data.map((raw) => renestRow(family, raw));
       for (const row of renested) {
         const type = typeof row.type === "string" ? row.type.toLowerCase() : "(no type)";
