@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../shared/engine/finding";
+import type { StoredFinding } from "../../shared/store/audit-store";
 import type { SubscriptionScore } from "../../shared/engine/scoring";
 import { EVIDENCE_TRUNCATED_NOTE, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS } from "../../shared/store/entity-codec";
 import { CHUNKS_PER_ENTITY } from "../../shared/store/run-summary-codec";
@@ -39,8 +39,8 @@ function prefixed(): { prefix: string; store: ReturnType<typeof freshStore> } {
   return { prefix, store: freshStore(azurite.connectionString, { tablePrefix: prefix }) };
 }
 
-async function allFindings(store: ReturnType<typeof freshStore>, runId: string): Promise<Finding[]> {
-  const items: Finding[] = [];
+async function allFindings(store: ReturnType<typeof freshStore>, runId: string): Promise<StoredFinding[]> {
+  const items: StoredFinding[] = [];
   let token: string | undefined;
   do {
     const page = await store.listFindings(runId, { top: 1000, ...(token !== undefined ? { continuationToken: token } : {}) });
