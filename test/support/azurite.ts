@@ -100,6 +100,20 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   };
 }
 
+/**
+ * Runs Azurite in this process after arming a watchdog: if the test process that started it dies without stopping it
+ * (a crashed or killed vitest worker), Azurite gets SIGTERM, shuts down its servers and exits instead of being
+ * orphaned on the ports. The timer is unref'd so it never keeps Azurite alive by itself.
+ */
+const WATCHDOG = `
+const [parentPid, entry, ...rest] = process.argv.slice(1);
+setInterval(() => {
+  try { process.kill(Number(parentPid), 0); } catch { process.kill(process.pid, "SIGTERM"); }
+}, 1000).unref();
+process.argv = [process.argv[0], entry, ...rest];
+require(entry);
+`;
+
 function azuriteEntry(): string {
   const require = createRequire(join(__dirname, "azurite.ts"));
   const packageJson = require.resolve("azurite/package.json");
@@ -119,8 +133,8 @@ async function launch(ports: { blob: number; queue: number; table: number }, loc
     "--tableHost", HOST, "--tablePort", String(ports.table),
     ...(location !== undefined ? ["--location", location] : ["--inMemoryPersistence"]),
   ];
-  // node itself, not a shell wrapper, so the pid we signal is Azurite's.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], cwd: location ?? tmpdir() });
+  // node itself, not a shell wrapper, so the pid we signal is Azurite's; the watchdog runs inside that process.
+  const child = spawn(process.execPath, ["-e", WATCHDOG, String(process.pid), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: location ?? tmpdir() });
   const output: string[] = [];
   let listening = false;
   const remember = (chunk: Buffer): void => {
