@@ -1,13 +1,12 @@
 // ARM enrichment against the emulator, through the real SQL and Network SDK clients.
 
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { enrichFromArm, toWireShape } from "../../shared/collect/arm-enrichment";
 import { CollectionConfigError } from "../../shared/collect/collection-config";
 import type { ResourceRow } from "../../shared/model/row";
-import type { RunningEmulator } from "../emulator/emulator";
 import { managedInstanceRow, subscriptionIds } from "../fixtures/collect/generate-estate";
-import { type EmulatorFixture, FAST_RETRY, startConnected } from "./emulator-connection";
+import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 
 const SMALL_ESTATE_TEXT = readFileSync("test/fixtures/collect/small-estate.json", "utf8");
 const estateDocument = () => JSON.parse(SMALL_ESTATE_TEXT) as { data: ResourceRow[]; arm: any };
@@ -16,16 +15,7 @@ const freshRows = () => estateDocument().data;
 const byName = (rows: ResourceRow[], name: string) => rows.find((row) => row.name === name) as ResourceRow;
 const props = (row: ResourceRow) => row.properties as Record<string, unknown>;
 
-let running: RunningEmulator[] = [];
-async function start(options: Parameters<typeof startConnected>[0]): Promise<EmulatorFixture> {
-  const fixture = await startConnected(options);
-  running.push(fixture.emulator);
-  return fixture;
-}
-afterEach(async () => {
-  await Promise.all(running.map((emulator) => emulator.close()));
-  running = [];
-});
+const start = emulatorPerTest();
 
 describe("enrichFromArm", () => {
   it("takes Entra-only authentication from the azureADOnlyAuthentications child, over the snapshot's administrators", async () => {

@@ -1,5 +1,6 @@
 // Test plumbing: start an emulator and connect the real SDK clients to it.
 
+import { afterEach } from "vitest";
 import { type ArmConnection, buildArmConnection } from "../../shared/collect/collection-config";
 import type { ResourceRow } from "../../shared/model/row";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../emulator/emulator";
@@ -12,6 +13,20 @@ export interface EmulatorFixture {
 export async function startConnected(options: EmulatorOptions): Promise<EmulatorFixture> {
   const emulator = await startEmulator(options);
   return { emulator, connection: buildArmConnection({ armEndpoint: emulator.url, armCaFile: emulator.caFile }) };
+}
+
+/** For a test file: a `start` that connects to a new emulator, each closed after its test. */
+export function emulatorPerTest(): (options: EmulatorOptions) => Promise<EmulatorFixture> {
+  let running: RunningEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map((emulator) => emulator.close()));
+    running = [];
+  });
+  return async (options) => {
+    const fixture = await startConnected(options);
+    running.push(fixture.emulator);
+    return fixture;
+  };
 }
 
 /** A row sink that keeps every row, and how many pages brought them. */

@@ -1,24 +1,18 @@
 // The live ResourceSource end to end: emulator → Resource Graph SDK → ARM enrichment → the estate builder.
 
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
 import { EstateBuilder } from "../../shared/model/build-estate";
 import { AUDITED_TYPES } from "../../shared/model/row";
-import type { RunningEmulator } from "../emulator/emulator";
-import { FAST_RETRY, startConnected } from "./emulator-connection";
+import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 
 const estateDocument = () => JSON.parse(readFileSync("test/fixtures/collect/small-estate.json", "utf8"));
 
-let running: RunningEmulator | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const start = emulatorPerTest();
 
 async function audit(options: { faults?: string; enrichment?: false }) {
-  const { emulator, connection } = await startConnected({ estate: estateDocument(), faults: options.faults });
-  running = emulator;
+  const { emulator, connection } = await start({ estate: estateDocument(), faults: options.faults });
   const source = new ResourceGraphSource({ connection, retry: FAST_RETRY, enrichment: options.enrichment });
   const builder = new EstateBuilder();
   const outcome = await source.collect(builder);

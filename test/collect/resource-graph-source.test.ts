@@ -2,14 +2,13 @@
 
 import { readFileSync } from "node:fs";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CollectionConfigError, restClientOptions } from "../../shared/collect/collection-config";
 import { QUERY_FAMILIES, type QueryFamily } from "../../shared/collect/queries";
 import { collectFromResourceGraph } from "../../shared/collect/resource-graph-source";
 import { AUDITED_TYPES } from "../../shared/model/row";
-import type { RunningEmulator } from "../emulator/emulator";
 import { managedInstanceRow, nsgEstate, subscriptionIds } from "../fixtures/collect/generate-estate";
-import { type EmulatorFixture, FAST_RETRY, rowCollector, startConnected } from "./emulator-connection";
+import { emulatorPerTest, FAST_RETRY, rowCollector } from "./emulator-connection";
 
 const SMALL_ESTATE = JSON.parse(readFileSync("test/fixtures/collect/small-estate.json", "utf8")) as {
   data: Record<string, unknown>[];
@@ -18,16 +17,7 @@ const S1 = "5f1d0c2a-1111-4111-8111-11111111aaaa";
 const S2 = "7e2b9d4c-2222-4222-8222-22222222bbbb";
 const NSG_FAMILY = QUERY_FAMILIES.find((family) => family.name === "networkSecurityGroups") as QueryFamily;
 
-let running: RunningEmulator[] = [];
-async function start(options: Parameters<typeof startConnected>[0]): Promise<EmulatorFixture> {
-  const fixture = await startConnected(options);
-  running.push(fixture.emulator);
-  return fixture;
-}
-afterEach(async () => {
-  await Promise.all(running.map((emulator) => emulator.close()));
-  running = [];
-});
+const start = emulatorPerTest();
 
 const ids = (rows: { id?: unknown }[]) => rows.map((row) => String(row.id));
 
