@@ -581,7 +581,8 @@ class TableAuditStore implements AuditStore {
         const pages = client.listEntities<Record<string, unknown>>({ queryOptions }).byPage({ maxPageSize: top - items.length, ...(token !== undefined ? { continuationToken: token } : {}) });
         result = await pages.next();
       } catch (error) {
-        if (token !== undefined && statusOf(error) === undefined && !(error instanceof AuditorError) && error instanceof SyntaxError) {
+        // The SDK decodes our token (base64 JSON) before sending anything: a token that is not one fails to parse.
+        if (token !== undefined && error instanceof SyntaxError) {
           throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, { cause: error });
         }
         throw toStorageError(error, operation);

@@ -123,6 +123,11 @@ describe("findings queries", () => {
     await expect(store.listFindings(runId, { filter: { ruleId: many } })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
   });
 
+  it("rejects a continuation token that is not one of ours as a usage error", async () => {
+    await expect(store.listFindings(runId, { continuationToken: "not-a-token" })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
+    await expect(store.listRuns({ continuationToken: "%%%" })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
+  });
+
   it("returns nothing for an unknown or malformed run id", async () => {
     expect((await store.listFindings(runIdAt("2030-01-01T00:00:00Z"))).items).toEqual([]);
     expect((await store.listFindings("20261122T020000Z-x' or '1' eq '1")).items).toEqual([]);
