@@ -73,13 +73,14 @@ export interface ResourceGraphResult {
   subscriptionCount?: number;
 }
 
-export type RowSink = (rows: ResourceRow[]) => void | Promise<void>;
+/** Receives the rows of one page; awaited before the next page is read. */
+export type PageSink = (rows: ResourceRow[]) => void | Promise<void>;
 
 /**
  * Streams every audited row in scope to `onRows`, one call per page. Resolves with statistics and coverage gaps;
  * rejects only for invalid options (`CollectionConfigError`) or when `onRows` itself throws.
  */
-export async function collectFromResourceGraph(onRows: RowSink, options: ResourceGraphOptions = {}): Promise<ResourceGraphResult> {
+export async function collectFromResourceGraph(onRows: PageSink, options: ResourceGraphOptions = {}): Promise<ResourceGraphResult> {
   const scope = validateScope(options.scope ?? {});
   const pageSize = boundedSetting("pageSize", options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const batchSize = boundedSetting("batchSize", options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST, MAX_SUBSCRIPTIONS_PER_REQUEST);
@@ -115,7 +116,7 @@ class ResourceGraphRun {
 
   constructor(
     connection: ArmConnection,
-    private readonly onRows: RowSink,
+    private readonly onRows: PageSink,
     private readonly options: ResourceGraphOptions & { pageSize: number },
   ) {
     this.client = new ResourceGraphClient(connection.credential, restClientOptions(connection));
