@@ -7,6 +7,9 @@ import { AuditorError, isUsageError } from "../shared/errors";
 import { runAudit, type AuditReport } from "../shared/audit/run-audit";
 import { parseTrustedPrefixes, splitList, auditSettingsFromEnv } from "../shared/config/audit-settings";
 import { SnapshotSource } from "../shared/snapshot/snapshot-source";
+import { ResourceGraphSource } from "../shared/collect/live-resource-source";
+import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../shared/config/collection-settings";
+import type { ResourceSource } from "../shared/audit/resource-source";
 import { formatTable } from "../shared/report/table";
 import { findingsToCsv } from "../shared/report/csv";
 import { rulesToMarkdown } from "../shared/report/rules-markdown";
@@ -22,9 +25,17 @@ interface ScanOptions {
   format: "table" | "json" | "csv";
   failOn: Severity;
   output?: string;
+  subscriptions?: string[];
+  managementGroups?: string[];
+  armEndpoint?: string;
+  armCa?: string;
+  cloud?: string;
+  progress?: boolean;
 }
 
-export function buildProgram(io: { stdout: (text: string) => void; stderr: (text: string) => void; setExitCode: (code: number) => void }): Command {
+type Io = { stdout: (t: string) => void; stderr: (t: string) => void; isTty?: boolean };
+
+export function buildProgram(io: Io & { setExitCode: (code: number) => void }): Command {
   const program = new Command("mi-audit")
     .description("Audit the network exposure of Azure SQL Managed Instances against Microsoft's guidance")
     .exitOverride()
@@ -42,6 +53,12 @@ export function buildProgram(io: { stdout: (text: string) => void; stderr: (text
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a failure at or above this severity exists").choices([...SEVERITIES]).default("high"))
     .option("--output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--subscriptions <id[,id...]>", "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)").argParser(collect))
+    .addOption(new Option("--management-groups <name[,name...]>", "live: management groups to audit (repeatable; env AUDIT_MANAGEMENT_GROUPS)").argParser(collect))
+    .option("--arm-endpoint <url>", "live: ARM endpoint override, e.g. an emulator (env AUDIT_ARM_ENDPOINT); needs --arm-ca")
+    .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
+    .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
+    .option("--no-progress", "do not show collection progress on a terminal")
     .action(async (options: ScanOptions) => {
       io.setExitCode(await scan(options, io));
     });
@@ -64,16 +81,14 @@ export function buildProgram(io: { stdout: (text: string) => void; stderr: (text
   return program;
 }
 
-async function scan(options: ScanOptions, io: { stdout: (t: string) => void; stderr: (t: string) => void }): Promise<number> {
+async function scan(options: ScanOptions, io: Io): Promise<number> {
   const fromEnv = auditSettingsFromEnv();
   const trusted = parseTrustedPrefixes(options.trusted?.flatMap((value) => splitList(value)) ?? [], "--trusted");
   const settings = { trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted], trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps };
-  if (options.snapshot === undefined || options.snapshot.length === 0) {
-    throw new AuditorError("CONFIG_INVALID", "scan needs --snapshot FILE (live collection options: see mi-audit scan --help)");
-  }
+  const source = chooseSource(options, io);
   let shown = 0;
   let hidden = 0;
-  const report = await runAudit(new SnapshotSource(options.snapshot), settings, {
+  const report = await runAudit(source, settings, {
     onWarning: (message) => {
       if (shown < MAX_WARNINGS_SHOWN) {
         shown += 1;
@@ -81,9 +96,49 @@ async function scan(options: ScanOptions, io: { stdout: (t: string) => void; std
       } else hidden += 1;
     },
   });
+  if (source instanceof ResourceGraphSource && io.isTty === true && options.progress !== false) io.stderr("\r\x1b[K");
   if (hidden > 0) io.stderr(`warning: ${hidden} more data-quality warning(s) not shown\n`);
   await emit(render(report, options.format), options.output, io);
   return hasFailureAtOrAbove(report, options.failOn) ? 1 : 0;
+}
+
+/** --snapshot audits files; without it the auditor collects live from Resource Graph. */
+function chooseSource(options: ScanOptions, io: Io): ResourceSource {
+  const liveFlags = [options.subscriptions, options.managementGroups, options.armEndpoint, options.armCa, options.cloud].some((v) => v !== undefined);
+  if (options.snapshot !== undefined && options.snapshot.length > 0) {
+    if (liveFlags) throw new AuditorError("CONFIG_INVALID", "--snapshot cannot be combined with --subscriptions, --management-groups, --arm-endpoint, --arm-ca or --cloud");
+    return new SnapshotSource(options.snapshot);
+  }
+  const env = collectionInputFromEnv();
+  const input: CollectionSettingsInput = { ...env };
+  const names: SettingNames = { ...ENV_SETTING_NAMES };
+  const flag = (key: keyof CollectionSettingsInput, value: string | string[] | undefined, name: string): void => {
+    // A value that is set nowhere is named both ways, so the message says where it could come from.
+    if (value === undefined) {
+      if ((input[key] ?? "").trim() === "") names[key] = `${name} (${ENV_SETTING_NAMES[key]})`;
+      return;
+    }
+    input[key] = Array.isArray(value) ? value.join(",") : value;
+    names[key] = name;
+    // A flag for one scope replaces the environment's other scope, so --subscriptions wins over AUDIT_MANAGEMENT_GROUPS.
+    if (key === "subscriptions") input.managementGroups = undefined;
+    if (key === "managementGroups") input.subscriptions = undefined;
+  };
+  flag("subscriptions", options.subscriptions, "--subscriptions");
+  flag("managementGroups", options.managementGroups, "--management-groups");
+  flag("armEndpoint", options.armEndpoint, "--arm-endpoint");
+  flag("armCaFile", options.armCa, "--arm-ca");
+  flag("cloud", options.cloud, "--cloud");
+  const settings = parseCollectionSettings(input, names);
+  const showProgress = options.progress !== false && io.isTty === true;
+  return new ResourceGraphSource({
+    connection: settings.connection,
+    scope: settings.scope,
+    enrichment: { concurrency: settings.enrichmentConcurrency },
+    onProgress: showProgress
+      ? (p) => io.stderr(`\r\x1b[Kcollecting ${p.family}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`)
+      : undefined,
+  });
 }
 
 function render(report: AuditReport, format: ScanOptions["format"]): string {
@@ -140,8 +195,8 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   }
 }
 
-function defaultIo(): { stdout: (t: string) => void; stderr: (t: string) => void } {
-  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+function defaultIo(): Io {
+  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), isTty: process.stderr.isTTY === true };
 }
 
 if (require.main === module) {

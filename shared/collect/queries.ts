@@ -129,7 +129,9 @@ export function renestRow(family: QueryFamily, raw: Record<string, unknown>): Re
     properties ??= {};
     setPath(properties, path.split(".").slice(1), value);
   }
-  if (properties !== undefined) row.properties = properties;
+  // Projected paths that are all absent still come from a properties object Resource Graph always has; an empty
+  // object says "none of these fields", where a missing one would read as a malformed row.
+  if (properties !== undefined || family.propertyPaths.length > 0) row.properties = properties ?? {};
   return row;
 }
 

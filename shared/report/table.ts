@@ -12,6 +12,7 @@ export function formatTable(report: AuditReport): string {
   );
   lines.push(`Status:   ${(["fail", "pass", "unknown", "error", "notApplicable"] as const).map((s) => `${s} ${summary.byStatus[s]}`).join("  ")}`);
   lines.push(`Failures: ${SEVERITIES.map((s) => `${s} ${summary.failuresBySeverity[s]}`).join("  ")}`);
+  if (run.source.kind === "resourceGraph") lines.push(...describeCollection(run.collection));
   if (run.coverageGaps.length > 0) {
     lines.push("", "Coverage gaps (verdicts that depend on these are unknown):");
     for (const gap of run.coverageGaps) lines.push(`  ${gap.types.join(", ")} ${gap.subscriptionIds ? `in ${gap.subscriptionIds.join(", ")}` : "in every subscription"}: ${gap.reason}`);
@@ -44,6 +45,19 @@ export function formatTable(report: AuditReport): string {
     for (const f of unknowns) lines.push(`  ${f.ruleId}  ${f.resourceName}: ${f.message}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function describeCollection(stats: Record<string, unknown>): string[] {
+  const num = (key: string): number => (typeof stats[key] === "number" ? (stats[key] as number) : 0);
+  const rowsByType = (stats["rowsByType"] ?? {}) as Record<string, number>;
+  const counts = Object.entries(rowsByType)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, count]) => `${type.replace(/^microsoft\./, "")} ${count}`)
+    .join(", ");
+  return [
+    `Collected: ${counts || "no rows"}`,
+    `Requests: ${num("requests")}   Pages: ${num("pages")}   Throttle waits: ${num("throttleWaits")} (${(num("throttleWaitMs") / 1000).toFixed(1)} s)   Retries: ${num("retries")}   Duration: ${(num("durationMs") / 1000).toFixed(1)} s`,
+  ];
 }
 
 function describeScope(source: AuditReport["run"]["source"]): string {

@@ -1,0 +1,86 @@
+// The live path end to end: the sample estate served by the emulator and collected through the real SDK gives exactly
+// the verdicts the same estate gives as a snapshot, through the library and through the CLI.
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAudit } from "../../shared/audit/run-audit";
+import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
+import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
+import { buildArmConnection } from "../../shared/collect/collection-config";
+import type { Finding } from "../../shared/engine/finding";
+import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { CLI, SAMPLE } from "../support/run-cli";
+
+const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
+const verdicts = (findings: Finding[]): string[] => findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ estate: SAMPLE });
+});
+afterAll(async () => {
+  await emulator?.close();
+});
+
+describe("live collection against the emulator", () => {
+  it("gives exactly the snapshot's verdicts on the sample estate", async () => {
+    const snapshot = await runAudit(new SnapshotSource([SAMPLE]), settings);
+    const live = await runAudit(new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: emulator.url, armCaFile: emulator.caFile }) }), settings);
+    expect(live.run.status).toBe("completed");
+    expect(live.run.coverageGaps).toEqual([]);
+    expect(verdicts(live.findings)).toEqual(verdicts(snapshot.findings));
+    expect(live.findings.length).toBeGreaterThan(50);
+    expect(live.summary.estateScore).toBe(snapshot.summary.estateScore);
+    // Entra-only came from the authoritative child resource, not the administrators block.
+    const entra = live.findings.filter((f) => f.ruleId === "mi.auth.entra-only");
+    expect(entra.every((f) => f.evidence["source"] === "azureADOnlyAuthentications")).toBe(true);
+  });
+
+  it("mi-audit scan --arm-endpoint --arm-ca collects live and reports the collection", async () => {
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"], {
+        env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", AUDIT_SUBSCRIPTIONS: "", AUDIT_MANAGEMENT_GROUPS: "" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.run.source).toMatchObject({ kind: "resourceGraph", endpoint: emulator.url });
+    expect(report.run.collection.requests).toBeGreaterThan(0);
+    expect(report.run.collection.rowsByType["microsoft.sql/managedinstances"]).toBe(6);
+    const snapshot = await runAudit(new SnapshotSource([SAMPLE]), settings);
+    expect(verdicts(report.findings)).toEqual(verdicts(snapshot.findings));
+  });
+
+  it.each([
+    [["--arm-endpoint", "https://127.0.0.1:1"], /--arm-ca \(AUDIT_ARM_CA\): is required when armEndpoint is set/],
+    [["--subscriptions", "not-a-guid", "--arm-endpoint", "https://127.0.0.1:1", "--arm-ca", "x"], /--subscriptions: not a subscription id \(GUID\): 'not-a-guid'/],
+    [["--arm-endpoint", "http://127.0.0.1:1", "--arm-ca", "x"], /--arm-endpoint: .*must use https/],
+    [["--cloud", "Mars"], /--cloud: unknown cloud 'Mars'/],
+    [["--snapshot", "x.json", "--subscriptions", "11111111-1111-1111-1111-111111111111"], /cannot be combined/],
+  ])("configuration mistakes exit 2: %j", async (args, pattern) => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "scan", ...args], { env: { ...process.env, AUDIT_SUBSCRIPTIONS: "", AUDIT_ARM_ENDPOINT: "", AUDIT_ARM_CA: "" } });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(pattern);
+  });
+
+  it("AUDIT_SUBSCRIPTIONS errors name the environment variable", async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile], { env: { ...process.env, AUDIT_SUBSCRIPTIONS: "abc" } });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/AUDIT_SUBSCRIPTIONS: not a subscription id/);
+  });
+});
