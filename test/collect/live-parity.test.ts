@@ -35,6 +35,28 @@ describe("live collection against the emulator", () => {
     expect(entra.every((f) => f.evidence["source"] === "azureADOnlyAuthentications")).toBe(true);
   });
 
+  it("a family that keeps failing makes the run partial: its verdicts are unknown, and none of them pass", async () => {
+    const failing = await startEmulator({ estate: SAMPLE, faults: "error:status=500,match=networksecuritygroups" });
+    try {
+      const live = await runAudit(
+        new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: failing.url, armCaFile: failing.caFile }), retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20 } }),
+        settings,
+      );
+      expect(live.run.status).toBe("partial");
+      expect(live.run.coverageGaps).toEqual([expect.objectContaining({ types: ["microsoft.network/networksecuritygroups"], reason: expect.stringMatching(/500/) })]);
+      const dependent = live.findings.filter((f) => f.ruleId === "mi.public-endpoint.untrusted-source" || f.ruleId === "nsg.app-subnet.sql-outbound");
+      expect(dependent.filter((f) => f.status === "pass")).toEqual([]);
+      expect(dependent.filter((f) => f.status === "unknown").length).toBeGreaterThan(0);
+      expect(live.findings.filter((f) => f.ruleId === "nsg.sql-inbound-internet")).toEqual([]);
+      // Verdicts that do not depend on NSGs are unaffected.
+      const snapshot = await runAudit(new SnapshotSource([SAMPLE]), settings);
+      const tls = (findings: Finding[]) => verdicts(findings.filter((f) => f.ruleId === "mi.tls.minimum-version"));
+      expect(tls(live.findings)).toEqual(tls(snapshot.findings));
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("mi-audit scan --arm-endpoint --arm-ca collects live and reports the collection", async () => {
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"], {
