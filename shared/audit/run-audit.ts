@@ -11,7 +11,8 @@ import { RULES } from "../rules/catalog";
 import type { AuditSettings } from "../config/audit-settings";
 import type { ResourceSource, SourceDescription } from "./resource-source";
 
-export type RunStatus = "queued" | "running" | "completed" | "partial" | "failed";
+/** `skipped`: another run of the same scope was in progress, so this request was recorded and not run. */
+export type RunStatus = "queued" | "running" | "completed" | "partial" | "failed" | "skipped";
 
 export interface RunInfo {
   runId: string;

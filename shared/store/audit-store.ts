@@ -227,6 +227,8 @@ export interface RunLifecycle {
   completeRun(report: AuditReport, options?: CompleteRunOptions): Promise<CompletedRun>;
   /** Marks the run failed. Never touches findings or state. */
   failRun(runId: string, reason: string, at?: Date): Promise<void>;
+  /** Records that the run was not started (another run of its scope was in progress). Never touches findings or state. */
+  skipRun(runId: string, reason: string, at?: Date): Promise<void>;
 }
 
 export interface RunQueries {

@@ -180,13 +180,21 @@ class TableAuditStore implements AuditStore {
   }
 
   async failRun(runId: string, reason: string, at: Date = this.now()): Promise<void> {
-    requireRunId(runId, "fail");
+    await this.endWithoutReport(runId, "failed", reason || "unspecified failure", at);
+  }
+
+  async skipRun(runId: string, reason: string, at: Date = this.now()): Promise<void> {
+    await this.endWithoutReport(runId, "skipped", reason, at);
+  }
+
+  private async endWithoutReport(runId: string, status: "failed" | "skipped", reason: string, at: Date): Promise<void> {
+    requireRunId(runId, status === "failed" ? "fail" : "skip");
     const runs = await this.table("runs");
     try {
-      // Upsert: a run can fail before its record was ever created (the queue message was the only trace).
-      await runs.upsertEntity({ ...runKeys(runId), runId, status: "failed", error: clampText(reason || "unspecified failure", 4_000), finishedAt: at.toISOString() }, "Merge");
+      // Upsert: a run can end before its record was ever created (the queue message was the only trace).
+      await runs.upsertEntity({ ...runKeys(runId), runId, status, error: clampText(reason, 4_000), finishedAt: at.toISOString() }, "Merge");
     } catch (error) {
-      throw toStorageError(error, `marking run ${runId} failed`);
+      throw toStorageError(error, `marking run ${runId} ${status}`);
     }
   }
 
