@@ -171,7 +171,7 @@ export function retentionStep(store: AuditStore, olderThanDays: number): PostRun
     async run({ message, log }) {
       if (message.trigger !== "timer") return;
       const result = await store.deleteExpiredFindings({ olderThanDays });
-      log.info(`retention: deleted ${result.findingsDeleted} findings of ${result.runsPurged} run(s) older than ${olderThanDays} days`);
+      log.info(`retention: deleted ${result.findingsDeleted} findings of ${result.runsPurged.length} run(s) older than ${olderThanDays} days`);
     },
   };
 }
