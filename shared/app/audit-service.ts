@@ -124,9 +124,24 @@ export class AuditService {
       return undefined;
     }
     const run = await this.deps.store.getRun(runId);
-    if (run?.status === "failed") return runId;
-    await this.recordFailure(runId, `moved to the poison queue after ${dequeueCount} attempt(s)${run?.error ? `: ${run.error}` : ""}`, log);
+    if (run?.status !== "failed") await this.recordFailure(runId, `moved to the poison queue after ${dequeueCount} attempt(s)${run?.error ? `: ${run.error}` : ""}`, log);
+    await this.releaseLockOf(rawMessage, runId, log);
     return runId;
+  }
+
+  /** A run that died without releasing its scope lock (storage was down) must not block the scope until the lock expires. */
+  private async releaseLockOf(rawMessage: unknown, runId: string, log: Logger): Promise<void> {
+    let scope: CollectionScope | undefined;
+    try {
+      const message = parseAuditRequestMessage(rawMessage);
+      scope = message.scope === undefined ? undefined : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
+    } catch (error) {
+      log.warn(`poisoned message of run ${runId} is malformed, so its scope lock cannot be found: ${errorText(error)}`);
+      return;
+    }
+    const key = this.scopeKeyOf(scope);
+    const claim = await this.deps.store.claimScopeLock(key, runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+    if (claim.acquired) await this.deps.store.releaseScopeLock(claim.lock);
   }
 
   private async recordFailure(runId: string, reason: string, log: Logger): Promise<void> {
