@@ -11,6 +11,20 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return { status, jsonBody: body, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers } };
 }
 
+/** A streamed body (an async iterable of chunks): the Functions host writes it as it comes, never buffering it all. */
+export function streamResponse(body: AsyncIterable<Uint8Array>, contentType: string, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status: 200, body, headers: { "content-type": contentType, "cache-control": "no-store", "x-content-type-options": "nosniff", ...headers } };
+}
+
+/** An HTML page with the given security headers (the caller sets its Content-Security-Policy). */
+export function htmlResponse(html: string, headers: Record<string, string>, status = 200): HttpResponseInit {
+  return {
+    status,
+    body: html,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", ...headers },
+  };
+}
+
 export function toErrorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof AuditorError) {
     if (error.code === "INPUT_INVALID_REQUEST" || (isUsageError(error) && error.code !== "CONFIG_INVALID")) return errorResponse(400, "BadRequest", error.message);

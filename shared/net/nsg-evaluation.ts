@@ -44,6 +44,8 @@ export interface RuleRef {
   priority: number;
   access: "Allow" | "Deny";
   isDefault: boolean;
+  /** The rule's own description, for custom rules that have one (the platform defaults' are boilerplate). */
+  description?: string;
 }
 
 export interface InboundExposure {
@@ -90,7 +92,10 @@ export interface OutboundFlow {
 }
 
 export function ruleRef(rule: SecurityRule): RuleRef {
-  return { name: rule.name, priority: rule.priority, access: rule.access, isDefault: rule.isDefault };
+  const ref: RuleRef = { name: rule.name, priority: rule.priority, access: rule.access, isDefault: rule.isDefault };
+  // Evidence carries it so a reader sees why the rule exists ("legacy vendor access"); it is Azure data, never markup.
+  if (!rule.isDefault && rule.description !== undefined && rule.description.trim() !== "") ref.description = rule.description;
+  return ref;
 }
 
 /** `DenyAll3342 (priority 300, Deny)`; default rules say so: `DenyAllInBound (priority 65500, Deny, default rule)`. */

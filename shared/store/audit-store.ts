@@ -110,6 +110,12 @@ export interface FindingFilter {
 
 export interface FindingQuery extends PageRequest {
   filter?: FindingFilter;
+  /**
+   * Case-insensitive substring of the resource name. Table Storage has no substring operator, so this is applied by
+   * the store to rows the server-side filter returns, a bounded number of rows per call: a page can come back short,
+   * or even empty, with a continuation token. Follow tokens until there is none. (Its tokens are the store's own.)
+   */
+  nameContains?: string;
 }
 
 export type Transition = "new" | "resolved" | "regressed" | "stillFailing";
@@ -234,6 +240,8 @@ export interface RunLifecycle {
 export interface RunQueries {
   /** `runId` or `latest` (the newest completed or partial run). `undefined` when there is no such run. */
   getRun(runId: string): Promise<RunDetail | undefined>;
+  /** The run's record without its summary: one small entity read (or one query for `latest`). */
+  getRunRecord(runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(options?: PageRequest & { status?: RunStatus | RunStatus[] }): Promise<Page<RunRecord>>;
   listFindings(runId: string, options?: FindingQuery): Promise<Page<StoredFinding>>;

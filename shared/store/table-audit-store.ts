@@ -84,6 +84,8 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 /** Filtered queries may come back empty with a continuation token; stop filling a page after this many requests. */
 const MAX_REQUESTS_PER_PAGE = 20;
+/** The name search looks at this many rows per call at most (about 20 service requests). */
+const MAX_ROWS_SCANNED_PER_PAGE = 20 * MAX_PAGE_SIZE;
 /** The service allows 15 discrete comparisons per filter; one is the PartitionKey. */
 const MAX_FILTER_COMPARISONS = 14;
 const DELTA_SAMPLE_SIZE = 10;
@@ -419,12 +421,70 @@ class TableAuditStore implements AuditStore {
     return withToken(page.items.map(runRecordFromEntity), page.continuationToken);
   }
 
+  async getRunRecord(runId: string): Promise<RunRecord | undefined> {
+    const runs = await this.table("runs");
+    if (runId === "latest") {
+      const filter = odata`PartitionKey eq ${RUN_PARTITION} and (status eq ${"completed"} or status eq ${"partial"})`;
+      const row = (await this.readPage(runs, { filter, select: RUN_RECORD_PROPERTIES, top: 1 }, "finding the latest run")).items[0];
+      return row === undefined ? undefined : runRecordFromEntity(row);
+    }
+    if (!isRunId(runId)) return undefined;
+    const { partitionKey, rowKey } = runKeys(runId);
+    try {
+      return runRecordFromEntity(await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey, { queryOptions: { select: RUN_RECORD_PROPERTIES } }));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw toStorageError(error, `reading run ${runId}`);
+    }
+  }
+
   async listFindings(runId: string, options: FindingQuery = {}): Promise<Page<StoredFinding>> {
     if (!isRunId(runId)) return { items: [] };
     const findings = await this.table("findings");
+    if (options.nameContains !== undefined) return this.listFindingsByName(findings, runId, options.nameContains, options);
     const filter = [odata`PartitionKey eq ${runId}`, ...findingFilterClauses(options.filter ?? {})].join(" and ");
     const page = await this.readPage(findings, { filter, top: options.top, continuationToken: options.continuationToken }, `listing findings of run ${runId}`);
     return withToken(page.items.map(findingFromEntity), page.continuationToken);
+  }
+
+  /**
+   * The name search: the server-side filter narrows the scan, the name is matched here as rows stream by. The token is
+   * our own (the RowKey of the last row looked at, resumed with `RowKey gt`), so a page never holds more than `top` and
+   * no match is skipped when a page fills halfway through a service page. At most MAX_ROWS_SCANNED_PER_PAGE rows are
+   * looked at per call; a page can therefore be short, or empty, and still carry a token.
+   */
+  private async listFindingsByName(client: TableClient, runId: string, nameContains: string, options: FindingQuery): Promise<Page<StoredFinding>> {
+    const top = pageSize(options.top);
+    const needle = nameContains.toLowerCase();
+    const operation = `searching findings of run ${runId} by resource name`;
+    const after = options.continuationToken === undefined ? undefined : decodeNameScanToken(options.continuationToken, runId, operation);
+    const filter = [odata`PartitionKey eq ${runId}`, ...(after === undefined ? [] : [odata`RowKey gt ${after}`]), ...findingFilterClauses(options.filter ?? {}, 1)].join(" and ");
+    const items: StoredFinding[] = [];
+    let scanned = 0;
+    let lastRowKey: string | undefined;
+    let stoppedEarly = false;
+    try {
+      const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: MAX_PAGE_SIZE });
+      scan: for await (const page of pages) {
+        for (let i = 0; i < page.length; i += 1) {
+          const row = page[i]!;
+          scanned += 1;
+          lastRowKey = row.rowKey;
+          if (typeof row.resourceName === "string" && row.resourceName.toLowerCase().includes(needle)) items.push(findingFromEntity(row));
+          if (items.length >= top) {
+            stoppedEarly = i < page.length - 1 || page.continuationToken !== undefined;
+            break scan;
+          }
+        }
+        if (page.continuationToken !== undefined && scanned >= MAX_ROWS_SCANNED_PER_PAGE) {
+          stoppedEarly = true;
+          break;
+        }
+      }
+    } catch (error) {
+      throw toStorageError(error, operation);
+    }
+    return stoppedEarly && lastRowKey !== undefined ? { items, continuationToken: encodeNameScanToken(runId, lastRowKey) } : { items };
   }
 
   async getResourceHistory(resourceId: string, options: { runs?: number } = {}): Promise<ResourceHistory> {
@@ -579,7 +639,7 @@ class TableAuditStore implements AuditStore {
     request: { filter: string; select?: string[]; top?: number | undefined; continuationToken?: string | undefined },
     operation: string,
   ): Promise<Page<Row>> {
-    const top = Math.min(Math.max(1, Math.floor(request.top ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);
+    const top = pageSize(request.top);
     const queryOptions = request.select === undefined ? { filter: request.filter } : { filter: request.filter, select: request.select };
     const items: Row[] = [];
     let token = request.continuationToken;
@@ -615,6 +675,30 @@ function requireRunId(runId: string, action: string): void {
   }
 }
 
+function pageSize(top: number | undefined): number {
+  return Math.min(Math.max(1, Math.floor(top ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);
+}
+
+const NAME_SCAN_TOKEN_PREFIX = "n1.";
+
+function encodeNameScanToken(runId: string, rowKey: string): string {
+  return NAME_SCAN_TOKEN_PREFIX + Buffer.from(JSON.stringify({ r: runId, k: rowKey }), "utf8").toString("base64url");
+}
+
+function decodeNameScanToken(token: string, runId: string, operation: string): string {
+  let decoded: unknown;
+  try {
+    decoded = token.startsWith(NAME_SCAN_TOKEN_PREFIX) ? JSON.parse(Buffer.from(token.slice(NAME_SCAN_TOKEN_PREFIX.length), "base64url").toString("utf8")) : undefined;
+  } catch (error) {
+    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, { cause: error });
+  }
+  const candidate = decoded as { r?: unknown; k?: unknown } | undefined;
+  if (candidate?.r !== runId || typeof candidate.k !== "string" || candidate.k === "") {
+    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`);
+  }
+  return candidate.k;
+}
+
 function toList<T extends string>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -633,7 +717,8 @@ const FILTER_CLAUSES: { [K in keyof FindingFilter]-?: (value: string) => string 
   resourceType: (v) => odata`resourceTypeKey eq ${v.toLowerCase()}`,
 };
 
-export function findingFilterClauses(filter: FindingFilter): string[] {
+/** `reserved`: comparisons the caller adds beside these (and the PartitionKey). */
+export function findingFilterClauses(filter: FindingFilter, reserved = 0): string[] {
   const clauses: string[] = [];
   let comparisons = 0;
   for (const field of Object.keys(FILTER_CLAUSES) as Array<keyof FindingFilter>) {
@@ -643,8 +728,8 @@ export function findingFilterClauses(filter: FindingFilter): string[] {
     const parts = values.map((v) => FILTER_CLAUSES[field](String(v)));
     clauses.push(parts.length === 1 ? parts[0]! : `(${parts.join(" or ")})`);
   }
-  if (comparisons > MAX_FILTER_COMPARISONS) {
-    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `A findings filter may compare at most ${MAX_FILTER_COMPARISONS} values in all; this one has ${comparisons}.`);
+  if (comparisons > MAX_FILTER_COMPARISONS - reserved) {
+    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `A findings filter may compare at most ${MAX_FILTER_COMPARISONS - reserved} values in all; this one has ${comparisons}.`);
   }
   return clauses;
 }

@@ -1,0 +1,35 @@
+// The dashboard's links. All are relative to /api/dashboard, so they work under any host name or prefix, and all
+// carry the function key (`code`) when the page was opened with one, so they keep working behind function-key auth.
+import { encodeResourceId } from "../resource-id";
+
+export class DashboardLinks {
+  constructor(private readonly functionKey: string | undefined) {}
+
+  get code(): string | undefined {
+    return this.functionKey;
+  }
+
+  dashboard(params: Record<string, string | undefined> = {}): string {
+    return this.build("dashboard", params);
+  }
+
+  csv(params: Record<string, string | undefined>): string {
+    return this.build("findings", { ...params, format: "csv" });
+  }
+
+  history(resourceId: string): string {
+    return this.build(`resources/${encodeResourceId(resourceId)}/history`, {});
+  }
+
+  json(path: "runs" | "rules" | "openapi.json" | `runs/${string}`): string {
+    return this.build(path, {});
+  }
+
+  private build(path: string, params: Record<string, string | undefined>): string {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== "") query.set(name, value);
+    if (this.functionKey !== undefined) query.set("code", this.functionKey);
+    const text = query.toString();
+    return text === "" ? path : `${path}?${text}`;
+  }
+}

@@ -1,0 +1,125 @@
+// The report API's route table: one entry per HTTP function, with the schemas its handler validates with and the
+// responses it gives. The functions register from these entries and the OpenAPI document is generated from them.
+import type { z } from "zod";
+import {
+  dashboardQuery,
+  getRunPath,
+  listFindingsQuery,
+  listRunsQuery,
+  noQuery,
+  resourceHistoryPath,
+  resourceHistoryQuery,
+} from "./request-schemas";
+import { FindingPageSchema, HealthSchema, ResourceHistorySchema, RuleListSchema, RunDetailSchema, RunPageSchema } from "./response-schemas";
+
+export interface RouteResponse {
+  description: string;
+  /** application/json body. */
+  json?: z.ZodType;
+  /** Other media types this status can answer with (the schema is a plain string). */
+  text?: Array<"text/csv" | "text/html" | "application/json">;
+}
+
+export interface ReportRoute {
+  functionName: string;
+  /** Functions route template, under /api. */
+  route: string;
+  authLevel: "function" | "anonymous";
+  /** When REPORT_REQUIRED_ROLE is set, the caller must hold it (403 otherwise). */
+  requiresRole: boolean;
+  summary: string;
+  description?: string;
+  path?: z.ZodObject;
+  query: z.ZodObject;
+  /** HTML forms send unset fields as `name=`: such a route reads them as absent (the JSON API refuses them). */
+  emptyMeansAbsent?: boolean;
+  /** 2xx and route-specific statuses; 400, 403, 500 and 503 are added for every route where they apply. */
+  responses: Record<string, RouteResponse>;
+}
+
+export const REPORT_ROUTES = {
+  listRuns: {
+    functionName: "listRuns",
+    route: "runs",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "Runs, newest first",
+    query: listRunsQuery,
+    responses: { "200": { description: "A page of runs.", json: RunPageSchema } },
+  },
+  getRun: {
+    functionName: "getRun",
+    route: "runs/{runId}",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "A run's precomputed summary",
+    description: "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size.",
+    path: getRunPath,
+    query: noQuery,
+    responses: { "200": { description: "The run.", json: RunDetailSchema }, "404": { description: "No such run (or no finished run yet for `latest`)." } },
+  },
+  listFindings: {
+    functionName: "listFindings",
+    route: "findings",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "Findings of a run, filtered and paged; or all of them as CSV",
+    path: undefined,
+    query: listFindingsQuery,
+    responses: {
+      "200": { description: "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).", json: FindingPageSchema, text: ["text/csv"] },
+      "404": { description: "No such run." },
+      "410": { description: "The run's findings were deleted by retention (its summary stays)." },
+    },
+  },
+  resourceHistory: {
+    functionName: "resourceHistory",
+    route: "resources/{id}/history",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "One resource's results across runs",
+    path: resourceHistoryPath,
+    query: resourceHistoryQuery,
+    responses: { "200": { description: "The resource's history.", json: ResourceHistorySchema }, "404": { description: "The resource was never audited." } },
+  },
+  listRules: {
+    functionName: "listRules",
+    route: "rules",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "The rule catalog",
+    query: noQuery,
+    responses: { "200": { description: "Every rule with its rationale, source passage, remediation and references.", json: RuleListSchema } },
+  },
+  health: {
+    functionName: "health",
+    route: "health",
+    authLevel: "anonymous",
+    requiresRole: false,
+    summary: "Liveness, and whether storage is reachable",
+    query: noQuery,
+    responses: { "200": { description: "The app runs; `storage.reachable` tells whether Table Storage answered.", json: HealthSchema } },
+  },
+  openApi: {
+    functionName: "openApi",
+    route: "openapi.json",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "This document",
+    query: noQuery,
+    responses: { "200": { description: "OpenAPI 3.1 description of the report API.", text: ["application/json"] } },
+  },
+  dashboard: {
+    functionName: "dashboard",
+    route: "dashboard",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "The dashboard (HTML)",
+    description: "Server-rendered, no external requests, strict CSP. The filters are query parameters.",
+    query: dashboardQuery,
+    emptyMeansAbsent: true,
+    responses: { "200": { description: "The page.", text: ["text/html"] } },
+  },
+} as const satisfies Record<string, ReportRoute>;
+
+export type ReportRouteName = keyof typeof REPORT_ROUTES;

@@ -1,0 +1,232 @@
+// The shapes the report API answers with, as zod schemas. They are the single source of the OpenAPI document's
+// components (openapi-document.ts) and the tests validate real responses against the document generated from them.
+import { z } from "zod";
+import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+
+/** Every named schema here is a component of the OpenAPI document. */
+export const reportSchemas = z.registry<{ id: string; description?: string }>();
+
+function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+  reportSchemas.add(schema, description === undefined ? { id } : { id, description });
+  return schema;
+}
+
+const RUN_STATUSES = ["queued", "running", "completed", "partial", "failed", "skipped"] as const;
+
+export const SeveritySchema = named("Severity", z.enum(SEVERITIES as readonly Severity[] as [Severity, ...Severity[]]));
+export const StatusSchema = named("Status", z.enum(STATUSES as readonly Status[] as [Status, ...Status[]]), "pass | fail | notApplicable | unknown (data missing or malformed) | error (the rule threw)");
+export const RunStatusSchema = named("RunStatus", z.enum(RUN_STATUSES));
+
+const count = z.int().min(0);
+export const StatusCountsSchema = named("StatusCounts", z.object({ fail: count, unknown: count, error: count, pass: count, notApplicable: count }));
+export const SeverityCountsSchema = named("SeverityCounts", z.object({ critical: count, high: count, medium: count, low: count }));
+
+export const ErrorBodySchema = named(
+  "Error",
+  z.object({ error: z.object({ code: z.string(), message: z.string().meta({ description: "Names the offending parameter when a parameter is the problem." }) }) }),
+);
+
+export const DeltaCountsSchema = named(
+  "DeltaCounts",
+  z.object({ newFailures: count, regressed: count, resolved: count, stillFailing: count, notReassessed: count }),
+);
+
+export const RunRecordSchema = named(
+  "RunRecord",
+  z.object({
+    runId: z.string(),
+    status: RunStatusSchema,
+    scope: z.string().optional(),
+    requestedBy: z.string().optional(),
+    requestedAt: z.string().optional(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    durationMs: z.number().optional(),
+    error: z.string().optional(),
+    findings: count.optional(),
+    estateScore: z.number().nullable().optional(),
+    resourcesAssessed: count.optional(),
+    coverageGaps: count.optional(),
+    byStatus: StatusCountsSchema.optional(),
+    failuresBySeverity: SeverityCountsSchema.optional(),
+    delta: DeltaCountsSchema.optional(),
+    findingsDeletedAt: z.string().optional(),
+  }),
+  "A run as lists show it.",
+);
+
+export const RunPageSchema = named("RunPage", z.object({ items: z.array(RunRecordSchema), continuationToken: z.string().nullable() }));
+
+const CoverageGapSchema = named("CoverageGap", z.object({ types: z.array(z.string()), subscriptionIds: z.array(z.string()).optional(), reason: z.string() }));
+
+const RunInfoSchema = named(
+  "RunInfo",
+  z.object({
+    runId: z.string(),
+    status: RunStatusSchema,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    durationMs: z.number(),
+    source: z.looseObject({ kind: z.enum(["snapshot", "resourceGraph"]) }),
+    trustedPrefixes: z.array(z.string()),
+    trustOwnedPublicIps: z.boolean(),
+    rulesEvaluated: count,
+    resourcesInEstate: count,
+    collection: z.record(z.string(), z.unknown()),
+    coverageGaps: z.array(CoverageGapSchema),
+    dataQuality: z.object({ warnings: count, sample: z.array(z.string()) }),
+  }),
+);
+
+const SubscriptionScoreSchema = named(
+  "SubscriptionScore",
+  z.object({ subscriptionId: z.string(), score: z.number().nullable(), resourcesAssessed: count, failuresBySeverity: SeverityCountsSchema, unassessed: count }),
+);
+
+const ScoresSchema = named(
+  "Scores",
+  z.object({
+    estateScore: z.number().nullable(),
+    resourcesAssessed: count,
+    bySubscription: z.array(SubscriptionScoreSchema),
+    byStatus: StatusCountsSchema,
+    failuresBySeverity: SeverityCountsSchema,
+    byRule: z.array(z.object({ ruleId: z.string(), severity: SeveritySchema, counts: StatusCountsSchema })),
+    unassessed: count,
+  }),
+);
+
+const DeltaSampleSchema = named("DeltaSample", z.object({ ruleId: z.string(), resourceId: z.string(), resourceName: z.string(), severity: SeveritySchema, title: z.string() }));
+
+const RunDeltaSchema = named(
+  "RunDelta",
+  z.object({
+    previousRunId: z.string().optional(),
+    stateUpdated: z.boolean(),
+    newFailures: count,
+    regressed: count,
+    resolved: count,
+    stillFailing: count,
+    notReassessed: count,
+    samples: z.object({ newFailures: z.array(DeltaSampleSchema), regressed: z.array(DeltaSampleSchema), resolved: z.array(DeltaSampleSchema), stillFailing: z.array(DeltaSampleSchema) }),
+  }),
+  "Against the previous completed or partial run; samples hold up to 10 of each.",
+);
+
+const RunSummarySchema = named(
+  "RunSummary",
+  z.object({
+    version: z.literal(1),
+    run: RunInfoSchema,
+    scores: ScoresSchema,
+    bySeverity: z.object({ critical: StatusCountsSchema, high: StatusCountsSchema, medium: StatusCountsSchema, low: StatusCountsSchema }),
+    delta: RunDeltaSchema,
+  }),
+);
+
+export const RunDetailSchema = named("RunDetail", RunRecordSchema.extend({ summary: RunSummarySchema.optional() }), "The run with its precomputed summary (absent until it finished).");
+
+export const FindingSchema = named(
+  "Finding",
+  z.object({
+    ruleId: z.string(),
+    resourceId: z.string(),
+    resourceName: z.string(),
+    resourceType: z.string(),
+    subscriptionId: z.string(),
+    resourceGroup: z.string(),
+    location: z.string(),
+    status: StatusSchema,
+    severity: SeveritySchema,
+    title: z.string(),
+    message: z.string(),
+    evidence: z.record(z.string(), z.unknown()),
+  }),
+  "One rule's verdict on one resource, in the CLI's JSON shape.",
+);
+
+export const FindingPageSchema = named(
+  "FindingPage",
+  z.object({ runId: z.string(), items: z.array(FindingSchema), continuationToken: z.string().nullable() }),
+  "A page may be shorter than `top` (even empty) and still carry a token: follow tokens until it is null.",
+);
+
+const FindingStateSchema = named(
+  "FindingState",
+  z.object({
+    ruleId: z.string(),
+    title: z.string(),
+    severity: SeveritySchema,
+    status: StatusSchema,
+    previousStatus: StatusSchema.optional(),
+    lastResultStatus: StatusSchema,
+    lastMessage: z.string(),
+    statusChangedAt: z.string(),
+    statusChangedByRunId: z.string(),
+    firstSeenAt: z.string(),
+    firstSeenRunId: z.string(),
+    lastSeenAt: z.string(),
+    lastSeenRunId: z.string(),
+    everFailed: z.boolean(),
+    firstFailedAt: z.string().optional(),
+  }),
+  "One rule on the resource across runs (the findingstate table).",
+);
+
+export const ResourceHistorySchema = named(
+  "ResourceHistory",
+  z.object({
+    resourceId: z.string(),
+    resourceName: z.string(),
+    resourceType: z.string(),
+    subscriptionId: z.string(),
+    resourceGroup: z.string(),
+    firstSeenAt: z.string(),
+    lastSeenAt: z.string(),
+    rules: z.array(FindingStateSchema),
+    changes: z.array(
+      z.object({ ruleId: z.string(), runId: z.string(), at: z.string().optional(), from: StatusSchema.nullable(), to: StatusSchema }).meta({ description: "A status change seen between consecutive retained runs." }),
+    ),
+    runs: z.array(
+      z.object({
+        runId: z.string(),
+        status: RunStatusSchema,
+        startedAt: z.string().optional(),
+        results: z.array(z.object({ ruleId: z.string(), status: StatusSchema, severity: SeveritySchema, title: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()) })),
+      }),
+    ),
+  }),
+  "first/last seen and the current status per rule come from findingstate; `runs` (newest first) from the retained findings.",
+);
+
+export const RuleSchema = named(
+  "Rule",
+  z.object({
+    id: z.string(),
+    title: z.string(),
+    severity: SeveritySchema,
+    appliesTo: z.string(),
+    synopsis: z.string(),
+    rationale: z.string(),
+    source: z.object({ seed: z.string(), article: z.string(), quote: z.string() }),
+    remediation: z.string(),
+    references: z.array(z.string()),
+  }),
+);
+
+export const RuleListSchema = named("RuleList", z.object({ items: z.array(RuleSchema) }));
+
+export const HealthSchema = named(
+  "Health",
+  z.object({
+    status: z.enum(["ok", "degraded"]),
+    time: z.string(),
+    storage: z.object({ reachable: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+  }),
+  "Always 200 while the app runs (a liveness probe must not restart it for a storage outage); `degraded` when storage is unreachable.",
+);
+
+export type ApiFinding = z.infer<typeof FindingSchema>;
+export type ApiResourceHistory = z.infer<typeof ResourceHistorySchema>;
+export type ApiRule = z.infer<typeof RuleSchema>;
+export type ApiHealth = z.infer<typeof HealthSchema>;
