@@ -6,6 +6,7 @@ import { AuditorError } from "../errors";
 import { auditSettingsFromEnv, type AuditSettings } from "../config/audit-settings";
 import { collectionInputFromEnv, parseCollectionSettings, type CollectionSettings } from "../config/collection-settings";
 import { storeConnectionFromEnv } from "../store/store-settings";
+import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
 import type { StoreConnection } from "../store/table-audit-store";
 
 export const AUDIT_QUEUE = "audit-requests";
@@ -25,6 +26,8 @@ export interface AppSettings {
   retentionDays: number;
   /** How long a scope lock is held before another run may take it over (a crashed worker's lock expires). */
   lockTtlMs: number;
+  /** Teams / webhook alerting (see docs/alerts.md); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
+  alerts?: AlertSettings;
 }
 
 /** NCRONTAB as the Functions host reads it: six fields, seconds first. */
@@ -93,5 +96,6 @@ export function appSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSet
     queues: parseQueues(env),
     retentionDays: parsePositiveInt(env["FINDINGS_RETENTION_DAYS"], "FINDINGS_RETENTION_DAYS", 90),
     lockTtlMs: parsePositiveInt(env["AUDIT_LOCK_MINUTES"], "AUDIT_LOCK_MINUTES", 120, 24 * 60) * 60_000,
+    alerts: alertSettingsFromEnv(env),
   };
 }

@@ -14,4 +14,9 @@ export interface Finding {
   title: string;
   message: string;
   evidence: Evidence;
+  /**
+   * The resource's ARM tags, copied from the estate when it has any (absent otherwise). Alert routing matches on
+   * them; they describe the resource, not the verdict, so they are kept apart from `evidence`.
+   */
+  tags?: Record<string, string>;
 }

@@ -36,7 +36,7 @@ export function evaluateEstateToArray(estate: Estate, context: RuleContext, opti
 
 function toFinding(rule: AnyRule, outcome: RuleResult): Finding {
   const r = outcome.resource;
-  return {
+  const finding: Finding = {
     ruleId: rule.id,
     resourceId: r.id,
     resourceName: r.name,
@@ -50,6 +50,9 @@ function toFinding(rule: AnyRule, outcome: RuleResult): Finding {
     message: outcome.message,
     evidence: outcome.evidence,
   };
+  // A copy: the estate's tag objects may be shared between resources, and a finding outlives the estate.
+  if (Object.keys(r.tags).length > 0) finding.tags = { ...r.tags };
+  return finding;
 }
 
 /** type → (subscription → reason), with "*" for gaps that cover every subscription. */

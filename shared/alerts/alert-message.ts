@@ -1,0 +1,150 @@
+// What one channel is told about one run, independent of the wire format: the Teams card and the JSON document are
+// both rendered from an AlertMessage. Also the size fitting both formats share: when everything does not fit, the most
+// severe items of each section are kept and the rest are counted as "and N more".
+import type { Severity, Status } from "../rules/rule";
+
+export const SECTIONS = ["new", "regressed", "resolved", "stillFailing"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface AlertItem {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  /** This run's verdict: `fail`, or `pass` / `notApplicable` for resolved items. */
+  status: Status;
+  resourceId: string;
+  resourceName: string;
+  resourceType: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  message: string;
+  /** The evidence that decided the verdict, in one line. */
+  evidence: string;
+  /** When the current failure began (ISO), when known. */
+  failingSince?: string;
+  /** stillFailing items only: why this run mentions it. */
+  reason?: "reminder" | "firstNotice" | "digest";
+}
+
+export interface AlertRunInfo {
+  runId: string;
+  status: "completed" | "partial";
+  scope: string;
+  startedAt: string;
+  finishedAt: string;
+  estateScore: number | null;
+  /** The estate score of the run this one was compared with; null when there is none or it had no score. */
+  previousEstateScore: number | null;
+  previousRunId?: string;
+  /** Rule × resource pairs whose data this (partial) run did not fully read. */
+  notFullyRead: number;
+}
+
+export interface AlertCounts {
+  new: number;
+  regressed: number;
+  resolved: number;
+  /** Every failure still open for this channel (at or above its threshold), mentioned in this message or not. */
+  stillFailing: number;
+  /** stillFailing items this message mentions because their reminder was due. */
+  reminders: number;
+}
+
+export interface AlertMessage {
+  kind: "alert" | "digest" | "test";
+  channel: string;
+  minSeverity: Severity;
+  /** Absent for test messages. */
+  run?: AlertRunInfo;
+  counts: AlertCounts;
+  /** Each sorted most severe first. */
+  sections: Record<Section, AlertItem[]>;
+  test?: { requestedBy: string; at: string };
+}
+
+export interface AlertLinks {
+  dashboard: string;
+  run?: string;
+  history(resourceId: string): string;
+}
+
+export function alertLinks(reportBaseUrl: string, runId?: string): AlertLinks {
+  return {
+    dashboard: `${reportBaseUrl}/api/dashboard`,
+    ...(runId !== undefined ? { run: `${reportBaseUrl}/api/runs/${encodeURIComponent(runId)}` } : {}),
+    history: (resourceId) => `${reportBaseUrl}/api/resources/${Buffer.from(resourceId, "utf8").toString("base64url")}/history`,
+  };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export function severityAtLeast(severity: Severity, threshold: Severity): boolean {
+  return SEVERITY_RANK[severity] <= SEVERITY_RANK[threshold];
+}
+
+export function bySeverityThenName(a: AlertItem, b: AlertItem): number {
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    a.resourceName.localeCompare(b.resourceName) ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.resourceId.localeCompare(b.resourceId)
+  );
+}
+
+export function emptySections(): Record<Section, AlertItem[]> {
+  return { new: [], regressed: [], resolved: [], stillFailing: [] };
+}
+
+export function isEmptyMessage(message: AlertMessage): boolean {
+  return SECTIONS.every((section) => message.sections[section].length === 0);
+}
+
+export type Shown = Record<Section, number>;
+
+/**
+ * The order in which items earn a place when space is short: the three most severe of every section first (so many
+ * new findings never crowd out the resolved ones entirely), then the rest section by section, most severe first.
+ */
+function priorityOrder(message: AlertMessage): Section[] {
+  const order: Section[] = [];
+  const lead = 3;
+  for (const section of SECTIONS) for (let i = 0; i < Math.min(lead, message.sections[section].length); i += 1) order.push(section);
+  for (const section of SECTIONS) for (let i = lead; i < message.sections[section].length; i += 1) order.push(section);
+  return order;
+}
+
+/**
+ * Renders with as many items as fit in `maxBytes` (UTF-8 of the rendered body). `render` gets how many items of each
+ * section to show; rendered size grows with every item, so a binary search over the priority order finds the most.
+ */
+export function fitToBudget(message: AlertMessage, maxBytes: number, render: (shown: Shown) => string): { body: string; bytes: number; shown: Shown } {
+  const order = priorityOrder(message);
+  const shownFor = (k: number): Shown => {
+    const shown: Shown = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
+    for (let i = 0; i < k; i += 1) shown[order[i]!] += 1;
+    return shown;
+  };
+  const attempt = (k: number) => {
+    const shown = shownFor(k);
+    const body = render(shown);
+    return { body, bytes: Buffer.byteLength(body, "utf8"), shown };
+  };
+  const all = attempt(order.length);
+  if (all.bytes <= maxBytes) return all;
+  let best = attempt(0);
+  if (best.bytes > maxBytes) throw new Error(`Internal error: an alert without items is ${best.bytes} bytes, over the ${maxBytes}-byte budget`);
+  let low = 1;
+  let high = order.length - 1;
+  while (low <= high) {
+    const mid = Math.floor((low + high) / 2);
+    const candidate = attempt(mid);
+    if (candidate.bytes <= maxBytes) {
+      best = candidate;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,214 @@
+// Decides, for one channel and one run, what to announce. Pure: the alert service loads the inputs and stores the plan.
+//
+// Two sources meet here:
+//   - the diff findingstate reported for this run (new, regressed, resolved, still failing): it names what changed;
+//   - the channel's ledger, one entry per rule × resource the channel was told is failing (`open`) or was told is
+//     fixed: it says what the channel already knows.
+// A failure is announced when the channel does not know it is open; a fix when the channel knows it as open and this
+// run, having read it fully, finds it passing. That keeps a channel's view exactly in step with the verdicts even when
+// an earlier announcement was planned but a run was partial, or the alert step of a run never ran.
+import type { AuditReport } from "../audit/run-audit";
+import type { Finding } from "../engine/finding";
+import type { StateChange, StateTransitions, Transition } from "../store/audit-store";
+import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
+import { stateKeys } from "../store/table-keys";
+import type { Severity } from "../rules/rule";
+import { bySeverityThenName, emptySections, isEmptyMessage, severityAtLeast, type AlertItem, type AlertMessage, type AlertRunInfo, type Section } from "./alert-message";
+import { evidenceLine } from "./evidence-line";
+
+export interface LedgerEntry {
+  /** The findingstate RowKey of the pair: `<resourceHash>|<ruleKey>`. */
+  key: string;
+  resourceId: string;
+  ruleId: string;
+  /** The channel was told it fails and has not been told it is fixed. */
+  open: boolean;
+  /** When the channel was last told it fails (announcement or reminder): the run's start, ISO. */
+  announcedAt?: string;
+  /** When the channel was first told of the current failure. */
+  firstAnnouncedAt?: string;
+  announcedRunId?: string;
+}
+
+export type LedgerAction = "open" | "remind" | "close";
+
+export interface LedgerChange {
+  key: string;
+  resourceId: string;
+  ruleId: string;
+  resourceName: string;
+  action: LedgerAction;
+}
+
+export interface RunVerdicts {
+  /** The result that speaks for each rule × resource pair this run decided (fully read, or a read fail). */
+  verdicts: Map<string, Finding>;
+  /** What findingstate made of each pair in this run. */
+  transitions: Map<string, { transition: Transition; change: StateChange }>;
+  /** Pairs a newer run had already set: this run's verdicts for them are out of date. */
+  staleCount: number;
+  notFullyRead: number;
+}
+
+export function pairKey(resourceId: string, ruleId: string): string {
+  return stateKeys(resourceId, ruleId).rowKey;
+}
+
+/** Groups the report by rule × resource exactly as the store does when it updates findingstate. */
+export function runVerdicts(report: AuditReport, transitions: StateTransitions): RunVerdicts {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of report.findings) {
+    const key = pairKey(finding.resourceId, finding.ruleId);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [finding]);
+    else group.push(finding);
+  }
+  const isFullyRead = report.run.status === "partial" ? defaultIsFullyRead : () => true;
+  const verdicts = new Map<string, Finding>();
+  for (const [key, group] of groups) {
+    const finding = representativeResult(group, isFullyRead);
+    if (finding !== undefined) verdicts.set(key, finding);
+  }
+  const byKey = new Map<string, { transition: Transition; change: StateChange }>();
+  for (const transition of ["new", "regressed", "resolved", "stillFailing"] as const) {
+    for (const change of transitions[transition]) byKey.set(pairKey(change.finding.resourceId, change.finding.ruleId), { transition, change });
+  }
+  return { verdicts, transitions: byKey, staleCount: transitions.stale, notFullyRead: transitions.notFullyRead };
+}
+
+function passes(finding: Finding): boolean {
+  return finding.status === "pass" || finding.status === "notApplicable";
+}
+
+/**
+ * Pairs a channel knows as open that pass in this run although findingstate reported no transition for them: a fix
+ * first seen by a partial run (which may not announce it), or by a run whose alert step did not run. When the run had
+ * stale pairs these must be confirmed against findingstate before they are announced.
+ */
+export function deferredResolvedCandidates(run: AlertRunInfo, verdicts: RunVerdicts, ledger: ReadonlyMap<string, LedgerEntry>): string[] {
+  if (run.status !== "completed") return [];
+  const keys: string[] = [];
+  for (const entry of ledger.values()) {
+    if (!entry.open || verdicts.transitions.has(entry.key)) continue;
+    const verdict = verdicts.verdicts.get(entry.key);
+    if (verdict !== undefined && passes(verdict)) keys.push(entry.key);
+  }
+  return keys;
+}
+
+export interface ChannelPlanInput {
+  channel: string;
+  minSeverity: Severity;
+  /** The channel's routing (severity aside). */
+  accepts(finding: Finding): boolean;
+  run: AlertRunInfo;
+  verdicts: RunVerdicts;
+  ledger: ReadonlyMap<string, LedgerEntry>;
+  /** Deferred fixes this run may announce (see deferredResolvedCandidates). */
+  confirmedResolved: ReadonlySet<string>;
+  /** 0: never. */
+  remindDays: number;
+  /** Send a digest if there is nothing to announce (ALERT_DAILY_DIGEST, and the channel has heard nothing today). */
+  digest: boolean;
+}
+
+export interface ChannelPlan {
+  kind: "alert" | "digest" | "none";
+  message: AlertMessage;
+  ledger: LedgerChange[];
+}
+
+const DAY_MS = 86_400_000;
+// Nightly runs start a few seconds apart from one night to the next; a reminder due "7 days" after 02:00:05 is due at
+// 02:00:03 a week later.
+const REMINDER_GRACE_MS = 60 * 60 * 1000;
+
+export function planChannel(input: ChannelPlanInput): ChannelPlan {
+  const { run, verdicts, ledger } = input;
+  const sections = emptySections();
+  const changes: LedgerChange[] = [];
+  const failing: Array<{ finding: Finding; change?: StateChange }> = [];
+  let stillFailing = 0;
+  let reminders = 0;
+
+  const announce = (section: Section, finding: Finding, action: LedgerAction, extra: Partial<AlertItem> = {}): void => {
+    sections[section].push({ ...toItem(finding), ...extra });
+    changes.push({ key: pairKey(finding.resourceId, finding.ruleId), resourceId: finding.resourceId, ruleId: finding.ruleId, resourceName: finding.resourceName, action });
+  };
+
+  for (const [key, finding] of verdicts.verdicts) {
+    if (!severityAtLeast(finding.severity, input.minSeverity) || !input.accepts(finding)) continue;
+    const entry = ledger.get(key);
+    const open = entry?.open === true;
+    const labelled = verdicts.transitions.get(key);
+
+    if (finding.status === "fail") {
+      // No transition for a fail means findingstate kept a newer run's verdict: this run's is out of date.
+      if (labelled === undefined || labelled.transition === "resolved") continue;
+      failing.push({ finding, change: labelled.change });
+      const since = labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
+      if (!open && labelled.transition === "new") announce("new", finding, "open", { failingSince: run.startedAt });
+      else if (!open && labelled.transition === "regressed") announce("regressed", finding, "open", { failingSince: run.startedAt });
+      else {
+        stillFailing += 1;
+        if (!open) {
+          // The channel never heard of this failure (alerting or the route is new, or a run's alert step never ran).
+          announce("stillFailing", finding, "open", { failingSince: since, reason: "firstNotice" });
+        } else if (reminderDue(entry, run.startedAt, input.remindDays)) {
+          reminders += 1;
+          announce("stillFailing", finding, "remind", { failingSince: entry?.firstAnnouncedAt ?? since, reason: "reminder" });
+        }
+      }
+      continue;
+    }
+
+    // A partial run cannot resolve anything: the channel hears of the fix from the next complete run.
+    if (!passes(finding) || run.status !== "completed" || !open) continue;
+    if (labelled?.transition === "resolved" || (labelled === undefined && input.confirmedResolved.has(key))) {
+      const since = labelled?.change.previous?.statusChangedAt ?? entry?.firstAnnouncedAt;
+      announce("resolved", finding, "close", since !== undefined ? { failingSince: since } : {});
+    }
+  }
+
+  for (const section of Object.keys(sections) as Section[]) sections[section].sort(bySeverityThenName);
+  const message: AlertMessage = {
+    kind: "alert",
+    channel: input.channel,
+    minSeverity: input.minSeverity,
+    run,
+    counts: { new: sections.new.length, regressed: sections.regressed.length, resolved: sections.resolved.length, stillFailing, reminders },
+    sections,
+  };
+  if (!isEmptyMessage(message)) return { kind: "alert", message, ledger: changes };
+  if (!input.digest) return { kind: "none", message, ledger: [] };
+
+  const digest = failing.map(({ finding, change }) => ({
+    ...toItem(finding),
+    reason: "digest" as const,
+    failingSince: change?.previous?.status === "fail" ? change.previous.statusChangedAt : run.startedAt,
+  }));
+  digest.sort(bySeverityThenName);
+  return { kind: "digest", message: { ...message, kind: "digest", sections: { ...emptySections(), stillFailing: digest } }, ledger: [] };
+}
+
+function reminderDue(entry: LedgerEntry | undefined, at: string, remindDays: number): boolean {
+  if (remindDays <= 0 || entry?.announcedAt === undefined) return false;
+  return Date.parse(at) - Date.parse(entry.announcedAt) >= remindDays * DAY_MS - REMINDER_GRACE_MS;
+}
+
+export function toItem(finding: Finding): AlertItem {
+  return {
+    ruleId: finding.ruleId,
+    title: finding.title,
+    severity: finding.severity,
+    status: finding.status,
+    resourceId: finding.resourceId,
+    resourceName: finding.resourceName,
+    resourceType: finding.resourceType,
+    subscriptionId: finding.subscriptionId,
+    resourceGroup: finding.resourceGroup,
+    location: finding.location,
+    message: finding.message,
+    evidence: evidenceLine(finding.evidence),
+  };
+}

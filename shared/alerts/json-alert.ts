@@ -1,0 +1,91 @@
+// ALERT_FORMAT=json: the same announcement as a plain JSON document for a generic webhook (Slack relays, SOAR tools).
+// The schema below is the contract, documented in docs/alerts.md; `schema` names its version.
+import { z } from "zod";
+import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
+
+export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
+/** Generic receivers vary; keep a document well under the common 256 KiB-1 MiB request limits. */
+export const JSON_MAX_BYTES = 256 * 1024;
+
+const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
+const status = z.enum(STATUSES as [Status, ...Status[]]);
+
+export const alertItemSchema = z
+  .object({
+    ruleId: z.string(),
+    title: z.string(),
+    severity,
+    status,
+    resourceId: z.string(),
+    resourceName: z.string(),
+    resourceType: z.string(),
+    subscriptionId: z.string(),
+    resourceGroup: z.string(),
+    location: z.string(),
+    message: z.string(),
+    evidence: z.string(),
+    failingSince: z.string().optional(),
+    reason: z.enum(["reminder", "firstNotice", "digest"]).optional(),
+    historyUrl: z.string().url(),
+  })
+  .strict();
+
+const sectionCounts = z.object({ new: z.number().int(), regressed: z.number().int(), resolved: z.number().int(), stillFailing: z.number().int() }).strict();
+
+export const alertDocumentSchema = z
+  .object({
+    schema: z.literal(ALERT_DOCUMENT_SCHEMA),
+    kind: z.enum(["alert", "digest", "test"]),
+    channel: z.string(),
+    minSeverity: severity,
+    run: z
+      .object({
+        runId: z.string(),
+        status: z.enum(["completed", "partial"]),
+        scope: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        estateScore: z.number().nullable(),
+        previousEstateScore: z.number().nullable(),
+        previousRunId: z.string().optional(),
+        notFullyRead: z.number().int(),
+      })
+      .strict()
+      .optional(),
+    counts: z.object({ new: z.number().int(), regressed: z.number().int(), resolved: z.number().int(), stillFailing: z.number().int(), reminders: z.number().int() }).strict(),
+    findings: z.object({ new: z.array(alertItemSchema), regressed: z.array(alertItemSchema), resolved: z.array(alertItemSchema), stillFailing: z.array(alertItemSchema) }).strict(),
+    /** Items left out of `findings` to stay under the size limit, per section (the most severe are kept). */
+    omitted: sectionCounts,
+    links: z.object({ dashboard: z.string().url(), run: z.string().url().optional() }).strict(),
+    test: z.object({ requestedBy: z.string(), at: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export type AlertDocument = z.infer<typeof alertDocumentSchema>;
+
+export function jsonPayload(message: AlertMessage, links: AlertLinks, maxBytes = JSON_MAX_BYTES): { body: string; bytes: number; shown: Shown } {
+  return fitToBudget(message, maxBytes, (shown) => JSON.stringify(alertDocument(message, links, shown)));
+}
+
+export function alertDocument(message: AlertMessage, links: AlertLinks, shown: Shown): AlertDocument {
+  const findings = { new: [], regressed: [], resolved: [], stillFailing: [] } as AlertDocument["findings"];
+  const omitted = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
+  for (const section of SECTIONS) {
+    const items = message.sections[section];
+    findings[section] = items.slice(0, shown[section]).map((item) => ({ ...item, historyUrl: links.history(item.resourceId) }));
+    omitted[section] = items.length - shown[section];
+  }
+  return {
+    schema: ALERT_DOCUMENT_SCHEMA,
+    kind: message.kind,
+    channel: message.channel,
+    minSeverity: message.minSeverity,
+    ...(message.run !== undefined ? { run: message.run } : {}),
+    counts: message.counts,
+    findings,
+    omitted,
+    links: { dashboard: links.dashboard, ...(links.run !== undefined ? { run: links.run } : {}) },
+    ...(message.test !== undefined ? { test: message.test } : {}),
+  };
+}

@@ -1,0 +1,139 @@
+// The Teams rendering: an Adaptive Card (version 1.4, what Teams renders) inside the message envelope a Workflows
+// webhook ("Send webhook alerts to a channel") accepts. Text that comes from the estate (names, evidence, NSG rule
+// descriptions) goes into TextRuns, which renderers never read as Markdown; only our own words go into TextBlocks.
+import type { Severity } from "../rules/rule";
+import { fitToBudget, SECTIONS, type AlertItem, type AlertLinks, type AlertMessage, type Section, type Shown } from "./alert-message";
+
+/** Teams refuses messages over about 28 KB; keep a margin for its own envelope. */
+export const TEAMS_MAX_BYTES = 27 * 1024;
+export const CARD_VERSION = "1.4";
+
+type Element = Record<string, unknown>;
+
+const SECTION_TITLES: Record<Section, string> = {
+  new: "New findings",
+  regressed: "Regressed (failing again after a fix)",
+  resolved: "Resolved",
+  stillFailing: "Still failing",
+};
+
+const SEVERITY_COLOR: Record<Severity, string> = { critical: "attention", high: "attention", medium: "warning", low: "default" };
+
+export function teamsPayload(message: AlertMessage, links: AlertLinks, maxBytes = TEAMS_MAX_BYTES): { body: string; bytes: number; shown: Shown } {
+  return fitToBudget(message, maxBytes, (shown) => JSON.stringify(envelope(card(message, links, shown))));
+}
+
+export function envelope(content: Element): Element {
+  return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content }] };
+}
+
+function card(message: AlertMessage, links: AlertLinks, shown: Shown): Element {
+  const body: Element[] = [...header(message)];
+  for (const section of SECTIONS) {
+    const items = message.sections[section];
+    if (items.length === 0) continue;
+    const title = message.kind === "digest" ? "Open failures" : SECTION_TITLES[section];
+    body.push({ type: "TextBlock", text: `${title} (${items.length})`, weight: "bolder", size: "medium", separator: true, spacing: "medium", wrap: true });
+    for (const item of items.slice(0, shown[section])) body.push(itemContainer(item, section, links));
+    const more = items.length - shown[section];
+    if (more > 0) {
+      body.push({ type: "TextBlock", text: `…and ${more} more, most severe shown first.`, isSubtle: true, wrap: true, spacing: "small" });
+      body.push({ type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: "See all on the dashboard", url: links.dashboard }] });
+    }
+  }
+  const actions: Element[] = [{ type: "Action.OpenUrl", title: "Open dashboard", url: links.dashboard }];
+  if (links.run !== undefined) actions.push({ type: "Action.OpenUrl", title: "Run summary", url: links.run });
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: CARD_VERSION,
+    msteams: { width: "Full" },
+    body,
+    actions,
+  };
+}
+
+function header(message: AlertMessage): Element[] {
+  const { counts, run } = message;
+  if (message.kind === "test") {
+    return [
+      { type: "TextBlock", text: "MI Exposure Auditor: test alert", weight: "bolder", size: "large", wrap: true },
+      { type: "TextBlock", text: "If you can read this, the webhook of this channel works.", wrap: true },
+      { type: "FactSet", facts: [fact("Channel", message.channel), fact("Sent", formatTime(message.test?.at)), fact("Requested by", message.test?.requestedBy ?? "unknown")] },
+    ];
+  }
+  const title =
+    message.kind === "digest"
+      ? `MI exposure daily summary: ${counts.stillFailing} open failure${counts.stillFailing === 1 ? "" : "s"}`
+      : `MI exposure: ${[counts.new > 0 ? `${counts.new} new` : "", counts.regressed > 0 ? `${counts.regressed} regressed` : "", counts.resolved > 0 ? `${counts.resolved} resolved` : "", counts.reminders > 0 ? `${counts.reminders} reminder${counts.reminders === 1 ? "" : "s"}` : ""].filter((p) => p !== "").join(", ") || "open failures"}`;
+  const color = counts.new + counts.regressed > 0 ? "attention" : counts.resolved > 0 && counts.stillFailing === 0 ? "good" : "default";
+  const elements: Element[] = [{ type: "TextBlock", text: title, weight: "bolder", size: "large", color, wrap: true }];
+  if (run !== undefined) {
+    elements.push({
+      type: "FactSet",
+      facts: [
+        fact("Scope", run.scope),
+        fact("Run", `${run.runId} (${run.status})`),
+        fact("Finished", formatTime(run.finishedAt)),
+        fact("Estate score", scoreText(run.estateScore, run.previousEstateScore)),
+        fact("Threshold", `${message.minSeverity} and above`),
+      ],
+    });
+  }
+  elements.push({
+    type: "TextBlock",
+    text: `New ${counts.new} · Regressed ${counts.regressed} · Resolved ${counts.resolved} · Still failing ${counts.stillFailing}`,
+    wrap: true,
+    spacing: "small",
+  });
+  if (run?.status === "partial") {
+    elements.push({
+      type: "TextBlock",
+      text: `Partial run: ${run.notFullyRead} rule × resource pair(s) could not be fully read. Nothing is reported as resolved until a complete run confirms it.`,
+      wrap: true,
+      color: "warning",
+      size: "small",
+    });
+  }
+  return elements;
+}
+
+function itemContainer(item: AlertItem, section: Section, links: AlertLinks): Element {
+  const badge = section === "resolved" ? { text: "RESOLVED", color: "good" } : { text: item.severity.toUpperCase(), color: SEVERITY_COLOR[item.severity] };
+  const where = `${item.resourceName} · subscription ${item.subscriptionId} · ${item.resourceGroup}`;
+  const detail = section === "resolved" ? `Now: ${item.evidence || item.message}` : `Evidence: ${item.evidence || item.message}`;
+  const note = item.reason === "reminder" ? `Reminder: failing since ${formatTime(item.failingSince)}` : item.reason === "firstNotice" ? `Failing since ${formatTime(item.failingSince)} (first notice to this channel)` : undefined;
+  const items: Element[] = [
+    richText([{ type: "TextRun", text: badge.text, weight: "bolder", color: badge.color }, { type: "TextRun", text: `  ${item.title}`, weight: "bolder" }]),
+    richText([{ type: "TextRun", text: where, isSubtle: true }]),
+    richText([{ type: "TextRun", text: detail, size: "small" }]),
+  ];
+  if (note !== undefined) items.push(richText([{ type: "TextRun", text: note, size: "small", isSubtle: true, italic: true }]));
+  items.push({ type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: `History of ${truncate(item.resourceName, 40)}`, url: links.history(item.resourceId) }] });
+  return { type: "Container", spacing: "medium", items };
+}
+
+function richText(inlines: Element[]): Element {
+  return { type: "RichTextBlock", inlines };
+}
+
+function fact(title: string, value: string): Element {
+  return { title, value };
+}
+
+function scoreText(score: number | null, previous: number | null): string {
+  if (score === null) return "n/a (nothing assessed)";
+  if (previous === null) return `${score}`;
+  const change = Math.round((score - previous) * 10) / 10;
+  if (change === 0) return `${score} (unchanged)`;
+  return `${score} (${change > 0 ? "+" : "−"}${Math.abs(change)} since the previous run)`;
+}
+
+function formatTime(iso: string | undefined): string {
+  if (iso === undefined || Number.isNaN(Date.parse(iso))) return "unknown";
+  return `${new Date(iso).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,156 @@
+// Rendering: evidence in one line, Teams cards of every kind valid against Adaptive Cards 1.4, estate text kept out of
+// Markdown, the 28 KB limit with "and N more", and the JSON document against its schema.
+import { describe, expect, it } from "vitest";
+import { alertLinks, emptySections, type AlertItem, type AlertMessage, type Section } from "../../shared/alerts/alert-message";
+import { cardOfEnvelope, cardProblems } from "../../shared/alerts/card-validation";
+import { evidenceLine } from "../../shared/alerts/evidence-line";
+import { alertDocumentSchema, jsonPayload } from "../../shared/alerts/json-alert";
+import { TEAMS_MAX_BYTES, teamsPayload } from "../../shared/alerts/teams-card";
+import type { Severity } from "../../shared/rules/rule";
+import { readCard } from "./card-reader";
+
+const LINKS = alertLinks("https://mi-audit.example.net", "20261120T140000Z-abc123");
+const SEVERITIES: Severity[] = ["critical", "high", "medium", "low"];
+
+function item(i: number, severity: Severity, overrides: Partial<AlertItem> = {}): AlertItem {
+  const name = `sqlmi-${String(i).padStart(4, "0")}`;
+  return {
+    ruleId: "mi.tls.minimum-version",
+    title: "MI accepts TLS versions below 1.2",
+    severity,
+    status: "fail",
+    resourceId: `/subscriptions/6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/resourceGroups/rg-data/providers/Microsoft.Sql/managedInstances/${name}`,
+    resourceName: name,
+    resourceType: "microsoft.sql/managedinstances",
+    subscriptionId: "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+    resourceGroup: "rg-data",
+    location: "westeurope",
+    message: `${name} accepts TLS 1.0.`,
+    evidence: "minimalTlsVersion: 1.0",
+    ...overrides,
+  };
+}
+
+function message(sections: Partial<Record<Section, AlertItem[]>>, overrides: Partial<AlertMessage> = {}): AlertMessage {
+  const all = { ...emptySections(), ...sections };
+  return {
+    kind: "alert",
+    channel: "default",
+    minSeverity: "high",
+    run: { runId: "20261120T140000Z-abc123", status: "completed", scope: "tenant", startedAt: "2026-11-20T14:00:00Z", finishedAt: "2026-11-20T14:01:30Z", estateScore: 81.5, previousEstateScore: 89.1, previousRunId: "20261119T020000Z-000000", notFullyRead: 0 },
+    counts: { new: all.new.length, regressed: all.regressed.length, resolved: all.resolved.length, stillFailing: all.stillFailing.length + 3, reminders: all.stillFailing.length },
+    sections: all,
+    ...overrides,
+  };
+}
+
+describe("evidence in one line", () => {
+  it.each([
+    [{ minimalTlsVersion: "1.1" }, "minimalTlsVersion: 1.1"],
+    [{ subnet: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-b", nsg: null }, "subnet: vnet-a/snet-b; nsg: none"],
+    [
+      { port: 3342, decidingRule: { name: "allow_partners", priority: 400, access: "Allow", isDefault: false }, exampleUntrustedSource: "203.0.113.5", untrustedSourcesAllowed: ["0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6"], notes: [] },
+      "decidingRule: allow_partners (priority 400, Allow); exampleUntrustedSource: 203.0.113.5; port: 3342; untrustedSourcesAllowed: 0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8 +1 more",
+    ],
+    [{ brokenPeerings: [{ peering: "p1", peeringState: "Disconnected" }] }, "brokenPeerings: {peering=p1, peeringState=Disconnected}"],
+    [{ note: "line one\nline two\ttabbed" }, "note: line one line two tabbed"],
+  ])("%j → %s", (evidence, expected) => {
+    expect(evidenceLine(evidence)).toBe(expected);
+  });
+
+  it("is cut to its length with an ellipsis", () => {
+    const line = evidenceLine({ description: "x".repeat(1000) }, 100);
+    expect(line).toHaveLength(100);
+    expect(line.endsWith("…")).toBe(true);
+  });
+});
+
+describe("Teams cards", () => {
+  it.each<[string, AlertMessage]>([
+    ["an alert with every section", message({ new: [item(1, "critical"), item(2, "high")], regressed: [item(3, "high")], resolved: [item(4, "high", { status: "pass", failingSince: "2026-11-01T02:00:00Z" })], stillFailing: [item(5, "critical", { reason: "reminder", failingSince: "2026-11-01T02:00:00Z" }), item(6, "high", { reason: "firstNotice" })] })],
+    ["a partial run", message({ new: [item(1, "critical")] }, { run: { runId: "20261120T140000Z-abc123", status: "partial", scope: "subscriptions:6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", startedAt: "2026-11-20T14:00:00Z", finishedAt: "2026-11-20T14:01:30Z", estateScore: null, previousEstateScore: null, notFullyRead: 12 } })],
+    ["a digest", message({ stillFailing: [item(1, "critical", { reason: "digest" })] }, { kind: "digest" })],
+    ["a test card", { kind: "test", channel: "dba", minSeverity: "high", counts: { new: 0, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 }, sections: emptySections(), test: { requestedBy: "alice@example.com", at: "2026-11-20T14:00:00Z" } }],
+  ])("%s is a valid 1.4 card in a Workflows envelope", (_name, alert) => {
+    const { body, bytes } = teamsPayload(alert, LINKS);
+    expect(bytes).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    const envelope = JSON.parse(body) as { type: string; attachments: Array<{ contentType: string; contentUrl: null }> };
+    expect(envelope.type).toBe("message");
+    expect(envelope.attachments).toEqual([expect.objectContaining({ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null })]);
+    expect(cardProblems(cardOfEnvelope(envelope))).toEqual([]);
+  });
+
+  it("the validator reports what a 1.4 renderer would refuse (so the checks above can fail)", () => {
+    const card = { type: "AdaptiveCard", version: "1.5", body: [{ type: "Table", rows: [] }, { type: "TextBlock", text: "x", style: "heading" }], actions: [{ type: "Action.OpenUrl", title: "no url" }] };
+    const problems = cardProblems(card);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "version must be 1.4 or lower, found \"1.5\"",
+        expect.stringMatching(/Unknown element type "Table"/),
+        expect.stringMatching(/Property "style" is supported in version 1.5/),
+        expect.stringMatching(/Property "url" must be set/),
+      ]),
+    );
+    expect(cardOfEnvelope({ type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.hero", contentUrl: null, content: {} }] })).toBeUndefined();
+  });
+
+  it("puts estate text (names, evidence) in TextRuns, never in Markdown TextBlocks", () => {
+    const hostile = item(1, "critical", { resourceName: "[click me](https://evil.example)", evidence: "description: <script>alert(1)</script> **bold**" });
+    const { body } = teamsPayload(message({ new: [hostile] }), LINKS);
+    const card = readCard(JSON.parse(body));
+    expect(card.texts.join("\n")).not.toMatch(/evil\.example|<script>|\*\*bold/);
+    expect(card.items[0]!.where).toMatch(/^\[click me\]\(https:\/\/evil\.example\) · /);
+    expect(card.items[0]!.detail).toBe("Evidence: description: <script>alert(1)</script> **bold**");
+  });
+
+  it("over 28 KB: every section keeps its most severe items, the rest are 'and N more' with the dashboard link", () => {
+    const severities = (n: number, offset: number) => Array.from({ length: n }, (_, i) => item(offset + i, SEVERITIES[(i * 7) % 4]!));
+    const sort = (items: AlertItem[]) => [...items].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.resourceName.localeCompare(b.resourceName));
+    const alert = message({ new: sort(severities(600, 0)), resolved: sort(severities(300, 1000).map((i) => ({ ...i, status: "pass" as const }))), stillFailing: sort(severities(100, 2000).map((i) => ({ ...i, reason: "reminder" as const }))) });
+    const { body, bytes, shown } = teamsPayload(alert, LINKS);
+    expect(bytes).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    expect(Buffer.byteLength(body)).toBe(bytes);
+    const card = readCard(JSON.parse(body));
+    expect(card.sections).toEqual({ "New findings": 600, Resolved: 300, "Still failing": 100 });
+    expect(shown.new).toBeGreaterThan(3);
+    expect(shown.resolved).toBeGreaterThanOrEqual(3);
+    expect(shown.stillFailing).toBeGreaterThanOrEqual(3);
+    expect(card.more).toEqual([
+      `…and ${600 - shown.new} more, most severe shown first.`,
+      `…and ${300 - shown.resolved} more, most severe shown first.`,
+      `…and ${100 - shown.stillFailing} more, most severe shown first.`,
+    ]);
+    const newBadges = card.items.filter((i) => i.section === "New findings").map((i) => i.badge);
+    expect(newBadges.every((b) => b === "CRITICAL")).toBe(true);
+    expect(card.urls.filter((u) => u === "https://mi-audit.example.net/api/dashboard")).toHaveLength(4);
+    // One more item would not have fitted.
+    const tighter = teamsPayload(alert, LINKS, bytes - 1);
+    expect(tighter.shown.new + tighter.shown.resolved + tighter.shown.stillFailing).toBeLessThan(shown.new + shown.resolved + shown.stillFailing);
+  });
+});
+
+describe("the JSON document", () => {
+  it("follows the documented schema, with history links and the dashboard", () => {
+    const alert = message({ new: [item(1, "critical")], resolved: [item(2, "high", { status: "pass" })] });
+    const document = alertDocumentSchema.parse(JSON.parse(jsonPayload(alert, LINKS).body));
+    expect(document).toMatchObject({
+      schema: "mi-exposure-auditor/alert@1",
+      kind: "alert",
+      channel: "default",
+      counts: { new: 1, resolved: 1 },
+      omitted: { new: 0, regressed: 0, resolved: 0, stillFailing: 0 },
+      links: { dashboard: "https://mi-audit.example.net/api/dashboard", run: "https://mi-audit.example.net/api/runs/20261120T140000Z-abc123" },
+    });
+    expect(document.findings.new[0]!.historyUrl).toBe(LINKS.history(item(1, "critical").resourceId));
+  });
+
+  it("is cut to its size limit, counting what it left out", () => {
+    const many = Array.from({ length: 400 }, (_, i) => item(i, i < 10 ? "critical" : "high"));
+    const { body, bytes } = jsonPayload(message({ new: many }), LINKS, 20_000);
+    expect(bytes).toBeLessThanOrEqual(20_000);
+    const document = alertDocumentSchema.parse(JSON.parse(body));
+    expect(document.findings.new.length + document.omitted.new).toBe(400);
+    expect(document.omitted.new).toBeGreaterThan(0);
+    expect(document.findings.new.slice(0, 10).every((f) => f.severity === "critical")).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+// Reads a Teams message the way a person reads the card: header, facts, sections and their items (with the resource
+// each item's history link points at), "and N more" lines. Also checks it with the adaptivecards package.
+import { expect } from "vitest";
+import { cardOfEnvelope, cardProblems } from "../../shared/alerts/card-validation";
+
+export interface CardItem {
+  section: string;
+  badge: string;
+  title: string;
+  where: string;
+  detail: string;
+  resourceId: string;
+  historyUrl: string;
+}
+
+export interface ReadCard {
+  card: Record<string, unknown>;
+  title: string;
+  facts: Record<string, string>;
+  texts: string[];
+  items: CardItem[];
+  /** Section heading → its "(N)" count. */
+  sections: Record<string, number>;
+  more: string[];
+  urls: string[];
+}
+
+const HEADING = /^(New findings|Regressed \(failing again after a fix\)|Resolved|Still failing|Open failures) \((\d+)\)$/;
+
+type Json = Record<string, unknown>;
+
+/** Asserts that `message` is a Workflows envelope holding a card that parses with no problem against 1.4. */
+export function expectValidTeamsMessage(message: unknown): Json {
+  const card = cardOfEnvelope(message);
+  expect(card, "a Workflows message envelope with one Adaptive Card attachment").toBeDefined();
+  expect(cardProblems(card)).toEqual([]);
+  expect((card as Json)["version"]).toBe("1.4");
+  return card as Json;
+}
+
+export function readCard(message: unknown): ReadCard {
+  const card = expectValidTeamsMessage(message);
+  const body = card["body"] as Json[];
+  const read: ReadCard = { card, title: "", facts: {}, texts: [], items: [], sections: {}, more: [], urls: [] };
+  let section = "";
+  const collectUrls = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(collectUrls);
+    else if (typeof value === "object" && value !== null) {
+      const record = value as Json;
+      if (record["type"] === "Action.OpenUrl") read.urls.push(String(record["url"]));
+      Object.values(record).forEach(collectUrls);
+    }
+  };
+  collectUrls(card);
+  for (const element of body) {
+    if (element["type"] === "TextBlock") {
+      const text = String(element["text"]);
+      if (read.title === "") read.title = text;
+      read.texts.push(text);
+      const heading = HEADING.exec(text);
+      if (heading !== null) {
+        section = heading[1]!;
+        read.sections[section] = Number(heading[2]);
+      } else if (/^…and \d+ more/.test(text)) read.more.push(text);
+    } else if (element["type"] === "FactSet") {
+      for (const fact of element["facts"] as Array<{ title: string; value: string }>) read.facts[fact.title] = fact.value;
+    } else if (element["type"] === "Container") {
+      const items = element["items"] as Json[];
+      const runs = (index: number) => ((items[index]?.["inlines"] as Array<{ text: string }>) ?? []).map((inline) => inline.text);
+      const actionSet = items.find((item) => item["type"] === "ActionSet");
+      const historyUrl = String((actionSet?.["actions"] as Json[])[0]?.["url"]);
+      const encoded = /\/api\/resources\/([^/]+)\/history$/.exec(historyUrl)?.[1] ?? "";
+      read.items.push({
+        section,
+        badge: runs(0)[0] ?? "",
+        title: (runs(0)[1] ?? "").trim(),
+        where: runs(1)[0] ?? "",
+        detail: runs(2)[0] ?? "",
+        resourceId: Buffer.from(encoded, "base64url").toString("utf8"),
+        historyUrl,
+      });
+    }
+  }
+  return read;
+}
+
+/** `title|resourceId` of each item of a section, sorted: comparable with findings from the store. */
+export function itemKeys(read: ReadCard, section: string): string[] {
+  return read.items
+    .filter((item) => item.section === section)
+    .map((item) => `${item.title}|${item.resourceId}`)
+    .sort();
+}
