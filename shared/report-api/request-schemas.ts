@@ -96,6 +96,11 @@ export const resourceHistoryQuery = z.strictObject({
 export const dashboardQuery = z.strictObject({
   ...findingFilterShape,
   continuationToken,
+  resource: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,6000}$/, "expected a base64url-encoded resource id")
+    .optional()
+    .meta({ description: "Show this resource's history instead (the ARM id, base64url-encoded)." }),
   status: list([...STATUSES, "any"].join("|"), `${STATUSES.join(" | ")} | any`, "Result status; default fail.").optional(),
 });
 

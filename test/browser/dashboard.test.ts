@@ -174,14 +174,23 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     await page.close();
   });
 
-  it("the delta links open the resource's history", async () => {
-    const { page } = await open("/api/dashboard");
-    const link = page.locator(".delta-card .delta-list a.res", { hasText: "nsg-sqlvm-legacy" }).first();
-    const response = await page.request.get(new URL((await link.getAttribute("href"))!, `${server.url}/api/dashboard`).toString());
-    expect(response.status()).toBe(200);
-    const history = (await response.json()) as { resourceName: string; rules: Array<{ ruleId: string; status: string }> };
+  it("the delta links open the resource's history page, which links its JSON", async () => {
+    const { page, dialogs, foreign } = await open("/api/dashboard");
+    await Promise.all([page.waitForURL(/resource=/), page.locator(".delta-card .delta-list a.res", { hasText: "nsg-sqlvm-legacy" }).first().click()]);
+    expect(await page.locator("#h-resource").innerText()).toContain("nsg-sqlvm-legacy");
+    const rule = page.locator("table.rules-table tr", { hasText: "nsg.sql-inbound-internet" });
+    await expect(rule.innerText()).resolves.toMatch(/Fail/);
+    const newest = (await page.locator(".timeline li", { hasText: "nsg.sql-inbound-internet" }).first().innerText()).replace(/\s+/g, " ");
+    expect(newest).toMatch(/nsg\.sql-inbound-internet Pass → Fail run /);
+    await expect(page.locator("table.findings").innerText()).resolves.toContain(HOSTILE_DESCRIPTION);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-resource-1366.png"), fullPage: false });
+    const json = await page.request.get(new URL((await page.locator(".resource-head a.button").getAttribute("href"))!, page.url()).toString());
+    expect(json.status()).toBe(200);
+    const history = (await json.json()) as { resourceName: string; rules: Array<{ ruleId: string; status: string }> };
     expect(history.resourceName).toBe("nsg-sqlvm-legacy");
     expect(history.rules.find((r) => r.ruleId === "nsg.sql-inbound-internet")?.status).toBe("fail");
+    expect(dialogs).toEqual([]);
+    expect(foreign).toEqual([]);
     await page.close();
   });
 

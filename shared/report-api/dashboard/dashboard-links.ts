@@ -17,6 +17,12 @@ export class DashboardLinks {
     return this.build("findings", { ...params, format: "csv" });
   }
 
+  /** The dashboard's page for one resource's history. */
+  resource(resourceId: string): string {
+    return this.build("dashboard", { resource: encodeResourceId(resourceId) });
+  }
+
+  /** The JSON history. */
   history(resourceId: string): string {
     return this.build(`resources/${encodeResourceId(resourceId)}/history`, {});
   }

@@ -14,7 +14,7 @@ import { html, join, type SafeHtml } from "./html";
 import { scoreChart, shortDate } from "./score-chart";
 
 const STATUS_RANK = ["fail", "error", "unknown", "pass", "notApplicable"];
-const STATUS_LABELS: Record<string, string> = { fail: "Fail", unknown: "Unknown", error: "Error", pass: "Pass", notApplicable: "N/A", any: "Any status" };
+export const STATUS_LABELS: Record<string, string> = { fail: "Fail", unknown: "Unknown", error: "Error", pass: "Pass", notApplicable: "N/A", any: "Any status" };
 
 export function renderDashboard(data: DashboardData, links: DashboardLinks, styleNonce: string): string {
   const latest = data.latest;
@@ -29,12 +29,17 @@ ${deltaCard(latest, links)}
 ${subscriptionsCard(latest.summary?.scores.bySubscription ?? [], links, data.filters)}
 ${findingsCard(data, latest, links)}
 </main>`;
+  return pageShell("MI Exposure Auditor — dashboard", body, links, styleNonce);
+}
+
+/** The document around a page's main content: head with the nonce'd stylesheet, top bar, footer. */
+export function pageShell(title: string, body: SafeHtml, links: DashboardLinks, styleNonce: string): string {
   return `<!doctype html>\n${html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>MI Exposure Auditor — dashboard</title>
+<title>${title}</title>
 <style nonce="${styleNonce}">${DASHBOARD_CSS}</style>
 </head>
 <body>
@@ -70,7 +75,7 @@ function deltaCard(run: RunDetail, links: DashboardLinks): SafeHtml {
       ? html`<p class="empty">${kind === "new" ? "No new failures." : "Nothing resolved."}</p>`
       : html`<ul class="delta-list">${join(
           samples.map(
-            (s) => html`<li><span class="pill pill-${s.severity}">${s.severity}</span> <a class="res" href="${links.history(s.resourceId)}">${s.resourceName}</a><span class="delta-title">${s.title}</span></li>`,
+            (s) => html`<li><span class="pill pill-${s.severity}">${s.severity}</span> <a class="res" href="${links.resource(s.resourceId)}">${s.resourceName}</a><span class="delta-title">${s.title}</span></li>`,
           ),
         )}${total > samples.length ? html`<li class="more">and ${total - samples.length} more</li>` : ""}</ul>`;
   return html`<section class="card delta-card" aria-labelledby="h-delta">
@@ -141,7 +146,7 @@ function findingRow(finding: StoredFinding, links: DashboardLinks): SafeHtml {
   const tags = readTags(finding);
   return html`<tr class="finding status-${finding.status}" data-severity="${finding.severity}" data-status="${finding.status}" data-rule="${finding.ruleId}">
 <td data-label="Severity"><span class="pill pill-${finding.severity}">${finding.severity}</span><span class="status status-${finding.status}">${STATUS_LABELS[finding.status] ?? finding.status}</span></td>
-<td data-label="Resource"><a class="res" href="${links.history(finding.resourceId)}" title="History of ${finding.resourceId}">${finding.resourceName}</a><div class="meta">${shortType(finding.resourceType)} · ${finding.resourceGroup}</div><div class="meta mono">${finding.subscriptionId}</div>${tags.length > 0 ? html`<div class="tags">${join(tags.map(([k, v]) => html`<span class="tag">${k}: ${v}</span>`))}</div>` : ""}</td>
+<td data-label="Resource"><a class="res" href="${links.resource(finding.resourceId)}" title="History of ${finding.resourceId}">${finding.resourceName}</a><div class="meta">${shortType(finding.resourceType)} · ${finding.resourceGroup}</div><div class="meta mono">${finding.subscriptionId}</div>${tags.length > 0 ? html`<div class="tags">${join(tags.map(([k, v]) => html`<span class="tag">${k}: ${v}</span>`))}</div>` : ""}</td>
 <td data-label="Finding"><div class="f-title">${finding.title}</div><div class="f-msg">${finding.message}</div><div class="meta mono">${finding.ruleId}</div></td>
 <td data-label="Evidence" class="evidence">${evidenceView(finding.evidence)}</td>
 <td data-label="Guidance" class="guidance">${rule === undefined ? "" : html`<div class="remediation"><span class="ev-label">Remediation</span> ${rule.remediation}</div><details><summary>Why it matters</summary><p>${rule.rationale}</p><blockquote><p>${rule.source.quote}</p><footer>— ${rule.source.article}</footer></blockquote>${rule.references.length > 0 ? html`<ul class="refs">${join(rule.references.map((r) => (/^https:\/\//.test(r) ? html`<li><a href="${r}" rel="noreferrer noopener" target="_blank">${r}</a></li>` : html`<li>${r}</li>`)))}</ul>` : ""}</details>`}</td>

@@ -88,9 +88,18 @@ blockquote{margin:6px 0;padding:6px 10px;border-left:3px solid #cfd6e0;backgroun
 .refs{margin:4px 0 0;padding-left:16px}.refs li{overflow-wrap:anywhere}
 .tags{margin-top:4px;display:flex;gap:4px;flex-wrap:wrap}.tag{font-size:11px;background:#eef2f7;border-radius:3px;padding:0 5px;color:#34405a;overflow-wrap:anywhere}
 .pager{margin:10px 0 0}
+.crumbs{margin:0 0 10px;font-size:13px}
+.resource-head .meta{margin-top:4px}
+table.rules-table td{font-size:13px}td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
+.timeline li{font-size:13px}
+.timeline{list-style:none;margin:0;padding:0}.timeline li{padding:6px 0;border-bottom:1px solid #f0f2f5;display:flex;gap:8px;flex-wrap:wrap;align-items:baseline}
+.timeline .when{color:var(--muted);font-variant-numeric:tabular-nums;min-width:90px}
+.to-fail{color:var(--critical)}.to-pass{color:var(--good)}.to-unknown,.to-error{color:var(--fair)}
+td.status-fail .status{color:var(--critical);font-weight:600}td.status-pass .status{color:var(--good)}
 @media (max-width:1100px){.grid-2{grid-template-columns:1fr}.overview{grid-template-columns:repeat(2,minmax(0,1fr))}}
 @media (max-width:760px){
-main{padding:12px}header.top{padding:10px 12px}
+main{padding:12px}
+.chart .axis{font-size:22px}.chart .label{font-size:20px}.chart .x-minor{display:none}.chart .line{stroke-width:3.5}header.top{padding:10px 12px}
 .overview{grid-template-columns:1fr 1fr;gap:10px}.kpi-value{font-size:24px}
 .delta-counts{grid-template-columns:1fr 1fr 1fr}
 table.findings thead{display:none}

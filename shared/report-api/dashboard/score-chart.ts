@@ -55,10 +55,18 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
     return html`<g class="run" data-run-id="${run.runId}"><title>${shortDate(run.startedAt ?? run.runId)} · score ${score} · failures: ${failures}</title><rect class="hit" x="${(x(i) - step / 2).toFixed(1)}" y="${SCORE_TOP}" width="${step.toFixed(1)}" height="${BARS_TOP + BARS_HEIGHT - SCORE_TOP}" fill="transparent"/>${segments}${point}</g>`;
   });
 
+  // Dates under the bars: about six on a wide screen; on a narrow one CSS hides the minor ones (first, middle, last stay).
+  const lastIndex = runs.length - 1;
   const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
-  const labels = runs.map((run, i) =>
-    (i % labelEvery === 0 && runs.length - 1 - i >= labelEvery / 2) || i === runs.length - 1 ? html`<text class="axis" x="${x(i).toFixed(1)}" y="${HEIGHT - 8}" text-anchor="${i === runs.length - 1 && runs.length > 1 ? "end" : "middle"}">${shortDate(run.startedAt ?? "")}</text>` : html``,
-  );
+  const middle = Math.round(lastIndex / 2 / labelEvery) * labelEvery;
+  const labels = runs.map((run, i) => {
+    const major = i === 0 || i === lastIndex || i === middle;
+    const shown = i === lastIndex || (i % labelEvery === 0 && lastIndex - i >= labelEvery);
+    if (!shown) return html``;
+    const anchor = i === lastIndex && runs.length > 1 ? "end" : i === 0 && runs.length > 1 ? "start" : "middle";
+    const at = i === lastIndex && runs.length > 1 ? x(i) + step / 2 : i === 0 && runs.length > 1 ? x(i) - step / 2 : x(i);
+    return html`<text class="axis x-label${major ? "" : " x-minor"}" x="${at.toFixed(1)}" y="${HEIGHT - 8}" text-anchor="${anchor}">${shortDate(run.startedAt ?? "")}</text>`;
+  });
   const last = scored.at(-1);
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" preserveAspectRatio="xMidYMid meet">
 <title id="chart-title">Estate score over the last ${runs.length} runs</title>

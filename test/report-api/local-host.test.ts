@@ -1,0 +1,113 @@
+// The report routes served by the local Functions host (host/local-host.ts), as a client sees them: 401 without a
+// function key and 200 with one (query or header), health anonymous, 403 from the role check behind a valid key, the
+// CSV streamed over HTTP, and the dashboard's links working through the host's key check.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { startLocalHost, type LocalHost } from "../../host/local-host";
+import type { HostLog } from "../../host/host-log";
+import { useServices } from "../../shared/app/services";
+import { useReportSettings } from "../../shared/report-api/report-settings";
+import { encodeResourceId } from "../../shared/report-api/resource-id";
+import { listRunsFunction } from "../../functions/list-runs";
+import { getRunFunction } from "../../functions/get-run";
+import { listFindingsFunction } from "../../functions/list-findings";
+import { resourceHistoryFunction } from "../../functions/resource-history";
+import { listRulesFunction } from "../../functions/list-rules";
+import { healthFunction } from "../../functions/health";
+import { openApiFunction } from "../../functions/openapi";
+import { dashboardFunction } from "../../functions/dashboard";
+import { startAzurite, type Azurite } from "../support/azurite";
+import { parseCsv } from "../support/csv-parse";
+import { principalHeader } from "./invoke";
+import { ReportFixture, uniqueTablePrefix } from "./report-fixture";
+
+const LEGACY_NSG = "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-compute-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-sqlvm-legacy";
+const silentLog: HostLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+let azurite: Azurite;
+let fixture: ReportFixture;
+let host: LocalHost;
+
+beforeAll(async () => {
+  azurite = await startAzurite({ persistence: "memory" });
+  fixture = new ReportFixture(azurite.connectionString, uniqueTablePrefix("host"));
+  await fixture.audit(new Date(Date.now() - 86_400_000), { weakTls: true, legacyNsgClosed: true });
+  await fixture.audit(new Date(Date.now() - 60_000));
+  useServices(fixture.services);
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  try {
+    host = await startLocalHost({
+      registrations: [listRunsFunction, getRunFunction, listFindingsFunction, resourceHistoryFunction, listRulesFunction, healthFunction, openApiFunction, dashboardFunction],
+      settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
+      localSettingsFile: false,
+      hostJson: {},
+      emulatorEstate: false,
+      port: 0,
+      log: silentLog,
+    });
+  } finally {
+    warn.mockRestore();
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await host?.stop();
+  useServices(undefined);
+  useReportSettings(undefined);
+  fixture?.dispose();
+  await azurite?.dispose();
+});
+
+beforeEach(() => useReportSettings({}));
+
+const ROUTES = ["runs", "runs/latest", "findings", `resources/${encodeResourceId(LEGACY_NSG)}/history`, "rules", "openapi.json", "dashboard"];
+
+describe("report routes behind the local host", () => {
+  it.each(ROUTES)("/api/%s: 401 without a valid function key, 200 with one in ?code= or x-functions-key", async (route) => {
+    expect((await fetch(`${host.apiUrl}/${route}`)).status).toBe(401);
+    expect((await fetch(`${host.apiUrl}/${route}${route.includes("?") ? "&" : "?"}code=wrong`)).status).toBe(401);
+    const withCode = await fetch(`${host.apiUrl}/${route}?code=${encodeURIComponent(host.functionKey)}`);
+    expect(withCode.status).toBe(200);
+    await withCode.arrayBuffer();
+    const withHeader = await fetch(`${host.apiUrl}/${route}`, { headers: { "x-functions-key": host.functionKey } });
+    expect(withHeader.status).toBe(200);
+    await withHeader.arrayBuffer();
+  });
+
+  it("health needs no key", async () => {
+    const response = await fetch(`${host.apiUrl}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "ok", storage: { reachable: true } });
+  });
+
+  it("a valid key is not enough when REPORT_REQUIRED_ROLE is set: 403 without the role, 200 with it", async () => {
+    useReportSettings({ requiredRole: "MiAudit.Reader" });
+    const headers = { "x-functions-key": host.functionKey };
+    const denied = await fetch(`${host.apiUrl}/runs`, { headers });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("Forbidden");
+    const allowed = await fetch(`${host.apiUrl}/runs`, { headers: { ...headers, "x-ms-client-principal": principalHeader(["MiAudit.Reader"]) } });
+    expect(allowed.status).toBe(200);
+    await allowed.arrayBuffer();
+  });
+
+  it("streams the CSV export over HTTP (chunked, no Content-Length) with every finding", async () => {
+    const response = await fetch(`${host.apiUrl}/findings?format=csv&code=${encodeURIComponent(host.functionKey)}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBeNull();
+    expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(parseCsv(await response.text())).toHaveLength(73);
+  });
+
+  it("the dashboard opened with ?code= links to pages the host lets through", async () => {
+    const page = await fetch(`${host.apiUrl}/dashboard?code=${encodeURIComponent(host.functionKey)}`);
+    expect(page.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const hrefs = [...(await page.text()).matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, "&")).filter((h) => !h.startsWith("https:"));
+    const targets = new Set(hrefs.map((h) => h.split("?")[0]));
+    expect(targets).toEqual(new Set(["dashboard", "runs", "rules", "openapi.json", `runs/${fixture.runIds[1]}`, "findings", ...[...targets].filter((t) => t!.startsWith("resources/"))]));
+    for (const href of new Set(hrefs)) {
+      const response = await fetch(new URL(href, `${host.apiUrl}/dashboard`));
+      expect(response.status, href).toBe(200);
+      await response.arrayBuffer();
+    }
+  });
+});
