@@ -20,7 +20,7 @@ import { createAlertService, type AlertService } from "../../shared/alerts/alert
 import { AlertTables } from "../../shared/alerts/alert-tables";
 import { alertDocumentSchema } from "../../shared/alerts/json-alert";
 import { TEAMS_MAX_BYTES } from "../../shared/alerts/teams-card";
-import { alertDeliveryForRun } from "../../shared/alerts/run-delivery";
+import { alertDeliveryForRun, channelDeliverySchema } from "../../shared/alerts/run-delivery";
 import { sendTestAlert } from "../../functions/alerts-test";
 import { WebhookReceiver } from "./webhook-receiver";
 import { EstateVariants, cloneDev01, fixTlsOfProd02, openPublicEndpointOfProd01 } from "./estate-variants";
@@ -511,6 +511,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
       },
     ]);
+    for (const delivery of await alertDeliveryForRun(run.runId)) expect(channelDeliverySchema.parse(delivery)).toEqual(delivery);
     expect(await alertDeliveryForRun("20200101T000000Z-000000")).toEqual([]);
   });
 });
