@@ -8,6 +8,7 @@ import { evaluateEstate } from "../engine/run-engine";
 import { ScoreAccumulator, type Scores } from "../engine/scoring";
 import type { Finding } from "../engine/finding";
 import { RULES } from "../rules/catalog";
+import { AuditorError } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
 import type { ResourceSource, SourceDescription } from "./resource-source";
 
@@ -60,6 +61,12 @@ export async function runAudit(source: ResourceSource, settings: AuditSettings, 
   const outcome = await source.collect(builder);
   for (const gap of outcome.gaps) builder.addCoverageGap(gap);
   const estate = builder.build();
+  if (estate.resources.size === 0 && outcome.gaps.length > 0) {
+    // Nothing was read at all (no credential, no network, no permission): that is a failed collection, not an audit
+    // of an empty estate, and must never look like one.
+    const reasons = [...new Set(outcome.gaps.map((gap) => gap.reason))].slice(0, 3).join("; ");
+    throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
+  }
   const { findings, summary } = evaluate(estate, settings);
   const finished = now();
   return {

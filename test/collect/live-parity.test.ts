@@ -106,3 +106,15 @@ describe("live collection against the emulator", () => {
     expect(run.stderr).toMatch(/AUDIT_SUBSCRIPTIONS: not a subscription id/);
   });
 });
+
+describe("a collection that reads nothing", () => {
+  it("fails the audit with COLLECTION_FAILED instead of reporting an empty, clean estate", async () => {
+    const dead = await startEmulator({ estate: SAMPLE, faults: "error:status=503" });
+    try {
+      const source = new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: dead.url, armCaFile: dead.caFile }), retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } });
+      await expect(runAudit(source, settings)).rejects.toMatchObject({ code: "COLLECTION_FAILED", message: expect.stringMatching(/nothing could be collected: .*503/) });
+    } finally {
+      await dead.close();
+    }
+  });
+});
