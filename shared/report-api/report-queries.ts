@@ -8,6 +8,7 @@ import type { FindingFilter, FindingQuery, Page, RunDetail, RunQueries, RunRecor
 import type { ApiFinding, ApiHealth, ApiResourceHistory, ApiRule } from "./response-schemas";
 import type { ListFindingsQuery, ListRunsQuery } from "./request-schemas";
 import type { RunStatus } from "../audit/run-audit";
+import type { ChannelDelivery } from "../alerts/run-delivery";
 
 export const RUNS_PAGE_DEFAULT = 20;
 export const FINDINGS_PAGE_DEFAULT = 100;
@@ -46,10 +47,11 @@ export async function listRunsPage(store: RunQueries, query: ListRunsQuery): Pro
   return { items: page.items, continuationToken: page.continuationToken ?? null };
 }
 
-export async function runDetail(store: RunQueries, runId: string): Promise<RunDetail> {
+/** The run and its summary (one or two entity reads), plus its alert delivery when alerting is configured. */
+export async function runDetail(store: RunQueries, runId: string, alertDelivery: (runId: string) => Promise<ChannelDelivery[]>): Promise<RunDetail & { alerts: ChannelDelivery[] }> {
   const run = await store.getRun(runId);
   if (run === undefined) throw notFoundRun(runId);
-  return run;
+  return { ...run, alerts: await alertDelivery(run.runId) };
 }
 
 export type FindingsRun = { kind: "found"; run: RunRecord } | { kind: "purged"; run: RunRecord & { findingsDeletedAt: string } };

@@ -2,6 +2,7 @@
 // components (openapi-document.ts) and the tests validate real responses against the document generated from them.
 import { z } from "zod";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+import { channelDeliverySchema } from "../alerts/run-delivery";
 
 /** Every named schema here is a component of the OpenAPI document. */
 export const reportSchemas = z.registry<{ id: string; description?: string }>();
@@ -124,7 +125,16 @@ const RunSummarySchema = named(
   }),
 );
 
-export const RunDetailSchema = named("RunDetail", RunRecordSchema.extend({ summary: RunSummarySchema.optional() }), "The run with its precomputed summary (absent until it finished).");
+const AlertDeliverySchema = named("AlertDelivery", channelDeliverySchema);
+
+export const RunDetailSchema = named(
+  "RunDetail",
+  RunRecordSchema.extend({
+    summary: RunSummarySchema.optional(),
+    alerts: z.array(AlertDeliverySchema).meta({ description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned." }),
+  }),
+  "The run with its precomputed summary (absent until it finished) and its alert delivery.",
+);
 
 export const FindingSchema = named(
   "Finding",

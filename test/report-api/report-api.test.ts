@@ -2,7 +2,7 @@
 // paging to the end, CSV quoting and formula neutralisation, 400/403/404/410, the OData-injection attempt, and every
 // JSON response validated against the generated OpenAPI document.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useServices } from "../../shared/app/services";
+import { useServices, type Services } from "../../shared/app/services";
 import { AuditorError } from "../../shared/errors";
 import { useReportSettings, reportSettingsFromEnv } from "../../shared/report-api/report-settings";
 import { encodeResourceId } from "../../shared/report-api/resource-id";
@@ -134,6 +134,18 @@ describe("GET /api/runs/{runId}", () => {
     expect(delta.samples.newFailures.map((s: { resourceName: string }) => s.resourceName)).toContain("nsg-sqlvm-legacy");
     expect(delta.samples.resolved).toEqual([expect.objectContaining({ resourceName: "sqlmi-shared-01", ruleId: "mi.tls.minimum-version" })]);
     expect(delta.stillFailing).toBeGreaterThan(10);
+    expect(run.alerts).toEqual([]);
+  });
+
+  it("includes the run's alert delivery per channel when alerting is configured", async () => {
+    const delivery = { channel: "default", webhook: "sha256:0123456789ab", format: "teams", kind: "alert", state: "delivered", attempts: 1, deliveredAt: new Date().toISOString(), httpStatus: 200, counts: { new: 1, regressed: 0, resolved: 1, stillFailing: 17, reminders: 0 } };
+    const asked: string[] = [];
+    const alerts = { deliveryForRun: async (runId: string) => (asked.push(runId), [delivery]) } as unknown as NonNullable<Services["alerts"]>;
+    useServices({ ...fixture.services, alerts });
+    const answer = await call(getRun, "/runs/{runId}", "/api/runs/latest", { params: { runId: "latest" } });
+    expect(answer.status).toBe(200);
+    expect(asked).toEqual([runs[2]]);
+    expect(answer.json.alerts).toEqual([delivery]);
   });
 
   it("answers 404 for an unknown run, 400 for a malformed id or an unknown parameter", async () => {
