@@ -15,7 +15,7 @@ import { resourceHistory, resourceHistoryFunction } from "../../functions/resour
 import { listRules, listRulesFunction } from "../../functions/list-rules";
 import { health, healthFunction } from "../../functions/health";
 import { openApi, openApiFunction } from "../../functions/openapi";
-import { dashboardFunction } from "../../functions/dashboard";
+import { dashboard, dashboardFunction } from "../../functions/dashboard";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";
@@ -372,6 +372,45 @@ describe("authorization: REPORT_REQUIRED_ROLE", () => {
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app" })).toThrow(AuditorError);
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: "two words" })).toThrow(/REPORT_REQUIRED_ROLE/);
     expect(reportSettingsFromEnv({})).toEqual({});
+  });
+});
+
+describe("GET /api/dashboard (handler)", () => {
+  const page = (query: string) => invoke(dashboard, `/api/dashboard${query}`);
+
+  it("reads unset form fields as no filter, and still refuses bad or unknown parameters", async () => {
+    const blank = await page("?severity=&ruleId=&subscriptionId=&status=fail&q=");
+    expect(blank.status).toBe(200);
+    expect(blank.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(blank.text).toContain('id="findings-count">19 findings<');
+    const bad = await page("?severity=bogus");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^severity: /);
+    expect((await page("?foo=1")).json.error.message).toMatch(/^foo: unknown query parameter/);
+  });
+
+  it("shows a resource's history with ?resource=, 404 for one never audited, 400 for a bad id", async () => {
+    const history = await page(`?resource=${encodeResourceId(LEGACY_NSG)}`);
+    expect(history.status).toBe(200);
+    expect(history.text).toContain("nsg-sqlvm-legacy");
+    expect(history.text).toContain("&lt;script&gt;alert(1)&lt;/script&gt; legacy vendor access");
+    expect(history.text).not.toContain("<script>");
+    expect((await page(`?resource=${encodeResourceId("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none")}`)).status).toBe(404);
+    const bad = await page("?resource=abc");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^resource: /);
+  });
+
+  it("says so when no run has completed yet", async () => {
+    const empty = new ReportFixture(azurite.connectionString, uniqueTablePrefix("empty"));
+    try {
+      useServices(empty.services);
+      const answer = await page("");
+      expect(answer.status).toBe(200);
+      expect(answer.text).toContain("No audit yet");
+    } finally {
+      empty.dispose();
+    }
   });
 });
 
