@@ -201,6 +201,8 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     expect(await page.locator("form.filters button[type=submit]").isVisible()).toBe(true);
     expect(await page.locator("#findings-table tbody tr.finding").first().isVisible()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-narrow.png"), fullPage: false });
+    await page.locator("#findings-table tbody tr.finding").first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-narrow-findings.png"), fullPage: false });
     await page.close();
   });
 });
