@@ -1,5 +1,5 @@
 // ALERT_FORMAT=json: the same announcement as a plain JSON document for a generic webhook (Slack relays, SOAR tools).
-// The schema below is the contract, documented in docs/alerts.md; `schema` names its version.
+// The schema below is the contract, documented in README (Alerts); `schema` names its version.
 import { z } from "zod";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";

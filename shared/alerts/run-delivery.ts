@@ -24,7 +24,7 @@ export const channelDeliverySchema = z
     counts: z.object({ new: count, regressed: count, resolved: count, stillFailing: count, reminders: count }).strict(),
   })
   .strict()
-  .meta({ description: "The alert delivery of one run to one channel (docs/alerts.md)." });
+  .meta({ description: "The alert delivery of one run to one channel (README, Alerts)." });
 
 export async function alertDeliveryForRun(runId: string): Promise<ChannelDelivery[]> {
   const alerts = getServices().alerts;

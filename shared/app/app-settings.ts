@@ -26,7 +26,7 @@ export interface AppSettings {
   retentionDays: number;
   /** How long a scope lock is held before another run may take it over (a crashed worker's lock expires). */
   lockTtlMs: number;
-  /** Teams / webhook alerting (see docs/alerts.md); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
+  /** Teams / webhook alerting (see README, Alerts); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
   alerts?: AlertSettings;
 }
 

@@ -19,7 +19,7 @@ export function reportSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Rep
   if (!/^[\x21-\x7e]{1,120}$/.test(role)) throw new AuditorError("CONFIG_INVALID", `${REQUIRED_ROLE_SETTING}: expected an app role value (1-120 printable characters, no spaces)`);
   const inAppService = (env["WEBSITE_SITE_NAME"] ?? "").trim() !== "";
   if (inAppService && (env["WEBSITE_AUTH_ENABLED"] ?? "").trim().toLowerCase() !== "true") {
-    throw new AuditorError("CONFIG_INVALID", `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see docs/report-api.md).`);
+    throw new AuditorError("CONFIG_INVALID", `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see README, Report API).`);
   }
   return { requiredRole: role };
 }
