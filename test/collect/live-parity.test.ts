@@ -118,3 +118,25 @@ describe("a collection that reads nothing", () => {
     }
   });
 });
+
+describe("progress on a terminal", () => {
+  it("shows pages, rows and elapsed time on stderr when it is a TTY, and nothing otherwise", async () => {
+    const { main } = await import("../../cli/mi-audit");
+    const run = async (isTty: boolean) => {
+      let stderr = "";
+      let stdout = "";
+      const code = await main(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"], {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        isTty,
+      });
+      return { code, stderr, stdout };
+    };
+    const tty = await run(true);
+    expect(tty.code).toBe(1);
+    expect(tty.stderr).toMatch(/collecting networkSecurityGroups: 1 page\(s\), 10 row\(s\), \d+\.\d s/);
+    expect(JSON.parse(tty.stdout).findings.length).toBeGreaterThan(50);
+    const piped = await run(false);
+    expect(piped.stderr).not.toMatch(/collecting/);
+  });
+});
