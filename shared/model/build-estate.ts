@@ -44,6 +44,7 @@ export class EstateBuilder {
   private readonly resources = new Map<string, Resource>();
   private readonly rowIssues: string[] = [];
   private readonly coverageGaps: CoverageGap[] = [];
+  private readonly shared = new SharedValues();
   private ignoredRows = 0;
   private rowsRead = 0;
 
@@ -61,18 +62,19 @@ export class EstateBuilder {
       this.warnRow(`${origin}: row has no type; row skipped`);
       return;
     }
-    const type = r.type.toLowerCase();
-    const kind = KIND_BY_TYPE.get(type);
+    const kind = KIND_BY_TYPE.get(r.type.toLowerCase());
     if (kind === undefined) {
       this.ignoredRows += 1;
       return;
     }
+    // The same text as the row's folded type, as the one constant string rather than a copy per row.
+    const type = AUDITED_TYPES[kind as keyof typeof AUDITED_TYPES];
     if (typeof r.id !== "string" || r.id.trim() === "") {
       this.warnRow(`${origin}: ${type} row has no id; row skipped`);
       return;
     }
     const issues: DataIssue[] = [];
-    const base = readBase(r, kind, type, issues);
+    const base = readBase(r, kind, type, issues, this.shared);
     const props = new FieldReader(r.properties, "properties", issues);
     if (r.properties === null || r.properties === undefined) {
       issues.push({ field: "properties", problem: "the row has no properties" });
@@ -88,7 +90,7 @@ export class EstateBuilder {
       // The Entra-only child's failure is read with the MI's fields below; do not report it twice.
       if (isRecord(entry) && entry["field"] !== "azureADOnlyAuthentications/Default") issues.push({ field: String(entry["field"] ?? "enrichment"), problem: `could not be read from ARM: ${String(entry["reason"] ?? "unknown error")}` });
     }
-    for (const resource of readResource(kind, base, props, r)) this.resources.set(resource.key, resource);
+    for (const resource of readResource(kind, base, props, r, this.shared)) this.resources.set(resource.key, resource);
     if (issues.length > 0) {
       for (const issue of issues) this.options.onWarning?.(`${base.id}: ${issue.field}: ${issue.problem}`);
     }
@@ -103,6 +105,7 @@ export class EstateBuilder {
   }
 
   build(): Estate {
+    this.shared.forget();
     return resolveRelations(this.resources, this.coverageGaps, this.rowIssues);
   }
 
@@ -120,7 +123,7 @@ export function buildEstate(rows: Iterable<Json>, options: EstateBuilderOptions 
   return builder.build();
 }
 
-function readBase(r: ResourceRow, kind: ResourceKind, type: string, issues: DataIssue[]): ResourceBase {
+function readBase(r: ResourceRow, kind: ResourceKind, type: string, issues: DataIssue[], shared: SharedValues): ResourceBase {
   const id = (r.id as string).trim();
   const parts = armIdParts(id);
   const text = (value: unknown, field: string, fallback: string): string => {
@@ -130,58 +133,65 @@ function readBase(r: ResourceRow, kind: ResourceKind, type: string, issues: Data
   };
   const tags: Record<string, string> = {};
   if (isRecord(r.tags)) {
-    for (const [name, value] of Object.entries(r.tags)) tags[name] = typeof value === "string" ? value : String(value);
+    for (const [name, value] of Object.entries(r.tags)) tags[name] = shared.text(typeof value === "string" ? value : String(value));
   } else if (r.tags !== undefined && r.tags !== null) {
     issues.push({ field: "tags", problem: `expected an object, found ${describe(r.tags)}` });
   }
   return {
     kind,
     id,
-    key: armKey(id),
+    key: shared.key(id),
     name: text(r.name, "name", parts.name ?? id),
     type,
-    location: text(r.location, "location", "").toLowerCase().replace(/\s+/g, ""),
-    subscriptionId: text(r.subscriptionId, "subscriptionId", parts.subscriptionId ?? "").toLowerCase(),
-    resourceGroup: text(r.resourceGroup, "resourceGroup", parts.resourceGroup ?? "").toLowerCase(),
+    location: shared.text(text(r.location, "location", "").toLowerCase().replace(/\s+/g, "")),
+    subscriptionId: shared.text(text(r.subscriptionId, "subscriptionId", parts.subscriptionId ?? "").toLowerCase()),
+    resourceGroup: shared.text(text(r.resourceGroup, "resourceGroup", parts.resourceGroup ?? "").toLowerCase()),
     tags,
     issues,
   };
 }
 
-function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader, row: ResourceRow): Resource[] {
+/**
+ * The resource: its base fields followed by its own, in that order. Object.assign onto the fresh base rather than
+ * `{ ...base, ... }`: V8 gave every object built by spreading here a hidden class of its own (about 0.5 KB per
+ * resource, measured with the engine benchmark), while adding fields in a fixed order shares one class per kind.
+ */
+function complete<R extends Resource>(base: ResourceBase, own: Omit<R, keyof ResourceBase> & Pick<R, "kind">): R {
+  return Object.assign(base, own) as R;
+}
+
+function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader, row: ResourceRow, shared: SharedValues): Resource[] {
   switch (kind) {
     case "managedInstance":
-      return [readManagedInstance(base, props, row)];
+      return [readManagedInstance(base, props, row, shared)];
     case "networkSecurityGroup":
-      return [readNsg(base, props)];
+      return [readNsg(base, props, shared)];
     case "virtualNetwork":
-      return readVirtualNetwork(base, props);
+      return readVirtualNetwork(base, props, shared);
     case "virtualNetworkGateway": {
       const subnetIds = (props.array("ipConfigurations") ?? []).map((config, index) =>
         new FieldReader(config, `properties.ipConfigurations[${index}]`, base.issues).child("properties").refId("subnet"),
       );
       const subnetKey = subnetIds.find((id): id is string => id !== undefined);
-      const gateway: VirtualNetworkGateway = {
-        ...base,
+      const gateway = complete<VirtualNetworkGateway>(base, {
         kind: "virtualNetworkGateway",
         gatewayType: props.string("gatewayType"),
-        vnetKey: subnetKey === undefined ? undefined : parentKey(armKey(subnetKey), "subnets"),
-      };
+        vnetKey: subnetKey === undefined ? undefined : shared.intern(parentKey(armKey(subnetKey), "subnets")),
+      });
       return [gateway];
     }
     case "connection": {
       const gatewayKeys = ["virtualNetworkGateway1", "virtualNetworkGateway2"]
         .map((field) => props.refId(field))
         .filter((id): id is string => id !== undefined)
-        .map(armKey);
+        .map((id) => shared.key(id));
       const peer = props.refId("peer") ?? props.refId("expressRouteCircuit");
-      const connection: Connection = {
-        ...base,
+      const connection = complete<Connection>(base, {
         kind: "connection",
         connectionType: props.string("connectionType"),
         gatewayKeys,
-        circuitKey: peer === undefined ? undefined : armKey(peer),
-      };
+        circuitKey: peer === undefined ? undefined : shared.key(peer),
+      });
       return [connection];
     }
     case "expressRouteCircuit": {
@@ -191,32 +201,30 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
         const inner = reader.child("properties");
         return { name: reader.string("name") ?? `peering ${index}`, peeringType: inner.string("peeringType"), state: inner.string("state") };
       });
-      const circuit: ExpressRouteCircuit = {
-        ...base,
+      const circuit = complete<ExpressRouteCircuit>(base, {
         kind: "expressRouteCircuit",
         peerings,
         serviceProviderProvisioningState: props.string("serviceProviderProvisioningState"),
-      };
+      });
       return [circuit];
     }
     case "publicIpAddress": {
-      const ip: PublicIpAddress = { ...base, kind: "publicIpAddress", ipAddress: props.string("ipAddress") };
+      const ip = complete<PublicIpAddress>(base, { kind: "publicIpAddress", ipAddress: props.string("ipAddress") });
       return [ip];
     }
     case "publicIpPrefix": {
-      const prefix: PublicIpPrefix = { ...base, kind: "publicIpPrefix", ipPrefix: props.string("ipPrefix") };
+      const prefix = complete<PublicIpPrefix>(base, { kind: "publicIpPrefix", ipPrefix: props.string("ipPrefix") });
       return [prefix];
     }
     case "webApp":
-      return [readWebApp(base, props, row)];
+      return [readWebApp(base, props, row, shared)];
     case "appServiceEnvironment": {
       const subnetId = props.refId("virtualNetwork");
-      const ase: AppServiceEnvironment = {
-        ...base,
+      const ase = complete<AppServiceEnvironment>(base, {
         kind: "appServiceEnvironment",
         subnetId,
-        subnetKey: subnetId === undefined ? undefined : armKey(subnetId),
-      };
+        subnetKey: subnetId === undefined ? undefined : shared.key(subnetId),
+      });
       return [ase];
     }
     case "networkInterface": {
@@ -225,18 +233,20 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
       (props.array("ipConfigurations") ?? []).forEach((config, index) => {
         const inner = new FieldReader(config, `properties.ipConfigurations[${index}]`, base.issues).child("properties");
         const subnetId = inner.refId("subnet");
-        if (subnetId !== undefined && !subnetKeys.includes(armKey(subnetId))) subnetKeys.push(armKey(subnetId));
+        if (subnetId !== undefined) {
+          const subnetKey = shared.key(subnetId);
+          if (!subnetKeys.includes(subnetKey)) subnetKeys.push(subnetKey);
+        }
         const address = inner.string("privateIPAddress");
         if (address !== undefined) privateIpAddresses.push(address);
       });
       const nsgId = props.refId("networkSecurityGroup");
-      const nic: NetworkInterface = {
-        ...base,
+      const nic = complete<NetworkInterface>(base, {
         kind: "networkInterface",
         subnetKeys,
-        nsgKey: nsgId === undefined ? undefined : armKey(nsgId),
+        nsgKey: nsgId === undefined ? undefined : shared.key(nsgId),
         privateIpAddresses,
-      };
+      });
       return [nic];
     }
     case "subnet":
@@ -244,17 +254,16 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
   }
 }
 
-function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow): ManagedInstance {
+function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow, shared: SharedValues): ManagedInstance {
   const subnetId = props.string("subnetId");
-  const mi: ManagedInstance = {
-    ...base,
+  const mi = complete<ManagedInstance>(base, {
     kind: "managedInstance",
     subnetId,
-    subnetKey: subnetId === undefined ? undefined : armKey(subnetId),
+    subnetKey: subnetId === undefined ? undefined : shared.key(subnetId),
     publicDataEndpointEnabled: props.boolean("publicDataEndpointEnabled"),
     minimalTlsVersion: props.string("minimalTlsVersion"),
     proxyOverride: props.string("proxyOverride"),
-  };
+  });
   const administrators = props.child("administrators");
   const fromAdministrators = administrators.boolean("azureADOnlyAuthentication");
   if (fromAdministrators !== undefined) {
@@ -277,25 +286,24 @@ function readManagedInstance(base: ResourceBase, props: FieldReader, row: Resour
   return mi;
 }
 
-function readNsg(base: ResourceBase, props: FieldReader): NetworkSecurityGroup {
-  const custom = readRules(props, "securityRules", false, base.issues) ?? [];
-  const defaults = readRules(props, "defaultSecurityRules", true, base.issues);
+function readNsg(base: ResourceBase, props: FieldReader, shared: SharedValues): NetworkSecurityGroup {
+  const custom = readRules(props, "securityRules", false, base.issues, shared) ?? [];
+  const defaults = readRules(props, "defaultSecurityRules", true, base.issues, shared);
   const idList = (field: string): string[] =>
     (props.array(field) ?? []).flatMap((entry, index) => {
       const id = new FieldReader({ entry }, `properties.${field}[${index}]`, base.issues).refId("entry");
-      return id === undefined ? [] : [armKey(id)];
+      return id === undefined ? [] : [shared.key(id)];
     });
-  return {
-    ...base,
+  return complete<NetworkSecurityGroup>(base, {
     kind: "networkSecurityGroup",
     rules: [...custom, ...(defaults ?? DEFAULT_SECURITY_RULES.map((rule) => ({ ...rule })))],
     defaultsAssumed: defaults === undefined,
     subnetKeys: idList("subnets"),
     networkInterfaceKeys: idList("networkInterfaces"),
-  };
+  });
 }
 
-function readRules(props: FieldReader, field: string, isDefault: boolean, issues: DataIssue[]): SecurityRule[] | undefined {
+function readRules(props: FieldReader, field: string, isDefault: boolean, issues: DataIssue[], shared: SharedValues): SecurityRule[] | undefined {
   const raw = props.array(field);
   if (raw === undefined) return undefined;
   const rules: SecurityRule[] = [];
@@ -322,35 +330,116 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
       issues.push({ field: path, problem: `security rule ${name} has no valid ${missing}` }, ...ruleIssues);
       return;
     }
+    // Copied to exact size: arrays grown by push() keep room for 17 entries, which across every field of every rule
+    // was a large share of the estate's memory. Empty lists are one shared frozen array, as the platform default
+    // rules' empty lists already are.
     const merged = (singular: string, plural: string): string[] => {
-      const values = [...(inner.strings(plural) ?? [])];
+      const values = inner.strings(plural) ?? [];
       const one = inner.string(singular);
-      if (one !== undefined && one !== "" && !values.includes(one)) values.push(one);
-      return values;
+      return one !== undefined && one !== "" && !values.includes(one) ? values.concat(one) : exactOrEmpty(values);
     };
     const asgs = (fieldName: string): string[] =>
-      (inner.array(fieldName) ?? []).flatMap((asg, asgIndex) => {
-        const id = new FieldReader({ asg }, `${path}.properties.${fieldName}[${asgIndex}]`, ruleIssues).refId("asg");
-        return id === undefined ? [] : [armKey(id)];
-      });
-    rules.push({
-      name,
+      exactOrEmpty(
+        (inner.array(fieldName) ?? []).flatMap((asg, asgIndex) => {
+          const id = new FieldReader({ asg }, `${path}.properties.${fieldName}[${asgIndex}]`, ruleIssues).refId("asg");
+          return id === undefined ? [] : [shared.key(id)];
+        }),
+      );
+    const description = inner.string("description");
+    const rule: SecurityRule = {
+      name: shared.text(name),
       priority,
       direction,
       access,
-      protocol: inner.string("protocol") ?? "",
+      protocol: shared.text(inner.string("protocol") ?? ""),
       sourceAddressPrefixes: merged("sourceAddressPrefix", "sourceAddressPrefixes"),
       destinationAddressPrefixes: merged("destinationAddressPrefix", "destinationAddressPrefixes"),
       sourcePortRanges: merged("sourcePortRange", "sourcePortRanges"),
       destinationPortRanges: merged("destinationPortRange", "destinationPortRanges"),
       sourceApplicationSecurityGroups: asgs("sourceApplicationSecurityGroups"),
       destinationApplicationSecurityGroups: asgs("destinationApplicationSecurityGroups"),
-      description: inner.string("description"),
+      description: description === undefined ? undefined : shared.text(description),
       isDefault,
-      issues: ruleIssues.map((issue) => `${issue.field}: ${issue.problem}`),
-    });
+      issues: exactOrEmpty(ruleIssues.map((issue) => `${issue.field}: ${issue.problem}`)),
+    };
+    rules.push(isDefault ? shared.platformDefault(rule) : rule);
   });
   return rules;
+}
+
+/**
+ * Values that many rows repeat, kept once. Measured with the engine benchmark, these copies were a large share of the
+ * estate's memory: every NIC held its own copy of its subnet's key (and each subnet one of every NIC's key), and every
+ * NSG a fresh copy of each of the six platform default rules.
+ * - Keys: one string per distinct folded ARM id, whichever row mentions it first; short repeated texts likewise.
+ * - Default rules: the frozen DEFAULT_SECURITY_RULES objects themselves when a row spells one exactly, as the builder
+ *   already uses them (shared, frozen) for rows without `defaultSecurityRules`.
+ */
+class SharedValues {
+  /** Texts longer than this are rarely repeated (and a row's own ids are keys, not texts). */
+  private static readonly TEXT_MAX_LENGTH = 160;
+  private static readonly TEXTS_MAX = 1_000_000;
+  private keys = new Map<string, string>();
+  private texts = new Map<string, string>();
+  private readonly defaults = new Map(DEFAULT_SECURITY_RULES.map((rule) => [rule.name, rule]));
+
+  /** The folded ARM id (see arm-id.ts), as the one shared string. */
+  key(id: string): string {
+    return this.intern(armKey(id));
+  }
+
+  intern<K extends string | undefined>(key: K): K {
+    if (key === undefined) return key;
+    const known = this.keys.get(key);
+    if (known !== undefined) return known as K;
+    this.keys.set(key, key);
+    return key;
+  }
+
+  /**
+   * Short texts that repeat across rows (subscription, resource group, location, tag values, rule names, protocols and
+   * descriptions), as one string each. JSON.parse gives every row its own copies.
+   */
+  text(value: string): string {
+    if (value.length > SharedValues.TEXT_MAX_LENGTH) return value;
+    const known = this.texts.get(value);
+    if (known !== undefined) return known;
+    if (this.texts.size < SharedValues.TEXTS_MAX) this.texts.set(value, value);
+    return value;
+  }
+
+  /** The resources hold every key and text now; the lookup tables themselves are not needed after build(). */
+  forget(): void {
+    this.keys = new Map();
+    this.texts = new Map();
+  }
+
+  /** The shared platform rule when `rule` is exactly it (same name, fields and description, no issues); else `rule`. */
+  platformDefault(rule: SecurityRule): SecurityRule {
+    const platform = this.defaults.get(rule.name);
+    if (platform === undefined || rule.issues.length > 0) return rule;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+    const identical =
+      rule.priority === platform.priority &&
+      rule.direction === platform.direction &&
+      rule.access === platform.access &&
+      rule.protocol === platform.protocol &&
+      rule.description === platform.description &&
+      rule.isDefault === platform.isDefault &&
+      same(rule.sourceAddressPrefixes, platform.sourceAddressPrefixes) &&
+      same(rule.destinationAddressPrefixes, platform.destinationAddressPrefixes) &&
+      same(rule.sourcePortRanges, platform.sourcePortRanges) &&
+      same(rule.destinationPortRanges, platform.destinationPortRanges) &&
+      same(rule.sourceApplicationSecurityGroups, platform.sourceApplicationSecurityGroups) &&
+      same(rule.destinationApplicationSecurityGroups, platform.destinationApplicationSecurityGroups);
+    return identical ? platform : rule;
+  }
+}
+
+const NO_VALUES: string[] = Object.freeze<string[]>([]) as string[];
+
+function exactOrEmpty(values: string[]): string[] {
+  return values.length === 0 ? NO_VALUES : values.slice();
 }
 
 function normaliseChoice<T extends string>(value: string | undefined, choices: readonly T[]): T | undefined {
@@ -358,7 +447,7 @@ function normaliseChoice<T extends string>(value: string | undefined, choices: r
   return choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase());
 }
 
-function readVirtualNetwork(base: ResourceBase, props: FieldReader): Resource[] {
+function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: SharedValues): Resource[] {
   const addressPrefixes = props.child("addressSpace").strings("addressPrefixes") ?? [];
   const subnets: Subnet[] = [];
   (props.array("subnets") ?? []).forEach((entry, index) => {
@@ -384,12 +473,12 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader): Resource[] 
     const owners = new Set<string>();
     (inner.array("ipConfigurations") ?? []).forEach((config, cIndex) => {
       const configId = new FieldReader({ config }, `${path}.properties.ipConfigurations[${cIndex}]`, subnetIssues).refId("config");
-      if (configId !== undefined) owners.add(ownerKey(armKey(configId)));
+      if (configId !== undefined) owners.add(shared.intern(ownerKey(armKey(configId))));
     });
     subnets.push({
       kind: "subnet",
       id,
-      key: armKey(id),
+      key: shared.key(id),
       name,
       type: SUBNET_TYPE,
       location: base.location,
@@ -399,24 +488,23 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader): Resource[] 
       issues: subnetIssues,
       vnetKey: base.key,
       addressPrefixes: prefixes,
-      nsgKey: nsgId === undefined ? undefined : armKey(nsgId),
+      nsgKey: nsgId === undefined ? undefined : shared.key(nsgId),
       delegations,
       ipConfigurationOwnerKeys: [...owners],
     });
   });
   const rawPeerings = props.array("virtualNetworkPeerings");
-  const peerings: Peering[] | undefined = rawPeerings?.map((entry, index) => readPeering(entry, index, base));
-  const vnet: VirtualNetwork = {
-    ...base,
+  const peerings: Peering[] | undefined = rawPeerings?.map((entry, index) => readPeering(entry, index, base, shared));
+  const vnet = complete<VirtualNetwork>(base, {
     kind: "virtualNetwork",
     addressPrefixes,
     subnetKeys: subnets.map((subnet) => subnet.key),
     peerings,
-  };
+  });
   return [vnet, ...subnets];
 }
 
-function readPeering(entry: Json, index: number, vnet: ResourceBase): Peering {
+function readPeering(entry: Json, index: number, vnet: ResourceBase, shared: SharedValues): Peering {
   const reader = new FieldReader(entry, `properties.virtualNetworkPeerings[${index}]`, vnet.issues);
   const inner = reader.child("properties");
   const remoteId = inner.refId("remoteVirtualNetwork");
@@ -425,7 +513,7 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase): Peering {
     name,
     id: reader.string("id") ?? `${vnet.id}/virtualNetworkPeerings/${name}`,
     remoteVnetId: remoteId,
-    remoteVnetKey: remoteId === undefined ? undefined : armKey(remoteId),
+    remoteVnetKey: remoteId === undefined ? undefined : shared.key(remoteId),
     peeringState: inner.string("peeringState"),
     peeringSyncLevel: inner.string("peeringSyncLevel"),
     allowGatewayTransit: inner.boolean("allowGatewayTransit"),
@@ -435,19 +523,18 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase): Peering {
   };
 }
 
-function readWebApp(base: ResourceBase, props: FieldReader, row: ResourceRow): WebApp {
+function readWebApp(base: ResourceBase, props: FieldReader, row: ResourceRow, shared: SharedValues): WebApp {
   const identity = new FieldReader(row.identity, "identity", base.issues);
   const subnetId = props.string("virtualNetworkSubnetId");
   const vnetName = props.child("siteConfig").string("vnetName");
   const stripped = vnetName === undefined || vnetName.trim() === "" ? undefined : vnetName.trim().replace(GUID_PREFIX, "");
-  return {
-    ...base,
+  return complete<WebApp>(base, {
     kind: "webApp",
     identityType: identity.string("type"),
     integrationSubnetId: subnetId === undefined || subnetId.trim() === "" ? undefined : subnetId,
-    integrationSubnetKey: subnetId === undefined || subnetId.trim() === "" ? undefined : armKey(subnetId),
+    integrationSubnetKey: subnetId === undefined || subnetId.trim() === "" ? undefined : shared.key(subnetId),
     gatewayVnetName: stripped,
-  };
+  });
 }
 
 /** `/subscriptions/s/resourcegroups/r/providers/ns/type/name/...` → the first eight segments: the owning resource. */
@@ -456,10 +543,34 @@ function ownerKey(key: string): string {
   return `/${segments.slice(0, 8).join("/")}`;
 }
 
-function push<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else if (!list.includes(value)) list.push(value);
+/**
+ * Appends to lists whose entries must stay unique, because most relations are recorded on both sides (an NSG lists
+ * its NICs and each NIC names its NSG). A plain includes() made that quadratic in the longest list: one NSG shared by
+ * 40,000 NICs took 2 s to relate. Short lists still use includes(); a long one gets a Set, dropped after build().
+ */
+class UniqueLists {
+  private static readonly SHORT = 16;
+  private readonly members = new Map<unknown[], Set<unknown>>();
+
+  push<V>(map: Map<string, V[]>, key: string, value: V): void {
+    const list = map.get(key);
+    if (list === undefined) {
+      map.set(key, [value]);
+      return;
+    }
+    if (list.length < UniqueLists.SHORT) {
+      if (!list.includes(value)) list.push(value);
+      return;
+    }
+    let seen = this.members.get(list);
+    if (seen === undefined) {
+      seen = new Set(list);
+      this.members.set(list, seen);
+    }
+    if (seen.has(value)) return;
+    seen.add(value);
+    list.push(value);
+  }
 }
 
 function resolveRelations(resources: Map<string, Resource>, coverageGaps: CoverageGap[], rowIssues: string[]): Estate {
@@ -494,6 +605,8 @@ function resolveRelations(resources: Map<string, Resource>, coverageGaps: Covera
     rowIssues,
   };
   for (const resource of resources.values()) (estate.byKind[resource.kind] as Resource[]).push(resource);
+  const lists = new UniqueLists();
+  const push = <V>(map: Map<string, V[]>, key: string, value: V): void => lists.push(map, key, value);
 
   const vnetsByName = new Map<string, VirtualNetwork[]>();
   for (const vnet of estate.byKind.virtualNetwork) push(vnetsByName, `${vnet.subscriptionId}/${vnet.name.toLowerCase()}`, vnet);
