@@ -9,6 +9,7 @@ import { buildArmConnection } from "../../shared/collect/collection-config";
 import type { Finding } from "../../shared/engine/finding";
 import { startEmulator, type RunningEmulator } from "../emulator/emulator";
 import { CLI, SAMPLE } from "../support/run-cli";
+import { main } from "../../cli/mi-audit";
 
 const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
 const verdicts = (findings: Finding[]): string[] => findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();
@@ -121,7 +122,6 @@ describe("a collection that reads nothing", () => {
 
 describe("progress on a terminal", () => {
   it("shows pages, rows and elapsed time on stderr when it is a TTY, and nothing otherwise", async () => {
-    const { main } = await import("../../cli/mi-audit");
     const run = async (isTty: boolean) => {
       let stderr = "";
       let stdout = "";
