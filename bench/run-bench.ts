@@ -4,9 +4,10 @@
 // Adding one (collection, storage, api…) is a new module exporting a Benchmark plus one line in BENCHMARKS.
 import { join } from "node:path";
 import { BenchUsageError, formatTable, machine, writeFigures, type Benchmark } from "./benchmark";
+import { collectionBenchmark } from "./collection";
 import { engineBenchmark } from "./engine";
 
-export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark];
 
 const USAGE = `usage: bench [--only ${BENCHMARKS.map((b) => b.name).join("|")}[,...]] [options for the benchmark]`;
 

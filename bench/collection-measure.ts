@@ -1,0 +1,70 @@
+// The collector side of the collection benchmark, in a child process of its own: collect every row from the emulator
+// at --endpoint through the real SDK client, counting rows into a sink that keeps none, and print the collector's
+// statistics and this process's peak RSS as one JSON line.
+//
+//   node dist/bench/collection-measure.js --endpoint https://127.0.0.1:PORT --ca FILE
+import { parseArgs } from "node:util";
+import { buildArmConnection } from "../shared/collect/collection-config";
+import { collectFromResourceGraph, type ResourceGraphStats } from "../shared/collect/resource-graph-source";
+import { RssSampler } from "./benchmark";
+
+export interface CollectionMeasurement {
+  rows: number;
+  sinkPages: number;
+  stats: Omit<ResourceGraphStats, "rowsByType">;
+  gaps: number;
+  scopeMode: string;
+  wallMs: number;
+  cpuMs: number;
+  /** Baseline after start-up, before the first request. */
+  startRssMiB: number;
+  /** Sampled peak and the kernel's maxRSS of this process. */
+  peakRssMiB: number;
+  maxRssMiB: number;
+  peakHeapMiB: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { endpoint: { type: "string" }, ca: { type: "string" } }, strict: true });
+  const connection = buildArmConnection({ armEndpoint: values.endpoint, armCaFile: values.ca });
+  const sampler = new RssSampler();
+  sampler.sample();
+  const startRss = process.memoryUsage.rss();
+  const timer = setInterval(() => sampler.tick(1), 250);
+  let rows = 0;
+  let sinkPages = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = Date.now();
+  const result = await collectFromResourceGraph(
+    (page) => {
+      rows += page.length;
+      sinkPages += 1;
+      sampler.tick(1);
+    },
+    { connection },
+  );
+  const wallMs = Date.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(timer);
+  sampler.tick(1);
+  const { rowsByType: _types, ...stats } = result.stats;
+  const measurement: CollectionMeasurement = {
+    rows,
+    sinkPages,
+    stats,
+    gaps: result.gaps.length,
+    scopeMode: result.scopeMode,
+    wallMs,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    startRssMiB: Math.round(startRss / 1048576),
+    peakRssMiB: Math.round(sampler.peakRss / 1048576),
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakHeapMiB: Math.round(sampler.peakHeapUsed / 1048576),
+  };
+  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
