@@ -193,6 +193,81 @@ function intervalToCidrs(family: AddressFamily, interval: Interval): string[] {
   return out;
 }
 
+/** Number of blocks intervalToCidrs would return, without formatting them (plain numbers for IPv4). */
+function intervalCidrCount(family: AddressFamily, lo: bigint, hi: bigint): number {
+  if (lo > hi) return 0;
+  let count = 0;
+  if (family === "ipv4") {
+    let a = Number(lo);
+    const h = Number(hi);
+    while (a <= h) {
+      let block = 1;
+      while (block < 4294967296 && a % (block * 2) === 0 && a + block * 2 - 1 <= h) block *= 2;
+      count++;
+      a += block;
+    }
+    return count;
+  }
+  let a = lo;
+  while (a <= hi) {
+    let size = 0n;
+    while (size < 128n && (a & ((1n << (size + 1n)) - 1n)) === 0n && a + (1n << (size + 1n)) - 1n <= hi) size++;
+    count++;
+    a += 1n << size;
+  }
+  return count;
+}
+
+/** The first `limit` CIDRs of a list of runs, in order, stopping as soon as there are enough. */
+function firstCidrs(family: AddressFamily, runs: Iterable<Interval>, limit: number): string[] {
+  const out: string[] = [];
+  if (limit <= 0) return out;
+  for (const run of runs) {
+    for (const cidr of intervalToCidrs(family, run)) {
+      out.push(cidr);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
+/** A group of display entries whose total is known without producing all of them. */
+interface DisplayGroup {
+  count: number;
+  take(n: number): string[];
+}
+
+/**
+ * Cuts the groups to `limit` entries with a final "… and N more" entry; the room is shared round-robin so that
+ * a long first group (the IPv4 blocks of "Internet") cannot hide the others. Only the entries shown are made.
+ */
+function describeGroups(groups: readonly DisplayGroup[], limit: number): string[] {
+  const total = groups.reduce((n, g) => n + g.count, 0);
+  if (total <= limit) return groups.flatMap((g) => g.take(g.count));
+  const room = groups.map(() => 0);
+  for (let left = limit - 1; left > 0; ) {
+    const before = left;
+    groups.forEach((g, i) => {
+      if (left > 0 && room[i]! < g.count) {
+        room[i]!++;
+        left--;
+      }
+    });
+    if (left === before) break;
+  }
+  const shown = groups.flatMap((g, i) => g.take(room[i]!));
+  return [...shown, `… and ${total - shown.length} more`];
+}
+
+/** Evidence address from the first run of a family (see AddressSet.sampleAddress). */
+function sampleFromRuns(family: AddressFamily, first: Interval, contains: (value: bigint) => boolean): string {
+  if (first.lo !== 0n) return formatAddress(family, first.lo);
+  // A run from 0.0.0.0 is "the Internet"; quote a documentation address from it rather than 0.0.0.0.
+  const candidate = SAMPLE_CANDIDATES[family].find(contains);
+  if (candidate !== undefined) return formatAddress(family, candidate);
+  return formatAddress(family, first.hi > first.lo ? first.lo + 1n : first.lo);
+}
+
 /** Addresses chosen as evidence when a whole range starting at 0.0.0.0 is allowed; a real-looking source reads better. */
 const SAMPLE_CANDIDATES: Record<AddressFamily, bigint[]> = {
   ipv4: [bytesToBigint([203, 0, 113, 5]), bytesToBigint([198, 51, 100, 7]), bytesToBigint([8, 8, 8, 8])],
@@ -231,11 +306,13 @@ export class AddressSet {
 
   /** Parses a list of prefixes; throws on the first malformed one (for constants and validated configuration). */
   static fromPrefixes(prefixes: readonly string[]): AddressSet {
-    return prefixes.reduce((set, text) => {
-      const parsed = parsePrefix(text);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      return set.union(parsed.prefix.set);
-    }, AddressSet.EMPTY);
+    return AddressSet.unionAll(
+      prefixes.map((text) => {
+        const parsed = parsePrefix(text);
+        if (!parsed.ok) throw new Error(parsed.reason);
+        return parsed.prefix.set;
+      }),
+    );
   }
 
   union(other: AddressSet): AddressSet {
@@ -313,26 +390,15 @@ export class AddressSet {
    * blocks, and listing them must not hide that IPv6 and every service tag are allowed too.
    */
   describe(limit = 20): string[] {
-    const groups = [
-      this.v4.flatMap((i) => intervalToCidrs("ipv4", i)),
-      this.v6.flatMap((i) => intervalToCidrs("ipv6", i)),
-      this.serviceTagNames(),
-    ];
-    const total = groups.reduce((n, g) => n + g.length, 0);
-    if (total <= limit) return groups.flat();
-    const room = groups.map(() => 0);
-    for (let left = limit - 1; left > 0; ) {
-      const before = left;
-      groups.forEach((g, i) => {
-        if (left > 0 && room[i]! < g.length) {
-          room[i]!++;
-          left--;
-        }
-      });
-      if (left === before) break;
-    }
-    const shown = groups.flatMap((g, i) => g.slice(0, room[i]));
-    return [...shown, `… and ${total - shown.length} more`];
+    const tagNames = this.serviceTagNames();
+    return describeGroups(
+      [
+        runsGroup("ipv4", this.v4, () => this.v4),
+        runsGroup("ipv6", this.v6, () => this.v6),
+        { count: tagNames.length, take: (n) => tagNames.slice(0, n) },
+      ],
+      limit,
+    );
   }
 
   toString(): string {
@@ -345,13 +411,257 @@ export class AddressSet {
       const runs = family === "ipv4" ? this.v4 : this.v6;
       const first = runs[0];
       if (first === undefined) continue;
-      if (first.lo !== 0n) return formatAddress(family, first.lo);
-      // A run from 0.0.0.0 is "the Internet"; quote a documentation address from it rather than 0.0.0.0.
-      const candidate = SAMPLE_CANDIDATES[family].find((c) => runs.some((r) => r.lo <= c && c <= r.hi));
-      if (candidate !== undefined) return formatAddress(family, candidate);
-      return formatAddress(family, first.hi > first.lo ? first.lo + 1n : first.lo);
+      return sampleFromRuns(family, first, (c) => runs.some((r) => r.lo <= c && c <= r.hi));
     }
     return this.tags.sample();
+  }
+
+  /** Union of many sets in one pass: all runs are collected, sorted and merged once (not one union per set). */
+  static unionAll(sets: Iterable<AddressSet>): AddressSet {
+    const v4: Interval[] = [];
+    const v6: Interval[] = [];
+    let tags = TagSet.EMPTY;
+    for (const set of sets) {
+      for (const run of set.v4) v4.push(run);
+      for (const run of set.v6) v6.push(run);
+      if (set.tags !== TagSet.EMPTY) tags = tags.union(set.tags);
+    }
+    return new AddressSet(normalizeIntervals(v4), normalizeIntervals(v6), tags);
+  }
+
+  /** `this − excluded`, without building it: for a small set minus a large one (every source minus thousands of owned IPs). */
+  minusIndexed(excluded: AddressSet): SetDifference {
+    return new SetDifference(this, ExclusionIndex.of(excluded));
+  }
+
+  /** @internal the parts, for SetDifference. */
+  static parts(set: AddressSet): { v4: Intervals; v6: Intervals; tags: TagSet } {
+    return { v4: set.v4, v6: set.v6, tags: set.tags };
+  }
+
+  /** @internal */
+  static fromParts(v4: Intervals, v6: Intervals, tags: TagSet): AddressSet {
+    return new AddressSet(v4, v6, tags);
+  }
+}
+
+function runsGroup(family: AddressFamily, counted: Intervals, runs: () => Iterable<Interval>): DisplayGroup {
+  return {
+    count: counted.reduce((n, r) => n + intervalCidrCount(family, r.lo, r.hi), 0),
+    take: (n) => firstCidrs(family, runs(), n),
+  };
+}
+
+/** One family's runs of a large set, sorted and disjoint, with prefix sums so a query costs O(log k). */
+class RunIndex {
+  private sizePrefix: bigint[] | undefined;
+  private gapCidrPrefix: number[] | undefined;
+
+  constructor(
+    private readonly family: AddressFamily,
+    private readonly runs: Intervals,
+  ) {}
+
+  /** Smallest i with runs[i].hi >= value (runs.length if none). */
+  private firstEndingFrom(value: bigint): number {
+    let lo = 0;
+    let hi = this.runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.runs[mid]!.hi < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Largest j with runs[j].lo <= value (-1 if none). */
+  private lastStartingBy(value: bigint): number {
+    let lo = 0;
+    let hi = this.runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.runs[mid]!.lo <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  contains(value: bigint): boolean {
+    const run = this.runs[this.firstEndingFrom(value)];
+    return run !== undefined && run.lo <= value;
+  }
+
+  covers(interval: Interval): boolean {
+    const run = this.runs[this.firstEndingFrom(interval.lo)];
+    return run !== undefined && run.lo <= interval.lo && run.hi >= interval.hi;
+  }
+
+  /** Runs of `interval` not in the index, in order. */
+  *remainder(interval: Interval): Generator<Interval> {
+    let lo = interval.lo;
+    for (let i = this.firstEndingFrom(lo); i < this.runs.length; i++) {
+      const run = this.runs[i]!;
+      if (run.lo > interval.hi) break;
+      if (run.lo > lo) yield { lo, hi: run.lo - 1n };
+      if (run.hi >= interval.hi) return;
+      lo = run.hi + 1n;
+    }
+    if (lo <= interval.hi) yield { lo, hi: interval.hi };
+  }
+
+  /** Addresses of `interval` not in the index. */
+  remainderSize(interval: Interval): bigint {
+    const i = this.firstEndingFrom(interval.lo);
+    const j = this.lastStartingBy(interval.hi);
+    const whole = interval.hi - interval.lo + 1n;
+    if (i > j) return whole;
+    if (this.sizePrefix === undefined) {
+      const prefix = [0n];
+      for (const run of this.runs) prefix.push(prefix[prefix.length - 1]! + (run.hi - run.lo + 1n));
+      this.sizePrefix = prefix;
+    }
+    const first = this.runs[i]!;
+    const last = this.runs[j]!;
+    let covered = this.sizePrefix[j + 1]! - this.sizePrefix[i]!;
+    if (first.lo < interval.lo) covered -= interval.lo - first.lo;
+    if (last.hi > interval.hi) covered -= last.hi - interval.hi;
+    return whole - covered;
+  }
+
+  /** Number of CIDR blocks of the runs of `interval` not in the index. */
+  remainderCidrCount(interval: Interval): number {
+    const i = this.firstEndingFrom(interval.lo);
+    const j = this.lastStartingBy(interval.hi);
+    if (i > j) return intervalCidrCount(this.family, interval.lo, interval.hi);
+    if (this.gapCidrPrefix === undefined) {
+      // gap g lies between runs g and g + 1
+      const prefix = [0];
+      for (let g = 0; g + 1 < this.runs.length; g++) {
+        prefix.push(prefix[g]! + intervalCidrCount(this.family, this.runs[g]!.hi + 1n, this.runs[g + 1]!.lo - 1n));
+      }
+      this.gapCidrPrefix = prefix;
+    }
+    const first = this.runs[i]!;
+    const last = this.runs[j]!;
+    return (
+      (interval.lo < first.lo ? intervalCidrCount(this.family, interval.lo, first.lo - 1n) : 0) +
+      (this.gapCidrPrefix[j]! - this.gapCidrPrefix[i]!) +
+      (last.hi < interval.hi ? intervalCidrCount(this.family, last.hi + 1n, interval.hi) : 0)
+    );
+  }
+}
+
+const EXCLUSION_INDEXES = new WeakMap<AddressSet, ExclusionIndex>();
+
+/** A large set prepared for SetDifference; kept per AddressSet object (sets are immutable). */
+class ExclusionIndex {
+  private constructor(
+    readonly v4: RunIndex,
+    readonly v6: RunIndex,
+    readonly tags: TagSet,
+  ) {}
+
+  static of(set: AddressSet): ExclusionIndex {
+    let index = EXCLUSION_INDEXES.get(set);
+    if (index === undefined) {
+      const parts = AddressSet.parts(set);
+      index = new ExclusionIndex(new RunIndex("ipv4", parts.v4), new RunIndex("ipv6", parts.v6), parts.tags);
+      EXCLUSION_INDEXES.set(set, index);
+    }
+    return index;
+  }
+
+  family(family: AddressFamily): RunIndex {
+    return family === "ipv4" ? this.v4 : this.v6;
+  }
+}
+
+/**
+ * `base − excluded` for a small `base` and a large `excluded`, answered by binary search over the excluded runs
+ * so that no query costs more than the size of `base` (times log of the excluded set) plus what it returns.
+ * The same set as `base.subtract(excluded)`, with the same outputs.
+ */
+export class SetDifference {
+  private readonly tags: TagSet;
+
+  /** @internal use AddressSet.minusIndexed */
+  constructor(
+    private readonly base: AddressSet,
+    private readonly index: ExclusionIndex,
+  ) {
+    const own = AddressSet.parts(base).tags;
+    this.tags = index.tags === TagSet.EMPTY || own.isEmpty() ? own : own.subtract(index.tags);
+  }
+
+  private runs(family: AddressFamily): Intervals {
+    const parts = AddressSet.parts(this.base);
+    return family === "ipv4" ? parts.v4 : parts.v6;
+  }
+
+  private *pieces(family: AddressFamily): Generator<Interval> {
+    const index = this.index.family(family);
+    for (const run of this.runs(family)) yield* index.remainder(run);
+  }
+
+  /** The same difference restricted to `other`. */
+  intersect(other: AddressSet): SetDifference {
+    return new SetDifference(this.base.intersect(other), this.index);
+  }
+
+  /** Union with a difference over the same excluded set. */
+  union(other: SetDifference): SetDifference {
+    if (other.index !== this.index) throw new Error("SetDifference.union needs the same excluded set");
+    return new SetDifference(this.base.union(other.base), this.index);
+  }
+
+  overlaps(other: AddressSet): boolean {
+    return !this.intersect(other).isEmpty();
+  }
+
+  isEmpty(): boolean {
+    if (!this.tags.isEmpty()) return false;
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const index = this.index.family(family);
+      if (!this.runs(family).every((run) => index.covers(run))) return false;
+    }
+    return true;
+  }
+
+  hasServiceTags(): boolean {
+    return !this.tags.isEmpty();
+  }
+
+  addressCount(family: AddressFamily): bigint {
+    const index = this.index.family(family);
+    return this.runs(family).reduce((sum, run) => sum + index.remainderSize(run), 0n);
+  }
+
+  describe(limit = 20): string[] {
+    const tagNames = this.tags.names();
+    const group = (family: AddressFamily): DisplayGroup => {
+      const index = this.index.family(family);
+      return {
+        count: this.runs(family).reduce((n, run) => n + index.remainderCidrCount(run), 0),
+        take: (n) => firstCidrs(family, this.pieces(family), n),
+      };
+    };
+    return describeGroups([group("ipv4"), group("ipv6"), { count: tagNames.length, take: (n) => tagNames.slice(0, n) }], limit);
+  }
+
+  sampleAddress(): string | undefined {
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const first = this.pieces(family).next();
+      if (first.done === true) continue;
+      const runs = this.runs(family);
+      const index = this.index.family(family);
+      return sampleFromRuns(family, first.value, (c) => runs.some((r) => r.lo <= c && c <= r.hi) && !index.contains(c));
+    }
+    return this.tags.sample();
+  }
+
+  /** The difference as an ordinary set (costs as much as the excluded set is large; for tests and small cases). */
+  toAddressSet(): AddressSet {
+    return AddressSet.fromParts([...this.pieces("ipv4")], [...this.pieces("ipv6")], this.tags);
   }
 }
 

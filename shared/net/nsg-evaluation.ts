@@ -20,11 +20,12 @@ import {
   AddressSet,
   EVERYTHING,
   PRIVATE_RANGES,
+  type SetDifference,
   parsePrefix,
 } from "./address-set";
 import { PortSet, parsePortList, parsePortSpec } from "./port-set";
 import { DEFAULT_SECURITY_RULES, parseServiceTag } from "./service-tags";
-import { type TrustPolicy, trustedSources } from "./trust";
+import { type TrustPolicy, untrustedSources } from "./trust";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -467,10 +468,10 @@ function walk(rules: readonly PreparedRule[], segment: PortSet, start: AddressSe
 }
 
 /** Rules whose assumed part touched `relevant`: the ones whose real meaning could change the answer. */
-function culprits(exposure: Walk, restrictive: Walk, relevant: AddressSet): PreparedRule[] {
+function culprits(exposure: Walk, restrictive: Walk, relevant: { overlaps(set: AddressSet): boolean }): PreparedRule[] {
   return [
-    ...exposure.decisions.filter((d) => d.access === "Allow" && d.assumed.overlaps(relevant)),
-    ...restrictive.decisions.filter((d) => d.access === "Deny" && d.assumed.overlaps(relevant)),
+    ...exposure.decisions.filter((d) => d.access === "Allow" && relevant.overlaps(d.assumed)),
+    ...restrictive.decisions.filter((d) => d.access === "Deny" && relevant.overlaps(d.assumed)),
   ].map((d) => d.rule);
 }
 
@@ -491,11 +492,17 @@ function admittableBy(rules: readonly PreparedRule[], segment: PortSet): Address
 }
 
 /** Biggest share first: IPv4 count, then IPv6 count, then tags; evaluation order breaks ties. */
-function largest(decisions: Decision[], within: AddressSet): Decision | undefined {
+interface Measurable {
+  isEmpty(): boolean;
+  addressCount(family: "ipv4" | "ipv6"): bigint;
+  hasServiceTags(): boolean;
+}
+
+function largest(decisions: Decision[], within: { intersect(set: AddressSet): Measurable }): Decision | undefined {
   let best: Decision | undefined;
   let bestKey: [bigint, bigint, number] = [-1n, -1n, -1];
   for (const d of decisions) {
-    const part = d.decided.intersect(within);
+    const part = within.intersect(d.decided);
     if (part.isEmpty()) continue;
     const key: [bigint, bigint, number] = [part.addressCount("ipv4"), part.addressCount("ipv6"), part.hasServiceTags() ? 1 : 0];
     if (key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
@@ -558,7 +565,9 @@ export function evaluateInboundExposure(
     ...(localRange === undefined ? {} : { localRange }),
   };
   const prepared = prepareAll(rules, "Inbound", ctx);
-  const untrusted = EVERYTHING.subtract(trustedSources(trust, virtualNetwork ?? AddressSet.EMPTY));
+  // everything − (trusted ∪ VirtualNetwork), never built: it has a hole per owned address (see untrustedSources)
+  const untrusted = untrustedSources(trust, virtualNetwork ?? AddressSet.EMPTY);
+  const noUntrusted: SetDifference = untrusted.intersect(AddressSet.EMPTY);
 
   const results = splitPorts(ports, prepared).map((segment) => {
     const exposure = walk(prepared, segment, EVERYTHING, "exposure");
@@ -567,12 +576,12 @@ export function evaluateInboundExposure(
       segment,
       exposure,
       restrictive,
-      exposedAtMost: exposure.allowed.intersect(untrusted),
-      exposedAtLeast: restrictive.allowed.intersect(untrusted),
+      exposedAtMost: untrusted.intersect(exposure.allowed),
+      exposedAtLeast: untrusted.intersect(restrictive.allowed),
     };
   });
 
-  const untrustedAllowed = results.reduce((set, r) => set.union(r.exposedAtMost), AddressSet.EMPTY);
+  const untrustedAllowed = results.reduce((set, r) => set.union(r.exposedAtMost), noUntrusted);
   const verdict: InboundExposure["verdict"] = results.some((r) => !r.exposedAtLeast.isEmpty())
     ? "exposed"
     : untrustedAllowed.isEmpty()
@@ -591,8 +600,8 @@ export function evaluateInboundExposure(
     // shadows the Allow at 4000); with no such Allow, the Deny that covers most of the untrusted space.
     const denies = results.flatMap((r) => r.exposure.decisions.filter((d) => d.access === "Deny"));
     const threatened = results.reduce(
-      (set, r) => set.union(admittableBy(prepared, r.segment).intersect(untrusted)),
-      AddressSet.EMPTY,
+      (set, r) => set.union(untrusted.intersect(admittableBy(prepared, r.segment))),
+      noUntrusted,
     );
     const deciding = largest(denies, threatened) ?? largest(denies, untrusted);
     if (deciding !== undefined) result.decidingRule = deciding.rule.ref;
@@ -602,10 +611,10 @@ export function evaluateInboundExposure(
   // The example is certain when the verdict is: it comes from the restrictive walk for `exposed`.
   for (const r of results) {
     const source = verdict === "exposed" ? r.restrictive : r.exposure;
-    const admitted = source.decisions.find((d) => d.access === "Allow" && d.decided.overlaps(untrusted));
+    const admitted = source.decisions.find((d) => d.access === "Allow" && untrusted.overlaps(d.decided));
     if (admitted === undefined) continue;
     result.example = {
-      source: admitted.decided.intersect(untrusted).sampleAddress() ?? "(unknown)",
+      source: untrusted.intersect(admitted.decided).sampleAddress() ?? "(unknown)",
       port: r.segment.first()!,
       rule: admitted.rule.ref,
     };
