@@ -8,9 +8,13 @@ import { collectionInputFromEnv, parseCollectionSettings, type CollectionSetting
 import { storeConnectionFromEnv } from "../store/store-settings";
 import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
 import type { StoreConnection } from "../store/table-audit-store";
+import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
 
 export const AUDIT_QUEUE = "audit-requests";
 export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
+/** The shards of fanned-out runs (see docs/fanout.md), and where the host moves a shard it gave up on. */
+export const AUDIT_SHARD_QUEUE = "audit-shards";
+export const AUDIT_SHARD_POISON_QUEUE = `${AUDIT_SHARD_QUEUE}-poison`;
 export const DEFAULT_SCHEDULE = "0 0 2 * * *";
 
 export type QueueConnection = { connectionString: string } | { queueServiceUrl: string; credential: TokenCredential };
@@ -28,6 +32,8 @@ export interface AppSettings {
   lockTtlMs: number;
   /** Teams / webhook alerting (see README, Alerts); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
   alerts?: AlertSettings;
+  /** When a live run is split into shards, and how (AUDIT_FANOUT_MIN_SUBSCRIPTIONS, AUDIT_SHARD_*). */
+  fanout: FanoutSettings;
 }
 
 /** NCRONTAB as the Functions host reads it: six fields, seconds first. */
@@ -97,5 +103,6 @@ export function appSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSet
     retentionDays: parsePositiveInt(env["FINDINGS_RETENTION_DAYS"], "FINDINGS_RETENTION_DAYS", 90),
     lockTtlMs: parsePositiveInt(env["AUDIT_LOCK_MINUTES"], "AUDIT_LOCK_MINUTES", 120, 24 * 60) * 60_000,
     alerts: alertSettingsFromEnv(env),
+    fanout: fanoutSettingsFromEnv(env),
   };
 }

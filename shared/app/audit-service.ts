@@ -23,19 +23,33 @@ export interface PostRunStep {
   run(context: { message: AuditRequestMessage; report: AuditReport; completed: CompletedRun; log: Logger }): Promise<void>;
 }
 
+/** Splits a large live run into shards (shared/fanout); the planner half, as runRequested uses it. */
+export interface FanoutPlanner {
+  /** A run planned before (a redelivered request): running while its shards run, or finished. Undefined otherwise. */
+  resume(runId: string, log: Logger): Promise<{ state: "running" | "finished"; shards: number } | undefined>;
+  /** Fans the run out when its scope is large; `single` means: run it here, as always. */
+  plan(input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date; log: Logger }): Promise<
+    { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number }
+  >;
+}
+
 export interface AuditServiceDeps {
   settings: AppSettings;
   store: AuditStore;
   queue: AuditQueue;
   postRunSteps?: PostRunStep[];
   now?: () => Date;
-  /** Overrides how a source is built (tests). */
+  /** Overrides how a source is built (tests). A run with an overridden source never fans out. */
   sourceFor?: (scope: CollectionScope | undefined) => ResourceSource;
+  /** Fan-out of live runs over more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS subscriptions. */
+  fanout?: FanoutPlanner;
 }
 
 export type RunOutcome =
   | { status: "completed" | "partial"; runId: string; completed: CompletedRun }
-  | { status: "skipped"; runId: string; heldBy: string };
+  | { status: "skipped"; runId: string; heldBy: string }
+  /** Split into shards: the shard workers write the results and the last of them finishes the run. */
+  | { status: "fannedOut"; runId: string; shards: number };
 
 export interface Attempt {
   dequeueCount: number;
@@ -83,8 +97,25 @@ export class AuditService {
       await this.deps.store.skipRun(message.runId, reason, this.now());
       return { status: "skipped", runId: message.runId, heldBy: claim.heldBy };
     }
+    // A fanned-out run keeps the scope until its last shard finishes; its finaliser releases the lock.
+    let lockPassedOn = false;
     try {
-      await this.deps.store.markRunning(message.runId, this.now());
+      const fanout = this.fanoutFor();
+      const resumed = await fanout?.resume(message.runId, log);
+      if (resumed !== undefined) {
+        // The request came again after its run was planned: the shards carry it; nothing is collected twice.
+        log.info(`run ${message.runId} was fanned out into ${resumed.shards} shards before; it is ${resumed.state}`);
+        lockPassedOn = resumed.state === "running";
+        return { status: "fannedOut", runId: message.runId, shards: resumed.shards };
+      }
+      const startedAt = this.now();
+      await this.deps.store.markRunning(message.runId, startedAt);
+      const decision = await fanout?.plan({ message, scope, scopeKey: key, startedAt, log });
+      if (decision?.kind === "fannedOut") {
+        lockPassedOn = true;
+        log.info(`run ${message.runId}: ${decision.subscriptions} subscriptions fanned out into ${decision.shards} shards`);
+        return { status: "fannedOut", runId: message.runId, shards: decision.shards };
+      }
       const report = await runAudit(this.sourceFor(scope), this.deps.settings.audit, {
         runId: message.runId,
         now: this.now,
@@ -110,10 +141,16 @@ export class AuditService {
       }
       throw error;
     } finally {
-      if (claim.acquired) {
+      if (claim.acquired && !lockPassedOn) {
         await this.deps.store.releaseScopeLock(claim.lock).catch((error: unknown) => log.warn(`could not release the lock of ${key}: ${errorText(error)}`));
       }
     }
+  }
+
+  /** Only live runs fan out, and only when no test replaced the source. */
+  private fanoutFor(): FanoutPlanner | undefined {
+    if (this.deps.fanout === undefined || this.deps.sourceFor !== undefined || this.deps.settings.source.kind !== "resourceGraph") return undefined;
+    return this.deps.fanout;
   }
 
   /** A request that reached the poison queue: its run is failed, keeping a reason recorded earlier. */

@@ -1,17 +1,22 @@
 // The composition root: settings, store, queue, the audit service and alerting, built once on first use from the
 // environment, never at import time and never per request. Tests replace them with `useServices`.
 import { createAuditStore } from "../store/table-audit-store";
+import { createFanoutStore } from "../store/table-fanout-store";
 import type { AuditStore } from "../store/audit-store";
-import { appSettingsFromEnv, AUDIT_QUEUE, type AppSettings } from "./app-settings";
-import { createAuditQueue, type AuditQueue } from "./audit-queue";
+import { appSettingsFromEnv, AUDIT_QUEUE, AUDIT_SHARD_QUEUE, type AppSettings } from "./app-settings";
+import { createAuditQueue, createMessageQueue, type AuditQueue } from "./audit-queue";
 import { AuditService, retentionStep, type PostRunStep } from "./audit-service";
 import { createAlertService, type AlertService } from "../alerts/alert-service";
+import { FanoutService } from "../fanout/fanout-service";
+import type { ShardMessage } from "../fanout/shard-message";
 
 export interface Services {
   settings: AppSettings;
   store: AuditStore;
   queue: AuditQueue;
   audits: AuditService;
+  /** The shards of fanned-out runs: their worker, poison handler and finaliser (buildServices always sets it). */
+  fanout?: FanoutService;
   /** Present when alerting is configured. */
   alerts?: AlertService;
 }
@@ -28,8 +33,23 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
   const alerts = settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
   const steps = [retentionStep(store, settings.retentionDays), ...(alerts !== undefined ? [alerts.step()] : []), ...extraSteps];
-  const audits = new AuditService({ settings, store, queue, postRunSteps: steps });
-  return { settings, store, queue, audits, ...(alerts !== undefined ? { alerts } : {}) };
+  // The finaliser of a fanned-out run runs the same post-run steps, once, when its last shard is done.
+  const fanout = new FanoutService({
+    settings,
+    store,
+    fanoutStore: createFanoutStore(settings.tables),
+    shardQueue: createMessageQueue<ShardMessage>(settings.queues, AUDIT_SHARD_QUEUE, (m) => `shard ${m.shard} of run ${m.runId}`),
+    postRunSteps: steps,
+  });
+  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout });
+  return { settings, store, queue, audits, fanout, ...(alerts !== undefined ? { alerts } : {}) };
+}
+
+/** The fan-out service of the current services; only services assembled by hand (tests) can lack it. */
+export function fanoutService(): FanoutService {
+  const fanout = getServices().fanout;
+  if (fanout === undefined) throw new Error("The services in use have no fan-out service; build them with buildServices.");
+  return fanout;
 }
 
 /** Replaces the services (tests), or clears them so the next use rebuilds from the environment. */

@@ -9,6 +9,12 @@ export interface QuotaAssumption {
   /** Requests per window assumed before the service has reported its quota. */
   limit: number;
   windowMs: number;
+  /**
+   * Collectors spending the same identity's quota at the same time (the shards of a fanned-out run); default 1. Each
+   * spends only its share of what the service reports remaining, so together they stay inside the quota instead of
+   * each spending all of it and meeting 429s.
+   */
+  share?: number;
 }
 
 export const DEFAULT_QUOTA: QuotaAssumption = { limit: 15, windowMs: 5_000 };
@@ -19,10 +25,14 @@ export class QuotaPacer {
   /** When the current window ends; no window before the first request. */
   private resetAt = Number.NEGATIVE_INFINITY;
 
+  private readonly share: number;
+
   constructor(
     private readonly assumption: QuotaAssumption = DEFAULT_QUOTA,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.share = Math.max(1, Math.floor(assumption.share ?? 1));
+  }
 
   /**
    * Waits, if needed, until one more request fits the quota, and reserves it; resolves with the time waited.
@@ -34,7 +44,7 @@ export class QuotaPacer {
       const now = this.now();
       if (now >= this.resetAt) {
         // A new window: assume the default until the next response reports the real quota.
-        this.remaining = this.assumption.limit;
+        this.remaining = this.share === 1 ? this.assumption.limit : Math.max(1, Math.floor(this.assumption.limit / this.share));
         this.resetAt = now + this.assumption.windowMs;
       }
       if (this.remaining > 0) {
@@ -54,7 +64,7 @@ export class QuotaPacer {
     if (!Number.isFinite(remaining) || resetsAfter === undefined) return;
     // At one-second granularity a window that resets "in 0 s" may stay open for up to a second.
     const resetIn = resetsAfter === 0 && remaining <= 0 ? 1_000 : resetsAfter;
-    this.remaining = Math.max(0, Math.floor(remaining));
+    this.remaining = Math.floor(Math.max(0, Math.floor(remaining)) / this.share);
     this.resetAt = this.now() + resetIn;
   }
 }

@@ -3,6 +3,7 @@
 // and when a family still fails it records a coverage gap (which types, which subscriptions, why) and goes on.
 
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import { AuditorError } from "../errors";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
 import {
@@ -89,6 +90,27 @@ export async function collectFromResourceGraph(onRows: PageSink, options: Resour
   return run.collect(scope, batchSize, options.families ?? QUERY_FAMILIES);
 }
 
+export interface SubscriptionListing {
+  /** Lower case, without duplicates, sorted. */
+  subscriptions: string[];
+  /** Discovery problems (a listing Resource Graph cut short); empty when the list is complete. */
+  gaps: CoverageGap[];
+  requests: number;
+  durationMs: number;
+}
+
+/**
+ * The subscriptions of a scope: explicit subscriptions as given (no request), else those of the management groups or
+ * of the tenant, listed from `resourcecontainers` like the collector does. Rejects with COLLECTION_FAILED when the
+ * listing fails after retries.
+ */
+export async function listSubscriptionsInScope(options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota"> = {}): Promise<SubscriptionListing> {
+  const scope = validateScope(options.scope ?? {});
+  if (scope.subscriptions !== undefined) return { subscriptions: [...scope.subscriptions].sort(), gaps: [], requests: 0, durationMs: 0 };
+  const run = new ResourceGraphRun(options.connection ?? buildArmConnection(), () => undefined, { ...options, pageSize: MAX_PAGE_SIZE });
+  return run.listSubscriptions(scope);
+}
+
 function boundedSetting(setting: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new CollectionConfigError(setting, `must be a whole number from 1 to ${max} (got ${value})`);
@@ -157,6 +179,16 @@ class ResourceGraphRun {
       }
     }
     return this.result(scopeMode, batches?.reduce((sum, batch) => sum + batch.length, 0));
+  }
+
+  async listSubscriptions(scope: CollectionScope): Promise<SubscriptionListing> {
+    const what = scope.managementGroups !== undefined ? `management groups ${scope.managementGroups.join(", ")}` : "the tenant";
+    const requestScope = scope.managementGroups !== undefined ? { managementGroups: scope.managementGroups } : undefined;
+    const allTypes = QUERY_FAMILIES.flatMap((family) => family.types);
+    const listed = await this.discoverSubscriptions(requestScope, allTypes, what);
+    const { stats, gaps } = this.result("subscriptions");
+    if (listed === undefined) throw new AuditorError("COLLECTION_FAILED", gaps.map((gap) => gap.reason).join("; ") || `listing the subscriptions of ${what} failed`);
+    return { subscriptions: listed.sort(), gaps, requests: stats.requests, durationMs: stats.durationMs };
   }
 
   /**

@@ -187,6 +187,32 @@ export interface WriteStats {
   elapsedMs: number;
 }
 
+/** How one part of a run's results is written (`writeRunPart`): a whole run's, or one shard's of a fanned-out run. */
+export interface RunPartOptions {
+  /** When the run started (ISO): what `findingstate` records as seen and changed. */
+  startedAt: string;
+  /** completed: every result updates state; partial: only the fully read ones; failed: none. */
+  status: "completed" | "partial" | "failed";
+  /** For partial parts; default `defaultIsFullyRead` (see CompleteRunOptions). */
+  isFullyRead?: (finding: Finding) => boolean;
+}
+
+export interface RunPart {
+  transitions: StateTransitions;
+  stats: WriteStats;
+}
+
+/** What `finishRun` stores once every part is written: the run's record and precomputed summary. */
+export interface RunFinish {
+  run: RunInfo;
+  scores: Scores;
+  bySeverity: Record<Severity, StatusCounts>;
+  /** Results written for the run, over all parts. */
+  findings: number;
+  /** Every part's transitions together: the run's delta. */
+  transitions: StateTransitions;
+}
+
 export interface CompletedRun {
   run: RunRecord;
   transitions: StateTransitions;
@@ -231,6 +257,16 @@ export interface RunLifecycle {
    * allows, stores the precomputed summary and sets the final status. Returns the state transitions.
    */
   completeRun(report: AuditReport, options?: CompleteRunOptions): Promise<CompletedRun>;
+  /**
+   * The first half of `completeRun`, for a run written in parts (fan-out): upserts these results and updates their
+   * `findingstate`. Parts must not share a rule × resource pair. Writing a part again replaces it and replays the same
+   * transitions.
+   */
+  writeRunPart(runId: string, findings: readonly Finding[], options: RunPartOptions): Promise<RunPart>;
+  /** The second half of `completeRun`: the delta against the previous run, the summary and the final status. */
+  finishRun(finish: RunFinish): Promise<RunRecord>;
+  /** Deletes the run's results of these subscriptions (a failed shard's leftovers); returns how many. */
+  deleteRunFindings(runId: string, subscriptionIds: readonly string[]): Promise<number>;
   /** Marks the run failed. Never touches findings or state. */
   failRun(runId: string, reason: string, at?: Date): Promise<void>;
   /** Records that the run was not started (another run of its scope was in progress). Never touches findings or state. */

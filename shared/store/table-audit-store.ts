@@ -20,6 +20,9 @@ import type {
   Page,
   PageRequest,
   ResourceHistory,
+  RunFinish,
+  RunPart,
+  RunPartOptions,
   RetentionResult,
   RunDelta,
   RunDetail,
@@ -29,6 +32,7 @@ import type {
   StateChange,
   StateTransitions,
   StoredFinding,
+  WriteStats,
 } from "./audit-store";
 import { mapBounded } from "./bounded-concurrency";
 import {
@@ -103,7 +107,8 @@ export function createAuditStore(connection: StoreConnection, options: AuditStor
   return new TableAuditStore(clients, options);
 }
 
-function buildClient(connection: StoreConnection, tableName: string, options: AuditStoreOptions): TableClient {
+/** A TableClient for one table of the store (prefix applied by the caller); other Table adapters share it. */
+export function buildClient(connection: StoreConnection, tableName: string, options: AuditStoreOptions): TableClient {
   const clientOptions: TableServiceClientOptions = {};
   if (options.retry !== undefined) clientOptions.retryOptions = { ...options.retry };
   if ("connectionString" in connection) {
@@ -207,48 +212,77 @@ class TableAuditStore implements AuditStore {
     if (run.status !== "completed" && run.status !== "partial" && run.status !== "failed") {
       throw new AuditorError("STORAGE_FAILED", `Cannot complete run ${run.runId} with status '${run.status}': expected completed, partial or failed.`);
     }
+    const part = await this.writeRunPart(run.runId, report.findings, { startedAt: run.startedAt, status: run.status, ...(options.isFullyRead !== undefined ? { isFullyRead: options.isFullyRead } : {}) });
+    const record = await this.finishRun({
+      run,
+      scores: report.summary,
+      bySeverity: countBySeverity(report.findings),
+      findings: report.findings.length,
+      transitions: part.transitions,
+    });
+    return { run: record, transitions: part.transitions, stats: { ...part.stats, elapsedMs: Math.round(performance.now() - started) } };
+  }
 
-    const written = await this.writeFindings(run.runId, report.findings);
+  async writeRunPart(runId: string, findings: readonly Finding[], options: RunPartOptions): Promise<RunPart> {
+    const started = performance.now();
+    requireRunId(runId, "write results of");
+    const written = await this.writeFindings(runId, findings);
     const findingsMs = performance.now() - started;
-    const previousRunId = await this.previousFinishedRunId(run.runId);
     const stateStarted = performance.now();
-
     let transitions = emptyTransitions();
     let stateWrite = { entities: 0, transactions: 0 };
-    if (run.status !== "failed") {
+    if (options.status !== "failed") {
       // A completed run read everything; a partial one only vouches for what it fully read.
-      const isFullyRead = run.status === "partial" ? (options.isFullyRead ?? defaultIsFullyRead) : () => true;
-      ({ transitions, ...stateWrite } = await this.updateFindingState(report, isFullyRead));
+      const isFullyRead = options.status === "partial" ? (options.isFullyRead ?? defaultIsFullyRead) : () => true;
+      ({ transitions, ...stateWrite } = await this.updateFindingState(runId, options.startedAt, findings, isFullyRead));
     }
+    const stats: WriteStats = {
+      findings: written.entities,
+      findingTransactions: written.transactions,
+      stateEntities: stateWrite.entities,
+      stateTransactions: stateWrite.transactions,
+      findingsMs: Math.round(findingsMs),
+      stateMs: Math.round(performance.now() - stateStarted),
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    return { transitions, stats };
+  }
 
-    const stateMs = performance.now() - stateStarted;
-    const delta = buildDelta(transitions, previousRunId, run.status !== "failed");
-    const summary: RunSummary = { version: 1, run, scores: report.summary, bySeverity: countBySeverity(report.findings), delta };
+  async finishRun(finish: RunFinish): Promise<RunRecord> {
+    const { run } = finish;
+    requireRunId(run.runId, "finish");
+    const previousRunId = await this.previousFinishedRunId(run.runId);
+    const delta = buildDelta(finish.transitions, previousRunId, run.status !== "failed");
+    const summary: RunSummary = { version: 1, run, scores: finish.scores, bySeverity: finish.bySeverity, delta };
     const record: RunRecord = {
       runId: run.runId,
       status: run.status,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       durationMs: run.durationMs,
-      findings: report.findings.length,
-      estateScore: report.summary.estateScore,
-      resourcesAssessed: report.summary.resourcesAssessed,
+      findings: finish.findings,
+      estateScore: finish.scores.estateScore,
+      resourcesAssessed: finish.scores.resourcesAssessed,
       coverageGaps: run.coverageGaps.length,
-      byStatus: report.summary.byStatus,
-      failuresBySeverity: report.summary.failuresBySeverity,
+      byStatus: finish.scores.byStatus,
+      failuresBySeverity: finish.scores.failuresBySeverity,
       delta: { newFailures: delta.newFailures, regressed: delta.regressed, resolved: delta.resolved, stillFailing: delta.stillFailing, notReassessed: delta.notReassessed },
     };
     await this.writeRunEntity(record, summary);
-    const stats = {
-      findings: written.entities,
-      findingTransactions: written.transactions,
-      stateEntities: stateWrite.entities,
-      stateTransactions: stateWrite.transactions,
-      findingsMs: Math.round(findingsMs),
-      stateMs: Math.round(stateMs),
-      elapsedMs: Math.round(performance.now() - started),
-    };
-    return { run: record, transitions, stats };
+    return record;
+  }
+
+  async deleteRunFindings(runId: string, subscriptionIds: readonly string[]): Promise<number> {
+    requireRunId(runId, "delete results of");
+    const table = await this.table("findings");
+    const wanted = new Set(subscriptionIds.map((id) => id.toLowerCase()));
+    const actions: WriteAction[] = [];
+    // The run's partition is scanned once: a filter may compare at most 15 values, and a shard has hundreds.
+    for await (const row of this.scan(table, odata`PartitionKey eq ${runId}`, `listing findings of run ${runId} to delete`, ["RowKey", "subscriptionKey"])) {
+      if (wanted.has(String(row.subscriptionKey))) actions.push({ kind: "delete", partitionKey: runId, rowKey: String(row.rowKey) });
+    }
+    await submitTransactions(table, planTransactions(actions), this.concurrency, `deleting findings of run ${runId}`);
+    return actions.length;
   }
 
   private async writeFindings(runId: string, findings: readonly Finding[]): Promise<{ entities: number; transactions: number }> {
@@ -268,13 +302,14 @@ class TableAuditStore implements AuditStore {
   }
 
   private async updateFindingState(
-    report: AuditReport,
+    runId: string,
+    startedAt: string,
+    findings: readonly Finding[],
     isFullyRead: (finding: Finding) => boolean,
   ): Promise<{ transitions: StateTransitions; entities: number; transactions: number }> {
     const table = await this.table("state");
-    const runId = report.run.runId;
     const groups = new Map<string, { partitionKey: string; rowKey: string; findings: Finding[] }>();
-    for (const finding of report.findings) {
+    for (const finding of findings) {
       const keys = stateKeys(finding.resourceId, finding.ruleId);
       const id = `${keys.partitionKey}/${keys.rowKey}`;
       const group = groups.get(id) ?? { ...keys, findings: [] };
@@ -298,7 +333,7 @@ class TableAuditStore implements AuditStore {
       }
     });
 
-    const at = report.run.startedAt;
+    const at = startedAt;
     const actions: WriteAction[] = [];
     for (const { id, finding } of decided) {
       const before = previous.get(id);

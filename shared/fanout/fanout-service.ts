@@ -1,0 +1,416 @@
+// Fan-out: a live run over more subscriptions than one invocation should collect is split by subscription shard.
+//
+//   runAudit (planner)      lists the scope's subscriptions; over AUDIT_FANOUT_MIN_SUBSCRIPTIONS it collects the
+//                           context families once, cuts the subscriptions into shards, saves plan and context, puts the
+//                           shard states on the run entity and enqueues one message per shard on `audit-shards`.
+//   runAuditShard (worker)  collects NSGs and NICs of its subscriptions, evaluates context + its rows, keeps the results
+//                           about its subscriptions, writes them and their findingstate, saves its result, and marks
+//                           itself done on the run entity (ETag). The shard that marks the last one finalises.
+//   auditShardPoison        a shard the queue gave up on is evaluated without its own rows (its NSG and NIC verdicts
+//                           become unknown under a coverage gap naming its subscriptions) and marked failed.
+//   finaliser               merges every shard's result into the run summary (status partial if any gap or failed
+//                           shard), runs the post-run steps once, releases the scope lock.
+//
+// See docs/fanout.md for the design, the settings and their defaults.
+import type { AuditReport } from "../audit/run-audit";
+import type { CollectionOutcome, ResourceSource, RowSink } from "../audit/resource-source";
+import type { CollectionScope } from "../collect/collection-config";
+import { ResourceGraphSource } from "../collect/live-resource-source";
+import { DEFAULT_QUOTA } from "../collect/quota-pacer";
+import { listSubscriptionsInScope, type SubscriptionListing } from "../collect/resource-graph-source";
+import { AuditorError } from "../errors";
+import type { CoverageGap } from "../model/estate";
+import type { ResourceRow } from "../model/row";
+import type { AuditStore, CompletedRun } from "../store/audit-store";
+import type { AppSettings } from "../app/app-settings";
+import type { MessageQueue } from "../app/audit-queue";
+import type { AuditRequestMessage } from "../app/audit-request";
+import { errorText, type Logger, type PostRunStep } from "../app/audit-service";
+import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
+import { mergeShardResults } from "./fanout-merge";
+import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
+import { contextFamilies, shardFamilies, SHARDED_TYPES } from "./shard-families";
+import { evaluateShard, type ShardEvaluation } from "./shard-evaluation";
+import { parseShardMessage, type ShardMessage } from "./shard-message";
+import { MAX_SHARDS } from "./fanout-settings";
+import { mapBounded } from "../store/bounded-concurrency";
+import { groupIntoShards } from "./shard-plan";
+
+/** Where rows come from: Resource Graph by default; tests replace parts. */
+export interface FanoutCollector {
+  listSubscriptions(scope: CollectionScope | undefined): Promise<SubscriptionListing>;
+  /** The context families for every subscription in scope, collected once by the planner. */
+  contextSource(subscriptions: string[]): ResourceSource;
+  /** A shard's own families (NSGs, NICs) for its subscriptions. */
+  shardSource(subscriptions: string[], shard: number): ResourceSource;
+}
+
+export interface FanoutDeps {
+  settings: AppSettings;
+  store: AuditStore;
+  fanoutStore: FanoutStore;
+  shardQueue: MessageQueue<ShardMessage>;
+  postRunSteps?: PostRunStep[];
+  now?: () => Date;
+  collector?: Partial<FanoutCollector>;
+  /** Lease of a collection slot (default 15 minutes). */
+  slotTtlMs?: number;
+  /** After this many waits for a slot a shard collects anyway (default 240: hours of waiting). */
+  maxDeferrals?: number;
+  /** Seconds a shard waits for a slot before trying again (default deferralDelaySeconds; tests shorten it). */
+  deferDelaySeconds?: (deferrals: number) => number;
+}
+
+export interface Attempt {
+  dequeueCount: number;
+  maxDequeueCount: number;
+}
+
+export type PlanDecision = { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number };
+
+export type ResumeState = { state: "running"; shards: number } | { state: "finished"; shards: number };
+
+export type ShardOutcome =
+  | { status: "done" | "failed"; runId: string; shard: number; finalised: boolean }
+  | { status: "deferred"; runId: string; shard: number; delaySeconds: number }
+  | { status: "alreadyFinished"; runId: string; shard: number; finalised: boolean };
+
+export class FanoutService {
+  private readonly now: () => Date;
+  private readonly collector: FanoutCollector;
+  private readonly slots: CollectionSlots;
+
+  constructor(private readonly deps: FanoutDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.collector = { ...defaultCollector(deps.settings), ...deps.collector };
+    this.slots = new CollectionSlots(deps.store, deps.settings.fanout.collectionConcurrency, deps.slotTtlMs ?? DEFAULT_SLOT_TTL_MS);
+  }
+
+  // ---- planner --------------------------------------------------------------------------------------------------
+
+  /**
+   * A request delivered again after its run was planned: the run is running (its shards are on the queue) or finished.
+   * Undefined when the run was never planned. Re-enqueues the shards when the planner died before it had.
+   */
+  async resume(runId: string, log: Logger): Promise<ResumeState | undefined> {
+    const progress = await this.deps.fanoutStore.getProgress(runId);
+    if (progress === undefined) return undefined;
+    const record = await this.deps.store.getRunRecord(runId);
+    if (record !== undefined && (record.status === "completed" || record.status === "partial" || record.status === "failed")) return { state: "finished", shards: progress.shardCount };
+    if (progress.enqueuedAt === undefined) {
+      const plan = await this.requirePlan(runId);
+      await this.enqueueShards(plan, progress, log);
+    }
+    return { state: "running", shards: progress.shardCount };
+  }
+
+  /** Fans the run out when its scope has more subscriptions than AUDIT_FANOUT_MIN_SUBSCRIPTIONS. */
+  async plan(input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date; log: Logger }): Promise<PlanDecision> {
+    const { message, log } = input;
+    const runId = message.runId;
+    let plan = await this.deps.fanoutStore.getPlan(runId);
+    if (plan === undefined) {
+      const listing = await this.collector.listSubscriptions(input.scope);
+      const threshold = this.deps.settings.fanout.minSubscriptions;
+      if (listing.subscriptions.length <= threshold) return { kind: "single", subscriptions: listing.subscriptions.length };
+      log.info(`run ${runId}: ${listing.subscriptions.length} subscriptions in scope, more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS (${threshold}): fanning out`);
+      plan = await this.collectContext(input, listing, log);
+    }
+    const progress = await this.deps.fanoutStore.startShards(runId, plan.shards.length);
+    if (progress.enqueuedAt === undefined) await this.enqueueShards(plan, progress, log);
+    return { kind: "fannedOut", shards: plan.shards.length, subscriptions: plan.subscriptions.length };
+  }
+
+  private async collectContext(
+    input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date },
+    listing: SubscriptionListing,
+    log: Logger,
+  ): Promise<FanoutPlan> {
+    const runId = input.message.runId;
+    const rows: ResourceRow[] = [];
+    const source = this.collector.contextSource(listing.subscriptions);
+    const outcome = await source.collect({ add: (row) => void rows.push(row as ResourceRow), addCoverageGap: (gap) => listing.gaps.push(gap) });
+    const gaps = [...listing.gaps, ...outcome.gaps];
+    if (rows.length === 0 && gaps.length > 0) {
+      // As for a single run: reading nothing at all is a failed collection, never an audit of an empty estate.
+      const reasons = [...new Set(gaps.map((gap) => gap.reason))].slice(0, 3).join("; ");
+      throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
+    }
+    const grouping = groupIntoShards(listing.subscriptions, rows, this.deps.settings.fanout.shardSubscriptions);
+    if (grouping.shards.length > MAX_SHARDS) {
+      throw new AuditorError("CONFIG_INVALID", `AUDIT_SHARD_SUBSCRIPTIONS: ${listing.subscriptions.length} subscriptions at ${this.deps.settings.fanout.shardSubscriptions} per shard make ${grouping.shards.length} shards, more than the ${MAX_SHARDS} a run can track; raise it`);
+    }
+    const stats = { ...outcome.stats, requests: num(outcome.stats["requests"]) + listing.requests };
+    const plan: FanoutPlan = {
+      version: 1,
+      runId,
+      scopeKey: input.scopeKey,
+      message: input.message,
+      startedAt: input.startedAt.toISOString(),
+      source: this.describeScope(input.scope),
+      subscriptions: listing.subscriptions,
+      shards: grouping.shards,
+      context: { rows: rows.length, gaps, stats },
+      grouping: { linkCount: grouping.linkCount, links: grouping.links },
+    };
+    if (grouping.linkCount > 0) log.warn(`run ${runId}: ${grouping.linkCount} association(s) cross subscriptions (e.g. ${grouping.links[0]!.via}); their subscriptions share a shard`);
+    await this.deps.fanoutStore.savePlan(plan, rows);
+    log.info(`run ${runId}: context of ${rows.length} rows collected in ${num(outcome.stats["durationMs"])} ms; ${plan.shards.length} shards of up to ${Math.max(...plan.shards.map((s) => s.length))} subscriptions`);
+    return plan;
+  }
+
+  private async enqueueShards(plan: FanoutPlan, progress: ShardProgress, log: Logger): Promise<void> {
+    const pending = [...progress.states].flatMap((state, shard) => (state === "P" ? [shard] : []));
+    // A duplicate message (a planner retried after it sent some) is harmless: a shard is only ever counted once.
+    await mapBounded(pending, ENQUEUE_CONCURRENCY, (shard) => this.deps.shardQueue.enqueue({ runId: plan.runId, shard }));
+    await this.deps.fanoutStore.markEnqueued(plan.runId, this.now());
+    log.info(`run ${plan.runId}: ${pending.length} shard message(s) enqueued`);
+  }
+
+  private describeScope(scope: CollectionScope | undefined) {
+    const source = this.deps.settings.source;
+    if (source.kind !== "resourceGraph") throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
+    return new ResourceGraphSource({ connection: source.collection.connection, scope: scope ?? source.collection.scope }).describe();
+  }
+
+  // ---- worker ---------------------------------------------------------------------------------------------------
+
+  /** One shard message. Throws to let the queue retry; the poison handler takes over after the last attempt. */
+  async runShard(raw: unknown, attempt: Attempt, log: Logger): Promise<ShardOutcome> {
+    const message = parseShardMessage(raw);
+    const { runId, shard } = message;
+    try {
+      const plan = await this.requirePlan(runId);
+      const progress = await this.requireProgress(runId);
+      if (progress.states[shard] !== "P") return { status: "alreadyFinished", runId, shard, finalised: await this.finaliseIfMine(plan, progress, shard, attempt, log) };
+
+      let result = await this.deps.fanoutStore.getShardResult(runId, shard);
+      if (result === undefined) {
+        // A shard that waited long enough collects without a slot rather than never: pacing must not starve it.
+        const waited = message.deferrals ?? 0;
+        const slot = waited >= (this.deps.maxDeferrals ?? 240) ? undefined : await this.slots.acquire(`${runId}#${shard}`, shard, this.now());
+        if (slot === undefined && waited < (this.deps.maxDeferrals ?? 240)) {
+          const delaySeconds = (this.deps.deferDelaySeconds ?? deferralDelaySeconds)(waited);
+          await this.deps.shardQueue.enqueue({ runId, shard, deferrals: waited + 1 }, { delaySeconds });
+          log.info(`run ${runId} shard ${shard}: all ${this.deps.settings.fanout.collectionConcurrency} collection slots are taken; trying again in ${delaySeconds} s`);
+          return { status: "deferred", runId, shard, delaySeconds };
+        }
+        const source = this.collector.shardSource(plan.shards[shard] ?? [], shard);
+        result = await this.evaluateAndWrite(plan, shard, {
+          collect: async (sink) => {
+            const collectedFrom = this.now().toISOString();
+            try {
+              const outcome = await source.collect(sink);
+              return { ...outcome, stats: { ...outcome.stats, slotWaits: waited, collectedFrom, collectedTo: this.now().toISOString() } };
+            } finally {
+              // The slot covers Resource Graph only; evaluation and writes do not touch the quota.
+              if (slot !== undefined) await this.slots.release(slot).catch((error: unknown) => log.warn(`run ${runId} shard ${shard}: releasing collection slot: ${errorText(error)}`));
+            }
+          },
+        });
+        if (!(await this.deps.fanoutStore.saveShardResult(runId, result))) result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
+      }
+      const { progress: after, completedNow } = await this.deps.fanoutStore.finishShard(runId, shard, result.outcome);
+      log.info(`run ${runId} shard ${shard + 1}/${after.shardCount} ${result.outcome}: ${result.scores.findings} results from ${result.ownRows} rows; ${after.done}/${after.shardCount} shards finished`);
+      const finalised = completedNow ? await this.finalise(plan, attempt, log) : await this.finaliseIfMine(plan, after, shard, attempt, log);
+      return { status: result.outcome, runId, shard, finalised };
+    } catch (error) {
+      const reason = errorText(error);
+      await this.deps.fanoutStore.recordShardError(runId, shard, reason).catch((recordError: unknown) => log.error(`run ${runId} shard ${shard}: could not record its error: ${errorText(recordError)}`));
+      log.warn(`run ${runId} shard ${shard} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed${attempt.dequeueCount >= attempt.maxDequeueCount ? " (its last; the poison handler records it)" : ", the queue will retry"}: ${reason}`);
+      throw error;
+    }
+  }
+
+  /**
+   * A shard message the queue gave up on. The shard is judged without its own rows: a coverage gap for NSGs and NICs
+   * of its subscriptions makes every verdict that needed them unknown, the shard is marked failed, and the run ends
+   * partial with those subscriptions listed. Never dropped.
+   */
+  async recordPoisonedShard(raw: unknown, attempt: Attempt, log: Logger): Promise<ShardOutcome | undefined> {
+    let message: ShardMessage;
+    try {
+      message = parseShardMessage(raw);
+    } catch (error) {
+      log.error(`a shard message that cannot be read reached the poison queue; nothing to record: ${errorText(error)}`);
+      return undefined;
+    }
+    const { runId, shard } = message;
+    const plan = await this.deps.fanoutStore.getPlan(runId);
+    if (plan === undefined) {
+      log.error(`run ${runId} shard ${shard} reached the poison queue, but the run has no plan; nothing to record`);
+      return undefined;
+    }
+    const progress = await this.requireProgress(runId);
+    if (progress.states[shard] !== "P") return { status: "alreadyFinished", runId, shard, finalised: await this.finaliseIfMine(plan, progress, shard, attempt, log) };
+
+    let result = await this.deps.fanoutStore.getShardResult(runId, shard);
+    if (result === undefined) {
+      // Its worker died after saving nothing, or kept failing: judge it without its rows.
+      const lastError = await this.deps.fanoutStore.shardError(runId, shard);
+      const subscriptions = plan.shards[shard] ?? [];
+      const reason = `shard ${shard} (${subscriptions.length} subscription(s)) failed after its retries${lastError !== undefined ? `: ${lastError}` : " (its worker stopped without an error)"}`;
+      const gap: CoverageGap = { types: [...SHARDED_TYPES], subscriptionIds: subscriptions, reason };
+      // Results an attempt wrote before it died would contradict the failed shard's; they go first.
+      await this.deps.store.deleteRunFindings(runId, subscriptions);
+      result = await this.evaluateAndWrite(plan, shard, { extraGaps: [gap], failure: reason });
+      if (!(await this.deps.fanoutStore.saveShardResult(runId, result))) result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
+      log.error(`run ${runId}: ${reason}; recorded as failed, its subscriptions are a coverage gap`);
+    }
+    const { progress: after, completedNow } = await this.deps.fanoutStore.finishShard(runId, shard, result.outcome);
+    const finalised = completedNow ? await this.finalise(plan, attempt, log) : await this.finaliseIfMine(plan, after, shard, attempt, log);
+    return { status: result.outcome, runId, shard, finalised };
+  }
+
+  private async evaluateAndWrite(plan: FanoutPlan, shard: number, how: { collect?: (sink: RowSink) => Promise<CollectionOutcome>; extraGaps?: CoverageGap[]; failure?: string }): Promise<ShardResult> {
+    const started = performance.now();
+    const subscriptions = plan.shards[shard] ?? [];
+    const contextRows = await this.deps.fanoutStore.loadContext(plan.runId);
+    const allSubscriptions = new Set(plan.subscriptions);
+    const evaluation: ShardEvaluation = await evaluateShard({
+      contextRows,
+      contextGaps: plan.context.gaps,
+      ...(how.collect !== undefined ? { collect: how.collect } : {}),
+      ...(how.extraGaps !== undefined ? { extraGaps: how.extraGaps } : {}),
+      subscriptions,
+      // Shard 0 also keeps results about subscriptions outside every shard (a row naming a subscription not in
+      // scope), which a single run would have reported too.
+      ...(shard === 0 ? { keepUnowned: (id: string) => !allSubscriptions.has(id.toLowerCase()) } : {}),
+      settings: this.deps.settings.audit,
+    });
+    const anyGap = plan.context.gaps.length > 0 || evaluation.gaps.length > 0;
+    const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, { startedAt: plan.startedAt, status: anyGap ? "partial" : "completed" });
+    return {
+      version: 1,
+      shard,
+      outcome: how.failure !== undefined ? "failed" : "done",
+      ...(how.failure !== undefined ? { failure: how.failure } : {}),
+      scores: evaluation.scores,
+      ownRows: evaluation.ownRows,
+      ownResources: evaluation.ownResources,
+      contextResources: evaluation.contextResources,
+      gaps: evaluation.gaps,
+      contextWarnings: evaluation.contextWarnings,
+      ownWarnings: evaluation.ownWarnings,
+      collection: evaluation.collection,
+      write: part.stats,
+      durationMs: Math.round(performance.now() - started),
+      findings: evaluation.findings,
+      transitions: part.transitions,
+    };
+  }
+
+  // ---- finaliser ------------------------------------------------------------------------------------------------
+
+  /** The finaliser is the shard that completed the run; a redelivery of its message finishes what it left undone. */
+  private async finaliseIfMine(plan: FanoutPlan, progress: ShardProgress, shard: number, attempt: Attempt, log: Logger): Promise<boolean> {
+    if (progress.finaliser !== shard) return false;
+    if (progress.postRunDoneAt !== undefined) {
+      // Summary and steps are done; the finaliser may have died before it let go of the scope. Both steps are idempotent.
+      await this.closeRun(plan, log);
+      return false;
+    }
+    log.warn(`run ${plan.runId}: shard ${shard} completed the run earlier but its finalisation did not finish; finishing it now`);
+    return this.finalise(plan, attempt, log);
+  }
+
+  /**
+   * Merges every shard's result into the run's summary and final status, runs the post-run steps once, releases the
+   * scope lock. Safe to repeat: the summary is rewritten the same, and steps already done are not run again.
+   */
+  private async finalise(plan: FanoutPlan, attempt: Attempt, log: Logger): Promise<boolean> {
+    const runId = plan.runId;
+    try {
+      const results = await mapBounded(plan.shards, READ_CONCURRENCY, async (_subscriptions, shard) => {
+        const result = await this.deps.fanoutStore.getShardResult(runId, shard);
+        if (result === undefined) throw new AuditorError("STORAGE_FAILED", `run ${runId}: shard ${shard} is marked finished but has no stored result`);
+        return result;
+      });
+      const merged = mergeShardResults(plan, results, this.deps.settings.audit, this.now());
+      const report: AuditReport = merged.report;
+      const record = await this.deps.store.finishRun({ run: report.run, scores: report.summary, bySeverity: merged.bySeverity, findings: report.findings.length, transitions: merged.transitions });
+      const completed: CompletedRun = { run: record, transitions: merged.transitions, stats: merged.write };
+      const failed = results.filter((r) => r.outcome === "failed").length;
+      log.info(
+        `run ${runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"} (${plan.shards.length} shards${failed > 0 ? `, ${failed} failed` : ""})`,
+      );
+      const progress = await this.requireProgress(runId);
+      if (progress.postRunDoneAt === undefined) {
+        for (const step of this.deps.postRunSteps ?? []) {
+          try {
+            await step.run({ message: plan.message, report, completed, log });
+          } catch (error) {
+            log.error(`post-run step ${step.name} failed for run ${runId} (the run stays ${report.run.status}): ${errorText(error)}`);
+          }
+        }
+        await this.deps.fanoutStore.markPostRunDone(runId, this.now());
+      }
+      await this.closeRun(plan, log);
+      return true;
+    } catch (error) {
+      if (attempt.dequeueCount < attempt.maxDequeueCount) throw error;
+      // The last chance: a run that cannot be finalised is failed, never left running.
+      const reason = `finalising the fanned-out run failed: ${errorText(error)}`;
+      log.error(`run ${runId}: ${reason}`);
+      await this.deps.store.failRun(runId, reason, this.now()).catch((failError: unknown) => log.error(`could not record run ${runId} as failed: ${errorText(failError)}`));
+      await this.releaseScopeLock(plan, log);
+      throw error;
+    }
+  }
+
+  /** The scope goes to the next run, and the context and result payloads are deleted. */
+  private async closeRun(plan: FanoutPlan, log: Logger): Promise<void> {
+    await this.releaseScopeLock(plan, log);
+    await this.deps.fanoutStore.deletePayloads(plan.runId).catch((error: unknown) => log.warn(`run ${plan.runId}: could not delete the fan-out payloads: ${errorText(error)}`));
+  }
+
+  private async releaseScopeLock(plan: FanoutPlan, log: Logger): Promise<void> {
+    try {
+      // The planner's lock is held in the run's name: claiming it again as the run takes it over, then it goes.
+      const claim = await this.deps.store.claimScopeLock(plan.scopeKey, plan.runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+      if (claim.acquired) await this.deps.store.releaseScopeLock(claim.lock);
+    } catch (error) {
+      log.warn(`run ${plan.runId}: could not release the lock of ${plan.scopeKey}: ${errorText(error)}`);
+    }
+  }
+
+  private async requirePlan(runId: string): Promise<FanoutPlan> {
+    const plan = await this.deps.fanoutStore.getPlan(runId);
+    if (plan === undefined) throw new AuditorError("NOT_FOUND", `run ${runId} has no fan-out plan`);
+    return plan;
+  }
+
+  private async requireProgress(runId: string): Promise<ShardProgress> {
+    const progress = await this.deps.fanoutStore.getProgress(runId);
+    if (progress === undefined) throw new AuditorError("NOT_FOUND", `run ${runId} has no shard progress`);
+    return progress;
+  }
+}
+
+const ENQUEUE_CONCURRENCY = 16;
+const READ_CONCURRENCY = 8;
+
+function defaultCollector(settings: AppSettings): FanoutCollector {
+  const live = (): AppSettings["source"] & { kind: "resourceGraph" } => {
+    if (settings.source.kind !== "resourceGraph") throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
+    return settings.source;
+  };
+  return {
+    listSubscriptions: (scope) => listSubscriptionsInScope({ connection: live().collection.connection, scope: scope ?? live().collection.scope }),
+    contextSource: (subscriptions) =>
+      new ResourceGraphSource({ connection: live().collection.connection, scope: { subscriptions }, families: contextFamilies(), enrichment: { concurrency: live().collection.enrichmentConcurrency } }),
+    shardSource: (subscriptions) =>
+      new ResourceGraphSource({
+        connection: live().collection.connection,
+        scope: { subscriptions },
+        families: shardFamilies(),
+        enrichment: { concurrency: live().collection.enrichmentConcurrency },
+        // Up to AUDIT_SHARD_CONCURRENCY shards collect at once with the same identity: each spends its share.
+        quota: { ...DEFAULT_QUOTA, share: settings.fanout.collectionConcurrency },
+      }),
+  };
+}
+
+function num(value: unknown): number {
+  return typeof value === "number" ? value : 0;
+}
