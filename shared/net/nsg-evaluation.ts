@@ -184,7 +184,62 @@ function unreadableEntry(field: string, entry: unknown): string {
   return `${field} has a malformed address ${parsed !== undefined && !parsed.ok ? parsed.reason : quote(entry)}`;
 }
 
-function resolveRemote(prefixes: readonly string[], asgs: readonly string[], field: string, ctx: Context): RemoteSide {
+/** One address entry of a rule, classified once (the parse does not depend on the query). */
+type AddressEntry =
+  | { kind: "any" }
+  | { kind: "internet" }
+  | { kind: "virtualNetwork" }
+  | { kind: "loadBalancer" }
+  | { kind: "tag"; text: string; set: AddressSet }
+  | { kind: "prefix"; set: AddressSet }
+  | { kind: "unreadable"; entry: unknown };
+
+function classifyEntry(entry: unknown): AddressEntry {
+  const text = typeof entry === "string" ? entry.trim() : "";
+  const folded = text.toLowerCase();
+  if (text !== "" && isAnyWord(text)) return { kind: "any" };
+  if (folded === "internet") return { kind: "internet" };
+  if (folded === "virtualnetwork") return { kind: "virtualNetwork" };
+  if (folded === "azureloadbalancer") return { kind: "loadBalancer" };
+  if (text !== "" && parseServiceTag(text) !== undefined) return { kind: "tag", text, set: AddressSet.serviceTag(text)! };
+  const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
+  if (parsed?.ok) return { kind: "prefix", set: parsed.prefix.set };
+  return { kind: "unreadable", entry };
+}
+
+/** The query-independent parse of a rule: its address entries and port lists. */
+interface ParsedRule {
+  sourceAddresses: readonly AddressEntry[];
+  destinationAddresses: readonly AddressEntry[];
+  sourcePorts: ReturnType<typeof parsePortList>;
+  destinationPorts: ReturnType<typeof parsePortList>;
+}
+
+// Rule objects are not changed once the estate is built (the platform defaults are shared frozen objects), so
+// each is parsed once, not once per check of every NSG that holds it. Weak: the estate owns the rules.
+const PARSED_RULES = new WeakMap<SecurityRule, ParsedRule>();
+
+function parsedRule(rule: SecurityRule): ParsedRule {
+  let parsed = PARSED_RULES.get(rule);
+  if (parsed === undefined) {
+    parsed = {
+      sourceAddresses: rule.sourceAddressPrefixes.map(classifyEntry),
+      destinationAddresses: rule.destinationAddressPrefixes.map(classifyEntry),
+      sourcePorts: parsePortList(rule.sourcePortRanges),
+      destinationPorts: parsePortList(rule.destinationPortRanges),
+    };
+    PARSED_RULES.set(rule, parsed);
+  }
+  return parsed;
+}
+
+function resolveRemote(
+  prefixes: readonly string[],
+  entries: readonly AddressEntry[],
+  asgs: readonly string[],
+  field: string,
+  ctx: Context,
+): RemoteSide {
   let certain = AddressSet.EMPTY;
   let possible = AddressSet.EMPTY;
   const reasons: string[] = [];
@@ -202,34 +257,28 @@ function resolveRemote(prefixes: readonly string[], asgs: readonly string[], fie
     certain = certain.union(c);
     possible = possible.union(p);
   };
-  for (const entry of prefixes) {
-    const text = typeof entry === "string" ? entry.trim() : "";
-    const folded = text.toLowerCase();
-    if (text !== "" && isAnyWord(text)) {
+  for (const entry of entries) {
+    if (entry.kind === "any") {
       add(EVERYTHING);
-    } else if (folded === "internet") {
+    } else if (entry.kind === "internet") {
       if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork).union(ALL_SERVICE_TAGS));
       else {
         add(ALL_SERVICE_TAGS, EVERYTHING);
         reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
       }
-    } else if (folded === "virtualnetwork") {
+    } else if (entry.kind === "virtualNetwork") {
       if (ctx.virtualNetwork !== undefined) add(ctx.virtualNetwork);
       else {
         add(AddressSet.EMPTY, ALL_IP);
         reasons.push(`${field} uses VirtualNetwork, but its prefixes were not supplied`);
       }
-    } else if (folded === "azureloadbalancer") {
+    } else if (entry.kind === "loadBalancer") {
       add(AZURE_LOAD_BALANCER);
-    } else if (text !== "" && parseServiceTag(text) !== undefined) {
-      add(AddressSet.serviceTag(text)!);
+    } else if (entry.kind === "tag" || entry.kind === "prefix") {
+      add(entry.set);
     } else {
-      const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
-      if (parsed?.ok) add(parsed.prefix.set);
-      else {
-        add(AddressSet.EMPTY, EVERYTHING);
-        reasons.push(unreadableEntry(field, entry));
-      }
+      add(AddressSet.EMPTY, EVERYTHING);
+      reasons.push(unreadableEntry(field, entry.entry));
     }
   }
   // Service tags are made of IPv4 and IPv6 addresses: a field covering both whole families covers every tag,
@@ -250,6 +299,7 @@ function resolveRemote(prefixes: readonly string[], asgs: readonly string[], fie
 /** Does the rule's local side (destination inbound, source outbound) cover the whole protected range? */
 function resolveLocal(
   prefixes: readonly string[],
+  entries: readonly AddressEntry[],
   asgs: readonly string[],
   field: string,
   ctx: Context,
@@ -264,12 +314,10 @@ function resolveLocal(
     certain = certain.union(c);
     possible = possible.union(p);
   };
-  for (const entry of prefixes) {
-    const text = typeof entry === "string" ? entry.trim() : "";
-    const folded = text.toLowerCase();
-    if (text !== "" && isAnyWord(text)) {
+  for (const entry of entries) {
+    if (entry.kind === "any") {
       add(ALL_IP);
-    } else if (folded === "virtualnetwork") {
+    } else if (entry.kind === "virtualNetwork") {
       // The protected subnet is always inside its own VNet; if the supplied prefixes do not say so they are
       // incomplete (VirtualNetwork also spans peerings and on-premises space), so this is uncertain, not "no".
       if (ctx.virtualNetwork === undefined) {
@@ -281,27 +329,25 @@ function resolveLocal(
           reasons.push(`${field} uses VirtualNetwork, but the protected range is not inside the supplied VirtualNetwork prefixes`);
         }
       }
-    } else if (folded === "internet") {
+    } else if (entry.kind === "internet") {
       if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork));
       else {
         add(AddressSet.EMPTY, ALL_IP);
         reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
       }
-    } else if (folded === "azureloadbalancer") {
+    } else if (entry.kind === "loadBalancer") {
       add(AZURE_LOAD_BALANCER);
-    } else if (text !== "" && parseServiceTag(text) !== undefined) {
+    } else if (entry.kind === "tag") {
       // A service tag is Azure public address space; it cannot contain a private protected range.
       add(AddressSet.EMPTY, ALL_IP.subtract(PRIVATE_RANGES));
       if (!PRIVATE_RANGES.containsAll(target)) {
-        reasons.push(`${field} uses service tag ${quote(text)}, whose addresses are not known here`);
+        reasons.push(`${field} uses service tag ${quote(entry.text)}, whose addresses are not known here`);
       }
+    } else if (entry.kind === "prefix") {
+      add(entry.set);
     } else {
-      const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
-      if (parsed?.ok) add(parsed.prefix.set);
-      else {
-        add(AddressSet.EMPTY, ALL_IP);
-        reasons.push(unreadableEntry(field, entry));
-      }
+      add(AddressSet.EMPTY, ALL_IP);
+      reasons.push(unreadableEntry(field, entry.entry));
     }
   }
   if (asgs.length > 0 || (prefixes.length === 0 && asgs.length === 0)) possible = possible.union(ALL_IP);
@@ -358,7 +404,8 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
     maybe(`protocol ${quote(rule.protocol)} is not recognised`);
   }
 
-  const sourcePorts = parsePortList(rule.sourcePortRanges);
+  const parsed = parsedRule(rule);
+  const sourcePorts = parsed.sourcePorts;
   if (sourcePorts.problems.length > 0) maybe(`source ports: ${sourcePorts.problems.join("; ")}`);
   else if (!sourcePorts.ports.equals(PortSet.ALL)) {
     // Clients pick their own (ephemeral) source port, so whether this rule sees the traffic is not knowable here.
@@ -367,18 +414,18 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
 
   const local =
     direction === "Inbound"
-      ? resolveLocal(rule.destinationAddressPrefixes, rule.destinationApplicationSecurityGroups, "destination", ctx)
-      : resolveLocal(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, "source", ctx);
+      ? resolveLocal(rule.destinationAddressPrefixes, parsed.destinationAddresses, rule.destinationApplicationSecurityGroups, "destination", ctx)
+      : resolveLocal(rule.sourceAddressPrefixes, parsed.sourceAddresses, rule.sourceApplicationSecurityGroups, "source", ctx);
   fixed = and(fixed, local.match);
   reasons.push(...local.reasons);
 
   const remote =
     direction === "Inbound"
-      ? resolveRemote(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, "source", ctx)
-      : resolveRemote(rule.destinationAddressPrefixes, rule.destinationApplicationSecurityGroups, "destination", ctx);
+      ? resolveRemote(rule.sourceAddressPrefixes, parsed.sourceAddresses, rule.sourceApplicationSecurityGroups, "source", ctx)
+      : resolveRemote(rule.destinationAddressPrefixes, parsed.destinationAddresses, rule.destinationApplicationSecurityGroups, "destination", ctx);
   reasons.push(...remote.reasons);
 
-  const destinationPorts = parsePortList(rule.destinationPortRanges);
+  const destinationPorts = parsed.destinationPorts;
   reasons.push(...destinationPorts.problems.map((p) => `destination ports: ${p}`));
   return {
     rule,
