@@ -1,5 +1,5 @@
 // runAuditShard: the queue-triggered worker of a fanned-out run. Collects, evaluates and writes one subscription shard;
-// the shard that finishes last finalises the run (summary, post-run steps). See docs/fanout.md.
+// the shard that finishes last finalises the run (summary, post-run steps). See README (Scale and fan-out).
 import type { InvocationContext } from "@azure/functions";
 import { fanoutService } from "../shared/app/services";
 import { AUDIT_SHARD_QUEUE } from "../shared/app/app-settings";

@@ -12,7 +12,7 @@ import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-set
 
 export const AUDIT_QUEUE = "audit-requests";
 export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
-/** The shards of fanned-out runs (see docs/fanout.md), and where the host moves a shard it gave up on. */
+/** The shards of fanned-out runs (see README (Scale and fan-out)), and where the host moves a shard it gave up on. */
 export const AUDIT_SHARD_QUEUE = "audit-shards";
 export const AUDIT_SHARD_POISON_QUEUE = `${AUDIT_SHARD_QUEUE}-poison`;
 export const DEFAULT_SCHEDULE = "0 0 2 * * *";

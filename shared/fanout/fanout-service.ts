@@ -11,7 +11,7 @@
 //   finaliser               merges every shard's result into the run summary (status partial if any gap or failed
 //                           shard), runs the post-run steps once, releases the scope lock.
 //
-// See docs/fanout.md for the design, the settings and their defaults.
+// See README (Scale and fan-out) for the design, the settings and their defaults.
 import type { AuditReport } from "../audit/run-audit";
 import type { CollectionOutcome, ResourceSource, RowSink } from "../audit/resource-source";
 import type { CollectionScope } from "../collect/collection-config";
