@@ -4,10 +4,12 @@
 // Adding one (collection, storage, api…) is a new module exporting a Benchmark plus one line in BENCHMARKS.
 import { join } from "node:path";
 import { BenchUsageError, formatTable, machine, writeFigures, type Benchmark } from "./benchmark";
+import { apiBenchmark } from "./api";
 import { collectionBenchmark } from "./collection";
 import { engineBenchmark } from "./engine";
+import { storageBenchmark } from "./storage";
 
-export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, storageBenchmark, apiBenchmark];
 
 const USAGE = `usage: bench [--only ${BENCHMARKS.map((b) => b.name).join("|")}[,...]] [options for the benchmark]`;
 
