@@ -52,10 +52,13 @@ export const storageBenchmark: Benchmark = {
       const batchedStarted = performance.now();
       const firstRun = await store.completeRun(first);
       const batchedMs = performance.now() - batchedStarted;
+      // Logged as each phase ends, so that a run cut short (Azurite exiting, a timeout) still leaves its figures.
+      context.log(`storage: first run ${JSON.stringify(firstRun.stats)}, ${Math.round(batchedMs)} ms`);
       context.log(`storage: second, identical run …`);
       const secondStarted = performance.now();
       const secondRun = await store.completeRun(second);
       const secondMs = performance.now() - secondStarted;
+      context.log(`storage: second run ${JSON.stringify(secondRun.stats)}, ${Math.round(secondMs)} ms`);
 
       // The same entities the store wrote for the first run, one upsert at a time into a table of their own.
       const ordinals = new Map<string, number>();
