@@ -17,7 +17,8 @@ import { gunzip, gzip } from "node:zlib";
 import { odata, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import { AuditorError } from "../errors";
 import { clampText, type Entity } from "../store/entity-codec";
-import { codeOf, statusOf, toStorageError } from "../store/storage-errors";
+import { statusOf, toStorageError } from "../store/storage-errors";
+import { EnsuredTables } from "../store/ensured-tables";
 import { isValidTableKey } from "../store/table-keys";
 import { connectionStringIsHttp, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-audit-store";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
@@ -89,7 +90,7 @@ const RECORD_PROPERTIES = [
 
 export class AlertTables {
   private readonly clients: Record<TableRole, TableClient>;
-  private readonly ready = new Map<TableRole, Promise<void>>();
+  private readonly tables = new EnsuredTables();
 
   constructor(connection: StoreConnection, options: AlertTablesOptions = {}) {
     const prefix = options.tablePrefix ?? "";
@@ -203,25 +204,8 @@ export class AlertTables {
     return entries;
   }
 
-  private async table(role: TableRole): Promise<TableClient> {
-    let ready = this.ready.get(role);
-    if (ready === undefined) {
-      ready = this.createTable(role);
-      this.ready.set(role, ready);
-      ready.catch(() => this.ready.delete(role));
-    }
-    await ready;
-    return this.clients[role];
-  }
-
-  private async createTable(role: TableRole): Promise<void> {
-    const client = this.clients[role];
-    try {
-      await client.createTable();
-    } catch (error) {
-      if (statusOf(error) === 409 && codeOf(error) === "TableAlreadyExists") return;
-      throw toStorageError(error, `creating table ${client.tableName}`);
-    }
+  private table(role: TableRole): Promise<TableClient> {
+    return this.tables.ensure(this.clients[role]);
   }
 }
 

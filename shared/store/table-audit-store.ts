@@ -49,7 +49,8 @@ import {
 } from "./entity-codec";
 import { defaultIsFullyRead, nextState, representativeResult } from "./finding-transitions";
 import { chunkProperties, CHUNKS_PER_ENTITY, collectChunks, decodeSummary, encodeSummary, INLINE_CHUNKS, SUMMARY_ENCODING } from "./run-summary-codec";
-import { codeOf, statusOf, toStorageError } from "./storage-errors";
+import { statusOf, toStorageError } from "./storage-errors";
+import { EnsuredTables } from "./ensured-tables";
 import {
   isRunId,
   LOCK_PARTITION,
@@ -140,7 +141,7 @@ export function connectionStringIsHttp(connectionString: string): boolean {
 type Row = TableEntityResult<Record<string, unknown>>;
 
 class TableAuditStore implements AuditStore {
-  private readonly ready = new Map<TableRole, Promise<void>>();
+  private readonly tables = new EnsuredTables();
   private readonly concurrency: number;
   private readonly now: () => Date;
 
@@ -630,27 +631,8 @@ class TableAuditStore implements AuditStore {
 
   // ---- plumbing -----------------------------------------------------------------------------------------------
 
-  private async table(role: TableRole): Promise<TableClient> {
-    let ready = this.ready.get(role);
-    if (ready === undefined) {
-      ready = this.createTable(role);
-      this.ready.set(role, ready);
-      // A failed creation (storage down) must not be remembered: the next call tries again.
-      ready.catch(() => this.ready.delete(role));
-    }
-    await ready;
-    return this.clients[role];
-  }
-
-  private async createTable(role: TableRole): Promise<void> {
-    const client = this.clients[role];
-    try {
-      await client.createTable();
-    } catch (error) {
-      // Like the SDK's handleTableAlreadyExists: 409 TableAlreadyExists is success, anything else is not.
-      if (statusOf(error) === 409 && codeOf(error) === "TableAlreadyExists") return;
-      throw toStorageError(error, `creating table ${client.tableName}`);
-    }
+  private table(role: TableRole): Promise<TableClient> {
+    return this.tables.ensure(this.clients[role]);
   }
 
   /** Every row matching `filter`, page by page. */

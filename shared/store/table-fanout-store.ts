@@ -15,7 +15,8 @@ import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "../fan
 import { AuditorError } from "../errors";
 import { runKeys, type Entity } from "./entity-codec";
 import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "./json-chunks";
-import { codeOf, statusOf, toStorageError } from "./storage-errors";
+import { statusOf, toStorageError } from "./storage-errors";
+import { EnsuredTables } from "./ensured-tables";
 import { buildClient, DEFAULT_CONCURRENCY, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "./table-audit-store";
 import { planTransactions, submitTransactions, type WriteAction } from "./transaction-batches";
 
@@ -32,7 +33,7 @@ export function createFanoutStore(connection: StoreConnection, options: AuditSto
 type Row = Record<string, unknown> & { etag?: string };
 
 class TableFanoutStore implements FanoutStore {
-  private readonly ready = new Map<TableClient, Promise<void>>();
+  private readonly tables = new EnsuredTables();
   private readonly concurrency: number;
 
   constructor(
@@ -246,19 +247,8 @@ class TableFanoutStore implements FanoutStore {
     }
   }
 
-  private async table(client: TableClient): Promise<TableClient> {
-    let ready = this.ready.get(client);
-    if (ready === undefined) {
-      ready = client.createTable().catch((error: unknown) => {
-        // As the audit store: 409 TableAlreadyExists is success, anything else is not (and is not remembered).
-        if (statusOf(error) === 409 && codeOf(error) === "TableAlreadyExists") return;
-        this.ready.delete(client);
-        throw toStorageError(error, `creating table ${client.tableName}`);
-      });
-      this.ready.set(client, ready);
-    }
-    await ready;
-    return client;
+  private table(client: TableClient): Promise<TableClient> {
+    return this.tables.ensure(client);
   }
 }
 
