@@ -39,10 +39,18 @@ export function chunkEntities(partitionKey: string, rowKeyOf: (entityIndex: numb
 
 /** Chunks 0..count-1 from the entities, or undefined when one is missing. */
 export function collectJsonChunks(entities: Iterable<Record<string, unknown>>, count: number): Uint8Array[] | undefined {
+  return collectNumberedChunks(entities, count, CHUNK_PROPERTY);
+}
+
+/**
+ * Chunks 0..count-1 from binary properties whose names match `property` (its first group is the chunk's index), in
+ * entities given in any order; undefined when one is missing. Shared by this codec and the run summary's.
+ */
+export function collectNumberedChunks(entities: Iterable<Record<string, unknown>>, count: number, property: RegExp): Uint8Array[] | undefined {
   const found = new Map<number, Uint8Array>();
   for (const entity of entities) {
     for (const [name, value] of Object.entries(entity)) {
-      const match = CHUNK_PROPERTY.exec(name);
+      const match = property.exec(name);
       if (match !== null && value instanceof Uint8Array) found.set(Number(match[1]), value);
     }
   }

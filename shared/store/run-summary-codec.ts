@@ -13,6 +13,7 @@
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import type { RunSummary } from "./audit-store";
+import { collectNumberedChunks } from "./json-chunks";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -51,18 +52,5 @@ export function chunkProperties(chunks: readonly Uint8Array[], entityIndex: numb
 
 /** Reads chunks 0..count-1 from entities (the run entity, or the overflow entities in any order). */
 export function collectChunks(entities: ReadonlyArray<Record<string, unknown>>, count: number): Uint8Array[] | undefined {
-  const found = new Map<number, Uint8Array>();
-  for (const entity of entities) {
-    for (const [name, value] of Object.entries(entity)) {
-      const match = /^summaryGz(\d{3})$/.exec(name);
-      if (match !== null && value instanceof Uint8Array) found.set(Number(match[1]), value);
-    }
-  }
-  const chunks: Uint8Array[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const chunk = found.get(i);
-    if (chunk === undefined) return undefined;
-    chunks.push(chunk);
-  }
-  return chunks;
+  return collectNumberedChunks(entities, count, /^summaryGz(\d{3})$/);
 }
