@@ -14,13 +14,13 @@
 // are never stored: an entry keeps the hash of the webhook it was planned for.
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
-import { odata, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import { AuditorError } from "../errors";
 import { clampText, type Entity } from "../store/entity-codec";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
 import { isValidTableKey } from "../store/table-keys";
-import { connectionStringIsHttp, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-audit-store";
+import { buildClient, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-audit-store";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 import type { AlertCounts } from "./alert-message";
 import type { LedgerChange, LedgerEntry } from "./alert-plan";
@@ -96,8 +96,8 @@ export class AlertTables {
     const prefix = options.tablePrefix ?? "";
     if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) throw new AuditorError("CONFIG_INVALID", `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`);
     this.clients = {
-      outbox: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.outbox}`, options),
-      ledger: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.ledger}`, options),
+      outbox: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.outbox}`, { retry: options.retry }),
+      ledger: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.ledger}`, { retry: options.retry }),
     };
   }
 
@@ -215,20 +215,6 @@ export function outboxRowKey(runId: string, channel: string): string {
   return key;
 }
 
-function buildClient(connection: StoreConnection, tableName: string, options: AlertTablesOptions): TableClient {
-  const clientOptions: TableServiceClientOptions = {};
-  if (options.retry !== undefined) clientOptions.retryOptions = { ...options.retry };
-  if ("connectionString" in connection) {
-    clientOptions.allowInsecureConnection = connectionStringIsHttp(connection.connectionString);
-    try {
-      return TableClient.fromConnectionString(connection.connectionString, tableName, clientOptions);
-    } catch (error) {
-      throw new AuditorError("CONFIG_INVALID", "The storage connection string is not valid (expected AccountName/AccountKey/TableEndpoint or UseDevelopmentStorage=true).", { cause: error });
-    }
-  }
-  clientOptions.allowInsecureConnection = connection.accountUrl.toLowerCase().startsWith("http:");
-  return new TableClient(connection.accountUrl, tableName, connection.credential, clientOptions);
-}
 
 async function* scan(client: TableClient, filter: string, operation: string, select?: string[]): AsyncGenerator<Record<string, unknown> & { rowKey?: string }> {
   const queryOptions = select === undefined ? { filter } : { filter, select };
