@@ -84,6 +84,32 @@ export class ScoreAccumulator {
     if (finding.status === "unknown" || finding.status === "error") subscription.unassessed += 1;
   }
 
+  /**
+   * The figures as sums rather than averages, so accumulators over disjoint subscriptions (fan-out shards) can be
+   * merged by addition. Copies: the accumulator can go on adding.
+   */
+  sums(): {
+    subscriptions: Map<string, { total: number; count: number; failures: SeverityCounts; unassessed: number }>;
+    byStatus: StatusCounts;
+    failures: SeverityCounts;
+    byRule: RuleCounts[];
+  } {
+    const subscriptions = new Map<string, { total: number; count: number; failures: SeverityCounts; unassessed: number }>();
+    for (const [id, s] of this.subscriptions) subscriptions.set(id, { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed });
+    for (const tally of this.resources.values()) {
+      if (!tally.assessed) continue;
+      const sum = subscriptions.get(tally.subscriptionId)!;
+      sum.total += Math.max(0, 100 - tally.penalty);
+      sum.count += 1;
+    }
+    return {
+      subscriptions,
+      byStatus: { ...this.byStatus },
+      failures: { ...this.failures },
+      byRule: [...this.rules.values()].map((rule) => ({ ...rule, counts: { ...rule.counts } })),
+    };
+  }
+
   result(): Scores {
     const sums = new Map<string, { total: number; count: number }>();
     let estateTotal = 0;

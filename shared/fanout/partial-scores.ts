@@ -3,7 +3,7 @@
 // per-subscription sums of resource scores are disjoint across shards and merge by addition; the averages are taken
 // once, after the merge, exactly as the single-run accumulator takes them.
 import type { Finding } from "../engine/finding";
-import { emptySeverityCounts, emptyStatusCounts, SEVERITY_WEIGHTS, type RuleCounts, type Scores, type SeverityCounts, type StatusCounts } from "../engine/scoring";
+import { emptySeverityCounts, emptyStatusCounts, ScoreAccumulator, type RuleCounts, type Scores, type SeverityCounts, type StatusCounts } from "../engine/scoring";
 import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
 
 export interface SubscriptionSums {
@@ -26,59 +26,25 @@ export interface PartialScores {
   findings: number;
 }
 
+/** A ScoreAccumulator that also counts statuses per severity, and hands out its figures as mergeable sums. */
 export class PartialScoreAccumulator {
-  private readonly resources = new Map<string, { subscriptionId: string; assessed: boolean; penalty: number }>();
-  private readonly subscriptions = new Map<string, { failures: SeverityCounts; unassessed: number }>();
-  private readonly byStatus = emptyStatusCounts();
-  private readonly failures = emptySeverityCounts();
-  private readonly rules = new Map<string, RuleCounts>();
+  private readonly scores = new ScoreAccumulator();
   private readonly bySeverity = emptyBySeverity();
   private findings = 0;
 
   add(finding: Finding): void {
     this.findings += 1;
-    const key = finding.resourceId.toLowerCase();
-    let tally = this.resources.get(key);
-    if (tally === undefined) {
-      tally = { subscriptionId: finding.subscriptionId, assessed: false, penalty: 0 };
-      this.resources.set(key, tally);
-    }
-    let subscription = this.subscriptions.get(finding.subscriptionId);
-    if (subscription === undefined) {
-      subscription = { failures: emptySeverityCounts(), unassessed: 0 };
-      this.subscriptions.set(finding.subscriptionId, subscription);
-    }
-    let rule = this.rules.get(finding.ruleId);
-    if (rule === undefined) {
-      rule = { ruleId: finding.ruleId, severity: finding.severity, counts: emptyStatusCounts() };
-      this.rules.set(finding.ruleId, rule);
-    }
-    this.byStatus[finding.status] += 1;
     this.bySeverity[finding.severity][finding.status] += 1;
-    rule.counts[finding.status] += 1;
-    if (finding.status === "pass" || finding.status === "fail") tally.assessed = true;
-    if (finding.status === "fail") {
-      tally.penalty += SEVERITY_WEIGHTS[finding.severity];
-      this.failures[finding.severity] += 1;
-      subscription.failures[finding.severity] += 1;
-    }
-    if (finding.status === "unknown" || finding.status === "error") subscription.unassessed += 1;
+    this.scores.add(finding);
   }
 
   partial(): PartialScores {
-    const subscriptions: Record<string, SubscriptionSums> = {};
-    for (const [id, s] of this.subscriptions) subscriptions[id] = { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed };
-    for (const tally of this.resources.values()) {
-      if (!tally.assessed) continue;
-      const sums = subscriptions[tally.subscriptionId]!;
-      sums.total += Math.max(0, 100 - tally.penalty);
-      sums.count += 1;
-    }
+    const sums = this.scores.sums();
     return {
-      subscriptions,
-      byStatus: { ...this.byStatus },
-      failures: { ...this.failures },
-      byRule: [...this.rules.values()].map((r) => ({ ...r, counts: { ...r.counts } })),
+      subscriptions: Object.fromEntries(sums.subscriptions),
+      byStatus: sums.byStatus,
+      failures: sums.failures,
+      byRule: sums.byRule,
       bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, { ...this.bySeverity[s] }])) as Record<Severity, StatusCounts>,
       findings: this.findings,
     };
