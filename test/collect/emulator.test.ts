@@ -86,6 +86,34 @@ describe("emulator", () => {
     expect((await restError(client.resources({ query: QUERY, options: { top: 1_001 } }))).statusCode).toBe(400);
   });
 
+  it("runs a paged query once and slices later pages from the kept result, with the same rows when it was evicted", async () => {
+    const pageThrough = async (target: ResourceGraphClient) => {
+      const ids: string[] = [];
+      let skipToken: string | undefined;
+      do {
+        const page = await target.resources({ query: QUERY, options: { top: 4, skipToken, resultFormat: "objectArray" } });
+        ids.push(...(page.data as { id: string }[]).map((row) => row.id));
+        skipToken = page.skipToken;
+      } while (skipToken !== undefined);
+      return ids;
+    };
+    const before = { ...fixture.emulator.stats.resultCache };
+    const kept = await pageThrough(client);
+    // 15 rows in pages of 4: the first page runs the query, the other three slice it.
+    expect(fixture.emulator.stats.resultCache.hits - before.hits).toBe(3);
+    expect(fixture.emulator.stats.resultCache.misses - before.misses).toBe(0);
+
+    const forgetful = await startConnected({ estate: ESTATE, quota: { limit: 1_000 }, resultCache: { maxEntries: 0 } });
+    try {
+      const again = await pageThrough(new ResourceGraphClient(forgetful.connection.credential, restClientOptions(forgetful.connection)));
+      expect(again).toEqual(kept);
+      expect(forgetful.emulator.stats.resultCache).toMatchObject({ hits: 0, misses: 3 });
+    } finally {
+      await forgetful.emulator.close();
+    }
+    expect(new Set(kept).size).toBe(15);
+  });
+
   it("truncates instead of paging when the projection drops id", async () => {
     const page = await client.resources({ query: "resources | project name", options: { top: 4 } });
     expect(page).toMatchObject({ count: 4, totalRecords: 15, resultTruncated: "true" });

@@ -12,6 +12,7 @@ import { answerArm, armError } from "./arm-endpoints";
 import { generateCertificates } from "./certificates";
 import { type Estate, loadEstateFile, parseEstate } from "./estate-file";
 import { FaultInjector, type FaultRule, parseFaultSpec } from "./faults";
+import { DEFAULT_RESULT_CACHE_LIMITS, QueryResultCache, type ResultCacheLimits, type ResultCacheStats } from "./query-result-cache";
 import {
   answerResourceGraph,
   badRequest,
@@ -36,6 +37,8 @@ export interface EmulatorOptions {
   faults?: FaultRule[] | string;
   /** Seed of the fault rates. */
   seed?: number;
+  /** Bounds of the results kept between pages (query-result-cache.ts). */
+  resultCache?: Partial<ResultCacheLimits>;
 }
 
 export interface ResourceGraphLogEntry {
@@ -58,6 +61,8 @@ export interface EmulatorStats {
   /** Most requests being handled at one time. */
   maxInFlight: number;
   faults: { error: number; drop: number; latency: number };
+  /** Pages after the first served from a kept result (hits) or by running the query again (misses). */
+  resultCache: ResultCacheStats;
   /** One entry per Resource Graph request that got past the quota, in order (the latest 10,000). */
   resourceGraphLog: ResourceGraphLogEntry[];
   /** Paths of the ARM GETs, in order (the latest 10,000). */
@@ -82,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const quota = new UserQuota(withDefaults(DEFAULT_QUOTA_SETTINGS, options.quota));
   const limits = withDefaults(DEFAULT_LIMITS, options.limits);
   const faults = new FaultInjector(typeof options.faults === "string" ? parseFaultSpec(options.faults) : (options.faults ?? []), options.seed);
+  const cache = new QueryResultCache(withDefaults(DEFAULT_RESULT_CACHE_LIMITS, options.resultCache));
   const stats: EmulatorStats = {
     requests: 0,
     resourceGraphRequests: 0,
@@ -91,6 +97,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     badRequests: 0,
     maxInFlight: 0,
     faults: { error: 0, drop: 0, latency: 0 },
+    resultCache: cache.stats,
     resourceGraphLog: [],
     armLog: [],
   };
@@ -100,7 +107,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const caFile = join(directory, "emulator-ca.pem");
   writeFileSync(caFile, certificates.caPem);
 
-  const handler = new RequestHandler(estate, quota, limits, faults, stats);
+  const handler = new RequestHandler(estate, quota, limits, faults, stats, cache);
   const server: Server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (request, response) => {
     handler.handle(request, response).catch((error: unknown) => {
       // A bug in the emulator: answer 500 so the test sees it, and keep serving.
@@ -137,6 +144,7 @@ class RequestHandler {
     private readonly limits: ResourceGraphLimits,
     private readonly faults: FaultInjector,
     private readonly stats: EmulatorStats,
+    private readonly cache: QueryResultCache,
   ) {}
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -234,7 +242,7 @@ class RequestHandler {
       entry.status = response.headersSent ? response.statusCode : -1;
       return;
     }
-    const answer = answerResourceGraph(this.estate, parsed, this.limits);
+    const answer = answerResourceGraph(this.estate, parsed, this.limits, this.cache);
     entry.status = answer.status;
     return this.answer(response, { ...answer, headers: { ...quotaHeaders, ...answer.headers } });
   }

@@ -6,11 +6,15 @@
 // the first ones only and says so in `x-ms-tenant-subscription-limit-hit: true`. The emulator applies that limit to
 // the `resources` table only, so a collector can fall back to listing a group's subscriptions from
 // `resourcecontainers` and querying them in explicit batches.
+//
+// A result that spans pages is computed once and kept under a cursor id in its $skipToken (query-result-cache.ts),
+// so each later page costs a slice of it, not another pass over the estate.
 
 import { createHash, randomUUID } from "node:crypto";
 import type { Estate, Row } from "./estate-file";
 import { isRecord } from "./estate-file";
-import { KqlError, parseQuery, runQuery } from "./kql-subset";
+import { KqlError, type ParsedQuery, parseQuery, runQuery } from "./kql-subset";
+import type { CachedResult, QueryResultCache } from "./query-result-cache";
 
 export interface ResourceGraphLimits {
   subscriptionLimit: number;
@@ -68,7 +72,16 @@ export function readResourceGraphRequest(body: unknown): ParsedResourceGraphRequ
   };
 }
 
-export function answerResourceGraph(estate: Estate, request: ParsedResourceGraphRequest, limits: ResourceGraphLimits): EndpointResponse {
+/**
+ * Answers one Resource Graph request. With a `cache`, a result that spans several pages is run once: its rows are kept
+ * under a cursor id the $skipToken carries, so every later page is a slice (see query-result-cache.ts).
+ */
+export function answerResourceGraph(
+  estate: Estate,
+  request: ParsedResourceGraphRequest,
+  limits: ResourceGraphLimits,
+  cache?: QueryResultCache,
+): EndpointResponse {
   if (request.resultFormat !== undefined && request.resultFormat !== "objectArray") {
     return badRequest("UnsupportedResultFormat", `The emulator serves resultFormat objectArray only, not '${request.resultFormat}'.`);
   }
@@ -94,6 +107,60 @@ export function answerResourceGraph(estate: Estate, request: ParsedResourceGraph
     return invalidQuery(error);
   }
 
+  const fingerprint = fingerprintOf(request);
+  let offset = request.skip ?? 0;
+  let page = 1;
+  let cursor: string | undefined;
+  let result: CachedResult | undefined;
+  if (request.skipToken !== undefined) {
+    const token = decodeSkipToken(request.skipToken);
+    if (token === undefined || token.fingerprint !== fingerprint) {
+      return badRequest("InvalidSkipToken", "The $skipToken does not belong to this query and scope.");
+    }
+    offset = token.offset;
+    page = token.page;
+    cursor = token.cursor;
+    if (cursor !== undefined) result = cache?.get(cursor, fingerprint);
+  }
+  let computed = false;
+  if (result === undefined) {
+    const scoped = runScoped(estate, request, parsed, limits);
+    if ("status" in scoped) return scoped;
+    result = { fingerprint, ...scoped };
+    computed = true;
+  }
+
+  const data = result.rows.slice(offset, offset + top);
+  const more = offset + data.length < result.rows.length;
+  // Without the id column Resource Graph cannot page: it truncates instead.
+  const canPage = result.hasId;
+  const body: Record<string, unknown> = {
+    totalRecords: result.rows.length,
+    count: data.length,
+    resultTruncated: more && !canPage ? "true" : "false",
+    facets: [],
+    data,
+  };
+  if (more && canPage) {
+    if (cache !== undefined) {
+      cursor ??= cache.newCursor();
+      if (computed) cache.put(cursor, result);
+    }
+    body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor });
+  } else if (cursor !== undefined) {
+    // The last page: nobody holds a token for this result any more.
+    cache?.release(cursor);
+  }
+  return { status: 200, headers: { "x-ms-tenant-subscription-limit-hit": String(result.limitHit) }, body };
+}
+
+/** Scopes the estate to the request and runs the query: the whole result, or the 400 for an unknown group. */
+function runScoped(
+  estate: Estate,
+  request: ParsedResourceGraphRequest,
+  parsed: ParsedQuery,
+  limits: ResourceGraphLimits,
+): Omit<CachedResult, "fingerprint"> | EndpointResponse {
   // The subscriptions the request reaches, in a stable order.
   let reached: string[];
   if (request.subscriptions !== undefined) {
@@ -122,31 +189,7 @@ export function answerResourceGraph(estate: Estate, request: ParsedResourceGraph
       ? estate.rows.filter((_, index) => inScope.has(estate.rowSubscriptions[index] as string))
       : estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
   const output = runQuery(parsed, source);
-
-  const fingerprint = fingerprintOf(request);
-  let offset = request.skip ?? 0;
-  let page = 1;
-  if (request.skipToken !== undefined) {
-    const token = decodeSkipToken(request.skipToken);
-    if (token === undefined || token.fingerprint !== fingerprint) {
-      return badRequest("InvalidSkipToken", "The $skipToken does not belong to this query and scope.");
-    }
-    offset = token.offset;
-    page = token.page;
-  }
-  const data = output.rows.slice(offset, offset + top);
-  const more = offset + data.length < output.rows.length;
-  // Without the id column Resource Graph cannot page: it truncates instead.
-  const canPage = output.hasId;
-  const body: Record<string, unknown> = {
-    totalRecords: output.rows.length,
-    count: data.length,
-    resultTruncated: more && !canPage ? "true" : "false",
-    facets: [],
-    data,
-  };
-  if (more && canPage) body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint });
-  return { status: 200, headers: { "x-ms-tenant-subscription-limit-hit": String(limitHit) }, body };
+  return { rows: output.rows, hasId: output.hasId, limitHit };
 }
 
 function subscriptionRow(subscription: Estate["subscriptions"][number]): Row {
@@ -172,6 +215,8 @@ interface SkipToken {
   offset: number;
   page: number;
   fingerprint: string;
+  /** The kept result this token pages through (query-result-cache.ts); absent when the emulator keeps none. */
+  cursor?: string;
 }
 
 function encodeSkipToken(token: SkipToken): string {
@@ -182,7 +227,8 @@ function decodeSkipToken(text: string): SkipToken | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
     if (isRecord(value) && typeof value["offset"] === "number" && typeof value["page"] === "number" && typeof value["fingerprint"] === "string") {
-      return { offset: value["offset"], page: value["page"], fingerprint: value["fingerprint"] };
+      const cursor = typeof value["cursor"] === "string" ? value["cursor"] : undefined;
+      return { offset: value["offset"], page: value["page"], fingerprint: value["fingerprint"], cursor };
     }
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
