@@ -2,8 +2,11 @@
 // every response (`x-ms-user-quota-remaining`, `x-ms-user-quota-resets-after` as hh:mm:ss); until it has, the
 // pacer counts against an assumed quota (15 per 5 s, the documented default). One pacer serves every request of a
 // collector, because the quota belongs to the user, not to a query.
-
-import { sleep } from "./retry-policy";
+//
+// Several requests may be in flight at once. A response's report was taken when the service counted that request,
+// so the requests still in flight are subtracted from what it says remains, and a report older than the newest one
+// applied (responses overtake each other) is ignored. Waiting callers are served by priority, so the longest chain of
+// pages is never the one left waiting at a window's start.
 
 export interface QuotaAssumption {
   /** Requests per window assumed before the service has reported its quota. */
@@ -19,11 +22,36 @@ export interface QuotaAssumption {
 
 export const DEFAULT_QUOTA: QuotaAssumption = { limit: 15, windowMs: 5_000 };
 
+/** One reserved request: hand it back to `settle` with the response's headers, or without when none came. */
+export interface QuotaTicket {
+  readonly sequence: number;
+  readonly reservedAt: number;
+  /** Time spent waiting for the quota before the reservation. */
+  readonly waitedMs: number;
+}
+
+type HeaderSource = { get(name: string): string | undefined | null };
+
+interface Waiter {
+  priority: number;
+  sequence: number;
+  since: number;
+  grant: (ticket: QuotaTicket) => void;
+}
+
 export class QuotaPacer {
   /** Requests still allowed before `resetAt`, this collector's own reservations already subtracted. */
   private remaining = 0;
   /** When the current window ends; no window before the first request. */
   private resetAt = Number.NEGATIVE_INFINITY;
+  /** When this pacer last opened a window by itself; a report from a request reserved before it is stale. */
+  private windowOpenedAt = Number.NEGATIVE_INFINITY;
+  /** Sequence of the newest request whose report has been applied. */
+  private appliedSequence = 0;
+  private sequence = 0;
+  private readonly inFlight = new Set<number>();
+  private readonly waiting: Waiter[] = [];
+  private timer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
 
   private readonly share: number;
 
@@ -34,38 +62,108 @@ export class QuotaPacer {
     this.share = Math.max(1, Math.floor(assumption.share ?? 1));
   }
 
-  /**
-   * Waits, if needed, until one more request fits the quota, and reserves it; resolves with the time waited.
-   * Callers send one request at a time: each response's headers correct the count before the next reservation.
-   */
-  async acquire(): Promise<number> {
-    let waited = 0;
-    for (;;) {
-      const now = this.now();
-      if (now >= this.resetAt) {
-        // A new window: assume the default until the next response reports the real quota.
-        this.remaining = this.share === 1 ? this.assumption.limit : Math.max(1, Math.floor(this.assumption.limit / this.share));
-        this.resetAt = now + this.assumption.windowMs;
-      }
-      if (this.remaining > 0) {
-        this.remaining -= 1;
-        return waited;
-      }
-      const delay = Math.max(1, Math.ceil(this.resetAt - now)) + SAFETY_MARGIN_MS;
-      waited += delay;
-      await sleep(delay);
-    }
+  /** Requests per second this collector may spend by the assumed quota (its share of it). */
+  get ratePerSecond(): number {
+    return (this.windowLimit() / this.assumption.windowMs) * 1000;
   }
 
-  /** Reads the quota headers of a response, a success or an error (a 429 reports 0 remaining). */
-  observe(headers: { get(name: string): string | undefined | null }): void {
+  /**
+   * Waits, if needed, until one more request fits the quota, and reserves it. Among callers waiting at the same time
+   * the highest `priority` goes first (ties: first come). Every ticket must be settled.
+   */
+  reserve(priority = 0): Promise<QuotaTicket> {
+    return new Promise((grant) => {
+      this.sequence += 1;
+      this.waiting.push({ priority, sequence: this.sequence, since: this.now(), grant });
+      this.pump();
+    });
+  }
+
+  /**
+   * The reserved request has ended: with the headers of its response (a success or an error; a 429 reports 0
+   * remaining), or without any when it never got one (a dropped connection, a timeout).
+   */
+  settle(ticket: QuotaTicket, headers?: HeaderSource): void {
+    this.inFlight.delete(ticket.sequence);
+    // A report from before the newest applied one, or from before this pacer opened its current window, describes a
+    // quota that has since moved on.
+    const current = ticket.sequence > this.appliedSequence && ticket.reservedAt >= this.windowOpenedAt;
+    if (headers !== undefined && current && this.apply(headers)) this.appliedSequence = ticket.sequence;
+    this.pump();
+  }
+
+  /**
+   * For callers that send one request at a time: waits and reserves like `reserve`, resolving with the time waited.
+   * The reservation is not tracked as in flight; report the response with `observe`.
+   */
+  async acquire(): Promise<number> {
+    const ticket = await this.reserve();
+    this.inFlight.delete(ticket.sequence);
+    return ticket.waitedMs;
+  }
+
+  /** Reads the quota headers of a response to an `acquire`d request (a success or an error). */
+  observe(headers: HeaderSource): void {
+    this.apply(headers);
+    this.pump();
+  }
+
+  /** Applies a report; false when the headers carry none. */
+  private apply(headers: HeaderSource): boolean {
     const remaining = Number(headers.get("x-ms-user-quota-remaining") ?? Number.NaN);
     const resetsAfter = parseTimeSpan(headers.get("x-ms-user-quota-resets-after"));
-    if (!Number.isFinite(remaining) || resetsAfter === undefined) return;
+    if (!Number.isFinite(remaining) || resetsAfter === undefined) return false;
     // At one-second granularity a window that resets "in 0 s" may stay open for up to a second.
     const resetIn = resetsAfter === 0 && remaining <= 0 ? 1_000 : resetsAfter;
-    this.remaining = Math.floor(Math.max(0, Math.floor(remaining)) / this.share);
+    // Requests still in flight were sent after this one was counted (or are counted twice, which only errs on the
+    // safe side).
+    this.remaining = Math.max(0, Math.floor(Math.max(0, Math.floor(remaining)) / this.share) - this.inFlight.size);
+    // The service measured `resetsAfter` when the request arrived; counting from now errs late, never early.
     this.resetAt = this.now() + resetIn;
+    return true;
+  }
+
+  /** Grants what the quota allows, highest priority first, and sets a timer for the window's end if callers wait. */
+  private pump(): void {
+    while (this.waiting.length > 0) {
+      const now = this.now();
+      if (now >= this.resetAt) {
+        // A new window: assume the default until the next response reports the real quota. Requests still in flight
+        // may land in it.
+        this.remaining = Math.max(0, this.windowLimit() - this.inFlight.size);
+        this.resetAt = now + this.assumption.windowMs;
+        this.windowOpenedAt = now;
+      }
+      if (this.remaining <= 0) break;
+      this.remaining -= 1;
+      const next = this.takeNext();
+      this.inFlight.add(next.sequence);
+      next.grant({ sequence: next.sequence, reservedAt: now, waitedMs: now - next.since });
+    }
+    if (this.waiting.length === 0) return;
+    // Wake at the window's end; a report that moved the end earlier replaces a later timer.
+    const due = Math.max(this.now() + 1, Math.ceil(this.resetAt)) + SAFETY_MARGIN_MS;
+    if (this.timer !== undefined && this.timer.due <= due) return;
+    if (this.timer !== undefined) clearTimeout(this.timer.handle);
+    const handle = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, due - this.now());
+    this.timer = { handle, due };
+  }
+
+  private takeNext(): Waiter {
+    let best = 0;
+    for (let index = 1; index < this.waiting.length; index += 1) {
+      const candidate = this.waiting[index] as Waiter;
+      const current = this.waiting[best] as Waiter;
+      if (candidate.priority > current.priority) best = index;
+    }
+    return this.waiting.splice(best, 1)[0] as Waiter;
+  }
+
+  private windowLimit(): number {
+    return this.share === 1 ? this.assumption.limit : Math.max(1, Math.floor(this.assumption.limit / this.share));
   }
 }
 

@@ -37,6 +37,47 @@ describe("QuotaPacer", () => {
   });
 });
 
+describe("QuotaPacer with requests in flight", () => {
+  const report = (remaining: number, resetsAfter = "00:01:00") =>
+    headers({ "x-ms-user-quota-remaining": String(remaining), "x-ms-user-quota-resets-after": resetsAfter });
+  /** Whether the promise settles within a few milliseconds. */
+  const settlesSoon = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 30))]);
+
+  it("subtracts the requests still in flight from what a response reports remaining", async () => {
+    const pacer = new QuotaPacer({ limit: 15, windowMs: 60_000 });
+    const [first] = [await pacer.reserve(), await pacer.reserve(), await pacer.reserve()];
+    // Counted when the first arrived: 5 left then, and two more are on their way.
+    pacer.settle(first!, report(5));
+    for (let n = 0; n < 3; n += 1) expect((await pacer.reserve()).waitedMs).toBe(0);
+    expect(await settlesSoon(pacer.reserve())).toBe(false);
+  });
+
+  it("ignores a report older than one already applied", async () => {
+    const pacer = new QuotaPacer({ limit: 15, windowMs: 60_000 });
+    const older = await pacer.reserve();
+    const newer = await pacer.reserve();
+    pacer.settle(newer, report(10));
+    pacer.settle(older, report(0));
+    expect(await settlesSoon(pacer.reserve())).toBe(true);
+  });
+
+  it("serves the highest priority first when a window opens", async () => {
+    const pacer = new QuotaPacer({ limit: 1, windowMs: 50 });
+    pacer.settle(await pacer.reserve());
+    const order: number[] = [];
+    const low = pacer.reserve(1).then((ticket) => {
+      order.push(1);
+      pacer.settle(ticket);
+    });
+    const high = pacer.reserve(5).then((ticket) => {
+      order.push(5);
+      pacer.settle(ticket);
+    });
+    await Promise.all([low, high]);
+    expect(order).toEqual([5, 1]);
+  });
+});
+
 describe("time spans", () => {
   it.each([
     ["00:00:05", 5_000],
