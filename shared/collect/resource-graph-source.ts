@@ -1,11 +1,18 @@
 // The live resource source: runs the query families of queries.ts against Resource Graph and streams the rows,
 // page by page, in the snapshot row shape. It paces itself against the user's quota, retries transient failures,
 // and when a family still fails it records a coverage gap (which types, which subscriptions, why) and goes on.
+//
+// Throughput: a query's pages form a chain (each needs the previous page's skip token), so the collector runs chains
+// side by side (every family × subscription batch) with as many requests in flight as the quota can use at the
+// observed latency: ceil(quota rate × latency) + 1, at most `maxConcurrency`. A family whose first page shows it
+// would outlast the rest of the collection is split by subscription into several chains. The quota pacer, not the
+// concurrency, keeps the request rate inside the quota.
 
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { AuditorError } from "../errors";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
+import { ChainScheduler } from "./chain-scheduler";
 import {
   type ArmConnection,
   buildArmConnection,
@@ -15,12 +22,15 @@ import {
   validateScope,
 } from "./collection-config";
 import { QUERY_FAMILIES, type QueryFamily, renestRow, SUBSCRIPTIONS_QUERY } from "./queries";
-import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer } from "./quota-pacer";
+import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer, type QuotaTicket } from "./quota-pacer";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
 
 /** Resource Graph's limits: rows per page and subscriptions per request. */
 export const MAX_PAGE_SIZE = 1000;
 export const MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
+/** Requests in flight at most, whatever the latency; `maxConcurrency` changes it. */
+export const DEFAULT_MAX_CONCURRENCY = 6;
+const CONCURRENCY_LIMIT = 32;
 
 export interface ResourceGraphProgress {
   family: string;
@@ -40,6 +50,11 @@ export interface ResourceGraphOptions {
   pageSize?: number;
   /** Subscriptions per request, at most 1000 (the default). */
   batchSize?: number;
+  /**
+   * Resource Graph requests in flight at most, 1–32; default 6. The collector runs ceil(quota rate × observed
+   * latency) + 1 of them, up to this; 1 reads one page at a time.
+   */
+  maxConcurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Quota assumed until Resource Graph reports the real one; default 15 per 5 s. */
   quota?: QuotaAssumption;
@@ -57,6 +72,10 @@ export interface ResourceGraphStats {
   throttleWaits: number;
   throttleWaitMs: number;
   retries: number;
+  /** Most Resource Graph requests in flight at one time. */
+  maxInFlight: number;
+  /** Families whose subscriptions were split into several page chains after their first page. */
+  splits: number;
   durationMs: number;
 }
 
@@ -74,7 +93,10 @@ export interface ResourceGraphResult {
   subscriptionCount?: number;
 }
 
-/** Receives the rows of one page; awaited before the next page is read. */
+/**
+ * Receives the rows of one page. Calls never overlap: the next page is handed on once the previous call has
+ * settled. Pages of different queries arrive interleaved, in no particular order.
+ */
 export type PageSink = (rows: ResourceRow[]) => void | Promise<void>;
 
 /**
@@ -85,8 +107,9 @@ export async function collectFromResourceGraph(onRows: PageSink, options: Resour
   const scope = validateScope(options.scope ?? {});
   const pageSize = boundedSetting("pageSize", options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const batchSize = boundedSetting("batchSize", options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST, MAX_SUBSCRIPTIONS_PER_REQUEST);
+  const maxConcurrency = boundedSetting("maxConcurrency", options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, CONCURRENCY_LIMIT);
   const connection = options.connection ?? buildArmConnection();
-  const run = new ResourceGraphRun(connection, onRows, { ...options, pageSize });
+  const run = new ResourceGraphRun(connection, onRows, { ...options, pageSize, maxConcurrency });
   return run.collect(scope, batchSize, options.families ?? QUERY_FAMILIES);
 }
 
@@ -107,7 +130,7 @@ export interface SubscriptionListing {
 export async function listSubscriptionsInScope(options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota"> = {}): Promise<SubscriptionListing> {
   const scope = validateScope(options.scope ?? {});
   if (scope.subscriptions !== undefined) return { subscriptions: [...scope.subscriptions].sort(), gaps: [], requests: 0, durationMs: 0 };
-  const run = new ResourceGraphRun(options.connection ?? buildArmConnection(), () => undefined, { ...options, pageSize: MAX_PAGE_SIZE });
+  const run = new ResourceGraphRun(options.connection ?? buildArmConnection(), () => undefined, { ...options, pageSize: MAX_PAGE_SIZE, maxConcurrency: 1 });
   return run.listSubscriptions(scope);
 }
 
@@ -119,6 +142,30 @@ function boundedSetting(setting: string, value: number, max: number): number {
 }
 
 type RequestScope = { subscriptions: string[] } | { managementGroups: string[] };
+
+/** One paged query in one scope: its pages are read one after another. */
+interface Chain {
+  family: QueryFamily;
+  scope: RequestScope;
+  skipToken?: string;
+  /** Pages and rows handed on by this chain. */
+  pages: number;
+  rows: number;
+  /** Rows received, duplicates included; with `totalRecords`, what is left to read. */
+  received: number;
+  totalRecords?: number;
+  /** Ids already handed on by the chain this one was split from; its pages skip them. */
+  handedOn?: ReadonlySet<string>;
+  /** Whether the chain may still split by subscription (only a whole batch, after its first page). */
+  splittable: boolean;
+}
+
+/** Chains still to read a first page go first: their sizes decide whether anything is split. */
+const FIRST_PAGE = Number.MAX_SAFE_INTEGER;
+/** A chain shorter than this many pages never splits: a split re-reads up to a page and adds partial last pages. */
+const MIN_SPLIT_PAGES = 10;
+/** Weight of the newest latency sample in the running average. */
+const LATENCY_SMOOTHING = 0.3;
 
 class ResourceGraphRun {
   private readonly client: ResourceGraphClient;
@@ -132,14 +179,33 @@ class ResourceGraphRun {
     throttleWaits: 0,
     throttleWaitMs: 0,
     retries: 0,
+    maxInFlight: 0,
+    splits: 0,
     durationMs: 0,
   };
   private readonly gaps: CoverageGap[] = [];
+  private readonly scheduler = new ChainScheduler<Chain>((chain) => this.readPage(chain), () => this.concurrency());
+  /** Chains queued or being read: their pages still to read decide whether a big family splits. */
+  private readonly activeChains = new Set<Chain>();
+  private readonly familyProgress = new Map<string, { pages: number; rows: number; started: number }>();
+  /** Average request latency (ms) of the answers so far; undefined until the first. */
+  private latencyMs: number | undefined;
+  private inFlight = 0;
+  private sinkTail: Promise<void> = Promise.resolve();
+  /** Management-group scope: the groups, and the families held back until the first answer shows how to query them. */
+  private groups: string[] | undefined;
+  private heldFamilies: QueryFamily[] = [];
+  /** The groups' subscriptions in batches, listed once when Resource Graph reports its subscription limit. */
+  private groupBatches: Promise<string[][] | undefined> | undefined;
+  /** Every type the run collects: what a failed fallback from groups to subscriptions leaves out. */
+  private allTypes: string[] = [];
+  private scopeMode: ScopeMode = "subscriptions";
+  private subscriptionCount: number | undefined;
 
   constructor(
     connection: ArmConnection,
     private readonly onRows: PageSink,
-    private readonly options: ResourceGraphOptions & { pageSize: number },
+    private readonly options: ResourceGraphOptions & { pageSize: number; maxConcurrency: number },
   ) {
     this.client = new ResourceGraphClient(connection.credential, restClientOptions(connection));
     this.pacer = new QuotaPacer(options.quota ?? DEFAULT_QUOTA);
@@ -147,38 +213,33 @@ class ResourceGraphRun {
   }
 
   async collect(scope: CollectionScope, batchSize: number, families: readonly QueryFamily[]): Promise<ResourceGraphResult> {
-    const allTypes = families.flatMap((family) => family.types);
-    let scopeMode: ScopeMode;
+    this.allTypes = families.flatMap((family) => family.types);
     let batches: string[][] | undefined;
     if (scope.subscriptions !== undefined) {
-      scopeMode = "subscriptions";
+      this.scopeMode = "subscriptions";
       batches = chunk(scope.subscriptions, batchSize);
     } else if (scope.managementGroups !== undefined) {
-      scopeMode = "managementGroups";
+      this.scopeMode = "managementGroups";
     } else {
-      scopeMode = "tenantSubscriptions";
-      const discovered = await this.discoverSubscriptions(undefined, allTypes, "the tenant");
-      if (discovered === undefined) return this.result(scopeMode);
+      this.scopeMode = "tenantSubscriptions";
+      const discovered = await this.discoverSubscriptions(undefined, this.allTypes, "the tenant");
+      if (discovered === undefined) return this.result();
       batches = chunk(discovered, batchSize);
     }
 
-    for (const [index, family] of families.entries()) {
-      if (batches === undefined && scope.managementGroups !== undefined) {
-        const groups = scope.managementGroups;
-        const outcome = await this.runFamily(family, { managementGroups: groups });
-        if (outcome !== "subscriptionLimitHit") continue;
-        // Resource Graph answered for only part of the groups' subscriptions: query them in explicit batches.
-        scopeMode = "managementGroupSubscriptions";
-        const remainingTypes = families.slice(index).flatMap((f) => f.types);
-        const discovered = await this.discoverSubscriptions({ managementGroups: groups }, remainingTypes, `management groups ${groups.join(", ")}`);
-        if (discovered === undefined) return this.result(scopeMode);
-        batches = chunk(discovered, batchSize);
-      }
-      for (const batch of batches ?? []) {
-        await this.runFamily(family, { subscriptions: batch });
-      }
+    if (batches !== undefined) {
+      this.subscriptionCount = batches.reduce((sum, batch) => sum + batch.length, 0);
+      for (const family of families) for (const batch of batches) this.addChain(family, { subscriptions: batch });
+    } else if (scope.managementGroups !== undefined && families.length > 0) {
+      // The first answer tells whether Resource Graph cuts the groups at its subscription limit, which decides how
+      // every family is queried; the other families wait for it.
+      const [first, ...rest] = families as [QueryFamily, ...QueryFamily[]];
+      this.groups = scope.managementGroups;
+      this.heldFamilies = rest;
+      this.addChain(first, { managementGroups: scope.managementGroups });
     }
-    return this.result(scopeMode, batches?.reduce((sum, batch) => sum + batch.length, 0));
+    await this.scheduler.run();
+    return this.result();
   }
 
   async listSubscriptions(scope: CollectionScope): Promise<SubscriptionListing> {
@@ -186,54 +247,162 @@ class ResourceGraphRun {
     const requestScope = scope.managementGroups !== undefined ? { managementGroups: scope.managementGroups } : undefined;
     const allTypes = QUERY_FAMILIES.flatMap((family) => family.types);
     const listed = await this.discoverSubscriptions(requestScope, allTypes, what);
-    const { stats, gaps } = this.result("subscriptions");
+    const { stats, gaps } = this.result();
     if (listed === undefined) throw new AuditorError("COLLECTION_FAILED", gaps.map((gap) => gap.reason).join("; ") || `listing the subscriptions of ${what} failed`);
     return { subscriptions: listed.sort(), gaps, requests: stats.requests, durationMs: stats.durationMs };
   }
 
+  /** Requests allowed in flight: enough to use the quota at the observed latency, one until the first answer. */
+  private concurrency(): number {
+    if (this.latencyMs === undefined) return 1;
+    const wanted = Math.ceil((this.pacer.ratePerSecond * this.latencyMs) / 1000) + 1;
+    return Math.min(this.options.maxConcurrency, Math.max(1, wanted));
+  }
+
+  private addChain(family: QueryFamily, scope: RequestScope, handedOn?: ReadonlySet<string>): void {
+    const chain: Chain = { family, scope, pages: 0, rows: 0, received: 0, handedOn, splittable: handedOn === undefined && "subscriptions" in scope };
+    this.activeChains.add(chain);
+    this.scheduler.add(chain, FIRST_PAGE);
+  }
+
   /**
-   * Pages through one family in one scope, streaming the rows. A failure after retries becomes a coverage gap.
-   * In a management group scope, a first page that reports the subscription limit is dropped unread instead.
+   * Reads a chain's next page and hands its rows on, then queues the chain's next page, or splits the chain. A
+   * failure after retries becomes a coverage gap. In a management group scope, a first page that reports the
+   * subscription limit is dropped unread and the family is queried by the groups' subscriptions instead.
    */
-  private async runFamily(family: QueryFamily, scope: RequestScope): Promise<"done" | "subscriptionLimitHit"> {
-    // A gap names the batch's subscriptions; for management groups, "every subscription in scope".
+  private async readPage(chain: Chain): Promise<void> {
+    const { family, scope } = chain;
+    const progress = this.progressOf(family);
+    // A gap names the chain's subscriptions; for management groups, "every subscription in scope".
     const subscriptionIds = "subscriptions" in scope ? scope.subscriptions : undefined;
-    let pages = 0;
-    let rows = 0;
-    let skipToken: string | undefined;
-    const familyStarted = Date.now();
-    do {
-      let page: QueryPage;
-      try {
-        page = await this.send(family.query, scope, skipToken);
-      } catch (error) {
-        if (!(error instanceof RetriesExhaustedError)) throw error;
-        const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
-        const progress = pages === 0 ? "" : ` on page ${pages + 1}, after ${rows} rows had been read`;
-        this.gaps.push({ types: [...family.types], subscriptionIds, reason: `${family.name}${where}: ${error.message}${progress}` });
-        return "done";
+    let page: QueryPage;
+    try {
+      page = await this.send(family.query, scope, chain.skipToken, chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain));
+    } catch (error) {
+      this.activeChains.delete(chain);
+      if (!(error instanceof RetriesExhaustedError)) throw error;
+      const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
+      const at = chain.pages === 0 ? "" : ` on page ${chain.pages + 1}, after ${chain.rows} rows had been read`;
+      this.gaps.push({ types: [...family.types], subscriptionIds, reason: `${family.name}${where}: ${error.message}${at}` });
+      if (chain.pages === 0) this.releaseHeldFamilies(undefined);
+      return;
+    }
+
+    if (chain.pages === 0 && "managementGroups" in scope) {
+      if (page.subscriptionLimitHit) {
+        this.activeChains.delete(chain);
+        const batches = await this.subscriptionBatchesOfGroups(scope.managementGroups);
+        // Listing failed: the gap covers every family, and the run ends with what it has.
+        if (batches === undefined) return;
+        for (const batch of batches) this.addChain(family, { subscriptions: batch });
+        this.releaseHeldFamilies(batches);
+        return;
       }
-      if (pages === 0 && "managementGroups" in scope && page.subscriptionLimitHit) return "subscriptionLimitHit";
-      const renested = page.data.map((raw) => renestRow(family, raw));
-      for (const row of renested) {
-        const type = typeof row.type === "string" ? row.type.toLowerCase() : "(no type)";
-        this.stats.rowsByType[type] = (this.stats.rowsByType[type] ?? 0) + 1;
+      this.releaseHeldFamilies(undefined);
+    }
+
+    const raw = chain.handedOn === undefined ? page.data : page.data.filter((row) => !chain.handedOn?.has(String(row["id"])));
+    const renested = raw.map((row) => renestRow(family, row));
+    for (const row of renested) {
+      const type = typeof row.type === "string" ? row.type.toLowerCase() : "(no type)";
+      this.stats.rowsByType[type] = (this.stats.rowsByType[type] ?? 0) + 1;
+    }
+    const first = chain.pages === 0;
+    chain.pages += 1;
+    chain.rows += renested.length;
+    chain.received += page.data.length;
+    chain.totalRecords ??= page.totalRecords;
+    this.stats.pages += 1;
+    progress.pages += 1;
+    progress.rows += renested.length;
+    if (renested.length > 0) await this.deliver(renested);
+    this.options.onProgress?.({ family: family.name, pages: progress.pages, rows: progress.rows, elapsedMs: Date.now() - progress.started });
+    if (page.truncated) {
+      this.gaps.push({
+        types: [...family.types],
+        subscriptionIds,
+        reason: `${family.name}: Resource Graph truncated the results after ${chain.rows} rows and offered no next page`,
+      });
+    }
+    if (page.skipToken === undefined || this.scheduler.stopped) {
+      this.activeChains.delete(chain);
+      return;
+    }
+    chain.skipToken = page.skipToken;
+    if (first && chain.splittable && this.split(chain, page.data)) return;
+    chain.splittable = false;
+    this.scheduler.add(chain, this.pagesLeft(chain));
+  }
+
+  /**
+   * Splits a chain over a batch of subscriptions into chains over parts of it when its pages left are more than its
+   * share of all the pages left: the chains then end together instead of this one running on alone. The parts re-read
+   * the rows of the first page (skipped by id), which costs about one page, plus a partial last page each.
+   */
+  private split(chain: Chain, firstPage: Record<string, unknown>[]): boolean {
+    const subscriptions = "subscriptions" in chain.scope ? chain.scope.subscriptions : [];
+    const left = this.pagesLeft(chain);
+    if (subscriptions.length < 2 || left < MIN_SPLIT_PAGES) return false;
+    let allLeft = 0;
+    for (const active of this.activeChains) allLeft += this.pagesLeft(active);
+    const parts = Math.min(subscriptions.length, this.options.maxConcurrency, Math.ceil((left * this.concurrency()) / allLeft));
+    if (parts < 2) return false;
+    this.activeChains.delete(chain);
+    this.stats.splits += 1;
+    const handedOn = new Set(firstPage.map((row) => String(row["id"])));
+    for (const part of partition(subscriptions, parts)) this.addChain(chain.family, { subscriptions: part }, handedOn);
+    return true;
+  }
+
+  /** Pages a chain has still to read; 1 for a chain that has not read its first page. */
+  private pagesLeft(chain: Chain): number {
+    if (chain.totalRecords === undefined) return 1;
+    return Math.max(1, Math.ceil((chain.totalRecords - chain.received) / this.options.pageSize));
+  }
+
+  /** The other families of a management-group scope, once the first answer shows how to query them. */
+  private releaseHeldFamilies(batches: string[][] | undefined): void {
+    const held = this.heldFamilies;
+    this.heldFamilies = [];
+    for (const family of held) {
+      if (batches !== undefined) for (const batch of batches) this.addChain(family, { subscriptions: batch });
+      else if (this.groups !== undefined) this.addChain(family, { managementGroups: this.groups });
+    }
+  }
+
+  /** The groups' subscriptions in batches, listed once; undefined (and a gap for every type) when listing fails. */
+  private subscriptionBatchesOfGroups(groups: string[]): Promise<string[][] | undefined> {
+    this.groupBatches ??= (async () => {
+      this.scopeMode = "managementGroupSubscriptions";
+      const discovered = await this.discoverSubscriptions({ managementGroups: groups }, this.allTypes, `management groups ${groups.join(", ")}`);
+      if (discovered === undefined) {
+        this.heldFamilies = [];
+        return undefined;
       }
-      pages += 1;
-      rows += renested.length;
-      this.stats.pages += 1;
-      await this.onRows(renested);
-      this.options.onProgress?.({ family: family.name, pages, rows, elapsedMs: Date.now() - familyStarted });
-      if (page.truncated) {
-        this.gaps.push({
-          types: [...family.types],
-          subscriptionIds,
-          reason: `${family.name}: Resource Graph truncated the results after ${rows} rows and offered no next page`,
-        });
-      }
-      skipToken = page.skipToken;
-    } while (skipToken !== undefined);
-    return "done";
+      this.subscriptionCount = discovered.length;
+      return chunk(discovered, this.options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST);
+    })();
+    return this.groupBatches;
+  }
+
+  private progressOf(family: QueryFamily): { pages: number; rows: number; started: number } {
+    let progress = this.familyProgress.get(family.name);
+    if (progress === undefined) {
+      progress = { pages: 0, rows: 0, started: Date.now() };
+      this.familyProgress.set(family.name, progress);
+    }
+    return progress;
+  }
+
+  /** Hands rows to the sink one page at a time, in the order pages arrive; nothing once the run has stopped. */
+  private deliver(rows: ResourceRow[]): Promise<void> {
+    const delivered = this.sinkTail.then(() => (this.scheduler.stopped ? undefined : this.onRows(rows)));
+    // The next page waits for this one, whether it succeeded or not; a failure reaches the run through `delivered`.
+    this.sinkTail = delivered.then(
+      () => undefined,
+      () => undefined,
+    );
+    return delivered;
   }
 
   /** Lists subscription ids (lower case) in scope; on failure records a gap for `types` and returns undefined. */
@@ -242,7 +411,7 @@ class ResourceGraphRun {
     let skipToken: string | undefined;
     try {
       do {
-        const page = await this.send(SUBSCRIPTIONS_QUERY, scope, skipToken);
+        const page = await this.send(SUBSCRIPTIONS_QUERY, scope, skipToken, FIRST_PAGE);
         for (const row of page.data) {
           if (typeof row["subscriptionId"] === "string") ids.push(row["subscriptionId"].toLowerCase());
         }
@@ -259,39 +428,59 @@ class ResourceGraphRun {
     return [...new Set(ids)];
   }
 
-  /** One page, paced against the quota and retried per the policy. */
-  private async send(query: string, scope: RequestScope | undefined, skipToken: string | undefined): Promise<QueryPage> {
+  /** One page, paced against the quota (waiting callers by `priority`) and retried per the policy. */
+  private async send(query: string, scope: RequestScope | undefined, skipToken: string | undefined, priority: number): Promise<QueryPage> {
+    let ticket: QuotaTicket | undefined;
     return withRetries(
       this.retry,
       async (abortSignal) => {
-        this.stats.requests += 1;
-        let subscriptionLimitHit = false;
-        const response = await this.client.resources(
-          { query, ...scope, options: { resultFormat: "objectArray", top: this.options.pageSize, skipToken } },
-          {
-            abortSignal,
-            onResponse: (raw) => {
-              this.pacer.observe(raw.headers);
-              subscriptionLimitHit = raw.headers.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true";
-            },
-          },
-        );
-        if (!Array.isArray(response.data)) {
-          throw new Error(`Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`);
-        }
-        return {
-          data: response.data as Record<string, unknown>[],
-          skipToken: response.skipToken === "" ? undefined : response.skipToken,
-          truncated: response.resultTruncated === "true" && !response.skipToken,
-          subscriptionLimitHit,
+        const held = ticket;
+        ticket = undefined;
+        let settled = false;
+        const settle = (headers?: { get(name: string): string | undefined | null }) => {
+          if (settled || held === undefined) return;
+          settled = true;
+          this.pacer.settle(held, headers);
         };
+        this.stats.requests += 1;
+        this.inFlight += 1;
+        this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
+        const sent = Date.now();
+        let subscriptionLimitHit = false;
+        try {
+          const response = await this.client.resources(
+            { query, ...scope, options: { resultFormat: "objectArray", top: this.options.pageSize, skipToken } },
+            {
+              abortSignal,
+              onResponse: (raw) => {
+                settle(raw.headers);
+                subscriptionLimitHit = raw.headers.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true";
+              },
+            },
+          );
+          this.noteLatency(Date.now() - sent);
+          if (!Array.isArray(response.data)) {
+            throw new Error(`Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`);
+          }
+          return {
+            data: response.data as Record<string, unknown>[],
+            skipToken: response.skipToken === "" ? undefined : response.skipToken,
+            totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : undefined,
+            truncated: response.resultTruncated === "true" && !response.skipToken,
+            subscriptionLimitHit,
+          };
+        } finally {
+          // No response at all (a dropped connection, a timeout): the reservation ends without a report.
+          settle();
+          this.inFlight -= 1;
+        }
       },
       {
         beforeAttempt: async () => {
-          const waited = await this.pacer.acquire();
-          if (waited > 0) {
+          ticket = await this.pacer.reserve(priority);
+          if (ticket.waitedMs > 0) {
             this.stats.throttleWaits += 1;
-            this.stats.throttleWaitMs += waited;
+            this.stats.throttleWaitMs += ticket.waitedMs;
           }
         },
         onRetry: ({ delayMs, failure }) => {
@@ -305,15 +494,21 @@ class ResourceGraphRun {
     );
   }
 
-  private result(scopeMode: ScopeMode, subscriptionCount?: number): ResourceGraphResult {
+  private noteLatency(ms: number): void {
+    this.latencyMs = this.latencyMs === undefined ? ms : this.latencyMs + LATENCY_SMOOTHING * (ms - this.latencyMs);
+  }
+
+  private result(): ResourceGraphResult {
     this.stats.durationMs = Date.now() - this.started;
-    return { stats: this.stats, gaps: this.gaps, scopeMode, subscriptionCount };
+    return { stats: this.stats, gaps: this.gaps, scopeMode: this.scopeMode, subscriptionCount: this.subscriptionCount };
   }
 }
 
 interface QueryPage {
   data: Record<string, unknown>[];
   skipToken?: string;
+  /** Rows in the whole result, when Resource Graph says. */
+  totalRecords?: number;
   /** Results cut short with no way to page on. */
   truncated: boolean;
   subscriptionLimitHit: boolean;
@@ -323,4 +518,15 @@ function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
   return chunks;
+}
+
+/** `items` in `parts` consecutive runs whose lengths differ by one at most. */
+function partition<T>(items: T[], parts: number): T[][] {
+  const runs: T[][] = [];
+  for (let part = 0, start = 0; part < parts; part += 1) {
+    const end = start + Math.floor(items.length / parts) + (part < items.length % parts ? 1 : 0);
+    runs.push(items.slice(start, end));
+    start = end;
+  }
+  return runs;
 }

@@ -162,7 +162,9 @@ describe("collectFromResourceGraph", () => {
     expect(sink.rows).toHaveLength(2_000);
     expect(new Set(ids(sink.rows)).size).toBe(2_000);
     expect(result.stats.retries).toBe(emulator.stats.faults.error + emulator.stats.faults.drop);
-    expect(result.stats.requests).toBe(20 + result.stats.retries);
+    // Every request brought a page or was retried (a split family re-reads up to a page, so pages may exceed 20).
+    expect(result.stats.pages).toBeGreaterThanOrEqual(20);
+    expect(result.stats.requests).toBe(result.stats.pages + result.stats.retries);
   });
 
   it("records a gap with the types, subscriptions and reason when a family keeps failing, and collects the rest", async () => {
@@ -224,9 +226,12 @@ describe("collectFromResourceGraph", () => {
     expect(new Set(ids(sink.rows))).toEqual(new Set(ids(estate["data"] as { id: string }[])));
     expect(sink.rows).toHaveLength(1_500);
     // Discovery pages through 1,500 subscriptions (2 pages), then one request per batch of at most 1,000.
-    expect(emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.subscriptions ?? null])).toEqual([
+    const log = emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.subscriptions ?? null]);
+    expect(log.slice(0, 2)).toEqual([
       ["resourcecontainers", null],
       ["resourcecontainers", null],
+    ]);
+    expect(log.slice(2).sort()).toEqual([
       ["resources", 1_000],
       ["resources", 500],
     ]);
@@ -239,7 +244,7 @@ describe("collectFromResourceGraph", () => {
     const sink = rowCollector();
     await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: [NSG_FAMILY], batchSize: 10 });
 
-    expect(emulator.stats.resourceGraphLog.map((entry) => entry.subscriptions)).toEqual([10, 10, 5]);
+    expect(emulator.stats.resourceGraphLog.map((entry) => entry.subscriptions).sort()).toEqual([10, 10, 5]);
     expect(sink.rows).toHaveLength(50);
   });
 
@@ -268,16 +273,80 @@ describe("collectFromResourceGraph", () => {
     expect(sink.rows).toHaveLength(90);
     expect(new Set(ids(sink.rows)).size).toBe(90);
     const log = emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.managementGroups?.join() ?? entry.subscriptions]);
-    expect(log).toEqual([
+    expect(log.slice(0, 2)).toEqual([
       ["resources", "mg-big"], // limit hit: the page is dropped unread
       ["resourcecontainers", "mg-big"],
-      ["resources", 12],
-      ["resources", 12],
-      ["resources", 6],
-      ["resources", 12], // the next family goes straight to batches
-      ["resources", 12],
-      ["resources", 6],
     ]);
+    // Then each family by batches of 12, 12 and 6: the next family goes straight to batches. Batches run side by side.
+    const batchesOf = (type: string) =>
+      emulator.stats.resourceGraphLog
+        .slice(2)
+        .filter((entry) => entry.query.includes(type))
+        .map((entry) => entry.managementGroups?.join() ?? entry.subscriptions)
+        .sort();
+    expect(batchesOf(AUDITED_TYPES.managedInstance)).toEqual([12, 12, 6]);
+    expect(batchesOf(AUDITED_TYPES.networkSecurityGroup)).toEqual([12, 12, 6]);
+    expect(log).toHaveLength(8);
+  });
+
+  it("reads families and batches side by side, inside the quota, handing each row on once and one page at a time", async () => {
+    const subscriptions = subscriptionIds(6);
+    const estate = nsgEstate(subscriptions, 300);
+    (estate["data"] as unknown[]).push(...subscriptions.flatMap((subscription, s) => Array.from({ length: 50 }, (_, i) => managedInstanceRow(subscription, s * 50 + i))));
+    const { emulator, connection } = await start({ estate, quota: { limit: 10, windowMs: 1_000 }, faults: "latency:ms=150" });
+    const families = QUERY_FAMILIES.filter((family) => ["managedInstances", "networkSecurityGroups"].includes(family.name));
+    const rows: string[] = [];
+    let busy = 0;
+    let mostBusy = 0;
+    const result = await collectFromResourceGraph(
+      async (page) => {
+        busy += 1;
+        mostBusy = Math.max(mostBusy, busy);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        rows.push(...ids(page));
+        busy -= 1;
+      },
+      { connection, scope: { subscriptions }, families, pageSize: 100, batchSize: 3 },
+    );
+
+    expect(rows).toHaveLength(2_100);
+    expect(new Set(rows)).toEqual(new Set(ids(estate["data"] as { id: string }[])));
+    expect(mostBusy).toBe(1);
+    expect(result.gaps).toEqual([]);
+    expect(result.stats.maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(emulator.stats.maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(emulator.stats.throttled).toBe(0);
+    expect(result.stats.retries).toBe(0);
+    expect(result.stats.requests).toBe(result.stats.pages);
+  });
+
+  it("splits a family that would outlast the rest by subscription, and hands each row on once", async () => {
+    const subscriptions = subscriptionIds(8);
+    const estate = nsgEstate(subscriptions, 250);
+    const { emulator, connection } = await start({ estate, quota: { limit: 1_000 }, faults: "latency:ms=50" });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: [NSG_FAMILY], pageSize: 100 });
+
+    expect(result.stats.splits).toBe(1);
+    expect(sink.rows).toHaveLength(2_000);
+    expect(new Set(ids(sink.rows))).toEqual(new Set(ids(estate["data"] as { id: string }[])));
+    // The first page over all 8 subscriptions, then the parts; re-reading the first page's rows costs about a page.
+    const scopes = emulator.stats.resourceGraphLog.map((entry) => entry.subscriptions);
+    expect(scopes[0]).toBe(8);
+    expect(new Set(scopes.slice(1)).has(8)).toBe(false);
+    expect(result.stats.pages).toBeLessThanOrEqual(20 + 1 + 2);
+    expect(result.stats.maxInFlight).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reads one page at a time and never splits with maxConcurrency 1", async () => {
+    const subscriptions = subscriptionIds(8);
+    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 250), quota: { limit: 1_000 }, faults: "latency:ms=20" });
+    const sink = rowCollector();
+    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: QUERY_FAMILIES, pageSize: 100, maxConcurrency: 1 });
+
+    expect(sink.rows).toHaveLength(2_000);
+    expect(result.stats).toMatchObject({ splits: 0, maxInFlight: 1, pages: 20 + QUERY_FAMILIES.length - 1 });
+    expect(emulator.stats.maxInFlight).toBe(1);
   });
 
   it("rejects invalid options before sending anything", async () => {
@@ -287,6 +356,8 @@ describe("collectFromResourceGraph", () => {
       [{ connection, scope: { subscriptions: [S1], managementGroups: ["mg-prod"] } }, "subscriptions"],
       [{ connection, pageSize: 1_001 }, "pageSize"],
       [{ connection, batchSize: 0 }, "batchSize"],
+      [{ connection, maxConcurrency: 0 }, "maxConcurrency"],
+      [{ connection, maxConcurrency: 33 }, "maxConcurrency"],
       [{ connection, retry: { maxRetries: -1 } }, "retry.maxRetries"],
     ];
     for (const [options, setting] of cases) {
