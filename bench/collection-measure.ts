@@ -2,10 +2,11 @@
 // at --endpoint through the real SDK client, counting rows into a sink that keeps none, and print the collector's
 // statistics and this process's peak RSS as one JSON line.
 //
-//   node dist/bench/collection-measure.js --endpoint https://127.0.0.1:PORT --ca FILE
+//   node dist/bench/collection-measure.js --endpoint https://127.0.0.1:PORT --ca FILE [--max-concurrency N]
 import { parseArgs } from "node:util";
 import { buildArmConnection } from "../shared/collect/collection-config";
-import { collectFromResourceGraph, type ResourceGraphStats } from "../shared/collect/resource-graph-source";
+import { QUERY_FAMILIES } from "../shared/collect/queries";
+import { collectFromResourceGraph, MAX_PAGE_SIZE, type ResourceGraphStats } from "../shared/collect/resource-graph-source";
 import { RssSampler } from "./benchmark";
 
 export interface CollectionMeasurement {
@@ -14,6 +15,8 @@ export interface CollectionMeasurement {
   stats: Omit<ResourceGraphStats, "rowsByType">;
   gaps: number;
   scopeMode: string;
+  /** Pages one chain per family would need for the rows collected (one subscription batch): the floor without splits. */
+  unsplitPages: number;
   wallMs: number;
   cpuMs: number;
   /** Baseline after start-up, before the first request. */
@@ -25,7 +28,8 @@ export interface CollectionMeasurement {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { endpoint: { type: "string" }, ca: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ options: { endpoint: { type: "string" }, ca: { type: "string" }, "max-concurrency": { type: "string" } }, strict: true });
+  const maxConcurrency = values["max-concurrency"] === undefined ? undefined : Number(values["max-concurrency"]);
   const connection = buildArmConnection({ armEndpoint: values.endpoint, armCaFile: values.ca });
   const sampler = new RssSampler();
   sampler.sample();
@@ -41,19 +45,24 @@ async function main(): Promise<void> {
       sinkPages += 1;
       sampler.tick(1);
     },
-    { connection },
+    { connection, maxConcurrency },
   );
   const wallMs = Date.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(timer);
   sampler.tick(1);
-  const { rowsByType: _types, ...stats } = result.stats;
+  const { rowsByType, ...stats } = result.stats;
+  const unsplitPages = QUERY_FAMILIES.reduce((sum, family) => {
+    const rowsOfFamily = family.types.reduce((n, type) => n + (rowsByType[type] ?? 0), 0);
+    return sum + Math.max(1, Math.ceil(rowsOfFamily / MAX_PAGE_SIZE));
+  }, 0);
   const measurement: CollectionMeasurement = {
     rows,
     sinkPages,
     stats,
     gaps: result.gaps.length,
     scopeMode: result.scopeMode,
+    unsplitPages,
     wallMs,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     startRssMiB: Math.round(startRss / 1048576),

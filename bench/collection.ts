@@ -28,6 +28,7 @@ interface EmulatorCounters {
   throttled: number;
   maxInFlight: number;
   faults: { error: number; drop: number; latency: number };
+  resultCache?: { hits: number; misses: number; evictions: number };
   rssMiB: number;
 }
 
@@ -92,7 +93,14 @@ export const collectionBenchmark: Benchmark = {
     try {
       ({ values } = parseArgs({
         args: context.args,
-        options: { sizes: { type: "string" }, seed: { type: "string" }, faults: { type: "string" }, timeout: { type: "string" }, "emulator-heap-mb": { type: "string" } },
+        options: {
+          sizes: { type: "string" },
+          seed: { type: "string" },
+          faults: { type: "string" },
+          timeout: { type: "string" },
+          "emulator-heap-mb": { type: "string" },
+          "max-concurrency": { type: "string" },
+        },
         strict: true,
       }) as { values: Record<string, string | undefined> });
     } catch (error) {
@@ -104,6 +112,7 @@ export const collectionBenchmark: Benchmark = {
     const faults = values["faults"] ?? "latency:ms=200";
     const timeoutMs = whole(values["timeout"] ?? "1800", "--timeout") * 1000;
     const heapMb = whole(values["emulator-heap-mb"] ?? "12288", "--emulator-heap-mb");
+    const maxConcurrency = values["max-concurrency"] === undefined ? [] : ["--max-concurrency", String(whole(values["max-concurrency"], "--max-concurrency"))];
     const emulatorScript = join(context.root, "dist", "bench", "collection-emulator.js");
     const measureScript = join(context.root, "dist", "bench", "collection-measure.js");
 
@@ -120,7 +129,7 @@ export const collectionBenchmark: Benchmark = {
         continue;
       }
       context.log(`collection: emulator ready (${ready.rssMiB} MiB RSS); collecting …`);
-      const outcome = await runMeasuredChild<CollectionMeasurement>(measureScript, [], ["--endpoint", ready.url, "--ca", ready.caFile], timeoutMs);
+      const outcome = await runMeasuredChild<CollectionMeasurement>(measureScript, [], ["--endpoint", ready.url, "--ca", ready.caFile, ...maxConcurrency], timeoutMs);
       let after: EmulatorCounters | undefined;
       try {
         after = await emulator.stats();
@@ -137,7 +146,26 @@ export const collectionBenchmark: Benchmark = {
       runs.push({ resources, emulator: { ...ready, after }, outcome: { ok: true, measurement: m, ratio } });
     }
 
-    const columns = ["rows", "requests", "pages", "throttle waits", "wait s", "wall s", "bound s", "ratio", "429 sent", "retries", "CPU s", "start RSS MiB", "peak RSS MiB", "peak heap MiB", "emulator RSS MiB"];
+    const columns = [
+      "rows",
+      "requests",
+      "pages",
+      "unsplit pages",
+      "splits",
+      "in flight",
+      "throttle waits",
+      "wait s",
+      "wall s",
+      "bound s",
+      "ratio",
+      "429 sent",
+      "retries",
+      "CPU s",
+      "start RSS MiB",
+      "peak RSS MiB",
+      "peak heap MiB",
+      "emulator RSS MiB",
+    ];
     const rows = runs.map((run) => {
       if (!run.outcome.ok) return [run.resources, run.outcome.reason, ...columns.slice(2).map(() => "")];
       const m = run.outcome.measurement;
@@ -145,6 +173,9 @@ export const collectionBenchmark: Benchmark = {
         run.resources,
         m.stats.requests,
         m.stats.pages,
+        m.unsplitPages,
+        m.stats.splits,
+        `${m.stats.maxInFlight} / ${run.emulator?.after?.maxInFlight ?? "?"}`,
         m.stats.throttleWaits,
         (m.stats.throttleWaitMs / 1000).toFixed(1),
         (m.wallMs / 1000).toFixed(1),
@@ -161,10 +192,13 @@ export const collectionBenchmark: Benchmark = {
     });
     const notes = [
       `quota bound = requests ÷ ${QUOTA_PER_SECOND}/s; target ratio ≤ ${TARGET_RATIO}; faults '${faults}'`,
+      "unsplit pages: one chain per family for the rows collected; in flight: most requests at once, collector / emulator",
       ...runs.filter((r) => r.outcome.ok).map((r) => {
         const m = (r.outcome as { measurement: CollectionMeasurement }).measurement;
         const okRatio = (r.outcome as { ratio: number }).ratio <= TARGET_RATIO;
-        return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (429s or faults reached the collector)`}`;
+        const cache = r.emulator?.after?.resultCache;
+        const cacheNote = cache === undefined ? "" : `; emulator result cache ${cache.hits} hits, ${cache.misses} misses, ${cache.evictions} evictions`;
+        return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (429s or faults reached the collector)`}${cacheNote}`;
       }),
     ];
     return { name: "collection", table: { columns, rows }, figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, runs }, notes };
