@@ -250,7 +250,11 @@ export class AlertService {
     return !this.channels.some((c) => c.mode === "instead" && routeMatches(c.match, finding));
   }
 
-  /** Out-of-order runs only: a deferred fix is announced when findingstate agrees that this run set the pair's verdict. */
+  /**
+   * Out-of-order runs only: a deferred fix is announced when findingstate agrees the pair passes and no newer run wrote
+   * it. A run does not rewrite a pass it finds unchanged, so the state may still carry the run that recorded the fix
+   * (an older one): `lastSeenRunId <= runId`, not `=== runId`. A newer run that wrote it announces it itself.
+   */
   private async confirmResolved(candidates: ReadonlySet<string>, verdicts: RunVerdicts, runId: string): Promise<Set<string>> {
     const byResource = new Map<string, string[]>();
     for (const key of candidates) {
@@ -263,7 +267,7 @@ export class AlertService {
       const history = await this.deps.runs.getResourceHistory(resourceId, { runs: 1 });
       for (const state of history.states) {
         const key = pairKey(state.resourceId, state.ruleId);
-        if (keys.includes(key) && state.lastSeenRunId === runId && state.status !== "fail") confirmed.add(key);
+        if (keys.includes(key) && state.lastSeenRunId <= runId && state.status !== "fail") confirmed.add(key);
       }
     }
     return confirmed;

@@ -41,7 +41,14 @@ export interface RunRecord {
   durationMs?: number;
   /** Why a run failed. */
   error?: string;
+  /** Every result of the run: what the counts and the summary are made of. */
   findings?: number;
+  /**
+   * Rows the run stored in `findings`: its fail, unknown and error results, and every result of a rule × resource
+   * whose state it wrote (new or changed); unchanged passes are counted in `byStatus` but not stored (see
+   * FINDINGS_ARCHIVE). Absent on runs stored before this was recorded, which stored every result.
+   */
+  findingsStored?: number;
   estateScore?: number | null;
   resourcesAssessed?: number;
   coverageGaps?: number;
@@ -141,11 +148,16 @@ export interface FindingState {
   statusChangedByRunId: string;
   firstSeenAt: string;
   firstSeenRunId: string;
+  /**
+   * The last run that wrote this state (its start). Every run writes failing, unknown and error pairs and any change;
+   * a pass or not-applicable verdict it finds unchanged is not written again, so for those this is when the verdict
+   * was last recorded, not when it was last checked (that is the latest run whose scope covers the resource).
+   */
   lastSeenAt: string;
   lastSeenRunId: string;
   everFailed: boolean;
   firstFailedAt?: string;
-  /** What the run that last saw it made of it; lets a retried run report the same diff. */
+  /** What the run that last wrote it made of it; lets a retried run report the same diff. */
   lastTransition?: Transition;
 }
 
@@ -163,7 +175,10 @@ export interface StateTransitions {
   stillFailing: StateChange[];
   /** Rule × resource pairs left alone because their data was not fully read. */
   notFullyRead: number;
-  /** Pairs whose state a newer run already set (this run completed out of order): left alone. */
+  /**
+   * Pairs whose state a newer run already set, or that a newer completed or partial run covering them had finished
+   * before this one wrote (this run completed out of order): left alone. New pairs are still added.
+   */
   stale: number;
 }
 
@@ -176,6 +191,7 @@ export interface CompleteRunOptions {
   isFullyRead?: (finding: Finding) => boolean;
 }
 
+/** Entities written: `findings` rows (failures, unknowns, errors and the results of changed pairs) and states. */
 export interface WriteStats {
   findings: number;
   findingTransactions: number;
@@ -207,8 +223,10 @@ export interface RunFinish {
   run: RunInfo;
   scores: Scores;
   bySeverity: Record<Severity, StatusCounts>;
-  /** Results written for the run, over all parts. */
+  /** Results of the run, over all parts (stored or not). */
   findings: number;
+  /** Rows stored in the run's `findings` partition; counted from the table when absent (a run written in parts). */
+  findingsStored?: number;
   /** Every part's transitions together: the run's delta. */
   transitions: StateTransitions;
 }
@@ -253,13 +271,15 @@ export interface RunLifecycle {
   createRun(request: RunRequest): Promise<RunRecord>;
   markRunning(runId: string, at?: Date): Promise<void>;
   /**
-   * Writes every finding (upserts: a retry replaces, never duplicates), updates `findingstate` as the run's status
-   * allows, stores the precomputed summary and sets the final status. Returns the state transitions.
+   * Updates `findingstate` as the run's status allows, stores the run's findings (every fail, unknown and error
+   * result, and the results of pairs whose state changed; every result with FINDINGS_ARCHIVE=all), the precomputed
+   * summary and the final status. Upserts throughout: a retry replaces, never duplicates, and reports the same
+   * transitions. Returns the state transitions.
    */
   completeRun(report: AuditReport, options?: CompleteRunOptions): Promise<CompletedRun>;
   /**
-   * The first half of `completeRun`, for a run written in parts (fan-out): upserts these results and updates their
-   * `findingstate`. Parts must not share a rule × resource pair. Writing a part again replaces it and replays the same
+   * The first half of `completeRun`, for a run written in parts (fan-out): updates these results' `findingstate` and
+   * stores those results `completeRun` would. Parts must not share a rule × resource pair. Writing a part again replaces it and replays the same
    * transitions.
    */
   writeRunPart(runId: string, findings: readonly Finding[], options: RunPartOptions): Promise<RunPart>;

@@ -175,6 +175,7 @@ export const RUN_RECORD_PROPERTIES: string[] = [
   "durationMs",
   "error",
   "findings",
+  "findingsStored",
   "estateScore",
   "estateScoreKnown",
   "resourcesAssessed",
@@ -192,7 +193,7 @@ export function runKeys(runId: string): { partitionKey: string; rowKey: string }
 /** The run record as run-entity properties (for a Merge: undefined fields are left out, so they keep their value). */
 export function runRecordToProperties(record: Partial<RunRecord>): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  const plain = ["runId", "status", "scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "durationMs", "error", "findings", "resourcesAssessed", "coverageGaps", "findingsDeletedAt"] as const;
+  const plain = ["runId", "status", "scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "durationMs", "error", "findings", "findingsStored", "resourcesAssessed", "coverageGaps", "findingsDeletedAt"] as const;
   for (const key of plain) {
     const value = record[key];
     if (value !== undefined) props[key] = typeof value === "string" ? clampText(value) : value;
@@ -213,7 +214,7 @@ export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord 
   for (const key of ["scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "error", "findingsDeletedAt"] as const) {
     if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key] as string;
   }
-  for (const key of ["durationMs", "findings", "resourcesAssessed", "coverageGaps"] as const) {
+  for (const key of ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const) {
     if (typeof entity[key] === "number") record[key] = entity[key] as number;
   }
   if (typeof entity.estateScoreKnown === "boolean") record.estateScore = entity.estateScoreKnown ? num(entity.estateScore) : null;

@@ -1,5 +1,6 @@
 // How one run's result moves a rule × resource's state: new, resolved, regressed or still failing. Pure; the store
-// loads the previous state, calls this, and writes what it returns.
+// loads the previous state, calls this, and writes what it returns. A pass the state already holds, unchanged, is
+// not written again: nightly writes follow failures plus changes, not the size of the estate.
 import type { Finding } from "../engine/finding";
 import type { Status } from "../rules/rule";
 import type { FindingState, Transition } from "./audit-store";
@@ -33,9 +34,14 @@ export interface RunStamp {
 
 export type StateStep =
   | { kind: "update"; state: FindingState; transition?: Transition }
+  /**
+   * A pass or not-applicable verdict the state already records exactly (status, message, display fields): nothing to
+   * write. So `lastSeenAt` / `lastSeenRunId` name the last run that wrote the state, not the last run that saw it.
+   */
+  | { kind: "unchanged" }
   /** The run already updated this state (a retried completeRun): nothing to write, report what it did then. */
   | { kind: "replay"; transition?: Transition; before?: FindingState }
-  /** A newer run already set this state: an older run completing late must not roll it back. */
+  /** A newer run already set (or confirmed) this state: an older run completing late must not roll it back. */
   | { kind: "stale" };
 
 function isVerdict(status: Status): boolean {
@@ -45,11 +51,15 @@ function isVerdict(status: Status): boolean {
 // The message is for the alert card, not the archive: the full text stays on the finding.
 const MESSAGE_LIMIT = 2_000;
 
-export function nextState(previous: FindingState | undefined, finding: Finding, run: RunStamp): StateStep {
+/**
+ * `superseded`: a newer run that covers this pair has already finished. A newer run leaves no mark on a pass it found
+ * unchanged, so `lastSeenRunId` alone cannot tell that it saw the pair; the store asks the runs table instead.
+ */
+export function nextState(previous: FindingState | undefined, finding: Finding, run: RunStamp, superseded = false): StateStep {
   if (previous !== undefined && previous.lastSeenRunId === run.runId) {
     return { kind: "replay", transition: previous.lastTransition, before: reconstructBefore(previous, run.runId) };
   }
-  if (previous !== undefined && previous.lastSeenRunId > run.runId) return { kind: "stale" };
+  if (previous !== undefined && (previous.lastSeenRunId > run.runId || superseded)) return { kind: "stale" };
 
   const status = finding.status;
   const display = {
@@ -112,7 +122,21 @@ export function nextState(previous: FindingState | undefined, finding: Finding, 
   const failedAt = firstFailedAt ?? (failedNow ? run.at : undefined);
   if (failedAt !== undefined) state.firstFailedAt = failedAt;
   if (transition !== undefined) state.lastTransition = transition;
+  if ((status === "pass" || status === "notApplicable") && recordsSame(previous, state)) return { kind: "unchanged" };
   return { kind: "update", state, transition };
+}
+
+/** Written each time anyway, so never a reason to write: when the run wrote it, and what that run made of it. */
+const WRITE_STAMP = new Set<string>(["lastSeenAt", "lastSeenRunId", "lastTransition"]);
+
+/** True when the two states differ only in their write stamp. Every other property counts, present or absent. */
+function recordsSame(a: FindingState, b: FindingState): boolean {
+  const left = a as unknown as Record<string, unknown>;
+  const right = b as unknown as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+    if (!WRITE_STAMP.has(key) && left[key] !== right[key]) return false;
+  }
+  return true;
 }
 
 /** Best reconstruction of the state before `runId` changed it, from what the state keeps; used on replays. */

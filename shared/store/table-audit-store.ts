@@ -48,6 +48,7 @@ import {
   type Entity,
 } from "./entity-codec";
 import { defaultIsFullyRead, nextState, representativeResult } from "./finding-transitions";
+import { unionCoverage, type Coverage } from "./run-coverage";
 import { chunkProperties, CHUNKS_PER_ENTITY, collectChunks, decodeSummary, encodeSummary, INLINE_CHUNKS, SUMMARY_ENCODING } from "./run-summary-codec";
 import { statusOf, toStorageError } from "./storage-errors";
 import { EnsuredTables } from "./ensured-tables";
@@ -55,6 +56,7 @@ import {
   isRunId,
   LOCK_PARTITION,
   lockRowKey,
+  newerRunRowKeys,
   resourceHash,
   resourceRowKeyRange,
   RUN_PARTITION,
@@ -69,9 +71,18 @@ import { planTransactions, submitTransactions, type WriteAction } from "./transa
 
 export type StoreConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 
+/**
+ * What a run stores in `findings`. `changes` (default): every fail, unknown and error result, and every result of a
+ * rule × resource pair whose state the run writes (new or changed); a pass the state already holds is not stored
+ * again. `all`: every result of every run, the full archive (FINDINGS_ARCHIVE=all).
+ */
+export type FindingsArchive = "changes" | "all";
+
 export interface AuditStoreOptions {
   /** Transactions (and per-partition reads) in flight at once. Default 8. */
   concurrency?: number;
+  /** Default `changes`. */
+  findingsArchive?: FindingsArchive;
   /** Prepended to every table name (letters and digits), so tests or tenants can share an account. */
   tablePrefix?: string;
   /** The SDK's retry policy; tests lower it so an unreachable emulator fails fast. */
@@ -140,10 +151,31 @@ export function connectionStringIsHttp(connectionString: string): boolean {
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
+/** One rule × resource pair's results in this write, in report order: the index is the finding's ordinal. */
+interface PairResults {
+  partitionKey: string;
+  rowKey: string;
+  findings: Finding[];
+}
+
+/** What a run part does to `findingstate`, decided before anything is written. */
+interface StatePlan {
+  transitions: StateTransitions;
+  actions: WriteAction[];
+  /** Pairs whose state this run writes (or, on a retry, wrote): all their results are stored. */
+  written: Set<string>;
+}
+
+/** Results stored whatever their pair's state did: a run's findings list always holds its failures and unassessed. */
+function alwaysStored(finding: Finding): boolean {
+  return finding.status === "fail" || finding.status === "unknown" || finding.status === "error";
+}
+
 class TableAuditStore implements AuditStore {
   private readonly tables = new EnsuredTables();
   private readonly concurrency: number;
   private readonly now: () => Date;
+  private readonly archive: FindingsArchive;
 
   constructor(
     private readonly clients: Record<TableRole, TableClient>,
@@ -151,6 +183,10 @@ class TableAuditStore implements AuditStore {
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
     this.now = options.now ?? (() => new Date());
+    this.archive = options.findingsArchive ?? "changes";
+    if (this.archive !== "changes" && this.archive !== "all") {
+      throw new AuditorError("CONFIG_INVALID", `The findings archive must be 'changes' or 'all', got '${String(this.archive)}'.`);
+    }
   }
 
   // ---- run lifecycle ------------------------------------------------------------------------------------------
@@ -219,34 +255,46 @@ class TableAuditStore implements AuditStore {
       scores: report.summary,
       bySeverity: countBySeverity(report.findings),
       findings: report.findings.length,
+      findingsStored: part.stats.findings,
       transitions: part.transitions,
     });
     return { run: record, transitions: part.transitions, stats: { ...part.stats, elapsedMs: Math.round(performance.now() - started) } };
   }
 
+  /**
+   * State is decided first and written last: which pairs this run writes decides which passing results are stored,
+   * and a crash between the two leaves nothing a retry would decide differently (a retry sees its own state writes as
+   * replays, and stores the same rows again).
+   */
   async writeRunPart(runId: string, findings: readonly Finding[], options: RunPartOptions): Promise<RunPart> {
     const started = performance.now();
     requireRunId(runId, "write results of");
-    const written = await this.writeFindings(runId, findings);
-    const findingsMs = performance.now() - started;
-    const stateStarted = performance.now();
-    let transitions = emptyTransitions();
-    let stateWrite = { entities: 0, transactions: 0 };
+    const pairs = groupByPair(findings);
+    let plan: StatePlan = { transitions: emptyTransitions(), actions: [], written: new Set() };
     if (options.status !== "failed") {
       // A completed run read everything; a partial one only vouches for what it fully read.
       const isFullyRead = options.status === "partial" ? (options.isFullyRead ?? defaultIsFullyRead) : () => true;
-      ({ transitions, ...stateWrite } = await this.updateFindingState(runId, options.startedAt, findings, isFullyRead));
+      plan = await this.planFindingState(runId, options.startedAt, pairs, isFullyRead);
     }
+    const planMs = performance.now() - started;
+
+    const findingsStarted = performance.now();
+    const written = await this.writeFindings(runId, pairs, plan.written);
+    const findingsMs = performance.now() - findingsStarted;
+
+    const stateStarted = performance.now();
+    const state = await this.table("state");
+    const stateTransactions = await submitTransactions(state, planTransactions(plan.actions), this.concurrency, `updating finding state for run ${runId}`);
     const stats: WriteStats = {
       findings: written.entities,
       findingTransactions: written.transactions,
-      stateEntities: stateWrite.entities,
-      stateTransactions: stateWrite.transactions,
+      stateEntities: plan.actions.length,
+      stateTransactions,
       findingsMs: Math.round(findingsMs),
-      stateMs: Math.round(performance.now() - stateStarted),
+      stateMs: Math.round(planMs + performance.now() - stateStarted),
       elapsedMs: Math.round(performance.now() - started),
     };
-    return { transitions, stats };
+    return { transitions: plan.transitions, stats };
   }
 
   async finishRun(finish: RunFinish): Promise<RunRecord> {
@@ -262,6 +310,7 @@ class TableAuditStore implements AuditStore {
       finishedAt: run.finishedAt,
       durationMs: run.durationMs,
       findings: finish.findings,
+      findingsStored: finish.findingsStored ?? (await this.countStoredFindings(run.runId)),
       estateScore: finish.scores.estateScore,
       resourcesAssessed: finish.scores.resourcesAssessed,
       coverageGaps: run.coverageGaps.length,
@@ -286,63 +335,67 @@ class TableAuditStore implements AuditStore {
     return actions.length;
   }
 
-  private async writeFindings(runId: string, findings: readonly Finding[]): Promise<{ entities: number; transactions: number }> {
+  /** Rows the run's partition holds (keys only): for runs written in parts, whose counts no single call sees. */
+  private async countStoredFindings(runId: string): Promise<number> {
     const table = await this.table("findings");
-    // Ordinals number several results of one rule on one resource in report order, so a rewrite of the same report
-    // produces the same keys and replaces rather than duplicates.
-    const ordinals = new Map<string, number>();
-    const actions: WriteAction[] = findings.map((finding) => {
-      const pair = `${resourceHash(finding.resourceId)}|${finding.ruleId}`;
-      const ordinal = ordinals.get(pair) ?? 0;
-      ordinals.set(pair, ordinal + 1);
-      return { kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" };
-    });
-    const batches = planTransactions(actions);
-    const transactions = await submitTransactions(table, batches, this.concurrency, `writing findings of run ${runId}`);
+    let count = 0;
+    for await (const _row of this.scan(table, odata`PartitionKey eq ${runId}`, `counting findings of run ${runId}`, ["RowKey"])) count += 1;
+    return count;
+  }
+
+  private async writeFindings(runId: string, pairs: ReadonlyMap<string, PairResults>, written: ReadonlySet<string>): Promise<{ entities: number; transactions: number }> {
+    const table = await this.table("findings");
+    const actions: WriteAction[] = [];
+    for (const [id, pair] of pairs) {
+      const keepAll = this.archive === "all" || written.has(id);
+      // Ordinals number every result of the pair in report order, stored or not, so a rewrite of the same report
+      // produces the same keys and replaces rather than duplicates.
+      pair.findings.forEach((finding, ordinal) => {
+        if (keepAll || alwaysStored(finding)) actions.push({ kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" });
+      });
+    }
+    const transactions = await submitTransactions(table, planTransactions(actions), this.concurrency, `writing findings of run ${runId}`);
     return { entities: actions.length, transactions };
   }
 
-  private async updateFindingState(
+  private async planFindingState(
     runId: string,
     startedAt: string,
-    findings: readonly Finding[],
+    pairs: ReadonlyMap<string, PairResults>,
     isFullyRead: (finding: Finding) => boolean,
-  ): Promise<{ transitions: StateTransitions; entities: number; transactions: number }> {
+  ): Promise<StatePlan> {
     const table = await this.table("state");
-    const groups = new Map<string, { partitionKey: string; rowKey: string; findings: Finding[] }>();
-    for (const finding of findings) {
-      const keys = stateKeys(finding.resourceId, finding.ruleId);
-      const id = `${keys.partitionKey}/${keys.rowKey}`;
-      const group = groups.get(id) ?? { ...keys, findings: [] };
-      group.findings.push(finding);
-      groups.set(id, group);
-    }
-
     const transitions = emptyTransitions();
     const decided: Array<{ id: string; finding: Finding }> = [];
-    for (const [id, group] of groups) {
-      const finding = representativeResult(group.findings, isFullyRead);
+    for (const [id, pair] of pairs) {
+      const finding = representativeResult(pair.findings, isFullyRead);
       if (finding === undefined) transitions.notFullyRead += 1;
       else decided.push({ id, finding });
     }
 
-    const shards = [...new Set(decided.map((d) => groups.get(d.id)!.partitionKey))];
+    const shards = [...new Set(decided.map((d) => pairs.get(d.id)!.partitionKey))];
     const previous = new Map<string, FindingState>();
-    await mapBounded(shards, this.concurrency, async (shard) => {
-      for await (const row of this.scan(table, odata`PartitionKey eq ${shard}`, `reading finding state (partition ${shard})`)) {
-        previous.set(`${row.partitionKey}/${row.rowKey}`, stateFromEntity(row));
-      }
-    });
+    const [newer] = await Promise.all([
+      this.newerRunCoverage(runId),
+      mapBounded(shards, this.concurrency, async (shard) => {
+        for await (const row of this.scan(table, odata`PartitionKey eq ${shard}`, `reading finding state (partition ${shard})`)) {
+          previous.set(`${row.partitionKey}/${row.rowKey}`, stateFromEntity(row));
+        }
+      }),
+    ]);
 
     const at = startedAt;
     const actions: WriteAction[] = [];
+    const written = new Set<string>();
     for (const { id, finding } of decided) {
       const before = previous.get(id);
-      const step = nextState(before, finding, { runId, at });
+      const step = nextState(before, finding, { runId, at }, newer(finding.subscriptionId));
       if (step.kind === "stale") {
         transitions.stale += 1;
         continue;
       }
+      if (step.kind === "unchanged") continue;
+      written.add(id);
       const transition = step.transition;
       const change: StateChange = { finding };
       const priorState = step.kind === "replay" ? step.before : before;
@@ -350,8 +403,22 @@ class TableAuditStore implements AuditStore {
       if (transition !== undefined) transitions[transition].push(change);
       if (step.kind === "update") actions.push({ kind: "upsert", entity: stateToEntity(step.state), mode: "Replace" });
     }
-    const transactions = await submitTransactions(table, planTransactions(actions), this.concurrency, `updating finding state for run ${runId}`);
-    return { transitions, entities: actions.length, transactions };
+    return { transitions, actions, written };
+  }
+
+  /**
+   * The subscriptions that completed or partial runs newer than `runId` covered. When this run completes late, those
+   * runs' verdicts stand: a pass they found unchanged left no mark on the state, so this is the only way to know.
+   */
+  private async newerRunCoverage(runId: string): Promise<Coverage> {
+    const runs = await this.table("runs");
+    const keys = newerRunRowKeys(runId);
+    const filter = odata`PartitionKey eq ${RUN_PARTITION} and (RowKey lt ${keys.laterThan} or (RowKey gt ${keys.own} and RowKey lt ${keys.sameSecondEnd})) and (status eq ${"completed"} or status eq ${"partial"})`;
+    const scopes: Array<string | undefined> = [];
+    for await (const row of this.scan(runs, filter, `looking for runs newer than ${runId}`, ["runId", "scope"])) {
+      scopes.push(typeof row.scope === "string" && row.scope !== "" ? row.scope : undefined);
+    }
+    return unionCoverage(scopes);
   }
 
   private async writeRunEntity(record: RunRecord, summary: RunSummary): Promise<void> {
@@ -749,6 +816,19 @@ export function findingFilterClauses(filter: FindingFilter, reserved = 0): strin
     throw new AuditorError("INPUT_UNKNOWN_SHAPE", `A findings filter may compare at most ${MAX_FILTER_COMPARISONS - reserved} values in all; this one has ${comparisons}.`);
   }
   return clauses;
+}
+
+/** The results grouped by rule × resource (the findingstate key), each group in report order. */
+function groupByPair(findings: readonly Finding[]): Map<string, PairResults> {
+  const pairs = new Map<string, PairResults>();
+  for (const finding of findings) {
+    const keys = stateKeys(finding.resourceId, finding.ruleId);
+    const id = `${keys.partitionKey}/${keys.rowKey}`;
+    const pair = pairs.get(id);
+    if (pair === undefined) pairs.set(id, { ...keys, findings: [finding] });
+    else pair.findings.push(finding);
+  }
+  return pairs;
 }
 
 function emptyTransitions(): StateTransitions {

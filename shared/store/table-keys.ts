@@ -106,6 +106,17 @@ export function runRowKeyLowerBoundBefore(at: Date): string {
   return `${invertDigits(stampDigits(at))}.`;
 }
 
+/**
+ * The RowKeys of runs newer than `runId`, as a filter on the run partition: stamped in a later second (`RowKey lt
+ * laterThan`, smaller inverted digits), or in the same second with a greater id (`RowKey gt own and RowKey lt
+ * sameSecondEnd`), the order run ids compare in. The run itself, shards of a fanned-out run included, is not newer.
+ */
+export function newerRunRowKeys(runId: string): { laterThan: string; own: string; sameSecondEnd: string } {
+  const own = runRowKey(runId);
+  const inverted = own.slice(0, own.indexOf("-"));
+  return { laterThan: inverted, own, sameSecondEnd: `${inverted}.` };
+}
+
 export function runSummaryChunkRowKey(runId: string, index: number): string {
   return checked(`${runRowKey(runId)}|${String(index).padStart(3, "0")}`);
 }

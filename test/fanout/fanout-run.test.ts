@@ -12,6 +12,7 @@ import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
 import { RULES } from "../../shared/rules/catalog";
 import { createMessageQueue } from "../../shared/app/audit-queue";
 import type { ShardMessage } from "../../shared/fanout/shard-message";
+import type { RunDetail } from "../../shared/store/audit-store";
 import { generateEstateRows } from "../../shared/generate/estate-generator";
 
 /** Rules whose pass needs NSG or NIC rows, and rules whose notApplicable does. */
@@ -68,6 +69,34 @@ describe("a sharded run of the sample estate", () => {
     expect(shardedDelta).toEqual(singleDelta);
     expect(shardedRun.findings).toBe(singleRun.findings);
     expect(shardedRun.summary!.run.collection["fanout"]).toMatchObject({ shards: 3, failedShards: [] });
+  });
+});
+
+describe("nightly writes of a sharded run", () => {
+  it("an unchanged second run stores what a single run stores: its failures and unknowns, counted from the table", async () => {
+    const twice = async (k: FanoutKit, sharded: boolean) => {
+      const runs: RunDetail[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        // Run ids order by the second they are stamped in: the second run must be stamped after the first.
+        await new Promise((resolve) => setTimeout(resolve, 1_050 - (Date.now() % 1_000)));
+        const planned = await requestAndPlan(k);
+        if (sharded) await drainShards(k);
+        runs.push(await finishedRun(k.store, planned.runId));
+      }
+      return runs;
+    };
+    const single = kit();
+    const sharded = kit(SHARDED);
+    const [singleFirst, singleSecond] = await twice(single, false);
+    const [shardedFirst, shardedSecond] = await twice(sharded, true);
+    expect(shardedFirst!.findingsStored).toBe(shardedFirst!.findings);
+    const problems = (run: RunDetail) => run.byStatus!.fail + run.byStatus!.unknown + run.byStatus!.error;
+    expect(shardedSecond).toMatchObject({ findings: singleSecond!.findings, findingsStored: problems(singleSecond!) });
+    expect(singleSecond!.findingsStored).toBe(problems(singleSecond!));
+    expect(verdictLines(await allFindings(sharded.store, shardedSecond!.runId))).toEqual(verdictLines(await allFindings(single.store, singleSecond!.runId)));
+    expect(shardedSecond!.delta).toEqual(singleSecond!.delta);
+    expect(shardedSecond!.delta).toMatchObject({ newFailures: 0, resolved: 0, regressed: 0, stillFailing: shardedSecond!.byStatus!.fail });
+    expect(singleFirst!.findingsStored).toBe(singleFirst!.findings);
   });
 });
 

@@ -90,12 +90,13 @@ describe("report routes behind the local host", () => {
     await allowed.arrayBuffer();
   });
 
-  it("streams the CSV export over HTTP (chunked, no Content-Length) with every finding", async () => {
+  it("streams the CSV export over HTTP (chunked, no Content-Length) with every stored finding", async () => {
     const response = await fetch(`${host.apiUrl}/findings?format=csv&code=${encodeURIComponent(host.functionKey)}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-length")).toBeNull();
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
-    expect(parseCsv(await response.text())).toHaveLength(73);
+    // The latest run stores 22 of its 73 results: 19 failures, 2 unknowns and the one pass that changed.
+    expect(parseCsv(await response.text())).toHaveLength(22);
   });
 
   it("the dashboard opened with ?code= links to pages the host lets through", async () => {

@@ -152,11 +152,14 @@ describe("resource history", () => {
     const history = await store.getResourceHistory(target.toUpperCase(), { runs: 3 });
     expect(history.states.map((s) => s.ruleId).sort()).toEqual(["mi.public-endpoint.untrusted-source", "mi.tls.minimum-version"]);
     expect(history.runs.map((r) => r.runId)).toEqual([runs[3], runs[2], runs[1]]);
+    // Each of these runs changed the public-endpoint verdict (stored); the TLS rule passed unchanged (not stored again).
     for (const run of history.runs) {
-      expect(run.findings).toHaveLength(2);
+      expect(run.findings.map((f) => f.ruleId)).toEqual(["mi.public-endpoint.untrusted-source"]);
       expect(run.findings.every((f) => f.resourceId === target)).toBe(true);
     }
     expect(history.runs[0]?.findings.find((f) => f.ruleId === "mi.public-endpoint.untrusted-source")?.status).toBe("pass");
+    // The unchanged pass is in the state, recorded by the run that first saw it.
+    expect(history.states.find((s) => s.ruleId === "mi.tls.minimum-version")).toMatchObject({ status: "pass", lastSeenRunId: runs[0], firstSeenRunId: runs[0] });
   });
 });
 
@@ -204,15 +207,17 @@ describe("retention", () => {
     const old2 = runIdAt("2026-08-23T23:59:59Z"); // 90 days and 1 second before `now`
     const recent = runIdAt("2026-08-24T00:00:00Z"); // exactly 90 days: kept
     await store.completeRun(report(old1, manyFindings(130)));
+    // The same resources again: only their fail, unknown and error results are stored (12 of 20, 6 of 10).
     await store.completeRun(report(old2, manyFindings(20)));
     await store.completeRun(report(recent, manyFindings(10)));
+    expect((await store.getRun(old2))?.findingsStored).toBe(12);
 
     const result = await store.deleteExpiredFindings({ olderThanDays: 90, now });
     expect(result.runsPurged.sort()).toEqual([old1, old2].sort());
-    expect(result.findingsDeleted).toBe(150);
+    expect(result.findingsDeleted).toBe(130 + 12);
     expect((await store.listFindings(old1)).items).toEqual([]);
     expect((await store.listFindings(old2)).items).toEqual([]);
-    expect((await store.listFindings(recent, { top: 100 })).items).toHaveLength(10);
+    expect((await store.listFindings(recent, { top: 100 })).items).toHaveLength(6);
 
     const kept = await store.getRun(old1);
     expect(kept).toMatchObject({ runId: old1, status: "completed", findings: 130 });

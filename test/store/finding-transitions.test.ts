@@ -72,6 +72,56 @@ describe("nextState", () => {
     const { state } = stateAfter([fail, RUN2]);
     expect(nextState(state, pass, RUN1).kind).toBe("stale");
   });
+
+  it("is stale for a run a newer finished run superseded, unless the pair is new or the run is replayed", () => {
+    const { state } = stateAfter([pass, RUN1]);
+    expect(nextState(state, fail, RUN2, true).kind).toBe("stale");
+    expect(nextState(undefined, fail, RUN2, true)).toMatchObject({ kind: "update", transition: "new" });
+    const { state: written } = stateAfter([pass, RUN1], [fail, RUN2]);
+    expect(nextState(written, fail, RUN2, true).kind).toBe("replay");
+  });
+
+  it.each<[string, Finding, Finding]>([
+    ["pass again", pass, pass],
+    ["notApplicable again", na, na],
+  ])("writes nothing for a verdict the state already holds: %s", (_label, first, again) => {
+    const { state } = stateAfter([first, RUN1]);
+    expect(nextState(state, again, RUN2)).toEqual({ kind: "unchanged" });
+  });
+
+  it("writes nothing for a pass that stays a pass after it resolved a failure (the last transition is only a stamp)", () => {
+    const { state } = stateAfter([fail, RUN1], [pass, RUN2]);
+    expect(state?.lastTransition).toBe("resolved");
+    expect(nextState(state, pass, RUN3)).toEqual({ kind: "unchanged" });
+  });
+
+  it.each<[string, Finding]>([
+    ["a new message", finding({ status: "pass", message: "Now restricted to 10.0.0.0/8." })],
+    ["a new severity", finding({ status: "pass", severity: "critical" })],
+    ["a new title", finding({ status: "pass", title: "Renamed rule" })],
+    ["a new resource name", finding({ status: "pass", resourceName: "renamed" })],
+    ["a new resource group spelling", finding({ status: "pass", resourceGroup: "RG-DATA" })],
+    ["a new type spelling", finding({ status: "pass", resourceType: "Microsoft.Sql/managedInstances" })],
+  ])("writes a pass whose record changed: %s", (_label, changed) => {
+    const { state } = stateAfter([pass, RUN1]);
+    const step = nextState(state, changed, RUN2);
+    expect(step).toMatchObject({ kind: "update", state: { status: "pass", lastSeenRunId: RUN2.runId, statusChangedByRunId: RUN1.runId } });
+  });
+
+  it.each<[string, Finding]>([
+    ["fail", fail],
+    ["error", error],
+    ["unknown", finding({ status: "unknown", message: "NSG missing" })],
+  ])("rewrites a %s result every run, changed or not", (_label, result) => {
+    const { state } = stateAfter([result, RUN1], [result, RUN2]);
+    expect(nextState(state, result, RUN3)).toMatchObject({ kind: "update", state: { lastSeenRunId: RUN3.runId } });
+  });
+
+  it("writes a pass after an error, which changes the raw result the state records", () => {
+    const { state } = stateAfter([pass, RUN1], [error, RUN2]);
+    expect(state).toMatchObject({ status: "pass", lastResultStatus: "error" });
+    expect(nextState(state, pass, RUN3)).toMatchObject({ kind: "update", state: { status: "pass", lastResultStatus: "pass" } });
+  });
 });
 
 describe("representativeResult", () => {

@@ -5,6 +5,7 @@ import {
   isValidTableKey,
   lockRowKey,
   MAX_KEY_CODE_UNITS,
+  newerRunRowKeys,
   resourceHash,
   resourceRowKeyRange,
   ruleKey,
@@ -98,6 +99,18 @@ describe("run keys", () => {
     expect(runRowKey(older) >= bound).toBe(true);
     expect(runRowKey(newer) >= bound).toBe(false);
     expect(runRowKey(newest) >= bound).toBe(false);
+  });
+
+  it("select exactly the runs newer than a run, in run id order, itself excluded", () => {
+    const self = runIdAt("2026-11-22T00:00:00Z", "mmmmmm");
+    const candidates = [older, newer, newest, self, runIdAt("2026-11-22T00:00:00Z", "zzzzzz"), runIdAt("2026-11-22T00:00:00Z", "mmmmmm0"), runIdAt("2026-11-22T00:00:01Z", "000000")];
+    const { laterThan, own, sameSecondEnd } = newerRunRowKeys(self);
+    const selected = candidates.filter((id) => {
+      const key = runRowKey(id);
+      return key < laterThan || (key > own && key < sameSecondEnd);
+    });
+    expect(selected.sort()).toEqual(candidates.filter((id) => id > self).sort());
+    expect(selected).not.toContain(self);
   });
 
   it("give summary chunks keys under their run", () => {
