@@ -5,9 +5,9 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AuditorError } from "../errors";
 import { auditSettingsFromEnv, type AuditSettings } from "../config/audit-settings";
 import { collectionInputFromEnv, parseCollectionSettings, type CollectionSettings } from "../config/collection-settings";
-import { storeConnectionFromEnv } from "../store/store-settings";
+import { findingsArchiveFromEnv, storeConnectionFromEnv } from "../store/store-settings";
 import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
-import type { StoreConnection } from "../store/table-audit-store";
+import type { FindingsArchive, StoreConnection } from "../store/table-audit-store";
 import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
 
 export const AUDIT_QUEUE = "audit-requests";
@@ -26,6 +26,8 @@ export interface AppSettings {
   audit: AuditSettings;
   source: SourceSetting;
   tables: StoreConnection;
+  /** What each run stores in `findings` (FINDINGS_ARCHIVE): `changes` (default) or `all`. */
+  findingsArchive: FindingsArchive;
   queues: QueueConnection;
   retentionDays: number;
   /** How long a scope lock is held before another run may take it over (a crashed worker's lock expires). */
@@ -99,6 +101,7 @@ export function appSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AppSet
     audit: auditSettingsFromEnv(env),
     source: parseSource(env),
     tables: parseTables(env),
+    findingsArchive: findingsArchiveFromEnv(env),
     queues: parseQueues(env),
     retentionDays: parsePositiveInt(env["FINDINGS_RETENTION_DAYS"], "FINDINGS_RETENTION_DAYS", 90),
     lockTtlMs: parsePositiveInt(env["AUDIT_LOCK_MINUTES"], "AUDIT_LOCK_MINUTES", 120, 24 * 60) * 60_000,

@@ -29,7 +29,7 @@ export function getServices(): Services {
 }
 
 export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] = []): Services {
-  const store = createAuditStore(settings.tables);
+  const store = createAuditStore(settings.tables, { findingsArchive: settings.findingsArchive });
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
   const alerts = settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
   const steps = [retentionStep(store, settings.retentionDays), ...(alerts !== undefined ? [alerts.step()] : []), ...extraSteps];

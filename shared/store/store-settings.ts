@@ -2,10 +2,22 @@
 // Azurite; in Azure the account URL and the Function App's managed identity (DefaultAzureCredential).
 import { DefaultAzureCredential } from "@azure/identity";
 import { AuditorError } from "../errors";
-import type { StoreConnection } from "./table-audit-store";
+import type { FindingsArchive, StoreConnection } from "./table-audit-store";
 
 export const STORAGE_CONNECTION_SETTING = "AUDIT_STORAGE_CONNECTION_STRING";
 export const STORAGE_ACCOUNT_URL_SETTING = "AUDIT_STORAGE_ACCOUNT_URL";
+export const FINDINGS_ARCHIVE_SETTING = "FINDINGS_ARCHIVE";
+
+/**
+ * What each run stores in `findings`: `changes` (default; failures, unknowns, errors and changed pairs, so nightly
+ * writes follow failures plus changes) or `all` (every result of every run, the full archive).
+ */
+export function findingsArchiveFromEnv(env: NodeJS.ProcessEnv = process.env): FindingsArchive {
+  const raw = env[FINDINGS_ARCHIVE_SETTING]?.trim().toLowerCase() ?? "";
+  if (raw === "") return "changes";
+  if (raw === "changes" || raw === "all") return raw;
+  throw new AuditorError("CONFIG_INVALID", `${FINDINGS_ARCHIVE_SETTING}: expected "changes" or "all", found ${JSON.stringify(env[FINDINGS_ARCHIVE_SETTING])}`);
+}
 
 /** The connection string wins when both are set; neither is an error that names both settings. */
 export function storeConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConnection {

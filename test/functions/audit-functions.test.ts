@@ -237,6 +237,7 @@ describe("settings", () => {
     [{ AzureWebJobsStorage: "" }, /Storage is not configured/],
     [{ TRUSTED_SOURCE_PREFIXES: "0.0.0.0/1" }, /TRUSTED_SOURCE_PREFIXES/],
     [{ AUDIT_SUBSCRIPTIONS: "nope" }, /AUDIT_SUBSCRIPTIONS: not a subscription id/],
+    [{ FINDINGS_ARCHIVE: "everything" }, /FINDINGS_ARCHIVE: expected "changes" or "all"/],
   ])("%j is rejected with a message naming the setting", (overrides, pattern) => {
     const env = { AzureWebJobsStorage: "UseDevelopmentStorage=true", AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...overrides };
     expect(() => appSettingsFromEnv(env)).toThrow(pattern);
@@ -249,6 +250,8 @@ describe("settings", () => {
     expect(s.queues).toMatchObject({ queueServiceUrl: "https://stauditprod.queue.core.windows.net" });
     expect(s.schedule).toBe("0 0 2 * * *");
     expect(s.retentionDays).toBe(90);
+    expect(s.findingsArchive).toBe("changes");
+    expect(appSettingsFromEnv({ AUDIT_SOURCE: `snapshot:${SAMPLE}`, AzureWebJobsStorage: "UseDevelopmentStorage=true", FINDINGS_ARCHIVE: " All " }).findingsArchive).toBe("all");
   });
 });
 
@@ -259,5 +262,22 @@ describe("composition root", () => {
     const { runId } = await built.audits.requestAudit({ trigger: "http" });
     expect((await built.store.getRun(runId))?.status).toBe("queued");
     await receiveAll();
+  });
+
+  it("FINDINGS_ARCHIVE reaches the store: `all` stores every result of an unchanged run, the default its failures and unknowns", async () => {
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const auditWith = async (env: Record<string, string>) => {
+      const built = buildServices(appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...env }));
+      await receiveAll();
+      await built.audits.requestAudit({ trigger: "http" });
+      const [message] = await receiveAll();
+      const outcome = await built.audits.runRequested(message!.body, { dequeueCount: 1, maxDequeueCount: 5 }, quiet);
+      if (outcome.status === "skipped") throw new Error(`run ${outcome.runId} was skipped`);
+      return built.store.getRunRecord(outcome.runId);
+    };
+    // The composition root's tables (no prefix) are this test's alone in this Azurite; the first run makes the state.
+    await auditWith({ FINDINGS_ARCHIVE: "all" });
+    expect(await auditWith({ FINDINGS_ARCHIVE: "all" })).toMatchObject({ findings: 73, findingsStored: 73 });
+    expect(await auditWith({})).toMatchObject({ findings: 73, findingsStored: 19 + 2, byStatus: { fail: 19, unknown: 2, error: 0 } });
   });
 });
