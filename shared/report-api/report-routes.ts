@@ -64,6 +64,8 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "Findings of a run, filtered and paged; or all of them as CSV",
+    description:
+      "A run's stored results: every fail, unknown and error, and the results of each rule × resource whose state the run wrote (new, or changed since the previous run). A pass the state already held is not stored again: it is counted in the run's summary (`findings`, `byStatus`) and shown in the resource's current state (`resources/{id}/history`). The run record's `findingsStored` says how many rows this list holds. With FINDINGS_ARCHIVE=all every result is stored.",
     path: undefined,
     query: listFindingsQuery,
     responses: {
@@ -78,6 +80,7 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "One resource's results across runs",
+    description: "The current state of each rule on the resource (findingstate), and what each recent run stored about it: failures, unknowns, errors and changes. A rule that kept passing appears in `rules`, not in every run.",
     path: resourceHistoryPath,
     query: resourceHistoryQuery,
     responses: { "200": { description: "The resource's history.", json: ResourceHistorySchema }, "404": { description: "The resource was never audited." } },

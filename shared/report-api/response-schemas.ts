@@ -44,7 +44,13 @@ export const RunRecordSchema = named(
     finishedAt: z.string().optional(),
     durationMs: z.number().optional(),
     error: z.string().optional(),
-    findings: count.optional(),
+    findings: count.optional().meta({ description: "Every result of the run: what byStatus, the scores and the summary count." }),
+    findingsStored: count
+      .optional()
+      .meta({
+        description:
+          "Results the run stored, i.e. what its findings list holds: every fail, unknown and error, and every result of a rule × resource whose state the run wrote (new or changed). A pass the state already held is counted in `findings` and byStatus but not stored again (FINDINGS_ARCHIVE=all stores every result). Absent on runs stored before it was recorded, which stored every result.",
+      }),
     estateScore: z.number().nullable().optional(),
     resourcesAssessed: count.optional(),
     coverageGaps: count.optional(),
@@ -53,7 +59,7 @@ export const RunRecordSchema = named(
     delta: DeltaCountsSchema.optional(),
     findingsDeletedAt: z.string().optional(),
   }),
-  "A run as lists show it.",
+  "A run as lists show it. `findings` results, `findingsStored` of them stored in its findings list.",
 );
 
 export const RunPageSchema = named("RunPage", z.object({ items: z.array(RunRecordSchema), continuationToken: z.string().nullable() }));
@@ -158,7 +164,7 @@ export const FindingSchema = named(
 export const FindingPageSchema = named(
   "FindingPage",
   z.object({ runId: z.string(), items: z.array(FindingSchema), continuationToken: z.string().nullable() }),
-  "A page may be shorter than `top` (even empty) and still carry a token: follow tokens until it is null.",
+  "The run's stored results: its failures, unknowns, errors and changes (a pass is listed when its rule × resource is new or changed). Unchanged passes are in the run's counts and summary and in each resource's current state (resource history). A page may be shorter than `top` (even empty) and still carry a token: follow tokens until it is null.",
 );
 
 const FindingStateSchema = named(
@@ -175,8 +181,11 @@ const FindingStateSchema = named(
     statusChangedByRunId: z.string(),
     firstSeenAt: z.string(),
     firstSeenRunId: z.string(),
-    lastSeenAt: z.string(),
-    lastSeenRunId: z.string(),
+    lastSeenAt: z.string().meta({
+      description:
+        "When the last run that wrote this state started. Runs rewrite failing, unknown and error states and every change, but not a pass or not-applicable verdict they find unchanged: for those it is when the verdict was last recorded, not when it was last checked.",
+    }),
+    lastSeenRunId: z.string().meta({ description: "The last run that wrote this state (see lastSeenAt)." }),
     everFailed: z.boolean(),
     firstFailedAt: z.string().optional(),
   }),
@@ -192,7 +201,7 @@ export const ResourceHistorySchema = named(
     subscriptionId: z.string(),
     resourceGroup: z.string(),
     firstSeenAt: z.string(),
-    lastSeenAt: z.string(),
+    lastSeenAt: z.string().meta({ description: "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change)." }),
     rules: z.array(FindingStateSchema),
     changes: z.array(
       z.object({ ruleId: z.string(), runId: z.string(), at: z.string().optional(), from: StatusSchema.nullable(), to: StatusSchema }).meta({ description: "A status change seen between consecutive retained runs." }),
@@ -202,11 +211,13 @@ export const ResourceHistorySchema = named(
         runId: z.string(),
         status: RunStatusSchema,
         startedAt: z.string().optional(),
-        results: z.array(z.object({ ruleId: z.string(), status: StatusSchema, severity: SeveritySchema, title: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()) })),
+        results: z
+          .array(z.object({ ruleId: z.string(), status: StatusSchema, severity: SeveritySchema, title: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()) }))
+          .meta({ description: "The results the run stored for the resource: failures, unknowns, errors and changes; a rule that passed unchanged is absent (its verdict is in `rules`)." }),
       }),
     ),
   }),
-  "first/last seen and the current status per rule come from findingstate; `runs` (newest first) from the retained findings.",
+  "first/last seen and the current status per rule come from findingstate; `runs` (newest first) from the retained findings, which hold each run's failures, unknowns, errors and changes.",
 );
 
 export const RuleSchema = named(

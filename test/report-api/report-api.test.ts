@@ -168,6 +168,22 @@ describe("GET /api/findings", () => {
     expect(answer.json.continuationToken).toEqual(expect.any(String));
   });
 
+  it("lists the run's stored results: failures, unknowns, errors and changes, as findingsStored says", async () => {
+    const run = (await call(getRun, "/runs/{runId}", `/api/runs/${runs[2]}`, { params: { runId: runs[2]! } })).json;
+    // 73 results; stored: 19 failures, 2 unknowns, and the passes whose state changed: sqlmi-shared-01's TLS (fixed)
+    // and the renamed MI's rules (a display field changed). The 35 other passes and the 12 not-applicables are only
+    // counted.
+    expect(run).toMatchObject({ findings: 73, findingsStored: 26, byStatus: { fail: 19, unknown: 2, error: 0, pass: 40, notApplicable: 12 } });
+    const everything = (await allPages("", 1000)).items;
+    expect(everything).toHaveLength(26);
+    const passes = everything.filter((f) => f.status === "pass" || f.status === "notApplicable");
+    expect(passes.map((f) => (f.resourceName === FORMULA_NAME ? "renamed" : `${f.resourceName} ${f.ruleId}`)).sort()).toEqual(["renamed", "renamed", "renamed", "renamed", "sqlmi-shared-01 mi.tls.minimum-version"]);
+    // The older runs: the first stored every result (all new); the second, unchanged, only its failures and unknowns.
+    const older = await Promise.all([runs[0]!, runs[1]!].map(async (id) => (await call(getRun, "/runs/{runId}", `/api/runs/${id}`, { params: { runId: id } })).json));
+    expect(older[0]).toMatchObject({ findings: 73, findingsStored: 73 });
+    expect(older[1].findingsStored).toBe(older[1].byStatus.fail + older[1].byStatus.unknown + older[1].byStatus.error);
+  });
+
   it("pages to the end without losing or repeating a finding, with and without filters", async () => {
     const everything = await allPages("", 7);
     expect(everything.items).toHaveLength(26);
@@ -252,7 +268,7 @@ describe("GET /api/findings", () => {
     // parseCsv (strict RFC 4180) returns the records after the header.
     const rows = parseCsv(answer.text);
     expect(answer.text.split("\r\n")[0]).toBe("ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence");
-    // Every stored result of the run: 26 of its 73 (19 failures, 2 unknowns, 5 passes whose state changed).
+    // Every stored result of the run (see findingsStored): 26 of its 73.
     expect(rows).toHaveLength(26);
     expect(answer.text.endsWith("\r\n")).toBe(true);
     const renamed = rows.filter((r) => r[3]!.includes("HYPERLINK"));
@@ -384,6 +400,8 @@ describe("GET /api/dashboard (handler)", () => {
     expect(blank.status).toBe(200);
     expect(blank.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(blank.text).toContain('id="findings-count">19 findings<');
+    // The list is what the run stored; the page says so.
+    expect((await page("?status=any")).text).toContain(`id="findings-stored">73 results, 26 stored: this run's failures, unknowns, errors and changes.`);
     const bad = await page("?severity=bogus");
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^severity: /);
@@ -396,6 +414,8 @@ describe("GET /api/dashboard (handler)", () => {
     expect(history.text).toContain("nsg-sqlvm-legacy");
     expect(history.text).toContain("&lt;script&gt;alert(1)&lt;/script&gt; legacy vendor access");
     expect(history.text).not.toContain("<script>");
+    expect(history.text).toContain(">Last recorded</th>");
+    expect(history.text).toMatch(/id="h-latest">Results stored by run \d{8}T\d{6}Z-/);
     expect((await page(`?resource=${encodeResourceId("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none")}`)).status).toBe(404);
     const bad = await page("?resource=abc");
     expect(bad.status).toBe(400);

@@ -135,10 +135,17 @@ ${links.code !== undefined ? html`<input type="hidden" name="code" value="${link
 <div class="actions"><button type="submit">Apply</button><a class="button link" href="${links.dashboard()}">Reset</a></div>
 </form>
 <p class="count" id="findings-count">${data.findings.length === 0 ? "No findings" : `${data.findings.length}${data.nextPage !== undefined ? "+" : ""} finding${data.findings.length === 1 ? "" : "s"}`}${data.nextPage !== undefined ? ` (first ${TABLE_ROWS} shown)` : ""}</p>
+${storedNote(run)}
 <div class="table-wrap"><table class="findings" id="findings-table"><colgroup><col class="c-sev"><col class="c-res"><col class="c-find"><col class="c-ev"><col class="c-guide"></colgroup><thead><tr><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Finding</th><th scope="col">Evidence</th><th scope="col">Guidance</th></tr></thead>
 <tbody>${tableBody}</tbody></table></div>
 ${data.nextPage !== undefined ? html`<p class="pager"><a class="button secondary" href="${links.dashboard({ ...f, continuationToken: data.nextPage })}">Next ${TABLE_ROWS} →</a></p>` : ""}
 </section>`;
+}
+
+/** Says that the list is the run's stored results when it stored fewer than it had (unchanged passes are not stored). */
+function storedNote(run: RunDetail): SafeHtml {
+  if (run.findings === undefined || run.findingsStored === undefined || run.findingsStored >= run.findings) return html``;
+  return html`<p class="meta" id="findings-stored">${run.findings} results, ${run.findingsStored} stored: this run's failures, unknowns, errors and changes. Passes that did not change are in the counts above and on each resource's page.</p>`;
 }
 
 function findingRow(finding: StoredFinding, links: DashboardLinks): SafeHtml {
