@@ -2,12 +2,13 @@
 // finding as CSV, streamed page by page.
 import { app } from "@azure/functions";
 import { getServices } from "../shared/app/services";
-import { errorResponse, jsonResponse, streamResponse } from "../shared/app/http-results";
+import { errorResponse, streamResponse } from "../shared/app/http-results";
 import { registerHttp } from "../shared/app/function-registration";
 import { findingCsvHeader, findingCsvRow } from "../shared/report/csv";
+import { findingsPageCache, findingsPageResponse } from "../shared/report-api/findings-page-response";
 import { httpOptions, reportEndpoint } from "../shared/report-api/report-endpoint";
 import { REPORT_ROUTES } from "../shared/report-api/report-routes";
-import { findingSelection, findingsCsv, findingsRun, listFindingsPage } from "../shared/report-api/report-queries";
+import { findingSelection, findingsCsv, findingsRun } from "../shared/report-api/report-queries";
 
 // Without it the Functions worker buffers every response body in memory; with it the CSV goes out as it is read.
 // It applies app-wide and is harmless for the other functions (request bodies are read the same way).
@@ -15,7 +16,7 @@ app.setup({ enableHttpStream: true });
 
 const route = REPORT_ROUTES.listFindings;
 
-export const listFindings = reportEndpoint(route, async ({ query }) => {
+export const listFindings = reportEndpoint(route, async ({ query, request }) => {
   const selection = findingSelection(query);
   const format = query.format ?? "json";
   if (format === "csv" && (query.top !== undefined || query.continuationToken !== undefined)) {
@@ -23,9 +24,12 @@ export const listFindings = reportEndpoint(route, async ({ query }) => {
   }
   const store = getServices().store;
   const found = await findingsRun(store, query.runId ?? "latest");
-  if (found.kind === "purged") return errorResponse(410, "Gone", `The findings of run ${found.run.runId} were deleted by retention on ${found.run.findingsDeletedAt}; its summary remains at /api/runs/${found.run.runId}.`);
+  if (found.kind === "purged") {
+    findingsPageCache(store).forgetRun(found.run.runId);
+    return errorResponse(410, "Gone", `The findings of run ${found.run.runId} were deleted by retention on ${found.run.findingsDeletedAt}; its summary remains at /api/runs/${found.run.runId}.`);
+  }
   const runId = found.run.runId;
-  if (format === "json") return jsonResponse(await listFindingsPage(store, runId, selection, query));
+  if (format === "json") return findingsPageResponse(store, found.run, selection, query, request.headers.get("if-none-match"));
   const body = await findingsCsv(store, runId, selection, { header: findingCsvHeader, row: findingCsvRow });
   return streamResponse(body, "text/csv; charset=utf-8; header=present", { "content-disposition": `attachment; filename="findings-${runId}.csv"` });
 });
