@@ -243,6 +243,29 @@ describe("what is announced", () => {
     expect(complete.outcome.status === "completed" && complete.outcome.completed.transitions.resolved).toEqual([]);
   });
 
+  it("a run completing after a newer partial run still announces a fix findingstate holds, though neither rewrote it", async () => {
+    const h = harness();
+    const t0 = Date.parse("2026-11-25T02:00:00Z");
+    await h.audit(SAMPLE, { at: new Date(t0) });
+    const gap: CoverageGap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: ["7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"], reason: "403 on the NSG query" };
+    const fixed = variants.write(fixTlsOfProd02);
+    // A partial run records the fix in findingstate but may not announce it; a newer partial run finds it unchanged
+    // (no write, no announcement).
+    await h.audit(fixed, { at: new Date(t0 + HOUR), gap });
+    const newer = await h.audit(fixed, { at: new Date(t0 + 3 * HOUR), gap });
+    expect(newer.outcome.status).toBe("partial");
+    const cardsBefore = receiver.acceptedBy(h.path("default")).length;
+
+    // An older complete run finishes last: every existing pair is stale for it, so the fix must be confirmed against
+    // findingstate, which passes and was last written by an older run than this one.
+    const late = await h.audit(fixed, { at: new Date(t0 + 2 * HOUR) });
+    expect(late.outcome.status === "completed" && late.outcome.completed.transitions.stale).toBeGreaterThan(0);
+    const cards = receiver.acceptedBy(h.path("default"));
+    expect(cards).toHaveLength(cardsBefore + 1);
+    const card = readCard(cards.at(-1)!);
+    expect(card.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual(["Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02"]);
+  });
+
   it("still-failing findings are re-announced once every ALERT_REMIND_DAYS, and never with 0", async () => {
     const h = harness(() => ({ ALERT_REMIND_DAYS: "7" }));
     const t0 = Date.parse("2026-12-01T02:00:05Z");
