@@ -121,7 +121,7 @@ describe("security rule fields", () => {
       },
     ]);
     const rule = estate.byKind.networkSecurityGroup[0]!.rules[0]!;
-    expect(rule.sourceAddressPrefixes.sort()).toEqual(["1.2.3.4", "5.6.7.8"]);
+    expect([...rule.sourceAddressPrefixes].sort()).toEqual(["1.2.3.4", "5.6.7.8"]);
     expect(rule.destinationPortRanges).toEqual(["1433", "3342"]);
     expect(rule.direction).toBe("Inbound");
     expect(rule.access).toBe("Allow");
@@ -178,5 +178,56 @@ describe("rows that cannot be used", () => {
     const estate = buildEstate([miRow("m", ids.subnet("nowhere", "s"))]);
     expect(estate.byKind.managedInstance[0]!.subnetKey).toBe(armKey(ids.subnet("nowhere", "s")));
     expect(estate.resources.size).toBe(1);
+  });
+});
+
+describe("shared, read-only values (memory at scale)", () => {
+  const sqlRule = (priority: number, source = "10.0.0.0/8") => ({
+    name: "allow_sql",
+    properties: { priority, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: source, destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" },
+  });
+  const nsg = (name: string, rules: unknown[], tags?: Record<string, string>) => ({
+    id: ids.nsg(name),
+    type: "microsoft.network/networksecuritygroups",
+    ...(tags === undefined ? {} : { tags }),
+    properties: { securityRules: rules },
+  });
+  const estate = buildEstate([
+    nsg("a", [sqlRule(100)], { env: "prod", owner: "team" }),
+    nsg("b", [sqlRule(100)], { env: "prod", owner: "team" }),
+    nsg("c", [sqlRule(200)], { env: "test", owner: "team" }),
+    nsg("d", [sqlRule(100, "10.0.0.0/9")]),
+  ]);
+  const [a, b, c, d] = estate.byKind.networkSecurityGroup;
+
+  it("identical security rules in different NSGs are one frozen object; any differing field makes another", () => {
+    expect(a!.rules[0]).toBe(b!.rules[0]);
+    expect(Object.isFrozen(a!.rules[0])).toBe(true);
+    expect(c!.rules[0]).not.toBe(a!.rules[0]);
+    expect(c!.rules[0]!.priority).toBe(200);
+    expect(d!.rules[0]).not.toBe(a!.rules[0]);
+    expect(d!.rules[0]!.sourceAddressPrefixes).toEqual(["10.0.0.0/9"]);
+    // The value lists are shared too, and read-only: a caller that wants to sort one copies it.
+    expect(c!.rules[0]!.destinationPortRanges).toBe(a!.rules[0]!.destinationPortRanges);
+    expect(() => (a!.rules[0]!.sourceAddressPrefixes as string[]).push("*")).toThrow(TypeError);
+  });
+
+  it("identical tag sets are one frozen object; resources without issues share one empty, frozen list", () => {
+    expect(a!.tags).toEqual({ env: "prod", owner: "team" });
+    expect(a!.tags).toBe(b!.tags);
+    expect(c!.tags).toEqual({ env: "test", owner: "team" });
+    expect(Object.isFrozen(a!.tags)).toBe(true);
+    expect(d!.tags).toEqual({});
+    expect(a!.issues).toEqual([]);
+    expect(a!.issues).toBe(d!.issues);
+    expect(Object.isFrozen(a!.issues)).toBe(true);
+  });
+
+  it("a resource with data issues keeps its own list", () => {
+    const broken = buildEstate([{ id: ids.mi("m"), type: "microsoft.sql/managedinstances", properties: null }, miRow("ok", ids.subnet("v", "s"))]);
+    const [bad, good] = broken.byKind.managedInstance;
+    expect(bad!.issues).toHaveLength(1);
+    expect(good!.issues).toEqual([]);
+    expect(bad!.issues).not.toBe(good!.issues);
   });
 });
