@@ -793,3 +793,34 @@ describe("rulesInEvaluationOrder", () => {
     expect(ordered.map((r) => r.name)).toEqual(["AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"]);
   });
 });
+
+describe("shared rules evaluated for many NSGs (the per-rule caches)", () => {
+  // One rule object, as the estate builder shares it between every NSG that holds an identical rule: what it means
+  // depends on each query's VirtualNetwork prefixes, so its cached resolution must never leak from one VNet to another.
+  const fromInternet = rule({ name: "AllowInternet1433", priority: 100, sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["1433"] });
+  const fromVnet = rule({ name: "AllowVnet1433", priority: 110, sourceAddressPrefixes: ["VirtualNetwork"], destinationPortRanges: ["1433"] });
+  const rules = withDefaults(fromInternet, fromVnet);
+  const query = (vnet: string[]): InboundExposureQuery => ({ protocol: "Tcp", ports: "1433", protectedPrefixes: [MI_SUBNET], virtualNetworkPrefixes: vnet });
+  /** The same rules as objects never evaluated before: nothing cached for them. */
+  const fresh = () => rules.map((r) => ({ ...r }));
+
+  it("the same rule object gives each VNet its own answer, in any order and after the cache turned over", () => {
+    // Twelve VNets, more than a rule keeps resolutions for, each asked twice in interleaved order. The odd ones also
+    // hold public space (0.0.0.0/1), which Internet then excludes and VirtualNetwork admits.
+    const vnets = Array.from({ length: 12 }, (_, i) => [`10.${i}.0.0/16`, ...(i % 2 === 0 ? [] : ["0.0.0.0/1"])]);
+    const first = vnets.map((vnet) => evaluateInboundExposure(rules, query(vnet), TRUST));
+    const again = [...vnets.keys()].reverse().map((i) => [i, evaluateInboundExposure(rules, query(vnets[i]!), TRUST)] as const);
+    for (const [i, result] of again) expect(result).toEqual(first[i]);
+    for (const [i, vnet] of vnets.entries()) expect(first[i]).toEqual(evaluateInboundExposure(fresh(), query(vnet), TRUST));
+    expect(first[0]!.untrustedAllowed[0]).toBe("0.0.0.0/5");
+    expect(first[1]!.untrustedAllowed[0]).toBe("128.0.0.0/3");
+    for (const result of first) expect(result.verdict).toBe("exposed");
+  });
+
+  it("missing or malformed VirtualNetwork prefixes are resolved as such, not from another query's", () => {
+    for (const vnet of [[MI_VNET], [], ["10.0.0.0/99"], [MI_VNET], ["10.0.0.0/99"], []]) {
+      expect(evaluateInboundExposure(rules, query(vnet), TRUST)).toEqual(evaluateInboundExposure(fresh(), query(vnet), TRUST));
+    }
+    expect(evaluateInboundExposure(rules, query(["10.0.0.0/99"]), TRUST).notes.join("\n")).toContain("VirtualNetwork prefixes could not be read");
+  });
+});
