@@ -1,11 +1,18 @@
 // The API benchmark: the local Functions host (host/local-host.ts) over Azurite (in-memory persistence) holding one
 // 100k-result run written by the store, then 50 concurrent keep-alive clients on loopback (bench/api-load.ts, a child
 // process of its own) against GET /api/runs/latest, the first page of GET /api/findings?top=100, and a deep page (the
-// continuation token ~50 pages in, followed once, then requested again and again). Bounded by time and count.
+// continuation token ~50 pages in). Each target is measured twice: cold, with the page cache off (every request a
+// storage read) and each client sending one request, all at once; then warm, with the cache on and the page in it,
+// each client looping for a bounded time; plus the deep page revalidated with If-None-Match (304). The host runs in
+// this process: the cache is switched by replacing the report settings and the services (as the tests do), and its
+// hits and misses are read off it per target.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAzurite } from "../host/azurite-process";
 import { startLocalHost } from "../host/local-host";
+import { getServices, useServices } from "../shared/app/services";
+import { findingsPageCache } from "../shared/report-api/findings-page-response";
+import { getReportSettings, useReportSettings } from "../shared/report-api/report-settings";
 import { createAuditStore } from "../shared/store/table-audit-store";
 import { BenchUsageError, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import type { LoadResult } from "./api-load";
@@ -17,15 +24,34 @@ function whole(text: string, option: string): number {
   return value;
 }
 
+interface Target {
+  phase: "cold" | "warm";
+  name: string;
+  path: string;
+  ifNoneMatch?: string;
+}
+
+interface Measured extends Target {
+  outcome: LoadResult | { error: string };
+  cache: { hits: number; misses: number };
+}
+
 export const apiBenchmark: Benchmark = {
   name: "api",
-  description: "report API on the local host over Azurite with a 100k-result run: 50 concurrent clients on runs/latest, findings page 1 and a deep page",
+  description: "report API on the local host over Azurite with a 100k-result run: 50 concurrent clients on runs/latest, findings page 1 and a deep page, cold (not cached) and warm",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
     let values: Record<string, string | undefined>;
     try {
       ({ values } = parseArgs({
         args: context.args,
-        options: { results: { type: "string" }, clients: { type: "string" }, seconds: { type: "string" }, max: { type: "string" }, depth: { type: "string" } },
+        options: {
+          results: { type: "string" },
+          clients: { type: "string" },
+          seconds: { type: "string" },
+          max: { type: "string" },
+          depth: { type: "string" },
+          "cold-timeout": { type: "string" },
+        },
         strict: true,
       }) as { values: Record<string, string | undefined> });
     } catch (error) {
@@ -37,6 +63,9 @@ export const apiBenchmark: Benchmark = {
     const seconds = whole(values["seconds"] ?? "15", "--seconds");
     const max = whole(values["max"] ?? "20000", "--max");
     const depth = whole(values["depth"] ?? "50", "--depth");
+    // Cold requests queue behind each other in Azurite (about 1 s a page at 100k): give them long enough to finish, so
+    // the figures are latencies, not a timeout's cut-off.
+    const coldTimeout = whole(values["cold-timeout"] ?? "300", "--cold-timeout");
 
     context.log(`api: generating a report of ${results} results …`);
     const report = generatedReport(results);
@@ -44,7 +73,20 @@ export const apiBenchmark: Benchmark = {
     let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
     try {
       context.log("api: writing the run …");
-      const written = await createAuditStore({ connectionString: azurite.connectionString }).completeRun(report);
+      const store = createAuditStore({ connectionString: azurite.connectionString });
+      const written = await store.completeRun(report);
+      const runId = written.run.runId;
+      // The deep page's token, found through the store (the API hands its continuation tokens through unchanged).
+      // Timed: one client's cost of a page in storage.
+      let token: string | undefined;
+      const walkStarted = performance.now();
+      let walked = 0;
+      for (; walked < depth - 1; walked += 1) {
+        token = (await store.listFindings(runId, { top: 100, ...(token !== undefined ? { continuationToken: token } : {}) })).continuationToken;
+        if (token === undefined) throw new Error(`the run has fewer than ${depth} pages of 100`);
+      }
+      const walkMs = performance.now() - walkStarted;
+
       host = await startLocalHost({
         projectRoot: context.root,
         settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TIMERS_ON_START: "false", HOST_VERBOSE: "false" },
@@ -57,53 +99,72 @@ export const apiBenchmark: Benchmark = {
       });
       const api = host.apiUrl;
       const key = host.functionKey;
-      const fetchJson = async (path: string) => {
-        const response = await fetch(`${api}${path}`, { headers: { "x-functions-key": key } });
-        if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-        return (await response.json()) as { items?: unknown[]; continuationToken?: string | null };
-      };
-      // Follow continuation tokens to the deep page, timing the walk.
-      let token: string | null | undefined;
-      const walkStarted = performance.now();
-      let walked = 0;
-      for (; walked < depth; walked += 1) {
-        const page = await fetchJson(`/findings?top=100${token ? `&continuationToken=${encodeURIComponent(token)}` : ""}`);
-        token = page.continuationToken;
-        if (!token) break;
-      }
-      const walkMs = performance.now() - walkStarted;
-      if (!token) throw new Error(`the run has fewer than ${depth} pages of 100`);
+      const cacheStats = () => findingsPageCache(getServices().store).stats();
 
-      const targets = [
+      const deepPath = `/findings?top=100&continuationToken=${encodeURIComponent(token!)}`;
+      const deepName = `GET /api/findings?top=100 (page ${depth}, by token)`;
+      const endpoints = [
         { name: "GET /api/runs/latest", path: "/runs/latest" },
         { name: "GET /api/findings?top=100 (page 1)", path: "/findings?top=100" },
-        { name: `GET /api/findings?top=100 (page ${walked + 1}, by token)`, path: `/findings?top=100&continuationToken=${encodeURIComponent(token)}` },
+        { name: deepName, path: deepPath },
       ];
       const script = join(context.root, "dist", "bench", "api-load.js");
-      const measured: { name: string; path: string; outcome: LoadResult | { error: string } }[] = [];
-      for (const target of targets) {
-        context.log(`api: ${target.name}, ${clients} clients, ≤ ${seconds} s / ${max} requests …`);
-        const outcome = await runMeasuredChild<LoadResult>(
-          script,
-          [],
-          ["--url", `${api}${target.path}`, "--key", key, "--clients", String(clients), "--seconds", String(seconds), "--max", String(max)],
-          (seconds + 60) * 1000,
-        );
-        measured.push({ name: target.name, path: target.path.slice(0, 60), outcome: outcome.ok ? outcome.result : { error: `${outcome.reason}: ${outcome.stderr.slice(-300)}` } });
-      }
+      const measured: Measured[] = [];
+      const measure = async (target: Target): Promise<void> => {
+        const how = target.phase === "cold" ? `${clients} clients, one request each at once` : `${clients} clients, ≤ ${seconds} s / ${max} requests`;
+        context.log(`api: ${target.phase} ${target.name}${target.ifNoneMatch !== undefined ? " (If-None-Match)" : ""}, ${how} …`);
+        const args = ["--url", `${api}${target.path}`, "--key", key, "--clients", String(clients)];
+        if (target.phase === "cold") args.push("--once", "--timeout", String(coldTimeout));
+        else args.push("--seconds", String(seconds), "--max", String(max));
+        if (target.ifNoneMatch !== undefined) args.push("--if-none-match", target.ifNoneMatch);
+        const before = cacheStats();
+        const limitMs = ((target.phase === "cold" ? coldTimeout : seconds + 30) + 60) * 1000;
+        const outcome = await runMeasuredChild<LoadResult>(script, [], args, limitMs);
+        const after = cacheStats();
+        measured.push({
+          ...target,
+          outcome: outcome.ok ? outcome.result : { error: `${outcome.reason}: ${outcome.stderr.slice(-300)}` },
+          cache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
+        });
+      };
+
+      const get = async (path: string): Promise<Response> => {
+        const response = await fetch(`${api}${path}`, { headers: { "x-functions-key": key } });
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+        return response;
+      };
+      // Fresh services build a fresh store, and with it a page cache sized by the report settings of that moment.
+      const cacheOff = (off: boolean): void => {
+        useReportSettings(off ? { ...getReportSettings(), findingsCacheBytes: 0 } : undefined);
+        useServices(undefined);
+      };
+
+      cacheOff(true);
+      for (const endpoint of endpoints) await measure({ phase: "cold", ...endpoint });
+      cacheOff(false);
+      // One request puts each page in the cache; the warm figures are of the pages served from it.
+      for (const endpoint of endpoints) await get(endpoint.path);
+      for (const endpoint of endpoints) await measure({ phase: "warm", ...endpoint });
+      const etag = (await get(deepPath)).headers.get("etag");
+      if (etag === null) throw new Error("the deep page came without an ETag");
+      await measure({ phase: "warm", name: `${deepName}, If-None-Match → 304`, path: deepPath, ifNoneMatch: etag });
+
       const table = {
-        columns: ["endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "statuses", "errors", "bytes/resp"],
-        rows: measured.map(({ name, outcome }) =>
+        columns: ["phase", "endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "statuses", "errors", "bytes/resp", "cache hit/miss"],
+        rows: measured.map(({ phase, name, outcome, cache }) =>
           "error" in outcome
-            ? [name, outcome.error, "", "", "", "", "", "", "", ""]
-            : [name, outcome.requests, outcome.perSecond, outcome.p50Ms, outcome.p90Ms, outcome.p99Ms, outcome.maxMs, JSON.stringify(outcome.statuses), outcome.errors, outcome.meanBytes],
+            ? [phase, name, outcome.error, "", "", "", "", "", "", "", "", ""]
+            : [phase, name, outcome.requests, outcome.perSecond, outcome.p50Ms, outcome.p90Ms, outcome.p99Ms, outcome.maxMs, JSON.stringify(outcome.statuses), outcome.errors, outcome.meanBytes, `${cache.hits}/${cache.misses}`],
         ),
       };
       const notes = [
-        `${results} results written by completeRun in ${(written.stats.elapsedMs / 1000).toFixed(1)} s; Azurite in memory; ${clients} clients, keep-alive, each target ≤ ${seconds} s or ${max} requests`,
-        `walking ${walked + 1} pages of 100 by continuation token, one client: ${(walkMs / 1000).toFixed(1)} s (${Math.round(walkMs / (walked + 1))} ms a page)`,
+        `${results} results written by completeRun in ${(written.stats.elapsedMs / 1000).toFixed(1)} s; Azurite in memory; ${clients} clients, keep-alive`,
+        `cold: page cache off, each client sends one request, all at once (timeout ${coldTimeout} s); warm: page cache on and holding the page, each client loops ≤ ${seconds} s or ${max} requests in all`,
+        `walking ${walked} pages of 100 in the store (one client, no API): ${(walkMs / 1000).toFixed(1)} s (${Math.round(walkMs / walked)} ms a page)`,
+        `page cache at the end: ${JSON.stringify(cacheStats())}`,
       ];
-      return { name: "api", table, notes, figures: { results, clients, seconds, max, depth: walked + 1, walkMs: Math.round(walkMs), write: written.stats, measured } };
+      return { name: "api", table, notes, figures: { results, clients, seconds, max, depth, coldTimeout, walkMs: Math.round(walkMs), walkedPages: walked, write: written.stats, measured, cache: cacheStats() } };
     } finally {
       await host?.stop();
       await azurite.dispose();
