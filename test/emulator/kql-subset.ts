@@ -214,7 +214,11 @@ export function runQuery(query: ParsedQuery, input: Record<string, unknown>[]): 
         break;
       }
       case "project":
-        rows = rows.map((row) => Object.fromEntries(operation.columns.map((column) => [column.name, valueAt(row, column.path) ?? null])));
+        rows = rows.map((row) => {
+          const projected: Record<string, unknown> = {};
+          for (const column of operation.columns) projected[column.name] = valueAt(row, column.path) ?? null;
+          return projected;
+        });
         hasId = operation.columns.some((column) => column.name === "id");
         break;
       case "order": {
@@ -239,6 +243,7 @@ function valueAt(row: unknown, path: string[]): unknown {
 /** Ordinal, nulls first, like KQL's `asc`. */
 function compare(a: unknown, b: unknown): number {
   if (a === b) return 0;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : 1;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   const left = String(a);

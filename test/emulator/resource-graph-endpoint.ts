@@ -186,10 +186,50 @@ function runScoped(
 
   const source: Row[] =
     parsed.table === "resources"
-      ? estate.rows.filter((_, index) => inScope.has(estate.rowSubscriptions[index] as string))
+      ? scopedRows(estate, inScope, typesWanted(parsed))
       : estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
   const output = runQuery(parsed, source);
   return { rows: output.rows, hasId: output.hasId, limitHit };
+}
+
+/**
+ * The rows of the scope, in estate order; only those of `types` (lower case) when given. The query's own `where`
+ * still decides: the type index only spares it a pass over every row of the estate.
+ */
+function scopedRows(estate: Estate, inScope: Set<string>, types: string[] | undefined): Row[] {
+  const inScopeAt = (index: number) => inScope.has(estate.rowSubscriptions[index] as string);
+  if (types === undefined) return estate.rows.filter((_, index) => inScopeAt(index));
+  const index = typeIndexOf(estate);
+  const lists = types.map((type) => index.get(type) ?? []);
+  const candidates = lists.length === 1 ? (lists[0] as number[]) : lists.flat().sort((a, b) => a - b);
+  const rows: Row[] = [];
+  for (const at of candidates) if (inScopeAt(at)) rows.push(estate.rows[at] as Row);
+  return rows;
+}
+
+/** The lower-case types a query's first operation keeps (`where type =~ / == / in~`), or undefined. */
+function typesWanted(parsed: ParsedQuery): string[] | undefined {
+  const first = parsed.operations[0];
+  if (first?.kind !== "where" || first.path.length !== 1 || first.path[0] !== "type") return undefined;
+  return [...new Set(first.values.map((value) => value.toLowerCase()))];
+}
+
+const typeIndexes = new WeakMap<Estate, Map<string, number[]>>();
+
+/** Lower-case type → row positions, ascending; built on first use, once per estate. */
+function typeIndexOf(estate: Estate): Map<string, number[]> {
+  let index = typeIndexes.get(estate);
+  if (index === undefined) {
+    index = new Map();
+    estate.rows.forEach((row, at) => {
+      const type = typeof row["type"] === "string" ? row["type"].toLowerCase() : "";
+      const list = index?.get(type);
+      if (list === undefined) index?.set(type, [at]);
+      else list.push(at);
+    });
+    typeIndexes.set(estate, index);
+  }
+  return index;
 }
 
 function subscriptionRow(subscription: Estate["subscriptions"][number]): Row {
