@@ -90,3 +90,22 @@ describe("SetDifference (small set minus a large indexed one)", () => {
     expect(AddressSet.serviceTag("Sql")!.minusIndexed(excluded).describe()).toEqual(["Sql"]);
   });
 });
+
+describe("describe() of recurring differences (memoised per excluded set)", () => {
+  it("equal content gives the same text from distinct objects, and a caller changing its copy changes nothing", () => {
+    const excluded = AddressSet.fromPrefixes(["10.0.0.0/8", "20.50.60.70/32", "40.0.0.0/28"]);
+    const build = (prefixes: string[]) => AddressSet.fromPrefixes(prefixes).minusIndexed(excluded);
+    const first = build(["0.0.0.0/0"]).describe(20);
+    expect(first[0]).toBe("0.0.0.0/5");
+    first.push("tampered");
+    first[0] = "tampered";
+    const second = build(["0.0.0.0/0"]).describe(20);
+    expect(second[0]).toBe("0.0.0.0/5");
+    expect(second).not.toContain("tampered");
+    expect(second).toEqual(build(["0.0.0.0/0"]).toAddressSet().describe(20));
+    // Different content or limit: a different answer, never the memoised one.
+    expect(build(["128.0.0.0/1"]).describe(20)[0]).toBe("128.0.0.0/1");
+    expect(build(["0.0.0.0/0"]).describe(3)).toEqual(["0.0.0.0/5", "8.0.0.0/7", "… and 57 more"]);
+    expect(build(["0.0.0.0/0"]).describe(3)).toEqual(build(["0.0.0.0/0"]).toAddressSet().describe(3));
+  });
+});
