@@ -310,6 +310,11 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
   if (raw === undefined) return undefined;
   const rules: SecurityRule[] = [];
   raw.forEach((entry, index) => {
+    const clean = isRecord(entry) ? readCleanRule(entry, isDefault, shared) : undefined;
+    if (clean !== undefined) {
+      rules.push(clean);
+      return;
+    }
     const path = `properties.${field}[${index}]`;
     if (!isRecord(entry)) {
       issues.push({ field: path, problem: `expected a security rule object, found ${describe(entry)}` });
@@ -367,6 +372,65 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
     rules.push(shared.rule(rule));
   });
   return rules;
+}
+
+/**
+ * The common case of readRules without its readers: a rule whose every field has the type Azure gives it. Anything
+ * else (a missing priority, a number where text belongs, ASGs, a null) returns undefined, and readRules reads the rule
+ * field by field, recording each problem. The result is the same rule the careful path would build; this path only
+ * skips the FieldReaders and path texts, a fifth of reading a 1M-row estate (16 rules per NSG).
+ */
+function readCleanRule(entry: Record<string, Json>, isDefault: boolean, shared: SharedValues): SecurityRule | undefined {
+  const nested = entry["properties"];
+  const inner = isRecord(nested) ? nested : entry;
+  const top = entry["name"];
+  if (top !== undefined && top !== null && typeof top !== "string") return undefined;
+  const name = typeof top === "string" ? top : inner["name"];
+  const priority = inner["priority"];
+  const direction = inner["direction"];
+  const access = inner["access"];
+  const protocol = inner["protocol"];
+  const description = inner["description"];
+  if (typeof name !== "string" || typeof priority !== "number" || !Number.isFinite(priority) || typeof protocol !== "string") return undefined;
+  if ((direction !== "Inbound" && direction !== "Outbound") || (access !== "Allow" && access !== "Deny")) return undefined;
+  if (description !== undefined && description !== null && typeof description !== "string") return undefined;
+  if (!absentOrEmptyList(inner["sourceApplicationSecurityGroups"]) || !absentOrEmptyList(inner["destinationApplicationSecurityGroups"])) return undefined;
+  const sourceAddressPrefixes = cleanMerged(inner["sourceAddressPrefix"], inner["sourceAddressPrefixes"]);
+  const destinationAddressPrefixes = cleanMerged(inner["destinationAddressPrefix"], inner["destinationAddressPrefixes"]);
+  const sourcePortRanges = cleanMerged(inner["sourcePortRange"], inner["sourcePortRanges"]);
+  const destinationPortRanges = cleanMerged(inner["destinationPortRange"], inner["destinationPortRanges"]);
+  if (sourceAddressPrefixes === undefined || destinationAddressPrefixes === undefined || sourcePortRanges === undefined || destinationPortRanges === undefined) return undefined;
+  return shared.rule({
+    name: shared.text(name),
+    priority,
+    direction,
+    access,
+    protocol: shared.text(protocol),
+    sourceAddressPrefixes,
+    destinationAddressPrefixes,
+    sourcePortRanges,
+    destinationPortRanges,
+    sourceApplicationSecurityGroups: NO_VALUES,
+    destinationApplicationSecurityGroups: NO_VALUES,
+    description: typeof description === "string" ? shared.text(description) : undefined,
+    isDefault,
+    issues: NO_VALUES,
+  });
+}
+
+function absentOrEmptyList(value: Json): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+}
+
+/** readRules' `merged` for clean values: the plural list plus the singular when it adds one; undefined when unclean. */
+function cleanMerged(singular: Json, plural: Json): string[] | undefined {
+  let values: string[];
+  if (plural === undefined || plural === null) values = NO_VALUES;
+  else if (Array.isArray(plural) && plural.every((value) => typeof value === "string")) values = plural as string[];
+  else return undefined;
+  if (singular === undefined || singular === null || singular === "") return values;
+  if (typeof singular !== "string") return undefined;
+  return values.includes(singular) ? values : values.concat(singular);
 }
 
 /**

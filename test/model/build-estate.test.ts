@@ -231,3 +231,50 @@ describe("shared, read-only values (memory at scale)", () => {
     expect(bad!.issues).not.toBe(good!.issues);
   });
 });
+
+describe("clean rules and rules read field by field", () => {
+  it("a rule Azure spelled exactly and the same rule spelled loosely become the same shared rule", () => {
+    const clean = { name: "sql", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.0/8", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRanges: ["1433", "3342"] } };
+    const loose = { name: "sql", properties: { priority: "100", direction: " inbound", access: "ALLOW", protocol: "Tcp", sourceAddressPrefixes: ["10.0.0.0/8"], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: 3342, destinationPortRanges: ["1433"] } };
+    const flat = { name: "sql", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.0/8", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRanges: ["1433", "3342"] };
+    const estate = buildEstate(["a", "b", "c"].map((name, i) => ({ id: ids.nsg(name), type: "microsoft.network/networksecuritygroups", properties: { securityRules: [[clean, loose, flat][i]] } })));
+    const [a, b, c] = estate.byKind.networkSecurityGroup.map((nsg) => nsg.rules[0]!);
+    expect(a).toEqual({
+      name: "sql",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefixes: ["10.0.0.0/8"],
+      destinationAddressPrefixes: ["*"],
+      sourcePortRanges: ["*"],
+      destinationPortRanges: ["1433", "3342"],
+      sourceApplicationSecurityGroups: [],
+      destinationApplicationSecurityGroups: [],
+      description: undefined,
+      isDefault: false,
+      issues: [],
+    });
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+  });
+
+  it("anything unusual is read field by field, with its problems recorded", () => {
+    const estate = buildEstate([
+      {
+        id: ids.nsg("n"),
+        type: "microsoft.network/networksecuritygroups",
+        properties: {
+          securityRules: [
+            { name: "asg", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceApplicationSecurityGroups: [{ id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/Web" }], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" } },
+            { name: "odd", properties: { priority: 110, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: ["10.0.0.0/8", 7], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" } },
+          ],
+        },
+      },
+    ]);
+    const [asg, odd] = estate.byKind.networkSecurityGroup[0]!.rules;
+    expect(asg!.sourceApplicationSecurityGroups).toEqual(["/subscriptions/s/resourcegroups/r/providers/microsoft.network/applicationsecuritygroups/web"]);
+    expect(odd!.sourceAddressPrefixes).toEqual(["10.0.0.0/8"]);
+    expect(odd!.issues).toEqual([expect.stringContaining("sourceAddressPrefixes[1]: expected a string, found number 7")]);
+  });
+});
