@@ -4,15 +4,23 @@
 //
 // Two ladders:
 // - the size ladder (10k, 100k, 1M), findings streamed and held, with the estate's own public IPs *not* trusted;
-// - the owned-IP ladder (10k, 20k, 40k), streamed, with them trusted as the CLI does by default. It is kept small
-//   because that path grows with the square of the estate (see docs/performance.md), and separate so the size ladder
-//   shows how everything else scales.
+// - the owned-IP ladder (10k, 20k, 40k by default), streamed, with them trusted as the CLI does by default; it used to
+//   grow with the square of the estate (see docs/performance.md) and is kept separate so that both growths show.
+//
+// Memory budget: a streamed run gets the heap a 1.5 GB process can afford (`--max-old-space-size=1280`, young
+// generation `--max-semi-space-size=32`), so "within 1.5 GB RSS" is measured under the limit a Consumption instance
+// imposes, not with a heap that lets garbage pile up. A held run keeps every finding (about 570 bytes each, 300 MB at
+// 1M rows) and gets 6 GiB. `--heap-mb` and `--node-flags` override both.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BenchUsageError, canPin, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import type { EngineMeasurement } from "./engine-measure";
 
 const TARGET = { resources: 1_000_000, seconds: 60, rssMiB: 1536 };
+/** The old-generation limit that keeps a streamed 1M-row run's RSS within the 1.5 GB target (young generation aside). */
+const BUDGET_HEAP_MIB = 1280;
+const HOLD_HEAP_MIB = 6144;
+const DEFAULT_NODE_FLAGS = "--max-semi-space-size=32";
 
 interface EngineRun {
   resources: number;
@@ -71,11 +79,12 @@ export const engineBenchmark: Benchmark = {
     const modes = list(values["findings"], "stream,hold", "--findings", ["hold", "stream"]) as ("hold" | "stream")[];
     const seed = values["seed"] === undefined ? 1 : whole(values["seed"], "--seed");
     const timeoutMs = whole(values["timeout"] ?? "1200", "--timeout") * 1000;
-    const heapMb = whole(values["heap-mb"] ?? "6144", "--heap-mb");
+    const heapOverride = values["heap-mb"] === undefined ? undefined : whole(values["heap-mb"], "--heap-mb");
+    const heapFor = (mode: "hold" | "stream"): number => heapOverride ?? (mode === "stream" ? BUDGET_HEAP_MIB : HOLD_HEAP_MIB);
     // Pinning is opt-in: on a shared machine a pinned run competes for its one CPU, and CPU time is the steadier figure.
     const cpu = values["cpu"] === undefined || values["cpu"] === "none" || !canPin() ? undefined : Number(values["cpu"]);
     if (cpu !== undefined && (!Number.isSafeInteger(cpu) || cpu < 0)) throw new BenchUsageError(`--cpu must be a CPU number or none, got '${values["cpu"]}'`);
-    const nodeFlags = (values["node-flags"] ?? "").split(/\s+/).filter((flag) => flag !== "");
+    const nodeFlags = (values["node-flags"] ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter((flag) => flag !== "");
     const plan: Plan[] = [
       ...sizes(values["sizes"], "10000,100000,1000000", "--sizes").flatMap((resources) => modes.map((mode) => ({ resources, mode, trust: false }))),
       ...sizes(values["owned-ip-sizes"], "10000,20000,40000", "--owned-ip-sizes").map((resources) => ({ resources, mode: "stream" as const, trust: true })),
@@ -87,7 +96,7 @@ export const engineBenchmark: Benchmark = {
       context.log(`engine: ${resources} rows, findings ${mode}, owned IPs trusted: ${trust} …`);
       const outcome = await runMeasuredChild<EngineMeasurement>(
         script,
-        [`--max-old-space-size=${heapMb}`, ...nodeFlags],
+        [`--max-old-space-size=${heapFor(mode)}`, ...nodeFlags],
         ["--resources", String(resources), "--seed", String(seed), "--findings", mode, "--trust-owned-ips", String(trust)],
         timeoutMs,
         cpu,
@@ -106,7 +115,7 @@ export const engineBenchmark: Benchmark = {
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000)).toLocaleString("en-US");
     const rows = runs.map((run) => {
-      const head = [run.resources.toLocaleString("en-US"), run.findingsMode, run.trustOwnedPublicIps ? "yes" : "no"];
+      const head = [run.resources.toLocaleString("en-US"), run.findingsMode, run.trustOwnedPublicIps ? "yes" : "no", heapFor(run.findingsMode as "hold" | "stream")];
       if (!run.outcome.ok) return [...head, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", run.outcome.reason];
       const m = run.outcome.measurement;
       const meetsTarget = m.engineMs / 1000 < TARGET.seconds && m.maxRssMiB <= TARGET.rssMiB;
@@ -122,22 +131,23 @@ export const engineBenchmark: Benchmark = {
         perSecond(m.findings, m.evaluateMs),
         m.peakHeapUsedMiB,
         m.maxRssMiB,
-        run.resources === TARGET.resources ? (meetsTarget ? "target met" : "target missed") : "",
+        run.resources === TARGET.resources && run.findingsMode === "stream" ? (meetsTarget ? "target met" : "target missed") : "",
       ];
     });
     return {
       name: "engine",
       table: {
-        columns: ["rows", "findings", "owned IPs trusted", "results", "read s", "relate s", "evaluate s", "engine s", "engine CPU s", "resources/s", "results/s", "peak heap MiB", "max RSS MiB", ""],
+        columns: ["rows", "findings", "owned IPs trusted", "heap limit MiB", "results", "read s", "relate s", "evaluate s", "engine s", "engine CPU s", "resources/s", "results/s", "peak heap MiB", "max RSS MiB", ""],
         rows,
       },
-      figures: { target: TARGET, heapLimitMiB: heapMb, nodeFlags, pinnedToCpu: cpu ?? null, seed, runs },
+      figures: { target: TARGET, heapLimitMiB: { stream: heapFor("stream"), hold: heapFor("hold") }, nodeFlags, pinnedToCpu: cpu ?? null, seed, runs },
       notes: [
         "engine s (wall) = read (EstateBuilder.add) + relate (build) + evaluate (trust policy, rules, scoring); producing the generated rows is excluded.",
         "engine CPU s = user + system time of the child over the same phases, all threads (GC helpers included): steadier than wall time on a busy machine.",
         "findings hold = every finding kept, as runAudit returns them; stream = each finding is scored and dropped.",
         "peak heap = largest heapUsed sampled during the run (live objects plus garbage not yet collected).",
-        `max RSS = process.resourceUsage().maxRSS of the child; heap limit ${heapMb} MiB${nodeFlags.length > 0 ? `, node ${nodeFlags.join(" ")}` : ""}; ${cpu === undefined ? "not pinned" : `pinned to CPU ${cpu} with taskset`}.`,
+        `max RSS = process.resourceUsage().maxRSS of the child; old-generation limit per run in the table${nodeFlags.length > 0 ? `, node ${nodeFlags.join(" ")}` : ""}; ${cpu === undefined ? "not pinned" : `pinned to CPU ${cpu} with taskset`}.`,
+        "The target (1M rows under 60 s within 1.5 GB RSS) is judged on the streamed 1M run, under the 1.5 GB heap budget.",
       ],
     };
   },
