@@ -269,11 +269,13 @@ function parsedRule(rule: SecurityRule): ParsedRule {
 
 /**
  * A rule's remote side depends on its address list, its ASGs, the field and, when the list names Internet or
- * VirtualNetwork, what VirtualNetwork means. Only that last kind is worth caching (Internet is everything minus the
- * VNet, the costliest set of a check), per list object: the few lists that name Internet or VirtualNetwork are
- * shared by thousands of rules. Each keeps the last few VNets: NSGs arrive grouped by subscription and VNet.
+ * VirtualNetwork, what VirtualNetwork means. It is cached per list object (rules without ASGs): the builder shares one
+ * list per distinct content, so `*`, `AzureFrontDoor.Backend` or `Internet` are resolved once per field (and, for
+ * Internet and VirtualNetwork, per VNet: the last few, as NSGs arrive grouped by subscription and VNet). Bounded: the
+ * lists a large estate holds are many (180,000 at 1M rows), and a resolution costs a few hundred bytes.
  */
-const VNET_REMOTE_SIDES = new WeakMap<readonly string[], Map<string, RemoteSide>>();
+const REMOTE_SIDES = new Map<readonly string[], Map<string, RemoteSide>>();
+const REMOTE_LISTS_MAX = 20_000;
 const VNETS_PER_LIST = 8;
 
 function cachedRemote(rule: SecurityRule, parsed: ParsedRule, direction: Direction, ctx: Context): RemoteSide {
@@ -282,16 +284,17 @@ function cachedRemote(rule: SecurityRule, parsed: ParsedRule, direction: Directi
   const entries = inbound ? parsed.sourceAddresses : parsed.destinationAddresses;
   const asgs = inbound ? rule.sourceApplicationSecurityGroups : rule.destinationApplicationSecurityGroups;
   const field = inbound ? "source" : "destination";
-  const dependsOnVnet = asgs.length === 0 && entries.some((entry) => entry.kind === "internet" || entry.kind === "virtualNetwork");
-  if (!dependsOnVnet) return resolveRemote(prefixes, entries, asgs, field, ctx);
-  const key = `${field}|${ctx.virtualNetworkKey}`;
-  let sides = VNET_REMOTE_SIDES.get(prefixes);
+  if (asgs.length > 0) return resolveRemote(prefixes, entries, asgs, field, ctx);
+  const dependsOnVnet = entries.some((entry) => entry.kind === "internet" || entry.kind === "virtualNetwork");
+  const key = dependsOnVnet ? `${field}|${ctx.virtualNetworkKey}` : field;
+  let sides = REMOTE_SIDES.get(prefixes);
   const known = sides?.get(key);
   if (known !== undefined) return known;
   const remote = resolveRemote(prefixes, entries, asgs, field, ctx);
   if (sides === undefined) {
+    if (REMOTE_SIDES.size >= REMOTE_LISTS_MAX) REMOTE_SIDES.clear();
     sides = new Map();
-    VNET_REMOTE_SIDES.set(prefixes, sides);
+    REMOTE_SIDES.set(prefixes, sides);
   } else if (sides.size >= VNETS_PER_LIST) {
     sides.delete(sides.keys().next().value!);
   }
