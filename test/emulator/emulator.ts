@@ -80,6 +80,7 @@ export interface RunningEmulator {
 
 const RESOURCE_GRAPH_PATH = "/providers/microsoft.resourcegraph/resources";
 const LOG_LIMIT = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 4 * 60_000;
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const estate: Estate =
@@ -115,6 +116,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (!response.headersSent) send(response, { status: 500, headers: {}, body: { error: { code: "EmulatorBug", message } } });
     });
   });
+  // Node closes a keep-alive connection after 5 idle seconds; a client that reuses it at that moment meets
+  // ECONNRESET. Azure's front ends keep idle connections for minutes, and a collector waiting out its quota idles
+  // for seconds, so the emulator does too.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
