@@ -44,6 +44,11 @@ export class QuotaPacer {
   private remaining = 0;
   /** When the current window ends; no window before the first request. */
   private resetAt = Number.NEGATIVE_INFINITY;
+  /** Whether `resetAt` comes from a report (a bound on the service's reset) or from the assumption (a guess). */
+  private resetReported = false;
+  /** The remaining count of the newest report applied, and the longest `resets-after` seen (about a window). */
+  private lastReported = Number.POSITIVE_INFINITY;
+  private windowSeenMs = 0;
   /** When this pacer last opened a window by itself; a report from a request reserved before it is stale. */
   private windowOpenedAt = Number.NEGATIVE_INFINITY;
   /** Sequence of the newest request whose report has been applied. */
@@ -118,8 +123,19 @@ export class QuotaPacer {
     // Requests still in flight were sent after this one was counted (or are counted twice, which only errs on the
     // safe side).
     this.remaining = Math.max(0, Math.floor(Math.max(0, Math.floor(remaining)) / this.share) - this.inFlight.size);
-    // The service measured `resetsAfter` when the request arrived; counting from now errs late, never early.
-    this.resetAt = this.now() + resetIn;
+    // The service measured `resetsAfter` when it counted the request; counting from now errs late (by the latency and
+    // the page's transfer), never early. Every report of one window bounds the same reset, so the earliest bound is
+    // the tightest; a report of the next window ends about a window later, and has not used fewer requests.
+    const reportedReset = this.now() + resetIn;
+    const sameWindow =
+      this.resetReported &&
+      this.now() < this.resetAt &&
+      remaining <= this.lastReported &&
+      Math.abs(reportedReset - this.resetAt) < this.windowSeenMs / 2;
+    this.resetAt = sameWindow ? Math.min(this.resetAt, reportedReset) : reportedReset;
+    this.resetReported = true;
+    this.lastReported = remaining;
+    this.windowSeenMs = Math.max(this.windowSeenMs, resetIn);
     return true;
   }
 
@@ -132,6 +148,8 @@ export class QuotaPacer {
         // may land in it.
         this.remaining = Math.max(0, this.windowLimit() - this.inFlight.size);
         this.resetAt = now + this.assumption.windowMs;
+        this.resetReported = false;
+        this.lastReported = Number.POSITIVE_INFINITY;
         this.windowOpenedAt = now;
       }
       if (this.remaining <= 0) break;

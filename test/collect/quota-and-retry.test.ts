@@ -61,6 +61,23 @@ describe("QuotaPacer with requests in flight", () => {
     expect(await settlesSoon(pacer.reserve())).toBe(true);
   });
 
+  it("keeps the earliest reset a window's reports give, and follows a report of the next window", async () => {
+    let now = 0;
+    const pacer = new QuotaPacer({ limit: 15, windowMs: 60_000 }, () => now);
+    const tickets = [await pacer.reserve(), await pacer.reserve(), await pacer.reserve()];
+    // The first answer arrives late (a big page): its bound on the reset is 400 ms later than the second's.
+    now = 1_000;
+    pacer.settle(tickets[0]!, report(14, "00:00:04.4000000"));
+    now = 1_100;
+    pacer.settle(tickets[1]!, report(0, "00:00:03.9000000"));
+    // The reset is at 5,000, not 5,400: a caller waits 3,900 ms from here, plus the safety margin.
+    expect((pacer as unknown as { resetAt: number }).resetAt).toBe(5_000);
+    // The next window's first answer: a reset a window later replaces the bound.
+    now = 5_200;
+    pacer.settle(tickets[2]!, report(14, "00:00:04.9000000"));
+    expect((pacer as unknown as { resetAt: number }).resetAt).toBe(10_100);
+  });
+
   it("serves the highest priority first when a window opens", async () => {
     const pacer = new QuotaPacer({ limit: 1, windowMs: 50 });
     pacer.settle(await pacer.reserve());
