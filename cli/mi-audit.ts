@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // mi-audit: the audit engine on the command line, for one-off audits and CI gates.
 // Exit codes: 0 no failure at or above --fail-on; 1 such a failure; 2 usage or input error.
-import { writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
 import { Command, CommanderError, Option } from "commander";
 import { AuditorError, isUsageError } from "../shared/errors";
 import { runAudit, type AuditReport } from "../shared/audit/run-audit";
@@ -11,7 +12,7 @@ import { ResourceGraphSource } from "../shared/collect/live-resource-source";
 import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../shared/config/collection-settings";
 import type { ResourceSource } from "../shared/audit/resource-source";
 import { formatTable } from "../shared/report/table";
-import { findingsToCsv } from "../shared/report/csv";
+import { csvReportChunks, jsonReportChunks } from "../shared/report/report-chunks";
 import { rulesToMarkdown } from "../shared/report/rules-markdown";
 import { RULES } from "../shared/rules/catalog";
 import { SEVERITIES, type Severity } from "../shared/rules/rule";
@@ -33,7 +34,8 @@ interface ScanOptions {
   progress?: boolean;
 }
 
-type Io = { stdout: (t: string) => void; stderr: (t: string) => void; isTty?: boolean };
+/** `stdout` may return false when its buffer is full; `drain` then resolves once it has room (backpressure). */
+type Io = { stdout: (t: string) => boolean | void; stderr: (t: string) => void; isTty?: boolean; drain?: () => Promise<void> };
 
 export function buildProgram(io: Io & { setExitCode: (code: number) => void }): Command {
   const program = new Command("mi-audit")
@@ -141,14 +143,15 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
   });
 }
 
-function render(report: AuditReport, format: ScanOptions["format"]): string {
+/** The report's text in chunks (see report-chunks.ts): a 1M-row report is larger than one string may be. */
+function render(report: AuditReport, format: ScanOptions["format"]): Iterable<string> {
   switch (format) {
     case "json":
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return jsonReportChunks(report);
     case "csv":
-      return findingsToCsv(report.findings);
+      return csvReportChunks(report.findings);
     case "table":
-      return formatTable(report);
+      return [formatTable(report)];
   }
 }
 
@@ -157,14 +160,25 @@ export function hasFailureAtOrAbove(report: AuditReport, threshold: Severity): b
   return report.findings.some((f) => f.status === "fail" && SEVERITIES.indexOf(f.severity) <= rank);
 }
 
-async function emit(text: string, output: string | undefined, io: { stdout: (t: string) => void }): Promise<void> {
+async function emit(text: string | Iterable<string>, output: string | undefined, io: Pick<Io, "stdout" | "drain">): Promise<void> {
+  const chunks = typeof text === "string" ? [text] : text;
   if (output === undefined) {
-    io.stdout(text);
+    for (const chunk of chunks) {
+      if (io.stdout(chunk) === false && io.drain !== undefined) await io.drain();
+    }
     return;
   }
+  const file = createWriteStream(output, { encoding: "utf8" });
+  const failure = new Promise<never>((_, reject) => file.once("error", reject));
+  failure.catch(() => undefined);
   try {
-    await writeFile(output, text, "utf8");
+    for (const chunk of chunks) {
+      if (!file.write(chunk)) await Promise.race([once(file, "drain"), failure]);
+    }
+    file.end();
+    await Promise.race([once(file, "finish"), failure]);
   } catch (error) {
+    file.destroy();
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new AuditorError("INPUT_UNREADABLE", `cannot write --output ${output}: ${code}`, { cause: error });
   }
@@ -196,7 +210,14 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 }
 
 function defaultIo(): Io {
-  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), isTty: process.stderr.isTTY === true };
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTty: process.stderr.isTTY === true,
+    drain: async () => {
+      await once(process.stdout, "drain");
+    },
+  };
 }
 
 if (require.main === module) {

@@ -1,0 +1,78 @@
+// Report output in chunks: joined, the chunks are exactly what JSON.stringify / findingsToCsv make, and no chunk
+// grows with the estate (a 1M-row report is larger than V8 allows one string to be).
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildEstate } from "../../shared/model/build-estate";
+import { evaluate, type AuditReport } from "../../shared/audit/run-audit";
+import type { Finding } from "../../shared/engine/finding";
+import { findingsToCsv } from "../../shared/report/csv";
+import { csvReportChunks, FINDINGS_PER_CHUNK, jsonReportChunks } from "../../shared/report/report-chunks";
+
+const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
+
+function sampleReport(): AuditReport {
+  const rows = (JSON.parse(readFileSync(SAMPLE, "utf8")) as { data: unknown[] }).data;
+  const estate = buildEstate(rows);
+  const { findings, summary } = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps: true });
+  return {
+    run: {
+      runId: "20261122T000000Z-abcdef",
+      status: "completed",
+      startedAt: "2026-11-22T00:00:00.000Z",
+      finishedAt: "2026-11-22T00:00:01.000Z",
+      durationMs: 1000,
+      source: { kind: "snapshot", files: ["estate.json"] } as unknown as AuditReport["run"]["source"],
+      trustedPrefixes: [],
+      trustOwnedPublicIps: true,
+      rulesEvaluated: 13,
+      resourcesInEstate: estate.resources.size,
+      collection: {},
+      coverageGaps: [],
+      dataQuality: { warnings: 0, sample: [] },
+    },
+    summary,
+    findings,
+  };
+}
+
+/** The sample's findings repeated (with distinct ids) to `count`. */
+function withFindings(report: AuditReport, count: number): AuditReport {
+  const base = report.findings;
+  const findings: Finding[] = Array.from({ length: count }, (_, i) => ({ ...base[i % base.length]!, resourceId: `${base[i % base.length]!.resourceId}-${i}` }));
+  return { ...report, findings };
+}
+
+describe("report chunks", () => {
+  const report = sampleReport();
+
+  it.each([0, 1, FINDINGS_PER_CHUNK - 1, FINDINGS_PER_CHUNK, FINDINGS_PER_CHUNK + 1, 3 * FINDINGS_PER_CHUNK + 7])("JSON with %i results is exactly JSON.stringify(report, null, 2)", (count) => {
+    const sized = withFindings(report, count);
+    const chunks = [...jsonReportChunks(sized)];
+    expect(chunks.join("")).toBe(`${JSON.stringify(sized, null, 2)}\n`);
+    expect(JSON.parse(chunks.join("")).findings).toHaveLength(count);
+  });
+
+  it("the sample's own report, evidence and tags included, is byte-identical", () => {
+    expect([...jsonReportChunks(report)].join("")).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    expect(report.findings.some((f) => f.tags !== undefined)).toBe(true);
+  });
+
+  it("CSV is exactly findingsToCsv, header first", () => {
+    for (const count of [0, 1, FINDINGS_PER_CHUNK, 2 * FINDINGS_PER_CHUNK + 3]) {
+      const sized = withFindings(report, count);
+      expect([...csvReportChunks(sized.findings)].join("")).toBe(findingsToCsv(sized.findings));
+    }
+  });
+
+  it("no chunk grows with the number of results", () => {
+    const big = withFindings(report, 20 * FINDINGS_PER_CHUNK);
+    const json = [...jsonReportChunks(big)];
+    const csv = [...csvReportChunks(big.findings)];
+    const longestFinding = Math.max(...big.findings.map((f) => JSON.stringify(f, null, 2).length));
+    expect(json.length).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...json.map((c) => c.length))).toBeLessThan((FINDINGS_PER_CHUNK + 1) * (longestFinding + 200) + JSON.stringify(big.summary, null, 2).length * 2);
+    expect(csv.length).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...json.map((c) => c.length))).toBeLessThan(json.join("").length / 10);
+  });
+});
