@@ -35,7 +35,7 @@ interface ScanOptions {
 }
 
 /** `stdout` may return false when its buffer is full; `drain` then resolves once it has room (backpressure). */
-type Io = { stdout: (t: string) => boolean | void; stderr: (t: string) => void; isTty?: boolean; drain?: () => Promise<void> };
+type Io = { stdout: (t: string) => unknown; stderr: (t: string) => void; isTty?: boolean; drain?: () => Promise<void> };
 
 export function buildProgram(io: Io & { setExitCode: (code: number) => void }): Command {
   const program = new Command("mi-audit")
