@@ -158,6 +158,8 @@ interface Chain {
   handedOn?: ReadonlySet<string>;
   /** Whether the chain may still split by subscription (only a whole batch, after its first page). */
   splittable: boolean;
+  /** The ids of its first page, kept until whether to split is decided. */
+  firstPageIds?: Set<string>;
 }
 
 /** Chains still to read a first page go first: their sizes decide whether anything is split. */
@@ -187,6 +189,8 @@ class ResourceGraphRun {
   private readonly scheduler = new ChainScheduler<Chain>((chain) => this.readPage(chain), () => this.concurrency());
   /** Chains queued or being read: their pages still to read decide whether a big family splits. */
   private readonly activeChains = new Set<Chain>();
+  /** Chains that have read their first page and wait for the other first pages before deciding whether to split. */
+  private readonly undecided: Chain[] = [];
   private readonly familyProgress = new Map<string, { pages: number; rows: number; started: number }>();
   /** Average request latency (ms) of the answers so far; undefined until the first. */
   private latencyMs: number | undefined;
@@ -284,7 +288,10 @@ class ResourceGraphRun {
       const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
       const at = chain.pages === 0 ? "" : ` on page ${chain.pages + 1}, after ${chain.rows} rows had been read`;
       this.gaps.push({ types: [...family.types], subscriptionIds, reason: `${family.name}${where}: ${error.message}${at}` });
-      if (chain.pages === 0) this.releaseHeldFamilies(undefined);
+      if (chain.pages === 0) {
+        this.releaseHeldFamilies(undefined);
+        this.decideSplits();
+      }
       return;
     }
 
@@ -326,12 +333,32 @@ class ResourceGraphRun {
     }
     if (page.skipToken === undefined || this.scheduler.stopped) {
       this.activeChains.delete(chain);
+      if (first) this.decideSplits();
       return;
     }
     chain.skipToken = page.skipToken;
-    if (first && chain.splittable && this.split(chain, page.data)) return;
-    chain.splittable = false;
+    if (first && chain.splittable) {
+      chain.firstPageIds = new Set(page.data.map((row) => String(row["id"])));
+      this.undecided.push(chain);
+      this.decideSplits();
+      return;
+    }
     this.scheduler.add(chain, this.pagesLeft(chain));
+  }
+
+  /**
+   * Once every batch-wide chain has read its first page, splits those that need it and queues the others. Deciding
+   * earlier would judge a family against the few sizes known so far, and split families that are not big at all.
+   */
+  private decideSplits(): void {
+    for (const chain of this.activeChains) if (chain.splittable && chain.pages === 0) return;
+    const waiting = this.undecided.splice(0).sort((a, b) => this.pagesLeft(b) - this.pagesLeft(a));
+    for (const chain of waiting) {
+      const handedOn = chain.firstPageIds ?? new Set<string>();
+      chain.firstPageIds = undefined;
+      chain.splittable = false;
+      if (!this.split(chain, handedOn)) this.scheduler.add(chain, this.pagesLeft(chain));
+    }
   }
 
   /**
@@ -339,7 +366,7 @@ class ResourceGraphRun {
    * share of all the pages left: the chains then end together instead of this one running on alone. The parts re-read
    * the rows of the first page (skipped by id), which costs about one page, plus a partial last page each.
    */
-  private split(chain: Chain, firstPage: Record<string, unknown>[]): boolean {
+  private split(chain: Chain, handedOn: ReadonlySet<string>): boolean {
     const subscriptions = "subscriptions" in chain.scope ? chain.scope.subscriptions : [];
     const left = this.pagesLeft(chain);
     if (subscriptions.length < 2 || left < MIN_SPLIT_PAGES) return false;
@@ -349,7 +376,6 @@ class ResourceGraphRun {
     if (parts < 2) return false;
     this.activeChains.delete(chain);
     this.stats.splits += 1;
-    const handedOn = new Set(firstPage.map((row) => String(row["id"])));
     for (const part of partition(subscriptions, parts)) this.addChain(chain.family, { subscriptions: part }, handedOn);
     return true;
   }
