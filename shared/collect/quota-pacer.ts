@@ -54,7 +54,8 @@ export class QuotaPacer {
   /** Sequence of the newest request whose report has been applied. */
   private appliedSequence = 0;
   private sequence = 0;
-  private readonly inFlight = new Set<number>();
+  /** Sequence → reservation time of the requests reserved and not yet settled. */
+  private readonly inFlight = new Map<number, number>();
   private readonly waiting: Waiter[] = [];
   private timer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
 
@@ -79,8 +80,10 @@ export class QuotaPacer {
   reserve(priority = 0): Promise<QuotaTicket> {
     return new Promise((grant) => {
       this.sequence += 1;
-      this.waiting.push({ priority, sequence: this.sequence, since: this.now(), grant });
-      this.pump();
+      const since = this.now();
+      this.waiting.push({ priority, sequence: this.sequence, since, grant });
+      // The same clock reading: a reservation granted at once has waited 0 ms, even across a millisecond tick.
+      this.pump(since);
     });
   }
 
@@ -140,10 +143,14 @@ export class QuotaPacer {
   }
 
   /** Grants what the quota allows, highest priority first, and sets a timer for the window's end if callers wait. */
-  private pump(): void {
+  private pump(at?: number): void {
     while (this.waiting.length > 0) {
-      const now = this.now();
-      if (now >= this.resetAt) {
+      const now = at ?? this.now();
+      if (now >= this.resetAt + SAFETY_MARGIN_MS) {
+        // A window this pacer opened by itself ends when it guessed; the service's began when the first request
+        // arrived, which may have been much later (a stalled server). Until one of them answers, its end is unknown:
+        // wait for the answer (settle pumps again) rather than guess another window.
+        if (!this.resetReported && this.reservedSince(this.windowOpenedAt)) return;
         // A new window: assume the default until the next response reports the real quota. Requests still in flight
         // may land in it.
         this.remaining = Math.max(0, this.windowLimit() - this.inFlight.size);
@@ -155,7 +162,7 @@ export class QuotaPacer {
       if (this.remaining <= 0) break;
       this.remaining -= 1;
       const next = this.takeNext();
-      this.inFlight.add(next.sequence);
+      this.inFlight.set(next.sequence, now);
       next.grant({ sequence: next.sequence, reservedAt: now, waitedMs: now - next.since });
     }
     if (this.waiting.length === 0) return;
@@ -168,6 +175,12 @@ export class QuotaPacer {
       this.pump();
     }, due - this.now());
     this.timer = { handle, due };
+  }
+
+  /** Whether a request reserved at or after `time` is still in flight. */
+  private reservedSince(time: number): boolean {
+    for (const reservedAt of this.inFlight.values()) if (reservedAt >= time) return true;
+    return false;
   }
 
   private takeNext(): Waiter {

@@ -78,6 +78,17 @@ describe("QuotaPacer with requests in flight", () => {
     expect((pacer as unknown as { resetAt: number }).resetAt).toBe(10_100);
   });
 
+  it("does not guess a second window while the first one's requests have not answered", async () => {
+    const pacer = new QuotaPacer({ limit: 2, windowMs: 40 });
+    const [first] = [await pacer.reserve(), await pacer.reserve()];
+    const third = pacer.reserve();
+    // Past the guessed end of the window, but the service may have started its window late: no answer, no grant.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await settlesSoon(third)).toBe(false);
+    pacer.settle(first!, report(0, "00:00:00.0200000"));
+    expect((await third).waitedMs).toBeGreaterThanOrEqual(80);
+  });
+
   it("serves the highest priority first when a window opens", async () => {
     const pacer = new QuotaPacer({ limit: 1, windowMs: 50 });
     pacer.settle(await pacer.reserve());
