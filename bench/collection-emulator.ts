@@ -1,8 +1,10 @@
 // The emulator side of the collection benchmark, in a child process of its own (so the collector's RSS is its own
 // and a 1M-row estate gets a heap of its own): generate N rows, serve them, print `{ url, caFile, ... }` as one JSON
-// line, then answer "stats" on stdin with the emulator's counters (one JSON line) and exit on "close" or stdin end.
+// line, then answer "stats" on stdin with the emulator's counters (one JSON line), "log FILE" by writing its Resource
+// Graph request log (time, duration, quota left, page, first type queried) to FILE, and exit on "close" or stdin end.
 //
 //   node --max-old-space-size=8192 dist/bench/collection-emulator.js --resources N [--seed K] [--faults SPEC]
+import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { generateEstateRows } from "../shared/generate/estate-generator";
@@ -30,6 +32,10 @@ async function main(): Promise<void> {
     if (line.trim() === "stats") {
       const { resourceGraphLog: _log, armLog: _arm, ...stats } = emulator.stats;
       out({ ...stats, rssMiB: Math.round(process.memoryUsage.rss() / 1048576) });
+    } else if (line.trim().startsWith("log ")) {
+      const entries = emulator.stats.resourceGraphLog.map(({ query, ...entry }) => ({ ...entry, type: /'([^']+)'/.exec(query)?.[1] ?? "" }));
+      writeFileSync(line.trim().slice("log ".length), JSON.stringify(entries));
+      out({ entries: entries.length });
     } else if (line.trim() === "close") void close();
   });
   lines.on("close", () => void close());

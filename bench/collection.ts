@@ -72,6 +72,12 @@ function startEmulatorChild(script: string, resources: number, seed: number, fau
       child.stdin.write("stats\n");
       return JSON.parse(await answer) as EmulatorCounters;
     },
+    /** Writes the emulator's Resource Graph request log to `file`. */
+    log: async (file: string) => {
+      const answer = next(30_000);
+      child.stdin.write(`log ${file}\n`);
+      await answer;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -133,6 +139,7 @@ export const collectionBenchmark: Benchmark = {
       let after: EmulatorCounters | undefined;
       try {
         after = await emulator.stats();
+        await emulator.log(join(context.root, "test-artifacts", `bench-collection-${resources}-requests.json`));
       } catch (error) {
         context.log(`collection: no emulator stats: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -48,14 +48,21 @@ export interface ResourceGraphLogEntry {
   page: number;
   status: number;
   query: string;
+  /** Milliseconds since the emulator started, when the request was counted against the quota. */
+  at: number;
+  /** Milliseconds until its answer was handed to the socket (injected latency included); -1 until then. */
+  ms: number;
+  /** The quota left after it. */
+  remaining: number;
 }
 
 export interface EmulatorStats {
   requests: number;
   resourceGraphRequests: number;
   armRequests: number;
-  /** 429s sent. */
+  /** 429s sent, and when (milliseconds since the emulator started; the latest 10,000). */
   throttled: number;
+  throttledAt: number[];
   unauthorized: number;
   badRequests: number;
   /** Most requests being handled at one time. */
@@ -94,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     resourceGraphRequests: 0,
     armRequests: 0,
     throttled: 0,
+    throttledAt: [],
     unauthorized: 0,
     badRequests: 0,
     maxInFlight: 0,
@@ -143,6 +151,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
 class RequestHandler {
   private inFlight = 0;
+  private readonly started = Date.now();
 
   constructor(
     private readonly estate: Estate,
@@ -212,6 +221,8 @@ class RequestHandler {
     };
     if (!decision.allowed) {
       this.stats.throttled += 1;
+      this.stats.throttledAt.push(Date.now() - this.started);
+      if (this.stats.throttledAt.length > LOG_LIMIT) this.stats.throttledAt.shift();
       return send(response, {
         status: 429,
         headers: { ...quotaHeaders, "retry-after": String(Math.max(1, Math.ceil(decision.resetsAfterMs / 1000))) },
@@ -239,7 +250,11 @@ class RequestHandler {
       page: parsed.page,
       status: 0,
       query: parsed.query,
+      at: Date.now() - this.started,
+      ms: -1,
+      remaining: decision.remaining,
     };
+    response.once("finish", () => (entry.ms = Date.now() - this.started - entry.at));
     this.stats.resourceGraphLog.push(entry);
     // A standalone emulator may run for hours: keep the recent log only.
     if (this.stats.resourceGraphLog.length > LOG_LIMIT) this.stats.resourceGraphLog.shift();
