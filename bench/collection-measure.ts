@@ -15,6 +15,8 @@ export interface CollectionMeasurement {
   stats: Omit<ResourceGraphStats, "rowsByType">;
   gaps: number;
   scopeMode: string;
+  /** Why attempts were retried, and how often. */
+  retryReasons: Record<string, number>;
   /** Pages one chain per family would need for the rows collected (one subscription batch): the floor without splits. */
   unsplitPages: number;
   wallMs: number;
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const startRss = process.memoryUsage.rss();
   const timer = setInterval(() => sampler.tick(1), 250);
   let rows = 0;
+  const retryReasons: Record<string, number> = {};
   let sinkPages = 0;
   const cpuBefore = process.cpuUsage();
   const started = Date.now();
@@ -45,7 +48,14 @@ async function main(): Promise<void> {
       sinkPages += 1;
       sampler.tick(1);
     },
-    { connection, maxConcurrency },
+    {
+      connection,
+      maxConcurrency,
+      onRetry: ({ reason }) => {
+        const key = reason.slice(0, 120);
+        retryReasons[key] = (retryReasons[key] ?? 0) + 1;
+      },
+    },
   );
   const wallMs = Date.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
@@ -62,6 +72,7 @@ async function main(): Promise<void> {
     stats,
     gaps: result.gaps.length,
     scopeMode: result.scopeMode,
+    retryReasons,
     unsplitPages,
     wallMs,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),

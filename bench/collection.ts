@@ -205,7 +205,7 @@ export const collectionBenchmark: Benchmark = {
         const okRatio = (r.outcome as { ratio: number }).ratio <= TARGET_RATIO;
         const cache = r.emulator?.after?.resultCache;
         const cacheNote = cache === undefined ? "" : `; emulator result cache ${cache.hits} hits, ${cache.misses} misses, ${cache.evictions} evictions`;
-        return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (429s or faults reached the collector)`}${cacheNote}`;
+        return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (${Object.entries(m.retryReasons ?? {}).map(([reason, n]) => `${n} × ${reason}`).join("; ")})`}${cacheNote}`;
       }),
     ];
     return { name: "collection", table: { columns, rows }, figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, runs }, notes };

@@ -59,6 +59,8 @@ export interface ResourceGraphOptions {
   /** Quota assumed until Resource Graph reports the real one; default 15 per 5 s. */
   quota?: QuotaAssumption;
   onProgress?: (progress: ResourceGraphProgress) => void;
+  /** Called before each retry with why the attempt failed (`HTTP 503 …`, `network error ECONNRESET: …`). */
+  onRetry?: (retry: { reason: string; delayMs: number; throttled: boolean }) => void;
 }
 
 export interface ResourceGraphStats {
@@ -510,6 +512,7 @@ class ResourceGraphRun {
           }
         },
         onRetry: ({ delayMs, failure }) => {
+          this.options.onRetry?.({ reason: failure.description, delayMs, throttled: failure.throttled });
           this.stats.retries += 1;
           if (failure.throttled) {
             this.stats.throttleWaits += 1;

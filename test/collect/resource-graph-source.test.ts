@@ -148,14 +148,18 @@ describe("collectFromResourceGraph", () => {
       seed: 7,
     });
     const sink = rowCollector();
+    const reasons: string[] = [];
     const result = await collectFromResourceGraph(sink.sink, {
       connection,
       scope: { subscriptions },
       families: [NSG_FAMILY],
       pageSize: 100,
       retry: { ...FAST_RETRY, maxRetries: 8 },
+      onRetry: ({ reason }) => reasons.push(reason),
     });
 
+    expect(reasons).toHaveLength(result.stats.retries);
+    expect(reasons).toContainEqual(expect.stringMatching(/^HTTP 500/));
     expect(emulator.stats.faults.error).toBeGreaterThan(0);
     expect(emulator.stats.faults.drop).toBeGreaterThan(0);
     expect(result.gaps).toEqual([]);
