@@ -518,28 +518,9 @@ class SharedValues {
     for (const list of [sourceAddressPrefixes, destinationAddressPrefixes, sourcePortRanges, destinationPortRanges, sourceApplicationSecurityGroups, destinationApplicationSecurityGroups, issues]) {
       hash = mix(hash, ids.get(list)!);
     }
-    const bucket = this.rules.get(hash);
-    const known = bucket?.find(
-      (candidate) =>
-        candidate.name === rule.name &&
-        candidate.priority === rule.priority &&
-        candidate.direction === rule.direction &&
-        candidate.access === rule.access &&
-        candidate.protocol === rule.protocol &&
-        candidate.description === rule.description &&
-        candidate.isDefault === rule.isDefault &&
-        candidate.sourceAddressPrefixes === sourceAddressPrefixes &&
-        candidate.destinationAddressPrefixes === destinationAddressPrefixes &&
-        candidate.sourcePortRanges === sourcePortRanges &&
-        candidate.destinationPortRanges === destinationPortRanges &&
-        candidate.sourceApplicationSecurityGroups === sourceApplicationSecurityGroups &&
-        candidate.destinationApplicationSecurityGroups === destinationApplicationSecurityGroups &&
-        candidate.issues === issues,
-    );
-    if (known !== undefined) return known;
-    // A literal in a fixed field order, then frozen: V8 gives every frozen copy made by spreading a hidden class of its
-    // own (about 350 bytes each, measured), while frozen literals share one.
-    const shared: SecurityRule = Object.freeze({
+    // A literal in a fixed field order, frozen once kept: V8 gives every frozen copy made by spreading a hidden class of
+    // its own (about 350 bytes each, measured), while frozen literals share one.
+    const candidate: SecurityRule = {
       name: rule.name,
       priority: rule.priority,
       direction: rule.direction,
@@ -554,7 +535,11 @@ class SharedValues {
       description: rule.description,
       isDefault: rule.isDefault,
       issues,
-    });
+    };
+    const bucket = this.rules.get(hash);
+    const known = bucket?.find((kept) => rulesMatch(kept, candidate, (a, b) => a === b));
+    if (known !== undefined) return known;
+    const shared = Object.freeze(candidate);
     if (bucket === undefined) this.rules.set(hash, [shared]);
     else bucket.push(shared);
     return shared;
@@ -604,21 +589,26 @@ function mix(hash: number, value: number): number {
 
 /** Field by field: is this rule exactly the platform's default rule? */
 function sameRule(rule: SecurityRule, platform: SecurityRule): boolean {
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  return rulesMatch(rule, platform, (a, b) => a.length === b.length && a.every((v, i) => v === b[i]));
+}
+
+/** Every field equal; lists compared by `sameList` (by object for interned lists, by content otherwise). */
+function rulesMatch(a: SecurityRule, b: SecurityRule, sameList: (x: readonly string[], y: readonly string[]) => boolean): boolean {
   return (
-    rule.issues.length === 0 &&
-    rule.priority === platform.priority &&
-    rule.direction === platform.direction &&
-    rule.access === platform.access &&
-    rule.protocol === platform.protocol &&
-    rule.description === platform.description &&
-    rule.isDefault === platform.isDefault &&
-    same(rule.sourceAddressPrefixes, platform.sourceAddressPrefixes) &&
-    same(rule.destinationAddressPrefixes, platform.destinationAddressPrefixes) &&
-    same(rule.sourcePortRanges, platform.sourcePortRanges) &&
-    same(rule.destinationPortRanges, platform.destinationPortRanges) &&
-    same(rule.sourceApplicationSecurityGroups, platform.sourceApplicationSecurityGroups) &&
-    same(rule.destinationApplicationSecurityGroups, platform.destinationApplicationSecurityGroups)
+    a.name === b.name &&
+    a.priority === b.priority &&
+    a.direction === b.direction &&
+    a.access === b.access &&
+    a.protocol === b.protocol &&
+    a.description === b.description &&
+    a.isDefault === b.isDefault &&
+    sameList(a.sourceAddressPrefixes, b.sourceAddressPrefixes) &&
+    sameList(a.destinationAddressPrefixes, b.destinationAddressPrefixes) &&
+    sameList(a.sourcePortRanges, b.sourcePortRanges) &&
+    sameList(a.destinationPortRanges, b.destinationPortRanges) &&
+    sameList(a.sourceApplicationSecurityGroups, b.sourceApplicationSecurityGroups) &&
+    sameList(a.destinationApplicationSecurityGroups, b.destinationApplicationSecurityGroups) &&
+    sameList(a.issues, b.issues)
   );
 }
 
