@@ -48,8 +48,21 @@ function buildDocument(): JsonSchema {
 
 function operation(route: ReportRoute): Record<string, unknown> {
   const parameters = [...parametersOf(route.path, "path"), ...parametersOf(route.query, "query")];
+  if (Object.values(route.responses).some((response) => response.empty === true)) {
+    parameters.push({
+      name: "If-None-Match",
+      in: "header",
+      required: false,
+      description: "The ETag of a page read before: answered with 304 while the page is unchanged.",
+      schema: { type: "string" },
+    });
+  }
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
+    if (response.empty === true) {
+      responses[status] = { description: response.description };
+      continue;
+    }
     const content: Record<string, unknown> = {};
     if (response.json !== undefined) content["application/json"] = { schema: ref(response.json) };
     for (const type of response.text ?? []) content[type] ??= { schema: { type: type === "application/json" ? "object" : "string" } };

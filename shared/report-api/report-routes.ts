@@ -18,6 +18,8 @@ export interface RouteResponse {
   json?: z.ZodType;
   /** Other media types this status can answer with (the schema is a plain string). */
   text?: Array<"text/csv" | "text/html" | "application/json">;
+  /** No body at all (304 Not Modified). */
+  empty?: true;
 }
 
 export interface ReportRoute {
@@ -70,6 +72,7 @@ export const REPORT_ROUTES = {
     query: listFindingsQuery,
     responses: {
       "200": { description: "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).", json: FindingPageSchema, text: ["text/csv"] },
+      "304": { description: "format=json with `If-None-Match` holding the page's current ETag (pages of completed and partial runs carry one): not modified, no body.", empty: true },
       "404": { description: "No such run." },
       "410": { description: "The run's findings were deleted by retention (its summary stays)." },
     },

@@ -453,6 +453,16 @@ describe("GET /api/openapi.json", () => {
     }
   });
 
+  it("documents the findings page's 304 (no body) and the If-None-Match header that asks for it", async () => {
+    const doc = (await call(openApi, "/openapi.json", "/api/openapi.json")).json;
+    const findings = doc.paths["/findings"].get;
+    expect(findings.responses["304"]).toEqual({ description: expect.stringContaining("If-None-Match") });
+    expect(findings.parameters).toContainEqual(expect.objectContaining({ name: "If-None-Match", in: "header", required: false }));
+    // Only the route that answers 304 takes the header.
+    expect(doc.paths["/runs"].get.parameters.map((p: { name: string }) => p.name)).not.toContain("If-None-Match");
+    expect(doc.paths["/runs"].get.responses["304"]).toBeUndefined();
+  });
+
   // The document and the handlers must agree on every value: what the document's parameter schema accepts, the
   // handler accepts, and what it refuses, the handler refuses with a 400 naming the parameter.
   it.each([
