@@ -1,9 +1,10 @@
 // The API benchmark: the local Functions host (host/local-host.ts) over Azurite (in-memory persistence) holding one
 // 100k-result run written by the store, then 50 concurrent keep-alive clients on loopback (bench/api-load.ts, a child
 // process of its own) against GET /api/runs/latest, the first page of GET /api/findings?top=100, and a deep page (the
-// continuation token ~50 pages in). Each target is measured twice: cold, with the page cache off (every request a
-// storage read) and each client sending one request, all at once; then warm, with the cache on and the page in it,
-// each client looping for a bounded time; plus the deep page revalidated with If-None-Match (304). The host runs in
+// continuation token ~50 pages in). Each target is measured cold, with the page cache off (every request a storage
+// read) and each client sending one request, all at once; the findings pages again with the cache on but empty
+// ("first": concurrent misses share one storage read); then warm, with the cache on and the page in it, each client
+// looping for a bounded time; plus the deep page revalidated with If-None-Match (304). The host runs in
 // this process: the cache is switched by replacing the report settings and the services (as the tests do), and its
 // hits and misses are read off it per target.
 import { join } from "node:path";
@@ -25,7 +26,7 @@ function whole(text: string, option: string): number {
 }
 
 interface Target {
-  phase: "cold" | "warm";
+  phase: "cold" | "first" | "warm";
   name: string;
   path: string;
   ifNoneMatch?: string;
@@ -33,7 +34,7 @@ interface Target {
 
 interface Measured extends Target {
   outcome: LoadResult | { error: string };
-  cache: { hits: number; misses: number };
+  cache: { hits: number; misses: number; coalesced: number };
 }
 
 export const apiBenchmark: Benchmark = {
@@ -111,20 +112,21 @@ export const apiBenchmark: Benchmark = {
       const script = join(context.root, "dist", "bench", "api-load.js");
       const measured: Measured[] = [];
       const measure = async (target: Target): Promise<void> => {
-        const how = target.phase === "cold" ? `${clients} clients, one request each at once` : `${clients} clients, ≤ ${seconds} s / ${max} requests`;
+        const once = target.phase !== "warm";
+        const how = once ? `${clients} clients, one request each at once` : `${clients} clients, ≤ ${seconds} s / ${max} requests`;
         context.log(`api: ${target.phase} ${target.name}${target.ifNoneMatch !== undefined ? " (If-None-Match)" : ""}, ${how} …`);
         const args = ["--url", `${api}${target.path}`, "--key", key, "--clients", String(clients)];
-        if (target.phase === "cold") args.push("--once", "--timeout", String(coldTimeout));
+        if (once) args.push("--once", "--timeout", String(coldTimeout));
         else args.push("--seconds", String(seconds), "--max", String(max));
         if (target.ifNoneMatch !== undefined) args.push("--if-none-match", target.ifNoneMatch);
         const before = cacheStats();
-        const limitMs = ((target.phase === "cold" ? coldTimeout : seconds + 30) + 60) * 1000;
+        const limitMs = ((once ? coldTimeout : seconds + 30) + 60) * 1000;
         const outcome = await runMeasuredChild<LoadResult>(script, [], args, limitMs);
         const after = cacheStats();
         measured.push({
           ...target,
           outcome: outcome.ok ? outcome.result : { error: `${outcome.reason}: ${outcome.stderr.slice(-300)}` },
-          cache: { hits: after.hits - before.hits, misses: after.misses - before.misses },
+          cache: { hits: after.hits - before.hits, misses: after.misses - before.misses, coalesced: after.coalesced - before.coalesced },
         });
       };
 
@@ -143,6 +145,8 @@ export const apiBenchmark: Benchmark = {
       cacheOff(true);
       for (const endpoint of endpoints) await measure({ phase: "cold", ...endpoint });
       cacheOff(false);
+      // first: the cache on but empty, all clients at once on a page nobody has read: they share one storage read.
+      for (const endpoint of endpoints.slice(1)) await measure({ phase: "first", ...endpoint });
       // One request puts each page in the cache; the warm figures are of the pages served from it.
       for (const endpoint of endpoints) await get(endpoint.path);
       for (const endpoint of endpoints) await measure({ phase: "warm", ...endpoint });
@@ -151,16 +155,16 @@ export const apiBenchmark: Benchmark = {
       await measure({ phase: "warm", name: `${deepName}, If-None-Match → 304`, path: deepPath, ifNoneMatch: etag });
 
       const table = {
-        columns: ["phase", "endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "statuses", "errors", "bytes/resp", "cache hit/miss"],
+        columns: ["phase", "endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "statuses", "errors", "bytes/resp", "cache hit/miss (shared)"],
         rows: measured.map(({ phase, name, outcome, cache }) =>
           "error" in outcome
             ? [phase, name, outcome.error, "", "", "", "", "", "", "", "", ""]
-            : [phase, name, outcome.requests, outcome.perSecond, outcome.p50Ms, outcome.p90Ms, outcome.p99Ms, outcome.maxMs, JSON.stringify(outcome.statuses), outcome.errors, outcome.meanBytes, `${cache.hits}/${cache.misses}`],
+            : [phase, name, outcome.requests, outcome.perSecond, outcome.p50Ms, outcome.p90Ms, outcome.p99Ms, outcome.maxMs, JSON.stringify(outcome.statuses), outcome.errors, outcome.meanBytes, `${cache.hits}/${cache.misses}${cache.coalesced > 0 ? ` (${cache.coalesced})` : ""}`],
         ),
       };
       const notes = [
         `${results} results written by completeRun in ${(written.stats.elapsedMs / 1000).toFixed(1)} s; Azurite in memory; ${clients} clients, keep-alive`,
-        `cold: page cache off, each client sends one request, all at once (timeout ${coldTimeout} s); warm: page cache on and holding the page, each client loops ≤ ${seconds} s or ${max} requests in all`,
+        `cold: page cache off, each client sends one request, all at once (timeout ${coldTimeout} s); first: cache on, page not yet in it, each client one request at once (concurrent misses share one storage read); warm: page cache on and holding the page, each client loops ≤ ${seconds} s or ${max} requests in all`,
         `walking ${walked} pages of 100 in the store (one client, no API): ${(walkMs / 1000).toFixed(1)} s (${Math.round(walkMs / walked)} ms a page)`,
         `page cache at the end: ${JSON.stringify(cacheStats())}`,
       ];

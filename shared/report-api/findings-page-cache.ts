@@ -17,6 +17,8 @@ export interface PageCacheStats {
   misses: number;
   /** Pages not kept because they alone exceed the bound. */
   tooLarge: number;
+  /** Misses that waited for a read of the same page already under way instead of reading it again. */
+  coalesced: number;
 }
 
 interface Entry {
@@ -42,6 +44,9 @@ export class FindingsPageCache {
   private hits = 0;
   private misses = 0;
   private tooLarge = 0;
+  private coalesced = 0;
+  /** Reads under way, by key: concurrent misses on one page share one storage read. */
+  private readonly loading = new Map<string, Promise<SerialisedPage>>();
 
   /** `maxBytes` 0 keeps nothing (the cache is off). */
   constructor(readonly maxBytes: number) {
@@ -78,13 +83,40 @@ export class FindingsPageCache {
     this.bytes += bytes;
   }
 
+  /**
+   * The page from the cache, or from `load` (then kept). While a page is being read, other requests for it wait for
+   * that read instead of starting their own: fifty clients opening the same page at once cost one storage query, not
+   * fifty queued ones (on Azurite each costs about 0.8 s at 100k results). A failed read fails its waiters and is not
+   * kept; the next request reads again. With the cache off (`maxBytes` 0) every request reads.
+   */
+  async getOrLoad(key: string, runId: string, load: () => Promise<SerialisedPage>): Promise<SerialisedPage> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    if (this.maxBytes === 0) return load();
+    const pending = this.loading.get(key);
+    if (pending !== undefined) {
+      this.coalesced += 1;
+      return pending;
+    }
+    const reading = load().then((page) => {
+      this.set(key, runId, page);
+      return page;
+    });
+    this.loading.set(key, reading);
+    try {
+      return await reading;
+    } finally {
+      this.loading.delete(key);
+    }
+  }
+
   /** Drops every page of the run (its findings were deleted by retention). */
   forgetRun(runId: string): void {
     for (const [key, entry] of this.entries) if (entry.runId === runId) this.delete(key);
   }
 
   stats(): PageCacheStats {
-    return { entries: this.entries.size, bytes: this.bytes, hits: this.hits, misses: this.misses, tooLarge: this.tooLarge };
+    return { entries: this.entries.size, bytes: this.bytes, hits: this.hits, misses: this.misses, tooLarge: this.tooLarge, coalesced: this.coalesced };
   }
 
   private delete(key: string): void {

@@ -31,11 +31,7 @@ export async function findingsPageResponse(
   if (run.status !== "completed" && run.status !== "partial") return pageResponse(await read(), "no-store", false);
   const cache = findingsPageCache(store);
   const key = findingsPageKey(run.runId, selection, paging.top ?? FINDINGS_PAGE_DEFAULT, paging.continuationToken);
-  let page = cache.get(key);
-  if (page === undefined) {
-    page = await read();
-    cache.set(key, run.runId, page);
-  }
+  const page = await cache.getOrLoad(key, run.runId, read);
   return pageResponse(page, "private, no-cache", ifNoneMatch !== null && matches(ifNoneMatch, page.etag));
 }
 

@@ -82,6 +82,24 @@ describe("GET /api/findings: pages of a finished run", () => {
     expect(findingsPageCache(services.store).stats()).toMatchObject({ entries: 1, hits: 1, misses: 1 });
   });
 
+  it("twenty clients opening the same uncached page at once cost one storage read, and all get the page", async () => {
+    const { services, calls } = countingServices();
+    useServices(services);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(`?runId=${finished}&top=7`)));
+    expect(calls()).toBe(1);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe(answers[0]!.text);
+    }
+    expect(answers[0]!.json.items).toHaveLength(7);
+    // Each request reads its run first, so some may arrive after the page is cached (hits); every miss but the first
+    // waited for the first one's read.
+    const stats = findingsPageCache(services.store).stats();
+    expect(stats.hits + stats.misses).toBe(20);
+    expect(stats.misses).toBeGreaterThan(1);
+    expect(stats.coalesced).toBe(stats.misses - 1);
+  });
+
   it("keys on the page: another size, token or filter is read from storage", async () => {
     const { services, calls } = countingServices();
     useServices(services);

@@ -46,7 +46,7 @@ describe("FindingsPageCache", () => {
     const page = pageOf(100);
     cache.set(key, RUN_A, page);
     expect(cache.get(key)).toBe(page);
-    expect(cache.stats()).toEqual({ entries: 1, bytes: 100 + key.length, hits: 1, misses: 1, tooLarge: 0 });
+    expect(cache.stats()).toEqual({ entries: 1, bytes: 100 + key.length, hits: 1, misses: 1, tooLarge: 0, coalesced: 0 });
   });
 
   it("evicts the least recently used pages to stay within its bytes, and a hit counts as a use", () => {
@@ -115,5 +115,63 @@ describe("REPORT_FINDINGS_CACHE_MB", () => {
   it.each(["-1", "1.5", "lots", "2048"])("refuses '%s', naming the setting", (text) => {
     expect(() => reportSettingsFromEnv({ REPORT_FINDINGS_CACHE_MB: text })).toThrow(AuditorError);
     expect(() => reportSettingsFromEnv({ REPORT_FINDINGS_CACHE_MB: text })).toThrow(/REPORT_FINDINGS_CACHE_MB/);
+  });
+});
+
+describe("FindingsPageCache.getOrLoad: concurrent misses share one read", () => {
+  function deferred(): { promise: Promise<ReturnType<typeof serialisePage>>; resolve: (page: ReturnType<typeof serialisePage>) => void; reject: (error: Error) => void } {
+    let resolve!: (page: ReturnType<typeof serialisePage>) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<ReturnType<typeof serialisePage>>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  }
+  const key = findingsPageKey(RUN_A, ALL, 100, undefined);
+
+  it("fifty requests for a page being read cause one read, get the same page, and the page is then cached", async () => {
+    const cache = new FindingsPageCache(1_000_000);
+    const read = deferred();
+    let loads = 0;
+    const load = () => {
+      loads += 1;
+      return read.promise;
+    };
+    const waiting = Array.from({ length: 50 }, () => cache.getOrLoad(key, RUN_A, load));
+    expect(loads).toBe(1);
+    const page = pageOf(100);
+    read.resolve(page);
+    const pages = await Promise.all(waiting);
+    expect(pages.every((p) => p === page)).toBe(true);
+    expect(await cache.getOrLoad(key, RUN_A, load)).toBe(page);
+    expect(loads).toBe(1);
+    expect(cache.stats()).toMatchObject({ entries: 1, misses: 50, hits: 1, coalesced: 49 });
+  });
+
+  it("a failed read fails everyone waiting on it, keeps nothing, and the next request reads again", async () => {
+    const cache = new FindingsPageCache(1_000_000);
+    const read = deferred();
+    let loads = 0;
+    const waiting = Array.from({ length: 3 }, () =>
+      cache.getOrLoad(key, RUN_A, () => {
+        loads += 1;
+        return read.promise;
+      }),
+    );
+    read.reject(new AuditorError("STORAGE_FAILED", "Table Storage is unreachable"));
+    for (const outcome of await Promise.allSettled(waiting)) expect(outcome.status).toBe("rejected");
+    expect(cache.stats().entries).toBe(0);
+    const page = pageOf(50);
+    expect(await cache.getOrLoad(key, RUN_A, async () => page)).toBe(page);
+    expect(loads).toBe(1);
+  });
+
+  it("with the cache off every request reads", async () => {
+    const cache = new FindingsPageCache(0);
+    let loads = 0;
+    await Promise.all(Array.from({ length: 5 }, () => cache.getOrLoad(key, RUN_A, async () => (loads += 1, pageOf(10)))));
+    expect(loads).toBe(5);
+    expect(cache.stats()).toMatchObject({ entries: 0, coalesced: 0 });
   });
 });
