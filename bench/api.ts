@@ -8,22 +8,16 @@
 // this process: the cache is switched by replacing the report settings and the services (as the tests do), and its
 // hits and misses are read off it per target.
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { startAzurite } from "../host/azurite-process";
 import { startLocalHost } from "../host/local-host";
 import { getServices, useServices } from "../shared/app/services";
 import { findingsPageCache } from "../shared/report-api/findings-page-response";
 import { getReportSettings, useReportSettings } from "../shared/report-api/report-settings";
 import { createAuditStore } from "../shared/store/table-audit-store";
-import { BenchUsageError, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import { benchOptions, positiveWhole, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import type { LoadResult } from "./api-load";
 import { generatedReport } from "./generated-report";
 
-function whole(text: string, option: string): number {
-  const value = Number(text.replace(/_/g, "").replace(/k$/i, "000"));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new BenchUsageError(`${option} must be a positive whole number, got '${text}'`);
-  return value;
-}
 
 interface Target {
   phase: "cold" | "first" | "warm";
@@ -41,32 +35,16 @@ export const apiBenchmark: Benchmark = {
   name: "api",
   description: "report API on the local host over Azurite with a 100k-result run: 50 concurrent clients on runs/latest, findings page 1 and a deep page, cold (not cached) and warm",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: context.args,
-        options: {
-          results: { type: "string" },
-          clients: { type: "string" },
-          seconds: { type: "string" },
-          max: { type: "string" },
-          depth: { type: "string" },
-          "cold-timeout": { type: "string" },
-        },
-        strict: true,
-      }) as { values: Record<string, string | undefined> });
-    } catch (error) {
-      if (error instanceof TypeError) throw new BenchUsageError(error.message);
-      throw error;
-    }
-    const results = whole(values["results"] ?? "100000", "--results");
-    const clients = whole(values["clients"] ?? "50", "--clients");
-    const seconds = whole(values["seconds"] ?? "15", "--seconds");
-    const max = whole(values["max"] ?? "20000", "--max");
-    const depth = whole(values["depth"] ?? "50", "--depth");
+    const values = benchOptions(context.args, ["results", "clients", "seconds", "max", "depth", "cold-timeout"
+    ]);
+    const results = positiveWhole(values["results"] ?? "100000", "--results", { millions: false });
+    const clients = positiveWhole(values["clients"] ?? "50", "--clients", { millions: false });
+    const seconds = positiveWhole(values["seconds"] ?? "15", "--seconds", { millions: false });
+    const max = positiveWhole(values["max"] ?? "20000", "--max", { millions: false });
+    const depth = positiveWhole(values["depth"] ?? "50", "--depth", { millions: false });
     // Cold requests queue behind each other in Azurite (about 1 s a page at 100k): give them long enough to finish, so
     // the figures are latencies, not a timeout's cut-off.
-    const coldTimeout = whole(values["cold-timeout"] ?? "300", "--cold-timeout");
+    const coldTimeout = positiveWhole(values["cold-timeout"] ?? "300", "--cold-timeout", { millions: false });
 
     context.log(`api: generating a report of ${results} results …`);
     const report = generatedReport(results);

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
 export interface BenchmarkContext {
   /** Arguments after the runner's own (`--only`), for the module to read. */
@@ -34,6 +35,27 @@ export interface Benchmark {
 }
 
 export class BenchUsageError extends Error {}
+
+/** A benchmark's `--name value` options (all strings); an unknown or valueless option is a usage error. */
+export function benchOptions(args: string[], names: readonly string[]): Record<string, string | undefined> {
+  try {
+    return parseArgs({ args, options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])), strict: true }).values as Record<string, string | undefined>;
+  } catch (error) {
+    if (error instanceof TypeError) throw new BenchUsageError(error.message);
+    throw error;
+  }
+}
+
+/** A positive whole number as options take it: `10000`, `10_000`, `10k`, and `1m` unless `millions` is false. */
+export function positiveWhole(text: string, option: string, { millions = true }: { millions?: boolean } = {}): number {
+  let digits = text.replace(/_/g, "").replace(/k$/i, "000");
+  if (millions) digits = digits.replace(/m$/i, "000000");
+  const value = Number(digits);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new BenchUsageError(`${option} must be a positive whole number${millions ? " (10000, 10k, 1m)" : ""}, got '${text}'`);
+  }
+  return value;
+}
 
 export function machine(): { cpus: number; cpuModel: string; node: string; platform: string; date: string; loadAverage: number[] } {
   const list = cpus();

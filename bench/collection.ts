@@ -6,8 +6,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { BenchUsageError, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import { benchOptions, positiveWhole, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import type { CollectionMeasurement } from "./collection-measure";
 
 const QUOTA_PER_SECOND = 15 / 5;
@@ -38,11 +37,6 @@ interface CollectionRun {
   outcome: { ok: true; measurement: CollectionMeasurement; ratio: number } | { ok: false; reason: string };
 }
 
-function whole(text: string, option: string): number {
-  const value = Number(text.replace(/_/g, "").replace(/k$/i, "000").replace(/m$/i, "000000"));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new BenchUsageError(`${option} must be a positive whole number (10000, 10k, 1m), got '${text}'`);
-  return value;
-}
 
 /** Starts the emulator child and resolves once it serves; `ask` sends one stdin command and reads one JSON line. */
 function startEmulatorChild(script: string, resources: number, seed: number, faults: string, heapMb: number) {
@@ -95,30 +89,14 @@ export const collectionBenchmark: Benchmark = {
   name: "collection",
   description: "Resource Graph collection from the emulator (quota 15/5 s, 200 ms latency), 100k and 1M rows, collector in its own process",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: context.args,
-        options: {
-          sizes: { type: "string" },
-          seed: { type: "string" },
-          faults: { type: "string" },
-          timeout: { type: "string" },
-          "emulator-heap-mb": { type: "string" },
-          "max-concurrency": { type: "string" },
-        },
-        strict: true,
-      }) as { values: Record<string, string | undefined> });
-    } catch (error) {
-      if (error instanceof TypeError) throw new BenchUsageError(error.message);
-      throw error;
-    }
-    const sizes = (values["sizes"] ?? "100000,1000000").split(",").map((s) => whole(s.trim(), "--sizes"));
-    const seed = values["seed"] === undefined ? 1 : whole(values["seed"], "--seed");
+    const values = benchOptions(context.args, ["sizes", "seed", "faults", "timeout", "emulator-heap-mb", "max-concurrency"
+    ]);
+    const sizes = (values["sizes"] ?? "100000,1000000").split(",").map((s) => positiveWhole(s.trim(), "--sizes"));
+    const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
     const faults = values["faults"] ?? "latency:ms=200";
-    const timeoutMs = whole(values["timeout"] ?? "1800", "--timeout") * 1000;
-    const heapMb = whole(values["emulator-heap-mb"] ?? "12288", "--emulator-heap-mb");
-    const maxConcurrency = values["max-concurrency"] === undefined ? [] : ["--max-concurrency", String(whole(values["max-concurrency"], "--max-concurrency"))];
+    const timeoutMs = positiveWhole(values["timeout"] ?? "1800", "--timeout") * 1000;
+    const heapMb = positiveWhole(values["emulator-heap-mb"] ?? "12288", "--emulator-heap-mb");
+    const maxConcurrency = values["max-concurrency"] === undefined ? [] : ["--max-concurrency", String(positiveWhole(values["max-concurrency"], "--max-concurrency"))];
     const emulatorScript = join(context.root, "dist", "bench", "collection-emulator.js");
     const measureScript = join(context.root, "dist", "bench", "collection-measure.js");
 

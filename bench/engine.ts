@@ -12,8 +12,7 @@
 // imposes, not with a heap that lets garbage pile up. A held run keeps every finding (about 570 bytes each, 300 MB at
 // 1M rows) and gets 6 GiB. `--heap-mb` and `--node-flags` override both.
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { BenchUsageError, canPin, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import { BenchUsageError, benchOptions, positiveWhole, canPin, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import type { EngineMeasurement } from "./engine-measure";
 
 const TARGET = { resources: 1_000_000, seconds: 60, rssMiB: 1536 };
@@ -41,45 +40,22 @@ function list(text: string | undefined, fallback: string, option: string, allowe
   return items;
 }
 
-function whole(text: string, option: string): number {
-  const value = Number(text.replace(/_/g, "").replace(/k$/i, "000").replace(/m$/i, "000000"));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new BenchUsageError(`${option} must be a positive whole number (10000, 10k, 1m), got '${text}'`);
-  return value;
-}
 
 function sizes(text: string | undefined, fallback: string, option: string): number[] {
   if (text === "none") return [];
-  return list(text, fallback, option).map((s) => whole(s, option));
+  return list(text, fallback, option).map((s) => positiveWhole(s, option));
 }
 
 export const engineBenchmark: Benchmark = {
   name: "engine",
   description: "build the estate, evaluate all rules and score, for generated estates of 10k, 100k and 1M rows",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: context.args,
-        options: {
-          sizes: { type: "string" },
-          "owned-ip-sizes": { type: "string" },
-          findings: { type: "string" },
-          seed: { type: "string" },
-          timeout: { type: "string" },
-          "heap-mb": { type: "string" },
-          cpu: { type: "string" },
-          "node-flags": { type: "string" },
-        },
-        strict: true,
-      }) as { values: Record<string, string | undefined> });
-    } catch (error) {
-      if (error instanceof TypeError) throw new BenchUsageError(error.message);
-      throw error;
-    }
+    const values = benchOptions(context.args, ["sizes", "owned-ip-sizes", "findings", "seed", "timeout", "heap-mb", "cpu", "node-flags"
+    ]);
     const modes = list(values["findings"], "stream,hold", "--findings", ["hold", "stream"]) as ("hold" | "stream")[];
-    const seed = values["seed"] === undefined ? 1 : whole(values["seed"], "--seed");
-    const timeoutMs = whole(values["timeout"] ?? "1200", "--timeout") * 1000;
-    const heapOverride = values["heap-mb"] === undefined ? undefined : whole(values["heap-mb"], "--heap-mb");
+    const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
+    const timeoutMs = positiveWhole(values["timeout"] ?? "1200", "--timeout") * 1000;
+    const heapOverride = values["heap-mb"] === undefined ? undefined : positiveWhole(values["heap-mb"], "--heap-mb");
     const heapFor = (mode: "hold" | "stream"): number => heapOverride ?? (mode === "stream" ? BUDGET_HEAP_MIB : HOLD_HEAP_MIB);
     // Pinning is opt-in: on a shared machine a pinned run competes for its one CPU, and CPU time is the steadier figure.
     const cpu = values["cpu"] === undefined || values["cpu"] === "none" || !canPin() ? undefined : Number(values["cpu"]);

@@ -6,7 +6,6 @@
 // table of their own, so the batched writer's entities/s and the one-by-one rate come from the same Azurite, same run.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { TableClient } from "@azure/data-tables";
 import type { AuditReport } from "../shared/audit/run-audit";
 import { scoreFindings } from "../shared/engine/scoring";
@@ -15,14 +14,9 @@ import { startAzurite, type Azurite } from "../host/azurite-process";
 import { findingToEntity } from "../shared/store/entity-codec";
 import { createAuditStore } from "../shared/store/table-audit-store";
 import { resourceHash } from "../shared/store/table-keys";
-import { BenchUsageError, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import { BenchUsageError, benchOptions, positiveWhole, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 import { generatedReport, nextRun } from "./generated-report";
 
-function whole(text: string, option: string): number {
-  const value = Number(text.replace(/_/g, "").replace(/k$/i, "000").replace(/m$/i, "000000"));
-  if (!Number.isSafeInteger(value) || value <= 0) throw new BenchUsageError(`${option} must be a positive whole number (10000, 10k), got '${text}'`);
-  return value;
-}
 
 function fraction(text: string, option: string): number {
   const value = Number(text.replace(/%$/, "")) / (text.endsWith("%") ? 100 : 1);
@@ -96,21 +90,12 @@ export const storageBenchmark: Benchmark = {
   name: "storage",
   description: "three nights on Azurite (new estate, unchanged, ~1% changed): batched parallel completeRun vs one-at-a-time upserts, and what each night writes",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: context.args,
-        options: { results: { type: "string" }, "one-by-one": { type: "string" }, changes: { type: "string" }, "azurite-heap-mb": { type: "string" }, "azurite-persistence": { type: "string" } },
-        strict: true,
-      }) as { values: Record<string, string | undefined> });
-    } catch (error) {
-      if (error instanceof TypeError) throw new BenchUsageError(error.message);
-      throw error;
-    }
-    const results = whole(values["results"] ?? "100000", "--results");
-    const oneByOne = Math.min(results, whole(values["one-by-one"] ?? "10000", "--one-by-one"));
+    const values = benchOptions(context.args, ["results", "one-by-one", "changes", "azurite-heap-mb", "azurite-persistence"
+    ]);
+    const results = positiveWhole(values["results"] ?? "100000", "--results");
+    const oneByOne = Math.min(results, positiveWhole(values["one-by-one"] ?? "10000", "--one-by-one"));
     const changeShare = fraction(values["changes"] ?? "0.01", "--changes");
-    const heapMb = whole(values["azurite-heap-mb"] ?? "6144", "--azurite-heap-mb");
+    const heapMb = positiveWhole(values["azurite-heap-mb"] ?? "6144", "--azurite-heap-mb");
     const persistence = values["azurite-persistence"] ?? "disk";
     if (persistence !== "disk" && persistence !== "memory") throw new BenchUsageError(`--azurite-persistence must be disk or memory, got '${persistence}'`);
 
