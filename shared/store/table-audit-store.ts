@@ -151,6 +151,17 @@ export function connectionStringIsHttp(connectionString: string): boolean {
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
+/** The run's entity in the runs table (the other Table adapters share it), or undefined when there is none. */
+export async function readRunRow(runs: TableClient, runId: string): Promise<Row | undefined> {
+  const { partitionKey, rowKey } = runKeys(runId);
+  try {
+    return await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw toStorageError(error, `reading run ${runId}`);
+  }
+}
+
 /** One rule × resource pair's results in this write, in report order: the index is the finding's ordinal. */
 interface PairResults {
   partitionKey: string;
@@ -485,14 +496,7 @@ class TableAuditStore implements AuditStore {
   }
 
   private async readRunEntity(runId: string): Promise<Record<string, unknown> | undefined> {
-    const runs = await this.table("runs");
-    const { partitionKey, rowKey } = runKeys(runId);
-    try {
-      return await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw toStorageError(error, `reading run ${runId}`);
-    }
+    return readRunRow(await this.table("runs"), runId);
   }
 
   private async readSummary(runId: string, entity: Record<string, unknown>): Promise<RunSummary | undefined> {

@@ -17,7 +17,7 @@ import { runKeys, type Entity } from "./entity-codec";
 import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "./json-chunks";
 import { statusOf, toStorageError } from "./storage-errors";
 import { EnsuredTables } from "./ensured-tables";
-import { buildClient, DEFAULT_CONCURRENCY, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "./table-audit-store";
+import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "./table-audit-store";
 import { planTransactions, submitTransactions, type WriteAction } from "./transaction-batches";
 
 export const FANOUT_TABLE = "auditshards";
@@ -187,14 +187,7 @@ class TableFanoutStore implements FanoutStore {
   }
 
   private async readRun(runId: string): Promise<Row | undefined> {
-    const runs = await this.table(this.runs);
-    const { partitionKey, rowKey } = runKeys(runId);
-    try {
-      return await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw toStorageError(error, `reading run ${runId}`);
-    }
+    return readRunRow(await this.table(this.runs), runId);
   }
 
   private async mergeRun(runId: string, properties: Record<string, unknown>, operation: string): Promise<void> {
