@@ -36,9 +36,3 @@ export function findingCsvHeader(): string {
 export function findingCsvRow(finding: Finding): string {
   return csvLine(FINDING_CSV_COLUMNS.map((column) => finding[column]));
 }
-
-export function findingsToCsv(findings: Iterable<Finding>): string {
-  let out = findingCsvHeader();
-  for (const finding of findings) out += findingCsvRow(finding);
-  return out;
-}

@@ -1,7 +1,7 @@
 // A report as a sequence of text chunks, so that output never has to be one string. At 1M rows a report holds about
 // 550,000 results; `JSON.stringify(report, null, 2)` of it is about 800 MB, past V8's string limit (about 512 MB), and
 // the CLI died with "Invalid string length". Each chunk covers a batch of results; joined, the chunks are exactly the
-// text JSON.stringify (or findingsToCsv) would have made.
+// text JSON.stringify would have made, or the CSV header followed by one row per result.
 import type { AuditReport } from "../audit/run-audit";
 import type { Finding } from "../engine/finding";
 import { findingCsvHeader, findingCsvRow } from "./csv";
@@ -38,7 +38,7 @@ export function* jsonReportChunks(report: AuditReport): Generator<string> {
   yield "}\n";
 }
 
-/** `findingsToCsv(findings)`, in chunks. */
+/** The CSV header, then a row per result (csv.ts), in chunks. */
 export function* csvReportChunks(findings: Iterable<Finding>): Generator<string> {
   let chunk = findingCsvHeader();
   let rows = 0;

@@ -57,7 +57,8 @@ function tableToRows(columns: Json[], rows: Json[], path: string): Json[] {
   return rows.map((row) => (Array.isArray(row) ? Object.fromEntries(names.map((name, i) => [name, row[i]])) : row));
 }
 
-function describeFsError(code: string): string {
+/** A file system error code as the input errors word it. */
+export function describeFsError(code: string): string {
   switch (code) {
     case "ENOENT":
       return "no such file";

@@ -8,7 +8,7 @@
 import { open } from "node:fs/promises";
 import { AuditorError } from "../errors";
 import type { Json } from "../model/field-reader";
-import type { SnapshotShape } from "./snapshot-reader";
+import { describeFsError, type SnapshotShape } from "./snapshot-reader";
 
 export interface StreamOptions {
   /** Bytes read at a time. Default 8 MiB; tests use tiny chunks to put boundaries everywhere. */
@@ -38,7 +38,7 @@ export async function streamSnapshotRows(path: string, onRow: (row: Json, index:
   try {
     handle = await open(path, "r");
   } catch (error) {
-    throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${unreadable(error)}`, { cause: error });
   }
   const scanner = new RowScanner(path, onRow);
   try {
@@ -48,7 +48,7 @@ export async function streamSnapshotRows(path: string, onRow: (row: Json, index:
       try {
         ({ bytesRead } = await handle.read(buffer, 0, chunkBytes, null));
       } catch (error) {
-        throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+        throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${unreadable(error)}`, { cause: error });
       }
       if (bytesRead === 0) break;
       scanner.push(buffer.subarray(0, bytesRead));
@@ -324,6 +324,12 @@ class RowScanner {
   private fail(problem: string, code: "INPUT_INVALID_JSON" | "INPUT_UNKNOWN_SHAPE" = "INPUT_INVALID_JSON"): never {
     throw new AuditorError(code, `snapshot ${this.path} ${code === "INPUT_INVALID_JSON" && !problem.startsWith("it ") ? "is not valid JSON: " : ""}${problem}`);
   }
+}
+
+/** Worded as readSnapshotFile words it, so a large file fails with the same message a small one would. */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === undefined ? String(error) : describeFsError(code);
 }
 
 function describeStart(byte: number): string {

@@ -90,6 +90,7 @@ describe("streamSnapshotRows", () => {
   it("a missing file is INPUT_UNREADABLE", async () => {
     const error = await failure(join(dir, "nope.json"));
     expect(error.code).toBe("INPUT_UNREADABLE");
+    expect(error.message).toBe(`cannot read snapshot ${join(dir, "nope.json")}: no such file`);
   });
 });
 
