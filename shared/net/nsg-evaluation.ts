@@ -36,9 +36,18 @@ export interface InboundExposureQuery {
   ports: string;
   /** Destination the NSG protects (e.g. the subnet's prefixes); [] = unknown. */
   protectedPrefixes: string[];
-  /** What the VirtualNetwork tag means here (VNet address space plus peered and gateway-connected spaces). */
+  /** The estate's own network as the VirtualNetwork tag counts it (VNet space, peered and gateway-connected spaces). */
   virtualNetworkPrefixes: string[];
+  /** Prefixes of user-defined routes that Azure also adds to VirtualNetwork; matched by the tag, never trusted. */
+  routePrefixes?: string[];
+  /** Why the route prefixes are unknown (a route table that was not collected): VirtualNetwork may then match any address. */
+  routesUnknown?: string;
+  /** ASG key → member addresses, for the ASGs whose members are all known; an ASG absent from the map is unknown. */
+  applicationSecurityGroups?: ReadonlyMap<string, readonly string[]>;
 }
+
+/** What the VirtualNetwork tag, the ASGs and the Internet tag stand for in one query (shared by both directions). */
+type NetworkQuery = Pick<InboundExposureQuery, "virtualNetworkPrefixes" | "routePrefixes" | "routesUnknown" | "applicationSecurityGroups">;
 
 export interface RuleRef {
   name: string;
@@ -53,8 +62,11 @@ export interface InboundExposure {
   verdict: "exposed" | "notExposed" | "uncertain";
   /** Exposure bound: untrusted sources allowed (CIDRs and tag names), at most 20 listed. */
   untrustedAllowed: string[];
-  /** One example untrusted source and the Allow rule that lets it in (when exposed or uncertain). */
-  example?: { source: string; port: number; rule: RuleRef };
+  /**
+   * One example untrusted source and the Allow rule that lets it in (when exposed or uncertain); `sourcePorts` is set
+   * when the rules treat source ports differently, and names the client ports that get in.
+   */
+  example?: { source: string; port: number; sourcePorts?: string; rule: RuleRef };
   /** When notExposed: the rule that decided for (most of) the untrusted space, e.g. a Deny or DenyAllInBound. */
   decidingRule?: RuleRef;
   /** Rules whose uncertainty could change the verdict (empty when the verdict is certain). */
@@ -63,7 +75,7 @@ export interface InboundExposure {
   notes: string[];
 }
 
-export interface OutboundFlowQuery {
+export interface OutboundFlowQuery extends NetworkQuery {
   protocol: "Tcp" | "Udp";
   /** e.g. "1433" or "11000-11999". */
   ports: string;
@@ -71,13 +83,14 @@ export interface OutboundFlowQuery {
   sourcePrefixes: string[];
   /** The remote subnet (e.g. the MI subnet). */
   destinationPrefixes: string[];
-  virtualNetworkPrefixes: string[];
 }
 
 export interface OutboundSegment {
   ports: string;
   verdict: "allowed" | "blocked" | "uncertain";
   rule?: RuleRef;
+  /** When blocked for some ephemeral source ports only: those ports (connections that draw them fail). */
+  sourcePorts?: string;
 }
 
 export interface OutboundFlow {
@@ -154,13 +167,31 @@ function and(a: Tri, b: Tri): Tri {
 
 interface Context {
   protocol: string;
-  /** undefined when the caller did not tell us what VirtualNetwork means. */
+  /**
+   * The estate's own network (the VNet, its peered and gateway-connected spaces): trusted, and what `Internet`
+   * excludes. undefined when the caller did not tell us what VirtualNetwork means.
+   */
+  ownNetwork?: AddressSet;
+  /** What the VirtualNetwork tag certainly matches: the own network plus user-defined route prefixes. */
   virtualNetwork?: AddressSet;
-  /** Names `virtualNetwork` (its prefixes as the query gave them): the cache key of what depends on it. */
+  /** Why VirtualNetwork may match more than `virtualNetwork` (an uncollected route table): it may then match anything. */
+  routesUnknown?: string;
+  /** Names the three fields above (the prefixes as the query gave them): the cache key of what depends on them. */
   virtualNetworkKey: string;
   /** undefined when the protected (local-side) range is unknown. */
   localRange?: AddressSet;
+  /** ASG key → members' addresses, for the ASGs whose members are known. */
+  applicationSecurityGroups?: { get(key: string): AddressSet | undefined };
 }
+
+// Source ports. Inbound, the client picks its own source port, any of 0-65535 (a raw socket can send from any), so the
+// exposure question is "is there a source port that gets in": an Allow naming some source ports admits every client
+// that picks one of them, and a Deny naming some protects nobody who picks another. Outbound from an app subnet, the
+// app's own stack picks an ephemeral port it does not control: Windows uses 49152-65535 and Linux 32768-60999 by
+// default, and both can be changed, so a flow is "allowed" only when every port from 1024 to 65535 gets out, and a
+// rule that blocks some of them makes it "blocked" for the connections that draw one (named in the evidence).
+const INBOUND_SOURCE_PORTS = PortSet.ALL;
+export const EPHEMERAL_SOURCE_PORTS = PortSet.range(1024, 65535);
 
 /** A rule's remote side: the addresses it certainly matches, and those it possibly matches (certain ⊆ possible). */
 interface RemoteSide {
@@ -302,6 +333,23 @@ function cachedRemote(rule: SecurityRule, parsed: ParsedRule, direction: Directi
   return remote;
 }
 
+/** The known members of a rule's ASGs, and the ASGs whose members are not known. */
+function asgMembers(asgs: readonly string[], ctx: Context): { known: AddressSet; unknown: string[] } {
+  let known = AddressSet.EMPTY;
+  const unknown: string[] = [];
+  for (const key of asgs) {
+    const members = ctx.applicationSecurityGroups?.get(key);
+    if (members === undefined) unknown.push(key);
+    else known = known.union(members);
+  }
+  return { known, unknown };
+}
+
+function unknownAsgReason(field: string, unknown: readonly string[]): string {
+  const names = unknown.map((key) => key.slice(key.lastIndexOf("/") + 1));
+  return `${field} uses application security group${names.length > 1 ? "s" : ""} ${names.join(", ")}, whose members are not known here`;
+}
+
 function resolveRemote(
   prefixes: readonly string[],
   entries: readonly AddressEntry[],
@@ -312,34 +360,40 @@ function resolveRemote(
   let certain = AddressSet.EMPTY;
   let possible = AddressSet.EMPTY;
   const reasons: string[] = [];
+  const add = (c: AddressSet, p: AddressSet = c) => {
+    certain = certain.union(c);
+    possible = possible.union(p);
+  };
   if (asgs.length > 0) {
-    // Membership is unknown, so the members could be any address. (They are NICs in a virtual network, but
-    // the VirtualNetwork prefixes we are given may be incomplete; assuming less could turn a finding into a pass.)
-    possible = EVERYTHING;
-    reasons.push(`${field} uses application security groups, whose members are not known here`);
+    const members = asgMembers(asgs, ctx);
+    // An ASG matches exactly its member NICs' addresses. Unknown members could be any address: they are NICs in a
+    // virtual network, but the VirtualNetwork prefixes we are given may be incomplete, and assuming less could turn
+    // a finding into a pass.
+    add(members.known, members.unknown.length > 0 ? EVERYTHING : members.known);
+    if (members.unknown.length > 0) reasons.push(unknownAsgReason(field, members.unknown));
   }
   if (prefixes.length === 0 && asgs.length === 0) {
     possible = EVERYTHING;
     reasons.push(`${field} lists no address`);
   }
-  const add = (c: AddressSet, p: AddressSet = c) => {
-    certain = certain.union(c);
-    possible = possible.union(p);
-  };
   for (const entry of entries) {
     if (entry.kind === "any") {
       add(EVERYTHING);
     } else if (entry.kind === "internet") {
-      if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork).union(ALL_SERVICE_TAGS));
+      if (ctx.ownNetwork !== undefined) add(ALL_IP.subtract(ctx.ownNetwork).union(ALL_SERVICE_TAGS));
       else {
         add(ALL_SERVICE_TAGS, EVERYTHING);
         reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
       }
     } else if (entry.kind === "virtualNetwork") {
-      if (ctx.virtualNetwork !== undefined) add(ctx.virtualNetwork);
-      else {
+      if (ctx.virtualNetwork === undefined) {
         add(AddressSet.EMPTY, ALL_IP);
         reasons.push(`${field} uses VirtualNetwork, but its prefixes were not supplied`);
+      } else if (ctx.routesUnknown !== undefined) {
+        add(ctx.virtualNetwork, ALL_IP);
+        reasons.push(`${field} uses VirtualNetwork, which also holds the prefixes of user-defined routes, and ${ctx.routesUnknown}`);
+      } else {
+        add(ctx.virtualNetwork);
       }
     } else if (entry.kind === "loadBalancer") {
       add(AZURE_LOAD_BALANCER);
@@ -378,7 +432,6 @@ function resolveLocal(
   // The common case, `*`: matches every protected range, whatever it is.
   if (asgs.length === 0 && entries.length > 0 && entries.every((entry) => entry.kind === "any")) return MATCHES_ALL;
   const reasons: string[] = [];
-  if (asgs.length > 0) reasons.push(`${field} uses application security groups, whose members are not known here`);
   if (prefixes.length === 0 && asgs.length === 0) reasons.push(`${field} lists no address`);
   const target = ctx.localRange ?? ALL_IP;
   let certain = AddressSet.EMPTY;
@@ -387,6 +440,13 @@ function resolveLocal(
     certain = certain.union(c);
     possible = possible.union(p);
   };
+  let asgsUnknown = false;
+  if (asgs.length > 0) {
+    const members = asgMembers(asgs, ctx);
+    add(members.known);
+    asgsUnknown = members.unknown.length > 0;
+    if (asgsUnknown) reasons.push(unknownAsgReason(field, members.unknown));
+  }
   for (const entry of entries) {
     if (entry.kind === "any") {
       add(ALL_IP);
@@ -403,7 +463,7 @@ function resolveLocal(
         }
       }
     } else if (entry.kind === "internet") {
-      if (ctx.virtualNetwork !== undefined) add(ALL_IP.subtract(ctx.virtualNetwork));
+      if (ctx.ownNetwork !== undefined) add(ALL_IP.subtract(ctx.ownNetwork));
       else {
         add(AddressSet.EMPTY, ALL_IP);
         reasons.push(`${field} uses Internet, but the VirtualNetwork prefixes it excludes were not supplied`);
@@ -423,7 +483,7 @@ function resolveLocal(
       reasons.push(unreadableEntry(field, entry.entry));
     }
   }
-  if (asgs.length > 0 || (prefixes.length === 0 && asgs.length === 0)) possible = possible.union(ALL_IP);
+  if (asgsUnknown || (prefixes.length === 0 && asgs.length === 0)) possible = possible.union(ALL_IP);
   if (certain.containsAll(target)) return { match: "yes", reasons: [] };
   if (!possible.overlaps(target)) return { match: "no", reasons: [] };
   if (reasons.length === 0) {
@@ -438,15 +498,20 @@ function resolveLocal(
 
 const KNOWN_PROTOCOLS = new Set(["tcp", "udp", "icmp", "esp", "ah"]);
 
+interface PortBounds {
+  certain: PortSet;
+  possible: PortSet;
+}
+
 interface PreparedRule {
   rule: SecurityRule;
   ref: RuleRef;
   /** Access as evaluated; undefined when unreadable (each bound then takes the worse reading). */
   access?: "Allow" | "Deny";
-  /** Everything except the destination port: protocol, source ports, local side, data issues. */
+  /** Everything except the ports and the remote side: protocol, local side, data issues. */
   fixed: Tri;
-  portsCertain: PortSet;
-  portsPossible: PortSet;
+  destinationPorts: PortBounds;
+  sourcePorts: PortBounds;
   remote: RemoteSide;
   reasons: string[];
 }
@@ -478,12 +543,6 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
   }
 
   const parsed = parsedRule(rule);
-  const sourcePorts = parsed.sourcePorts;
-  if (sourcePorts.problems.length > 0) maybe(`source ports: ${sourcePorts.problems.join("; ")}`);
-  else if (!sourcePorts.ports.equals(PortSet.ALL)) {
-    // Clients pick their own (ephemeral) source port, so whether this rule sees the traffic is not knowable here.
-    maybe(`restricts source ports to ${sourcePorts.ports.toString()}`);
-  }
 
   const local =
     direction === "Inbound"
@@ -495,33 +554,54 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
   const remote = cachedRemote(rule, parsed, direction, ctx);
   reasons.push(...remote.reasons);
 
-  const destinationPorts = parsed.destinationPorts;
+  const { destinationPorts, sourcePorts } = parsed;
   reasons.push(...destinationPorts.problems.map((p) => `destination ports: ${p}`));
+  reasons.push(...sourcePorts.problems.map((p) => `source ports: ${p}`));
   return {
     rule,
     ref: ruleRef(rule),
     ...(access === undefined ? {} : { access }),
     fixed,
-    portsCertain: destinationPorts.ports,
-    portsPossible: destinationPorts.problems.length > 0 ? PortSet.ALL : destinationPorts.ports,
+    destinationPorts: portBounds(destinationPorts),
+    sourcePorts: portBounds(sourcePorts),
     remote,
     reasons,
   };
 }
 
-/** The rule's certain and possible match for one port segment (the segment never straddles a rule boundary). */
-function matchFor(rule: PreparedRule, segment: PortSet): { certain: AddressSet; possible: AddressSet } {
-  const ports: Tri = rule.portsCertain.containsAll(segment) ? "yes" : rule.portsPossible.overlaps(segment) ? "maybe" : "no";
-  const tri = and(rule.fixed, ports);
+/** The ports a field certainly matches (its readable entries), and those it possibly matches (all, if any is unreadable). */
+function portBounds(parsed: ParsedPorts): PortBounds {
+  return { certain: parsed.ports, possible: parsed.problems.length > 0 ? PortSet.ALL : parsed.ports };
+}
+
+function portMatch(bounds: PortBounds, segment: PortSet): Tri {
+  return bounds.certain.containsAll(segment) ? "yes" : bounds.possible.overlaps(segment) ? "maybe" : "no";
+}
+
+/** Destination and source port pieces that never straddle a rule boundary, so every rule matches each whole or not at all. */
+interface PortSegment {
+  destination: PortSet;
+  source: PortSet;
+}
+
+/** The rule's certain and possible match for one port segment. */
+function matchFor(rule: PreparedRule, segment: PortSegment): { certain: AddressSet; possible: AddressSet } {
+  const tri = and(rule.fixed, and(portMatch(rule.destinationPorts, segment.destination), portMatch(rule.sourcePorts, segment.source)));
   if (tri === "no") return { certain: AddressSet.EMPTY, possible: AddressSet.EMPTY };
   return { certain: tri === "yes" ? rule.remote.certain : AddressSet.EMPTY, possible: rule.remote.possible };
 }
 
+/** Every destination segment paired with every source segment. */
+function portSegments(destination: PortSet, source: PortSet, rules: readonly PreparedRule[]): PortSegment[] {
+  const sources = splitPorts(source, rules.map((r) => r.sourcePorts));
+  return splitPorts(destination, rules.map((r) => r.destinationPorts)).flatMap((d) => sources.map((s) => ({ destination: d, source: s })));
+}
+
 /** Splits the queried ports at every rule's port boundaries, so each piece is uniform for every rule. */
-function splitPorts(query: PortSet, rules: readonly PreparedRule[]): PortSet[] {
+function splitPorts(query: PortSet, fields: readonly PortBounds[]): PortSet[] {
   const cuts = new Set<number>();
-  for (const rule of rules) {
-    for (const set of [rule.portsCertain, rule.portsPossible]) {
+  for (const field of fields) {
+    for (const set of [field.certain, field.possible]) {
       for (const { from, to } of set.ranges()) {
         cuts.add(from);
         cuts.add(to + 1);
@@ -564,8 +644,14 @@ interface Walk {
  * First match wins, per address. In the exposure bound an uncertain Allow takes everything it possibly matches
  * and an uncertain Deny only what it certainly matches; the restrictive bound does the opposite. Addresses left
  * at the end are denied, as Azure does (the DenyAll defaults are always present anyway).
+ *
+ * Service tags are addresses too. Azure allows no IPv4 and IPv6 prefixes in one rule, so "deny everything" is often
+ * `0.0.0.0/0` and `::/0` in two rules, or split prefixes: once the rules walked so far have decided every IPv4 and
+ * every IPv6 address, every address of every tag has been decided with them, and the tag atoms still undecided are
+ * done. Their addresses' outcomes are already in the IP part of `allowed`; a tag counts as allowed only when every
+ * address was allowed (otherwise which of its addresses were is unknown, and the IP part already says what got in).
  */
-function walk(rules: readonly PreparedRule[], segment: PortSet, start: AddressSet, bound: Bound): Walk {
+function walk(rules: readonly PreparedRule[], segment: PortSegment, start: AddressSet, bound: Bound): Walk {
   let remaining = start;
   let allowed = AddressSet.EMPTY;
   const decisions: Decision[] = [];
@@ -580,6 +666,10 @@ function walk(rules: readonly PreparedRule[], segment: PortSet, start: AddressSe
     decisions.push({ rule, access, decided, assumed: takesPossible ? decided.subtract(certain) : AddressSet.EMPTY });
     if (access === "Allow") allowed = allowed.union(decided);
     remaining = remaining.subtract(decided);
+    if (remaining.hasServiceTags() && remaining.ipAddresses().isEmpty() && start.ipAddresses().containsAll(ALL_IP)) {
+      if (allowed.ipAddresses().containsAll(ALL_IP)) allowed = allowed.union(remaining);
+      remaining = AddressSet.EMPTY;
+    }
   }
   return { allowed, decisions };
 }
@@ -602,7 +692,7 @@ function noteFor(rule: PreparedRule): string {
 }
 
 /** Everything some Allow (or unreadable-access) rule could match on this segment, ignoring rule order. */
-function admittableBy(rules: readonly PreparedRule[], segment: PortSet): AddressSet {
+function admittableBy(rules: readonly PreparedRule[], segment: PortSegment): AddressSet {
   return rules
     .filter((r) => r.access !== "Deny")
     .reduce((set, r) => set.union(matchFor(r, segment).possible), AddressSet.EMPTY);
@@ -680,6 +770,55 @@ function parseQueryPorts(ports: string): PortSet {
   return parsed.ports;
 }
 
+/** ASG members parsed once per query map (the rules pass the estate's one map to every query) and ASG. */
+const ASG_SETS = new WeakMap<ReadonlyMap<string, readonly string[]>, Map<string, AddressSet | null>>();
+
+function asgLookup(members: ReadonlyMap<string, readonly string[]>): { get(key: string): AddressSet | undefined } {
+  let parsed = ASG_SETS.get(members);
+  if (parsed === undefined) {
+    parsed = new Map();
+    ASG_SETS.set(members, parsed);
+  }
+  const cache = parsed;
+  return {
+    get(key) {
+      let set = cache.get(key);
+      if (set === undefined) {
+        const addresses = members.get(key);
+        // An unreadable member address makes the ASG unknown: a member we cannot place could be anywhere.
+        const parsedAddresses = addresses?.map((text) => parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`));
+        set = parsedAddresses === undefined || parsedAddresses.some((p) => !p.ok) ? null : AddressSet.unionAll(parsedAddresses.map((p) => (p.ok ? p.prefix.set : AddressSet.EMPTY)));
+        cache.set(key, set);
+      }
+      return set ?? undefined;
+    },
+  };
+}
+
+/** What the tags and ASGs stand for in one query, and the range the NSG protects. */
+function buildContext(protocol: string, query: NetworkQuery, localPrefixes: readonly string[], localWhat: string, notes: string[]): Context {
+  const ownKey = prefixListKey(query.virtualNetworkPrefixes);
+  const ownNetwork = parseVirtualNetworkPrefixes(query.virtualNetworkPrefixes, ownKey, notes);
+  const routeNotes: string[] = [];
+  const routes = parseQueryPrefixes(query.routePrefixes ?? [], "User-defined route prefixes", routeNotes);
+  let routesUnknown = query.routesUnknown;
+  if (routeNotes.length > 0) {
+    notes.push(...routeNotes);
+    routesUnknown ??= "some of its route prefixes could not be read";
+  }
+  const virtualNetwork = ownNetwork === undefined ? undefined : routes === undefined ? ownNetwork : ownNetwork.union(routes);
+  const localRange = parseQueryPrefixes(localPrefixes, localWhat, notes);
+  return {
+    protocol,
+    virtualNetworkKey: [ownKey, prefixListKey(query.routePrefixes ?? []), routesUnknown ?? ""].join("\u0001"),
+    ...(ownNetwork === undefined ? {} : { ownNetwork }),
+    ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
+    ...(routesUnknown === undefined ? {} : { routesUnknown }),
+    ...(localRange === undefined ? {} : { localRange }),
+    ...(query.applicationSecurityGroups === undefined ? {} : { applicationSecurityGroups: asgLookup(query.applicationSecurityGroups) }),
+  };
+}
+
 function prepareAll(rules: readonly SecurityRule[], direction: Direction, ctx: Context): PreparedRule[] {
   return rulesInEvaluationOrder(rules, direction).map((r) => prepareRule(r, direction, ctx));
 }
@@ -688,7 +827,7 @@ function prepareAll(rules: readonly SecurityRule[], direction: Direction, ctx: C
 // Inbound exposure
 
 /**
- * Can an untrusted source reach the protected range on the queried ports through this NSG?
+ * Can an untrusted source reach the protected range on the queried ports through this NSG, from some source port?
  * `exposed` holds even in the restrictive reading; `notExposed` holds even in the exposure reading.
  */
 export function evaluateInboundExposure(
@@ -698,21 +837,15 @@ export function evaluateInboundExposure(
 ): InboundExposure {
   const notes: string[] = [];
   const ports = parseQueryPorts(query.ports);
-  const virtualNetworkKey = prefixListKey(query.virtualNetworkPrefixes);
-  const virtualNetwork = parseVirtualNetworkPrefixes(query.virtualNetworkPrefixes, virtualNetworkKey, notes);
-  const localRange = parseQueryPrefixes(query.protectedPrefixes, "Protected prefixes", notes);
-  const ctx: Context = {
-    protocol: query.protocol,
-    virtualNetworkKey,
-    ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
-    ...(localRange === undefined ? {} : { localRange }),
-  };
+  const ctx = buildContext(query.protocol, query, query.protectedPrefixes, "Protected prefixes", notes);
   const prepared = prepareAll(rules, "Inbound", ctx);
-  // everything − (trusted ∪ VirtualNetwork), never built: it has a hole per owned address (see untrustedSources)
-  const untrusted = untrustedSources(trust, virtualNetwork ?? AddressSet.EMPTY);
+  // everything − (trusted ∪ own network), never built: it has a hole per owned address (see untrustedSources). Route
+  // prefixes are not subtracted: VirtualNetwork matches them, but a route to an address does not make it ours.
+  const untrusted = untrustedSources(trust, ctx.ownNetwork ?? AddressSet.EMPTY);
   const noUntrusted: SetDifference = untrusted.intersect(AddressSet.EMPTY);
 
-  const results = splitPorts(ports, prepared).map((segment) => {
+  const segments = portSegments(ports, INBOUND_SOURCE_PORTS, prepared);
+  const results = segments.map((segment) => {
     const exposure = walk(prepared, segment, EVERYTHING, "exposure");
     const restrictive = walk(prepared, segment, EVERYTHING, "restrictive");
     return {
@@ -751,14 +884,17 @@ export function evaluateInboundExposure(
     return result;
   }
 
-  // The example is certain when the verdict is: it comes from the restrictive walk for `exposed`.
+  // The example is certain when the verdict is: it comes from the restrictive walk for `exposed`. When source ports
+  // matter (the segments split them), it names the client ports that get in.
+  const sourcePortsMatter = segments.some((s) => !s.source.equals(INBOUND_SOURCE_PORTS));
   for (const r of results) {
     const source = verdict === "exposed" ? r.restrictive : r.exposure;
     const admitted = source.decisions.find((d) => d.access === "Allow" && untrusted.overlaps(d.decided));
     if (admitted === undefined) continue;
     result.example = {
       source: untrusted.intersect(admitted.decided).sampleAddress() ?? "(unknown)",
-      port: r.segment.first()!,
+      port: r.segment.destination.first()!,
+      ...(sourcePortsMatter ? { sourcePorts: r.segment.source.toString() } : {}),
       rule: admitted.rule.ref,
     };
     break;
@@ -776,62 +912,88 @@ export function evaluateInboundExposure(
 // ---------------------------------------------------------------------------------------------------------------
 // Outbound flow
 
+interface SegmentOutcome {
+  verdict: OutboundSegment["verdict"];
+  rule?: PreparedRule;
+  suspects: PreparedRule[];
+  /** For a blocked destination segment: the ephemeral source ports it is blocked for, when not all of them. */
+  blockedSourcePorts?: PortSet;
+}
+
+/** One port piece: allowed when every destination address gets out even in the restrictive reading. */
+function outboundOutcome(prepared: readonly PreparedRule[], segment: PortSegment, destination: AddressSet): SegmentOutcome {
+  const exposure = walk(prepared, segment, destination, "exposure");
+  const restrictive = walk(prepared, segment, destination, "restrictive");
+  if (restrictive.allowed.containsAll(destination)) {
+    return { verdict: "allowed", rule: largest(restrictive.decisions.filter((d) => d.access === "Allow"), destination)?.rule, suspects: [] };
+  }
+  if (!exposure.allowed.containsAll(destination)) {
+    return { verdict: "blocked", rule: exposure.decisions.find((d) => d.access === "Deny")?.rule, suspects: [] };
+  }
+  const suspects = uniqueInOrder(culprits(exposure, restrictive, destination), prepared);
+  return { verdict: "uncertain", rule: suspects[0], suspects };
+}
+
 /**
- * Does this NSG let the protected subnet open connections to every destination address on every queried port?
- * Evaluated per port segment; adjacent segments with the same outcome and rule are merged for display.
+ * A destination piece over every ephemeral source port: blocked if some source port is (the connections that draw it
+ * fail), allowed if all are, uncertain otherwise.
+ */
+function combineSourcePorts(pieces: { source: PortSet; outcome: SegmentOutcome }[]): SegmentOutcome {
+  const blocked = pieces.filter((p) => p.outcome.verdict === "blocked");
+  if (blocked.length > 0) {
+    const ports = blocked.reduce((set, p) => set.union(p.source), PortSet.EMPTY);
+    return { ...blocked[0]!.outcome, ...(ports.equals(EPHEMERAL_SOURCE_PORTS) ? {} : { blockedSourcePorts: ports }) };
+  }
+  const uncertain = pieces.filter((p) => p.outcome.verdict === "uncertain");
+  if (uncertain.length > 0) {
+    return { verdict: "uncertain", rule: uncertain[0]!.outcome.rule, suspects: uncertain.flatMap((p) => p.outcome.suspects) };
+  }
+  return pieces[0]!.outcome;
+}
+
+/**
+ * Does this NSG let the protected subnet open connections to every destination address on every queried port, from
+ * whichever ephemeral source port its stack picks? Evaluated per port segment; adjacent segments with the same outcome
+ * and rule are merged for display.
  */
 export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQuery): OutboundFlow {
   const notes: string[] = [];
   const ports = parseQueryPorts(query.ports);
-  const virtualNetworkKey = prefixListKey(query.virtualNetworkPrefixes);
-  const virtualNetwork = parseVirtualNetworkPrefixes(query.virtualNetworkPrefixes, virtualNetworkKey, notes);
-  const localRange = parseQueryPrefixes(query.sourcePrefixes, "Source prefixes", notes);
+  const ctx = buildContext(query.protocol, query, query.sourcePrefixes, "Source prefixes", notes);
   const destination = parseQueryPrefixes(query.destinationPrefixes, "Destination prefixes", notes);
   if (destination === undefined) {
     if (query.destinationPrefixes.length === 0) notes.push("Destination prefixes were not supplied");
     return { verdict: "uncertain", segments: [{ ports: ports.toString(), verdict: "uncertain" }], uncertainRules: [], notes };
   }
-  const ctx: Context = {
-    protocol: query.protocol,
-    virtualNetworkKey,
-    ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
-    ...(localRange === undefined ? {} : { localRange }),
-  };
   const prepared = prepareAll(rules, "Outbound", ctx);
 
-  const evaluated = splitPorts(ports, prepared).map((segment) => {
-    const exposure = walk(prepared, segment, destination, "exposure");
-    const restrictive = walk(prepared, segment, destination, "restrictive");
-    let verdict: OutboundSegment["verdict"];
-    let rule: PreparedRule | undefined;
-    let suspects: PreparedRule[] = [];
-    if (restrictive.allowed.containsAll(destination)) {
-      verdict = "allowed";
-      rule = largest(restrictive.decisions.filter((d) => d.access === "Allow"), destination)?.rule;
-    } else if (!exposure.allowed.containsAll(destination)) {
-      verdict = "blocked";
-      rule = exposure.decisions.find((d) => d.access === "Deny")?.rule;
-    } else {
-      verdict = "uncertain";
-      suspects = uniqueInOrder(culprits(exposure, restrictive, destination), prepared);
-      rule = suspects[0];
-    }
-    return { segment, verdict, rule, suspects };
+  const sourcePieces = splitPorts(EPHEMERAL_SOURCE_PORTS, prepared.map((r) => r.sourcePorts));
+  const evaluated = splitPorts(ports, prepared.map((r) => r.destinationPorts)).map((destinationPiece) => {
+    const outcome = combineSourcePorts(
+      sourcePieces.map((source) => ({ source, outcome: outboundOutcome(prepared, { destination: destinationPiece, source }, destination) })),
+    );
+    return { segment: destinationPiece, ...outcome };
   });
 
   const segments: OutboundSegment[] = [];
-  let last: { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule } | undefined;
+  let last: { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule; sourcePorts?: string } | undefined;
   const flush = () => {
     if (last === undefined) return;
-    segments.push({ ports: last.set.toString(), verdict: last.verdict, ...(last.rule ? { rule: last.rule.ref } : {}) });
+    segments.push({
+      ports: last.set.toString(),
+      verdict: last.verdict,
+      ...(last.rule ? { rule: last.rule.ref } : {}),
+      ...(last.sourcePorts === undefined ? {} : { sourcePorts: last.sourcePorts }),
+    });
   };
   for (const e of evaluated) {
+    const sourcePorts = e.blockedSourcePorts?.toString();
     const adjacent = last !== undefined && last.set.ranges().at(-1)!.to + 1 === e.segment.first();
-    if (last !== undefined && adjacent && last.verdict === e.verdict && last.rule === e.rule) {
+    if (last !== undefined && adjacent && last.verdict === e.verdict && last.rule === e.rule && last.sourcePorts === sourcePorts) {
       last.set = last.set.union(e.segment);
     } else {
       flush();
-      last = { set: e.segment, verdict: e.verdict, ...(e.rule ? { rule: e.rule } : {}) };
+      last = { set: e.segment, verdict: e.verdict, ...(e.rule ? { rule: e.rule } : {}), ...(sourcePorts === undefined ? {} : { sourcePorts }) };
     }
   }
   flush();

@@ -555,7 +555,7 @@ describe("evaluateInboundExposure: destination (the protected side)", () => {
       rules: withDefaults(rule({ name: "AllowToAsg", priority: 100, destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-sql"] })),
       verdict: "uncertain",
       uncertainRules: ["AllowToAsg"],
-      noteIncludes: "destination uses application security groups",
+      noteIncludes: "destination uses application security group asg-sql, whose members are not known here",
     },
     {
       name: "destination service tag cannot be a private subnet",
@@ -666,7 +666,7 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
       rules: withDefaults(rule({ name: "AllowFromAsg", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] })),
       verdict: "uncertain",
       uncertainRules: ["AllowFromAsg"],
-      noteIncludes: "source uses application security groups",
+      noteIncludes: "source uses application security group asg-app, whose members are not known here",
     },
     {
       name: "source ASG in an Allow on another port",
@@ -691,11 +691,10 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
       verdict: "exposed",
     },
     {
-      name: "restricted source ports",
+      // The client picks its source port, so an Allow on some source ports admits every client that picks one.
+      name: "Allow restricted to some source ports still admits every client",
       rules: withDefaults(rule({ name: "AllowHighSourcePorts", priority: 100, sourcePortRanges: ["1024-65535"], sourceAddressPrefixes: ["Internet"] })),
-      verdict: "uncertain",
-      uncertainRules: ["AllowHighSourcePorts"],
-      noteIncludes: "restricts source ports to 1024-65535",
+      verdict: "exposed",
     },
     {
       name: "malformed source ports",

@@ -129,7 +129,7 @@ describe("evaluateOutboundFlow: 1433", () => {
       rules: withDefaults(deny({ name: "DenyToAsg", priority: 100, destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-mi"] })),
       verdict: "uncertain",
       uncertainRules: ["DenyToAsg"],
-      noteIncludes: "destination uses application security groups",
+      noteIncludes: "destination uses application security group asg-mi, whose members are not known here",
     },
     {
       name: "Deny to a service tag does not cover a private subnet",
@@ -137,11 +137,11 @@ describe("evaluateOutboundFlow: 1433", () => {
       verdict: "allowed",
     },
     {
-      name: "Deny with restricted source ports",
+      // The app's stack picks the ephemeral port; connections that draw one of 49152-65535 (Windows' range) fail.
+      name: "Deny on some ephemeral source ports blocks the connections that draw them",
       rules: withDefaults(deny({ name: "DenyEphemeral", priority: 100, sourcePortRanges: ["49152-65535"] })),
-      verdict: "uncertain",
-      uncertainRules: ["DenyEphemeral"],
-      noteIncludes: "restricts source ports to 49152-65535",
+      verdict: "blocked",
+      segments: ["1433 blocked DenyEphemeral"],
     },
     {
       name: "Deny with a malformed destination port",
