@@ -1,0 +1,49 @@
+// The network semantics every NSG and reachability verdict rests on, as docs/rules.md states them. Kept beside the
+// catalog's generator so the published rule reference always carries them; the README summarises and links here.
+
+export const NETWORK_SEMANTICS_MARKDOWN = `## How network verdicts are decided
+
+The rules above that read NSGs (\`mi.public-endpoint.untrusted-source\`, \`nsg.sql-inbound-internet\`,
+\`nsg.app-subnet.sql-outbound\`) ask one question of an NSG: which five-tuples (source address, source port,
+destination address, destination port, protocol) does it allow? The rules of one direction are taken in priority
+order, the six platform default rules always included, and the first rule that matches a tuple decides it.
+
+### Source ports
+
+- **Inbound** (exposure of TCP 3342 or 1433): the client picks its own source port, any of 0-65535. A source is
+  exposed when *some* source port gets in. An Allow that names only some source ports therefore admits every client
+  in its source range, and a Deny that names only some source ports protects nobody unless other Denies cover the
+  remaining ports. The evidence names the client ports that get in (\`sourcePorts\`).
+- **Outbound** (an app subnet reaching the MI): the app's own stack picks an ephemeral port (Windows 49152-65535 and
+  Linux 32768-60999 by default, both configurable). The flow passes only when every port from 1024 to 65535 gets out;
+  when some are blocked it fails, and the evidence names the blocked source ports (the connections that draw one of
+  them fail).
+- A source port that cannot be read makes the rule uncertain (it may match any port).
+
+### Complements and service tags
+
+Azure allows no IPv4 and IPv6 prefixes in one rule, so "deny everything" is often two rules (\`0.0.0.0/0\` and
+\`::/0\`) or split prefixes (\`0.0.0.0/1\` + \`128.0.0.0/1\`). Every service tag is a list of IPv4 and IPv6 prefixes,
+so once the rules walked so far have decided all of IPv4 and all of IPv6, every service tag is decided with them.
+Covering one family only leaves each tag partly open (its addresses in the other family), which is \`unknown\` when
+only a tag rule could admit them. Different base tags are treated as disjoint and a regional tag lies inside its base;
+where Azure's real lists overlap, this can only report more exposure, never less.
+
+### Trusted sources
+
+The \`VirtualNetwork\` and \`AzureLoadBalancer\` tags, private ranges (10/8, 172.16/12, 192.168/16, 100.64/10,
+fc00::/7), the configured prefixes and (unless turned off) the public IPs and prefixes of the audited estate.
+Everything else is untrusted, including \`*\`, \`Internet\` and every other service tag.
+
+### Application security groups
+
+An ASG in a rule matches the addresses of its member network interfaces. Membership is read from the collected NICs
+(each IP configuration lists its ASGs). An ASG whose members cannot all be known is uncertain: the rule may then match
+any address, and the verdict is \`unknown\` where that could change it, never \`pass\`.
+
+### Uncertainty
+
+Anything that cannot be read (a malformed prefix or port, an unknown tag, an ASG with unknown members, a route table
+that was not collected) is resolved both ways: once leaning towards exposure, once towards restriction. A verdict the
+two readings agree on stands; otherwise it is \`unknown\` and the evidence names the rules that made it so.
+`;
