@@ -71,11 +71,24 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
       "properties.connectionType",
       "properties.virtualNetworkGateway1",
       "properties.virtualNetworkGateway2",
+      // Site-to-site connections: the on-premises site, and whether BGP may announce more than its address space.
+      "properties.localNetworkGateway2",
+      "properties.enableBgp",
+      "properties.connectionStatus",
       "properties.peer",
       "properties.peerings",
       "properties.serviceProviderProvisioningState",
     ],
   ),
+  // What the VirtualNetwork tag holds beyond the VNets: on-premises sites of site-to-site connections, and the
+  // prefixes of user-defined routes (Azure adds both to the tag).
+  family("sitesAndRoutes", [AUDITED_TYPES.localNetworkGateway, AUDITED_TYPES.routeTable], [
+    "properties.localNetworkAddressSpace",
+    "properties.bgpSettings",
+    "properties.routes",
+    "properties.disableBgpRoutePropagation",
+    "properties.subnets",
+  ]),
   family("publicAddresses", [AUDITED_TYPES.publicIpAddress, AUDITED_TYPES.publicIpPrefix], [
     "properties.ipAddress",
     "properties.ipConfiguration",

@@ -3,12 +3,14 @@
 import { armIdParts, armKey, parentKey } from "./arm-id";
 import type {
   AppServiceEnvironment,
+  ApplicationSecurityGroupMembership,
   CircuitPeering,
   Connection,
   CoverageGap,
   DataIssue,
   Estate,
   ExpressRouteCircuit,
+  LocalNetworkGateway,
   ManagedInstance,
   NetworkInterface,
   NetworkSecurityGroup,
@@ -18,6 +20,8 @@ import type {
   Resource,
   ResourceBase,
   ResourceKind,
+  Route,
+  RouteTable,
   SecurityRule,
   Subnet,
   VirtualNetwork,
@@ -181,20 +185,18 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
       });
       return [gateway];
     }
-    case "connection": {
-      const gatewayKeys = ["virtualNetworkGateway1", "virtualNetworkGateway2"]
-        .map((field) => props.refId(field))
-        .filter((id): id is string => id !== undefined)
-        .map((id) => shared.key(id));
-      const peer = props.refId("peer") ?? props.refId("expressRouteCircuit");
-      const connection = complete<Connection>(base, {
-        kind: "connection",
-        connectionType: props.string("connectionType"),
-        gatewayKeys,
-        circuitKey: peer === undefined ? undefined : shared.key(peer),
+    case "connection":
+      return [readConnection(base, props, shared)];
+    case "localNetworkGateway": {
+      const gateway = complete<LocalNetworkGateway>(base, {
+        kind: "localNetworkGateway",
+        addressPrefixes: exactOrEmpty(props.child("localNetworkAddressSpace").strings("addressPrefixes") ?? []),
+        bgpEnabled: props.has("bgpSettings"),
       });
-      return [connection];
+      return [gateway];
     }
+    case "routeTable":
+      return [readRouteTable(base, props, shared)];
     case "expressRouteCircuit": {
       const rawPeerings = props.array("peerings");
       const peerings: CircuitPeering[] | undefined = rawPeerings?.map((peering, index) => {
@@ -231,15 +233,40 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
     case "networkInterface": {
       const subnetKeys: string[] = [];
       const privateIpAddresses: string[] = [];
+      let memberships: ApplicationSecurityGroupMembership[] | undefined;
       (props.array("ipConfigurations") ?? []).forEach((config, index) => {
-        const inner = new FieldReader(config, `properties.ipConfigurations[${index}]`, base.issues).child("properties");
+        const path = `properties.ipConfigurations[${index}]`;
+        const inner = new FieldReader(config, path, base.issues).child("properties");
         const subnetId = inner.refId("subnet");
         if (subnetId !== undefined) {
           const subnetKey = shared.key(subnetId);
           if (!subnetKeys.includes(subnetKey)) subnetKeys.push(subnetKey);
         }
+        const issuesBefore = base.issues.length;
         const address = inner.string("privateIPAddress");
         if (address !== undefined) privateIpAddresses.push(address);
+        // ASGs are joined per ip configuration, so a member's address is that ip configuration's private address.
+        const asgs = inner.array("applicationSecurityGroups");
+        if (asgs === undefined || asgs.length === 0) return;
+        const unreadable =
+          address === undefined || address.trim() === ""
+            ? base.issues.length > issuesBefore
+              ? `${path}.properties.privateIPAddress is malformed`
+              : `${path}.properties.privateIPAddress is missing`
+            : undefined;
+        asgs.forEach((asg, asgIndex) => {
+          const asgId = new FieldReader({ asg }, `${path}.properties.applicationSecurityGroups[${asgIndex}]`, base.issues).refId("asg");
+          if (asgId === undefined) return;
+          const key = shared.key(asgId);
+          memberships ??= [];
+          let membership = memberships.find((m) => m.key === key);
+          if (membership === undefined) {
+            membership = { key, addresses: [] };
+            memberships.push(membership);
+          }
+          if (unreadable !== undefined) membership.unreadable ??= unreadable;
+          else if (!membership.addresses.includes(address!)) membership.addresses.push(address!);
+        });
       });
       const nsgId = props.refId("networkSecurityGroup");
       // Exact-size lists (see exactOrEmpty); the subnet list is the same for every NIC of a subnet, so it is shared.
@@ -248,12 +275,60 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
         subnetKeys: shared.list(subnetKeys),
         nsgKey: nsgId === undefined ? undefined : shared.key(nsgId),
         privateIpAddresses: exactOrEmpty(privateIpAddresses),
+        applicationSecurityGroups: memberships ?? NO_MEMBERSHIPS,
       });
       return [nic];
     }
     case "subnet":
       return [];
   }
+}
+
+function readConnection(base: ResourceBase, props: FieldReader, shared: SharedValues): Connection {
+  const gateway1 = props.refId("virtualNetworkGateway1");
+  const gateway2 = props.refId("virtualNetworkGateway2");
+  const gatewayKeys = [gateway1, gateway2].filter((id): id is string => id !== undefined).map((id) => shared.key(id));
+  const peer = props.refId("peer") ?? props.refId("expressRouteCircuit");
+  const local = props.refId("localNetworkGateway2");
+  // ARM may embed the local network gateway's properties in the reference; kept as a fallback for a site whose own
+  // row is not in the estate (another subscription, or a snapshot without it).
+  const embedded = isRecord(props.raw("localNetworkGateway2"))
+    ? props.child("localNetworkGateway2").child("properties").child("localNetworkAddressSpace").strings("addressPrefixes")
+    : undefined;
+  return complete<Connection>(base, {
+    kind: "connection",
+    connectionType: props.string("connectionType"),
+    gatewayKeys,
+    gateway1Key: gateway1 === undefined ? undefined : shared.key(gateway1),
+    gateway2Key: gateway2 === undefined ? undefined : shared.key(gateway2),
+    localNetworkGatewayKey: local === undefined ? undefined : shared.key(local),
+    embeddedLocalAddressPrefixes: embedded,
+    circuitKey: peer === undefined ? undefined : shared.key(peer),
+    enableBgp: props.boolean("enableBgp"),
+    connectionStatus: props.string("connectionStatus"),
+  });
+}
+
+function readRouteTable(base: ResourceBase, props: FieldReader, shared: SharedValues): RouteTable {
+  const routes: Route[] | undefined = props.array("routes")?.map((entry, index) => {
+    const reader = new FieldReader(entry, `properties.routes[${index}]`, base.issues);
+    if (!isRecord(entry)) base.issues.push({ field: `properties.routes[${index}]`, problem: `expected a route object, found ${describe(entry)}` });
+    // Resource Graph nests route fields under `properties`; accept flattened exports too, as for security rules.
+    const inner = isRecord(entry) && isRecord(entry["properties"]) ? reader.child("properties") : reader;
+    const addressPrefix = inner.string("addressPrefix");
+    if (isRecord(entry) && addressPrefix === undefined) inner.issue("addressPrefix", "is missing");
+    return { name: reader.string("name") ?? `route${index}`, addressPrefix, nextHopType: inner.string("nextHopType") };
+  });
+  const subnetKeys = (props.array("subnets") ?? []).flatMap((entry, index) => {
+    const id = new FieldReader({ entry }, `properties.subnets[${index}]`, base.issues).refId("entry");
+    return id === undefined ? [] : [shared.key(id)];
+  });
+  return complete<RouteTable>(base, {
+    kind: "routeTable",
+    routes,
+    disableBgpRoutePropagation: props.boolean("disableBgpRoutePropagation"),
+    subnetKeys,
+  });
 }
 
 function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow, shared: SharedValues): ManagedInstance {
@@ -642,6 +717,7 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: Shar
     const single = inner.string("addressPrefix");
     if (single !== undefined && !prefixes.includes(single)) prefixes.push(single);
     const nsgId = inner.refId("networkSecurityGroup");
+    const routeTableId = inner.refId("routeTable");
     const delegations = (inner.array("delegations") ?? []).flatMap((delegation, dIndex) => {
       const dReader = new FieldReader(delegation, `${path}.properties.delegations[${dIndex}]`, subnetIssues);
       const service = dReader.child("properties").string("serviceName") ?? dReader.string("serviceName");
@@ -668,6 +744,8 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: Shar
       nsgKey: nsgId === undefined ? undefined : shared.key(nsgId),
       delegations,
       ipConfigurationOwnerKeys: [...owners],
+      routeTableKey: routeTableId === undefined ? undefined : shared.key(routeTableId),
+      routeTableId,
     });
   });
   const rawPeerings = props.array("virtualNetworkPeerings");
@@ -696,6 +774,8 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase, shared: Sha
     allowGatewayTransit: inner.boolean("allowGatewayTransit"),
     useRemoteGateways: inner.boolean("useRemoteGateways"),
     allowForwardedTraffic: inner.boolean("allowForwardedTraffic"),
+    // Azure's default is true: a peering row without the field allows access.
+    allowVirtualNetworkAccess: inner.boolean("allowVirtualNetworkAccess") ?? true,
     remoteAddressPrefixes: inner.child("remoteAddressSpace").strings("addressPrefixes") ?? [],
   };
 }
@@ -766,6 +846,8 @@ function resolveRelations(resources: Map<string, Resource>, coverageGaps: Covera
       webApp: [],
       appServiceEnvironment: [],
       networkInterface: [],
+      localNetworkGateway: [],
+      routeTable: [],
     },
     managedInstancesBySubnet: new Map(),
     appsBySubnet: new Map(),
@@ -798,6 +880,16 @@ function resolveRelations(resources: Map<string, Resource>, coverageGaps: Covera
       // The association is recorded on both sides; either side alone is enough.
       subnet.nsgKey ??= nsg.key;
       push(estate.subnetsByNsg, nsg.key, subnet);
+    }
+  }
+  for (const table of estate.byKind.routeTable) {
+    for (const subnetKey of table.subnetKeys) {
+      const subnet = resources.get(subnetKey);
+      // The association is recorded on both sides; either side alone is enough, as for NSGs.
+      if (subnet?.kind === "subnet" && subnet.routeTableKey === undefined) {
+        subnet.routeTableKey = table.key;
+        subnet.routeTableId = table.id;
+      }
     }
   }
   for (const mi of estate.byKind.managedInstance) {
@@ -874,5 +966,7 @@ function compact(estate: Estate): void {
     for (const [key, list] of map) if (list.length > 1) map.set(key, list.slice());
   }
 }
+
+const NO_MEMBERSHIPS: ApplicationSecurityGroupMembership[] = Object.freeze<ApplicationSecurityGroupMembership[]>([]) as ApplicationSecurityGroupMembership[];
 
 const NO_ISSUES: DataIssue[] = Object.freeze<DataIssue[]>([]) as DataIssue[];

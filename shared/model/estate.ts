@@ -13,7 +13,9 @@ export type ResourceKind =
   | "publicIpPrefix"
   | "webApp"
   | "appServiceEnvironment"
-  | "networkInterface";
+  | "networkInterface"
+  | "localNetworkGateway"
+  | "routeTable";
 
 /** A problem with the input data that makes some verdicts about this resource `unknown`. */
 export interface DataIssue {
@@ -96,6 +98,9 @@ export interface Subnet extends ResourceBase {
   delegations: string[];
   /** Keys of the resources whose ip configurations the subnet lists (NICs, load balancers, gateways). */
   ipConfigurationOwnerKeys: string[];
+  /** The route table associated with the subnet (from either side of the reference). */
+  routeTableKey?: string;
+  routeTableId?: string;
 }
 
 export interface Peering {
@@ -108,6 +113,11 @@ export interface Peering {
   allowGatewayTransit?: boolean;
   useRemoteGateways?: boolean;
   allowForwardedTraffic?: boolean;
+  /**
+   * Whether VMs of this VNet may reach the remote one. Azure's default when the field is absent is true, so absent
+   * reads as true here; false only when the row says so (the remote space then leaves the VirtualNetwork tag).
+   */
+  allowVirtualNetworkAccess: boolean;
   /** Address space of the remote VNet as the peering reports it. */
   remoteAddressPrefixes: string[];
 }
@@ -128,9 +138,46 @@ export interface VirtualNetworkGateway extends ResourceBase {
 
 export interface Connection extends ResourceBase {
   kind: "connection";
+  /** `Vnet2Vnet`, `IPsec`, `ExpressRoute` (or `VPNClient`), as written. */
   connectionType?: string;
+  /** Both VNet gateways the connection names (`virtualNetworkGateway1` and, for Vnet2Vnet, `virtualNetworkGateway2`). */
   gatewayKeys: string[];
+  gateway1Key?: string;
+  gateway2Key?: string;
+  /** IPsec (site-to-site): the local network gateway that stands for the on-premises site. */
+  localNetworkGatewayKey?: string;
+  /** The on-premises space as embedded in the connection's `localNetworkGateway2`, when the row carries it. */
+  embeddedLocalAddressPrefixes?: string[];
   circuitKey?: string;
+  /** `enableBgp` as written; BGP can announce ranges beyond the local network gateway's address space. */
+  enableBgp?: boolean;
+  /** `Connected`, `Connecting`, `NotConnected` or `Unknown`, when the row carries it (recorded, not used for paths). */
+  connectionStatus?: string;
+}
+
+/** An on-premises site of a site-to-site (IPsec) connection. */
+export interface LocalNetworkGateway extends ResourceBase {
+  kind: "localNetworkGateway";
+  /** `properties.localNetworkAddressSpace.addressPrefixes`: the on-premises ranges routed over the tunnel. */
+  addressPrefixes: string[];
+  /** True when `properties.bgpSettings` is present: the site may announce more ranges over BGP. */
+  bgpEnabled: boolean;
+}
+
+export interface Route {
+  name: string;
+  /** A CIDR, or a service tag (Azure accepts tags in routes), as written. */
+  addressPrefix?: string;
+  nextHopType?: string;
+}
+
+export interface RouteTable extends ResourceBase {
+  kind: "routeTable";
+  /** undefined when the row carried no routes field at all. */
+  routes?: Route[];
+  disableBgpRoutePropagation?: boolean;
+  /** Subnets the route table lists as associated. */
+  subnetKeys: string[];
 }
 
 export interface CircuitPeering {
@@ -180,6 +227,19 @@ export interface NetworkInterface extends ResourceBase {
   subnetKeys: string[];
   nsgKey?: string;
   privateIpAddresses: string[];
+  /**
+   * The application security groups the NIC's ip configurations join, each with the private addresses of those ip
+   * configurations. `unreadable` says why an address of a member ip configuration could not be read (the ASG's
+   * membership is then not fully known). Empty for most NICs.
+   */
+  applicationSecurityGroups: ApplicationSecurityGroupMembership[];
+}
+
+export interface ApplicationSecurityGroupMembership {
+  /** Normalised key of the ASG. */
+  key: string;
+  addresses: string[];
+  unreadable?: string;
 }
 
 export type Resource =
@@ -194,7 +254,9 @@ export type Resource =
   | PublicIpPrefix
   | WebApp
   | AppServiceEnvironment
-  | NetworkInterface;
+  | NetworkInterface
+  | LocalNetworkGateway
+  | RouteTable;
 
 export type ResourceOfKind<K extends ResourceKind> = Extract<Resource, { kind: K }>;
 

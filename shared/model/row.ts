@@ -39,6 +39,8 @@ export const AUDITED_TYPES = {
   webApp: "microsoft.web/sites",
   appServiceEnvironment: "microsoft.web/hostingenvironments",
   networkInterface: "microsoft.network/networkinterfaces",
+  localNetworkGateway: "microsoft.network/localnetworkgateways",
+  routeTable: "microsoft.network/routetables",
 } as const;
 
 export type AuditedType = (typeof AUDITED_TYPES)[keyof typeof AUDITED_TYPES];
