@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { Command, CommanderError, Option } from "commander";
 import { AuditorError, isUsageError } from "../shared/errors";
 import { runAudit, type AuditReport } from "../shared/audit/run-audit";
-import { parseTrustedPrefixes, splitList, auditSettingsFromEnv } from "../shared/config/audit-settings";
+import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../shared/config/audit-settings";
 import { SnapshotSource } from "../shared/snapshot/snapshot-source";
 import { ResourceGraphSource } from "../shared/collect/live-resource-source";
 import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../shared/config/collection-settings";
@@ -85,7 +85,7 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
 
 async function scan(options: ScanOptions, io: Io): Promise<number> {
   const fromEnv = auditSettingsFromEnv();
-  const trusted = parseTrustedPrefixes(options.trusted?.flatMap((value) => splitList(value)) ?? [], "--trusted");
+  const trusted = parseTrustedPrefixes(options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [], "--trusted");
   const settings = { trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted], trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps };
   const source = chooseSource(options, io);
   let shown = 0;
