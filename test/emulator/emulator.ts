@@ -46,6 +46,9 @@ export interface ResourceGraphLogEntry {
   subscriptions?: number;
   managementGroups?: string[];
   page: number;
+  /** `$top` and `$skip` as asked (undefined when not given). */
+  top?: number;
+  skip?: number;
   status: number;
   query: string;
   /** Milliseconds since the emulator started, when the request was counted against the quota. */
@@ -248,6 +251,8 @@ class RequestHandler {
       subscriptions: parsed.subscriptions?.length,
       managementGroups: parsed.managementGroups,
       page: parsed.page,
+      top: parsed.top,
+      skip: parsed.skip,
       status: 0,
       query: parsed.query,
       at: Date.now() - this.started,
@@ -313,7 +318,7 @@ function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefin
 }
 
 function send(response: ServerResponse, answer: EndpointResponse): void {
-  const text = JSON.stringify(answer.body);
+  const text = answer.bodyText ?? JSON.stringify(answer.body);
   response.writeHead(answer.status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),

@@ -1,5 +1,7 @@
 // `npm run emulator -- --estate FILE [--port N] [--quota N] [--window-ms N] [--faults SPEC]
-//                      [--subscription-limit N] [--management-groups FILE] [--seed N]`
+//                      [--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N]`
+// --max-response-bytes (or EMULATOR_MAX_RESPONSE_BYTES) lowers Resource Graph's 16 MiB response limit, to try a
+// collector's ResponsePayloadTooLarge handling on a small estate.
 // Serves the estate until Ctrl-C and prints the endpoint and CA file to give `mi-audit scan`.
 
 import { startEmulator } from "./emulator";
@@ -11,13 +13,14 @@ interface Arguments {
   windowMs?: number;
   faults?: string;
   subscriptionLimit?: number;
+  maxResponseBytes?: number;
   managementGroups?: string;
   seed?: number;
 }
 
 const USAGE =
   "usage: npm run emulator -- --estate FILE [--port N] [--quota N] [--window-ms N] [--faults SPEC] " +
-  "[--subscription-limit N] [--management-groups FILE] [--seed N]";
+  "[--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N]";
 
 function parseArguments(argv: string[]): Arguments {
   const result: Arguments = {};
@@ -54,6 +57,9 @@ function parseArguments(argv: string[]): Arguments {
       case "--subscription-limit":
         result.subscriptionLimit = number();
         break;
+      case "--max-response-bytes":
+        result.maxResponseBytes = number();
+        break;
       case "--management-groups":
         result.managementGroups = value;
         break;
@@ -72,6 +78,13 @@ async function main(): Promise<void> {
   try {
     args = parseArguments(process.argv.slice(2));
     if (args.estate === undefined) throw new Error("--estate is required");
+    const fromEnvironment = process.env["EMULATOR_MAX_RESPONSE_BYTES"];
+    if (args.maxResponseBytes === undefined && fromEnvironment !== undefined && fromEnvironment !== "") {
+      const bytes = Number(fromEnvironment);
+      if (!Number.isInteger(bytes) || bytes < 1) throw new Error(`EMULATOR_MAX_RESPONSE_BYTES needs a whole number of bytes ≥ 1, got '${fromEnvironment}'`);
+      args.maxResponseBytes = bytes;
+    }
+    if (args.maxResponseBytes === 0) throw new Error("--max-response-bytes needs a whole number ≥ 1, got '0'");
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
     sideFile: args.managementGroups,
     port: args.port,
     quota: { limit: args.quota, windowMs: args.windowMs },
-    limits: { subscriptionLimit: args.subscriptionLimit },
+    limits: { subscriptionLimit: args.subscriptionLimit, maxResponseBytes: args.maxResponseBytes },
     faults: args.faults,
     seed: args.seed,
   });

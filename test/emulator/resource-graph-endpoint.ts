@@ -9,6 +9,12 @@
 //
 // A result that spans pages is computed once and kept under a cursor id in its $skipToken (query-result-cache.ts),
 // so each later page costs a slice of it, not another pass over the estate.
+//
+// Like the real service, no single response may be larger than `maxResponseBytes` (16 MiB): a page over it is
+// refused with 400 `ResponsePayloadTooLarge` in the envelope Resource Graph uses (a generic BadRequest whose details
+// carry the code and "Response payload size is N, and has exceeded the limit of L. …"). Nothing is consumed: the same
+// request with a smaller `$top` reads the same rows. `$skip` overrides the offset of a `$skipToken`, as documented for
+// QueryRequestOptions, so a client can step over a row no page can carry.
 
 import { createHash, randomUUID } from "node:crypto";
 import type { Estate, Row } from "./estate-file";
@@ -20,9 +26,19 @@ export interface ResourceGraphLimits {
   subscriptionLimit: number;
   maxSubscriptionsPerRequest: number;
   maxPageSize: number;
+  /** Bytes of one response body at most (UTF-8 JSON); Resource Graph's own limit is 16 MiB. */
+  maxResponseBytes: number;
 }
 
-export const DEFAULT_LIMITS: ResourceGraphLimits = { subscriptionLimit: 10_000, maxSubscriptionsPerRequest: 1_000, maxPageSize: 1_000 };
+/** Resource Graph refuses any single response over this (HTTP 400 ResponsePayloadTooLarge). */
+export const RESOURCE_GRAPH_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+export const DEFAULT_LIMITS: ResourceGraphLimits = {
+  subscriptionLimit: 10_000,
+  maxSubscriptionsPerRequest: 1_000,
+  maxPageSize: 1_000,
+  maxResponseBytes: RESOURCE_GRAPH_MAX_RESPONSE_BYTES,
+};
 
 export const EMULATOR_TENANT_ID = "72f988bf-0000-4000-8000-00000000e001";
 
@@ -30,6 +46,8 @@ export interface EndpointResponse {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  /** `body` as JSON, when it was already serialised (to measure it): sent as is instead of serialising it again. */
+  bodyText?: string;
 }
 
 /** What the request asked for, as far as the emulator's log and fault matching care. */
@@ -117,7 +135,8 @@ export function answerResourceGraph(
     if (token === undefined || token.fingerprint !== fingerprint) {
       return badRequest("InvalidSkipToken", "The $skipToken does not belong to this query and scope.");
     }
-    offset = token.offset;
+    // "$skip … overrides the next page offset when $skipToken is present" (QueryRequestOptions).
+    offset = request.skip ?? token.offset;
     page = token.page;
     cursor = token.cursor;
     if (cursor !== undefined) result = cache?.get(cursor, fingerprint);
@@ -141,17 +160,19 @@ export function answerResourceGraph(
     facets: [],
     data,
   };
-  if (more && canPage) {
-    if (cache !== undefined) {
-      cursor ??= cache.newCursor();
-      if (computed) cache.put(cursor, result);
-    }
-    body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor });
+  const nextCursor = more && canPage && cache !== undefined ? (cursor ?? cache.newCursor()) : undefined;
+  if (more && canPage) body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor: nextCursor });
+  // Measured before anything is kept: a refused page leaves no cursor behind but the one its token already named.
+  const bodyText = JSON.stringify(body);
+  const size = Buffer.byteLength(bodyText);
+  if (size > limits.maxResponseBytes) return payloadTooLarge(size, limits.maxResponseBytes);
+  if (nextCursor !== undefined) {
+    if (computed) cache?.put(nextCursor, result);
   } else if (cursor !== undefined) {
     // The last page: nobody holds a token for this result any more.
     cache?.release(cursor);
   }
-  return { status: 200, headers: { "x-ms-tenant-subscription-limit-hit": String(result.limitHit) }, body };
+  return { status: 200, headers: { "x-ms-tenant-subscription-limit-hit": String(result.limitHit) }, body, bodyText };
 }
 
 /** Scopes the estate to the request and runs the query: the whole result, or the 400 for an unknown group. */
@@ -297,6 +318,14 @@ export function badRequest(code: string, message: string, extra: Record<string, 
       },
     },
   };
+}
+
+/** The real service's answer to a page over its size limit (see the file comment). */
+function payloadTooLarge(size: number, limit: number): EndpointResponse {
+  return badRequest(
+    "ResponsePayloadTooLarge",
+    `Response payload size is ${size}, and has exceeded the limit of ${limit}. Please consider querying less data at a time and make paginated call if needed.`,
+  );
 }
 
 function invalidQuery(error: KqlError): EndpointResponse {
