@@ -7,6 +7,13 @@
 // observed latency: ceil(quota rate × latency) + 1, at most `maxConcurrency`. A family whose first page shows it
 // would outlast the rest of the collection is split by subscription into several chains. The quota pacer, not the
 // concurrency, keeps the request rate inside the quota.
+//
+// Response size: Resource Graph refuses any single response over 16 MiB (HTTP 400 ResponsePayloadTooLarge), and
+// 1,000 NSG or VNet rows of a real estate can weigh more. The refused request is not retried as is: its chain asks
+// for half as many rows from the same place (same skip token) until a page fits, then doubles back towards the full
+// page after each page read, except to a size refused within the chain's last GROW_BACK_AFTER_PAGES pages. Only a
+// single row that is too large on its own becomes a coverage gap (family, subscriptions, where in the result, why);
+// the chain steps over it with `$skip` and reads on, so a family never turns into a gap while a smaller page would do.
 
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { AuditorError } from "../errors";
@@ -78,6 +85,12 @@ export interface ResourceGraphStats {
   maxInFlight: number;
   /** Families whose subscriptions were split into several page chains after their first page. */
   splits: number;
+  /** Pages refused as over Resource Graph's response size limit (HTTP 400 ResponsePayloadTooLarge). */
+  payloadTooLarge: number;
+  /** Of those, the ones answered by asking for half as many rows from the same place. */
+  pageHalvings: number;
+  /** Rows too large for a response on their own: skipped, each a coverage gap. */
+  oversizedRows: number;
   durationMs: number;
 }
 
@@ -155,6 +168,18 @@ interface Chain {
   rows: number;
   /** Rows received, duplicates included; with `totalRecords`, what is left to read. */
   received: number;
+  /** Rows stepped over because no response could carry them; `received + skipped` is the position in the result. */
+  skipped: number;
+  /** `$top` of the chain's next request: the run's page size, less after a ResponsePayloadTooLarge. */
+  top: number;
+  /** The last `$top` refused as too large, and pages read since: the chain grows back to it only after a while. */
+  refusedTop?: number;
+  pagesSinceRefusal: number;
+  /** `$skip` of the next request, set to step over a row too large on its own. */
+  skip?: number;
+  /** Id of the last row received and its position in the result: where an oversized row sits, for its gap. */
+  lastId?: string;
+  lastIdAt: number;
   totalRecords?: number;
   /** Ids already handed on by the chain this one was split from; its pages skip them. */
   handedOn?: ReadonlySet<string>;
@@ -170,6 +195,11 @@ const FIRST_PAGE = Number.MAX_SAFE_INTEGER;
 const MIN_SPLIT_PAGES = 10;
 /** Weight of the newest latency sample in the running average. */
 const LATENCY_SMOOTHING = 0.3;
+/**
+ * Pages a chain reads at a smaller `$top` before it tries again the size that was refused as too large. Rows of one
+ * resource group sit together in id order, so big rows come in runs; retrying at once would waste every other request.
+ */
+const GROW_BACK_AFTER_PAGES = 8;
 
 class ResourceGraphRun {
   private readonly client: ResourceGraphClient;
@@ -185,6 +215,9 @@ class ResourceGraphRun {
     retries: 0,
     maxInFlight: 0,
     splits: 0,
+    payloadTooLarge: 0,
+    pageHalvings: 0,
+    oversizedRows: 0,
     durationMs: 0,
   };
   private readonly gaps: CoverageGap[] = [];
@@ -266,7 +299,19 @@ class ResourceGraphRun {
   }
 
   private addChain(family: QueryFamily, scope: RequestScope, handedOn?: ReadonlySet<string>): void {
-    const chain: Chain = { family, scope, pages: 0, rows: 0, received: 0, handedOn, splittable: handedOn === undefined && "subscriptions" in scope };
+    const chain: Chain = {
+      family,
+      scope,
+      pages: 0,
+      rows: 0,
+      received: 0,
+      skipped: 0,
+      top: this.options.pageSize,
+      pagesSinceRefusal: 0,
+      lastIdAt: -1,
+      handedOn,
+      splittable: handedOn === undefined && "subscriptions" in scope,
+    };
     this.activeChains.add(chain);
     this.scheduler.add(chain, FIRST_PAGE);
   }
@@ -283,8 +328,12 @@ class ResourceGraphRun {
     const subscriptionIds = "subscriptions" in scope ? scope.subscriptions : undefined;
     let page: QueryPage;
     try {
-      page = await this.send(family.query, scope, chain.skipToken, chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain));
+      page = await this.send(family.query, scope, chain.skipToken, chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain), chain.top, chain.skip);
     } catch (error) {
+      if (error instanceof RetriesExhaustedError && error.failure.payloadTooLarge === true && !this.scheduler.stopped) {
+        this.readLess(chain, error);
+        return;
+      }
       this.activeChains.delete(chain);
       if (!(error instanceof RetriesExhaustedError)) throw error;
       const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
@@ -320,6 +369,12 @@ class ResourceGraphRun {
     chain.pages += 1;
     chain.rows += renested.length;
     chain.received += page.data.length;
+    chain.skip = undefined;
+    if (page.data.length > 0) {
+      chain.lastId = String(page.data[page.data.length - 1]?.["id"]);
+      chain.lastIdAt = chain.received + chain.skipped - 1;
+    }
+    this.growBack(chain);
     chain.totalRecords ??= page.totalRecords;
     this.stats.pages += 1;
     progress.pages += 1;
@@ -385,7 +440,60 @@ class ResourceGraphRun {
   /** Pages a chain has still to read; 1 for a chain that has not read its first page. */
   private pagesLeft(chain: Chain): number {
     if (chain.totalRecords === undefined) return 1;
-    return Math.max(1, Math.ceil((chain.totalRecords - chain.received) / this.options.pageSize));
+    return Math.max(1, Math.ceil((chain.totalRecords - chain.received - chain.skipped) / this.options.pageSize));
+  }
+
+  /**
+   * A page refused as over the response size limit: ask for half as many rows from the same place. A single row that
+   * is still too large is named in a coverage gap and stepped over with `$skip` (which overrides the skip token's
+   * offset), and the chain reads on from the next row.
+   */
+  private readLess(chain: Chain, error: RetriesExhaustedError): void {
+    this.stats.payloadTooLarge += 1;
+    const priority = chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain);
+    if (chain.top > 1) {
+      this.stats.pageHalvings += 1;
+      chain.refusedTop = chain.top;
+      chain.pagesSinceRefusal = 0;
+      chain.top = Math.max(1, Math.floor(chain.top / 2));
+      this.scheduler.add(chain, priority);
+      return;
+    }
+    const { family, scope } = chain;
+    const position = chain.received + chain.skipped;
+    this.stats.oversizedRows += 1;
+    const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : ` in a batch of ${scope.subscriptions.length} subscription${scope.subscriptions.length === 1 ? "" : "s"}`;
+    // The row cannot be read, so it is placed by the last row that was: "the row after X", "the row 2 places after X".
+    const places = position - chain.lastIdAt;
+    const which =
+      chain.lastId === undefined
+        ? position === 0 ? "the first row" : `the row ${position + 1} places from the start`
+        : places === 1 ? `the row after ${chain.lastId}` : `the row ${places} places after ${chain.lastId}`;
+    const of = chain.totalRecords === undefined ? "" : ` of ${chain.totalRecords}`;
+    this.gaps.push({
+      types: [...family.types],
+      subscriptionIds: "subscriptions" in scope ? scope.subscriptions : undefined,
+      reason:
+        `${family.name}${where}: ${which} (row ${position + 1}${of} in id order) is larger on its own than Resource Graph's ` +
+        `response size limit (${error.failure.description}); it was skipped and the other rows were read`,
+    });
+    chain.skipped += 1;
+    chain.skip = position + 1;
+    // The neighbours of a huge row may be big too: start again from one row and grow back page by page.
+    chain.refusedTop = undefined;
+    this.scheduler.add(chain, priority);
+  }
+
+  /** After a page read: double `$top` back towards the run's page size, holding below a recently refused size. */
+  private growBack(chain: Chain): void {
+    chain.pagesSinceRefusal += 1;
+    if (chain.top >= this.options.pageSize) return;
+    const next = Math.min(this.options.pageSize, chain.top * 2);
+    if (chain.refusedTop !== undefined && next >= chain.refusedTop) {
+      if (chain.pagesSinceRefusal < GROW_BACK_AFTER_PAGES) return;
+      chain.refusedTop = undefined;
+    }
+    chain.top = next;
   }
 
   /** The other families of a management-group scope, once the first answer shows how to query them. */
@@ -457,7 +565,14 @@ class ResourceGraphRun {
   }
 
   /** One page, paced against the quota (waiting callers by `priority`) and retried per the policy. */
-  private async send(query: string, scope: RequestScope | undefined, skipToken: string | undefined, priority: number): Promise<QueryPage> {
+  private async send(
+    query: string,
+    scope: RequestScope | undefined,
+    skipToken: string | undefined,
+    priority: number,
+    top: number = this.options.pageSize,
+    skip?: number,
+  ): Promise<QueryPage> {
     let ticket: QuotaTicket | undefined;
     return withRetries(
       this.retry,
@@ -477,7 +592,7 @@ class ResourceGraphRun {
         let subscriptionLimitHit = false;
         try {
           const response = await this.client.resources(
-            { query, ...scope, options: { resultFormat: "objectArray", top: this.options.pageSize, skipToken } },
+            { query, ...scope, options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) } },
             {
               abortSignal,
               onResponse: (raw) => {

@@ -10,8 +10,16 @@ interface RestErrorLike {
   message: string;
   code?: string;
   statusCode?: number;
-  response?: { headers: { get(name: string): string | undefined } };
+  /** The deserialised ARM error envelope `{ error: { code, message, details } }` (the Resource Graph client sets it). */
+  details?: unknown;
+  response?: { headers: { get(name: string): string | undefined }; parsedBody?: unknown; bodyAsText?: string | null };
 }
+
+/**
+ * Resource Graph's code for a page over its 16 MiB response limit, inside a generic 400 BadRequest's `details`. The
+ * same request fails the same way however often it is sent: only a smaller `$top` (or skipping the row) helps.
+ */
+export const RESPONSE_PAYLOAD_TOO_LARGE = "ResponsePayloadTooLarge";
 
 function isRestError(error: unknown): error is RestErrorLike {
   return error instanceof Error && error.name === "RestError";
@@ -59,6 +67,8 @@ export interface FailureClass {
   /** Short text for coverage gaps and notes: `HTTP 503 ServiceUnavailable: ...`, `network error ECONNRESET: ...`. */
   description: string;
   statusCode?: number;
+  /** HTTP 400 ResponsePayloadTooLarge: never retriable as is; the caller may ask for fewer rows. */
+  payloadTooLarge?: boolean;
 }
 
 export function classifyFailure(error: unknown): FailureClass {
@@ -74,7 +84,14 @@ export function classifyFailure(error: unknown): FailureClass {
       ?? parseRetryAfter(error.response?.headers.get("retry-after"), false);
     const throttled = status === 429;
     const retriable = throttled || status === 408 || status >= 500;
-    return { retriable, throttled, retryAfterMs, statusCode: status, description: `HTTP ${status}${detail}` };
+    // ARM wraps the specific code in `details` of a generic one (BadRequest); the specific one says what went wrong.
+    const specific = serviceErrorDetails(error).find((entry) => entry.code !== undefined && entry.code !== error.code);
+    if (status === 400 && [error.code, specific?.code].some((code) => code?.toLowerCase() === RESPONSE_PAYLOAD_TOO_LARGE.toLowerCase())) {
+      const message = specific?.message ?? error.message;
+      return { retriable: false, throttled: false, payloadTooLarge: true, statusCode: status, description: `HTTP 400 ${RESPONSE_PAYLOAD_TOO_LARGE}: ${shorten(message)}` };
+    }
+    const description = specific === undefined ? `HTTP ${status}${detail}` : `HTTP ${status} ${specific.code}: ${shorten(specific.message ?? error.message)}`;
+    return { retriable, throttled, retryAfterMs, statusCode: status, description };
   }
   if (error instanceof Error && error.name === "AbortError") {
     return { retriable: true, throttled: false, description: "request timed out" };
@@ -85,8 +102,40 @@ export function classifyFailure(error: unknown): FailureClass {
 
 function restErrorDetail(error: RestErrorLike): string {
   const code = error.code !== undefined ? ` ${error.code}` : "";
-  const message = error.message.length > 300 ? `${error.message.slice(0, 300)}…` : error.message;
-  return `${code}: ${message}`;
+  return `${code}: ${shorten(error.message)}`;
+}
+
+function shorten(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+/**
+ * The `details` of an ARM error envelope, wherever the client put it: `error.details` (clients generated from
+ * TypeSpec, such as Resource Graph's), the deserialised body (older clients), or the body text.
+ */
+function serviceErrorDetails(error: RestErrorLike): { code?: string; message?: string }[] {
+  const detailsOf = (envelope: unknown): unknown[] | undefined => {
+    const inner = isObject(envelope) ? envelope["error"] : undefined;
+    return isObject(inner) && Array.isArray(inner["details"]) ? inner["details"] : undefined;
+  };
+  let details = detailsOf(error.details) ?? detailsOf(error.response?.parsedBody);
+  const text = error.response?.bodyAsText;
+  if (details === undefined && typeof text === "string" && text.trimStart().startsWith("{")) {
+    try {
+      details = detailsOf(JSON.parse(text));
+    } catch (parseError) {
+      // A body that is not JSON has no details to read; anything but a parse failure is a bug to surface.
+      if (!(parseError instanceof SyntaxError)) throw parseError;
+    }
+  }
+  return (details ?? []).filter(isObject).map((entry) => ({
+    code: typeof entry["code"] === "string" ? entry["code"] : undefined,
+    message: typeof entry["message"] === "string" ? entry["message"] : undefined,
+  }));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** `Retry-After` is either seconds or an HTTP date; `retry-after-ms` is milliseconds. */
