@@ -4,6 +4,7 @@
 // Graph request log (time, duration, quota left, page, first type queried) to FILE, and exit on "close" or stdin end.
 //
 //   node --max-old-space-size=8192 dist/bench/collection-emulator.js --resources N [--seed K] [--faults SPEC]
+//        [--max-response-bytes N]   (Resource Graph's response size limit; default its 16 MiB)
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -11,14 +12,18 @@ import { generateEstateRows } from "../shared/generate/estate-generator";
 import { startEmulator } from "../test/emulator/emulator";
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { resources: { type: "string" }, seed: { type: "string" }, faults: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { resources: { type: "string" }, seed: { type: "string" }, faults: { type: "string" }, "max-response-bytes": { type: "string" } },
+    strict: true,
+  });
+  const maxResponseBytes = values["max-response-bytes"] === undefined ? undefined : Number(values["max-response-bytes"]);
   const resources = Number(values.resources);
   const seed = Number(values.seed ?? "1");
   const started = Date.now();
   const rows: unknown[] = [];
   for (const row of generateEstateRows({ resources, seed })) rows.push(row);
   const generateMs = Date.now() - started;
-  const emulator = await startEmulator({ estate: rows, faults: values.faults ?? "latency:ms=200" });
+  const emulator = await startEmulator({ estate: rows, faults: values.faults ?? "latency:ms=200", limits: { maxResponseBytes } });
   const loadMs = Date.now() - started - generateMs;
   const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
   out({ url: emulator.url, caFile: emulator.caFile, rows: rows.length, generateMs, loadMs, rssMiB: Math.round(process.memoryUsage.rss() / 1048576) });

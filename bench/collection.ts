@@ -39,8 +39,9 @@ interface CollectionRun {
 
 
 /** Starts the emulator child and resolves once it serves; `ask` sends one stdin command and reads one JSON line. */
-function startEmulatorChild(script: string, resources: number, seed: number, faults: string, heapMb: number) {
-  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, script, "--resources", String(resources), "--seed", String(seed), "--faults", faults], {
+function startEmulatorChild(script: string, resources: number, seed: number, faults: string, heapMb: number, maxResponseBytes: number | undefined) {
+  const limit = maxResponseBytes === undefined ? [] : ["--max-response-bytes", String(maxResponseBytes)];
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, script, "--resources", String(resources), "--seed", String(seed), "--faults", faults, ...limit], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
@@ -89,21 +90,22 @@ export const collectionBenchmark: Benchmark = {
   name: "collection",
   description: "Resource Graph collection from the emulator (quota 15/5 s, 200 ms latency), 100k and 1M rows, collector in its own process",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    const values = benchOptions(context.args, ["sizes", "seed", "faults", "timeout", "emulator-heap-mb", "max-concurrency"
-    ]);
+    const values = benchOptions(context.args, ["sizes", "seed", "faults", "timeout", "emulator-heap-mb", "max-concurrency", "max-response-bytes"]);
     const sizes = (values["sizes"] ?? "100000,1000000").split(",").map((s) => positiveWhole(s.trim(), "--sizes"));
     const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
     const faults = values["faults"] ?? "latency:ms=200";
     const timeoutMs = positiveWhole(values["timeout"] ?? "1800", "--timeout") * 1000;
     const heapMb = positiveWhole(values["emulator-heap-mb"] ?? "12288", "--emulator-heap-mb");
     const maxConcurrency = values["max-concurrency"] === undefined ? [] : ["--max-concurrency", String(positiveWhole(values["max-concurrency"], "--max-concurrency"))];
+    // Resource Graph's response size limit in the emulator: its 16 MiB unless given (a smaller one shows the halving).
+    const maxResponseBytes = values["max-response-bytes"] === undefined ? undefined : positiveWhole(values["max-response-bytes"], "--max-response-bytes");
     const emulatorScript = join(context.root, "dist", "bench", "collection-emulator.js");
     const measureScript = join(context.root, "dist", "bench", "collection-measure.js");
 
     const runs: CollectionRun[] = [];
     for (const resources of sizes) {
       context.log(`collection: generating and serving ${resources} rows …`);
-      const emulator = startEmulatorChild(emulatorScript, resources, seed, faults, heapMb);
+      const emulator = startEmulatorChild(emulatorScript, resources, seed, faults, heapMb, maxResponseBytes);
       let ready: EmulatorReady;
       try {
         ready = await emulator.ready();
@@ -145,6 +147,8 @@ export const collectionBenchmark: Benchmark = {
       "ratio",
       "429 sent",
       "retries",
+      "too large",
+      "halvings",
       "CPU s",
       "start RSS MiB",
       "peak RSS MiB",
@@ -168,6 +172,8 @@ export const collectionBenchmark: Benchmark = {
         run.outcome.ratio.toFixed(3),
         run.emulator?.after?.throttled ?? "?",
         m.stats.retries,
+        m.stats.payloadTooLarge,
+        m.stats.pageHalvings,
         (m.cpuMs / 1000).toFixed(1),
         m.startRssMiB,
         Math.max(m.peakRssMiB, m.maxRssMiB),
@@ -178,6 +184,7 @@ export const collectionBenchmark: Benchmark = {
     const notes = [
       `quota bound = requests ÷ ${QUOTA_PER_SECOND}/s; target ratio ≤ ${TARGET_RATIO}; faults '${faults}'`,
       "unsplit pages: one chain per family for the rows collected; in flight: most requests at once, collector / emulator",
+      `response size limit ${maxResponseBytes === undefined ? "16 MiB (Resource Graph's)" : `${maxResponseBytes} bytes`}; too large: pages refused with 400 ResponsePayloadTooLarge; halvings: of those, re-asked with half the rows (the rest were single rows skipped as gaps)`,
       ...runs.filter((r) => r.outcome.ok).map((r) => {
         const m = (r.outcome as { measurement: CollectionMeasurement }).measurement;
         const okRatio = (r.outcome as { ratio: number }).ratio <= TARGET_RATIO;
@@ -186,6 +193,6 @@ export const collectionBenchmark: Benchmark = {
         return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (${Object.entries(m.retryReasons ?? {}).map(([reason, n]) => `${n} × ${reason}`).join("; ")})`}${cacheNote}`;
       }),
     ];
-    return { name: "collection", table: { columns, rows }, figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, runs }, notes };
+    return { name: "collection", table: { columns, rows }, figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, maxResponseBytes, runs }, notes };
   },
 };
