@@ -20,7 +20,7 @@ export const appManagedIdentity: Rule<"webApp"> = {
   remediation: "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
   references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],
   verdictDependsOn: [],
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks"],
+  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections"],
   evaluate(app, estate) {
     const vnet = app.integrationSubnetKey !== undefined ? vnetOfSubnet(app.integrationSubnetKey, estate) : get(estate, "virtualNetwork", app.gatewayVnetKey);
     if (vnet === undefined) {

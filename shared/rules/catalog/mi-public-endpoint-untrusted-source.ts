@@ -1,7 +1,7 @@
 // mi.public-endpoint.untrusted-source: the MI public endpoint (TCP 3342) must be reachable only from well-known sources.
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { describeIssues, issuesAt, nsgIssues, placeManagedInstance, subnetNsg, virtualNetworkPrefixes } from "../network-context";
+import { describeIssues, issuesAt, networkQuery, nsgIssues, placeManagedInstance, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
 import { evaluateInboundExposure, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 
@@ -53,11 +53,8 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
     if ("problem" in nsg) return [result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${nsg.problem}.`, { subnet: subnet.id, dataQuality: [nsg.problem] })];
     const broken = nsgIssues(nsg);
     if (broken.length > 0) return [result(mi, "unknown", `NSG ${nsg.name} has malformed rules, so exposure of ${mi.name} on TCP 3342 cannot be decided: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
-    const exposure = evaluateInboundExposure(
-      nsg.rules,
-      { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, virtualNetworkPrefixes: virtualNetworkPrefixes(vnet, estate) },
-      trust,
-    );
+    const tag = virtualNetworkTag(vnet, estate, subnet);
+    const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) }, trust);
     const evidence = {
       subnet: subnet.id,
       nsg: nsg.id,
@@ -67,6 +64,7 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
       untrustedSourcesAllowed: exposure.untrustedAllowed,
       uncertainRules: exposure.uncertainRules,
       notes: exposure.notes,
+      ...tagEvidence(tag),
     };
     switch (exposure.verdict) {
       case "exposed":

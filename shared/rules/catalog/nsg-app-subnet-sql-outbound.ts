@@ -2,7 +2,7 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get, type ManagedInstance } from "../../model/estate";
-import { describeIssues, managedInstancesInVnet, nsgIssues, reachableVnets, subnetNsg, virtualNetworkPrefixes } from "../network-context";
+import { describeIssues, managedInstancesInVnet, networkQuery, nsgIssues, reachableVnets, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
 import { evaluateOutboundFlow, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_CONNECT_APP } from "../seed-passages";
 
@@ -24,7 +24,9 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   remediation: "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],
   verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.sql/managedinstances"],
-  applicabilityDependsOn: ["microsoft.sql/managedinstances"],
+  // Whether the app subnet reaches an MI at all depends on the VNets (peerings) and the gateways and connections
+  // (VNet-to-VNet paths); without them "cannot reach any MI" would be a guess.
+  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections"],
   evaluate(subnet, estate) {
     const apps = estate.appsBySubnet.get(subnet.key) ?? [];
     if (apps.length === 0) return [];
@@ -38,7 +40,8 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
     if ("problem" in nsg) return [result(subnet, "unknown", `Cannot check outbound SQL from ${subnet.name}: ${nsg.problem}.`, { apps: appNames, dataQuality: [nsg.problem] })];
     const broken = nsgIssues(nsg);
     if (broken.length > 0) return [result(subnet, "unknown", `NSG ${nsg.name} has malformed rules: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
-    const vnetPrefixes = virtualNetworkPrefixes(vnet, estate);
+    const tag = virtualNetworkTag(vnet, estate, subnet);
+    const network = networkQuery(tag, estate);
     const checks: { mi: string; ports: string; verdict: string; rule?: unknown; notes: string[] }[] = [];
     let blocked: { mi: ManagedInstance; ports: string; rule?: string } | undefined;
     let uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
@@ -51,7 +54,7 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
           ports,
           sourcePrefixes: subnet.addressPrefixes,
           destinationPrefixes: miSubnet?.addressPrefixes ?? [],
-          virtualNetworkPrefixes: vnetPrefixes,
+          ...network,
         });
         const deciding = flow.segments.find((s) => s.verdict === "blocked")?.rule;
         checks.push({ mi: mi.id, ports, verdict: flow.verdict, rule: deciding, notes: flow.notes });
@@ -59,7 +62,7 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
         if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
       }
     }
-    const evidence = { apps: appNames, nsg: nsg.id, checks };
+    const evidence = { apps: appNames, nsg: nsg.id, checks, ...tagEvidence(tag) };
     if (blocked !== undefined) {
       return [result(subnet, "fail", `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`, { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule })];
     }

@@ -1,8 +1,8 @@
 // nsg.sql-inbound-internet: no NSG in use may admit untrusted sources to SQL on TCP 1433.
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { get } from "../../model/estate";
-import { describeIssues, nsgIssues, virtualNetworkPrefixes } from "../network-context";
+import { get, type Subnet } from "../../model/estate";
+import { describeIssues, networkQuery, nsgIssues, tagEvidence, virtualNetworkTag, type VirtualNetworkTag } from "../network-context";
 import { evaluateInboundExposure, formatRuleRef, type InboundExposure } from "../../net/nsg-evaluation";
 import { SEED_ASE_BACKEND } from "../seed-passages";
 
@@ -11,6 +11,7 @@ interface Target {
   id: string;
   name: string;
   exposure: InboundExposure;
+  tag?: VirtualNetworkTag;
 }
 
 export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
@@ -38,28 +39,22 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     const broken = nsgIssues(nsg);
     if (broken.length > 0) return [result(nsg, "unknown", `NSG ${nsg.name} has malformed rules, so TCP 1433 exposure cannot be decided: ${describeIssues(broken)}.`, { dataQuality: broken })];
     const targets: Target[] = [];
+    // Without the VNet, VirtualNetwork is not known: the evaluator then treats rules that use it as uncertain.
+    const network = (subnet: Subnet | undefined) => {
+      const vnet = get(estate, "virtualNetwork", subnet?.vnetKey);
+      const tag = vnet === undefined ? undefined : virtualNetworkTag(vnet, estate, subnet);
+      return { tag, query: tag === undefined ? { virtualNetworkPrefixes: [] } : networkQuery(tag, estate) };
+    };
     for (const subnet of subnets) {
-      const vnet = get(estate, "virtualNetwork", subnet.vnetKey);
-      const exposure = evaluateInboundExposure(
-        nsg.rules,
-        { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, virtualNetworkPrefixes: vnet === undefined ? [] : virtualNetworkPrefixes(vnet, estate) },
-        trust,
-      );
-      targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure });
+      const { tag, query } = network(subnet);
+      const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, ...query }, trust);
+      targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure, tag });
     }
     for (const nic of nics) {
-      const vnet = nic.subnetKeys.map((key) => get(estate, "subnet", key)).map((subnet) => get(estate, "virtualNetwork", subnet?.vnetKey))[0];
-      const exposure = evaluateInboundExposure(
-        nsg.rules,
-        {
-          protocol: "Tcp",
-          ports: "1433",
-          protectedPrefixes: nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`)),
-          virtualNetworkPrefixes: vnet === undefined ? [] : virtualNetworkPrefixes(vnet, estate),
-        },
-        trust,
-      );
-      targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure });
+      const { tag, query } = network(get(estate, "subnet", nic.subnetKeys[0]));
+      const protectedPrefixes = nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`));
+      const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "1433", protectedPrefixes, ...query }, trust);
+      targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure, tag });
     }
     const summary = targets.map((t) => ({
       target: t.id,
@@ -67,6 +62,7 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
       verdict: t.exposure.verdict,
       decidingRule: t.exposure.example?.rule ?? t.exposure.decidingRule,
       exampleUntrustedSource: t.exposure.example?.source,
+      ...(t.tag === undefined ? {} : tagEvidence(t.tag)),
     }));
     const exposed = targets.find((t) => t.exposure.verdict === "exposed");
     if (exposed !== undefined) {
