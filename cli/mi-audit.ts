@@ -12,6 +12,7 @@ import { ResourceGraphSource } from "../shared/collect/live-resource-source";
 import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../shared/config/collection-settings";
 import type { ResourceSource } from "../shared/audit/resource-source";
 import { formatTable } from "../shared/report/table";
+import { terminalText } from "../shared/report/terminal-text";
 import { csvReportChunks, jsonReportChunks } from "../shared/report/report-chunks";
 import { rulesToMarkdown } from "../shared/report/rules-markdown";
 import { RULES } from "../shared/rules/catalog";
@@ -94,7 +95,8 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
     onWarning: (message) => {
       if (shown < MAX_WARNINGS_SHOWN) {
         shown += 1;
-        io.stderr(`warning: ${message}\n`);
+        // Warnings quote names and values from Azure: their control characters are shown, not obeyed.
+        io.stderr(`warning: ${terminalText(message)}\n`);
       } else hidden += 1;
     },
   });
@@ -138,7 +140,7 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
     scope: settings.scope,
     enrichment: { concurrency: settings.enrichmentConcurrency },
     onProgress: showProgress
-      ? (p) => io.stderr(`\r\x1b[Kcollecting ${p.family}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`)
+      ? (p) => io.stderr(`\r\x1b[Kcollecting ${terminalText(p.family)}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`)
       : undefined,
   });
 }
@@ -197,14 +199,14 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
       return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2;
     }
     if (isUsageError(error)) {
-      io.stderr(`mi-audit: error: ${error.message}\n`);
+      io.stderr(`mi-audit: error: ${terminalText(error.message)}\n`);
       return 2;
     }
     if (error instanceof AuditorError) {
-      io.stderr(`mi-audit: ${error.code}: ${error.message}\n`);
+      io.stderr(`mi-audit: ${error.code}: ${terminalText(error.message)}\n`);
       return 3;
     }
-    io.stderr(`mi-audit: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`mi-audit: unexpected error: ${terminalText(error instanceof Error ? error.message : String(error))}\n`);
     return 3;
   }
 }

@@ -1,6 +1,7 @@
 // The human-readable report: the summary, scores per subscription, then failures grouped by severity.
 import type { AuditReport } from "../audit/run-audit";
 import { SEVERITIES } from "../rules/rule";
+import { terminalText } from "./terminal-text";
 
 export function formatTable(report: AuditReport): string {
   const { run, summary, findings } = report;
@@ -44,7 +45,9 @@ export function formatTable(report: AuditReport): string {
     lines.push("", `Unassessed (${unknowns.length})`);
     for (const f of unknowns) lines.push(`  ${f.ruleId}  ${f.resourceName}: ${f.message}`);
   }
-  return `${lines.join("\n")}\n`;
+  // Names, messages and gap reasons carry text from Azure; each line is made safe for a terminal as a whole, after
+  // the columns were aligned on cells made safe the same way.
+  return `${lines.map(terminalText).join("\n")}\n`;
 }
 
 function describeCollection(stats: Record<string, unknown>): string[] {
@@ -66,7 +69,8 @@ function describeScope(source: AuditReport["run"]["source"]): string {
   return "all readable subscriptions";
 }
 
-function alignColumns(rows: string[][]): string[] {
+function alignColumns(cells: string[][]): string[] {
+  const rows = cells.map((row) => row.map(terminalText));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd());
 }
