@@ -7,9 +7,10 @@ import { BenchUsageError, formatTable, machine, writeFigures, type Benchmark } f
 import { apiBenchmark } from "./api";
 import { collectionBenchmark } from "./collection";
 import { engineBenchmark } from "./engine";
+import { rowSizesBenchmark } from "./row-sizes";
 import { storageBenchmark } from "./storage";
 
-export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, storageBenchmark, apiBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, rowSizesBenchmark, storageBenchmark, apiBenchmark];
 
 const USAGE = `usage: bench [--only ${BENCHMARKS.map((b) => b.name).join("|")}[,...]] [options for the benchmark]`;
 

@@ -1,5 +1,8 @@
 // The Resource Graph queries the live collector runs: one per family of audited types, plus subscription discovery.
-// Only the property paths the estate builder reads are projected. Projected paths come back as flat columns, so
+// Only the property paths the estate builder reads are projected, as deep as a path goes: Resource Graph refuses any
+// response over 16 MiB, so every byte of a row counts against the rows a page can carry (docs/performance.md,
+// "Row sizes"). Arrays (security rules, subnets) come whole: KQL could only trim their elements with mv-expand and
+// summarize, which Resource Graph caps per row, and a silently cut list is worse than a smaller page. Projected paths come back as flat columns, so
 // `renestRow` puts them back under `properties` and the rows look exactly like snapshot rows downstream.
 //
 // The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
@@ -46,8 +49,9 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     "properties.publicDataEndpointEnabled",
     "properties.minimalTlsVersion",
     "properties.proxyOverride",
-    // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative.
-    "properties.administrators",
+    // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative. Only the
+    // flag: the rest of the block (login, sid, tenant) is read by nothing.
+    "properties.administrators.azureADOnlyAuthentication",
   ]),
   family("networkSecurityGroups", [AUDITED_TYPES.networkSecurityGroup], [
     "properties.securityRules",
@@ -66,7 +70,6 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     [AUDITED_TYPES.virtualNetworkGateway, AUDITED_TYPES.connection, AUDITED_TYPES.expressRouteCircuit],
     [
       "properties.gatewayType",
-      "properties.vpnType",
       "properties.ipConfigurations",
       "properties.connectionType",
       "properties.virtualNetworkGateway1",
@@ -91,8 +94,6 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
   ]),
   family("publicAddresses", [AUDITED_TYPES.publicIpAddress, AUDITED_TYPES.publicIpPrefix], [
     "properties.ipAddress",
-    "properties.ipConfiguration",
-    "properties.publicIPPrefix",
     "properties.ipPrefix",
   ]),
   family(
@@ -101,19 +102,14 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     [
       "properties.virtualNetworkSubnetId",
       "properties.siteConfig.vnetName",
-      "properties.hostingEnvironmentProfile",
-      "properties.publicNetworkAccess",
       // App Service environments: the subnet they are injected into.
       "properties.virtualNetwork",
-      "properties.internalLoadBalancingMode",
     ],
     ["kind", "identity"],
   ),
   family("networkInterfaces", [AUDITED_TYPES.networkInterface], [
     "properties.ipConfigurations",
     "properties.networkSecurityGroup",
-    "properties.virtualMachine",
-    "properties.privateEndpoint",
   ]),
 ];
 
