@@ -1,9 +1,10 @@
 // The Resource Graph queries the live collector runs: one per family of audited types, plus subscription discovery.
 // Only the property paths the estate builder reads are projected, as deep as a path goes: Resource Graph refuses any
-// response over 16 MiB, so every byte of a row counts against the rows a page can carry (docs/performance.md,
-// "Row sizes"). Arrays (security rules, subnets) come whole: KQL could only trim their elements with mv-expand and
-// summarize, which Resource Graph caps per row, and a silently cut list is worse than a smaller page. Projected paths come back as flat columns, so
-// `renestRow` puts them back under `properties` and the rows look exactly like snapshot rows downstream.
+// response over 16 MiB, so every byte of a row counts against the rows a page can carry (docs/performance.md, "Row
+// sizes"). Arrays (security rules, subnets) come whole: trimming their elements needs row-expanding operators
+// (mv-expand, then summarize back) that change what a page is, and a list cut short would be worse than a smaller
+// page. Projected paths come back as flat columns, so `renestRow` puts them back under `properties` and the rows look
+// exactly like snapshot rows downstream.
 //
 // The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
 // test emulator implements exactly that subset and rejects everything else.
