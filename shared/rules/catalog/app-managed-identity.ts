@@ -11,7 +11,9 @@ export const appManagedIdentity: Rule<"webApp"> = {
   severity: "low",
   appliesTo: "webApp",
   synopsis: "A web app integrated with a VNet that can reach a managed instance should have a managed identity.",
-  rationale: "Without a managed identity the app must hold a SQL password or other secret in its settings to reach the instance, and secrets leak.",
+  rationale:
+    "Without a managed identity the app must hold a SQL password or other secret in its settings to reach the instance, and secrets leak. " +
+    "An app reaches an MI over the two connections the guidance names: peering (Connected on both sides, with virtual network access allowed on both; a peering with access disabled is no path) and VNet-to-VNet VPN connections between the two VNets' gateways, including a hub gateway a VNet uses through gateway transit.",
   source: {
     seed: "003_1e0e24d2e8097ed9.txt",
     article: SEED_MANAGED_IDENTITY,

@@ -14,7 +14,8 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   rationale:
     "With the public data endpoint enabled, anyone whose traffic the MI subnet's NSG lets in on TCP 3342 can attempt to log in. " +
     "Microsoft's guidance is to connect only from sources with well-known IP addresses and to enforce that with an NSG on port 3342. " +
-    "A subnet without an NSG, or an NSG that allows Internet, `*`, a shared service tag such as AzureCloud, or a public range outside the trusted list, fails.",
+    "A subnet without an NSG, or an NSG that allows Internet, `*`, a shared service tag such as AzureCloud, or a public range outside the trusted list, fails. " +
+    "`VirtualNetwork` is expanded as Azure does: the VNet, peered VNets that allow access, VNets and on-premises sites connected through its gateway (all trusted), plus the prefixes of the subnet's user-defined routes (matched, never trusted); an application security group matches its member NICs' addresses, and is unknown when they are not all known.",
   source: {
     seed: "001_262ff08c551d4caa.txt",
     article: SEED_PUBLIC_ENDPOINT,

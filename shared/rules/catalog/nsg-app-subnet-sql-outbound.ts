@@ -14,7 +14,8 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   synopsis:
     "The NSG of an App Service VNet-integration subnet that can reach an MI must allow outbound TCP 1433 to the MI subnet, and 11000-11999 as well when the MI uses the Redirect connection type.",
   rationale:
-    "Apps that cannot reach the instance on its SQL ports fail over to workarounds such as enabling the public endpoint. Redirect connections need the 11000-11999 range after the initial 1433 handshake.",
+    "Apps that cannot reach the instance on its SQL ports fail over to workarounds such as enabling the public endpoint. Redirect connections need the 11000-11999 range after the initial 1433 handshake. " +
+    "An app reaches an MI over the two connections the guidance names: peering (Connected on both sides, with virtual network access allowed on both; a peering with access disabled is no path) and VNet-to-VNet VPN connections between the two VNets' gateways, including a hub gateway a VNet uses through gateway transit.",
   source: {
     seed: "000_82907967a2c23df9.txt",
     article: SEED_CONNECT_APP,

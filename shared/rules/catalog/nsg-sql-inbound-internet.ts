@@ -21,7 +21,8 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
   appliesTo: "networkSecurityGroup",
   synopsis: "An NSG associated with a subnet or NIC must not allow inbound TCP 1433 from untrusted sources.",
   rationale:
-    "SQL's default port is the first thing scanners probe. The guidance locks 1433 down so that only resources in the virtual network reach it, which the default NSG rules already do; any Allow that widens that to the Internet, shared service tags or foreign public ranges exposes the database engine.",
+    "SQL's default port is the first thing scanners probe. The guidance locks 1433 down so that only resources in the virtual network reach it, which the default NSG rules already do; any Allow that widens that to the Internet, shared service tags or foreign public ranges exposes the database engine. " +
+    "`VirtualNetwork` is expanded as Azure does: the VNet, peered VNets that allow access, VNets and on-premises sites connected through its gateway (all trusted), plus the prefixes of the subnet's user-defined routes (matched, never trusted); an application security group matches its member NICs' addresses, and is unknown when they are not all known.",
   source: {
     seed: "004_19729dddbfbb050e.txt",
     article: SEED_ASE_BACKEND,
