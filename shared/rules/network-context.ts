@@ -223,8 +223,7 @@ function vnetNetwork(vnet: VirtualNetwork, estate: Estate): VnetNetwork {
     if (remote !== undefined && remote.key !== vnet.key && peeringIsPath(vnet, remote)) addReachable(remote);
   }
   for (const hub of gatewayVnets(vnet, estate, notes)) {
-    // A hub's own space is already here through the peering; what its gateways connect is added for the spoke too.
-    addSpace(hub);
+    // The hub's own space comes (or not) with its peering above; what its gateway connects applies to the spoke too.
     const reach = gatewayReach(hub, estate);
     reach.sitePrefixes.forEach((prefix) => prefixes.add(prefix));
     notes.push(...reach.notes);

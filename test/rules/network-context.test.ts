@@ -76,6 +76,14 @@ describe("VirtualNetwork tag and paths: gateways", () => {
     expect(tagOf(hubWithSite(true, false), "spoke").prefixes).not.toContain("198.51.100.0/24");
   });
 
+  it("keeps the hub's own space out of a spoke whose peering disallows access, but not the gateway's sites", () => {
+    const rows = hubWithSite(true);
+    withPeering(rows[1]!, "spoke-to-hub", { allowVirtualNetworkAccess: false });
+    const tag = tagOf(rows, "spoke");
+    expect(tag.prefixes).not.toContain("10.0.0.0/16");
+    expect(tag.prefixes).toContain("198.51.100.0/24");
+  });
+
   it("notes, without listing, what BGP or ExpressRoute may add", () => {
     expect(tagOf(hubWithSite(false), "hub").notes).toEqual([]);
     expect(tagOf(hubWithSite(false, true, true), "hub").notes.join(" ")).toMatch(/BGP/);
