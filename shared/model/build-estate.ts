@@ -28,9 +28,10 @@ import type {
   VirtualNetworkGateway,
   WebApp,
 } from "./estate";
-import { FieldReader, describe, isRecord, type Json } from "./field-reader";
+import { FieldReader, conversionsOf, convertInto, describe, isRecord, type Json } from "./field-reader";
 import { AUDITED_TYPES, type ResourceRow } from "./row";
 import { DEFAULT_SECURITY_RULES } from "../net/service-tags";
+import { malformedRuleEntries, type RuleListField } from "../net/malformed-rule-entries";
 
 const KIND_BY_TYPE = new Map<string, ResourceKind>(
   Object.entries(AUDITED_TYPES).map(([kind, type]) => [type, kind as ResourceKind]),
@@ -77,7 +78,10 @@ export class EstateBuilder {
       this.warnRow(`${origin}: ${type} row has no id; row skipped`);
       return;
     }
-    const issues: DataIssue[] = [];
+    // Values read despite a wrong type, and rule entries that cannot be parsed: warnings that leave the verdicts to the
+    // rules (the evaluator already treats an unparseable entry as uncertain), unlike issues, which make them unknown.
+    const warnings: DataIssue[] = [];
+    const issues = convertInto([], warnings);
     const base = readBase(r, kind, type, issues, this.shared);
     const props = new FieldReader(r.properties, "properties", issues);
     if (r.properties === null || r.properties === undefined) {
@@ -98,6 +102,7 @@ export class EstateBuilder {
     if (issues.length > 0) {
       for (const issue of issues) this.options.onWarning?.(`${base.id}: ${issue.field}: ${issue.problem}`);
     }
+    for (const warning of warnings) this.options.onWarning?.(`${base.id}: ${warning.field}: ${warning.problem}`);
   }
 
   addCoverageGap(gap: CoverageGap): void {
@@ -331,6 +336,8 @@ function readRouteTable(base: ResourceBase, props: FieldReader, shared: SharedVa
   });
 }
 
+const AAD_ONLY_CHILD = "azureADOnlyAuthentications/Default";
+
 function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow, shared: SharedValues): ManagedInstance {
   const subnetId = props.string("subnetId");
   const mi = complete<ManagedInstance>(base, {
@@ -359,6 +366,12 @@ function readManagedInstance(base: ResourceBase, props: FieldReader, row: Resour
       field: "azureADOnlyAuthentications/Default",
       problem: `could not be read: ${enriched["error"]}`,
     });
+  } else if (enriched !== undefined && enriched !== null) {
+    // A snapshot written by hand or by another tool: "true"/"false" are converted with a warning; anything else is an
+    // issue of the authoritative setting, so the verdict is unknown rather than taken from `administrators`.
+    const value = new FieldReader({ [AAD_ONLY_CHILD]: enriched }, "", base.issues).boolean(AAD_ONLY_CHILD);
+    mi.entraOnlyAuthentication = value;
+    mi.entraOnlySource = value === undefined ? undefined : "azureADOnlyAuthentications";
   }
   return mi;
 }
@@ -385,17 +398,21 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
   if (raw === undefined) return undefined;
   const rules: SecurityRule[] = [];
   raw.forEach((entry, index) => {
+    const path = `properties.${field}[${index}]`;
     const clean = isRecord(entry) ? readCleanRule(entry, isDefault, shared) : undefined;
     if (clean !== undefined) {
       rules.push(clean);
+      noteMalformedEntries(clean, entry as Record<string, Json>, path, issues);
       return;
     }
-    const path = `properties.${field}[${index}]`;
     if (!isRecord(entry)) {
       issues.push({ field: path, problem: `expected a security rule object, found ${describe(entry)}` });
       return;
     }
     const ruleIssues: DataIssue[] = [];
+    // A rule's conversions (a priority of "100") are warnings of the NSG's row, like its other fields'.
+    const rowWarnings = conversionsOf(issues);
+    if (rowWarnings !== undefined) convertInto(ruleIssues, rowWarnings);
     const reader = new FieldReader(entry, path, ruleIssues);
     // Resource Graph nests rule fields under `properties`; some exports flatten them. Accept both.
     const inner = isRecord(entry["properties"]) ? reader.child("properties") : reader;
@@ -416,7 +433,8 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
     // was a large share of the estate's memory. Empty lists are one shared frozen array, as the platform default
     // rules' empty lists already are.
     const merged = (singular: string, plural: string): string[] => {
-      const values = inner.strings(plural) ?? [];
+      // ARM sends ports as text; a port written as a number converts without doubt (see field-reader.ts).
+      const values = inner.strings(plural, { numbers: plural.endsWith("PortRanges") ? "convert" : "reject" }) ?? [];
       const one = inner.string(singular);
       return one !== undefined && one !== "" && !values.includes(one) ? values.concat(one) : exactOrEmpty(values);
     };
@@ -444,9 +462,50 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
       isDefault,
       issues: exactOrEmpty(ruleIssues.map((issue) => `${issue.field}: ${issue.problem}`)),
     };
-    rules.push(shared.rule(rule));
+    const kept = shared.rule(rule);
+    rules.push(kept);
+    // The rule's own problems make it uncertain through rule.issues; they are warnings of the row as well, so they
+    // reach stderr and run.dataQuality like every other malformed value.
+    const sink = rowWarnings ?? issues;
+    for (const issue of ruleIssues) sink.push(issue);
+    noteMalformedEntries(kept, entry, path, issues);
   });
   return rules;
+}
+
+const SINGULAR_FIELD: Record<RuleListField, string> = {
+  sourceAddressPrefixes: "sourceAddressPrefix",
+  destinationAddressPrefixes: "destinationAddressPrefix",
+  sourcePortRanges: "sourcePortRange",
+  destinationPortRanges: "destinationPortRange",
+};
+
+/**
+ * Warns about the rule's port and address entries that cannot be parsed (`33a42`, `10.0.0.300/24`), naming the field
+ * as the row spells it. A warning, not an issue: the evaluator reads the rest of the rule and treats the bad entry as
+ * possibly matching anything, so only the verdicts it could change become unknown. Without a row warning list (a
+ * caller that registered none) the problem is recorded as an issue instead, which makes the NSG's verdicts unknown.
+ */
+function noteMalformedEntries(rule: SecurityRule, entry: Record<string, Json>, path: string, issues: DataIssue[]): void {
+  const malformed = malformedRuleEntries(rule);
+  if (malformed.length === 0) return;
+  const nested = isRecord(entry["properties"]);
+  const inner = nested ? (entry["properties"] as Record<string, Json>) : entry;
+  const sink = conversionsOf(issues) ?? issues;
+  for (const { list, entry: value, problem } of malformed) {
+    const singular = SINGULAR_FIELD[list];
+    const plural = inner[list];
+    const index = value === undefined || !Array.isArray(plural) ? -1 : plural.findIndex((item) => String(item) === value);
+    const field =
+      value !== undefined && inner[singular] !== undefined && String(inner[singular]) === value
+        ? singular
+        : index >= 0
+          ? `${list}[${index}]`
+          : value === undefined
+            ? `${singular}(s)`
+            : list;
+    sink.push({ field: `${path}.${nested ? "properties." : ""}${field}`, problem: `${problem} (rule ${rule.name}; verdicts it could change are unknown)` });
+  }
 }
 
 /**
@@ -709,6 +768,8 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: Shar
       return;
     }
     const subnetIssues: DataIssue[] = [];
+    const rowWarnings = conversionsOf(base.issues);
+    if (rowWarnings !== undefined) convertInto(subnetIssues, rowWarnings);
     const reader = new FieldReader(entry, path, subnetIssues);
     const inner = reader.child("properties");
     const name = reader.string("name") ?? `subnet${index}`;

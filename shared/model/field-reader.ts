@@ -1,9 +1,32 @@
 // Rows come from outside and any field may be missing or of the wrong type. A FieldReader reads typed values out of an
 // untyped object and records a DataIssue for each value that is present but unusable, so a bad row becomes `unknown`
 // verdicts with a note instead of a crash. A field that is simply absent is not an issue; callers decide what that means.
+//
+// A value of the wrong type whose meaning is not in doubt is converted instead, and the conversion is recorded as a
+// warning, not an issue, so the verdicts that read it stand: the string "true" where ARM sends a boolean, the digits
+// "100" where it sends an integer, the number 3342 where it sends text. Anything else of the wrong type ("yes", 1,
+// "1e2", an object) is an issue. The README's data-quality table lists the fields and what happens to each.
 import type { DataIssue } from "./estate";
 
 export type Json = unknown;
+
+/**
+ * Where the readers of an issue list record their conversions: the estate builder registers each row's lists with
+ * the row's warning list (see convertInto). A list nobody registered records a conversion as an issue instead, so a
+ * reader created without a warning list can only make verdicts `unknown`, never let a doubtful value pass unseen.
+ */
+const CONVERSIONS = new WeakMap<DataIssue[], DataIssue[]>();
+
+/** Conversions recorded by readers that write issues to `issues` go to `warnings`. Returns `issues`. */
+export function convertInto(issues: DataIssue[], warnings: DataIssue[]): DataIssue[] {
+  CONVERSIONS.set(issues, warnings);
+  return issues;
+}
+
+/** The warning list registered for `issues`, if any (for a nested list that should share its row's). */
+export function conversionsOf(issues: DataIssue[]): DataIssue[] | undefined {
+  return CONVERSIONS.get(issues);
+}
 
 export function isRecord(value: Json): value is Record<string, Json> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -39,7 +62,7 @@ export class FieldReader {
     const value = this.raw(name);
     if (value === undefined || value === null) return undefined;
     if (typeof value === "string") return value;
-    if (typeof value === "number") return String(value);
+    if (typeof value === "number" && Number.isFinite(value)) return this.converted(name, value, String(value), "a string");
     this.issue(name, `expected a string, found ${describe(value)}`);
     return undefined;
   }
@@ -48,8 +71,9 @@ export class FieldReader {
     const value = this.raw(name);
     if (value === undefined || value === null) return undefined;
     if (typeof value === "boolean") return value;
-    if (value === "true" || value === "True") return true;
-    if (value === "false" || value === "False") return false;
+    const folded = typeof value === "string" ? value.trim().toLowerCase() : undefined;
+    if (folded === "true") return this.converted(name, value, true, "a boolean");
+    if (folded === "false") return this.converted(name, value, false, "a boolean");
     this.issue(name, `expected true or false, found ${describe(value)}`);
     return undefined;
   }
@@ -58,7 +82,8 @@ export class FieldReader {
     const value = this.raw(name);
     if (value === undefined || value === null) return undefined;
     if (typeof value === "number" && Number.isFinite(value)) return value;
-    if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+    // Whole numbers only: "1e2" or "100.0" are numbers to JavaScript but not how anyone writes a priority.
+    if (typeof value === "string" && /^-?\d{1,15}$/.test(value.trim())) return this.converted(name, value, Number(value.trim()), "a number");
     this.issue(name, `expected a number, found ${describe(value)}`);
     return undefined;
   }
@@ -72,13 +97,17 @@ export class FieldReader {
     return [];
   }
 
-  /** A list of strings; non-string entries are recorded and dropped. */
-  strings(name: string): string[] | undefined {
+  /**
+   * A list of strings; non-string entries are recorded and dropped. With `numbers: "convert"`, whole numbers are read as
+   * their digits with a warning instead (a port list written `[1433, 3342]`); in other lists a number means nothing.
+   */
+  strings(name: string, options: { numbers?: "convert" | "reject" } = {}): string[] | undefined {
     const values = this.array(name);
     if (values === undefined) return undefined;
     const out: string[] = [];
     values.forEach((value, index) => {
       if (typeof value === "string") out.push(value);
+      else if (options.numbers === "convert" && Number.isSafeInteger(value)) out.push(this.converted(`${name}[${index}]`, value, String(value), "a string"));
       else this.issue(`${name}[${index}]`, `expected a string, found ${describe(value)}`);
     });
     return out;
@@ -102,6 +131,13 @@ export class FieldReader {
 
   issue(name: string, problem: string): void {
     this.issues.push({ field: this.at(name), problem });
+  }
+
+  /** Records that `found` was read as `value` (see CONVERSIONS for where it goes) and returns `value`. */
+  private converted<T extends string | number | boolean>(name: string, found: Json, value: T, expected: string): T {
+    const note = { field: this.at(name), problem: `expected ${expected}, found ${describe(found)}; read as ${JSON.stringify(value)}` };
+    (CONVERSIONS.get(this.issues) ?? this.issues).push(note);
+    return value;
   }
 
   at(name: string): string {
