@@ -7,7 +7,7 @@
 // - a rule with an ASG source matches exactly the member NICs' addresses, and stays unknown when they are not known.
 import { describe, expect, it } from "vitest";
 import { findingsFor, verdict } from "../support/evaluate";
-import { gatewayRow, ids, miRow, nsgRow, siteRow, vnetRow, type Row } from "../support/rows";
+import { circuitRow, connectionRow, gatewayRow, ids, miRow, nsgRow, siteRow, vnetRow, type Row } from "../support/rows";
 import type { Status } from "../../shared/rules/rule";
 import type { CoverageGap } from "../../shared/model/estate";
 import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "./network-rows";
@@ -155,6 +155,23 @@ const cases: Case[] = [
       nsgRow("nsg-x", []),
       routeTableRow("rt-sql", [["0.0.0.0/0", "Internet"]]),
     ],
+  },
+
+  {
+    name: "route table of the NSG's subnet not collected: 1433 through AllowVnetInBound is unknown",
+    rule: "nsg.sql-inbound-internet",
+    resource: "nsg-x",
+    status: "unknown",
+    rows: [withRouteTable(vnetRow("vnet-sql", ["10.4.0.0/16"], [{ name: "snet-sql", prefix: "10.4.0.0/24", nsg: ids.nsg("nsg-x") }]), "snet-sql", netIds.routeTable("rt-sql")), nsgRow("nsg-x", [])],
+    evidence: { targets: [expect.objectContaining({ routesUnknown: expect.stringContaining("rt-sql") })] },
+  },
+  {
+    name: "ranges learned over ExpressRoute are named in the evidence, and leave the verdict alone",
+    rule: "mi.public-endpoint.untrusted-source",
+    resource: "mi1",
+    status: "pass",
+    rows: publicMi([], [gatewayRow("vgw-mi", ids.vnet("vnet-mi")), circuitRow("er", [["AzurePrivatePeering", "Enabled"]]), connectionRow("conn-er", ids.gateway("vgw-mi"), ids.circuit("er"))]),
+    evidence: { virtualNetworkTagNotes: [expect.stringContaining("ExpressRoute connection conn-er")] },
   },
 
   // ---- application security groups

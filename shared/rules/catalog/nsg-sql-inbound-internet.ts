@@ -2,7 +2,7 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get, type Subnet } from "../../model/estate";
-import { describeIssues, networkQuery, nsgIssues, tagEvidence, virtualNetworkTag, type VirtualNetworkTag } from "../network-context";
+import { describeIssues, networkQuery, nsgIssues, virtualNetworkTag, type VirtualNetworkTag } from "../network-context";
 import { evaluateInboundExposure, formatRuleRef, type InboundExposure } from "../../net/nsg-evaluation";
 import { SEED_ASE_BACKEND } from "../seed-passages";
 
@@ -63,8 +63,11 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
       verdict: t.exposure.verdict,
       decidingRule: t.exposure.example?.rule ?? t.exposure.decidingRule,
       exampleUntrustedSource: t.exposure.example?.source,
-      ...(t.tag === undefined ? {} : tagEvidence(t.tag)),
+      ...(t.tag?.routesUnknown === undefined ? {} : { routesUnknown: t.tag.routesUnknown }),
     }));
+    // Once per result, not per target: one NSG may serve thousands of NICs of the same VNet.
+    const tagNotes = [...new Set(targets.flatMap((t) => t.tag?.notes ?? []))];
+    const notes = tagNotes.length > 0 ? { virtualNetworkTagNotes: tagNotes } : {};
     const exposed = targets.find((t) => t.exposure.verdict === "exposed");
     if (exposed !== undefined) {
       const example = exposed.exposure.example;
@@ -75,6 +78,7 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
           exampleUntrustedSource: example?.source,
           untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
           targets: summary,
+          ...notes,
         }),
       ];
     }
@@ -85,9 +89,10 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
           port: 1433,
           uncertainRules: uncertain.exposure.uncertainRules,
           targets: summary,
+          ...notes,
         }),
       ];
     }
-    return [result(nsg, "pass", `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`, { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary })];
+    return [result(nsg, "pass", `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`, { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary, ...notes })];
   },
 };
