@@ -120,6 +120,11 @@ function gatewayVnets(vnet: VirtualNetwork, estate: Estate, notes: string[]): Vi
   return hubs;
 }
 
+/** The VNets whose gateways `vnet` uses (itself, or the hub it uses by gateway transit), for rules that follow them. */
+export function gatewayVnetsUsedBy(vnet: VirtualNetwork, estate: Estate): VirtualNetwork[] {
+  return gatewayVnets(vnet, estate, []);
+}
+
 /** A gateway VNet and the spokes that use its gateway (hub peering allows transit, spoke peering uses remote gateways). */
 function gatewayDomain(hub: VirtualNetwork, estate: Estate): VirtualNetwork[] {
   const members = [hub];

@@ -174,6 +174,24 @@ const cases: Case[] = [
     evidence: { virtualNetworkTagNotes: [expect.stringContaining("ExpressRoute connection conn-er")] },
   },
 
+  // ---- expressroute.microsoft-peering follows the same gateway transit
+  ...[true, false].map(
+    (transit): Case => ({
+      name: `circuit on a hub whose peering ${transit ? "allows" : "does not allow"} gateway transit to the MI VNet`,
+      rule: "expressroute.microsoft-peering",
+      resource: "er",
+      status: transit ? "fail" : "notApplicable",
+      rows: [
+        vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24" }], [{ remote: ids.vnet("hub"), useRemoteGateways: true }]),
+        vnetRow("hub", ["10.0.0.0/16"], [{ name: "GatewaySubnet", prefix: "10.0.255.0/27" }], [{ remote: ids.vnet("vnet-mi"), allowGatewayTransit: transit }]),
+        gatewayRow("vgw-hub", ids.vnet("hub")),
+        circuitRow("er", [["AzurePrivatePeering", "Enabled"]]),
+        connectionRow("conn-er", ids.gateway("vgw-hub"), ids.circuit("er")),
+        miRow("mi1", miSubnet, { publicDataEndpointEnabled: true }),
+      ],
+    }),
+  ),
+
   // ---- application security groups
   { name: "ASG whose members are known private NICs", rule: "mi.public-endpoint.untrusted-source", resource: "mi1", status: "pass", rows: publicMi([asgAllow], [jumphost("10.1.1.4")]) },
   { name: "ASG member whose address cannot be read", rule: "mi.public-endpoint.untrusted-source", resource: "mi1", status: "unknown", rows: publicMi([asgAllow], [jumphost(null)]), message: ["asg-jumphosts"] },

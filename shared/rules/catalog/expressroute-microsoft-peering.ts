@@ -2,7 +2,7 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get, type Estate, type ManagedInstance } from "../../model/estate";
-import { vnetOfSubnet } from "../network-context";
+import { gatewayVnetsUsedBy, vnetOfSubnet } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 
 // VNet key → MIs with the public endpoint on that reach on-premises through that VNet's gateway. Built once per estate.
@@ -22,7 +22,8 @@ function publicMisServedBy(estate: Estate): Map<string, ManagedInstance[]> {
     const vnet = vnetOfSubnet(mi.subnetKey, estate);
     if (vnet === undefined) continue;
     add(vnet.key, mi);
-    for (const peering of vnet.peerings ?? []) if (peering.useRemoteGateways === true && peering.remoteVnetKey !== undefined) add(peering.remoteVnetKey, mi);
+    // The hub's gateway serves the MI only when the hub allows transit to it (the same paths as VirtualNetwork).
+    for (const hub of gatewayVnetsUsedBy(vnet, estate)) add(hub.key, mi);
   }
   servedByVnet.set(estate, map);
   return map;
