@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // mi-audit: the audit engine on the command line, for one-off audits and CI gates.
-// Exit codes: 0 no failure at or above --fail-on; 1 such a failure; 2 usage or input error.
+// Exit codes: 0 the gate passed (complete collection, every result at or above --fail-on decided, no failure there);
+// 1 a failure at or above --fail-on; 2 usage or input error; 3 the audit could not run; 4 could not verify.
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { Command, CommanderError, Option } from "commander";
@@ -17,8 +18,13 @@ import { csvReportChunks, jsonReportChunks } from "../shared/report/report-chunk
 import { rulesToMarkdown } from "../shared/report/rules-markdown";
 import { RULES } from "../shared/rules/catalog";
 import { SEVERITIES, type Severity } from "../shared/rules/rule";
+import { assessGate, type GateOutcome, type GateVerdict } from "../shared/engine/gate";
+import { formatGate, gateJson, gateStderrLines } from "../shared/report/gate-text";
 
 const MAX_WARNINGS_SHOWN = 50;
+
+/** The gate's outcome as an exit code. 4 is "could not verify": never a pass, and not a failure the audit saw. */
+const GATE_EXIT_CODES: Record<GateOutcome, number> = { pass: 0, fail: 1, unverified: 4 };
 
 interface ScanOptions {
   snapshot?: string[];
@@ -26,6 +32,7 @@ interface ScanOptions {
   trustOwnedIps: boolean;
   format: "table" | "json" | "csv";
   failOn: Severity;
+  allowUnverified: boolean;
   output?: string;
   subscriptions?: string[];
   managementGroups?: string[];
@@ -54,7 +61,12 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .addOption(new Option("--trusted <cidr[,cidr...]>", "well-known source prefixes to trust (repeatable; adds to TRUSTED_SOURCE_PREFIXES)").argParser(collect))
     .option("--no-trust-owned-ips", "do not treat the estate's own public IPs and prefixes as well-known sources")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
-    .addOption(new Option("--fail-on <severity>", "exit 1 when a failure at or above this severity exists").choices([...SEVERITIES]).default("high"))
+    .addOption(new Option("--fail-on <severity>", "exit 1 on a failure at or above this severity, 4 when a result at or above it could not be decided").choices([...SEVERITIES]).default("high"))
+    .option(
+      "--allow-unverified",
+      "do not exit 4 when results at or above --fail-on are unknown/error or the collection was partial (a run that audited nothing still exits 4)",
+      false,
+    )
     .option("--output <file>", "write the report to a file instead of stdout")
     .addOption(new Option("--subscriptions <id[,id...]>", "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)").argParser(collect))
     .addOption(new Option("--management-groups <name[,name...]>", "live: management groups to audit (repeatable; env AUDIT_MANAGEMENT_GROUPS)").argParser(collect))
@@ -62,6 +74,20 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
     .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
     .option("--no-progress", "do not show collection progress on a terminal")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit codes:",
+        "  0  complete collection, every result at or above --fail-on decided, and none of them a failure",
+        "  1  a failure at or above --fail-on",
+        "  2  usage or input error",
+        "  3  the audit could not run (collection or storage unavailable)",
+        "  4  could not verify: a result at or above --fail-on is unknown or error, the collection was partial",
+        "     (coverage gaps), or nothing was audited; --allow-unverified turns the first two into 0,",
+        "     never the last",
+      ].join("\n"),
+    )
     .action(async (options: ScanOptions) => {
       io.setExitCode(await scan(options, io));
     });
@@ -102,8 +128,15 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
   });
   if (source instanceof ResourceGraphSource && io.isTty === true && options.progress !== false) io.stderr("\r\x1b[K");
   if (hidden > 0) io.stderr(`warning: ${hidden} more data-quality warning(s) not shown\n`);
-  await emit(render(report, options.format), options.output, io);
-  return hasFailureAtOrAbove(report, options.failOn) ? 1 : 0;
+  const gate = assessGate(
+    { byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps, resourcesInEstate: report.run.resourcesInEstate },
+    options.failOn,
+    { allowUnverified: options.allowUnverified },
+  );
+  const exitCode = GATE_EXIT_CODES[gate.outcome];
+  for (const line of gateStderrLines(gate)) io.stderr(`${terminalText(line.replace(/\n$/, ""))}\n`);
+  await emit(render(report, options.format, gate, exitCode), options.output, io);
+  return exitCode;
 }
 
 /** --snapshot audits files; without it the auditor collects live from Resource Graph. */
@@ -146,20 +179,16 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
 }
 
 /** The report's text in chunks (see report-chunks.ts): a 1M-row report is larger than one string may be. */
-function render(report: AuditReport, format: ScanOptions["format"]): Iterable<string> {
+function render(report: AuditReport, format: ScanOptions["format"], gate: GateVerdict, exitCode: number): Iterable<string> {
   switch (format) {
     case "json":
-      return jsonReportChunks(report);
+      // The gate rides in the summary, so a pipeline can read the decision (and what was not verified) from the report.
+      return jsonReportChunks({ ...report, summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"] });
     case "csv":
       return csvReportChunks(report.findings);
     case "table":
-      return [formatTable(report)];
+      return [formatTable(report), formatGate(gate, exitCode)];
   }
-}
-
-export function hasFailureAtOrAbove(report: AuditReport, threshold: Severity): boolean {
-  const rank = SEVERITIES.indexOf(threshold);
-  return report.findings.some((f) => f.status === "fail" && SEVERITIES.indexOf(f.severity) <= rank);
 }
 
 async function emit(text: string | Iterable<string>, output: string | undefined, io: Pick<Io, "stdout" | "drain">): Promise<void> {

@@ -98,12 +98,14 @@ describe("exit codes and --fail-on", () => {
         },
       ]),
     );
+  // The MI's subnet is not in the snapshot, so mi.subnet.nsg-missing (high) is unknown: at --fail-on high that is
+  // "could not verify" (4), never a pass. The gate itself is tested in mi-audit-gate.test.ts.
   it.each([
     ["critical", 0],
-    ["high", 0],
+    ["high", 4],
     ["medium", 1],
     ["low", 1],
-  ])("a medium failure with --fail-on %s exits %i", (threshold, code) => {
+  ])("a medium failure and an unknown high result with --fail-on %s exit %i", (threshold, code) => {
     expect(runCli(["scan", "--snapshot", tlsOnly(), "--fail-on", threshold]).code).toBe(code);
   });
 });
@@ -154,7 +156,9 @@ describe("bad input exits 2 with a message that names the file and the problem",
       },
     ];
     const run = runCli(["scan", "--snapshot", file("badrows.json", JSON.stringify({ count: 5, data: rows, skip_token: null, total_records: 5 })), "--format", "json", "--fail-on", "critical"]);
-    expect(run.code).toBe(0);
+    // The wrongtypes MI's public endpoint cannot be read, so a critical verdict is unknown: could not verify.
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/could not verify: .*mi\.public-endpoint\.untrusted-source \(critical\)/);
     expect(run.stderr).toMatch(/row 0: .*no id/);
     expect(run.stderr).toMatch(/row 1: expected an object, found null/);
     expect(run.stderr).toMatch(/wrongtypes: properties.publicDataEndpointEnabled/);
