@@ -23,3 +23,11 @@ function visibleEscape(char: string): string {
   const code = char.charCodeAt(0);
   return code < 0x80 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
+
+/**
+ * A block of report lines made safe line by line: each line's control characters are escaped, the line breaks between
+ * them kept. For text assembled from several lines (the gate summary); a single value goes through terminalText.
+ */
+export function terminalLines(block: string): string {
+  return block.split("\n").map(terminalText).join("\n");
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { terminalText } from "../../shared/report/terminal-text";
+import { terminalLines, terminalText } from "../../shared/report/terminal-text";
 import { ids, miRow, nsgRow, securityRule, vnetRow } from "../support/rows";
 import { runMain } from "./in-process-cli";
 
@@ -51,6 +51,10 @@ describe("terminalText", () => {
   ])("escapes %s visibly", (_, raw, shown) => {
     expect(terminalText(raw)).toBe(shown);
     expect(terminalText(raw)).not.toMatch(RAW_CONTROL);
+  });
+
+  it("terminalLines keeps the line breaks of a block and escapes the rest of each line", () => {
+    expect(terminalLines(`gap: 403${ESC}[2J\n  next${BEL}\n`)).toBe("gap: 403\\x1b[2J\n  next\\x07\n");
   });
 
   it("leaves printable text, accents and other scripts alone", () => {
