@@ -7,10 +7,11 @@ import { BenchUsageError, formatTable, machine, writeFigures, type Benchmark } f
 import { apiBenchmark } from "./api";
 import { collectionBenchmark } from "./collection";
 import { engineBenchmark } from "./engine";
+import { nsgDifferentialBenchmark } from "./nsg-differential";
 import { rowSizesBenchmark } from "./row-sizes";
 import { storageBenchmark } from "./storage";
 
-export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, rowSizesBenchmark, storageBenchmark, apiBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, rowSizesBenchmark, storageBenchmark, apiBenchmark, nsgDifferentialBenchmark];
 
 const USAGE = `usage: bench [--only ${BENCHMARKS.map((b) => b.name).join("|")}[,...]] [options for the benchmark]`;
 

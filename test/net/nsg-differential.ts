@@ -37,15 +37,29 @@ export type DisagreementClass =
   | "notExposed but an untrusted packet gets in"
   | "exposed but some world lets no untrusted packet in"
   | "exposed but a world with tags inside partial prefixes lets none in (documented tag-atom simplification)"
+  | "exposed but a world with tags inside a family split across rules lets none in"
   | "uncertain on a pure rule set"
   | "allowed but some packet is denied"
   | "blocked but some world allows every packet"
-  | "blocked but a world with tags inside partial prefixes allows every packet (documented tag-atom simplification)";
+  | "blocked but a world with tags inside partial prefixes allows every packet (documented tag-atom simplification)"
+  | "blocked but a world with tags inside a family split across rules allows every packet";
 
 /** Classes that are the evaluator's documented simplification (it errs towards reporting exposure), not a defect. */
 export const DOCUMENTED_CLASSES: ReadonlySet<DisagreementClass> = new Set([
   "exposed but a world with tags inside partial prefixes lets none in (documented tag-atom simplification)",
   "blocked but a world with tags inside partial prefixes allows every packet (documented tag-atom simplification)",
+]);
+
+/**
+ * Classes reported to the evaluator's owner and not failing the suite yet. A family split across rules (0.0.0.0/1 +
+ * 128.0.0.0/1 with no IPv6 Deny) closes every IPv4 address but the evaluator still counts a later Sql Allow as certain
+ * exposure, while the same family in one rule (0.0.0.0/0) gives `uncertain`; see the it.fails case in the test. The
+ * class is drawn wide (the split is judged over the whole rule set, whatever each rule's ports), so it also holds
+ * cases of the documented simplification.
+ */
+export const PENDING_CLASSES: ReadonlySet<DisagreementClass> = new Set([
+  "exposed but a world with tags inside a family split across rules lets none in",
+  "blocked but a world with tags inside a family split across rules allows every packet",
 ]);
 
 export interface Disagreement {
@@ -185,8 +199,9 @@ function queryPorts(spec: string): [number, number][] {
 }
 
 /** The world as one NSG sees it: VirtualNetwork is the VNet the NSG's subnet is in (the MI's or the app's). */
-function seenFrom(world: World, query: { virtualNetworkPrefixes: string[]; routePrefixes?: string[] }): World {
-  return { ...world, ownNetwork: query.virtualNetworkPrefixes, virtualNetwork: [...query.virtualNetworkPrefixes, ...(query.routePrefixes ?? [])] };
+function seenFrom(made: RandomWorld, query: { virtualNetworkPrefixes: string[]; routePrefixes?: string[] }): World {
+  const virtualNetwork = [...query.virtualNetworkPrefixes, ...(query.routePrefixes ?? []), ...made.unknownRoutes];
+  return { ...made.world, ownNetwork: query.virtualNetworkPrefixes, virtualNetwork };
 }
 
 function isTrusted(address: string, c: RandomCase): boolean {
@@ -208,6 +223,7 @@ function unknowables(rules: readonly SecurityRule[], c: RandomCase): string[] {
     if ([...r.sourcePortRanges, ...r.destinationPortRanges].some((e) => MALFORMED_PORTS.includes(e))) found.add("malformed port");
     if (r.issues.length > 0) found.add("rule with data issues");
     if ([...r.sourceApplicationSecurityGroups, ...r.destinationApplicationSecurityGroups].some((k) => c.unknownAsgs.includes(k))) found.add("unknown ASG");
+    if (c.inbound.routesUnknown !== undefined && entries.some((e) => e.toLowerCase() === "virtualnetwork")) found.add("VirtualNetwork with unknown routes");
   }
   return [...found];
 }
@@ -230,7 +246,7 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
   const answers: { world: number; local: string; witness?: Witness }[] = [];
   let partialLocal = false;
   worlds.forEach((made, w) => {
-    const world = seenFrom(made.world, c.inbound);
+    const world = seenFrom(made, c.inbound);
     const prefixes = [...casePrefixes(c), ...worldPrefixes(world)];
     const addresses = boundaryAddresses(prefixes);
     const locals = within(addresses, c.inbound.protectedPrefixes);
@@ -266,24 +282,29 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
     }
   });
 
-  const rules = ordered.filter((r) => !r.isDefault || c.rules.includes(r));
-  const unknown = unknowables(rules, c);
+  const unknown = unknowables(ordered, c);
   const pure = unknown.length === 0 && !partialLocal;
   const someIn = answers.filter((a) => a.witness !== undefined);
   const noneIn = answers.filter((a) => a.witness === undefined);
   const disagreements: Disagreement[] = [];
-  const report = (kind: DisagreementClass, witness: string) =>
-    disagreements.push({ seed: c.seed, direction: "Inbound", kind, verdict: result.verdict, detail: describe(c, "Inbound", worlds, witness, result.notes) });
+  const report = (kind: DisagreementClass, witness: string, world = 0) =>
+    disagreements.push({ seed: c.seed, direction: "Inbound", kind, verdict: result.verdict, detail: describe(c, "Inbound", worlds[world]!, witness, result.notes) });
   if (result.verdict === "notExposed" && someIn.length > 0) {
     const w = someIn[0]!.witness!;
-    report("notExposed but an untrusted packet gets in", `world ${w.world}: ${JSON.stringify(w.packet)} allowed by ${w.rule}`);
+    report("notExposed but an untrusted packet gets in", `world ${w.world}: ${JSON.stringify(w.packet)} allowed by ${w.rule}`, w.world);
   }
   if (result.verdict === "exposed" && noneIn.length > 0) {
     const strict = noneIn.filter((a) => worlds[a.world]!.tagsDisjointFromPrefixes || !unknown.includes("service tag"));
-    const a = strict[0] ?? noneIn[0]!;
+    const split = noneIn.filter((a) => worlds[a.world]!.tagsDisjointFromUnsplitPrefixes);
+    const a = strict[0] ?? split[0] ?? noneIn[0]!;
     report(
-      strict.length > 0 ? "exposed but some world lets no untrusted packet in" : "exposed but a world with tags inside partial prefixes lets none in (documented tag-atom simplification)",
+      strict.length > 0
+        ? "exposed but some world lets no untrusted packet in"
+        : split.length > 0
+          ? "exposed but a world with tags inside a family split across rules lets none in"
+          : "exposed but a world with tags inside partial prefixes lets none in (documented tag-atom simplification)",
       `world ${a.world}, protected address ${a.local}: no untrusted packet gets in (evaluator example: ${JSON.stringify(result.example)})`,
+      a.world,
     );
   }
   const oneAnswer = someIn.length === 0 || noneIn.length === 0;
@@ -304,7 +325,7 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
   const answers: { world: number; local: string; denied?: Witness }[] = [];
   let partialLocal = false;
   worlds.forEach((made, w) => {
-    const world = seenFrom(made.world, c.outbound);
+    const world = seenFrom(made, c.outbound);
     const prefixes = [...casePrefixes(c), ...worldPrefixes(world)];
     const addresses = boundaryAddresses(prefixes);
     const locals = distinctBy(within(addresses, c.outbound.sourcePrefixes), (s) =>
@@ -341,24 +362,29 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
     }
   });
 
-  const rules = ordered.filter((r) => !r.isDefault || c.rules.includes(r));
-  const unknown = unknowables(rules, c);
+  const unknown = unknowables(ordered, c);
   const pure = unknown.length === 0 && !partialLocal;
   const blockedSomewhere = answers.filter((a) => a.denied !== undefined);
   const allowedSomewhere = answers.filter((a) => a.denied === undefined);
   const disagreements: Disagreement[] = [];
-  const report = (kind: DisagreementClass, witness: string) =>
-    disagreements.push({ seed: c.seed, direction: "Outbound", kind, verdict: result.verdict, detail: describe(c, "Outbound", worlds, witness, result.notes) });
+  const report = (kind: DisagreementClass, witness: string, world = 0) =>
+    disagreements.push({ seed: c.seed, direction: "Outbound", kind, verdict: result.verdict, detail: describe(c, "Outbound", worlds[world]!, witness, result.notes) });
   if (result.verdict === "allowed" && blockedSomewhere.length > 0) {
     const d = blockedSomewhere[0]!.denied!;
-    report("allowed but some packet is denied", `world ${d.world}: ${JSON.stringify(d.packet)} denied by ${d.rule}`);
+    report("allowed but some packet is denied", `world ${d.world}: ${JSON.stringify(d.packet)} denied by ${d.rule}`, d.world);
   }
   if (result.verdict === "blocked" && allowedSomewhere.length > 0) {
     const strict = allowedSomewhere.filter((a) => worlds[a.world]!.tagsDisjointFromPrefixes || !unknown.includes("service tag"));
-    const a = strict[0] ?? allowedSomewhere[0]!;
+    const split = allowedSomewhere.filter((a) => worlds[a.world]!.tagsDisjointFromUnsplitPrefixes);
+    const a = strict[0] ?? split[0] ?? allowedSomewhere[0]!;
     report(
-      strict.length > 0 ? "blocked but some world allows every packet" : "blocked but a world with tags inside partial prefixes allows every packet (documented tag-atom simplification)",
+      strict.length > 0
+        ? "blocked but some world allows every packet"
+        : split.length > 0
+          ? "blocked but a world with tags inside a family split across rules allows every packet"
+          : "blocked but a world with tags inside partial prefixes allows every packet (documented tag-atom simplification)",
       `world ${a.world}, app address ${a.local}: every packet gets out (evaluator segments: ${JSON.stringify(result.segments)})`,
+      a.world,
     );
   }
   const oneAnswer = blockedSomewhere.length === 0 || allowedSomewhere.length === 0;
@@ -371,19 +397,18 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
 // ---------------------------------------------------------------------------------------------------------------
 // Printing a disagreement so it can be pasted into a unit test
 
-function describe(c: RandomCase, direction: Direction, worlds: RandomWorld[], witness: string, notes: string[]): string {
+function describe(c: RandomCase, direction: Direction, made: RandomWorld, witness: string, notes: string[]): string {
   const rules = c.rules.filter((r) => r.direction === direction).map((r) => {
     const { sourceApplicationSecurityGroups: sa, destinationApplicationSecurityGroups: da, issues, isDefault, ...rest } = r;
     return { ...rest, ...(sa.length ? { sourceApplicationSecurityGroups: sa } : {}), ...(da.length ? { destinationApplicationSecurityGroups: da } : {}), ...(issues.length ? { issues } : {}), ...(isDefault ? { isDefault } : {}) };
   });
   const query = direction === "Inbound" ? c.inbound : c.outbound;
-  const world = (i: number) => Object.fromEntries(worlds[i]!.world.serviceTags);
   return [
     `seed ${c.seed} (${direction}); trust ${JSON.stringify(c.trust)}`,
     `query ${JSON.stringify({ ...query, applicationSecurityGroups: query.applicationSecurityGroups ? Object.fromEntries(query.applicationSecurityGroups) : undefined })}`,
     `rules ${JSON.stringify(rules)}`,
     `witness ${witness}`,
-    `tags in world 0: ${JSON.stringify(world(0))}`,
+    `that world: tags ${JSON.stringify(Object.fromEntries(made.world.serviceTags))}, unknown ASG members ${JSON.stringify(c.unknownAsgs.map((k) => made.world.asgMembers.get(k)))}, unknown routes ${JSON.stringify(made.unknownRoutes)}`,
     ...(notes.length > 0 ? [`evaluator notes: ${notes.join(" | ")}`] : []),
   ].join("\n  ");
 }

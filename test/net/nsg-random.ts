@@ -7,7 +7,7 @@
 import type { SecurityRule } from "../../shared/model/estate";
 import type { InboundExposureQuery, OutboundFlowQuery } from "../../shared/net/nsg-evaluation";
 import { SeededRandom } from "../../shared/generate/seeded-random";
-import { type Direction, type World, formatAddress, inPrefix, prefixEdges, referenceDefaultRule } from "./reference-nsg";
+import { type Direction, type World, formatAddress, inPrefix, prefixBounds, prefixEdges, referenceDefaultRule } from "./reference-nsg";
 
 export interface RandomCase {
   seed: number;
@@ -36,21 +36,21 @@ const ASG_UNKNOWN = "/subscriptions/s/resourcegroups/rg/providers/microsoft.netw
 
 const REMOTE_PREFIXES = [
   "*", "*", "Internet", "Internet", "VirtualNetwork", "AzureLoadBalancer",
-  "0.0.0.0/0", "0.0.0.0/0", "::/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1",
+  "0.0.0.0/0", "0.0.0.0/0", "::/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1", "128.0.0.0/2", "192.0.0.0/2",
   "203.0.113.0/24", "203.0.113.0/25", "203.0.112.0/23", "203.0.114.0/24", "203.0.113.255",
   "20.50.60.70", "20.50.60.71", "20.50.60.64/29", "40.0.0.0/28", "40.0.0.16/28", "40.0.0.0/27",
   "10.1.0.0/16", "10.2.0.0/16", "10.0.0.0/8", "10.3.0.0/16", "172.16.0.0/12", "192.168.1.0/24",
   "168.63.129.16", "168.63.129.0/24", "52.0.0.0/8", "52.10.20.0/24", "13.64.0.0/11", "198.51.100.0/24",
   "2001:db8::/32", "2603:1000::/24", "fd00::/8", "fc00::/7", "2001:db8::1",
 ];
-const LOCAL_INBOUND = ["*", "*", "*", "VirtualNetwork", "10.1.0.0/24", "10.1.0.0/16", "10.1.0.0/25", "10.1.0.128/25", "10.1.0.0/27", "10.1.1.0/24", "0.0.0.0/0", "10.0.0.0/8"];
-const LOCAL_OUTBOUND = ["*", "*", "*", "VirtualNetwork", "10.2.0.0/24", "10.2.0.0/16", "10.2.0.0/25", "10.2.0.128/25", "10.2.1.0/24", "0.0.0.0/0"];
+const LOCAL_INBOUND = ["*", "*", "*", "VirtualNetwork", "Internet", "AzureLoadBalancer", "Sql", "10.1.0.0/24", "10.1.0.0/16", "10.1.0.0/25", "10.1.0.128/25", "10.1.0.0/27", "10.1.1.0/24", "0.0.0.0/0", "10.0.0.0/8"];
+const LOCAL_OUTBOUND = ["*", "*", "*", "VirtualNetwork", "Internet", "Storage", "10.2.0.0/24", "10.2.0.0/16", "10.2.0.0/25", "10.2.0.128/25", "10.2.1.0/24", "0.0.0.0/0"];
 const REMOTE_OUTBOUND = ["*", "*", "Internet", "VirtualNetwork", "10.1.0.0/24", "10.1.0.0/16", "10.1.0.0/25", "10.1.0.128/25", "10.1.0.0/23", "10.1.1.0/24", "0.0.0.0/0", "::/0", "0.0.0.0/1", "10.0.0.0/8", "52.0.0.0/8", "Sql", "AzureCloud", "Storage"];
 const DESTINATION_PORTS = [
   "*", "*", "3342", "3342", "1433", "1433", "11000-11999", "3341", "3343", "3341-3343", "3340-3342", "3342-3350", "1432-1434",
   "1434", "10999-11000", "11999-12000", "11000", "11999", "11500-11600", "1000-2000", "0-65535", "1433,3342", "443", "22",
 ];
-const SOURCE_PORTS = ["*", "*", "*", "*", "0-1023", "1024-65535", "49152-65535", "32768-60999", "80", "443", "0-65535", "1024", "1023", "65535", "0"];
+const SOURCE_PORTS = ["*", "*", "*", "*", "0-1023", "1024-65535", "1024-2000,3000", "0-1024", "49152-65535", "32768-60999", "80", "443", "0-65535", "1024", "1023", "65535", "0"];
 const PROTOCOLS = ["Tcp", "Tcp", "Tcp", "*", "*", "Udp", "Icmp", "Esp", "Ah", "tcp", "Any"];
 
 export interface CaseOptions {
@@ -109,6 +109,7 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
     };
     rules.push(rule);
   }
+  if (rng.chance(0.3)) rules.push(...closingBlock(rng, priorities, useTags));
   // As Azure lists them in defaultSecurityRules, or absent (a snapshot that dropped them).
   if (rng.chance(0.5)) {
     for (const name of ["AllowVnetInBound", "AllowAzureLoadBalancerInBound", "DenyAllInBound", "AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"]) {
@@ -122,6 +123,7 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
   const miVnet = ["10.1.0.0/16", ...(peered ? ["10.2.0.0/16"] : []), ...dualStack];
   const appVnet = ["10.2.0.0/16", ...(peered ? ["10.1.0.0/16"] : []), ...dualStack];
   const routePrefixes = rng.chance(0.15) ? [rng.pick(["0.0.0.0/0", "52.10.20.0/24", "192.168.1.0/24", "10.3.0.0/16"])] : [];
+  const routesUnknown = rng.chance(0.1) ? "route table rt-1 of subnet mi was not collected" : undefined;
   const asgMap = new Map<string, string[]>();
   if (rng.chance(0.7)) asgMap.set(ASG_MI, rng.pick([["10.1.0.4"], ["10.1.0.4", "10.1.0.5"], ["10.1.0.200"]]));
   if (rng.chance(0.7)) asgMap.set(ASG_APP, rng.pick([["10.2.0.4"], ["10.2.0.10", "52.10.20.30"]]));
@@ -132,6 +134,7 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
   }
   const network = {
     ...(routePrefixes.length > 0 ? { routePrefixes } : {}),
+    ...(routesUnknown === undefined ? {} : { routesUnknown }),
     ...(asgMap.size > 0 || rng.chance(0.5) ? { applicationSecurityGroups: asgMap } : {}),
   };
   const protocol = rng.chance(0.85) ? "Tcp" : "Udp";
@@ -154,6 +157,62 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
     },
     unknownAsgs: [...unknownAsgs],
   };
+}
+
+// "Deny everything" as people write it: one rule per family, split prefixes, source-port halves, or one family only
+// (which leaves tags partly open), then an Allow from a tag, Internet or `*` that only some sources should reach.
+const CLOSINGS: readonly (readonly string[])[] = [
+  ["0.0.0.0/0", "::/0"],
+  ["0.0.0.0/1", "128.0.0.0/1", "::/0"],
+  ["0.0.0.0/0", "::/1", "8000::/1"],
+  ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2", "::/0"],
+  ["0.0.0.0/0"],
+  ["::/0"],
+  ["0.0.0.0/1", "::/0"],
+  ["0.0.0.0/1", "128.0.0.0/1"],
+  ["::/1", "8000::/1"],
+  ["Internet"],
+  ["*"],
+];
+
+function closingBlock(rng: SeededRandom, priorities: Set<number>, useTags: boolean): SecurityRule[] {
+  const direction: Direction = rng.chance(0.8) ? "Inbound" : "Outbound";
+  const inbound = direction === "Inbound";
+  const prefixes = rng.pick(CLOSINGS);
+  const splitPorts = rng.chance(0.25);
+  const base = rng.int(1, 30) * 100;
+  const out: SecurityRule[] = [];
+  const add = (name: string, access: "Allow" | "Deny", remote: string[], sourcePorts: string[]) => {
+    let priority = base + out.length * 10;
+    while (priorities.has(priority)) priority += 1;
+    priorities.add(priority);
+    out.push({
+      name,
+      priority,
+      direction,
+      access,
+      protocol: rng.pick(["*", "Tcp"]),
+      sourceAddressPrefixes: inbound ? remote : ["*"],
+      destinationAddressPrefixes: inbound ? [rng.pick(["*", "10.1.0.0/24", "VirtualNetwork"])] : remote,
+      sourcePortRanges: sourcePorts,
+      destinationPortRanges: [rng.pick(["*", "3342", "1433", "11000-11999", "1433,11000-11999"])],
+      sourceApplicationSecurityGroups: [],
+      destinationApplicationSecurityGroups: [],
+      isDefault: false,
+      issues: [],
+    });
+  };
+  prefixes.forEach((prefix, i) => {
+    if (splitPorts && i === 0) {
+      add(`close${i}-low`, "Deny", [prefix], ["0-1023"]);
+      add(`close${i}-high`, "Deny", [prefix], [rng.pick(["1024-65535", "1025-65535"])]);
+    } else {
+      add(`close${i}`, "Deny", [prefix], ["*"]);
+    }
+  });
+  const opener = useTags ? rng.pick(["Sql", "Sql.WestEurope", "AzureCloud", "Storage", "Internet", "*"]) : rng.pick(["Internet", "*", "52.0.0.0/8", "2001:db8::/32"]);
+  add("open", "Allow", [opener], [rng.pick(["*", "*", "443", "1024-65535"])]);
+  return out;
 }
 
 function listOf(rng: SeededRandom, one: () => string): string[] {
@@ -198,9 +257,33 @@ export interface RandomWorld {
    * evaluator may over-report (`exposed`, `blocked`), never under-report.
    */
   tagsDisjointFromPrefixes: boolean;
+  /**
+   * True when every tag address is outside every partial prefix except those that, with other rules' prefixes, cover
+   * their whole family (`::/1` + `8000::/1`). The evaluator promises to treat a family split across rules like the
+   * whole family, so a disagreement in such a world is a defect, not the documented simplification.
+   */
+  tagsDisjointFromUnsplitPrefixes: boolean;
+  /** Route prefixes of a route table the query says is unknown (`routesUnknown`): part of VirtualNetwork here. */
+  unknownRoutes: string[];
 }
 
 const WHOLE_FAMILIES = new Set(["0.0.0.0/0", "::/0"]);
+
+/** The rules' partial prefixes of each family whose union is that whole family (a family split across rules). */
+export function splitFamilyPrefixes(rules: readonly SecurityRule[]): Set<string> {
+  const out = new Set<string>();
+  for (const family of [4, 6] as const) {
+    const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
+    const prefixes = [...new Set(rules.flatMap((r) => [...r.sourceAddressPrefixes, ...r.destinationAddressPrefixes]))].filter(
+      (p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) && !MALFORMED_ADDRESSES.includes(p) && !WHOLE_FAMILIES.has(p) && prefixBounds(p).family === family,
+    );
+    const bounds = prefixes.map(prefixBounds).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let next = 0n;
+    for (const b of bounds) if (b.first <= next && b.last >= next) next = b.last + 1n;
+    if (next > max) prefixes.forEach((p) => out.add(p));
+  }
+  return out;
+}
 
 /** Every address prefix written anywhere in the case (rules, trust, network), for sampling and for tag placement. */
 export function casePrefixes(c: RandomCase): string[] {
@@ -271,6 +354,9 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
   ]);
   const tagAddressesAll = [...serviceTags.values()].flat();
   const disjointFromPrefixes = tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !partial.some((p) => contains(p, a)));
+  const split = splitFamilyPrefixes(c.rules);
+  const unsplit = partial.filter((p) => !split.has(p));
+  const disjointFromUnsplit = tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !unsplit.some((p) => contains(p, a)));
 
   // Unknown ASG members: any address at all (they are NICs, but the evaluator is told nothing about them).
   const asgMembers = new Map<string, readonly string[]>(c.inbound.applicationSecurityGroups ?? []);
@@ -283,11 +369,15 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
   for (const entry of MALFORMED_PORTS) unreadablePorts.set(entry, rng.pick([[], [[0, 65535]], [[3342, 3342]], [[1433, 1433]], [[0, 1023]]]));
   const rulesWithIssuesThatApply = new Set(c.rules.filter((r) => r.issues.length > 0 && rng.chance(0.5)).map((r) => r.name));
 
+  // Routes of an uncollected route table: anything, but in a tag-disjoint world not over a tag's addresses.
+  const routeChoices: string[][] = [[], ["0.0.0.0/0"], ["0.0.0.0/0", "::/0"], [rng.pick(publicCandidates.filter((a) => !(disjointFromPrefixes && tagAddressesAll.includes(a))))]];
+  const unknownRoutes = c.inbound.routesUnknown === undefined ? [] : rng.pick(routeChoices).filter((p) => p !== undefined);
   const own = c.inbound.virtualNetworkPrefixes;
   return {
+    unknownRoutes,
     world: {
       ownNetwork: own,
-      virtualNetwork: [...own, ...(c.inbound.routePrefixes ?? [])],
+      virtualNetwork: [...own, ...(c.inbound.routePrefixes ?? []), ...unknownRoutes],
       serviceTags,
       asgMembers,
       unreadableAddresses,
@@ -295,5 +385,6 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
       rulesWithIssuesThatApply,
     },
     tagsDisjointFromPrefixes: disjointFromPrefixes,
+    tagsDisjointFromUnsplitPrefixes: disjointFromUnsplit,
   };
 }
