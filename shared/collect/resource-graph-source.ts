@@ -328,7 +328,8 @@ class ResourceGraphRun {
     const subscriptionIds = "subscriptions" in scope ? scope.subscriptions : undefined;
     let page: QueryPage;
     try {
-      page = await this.send(family.query, scope, chain.skipToken, chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain), chain.top, chain.skip);
+      const priority = chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain);
+      page = await this.send(family.query, scope, chain.skipToken, priority, chain.top, chain.skip);
     } catch (error) {
       if (error instanceof RetriesExhaustedError && error.failure.payloadTooLarge === true && !this.scheduler.stopped) {
         this.readLess(chain, error);
@@ -462,7 +463,11 @@ class ResourceGraphRun {
     const { family, scope } = chain;
     const position = chain.received + chain.skipped;
     this.stats.oversizedRows += 1;
-    const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : ` in a batch of ${scope.subscriptions.length} subscription${scope.subscriptions.length === 1 ? "" : "s"}`;
+    const batch = "subscriptions" in scope ? scope.subscriptions.length : 0;
+    const where =
+      "managementGroups" in scope
+        ? ` in management groups ${scope.managementGroups.join(", ")}`
+        : ` in a batch of ${batch} subscription${batch === 1 ? "" : "s"}`;
     // The row cannot be read, so it is placed by the last row that was: "the row after X", "the row 2 places after X".
     const places = position - chain.lastIdAt;
     const which =
@@ -592,7 +597,11 @@ class ResourceGraphRun {
         let subscriptionLimitHit = false;
         try {
           const response = await this.client.resources(
-            { query, ...scope, options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) } },
+            {
+              query,
+              ...scope,
+              options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) },
+            },
             {
               abortSignal,
               onResponse: (raw) => {

@@ -86,11 +86,13 @@ export function classifyFailure(error: unknown): FailureClass {
     const retriable = throttled || status === 408 || status >= 500;
     // ARM wraps the specific code in `details` of a generic one (BadRequest); the specific one says what went wrong.
     const specific = serviceErrorDetails(error).find((entry) => entry.code !== undefined && entry.code !== error.code);
-    if (status === 400 && [error.code, specific?.code].some((code) => code?.toLowerCase() === RESPONSE_PAYLOAD_TOO_LARGE.toLowerCase())) {
-      const message = specific?.message ?? error.message;
-      return { retriable: false, throttled: false, payloadTooLarge: true, statusCode: status, description: `HTTP 400 ${RESPONSE_PAYLOAD_TOO_LARGE}: ${shorten(message)}` };
+    const tooLarge = [error.code, specific?.code].some((code) => code?.toLowerCase() === RESPONSE_PAYLOAD_TOO_LARGE.toLowerCase());
+    if (status === 400 && tooLarge) {
+      const description = `HTTP 400 ${RESPONSE_PAYLOAD_TOO_LARGE}: ${shorten(specific?.message ?? error.message)}`;
+      return { retriable: false, throttled: false, payloadTooLarge: true, statusCode: status, description };
     }
-    const description = specific === undefined ? `HTTP ${status}${detail}` : `HTTP ${status} ${specific.code}: ${shorten(specific.message ?? error.message)}`;
+    const description =
+      specific === undefined ? `HTTP ${status}${detail}` : `HTTP ${status} ${specific.code}: ${shorten(specific.message ?? error.message)}`;
     return { retriable, throttled, retryAfterMs, statusCode: status, description };
   }
   if (error instanceof Error && error.name === "AbortError") {

@@ -161,7 +161,9 @@ export function answerResourceGraph(
     data,
   };
   const nextCursor = more && canPage && cache !== undefined ? (cursor ?? cache.newCursor()) : undefined;
-  if (more && canPage) body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor: nextCursor });
+  if (more && canPage) {
+    body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor: nextCursor });
+  }
   // Measured before anything is kept: a refused page leaves no cursor behind but the one its token already named.
   const bodyText = JSON.stringify(body);
   const size = Buffer.byteLength(bodyText);
@@ -324,7 +326,8 @@ export function badRequest(code: string, message: string, extra: Record<string, 
 function payloadTooLarge(size: number, limit: number): EndpointResponse {
   return badRequest(
     "ResponsePayloadTooLarge",
-    `Response payload size is ${size}, and has exceeded the limit of ${limit}. Please consider querying less data at a time and make paginated call if needed.`,
+    `Response payload size is ${size}, and has exceeded the limit of ${limit}. ` +
+      "Please consider querying less data at a time and make paginated call if needed.",
   );
 }
 
