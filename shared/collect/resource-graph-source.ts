@@ -177,6 +177,8 @@ interface Chain {
   pagesSinceRefusal: number;
   /** `$skip` of the next request, set to step over a row too large on its own. */
   skip?: number;
+  /** Rows refused on their own since the last page read; past MAX_OVERSIZED_IN_A_ROW the chain ends. */
+  oversizedInARow: number;
   /** Id of the last row received and its position in the result: where an oversized row sits, for its gap. */
   lastId?: string;
   lastIdAt: number;
@@ -200,6 +202,11 @@ const LATENCY_SMOOTHING = 0.3;
  * resource group sit together in id order, so big rows come in runs; retrying at once would waste every other request.
  */
 const GROW_BACK_AFTER_PAGES = 8;
+/**
+ * Single rows refused one after another before the chain gives up on the rest of its result. One row over 16 MiB is
+ * already extraordinary; a hundred in a row means `$skip` is not moving the chain on, and the walk must end.
+ */
+const MAX_OVERSIZED_IN_A_ROW = 100;
 
 class ResourceGraphRun {
   private readonly client: ResourceGraphClient;
@@ -308,6 +315,7 @@ class ResourceGraphRun {
       skipped: 0,
       top: this.options.pageSize,
       pagesSinceRefusal: 0,
+      oversizedInARow: 0,
       lastIdAt: -1,
       handedOn,
       splittable: handedOn === undefined && "subscriptions" in scope,
@@ -371,6 +379,7 @@ class ResourceGraphRun {
     chain.rows += renested.length;
     chain.received += page.data.length;
     chain.skip = undefined;
+    chain.oversizedInARow = 0;
     if (page.data.length > 0) {
       chain.lastId = String(page.data[page.data.length - 1]?.["id"]);
       chain.lastIdAt = chain.received + chain.skipped - 1;
@@ -472,9 +481,27 @@ class ResourceGraphRun {
     const places = position - chain.lastIdAt;
     const which =
       chain.lastId === undefined
-        ? position === 0 ? "the first row" : `the row ${position + 1} places from the start`
+        ? position === 0 ? "the first row" : "a row before any that could be read"
         : places === 1 ? `the row after ${chain.lastId}` : `the row ${places} places after ${chain.lastId}`;
     const of = chain.totalRecords === undefined ? "" : ` of ${chain.totalRecords}`;
+    chain.oversizedInARow += 1;
+    if (chain.oversizedInARow > MAX_OVERSIZED_IN_A_ROW) {
+      // Termination, whatever the service does with $skip: the rest of the chain is a gap, not an endless walk.
+      this.activeChains.delete(chain);
+      this.gaps.push({
+        types: [...family.types],
+        subscriptionIds: "subscriptions" in scope ? scope.subscriptions : undefined,
+        reason:
+          `${family.name}${where}: ${MAX_OVERSIZED_IN_A_ROW} rows in a row up to row ${position}${of} in id order were each ` +
+          `larger on their own than Resource Graph's response size limit (${error.failure.description}); the rest of ` +
+          `the result from row ${position + 1} on was not read`,
+      });
+      if (chain.pages === 0) {
+        this.releaseHeldFamilies(undefined);
+        this.decideSplits();
+      }
+      return;
+    }
     this.gaps.push({
       types: [...family.types],
       subscriptionIds: "subscriptions" in scope ? scope.subscriptions : undefined,

@@ -122,6 +122,7 @@ describe("collecting under the response size limit", () => {
   // Positions in the query's order (`order by id asc`, ordinal), which is what a skip token walks.
   it.each([
     ["the first row", [0]],
+    ["the first two rows", [0, 1]],
     ["a row in the middle", [137]],
     ["two rows in a row", [137, 138]],
     ["the last row", [299]],
@@ -147,7 +148,13 @@ describe("collecting under the response size limit", () => {
       while (huge.includes(before)) before -= 1;
       const places = position - before;
       const after =
-        before < 0 ? (position === 0 ? "the first row" : `the row ${position + 1} places from the start`) : places === 1 ? `the row after ${ordered[before]}` : `the row ${places} places after ${ordered[before]}`;
+        before < 0
+          ? position === 0
+            ? "the first row"
+            : "a row before any that could be read"
+          : places === 1
+            ? `the row after ${ordered[before]}`
+            : `the row ${places} places after ${ordered[before]}`;
       expect(result.gaps[n]).toEqual({
         types: [AUDITED_TYPES.networkSecurityGroup],
         subscriptionIds: [SUBSCRIPTION],
@@ -158,6 +165,27 @@ describe("collecting under the response size limit", () => {
     // A single row is refused once at $top 1, then stepped over with $skip; nothing is asked twice the same way.
     const atOne = emulator.stats.resourceGraphLog.filter((entry) => entry.status === 400 && entry.top === 1);
     expect(atOne).toHaveLength(huge.length);
+  });
+
+  it("ends a chain whose rows keep being refused one by one, with a gap for the rest, rather than walk on forever", async () => {
+    const estate = nsgEstate([SUBSCRIPTION], 300);
+    const data = estate["data"] as Row[];
+    const ordered = data.map((row) => String(row["id"])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // Rows 101 to 210 (1-based, id order) are each too large on their own: more than the 100 in a row allowed.
+    for (let position = 100; position < 210; position += 1) {
+      const index = data.findIndex((row) => row["id"] === ordered[position]);
+      data[index] = hugeNsgRow(index, 60);
+    }
+    const { sink, result } = await collectNsgs(estate, 50_000);
+
+    expect(sink.rows.map((row) => String(row.id)).sort()).toEqual(ordered.slice(0, 100));
+    expect(result.gaps).toHaveLength(101);
+    expect(result.gaps[99]?.reason).toContain("(row 200 of 300 in id order) is larger on its own");
+    expect(result.gaps[100]).toEqual({
+      types: [AUDITED_TYPES.networkSecurityGroup],
+      subscriptionIds: [SUBSCRIPTION],
+      reason: expect.stringMatching(/^networkSecurityGroups in a batch of 1 subscription: 100 rows in a row up to row 200 of 300 in id order were each larger .* the rest of the result from row 201 on was not read$/),
+    });
   });
 
   it("makes the run partial, with the rest of the estate read and no verdict that needed the row passing", async () => {
