@@ -18,7 +18,7 @@ export function formatTable(report: AuditReport): string {
     lines.push("", "Coverage gaps (verdicts that depend on these are unknown):");
     for (const gap of run.coverageGaps) lines.push(`  ${gap.types.join(", ")} ${gap.subscriptionIds ? `in ${gap.subscriptionIds.join(", ")}` : "in every subscription"}: ${gap.reason}`);
   }
-  if (run.dataQuality.warnings > 0) lines.push("", `Data quality: ${run.dataQuality.warnings} warning(s) about malformed input rows (see stderr).`);
+  if (run.dataQuality.warnings > 0) lines.push("", `Data quality: ${run.dataQuality.warnings} warning(s) about the input: unusable rows, malformed values, values converted from the wrong type (see stderr).`);
 
   lines.push("", "Scores per subscription");
   const header = ["SUBSCRIPTION", "SCORE", "ASSESSED", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNASSESSED"];
