@@ -117,6 +117,16 @@ export function formatRuleRef(ref: RuleRef): string {
   return `${ref.name} (priority ${ref.priority}, ${ref.access}${ref.isDefault ? ", default rule" : ""})`;
 }
 
+/**
+ * `untrusted source 198.51.100.7 via rule AllowAll (priority 100, Allow)`; when only some client ports get in, it says
+ * which (`... from source ports 0-1023 via ...`), so a reader can see why a source-port Deny did not protect.
+ */
+export function formatExposureExample(example: InboundExposure["example"]): string {
+  if (example === undefined) return "an untrusted source";
+  const ports = example.sourcePorts === undefined ? "" : ` from source port${/[-,]/.test(example.sourcePorts) ? "s" : ""} ${example.sourcePorts}`;
+  return `untrusted source ${example.source}${ports} via rule ${formatRuleRef(example.rule)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Rule order
 

@@ -2,7 +2,7 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { describeIssues, issuesAt, networkQuery, nsgIssues, placeManagedInstance, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
-import { evaluateInboundExposure, formatRuleRef } from "../../net/nsg-evaluation";
+import { evaluateInboundExposure, formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 
 export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
@@ -62,6 +62,7 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
       port: 3342,
       decidingRule: exposure.example?.rule ?? exposure.decidingRule,
       exampleUntrustedSource: exposure.example?.source,
+      ...(exposure.example?.sourcePorts === undefined ? {} : { exampleSourcePorts: exposure.example.sourcePorts }),
       untrustedSourcesAllowed: exposure.untrustedAllowed,
       uncertainRules: exposure.uncertainRules,
       notes: exposure.notes,
@@ -69,7 +70,7 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
     };
     switch (exposure.verdict) {
       case "exposed":
-        return [result(mi, "fail", `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from untrusted source ${exposure.example?.source ?? "(unknown)"} via rule ${exposure.example === undefined ? "?" : formatRuleRef(exposure.example.rule)}.`, evidence)];
+        return [result(mi, "fail", `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from ${formatExposureExample(exposure.example)}.`, evidence)];
       case "uncertain":
         return [result(mi, "unknown", `Whether NSG ${nsg.name} admits untrusted sources on TCP 3342 to ${mi.name} depends on rules that cannot be resolved: ${exposure.notes.join("; ") || exposure.uncertainRules.map(formatRuleRef).join(", ")}.`, evidence)];
       case "notExposed":

@@ -3,7 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get, type Subnet } from "../../model/estate";
 import { describeIssues, networkQuery, nsgIssues, virtualNetworkTag, type VirtualNetworkTag } from "../network-context";
-import { evaluateInboundExposure, formatRuleRef, type InboundExposure } from "../../net/nsg-evaluation";
+import { evaluateInboundExposure, formatExposureExample, type InboundExposure } from "../../net/nsg-evaluation";
 import { SEED_ASE_BACKEND } from "../seed-passages";
 
 interface Target {
@@ -72,10 +72,11 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     if (exposed !== undefined) {
       const example = exposed.exposure.example;
       return [
-        result(nsg, "fail", `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from untrusted source ${example?.source ?? "(unknown)"} via rule ${example === undefined ? "?" : formatRuleRef(example.rule)}.`, {
+        result(nsg, "fail", `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from ${formatExposureExample(example)}.`, {
           port: 1433,
           decidingRule: example?.rule,
           exampleUntrustedSource: example?.source,
+          ...(example?.sourcePorts === undefined ? {} : { exampleSourcePorts: example.sourcePorts }),
           untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
           targets: summary,
           ...notes,
