@@ -6,10 +6,12 @@
 // its own subscription, so a verdict that reads an NSG or a NIC is about a resource of the same subscription, and one
 // shard holds both. The planner still checks this on the context (shard-plan.ts) instead of trusting it.
 //
-// Context: VNets (with subnets and peerings), gateways, connections, circuits, public IPs and prefixes, managed
-// instances, web apps and App Service environments. Relations cross subscriptions through exactly these: peerings to
-// VNets elsewhere, circuits in a connectivity subscription, gateways in a hub, apps reaching MIs across peerings, and
-// the trust set built from every public address of the estate.
+// Context: VNets (with subnets and peerings), gateways, connections, local network gateways, route tables, circuits,
+// public IPs and prefixes, managed instances, web apps and App Service environments. Relations cross subscriptions
+// through exactly these: peerings to VNets elsewhere, circuits in a connectivity subscription, gateways and sites in a
+// hub, route tables shared across subscriptions, apps reaching MIs across peerings and VNet-to-VNet connections, and
+// the trust set built from every public address of the estate. ASG membership is read from NICs, so an ASG whose
+// members sit in another shard's subscription stays unknown there (never assumed empty).
 import { QUERY_FAMILIES, type QueryFamily } from "../collect/queries";
 import { AUDITED_TYPES } from "../model/row";
 
