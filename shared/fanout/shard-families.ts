@@ -9,8 +9,9 @@
 // Context: VNets (with subnets and peerings), gateways, connections, local network gateways, route tables, circuits,
 // public IPs and prefixes, managed instances, web apps and App Service environments. Relations cross subscriptions
 // through exactly these: peerings to VNets elsewhere, circuits in a connectivity subscription, gateways and sites in a
-// hub, apps reaching MIs across peerings and VNet-to-VNet connections, and the trust set built from every public address of the estate. ASG membership is read from NICs, so an ASG whose
-// members sit in another shard's subscription stays unknown there (never assumed empty).
+// hub, apps reaching MIs across peerings and VNet-to-VNet connections, and the trust set built from every public
+// address of the estate. ASG membership is read from NICs, so an ASG whose members sit in another shard's subscription
+// stays unknown there (never assumed empty).
 import { QUERY_FAMILIES, type QueryFamily } from "../collect/queries";
 import { AUDITED_TYPES } from "../model/row";
 
