@@ -3,11 +3,15 @@
 //   (`properties.administrators` only reflects creation time) → `row.enrichment.azureADOnlyAuthentication`;
 // - a VNet's `virtualNetworkPeerings` and an ExpressRoute circuit's `peerings` when the row has no such array.
 // Calls run with bounded concurrency and the run's retry policy. A failure never stops the run: it is noted on
-// the row (`row.enrichment.errors`) and the estate builder turns it into `unknown` verdicts.
+// the row (`row.enrichment.errors`, which the estate builder turns into data issues), and reported to `onFailedRead`,
+// from which `enrichmentGaps` makes named coverage gaps: a read that failed after its retries leaves the run
+// `partial`, and the engine makes the verdicts that depend on it `unknown` (model/arm-child-types.ts).
 
 import { NetworkManagementClient } from "@azure/arm-network";
 import { SqlManagementClient } from "@azure/arm-sql";
 import { armIdParts, looksLikeArmId } from "../model/arm-id";
+import { ARM_CHILD_TYPES, type ArmChildType } from "../model/arm-child-types";
+import type { CoverageGap } from "../model/estate";
 import { isRecord } from "../model/field-reader";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
 import { type ArmConnection, buildArmConnection, CollectionConfigError, restClientOptions, serviceClientOptions } from "./collection-config";
@@ -18,6 +22,17 @@ export interface ArmEnrichmentOptions {
   /** Requests in flight at once; default 8. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Told of every read that failed for good (after its retries). */
+  onFailedRead?: (read: FailedRead) => void;
+}
+
+/** A read that failed for good, for the run's coverage gaps. */
+export interface FailedRead {
+  type: ArmChildType;
+  resourceId: string;
+  resourceName: string;
+  subscriptionId: string;
+  reason: string;
 }
 
 /** A read that failed for good, noted on the row it was for. */
@@ -56,22 +71,56 @@ export async function enrichFromArm(rows: readonly ResourceRow[], options: ArmEn
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CollectionConfigError("concurrency", `must be a whole number of at least 1 (got ${concurrency})`);
   }
-  const run = new EnrichmentRun(options.connection ?? buildArmConnection(), resolveRetryPolicy(options.retry));
+  const run = new EnrichmentRun(options.connection ?? buildArmConnection(), resolveRetryPolicy(options.retry), options.onFailedRead);
   const tasks: (() => Promise<void>)[] = [];
   for (const row of rows) {
     const target = parseResourceId(row.id);
     const type = typeof row.type === "string" ? row.type.toLowerCase() : "";
     if (type === AUDITED_TYPES.managedInstance) {
-      tasks.push(() => run.guard(row, AAD_ONLY_CHILD, () => run.azureADOnly(row, target)));
+      tasks.push(() => run.guard(row, AAD_ONLY_CHILD, ARM_CHILD_TYPES.entraOnlyAuthentication, () => run.azureADOnly(row, target)));
     } else if (type === AUDITED_TYPES.virtualNetwork && lacksArray(row, "virtualNetworkPeerings")) {
-      tasks.push(() => run.guard(row, "properties.virtualNetworkPeerings", () => run.virtualNetworkPeerings(row, target)));
+      tasks.push(() => run.guard(row, "properties.virtualNetworkPeerings", ARM_CHILD_TYPES.virtualNetworkPeerings, () => run.virtualNetworkPeerings(row, target)));
     } else if (type === AUDITED_TYPES.expressRouteCircuit && lacksArray(row, "peerings")) {
-      tasks.push(() => run.guard(row, "properties.peerings", () => run.circuitPeerings(row, target)));
+      tasks.push(() => run.guard(row, "properties.peerings", ARM_CHILD_TYPES.circuitPeerings, () => run.circuitPeerings(row, target)));
     }
   }
   await runBounded(tasks, concurrency);
   return run.finish();
 }
+
+/** How many failed reads a gap names by resource; the rest are counted. */
+const NAMED_PER_GAP = 5;
+
+/**
+ * Coverage gaps for reads that failed for good: one per child type and subscription, naming the resources and the
+ * first reason. An MI's Entra-only setting and a circuit's peerings only decide verdicts on that MI or circuit, so
+ * their gaps name the resources (`resourceIds`). VNet peerings decide more: reachability follows peerings across
+ * subscriptions (an app reaches an MI in another VNet only when both sides' peerings are Connected), so a VNet whose
+ * peerings could not be read leaves "can this app reach an MI" uncertain in every subscription, and its gap covers
+ * them all. (The rules that judge a VNet's own peering list already make a missing list `unknown`.)
+ */
+export function enrichmentGaps(reads: readonly FailedRead[]): CoverageGap[] {
+  const groups = new Map<string, { type: ArmChildType; subscriptionId: string | undefined; reads: FailedRead[] }>();
+  for (const read of reads) {
+    const subscriptionId = read.type === ARM_CHILD_TYPES.virtualNetworkPeerings ? undefined : read.subscriptionId.toLowerCase();
+    const key = `${read.type}|${subscriptionId ?? "*"}`;
+    const group = groups.get(key) ?? { type: read.type, subscriptionId, reads: [] };
+    group.reads.push(read);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ type, subscriptionId, reads: failed }) => {
+    const names = failed.slice(0, NAMED_PER_GAP).map((read) => read.resourceName);
+    const more = failed.length > NAMED_PER_GAP ? ` and ${failed.length - NAMED_PER_GAP} more` : "";
+    const reason = `ARM read of ${CHILD_LABELS[type]} failed for ${failed.length} resource(s): ${names.join(", ")}${more} (${failed[0]!.reason})`;
+    return subscriptionId === undefined ? { types: [type], reason } : { types: [type], subscriptionIds: [subscriptionId], resourceIds: failed.map((read) => read.resourceId), reason };
+  });
+}
+
+const CHILD_LABELS: Record<ArmChildType, string> = {
+  [ARM_CHILD_TYPES.entraOnlyAuthentication]: AAD_ONLY_CHILD,
+  [ARM_CHILD_TYPES.virtualNetworkPeerings]: "virtualNetworkPeerings",
+  [ARM_CHILD_TYPES.circuitPeerings]: "expressRouteCircuits peerings",
+};
 
 /** A row whose `properties` object lacks the array; rows without `properties` are left to the estate builder. */
 function lacksArray(row: ResourceRow, field: string): boolean {
@@ -108,10 +157,11 @@ class EnrichmentRun {
   constructor(
     private readonly connection: ArmConnection,
     private readonly retry: RetryPolicy,
+    private readonly onFailedRead: ((read: FailedRead) => void) | undefined,
   ) {}
 
-  /** Runs one read for a row; whatever goes wrong is noted on the row, never thrown. */
-  async guard(row: ResourceRow, field: string, read: () => Promise<void>): Promise<void> {
+  /** Runs one read for a row; whatever goes wrong is noted on the row and reported, never thrown. */
+  async guard(row: ResourceRow, field: string, type: ArmChildType, read: () => Promise<void>): Promise<void> {
     try {
       await read();
     } catch (error) {
@@ -119,6 +169,10 @@ class EnrichmentRun {
       this.stats.failures += 1;
       record(row).errors = [...(record(row).errors ?? []), { field, reason }];
       if (field === AAD_ONLY_CHILD) record(row).azureADOnlyAuthentication = { error: reason };
+      const id = typeof row.id === "string" ? row.id : JSON.stringify(row.id);
+      const subscriptionId = parseResourceId(row.id)?.subscriptionId ?? (typeof row.subscriptionId === "string" ? row.subscriptionId : "unknown");
+      const resourceName = typeof row.name === "string" ? row.name : (id ?? "row without an id");
+      this.onFailedRead?.({ type, resourceId: id ?? "", resourceName, subscriptionId, reason });
     }
   }
 

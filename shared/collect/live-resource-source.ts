@@ -1,8 +1,9 @@
 // The ResourceSource port over live Azure: Resource Graph rows, enriched from ARM page by page before they reach
-// the sink (the estate builder reads a row when it is added, so enrichment has to come first).
+// the sink (the estate builder reads a row when it is added, so enrichment has to come first). Reads that failed for
+// good, in Resource Graph or in ARM, come back as coverage gaps: the run is then partial, never completed.
 
 import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "../audit/resource-source";
-import { type ArmEnrichmentOptions, type ArmEnrichmentStats, enrichFromArm } from "./arm-enrichment";
+import { type ArmEnrichmentOptions, type ArmEnrichmentStats, enrichFromArm, enrichmentGaps, type FailedRead } from "./arm-enrichment";
 import { type ArmConnection, buildArmConnection } from "./collection-config";
 import { collectFromResourceGraph, type ResourceGraphOptions } from "./resource-graph-source";
 
@@ -30,8 +31,15 @@ export class ResourceGraphSource implements ResourceSource {
 
   async collect(sink: RowSink): Promise<CollectionOutcome> {
     const { enrichment, ...graphOptions } = this.options;
+    const failedReads: FailedRead[] = [];
     const enrichmentOptions: ArmEnrichmentOptions | undefined =
-      enrichment === false ? undefined : { ...enrichment, connection: this.connection, retry: enrichment?.retry ?? this.options.retry };
+      enrichment === false
+        ? undefined
+        : { ...enrichment, connection: this.connection, retry: enrichment?.retry ?? this.options.retry, onFailedRead: (read) => {
+              failedReads.push(read);
+              enrichment?.onFailedRead?.(read);
+            },
+          };
     let enrichmentStats: ArmEnrichmentStats | undefined;
     const result = await collectFromResourceGraph(
       async (rows) => {
@@ -42,7 +50,7 @@ export class ResourceGraphSource implements ResourceSource {
     );
     return {
       stats: { ...result.stats, scopeMode: result.scopeMode, subscriptionCount: result.subscriptionCount, enrichment: enrichmentStats },
-      gaps: result.gaps,
+      gaps: [...result.gaps, ...enrichmentGaps(failedReads)],
     };
   }
 }

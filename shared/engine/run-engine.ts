@@ -4,6 +4,7 @@ import type { CoverageGap, Estate, Resource } from "../model/estate";
 import { RULES } from "../rules/catalog";
 import type { AnyRule, RuleContext, RuleResult, Status } from "../rules/rule";
 import type { Finding } from "./finding";
+import { armKey } from "../model/arm-id";
 
 export interface EngineOptions {
   rules?: readonly AnyRule[];
@@ -55,26 +56,36 @@ function toFinding(rule: AnyRule, outcome: RuleResult): Finding {
   return finding;
 }
 
-/** type → (subscription → reason), with "*" for gaps that cover every subscription. */
-type GapIndex = Map<string, Map<string, string>>;
+/**
+ * type → (subscription → reason), with "*" for gaps that cover every subscription; and type → (resource key →
+ * reason) for gaps that name the resources they affect (a failed child read of one resource taints only its verdicts).
+ */
+interface GapIndex {
+  size: number;
+  bySubscription: Map<string, Map<string, string>>;
+  byResource: Map<string, Map<string, string>>;
+}
 
 function indexGaps(gaps: CoverageGap[]): GapIndex {
-  const index: GapIndex = new Map();
+  const index: GapIndex = { size: gaps.length, bySubscription: new Map(), byResource: new Map() };
   for (const gap of gaps) {
     for (const type of gap.types) {
-      const bySubscription = index.get(type.toLowerCase()) ?? new Map<string, string>();
-      for (const subscription of gap.subscriptionIds ?? ["*"]) bySubscription.set(subscription.toLowerCase(), gap.reason);
-      index.set(type.toLowerCase(), bySubscription);
+      const [map, keys] = gap.resourceIds !== undefined ? [index.byResource, gap.resourceIds.map(armKey)] : [index.bySubscription, (gap.subscriptionIds ?? ["*"]).map((s) => s.toLowerCase())];
+      const entries = map.get(type.toLowerCase()) ?? new Map<string, string>();
+      for (const key of keys) entries.set(key, gap.reason);
+      map.set(type.toLowerCase(), entries);
     }
   }
   return index;
 }
 
-function gapFor(index: GapIndex, types: string[], subscriptionId: string): { type: string; reason: string } | undefined {
+function gapFor(index: GapIndex, types: string[], resource: Resource): { type: string; reason: string; where: string } | undefined {
   for (const type of types) {
-    const bySubscription = index.get(type);
-    const reason = bySubscription?.get("*") ?? bySubscription?.get(subscriptionId.toLowerCase());
-    if (reason !== undefined) return { type, reason };
+    const bySubscription = index.bySubscription.get(type);
+    const reason = bySubscription?.get("*") ?? bySubscription?.get(resource.subscriptionId.toLowerCase());
+    if (reason !== undefined) return { type, reason, where: `subscription ${resource.subscriptionId}` };
+    const ofResource = index.byResource.get(type)?.get(resource.key);
+    if (ofResource !== undefined) return { type, reason: ofResource, where: resource.name };
   }
   return undefined;
 }
@@ -84,12 +95,12 @@ function applyCoverage(rule: AnyRule, outcome: RuleResult, index: GapIndex): Rul
   const dependsOn: Partial<Record<Status, string[]>> = { pass: rule.verdictDependsOn, notApplicable: rule.applicabilityDependsOn };
   const types = dependsOn[outcome.status];
   if (types === undefined) return outcome;
-  const gap = gapFor(index, [...types, outcome.resource.type], outcome.resource.subscriptionId);
+  const gap = gapFor(index, [...types, outcome.resource.type], outcome.resource);
   if (gap === undefined) return outcome;
   return {
     ...outcome,
     status: "unknown",
-    message: `Not assessed: ${gap.type} could not be read for subscription ${outcome.resource.subscriptionId} (${gap.reason}). Without it this would have been reported as ${outcome.status}: ${outcome.message}`,
-    evidence: { ...outcome.evidence, coverageGap: gap, wouldHaveBeen: outcome.status },
+    message: `Not assessed: ${gap.type} could not be read for ${gap.where} (${gap.reason}). Without it this would have been reported as ${outcome.status}: ${outcome.message}`,
+    evidence: { ...outcome.evidence, coverageGap: { type: gap.type, reason: gap.reason }, wouldHaveBeen: outcome.status },
   };
 }

@@ -266,6 +266,11 @@ export interface CoverageGap {
   types: string[];
   /** Subscriptions affected; `undefined` means every subscription in scope. */
   subscriptionIds?: string[];
+  /**
+   * When set, only verdicts on these resources are affected (a child read of one resource that failed, such as an
+   * MI's Entra-only setting); the subscriptions then only say where they are. Unset: every resource in them.
+   */
+  resourceIds?: string[];
   reason: string;
 }
 

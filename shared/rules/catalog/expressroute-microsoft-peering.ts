@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { get, type Estate, type ManagedInstance } from "../../model/estate";
 import { gatewayVnetsUsedBy, vnetOfSubnet } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
+import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 
 // VNet key → MIs with the public endpoint on that reach on-premises through that VNet's gateway. Built once per estate.
 const servedByVnet = new WeakMap<Estate, Map<string, ManagedInstance[]>>();
@@ -45,8 +46,8 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
   },
   remediation: "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
   references: ["https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings"],
-  verdictDependsOn: [],
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/connections", "microsoft.network/virtualnetworkgateways", "microsoft.network/virtualnetworks"],
+  verdictDependsOn: [ARM_CHILD_TYPES.circuitPeerings],
+  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/connections", "microsoft.network/virtualnetworkgateways", "microsoft.network/virtualnetworks", ARM_CHILD_TYPES.virtualNetworkPeerings],
   evaluate(circuit, estate) {
     const served = publicMisServedBy(estate);
     const instances = new Set<ManagedInstance>();

@@ -3,6 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { describeIssues, issuesAt } from "../network-context";
 import { SEED_MANAGED_IDENTITY } from "../seed-passages";
+import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 
 export const miAuthEntraOnly: Rule<"managedInstance"> = {
   id: "mi.auth.entra-only",
@@ -21,7 +22,7 @@ export const miAuthEntraOnly: Rule<"managedInstance"> = {
   },
   remediation: "Enable Microsoft Entra-only authentication on the instance (`az sql mi ad-only-auth enable`) once applications connect with Entra identities.",
   references: ["https://learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication"],
-  verdictDependsOn: [],
+  verdictDependsOn: [ARM_CHILD_TYPES.entraOnlyAuthentication],
   applicabilityDependsOn: [],
   evaluate(mi) {
     const issues = issuesAt(mi, "properties.administrators", "azureADOnlyAuthentications/Default");

@@ -5,6 +5,7 @@ import { get, type ManagedInstance } from "../../model/estate";
 import { describeIssues, managedInstancesInVnet, networkQuery, nsgIssues, reachableVnets, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
 import { evaluateOutboundFlow, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_CONNECT_APP } from "../seed-passages";
+import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 
 export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   id: "nsg.app-subnet.sql-outbound",
@@ -24,10 +25,10 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   },
   remediation: "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],
-  verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.sql/managedinstances"],
+  verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.sql/managedinstances", ARM_CHILD_TYPES.virtualNetworkPeerings],
   // Whether the app subnet reaches an MI at all depends on the VNets (peerings) and the gateways and connections
   // (VNet-to-VNet paths); without them "cannot reach any MI" would be a guess.
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections"],
+  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections", ARM_CHILD_TYPES.virtualNetworkPeerings],
   evaluate(subnet, estate) {
     const apps = estate.appsBySubnet.get(subnet.key) ?? [];
     if (apps.length === 0) return [];
