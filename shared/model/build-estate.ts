@@ -31,7 +31,7 @@ import type {
 import { FieldReader, conversionsOf, convertInto, describe, isRecord, type Json } from "./field-reader";
 import { AUDITED_TYPES, type ResourceRow } from "./row";
 import { DEFAULT_SECURITY_RULES } from "../net/service-tags";
-import { malformedRuleEntries, type RuleListField } from "../net/malformed-rule-entries";
+import { malformedPrefixes, malformedRuleEntries, type RuleListField } from "../net/malformed-entries";
 
 const KIND_BY_TYPE = new Map<string, ResourceKind>(
   Object.entries(AUDITED_TYPES).map(([kind, type]) => [type, kind as ResourceKind]),
@@ -195,7 +195,7 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
     case "localNetworkGateway": {
       const gateway = complete<LocalNetworkGateway>(base, {
         kind: "localNetworkGateway",
-        addressPrefixes: exactOrEmpty(props.child("localNetworkAddressSpace").strings("addressPrefixes") ?? []),
+        addressPrefixes: exactOrEmpty(notePrefixes(props.child("localNetworkAddressSpace"), "addressPrefixes", base.issues) ?? []),
         bgpEnabled: props.has("bgpSettings"),
       });
       return [gateway];
@@ -217,11 +217,11 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
       return [circuit];
     }
     case "publicIpAddress": {
-      const ip = complete<PublicIpAddress>(base, { kind: "publicIpAddress", ipAddress: props.string("ipAddress") });
+      const ip = complete<PublicIpAddress>(base, { kind: "publicIpAddress", ipAddress: notePrefix(props, "ipAddress", base.issues) });
       return [ip];
     }
     case "publicIpPrefix": {
-      const prefix = complete<PublicIpPrefix>(base, { kind: "publicIpPrefix", ipPrefix: props.string("ipPrefix") });
+      const prefix = complete<PublicIpPrefix>(base, { kind: "publicIpPrefix", ipPrefix: notePrefix(props, "ipPrefix", base.issues) });
       return [prefix];
     }
     case "webApp":
@@ -248,7 +248,7 @@ function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader
           if (!subnetKeys.includes(subnetKey)) subnetKeys.push(subnetKey);
         }
         const issuesBefore = base.issues.length;
-        const address = inner.string("privateIPAddress");
+        const address = notePrefix(inner, "privateIPAddress", base.issues);
         if (address !== undefined) privateIpAddresses.push(address);
         // ASGs are joined per ip configuration, so a member's address is that ip configuration's private address.
         const asgs = inner.array("applicationSecurityGroups");
@@ -320,7 +320,8 @@ function readRouteTable(base: ResourceBase, props: FieldReader, shared: SharedVa
     if (!isRecord(entry)) base.issues.push({ field: `properties.routes[${index}]`, problem: `expected a route object, found ${describe(entry)}` });
     // Resource Graph nests route fields under `properties`; accept flattened exports too, as for security rules.
     const inner = isRecord(entry) && isRecord(entry["properties"]) ? reader.child("properties") : reader;
-    const addressPrefix = inner.string("addressPrefix");
+    // A route's addressPrefix may also be a service tag.
+    const addressPrefix = notePrefix(inner, "addressPrefix", base.issues, { tags: true });
     if (isRecord(entry) && addressPrefix === undefined) inner.issue("addressPrefix", "is missing");
     return { name: reader.string("name") ?? `route${index}`, addressPrefix, nextHopType: inner.string("nextHopType") };
   });
@@ -471,6 +472,27 @@ function readRules(props: FieldReader, field: string, isDefault: boolean, issues
     noteMalformedEntries(kept, entry, path, issues);
   });
   return rules;
+}
+
+/**
+ * A prefix or address field read as text, with a warning when it is neither (`10.0.0.300/24`): the evaluator treats
+ * a prefix it cannot read as unknown, so the verdicts that need it are unknown; the warning says why. `issues` is the
+ * list the reader records into, whose row warning list gets the warning.
+ */
+function notePrefix(reader: FieldReader, name: string, issues: DataIssue[], options: { tags?: boolean } = {}): string | undefined {
+  const value = reader.string(name);
+  if (value === undefined || value.trim() === "") return value;
+  for (const { problem } of malformedPrefixes([value], options)) (conversionsOf(issues) ?? issues).push({ field: reader.at(name), problem });
+  return value;
+}
+
+/** notePrefix for a list of prefixes: each malformed entry is named by its index. */
+function notePrefixes(reader: FieldReader, name: string, issues: DataIssue[]): string[] | undefined {
+  const values = reader.strings(name);
+  if (values === undefined) return undefined;
+  const raw = reader.raw(name) as Json[];
+  for (const { entry, problem } of malformedPrefixes(values)) (conversionsOf(issues) ?? issues).push({ field: `${reader.at(name)}[${raw.indexOf(entry)}]`, problem });
+  return values;
 }
 
 const SINGULAR_FIELD: Record<RuleListField, string> = {
@@ -759,7 +781,7 @@ function normaliseChoice<T extends string>(value: string | undefined, choices: r
 }
 
 function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: SharedValues): Resource[] {
-  const addressPrefixes = props.child("addressSpace").strings("addressPrefixes") ?? [];
+  const addressPrefixes = notePrefixes(props.child("addressSpace"), "addressPrefixes", base.issues) ?? [];
   const subnets: Subnet[] = [];
   (props.array("subnets") ?? []).forEach((entry, index) => {
     const path = `properties.subnets[${index}]`;
@@ -774,8 +796,8 @@ function readVirtualNetwork(base: ResourceBase, props: FieldReader, shared: Shar
     const inner = reader.child("properties");
     const name = reader.string("name") ?? `subnet${index}`;
     const id = reader.string("id") ?? `${base.id}/subnets/${name}`;
-    const prefixes = [...(inner.strings("addressPrefixes") ?? [])];
-    const single = inner.string("addressPrefix");
+    const prefixes = [...(notePrefixes(inner, "addressPrefixes", subnetIssues) ?? [])];
+    const single = notePrefix(inner, "addressPrefix", subnetIssues);
     if (single !== undefined && !prefixes.includes(single)) prefixes.push(single);
     const nsgId = inner.refId("networkSecurityGroup");
     const routeTableId = inner.refId("routeTable");
@@ -837,7 +859,7 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase, shared: Sha
     allowForwardedTraffic: inner.boolean("allowForwardedTraffic"),
     // Azure's default is true: a peering row without the field allows access.
     allowVirtualNetworkAccess: inner.boolean("allowVirtualNetworkAccess") ?? true,
-    remoteAddressPrefixes: inner.child("remoteAddressSpace").strings("addressPrefixes") ?? [],
+    remoteAddressPrefixes: notePrefixes(inner.child("remoteAddressSpace"), "addressPrefixes", vnet.issues) ?? [],
   };
 }
 

@@ -1,8 +1,9 @@
-// The entries of a security rule's port and address fields that cannot be read at all: `33a42`, `70000`, `5-1`,
-// `10.0.0.300/24`, `10.0.0.0/33`. The NSG evaluator already treats such an entry as "possibly anything", so a verdict it
-// could change comes out `unknown`; this module only names them, once per distinct list, so that the estate builder can
-// warn about them (stderr in the CLI, `run.dataQuality` in every run) as the README promises. Unknown service tags are
-// not listed here: a tag newer than the auditor's list is not malformed input, and the verdict note already names it.
+// Address and port entries that cannot be read at all: in security rules `33a42`, `70000`, `5-1`, `10.0.0.300/24`,
+// `10.0.0.0/33`; in VNets, subnets, peerings, routes, sites and public IPs, prefixes and addresses like those. The NSG
+// evaluator already treats such an entry as "possibly anything", so a verdict it could change comes out `unknown`;
+// this module only names them (a rule's lists once per distinct list) so that the estate builder can warn about them
+// (stderr in the CLI, `run.dataQuality` in every run) as the README promises. Unknown service tags are not listed: a
+// tag newer than the auditor's list is not malformed input, and the verdict note already names it.
 import type { SecurityRule } from "../model/estate";
 import { parsePrefix } from "./address-set";
 import { parsePortSpec } from "./port-set";
@@ -44,6 +45,19 @@ function cached(cache: WeakMap<readonly string[], ListProblems>, list: readonly 
     cache.set(list, problems);
   }
   return problems;
+}
+
+/**
+ * The entries of a prefix list (a VNet's address space, a subnet's prefixes, a site's ranges, a public IP) that are
+ * no IPv4 or IPv6 prefix or address. `tags: true` for fields where Azure also accepts a service tag (a route's
+ * addressPrefix).
+ */
+export function malformedPrefixes(list: readonly string[], options: { tags?: boolean } = {}): { entry: string; problem: string }[] {
+  return list.flatMap((entry) => {
+    if (options.tags === true && (parseServiceTag(entry) !== undefined || /^[A-Za-z][A-Za-z0-9.]*$/.test(entry.trim()))) return [];
+    const parsed = parsePrefix(entry);
+    return parsed.ok ? [] : [{ entry, problem: parsed.reason }];
+  });
 }
 
 function portProblems(list: readonly string[]): ListProblems {

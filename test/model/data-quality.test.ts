@@ -237,3 +237,50 @@ describe("values of the wrong type, field by field", () => {
     ]);
   });
 });
+
+describe("malformed prefixes and addresses outside NSG rules", () => {
+  const warningsFor = (row: Row): string[] => {
+    const warnings: string[] = [];
+    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    builder.add(row);
+    builder.build();
+    return warnings;
+  };
+  const resource = (type: string, name: string, properties: Row): Row => ({ id: `/subscriptions/s/resourceGroups/r/providers/${type}/${name}`, type: type.toLowerCase(), properties });
+
+  it.each([
+    ["VNet address space", resource("Microsoft.Network/virtualNetworks", "v", { addressSpace: { addressPrefixes: ["10.0.0.0/16", "10.1.0.0/33"] } }), /virtualNetworks\/v: properties\.addressSpace\.addressPrefixes\[1\]: '10\.1\.0\.0\/33' is not a valid IP prefix/],
+    ["subnet prefix", resource("Microsoft.Network/virtualNetworks", "v", { addressSpace: { addressPrefixes: ["10.0.0.0/16"] }, subnets: [{ name: "s", properties: { addressPrefix: "10.0.0.300/24" } }] }), /virtualNetworks\/v: properties\.subnets\[0\]\.properties\.addressPrefix: '10\.0\.0\.300\/24' is not a valid IP prefix/],
+    ["peering remote space", resource("Microsoft.Network/virtualNetworks", "v", { virtualNetworkPeerings: [{ name: "p", properties: { remoteVirtualNetwork: { id: ids.vnet("b") }, remoteAddressSpace: { addressPrefixes: ["10.9.0.0/16", "ten/8"] } } }] }), /properties\.virtualNetworkPeerings\[0\]\.properties\.remoteAddressSpace\.addressPrefixes\[1\]: 'ten\/8' is not a valid IP prefix/],
+    ["local network gateway", resource("Microsoft.Network/localNetworkGateways", "site", { localNetworkAddressSpace: { addressPrefixes: ["192.168.0.0/16", "192.168.1.0/24/8"] } }), /localNetworkGateways\/site: properties\.localNetworkAddressSpace\.addressPrefixes\[1\]: .*more than one '\/'/],
+    ["route", resource("Microsoft.Network/routeTables", "rt", { routes: [{ name: "r", properties: { addressPrefix: "0.0.0.0/-1", nextHopType: "VirtualAppliance" } }] }), /routeTables\/rt: properties\.routes\[0\]\.properties\.addressPrefix: '0\.0\.0\.0\/-1' is not a valid IP prefix/],
+    ["public IP", resource("Microsoft.Network/publicIPAddresses", "pip", { ipAddress: "20.1.2.256" }), /publicIPAddresses\/pip: properties\.ipAddress: '20\.1\.2\.256' is not a valid IP prefix/],
+    ["public IP prefix", resource("Microsoft.Network/publicIPPrefixes", "ppf", { ipPrefix: "20.1.2.0/40" }), /publicIPPrefixes\/ppf: properties\.ipPrefix: .*longer than 32/],
+    ["NIC address", resource("Microsoft.Network/networkInterfaces", "nic", { ipConfigurations: [{ name: "c", properties: { privateIPAddress: "10.0.0.4.5" } }] }), /networkInterfaces\/nic: properties\.ipConfigurations\[0\]\.properties\.privateIPAddress: '10\.0\.0\.4\.5'/],
+  ])("%s: a warning naming the resource and the field", (_, row, warning) => {
+    const warnings = warningsFor(row);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(warning);
+  });
+
+  it("well-formed values, and a service tag as a route's addressPrefix, give no warning", () => {
+    expect(warningsFor(resource("Microsoft.Network/routeTables", "rt", { routes: [{ name: "r", properties: { addressPrefix: "AzureCloud.westeurope", nextHopType: "Internet" } }, { name: "d", properties: { addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance" } }] }))).toEqual([]);
+    expect(warningsFor(resource("Microsoft.Network/publicIPAddresses", "pip", { ipAddress: "2001:db8::1" }))).toEqual([]);
+    expect(warningsFor(resource("Microsoft.Network/publicIPAddresses", "unallocated", {}))).toEqual([]);
+  });
+
+  it("a malformed subnet prefix leaves the protected range unknown: a Deny for that range may not cover the MI, so never pass", () => {
+    const rows = estate([
+      securityRule({ name: "deny-internet", priority: 100, access: "Deny", source: "Internet", destination: "10.1.0.0/24", ports: "3342" }),
+      { name: "allow", priority: 200, source: "Internet", ports: "3342" },
+    ]);
+    const vnet = rows[0]!;
+    ((vnet["properties"] as { subnets: { properties: Row }[] }).subnets[0]!.properties)["addressPrefix"] = "10.1.0.300/24";
+    const run = audit(rows);
+    expect(statusOf(run, PUBLIC)).toBe("unknown");
+    expect(run.warnings).toEqual([expect.stringMatching(/properties\.subnets\[0\]\.properties\.addressPrefix: '10\.1\.0\.300\/24'/)]);
+    // The same estate with the prefix well formed is decided: the Deny covers the MI's subnet.
+    ((vnet["properties"] as { subnets: { properties: Row }[] }).subnets[0]!.properties)["addressPrefix"] = "10.1.0.0/24";
+    expect(statusOf(audit(rows), PUBLIC)).toBe("pass");
+  });
+});
