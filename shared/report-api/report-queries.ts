@@ -9,6 +9,7 @@ import type { ApiFinding, ApiHealth, ApiResourceHistory, ApiRule } from "./respo
 import type { ListFindingsQuery, ListRunsQuery } from "./request-schemas";
 import type { RunStatus } from "../audit/run-audit";
 import type { ChannelDelivery } from "../alerts/run-delivery";
+import { runVerification, type RunVerification } from "../engine/gate";
 
 export const RUNS_PAGE_DEFAULT = 20;
 export const FINDINGS_PAGE_DEFAULT = 100;
@@ -47,11 +48,26 @@ export async function listRunsPage(store: RunQueries, query: ListRunsQuery): Pro
   return { items: page.items, continuationToken: page.continuationToken ?? null };
 }
 
-/** The run and its summary (one or two entity reads), plus its alert delivery when alerting is configured. */
-export async function runDetail(store: RunQueries, runId: string, alertDelivery: (runId: string) => Promise<ChannelDelivery[]>): Promise<RunDetail & { alerts: ChannelDelivery[] }> {
+/**
+ * The run and its summary (one or two entity reads), plus its alert delivery when alerting is configured, and what
+ * the run could not verify (derived from the summary), so nobody reads a partial run as clean.
+ */
+export async function runDetail(
+  store: RunQueries,
+  runId: string,
+  alertDelivery: (runId: string) => Promise<ChannelDelivery[]>,
+): Promise<RunDetail & { alerts: ChannelDelivery[]; verification?: RunVerification }> {
   const run = await store.getRun(runId);
   if (run === undefined) throw notFoundRun(runId);
-  return { ...run, alerts: await alertDelivery(run.runId) };
+  const verification = verificationOf(run);
+  return { ...run, ...(verification === undefined ? {} : { verification }), alerts: await alertDelivery(run.runId) };
+}
+
+/** What a finished run could not verify; undefined before it has a summary. */
+export function verificationOf(run: Pick<RunDetail, "summary">): RunVerification | undefined {
+  const summary = run.summary;
+  if (summary === undefined) return undefined;
+  return runVerification({ byRule: summary.scores.byRule, coverageGaps: summary.run.coverageGaps.length });
 }
 
 export type FindingsRun = { kind: "found"; run: RunRecord } | { kind: "purged"; run: RunRecord & { findingsDeletedAt: string } };

@@ -64,7 +64,16 @@ export const RunRecordSchema = named(
 
 export const RunPageSchema = named("RunPage", z.object({ items: z.array(RunRecordSchema), continuationToken: z.string().nullable() }));
 
-const CoverageGapSchema = named("CoverageGap", z.object({ types: z.array(z.string()), subscriptionIds: z.array(z.string()).optional(), reason: z.string() }));
+const CoverageGapSchema = named(
+  "CoverageGap",
+  z.object({
+    types: z.array(z.string()),
+    subscriptionIds: z.array(z.string()).optional().meta({ description: "Absent: every subscription in scope." }),
+    resourceIds: z.array(z.string()).optional().meta({ description: "Present when only verdicts on these resources are affected (a failed child read, such as an MI's Entra-only setting)." }),
+    reason: z.string(),
+  }),
+  "A read that failed after its retries. Types include pseudo-types for ARM child reads (e.g. microsoft.sql/managedinstances/azureadonlyauthentications).",
+);
 
 const RunInfoSchema = named(
   "RunInfo",
@@ -133,10 +142,23 @@ const RunSummarySchema = named(
 
 const AlertDeliverySchema = named("AlertDelivery", channelDeliverySchema);
 
+const RunVerificationSchema = named(
+  "RunVerification",
+  z.object({
+    complete: z.boolean().meta({ description: "False when the run was partial: a read failed after its retries (see summary.run.coverageGaps)." }),
+    coverageGaps: count,
+    unverifiedBySeverity: SeverityCountsSchema.meta({ description: "unknown + error results per severity: verdicts the run could not decide." }),
+    nothingAudited: z.boolean().meta({ description: "True when no rule produced a result (nothing auditable was read)." }),
+    note: z.string().nullable().meta({ description: "One line for people; null when the run was complete and every result was decided." }),
+  }),
+  "What the run could not verify. Derived from the summary; a partial run or unverified results are never a clean run.",
+);
+
 export const RunDetailSchema = named(
   "RunDetail",
   RunRecordSchema.extend({
     summary: RunSummarySchema.optional(),
+    verification: RunVerificationSchema.optional().meta({ description: "Present with the summary." }),
     alerts: z.array(AlertDeliverySchema).meta({ description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned." }),
   }),
   "The run with its precomputed summary (absent until it finished) and its alert delivery.",

@@ -10,6 +10,8 @@ import type { AuditRequestMessage } from "../../shared/app/audit-request";
 import { AuditService } from "../../shared/app/audit-service";
 import type { Services } from "../../shared/app/services";
 import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
+import type { ResourceSource } from "../../shared/audit/resource-source";
+import type { CoverageGap } from "../../shared/model/estate";
 import { createAuditStore } from "../../shared/store/table-audit-store";
 import { SAMPLE } from "../support/run-cli";
 
@@ -25,6 +27,8 @@ export interface EstateChange {
   legacyNsgClosed?: boolean;
   /** Renames sqlmi-dev-02 (for name-search and escaping tests). */
   renameDevMi?: string;
+  /** A read that failed for good: the run is partial and the verdicts that needed it are unknown. */
+  gap?: CoverageGap;
 }
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
@@ -51,7 +55,7 @@ export class ReportFixture {
       store: this.services.store,
       queue: { enqueue: async (message) => void messages.push(message) },
       now: () => at,
-      sourceFor: () => new SnapshotSource([file]),
+      sourceFor: () => withGap(new SnapshotSource([file]), change.gap),
     });
     await audits.requestAudit({ trigger: "http", requestedBy: "report-fixture" });
     const outcome = await audits.runRequested(messages[0], { dequeueCount: 1, maxDequeueCount: 3 }, quietLog);
@@ -94,6 +98,18 @@ export class ReportFixture {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The source, with `gap` added to what it reports as not read. */
+function withGap(source: ResourceSource, gap: CoverageGap | undefined): ResourceSource {
+  if (gap === undefined) return source;
+  return {
+    describe: () => source.describe(),
+    collect: async (sink) => {
+      const outcome = await source.collect(sink);
+      return { ...outcome, gaps: [...outcome.gaps, gap] };
+    },
+  };
 }
 
 let prefixes = 0;

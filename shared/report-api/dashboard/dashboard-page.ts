@@ -12,6 +12,7 @@ import { DASHBOARD_CSS } from "./dashboard-styles";
 import { evidenceView } from "./evidence-view";
 import { html, join, type SafeHtml } from "./html";
 import { scoreChart, shortDate } from "./score-chart";
+import { verificationOf } from "../report-queries";
 
 const STATUS_RANK = ["fail", "error", "unknown", "pass", "notApplicable"];
 export const STATUS_LABELS: Record<string, string> = { fail: "Fail", unknown: "Unknown", error: "Error", pass: "Pass", notApplicable: "N/A", any: "Any status" };
@@ -21,6 +22,7 @@ export function renderDashboard(data: DashboardData, links: DashboardLinks, styl
   const body = latest === undefined
     ? html`<main><section class="card"><h2>No audit yet</h2><p>Nothing has completed. Start one with <code>POST /api/runs</code> (admin key) or wait for the nightly timer.</p></section></main>`
     : html`<main>
+${verificationBanner(latest)}
 ${overview(latest, links)}
 <div class="grid-2">
 <section class="card chart-card" aria-labelledby="h-trend"><h2 id="h-trend">Estate score <span class="sub">last ${data.history.length} run${data.history.length === 1 ? "" : "s"}</span></h2>${scoreChart(data.history)}${legend()}</section>
@@ -61,6 +63,17 @@ function overview(run: RunDetail, links: DashboardLinks): SafeHtml {
 <div class="kpi"><div class="kpi-label">Unassessed</div><div class="kpi-value">${scores?.unassessed ?? 0}</div><div class="kpi-note">unknown or error results</div></div>
 <div class="kpi run-kpi"><div class="kpi-label">Latest run</div><div class="run-id"><a href="${links.json(`runs/${run.runId}`)}">${run.runId}</a> <span class="badge badge-${run.status}">${run.status}</span></div><div class="kpi-note">${run.finishedAt !== undefined ? `finished ${shortDate(run.finishedAt)} UTC` : ""}${run.durationMs !== undefined ? ` · ${(run.durationMs / 1000).toFixed(1)} s` : ""}</div><div class="kpi-note scope" title="${run.scope ?? ""}">${run.scope ?? ""}</div>${gaps.length > 0 ? html`<div class="kpi-note warn">${gaps.length} coverage gap${gaps.length === 1 ? "" : "s"}: ${gaps.map((g) => g.reason).join("; ")}</div>` : ""}</div>
 </section>`;
+}
+
+/**
+ * A partial run, or one with results it could not decide, says so above everything else: its score and failure
+ * counts only cover what was read, and nobody should take them for a clean bill of health.
+ */
+function verificationBanner(run: RunDetail): SafeHtml {
+  const note = verificationOf(run)?.note;
+  if (note === undefined || note === null) return html``;
+  const heading = run.status === "partial" ? "Partial run: not a clean result." : "Not everything was verified.";
+  return html`<div class="verify-banner" role="alert" data-verification="${run.status === "partial" ? "partial" : "unverified"}"><strong>${heading}</strong> ${note}</div>`;
 }
 
 function legend(): SafeHtml {

@@ -21,6 +21,7 @@ h2{font-size:15px;margin:0 0 12px;font-weight:600}h3{font-size:12px;text-transfo
 .kpi-label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.06em}
 .kpi-value{font-size:30px;font-weight:650;line-height:1.2;margin:2px 0}
 .kpi-note{color:var(--muted);font-size:12px;overflow-wrap:anywhere}.kpi-note.warn{color:var(--high)}
+.verify-banner{background:#fff4e5;border:1px solid #f5c27a;border-left:4px solid var(--high);border-radius:8px;padding:10px 14px;margin-bottom:16px;color:#5c3a00;overflow-wrap:anywhere}
 .scope{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .run-id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;margin:6px 0 2px;overflow-wrap:anywhere}
 .score-good{color:var(--good)}.score-fair{color:var(--fair)}.score-poor{color:var(--poor)}
