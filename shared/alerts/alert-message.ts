@@ -39,6 +39,10 @@ export interface AlertRunInfo {
   previousRunId?: string;
   /** Rule × resource pairs whose data this (partial) run did not fully read. */
   notFullyRead: number;
+  /** Reads that failed for good (the run is partial when any). Absent on messages planned before it was recorded. */
+  coverageGaps?: number;
+  /** unknown + error results per severity: verdicts the run could not decide. Absent on older messages. */
+  unverified?: Record<Severity, number>;
 }
 
 export interface AlertCounts {

@@ -24,6 +24,7 @@ import { cardOfEnvelope, cardProblems } from "./card-validation";
 import { jsonPayload } from "./json-alert";
 import { teamsPayload } from "./teams-card";
 import { WebhookClient, type PostOutcome } from "./webhook-client";
+import { runVerification } from "../engine/gate";
 
 /** What the alert step needs from the audit store: run summaries, findingstate, and a lock. */
 export type AlertRunStore = Pick<AuditStore, "getRun" | "getResourceHistory" | "claimScopeLock" | "releaseScopeLock">;
@@ -183,6 +184,8 @@ export class AlertService {
       previousEstateScore: previous?.estateScore ?? null,
       ...(previousRunId !== undefined ? { previousRunId } : {}),
       notFullyRead: completed.transitions.notFullyRead,
+      coverageGaps: report.run.coverageGaps.length,
+      unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length }).unverifiedBySeverity,
     };
     const verdicts = runVerdicts(report, completed.transitions);
     const ledgers = new Map<string, Map<string, LedgerEntry>>();

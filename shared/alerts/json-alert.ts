@@ -50,6 +50,8 @@ export const alertDocumentSchema = z
         previousEstateScore: z.number().nullable(),
         previousRunId: z.string().optional(),
         notFullyRead: z.number().int(),
+        coverageGaps: z.number().int().optional(),
+        unverified: z.object({ critical: z.number().int(), high: z.number().int(), medium: z.number().int(), low: z.number().int() }).strict().optional(),
       })
       .strict()
       .optional(),

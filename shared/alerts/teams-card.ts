@@ -1,8 +1,8 @@
 // The Teams rendering: an Adaptive Card (version 1.4, what Teams renders) inside the message envelope a Workflows
 // webhook ("Send webhook alerts to a channel") accepts. Text that comes from the estate (names, evidence, NSG rule
 // descriptions) goes into TextRuns, which renderers never read as Markdown; only our own words go into TextBlocks.
-import type { Severity } from "../rules/rule";
-import { fitToBudget, SECTIONS, type AlertItem, type AlertLinks, type AlertMessage, type Section, type Shown } from "./alert-message";
+import { SEVERITIES, type Severity } from "../rules/rule";
+import { fitToBudget, SECTIONS, severityAtLeast, type AlertItem, type AlertLinks, type AlertMessage, type AlertRunInfo, type Section, type Shown } from "./alert-message";
 
 /** Teams refuses messages over about 28 KB; keep a margin for its own envelope. */
 export const TEAMS_MAX_BYTES = 27 * 1024;
@@ -86,16 +86,23 @@ function header(message: AlertMessage): Element[] {
     wrap: true,
     spacing: "small",
   });
-  if (run?.status === "partial") {
-    elements.push({
-      type: "TextBlock",
-      text: `Partial run: ${run.notFullyRead} rule × resource pair(s) could not be fully read. Nothing is reported as resolved until a complete run confirms it.`,
-      wrap: true,
-      color: "warning",
-      size: "small",
-    });
-  }
+  const verification = run === undefined ? undefined : verificationLine(run, message.minSeverity);
+  if (verification !== undefined) elements.push({ type: "TextBlock", text: verification, wrap: true, color: "warning", size: "small" });
   return elements;
+}
+
+/**
+ * One line, with counts, when the run is not a clean read: a partial run (coverage gaps), or results at or above
+ * the channel's threshold that are unknown or error. Without it a card of a partial run reads as a clean one.
+ */
+export function verificationLine(run: AlertRunInfo, minSeverity: Severity): string | undefined {
+  const unverified = SEVERITIES.filter((s) => severityAtLeast(s, minSeverity) && (run.unverified?.[s] ?? 0) > 0).map((s) => `${run.unverified![s]} ${s}`);
+  const notVerified = unverified.length > 0 ? ` Not verified (unknown or error): ${unverified.join(", ")}.` : "";
+  if (run.status === "partial") {
+    const gaps = run.coverageGaps === undefined ? "" : ` (${run.coverageGaps} coverage gap${run.coverageGaps === 1 ? "" : "s"})`;
+    return `Partial run${gaps}: ${run.notFullyRead} rule × resource pair(s) could not be fully read.${notVerified} Nothing is reported as resolved until a complete run confirms it.`;
+  }
+  return notVerified === "" ? undefined : `Complete run, but not everything was decided.${notVerified}`;
 }
 
 function itemContainer(item: AlertItem, section: Section, links: AlertLinks): Element {

@@ -234,7 +234,11 @@ describe("what is announced", () => {
     const card = readCard(receiver.acceptedBy(h.path("default"))[1]);
     expect(card.items.map((item) => item.section)).toEqual(["New findings"]);
     expect(card.sections["Resolved"]).toBeUndefined();
-    expect(card.texts.join("\n")).toMatch(/Partial run: \d+ rule × resource pair\(s\) could not be fully read/);
+    // One line says it was partial, with the gap and the undecided results at or above the channel's threshold.
+    const summary = (await h.store.getRun(partial.runId))!.summary!;
+    const undecided = (["critical", "high"] as const).filter((s) => summary.bySeverity[s].unknown + summary.bySeverity[s].error > 0).map((s) => `${summary.bySeverity[s].unknown + summary.bySeverity[s].error} ${s}`);
+    expect(undecided.length).toBeGreaterThan(0);
+    expect(card.texts).toContain(`Partial run (1 coverage gap): ${partial.outcome.status === "partial" ? partial.outcome.completed.transitions.notFullyRead : NaN} rule × resource pair(s) could not be fully read. Not verified (unknown or error): ${undecided.join(", ")}. Nothing is reported as resolved until a complete run confirms it.`);
     expect(card.facts["Run"]).toBe(`${partial.runId} (partial)`);
 
     const complete = await h.audit(changedFile);

@@ -129,6 +129,33 @@ describe("Teams cards", () => {
   });
 });
 
+describe("what the run could not verify, in one line", () => {
+  const run = (overrides: Partial<NonNullable<AlertMessage["run"]>>) => message({ new: [item(1, "critical")] }, { run: { ...message({}).run!, ...overrides } });
+  const line = (alert: AlertMessage) => readCard(JSON.parse(teamsPayload(alert, LINKS).body)).texts.filter((t) => /Partial run|not everything was decided/.test(t));
+
+  it.each<[string, AlertMessage, string[]]>([
+    [
+      "a partial run: its gaps, the pairs not fully read, and the undecided results at or above the threshold",
+      run({ status: "partial", notFullyRead: 12, coverageGaps: 2, unverified: { critical: 3, high: 1, medium: 5, low: 0 } }),
+      ["Partial run (2 coverage gaps): 12 rule × resource pair(s) could not be fully read. Not verified (unknown or error): 3 critical, 1 high. Nothing is reported as resolved until a complete run confirms it."],
+    ],
+    ["a partial run with every result decided", run({ status: "partial", notFullyRead: 4, coverageGaps: 1, unverified: { critical: 0, high: 0, medium: 0, low: 0 } }), ["Partial run (1 coverage gap): 4 rule × resource pair(s) could not be fully read. Nothing is reported as resolved until a complete run confirms it."]],
+    ["a complete run with undecided critical results", run({ unverified: { critical: 2, high: 0, medium: 0, low: 7 } }), ["Complete run, but not everything was decided. Not verified (unknown or error): 2 critical."]],
+    ["a complete run whose undecided results are all below the threshold", run({ unverified: { critical: 0, high: 0, medium: 3, low: 7 } }), []],
+    ["a complete run, every result decided", run({ unverified: { critical: 0, high: 0, medium: 0, low: 0 } }), []],
+  ])("%s", (_label, alert, expected) => {
+    expect(line(alert)).toEqual(expected);
+    const { body } = teamsPayload(alert, LINKS);
+    expect(cardProblems(cardOfEnvelope(JSON.parse(body)))).toEqual([]);
+  });
+
+  it("the JSON document carries the same counts", () => {
+    const alert = run({ status: "partial", notFullyRead: 12, coverageGaps: 2, unverified: { critical: 3, high: 1, medium: 0, low: 0 } });
+    const document = alertDocumentSchema.parse(JSON.parse(jsonPayload(alert, LINKS).body));
+    expect(document.run).toMatchObject({ status: "partial", coverageGaps: 2, unverified: { critical: 3, high: 1, medium: 0, low: 0 } });
+  });
+});
+
 describe("the JSON document", () => {
   it("follows the documented schema, with history links and the dashboard", () => {
     const alert = message({ new: [item(1, "critical")], resolved: [item(2, "high", { status: "pass" })] });
