@@ -176,6 +176,20 @@ describe("set evaluator vs reference on random rule sets", () => {
     expect(split.verdict).toBe("uncertain"); // today: exposed
   });
 
+  // PENDING (found by the 100k run, seeds 9169, 24447, 55035, 55549, 63239): a whole family decided by a Deny is not
+  // reopened for service tags by a later Allow of the same family, so these are notExposed in every world. The
+  // evaluator keeps one atom per tag, not one per tag and family, and answers `uncertain`. Remove `.fails` once fixed.
+  it.fails.each([
+    { name: "Deny ::/0 then Allow ::/0", rules: [["Deny", "::/0"], ["Allow", "::/0"]], routes: [] },
+    { name: "Deny 0.0.0.0/0 then Allow 0.0.0.0/0", rules: [["Deny", "0.0.0.0/0"], ["Allow", "0.0.0.0/0"]], routes: [] },
+    { name: "forced tunnelling: a 0.0.0.0/0 route puts all IPv4 in VirtualNetwork, a Deny 0.0.0.0/0 comes first", rules: [["Deny", "0.0.0.0/0"]], routes: ["0.0.0.0/0"] },
+  ])("$name: notExposed, as the reference says in every world", ({ rules, routes }) => {
+    const query = { protocol: "Tcp" as const, ports: "3342", protectedPrefixes: ["10.1.0.0/24"], virtualNetworkPrefixes: ["10.1.0.0/16"], routePrefixes: routes };
+    const trust = buildTrustPolicy({ configuredPrefixes: [], ownedPublicPrefixes: [] });
+    const nsg = rules.map(([access, prefix], i) => rule({ name: `r${i}`, priority: 100 + i * 100, access: access as "Allow" | "Deny", sourceAddressPrefixes: [prefix!] }));
+    expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed"); // today: uncertain ("any service tag")
+  });
+
   it("catches an evaluator that ignores source ports (the comparison can fail)", () => {
     const ignoringSourcePorts: Evaluators = {
       inbound: (rules, query, trust) => evaluateInboundExposure(rules.map((r) => ({ ...r, sourcePortRanges: ["*"] })), query, trust),

@@ -328,19 +328,32 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
   const v6Free = outsideAll.filter((a) => a.includes(":"));
   const wantDisjoint = disjoint && (v4Free.length > 0 || v6Free.length > 0);
   const used = new Set<string>();
+  const fresh = (family: 4 | 6) =>
+    family === 4
+      ? formatAddress(4, (BigInt(rng.int(11, 99)) << 24n) | BigInt(rng.int(0, 0xffffff)))
+      : formatAddress(6, (0x2a01n << 112n) | (BigInt(rng.int(0, 0xffff)) << 64n) | BigInt(rng.int(1, 0xffff)));
   const draw = (family: 4 | 6): string | undefined => {
     const pool = (wantDisjoint ? (family === 4 ? v4Free : v6Free) : publicCandidates.filter((a) => a.includes(":") === (family === 6))).filter((a) => !used.has(a));
-    if (pool.length === 0) return undefined;
-    const a = rng.pick(pool);
+    let a = pool.length > 0 ? rng.pick(pool) : undefined;
+    // Pools run dry when the rules name few prefixes: a fresh address, outside every partial prefix when one can be.
+    for (let tries = 0; a === undefined && tries < 20; tries += 1) {
+      const candidate = fresh(family);
+      if (!used.has(candidate) && isPublic(candidate) && (!wantDisjoint || !partial.some((p) => contains(p, candidate)))) a = candidate;
+    }
+    if (a === undefined) return undefined;
     used.add(a);
     return a;
   };
   const tagAddresses = (): string[] => {
     const families: (4 | 6)[] = rng.pick([[4], [6], [4, 6], [4, 6], [4, 4, 6]]);
     const out = families.map(draw).filter((a): a is string => a !== undefined);
-    if (out.length === 0) {
-      const fallback = draw(4) ?? draw(6);
-      if (fallback !== undefined) out.push(fallback);
+    // The evaluator's tag atoms are never empty; a world with an empty tag would not be one of its worlds.
+    while (out.length === 0) {
+      const a = fresh(rng.pick([4, 6] as const));
+      if (!used.has(a) && isPublic(a)) {
+        used.add(a);
+        out.push(a);
+      }
     }
     return out;
   };
