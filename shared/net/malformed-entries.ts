@@ -48,12 +48,20 @@ function cached(cache: WeakMap<readonly string[], ListProblems>, list: readonly 
 }
 
 /**
+ * A plain IPv4 address or prefix, strictly (octets 0-255 without leading zeros, length 0-32): every text it accepts,
+ * parsePrefix accepts too. Checked first because most values are such, and the full parse of every NIC's address
+ * made reading the generated 100k-resource estate about a quarter slower.
+ */
+const PLAIN_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/(?:3[0-2]|[12]?\d))?$/;
+
+/**
  * The entries of a prefix list (a VNet's address space, a subnet's prefixes, a site's ranges, a public IP) that are
  * no IPv4 or IPv6 prefix or address. `tags: true` for fields where Azure also accepts a service tag (a route's
  * addressPrefix).
  */
 export function malformedPrefixes(list: readonly string[], options: { tags?: boolean } = {}): { entry: string; problem: string }[] {
   return list.flatMap((entry) => {
+    if (PLAIN_IPV4.test(entry)) return [];
     if (options.tags === true && (parseServiceTag(entry) !== undefined || /^[A-Za-z][A-Za-z0-9.]*$/.test(entry.trim()))) return [];
     const parsed = parsePrefix(entry);
     return parsed.ok ? [] : [{ entry, problem: parsed.reason }];
