@@ -79,6 +79,12 @@ describe("mi-audit scan on a snapshot with hostile names", () => {
     expect(run.stderr).toMatch(/^warning: .*mi\\x1b\[2J\\x1b\[Hclean.*location/m);
   });
 
+  it("csv keeps the data exactly as collected (it is data for spreadsheets and programs, not terminal text)", async () => {
+    const run = await runMain(["scan", "--snapshot", snapshot, "--format", "csv"]);
+    expect(run.stdout).toContain(MI_NAME);
+    expect(run.stderr).not.toMatch(RAW_CONTROL);
+  });
+
   it("json keeps the data exactly as collected (JSON escapes C0 itself)", async () => {
     const run = await runMain(["scan", "--snapshot", snapshot, "--format", "json"]);
     expect(run.stdout).not.toContain(ESC);

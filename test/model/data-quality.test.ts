@@ -103,6 +103,15 @@ const CASES: Case[] = [
     status: "unknown",
     warning: /sourceAddressPrefixes\[1\]: '0\.0\.0\.0\/33' is not a valid IP prefix: prefix length 33 is longer than 32/,
   },
+  // A number in the singular address field becomes its text, which is no prefix: the Deny may or may not apply.
+  {
+    field: "sourceAddressPrefix",
+    value: 7,
+    rows: estate([securityRule({ name: "deny", priority: 100, access: "Deny", source: "0", ports: "3342", extra: { sourceAddressPrefix: 7 } }), { name: "allow", priority: 200, source: "Internet", ports: "3342" }]),
+    rule: PUBLIC,
+    status: "unknown",
+    warning: /sourceAddressPrefix: expected a string, found number 7; read as "7"/,
+  },
   { field: "sourceAddressPrefixes", value: ["Internet", 7], rows: estate([securityRule({ name: "allow", priority: 100, source: ["Internet", 7] as unknown as string[], ports: "3342" })]), rule: PUBLIC, status: "unknown", warning: /sourceAddressPrefixes\[1\]: expected a string, found number 7/ },
   // direction and access (string): read in any case, no warning; other values cannot be placed, so unknown.
   { field: "access", value: 5, rows: estate(denyFirst(100).map((r, i) => (i === 0 ? securityRule({ name: "deny-internet", priority: 100, source: "Internet", ports: "3342", extra: { access: 5 } }) : r))), rule: PUBLIC, status: "unknown", warning: /securityRules\[0\].*access/ },
