@@ -13,7 +13,7 @@ import { ResourceGraphSource } from "../shared/collect/live-resource-source";
 import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../shared/config/collection-settings";
 import type { ResourceSource } from "../shared/audit/resource-source";
 import { formatTable } from "../shared/report/table";
-import { terminalText } from "../shared/report/terminal-text";
+import { terminalLines, terminalText } from "../shared/report/terminal-text";
 import { csvReportChunks, jsonReportChunks } from "../shared/report/report-chunks";
 import { rulesToMarkdown } from "../shared/report/rules-markdown";
 import { RULES } from "../shared/rules/catalog";
@@ -187,7 +187,8 @@ function render(report: AuditReport, format: ScanOptions["format"], gate: GateVe
     case "csv":
       return csvReportChunks(report.findings);
     case "table":
-      return [formatTable(report), formatGate(gate, exitCode)];
+      // The gate's lines quote coverage gap reasons (Azure's error text): escaped like the table above them.
+      return [formatTable(report), terminalLines(formatGate(gate, exitCode))];
   }
 }
 
