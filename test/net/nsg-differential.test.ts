@@ -134,9 +134,11 @@ describe("the reference evaluator, from the documented semantics", () => {
 const SEEDS = 1200;
 const WORLDS = 4;
 
-// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. Empty today; the one open class is
-// PENDING_CLASSES (nsg-differential.ts), pinned by the it.fails case below.
-const KNOWN_DISAGREEMENTS: readonly number[] = [];
+// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. 371: a 0.0.0.0/0 route puts all of
+// IPv4 in VirtualNetwork and a Deny 0.0.0.0/0 comes first, so it is notExposed, but the evaluator says uncertain (the
+// "same family decided, then reopened for tags" class, pinned by it.fails below). The other open class is
+// PENDING_CLASSES (nsg-differential.ts), also pinned by an it.fails case.
+const KNOWN_DISAGREEMENTS: readonly number[] = [371];
 
 describe("set evaluator vs reference on random rule sets", () => {
   it(`${SEEDS} seeded rule sets × ${WORLDS} worlds: no disagreement, no uncertain verdict on a pure rule set`, () => {

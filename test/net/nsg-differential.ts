@@ -214,11 +214,13 @@ function isTrusted(address: string, c: RandomCase): boolean {
 
 const TAG_WORDS = new Set(["azurecloud", "sql", "sql.westeurope", "storage"]);
 
-function unknowables(rules: readonly SecurityRule[], c: RandomCase): string[] {
+function unknowables(rules: readonly SecurityRule[], c: RandomCase, direction: Direction): string[] {
   const found = new Set<string>();
   for (const r of rules) {
     const entries = [...r.sourceAddressPrefixes, ...r.destinationAddressPrefixes];
-    if (entries.some((e) => TAG_WORDS.has(e.toLowerCase()))) found.add("service tag");
+    // A tag on the local side is knowable: its addresses are public and the protected and app subnets are private.
+    const remote = direction === "Inbound" ? r.sourceAddressPrefixes : r.destinationAddressPrefixes;
+    if (remote.some((e) => TAG_WORDS.has(e.toLowerCase()))) found.add("service tag");
     if (entries.some((e) => MALFORMED_ADDRESSES.includes(e))) found.add("malformed address");
     if ([...r.sourcePortRanges, ...r.destinationPortRanges].some((e) => MALFORMED_PORTS.includes(e))) found.add("malformed port");
     if (r.issues.length > 0) found.add("rule with data issues");
@@ -282,7 +284,7 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
     }
   });
 
-  const unknown = unknowables(ordered, c);
+  const unknown = unknowables(ordered, c, "Inbound");
   const pure = unknown.length === 0 && !partialLocal;
   const someIn = answers.filter((a) => a.witness !== undefined);
   const noneIn = answers.filter((a) => a.witness === undefined);
@@ -362,7 +364,7 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
     }
   });
 
-  const unknown = unknowables(ordered, c);
+  const unknown = unknowables(ordered, c, "Outbound");
   const pure = unknown.length === 0 && !partialLocal;
   const blockedSomewhere = answers.filter((a) => a.denied !== undefined);
   const allowedSomewhere = answers.filter((a) => a.denied === undefined);
