@@ -208,6 +208,11 @@ interface RemoteSide {
   certain: AddressSet;
   possible: AddressSet;
   reasons: string[];
+  /**
+   * True when the side names no tag itself and its tag atoms only stand for the tags' addresses inside its IP ranges
+   * (a field covering a whole family): it then decides tag addresses only where its IPs are still undecided.
+   */
+  tagsFromAddresses: boolean;
 }
 
 function isAnyWord(text: string): boolean {
@@ -416,6 +421,7 @@ function resolveRemote(
   }
   // Service tags are made of IPv4 and IPv6 addresses: a field covering both whole families covers every tag,
   // one covering a single family covers some unknown part of each tag.
+  const tagsFromAddresses = !possible.hasServiceTags();
   const ips = certain.ipAddresses();
   if (ips.containsAll(ALL_IP)) {
     certain = certain.union(ALL_SERVICE_TAGS);
@@ -426,7 +432,7 @@ function resolveRemote(
       reasons.push(`${field} covers all of one IP family only, so it matches part of each service tag`);
     }
   }
-  return { certain, possible, reasons };
+  return { certain, possible, reasons, tagsFromAddresses };
 }
 
 const MATCHES_ALL: { match: Tri; reasons: string[] } = Object.freeze({ match: "yes" as Tri, reasons: Object.freeze([]) as unknown as string[] });
@@ -671,7 +677,13 @@ function walk(rules: readonly PreparedRule[], segment: PortSegment, start: Addre
     if (possible.isEmpty()) continue;
     const access = rule.access ?? (bound === "exposure" ? "Allow" : "Deny");
     const takesPossible = (bound === "exposure") === (access === "Allow");
-    const decided = remaining.intersect(takesPossible ? possible : certain);
+    let taken = takesPossible ? possible : certain;
+    // A tag's undecided addresses lie among the undecided IPs; a side whose tag atoms stand for the tags' addresses in
+    // its own ranges decides none of them once those ranges are decided (Deny ::/0, then Allow ::/0, opens no tag).
+    if (rule.remote.tagsFromAddresses && taken.hasServiceTags() && !remaining.ipAddresses().overlaps(taken.ipAddresses())) {
+      taken = taken.ipAddresses();
+    }
+    const decided = remaining.intersect(taken);
     if (decided.isEmpty()) continue;
     decisions.push({ rule, access, decided, assumed: takesPossible ? decided.subtract(certain) : AddressSet.EMPTY });
     if (access === "Allow") allowed = allowed.union(decided);
