@@ -125,5 +125,7 @@ function verificationNote(gaps: number, unverified: SeverityCounts, nothingAudit
   if (gaps > 0) parts.push(`Partial run: ${gaps} coverage gap${gaps === 1 ? "" : "s"}, not everything was read`);
   const counts = SEVERITIES.filter((s) => unverified[s] > 0).map((s) => `${unverified[s]} ${s}`);
   if (counts.length > 0) parts.push(`not verified (unknown or error): ${counts.join(", ")}`);
-  return parts.length === 0 ? null : `${parts.join("; ")}.`;
+  if (parts.length === 0) return null;
+  const text = `${parts.join("; ")}.`;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }

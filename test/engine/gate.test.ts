@@ -53,6 +53,14 @@ describe("runVerification", () => {
     });
   });
 
+  it("a complete run with undecided results says so, without calling itself partial", () => {
+    expect(runVerification({ byRule: [rule("a", "high", { unknown: 1, pass: 3 })], coverageGaps: 0 }).note).toBe("Not verified (unknown or error): 1 high.");
+  });
+
+  it("a run that produced no result says nothing was audited", () => {
+    expect(runVerification({ byRule: [], coverageGaps: 0 })).toMatchObject({ nothingAudited: true, note: "Nothing was audited." });
+  });
+
   it("a partial run with unverified results says both, with counts per severity", () => {
     const verification = runVerification({ byRule: [rule("a", "critical", { unknown: 2, error: 1 }), rule("b", "low", { unknown: 1 }), rule("c", "critical", { unknown: 1 })], coverageGaps: 2 });
     expect(verification.complete).toBe(false);

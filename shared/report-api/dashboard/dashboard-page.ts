@@ -66,12 +66,15 @@ function overview(run: RunDetail, links: DashboardLinks): SafeHtml {
 }
 
 /**
- * A partial run, or one with results it could not decide, says so above everything else: its score and failure
- * counts only cover what was read, and nobody should take them for a clean bill of health.
+ * A partial run, or one with critical results it could not decide, says so above everything else: its score and
+ * failure counts only cover what was read, and nobody should take them for a clean bill of health. (Undecided results
+ * of lower severities are counted in the Unassessed tile.)
  */
 function verificationBanner(run: RunDetail): SafeHtml {
-  const note = verificationOf(run)?.note;
-  if (note === undefined || note === null) return html``;
+  const verification = verificationOf(run);
+  const note = verification?.note;
+  if (verification === undefined || note === null || note === undefined) return html``;
+  if (verification.complete && verification.unverifiedBySeverity.critical === 0 && !verification.nothingAudited) return html``;
   const heading = run.status === "partial" ? "Partial run: not a clean result." : "Not everything was verified.";
   return html`<div class="verify-banner" role="alert" data-verification="${run.status === "partial" ? "partial" : "unverified"}"><strong>${heading}</strong> ${note}</div>`;
 }
