@@ -133,17 +133,33 @@ describe("snapshots", () => {
 
 describe("a partial live run", () => {
   let emulator: RunningEmulator;
+  let clean: RunningEmulator;
   beforeAll(async () => {
     // 403 is not retried, so the family becomes a coverage gap at once. The NSG query failing leaves the run partial.
     emulator = await startEmulator({ estate: SAMPLE, faults: "error:status=403,match=networksecuritygroups" });
+    // The clean estate, live, with the MI's Entra-only child unreadable: the only thing not verified is that read.
+    clean = await startEmulator({ estate: { data: cleanEstate() }, faults: "error:status=403,target=arm,match=azureadonlyauthentications" });
   });
   afterAll(async () => {
     await emulator?.close();
+    await clean?.close();
   });
 
-  function scanLive(args: string[]): Promise<CliRun> {
+  it("an ARM enrichment read that fails for good: exit 4, naming the child and the verdict it left undecided", async () => {
+    const run = await scanLive(["--fail-on", "low", "--format", "json"], clean);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(4);
+    const report = JSON.parse(run.stdout);
+    expect(report.run.status).toBe("partial");
+    expect(report.summary.gate).toMatchObject({ outcome: "unverified", coverageGaps: 1, unverified: { results: 1, byRule: [{ ruleId: "mi.auth.entra-only", severity: "medium", unknown: 1, error: 0 }] } });
+    expect(run.stderr).toMatch(/could not verify: the collection was partial, 1 coverage gap\(s\): microsoft\.sql\/managedinstances\/azureadonlyauthentications in [0-9a-f-]+ \(ARM read of azureADOnlyAuthentications\/Default failed for 1 resource\(s\): mi-clean \(HTTP 403/);
+    // Every other verdict was decided, as on the snapshot of the same estate.
+    expect(report.findings.filter((f: { status: string }) => f.status === "unknown" || f.status === "error").map((f: { ruleId: string }) => f.ruleId)).toEqual(["mi.auth.entra-only"]);
+  });
+
+  function scanLive(args: string[], target: RunningEmulator = emulator): Promise<CliRun> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--no-progress", ...args], {
+      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", target.url, "--arm-ca", target.caFile, "--no-progress", ...args], {
         env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", AUDIT_SUBSCRIPTIONS: "", AUDIT_MANAGEMENT_GROUPS: "" },
       });
       let stdout = "";
