@@ -134,11 +134,9 @@ describe("the reference evaluator, from the documented semantics", () => {
 const SEEDS = 1200;
 const WORLDS = 4;
 
-// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. 371: a 0.0.0.0/0 route puts all of
-// IPv4 in VirtualNetwork and a Deny 0.0.0.0/0 comes first, so it is notExposed, but the evaluator says uncertain (the
-// "same family decided, then reopened for tags" class, pinned by it.fails below). The other open class is
-// PENDING_CLASSES (nsg-differential.ts), also pinned by an it.fails case.
-const KNOWN_DISAGREEMENTS: readonly number[] = [371];
+// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. Empty: the one open class is
+// PENDING_CLASSES (nsg-differential.ts), pinned by the it.fails case below.
+const KNOWN_DISAGREEMENTS: readonly number[] = [];
 
 describe("set evaluator vs reference on random rule sets", () => {
   it(`${SEEDS} seeded rule sets × ${WORLDS} worlds: no disagreement, no uncertain verdict on a pure rule set`, () => {
@@ -178,10 +176,9 @@ describe("set evaluator vs reference on random rule sets", () => {
     expect(split.verdict).toBe("uncertain"); // today: exposed
   });
 
-  // PENDING (found by the 100k run, seeds 9169, 24447, 55035, 55549, 63239): a whole family decided by a Deny is not
-  // reopened for service tags by a later Allow of the same family, so these are notExposed in every world. The
-  // evaluator keeps one atom per tag, not one per tag and family, and answers `uncertain`. Remove `.fails` once fixed.
-  it.fails.each([
+  // Found by the 100k run (seeds 9169, 24447, 55035, 55549, 63239; 371 in the suite's range): a whole family decided by
+  // a Deny is not reopened for service tags by a later Allow of the same family. Fixed in the evaluator (3abe621).
+  it.each([
     { name: "Deny ::/0 then Allow ::/0", rules: [["Deny", "::/0"], ["Allow", "::/0"]], routes: [] },
     { name: "Deny 0.0.0.0/0 then Allow 0.0.0.0/0", rules: [["Deny", "0.0.0.0/0"], ["Allow", "0.0.0.0/0"]], routes: [] },
     { name: "forced tunnelling: a 0.0.0.0/0 route puts all IPv4 in VirtualNetwork, a Deny 0.0.0.0/0 comes first", rules: [["Deny", "0.0.0.0/0"]], routes: ["0.0.0.0/0"] },
@@ -189,7 +186,7 @@ describe("set evaluator vs reference on random rule sets", () => {
     const query = { protocol: "Tcp" as const, ports: "3342", protectedPrefixes: ["10.1.0.0/24"], virtualNetworkPrefixes: ["10.1.0.0/16"], routePrefixes: routes };
     const trust = buildTrustPolicy({ configuredPrefixes: [], ownedPublicPrefixes: [] });
     const nsg = rules.map(([access, prefix], i) => rule({ name: `r${i}`, priority: 100 + i * 100, access: access as "Allow" | "Deny", sourceAddressPrefixes: [prefix!] }));
-    expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed"); // today: uncertain ("any service tag")
+    expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed");
   });
 
   it("catches an evaluator that ignores source ports (the comparison can fail)", () => {
