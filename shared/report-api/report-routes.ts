@@ -55,7 +55,7 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "A run's precomputed summary",
-    description: "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size.",
+    description: "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size. `verification` says what the run could not verify (a partial run's coverage gaps, unknown and error results per severity), so a partial run is never read as clean.",
     path: getRunPath,
     query: noQuery,
     responses: { "200": { description: "The run.", json: RunDetailSchema }, "404": { description: "No such run (or no finished run yet for `latest`)." } },
