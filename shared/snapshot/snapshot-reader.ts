@@ -20,9 +20,13 @@ export async function readSnapshotFile(path: string): Promise<SnapshotContent> {
     const reason = error instanceof Error && "code" in error ? describeFsError(String((error as NodeJS.ErrnoException).code)) : String(error);
     throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${reason}`, { cause: error });
   }
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // An empty file is what an export that found nothing (or a redirect of a failed one) leaves: no rows, which the gate
+  // reports as "nothing was audited" (exit 4), never as a clean pass.
+  if (body.trim() === "") return { shape: "rows", rows: [] };
   let parsed: Json;
   try {
-    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    parsed = JSON.parse(body);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : String(error);
     throw new AuditorError("INPUT_INVALID_JSON", `snapshot ${path} is not valid JSON: ${reason}`, { cause: error });

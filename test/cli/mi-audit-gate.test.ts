@@ -101,6 +101,8 @@ describe("snapshots", () => {
   });
 
   it.each<[string, () => string, RegExp]>([
+    ["an empty file", () => snapshot(""), /no resource was read/],
+    ["a file of white space only", () => snapshot(" \n\t\n"), /no resource was read/],
     ["an empty array", () => snapshot([]), /no resource was read/],
     ["an az graph query export with no rows", () => snapshot({ count: 0, data: [], skip_token: null, total_records: 0 }), /no resource was read/],
     ["only null rows", () => snapshot([null, null, null]), /no resource was read/],

@@ -57,6 +57,8 @@ describe("streamSnapshotRows", () => {
     ["REST objectArray, data last", JSON.stringify({ totalRecords: 6, count: 6, facets: [{ a: "]" }], resultTruncated: "false", $skipToken: "x\"y", data: tricky }), "rest"],
     ["REST objectArray, data first", JSON.stringify({ data: tricky, totalRecords: 6, facets: [] }), "rest"],
     ["empty array", " [ ] ", "rows"],
+    ["empty file (an export that found nothing): no rows", "", "rows"],
+    ["white space only: no rows", " \n\t ", "rows"],
   ];
 
   it.each(shapes)("%s: the rows of the whole-file reader, in order, for every chunk size", async (label, text, shape) => {
@@ -70,7 +72,6 @@ describe("streamSnapshotRows", () => {
   });
 
   it.each([
-    ["empty file", "", /is not valid JSON: it is empty|snapshot .* it is empty/],
     ["truncated in a row", JSON.stringify(tricky).slice(0, 200), /ends inside the rows array after 0 row\(s\) \(the file is truncated\)/],
     ["truncated after a row", `${JSON.stringify(tricky).slice(0, -1)}`, /ends inside the rows array after 6 row\(s\)/],
     ["truncated object", JSON.stringify({ totalRecords: 1, data: [] }).slice(0, -1), /ends inside the top-level object/],
