@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findingsFor, verdict } from "../support/evaluate";
-import { ids, miRow, nsgRow, vnetRow, type Row, type RuleSpec } from "../support/rows";
+import { ids, miRow, nsgRow, siteRow, vnetRow, type Row, type RuleSpec } from "../support/rows";
 import { runCli } from "../support/run-cli";
 import type { Status } from "../../shared/rules/rule";
 
@@ -82,5 +82,41 @@ describe("mi.public-endpoint.untrusted-source and nsg.sql-inbound-internet decid
     const finding = report.findings.find((f) => f.ruleId === "mi.public-endpoint.untrusted-source")!;
     expect(finding.status).toBe("fail");
     expect(finding.evidence["exampleSourcePorts"]).toBe("1024-65535");
+  });
+});
+
+describe("nsg.app-subnet.sql-outbound: the app's stack picks an ephemeral source port", () => {
+  const appSubnet = ids.subnet("vnet-shared", "snet-app");
+  const sharedVnet = (nsgRules: RuleSpec[]): Row[] => [
+    vnetRow("vnet-shared", ["10.1.0.0/16"], [
+      { name: "snet-mi", prefix: "10.1.0.0/24", delegation: "Microsoft.Sql/managedInstances" },
+      { name: "snet-app", prefix: "10.1.1.0/24", nsg: ids.nsg("nsg-app") },
+    ], []),
+    nsgRow("nsg-app", nsgRules, { subnets: [appSubnet] }),
+    miRow("sqlmi-1", ids.subnet("vnet-shared", "snet-mi"), { publicDataEndpointEnabled: false }),
+    siteRow("app1", { virtualNetworkSubnetId: appSubnet }),
+  ];
+  const outbound = (name: string, priority: number, access: "Allow" | "Deny", sourcePortRange: string): RuleSpec => ({
+    name,
+    priority,
+    access,
+    direction: "Outbound",
+    destination: "10.1.0.0/24",
+    ports: "1433",
+    extra: { sourcePortRange },
+  });
+
+  it.each<{ name: string; rules: RuleSpec[]; status: Status; message?: string }>([
+    {
+      name: "a Deny on Windows' ephemeral range fails, naming the source ports whose connections fail",
+      rules: [outbound("DenyEphemeral", 100, "Deny", "49152-65535")],
+      status: "fail",
+      message: "for connections from source ports 49152-65535",
+    },
+    { name: "a Deny on well-known source ports only never meets an ephemeral port", rules: [outbound("DenyLowPorts", 100, "Deny", "0-1023")], status: "pass" },
+  ])("$name", ({ rules, status, message }) => {
+    const finding = verdict(findingsFor(sharedVnet(rules)), "nsg.app-subnet.sql-outbound", "snet-app");
+    expect(finding.status).toBe(status);
+    if (message !== undefined) expect(finding.message).toContain(message);
   });
 });

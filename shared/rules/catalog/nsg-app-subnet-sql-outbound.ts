@@ -44,8 +44,8 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
     if (broken.length > 0) return [result(subnet, "unknown", `NSG ${nsg.name} has malformed rules: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
     const tag = virtualNetworkTag(vnet, estate, subnet);
     const network = networkQuery(tag, estate);
-    const checks: { mi: string; ports: string; verdict: string; rule?: unknown; notes: string[] }[] = [];
-    let blocked: { mi: ManagedInstance; ports: string; rule?: string } | undefined;
+    const checks: { mi: string; ports: string; verdict: string; rule?: unknown; blockedSourcePorts?: string; notes: string[] }[] = [];
+    let blocked: { mi: ManagedInstance; ports: string; rule?: string; sourcePorts?: string } | undefined;
     let uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
     for (const mi of instances) {
       const miSubnet = get(estate, "subnet", mi.subnetKey);
@@ -58,15 +58,21 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
           destinationPrefixes: miSubnet?.addressPrefixes ?? [],
           ...network,
         });
-        const deciding = flow.segments.find((s) => s.verdict === "blocked")?.rule;
-        checks.push({ mi: mi.id, ports, verdict: flow.verdict, rule: deciding, notes: flow.notes });
-        if (flow.verdict === "blocked" && blocked === undefined) blocked = { mi, ports, rule: deciding === undefined ? undefined : formatRuleRef(deciding) };
+        const blockedSegment = flow.segments.find((s) => s.verdict === "blocked");
+        const deciding = blockedSegment?.rule;
+        // Blocked for some ephemeral source ports only: the connections that draw one of them fail (intermittently).
+        const sourcePorts = blockedSegment?.sourcePorts;
+        checks.push({ mi: mi.id, ports, verdict: flow.verdict, rule: deciding, ...(sourcePorts === undefined ? {} : { blockedSourcePorts: sourcePorts }), notes: flow.notes });
+        if (flow.verdict === "blocked" && blocked === undefined) {
+          blocked = { mi, ports, ...(deciding === undefined ? {} : { rule: formatRuleRef(deciding) }), ...(sourcePorts === undefined ? {} : { sourcePorts }) };
+        }
         if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
       }
     }
     const evidence = { apps: appNames, nsg: nsg.id, checks, ...tagEvidence(tag) };
     if (blocked !== undefined) {
-      return [result(subnet, "fail", `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`, { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule })];
+      const fromPorts = blocked.sourcePorts === undefined ? "" : ` for connections from source ports ${blocked.sourcePorts} (the app's stack picks its ephemeral port, so those connections fail)`;
+      return [result(subnet, "fail", `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${fromPorts}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`, { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule })];
     }
     if (uncertain !== undefined) return [result(subnet, "unknown", `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`, evidence)];
     return [result(subnet, "pass", `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${instances.length} reachable MI(s).`, evidence)];
