@@ -35,11 +35,29 @@ The \`VirtualNetwork\` and \`AzureLoadBalancer\` tags, private ranges (10/8, 172
 fc00::/7), the configured prefixes and (unless turned off) the public IPs and prefixes of the audited estate.
 Everything else is untrusted, including \`*\`, \`Internet\` and every other service tag.
 
+### The VirtualNetwork tag, peering access and reachability
+
+- \`VirtualNetwork\` holds the VNet's address space, \`168.63.129.16\`, the space of every peering that is
+  \`Connected\` and allows virtual network access on this side, and what the VNet's gateway (or the hub gateway it uses
+  by gateway transit) connects: the VNets at the other end of \`Vnet2Vnet\` connections, with the spokes that use their
+  gateway, and the local network gateways' ranges of site-to-site connections. This is the estate's own network and is
+  trusted. Ranges learned over BGP (ExpressRoute, BGP-enabled VPN) cannot be listed and are named in the evidence; leaving
+  the estate's own network out can only add a finding.
+- The prefixes of the user-defined routes of the protected subnet's route table are in \`VirtualNetwork\` too (so
+  \`AllowVnetInBound\` admits them) but are not trusted. A route table that was not collected makes the verdicts it could
+  change \`unknown\`.
+- A peering with \`allowVirtualNetworkAccess: false\` on either side is not a path and adds nothing to \`VirtualNetwork\`
+  (absent means \`true\`, Azure's default).
+- An app VNet reaches an MI VNet when they are the same VNet, when they are peered (\`Connected\` and access allowed on
+  both sides), or when a \`Vnet2Vnet\` connection joins their gateways (their own, or the hub gateways they use by
+  gateway transit). Peering is not transitive: two spokes of one hub do not reach each other through it.
+
 ### Application security groups
 
 An ASG in a rule matches the addresses of its member network interfaces. Membership is read from the collected NICs
-(each IP configuration lists its ASGs). An ASG whose members cannot all be known is uncertain: the rule may then match
-any address, and the verdict is \`unknown\` where that could change it, never \`pass\`.
+(each IP configuration lists its ASGs and its private address). An ASG whose members cannot all be known (no collected
+NIC names it, a member's address is unreadable, or the subscription's NICs were not all read) is uncertain: the rule may
+then match any address, and the verdict is \`unknown\` where that could change it, never \`pass\`.
 
 ### Uncertainty
 
