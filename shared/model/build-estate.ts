@@ -857,8 +857,9 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase, shared: Sha
     allowGatewayTransit: inner.boolean("allowGatewayTransit"),
     useRemoteGateways: inner.boolean("useRemoteGateways"),
     allowForwardedTraffic: inner.boolean("allowForwardedTraffic"),
-    // Azure's default is true: a peering row without the field allows access.
-    allowVirtualNetworkAccess: inner.boolean("allowVirtualNetworkAccess") ?? true,
+    // Azure's default is true: a peering row without the field allows access. Present but unreadable stays undefined:
+    // the rules then take whichever reading can only add a finding (see network-context.ts).
+    allowVirtualNetworkAccess: inner.has("allowVirtualNetworkAccess") ? inner.boolean("allowVirtualNetworkAccess") : true,
     remoteAddressPrefixes: notePrefixes(inner.child("remoteAddressSpace"), "addressPrefixes", vnet.issues) ?? [],
   };
 }

@@ -115,9 +115,10 @@ export interface Peering {
   allowForwardedTraffic?: boolean;
   /**
    * Whether VMs of this VNet may reach the remote one. Azure's default when the field is absent is true, so absent
-   * reads as true here; false only when the row says so (the remote space then leaves the VirtualNetwork tag).
+   * reads as true here; false only when the row says so (the remote space then leaves the VirtualNetwork tag);
+   * undefined when the field is present but unreadable (a data issue of the VNet).
    */
-  allowVirtualNetworkAccess: boolean;
+  allowVirtualNetworkAccess: boolean | undefined;
   /** Address space of the remote VNet as the peering reports it. */
   remoteAddressPrefixes: string[];
 }

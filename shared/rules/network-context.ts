@@ -96,7 +96,9 @@ export function connectedPeering(from: VirtualNetwork, to: VirtualNetwork): bool
 export function peeringIsPath(from: VirtualNetwork, to: VirtualNetwork): boolean {
   const there = peeringTo(from, to.key);
   const back = peeringTo(to, from.key);
-  return there !== undefined && back !== undefined && isConnected(there) && isConnected(back) && there.allowVirtualNetworkAccess && back.allowVirtualNetworkAccess;
+  // An unreadable flag counts as a path here: the app-side rules then check the traffic (a finding at worst), where
+  // "no path" could turn one into notApplicable.
+  return there !== undefined && back !== undefined && isConnected(there) && isConnected(back) && there.allowVirtualNetworkAccess !== false && back.allowVirtualNetworkAccess !== false;
 }
 
 /**
@@ -219,13 +221,18 @@ function vnetNetwork(vnet: VirtualNetwork, estate: Estate): VnetNetwork {
   };
   if (vnet.peerings === undefined) notes.push(`the peerings of ${vnet.name} were not collected, so peered address spaces are not listed`);
   for (const peering of vnet.peerings ?? []) {
-    // The tag of this VNet follows this side's peering: Connected, and access allowed here.
-    if (!isConnected(peering) || !peering.allowVirtualNetworkAccess) continue;
+    if (!isConnected(peering) || peering.allowVirtualNetworkAccess === false) continue;
     const remote = get(estate, "virtualNetwork", peering.remoteVnetKey);
+    if (remote !== undefined && remote.key !== vnet.key && peeringIsPath(vnet, remote)) addReachable(remote);
+    // The tag of this VNet follows this side's peering: Connected, and access allowed here. An unreadable flag leaves
+    // the remote space out, which can only add a finding (it is then untrusted and not matched by VirtualNetwork).
+    if (peering.allowVirtualNetworkAccess === undefined) {
+      notes.push(`allowVirtualNetworkAccess of peering ${peering.name} could not be read, so the space of ${remote?.name ?? peering.remoteVnetId ?? "the peered VNet"} is not counted in VirtualNetwork`);
+      continue;
+    }
     const space = remote?.addressPrefixes ?? peering.remoteAddressPrefixes;
     space.forEach((prefix) => prefixes.add(prefix));
     if (remote === undefined && space.length === 0) notes.push(`the address space of peered VNet ${peering.remoteVnetId ?? peering.name} is not known`);
-    if (remote !== undefined && remote.key !== vnet.key && peeringIsPath(vnet, remote)) addReachable(remote);
   }
   for (const hub of gatewayVnets(vnet, estate, notes)) {
     // The hub's own space comes (or not) with its peering above; what its gateway connects applies to the spoke too.

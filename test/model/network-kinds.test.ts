@@ -22,8 +22,10 @@ describe("peering access", () => {
     expect(access("false").allowed).toBe(false);
   });
 
-  it("records a malformed value as a data issue", () => {
+  it("records a malformed value as a data issue and leaves the flag unknown (not Azure's default)", () => {
     expect(access(42).issues).toEqual([expect.objectContaining({ field: "properties.virtualNetworkPeerings[0].properties.allowVirtualNetworkAccess" })]);
+    expect(access(42).allowed).toBeUndefined();
+    expect(access("sometimes").allowed).toBeUndefined();
   });
 });
 

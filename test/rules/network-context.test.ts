@@ -46,6 +46,15 @@ describe("VirtualNetwork tag: peerings", () => {
     expect(tagOf(peeredPair({ allowVirtualNetworkAccess: false }), "vnet-b").prefixes).toContain("10.1.0.0/16");
   });
 
+  it("an unreadable allowVirtualNetworkAccess leaves the peered space out of the tag (untrusted: a finding at worst) and says so, but still counts as a path", () => {
+    const rows = peeredPair({ allowVirtualNetworkAccess: "sometimes" });
+    const tag = tagOf(rows, "vnet-a");
+    expect(tag.prefixes).not.toContain("10.2.0.0/16");
+    expect(tag.notes.join("\n")).toContain("allowVirtualNetworkAccess of peering a-to-b could not be read");
+    // Reachability keeps the path, so the app-side rules check the traffic instead of calling it notApplicable.
+    expect(reachableNames(rows, "vnet-a")).toEqual(["vnet-a", "vnet-b"]);
+  });
+
   it("leaves out a peering that is not Connected", () => {
     expect(tagOf(peeredPair({ peeringState: "Initiated" }), "vnet-a").prefixes).not.toContain("10.2.0.0/16");
   });

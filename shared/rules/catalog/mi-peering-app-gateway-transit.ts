@@ -40,7 +40,8 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
       // A peering that allows no virtual network access on either side is no path for the app's traffic (Azure
       // leaves the other VNet out of VirtualNetwork there), so the gateway settings on it do not matter.
       const backAccess = appVnet.peerings?.find((p) => p.remoteVnetKey === scope.vnet.key)?.allowVirtualNetworkAccess;
-      if (!peering.allowVirtualNetworkAccess || backAccess === false) continue;
+      // An unreadable flag (undefined) is checked like a path: skipping it could hide a misconfiguration.
+      if (peering.allowVirtualNetworkAccess === false || backAccess === false) continue;
       appVnets.push(appVnet.id);
       if (peering.useRemoteGateways !== true) problems.push(`peering ${peering.name} to ${appVnet.name} does not use remote gateways`);
       if (appVnet.peerings === undefined) {
