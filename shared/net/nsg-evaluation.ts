@@ -201,6 +201,11 @@ interface Context {
 // default, and both can be changed, so a flow is "allowed" only when every port from 1024 to 65535 gets out, and a
 // rule that blocks some of them makes it "blocked" for the connections that draw one (named in the evidence).
 const INBOUND_SOURCE_PORTS = PortSet.ALL;
+
+// Service tags list Azure's public prefixes, IPv4 and IPv6: a tag's addresses lie in this space, never in private ranges.
+const TAG_SPACE = ALL_IP.subtract(PRIVATE_RANGES);
+const PUBLIC_IPV4 = ALL_IPV4.subtract(PRIVATE_RANGES);
+const PUBLIC_IPV6 = ALL_IPV6.subtract(PRIVATE_RANGES);
 export const EPHEMERAL_SOURCE_PORTS = PortSet.range(1024, 65535);
 
 /** A rule's remote side: the addresses it certainly matches, and those it possibly matches (certain ⊆ possible). */
@@ -671,26 +676,39 @@ function walk(rules: readonly PreparedRule[], segment: PortSegment, start: Addre
   let remaining = start;
   let allowed = AddressSet.EMPTY;
   const decisions: Decision[] = [];
+  const startsWithTagSpace = start.containsAll(TAG_SPACE);
   for (const rule of rules) {
     if (remaining.isEmpty()) break;
-    const { certain, possible } = matchFor(rule, segment);
+    const match = matchFor(rule, segment);
+    let certain = match.certain;
+    let possible = match.possible;
+    if (remaining.hasServiceTags() && possible.hasServiceTags()) {
+      // A tag's undecided addresses lie among the undecided public IPs (tags list Azure's public prefixes).
+      const undecided = remaining.ipAddresses().intersect(TAG_SPACE);
+      if (rule.remote.tagsFromAddresses) {
+        // Tag atoms that stand for the tags' addresses in this side's ranges: none is left to decide once those
+        // ranges are decided (Deny ::/0, then Allow ::/0, opens no tag).
+        if (!undecided.overlaps(possible.ipAddresses())) {
+          certain = certain.ipAddresses();
+          possible = possible.ipAddresses();
+        }
+      } else if (!undecided.overlaps(PUBLIC_IPV4) || !undecided.overlaps(PUBLIC_IPV6)) {
+        // A named tag after one whole family was decided (Deny 0.0.0.0/1 and 128.0.0.0/1): the tag's addresses in that
+        // family are decided already, so this rule decides the tag only if it has addresses in the other family.
+        certain = certain.ipAddresses();
+      }
+    }
     if (possible.isEmpty()) continue;
     const access = rule.access ?? (bound === "exposure" ? "Allow" : "Deny");
     const takesPossible = (bound === "exposure") === (access === "Allow");
-    let taken = takesPossible ? possible : certain;
-    // A tag's undecided addresses lie among the undecided IPs; a side whose tag atoms stand for the tags' addresses in
-    // its own ranges decides none of them once those ranges are decided (Deny ::/0, then Allow ::/0, opens no tag).
-    if (rule.remote.tagsFromAddresses && taken.hasServiceTags() && !remaining.ipAddresses().overlaps(taken.ipAddresses())) {
-      taken = taken.ipAddresses();
-    }
-    const decided = remaining.intersect(taken);
+    const decided = remaining.intersect(takesPossible ? possible : certain);
     if (decided.isEmpty()) continue;
     decisions.push({ rule, access, decided, assumed: takesPossible ? decided.subtract(certain) : AddressSet.EMPTY });
     if (access === "Allow") allowed = allowed.union(decided);
     remaining = remaining.subtract(decided);
-    if (remaining.hasServiceTags() && remaining.ipAddresses().isEmpty() && start.ipAddresses().containsAll(ALL_IP)) {
-      if (allowed.ipAddresses().containsAll(ALL_IP)) allowed = allowed.union(remaining);
-      remaining = AddressSet.EMPTY;
+    if (startsWithTagSpace && remaining.hasServiceTags() && !remaining.overlaps(TAG_SPACE)) {
+      if (allowed.containsAll(TAG_SPACE)) allowed = allowed.union(remaining);
+      remaining = remaining.ipAddresses();
     }
   }
   return { allowed, decisions };
@@ -710,7 +728,10 @@ function uniqueInOrder(rules: PreparedRule[], order: readonly PreparedRule[]): P
 }
 
 function noteFor(rule: PreparedRule): string {
-  return `${formatRuleRef(rule.ref)}: ${rule.reasons.length > 0 ? rule.reasons.join("; ") : "uncertain match"}`;
+  // A rule with nothing unreadable is uncertain only through the walk: it names service tags after the rules before it
+  // decided one whole IP family, and whether the tags have addresses in the other family is not known here.
+  const why = rule.reasons.length > 0 ? rule.reasons.join("; ") : "its service tags may have addresses only in the IP family the rules before it already decided";
+  return `${formatRuleRef(rule.ref)}: ${why}`;
 }
 
 /** Everything some Allow (or unreadable-access) rule could match on this segment, ignoring rule order. */

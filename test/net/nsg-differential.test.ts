@@ -134,8 +134,8 @@ describe("the reference evaluator, from the documented semantics", () => {
 const SEEDS = 1200;
 const WORLDS = 4;
 
-// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. Empty: the one open class is
-// PENDING_CLASSES (nsg-differential.ts), pinned by the it.fails case below.
+// Seeds whose disagreement is not fixed yet: remove one once the evaluator agrees. Empty: every class found so far is
+// fixed or documented (PENDING_CLASSES in nsg-differential.ts says why the split-family class is still tolerated).
 const KNOWN_DISAGREEMENTS: readonly number[] = [];
 
 describe("set evaluator vs reference on random rule sets", () => {
@@ -157,8 +157,8 @@ describe("set evaluator vs reference on random rule sets", () => {
     expect(tally.pureCases.outbound).toBeGreaterThan(SEEDS / 5);
   });
 
-  // PENDING: remove `.fails` once the evaluator treats a family split across rules like the same family in one rule.
-  it.fails("a family split across rules (0.0.0.0/1 + 128.0.0.0/1, no IPv6 Deny) leaves a later Sql Allow uncertain, as 0.0.0.0/0 does", () => {
+  // Found by the 100k run: a family split across rules is treated like the same family in one rule.
+  it("a family split across rules (0.0.0.0/1 + 128.0.0.0/1, no IPv6 Deny) leaves a later Sql Allow uncertain, as 0.0.0.0/0 does", () => {
     const query = { protocol: "Tcp" as const, ports: "3342", protectedPrefixes: ["10.1.0.0/24"], virtualNetworkPrefixes: ["10.1.0.0/16"] };
     const trust = buildTrustPolicy({ configuredPrefixes: [], ownedPublicPrefixes: [] });
     const allowSql = rule({ name: "AllowSql", priority: 200, sourceAddressPrefixes: ["Sql"] });
@@ -173,7 +173,7 @@ describe("set evaluator vs reference on random rule sets", () => {
       query,
       trust,
     );
-    expect(split.verdict).toBe("uncertain"); // today: exposed
+    expect(split.verdict).toBe("uncertain");
   });
 
   // Found by the 100k run (seeds 9169, 24447, 55035, 55549, 63239; 371 in the suite's range): a whole family decided by
@@ -189,14 +189,14 @@ describe("set evaluator vs reference on random rule sets", () => {
     expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed");
   });
 
-  // PENDING (100k run after 3abe621: seeds 9169, 45458, 55035, 81104, 97774): the same forced tunnelling on a dual-stack
-  // VNet. VirtualNetwork is then all of IPv4 plus fd00:1::/48 (private, so no tag's address), the IPv4 part was denied
-  // first, yet the evaluator still reads AllowVnetInBound as reopening the tags. Remove `.fails` once fixed.
-  it.fails("forced tunnelling on a dual-stack VNet: a 0.0.0.0/0 route and a Deny 0.0.0.0/0 first leave nothing exposed", () => {
+  // Found by the 100k run after 3abe621 (seeds 9169, 45458, 55035, 81104, 97774): the same forced tunnelling on a
+  // dual-stack VNet. VirtualNetwork is then all of IPv4 plus fd00:1::/48 (private, so no tag's address), and the IPv4
+  // part was denied first, so AllowVnetInBound reopens no tag.
+  it("forced tunnelling on a dual-stack VNet: a 0.0.0.0/0 route and a Deny 0.0.0.0/0 first leave nothing exposed", () => {
     const query = { protocol: "Tcp" as const, ports: "3342", protectedPrefixes: ["10.1.0.0/24"], virtualNetworkPrefixes: ["10.1.0.0/16", "fd00:1::/48"], routePrefixes: ["0.0.0.0/0"] };
     const trust = buildTrustPolicy({ configuredPrefixes: [], ownedPublicPrefixes: [] });
     const nsg = [rule({ name: "DenyV4", priority: 100, access: "Deny", sourceAddressPrefixes: ["0.0.0.0/0"] })];
-    expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed"); // today: uncertain ("any service tag")
+    expect(evaluateInboundExposure(nsg, query, trust).verdict).toBe("notExposed");
   });
 
   it("catches an evaluator that ignores source ports (the comparison can fail)", () => {

@@ -318,8 +318,9 @@ describe("evaluateInboundExposure: IPv6", () => {
         rule({ name: "AllowAzureCloud", priority: 200, sourceAddressPrefixes: ["AzureCloud"] }),
       ),
       verdict: "uncertain",
-      uncertainRules: ["DenyV4"],
-      noteIncludes: "one IP family only",
+      // Both: the Deny matches part of each tag, and the Allow's tag may have no IPv6 address left to admit.
+      uncertainRules: ["DenyV4", "AllowAzureCloud"],
+      noteIncludes: "AllowAzureCloud (priority 200, Allow): its service tags may have addresses only in the IP family the rules before it already decided",
     },
   ])("$name", check);
 });
