@@ -25,8 +25,10 @@ order, the six platform default rules always included, and the first rule that m
 Azure allows no IPv4 and IPv6 prefixes in one rule, so "deny everything" is often two rules (\`0.0.0.0/0\` and
 \`::/0\`) or split prefixes (\`0.0.0.0/1\` + \`128.0.0.0/1\`). Every service tag is a list of IPv4 and IPv6 prefixes,
 so once the rules walked so far have decided all of IPv4 and all of IPv6, every service tag is decided with them.
-Covering one family only leaves each tag partly open (its addresses in the other family), which is \`unknown\` when
-only a tag rule could admit them. Different base tags are treated as disjoint and a regional tag lies inside its base;
+Covering one family only, in one rule or split across several, leaves each tag partly open (its addresses in the other
+family), which is \`unknown\` when only a tag rule could admit them. Tags list Azure's public prefixes: private ranges
+never hold a tag address, and a rule whose ranges were already decided (Deny \`::/0\`, then Allow \`::/0\`) reopens no
+tag. Different base tags are treated as disjoint and a regional tag lies inside its base;
 where Azure's real lists overlap, this can only report more exposure, never less.
 
 ### Trusted sources
