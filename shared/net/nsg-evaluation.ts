@@ -614,7 +614,8 @@ function matchFor(rule: PreparedRule, segment: PortSegment): { certain: AddressS
 
 /** Every destination segment paired with every source segment. */
 function portSegments(destination: PortSet, source: PortSet, rules: readonly PreparedRule[]): PortSegment[] {
-  const sources = splitPorts(source, rules.map((r) => r.sourcePorts));
+  // Most rule sets never name a source port: one source piece then, without splitting.
+  const sources = rules.every((r) => r.sourcePorts.certain.equals(PortSet.ALL)) ? [source] : splitPorts(source, rules.map((r) => r.sourcePorts));
   return splitPorts(destination, rules.map((r) => r.destinationPorts)).flatMap((d) => sources.map((s) => ({ destination: d, source: s })));
 }
 
@@ -853,7 +854,8 @@ function buildContext(protocol: string, query: NetworkQuery, localPrefixes: read
   const localRange = parseQueryPrefixes(localPrefixes, localWhat, notes);
   return {
     protocol,
-    virtualNetworkKey: [ownKey, prefixListKey(query.routePrefixes ?? []), routesUnknown ?? ""].join("\u0001"),
+    // The own prefixes alone name the common case (no routes), so its cache keys stay the ones every VNet already has.
+    virtualNetworkKey: query.routePrefixes === undefined || query.routePrefixes.length === 0 ? (routesUnknown === undefined ? ownKey : `${ownKey}\u0001\u0001${routesUnknown}`) : [ownKey, prefixListKey(query.routePrefixes), routesUnknown ?? ""].join("\u0001"),
     ...(ownNetwork === undefined ? {} : { ownNetwork }),
     ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
     ...(routesUnknown === undefined ? {} : { routesUnknown }),
@@ -1010,13 +1012,14 @@ export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQ
   }
   const prepared = prepareAll(rules, "Outbound", ctx);
 
-  const sourcePieces = splitPorts(EPHEMERAL_SOURCE_PORTS, prepared.map((r) => r.sourcePorts));
-  const evaluated = splitPorts(ports, prepared.map((r) => r.destinationPorts)).map((destinationPiece) => {
-    const outcome = combineSourcePorts(
-      sourcePieces.map((source) => ({ source, outcome: outboundOutcome(prepared, { destination: destinationPiece, source }, destination) })),
-    );
-    return { segment: destinationPiece, ...outcome };
-  });
+  const pieces = portSegments(ports, EPHEMERAL_SOURCE_PORTS, prepared);
+  const byDestination = new Map<PortSet, { source: PortSet; outcome: SegmentOutcome }[]>();
+  for (const piece of pieces) {
+    const list = byDestination.get(piece.destination) ?? [];
+    list.push({ source: piece.source, outcome: outboundOutcome(prepared, piece, destination) });
+    byDestination.set(piece.destination, list);
+  }
+  const evaluated = [...byDestination].map(([destinationPiece, outcomes]) => ({ segment: destinationPiece, ...combineSourcePorts(outcomes) }));
 
   const segments: OutboundSegment[] = [];
   let last: { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule; sourcePorts?: string } | undefined;
