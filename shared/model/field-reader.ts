@@ -15,17 +15,20 @@ export type Json = unknown;
  * the row's warning list (see convertInto). A list nobody registered records a conversion as an issue instead, so a
  * reader created without a warning list can only make verdicts `unknown`, never let a doubtful value pass unseen.
  */
-const CONVERSIONS = new WeakMap<DataIssue[], DataIssue[]>();
+// Kept on the list itself under a symbol, not in a WeakMap: every row and every security rule registers a list, and
+// millions of short-lived WeakMap keys made the garbage collector's ephemeron work double the engine's time at 1M rows.
+const CONVERSIONS: unique symbol = Symbol("conversions");
+type RegisteredIssues = DataIssue[] & { [CONVERSIONS]?: DataIssue[] };
 
 /** Conversions recorded by readers that write issues to `issues` go to `warnings`. Returns `issues`. */
 export function convertInto(issues: DataIssue[], warnings: DataIssue[]): DataIssue[] {
-  CONVERSIONS.set(issues, warnings);
+  Object.defineProperty(issues, CONVERSIONS, { value: warnings, enumerable: false, writable: true, configurable: true });
   return issues;
 }
 
 /** The warning list registered for `issues`, if any (for a nested list that should share its row's). */
 export function conversionsOf(issues: DataIssue[]): DataIssue[] | undefined {
-  return CONVERSIONS.get(issues);
+  return (issues as RegisteredIssues)[CONVERSIONS];
 }
 
 export function isRecord(value: Json): value is Record<string, Json> {
@@ -136,7 +139,7 @@ export class FieldReader {
   /** Records that `found` was read as `value` (see CONVERSIONS for where it goes) and returns `value`. */
   private converted<T extends string | number | boolean>(name: string, found: Json, value: T, expected: string): T {
     const note = { field: this.at(name), problem: `expected ${expected}, found ${describe(found)}; read as ${JSON.stringify(value)}` };
-    (CONVERSIONS.get(this.issues) ?? this.issues).push(note);
+    (conversionsOf(this.issues) ?? this.issues).push(note);
     return value;
   }
 
