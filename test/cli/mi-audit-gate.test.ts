@@ -4,9 +4,8 @@
 import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, SAMPLE, runCli, type CliRun } from "../support/run-cli";
+import { CLI, SAMPLE, runCli, runCliAsync, type CliRun } from "../support/run-cli";
 import { ids, miRow, nsgRow, vnetRow, SUB1, type Row } from "../support/rows";
 import { startEmulator, type RunningEmulator } from "../emulator/emulator";
 
@@ -160,16 +159,7 @@ describe("a partial live run", () => {
   });
 
   function scanLive(args: string[], target: RunningEmulator = emulator): Promise<CliRun> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", target.url, "--arm-ca", target.caFile, "--no-progress", ...args], {
-        env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", AUDIT_SUBSCRIPTIONS: "", AUDIT_MANAGEMENT_GROUPS: "" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCliAsync(["scan", "--arm-endpoint", target.url, "--arm-ca", target.caFile, "--no-progress", ...args]);
   }
 
   it("exits 4 at a threshold no decided result fails, naming the gap; --allow-unverified exits 0", async () => {

@@ -1,6 +1,5 @@
 // The live path end to end: the sample estate served by the emulator and collected through the real SDK gives exactly
 // the verdicts the same estate gives as a snapshot, through the library and through the CLI.
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAudit } from "../../shared/audit/run-audit";
 import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
@@ -8,7 +7,7 @@ import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
 import { buildArmConnection } from "../../shared/collect/collection-config";
 import type { Finding } from "../../shared/engine/finding";
 import { startEmulator, type RunningEmulator } from "../emulator/emulator";
-import { CLI, SAMPLE } from "../support/run-cli";
+import { SAMPLE, runCliAsync } from "../support/run-cli";
 import { main } from "../../cli/mi-audit";
 
 const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
@@ -59,16 +58,7 @@ describe("live collection against the emulator", () => {
   });
 
   it("mi-audit scan --arm-endpoint --arm-ca collects live and reports the collection", async () => {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"], {
-        env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", AUDIT_SUBSCRIPTIONS: "", AUDIT_MANAGEMENT_GROUPS: "" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runCliAsync(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -86,23 +76,13 @@ describe("live collection against the emulator", () => {
     [["--cloud", "Mars"], /--cloud: unknown cloud 'Mars'/],
     [["--snapshot", "x.json", "--subscriptions", "11111111-1111-1111-1111-111111111111"], /cannot be combined/],
   ])("configuration mistakes exit 2: %j", async (args, pattern) => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, "scan", ...args], { env: { ...process.env, AUDIT_SUBSCRIPTIONS: "", AUDIT_ARM_ENDPOINT: "", AUDIT_ARM_CA: "" } });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (code) => resolve({ code, stderr }));
-    });
+    const run = await runCliAsync(["scan", ...args], { AUDIT_ARM_ENDPOINT: "", AUDIT_ARM_CA: "" });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
   });
 
   it("AUDIT_SUBSCRIPTIONS errors name the environment variable", async () => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, "scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile], { env: { ...process.env, AUDIT_SUBSCRIPTIONS: "abc" } });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (code) => resolve({ code, stderr }));
-    });
+    const run = await runCliAsync(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile], { AUDIT_SUBSCRIPTIONS: "abc" });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/AUDIT_SUBSCRIPTIONS: not a subscription id/);
   });
