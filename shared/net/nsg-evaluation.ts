@@ -677,7 +677,6 @@ function walk(rules: readonly PreparedRule[], segment: PortSegment, start: Addre
   let remaining = start;
   let allowed = AddressSet.EMPTY;
   const decisions: Decision[] = [];
-  const startsWithTagSpace = start.containsAll(TAG_SPACE);
   for (const rule of rules) {
     if (remaining.isEmpty()) break;
     const match = matchFor(rule, segment);
@@ -707,7 +706,8 @@ function walk(rules: readonly PreparedRule[], segment: PortSegment, start: Addre
     decisions.push({ rule, access, decided, assumed: takesPossible ? decided.subtract(certain) : AddressSet.EMPTY });
     if (access === "Allow") allowed = allowed.union(decided);
     remaining = remaining.subtract(decided);
-    if (startsWithTagSpace && remaining.hasServiceTags() && !remaining.overlaps(TAG_SPACE)) {
+    // Checked last: only a walk left with tags and no public address gets this far, so the others never pay for it.
+    if (remaining.hasServiceTags() && !remaining.overlaps(TAG_SPACE) && start.containsAll(TAG_SPACE)) {
       if (allowed.containsAll(TAG_SPACE)) allowed = allowed.union(remaining);
       remaining = remaining.ipAddresses();
     }
