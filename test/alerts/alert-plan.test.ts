@@ -1,10 +1,10 @@
 // The alert planner on small named cases: what a channel hears given this run's verdict, findingstate's transition and
 // what the channel already knows (its ledger).
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../shared/engine/finding";
-import type { FindingState, Transition } from "../../shared/store/audit-store";
-import type { AlertRunInfo } from "../../shared/alerts/alert-message";
-import { deferredResolvedCandidates, pairKey, planChannel, type LedgerEntry, type RunVerdicts } from "../../shared/alerts/alert-plan";
+import type { Finding } from "../../src/engine/finding";
+import type { FindingState, Transition } from "../../src/store/audit-store";
+import type { AlertRunInfo } from "../../src/alerts/alert-message";
+import { deferredResolvedCandidates, pairKey, planChannel, type LedgerEntry, type RunVerdicts } from "../../src/alerts/alert-plan";
 import { finding as baseFinding } from "../store/fixtures";
 
 const AT = "2026-11-20T02:00:00.000Z";

@@ -1,12 +1,12 @@
 // Rendering: evidence in one line, Teams cards of every kind valid against Adaptive Cards 1.4, estate text kept out of
 // Markdown, the 28 KB limit with "and N more", and the JSON document against its schema.
 import { describe, expect, it } from "vitest";
-import { alertLinks, emptySections, type AlertItem, type AlertMessage, type Section } from "../../shared/alerts/alert-message";
-import { cardOfEnvelope, cardProblems } from "../../shared/alerts/card-validation";
-import { evidenceLine } from "../../shared/alerts/evidence-line";
-import { alertDocumentSchema, jsonPayload } from "../../shared/alerts/json-alert";
-import { TEAMS_MAX_BYTES, teamsPayload } from "../../shared/alerts/teams-card";
-import type { Severity } from "../../shared/rules/rule";
+import { alertLinks, emptySections, type AlertItem, type AlertMessage, type Section } from "../../src/alerts/alert-message";
+import { cardOfEnvelope, cardProblems } from "../../src/alerts/card-validation";
+import { evidenceLine } from "../../src/alerts/evidence-line";
+import { alertDocumentSchema, jsonPayload } from "../../src/alerts/json-alert";
+import { TEAMS_MAX_BYTES, teamsPayload } from "../../src/alerts/teams-card";
+import type { Severity } from "../../src/rules/rule";
 import { readCard } from "./card-reader";
 
 const LINKS = alertLinks("https://mi-audit.example.net", "20261120T140000Z-abc123");

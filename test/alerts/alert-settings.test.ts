@@ -1,9 +1,9 @@
 // Alert settings and ALERT_ROUTES: defaults, validation messages that name the setting (and never the URL), routing.
 import { describe, expect, it } from "vitest";
 import { inspect } from "node:util";
-import { alertSettingsFromEnv } from "../../shared/alerts/alert-settings";
-import { routeMatches } from "../../shared/alerts/alert-routes";
-import { appSettingsFromEnv } from "../../shared/app/app-settings";
+import { alertSettingsFromEnv } from "../../src/alerts/alert-settings";
+import { routeMatches } from "../../src/alerts/alert-routes";
+import { appSettingsFromEnv } from "../../src/app/app-settings";
 import { finding } from "../store/fixtures";
 
 const HOOK = "https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=TOPSECRET";

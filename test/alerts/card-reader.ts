@@ -1,7 +1,7 @@
 // Reads a Teams message the way a person reads the card: header, facts, sections and their items (with the resource
 // each item's history link points at), "and N more" lines. Also checks it with the adaptivecards package.
 import { expect } from "vitest";
-import { cardOfEnvelope, cardProblems } from "../../shared/alerts/card-validation";
+import { cardOfEnvelope, cardProblems } from "../../src/alerts/card-validation";
 
 export interface CardItem {
   section: string;

@@ -1,9 +1,9 @@
 // The webhook client against a local receiver: what counts as delivered, transient or permanent; backoff bounds;
 // Retry-After; pacing at 4 requests a second per webhook; reasons that never carry the URL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DELIVERY, type DeliveryPolicy } from "../../shared/alerts/alert-settings";
-import { parseRetryAfter, WebhookClient } from "../../shared/alerts/webhook-client";
-import { WebhookSecret } from "../../shared/alerts/webhook-secret";
+import { DEFAULT_DELIVERY, type DeliveryPolicy } from "../../src/alerts/alert-settings";
+import { parseRetryAfter, WebhookClient } from "../../src/alerts/webhook-client";
+import { WebhookSecret } from "../../src/alerts/webhook-secret";
 import { WebhookReceiver } from "./webhook-receiver";
 import { freePort } from "../support/azurite";
 

@@ -1,6 +1,6 @@
 // Runs mi-audit's main() in this process with captured stdout and stderr, so CLI tests exercise the code as it is
 // in the tree (the built binary in dist/ may lag behind while several changes are in progress).
-import { main } from "../../cli/mi-audit";
+import { main } from "../../src/cli/mi-audit";
 
 export interface CliResult {
   code: number;

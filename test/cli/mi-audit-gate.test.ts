@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, SAMPLE, runCli, runCliAsync, type CliRun } from "../support/run-cli";
 import { ids, miRow, nsgRow, vnetRow, SUB1, type Row } from "../support/rows";
-import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 
 const dir = mkdtempSync(join(tmpdir(), "mi-audit-gate-"));
 let counter = 0;

@@ -3,11 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildEstate } from "../../shared/model/build-estate";
-import { evaluate, type AuditReport } from "../../shared/audit/run-audit";
-import type { Finding } from "../../shared/engine/finding";
-import { findingCsvHeader, findingCsvRow } from "../../shared/report/csv";
-import { csvReportChunks, FINDINGS_PER_CHUNK, jsonReportChunks } from "../../shared/report/report-chunks";
+import { buildEstate } from "../../src/model/build-estate";
+import { evaluate, type AuditReport } from "../../src/audit/run-audit";
+import type { Finding } from "../../src/engine/finding";
+import { findingCsvHeader, findingCsvRow } from "../../src/report/csv";
+import { csvReportChunks, FINDINGS_PER_CHUNK, jsonReportChunks } from "../../src/report/report-chunks";
 
 const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
 

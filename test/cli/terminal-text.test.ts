@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { terminalLines, terminalText } from "../../shared/report/terminal-text";
+import { terminalLines, terminalText } from "../../src/report/terminal-text";
 import { ids, miRow, nsgRow, securityRule, vnetRow } from "../support/rows";
 import { runMain } from "./in-process-cli";
 

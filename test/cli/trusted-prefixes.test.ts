@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SAMPLE } from "../support/run-cli";
 import { runMain } from "./in-process-cli";
-import { auditSettingsFromEnv, splitTrustedPrefixes } from "../../shared/config/audit-settings";
+import { auditSettingsFromEnv, splitTrustedPrefixes } from "../../src/config/audit-settings";
 
 const EMPTY_ENTRIES = ["1.2.3.4/32,,5.6.7.8/32", "1.2.3.4/32,", ",1.2.3.4/32", "1.2.3.4/32, ,5.6.7.8/32", "1.2.3.4/32;;5.6.7.8/32"];
 

@@ -2,9 +2,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { enrichFromArm, toWireShape } from "../../shared/collect/arm-enrichment";
-import { CollectionConfigError } from "../../shared/collect/collection-config";
-import type { ResourceRow } from "../../shared/model/row";
+import { enrichFromArm, toWireShape } from "../../src/collect/arm-enrichment";
+import { CollectionConfigError } from "../../src/collect/collection-config";
+import type { ResourceRow } from "../../src/model/row";
 import { managedInstanceRow, subscriptionIds } from "../fixtures/collect/generate-estate";
 import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 

@@ -2,14 +2,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isUsageError } from "../../shared/errors";
+import { isUsageError } from "../../src/errors";
 import {
   buildArmConnection,
   CollectionConfigError,
   type ConnectionSettings,
   FixedTokenCredential,
   validateScope,
-} from "../../shared/collect/collection-config";
+} from "../../src/collect/collection-config";
 
 const directory = mkdtempSync(join(tmpdir(), "mi-audit-config-"));
 const caFile = join(directory, "ca.pem");

@@ -1,9 +1,9 @@
 // Test plumbing: start an emulator and connect the real SDK clients to it.
 
 import { afterEach } from "vitest";
-import { type ArmConnection, buildArmConnection } from "../../shared/collect/collection-config";
-import type { ResourceRow } from "../../shared/model/row";
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../emulator/emulator";
+import { type ArmConnection, buildArmConnection } from "../../src/collect/collection-config";
+import type { ResourceRow } from "../../src/model/row";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../dev/emulator/emulator";
 
 export interface EmulatorFixture {
   emulator: RunningEmulator;

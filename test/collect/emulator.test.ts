@@ -4,9 +4,9 @@
 import { request } from "node:https";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restClientOptions } from "../../shared/collect/collection-config";
-import { SUBSCRIPTIONS_QUERY } from "../../shared/collect/queries";
-import { parseFaultSpec } from "../emulator/faults";
+import { restClientOptions } from "../../src/collect/collection-config";
+import { SUBSCRIPTIONS_QUERY } from "../../src/collect/queries";
+import { parseFaultSpec } from "../../dev/emulator/faults";
 import { nsgEstate, nsgRow, subscriptionIds } from "../fixtures/collect/generate-estate";
 import { type EmulatorFixture, startConnected } from "./emulator-connection";
 

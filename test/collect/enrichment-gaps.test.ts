@@ -2,11 +2,11 @@
 // the gap names what was not read, and the verdicts that needed it are `unknown`, never a pass.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runAudit } from "../../shared/audit/run-audit";
-import { enrichmentGaps, type FailedRead } from "../../shared/collect/arm-enrichment";
-import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
-import type { Finding } from "../../shared/engine/finding";
-import { ARM_CHILD_TYPES } from "../../shared/model/arm-child-types";
+import { runAudit } from "../../src/audit/run-audit";
+import { enrichmentGaps, type FailedRead } from "../../src/collect/arm-enrichment";
+import { ResourceGraphSource } from "../../src/collect/live-resource-source";
+import type { Finding } from "../../src/engine/finding";
+import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
 import { SAMPLE } from "../support/run-cli";
 import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 

@@ -1,14 +1,14 @@
 // The live path end to end: the sample estate served by the emulator and collected through the real SDK gives exactly
 // the verdicts the same estate gives as a snapshot, through the library and through the CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAudit } from "../../shared/audit/run-audit";
-import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
-import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
-import { buildArmConnection } from "../../shared/collect/collection-config";
-import type { Finding } from "../../shared/engine/finding";
-import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { runAudit } from "../../src/audit/run-audit";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import { ResourceGraphSource } from "../../src/collect/live-resource-source";
+import { buildArmConnection } from "../../src/collect/collection-config";
+import type { Finding } from "../../src/engine/finding";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE, runCliAsync } from "../support/run-cli";
-import { main } from "../../cli/mi-audit";
+import { main } from "../../src/cli/mi-audit";
 
 const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
 const verdicts = (findings: Finding[]): string[] => findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();

@@ -2,9 +2,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
-import { EstateBuilder } from "../../shared/model/build-estate";
-import { AUDITED_TYPES } from "../../shared/model/row";
+import { ResourceGraphSource } from "../../src/collect/live-resource-source";
+import { EstateBuilder } from "../../src/model/build-estate";
+import { AUDITED_TYPES } from "../../src/model/row";
 import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 
 const estateDocument = () => JSON.parse(readFileSync("test/fixtures/collect/small-estate.json", "utf8"));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { columnFor, QUERY_FAMILIES, renestRow, SUBSCRIPTIONS_QUERY } from "../../shared/collect/queries";
-import { AUDITED_TYPES } from "../../shared/model/row";
-import { parseQuery } from "../emulator/kql-subset";
+import { columnFor, QUERY_FAMILIES, renestRow, SUBSCRIPTIONS_QUERY } from "../../src/collect/queries";
+import { AUDITED_TYPES } from "../../src/model/row";
+import { parseQuery } from "../../dev/emulator/kql-subset";
 
 describe("query families", () => {
   it("cover every audited type exactly once", () => {

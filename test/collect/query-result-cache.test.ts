@@ -1,6 +1,6 @@
-// The emulator's page cache (test/emulator/query-result-cache.ts) stays within its bounds, and a fingerprint guards it.
+// The emulator's page cache (dev/emulator/query-result-cache.ts) stays within its bounds, and a fingerprint guards it.
 import { describe, expect, it } from "vitest";
-import { type CachedResult, QueryResultCache } from "../emulator/query-result-cache";
+import { type CachedResult, QueryResultCache } from "../../dev/emulator/query-result-cache";
 
 const result = (fingerprint: string, rows: number): CachedResult => ({
   fingerprint,

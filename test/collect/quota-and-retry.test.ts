@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseTimeSpan, QuotaPacer } from "../../shared/collect/quota-pacer";
-import { backoffDelay, classifyFailure, DEFAULT_RETRY_POLICY, parseRetryAfter, RetriesExhaustedError, withRetries } from "../../shared/collect/retry-policy";
-import { formatTimeSpan } from "../emulator/user-quota";
+import { parseTimeSpan, QuotaPacer } from "../../src/collect/quota-pacer";
+import { backoffDelay, classifyFailure, DEFAULT_RETRY_POLICY, parseRetryAfter, RetriesExhaustedError, withRetries } from "../../src/collect/retry-policy";
+import { formatTimeSpan } from "../../dev/emulator/user-quota";
 
 function headers(values: Record<string, string>) {
   return { get: (name: string) => values[name] };

@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { describe, expect, it } from "vitest";
-import { CollectionConfigError, restClientOptions } from "../../shared/collect/collection-config";
-import { QUERY_FAMILIES, type QueryFamily } from "../../shared/collect/queries";
-import { collectFromResourceGraph } from "../../shared/collect/resource-graph-source";
-import { AUDITED_TYPES } from "../../shared/model/row";
+import { CollectionConfigError, restClientOptions } from "../../src/collect/collection-config";
+import { QUERY_FAMILIES, type QueryFamily } from "../../src/collect/queries";
+import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
+import { AUDITED_TYPES } from "../../src/model/row";
 import { managedInstanceRow, nsgEstate, subscriptionIds } from "../fixtures/collect/generate-estate";
 import { emulatorPerTest, FAST_RETRY, rowCollector } from "./emulator-connection";
 

@@ -20,9 +20,9 @@ afterAll(() => {
 it("starts Azurite, the emulator and the functions, completes the first audit, and guards /api/runs/latest with keys", async () => {
   copyFileSync(join(REPO, "host.json"), join(project, "host.json"));
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name)));
-  child = spawn(process.execPath, [join(REPO, "dist", "host", "local-host.js")], {
+  child = spawn(process.execPath, [join(REPO, "dist", "src", "host", "local-host.js")], {
     cwd: project,
-    env: { ...inherited, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "functions"), HOST_EMULATOR_ESTATE: join(REPO, "samples", "estate.json") },
+    env: { ...inherited, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"), HOST_EMULATOR_ESTATE: join(REPO, "samples", "estate.json") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,8 +1,8 @@
 // The engine's coverage rule: a pass (or notApplicable) that needed data a gap names becomes unknown; a gap that names
 // resources taints only verdicts on those resources, one that names subscriptions every resource in them.
 import { describe, expect, it } from "vitest";
-import { ARM_CHILD_TYPES } from "../../shared/model/arm-child-types";
-import type { CoverageGap } from "../../shared/model/estate";
+import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
+import type { CoverageGap } from "../../src/model/estate";
 import { findingsFor, verdict } from "../support/evaluate";
 import { ids, miRow, SUB1, SUB2 } from "../support/rows";
 

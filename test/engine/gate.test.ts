@@ -1,9 +1,9 @@
 // The gate and the run verification over named score tables: what passes, what fails, what could not be verified.
 import { describe, expect, it } from "vitest";
-import { assessGate, runVerification } from "../../shared/engine/gate";
-import { emptyStatusCounts, type RuleCounts, type StatusCounts } from "../../shared/engine/scoring";
-import type { CoverageGap } from "../../shared/model/estate";
-import type { Severity } from "../../shared/rules/rule";
+import { assessGate, runVerification } from "../../src/engine/gate";
+import { emptyStatusCounts, type RuleCounts, type StatusCounts } from "../../src/engine/scoring";
+import type { CoverageGap } from "../../src/model/estate";
+import type { Severity } from "../../src/rules/rule";
 
 const rule = (ruleId: string, severity: Severity, counts: Partial<StatusCounts>): RuleCounts => ({ ruleId, severity, counts: { ...emptyStatusCounts(), ...counts } });
 const GAP: CoverageGap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: ["s1"], reason: "HTTP 403" };

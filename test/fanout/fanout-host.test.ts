@@ -8,16 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InvocationContext, StorageQueueFunctionOptions } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startLocalHost, type LocalHost } from "../../host/local-host";
-import type { FunctionRegistration } from "../../shared/app/function-registration";
-import { appSettingsFromEnv } from "../../shared/app/app-settings";
-import { buildServices, useServices, type Services } from "../../shared/app/services";
-import { runAuditFunction } from "../../functions/run-audit";
-import { runAuditShardFunction } from "../../functions/run-audit-shard";
-import { auditShardPoisonFunction } from "../../functions/audit-shard-poison";
-import { createFanoutStore } from "../../shared/store/table-fanout-store";
+import { startLocalHost, type LocalHost } from "../../src/host/local-host";
+import type { FunctionRegistration } from "../../src/app/function-registration";
+import { appSettingsFromEnv } from "../../src/app/app-settings";
+import { buildServices, useServices, type Services } from "../../src/app/services";
+import { runAuditFunction } from "../../src/functions/run-audit";
+import { runAuditShardFunction } from "../../src/functions/run-audit-shard";
+import { auditShardPoisonFunction } from "../../src/functions/audit-shard-poison";
+import { createFanoutStore } from "../../src/store/table-fanout-store";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 import { captureLog, eventually, processAlive } from "../host/support/host-test-kit";
 import { allFindings, comparableScores, countingStep, fanoutKit, finishedRun, requestAndPlan, verdictLines } from "./fanout-kit";
@@ -135,8 +135,8 @@ describe("the local host with three workers", () => {
 
 describe("a worker killed mid-shard", () => {
   it("is recovered through the visibility timeout, and the run completes with a single run's results", async () => {
-    const distHost = join(REPO, "dist", "host", "local-host.js");
-    expect(existsSync(join(REPO, "dist", "functions", "run-audit-shard.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
+    const distHost = join(REPO, "dist", "src", "host", "local-host.js");
+    expect(existsSync(join(REPO, "dist", "src", "functions", "run-audit-shard.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
     // NIC queries take 4 s here, so a shard is certainly in the middle of its collection when its worker is killed.
     const estate = await emulator({ estate: SAMPLE, quota: { limit: 10_000 }, faults: "latency:ms=4000,match=networkinterfaces" });
     const env = liveEnv(estate, { AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "1", AUDIT_SHARD_SUBSCRIPTIONS: "1" });
@@ -149,7 +149,7 @@ describe("a worker killed mid-shard", () => {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name)));
     child = spawn(process.execPath, [distHost], {
       cwd: projectDir,
-      env: { ...inherited, ...env, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "functions"), HOST_TIMERS_ON_START: "false", HOST_QUEUE_WORKERS: "1", HOST_QUEUE_LEASE_SECONDS: "2" },
+      env: { ...inherited, ...env, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"), HOST_TIMERS_ON_START: "false", HOST_QUEUE_WORKERS: "1", HOST_QUEUE_LEASE_SECONDS: "2" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -2,16 +2,16 @@
 // behaves like the Functions host (retries up to maxDequeueCount, then the poison handler), and comparable views of a
 // run (its results as rule|resource|status lines, its scores).
 import { QueueClient } from "@azure/storage-queue";
-import { appSettingsFromEnv, type AppSettings } from "../../shared/app/app-settings";
-import { createAuditQueue, createMessageQueue } from "../../shared/app/audit-queue";
-import { AuditService, type Logger, type PostRunStep } from "../../shared/app/audit-service";
-import type { Services } from "../../shared/app/services";
-import { FanoutService, type FanoutCollector } from "../../shared/fanout/fanout-service";
-import type { ShardMessage } from "../../shared/fanout/shard-message";
-import type { AuditStore, RunDetail, StoredFinding } from "../../shared/store/audit-store";
-import { createAuditStore } from "../../shared/store/table-audit-store";
-import { createFanoutStore } from "../../shared/store/table-fanout-store";
-import type { FanoutStore } from "../../shared/fanout/fanout-store";
+import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
+import { createAuditQueue, createMessageQueue } from "../../src/app/audit-queue";
+import { AuditService, type Logger, type PostRunStep } from "../../src/app/audit-service";
+import type { Services } from "../../src/app/services";
+import { FanoutService, type FanoutCollector } from "../../src/fanout/fanout-service";
+import type { ShardMessage } from "../../src/fanout/shard-message";
+import type { AuditStore, RunDetail, StoredFinding } from "../../src/store/audit-store";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import { createFanoutStore } from "../../src/store/table-fanout-store";
+import type { FanoutStore } from "../../src/fanout/fanout-store";
 
 export const MAX_DEQUEUE = 3;
 

@@ -3,17 +3,17 @@
 // that keeps failing ending the run partial with its subscriptions listed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 import { allFindings, comparableScores, countingStep, drainShards, fanoutKit, finishedRun, requestAndPlan, verdictLines, type FanoutKit } from "./fanout-kit";
-import type { ResourceSource } from "../../shared/audit/resource-source";
-import { SHARDED_TYPES, shardFamilies } from "../../shared/fanout/shard-families";
-import { ResourceGraphSource } from "../../shared/collect/live-resource-source";
-import { RULES } from "../../shared/rules/catalog";
-import { createMessageQueue } from "../../shared/app/audit-queue";
-import type { ShardMessage } from "../../shared/fanout/shard-message";
-import type { RunDetail } from "../../shared/store/audit-store";
-import { generateEstateRows } from "../../shared/generate/estate-generator";
+import type { ResourceSource } from "../../src/audit/resource-source";
+import { SHARDED_TYPES, shardFamilies } from "../../src/fanout/shard-families";
+import { ResourceGraphSource } from "../../src/collect/live-resource-source";
+import { RULES } from "../../src/rules/catalog";
+import { createMessageQueue } from "../../src/app/audit-queue";
+import type { ShardMessage } from "../../src/fanout/shard-message";
+import type { RunDetail } from "../../src/store/audit-store";
+import { generateEstateRows } from "../../dev/generate/estate-generator";
 
 /** Rules whose pass needs NSG or NIC rows, and rules whose notApplicable does. */
 const PASS_NEEDS_SHARDED = new Set(RULES.filter((rule) => rule.verdictDependsOn.some((type) => SHARDED_TYPES.includes(type))).map((rule) => rule.id));

@@ -1,8 +1,8 @@
 // AUDIT_FANOUT_MIN_SUBSCRIPTIONS, AUDIT_SHARD_SUBSCRIPTIONS and AUDIT_SHARD_CONCURRENCY: defaults, and every bad value
 // refused with a message that names the setting.
 import { describe, expect, it } from "vitest";
-import { appSettingsFromEnv } from "../../shared/app/app-settings";
-import { DEFAULT_FANOUT_SETTINGS, fanoutSettingsFromEnv } from "../../shared/fanout/fanout-settings";
+import { appSettingsFromEnv } from "../../src/app/app-settings";
+import { DEFAULT_FANOUT_SETTINGS, fanoutSettingsFromEnv } from "../../src/fanout/fanout-settings";
 
 const BASE = { AzureWebJobsStorage: "UseDevelopmentStorage=true" };
 

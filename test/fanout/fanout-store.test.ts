@@ -3,12 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { createAuditStore } from "../../shared/store/table-audit-store";
-import { createFanoutStore } from "../../shared/store/table-fanout-store";
-import { newRunId } from "../../shared/audit/run-audit";
-import type { FanoutPlan, FanoutStore, ShardResult } from "../../shared/fanout/fanout-store";
-import { PartialScoreAccumulator } from "../../shared/fanout/partial-scores";
-import type { AuditStore } from "../../shared/store/audit-store";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import { createFanoutStore } from "../../src/store/table-fanout-store";
+import { newRunId } from "../../src/audit/run-audit";
+import type { FanoutPlan, FanoutStore, ShardResult } from "../../src/fanout/fanout-store";
+import { PartialScoreAccumulator } from "../../src/fanout/partial-scores";
+import type { AuditStore } from "../../src/store/audit-store";
 import { TableClient } from "@azure/data-tables";
 
 let azurite: Azurite;

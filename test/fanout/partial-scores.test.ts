@@ -2,10 +2,10 @@
 // sums) is scored by one shard.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { mergePartialScores, PartialScoreAccumulator } from "../../shared/fanout/partial-scores";
-import { scoreFindings } from "../../shared/engine/scoring";
-import { RULES } from "../../shared/rules/catalog";
-import type { Finding } from "../../shared/engine/finding";
+import { mergePartialScores, PartialScoreAccumulator } from "../../src/fanout/partial-scores";
+import { scoreFindings } from "../../src/engine/scoring";
+import { RULES } from "../../src/rules/catalog";
+import type { Finding } from "../../src/engine/finding";
 import { findingsFor } from "../support/evaluate";
 import { SAMPLE } from "../support/run-cli";
 

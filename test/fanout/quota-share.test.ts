@@ -1,7 +1,7 @@
 // The pacer of a shard spends only its share of the identity's quota while other shards collect beside it.
-// (The pacer is shared/collect/quota-pacer.ts; this is the part fan-out added.)
+// (The pacer is src/collect/quota-pacer.ts; this is the part fan-out added.)
 import { describe, expect, it } from "vitest";
-import { QuotaPacer } from "../../shared/collect/quota-pacer";
+import { QuotaPacer } from "../../src/collect/quota-pacer";
 
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] });
 

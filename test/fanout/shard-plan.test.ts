@@ -1,7 +1,7 @@
 // Cutting a scope into shards: balanced sizes, and subscriptions tied by a cross-subscription association kept in one
 // shard, so no verdict that reads an NSG or a NIC lands in a shard that did not collect it.
 import { describe, expect, it } from "vitest";
-import { groupIntoShards } from "../../shared/fanout/shard-plan";
+import { groupIntoShards } from "../../src/fanout/shard-plan";
 import { subscriptionIds } from "../fixtures/collect/generate-estate";
 
 const [A, B, C, D, E] = subscriptionIds(5) as [string, string, string, string, string];

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { appSettingsFromEnv } from "../../shared/app/app-settings";
-import { alertSettingsFromEnv } from "../../shared/alerts/alert-settings";
+import { appSettingsFromEnv } from "../../src/app/app-settings";
+import { alertSettingsFromEnv } from "../../src/alerts/alert-settings";
 
 const sample = JSON.parse(readFileSync(join(__dirname, "..", "..", "local.settings.sample.json"), "utf8")) as { Values: Record<string, string>; Descriptions: Record<string, string> };
 

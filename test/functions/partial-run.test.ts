@@ -3,15 +3,15 @@
 // missing reads are `unknown`. Real Azurite, the emulator with fault injection, the real handlers.
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appSettingsFromEnv } from "../../shared/app/app-settings";
-import { useServices } from "../../shared/app/services";
-import { AuditService } from "../../shared/app/audit-service";
-import { createAuditStore } from "../../shared/store/table-audit-store";
-import type { AuditRequestMessage } from "../../shared/app/audit-request";
-import { ARM_CHILD_TYPES } from "../../shared/model/arm-child-types";
-import { getRun } from "../../functions/get-run";
+import { appSettingsFromEnv } from "../../src/app/app-settings";
+import { useServices } from "../../src/app/services";
+import { AuditService } from "../../src/app/audit-service";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import type { AuditRequestMessage } from "../../src/app/audit-request";
+import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
+import { getRun } from "../../src/functions/get-run";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { startEmulator, type RunningEmulator } from "../emulator/emulator";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 
 let azurite: Azurite;

@@ -2,12 +2,12 @@
 // message), nothing is half-written into the state, and earlier runs are intact after the restart.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { appSettingsFromEnv, AUDIT_QUEUE } from "../../shared/app/app-settings";
-import { AuditService } from "../../shared/app/audit-service";
-import { createAuditQueue } from "../../shared/app/audit-queue";
-import { createAuditStore } from "../../shared/store/table-audit-store";
-import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
-import type { CollectionOutcome, ResourceSource, RowSink } from "../../shared/audit/resource-source";
+import { appSettingsFromEnv, AUDIT_QUEUE } from "../../src/app/app-settings";
+import { AuditService } from "../../src/app/audit-service";
+import { createAuditQueue } from "../../src/app/audit-queue";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import type { CollectionOutcome, ResourceSource, RowSink } from "../../src/audit/resource-source";
 import { SAMPLE } from "../support/run-cli";
 
 let azurite: Azurite;

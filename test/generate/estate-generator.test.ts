@@ -1,13 +1,13 @@
 // The estate generator: exact row counts, determinism, a realistic mix, and both outcomes of every rule when the real
 // engine evaluates a small generated estate.
 import { describe, expect, it } from "vitest";
-import { generateEstateRows, checkGeneratorOptions } from "../../shared/generate/estate-generator";
-import { snapshotJsonChunks } from "../../shared/generate/snapshot-json";
-import { EstateBuilder } from "../../shared/model/build-estate";
-import { evaluate } from "../../shared/audit/run-audit";
-import { recogniseSnapshot } from "../../shared/snapshot/snapshot-reader";
-import { RULES } from "../../shared/rules/catalog";
-import type { Status } from "../../shared/rules/rule";
+import { generateEstateRows, checkGeneratorOptions } from "../../dev/generate/estate-generator";
+import { snapshotJsonChunks } from "../../dev/generate/snapshot-json";
+import { EstateBuilder } from "../../src/model/build-estate";
+import { evaluate } from "../../src/audit/run-audit";
+import { recogniseSnapshot } from "../../src/snapshot/snapshot-reader";
+import { RULES } from "../../src/rules/catalog";
+import type { Status } from "../../src/rules/rule";
 
 const snapshotText = (resources: number, seed: number, subscriptions?: number): string =>
   [...snapshotJsonChunks(generateEstateRows({ resources, seed, ...(subscriptions === undefined ? {} : { subscriptions }) }), resources, 4096)].join("");

@@ -1,10 +1,10 @@
-// scripts/generate-estate.ts: argument validation (exit 2, a message naming the option) and the file it writes.
+// dev/scripts/generate-estate.ts: argument validation (exit 2, a message naming the option) and the file it writes.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../scripts/generate-estate";
-import { readSnapshotFile } from "../../shared/snapshot/snapshot-reader";
+import { main } from "../../dev/scripts/generate-estate";
+import { readSnapshotFile } from "../../src/snapshot/snapshot-reader";
 
 const dir = mkdtempSync(join(tmpdir(), "generate-estate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

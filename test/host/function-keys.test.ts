@@ -1,6 +1,6 @@
 // Keys and auth levels: which key opens which level, where the key may come from, and generated keys.
 import { describe, expect, it } from "vitest";
-import { constantTimeEquals, isAuthorized, presentedKey, resolveHostKeys, type HostKeys } from "../../host/function-keys";
+import { constantTimeEquals, isAuthorized, presentedKey, resolveHostKeys, type HostKeys } from "../../src/host/function-keys";
 
 const keys: HostKeys = { functionKey: "function-key", adminKey: "admin-key", generated: { functionKey: false, adminKey: false } };
 

@@ -1,6 +1,6 @@
 // host.json as the local host reads it: .NET time spans, defaults, and errors that name the setting.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_QUEUE_SETTINGS, parseHostJson, parseTimeSpan } from "../../host/host-json";
+import { DEFAULT_QUEUE_SETTINGS, parseHostJson, parseTimeSpan } from "../../src/host/host-json";
 
 describe("parseTimeSpan", () => {
   it.each([

@@ -1,7 +1,7 @@
 // The local host prints function logs to a terminal; a data-quality warning that quotes a resource named with ESC
 // sequences must reach it with those characters escaped, line breaks kept.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { consoleHostLog } from "../../host/host-log";
+import { consoleHostLog } from "../../src/host/host-log";
 
 describe("consoleHostLog", () => {
   afterEach(() => vi.restoreAllMocks());

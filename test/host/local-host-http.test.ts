@@ -3,7 +3,7 @@
 // included), and handlers that fail.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startLocalHost, type LocalHost } from "../../host/local-host";
+import { startLocalHost, type LocalHost } from "../../src/host/local-host";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { captureLog, type CapturedLog } from "./support/host-test-kit";
 

@@ -4,8 +4,8 @@
 import { join } from "node:path";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../host/local-host";
-import { decodeMessage, parseLikeTheNodeWorker } from "../../host/queue-trigger-listener";
+import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../src/host/local-host";
+import { decodeMessage, parseLikeTheNodeWorker } from "../../src/host/queue-trigger-listener";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { concurrency, received, resetQueueRecords } from "./fixtures/fixture-records";
 import { captureLog, eventually, type CapturedLog } from "./support/host-test-kit";

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../host/local-host";
+import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../src/host/local-host";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { captureLog, type CapturedLog } from "./support/host-test-kit";
 

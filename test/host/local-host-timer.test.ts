@@ -2,8 +2,8 @@
 // on schedule with a real Timer object, and schedules refused at start with a message that names what is wrong.
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../host/local-host";
-import type { FunctionRegistration } from "../../shared/app/function-registration";
+import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../src/host/local-host";
+import type { FunctionRegistration } from "../../src/app/function-registration";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { firings } from "./fixtures/fixture-records";
 import { captureLog, eventually, type CapturedLog } from "./support/host-test-kit";

@@ -1,8 +1,8 @@
 // Route templates as the Functions host reads them: which paths match, with which parameters, which route wins
 // when several match, and which templates are refused.
 import { describe, expect, it } from "vitest";
-import { buildHttpRoutes, findRoute } from "../../host/http-routes";
-import { matchRoute, parseRouteTemplate } from "../../host/route-template";
+import { buildHttpRoutes, findRoute } from "../../src/host/http-routes";
+import { matchRoute, parseRouteTemplate } from "../../src/host/route-template";
 
 const segments = (path: string): string[] => (path === "" ? [] : path.split("/"));
 

@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildEstate } from "../../shared/model/build-estate";
-import { get } from "../../shared/model/estate";
-import { armKey } from "../../shared/model/arm-id";
+import { buildEstate } from "../../src/model/build-estate";
+import { get } from "../../src/model/estate";
+import { armKey } from "../../src/model/arm-id";
 import { SUB1, SUB2, aseRow, circuitRow, connectionRow, gatewayRow, ids, miRow, nicRow, nsgRow, siteRow, vnetRow } from "../support/rows";
 
 describe("real ARM payloads", () => {

@@ -4,9 +4,9 @@
 // semantics (NSG rules by priority, first match wins; ARM types from the template reference: `priority` int,
 // port and address fields strings, `publicDataEndpointEnabled` and `azureADOnlyAuthentication` bool).
 import { describe, expect, it } from "vitest";
-import { EstateBuilder } from "../../shared/model/build-estate";
-import { evaluate } from "../../shared/audit/run-audit";
-import type { Finding } from "../../shared/engine/finding";
+import { EstateBuilder } from "../../src/model/build-estate";
+import { evaluate } from "../../src/audit/run-audit";
+import type { Finding } from "../../src/engine/finding";
 import { ids, miRow, nsgRow, securityRule, vnetRow, type Row, type RuleSpec } from "../support/rows";
 
 const PUBLIC = "mi.public-endpoint.untrusted-source";

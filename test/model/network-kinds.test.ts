@@ -1,9 +1,9 @@
 // The estate model of what connects networks: peering access, connections (VNet-to-VNet, site-to-site), local network
 // gateways, route tables (and the subnets they serve, from either side), and NICs' ASG memberships.
 import { describe, expect, it } from "vitest";
-import { buildEstate } from "../../shared/model/build-estate";
-import { get } from "../../shared/model/estate";
-import { armKey } from "../../shared/model/arm-id";
+import { buildEstate } from "../../src/model/build-estate";
+import { get } from "../../src/model/estate";
+import { armKey } from "../../src/model/arm-id";
 import { gatewayRow, ids, vnetRow, type Row } from "../support/rows";
 import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "../rules/network-rows";
 

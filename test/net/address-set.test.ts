@@ -8,14 +8,14 @@ import {
   EVERYTHING,
   PRIVATE_RANGES,
   parsePrefix,
-} from "../../shared/net/address-set";
+} from "../../src/net/address-set";
 import {
   intersectIntervals,
   normalizeIntervals,
   subtractIntervals,
   unionIntervals,
   type Interval,
-} from "../../shared/net/intervals";
+} from "../../src/net/intervals";
 
 const set = (...prefixes: string[]) => AddressSet.fromPrefixes(prefixes);
 const tag = (name: string) => {

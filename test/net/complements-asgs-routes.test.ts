@@ -6,14 +6,14 @@
 // - the VirtualNetwork tag also holds the address prefixes of user-defined routes; a route to an address does not make
 //   it part of the estate's own network, so those addresses stay untrusted.
 import { describe, expect, it } from "vitest";
-import type { SecurityRule } from "../../shared/model/estate";
+import type { SecurityRule } from "../../src/model/estate";
 import {
   evaluateInboundExposure,
   evaluateOutboundFlow,
   type InboundExposure,
   type InboundExposureQuery,
-} from "../../shared/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../shared/net/service-tags";
+} from "../../src/net/nsg-evaluation";
+import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];

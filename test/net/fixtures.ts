@@ -1,8 +1,8 @@
 // Small named building blocks for the network tests: one security rule with sensible defaults, and the
 // estate shape most tests use (an MI subnet and an app subnet in peered VNets).
 
-import type { SecurityRule } from "../../shared/model/estate";
-import { buildTrustPolicy } from "../../shared/net/trust";
+import type { SecurityRule } from "../../src/model/estate";
+import { buildTrustPolicy } from "../../src/net/trust";
 
 /** An inbound Allow of TCP from anywhere to anywhere on any port, overridden field by field. */
 export function rule(overrides: Partial<SecurityRule> & { name: string; priority: number }): SecurityRule {

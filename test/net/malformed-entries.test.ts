@@ -1,10 +1,10 @@
 // malformedPrefixes and malformedRuleEntries name exactly the entries the parsers reject: the fast path for plain IPv4
 // never lets a malformed value through, and well-formed rules have nothing to report.
 import { describe, expect, it } from "vitest";
-import { malformedPrefixes, malformedRuleEntries } from "../../shared/net/malformed-entries";
-import { parsePrefix } from "../../shared/net/address-set";
-import { DEFAULT_SECURITY_RULES } from "../../shared/net/service-tags";
-import type { SecurityRule } from "../../shared/model/estate";
+import { malformedPrefixes, malformedRuleEntries } from "../../src/net/malformed-entries";
+import { parsePrefix } from "../../src/net/address-set";
+import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import type { SecurityRule } from "../../src/model/estate";
 
 describe("malformedPrefixes", () => {
   it("agrees with parsePrefix on IPv4 texts near every boundary (octets, leading zeros, lengths)", () => {

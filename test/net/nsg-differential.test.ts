@@ -3,9 +3,9 @@
 // ("How network security groups filter network traffic", "Virtual network service tags"); then the comparison.
 // A disagreement prints the seed, the rules, the query and the witness packet, ready for a unit test.
 import { describe, expect, it } from "vitest";
-import type { SecurityRule } from "../../shared/model/estate";
-import { evaluateInboundExposure, evaluateOutboundFlow } from "../../shared/net/nsg-evaluation";
-import { buildTrustPolicy } from "../../shared/net/trust";
+import type { SecurityRule } from "../../src/model/estate";
+import { evaluateInboundExposure, evaluateOutboundFlow } from "../../src/net/nsg-evaluation";
+import { buildTrustPolicy } from "../../src/net/trust";
 import { type Evaluators, DOCUMENTED_CLASSES, PENDING_CLASSES, compareSeed, formatTally, newTally, record } from "./nsg-differential";
 import { type Packet, type World, referenceDecide, referenceDefaultRule, referenceOrder } from "./reference-nsg";
 import { rule } from "./fixtures";

@@ -1,4 +1,4 @@
-// The differential comparison: the set-based evaluator (shared/net/nsg-evaluation.ts) against the naive reference
+// The differential comparison: the set-based evaluator (src/net/nsg-evaluation.ts) against the naive reference
 // (reference-nsg.ts) on random cases (nsg-random.ts). For each case and each of K worlds the reference decides every
 // sample packet; the samples are each prefix's and each port range's boundaries (first, last, and one beyond), so every
 // cell of the partition the rules draw is visited and the reference's answer is exact for that world.
@@ -12,11 +12,11 @@
 //   outbound allowed      → in every world, from every app address, every packet (source port 1024-65535) gets out;
 //            blocked      → in every world, from every app address, some packet is denied;
 //            uncertain    → as inbound.
-// Used by test/net/nsg-differential.test.ts (a few thousand cases) and bench/nsg-differential.ts (100k and more).
+// Used by test/net/nsg-differential.test.ts (a few thousand cases) and dev/bench/nsg-differential.ts (100k and more).
 
-import type { SecurityRule } from "../../shared/model/estate";
-import { evaluateInboundExposure, evaluateOutboundFlow } from "../../shared/net/nsg-evaluation";
-import { buildTrustPolicy } from "../../shared/net/trust";
+import type { SecurityRule } from "../../src/model/estate";
+import { evaluateInboundExposure, evaluateOutboundFlow } from "../../src/net/nsg-evaluation";
+import { buildTrustPolicy } from "../../src/net/trust";
 import { MALFORMED_ADDRESSES, MALFORMED_PORTS, type RandomCase, type RandomWorld, casePrefixes, randomCase, randomWorld } from "./nsg-random";
 import {
   type Direction,

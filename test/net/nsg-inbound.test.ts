@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { SecurityRule } from "../../shared/model/estate";
+import type { SecurityRule } from "../../src/model/estate";
 import {
   type InboundExposure,
   type InboundExposureQuery,
   evaluateInboundExposure,
   formatRuleRef,
   rulesInEvaluationOrder,
-} from "../../shared/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../shared/net/service-tags";
+} from "../../src/net/nsg-evaluation";
+import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
 import { MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 /** The MI public endpoint question: TCP 3342 into the MI subnet, VNet 10.1.0.0/16. */

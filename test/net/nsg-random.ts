@@ -4,9 +4,9 @@
 // protected ranges, source-port conditions, destination ranges around 3342, 1433 and 11000-11999, every protocol,
 // default rules listed and not, ASGs with and without known members, and a little malformed data.
 
-import type { SecurityRule } from "../../shared/model/estate";
-import type { InboundExposureQuery, OutboundFlowQuery } from "../../shared/net/nsg-evaluation";
-import { SeededRandom } from "../../shared/generate/seeded-random";
+import type { SecurityRule } from "../../src/model/estate";
+import type { InboundExposureQuery, OutboundFlowQuery } from "../../src/net/nsg-evaluation";
+import { SeededRandom } from "../../dev/generate/seeded-random";
 import { type Direction, type World, formatAddress, inPrefix, prefixBounds, prefixEdges, referenceDefaultRule } from "./reference-nsg";
 
 export interface RandomCase {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PortSet, parsePortList, parsePortSpec } from "../../shared/net/port-set";
+import { PortSet, parsePortList, parsePortSpec } from "../../src/net/port-set";
 
 describe("parsePortSpec", () => {
   it.each([

@@ -2,9 +2,9 @@
 // concrete packet (source address and port, destination address and port, protocol) in one concrete "world" where
 // every service tag, ASG and unreadable entry stands for known addresses: sort the rules, walk them, the first rule
 // whose five-tuple matches decides (Microsoft Learn, "How network security groups filter network traffic"). No set
-// algebra, no caches a reviewer has to trust: the set-based evaluator in shared/net is what it checks.
+// algebra, no caches a reviewer has to trust: the set-based evaluator in src/net is what it checks.
 
-import type { SecurityRule } from "../../shared/model/estate";
+import type { SecurityRule } from "../../src/model/estate";
 
 export type Direction = "Inbound" | "Outbound";
 
@@ -34,7 +34,7 @@ export interface World {
   rulesWithIssuesThatApply: ReadonlySet<string>;
 }
 
-// The six default rules, copied from Microsoft Learn's table rather than imported from shared/net: an oracle that
+// The six default rules, copied from Microsoft Learn's table rather than imported from src/net: an oracle that
 // shares the code under test cannot catch its mistakes.
 const DEFAULTS: readonly [string, number, Direction, "Allow" | "Deny", string, string][] = [
   ["AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SECURITY_RULES, canonicalServiceTag, parseServiceTag } from "../../shared/net/service-tags";
+import { DEFAULT_SECURITY_RULES, canonicalServiceTag, parseServiceTag } from "../../src/net/service-tags";
 
 describe("canonicalServiceTag", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_IP, AddressSet, EVERYTHING } from "../../shared/net/address-set";
+import { ALL_IP, AddressSet, EVERYTHING } from "../../src/net/address-set";
 
 // A seeded generator, so a failure can be replayed.
 function random(seed: number): () => number {

@@ -4,9 +4,9 @@
 // in". Outbound from an app subnet, the app's stack picks an ephemeral port it does not control, so a flow is allowed
 // only when every ephemeral port (1024-65535) gets out, and blocked for the connections that draw a denied one.
 import { describe, expect, it } from "vitest";
-import type { SecurityRule } from "../../shared/model/estate";
-import { evaluateInboundExposure, evaluateOutboundFlow, type InboundExposure, type OutboundFlow } from "../../shared/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../shared/net/service-tags";
+import type { SecurityRule } from "../../src/model/estate";
+import { evaluateInboundExposure, evaluateOutboundFlow, type InboundExposure, type OutboundFlow } from "../../src/net/nsg-evaluation";
+import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];

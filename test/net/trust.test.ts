@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AddressSet, ALL_SERVICE_TAGS } from "../../shared/net/address-set";
-import { buildTrustPolicy, trustedSources, validateTrustedPrefix } from "../../shared/net/trust";
+import { AddressSet, ALL_SERVICE_TAGS } from "../../src/net/address-set";
+import { buildTrustPolicy, trustedSources, validateTrustedPrefix } from "../../src/net/trust";
 
 const set = (...prefixes: string[]) => AddressSet.fromPrefixes(prefixes);
 

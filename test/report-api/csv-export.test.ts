@@ -1,11 +1,11 @@
 // The CSV export of a large run goes out page by page: every matching finding, one store page in memory at a time.
 // Prints the figures (findings, pages, time, heap growth) so they can be quoted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices } from "../../shared/app/services";
-import { useReportSettings } from "../../shared/report-api/report-settings";
-import { findingsCsv } from "../../shared/report-api/report-queries";
-import { findingCsvHeader, findingCsvRow } from "../../shared/report/csv";
-import { listFindings } from "../../functions/list-findings";
+import { useServices } from "../../src/app/services";
+import { useReportSettings } from "../../src/report-api/report-settings";
+import { findingsCsv } from "../../src/report-api/report-queries";
+import { findingCsvHeader, findingCsvRow } from "../../src/report/csv";
+import { listFindings } from "../../src/functions/list-findings";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { manyFindings, report, runIdAt } from "../store/fixtures";

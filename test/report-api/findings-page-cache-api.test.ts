@@ -2,12 +2,12 @@
 // served from the cache (store calls counted), with an ETag and 304 on If-None-Match; a running run's pages are read
 // every time and are not cacheable; a run purged by retention answers 410 and its pages leave the cache.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useServices, type Services } from "../../shared/app/services";
-import { newRunId } from "../../shared/audit/run-audit";
-import { findingsPageCache } from "../../shared/report-api/findings-page-response";
-import { useReportSettings } from "../../shared/report-api/report-settings";
-import type { AuditStore } from "../../shared/store/audit-store";
-import { listFindings } from "../../functions/list-findings";
+import { useServices, type Services } from "../../src/app/services";
+import { newRunId } from "../../src/audit/run-audit";
+import { findingsPageCache } from "../../src/report-api/findings-page-response";
+import { useReportSettings } from "../../src/report-api/report-settings";
+import type { AuditStore } from "../../src/store/audit-store";
+import { listFindings } from "../../src/functions/list-findings";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { invoke } from "./invoke";
 import { ReportFixture, uniqueTablePrefix } from "./report-fixture";

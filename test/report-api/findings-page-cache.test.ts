@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AuditorError } from "../../shared/errors";
-import { FindingsPageCache, findingsPageKey, serialisePage } from "../../shared/report-api/findings-page-cache";
-import { reportSettingsFromEnv } from "../../shared/report-api/report-settings";
+import { AuditorError } from "../../src/errors";
+import { FindingsPageCache, findingsPageKey, serialisePage } from "../../src/report-api/findings-page-cache";
+import { reportSettingsFromEnv } from "../../src/report-api/report-settings";
 
 const RUN_A = "20261101T020000Z-aaaaaa";
 const RUN_B = "20261102T020000Z-bbbbbb";

@@ -2,19 +2,19 @@
 // function key and 200 with one (query or header), health anonymous, 403 from the role check behind a valid key, the
 // CSV streamed over HTTP, and the dashboard's links working through the host's key check.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startLocalHost, type LocalHost } from "../../host/local-host";
-import type { HostLog } from "../../host/host-log";
-import { useServices } from "../../shared/app/services";
-import { useReportSettings } from "../../shared/report-api/report-settings";
-import { encodeResourceId } from "../../shared/report-api/resource-id";
-import { listRunsFunction } from "../../functions/list-runs";
-import { getRunFunction } from "../../functions/get-run";
-import { listFindingsFunction } from "../../functions/list-findings";
-import { resourceHistoryFunction } from "../../functions/resource-history";
-import { listRulesFunction } from "../../functions/list-rules";
-import { healthFunction } from "../../functions/health";
-import { openApiFunction } from "../../functions/openapi";
-import { dashboardFunction } from "../../functions/dashboard";
+import { startLocalHost, type LocalHost } from "../../src/host/local-host";
+import type { HostLog } from "../../src/host/host-log";
+import { useServices } from "../../src/app/services";
+import { useReportSettings } from "../../src/report-api/report-settings";
+import { encodeResourceId } from "../../src/report-api/resource-id";
+import { listRunsFunction } from "../../src/functions/list-runs";
+import { getRunFunction } from "../../src/functions/get-run";
+import { listFindingsFunction } from "../../src/functions/list-findings";
+import { resourceHistoryFunction } from "../../src/functions/resource-history";
+import { listRulesFunction } from "../../src/functions/list-rules";
+import { healthFunction } from "../../src/functions/health";
+import { openApiFunction } from "../../src/functions/openapi";
+import { dashboardFunction } from "../../src/functions/dashboard";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { principalHeader } from "./invoke";

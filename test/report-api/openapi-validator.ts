@@ -1,7 +1,7 @@
 // Validates values against the generated OpenAPI document with Ajv, a JSON Schema validator independent of zod: the
 // document itself is what is checked, not the zod schemas it came from.
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
-import { openApiDocument } from "../../shared/report-api/openapi-document";
+import { openApiDocument } from "../../src/report-api/openapi-document";
 
 const DOC_ID = "https://mi-exposure-auditor.invalid/openapi.json";
 

@@ -2,20 +2,20 @@
 // paging to the end, CSV quoting and formula neutralisation, 400/403/404/410, the OData-injection attempt, and every
 // JSON response validated against the generated OpenAPI document.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useServices, type Services } from "../../shared/app/services";
-import { AuditorError } from "../../shared/errors";
-import { useReportSettings, reportSettingsFromEnv } from "../../shared/report-api/report-settings";
-import { encodeResourceId } from "../../shared/report-api/resource-id";
-import { createAuditStore } from "../../shared/store/table-audit-store";
-import { RULES } from "../../shared/rules/catalog";
-import { listRuns, listRunsFunction } from "../../functions/list-runs";
-import { getRun, getRunFunction } from "../../functions/get-run";
-import { listFindings, listFindingsFunction } from "../../functions/list-findings";
-import { resourceHistory, resourceHistoryFunction } from "../../functions/resource-history";
-import { listRules, listRulesFunction } from "../../functions/list-rules";
-import { health, healthFunction } from "../../functions/health";
-import { openApi, openApiFunction } from "../../functions/openapi";
-import { dashboard, dashboardFunction } from "../../functions/dashboard";
+import { useServices, type Services } from "../../src/app/services";
+import { AuditorError } from "../../src/errors";
+import { useReportSettings, reportSettingsFromEnv } from "../../src/report-api/report-settings";
+import { encodeResourceId } from "../../src/report-api/resource-id";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import { RULES } from "../../src/rules/catalog";
+import { listRuns, listRunsFunction } from "../../src/functions/list-runs";
+import { getRun, getRunFunction } from "../../src/functions/get-run";
+import { listFindings, listFindingsFunction } from "../../src/functions/list-findings";
+import { resourceHistory, resourceHistoryFunction } from "../../src/functions/resource-history";
+import { listRules, listRulesFunction } from "../../src/functions/list-rules";
+import { health, healthFunction } from "../../src/functions/health";
+import { openApi, openApiFunction } from "../../src/functions/openapi";
+import { dashboard, dashboardFunction } from "../../src/functions/dashboard";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";

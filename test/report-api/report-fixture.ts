@@ -5,14 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appSettingsFromEnv, type AppSettings } from "../../shared/app/app-settings";
-import type { AuditRequestMessage } from "../../shared/app/audit-request";
-import { AuditService } from "../../shared/app/audit-service";
-import type { Services } from "../../shared/app/services";
-import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
-import type { ResourceSource } from "../../shared/audit/resource-source";
-import type { CoverageGap } from "../../shared/model/estate";
-import { createAuditStore } from "../../shared/store/table-audit-store";
+import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
+import type { AuditRequestMessage } from "../../src/app/audit-request";
+import { AuditService } from "../../src/app/audit-service";
+import type { Services } from "../../src/app/services";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import type { ResourceSource } from "../../src/audit/resource-source";
+import type { CoverageGap } from "../../src/model/estate";
+import { createAuditStore } from "../../src/store/table-audit-store";
 import { SAMPLE } from "../support/run-cli";
 
 type Row = { name: string; type: string; properties: Record<string, unknown> & { securityRules?: Array<{ name: string }> } };

@@ -2,11 +2,11 @@
 // the top of the dashboard, so nobody reads it as clean. Real audits on Azurite; responses checked against the
 // generated OpenAPI document.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useServices } from "../../shared/app/services";
-import { useReportSettings } from "../../shared/report-api/report-settings";
-import { getRun } from "../../functions/get-run";
-import { dashboard } from "../../functions/dashboard";
-import { SEVERITIES } from "../../shared/rules/rule";
+import { useServices } from "../../src/app/services";
+import { useReportSettings } from "../../src/report-api/report-settings";
+import { getRun } from "../../src/functions/get-run";
+import { dashboard } from "../../src/functions/dashboard";
+import { SEVERITIES } from "../../src/rules/rule";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { invoke, type Answer, type Handler } from "./invoke";
 import { OpenApiValidator } from "./openapi-validator";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { findingsFor, verdict } from "../support/evaluate";
 import { ids, miRow, nsgRow, siteRow, vnetRow, type Row, type RuleSpec } from "../support/rows";
 import { runCli } from "../support/run-cli";
-import type { Status } from "../../shared/rules/rule";
+import type { Status } from "../../src/rules/rule";
 
 const miSubnet = ids.subnet("vnet-mi", "snet-mi");
 

@@ -4,10 +4,10 @@
 // the tag), gateway transit (the hub gateway's connections apply to the spokes that use it), and the ASG page
 // (members are NICs' ip configurations).
 import { describe, expect, it } from "vitest";
-import { EstateBuilder, buildEstate } from "../../shared/model/build-estate";
-import { get, type CoverageGap, type Estate } from "../../shared/model/estate";
-import { armKey } from "../../shared/model/arm-id";
-import { applicationSecurityGroupMembers, reachableVnets, virtualNetworkTag } from "../../shared/rules/network-context";
+import { EstateBuilder, buildEstate } from "../../src/model/build-estate";
+import { get, type CoverageGap, type Estate } from "../../src/model/estate";
+import { armKey } from "../../src/model/arm-id";
+import { applicationSecurityGroupMembers, reachableVnets, virtualNetworkTag } from "../../src/rules/network-context";
 import { SUB2, circuitRow, connectionRow, gatewayRow, ids, nicRow, vnetRow, type Row } from "../support/rows";
 import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "./network-rows";
 

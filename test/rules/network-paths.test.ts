@@ -8,8 +8,8 @@
 import { describe, expect, it } from "vitest";
 import { findingsFor, verdict } from "../support/evaluate";
 import { circuitRow, connectionRow, gatewayRow, ids, miRow, nsgRow, siteRow, vnetRow, type Row } from "../support/rows";
-import type { Status } from "../../shared/rules/rule";
-import type { CoverageGap } from "../../shared/model/estate";
+import type { Status } from "../../src/rules/rule";
+import type { CoverageGap } from "../../src/model/estate";
 import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "./network-rows";
 
 interface Case {

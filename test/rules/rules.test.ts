@@ -16,8 +16,8 @@ import {
   type Row,
   SUB2,
 } from "../support/rows";
-import type { Status } from "../../shared/rules/rule";
-import type { CoverageGap } from "../../shared/model/estate";
+import type { Status } from "../../src/rules/rule";
+import type { CoverageGap } from "../../src/model/estate";
 
 interface Case {
   name: string;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RULES } from "../../shared/rules/catalog";
+import { RULES } from "../../src/rules/catalog";
 
 const SEEDS = join(__dirname, "..", "..", "..", "shared", "seeds");
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readSnapshotFile } from "../../shared/snapshot/snapshot-reader";
-import { AuditorError } from "../../shared/errors";
+import { readSnapshotFile } from "../../src/snapshot/snapshot-reader";
+import { AuditorError } from "../../src/errors";
 
 const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
 const row = { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Sql/managedInstances/m", type: "microsoft.sql/managedinstances", properties: {} };

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readSnapshotFile } from "../../shared/snapshot/snapshot-reader";
-import { streamSnapshotRows } from "../../shared/snapshot/snapshot-stream";
-import { SnapshotSource } from "../../shared/snapshot/snapshot-source";
-import { runAudit } from "../../shared/audit/run-audit";
-import { AuditorError } from "../../shared/errors";
-import type { Json } from "../../shared/model/field-reader";
+import { readSnapshotFile } from "../../src/snapshot/snapshot-reader";
+import { streamSnapshotRows } from "../../src/snapshot/snapshot-stream";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import { runAudit } from "../../src/audit/run-audit";
+import { AuditorError } from "../../src/errors";
+import type { Json } from "../../src/model/field-reader";
 
 const dir = mkdtempSync(join(tmpdir(), "snapshot-stream-"));
 const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");

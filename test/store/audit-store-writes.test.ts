@@ -3,12 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StoredFinding } from "../../shared/store/audit-store";
-import type { SubscriptionScore } from "../../shared/engine/scoring";
-import { EVIDENCE_TRUNCATED_NOTE, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS } from "../../shared/store/entity-codec";
-import { CHUNKS_PER_ENTITY } from "../../shared/store/run-summary-codec";
-import { TABLE_NAMES } from "../../shared/store/table-audit-store";
-import { runRowKey } from "../../shared/store/table-keys";
+import type { StoredFinding } from "../../src/store/audit-store";
+import type { SubscriptionScore } from "../../src/engine/scoring";
+import { EVIDENCE_TRUNCATED_NOTE, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS } from "../../src/store/entity-codec";
+import { CHUNKS_PER_ENTITY } from "../../src/store/run-summary-codec";
+import { TABLE_NAMES } from "../../src/store/table-audit-store";
+import { runRowKey } from "../../src/store/table-keys";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, LONG_ID, manyFindings, miId, NASTY_ID, report, runIdAt } from "./fixtures";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../shared/engine/finding";
-import type { FindingState } from "../../shared/store/audit-store";
-import { defaultIsFullyRead, nextState, representativeResult, type StateStep } from "../../shared/store/finding-transitions";
+import type { Finding } from "../../src/engine/finding";
+import type { FindingState } from "../../src/store/audit-store";
+import { defaultIsFullyRead, nextState, representativeResult, type StateStep } from "../../src/store/finding-transitions";
 import { finding, unreadFinding } from "./fixtures";
 
 const RUN1 = { runId: "20261101T000000Z-aaaaaa", at: "2026-11-01T00:00:00.000Z" };

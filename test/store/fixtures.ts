@@ -1,11 +1,11 @@
 // Small named builders for store tests: findings, reports, run ids, and a store on fresh tables per test.
 import { randomBytes } from "node:crypto";
-import type { AuditReport, RunStatus } from "../../shared/audit/run-audit";
-import type { Finding } from "../../shared/engine/finding";
-import { scoreFindings } from "../../shared/engine/scoring";
-import type { CoverageGap } from "../../shared/model/estate";
-import type { AuditStore } from "../../shared/store/audit-store";
-import { createAuditStore, type AuditStoreOptions } from "../../shared/store/table-audit-store";
+import type { AuditReport, RunStatus } from "../../src/audit/run-audit";
+import type { Finding } from "../../src/engine/finding";
+import { scoreFindings } from "../../src/engine/scoring";
+import type { CoverageGap } from "../../src/model/estate";
+import type { AuditStore } from "../../src/store/audit-store";
+import { createAuditStore, type AuditStoreOptions } from "../../src/store/table-audit-store";
 
 export const SUB_A = "00000000-0000-0000-0000-00000000000a";
 export const SUB_B = "00000000-0000-0000-0000-00000000000b";

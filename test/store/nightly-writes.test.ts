@@ -2,10 +2,10 @@
 // changes, not a row per resource. Each case checks the WriteStats and reads the tables back with a raw client.
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../shared/engine/finding";
-import type { AuditStore, FindingState } from "../../shared/store/audit-store";
-import { stateFromEntity } from "../../shared/store/entity-codec";
-import { TABLE_NAMES, type AuditStoreOptions } from "../../shared/store/table-audit-store";
+import type { Finding } from "../../src/engine/finding";
+import type { AuditStore, FindingState } from "../../src/store/audit-store";
+import { stateFromEntity } from "../../src/store/entity-codec";
+import { TABLE_NAMES, type AuditStoreOptions } from "../../src/store/table-audit-store";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, manyFindings, miId, report, runIdAt, SUB_A, SUB_B, unreadFinding } from "./fixtures";
 

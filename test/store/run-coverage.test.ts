@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scopeCoverage, unionCoverage } from "../../shared/store/run-coverage";
+import { scopeCoverage, unionCoverage } from "../../src/store/run-coverage";
 import { SUB_A, SUB_B } from "./fixtures";
 
 describe("scopeCoverage", () => {

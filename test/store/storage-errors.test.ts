@@ -1,10 +1,10 @@
 // Storage failures become coded errors: Azurite stopped mid-run → STORAGE_UNAVAILABLE; data intact after a restart.
 import { RestError } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditorError } from "../../shared/errors";
-import { toStorageError } from "../../shared/store/storage-errors";
-import { storeConnectionFromEnv } from "../../shared/store/store-settings";
-import { connectionStringIsHttp, createAuditStore } from "../../shared/store/table-audit-store";
+import { AuditorError } from "../../src/errors";
+import { toStorageError } from "../../src/store/storage-errors";
+import { storeConnectionFromEnv } from "../../src/store/store-settings";
+import { connectionStringIsHttp, createAuditStore } from "../../src/store/table-audit-store";
 import { DEV_ACCOUNT_KEY, startAzurite, type Azurite } from "../support/azurite";
 import { freshStore, manyFindings, report, runIdAt } from "./fixtures";
 

@@ -15,7 +15,7 @@ import {
   runTimestamp,
   stateKeys,
   tableKeyProblem,
-} from "../../shared/store/table-keys";
+} from "../../src/store/table-keys";
 import { FORBIDDEN_CHARACTERS, LONG_ID, miId, NASTY_ID, runIdAt } from "./fixtures";
 
 describe("tableKeyProblem", () => {

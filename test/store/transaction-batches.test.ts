@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findingToEntity } from "../../shared/store/entity-codec";
-import { estimateActionBytes, MAX_TRANSACTION_BYTES, planTransactions, type WriteAction } from "../../shared/store/transaction-batches";
+import { findingToEntity } from "../../src/store/entity-codec";
+import { estimateActionBytes, MAX_TRANSACTION_BYTES, planTransactions, type WriteAction } from "../../src/store/transaction-batches";
 import { finding, manyFindings } from "./fixtures";
 
 const RUN = "20261122T120415Z-919379";

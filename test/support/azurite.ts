@@ -8,4 +8,4 @@ export {
   type Azurite,
   type AzuriteOptions,
   type AzuritePorts,
-} from "../../host/azurite-process";
+} from "../../src/host/azurite-process";

@@ -1,9 +1,9 @@
 // Runs the real engine over rows, for rule tests.
-import { buildEstate } from "../../shared/model/build-estate";
-import { evaluate } from "../../shared/audit/run-audit";
-import type { Finding } from "../../shared/engine/finding";
-import type { CoverageGap } from "../../shared/model/estate";
-import { EstateBuilder } from "../../shared/model/build-estate";
+import { buildEstate } from "../../src/model/build-estate";
+import { evaluate } from "../../src/audit/run-audit";
+import type { Finding } from "../../src/engine/finding";
+import type { CoverageGap } from "../../src/model/estate";
+import { EstateBuilder } from "../../src/model/build-estate";
 
 export function findingsFor(rows: unknown[], options: { trusted?: string[]; trustOwned?: boolean; gaps?: CoverageGap[] } = {}): Finding[] {
   const builder = new EstateBuilder();

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 export const REPO = join(__dirname, "..", "..");
-export const CLI = join(REPO, "dist", "cli", "mi-audit.js");
+export const CLI = join(REPO, "dist", "src", "cli", "mi-audit.js");
 export const SAMPLE = join(REPO, "samples", "estate.json");
 
 export interface CliRun {

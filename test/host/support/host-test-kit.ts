@@ -2,7 +2,7 @@
 // holds (queues and timers are asynchronous by nature).
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import type { HostLog } from "../../../host/host-log";
+import type { HostLog } from "../../../src/host/host-log";
 
 export interface CapturedLog extends HostLog {
   lines: string[];

@@ -1,0 +1,229 @@
+// The audit use cases behind the functions: request an audit (enqueue), run a requested audit exclusively per scope,
+// and record a request that ended in the poison queue. Handlers stay thin; everything decided here is testable.
+import { runAudit, newRunId, type AuditReport } from "../audit/run-audit";
+import type { ResourceSource } from "../audit/resource-source";
+import { ResourceGraphSource } from "../collect/live-resource-source";
+import type { CollectionScope } from "../collect/collection-config";
+import { AuditorError } from "../errors";
+import { SnapshotSource } from "../snapshot/snapshot-source";
+import type { AuditStore, CompletedRun } from "../store/audit-store";
+import type { AppSettings } from "./app-settings";
+import type { AuditQueue } from "./audit-queue";
+import { parseAuditRequestMessage, recoverRunId, scopeKey, type AuditRequestMessage } from "./audit-request";
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A step after a run is stored (retention, alerts). A failing step is logged; it never fails the run. */
+export interface PostRunStep {
+  name: string;
+  run(context: { message: AuditRequestMessage; report: AuditReport; completed: CompletedRun; log: Logger }): Promise<void>;
+}
+
+/** Splits a large live run into shards (src/fanout); the planner half, as runRequested uses it. */
+export interface FanoutPlanner {
+  /** A run planned before (a redelivered request): running while its shards run, or finished. Undefined otherwise. */
+  resume(runId: string, log: Logger): Promise<{ state: "running" | "finished"; shards: number } | undefined>;
+  /** Fans the run out when its scope is large; `single` means: run it here, as always. */
+  plan(input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date; log: Logger }): Promise<
+    { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number }
+  >;
+}
+
+export interface AuditServiceDeps {
+  settings: AppSettings;
+  store: AuditStore;
+  queue: AuditQueue;
+  postRunSteps?: PostRunStep[];
+  now?: () => Date;
+  /** Overrides how a source is built (tests). A run with an overridden source never fans out. */
+  sourceFor?: (scope: CollectionScope | undefined) => ResourceSource;
+  /** Fan-out of live runs over more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS subscriptions. */
+  fanout?: FanoutPlanner;
+}
+
+export type RunOutcome =
+  | { status: "completed" | "partial"; runId: string; completed: CompletedRun }
+  | { status: "skipped"; runId: string; heldBy: string }
+  /** Split into shards: the shard workers write the results and the last of them finishes the run. */
+  | { status: "fannedOut"; runId: string; shards: number };
+
+export interface Attempt {
+  dequeueCount: number;
+  maxDequeueCount: number;
+}
+
+export class AuditService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AuditServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Records a queued run and enqueues it. The audit itself never runs in the caller (HTTP triggers stop at 230 s). */
+  async requestAudit(input: { trigger: "timer" | "http"; scope?: CollectionScope; requestedBy?: string }): Promise<{ runId: string; scope: string }> {
+    const at = this.now();
+    const runId = newRunId(at);
+    const scope = this.scopeKeyOf(input.scope);
+    await this.deps.store.createRun({ runId, scope, requestedBy: input.requestedBy ?? input.trigger, requestedAt: at });
+    const message: AuditRequestMessage = { runId, trigger: input.trigger, requestedAt: at.toISOString(), ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}) };
+    if (input.scope !== undefined) message.scope = { ...(input.scope.subscriptions ? { subscriptions: input.scope.subscriptions } : {}), ...(input.scope.managementGroups ? { managementGroups: input.scope.managementGroups } : {}) };
+    await this.deps.queue.enqueue(message);
+    return { runId, scope };
+  }
+
+  /**
+   * Runs one requested audit: claim the scope, collect, evaluate, store, post-run steps. Throws to let the queue retry;
+   * on the last attempt the run is first recorded as failed with the reason.
+   */
+  async runRequested(rawMessage: unknown, attempt: Attempt, log: Logger): Promise<RunOutcome> {
+    let message: AuditRequestMessage;
+    try {
+      message = parseAuditRequestMessage(rawMessage);
+    } catch (error) {
+      const runId = recoverRunId(rawMessage);
+      if (runId !== undefined) await this.deps.store.failRun(runId, errorText(error), this.now());
+      throw error;
+    }
+    const scope = message.scope === undefined ? undefined : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
+    const key = this.scopeKeyOf(scope);
+    const claim = await this.deps.store.claimScopeLock(key, message.runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+    if (!claim.acquired) {
+      const reason = `skipped: run ${claim.heldBy} of the same scope (${key}) is in progress until ${claim.expiresAt}`;
+      log.warn(`run ${message.runId} ${reason}`);
+      await this.deps.store.skipRun(message.runId, reason, this.now());
+      return { status: "skipped", runId: message.runId, heldBy: claim.heldBy };
+    }
+    // A fanned-out run keeps the scope until its last shard finishes; its finaliser releases the lock.
+    let lockPassedOn = false;
+    try {
+      const fanout = this.fanoutFor();
+      const resumed = await fanout?.resume(message.runId, log);
+      if (resumed !== undefined) {
+        // The request came again after its run was planned: the shards carry it; nothing is collected twice.
+        log.info(`run ${message.runId} was fanned out into ${resumed.shards} shards before; it is ${resumed.state}`);
+        lockPassedOn = resumed.state === "running";
+        return { status: "fannedOut", runId: message.runId, shards: resumed.shards };
+      }
+      const startedAt = this.now();
+      await this.deps.store.markRunning(message.runId, startedAt);
+      const decision = await fanout?.plan({ message, scope, scopeKey: key, startedAt, log });
+      if (decision?.kind === "fannedOut") {
+        lockPassedOn = true;
+        log.info(`run ${message.runId}: ${decision.subscriptions} subscriptions fanned out into ${decision.shards} shards`);
+        return { status: "fannedOut", runId: message.runId, shards: decision.shards };
+      }
+      const report = await runAudit(this.sourceFor(scope), this.deps.settings.audit, {
+        runId: message.runId,
+        now: this.now,
+        onWarning: (warning) => log.warn(`data quality: ${warning}`),
+      });
+      const completed = await this.deps.store.completeRun(report);
+      log.info(`run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`);
+      for (const step of this.deps.postRunSteps ?? []) {
+        try {
+          await step.run({ message, report, completed, log });
+        } catch (error) {
+          log.error(`post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`);
+        }
+      }
+      return { status: report.run.status === "partial" ? "partial" : "completed", runId: message.runId, completed };
+    } catch (error) {
+      const reason = errorText(error);
+      if (attempt.dequeueCount >= attempt.maxDequeueCount) {
+        log.error(`run ${message.runId} failed on its last attempt (${attempt.dequeueCount}/${attempt.maxDequeueCount}): ${reason}`);
+        await this.recordFailure(message.runId, reason, log);
+      } else {
+        log.warn(`run ${message.runId} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed, the queue will retry: ${reason}`);
+      }
+      throw error;
+    } finally {
+      if (claim.acquired && !lockPassedOn) {
+        await this.deps.store.releaseScopeLock(claim.lock).catch((error: unknown) => log.warn(`could not release the lock of ${key}: ${errorText(error)}`));
+      }
+    }
+  }
+
+  /** Only live runs fan out, and only when no test replaced the source. */
+  private fanoutFor(): FanoutPlanner | undefined {
+    if (this.deps.fanout === undefined || this.deps.sourceFor !== undefined || this.deps.settings.source.kind !== "resourceGraph") return undefined;
+    return this.deps.fanout;
+  }
+
+  /** A request that reached the poison queue: its run is failed, keeping a reason recorded earlier. */
+  async recordPoisoned(rawMessage: unknown, dequeueCount: number, log: Logger): Promise<string | undefined> {
+    const runId = recoverRunId(rawMessage);
+    if (runId === undefined) {
+      log.error("a message without a readable runId reached the poison queue; nothing to record");
+      return undefined;
+    }
+    const run = await this.deps.store.getRun(runId);
+    if (run?.status !== "failed") await this.recordFailure(runId, `moved to the poison queue after ${dequeueCount} attempt(s)${run?.error ? `: ${run.error}` : ""}`, log);
+    await this.releaseLockOf(rawMessage, runId, log);
+    return runId;
+  }
+
+  /** A run that died without releasing its scope lock (storage was down) must not block the scope until the lock expires. */
+  private async releaseLockOf(rawMessage: unknown, runId: string, log: Logger): Promise<void> {
+    let scope: CollectionScope | undefined;
+    try {
+      const message = parseAuditRequestMessage(rawMessage);
+      scope = message.scope === undefined ? undefined : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
+    } catch (error) {
+      log.warn(`poisoned message of run ${runId} is malformed, so its scope lock cannot be found: ${errorText(error)}`);
+      return;
+    }
+    const key = this.scopeKeyOf(scope);
+    const claim = await this.deps.store.claimScopeLock(key, runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+    if (claim.acquired) await this.deps.store.releaseScopeLock(claim.lock);
+  }
+
+  private async recordFailure(runId: string, reason: string, log: Logger): Promise<void> {
+    try {
+      await this.deps.store.failRun(runId, reason, this.now());
+    } catch (error) {
+      // Storage itself may be what failed; the poison queue keeps the message, and the poison handler tries again.
+      log.error(`could not record run ${runId} as failed: ${errorText(error)}`);
+    }
+  }
+
+  private scopeKeyOf(scope: CollectionScope | undefined): string {
+    const source = this.deps.settings.source;
+    if (source.kind === "snapshot") return scopeKey(scope, source);
+    return scopeKey(scope ?? source.collection.scope, source);
+  }
+
+  private sourceFor(scope: CollectionScope | undefined): ResourceSource {
+    if (this.deps.sourceFor !== undefined) return this.deps.sourceFor(scope);
+    const source = this.deps.settings.source;
+    if (source.kind === "snapshot") {
+      if (scope !== undefined) throw new AuditorError("CONFIG_INVALID", "AUDIT_SOURCE is a snapshot: a scope override cannot be applied to it");
+      return new SnapshotSource(source.files);
+    }
+    return new ResourceGraphSource({
+      connection: source.collection.connection,
+      scope: scope ?? source.collection.scope,
+      enrichment: { concurrency: source.collection.enrichmentConcurrency },
+    });
+  }
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof AuditorError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Retention runs after nightly audits: findings older than FINDINGS_RETENTION_DAYS go; run summaries stay. */
+export function retentionStep(store: AuditStore, olderThanDays: number): PostRunStep {
+  return {
+    name: "retention",
+    async run({ message, log }) {
+      if (message.trigger !== "timer") return;
+      const result = await store.deleteExpiredFindings({ olderThanDays });
+      log.info(`retention: deleted ${result.findingsDeleted} findings of ${result.runsPurged.length} run(s) older than ${olderThanDays} days`);
+    },
+  };
+}

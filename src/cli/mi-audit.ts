@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// mi-audit: the audit engine on the command line, for one-off audits and CI gates.
+// Exit codes: 0 the gate passed (complete collection, every result at or above --fail-on decided, no failure there);
+// 1 a failure at or above --fail-on; 2 usage or input error; 3 the audit could not run; 4 could not verify.
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { Command, CommanderError, Option } from "commander";
+import { AuditorError, isUsageError } from "../errors";
+import { runAudit, type AuditReport } from "../audit/run-audit";
+import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../config/audit-settings";
+import { SnapshotSource } from "../snapshot/snapshot-source";
+import { ResourceGraphSource } from "../collect/live-resource-source";
+import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../config/collection-settings";
+import type { ResourceSource } from "../audit/resource-source";
+import { formatTable } from "../report/table";
+import { terminalLines, terminalText } from "../report/terminal-text";
+import { csvReportChunks, jsonReportChunks } from "../report/report-chunks";
+import { rulesToMarkdown } from "../report/rules-markdown";
+import { RULES } from "../rules/catalog";
+import { SEVERITIES, type Severity } from "../rules/rule";
+import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
+import { formatGate, gateJson, gateStderrLines } from "../report/gate-text";
+
+const MAX_WARNINGS_SHOWN = 50;
+
+/** The gate's outcome as an exit code. 4 is "could not verify": never a pass, and not a failure the audit saw. */
+const GATE_EXIT_CODES: Record<GateOutcome, number> = { pass: 0, fail: 1, unverified: 4 };
+
+interface ScanOptions {
+  snapshot?: string[];
+  trusted?: string[];
+  trustOwnedIps: boolean;
+  format: "table" | "json" | "csv";
+  failOn: Severity;
+  allowUnverified: boolean;
+  output?: string;
+  subscriptions?: string[];
+  managementGroups?: string[];
+  armEndpoint?: string;
+  armCa?: string;
+  cloud?: string;
+  progress?: boolean;
+}
+
+/** `stdout` may return false when its buffer is full; `drain` then resolves once it has room (backpressure). */
+type Io = { stdout: (t: string) => unknown; stderr: (t: string) => void; isTty?: boolean; drain?: () => Promise<void> };
+
+export function buildProgram(io: Io & { setExitCode: (code: number) => void }): Command {
+  const program = new Command("mi-audit")
+    .description("Audit the network exposure of Azure SQL Managed Instances against Microsoft's guidance")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run mi-audit --help for usage)");
+
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+  program
+    .command("scan")
+    .description("Audit an estate and report findings")
+    .addOption(new Option("--snapshot <file>", "Resource Graph export to audit (repeatable)").argParser(collect))
+    .addOption(new Option("--trusted <cidr[,cidr...]>", "well-known source prefixes to trust (repeatable; adds to TRUSTED_SOURCE_PREFIXES)").argParser(collect))
+    .option("--no-trust-owned-ips", "do not treat the estate's own public IPs and prefixes as well-known sources")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
+    .addOption(new Option("--fail-on <severity>", "exit 1 on a failure at or above this severity, 4 when a result at or above it could not be decided").choices([...SEVERITIES]).default("high"))
+    .option(
+      "--allow-unverified",
+      "do not exit 4 when results at or above --fail-on are unknown/error or the collection was partial (a run that audited nothing still exits 4)",
+      false,
+    )
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--subscriptions <id[,id...]>", "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)").argParser(collect))
+    .addOption(new Option("--management-groups <name[,name...]>", "live: management groups to audit (repeatable; env AUDIT_MANAGEMENT_GROUPS)").argParser(collect))
+    .option("--arm-endpoint <url>", "live: ARM endpoint override, e.g. an emulator (env AUDIT_ARM_ENDPOINT); needs --arm-ca")
+    .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
+    .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
+    .option("--no-progress", "do not show collection progress on a terminal")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit codes:",
+        "  0  complete collection, every result at or above --fail-on decided, and none of them a failure",
+        "  1  a failure at or above --fail-on",
+        "  2  usage or input error",
+        "  3  the audit could not run (collection or storage unavailable)",
+        "  4  could not verify: a result at or above --fail-on is unknown or error, the collection was partial",
+        "     (coverage gaps), or nothing was audited; --allow-unverified turns the first two into 0,",
+        "     never the last",
+      ].join("\n"),
+    )
+    .action(async (options: ScanOptions) => {
+      io.setExitCode(await scan(options, io));
+    });
+
+  program
+    .command("rules")
+    .description("Print the rule catalog")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json", "markdown"]).default("table"))
+    .option("--output <file>", "write to a file instead of stdout")
+    .action(async (options: { format: "table" | "json" | "markdown"; output?: string }) => {
+      const text =
+        options.format === "markdown"
+          ? rulesToMarkdown(RULES)
+          : options.format === "json"
+            ? `${JSON.stringify(RULES.map(({ evaluate: _evaluate, ...meta }) => meta), null, 2)}\n`
+            : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
+      await emit(text, options.output, io);
+      io.setExitCode(0);
+    });
+  return program;
+}
+
+async function scan(options: ScanOptions, io: Io): Promise<number> {
+  const fromEnv = auditSettingsFromEnv();
+  const trusted = parseTrustedPrefixes(options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [], "--trusted");
+  const settings = { trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted], trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps };
+  const source = chooseSource(options, io);
+  let shown = 0;
+  let hidden = 0;
+  const report = await runAudit(source, settings, {
+    onWarning: (message) => {
+      if (shown < MAX_WARNINGS_SHOWN) {
+        shown += 1;
+        // Warnings quote names and values from Azure: their control characters are shown, not obeyed.
+        io.stderr(`warning: ${terminalText(message)}\n`);
+      } else hidden += 1;
+    },
+  });
+  if (source instanceof ResourceGraphSource && io.isTty === true && options.progress !== false) io.stderr("\r\x1b[K");
+  if (hidden > 0) io.stderr(`warning: ${hidden} more data-quality warning(s) not shown\n`);
+  const gate = assessGate(
+    { byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps, resourcesInEstate: report.run.resourcesInEstate },
+    options.failOn,
+    { allowUnverified: options.allowUnverified },
+  );
+  const exitCode = GATE_EXIT_CODES[gate.outcome];
+  for (const line of gateStderrLines(gate)) io.stderr(`${terminalText(line.replace(/\n$/, ""))}\n`);
+  await emit(render(report, options.format, gate, exitCode), options.output, io);
+  return exitCode;
+}
+
+/** --snapshot audits files; without it the auditor collects live from Resource Graph. */
+function chooseSource(options: ScanOptions, io: Io): ResourceSource {
+  const liveFlags = [options.subscriptions, options.managementGroups, options.armEndpoint, options.armCa, options.cloud].some((v) => v !== undefined);
+  if (options.snapshot !== undefined && options.snapshot.length > 0) {
+    if (liveFlags) throw new AuditorError("CONFIG_INVALID", "--snapshot cannot be combined with --subscriptions, --management-groups, --arm-endpoint, --arm-ca or --cloud");
+    return new SnapshotSource(options.snapshot);
+  }
+  const env = collectionInputFromEnv();
+  const input: CollectionSettingsInput = { ...env };
+  const names: SettingNames = { ...ENV_SETTING_NAMES };
+  const flag = (key: keyof CollectionSettingsInput, value: string | string[] | undefined, name: string): void => {
+    // A value that is set nowhere is named both ways, so the message says where it could come from.
+    if (value === undefined) {
+      if ((input[key] ?? "").trim() === "") names[key] = `${name} (${ENV_SETTING_NAMES[key]})`;
+      return;
+    }
+    input[key] = Array.isArray(value) ? value.join(",") : value;
+    names[key] = name;
+    // A flag for one scope replaces the environment's other scope, so --subscriptions wins over AUDIT_MANAGEMENT_GROUPS.
+    if (key === "subscriptions") input.managementGroups = undefined;
+    if (key === "managementGroups") input.subscriptions = undefined;
+  };
+  flag("subscriptions", options.subscriptions, "--subscriptions");
+  flag("managementGroups", options.managementGroups, "--management-groups");
+  flag("armEndpoint", options.armEndpoint, "--arm-endpoint");
+  flag("armCaFile", options.armCa, "--arm-ca");
+  flag("cloud", options.cloud, "--cloud");
+  const settings = parseCollectionSettings(input, names);
+  const showProgress = options.progress !== false && io.isTty === true;
+  return new ResourceGraphSource({
+    connection: settings.connection,
+    scope: settings.scope,
+    enrichment: { concurrency: settings.enrichmentConcurrency },
+    onProgress: showProgress
+      ? (p) => io.stderr(`\r\x1b[Kcollecting ${terminalText(p.family)}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`)
+      : undefined,
+  });
+}
+
+/** The report's text in chunks (see report-chunks.ts): a 1M-row report is larger than one string may be. */
+function render(report: AuditReport, format: ScanOptions["format"], gate: GateVerdict, exitCode: number): Iterable<string> {
+  switch (format) {
+    case "json":
+      // The gate rides in the summary, so a pipeline can read the decision (and what was not verified) from the report.
+      return jsonReportChunks({ ...report, summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"] });
+    case "csv":
+      return csvReportChunks(report.findings);
+    case "table":
+      // The gate's lines quote coverage gap reasons (Azure's error text): escaped like the table above them.
+      return [formatTable(report), terminalLines(formatGate(gate, exitCode))];
+  }
+}
+
+async function emit(text: string | Iterable<string>, output: string | undefined, io: Pick<Io, "stdout" | "drain">): Promise<void> {
+  const chunks = typeof text === "string" ? [text] : text;
+  if (output === undefined) {
+    for (const chunk of chunks) {
+      if (io.stdout(chunk) === false && io.drain !== undefined) await io.drain();
+    }
+    return;
+  }
+  const file = createWriteStream(output, { encoding: "utf8" });
+  const failure = new Promise<never>((_, reject) => file.once("error", reject));
+  failure.catch(() => undefined);
+  try {
+    for (const chunk of chunks) {
+      if (!file.write(chunk)) await Promise.race([once(file, "drain"), failure]);
+    }
+    file.end();
+    await Promise.race([once(file, "finish"), failure]);
+  } catch (error) {
+    file.destroy();
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new AuditorError("INPUT_UNREADABLE", `cannot write --output ${output}: ${code}`, { cause: error });
+  }
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[], io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram({ ...io, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2;
+    }
+    if (isUsageError(error)) {
+      io.stderr(`mi-audit: error: ${terminalText(error.message)}\n`);
+      return 2;
+    }
+    if (error instanceof AuditorError) {
+      io.stderr(`mi-audit: ${error.code}: ${terminalText(error.message)}\n`);
+      return 3;
+    }
+    io.stderr(`mi-audit: unexpected error: ${terminalText(error instanceof Error ? error.message : String(error))}\n`);
+    return 3;
+  }
+}
+
+function defaultIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTty: process.stderr.isTTY === true,
+    drain: async () => {
+      await once(process.stdout, "drain");
+    },
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,32 @@
+// alertsTest: POST /api/alerts/test (admin) posts a test card to one alert channel now, so a team can check its webhook.
+// Body `{ "route": "<name>" }`; without it, the default channel (TEAMS_WEBHOOK_URL). 200 when the webhook accepted it,
+// 502 with the reason when it did not.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { getServices } from "../app/services";
+import { describeZodError } from "../app/audit-request";
+import { errorResponse, handled, jsonResponse } from "../app/http-results";
+import { registerHttp } from "../app/function-registration";
+
+const testRequestSchema = z.object({ route: z.string().min(1).max(40).optional() }).strict();
+
+export async function sendTestAlert(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handled(context, async () => {
+    const text = await request.text();
+    let body: unknown;
+    try {
+      body = text.trim() === "" ? {} : JSON.parse(text);
+    } catch (error) {
+      return errorResponse(400, "BadRequest", `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const parsed = testRequestSchema.safeParse(body);
+    if (!parsed.success) return errorResponse(400, "BadRequest", `body: ${describeZodError(parsed.error)}`);
+    const alerts = getServices().alerts;
+    if (alerts === undefined) return errorResponse(409, "AlertsNotConfigured", "Alerting is off: set TEAMS_WEBHOOK_URL or ALERT_ROUTES (see README, Alerts).");
+    const result = await alerts.sendTest(parsed.data.route, request.headers.get("x-ms-client-principal-name") ?? "admin-key");
+    context.log(`alertsTest: ${result.route} (webhook ${result.webhook}): ${result.state} after ${result.attempts} attempt(s)${result.reason ? `: ${result.reason}` : ""}`);
+    return jsonResponse(result, result.state === "delivered" ? 200 : 502);
+  });
+}
+
+export const alertsTestFunction = registerHttp("alertsTest", { methods: ["POST"], route: "alerts/test", authLevel: "admin", handler: sendTestAlert });
