@@ -1,4 +1,5 @@
 // Coded errors. Adapters throw these; only the edges (CLI, HTTP) turn a code into an exit code or a status.
+import type { z } from "zod";
 
 export type ErrorCode =
   | "INPUT_UNREADABLE"
@@ -25,4 +26,18 @@ export class AuditorError extends Error {
 /** Input and configuration errors are the user's to fix (exit 2 / HTTP 400); the rest are ours or the platform's. */
 export function isUsageError(error: unknown): error is AuditorError {
   return error instanceof AuditorError && (error.code.startsWith("INPUT_") || error.code === "CONFIG_INVALID");
+}
+
+/** One line for a log or a message: the code and message of a coded error, the message of any other. */
+export function errorText(error: unknown): string {
+  if (error instanceof AuditorError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The first five problems zod found, each with the path it found it at. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
+    .join("; ");
 }

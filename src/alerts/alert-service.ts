@@ -10,11 +10,11 @@
 // still pending and is posted again (the channel sees it twice); `attemptStartedAt` shows it, and the log says so.
 import { randomBytes } from "node:crypto";
 import type { AuditReport } from "../audit/run-audit";
-import { AuditorError } from "../errors";
+import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
 import type { AuditStore, CompletedRun, HeldLock } from "../store/audit-store";
 import type { StoreConnection } from "../store/table-audit-store";
-import { errorText, type Logger, type PostRunStep } from "../app/audit-service";
+import type { Logger, PostRunStep } from "../audit/audit-service";
 import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";
 import { deferredResolvedCandidates, pairKey, planChannel, runVerdicts, type LedgerEntry, type RunVerdicts } from "./alert-plan";
 import { DEFAULT_CHANNEL, routeMatches } from "./alert-routes";

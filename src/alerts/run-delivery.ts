@@ -1,8 +1,7 @@
 // The alert delivery state of a run, per channel, for the run API (GET /api/runs/{runId}) and anyone else who asks.
 // Empty when alerting is off or the run planned no alerts. The zod schema is for the API's response schema / OpenAPI.
 import { z } from "zod";
-import { getServices } from "../app/services";
-import type { ChannelDelivery } from "./alert-service";
+import type { AlertService, ChannelDelivery } from "./alert-service";
 
 export type { ChannelDelivery } from "./alert-service";
 
@@ -26,7 +25,7 @@ export const channelDeliverySchema = z
   .strict()
   .meta({ description: "The alert delivery of one run to one channel (README, Alerts)." });
 
-export async function alertDeliveryForRun(runId: string): Promise<ChannelDelivery[]> {
-  const alerts = getServices().alerts;
-  return alerts === undefined ? [] : alerts.deliveryForRun(runId);
+/** The delivery state of a run's alerts, per channel; none when alerting is off (`alerts` undefined). */
+export function alertDeliveryForRun(alerts: Pick<AlertService, "deliveryForRun"> | undefined): (runId: string) => Promise<ChannelDelivery[]> {
+  return async (runId) => (alerts === undefined ? [] : alerts.deliveryForRun(runId));
 }

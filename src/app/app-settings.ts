@@ -4,11 +4,12 @@ import { CronExpressionParser } from "cron-parser";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AuditorError } from "../errors";
 import { auditSettingsFromEnv, type AuditSettings } from "../config/audit-settings";
-import { collectionInputFromEnv, parseCollectionSettings, type CollectionSettings } from "../config/collection-settings";
+import { collectionInputFromEnv, parseCollectionSettings, type SourceSetting } from "../config/collection-settings";
 import { findingsArchiveFromEnv, storeConnectionFromEnv } from "../store/store-settings";
 import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
 import type { FindingsArchive, StoreConnection } from "../store/table-audit-store";
 import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
+import type { QueueConnection } from "../queue/storage-queue";
 
 export const AUDIT_QUEUE = "audit-requests";
 export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
@@ -17,9 +18,7 @@ export const AUDIT_SHARD_QUEUE = "audit-shards";
 export const AUDIT_SHARD_POISON_QUEUE = `${AUDIT_SHARD_QUEUE}-poison`;
 export const DEFAULT_SCHEDULE = "0 0 2 * * *";
 
-export type QueueConnection = { connectionString: string } | { queueServiceUrl: string; credential: TokenCredential };
 
-export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: CollectionSettings };
 
 export interface AppSettings {
   schedule: string;

@@ -1,11 +1,16 @@
 // The composition root: settings, store, queue, the audit service and alerting, built once on first use from the
 // environment, never at import time and never per request. Tests replace them with `useServices`.
 import { createAuditStore } from "../store/table-audit-store";
-import { createFanoutStore } from "../store/table-fanout-store";
+import { createFanoutStore } from "../fanout/table-fanout-store";
 import type { AuditStore } from "../store/audit-store";
 import { appSettingsFromEnv, AUDIT_QUEUE, AUDIT_SHARD_QUEUE, type AppSettings } from "./app-settings";
-import { createAuditQueue, createMessageQueue, type AuditQueue } from "./audit-queue";
-import { AuditService, retentionStep, type PostRunStep } from "./audit-service";
+import { createAuditQueue, createMessageQueue } from "../queue/storage-queue";
+import { AuditService, retentionStep, type AuditQueue, type PostRunStep } from "../audit/audit-service";
+import type { ResourceSource } from "../audit/resource-source";
+import { AuditorError } from "../errors";
+import type { CollectionScope } from "../audit/collection-scope";
+import { ResourceGraphSource } from "../collect/live-resource-source";
+import { SnapshotSource } from "../snapshot/snapshot-source";
 import { createAlertService, type AlertService } from "../alerts/alert-service";
 import { FanoutService } from "../fanout/fanout-service";
 import type { ShardMessage } from "../fanout/shard-message";
@@ -41,7 +46,7 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
     shardQueue: createMessageQueue<ShardMessage>(settings.queues, AUDIT_SHARD_QUEUE, (m) => `shard ${m.shard} of run ${m.runId}`),
     postRunSteps: steps,
   });
-  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout });
+  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout, openSource: sourceOpener(settings.source) });
   return { settings, store, queue, audits, fanout, ...(alerts !== undefined ? { alerts } : {}) };
 }
 
@@ -55,4 +60,19 @@ export function fanoutService(): FanoutService {
 /** Replaces the services (tests), or clears them so the next use rebuilds from the environment. */
 export function useServices(services: Services | undefined): void {
   current = services;
+}
+
+/** How a run's source is opened from AUDIT_SOURCE: snapshot files as they are, or live collection in the run's scope. */
+export function sourceOpener(source: AppSettings["source"]): (scope: CollectionScope | undefined) => ResourceSource {
+  return (scope) => {
+    if (source.kind === "snapshot") {
+      if (scope !== undefined) throw new AuditorError("CONFIG_INVALID", "AUDIT_SOURCE is a snapshot: a scope override cannot be applied to it");
+      return new SnapshotSource(source.files);
+    }
+    return new ResourceGraphSource({
+      connection: source.collection.connection,
+      scope: scope ?? source.collection.scope,
+      enrichment: { concurrency: source.collection.enrichmentConcurrency },
+    });
+  };
 }

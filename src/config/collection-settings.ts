@@ -66,3 +66,6 @@ function parseConcurrency(value: string | undefined, name: string): number {
 function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
+
+/** AUDIT_SOURCE: snapshot files, or live collection with these settings. */
+export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: CollectionSettings };

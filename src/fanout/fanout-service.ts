@@ -18,14 +18,16 @@ import type { CollectionScope } from "../collect/collection-config";
 import { ResourceGraphSource } from "../collect/live-resource-source";
 import { DEFAULT_QUOTA } from "../collect/quota-pacer";
 import { listSubscriptionsInScope, type SubscriptionListing } from "../collect/resource-graph-source";
-import { AuditorError } from "../errors";
+import { AuditorError, errorText } from "../errors";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
 import type { AuditStore, CompletedRun } from "../store/audit-store";
-import type { AppSettings } from "../app/app-settings";
-import type { MessageQueue } from "../app/audit-queue";
-import type { AuditRequestMessage } from "../app/audit-request";
-import { errorText, type Logger, type PostRunStep } from "../app/audit-service";
+import type { AuditSettings } from "../config/audit-settings";
+import type { SourceSetting } from "../config/collection-settings";
+import type { FanoutSettings } from "./fanout-settings";
+
+import type { AuditRequestMessage } from "../audit/audit-request";
+import type { Logger, MessageQueue, PostRunStep } from "../audit/audit-service";
 import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
 import { mergeShardResults } from "./fanout-merge";
 import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
@@ -45,8 +47,16 @@ export interface FanoutCollector {
   shardSource(subscriptions: string[], shard: number): ResourceSource;
 }
 
+/** The app settings fan-out reads (the composition root passes the app's). */
+export interface FanoutServiceSettings {
+  audit: AuditSettings;
+  source: SourceSetting;
+  lockTtlMs: number;
+  fanout: FanoutSettings;
+}
+
 export interface FanoutDeps {
-  settings: AppSettings;
+  settings: FanoutServiceSettings;
   store: AuditStore;
   fanoutStore: FanoutStore;
   shardQueue: MessageQueue<ShardMessage>;
@@ -390,8 +400,8 @@ export class FanoutService {
 const ENQUEUE_CONCURRENCY = 16;
 const READ_CONCURRENCY = 8;
 
-function defaultCollector(settings: AppSettings): FanoutCollector {
-  const live = (): AppSettings["source"] & { kind: "resourceGraph" } => {
+function defaultCollector(settings: FanoutServiceSettings): FanoutCollector {
+  const live = (): SourceSetting & { kind: "resourceGraph" } => {
     if (settings.source.kind !== "resourceGraph") throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
     return settings.source;
   };

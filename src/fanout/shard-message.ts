@@ -1,8 +1,7 @@
 // The message between the planner and a shard worker, on the `audit-shards` queue: which run, which shard. Everything
 // else (the shard's subscriptions, the context) is in storage, so a message stays small and a re-sent one is the same.
 import { z } from "zod";
-import { AuditorError } from "../errors";
-import { describeZodError } from "../app/audit-request";
+import { AuditorError, describeZodError } from "../errors";
 import { MAX_SHARDS } from "./fanout-settings";
 
 export const shardMessageSchema = z

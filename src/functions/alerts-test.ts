@@ -1,11 +1,11 @@
 // alertsTest: POST /api/alerts/test (admin) posts a test card to one alert channel now, so a team can check its webhook.
 // Body `{ "route": "<name>" }`; without it, the default channel (TEAMS_WEBHOOK_URL). 200 when the webhook accepted it,
 // 502 with the reason when it did not.
+import { describeZodError } from "../errors";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { getServices } from "../app/services";
-import { describeZodError } from "../app/audit-request";
-import { errorResponse, handled, jsonResponse } from "../app/http-results";
+import { errorResponse, handled, jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 
 const testRequestSchema = z.object({ route: z.string().min(1).max(40).optional() }).strict();

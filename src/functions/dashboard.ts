@@ -1,7 +1,7 @@
 // dashboard: GET /api/dashboard (function key): the server-rendered dashboard, or with ?resource= one resource's
 // history. Filters are query parameters; the pages have no script and load nothing from outside (strict CSP).
 import { getServices } from "../app/services";
-import { htmlResponse } from "../app/http-results";
+import { htmlResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { dashboardCsp, newNonce } from "../report-api/dashboard/dashboard-csp";
 import { loadDashboard } from "../report-api/dashboard/dashboard-data";

@@ -1,6 +1,6 @@
 // health: GET /api/health (anonymous): liveness, and whether Table Storage answers. Always 200 while the app runs.
 import { getServices } from "../app/services";
-import { jsonResponse } from "../app/http-results";
+import { jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";

@@ -2,7 +2,7 @@
 // finding as CSV, streamed page by page.
 import { app } from "@azure/functions";
 import { getServices } from "../app/services";
-import { errorResponse, streamResponse } from "../app/http-results";
+import { errorResponse, streamResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { findingCsvHeader, findingCsvRow } from "../report/csv";
 import { findingsPageCache, findingsPageResponse } from "../report-api/findings-page-response";

@@ -1,5 +1,5 @@
 // listRules: GET /api/rules (function key): the rule catalog with rationale, source passage, remediation, references.
-import { jsonResponse } from "../app/http-results";
+import { jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";

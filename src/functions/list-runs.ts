@@ -1,6 +1,6 @@
 // listRuns: GET /api/runs (function key) pages through runs, newest first.
 import { getServices } from "../app/services";
-import { jsonResponse } from "../app/http-results";
+import { jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";

@@ -1,5 +1,5 @@
 // openApi: GET /api/openapi.json (function key): the OpenAPI 3.1 document, generated from the handlers' own schemas.
-import { jsonResponse } from "../app/http-results";
+import { jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { openApiDocument } from "../report-api/openapi-document";
 import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";

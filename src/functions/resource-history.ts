@@ -1,7 +1,7 @@
 // resourceHistory: GET /api/resources/{id}/history (function key): one resource's results across runs; the id is the
 // ARM id, base64url-encoded.
 import { getServices } from "../app/services";
-import { jsonResponse } from "../app/http-results";
+import { jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";

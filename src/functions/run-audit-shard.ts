@@ -3,7 +3,7 @@
 import type { InvocationContext } from "@azure/functions";
 import { fanoutService } from "../app/services";
 import { AUDIT_SHARD_QUEUE } from "../app/app-settings";
-import { contextLogger } from "../app/http-results";
+import { contextLogger } from "../http/http-results";
 import { maxDequeueCount } from "../app/host-config";
 import { registerStorageQueue } from "../app/function-registration";
 

@@ -1,8 +1,8 @@
 // startAudit: POST /api/runs (admin) queues an audit and answers 202 with where to follow it.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { getServices } from "../app/services";
-import { parseScopeOverride } from "../app/audit-request";
-import { errorResponse, handled, jsonResponse } from "../app/http-results";
+import { parseScopeOverride } from "../audit/audit-request";
+import { errorResponse, handled, jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
 
 export async function startAudit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

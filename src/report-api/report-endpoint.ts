@@ -2,7 +2,7 @@
 // query through the route's schemas, then the work; coded errors become statuses in one place (http-results.ts).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import { errorResponse, handled } from "../app/http-results";
+import { errorResponse, handled } from "../http/http-results";
 import { checkRole, CLIENT_PRINCIPAL_HEADER } from "./client-principal";
 import { getReportSettings } from "./report-settings";
 import { parsePath, parseQuery } from "./request-parsing";

@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { SAMPLE } from "../support/run-cli";
 import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
-import { AuditService, type Logger, type RunOutcome } from "../../src/app/audit-service";
-import type { AuditRequestMessage } from "../../src/app/audit-request";
-import { useServices } from "../../src/app/services";
+import { AuditService, type Logger, type RunOutcome } from "../../src/audit/audit-service";
+import type { AuditRequestMessage } from "../../src/audit/audit-request";
+import { getServices, useServices, sourceOpener } from "../../src/app/services";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import type { CoverageGap } from "../../src/model/estate";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
@@ -92,7 +92,7 @@ function harness(env: (url: (channel: string) => string) => Record<string, strin
         queue: { enqueue: async (message) => void queued.push(message) },
         postRunSteps: [alerts.step()],
         now: () => at,
-        sourceFor: () => snapshotWithGap(file, auditOptions.gap),
+        openSource: () => snapshotWithGap(file, auditOptions.gap),
       });
       const { runId } = await audits.requestAudit({ trigger: "http" });
       services.set(runId, audits);
@@ -487,7 +487,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
   it("sends a valid test card to the chosen route, or to the default channel", async () => {
     const routes = [{ name: "dba", webhookSetting: "ALERT_WEBHOOK_DBA", match: { ruleIdPrefixes: ["mi."] } }];
     const h = harness((url) => ({ ALERT_ROUTES: JSON.stringify(routes), ALERT_WEBHOOK_DBA: url("dba") }));
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} } }), alerts: h.alerts });
+    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }), alerts: h.alerts });
 
     const toDba = await post('{"route":"dba"}');
     expect(toDba.status).toBe(200);
@@ -512,7 +512,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
 
   it("answers 409 when alerting is off", async () => {
     const h = harness();
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} } }) });
+    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }) });
     const response = await post("");
     expect(response.status).toBe(409);
     expect(JSON.stringify(response.jsonBody)).toMatch(/TEAMS_WEBHOOK_URL or ALERT_ROUTES/);
@@ -522,8 +522,8 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
     const h = harness();
     receiver.cue(h.path("default"), { status: 500 }, { status: 202 });
     const run = await h.audit(SAMPLE);
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} } }), alerts: h.alerts });
-    expect(await alertDeliveryForRun(run.runId)).toEqual([
+    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }), alerts: h.alerts });
+    expect(await alertDeliveryForRun(getServices().alerts)(run.runId)).toEqual([
       {
         channel: "default",
         webhook: h.settings.channels[0]!.webhook.hash,
@@ -538,7 +538,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
       },
     ]);
-    for (const delivery of await alertDeliveryForRun(run.runId)) expect(channelDeliverySchema.parse(delivery)).toEqual(delivery);
-    expect(await alertDeliveryForRun("20200101T000000Z-000000")).toEqual([]);
+    for (const delivery of await alertDeliveryForRun(getServices().alerts)(run.runId)) expect(channelDeliverySchema.parse(delivery)).toEqual(delivery);
+    expect(await alertDeliveryForRun(getServices().alerts)("20200101T000000Z-000000")).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { buildServices, useServices, type Services } from "../../src/app/service
 import { runAuditFunction } from "../../src/functions/run-audit";
 import { runAuditShardFunction } from "../../src/functions/run-audit-shard";
 import { auditShardPoisonFunction } from "../../src/functions/audit-shard-poison";
-import { createFanoutStore } from "../../src/store/table-fanout-store";
+import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";

@@ -3,14 +3,14 @@
 // run (its results as rule|resource|status lines, its scores).
 import { QueueClient } from "@azure/storage-queue";
 import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
-import { createAuditQueue, createMessageQueue } from "../../src/app/audit-queue";
-import { AuditService, type Logger, type PostRunStep } from "../../src/app/audit-service";
-import type { Services } from "../../src/app/services";
+import { createAuditQueue, createMessageQueue } from "../../src/queue/storage-queue";
+import { AuditService, type Logger, type PostRunStep } from "../../src/audit/audit-service";
+import { sourceOpener, type Services } from "../../src/app/services";
 import { FanoutService, type FanoutCollector } from "../../src/fanout/fanout-service";
 import type { ShardMessage } from "../../src/fanout/shard-message";
 import type { AuditStore, RunDetail, StoredFinding } from "../../src/store/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
-import { createFanoutStore } from "../../src/store/table-fanout-store";
+import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import type { FanoutStore } from "../../src/fanout/fanout-store";
 
 export const MAX_DEQUEUE = 3;
@@ -55,7 +55,7 @@ export function fanoutKit(options: {
     deferDelaySeconds: () => 1,
     ...(options.collector !== undefined ? { collector: options.collector } : {}),
   });
-  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout });
+  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout, openSource: sourceOpener(settings.source) });
   const logs: string[] = [];
   const log: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(`WARN ${m}`), error: (m) => logs.push(`ERROR ${m}`) };
   return { settings, store, queue, audits, fanout, fanoutStore, auditQueueName, shardQueueName, connectionString: options.connectionString, logs, log };

@@ -10,7 +10,7 @@ import type { ResourceSource } from "../../src/audit/resource-source";
 import { SHARDED_TYPES, shardFamilies } from "../../src/fanout/shard-families";
 import { ResourceGraphSource } from "../../src/collect/live-resource-source";
 import { RULES } from "../../src/rules/catalog";
-import { createMessageQueue } from "../../src/app/audit-queue";
+import { createMessageQueue } from "../../src/queue/storage-queue";
 import type { ShardMessage } from "../../src/fanout/shard-message";
 import type { RunDetail } from "../../src/store/audit-store";
 import { generateEstateRows } from "../../dev/generate/estate-generator";

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { createAuditStore } from "../../src/store/table-audit-store";
-import { createFanoutStore } from "../../src/store/table-fanout-store";
+import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import { newRunId } from "../../src/audit/run-audit";
 import type { FanoutPlan, FanoutStore, ShardResult } from "../../src/fanout/fanout-store";
 import { PartialScoreAccumulator } from "../../src/fanout/partial-scores";

@@ -7,10 +7,10 @@ import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 import { appSettingsFromEnv, AUDIT_QUEUE, type AppSettings } from "../../src/app/app-settings";
-import { buildServices, useServices, type Services } from "../../src/app/services";
-import { AuditService, retentionStep } from "../../src/app/audit-service";
+import { buildServices, useServices, type Services, sourceOpener } from "../../src/app/services";
+import { AuditService, retentionStep } from "../../src/audit/audit-service";
 import { createAuditStore } from "../../src/store/table-audit-store";
-import { createAuditQueue } from "../../src/app/audit-queue";
+import { createAuditQueue } from "../../src/queue/storage-queue";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import { startAudit } from "../../src/functions/start-audit";
 import { runAuditFromQueue } from "../../src/functions/run-audit";
@@ -50,7 +50,7 @@ function freshServices(extra: Partial<AppSettings> = {}, sourceFor?: () => Resou
   const merged = { ...settings, ...extra };
   const store = createAuditStore(merged.tables, { tablePrefix: `t${Date.now().toString(36)}${prefixCounter++}` });
   const queue = createAuditQueue(merged.queues, AUDIT_QUEUE);
-  const audits = new AuditService({ settings: merged, store, queue, postRunSteps: [retentionStep(store, merged.retentionDays)], sourceFor });
+  const audits = new AuditService({ settings: merged, store, queue, postRunSteps: [retentionStep(store, merged.retentionDays)], openSource: sourceFor ?? sourceOpener(merged.source) });
   return { settings: merged, store, queue, audits };
 }
 
@@ -205,7 +205,7 @@ describe("exclusive runs, retries and failures", () => {
 describe("retention", () => {
   it("the nightly run deletes findings older than FINDINGS_RETENTION_DAYS and keeps run summaries; HTTP runs do not purge", async () => {
     const old = new Date(Date.now() - 100 * 86_400_000);
-    const oldAudits = new AuditService({ settings, store: services.store, queue: services.queue, now: () => old, sourceFor: () => new SnapshotSource([SAMPLE]) });
+    const oldAudits = new AuditService({ settings, store: services.store, queue: services.queue, now: () => old, openSource: () => new SnapshotSource([SAMPLE]) });
     const { runId: oldRunId } = await oldAudits.requestAudit({ trigger: "http" });
     const [oldMessage] = await receiveAll();
     await oldAudits.runRequested(oldMessage!.body, { dequeueCount: 1, maxDequeueCount: 3 }, { info: () => {}, warn: () => {}, error: () => {} });

@@ -4,10 +4,10 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appSettingsFromEnv } from "../../src/app/app-settings";
-import { useServices } from "../../src/app/services";
-import { AuditService } from "../../src/app/audit-service";
+import { useServices, sourceOpener } from "../../src/app/services";
+import { AuditService } from "../../src/audit/audit-service";
 import { createAuditStore } from "../../src/store/table-audit-store";
-import type { AuditRequestMessage } from "../../src/app/audit-request";
+import type { AuditRequestMessage } from "../../src/audit/audit-request";
 import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
 import { getRun } from "../../src/functions/get-run";
 import { startAzurite, type Azurite } from "../support/azurite";
@@ -35,7 +35,7 @@ describe("a run whose ARM reads fail for good", () => {
     const store = createAuditStore(settings.tables, { tablePrefix: `partial${Date.now().toString(36)}` });
     const queued: AuditRequestMessage[] = [];
     const queue = { enqueue: async (message: AuditRequestMessage) => void queued.push(message) };
-    const audits = new AuditService({ settings, store, queue });
+    const audits = new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) });
     useServices({ settings, store, queue, audits });
 
     const { runId } = await audits.requestAudit({ trigger: "http" });

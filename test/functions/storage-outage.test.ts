@@ -1,10 +1,11 @@
 // Azurite stopped in the middle of a run: the run ends failed (once storage is back and the queue gives up on the
 // message), nothing is half-written into the state, and earlier runs are intact after the restart.
+import { sourceOpener } from "../../src/app/services";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { appSettingsFromEnv, AUDIT_QUEUE } from "../../src/app/app-settings";
-import { AuditService } from "../../src/app/audit-service";
-import { createAuditQueue } from "../../src/app/audit-queue";
+import { AuditService } from "../../src/audit/audit-service";
+import { createAuditQueue } from "../../src/queue/storage-queue";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { CollectionOutcome, ResourceSource, RowSink } from "../../src/audit/resource-source";
@@ -24,7 +25,7 @@ it("a run whose storage goes away mid-run is recorded as failed; earlier runs su
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
   const logs: string[] = [];
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
-  const healthy = new AuditService({ settings, store, queue });
+  const healthy = new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) });
   const earlier = await healthy.requestAudit({ trigger: "http" });
   await healthy.runRequested({ runId: earlier.runId, trigger: "http", requestedAt: new Date().toISOString() }, { dequeueCount: 1, maxDequeueCount: 3 }, log);
   const earlierRun = await store.getRun(earlier.runId);
@@ -40,7 +41,7 @@ it("a run whose storage goes away mid-run is recorded as failed; earlier runs su
       return outcome;
     },
   };
-  const doomed = new AuditService({ settings, store, queue, sourceFor: () => outage });
+  const doomed = new AuditService({ settings, store, queue, openSource: () => outage });
   const { runId } = await doomed.requestAudit({ trigger: "http" });
   const message = { runId, trigger: "http", requestedAt: new Date().toISOString() };
   const error = await doomed.runRequested(message, { dequeueCount: 3, maxDequeueCount: 3 }, log).catch((e: unknown) => e);

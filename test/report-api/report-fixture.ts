@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
-import type { AuditRequestMessage } from "../../src/app/audit-request";
-import { AuditService } from "../../src/app/audit-service";
-import type { Services } from "../../src/app/services";
+import type { AuditRequestMessage } from "../../src/audit/audit-request";
+import { AuditService } from "../../src/audit/audit-service";
+import { sourceOpener, type Services } from "../../src/app/services";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import type { CoverageGap } from "../../src/model/estate";
@@ -43,7 +43,7 @@ export class ReportFixture {
     const settings: AppSettings = appSettingsFromEnv({ AzureWebJobsStorage: connectionString, AUDIT_SOURCE: `snapshot:${SAMPLE}`, TRUSTED_SOURCE_PREFIXES: "" });
     const store = createAuditStore(settings.tables, { tablePrefix });
     const queue = { enqueue: async () => {} };
-    this.services = { settings, store, queue, audits: new AuditService({ settings, store, queue }) };
+    this.services = { settings, store, queue, audits: new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) }) };
   }
 
   /** Runs one audit of the (changed) sample estate stamped at `at`; returns its run id. */
@@ -55,7 +55,7 @@ export class ReportFixture {
       store: this.services.store,
       queue: { enqueue: async (message) => void messages.push(message) },
       now: () => at,
-      sourceFor: () => withGap(new SnapshotSource([file]), change.gap),
+      openSource: () => withGap(new SnapshotSource([file]), change.gap),
     });
     await audits.requestAudit({ trigger: "http", requestedBy: "report-fixture" });
     const outcome = await audits.runRequested(messages[0], { dequeueCount: 1, maxDequeueCount: 3 }, quietLog);

@@ -11,14 +11,14 @@
 // Context and result chunks are deleted once the run is final (deletePayloads); the plan and the shard records stay.
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ResourceRow } from "../model/row";
-import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "../fanout/fanout-store";
+import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
 import { AuditorError } from "../errors";
-import { runKeys, type Entity } from "./entity-codec";
-import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "./json-chunks";
-import { statusOf, toStorageError } from "./storage-errors";
-import { EnsuredTables } from "./ensured-tables";
-import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "./table-audit-store";
-import { planTransactions, submitTransactions, type WriteAction } from "./transaction-batches";
+import { runKeys, type Entity } from "../store/entity-codec";
+import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "../store/json-chunks";
+import { statusOf, toStorageError } from "../store/storage-errors";
+import { EnsuredTables } from "../store/ensured-tables";
+import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "../store/table-audit-store";
+import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 
 export const FANOUT_TABLE = "auditshards";
 

@@ -1,15 +1,30 @@
 // The audit use cases behind the functions: request an audit (enqueue), run a requested audit exclusively per scope,
 // and record a request that ended in the poison queue. Handlers stay thin; everything decided here is testable.
-import { runAudit, newRunId, type AuditReport } from "../audit/run-audit";
-import type { ResourceSource } from "../audit/resource-source";
-import { ResourceGraphSource } from "../collect/live-resource-source";
-import type { CollectionScope } from "../collect/collection-config";
-import { AuditorError } from "../errors";
-import { SnapshotSource } from "../snapshot/snapshot-source";
+import { runAudit, newRunId, type AuditReport } from "./run-audit";
+import type { ResourceSource } from "./resource-source";
+import type { CollectionScope } from "./collection-scope";
+import { errorText } from "../errors";
+import type { AuditSettings } from "../config/audit-settings";
 import type { AuditStore, CompletedRun } from "../store/audit-store";
-import type { AppSettings } from "./app-settings";
-import type { AuditQueue } from "./audit-queue";
 import { parseAuditRequestMessage, recoverRunId, scopeKey, type AuditRequestMessage } from "./audit-request";
+
+/** Where audit requests go: a Storage Queue in production (src/queue), an array in tests. */
+export interface AuditQueue {
+  enqueue(message: AuditRequestMessage): Promise<void>;
+}
+
+export interface MessageQueue<T> {
+  /** `delaySeconds`: the message stays invisible that long before a worker can receive it (at most 7 days). */
+  enqueue(message: T, options?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** The settings a run reads; the composition root passes the app's. */
+export interface AuditServiceSettings {
+  audit: AuditSettings;
+  /** Whether runs read a snapshot or collect live; only live runs fan out, and a snapshot takes no scope override. */
+  source: { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: { scope?: CollectionScope | undefined } };
+  lockTtlMs: number;
+}
 
 export interface Logger {
   info(message: string): void;
@@ -34,13 +49,13 @@ export interface FanoutPlanner {
 }
 
 export interface AuditServiceDeps {
-  settings: AppSettings;
+  settings: AuditServiceSettings;
   store: AuditStore;
   queue: AuditQueue;
   postRunSteps?: PostRunStep[];
   now?: () => Date;
-  /** Overrides how a source is built (tests). A run with an overridden source never fans out. */
-  sourceFor?: (scope: CollectionScope | undefined) => ResourceSource;
+  /** Opens the source of a run: the composition root builds live or snapshot sources; tests pass their own. */
+  openSource: (scope: CollectionScope | undefined) => ResourceSource;
   /** Fan-out of live runs over more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS subscriptions. */
   fanout?: FanoutPlanner;
 }
@@ -149,7 +164,7 @@ export class AuditService {
 
   /** Only live runs fan out, and only when no test replaced the source. */
   private fanoutFor(): FanoutPlanner | undefined {
-    if (this.deps.fanout === undefined || this.deps.sourceFor !== undefined || this.deps.settings.source.kind !== "resourceGraph") return undefined;
+    if (this.deps.fanout === undefined || this.deps.settings.source.kind !== "resourceGraph") return undefined;
     return this.deps.fanout;
   }
 
@@ -197,24 +212,10 @@ export class AuditService {
   }
 
   private sourceFor(scope: CollectionScope | undefined): ResourceSource {
-    if (this.deps.sourceFor !== undefined) return this.deps.sourceFor(scope);
-    const source = this.deps.settings.source;
-    if (source.kind === "snapshot") {
-      if (scope !== undefined) throw new AuditorError("CONFIG_INVALID", "AUDIT_SOURCE is a snapshot: a scope override cannot be applied to it");
-      return new SnapshotSource(source.files);
-    }
-    return new ResourceGraphSource({
-      connection: source.collection.connection,
-      scope: scope ?? source.collection.scope,
-      enrichment: { concurrency: source.collection.enrichmentConcurrency },
-    });
+    return this.deps.openSource(scope);
   }
 }
 
-export function errorText(error: unknown): string {
-  if (error instanceof AuditorError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Retention runs after nightly audits: findings older than FINDINGS_RETENTION_DAYS go; run summaries stay. */
 export function retentionStep(store: AuditStore, olderThanDays: number): PostRunStep {

@@ -1,8 +1,8 @@
 // The audit request: the queue message between startAudit/nightlyAudit and runAudit, and the optional body of
 // POST /api/runs. Both are validated with zod; scope ids are checked like the CLI's.
 import { z } from "zod";
-import { validateScope, type CollectionScope } from "../collect/collection-config";
-import { AuditorError } from "../errors";
+import { validateScope, type CollectionScope } from "./collection-scope";
+import { AuditorError, describeZodError } from "../errors";
 
 export const scopeOverrideSchema = z
   .object({
@@ -62,12 +62,6 @@ export function scopeKey(scope: CollectionScope | undefined, source: { kind: "sn
   return "tenant";
 }
 
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
 
 function safeJson(text: string): unknown {
   try {

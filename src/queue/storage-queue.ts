@@ -1,19 +1,13 @@
-// The port through which audits are requested: a Storage Queue that the runAudit function listens on. Messages are
+// The adapter behind the audit queue ports (src/audit): a Storage Queue that the runAudit function listens on. Messages are
 // base64-encoded JSON, the Functions host's default `messageEncoding`. The shards of a fanned-out run travel the same
 // way on their own queue (`createMessageQueue`).
 import { QueueClient } from "@azure/storage-queue";
 import { toStorageError } from "../store/storage-errors";
-import type { AuditRequestMessage } from "./audit-request";
-import type { QueueConnection } from "./app-settings";
+import type { TokenCredential } from "@azure/identity";
+import type { AuditRequestMessage } from "../audit/audit-request";
+import type { AuditQueue, MessageQueue } from "../audit/audit-service";
 
-export interface AuditQueue {
-  enqueue(message: AuditRequestMessage): Promise<void>;
-}
-
-export interface MessageQueue<T> {
-  /** `delaySeconds`: the message stays invisible that long before a worker can receive it (at most 7 days). */
-  enqueue(message: T, options?: { delaySeconds?: number }): Promise<void>;
-}
+export type QueueConnection = { connectionString: string } | { queueServiceUrl: string; credential: TokenCredential };
 
 export function createAuditQueue(connection: QueueConnection, queueName: string): AuditQueue {
   return createMessageQueue<AuditRequestMessage>(connection, queueName, (message) => `audit request ${message.runId}`);
