@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { TableClient } from "@azure/data-tables";
 import type { AuditReport } from "../../src/audit/run-audit";
 import { scoreFindings } from "../../src/engine/scoring";
-import type { CompletedRun, StateTransitions, WriteStats } from "../../src/store/audit-store";
+import type { CompletedRun, StateTransitions, WriteStats } from "../../src/audit/audit-store";
 import { startAzurite, type Azurite } from "../../src/host/azurite-process";
 import { findingToEntity } from "../../src/store/entity-codec";
 import { createAuditStore } from "../../src/store/table-audit-store";

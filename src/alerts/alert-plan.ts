@@ -9,7 +9,7 @@
 // an earlier announcement was planned but a run was partial, or the alert step of a run never ran.
 import type { AuditReport } from "../audit/run-audit";
 import type { Finding } from "../engine/finding";
-import type { StateChange, StateTransitions, Transition } from "../store/audit-store";
+import type { StateChange, StateTransitions, Transition } from "../audit/audit-store";
 import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
 import { stateKeys } from "../store/table-keys";
 import type { Severity } from "../rules/rule";

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { AuditReport } from "../audit/run-audit";
 import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
-import type { AuditStore, CompletedRun, HeldLock } from "../store/audit-store";
+import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
 import type { StoreConnection } from "../store/table-audit-store";
 import type { Logger, PostRunStep } from "../audit/audit-service";
 import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";

@@ -2,7 +2,7 @@
 // environment, never at import time and never per request. Tests replace them with `useServices`.
 import { createAuditStore } from "../store/table-audit-store";
 import { createFanoutStore } from "../fanout/table-fanout-store";
-import type { AuditStore } from "../store/audit-store";
+import type { AuditStore } from "../audit/audit-store";
 import { appSettingsFromEnv, AUDIT_QUEUE, AUDIT_SHARD_QUEUE, type AppSettings } from "./app-settings";
 import { createAuditQueue, createMessageQueue } from "../queue/storage-queue";
 import { AuditService, retentionStep, type AuditQueue, type PostRunStep } from "../audit/audit-service";

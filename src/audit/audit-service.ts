@@ -5,7 +5,7 @@ import type { ResourceSource } from "./resource-source";
 import type { CollectionScope } from "./collection-scope";
 import { errorText } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
-import type { AuditStore, CompletedRun } from "../store/audit-store";
+import type { AuditStore, CompletedRun } from "./audit-store";
 import { parseAuditRequestMessage, recoverRunId, scopeKey, type AuditRequestMessage } from "./audit-request";
 
 /** Where audit requests go: a Storage Queue in production (src/queue), an array in tests. */

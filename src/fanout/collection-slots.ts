@@ -3,7 +3,7 @@
 // claimed with ETags, expiring if their holder dies). A shard that finds no free slot is put back on the queue with a
 // delay instead of waiting inside an invocation it pays for. The slot holder is the run and shard, so a retry of a
 // shard whose worker died takes its slot back at once instead of waiting for the lease to expire.
-import type { HeldLock, ScopeLocks } from "../store/audit-store";
+import type { HeldLock, ScopeLocks } from "../audit/audit-store";
 
 export const SLOT_SCOPE_PREFIX = "fanout-collection-slot:";
 

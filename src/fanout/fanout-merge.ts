@@ -6,7 +6,7 @@ import type { Finding } from "../engine/finding";
 import type { StatusCounts } from "../engine/scoring";
 import { RULES } from "../rules/catalog";
 import type { Severity } from "../rules/rule";
-import type { StateTransitions, WriteStats } from "../store/audit-store";
+import type { StateTransitions, WriteStats } from "../audit/audit-store";
 import type { FanoutPlan, ShardResult } from "./fanout-store";
 import { mergePartialScores } from "./partial-scores";
 

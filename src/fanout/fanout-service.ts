@@ -21,7 +21,7 @@ import { listSubscriptionsInScope, type SubscriptionListing } from "../collect/r
 import { AuditorError, errorText } from "../errors";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
-import type { AuditStore, CompletedRun } from "../store/audit-store";
+import type { AuditStore, CompletedRun } from "../audit/audit-store";
 import type { AuditSettings } from "../config/audit-settings";
 import type { SourceSetting } from "../config/collection-settings";
 import type { FanoutSettings } from "./fanout-settings";

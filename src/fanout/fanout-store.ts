@@ -6,7 +6,7 @@ import type { Finding } from "../engine/finding";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
 import type { AuditRequestMessage } from "../audit/audit-request";
-import type { StateTransitions, WriteStats } from "../store/audit-store";
+import type { StateTransitions, WriteStats } from "../audit/audit-store";
 import type { PartialScores } from "./partial-scores";
 import type { WarningTally } from "./shard-evaluation";
 

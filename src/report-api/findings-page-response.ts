@@ -3,7 +3,7 @@
 // gets 304 when it is unchanged); a page of a queued or running run is read from storage every time and is no-store.
 // The run itself is always read first (findingsRun), so a run purged by retention answers 410, never a cached page.
 import type { HttpResponseInit } from "@azure/functions";
-import type { RunQueries, RunRecord } from "../store/audit-store";
+import type { RunQueries, RunRecord } from "../audit/audit-store";
 import { FindingsPageCache, findingsPageKey, serialisePage, type SerialisedPage } from "./findings-page-cache";
 import { FINDINGS_PAGE_DEFAULT, listFindingsPage, type FindingSelection } from "./report-queries";
 import { DEFAULT_FINDINGS_CACHE_MB, getReportSettings } from "./report-settings";

@@ -4,7 +4,7 @@ import type { Finding } from "../engine/finding";
 import { AuditorError } from "../errors";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../rules/rule";
-import type { FindingFilter, FindingQuery, Page, RunDetail, RunQueries, RunRecord, StoredFinding } from "../store/audit-store";
+import type { FindingFilter, FindingQuery, Page, RunDetail, RunQueries, RunRecord, StoredFinding } from "../audit/audit-store";
 import type { ApiFinding, ApiHealth, ApiResourceHistory, ApiRule } from "./response-schemas";
 import type { ListFindingsQuery, ListRunsQuery } from "./request-schemas";
 import type { RunStatus } from "../audit/run-audit";

@@ -4,7 +4,7 @@ import type { RunStatus } from "../audit/run-audit";
 import type { Finding } from "../engine/finding";
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
 import { SEVERITIES, STATUSES, type Evidence, type Severity, type Status } from "../rules/rule";
-import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "./audit-store";
+import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
 
 /** 64 KiB of UTF-16. */

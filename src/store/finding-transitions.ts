@@ -3,7 +3,7 @@
 // not written again: nightly writes follow failures plus changes, not the size of the estate.
 import type { Finding } from "../engine/finding";
 import type { Status } from "../rules/rule";
-import type { FindingState, Transition } from "./audit-store";
+import type { FindingState, Transition } from "../audit/audit-store";
 
 /** The engine marks a verdict it could not reach for lack of data with `evidence.coverageGap`. */
 export function defaultIsFullyRead(finding: Finding): boolean {

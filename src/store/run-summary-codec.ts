@@ -12,7 +12,7 @@
 // under either count. A 10,000-subscription summary is ~2 MB of JSON and well under 512 KiB gzipped: it stays inline.
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
-import type { RunSummary } from "./audit-store";
+import type { RunSummary } from "../audit/audit-store";
 import { collectNumberedChunks } from "./json-chunks";
 
 const gzipAsync = promisify(gzip);

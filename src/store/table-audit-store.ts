@@ -33,7 +33,7 @@ import type {
   StateTransitions,
   StoredFinding,
   WriteStats,
-} from "./audit-store";
+} from "../audit/audit-store";
 import { mapBounded } from "./bounded-concurrency";
 import {
   clampText,

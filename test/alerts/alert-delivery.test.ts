@@ -13,7 +13,7 @@ import { getServices, useServices, sourceOpener } from "../../src/app/services";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import type { CoverageGap } from "../../src/model/estate";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
-import type { AuditStore, StoredFinding } from "../../src/store/audit-store";
+import type { AuditStore, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { alertSettingsFromEnv, type AlertSettings } from "../../src/alerts/alert-settings";
 import { createAlertService, type AlertService } from "../../src/alerts/alert-service";

@@ -2,7 +2,7 @@
 // what the channel already knows (its ledger).
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
-import type { FindingState, Transition } from "../../src/store/audit-store";
+import type { FindingState, Transition } from "../../src/audit/audit-store";
 import type { AlertRunInfo } from "../../src/alerts/alert-message";
 import { deferredResolvedCandidates, pairKey, planChannel, type LedgerEntry, type RunVerdicts } from "../../src/alerts/alert-plan";
 import { finding as baseFinding } from "../store/fixtures";

@@ -8,7 +8,7 @@ import { AuditService, type Logger, type PostRunStep } from "../../src/audit/aud
 import { sourceOpener, type Services } from "../../src/app/services";
 import { FanoutService, type FanoutCollector } from "../../src/fanout/fanout-service";
 import type { ShardMessage } from "../../src/fanout/shard-message";
-import type { AuditStore, RunDetail, StoredFinding } from "../../src/store/audit-store";
+import type { AuditStore, RunDetail, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import type { FanoutStore } from "../../src/fanout/fanout-store";

@@ -12,7 +12,7 @@ import { ResourceGraphSource } from "../../src/collect/live-resource-source";
 import { RULES } from "../../src/rules/catalog";
 import { createMessageQueue } from "../../src/queue/storage-queue";
 import type { ShardMessage } from "../../src/fanout/shard-message";
-import type { RunDetail } from "../../src/store/audit-store";
+import type { RunDetail } from "../../src/audit/audit-store";
 import { generateEstateRows } from "../../dev/generate/estate-generator";
 
 /** Rules whose pass needs NSG or NIC rows, and rules whose notApplicable does. */

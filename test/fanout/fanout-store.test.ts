@@ -8,7 +8,7 @@ import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import { newRunId } from "../../src/audit/run-audit";
 import type { FanoutPlan, FanoutStore, ShardResult } from "../../src/fanout/fanout-store";
 import { PartialScoreAccumulator } from "../../src/fanout/partial-scores";
-import type { AuditStore } from "../../src/store/audit-store";
+import type { AuditStore } from "../../src/audit/audit-store";
 import { TableClient } from "@azure/data-tables";
 
 let azurite: Azurite;

@@ -6,7 +6,7 @@ import { useServices, type Services } from "../../src/app/services";
 import { newRunId } from "../../src/audit/run-audit";
 import { findingsPageCache } from "../../src/report-api/findings-page-response";
 import { useReportSettings } from "../../src/report-api/report-settings";
-import type { AuditStore } from "../../src/store/audit-store";
+import type { AuditStore } from "../../src/audit/audit-store";
 import { listFindings } from "../../src/functions/list-findings";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { invoke } from "./invoke";

@@ -1,6 +1,6 @@
 // Reads the API needs, scope locks and retention, against a real Azurite.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditStore, StoredFinding } from "../../src/store/audit-store";
+import type { AuditStore, StoredFinding } from "../../src/audit/audit-store";
 import { AuditorError } from "../../src/errors";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, manyFindings, miId, report, runIdAt, SUB_A, SUB_B } from "./fixtures";

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StoredFinding } from "../../src/store/audit-store";
+import type { StoredFinding } from "../../src/audit/audit-store";
 import type { SubscriptionScore } from "../../src/engine/scoring";
 import { EVIDENCE_TRUNCATED_NOTE, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS } from "../../src/store/entity-codec";
 import { CHUNKS_PER_ENTITY } from "../../src/store/run-summary-codec";

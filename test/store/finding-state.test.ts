@@ -1,7 +1,7 @@
 // findingstate against a real Azurite: transitions over three runs, honesty for partial and failed runs, retries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
-import type { AuditStore, FindingState, StateTransitions } from "../../src/store/audit-store";
+import type { AuditStore, FindingState, StateTransitions } from "../../src/audit/audit-store";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, miId, report, runIdAt, SUB_A, SUB_B, unreadFinding } from "./fixtures";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
-import type { FindingState } from "../../src/store/audit-store";
+import type { FindingState } from "../../src/audit/audit-store";
 import { defaultIsFullyRead, nextState, representativeResult, type StateStep } from "../../src/store/finding-transitions";
 import { finding, unreadFinding } from "./fixtures";
 

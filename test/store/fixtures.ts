@@ -4,7 +4,7 @@ import type { AuditReport, RunStatus } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";
 import { scoreFindings } from "../../src/engine/scoring";
 import type { CoverageGap } from "../../src/model/estate";
-import type { AuditStore } from "../../src/store/audit-store";
+import type { AuditStore } from "../../src/audit/audit-store";
 import { createAuditStore, type AuditStoreOptions } from "../../src/store/table-audit-store";
 
 export const SUB_A = "00000000-0000-0000-0000-00000000000a";

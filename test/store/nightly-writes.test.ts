@@ -3,7 +3,7 @@
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
-import type { AuditStore, FindingState } from "../../src/store/audit-store";
+import type { AuditStore, FindingState } from "../../src/audit/audit-store";
 import { stateFromEntity } from "../../src/store/entity-codec";
 import { TABLE_NAMES, type AuditStoreOptions } from "../../src/store/table-audit-store";
 import { startAzurite, type Azurite } from "../support/azurite";

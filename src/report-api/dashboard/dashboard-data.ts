@@ -1,6 +1,6 @@
 // What the dashboard shows, read from the store in three parallel reads whatever the estate's size: the last 30 runs
 // (their records carry score and failure counts), the latest run's precomputed summary, and one page of findings.
-import type { RunDetail, RunQueries, RunRecord, StoredFinding } from "../../store/audit-store";
+import type { RunDetail, RunQueries, RunRecord, StoredFinding } from "../../audit/audit-store";
 import type { DashboardQuery } from "../request-schemas";
 import { findingSelection } from "../report-queries";
 

@@ -1,7 +1,7 @@
 // Renders the dashboard: the latest run at a glance, the score chart, the delta since the previous run, scores per
 // subscription, and the findings table with server-side filters. Every value from Azure goes through `html`.
-import type { StoredFinding } from "../../store/audit-store";
-import type { DeltaSample, RunDetail } from "../../store/audit-store";
+import type { StoredFinding } from "../../audit/audit-store";
+import type { DeltaSample, RunDetail } from "../../audit/audit-store";
 import type { SubscriptionScore } from "../../engine/scoring";
 import { RULES, findRule } from "../../rules/catalog";
 import { SEVERITIES } from "../../rules/rule";

@@ -1,6 +1,6 @@
 // The estate score over the recent runs as inline SVG: a line for the score (0–100) above stacked bars of failures
 // per severity. Native <title> elements give each run a tooltip; no script, no external assets.
-import type { RunRecord } from "../../store/audit-store";
+import type { RunRecord } from "../../audit/audit-store";
 import { SEVERITIES, type Severity } from "../../rules/rule";
 import { html, join, type SafeHtml } from "./html";
 

@@ -1,6 +1,7 @@
 // The finding store port: what the audit, the alerting step and the HTTP API need from storage, and nothing about how.
-// `table-audit-store.ts` implements it on Azure Table Storage; callers depend on the narrow interface they use.
-import type { AuditReport, RunInfo, RunStatus } from "../audit/run-audit";
+// The use case owns it; src/store/table-audit-store.ts implements it on Azure Table Storage. Callers depend on the
+// narrow interface they use.
+import type { AuditReport, RunInfo, RunStatus } from "./run-audit";
 import type { Finding } from "../engine/finding";
 import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
 import type { Severity, Status } from "../rules/rule";
