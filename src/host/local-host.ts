@@ -1,8 +1,11 @@
 // The local stand-in for the Functions host (Core Tools cannot be installed here): reads local.settings.json and
-// host.json, starts Azurite and the ARM emulator, points the app settings at them, loads the function registrations
-// from dist/src/functions and serves them — HTTP on 127.0.0.1:7071/api, storage queue triggers, timer triggers — until
-// Ctrl-C / SIGTERM, then stops in order: no new work, in-flight invocations finish (bounded), emulator and Azurite
-// stop, the environment is put back. `npm start` runs this file; tests call startLocalHost() in-process.
+// host.json, starts Azurite and, when given a way to start one, an ARM emulator, points the app settings at them,
+// loads the function registrations from dist/src/functions and serves them — HTTP on 127.0.0.1:7071/api, storage
+// queue triggers, timer triggers — until Ctrl-C / SIGTERM, then stops in order: no new work, in-flight invocations
+// finish (bounded), emulator and Azurite stop, the environment is put back. The product never imports dev tools, so
+// the emulator comes in through `startArmEmulator`: `npm start` runs dev/start-local.ts, which gives it the one in
+// dev/emulator. `node dist/src/host/local-host.js` on its own starts no emulator (the banner says so); tests call
+// startLocalHost() in-process.
 import { join, resolve } from "node:path";
 import type { StorageQueueFunctionOptions } from "@azure/functions";
 import type { FunctionRegistration } from "../app/function-registration";
@@ -36,6 +39,8 @@ export interface LocalHostOptions {
   port?: number;
   /** How to run Azurite when the host starts it. Default: disk persistence in <projectRoot>/.azurite, standard ports when free. */
   azurite?: { persistence?: "disk" | "memory"; location?: string; preferredPorts?: AzuritePorts };
+  /** Starts the ARM emulator the host points AUDIT_ARM_ENDPOINT at. Default: none, so no emulator starts. */
+  startArmEmulator?: ArmEmulatorStarter;
   /** Estate file the ARM emulator serves; false starts none. Default HOST_EMULATOR_ESTATE, else <projectRoot>/samples/estate.json. */
   emulatorEstate?: string | false;
   /** Receive loops per queue trigger. Default HOST_QUEUE_WORKERS, else 1. */
@@ -72,6 +77,16 @@ export interface LocalHost {
   /** Idempotent. */
   stop(): Promise<void>;
 }
+
+/** An ARM endpoint started for the host: its URL, the CA file that trusts its certificate, and how to stop it. */
+export interface LocalArmEmulator {
+  url: string;
+  caFile: string;
+  close(): Promise<void>;
+}
+
+/** Starts an ARM emulator serving an estate file (dev/start-local.ts passes dev/emulator's). */
+export type ArmEmulatorStarter = (estate: string) => Promise<LocalArmEmulator>;
 
 export class HostConfigError extends Error {
   override name = "HostConfigError";
@@ -125,7 +140,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
             preferredPorts: options.azurite?.preferredPorts ?? STANDARD_AZURITE_PORTS,
           })
         : Promise.resolve(undefined),
-      emulatorPlan.kind === "start" ? startArmEmulator(emulatorPlan.estate) : Promise.resolve(undefined),
+      emulatorPlan.kind === "start" ? emulatorPlan.start(emulatorPlan.estate) : Promise.resolve(undefined),
     ]);
     const azurite: Azurite | undefined = azuriteResult.status === "fulfilled" ? azuriteResult.value : undefined;
     const emulator = emulatorResult.status === "fulfilled" ? emulatorResult.value : undefined;
@@ -235,7 +250,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
 }
 
-type EmulatorPlan = { kind: "start"; estate: string } | { kind: "skip"; why: string };
+type EmulatorPlan = { kind: "start"; estate: string; start: ArmEmulatorStarter } | { kind: "skip"; why: string };
 
 function planEmulator(options: LocalHostOptions, env: HostEnvironment, root: string): EmulatorPlan {
   const source = env.get("AUDIT_SOURCE")?.trim() ?? "";
@@ -243,13 +258,9 @@ function planEmulator(options: LocalHostOptions, env: HostEnvironment, root: str
   if (options.emulatorEstate === false) return { kind: "skip", why: "disabled by the caller" };
   const endpoint = env.get("AUDIT_ARM_ENDPOINT")?.trim();
   if (endpoint !== undefined && endpoint !== "") return { kind: "skip", why: `AUDIT_ARM_ENDPOINT is set (${endpoint})` };
-  return { kind: "start", estate: resolve(root, options.emulatorEstate ?? env.get("HOST_EMULATOR_ESTATE") ?? join("samples", "estate.json")) };
-}
-
-async function startArmEmulator(estate: string): Promise<{ url: string; caFile: string; close(): Promise<void> }> {
-  // Loaded only when needed: a snapshot-only start never loads the emulator (or node-forge).
-  const { startEmulator } = await import("../../dev/emulator/emulator.js");
-  return startEmulator({ estate });
+  if (options.startArmEmulator === undefined) return { kind: "skip", why: "this host was given none (npm start runs dev/start-local.js, which gives it one)" };
+  const estate = resolve(root, options.emulatorEstate ?? env.get("HOST_EMULATOR_ESTATE") ?? join("samples", "estate.json"));
+  return { kind: "start", estate, start: options.startArmEmulator };
 }
 
 /** `UseDevelopmentStorage=true` (optionally with a proxy URI) means the local emulator. */
@@ -360,11 +371,11 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** `node dist/src/host/local-host.js` (npm start): runs until SIGINT / SIGTERM. */
-async function main(): Promise<void> {
+/** Starts the host and runs it until SIGINT / SIGTERM: the body of `npm start` (dev/start-local.ts) and of this file. */
+export async function runLocalHost(options: LocalHostOptions = {}): Promise<void> {
   let host: LocalHost;
   try {
-    host = await startLocalHost();
+    host = await startLocalHost(options);
   } catch (error) {
     console.error(`The local host did not start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
@@ -393,4 +404,5 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
 }
 
-if (require.main === module) void main();
+// `node dist/src/host/local-host.js`: the host without an ARM emulator (set AUDIT_ARM_ENDPOINT or a snapshot source).
+if (require.main === module) void runLocalHost();

@@ -20,7 +20,8 @@ afterAll(() => {
 it("starts Azurite, the emulator and the functions, completes the first audit, and guards /api/runs/latest with keys", async () => {
   copyFileSync(join(REPO, "host.json"), join(project, "host.json"));
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name)));
-  child = spawn(process.execPath, [join(REPO, "dist", "src", "host", "local-host.js")], {
+  // What `npm start` runs after its build: the dev entry point, which gives the host the ARM emulator.
+  child = spawn(process.execPath, [join(REPO, "dist", "dev", "start-local.js")], {
     cwd: project,
     env: { ...inherited, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"), HOST_EMULATOR_ESTATE: join(REPO, "samples", "estate.json") },
     stdio: ["ignore", "pipe", "pipe"],

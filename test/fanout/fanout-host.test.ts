@@ -135,7 +135,7 @@ describe("the local host with three workers", () => {
 
 describe("a worker killed mid-shard", () => {
   it("is recovered through the visibility timeout, and the run completes with a single run's results", async () => {
-    const distHost = join(REPO, "dist", "src", "host", "local-host.js");
+    const distHost = join(REPO, "dist", "dev", "start-local.js");
     expect(existsSync(join(REPO, "dist", "src", "functions", "run-audit-shard.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
     // NIC queries take 4 s here, so a shard is certainly in the middle of its collection when its worker is killed.
     const estate = await emulator({ estate: SAMPLE, quota: { limit: 10_000 }, faults: "latency:ms=4000,match=networkinterfaces" });

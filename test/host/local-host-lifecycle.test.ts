@@ -1,17 +1,18 @@
 // Start and stop of the local host: with its own Azurite and ARM emulator in-process, and as `npm start` runs it
-// (node dist/src/host/local-host.js) in a child process stopped by SIGTERM or killed. After a stop no process is left
+// (node dist/dev/start-local.js, the host given the emulator) in a child process stopped by SIGTERM or killed. After a stop no process is left
 // and no port is open; a request running when the stop began still gets its answer.
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { startArmEmulator } from "../../dev/start-local";
 import { startLocalHost, type LocalHost } from "../../src/host/local-host";
 import { azuriteProcessesOf } from "./support/azurite-processes";
 import { captureLog, eventually, portAccepts, processAlive } from "./support/host-test-kit";
 
 const REPO = join(__dirname, "..", "..");
-const ENTRY = join(REPO, "dist", "src", "host", "local-host.js");
+const ENTRY = join(REPO, "dist", "dev", "start-local.js");
 const ESTATE = join(REPO, "samples", "estate.json");
 const temporaryDirectories: string[] = [];
 
@@ -44,6 +45,7 @@ describe("in-process", () => {
       settings: { AzureWebJobsStorage: "UseDevelopmentStorage=true" },
       localSettingsFile: false,
       azurite: { persistence: "memory" },
+      startArmEmulator,
       emulatorEstate: ESTATE,
       port: 0,
       log,
@@ -86,6 +88,7 @@ describe("in-process", () => {
       settings: { AzureWebJobsStorage: "UseDevelopmentStorage=true" },
       localSettingsFile: false,
       azurite: { persistence: "memory" },
+      startArmEmulator,
       emulatorEstate: ESTATE,
       port: 0,
       log: captureLog(),
@@ -97,10 +100,10 @@ describe("in-process", () => {
 
 /** The compiled entry must match the sources, or this would test yesterday's host. */
 function assertFreshBuild(): void {
-  const sources = readdirSync(join(REPO, "src", "host")).filter((name) => name.endsWith(".ts"));
-  const newestSource = Math.max(...sources.map((name) => statSync(join(REPO, "src", "host", name)).mtimeMs));
+  const sources = [...readdirSync(join(REPO, "src", "host")).filter((name) => name.endsWith(".ts")).map((name) => join(REPO, "src", "host", name)), join(REPO, "dev", "start-local.ts")];
+  const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
   if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < newestSource) {
-    throw new Error("dist/src/host is missing or older than src/host/*.ts: run 'npm run build' (npm test does) before this test");
+    throw new Error("dist/dev/start-local.js is missing or older than src/host/*.ts or dev/start-local.ts: run 'npm run build' (npm test does) before this test");
   }
 }
 
@@ -130,7 +133,7 @@ function bannerFacts(output: string): { url: string; functionKey: string; azurit
   return { url, functionKey, azuritePid: Number(azurite[1]), azuritePorts: [2, 3, 4].map((i) => Number(azurite[i])) };
 }
 
-describe("node dist/src/host/local-host.js", () => {
+describe("node dist/dev/start-local.js (npm start)", () => {
   const children: ChildProcess[] = [];
 
   afterEach(() => {

@@ -104,6 +104,13 @@ describe("what the host starts", () => {
     expect((await shownSettings())["AUDIT_ARM_ENDPOINT"]).toBe("https://arm.example.test");
     expect(log.text()).toContain("emulator not started: AUDIT_ARM_ENDPOINT is set (https://arm.example.test)");
   });
+
+  it("starts no emulator when it is given none, as `node dist/src/host/local-host.js` without the dev entry point", async () => {
+    host = await startLocalHost(options({ emulatorEstate: undefined }));
+    expect(host.emulator).toBeUndefined();
+    expect((await shownSettings())["AUDIT_ARM_ENDPOINT"]).toBeNull();
+    expect(log.text()).toContain("ARM:      emulator not started: this host was given none (npm start runs dev/start-local.js");
+  });
 });
 
 describe("keys", () => {
