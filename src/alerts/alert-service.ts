@@ -13,7 +13,7 @@ import type { AuditReport } from "../audit/run-audit";
 import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
 import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
-import type { StoreConnection } from "../store/table-audit-store";
+import type { StoreConnection } from "../store/table-client";
 import type { Logger, PostRunStep } from "../audit/audit-service";
 import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";
 import { deferredResolvedCandidates, pairKey, planChannel, runVerdicts, type LedgerEntry, type RunVerdicts } from "./alert-plan";

@@ -20,7 +20,7 @@ import { clampText, type Entity } from "../store/entity-codec";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
 import { isValidTableKey } from "../store/table-keys";
-import { buildClient, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-audit-store";
+import { buildClient, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-client";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 import type { AlertCounts } from "./alert-message";
 import type { LedgerChange, LedgerEntry } from "./alert-plan";

@@ -7,7 +7,7 @@ import { auditSettingsFromEnv, type AuditSettings } from "../config/audit-settin
 import { collectionInputFromEnv, parseCollectionSettings, type SourceSetting } from "../config/collection-settings";
 import { findingsArchiveFromEnv, storeConnectionFromEnv } from "../store/store-settings";
 import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
-import type { FindingsArchive, StoreConnection } from "../store/table-audit-store";
+import type { FindingsArchive, StoreConnection } from "../store/table-client";
 import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
 import type { QueueConnection } from "../queue/storage-queue";
 

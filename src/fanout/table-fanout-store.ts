@@ -17,7 +17,7 @@ import { runKeys, type Entity } from "../store/entity-codec";
 import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "../store/json-chunks";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
-import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "../store/table-audit-store";
+import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "../store/table-client";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 
 export const FANOUT_TABLE = "auditshards";

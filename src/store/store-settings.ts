@@ -2,7 +2,7 @@
 // Azurite; in Azure the account URL and the Function App's managed identity (DefaultAzureCredential).
 import { DefaultAzureCredential } from "@azure/identity";
 import { AuditorError } from "../errors";
-import type { FindingsArchive, StoreConnection } from "./table-audit-store";
+import type { FindingsArchive, StoreConnection } from "./table-client";
 
 export const STORAGE_CONNECTION_SETTING = "AUDIT_STORAGE_CONNECTION_STRING";
 export const STORAGE_ACCOUNT_URL_SETTING = "AUDIT_STORAGE_ACCOUNT_URL";

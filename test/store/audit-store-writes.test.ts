@@ -7,7 +7,7 @@ import type { StoredFinding } from "../../src/audit/audit-store";
 import type { SubscriptionScore } from "../../src/engine/scoring";
 import { EVIDENCE_TRUNCATED_NOTE, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS } from "../../src/store/entity-codec";
 import { CHUNKS_PER_ENTITY } from "../../src/store/run-summary-codec";
-import { TABLE_NAMES } from "../../src/store/table-audit-store";
+import { TABLE_NAMES } from "../../src/store/table-client";
 import { runRowKey } from "../../src/store/table-keys";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, LONG_ID, manyFindings, miId, NASTY_ID, report, runIdAt } from "./fixtures";

@@ -5,7 +5,8 @@ import type { Finding } from "../../src/engine/finding";
 import { scoreFindings } from "../../src/engine/scoring";
 import type { CoverageGap } from "../../src/model/estate";
 import type { AuditStore } from "../../src/audit/audit-store";
-import { createAuditStore, type AuditStoreOptions } from "../../src/store/table-audit-store";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import type { AuditStoreOptions } from "../../src/store/table-client";
 
 export const SUB_A = "00000000-0000-0000-0000-00000000000a";
 export const SUB_B = "00000000-0000-0000-0000-00000000000b";

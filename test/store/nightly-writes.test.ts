@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
 import type { AuditStore, FindingState } from "../../src/audit/audit-store";
 import { stateFromEntity } from "../../src/store/entity-codec";
-import { TABLE_NAMES, type AuditStoreOptions } from "../../src/store/table-audit-store";
+import { TABLE_NAMES, type AuditStoreOptions } from "../../src/store/table-client";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { finding, freshStore, manyFindings, miId, report, runIdAt, SUB_A, SUB_B, unreadFinding } from "./fixtures";
 

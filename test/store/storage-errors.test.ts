@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditorError } from "../../src/errors";
 import { toStorageError } from "../../src/store/storage-errors";
 import { storeConnectionFromEnv } from "../../src/store/store-settings";
-import { connectionStringIsHttp, createAuditStore } from "../../src/store/table-audit-store";
+import { createAuditStore } from "../../src/store/table-audit-store";
+import { connectionStringIsHttp } from "../../src/store/table-client";
 import { DEV_ACCOUNT_KEY, startAzurite, type Azurite } from "../support/azurite";
 import { freshStore, manyFindings, report, runIdAt } from "./fixtures";
 
