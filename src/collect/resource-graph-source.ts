@@ -29,8 +29,14 @@ import {
   validateScope,
 } from "./collection-config";
 import { QUERY_FAMILIES, type QueryFamily, renestRow, SUBSCRIPTIONS_QUERY } from "./queries";
-import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer, type QuotaTicket } from "./quota-pacer";
-import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
+import { chunk, partition } from "./subscription-batches";
+import { type Chain, FIRST_PAGE, growBack, MAX_OVERSIZED_IN_A_ROW, MIN_SPLIT_PAGES } from "./query-chain";
+import type { PageSink, ResourceGraphOptions, ResourceGraphResult, ResourceGraphStats, ScopeMode, SubscriptionListing } from "./resource-graph-types";
+import { PacedQueryClient, type QueryPage, type RequestScope } from "./paced-query-client";
+import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer } from "./quota-pacer";
+import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy } from "./retry-policy";
+
+export type { PageSink, ResourceGraphOptions, ResourceGraphProgress, ResourceGraphResult, ResourceGraphStats, ScopeMode, SubscriptionListing } from "./resource-graph-types";
 
 /** Resource Graph's limits: rows per page and subscriptions per request. */
 export const MAX_PAGE_SIZE = 1000;
@@ -38,81 +44,6 @@ export const MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
 /** Requests in flight at most, whatever the latency; `maxConcurrency` changes it. */
 export const DEFAULT_MAX_CONCURRENCY = 6;
 const CONCURRENCY_LIMIT = 32;
-
-export interface ResourceGraphProgress {
-  family: string;
-  pages: number;
-  rows: number;
-  elapsedMs: number;
-}
-
-export interface ResourceGraphOptions {
-  /** Endpoint, credential and trust; default: the public cloud with `DefaultAzureCredential`. */
-  connection?: ArmConnection;
-  /** Neither given: every subscription the credential can see, discovered from `resourcecontainers`. */
-  scope?: CollectionScope;
-  /** Default: all of `QUERY_FAMILIES`. */
-  families?: readonly QueryFamily[];
-  /** `$top` per page, at most 1000 (the default). */
-  pageSize?: number;
-  /** Subscriptions per request, at most 1000 (the default). */
-  batchSize?: number;
-  /**
-   * Resource Graph requests in flight at most, 1–32; default 6. The collector runs ceil(quota rate × observed
-   * latency) + 1 of them, up to this; 1 reads one page at a time.
-   */
-  maxConcurrency?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Quota assumed until Resource Graph reports the real one; default 15 per 5 s. */
-  quota?: QuotaAssumption;
-  onProgress?: (progress: ResourceGraphProgress) => void;
-  /** Called before each retry with why the attempt failed (`HTTP 503 …`, `network error ECONNRESET: …`). */
-  onRetry?: (retry: { reason: string; delayMs: number; throttled: boolean }) => void;
-}
-
-export interface ResourceGraphStats {
-  /** Rows handed to `onRows`, by lower-case type. */
-  rowsByType: Record<string, number>;
-  /** HTTP requests sent, retries and subscription discovery included. */
-  requests: number;
-  /** Pages received and handed on. */
-  pages: number;
-  /** Waits for the quota: pacing before a request, and Retry-After after a 429. */
-  throttleWaits: number;
-  throttleWaitMs: number;
-  retries: number;
-  /** Most Resource Graph requests in flight at one time. */
-  maxInFlight: number;
-  /** Families whose subscriptions were split into several page chains after their first page. */
-  splits: number;
-  /** Pages refused as over Resource Graph's response size limit (HTTP 400 ResponsePayloadTooLarge). */
-  payloadTooLarge: number;
-  /** Of those, the ones answered by asking for half as many rows from the same place. */
-  pageHalvings: number;
-  /** Rows too large for a response on their own: skipped, each a coverage gap. */
-  oversizedRows: number;
-  durationMs: number;
-}
-
-export type ScopeMode = "subscriptions" | "managementGroups" | "managementGroupSubscriptions" | "tenantSubscriptions";
-
-export interface ResourceGraphResult {
-  stats: ResourceGraphStats;
-  gaps: CoverageGap[];
-  /**
-   * How the scope was queried: explicit subscriptions, management groups, the subscriptions of the management
-   * groups (after Resource Graph reported its subscription limit hit), or the tenant's discovered subscriptions.
-   */
-  scopeMode: ScopeMode;
-  /** Subscriptions queried in explicit batches; undefined when queried by management group. */
-  subscriptionCount?: number;
-}
-
-/**
- * Receives the rows of one page. Calls never overlap: the next page is handed on once the previous call has
- * settled. Pages of different queries arrive interleaved, in no particular order.
- */
-export type PageSink = (rows: ResourceRow[]) => void | Promise<void>;
 
 /**
  * Streams every audited row in scope to `onRows`, one call per page. Resolves with statistics and coverage gaps;
@@ -126,15 +57,6 @@ export async function collectFromResourceGraph(onRows: PageSink, options: Resour
   const connection = options.connection ?? buildArmConnection();
   const run = new ResourceGraphRun(connection, onRows, { ...options, pageSize, maxConcurrency });
   return run.collect(scope, batchSize, options.families ?? QUERY_FAMILIES);
-}
-
-export interface SubscriptionListing {
-  /** Lower case, without duplicates, sorted. */
-  subscriptions: string[];
-  /** Discovery problems (a listing Resource Graph cut short); empty when the list is complete. */
-  gaps: CoverageGap[];
-  requests: number;
-  durationMs: number;
 }
 
 /**
@@ -156,62 +78,9 @@ function boundedSetting(setting: string, value: number, max: number): number {
   return value;
 }
 
-type RequestScope = { subscriptions: string[] } | { managementGroups: string[] };
-
-/** One paged query in one scope: its pages are read one after another. */
-interface Chain {
-  family: QueryFamily;
-  scope: RequestScope;
-  skipToken?: string;
-  /** Pages and rows handed on by this chain. */
-  pages: number;
-  rows: number;
-  /** Rows received, duplicates included; with `totalRecords`, what is left to read. */
-  received: number;
-  /** Rows stepped over because no response could carry them; `received + skipped` is the position in the result. */
-  skipped: number;
-  /** `$top` of the chain's next request: the run's page size, less after a ResponsePayloadTooLarge. */
-  top: number;
-  /** The last `$top` refused as too large, and pages read since: the chain grows back to it only after a while. */
-  refusedTop?: number;
-  pagesSinceRefusal: number;
-  /** `$skip` of the next request, set to step over a row too large on its own. */
-  skip?: number;
-  /** Rows refused on their own since the last page read; past MAX_OVERSIZED_IN_A_ROW the chain ends. */
-  oversizedInARow: number;
-  /** Id of the last row received and its position in the result: where an oversized row sits, for its gap. */
-  lastId?: string;
-  lastIdAt: number;
-  totalRecords?: number;
-  /** Ids already handed on by the chain this one was split from; its pages skip them. */
-  handedOn?: ReadonlySet<string>;
-  /** Whether the chain may still split by subscription (only a whole batch, after its first page). */
-  splittable: boolean;
-  /** The ids of its first page, kept until whether to split is decided. */
-  firstPageIds?: Set<string>;
-}
-
-/** Chains still to read a first page go first: their sizes decide whether anything is split. */
-const FIRST_PAGE = Number.MAX_SAFE_INTEGER;
-/** A chain shorter than this many pages never splits: a split re-reads up to a page and adds partial last pages. */
-const MIN_SPLIT_PAGES = 10;
-/** Weight of the newest latency sample in the running average. */
-const LATENCY_SMOOTHING = 0.3;
-/**
- * Pages a chain reads at a smaller `$top` before it tries again the size that was refused as too large. Rows of one
- * resource group sit together in id order, so big rows come in runs; retrying at once would waste every other request.
- */
-const GROW_BACK_AFTER_PAGES = 8;
-/**
- * Single rows refused one after another before the chain gives up on the rest of its result. One row over 16 MiB is
- * already extraordinary; a hundred in a row means `$skip` is not moving the chain on, and the walk must end.
- */
-const MAX_OVERSIZED_IN_A_ROW = 100;
-
 class ResourceGraphRun {
-  private readonly client: ResourceGraphClient;
   private readonly pacer: QuotaPacer;
-  private readonly retry: RetryPolicy;
+  private readonly requests: PacedQueryClient;
   private readonly started = Date.now();
   private readonly stats: ResourceGraphStats = {
     rowsByType: {},
@@ -235,8 +104,6 @@ class ResourceGraphRun {
   private readonly undecided: Chain[] = [];
   private readonly familyProgress = new Map<string, { pages: number; rows: number; started: number }>();
   /** Average request latency (ms) of the answers so far; undefined until the first. */
-  private latencyMs: number | undefined;
-  private inFlight = 0;
   private sinkTail: Promise<void> = Promise.resolve();
   /** Management-group scope: the groups, and the families held back until the first answer shows how to query them. */
   private groups: string[] | undefined;
@@ -253,9 +120,14 @@ class ResourceGraphRun {
     private readonly onRows: PageSink,
     private readonly options: ResourceGraphOptions & { pageSize: number; maxConcurrency: number },
   ) {
-    this.client = new ResourceGraphClient(connection.credential, restClientOptions(connection));
     this.pacer = new QuotaPacer(options.quota ?? DEFAULT_QUOTA);
-    this.retry = resolveRetryPolicy(options.retry);
+    this.requests = new PacedQueryClient(
+      new ResourceGraphClient(connection.credential, restClientOptions(connection)),
+      this.pacer,
+      resolveRetryPolicy(options.retry),
+      this.stats,
+      options.onRetry,
+    );
   }
 
   async collect(scope: CollectionScope, batchSize: number, families: readonly QueryFamily[]): Promise<ResourceGraphResult> {
@@ -300,8 +172,9 @@ class ResourceGraphRun {
 
   /** Requests allowed in flight: enough to use the quota at the observed latency, one until the first answer. */
   private concurrency(): number {
-    if (this.latencyMs === undefined) return 1;
-    const wanted = Math.ceil((this.pacer.ratePerSecond * this.latencyMs) / 1000) + 1;
+    const latencyMs = this.requests.latencyMs;
+    if (latencyMs === undefined) return 1;
+    const wanted = Math.ceil((this.pacer.ratePerSecond * latencyMs) / 1000) + 1;
     return Math.min(this.options.maxConcurrency, Math.max(1, wanted));
   }
 
@@ -337,7 +210,7 @@ class ResourceGraphRun {
     let page: QueryPage;
     try {
       const priority = chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain);
-      page = await this.send(family.query, scope, chain.skipToken, priority, chain.top, chain.skip);
+      page = await this.requests.send(family.query, scope, chain.skipToken, priority, chain.top, chain.skip);
     } catch (error) {
       if (error instanceof RetriesExhaustedError && error.failure.payloadTooLarge === true && !this.scheduler.stopped) {
         this.readLess(chain, error);
@@ -384,7 +257,7 @@ class ResourceGraphRun {
       chain.lastId = String(page.data[page.data.length - 1]?.["id"]);
       chain.lastIdAt = chain.received + chain.skipped - 1;
     }
-    this.growBack(chain);
+    growBack(chain, this.options.pageSize);
     chain.totalRecords ??= page.totalRecords;
     this.stats.pages += 1;
     progress.pages += 1;
@@ -516,18 +389,6 @@ class ResourceGraphRun {
     this.scheduler.add(chain, priority);
   }
 
-  /** After a page read: double `$top` back towards the run's page size, holding below a recently refused size. */
-  private growBack(chain: Chain): void {
-    chain.pagesSinceRefusal += 1;
-    if (chain.top >= this.options.pageSize) return;
-    const next = Math.min(this.options.pageSize, chain.top * 2);
-    if (chain.refusedTop !== undefined && next >= chain.refusedTop) {
-      if (chain.pagesSinceRefusal < GROW_BACK_AFTER_PAGES) return;
-      chain.refusedTop = undefined;
-    }
-    chain.top = next;
-  }
-
   /** The other families of a management-group scope, once the first answer shows how to query them. */
   private releaseHeldFamilies(batches: string[][] | undefined): void {
     const held = this.heldFamilies;
@@ -579,7 +440,7 @@ class ResourceGraphRun {
     let skipToken: string | undefined;
     try {
       do {
-        const page = await this.send(SUBSCRIPTIONS_QUERY, scope, skipToken, FIRST_PAGE);
+        const page = await this.requests.send(SUBSCRIPTIONS_QUERY, scope, skipToken, FIRST_PAGE, this.options.pageSize);
         for (const row of page.data) {
           if (typeof row["subscriptionId"] === "string") ids.push(row["subscriptionId"].toLowerCase());
         }
@@ -596,117 +457,8 @@ class ResourceGraphRun {
     return [...new Set(ids)];
   }
 
-  /** One page, paced against the quota (waiting callers by `priority`) and retried per the policy. */
-  private async send(
-    query: string,
-    scope: RequestScope | undefined,
-    skipToken: string | undefined,
-    priority: number,
-    top: number = this.options.pageSize,
-    skip?: number,
-  ): Promise<QueryPage> {
-    let ticket: QuotaTicket | undefined;
-    return withRetries(
-      this.retry,
-      async (abortSignal) => {
-        const held = ticket;
-        ticket = undefined;
-        let settled = false;
-        const settle = (headers?: { get(name: string): string | undefined | null }) => {
-          if (settled || held === undefined) return;
-          settled = true;
-          this.pacer.settle(held, headers);
-        };
-        this.stats.requests += 1;
-        this.inFlight += 1;
-        this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
-        const sent = Date.now();
-        let subscriptionLimitHit = false;
-        try {
-          const response = await this.client.resources(
-            {
-              query,
-              ...scope,
-              options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) },
-            },
-            {
-              abortSignal,
-              onResponse: (raw) => {
-                settle(raw.headers);
-                subscriptionLimitHit = raw.headers.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true";
-              },
-            },
-          );
-          this.noteLatency(Date.now() - sent);
-          if (!Array.isArray(response.data)) {
-            throw new Error(`Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`);
-          }
-          return {
-            data: response.data as Record<string, unknown>[],
-            skipToken: response.skipToken === "" ? undefined : response.skipToken,
-            totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : undefined,
-            truncated: response.resultTruncated === "true" && !response.skipToken,
-            subscriptionLimitHit,
-          };
-        } finally {
-          // No response at all (a dropped connection, a timeout): the reservation ends without a report.
-          settle();
-          this.inFlight -= 1;
-        }
-      },
-      {
-        beforeAttempt: async () => {
-          ticket = await this.pacer.reserve(priority);
-          if (ticket.waitedMs > 0) {
-            this.stats.throttleWaits += 1;
-            this.stats.throttleWaitMs += ticket.waitedMs;
-          }
-        },
-        onRetry: ({ delayMs, failure }) => {
-          this.options.onRetry?.({ reason: failure.description, delayMs, throttled: failure.throttled });
-          this.stats.retries += 1;
-          if (failure.throttled) {
-            this.stats.throttleWaits += 1;
-            this.stats.throttleWaitMs += delayMs;
-          }
-        },
-      },
-    );
-  }
-
-  private noteLatency(ms: number): void {
-    this.latencyMs = this.latencyMs === undefined ? ms : this.latencyMs + LATENCY_SMOOTHING * (ms - this.latencyMs);
-  }
-
   private result(): ResourceGraphResult {
     this.stats.durationMs = Date.now() - this.started;
     return { stats: this.stats, gaps: this.gaps, scopeMode: this.scopeMode, subscriptionCount: this.subscriptionCount };
   }
-}
-
-interface QueryPage {
-  data: Record<string, unknown>[];
-  skipToken?: string;
-  /** Rows in the whole result, when Resource Graph says. */
-  totalRecords?: number;
-  /** Results cut short with no way to page on. */
-  truncated: boolean;
-  subscriptionLimitHit: boolean;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
-
-/** `items` in `parts` consecutive runs whose lengths differ by one at most. */
-function partition<T>(items: T[], parts: number): T[][] {
-  const runs: T[][] = [];
-  for (let part = 0, start = 0; part < parts; part += 1) {
-    const end = start + Math.floor(items.length / parts) + (part < items.length % parts ? 1 : 0);
-    runs.push(items.slice(start, end));
-    start = end;
-  }
-  return runs;
 }

@@ -1,0 +1,123 @@
+// One Resource Graph request at a time, as the collector's chains send them: paced against the user's quota (callers
+// waiting by priority), retried per the policy, counted in the run's stats, and timed, so the collector can size its
+// concurrency to the observed latency.
+import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import type { QuotaPacer, QuotaTicket } from "./quota-pacer";
+import { type RetryPolicy, withRetries } from "./retry-policy";
+import type { ResourceGraphOptions, ResourceGraphStats } from "./resource-graph-types";
+
+/** The subscriptions or management groups one request covers. */
+export type RequestScope = { subscriptions: string[] } | { managementGroups: string[] };
+
+export interface QueryPage {
+  data: Record<string, unknown>[];
+  skipToken?: string;
+  /** Rows in the whole result, when Resource Graph says. */
+  totalRecords?: number;
+  /** Results cut short with no way to page on. */
+  truncated: boolean;
+  subscriptionLimitHit: boolean;
+}
+
+/** How quickly the latency estimate follows new measurements (exponential smoothing). */
+const LATENCY_SMOOTHING = 0.3;
+
+export class PacedQueryClient {
+  private inFlight = 0;
+  private latency: number | undefined;
+
+  constructor(
+    private readonly client: ResourceGraphClient,
+    private readonly pacer: QuotaPacer,
+    private readonly retry: RetryPolicy,
+    private readonly stats: ResourceGraphStats,
+    private readonly onRetry: ResourceGraphOptions["onRetry"],
+  ) {}
+
+  /** The smoothed latency of answered requests; undefined until the first answer. */
+  get latencyMs(): number | undefined {
+    return this.latency;
+  }
+
+  /** One page, paced against the quota (waiting callers by `priority`) and retried per the policy. */
+  async send(
+    query: string,
+    scope: RequestScope | undefined,
+    skipToken: string | undefined,
+    priority: number,
+    top: number,
+    skip?: number,
+  ): Promise<QueryPage> {
+    let ticket: QuotaTicket | undefined;
+    return withRetries(
+      this.retry,
+      async (abortSignal) => {
+        const held = ticket;
+        ticket = undefined;
+        let settled = false;
+        const settle = (headers?: { get(name: string): string | undefined | null }) => {
+          if (settled || held === undefined) return;
+          settled = true;
+          this.pacer.settle(held, headers);
+        };
+        this.stats.requests += 1;
+        this.inFlight += 1;
+        this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
+        const sent = Date.now();
+        let subscriptionLimitHit = false;
+        try {
+          const response = await this.client.resources(
+            {
+              query,
+              ...scope,
+              options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) },
+            },
+            {
+              abortSignal,
+              onResponse: (raw) => {
+                settle(raw.headers);
+                subscriptionLimitHit = raw.headers.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true";
+              },
+            },
+          );
+          this.noteLatency(Date.now() - sent);
+          if (!Array.isArray(response.data)) {
+            throw new Error(`Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`);
+          }
+          return {
+            data: response.data as Record<string, unknown>[],
+            skipToken: response.skipToken === "" ? undefined : response.skipToken,
+            totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : undefined,
+            truncated: response.resultTruncated === "true" && !response.skipToken,
+            subscriptionLimitHit,
+          };
+        } finally {
+          // No response at all (a dropped connection, a timeout): the reservation ends without a report.
+          settle();
+          this.inFlight -= 1;
+        }
+      },
+      {
+        beforeAttempt: async () => {
+          ticket = await this.pacer.reserve(priority);
+          if (ticket.waitedMs > 0) {
+            this.stats.throttleWaits += 1;
+            this.stats.throttleWaitMs += ticket.waitedMs;
+          }
+        },
+        onRetry: ({ delayMs, failure }) => {
+          this.onRetry?.({ reason: failure.description, delayMs, throttled: failure.throttled });
+          this.stats.retries += 1;
+          if (failure.throttled) {
+            this.stats.throttleWaits += 1;
+            this.stats.throttleWaitMs += delayMs;
+          }
+        },
+      },
+    );
+  }
+
+  private noteLatency(ms: number): void {
+    this.latency = this.latency === undefined ? ms : this.latency + LATENCY_SMOOTHING * (ms - this.latency);
+  }
+}
