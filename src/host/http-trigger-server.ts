@@ -5,6 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HttpRequest } from "@azure/functions";
+import { errorText } from "../errors";
 import { isAuthorized, presentedKey, type HostKeys } from "./function-keys";
 import { stamp, type HostLog } from "./host-log";
 import { prepareResponse, writeResponse, type PreparedResponse } from "./http-response-writer";
@@ -40,10 +41,110 @@ export class HttpTriggerServerError extends Error {
   override name = "HttpTriggerServerError";
 }
 
+/** What a request needs from the server while it is handled. */
+interface RequestContext {
+  routes: readonly HttpRoute[];
+  keys: HostKeys;
+  invoker: Invoker;
+  log: HostLog;
+  prefix: string[];
+  maxBodyBytes: number;
+}
+
+/** A request that found its route, passed the key check and was read whole. */
+interface RoutedRequest {
+  route: HttpRoute;
+  params: Record<string, string>;
+  method: string;
+  url: URL;
+  body: Buffer;
+}
+
+/** Finds the route, checks the key and reads the body; answers 400, 404, 405, 401 or 413 itself (then undefined). */
+async function routeRequest(req: IncomingMessage, res: ServerResponse, port: number, ctx: RequestContext): Promise<RoutedRequest | undefined> {
+  const method = (req.method ?? "GET").toUpperCase();
+  const url = requestUrl(req, port);
+  const path = routePath(url.pathname, ctx.prefix);
+  if (path === "malformed") {
+    sendError(res, 400, "BadRequest", "The request path is not valid percent-encoding.");
+    return undefined;
+  }
+  const lookup = path === undefined ? ({ kind: "notFound" } as const) : findRoute(ctx.routes, path, method);
+  if (lookup.kind === "notFound") {
+    sendError(res, 404, "NotFound", `No function serves ${url.pathname}.`);
+    return undefined;
+  }
+  if (lookup.kind === "methodNotAllowed") {
+    sendError(res, 405, "MethodNotAllowed", `${method} is not allowed here; use ${lookup.allow.join(", ")}.`, { allow: lookup.allow.join(", ") });
+    return undefined;
+  }
+  const { route, params } = lookup;
+  if (!isAuthorized(route.authLevel, presentedKey(req.headers["x-functions-key"], url.searchParams), ctx.keys)) {
+    const needed = route.authLevel === "admin" ? "the admin key" : "a function key";
+    sendError(res, 401, "Unauthorized", `This function needs ${needed}: send it in the x-functions-key header or as ?code=.`);
+    return undefined;
+  }
+  const body = await readBody(req, ctx.maxBodyBytes);
+  if (body === "tooLarge") {
+    sendError(res, 413, "PayloadTooLarge", `The request body is larger than ${ctx.maxBodyBytes} bytes.`, { connection: "close" });
+    return undefined;
+  }
+  return { route, params, method, url, body };
+}
+
+/** Invokes the route's handler with a real HttpRequest and writes back what it returned (500 when it failed). */
+async function invokeRoute(routed: RoutedRequest, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const { route, params, method, url, body } = routed;
+  const request = new HttpRequest({ method, url: url.href, headers: flattenHeaders(req.headers), params, body: body.length > 0 ? { bytes: body } : undefined });
+  const functionName = route.functionName;
+  const outcome = await ctx.invoker.invoke(
+    {
+      functionName,
+      trigger: { type: "httpTrigger", name: "httpTrigger", authLevel: route.authLevel, methods: route.methods, route: route.template.template },
+      reason: "This function was programmatically called via the host APIs.",
+      extraInputs: route.options.extraInputs,
+      extraOutputs: route.options.extraOutputs,
+      return: route.options.return,
+    },
+    (context) => route.options.handler(request, context),
+  );
+  const invocationHeader = { "x-ms-invocation-id": outcome.invocationId };
+  const failed = (): void => sendError(res, 500, "InternalError", `The function '${functionName}' failed; see the host log for invocation ${outcome.invocationId}.`, invocationHeader);
+  if (!outcome.ok) {
+    failed();
+    return;
+  }
+  let prepared: PreparedResponse;
+  try {
+    prepared = prepareResponse(outcome.value);
+  } catch (error) {
+    ctx.log.error(stamp(`[${functionName}] ${errorText(error)}`));
+    failed();
+    return;
+  }
+  try {
+    await writeResponse(res, prepared, { invocationId: outcome.invocationId, headOnly: method === "HEAD" });
+  } catch (error) {
+    ctx.log.error(stamp(`[${functionName}] the response body failed: ${errorStack(error)}`));
+    if (!res.headersSent) failed();
+  }
+}
+
+/** The stack of an Error (the host log is for the developer), or the text of anything else. */
+function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 export async function startHttpTriggerServer(options: HttpTriggerServerOptions): Promise<HttpTriggerServer> {
-  const { routes, keys, invoker, log } = options;
-  const prefix = options.routePrefix === "" ? [] : options.routePrefix.split("/");
-  const maxBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+  const { invoker, log } = options;
+  const ctx: RequestContext = {
+    routes: options.routes,
+    keys: options.keys,
+    invoker,
+    log,
+    prefix: options.routePrefix === "" ? [] : options.routePrefix.split("/"),
+    maxBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES,
+  };
   let stopping = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse, port: number): Promise<void> => {
@@ -51,73 +152,15 @@ export async function startHttpTriggerServer(options: HttpTriggerServerOptions):
       sendError(res, 503, "HostStopping", "The host is stopping.", { connection: "close" });
       return;
     }
-    const method = (req.method ?? "GET").toUpperCase();
-    const url = requestUrl(req, port);
-    const path = routePath(url.pathname, prefix);
-    if (path === "malformed") {
-      sendError(res, 400, "BadRequest", "The request path is not valid percent-encoding.");
-      return;
-    }
-    const lookup = path === undefined ? ({ kind: "notFound" } as const) : findRoute(routes, path, method);
-    if (lookup.kind === "notFound") {
-      sendError(res, 404, "NotFound", `No function serves ${url.pathname}.`);
-      return;
-    }
-    if (lookup.kind === "methodNotAllowed") {
-      sendError(res, 405, "MethodNotAllowed", `${method} is not allowed here; use ${lookup.allow.join(", ")}.`, { allow: lookup.allow.join(", ") });
-      return;
-    }
-    const { route, params } = lookup;
-    if (!isAuthorized(route.authLevel, presentedKey(req.headers["x-functions-key"], url.searchParams), keys)) {
-      const needed = route.authLevel === "admin" ? "the admin key" : "a function key";
-      sendError(res, 401, "Unauthorized", `This function needs ${needed}: send it in the x-functions-key header or as ?code=.`);
-      return;
-    }
-    const body = await readBody(req, maxBodyBytes);
-    if (body === "tooLarge") {
-      sendError(res, 413, "PayloadTooLarge", `The request body is larger than ${maxBodyBytes} bytes.`, { connection: "close" });
-      return;
-    }
-    const request = new HttpRequest({ method, url: url.href, headers: flattenHeaders(req.headers), params, body: body.length > 0 ? { bytes: body } : undefined });
-    const functionName = route.functionName;
-    const outcome = await invoker.invoke(
-      {
-        functionName,
-        trigger: { type: "httpTrigger", name: "httpTrigger", authLevel: route.authLevel, methods: route.methods, route: route.template.template },
-        reason: "This function was programmatically called via the host APIs.",
-        extraInputs: route.options.extraInputs,
-        extraOutputs: route.options.extraOutputs,
-        return: route.options.return,
-      },
-      (context) => route.options.handler(request, context),
-    );
-    const invocationHeader = { "x-ms-invocation-id": outcome.invocationId };
-    const failed = (): void => sendError(res, 500, "InternalError", `The function '${functionName}' failed; see the host log for invocation ${outcome.invocationId}.`, invocationHeader);
-    if (!outcome.ok) {
-      failed();
-      return;
-    }
-    let prepared: PreparedResponse;
-    try {
-      prepared = prepareResponse(outcome.value);
-    } catch (error) {
-      log.error(stamp(`[${functionName}] ${error instanceof Error ? error.message : String(error)}`));
-      failed();
-      return;
-    }
-    try {
-      await writeResponse(res, prepared, { invocationId: outcome.invocationId, headOnly: method === "HEAD" });
-    } catch (error) {
-      log.error(stamp(`[${functionName}] the response body failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
-      if (!res.headersSent) failed();
-    }
+    const routed = await routeRequest(req, res, port, ctx);
+    if (routed !== undefined) await invokeRoute(routed, req, res, ctx);
   };
 
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo | null)?.port ?? options.port;
     void invoker.track(
       handle(req, res, port).catch((error: unknown) => {
-        log.error(stamp(`HTTP ${req.method ?? ""} ${req.url ?? ""} failed in the host: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+        log.error(stamp(`HTTP ${req.method ?? ""} ${req.url ?? ""} failed in the host: ${errorStack(error)}`));
         if (!res.headersSent) sendError(res, 500, "InternalError", "The host failed to handle the request; see the host log.");
         else res.destroy();
       }),
