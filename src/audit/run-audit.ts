@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { EstateBuilder } from "../model/build-estate";
 import type { CoverageGap, Estate } from "../model/estate";
+import { MALFORMED_ENTRY_CHECKS } from "../net/malformed-entries";
 import { buildTrustPolicy } from "../net/trust";
 import { evaluateEstate } from "../engine/run-engine";
 import { ScoreAccumulator, type Scores } from "../engine/scoring";
@@ -57,7 +58,7 @@ export async function runAudit(source: ResourceSource, settings: AuditSettings, 
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const builder = new EstateBuilder({ onWarning });
+  const builder = new EstateBuilder({ onWarning, entryChecks: MALFORMED_ENTRY_CHECKS });
   const outcome = await source.collect(builder);
   for (const gap of outcome.gaps) builder.addCoverageGap(gap);
   const estate = builder.build();

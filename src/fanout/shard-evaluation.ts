@@ -10,6 +10,7 @@ import type { Finding } from "../engine/finding";
 import { EstateBuilder } from "../model/build-estate";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
+import { MALFORMED_ENTRY_CHECKS } from "../net/malformed-entries";
 import { buildTrustPolicy } from "../net/trust";
 import { PartialScoreAccumulator, type PartialScores } from "./partial-scores";
 
@@ -54,6 +55,7 @@ export async function evaluateShard(input: ShardEvaluationInput): Promise<ShardE
   const ownWarnings: WarningTally = { count: 0, sample: [] };
   let phase = contextWarnings;
   const builder = new EstateBuilder({
+    entryChecks: MALFORMED_ENTRY_CHECKS,
     onWarning: (message) => {
       phase.count += 1;
       if (phase.sample.length < WARNING_SAMPLE) phase.sample.push(message);

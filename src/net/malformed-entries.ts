@@ -3,20 +3,13 @@
 // evaluator already treats such an entry as "possibly anything", so a verdict it could change comes out `unknown`;
 // this module only names them (a rule's lists once per distinct list) so that the estate builder can warn about them
 // (stderr in the CLI, `run.dataQuality` in every run) as the README promises. Unknown service tags are not listed: a
-// tag newer than the auditor's list is not malformed input, and the verdict note already names it.
+// tag newer than the auditor's list is not malformed input, and the verdict note already names it. The model declares
+// the check (model/entry-checks.ts) and the audit layer hands this implementation to the builder.
+import type { EntryChecks, MalformedEntry, RuleListField } from "../model/entry-checks";
 import type { SecurityRule } from "../model/estate";
 import { parsePrefix } from "./address-set";
 import { parsePortSpec } from "./port-set";
 import { parseServiceTag } from "./service-tags";
-
-export type RuleListField = "sourceAddressPrefixes" | "destinationAddressPrefixes" | "sourcePortRanges" | "destinationPortRanges";
-
-export interface MalformedEntry {
-  list: RuleListField;
-  /** The entry as written; undefined when the problem is that the list is empty. */
-  entry?: string;
-  problem: string;
-}
 
 const PORT_FIELDS: readonly RuleListField[] = ["sourcePortRanges", "destinationPortRanges"];
 const ADDRESS_FIELDS: readonly RuleListField[] = ["sourceAddressPrefixes", "destinationAddressPrefixes"];
@@ -89,3 +82,6 @@ function addressProblems(list: readonly string[]): ListProblems {
   });
   return problems.length === 0 ? NONE : problems;
 }
+
+/** The estate builder's entry checks (EstateBuilderOptions.entryChecks). */
+export const MALFORMED_ENTRY_CHECKS: EntryChecks = { malformedRuleEntries, malformedPrefixes };

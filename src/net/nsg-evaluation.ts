@@ -10,6 +10,7 @@
 // Azure's real answer lies between the two, so a verdict both walks agree on is certain; otherwise it is
 // `uncertain` and the evidence names the rules that made it so. Pure functions, no I/O.
 
+import { DEFAULT_SECURITY_RULES } from "../model/default-security-rules";
 import type { SecurityRule } from "../model/estate";
 import {
   ALL_IP,
@@ -24,7 +25,7 @@ import {
   parsePrefix,
 } from "./address-set";
 import { PortSet, parsePortList, parsePortSpec } from "./port-set";
-import { DEFAULT_SECURITY_RULES, parseServiceTag } from "./service-tags";
+import { parseServiceTag } from "./service-tags";
 import { type TrustPolicy, untrustedSources } from "./trust";
 
 // ---------------------------------------------------------------------------------------------------------------

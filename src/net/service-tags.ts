@@ -1,10 +1,8 @@
-// Azure NSG service tags and the platform default rules. Rules are written with tags in any letter case and
-// with regional suffixes (`Sql.WestEurope`); the evaluator needs one canonical spelling per tag so that
-// `sql.westeurope` and `Sql.WestEurope` are the same address atom, and it needs to tell a known tag (whose
-// addresses are shared by every Azure customer) from a typo (whose meaning is unknown, so the rule is uncertain).
-// The default rules live here because Azure adds them to every NSG and a snapshot may omit them.
-
-import type { SecurityRule } from "../model/estate";
+// Azure NSG service tags. Rules are written with tags in any letter case and with regional suffixes
+// (`Sql.WestEurope`); the evaluator needs one canonical spelling per tag so that `sql.westeurope` and
+// `Sql.WestEurope` are the same address atom, and it needs to tell a known tag (whose addresses are shared by every
+// Azure customer) from a typo (whose meaning is unknown, so the rule is uncertain).
+// The platform default rules are model data: model/default-security-rules.ts.
 
 /**
  * Base names of the service tags usable in NSG rules (Microsoft Learn, "Virtual network service tags").
@@ -162,46 +160,3 @@ export function parseServiceTag(text: string): ServiceTagRef | undefined {
 export function canonicalServiceTag(text: string): string | undefined {
   return parseServiceTag(text)?.name;
 }
-
-function defaultRule(
-  name: string,
-  priority: number,
-  direction: "Inbound" | "Outbound",
-  access: "Allow" | "Deny",
-  source: string,
-  destination: string,
-  description: string,
-): SecurityRule {
-  // Frozen because every NSG shares these objects; a caller that edited one would change every evaluation.
-  const frozen = <T>(values: T[]): T[] => Object.freeze(values) as T[];
-  return Object.freeze({
-    name,
-    priority,
-    direction,
-    access,
-    protocol: "*",
-    sourceAddressPrefixes: frozen([source]),
-    destinationAddressPrefixes: frozen([destination]),
-    sourcePortRanges: frozen(["*"]),
-    destinationPortRanges: frozen(["*"]),
-    sourceApplicationSecurityGroups: frozen<string>([]),
-    destinationApplicationSecurityGroups: frozen<string>([]),
-    description,
-    isDefault: true,
-    issues: frozen<string>([]),
-  });
-}
-
-/** The six rules Azure adds to every NSG. They cannot be deleted, only overridden by lower-numbered rules. */
-export const DEFAULT_SECURITY_RULES: readonly SecurityRule[] = [
-  defaultRule("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork",
-    "Allow inbound traffic from all VMs in VNET"),
-  defaultRule("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*",
-    "Allow inbound traffic from azure load balancer"),
-  defaultRule("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
-  defaultRule("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork",
-    "Allow outbound traffic from all VMs to all VMs in VNET"),
-  defaultRule("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet",
-    "Allow outbound traffic from all VMs to Internet"),
-  defaultRule("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
-];

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildEstate } from "../../src/model/build-estate";
 import { get } from "../../src/model/estate";
 import { armKey } from "../../src/model/arm-id";
+import { MALFORMED_ENTRY_CHECKS } from "../../src/net/malformed-entries";
 import { SUB1, SUB2, aseRow, circuitRow, connectionRow, gatewayRow, ids, miRow, nicRow, nsgRow, siteRow, vnetRow } from "../support/rows";
 
 describe("real ARM payloads", () => {
@@ -276,5 +277,29 @@ describe("clean rules and rules read field by field", () => {
     expect(asg!.sourceApplicationSecurityGroups).toEqual(["/subscriptions/s/resourcegroups/r/providers/microsoft.network/applicationsecuritygroups/web"]);
     expect(odd!.sourceAddressPrefixes).toEqual(["10.0.0.0/8"]);
     expect(odd!.issues).toEqual([expect.stringContaining("sourceAddressPrefixes[1]: expected a string, found number 7")]);
+  });
+});
+
+describe("entry checks", () => {
+  // Net parses entries; the model only declares the check. The builder reads the same estate with or without it.
+  const rows = [
+    { id: ids.nsg("n"), type: "microsoft.network/networksecuritygroups", properties: { securityRules: [{ name: "bad", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.300/24", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "33a42" } }] } },
+    vnetRow("v", ["10.1.2.3/40"], [{ name: "s", prefix: "10.1.0.0/24" }]),
+  ];
+
+  it("with net's checks, unreadable entries are warnings naming the field; without them, none; the estate is the same", () => {
+    const checked: string[] = [];
+    const unchecked: string[] = [];
+    const withChecks = buildEstate(rows, { entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => checked.push(w) });
+    const without = buildEstate(rows, { onWarning: (w) => unchecked.push(w) });
+    expect(checked).toEqual([
+      expect.stringContaining("properties.securityRules[0].properties.destinationPortRange: '33a42'"),
+      expect.stringContaining("properties.securityRules[0].properties.sourceAddressPrefix: '10.0.0.300/24'"),
+      expect.stringContaining("properties.addressSpace.addressPrefixes[0]"),
+    ]);
+    expect(unchecked).toEqual([]);
+    expect([...without.resources.keys()]).toEqual([...withChecks.resources.keys()]);
+    expect(without.byKind.networkSecurityGroup[0]!.rules).toEqual(withChecks.byKind.networkSecurityGroup[0]!.rules);
+    expect(without.byKind.virtualNetwork[0]!.addressPrefixes).toEqual(["10.1.2.3/40"]);
   });
 });

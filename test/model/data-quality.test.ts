@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { EstateBuilder } from "../../src/model/build-estate";
 import { evaluate } from "../../src/audit/run-audit";
+import { MALFORMED_ENTRY_CHECKS } from "../../src/net/malformed-entries";
 import type { Finding } from "../../src/engine/finding";
 import { ids, miRow, nsgRow, securityRule, vnetRow, type Row, type RuleSpec } from "../support/rows";
 
@@ -20,7 +21,7 @@ interface Audit {
 
 function audit(rows: Row[]): Audit {
   const warnings: string[] = [];
-  const builder = new EstateBuilder({ onWarning: (message) => warnings.push(message) });
+  const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (message) => warnings.push(message) });
   rows.forEach((row, index) => builder.add(row, `row ${index}`));
   const { findings } = evaluate(builder.build(), { trustedPrefixes: [], trustOwnedPublicIps: true });
   return { findings, warnings };
@@ -162,7 +163,7 @@ describe("values of the wrong type, field by field", () => {
   });
 
   it("a converted rule is the same shared rule object as its right-typed twin", () => {
-    const builder = new EstateBuilder({ onWarning: () => undefined });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: () => undefined });
     builder.add(nsgRow("typed", denyFirst(100)));
     builder.add(nsgRow("converted", denyFirst("100")));
     const [typed, converted] = builder.build().byKind.networkSecurityGroup.map((nsg) => nsg.rules[0]);
@@ -186,7 +187,7 @@ describe("values of the wrong type, field by field", () => {
     const vnet = vnetRow("vnet-a", ["10.1.0.0/16"], [], [{ remote: ids.vnet("vnet-b") }]);
     ((vnet["properties"] as { virtualNetworkPeerings: { properties: Row }[] }).virtualNetworkPeerings[0]!.properties)[field] = value;
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add(vnet);
     const peering = builder.build().byKind.virtualNetwork[0]!.peerings![0]! as unknown as Record<string, unknown>;
     expect(peering[field]).toBe(expected);
@@ -197,7 +198,7 @@ describe("values of the wrong type, field by field", () => {
     const vnet = vnetRow("vnet-a", ["10.1.0.0/16"], [], [{ remote: ids.vnet("vnet-b") }]);
     ((vnet["properties"] as { virtualNetworkPeerings: { properties: Row }[] }).virtualNetworkPeerings[0]!.properties)["allowGatewayTransit"] = "sometimes";
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add(vnet);
     const built = builder.build().byKind.virtualNetwork[0]!;
     expect(built.peerings![0]!.allowGatewayTransit).toBeUndefined();
@@ -207,7 +208,7 @@ describe("values of the wrong type, field by field", () => {
 
   it("connection and route table flags convert the same way", () => {
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add({ id: ids.connection("c"), type: "microsoft.network/connections", properties: { connectionType: "Vnet2Vnet", enableBgp: "true" } });
     builder.add({ id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/routeTables/rt", type: "microsoft.network/routetables", properties: { routes: [], disableBgpRoutePropagation: "false" } });
     const built = builder.build();
@@ -218,7 +219,7 @@ describe("values of the wrong type, field by field", () => {
 
   it("other text fields: a number becomes its text with a warning; true or an object is a data issue", () => {
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add({ id: ids.gateway("g"), type: "microsoft.network/virtualnetworkgateways", properties: { gatewayType: 7 } });
     builder.add({ id: ids.gateway("h"), type: "microsoft.network/virtualnetworkgateways", properties: { gatewayType: { v: 1 } } });
     const [g, h] = builder.build().byKind.virtualNetworkGateway;
@@ -235,7 +236,7 @@ describe("values of the wrong type, field by field", () => {
     props.virtualNetworkPeerings[0]!.properties["allowGatewayTransit"] = "true";
     (props.subnets[0] as Row)["name"] = 5;
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add(vnet);
     const built = builder.build();
     expect(built.byKind.virtualNetwork[0]!.peerings![0]!.allowGatewayTransit).toBe(true);
@@ -250,7 +251,7 @@ describe("values of the wrong type, field by field", () => {
 describe("malformed prefixes and addresses outside NSG rules", () => {
   const warningsFor = (row: Row): string[] => {
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (w) => warnings.push(w) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (w) => warnings.push(w) });
     builder.add(row);
     builder.build();
     return warnings;

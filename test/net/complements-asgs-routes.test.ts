@@ -13,7 +13,7 @@ import {
   type InboundExposure,
   type InboundExposureQuery,
 } from "../../src/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];

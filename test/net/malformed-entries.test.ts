@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { malformedPrefixes, malformedRuleEntries } from "../../src/net/malformed-entries";
 import { parsePrefix } from "../../src/net/address-set";
-import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import type { SecurityRule } from "../../src/model/estate";
 
 describe("malformedPrefixes", () => {

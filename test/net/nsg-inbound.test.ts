@@ -7,7 +7,7 @@ import {
   formatRuleRef,
   rulesInEvaluationOrder,
 } from "../../src/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 /** The MI public endpoint question: TCP 3342 into the MI subnet, VNet 10.1.0.0/16. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SecurityRule } from "../../src/model/estate";
 import { type OutboundFlow, type OutboundFlowQuery, evaluateOutboundFlow } from "../../src/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, rule } from "./fixtures";
 
 /** An app subnet reaching the MI subnet in a peered VNet: the redirect-mode connectivity question. */

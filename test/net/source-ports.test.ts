@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { SecurityRule } from "../../src/model/estate";
 import { evaluateInboundExposure, evaluateOutboundFlow, type InboundExposure, type OutboundFlow } from "../../src/net/nsg-evaluation";
-import { DEFAULT_SECURITY_RULES } from "../../src/net/service-tags";
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];
