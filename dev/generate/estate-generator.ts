@@ -29,27 +29,21 @@ import {
   type WorkloadVariant,
 } from "./nsg-rule-sets";
 import {
-  appServiceEnvironmentRow,
   circuitRow,
   connectionRow,
   gatewayIpConfigurationId,
   gatewayRow,
-  ignoredRow,
-  managedInstanceRow,
   networkInterfaceRow,
   networkSecurityGroupRow,
   nicIpConfigurationId,
   publicIpPrefixRow,
   publicIpRow,
-  resourceId,
-  upperCased,
   virtualNetworkRow,
-  webAppRow,
   type PeeringSpec,
-  type Placement,
-  type Row,
   type SubnetSpec,
-} from "./row-shapes";
+} from "./network-rows";
+import { resourceId, upperCased, type Placement, type Row } from "./resource-rows";
+import { appServiceEnvironmentRow, keyVaultRow, managedInstanceRow, siteIdentity, storageAccountRow, webAppRow } from "./service-rows";
 
 export interface EstateGeneratorOptions {
   /** Rows to generate, exactly. */
@@ -272,7 +266,7 @@ function* hubRows(state: GeneratorState, hub: Hub): Generator<Row> {
   const sharedSubnetId = `${hub.vnetId}/subnets/snet-shared`;
   const sharedPrefix = cidr(hub.block + 2 * 256, 24);
   const ruleContext = ruleSetContext(random, resourceId(place, "Microsoft.Network", "networkSecurityGroups", nsgName), hub.region, sharedPrefix, cidr(ipv4(20, 40, 1, 0), 28), place);
-  yield networkSecurityGroupRow(place, nsgName, workloadSubnetRules(ruleContext, "vnetOnly", drawRuleCount(random)), [sharedSubnetId], []);
+  yield listedNsg(place, nsgName, workloadSubnetRules(ruleContext, "vnetOnly", drawRuleCount(random)), [sharedSubnetId], [], true);
   const subnets: SubnetSpec[] = [
     { name: "GatewaySubnet", prefix: cidr(hub.block, 27), ipConfigurationIds: [gatewayIpConfigurationId(place, gatewayName)] },
     { name: "AzureFirewallSubnet", prefix: cidr(hub.block + 256, 26), ipConfigurationIds: [] },
@@ -287,9 +281,9 @@ function* hubRows(state: GeneratorState, hub: Hub): Generator<Row> {
     allowGatewayTransit: true,
     useRemoteGateways: false,
   }));
-  yield virtualNetworkRow(place, hub.vnetName, [cidr(hub.block, 20)], subnets, peerings);
-  yield publicIpRow(place, pipName, publicAddress(random), gatewayIpConfigurationId(place, gatewayName));
-  yield gatewayRow(place, gatewayName, hub.vnetId, "ExpressRoute", pipId);
+  yield listedVnet(place, hub.vnetName, [cidr(hub.block, 20)], subnets, peerings);
+  yield listedPublicIp(place, pipName, publicAddress(random), gatewayIpConfigurationId(place, gatewayName));
+  yield gatewayRow(place, gatewayName, { vnetId: hub.vnetId, gatewayType: "ExpressRoute", publicIpId: pipId, listed: true });
   const gatewayId = resourceId(place, "Microsoft.Network", "virtualNetworkGateways", gatewayName);
   for (const role of ["primary", "secondary"]) {
     const circuitName = `er-${hub.region}-${role}`;
@@ -309,6 +303,33 @@ function* subscriptionRows(state: GeneratorState, subscription: SubscriptionPlan
     yield* rows;
     left -= size;
   }
+}
+
+// Rows as Resource Graph lists them: provisioning states, child ids, the platform's defaults.
+
+function listedNsg(place: Placement, name: string, rules: Row[], subnetIds: string[], nicIds: string[], withDefaults: boolean): Row {
+  return networkSecurityGroupRow(place, name, { rules, subnetIds, nicIds, withDefaults, provisioningState: "Succeeded", listed: true });
+}
+
+function listedVnet(place: Placement, name: string, prefixes: string[], subnets: SubnetSpec[], peerings: PeeringSpec[]): Row {
+  return virtualNetworkRow(place, name, {
+    prefixes,
+    subnets,
+    peerings: peerings.map((peering) => ({ ...peering, allowVirtualNetworkAccess: true, allowForwardedTraffic: true })),
+    provisioningState: "Succeeded",
+    enableDdosProtection: false,
+    privateEndpointNetworkPolicies: "Disabled",
+    listed: true,
+  });
+}
+
+function listedPublicIp(place: Placement, name: string, address: string | undefined, attachedTo?: string): Row {
+  return publicIpRow(place, name, { address, attachedTo, provisioningState: "Succeeded" });
+}
+
+/** A row of a type no rule reads (storage account, key vault): real exports contain them and the auditor ignores them. */
+function ignoredRow(place: Placement, name: string, storage: boolean): Row {
+  return storage ? storageAccountRow(place, name, { supportsHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2" }) : keyVaultRow(place, name, { enableRbacAuthorization: true, publicNetworkAccess: "Disabled" });
 }
 
 function ruleSetContext(random: SeededRandom, nsgId: string, region: string, subnetPrefix: string, ownedPrefix: string, place: Placement): RuleSetContext {
@@ -337,6 +358,7 @@ interface PendingNsg {
 
 interface SpokeSubnet extends SubnetSpec {
   id: string;
+  ipConfigurationIds: string[];
   /** First address of the subnet, as a number. */
   base: number;
   role: "workload" | "app" | "managedInstance" | "ase";
@@ -421,10 +443,10 @@ class LandingZone {
     for (let i = 0; i < workloadCount; i += 1) this.addWorkloadSubnet();
     this.addExtras();
     this.addNetworkInterfaces();
-    this.rows.push(...this.nsgs.map((n) => networkSecurityGroupRow(this.network, n.name, n.rules, n.subnetIds, n.nicIds, n.withDefaults)));
+    this.rows.push(...this.nsgs.map((n) => listedNsg(this.network, n.name, n.rules, n.subnetIds, n.nicIds, n.withDefaults)));
     this.nsgs.length = 0;
     this.reserved -= 1;
-    this.rows.push(virtualNetworkRow(this.network, this.spokeName, [cidr(this.spokeBlock, 20)], this.spokeSubnets, this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true)));
+    this.rows.push(listedVnet(this.network, this.spokeName, [cidr(this.spokeBlock, 20)], this.spokeSubnets, this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true)));
     return this.rows;
   }
 
@@ -530,7 +552,7 @@ class LandingZone {
     this.managedInstances(count, subnetId);
     const subnets: SubnetSpec[] = [{ name: "snet-sqlmi", prefix, delegation: "Microsoft.Sql/managedInstances", ipConfigurationIds: [], ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }) }];
     const peerings = peered ? this.hubPeering(vnetName, vnetId, [cidr(block, 23)], false) : [];
-    this.rows.push(virtualNetworkRow(this.network, vnetName, [cidr(block, 23)], subnets, peerings));
+    this.rows.push(listedVnet(this.network, vnetName, [cidr(block, 23)], subnets, peerings));
   }
 
   /** An MI VNet peered with an app VNet whose VPN gateway serves apps with gateway-required integration. */
@@ -555,7 +577,7 @@ class LandingZone {
     }
     const miToApp: PeeringSpec = { name: `peer-${miVnetName}-to-app`, remoteVnetId: this.ref(appVnetId), remotePrefixes: [cidr(appBlock, 22)], state: "Connected", syncLevel: "FullyInSync", allowGatewayTransit: false, useRemoteGateways: variant === "correct" || variant === "noGatewayTransit" };
     const appToMi: PeeringSpec = { name: `peer-${appVnetName}-to-sqlmi`, remoteVnetId: miVnetId, remotePrefixes: [cidr(miBlock, 23)], state: "Connected", syncLevel: "FullyInSync", allowGatewayTransit: variant !== "noGatewayTransit", useRemoteGateways: false };
-    this.rows.push(virtualNetworkRow(this.network, miVnetName, [cidr(miBlock, 23)], miSubnets, [miToApp]));
+    this.rows.push(listedVnet(this.network, miVnetName, [cidr(miBlock, 23)], miSubnets, [miToApp]));
 
     const gatewayName = this.unique("vgw-appgw");
     this.gatewayWithIp(gatewayName, appVnetId);
@@ -567,7 +589,7 @@ class LandingZone {
       { name: "GatewaySubnet", prefix: cidr(appBlock + 3 * 256, 27), ipConfigurationIds: [gatewayIpConfigurationId(this.network, gatewayName)] },
       { name: "snet-app", prefix: appSubnetPrefix, delegation: "Microsoft.Web/serverFarms", ipConfigurationIds: [], ...(appNsg === undefined ? {} : { nsgId: this.ref(appNsg.id) }) },
     ];
-    this.rows.push(virtualNetworkRow(this.network, appVnetName, [cidr(appBlock, 22)], appSubnets, [appToMi]));
+    this.rows.push(listedVnet(this.network, appVnetName, [cidr(appBlock, 22)], appSubnets, [appToMi]));
     // Gateway-required integration stores the VNet name, often behind a `<guid>_` prefix.
     const gatewayApps = this.random.int(1, 2);
     for (let i = 0; i < gatewayApps; i += 1) {
@@ -579,8 +601,8 @@ class LandingZone {
 
   private gatewayWithIp(name: string, vnetId: string): void {
     const pipName = `pip-${name}`;
-    this.rows.push(publicIpRow(this.network, pipName, publicAddress(this.random), gatewayIpConfigurationId(this.network, name)));
-    this.rows.push(gatewayRow(this.network, name, vnetId, "Vpn", resourceId(this.network, "Microsoft.Network", "publicIPAddresses", pipName)));
+    this.rows.push(listedPublicIp(this.network, pipName, publicAddress(this.random), gatewayIpConfigurationId(this.network, name)));
+    this.rows.push(gatewayRow(this.network, name, { vnetId, gatewayType: "Vpn", publicIpId: resourceId(this.network, "Microsoft.Network", "publicIPAddresses", pipName), listed: true }));
   }
 
   // ----- App Service
@@ -596,7 +618,8 @@ class LandingZone {
   private webApp(integration: { subnetId?: string; vnetName?: string }): void {
     const name = this.unique("app");
     const planId = resourceId(this.apps, "Microsoft.Web", "serverfarms", `plan-${name}`);
-    this.rows.push(webAppRow(this.apps, name, { ...integration, identityType: this.state.cycles.identity.next(), planId }, this.random.chance(0.4)));
+    const identity = siteIdentity(this.state.cycles.identity.next());
+    this.rows.push(webAppRow(this.apps, name, { ...integration, identity, planId, linux: this.random.chance(0.4) }));
   }
 
   private addWebApps(slots: number): void {
@@ -623,7 +646,7 @@ class LandingZone {
       const nsg = this.newNsg(this.unique("nsg-ase"));
       nsg.rules = workloadSubnetRules(this.context(nsg, prefix), this.state.cycles.workload.next(), drawRuleCount(this.random));
       const subnet = this.spokeSubnet("ase", nsg, "Microsoft.Web/hostingEnvironments");
-      this.rows.push(appServiceEnvironmentRow(this.apps, this.unique("ase"), this.ref(subnet.id)));
+      this.rows.push(appServiceEnvironmentRow(this.apps, this.unique("ase"), { subnetId: this.ref(subnet.id), typedReference: true, internalLoadBalancingMode: "Web, Publishing" }));
       // The failing case: a jump box dropped into the ASE's subnet.
       if (this.state.cycles.ase.next()) this.networkInterface(subnet, 0, undefined, undefined);
     }
@@ -679,7 +702,7 @@ class LandingZone {
     }
     // Public IPs left over sit unattached (or on load balancers this auditor does not read); some have no address yet.
     for (let i = 0; i < unattachedIps; i += 1) {
-      this.rows.push(publicIpRow(this.network, this.unique("pip"), this.random.chance(0.1) ? undefined : publicAddress(this.random)));
+      this.rows.push(listedPublicIp(this.network, this.unique("pip"), this.random.chance(0.1) ? undefined : publicAddress(this.random)));
     }
   }
 
@@ -692,7 +715,7 @@ class LandingZone {
     if (withPublicIp === true) {
       const pipName = `${vmName}-ip`;
       publicIpId = resourceId(this.compute, "Microsoft.Network", "publicIPAddresses", pipName);
-      this.rows.push(publicIpRow(this.compute, pipName, this.random.chance(0.1) ? undefined : publicAddress(this.random), nicIpConfigurationId(nicId)));
+      this.rows.push(listedPublicIp(this.compute, pipName, this.random.chance(0.1) ? undefined : publicAddress(this.random), nicIpConfigurationId(nicId)));
     }
     if (nsg !== undefined) nsg.nicIds.push(nicId);
     subnet.ipConfigurationIds.push(nicIpConfigurationId(nicId));
@@ -703,6 +726,11 @@ class LandingZone {
         vmId: resourceId(this.compute, "Microsoft.Compute", "virtualMachines", vmName),
         ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }),
         ...(publicIpId === undefined ? {} : { publicIpId }),
+        privateIpAllocation: "Dynamic",
+        primary: true,
+        acceleratedNetworking: true,
+        provisioningState: "Succeeded",
+        listed: true,
       }),
     );
   }

@@ -3,6 +3,7 @@
 // fixed cycle of variants, so that every rule of the catalog meets passing and failing NSGs, then filler rules of
 // the kinds real NSGs accumulate (service tags, ranges, plural fields, ASGs, Deny-before-Allow) up to a size drawn
 // from 5 to 50.
+import { securityRule } from "./network-rows";
 import type { SeededRandom } from "./seeded-random";
 
 export type RuleRow = Record<string, unknown>;
@@ -19,47 +20,6 @@ interface RuleSpec {
   sourceAsgs?: string[];
   destinationAsgs?: string[];
   description?: string;
-}
-
-/** One rule as Resource Graph returns it: singular or plural fields depending on how many values were given. */
-function securityRule(nsgId: string, spec: RuleSpec): RuleRow {
-  const field = (value: string | string[], singular: string, plural: string): Record<string, unknown> =>
-    Array.isArray(value) ? { [plural]: value, [singular]: undefined } : { [singular]: value, [plural]: [] };
-  const properties: Record<string, unknown> = {
-    provisioningState: "Succeeded",
-    ...(spec.description === undefined ? {} : { description: spec.description }),
-    protocol: spec.protocol,
-    sourcePortRange: "*",
-    ...(spec.sourceAsgs === undefined ? field(spec.source, "sourceAddressPrefix", "sourceAddressPrefixes") : {}),
-    ...(spec.destinationAsgs === undefined ? field(spec.destination, "destinationAddressPrefix", "destinationAddressPrefixes") : {}),
-    ...field(spec.ports, "destinationPortRange", "destinationPortRanges"),
-    ...(spec.sourceAsgs === undefined ? {} : { sourceApplicationSecurityGroups: spec.sourceAsgs.map((id) => ({ id })) }),
-    ...(spec.destinationAsgs === undefined ? {} : { destinationApplicationSecurityGroups: spec.destinationAsgs.map((id) => ({ id })) }),
-    access: spec.access,
-    priority: spec.priority,
-    direction: spec.direction,
-  };
-  // JSON.stringify drops undefined, so an absent singular field is simply not written.
-  for (const key of Object.keys(properties)) if (properties[key] === undefined) delete properties[key];
-  return { name: spec.name, id: `${nsgId}/securityRules/${spec.name}`, type: "Microsoft.Network/networkSecurityGroups/securityRules", properties };
-}
-
-/** The six platform rules, as Resource Graph lists them under `defaultSecurityRules`. */
-export function defaultSecurityRules(nsgId: string): RuleRow[] {
-  const d = (name: string, priority: number, direction: "Inbound" | "Outbound", access: "Allow" | "Deny", source: string, destination: string, description: string): RuleRow => ({
-    name,
-    id: `${nsgId}/defaultSecurityRules/${name}`,
-    type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
-    properties: { provisioningState: "Succeeded", description, protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: source, destinationAddressPrefix: destination, access, priority, direction },
-  });
-  return [
-    d("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
-    d("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
-    d("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
-    d("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
-    d("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
-    d("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
-  ];
 }
 
 /** How many custom rules an NSG gets: 5 to 50, most near the low end, as in real estates. */
@@ -265,7 +225,7 @@ function finish(ctx: RuleSetContext, specs: RuleSpec[], size: number): RuleRow[]
     names.add(name);
     specs.push({ ...spec, name, priority });
   }
-  return specs.map((spec) => securityRule(ctx.nsgId, spec));
+  return specs.map((spec) => securityRule(spec, ctx.nsgId));
 }
 
 const APP_PORTS = ["443", "8443", "5671-5672", "8080-8089", "9090", "6379", "5432", "27017", "30000-32767", "9200-9300", "2049", "445"];
