@@ -10,6 +10,7 @@ import { runAudit, type AuditReport } from "../audit/run-audit";
 import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../config/audit-settings";
 import { SnapshotSource } from "../snapshot/snapshot-source";
 import { ResourceGraphSource } from "../collect/live-resource-source";
+import { liveCollection } from "../collect/collection-config";
 import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../config/collection-settings";
 import type { ResourceSource } from "../audit/resource-source";
 import { formatTable } from "../report/table";
@@ -166,7 +167,7 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
   flag("armEndpoint", options.armEndpoint, "--arm-endpoint");
   flag("armCaFile", options.armCa, "--arm-ca");
   flag("cloud", options.cloud, "--cloud");
-  const settings = parseCollectionSettings(input, names);
+  const settings = liveCollection(parseCollectionSettings(input, names), names);
   const showProgress = options.progress !== false && io.isTty === true;
   return new ResourceGraphSource({
     connection: settings.connection,

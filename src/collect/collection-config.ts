@@ -2,9 +2,10 @@
 
 import { readFileSync } from "node:fs";
 import { type AccessToken, AzureAuthorityHosts, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { CollectionConfigError } from "../audit/collection-scope";
-
-export type CloudName = "AzureCloud" | "AzureUSGovernment" | "AzureChinaCloud";
+import { AuditorError } from "../errors";
+import { CollectionConfigError, validateScope, type CollectionScope } from "../audit/collection-scope";
+import { CLOUD_NAMES, type CloudName } from "../config/settings-catalog";
+import { ENV_SETTING_NAMES, type CollectionSettings, type SettingNames } from "../config/collection-settings";
 
 interface CloudSettings {
   armEndpoint: string;
@@ -18,9 +19,7 @@ const CLOUDS: Record<CloudName, CloudSettings> = {
 };
 
 export { CollectionConfigError, validateScope, type CollectionScope } from "../audit/collection-scope";
-
-export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
-
+export { CLOUD_NAMES, type CloudName } from "../config/settings-catalog";
 
 export interface ConnectionSettings {
   /** Override of the ARM endpoint (an emulator or a proxy). Requires `armCaFile`. */
@@ -100,6 +99,34 @@ export function buildArmConnection(settings: ConnectionSettings = {}): ArmConnec
     tlsOptions: { ca },
     scopes,
   };
+}
+
+/** A live run's collection: the checked scope, the ARM connection and the enrichment concurrency. */
+export interface LiveCollection {
+  scope: CollectionScope;
+  connection: ArmConnection;
+  enrichmentConcurrency: number;
+}
+
+/** AUDIT_SOURCE as the app runs it: snapshot files, or live collection with its connection. */
+export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: LiveCollection };
+
+/**
+ * Checks the scope and builds the connection from validated settings. A CollectionConfigError names the setting as
+ * `names` spells it (a CLI flag, or the environment variable).
+ */
+export function liveCollection(settings: CollectionSettings, names: SettingNames = ENV_SETTING_NAMES): LiveCollection {
+  try {
+    const scope = validateScope({ subscriptions: settings.subscriptions, managementGroups: settings.managementGroups });
+    const connection = buildArmConnection({ armEndpoint: settings.armEndpoint, armCaFile: settings.armCaFile, cloud: settings.cloud });
+    return { scope, connection, enrichmentConcurrency: settings.enrichmentConcurrency };
+  } catch (error) {
+    if (error instanceof CollectionConfigError) {
+      const name = names[error.setting as keyof SettingNames] ?? error.setting;
+      throw new AuditorError("CONFIG_INVALID", `${name}${error.message.slice(error.setting.length)}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function parseEndpoint(value: string): string {

@@ -1,8 +1,8 @@
-// Where and how to collect: scope and ARM connection, from the environment (Functions app settings) and CLI flags.
-// Validation lives in collect/collection-config.ts; this file only names each setting the way the user spelled it.
-import { buildArmConnection, CollectionConfigError, validateScope, type ArmConnection, type CollectionScope } from "../collect/collection-config";
-import { AuditorError } from "../errors";
-import { splitList } from "./audit-settings";
+// Where and how to collect, from the environment (Functions app settings) and CLI flags, as validated plain values.
+// Each value is named the way the user spelled it; the collect adapter checks the scope and builds the ARM connection
+// from these (collect/collection-config.ts), so this layer holds no SDK type.
+import { parseSetting, type CloudName, type SettingName } from "./settings-catalog";
+import type { SettingEnv } from "./setting-declaration";
 
 export interface CollectionSettingsInput {
   subscriptions?: string;
@@ -14,58 +14,41 @@ export interface CollectionSettingsInput {
 }
 
 export interface CollectionSettings {
-  scope: CollectionScope;
-  connection: ArmConnection;
+  subscriptions: string[];
+  managementGroups: string[];
+  /** An ARM endpoint override (an emulator or a proxy); checked with the CA file when the connection is built. */
+  armEndpoint?: string;
+  armCaFile?: string;
+  cloud: CloudName;
   enrichmentConcurrency: number;
 }
 
 /** How each setting is called where it came from, for error messages. */
 export type SettingNames = Record<keyof CollectionSettingsInput, string>;
 
-export const ENV_SETTING_NAMES: SettingNames = {
+export const ENV_SETTING_NAMES = {
   subscriptions: "AUDIT_SUBSCRIPTIONS",
   managementGroups: "AUDIT_MANAGEMENT_GROUPS",
   armEndpoint: "AUDIT_ARM_ENDPOINT",
   armCaFile: "AUDIT_ARM_CA",
   cloud: "AUDIT_CLOUD",
   enrichmentConcurrency: "AUDIT_ARM_CONCURRENCY",
-};
+} as const satisfies Record<keyof CollectionSettingsInput, SettingName>;
 
-export function collectionInputFromEnv(env: NodeJS.ProcessEnv = process.env): CollectionSettingsInput {
+export function collectionInputFromEnv(env: SettingEnv = process.env): CollectionSettingsInput {
+  const input: CollectionSettingsInput = {};
+  for (const [key, name] of Object.entries(ENV_SETTING_NAMES) as Array<[keyof CollectionSettingsInput, SettingName]>) input[key] = env[name];
+  return input;
+}
+
+/** Validates each value on its own; blank values are the declared defaults. */
+export function parseCollectionSettings(input: CollectionSettingsInput, names: SettingNames = ENV_SETTING_NAMES): CollectionSettings {
   return {
-    subscriptions: env["AUDIT_SUBSCRIPTIONS"],
-    managementGroups: env["AUDIT_MANAGEMENT_GROUPS"],
-    armEndpoint: env["AUDIT_ARM_ENDPOINT"],
-    armCaFile: env["AUDIT_ARM_CA"],
-    cloud: env["AUDIT_CLOUD"],
-    enrichmentConcurrency: env["AUDIT_ARM_CONCURRENCY"],
+    subscriptions: parseSetting("AUDIT_SUBSCRIPTIONS", input.subscriptions, names.subscriptions),
+    managementGroups: parseSetting("AUDIT_MANAGEMENT_GROUPS", input.managementGroups, names.managementGroups),
+    armEndpoint: parseSetting("AUDIT_ARM_ENDPOINT", input.armEndpoint, names.armEndpoint),
+    armCaFile: parseSetting("AUDIT_ARM_CA", input.armCaFile, names.armCaFile),
+    cloud: parseSetting("AUDIT_CLOUD", input.cloud, names.cloud),
+    enrichmentConcurrency: parseSetting("AUDIT_ARM_CONCURRENCY", input.enrichmentConcurrency, names.enrichmentConcurrency),
   };
 }
-
-export function parseCollectionSettings(input: CollectionSettingsInput, names: SettingNames = ENV_SETTING_NAMES): CollectionSettings {
-  try {
-    const scope = validateScope({ subscriptions: splitList(input.subscriptions), managementGroups: splitList(input.managementGroups) });
-    const connection = buildArmConnection({ armEndpoint: blankToUndefined(input.armEndpoint), armCaFile: blankToUndefined(input.armCaFile), cloud: blankToUndefined(input.cloud) });
-    return { scope, connection, enrichmentConcurrency: parseConcurrency(input.enrichmentConcurrency, names.enrichmentConcurrency) };
-  } catch (error) {
-    if (error instanceof CollectionConfigError) {
-      const name = names[error.setting as keyof SettingNames] ?? error.setting;
-      throw new AuditorError("CONFIG_INVALID", `${name}${error.message.slice(error.setting.length)}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function parseConcurrency(value: string | undefined, name: string): number {
-  if (value === undefined || value.trim() === "") return 8;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new AuditorError("CONFIG_INVALID", `${name}: expected a whole number from 1 to 64, found ${JSON.stringify(value)}`);
-  return n;
-}
-
-function blankToUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
-}
-
-/** AUDIT_SOURCE: snapshot files, or live collection with these settings. */
-export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: CollectionSettings };

@@ -23,7 +23,7 @@ import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
 import type { AuditStore, CompletedRun } from "../audit/audit-store";
 import type { AuditSettings } from "../config/audit-settings";
-import type { SourceSetting } from "../config/collection-settings";
+import type { SourceSetting } from "../collect/collection-config";
 import type { FanoutSettings } from "./fanout-settings";
 
 import type { AuditRequestMessage } from "../audit/audit-request";

@@ -1,6 +1,10 @@
 // When a run fans out, how big its shards are, and how many shards collect at once. Read and validated once with the
 // other app settings; every message names the setting. The defaults are derived in README (Scale and fan-out).
 import { AuditorError } from "../errors";
+import { MAX_SHARD_SUBSCRIPTIONS, readSetting, SETTINGS } from "../config/settings-catalog";
+import type { SettingEnv } from "../config/setting-declaration";
+
+export { MAX_SHARD_SUBSCRIPTIONS };
 
 export interface FanoutSettings {
   /** A live run fans out when its scope has more subscriptions than this. */
@@ -17,18 +21,20 @@ export const FANOUT_SETTINGS = {
   collectionConcurrency: "AUDIT_SHARD_CONCURRENCY",
 } as const;
 
-export const DEFAULT_FANOUT_SETTINGS: FanoutSettings = { minSubscriptions: 500, shardSubscriptions: 250, collectionConcurrency: 3 };
+export const DEFAULT_FANOUT_SETTINGS: FanoutSettings = {
+  minSubscriptions: SETTINGS.AUDIT_FANOUT_MIN_SUBSCRIPTIONS.default,
+  shardSubscriptions: SETTINGS.AUDIT_SHARD_SUBSCRIPTIONS.default,
+  collectionConcurrency: SETTINGS.AUDIT_SHARD_CONCURRENCY.default,
+};
 
-/** Resource Graph takes at most 1,000 subscriptions per request; a shard never needs a second batch per family. */
-export const MAX_SHARD_SUBSCRIPTIONS = 1_000;
 /** The run entity tracks one character per shard in a string property (at most 32,768 UTF-16 code units). */
 export const MAX_SHARDS = 30_000;
 
-export function fanoutSettingsFromEnv(env: NodeJS.ProcessEnv): FanoutSettings {
+export function fanoutSettingsFromEnv(env: SettingEnv): FanoutSettings {
   const settings: FanoutSettings = {
-    minSubscriptions: wholeNumber(env, FANOUT_SETTINGS.minSubscriptions, DEFAULT_FANOUT_SETTINGS.minSubscriptions, 1, 1_000_000),
-    shardSubscriptions: wholeNumber(env, FANOUT_SETTINGS.shardSubscriptions, DEFAULT_FANOUT_SETTINGS.shardSubscriptions, 1, MAX_SHARD_SUBSCRIPTIONS),
-    collectionConcurrency: wholeNumber(env, FANOUT_SETTINGS.collectionConcurrency, DEFAULT_FANOUT_SETTINGS.collectionConcurrency, 1, 50),
+    minSubscriptions: readSetting(env, FANOUT_SETTINGS.minSubscriptions),
+    shardSubscriptions: readSetting(env, FANOUT_SETTINGS.shardSubscriptions),
+    collectionConcurrency: readSetting(env, FANOUT_SETTINGS.collectionConcurrency),
   };
   if (settings.shardSubscriptions > settings.minSubscriptions) {
     // A scope just over the threshold would become a single shard: the same work as not fanning out, plus overhead.
@@ -38,14 +44,4 @@ export function fanoutSettingsFromEnv(env: NodeJS.ProcessEnv): FanoutSettings {
     );
   }
   return settings;
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, setting: string, fallback: number, min: number, max: number): number {
-  const raw = env[setting];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw.trim());
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new AuditorError("CONFIG_INVALID", `${setting}: expected a whole number from ${min} to ${max}, found ${JSON.stringify(raw)}`);
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 // nightlyAudit: the timer that requests the nightly audit (AUDIT_SCHEDULE, NCRONTAB, default 0 0 2 * * *).
 import type { InvocationContext, Timer } from "@azure/functions";
 import { getServices } from "../app/services";
-import { DEFAULT_SCHEDULE, validateSchedule } from "../app/app-settings";
+import { readSetting } from "../config/settings-catalog";
 import { registerTimer } from "../app/function-registration";
 
 export async function nightlyAudit(timer: Timer, context: InvocationContext): Promise<void> {
@@ -13,6 +13,6 @@ export async function nightlyAudit(timer: Timer, context: InvocationContext): Pr
 // App settings reach the worker as environment variables when it indexes functions, so the schedule is read here;
 // a changed setting restarts the app. An invalid schedule stops indexing with a message naming AUDIT_SCHEDULE.
 export const nightlyAuditFunction = registerTimer("nightlyAudit", {
-  schedule: validateSchedule(process.env["AUDIT_SCHEDULE"]?.trim() || DEFAULT_SCHEDULE),
+  schedule: readSetting(process.env, "AUDIT_SCHEDULE"),
   handler: nightlyAudit,
 });

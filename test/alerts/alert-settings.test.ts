@@ -26,6 +26,11 @@ describe("alert settings", () => {
     expect(alertSettingsFromEnv({ TEAMS_WEBHOOK_URL: HOOK, WEBSITE_HOSTNAME: "func-mi-audit.azurewebsites.net" })!.reportBaseUrl).toBe("https://func-mi-audit.azurewebsites.net");
   });
 
+  it("reads booleans in the one vocabulary every setting uses", () => {
+    for (const yes of ["true", "TRUE", "1", "yes", "Yes", "on", " ON "]) expect(alertSettingsFromEnv({ ...BASE, ALERT_DAILY_DIGEST: yes })!.dailyDigest, yes).toBe(true);
+    for (const no of ["false", "0", "no", "OFF", ""]) expect(alertSettingsFromEnv({ ...BASE, ALERT_DAILY_DIGEST: no })!.dailyDigest, no).toBe(false);
+  });
+
   it("never shows a webhook URL when settings are logged, serialised or inspected", () => {
     const settings = alertSettingsFromEnv(BASE)!;
     for (const text of [JSON.stringify(settings), inspect(settings, { depth: 10 }), String(settings.channels[0]!.webhook), `${settings.channels[0]!.webhook}`]) {
@@ -41,8 +46,8 @@ describe("alert settings", () => {
     [{ TEAMS_WEBHOOK_URL: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/teams/)" }, /^TEAMS_WEBHOOK_URL: the Key Vault reference was not resolved/],
     [{ ALERT_MIN_SEVERITY: "urgent" }, /^ALERT_MIN_SEVERITY: expected one of critical, high, medium, low/],
     [{ ALERT_REMIND_DAYS: "-1" }, /^ALERT_REMIND_DAYS: expected a whole number from 0 to 365/],
-    [{ ALERT_DAILY_DIGEST: "yes" }, /^ALERT_DAILY_DIGEST: expected true or false/],
-    [{ ALERT_FORMAT: "xml" }, /^ALERT_FORMAT: expected teams or json/],
+    [{ ALERT_DAILY_DIGEST: "sometimes" }, /^ALERT_DAILY_DIGEST: expected true or false \(or yes\/no, on\/off, 1\/0\), found "sometimes"$/],
+    [{ ALERT_FORMAT: "xml" }, /^ALERT_FORMAT: expected "teams" or "json", found "xml"$/],
     [{ ALERT_RETRY_BASE_MS: "0" }, /^ALERT_RETRY_BASE_MS: expected a whole number from 1 to 60000/],
     [{ REPORT_BASE_URL: "" }, /^REPORT_BASE_URL: required when alerts are configured/],
     [{ REPORT_BASE_URL: "https://x.example.net/?code=key" }, /^REPORT_BASE_URL: expected a base URL without query/],
