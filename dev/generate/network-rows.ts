@@ -3,6 +3,7 @@
 // everything Resource Graph lists (provisioning states, child ids, platform defaults), the sample estate for what it
 // was written with, the test helpers for the bare fields a rule reads. `listed` means child objects carry the ids
 // Resource Graph gives them.
+import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { AUDITED_TYPES } from "../../src/model/row";
 import { defined, resourceId, resourceRow, type Placement, type Row } from "./resource-rows";
 
@@ -46,22 +47,28 @@ export function securityRule(spec: SecurityRuleSpec, listedUnder?: string): Row 
   return listed ? { name: spec.name, id: `${listedUnder}/securityRules/${spec.name}`, type: "Microsoft.Network/networkSecurityGroups/securityRules", properties } : { name: spec.name, properties };
 }
 
-/** The six platform rules under `defaultSecurityRules`; given the NSG's id, with ids as Resource Graph lists them. */
+/**
+ * The six platform rules (DEFAULT_SECURITY_RULES) under `defaultSecurityRules`, each value in its singular field; given
+ * the NSG's id, with ids as Resource Graph lists them.
+ */
 export function defaultSecurityRules(listedUnder?: string): Row[] {
-  const d = (name: string, priority: number, direction: "Inbound" | "Outbound", access: "Allow" | "Deny", source: string, destination: string, description: string): Row => {
-    const properties = { description, protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: source, destinationAddressPrefix: destination, access, priority, direction };
+  return DEFAULT_SECURITY_RULES.map((rule) => {
+    const properties = {
+      description: rule.description,
+      protocol: rule.protocol,
+      sourcePortRange: rule.sourcePortRanges[0],
+      destinationPortRange: rule.destinationPortRanges[0],
+      sourceAddressPrefix: rule.sourceAddressPrefixes[0],
+      destinationAddressPrefix: rule.destinationAddressPrefixes[0],
+      access: rule.access,
+      priority: rule.priority,
+      direction: rule.direction,
+    };
+    const name = rule.name;
     return listedUnder === undefined
       ? { name, properties }
       : { name, id: `${listedUnder}/defaultSecurityRules/${name}`, type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules", properties: { provisioningState: "Succeeded", ...properties } };
-  };
-  return [
-    d("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
-    d("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
-    d("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
-    d("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
-    d("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
-    d("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
-  ];
+  });
 }
 
 export interface NetworkSecurityGroupSpec {
