@@ -5,8 +5,23 @@
 // treated as disjoint. That last point is a simplification: in Azure, AzureCloud overlaps Sql, so a Deny on
 // AzureCloud really does shadow a later Allow on Sql, while this model reports the Sql Allow. The error only
 // ever reports more exposure, never less.
+//
+// This file holds the two set types (AddressSet, and SetDifference for a small set minus a large one), prefix
+// parsing and the well-known sets. The tag atoms are service-tag-atoms.ts, the text forms address-format.ts and the
+// index behind SetDifference run-index.ts.
 
 import ipaddr from "ipaddr.js";
+import {
+  type AddressFamily,
+  type DisplayGroup,
+  bytesToBigint,
+  describeGroups,
+  firstCidrs,
+  formatAddress,
+  intervalToCidrs,
+  runsGroup,
+  sampleFromRuns,
+} from "./address-format";
 import {
   type Interval,
   type Intervals,
@@ -17,283 +32,14 @@ import {
   subtractIntervals,
   unionIntervals,
 } from "./intervals";
-import { SERVICE_TAG_NAMES, parseServiceTag, regionDisplayName } from "./service-tags";
+import { RunIndex } from "./run-index";
+import { TagSet } from "./service-tag-atoms";
+import { parseServiceTag } from "./service-tags";
 
-export type AddressFamily = "ipv4" | "ipv6";
+export type { AddressFamily };
 
 const MAX_V4 = (1n << 32n) - 1n;
 const MAX_V6 = (1n << 128n) - 1n;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Service-tag atoms. A base tag is the union of its regional tags; the set of regions is open (Azure adds regions),
-// so "Sql except Sql.WestEurope" is still non-empty. Per base we keep either a finite set of regions or the
-// complement of one.
-
-interface RegionSet {
-  /** true: every region except `keys`; false: exactly `keys`. */
-  readonly complement: boolean;
-  readonly keys: ReadonlySet<string>;
-}
-
-const NO_REGIONS: RegionSet = { complement: false, keys: new Set() };
-const ALL_REGIONS: RegionSet = { complement: true, keys: new Set() };
-
-function regionsOp(a: RegionSet, b: RegionSet, op: "union" | "intersect"): RegionSet {
-  const inBoth = [...a.keys].filter((k) => b.keys.has(k));
-  const aOnly = [...a.keys].filter((k) => !b.keys.has(k));
-  const bOnly = [...b.keys].filter((k) => !a.keys.has(k));
-  const either = [...a.keys, ...bOnly];
-  if (op === "union") {
-    if (!a.complement && !b.complement) return { complement: false, keys: new Set(either) };
-    if (a.complement && b.complement) return { complement: true, keys: new Set(inBoth) };
-    // finite ∪ co-finite: everything except what the co-finite side excludes and the finite side does not add
-    return a.complement ? { complement: true, keys: new Set(aOnly) } : { complement: true, keys: new Set(bOnly) };
-  }
-  if (!a.complement && !b.complement) return { complement: false, keys: new Set(inBoth) };
-  if (a.complement && b.complement) return { complement: true, keys: new Set(either) };
-  return a.complement ? { complement: false, keys: new Set(bOnly) } : { complement: false, keys: new Set(aOnly) };
-}
-
-function regionsComplement(a: RegionSet): RegionSet {
-  return { complement: !a.complement, keys: a.keys };
-}
-
-function regionsEqual(a: RegionSet, b: RegionSet): boolean {
-  return a.complement === b.complement && a.keys.size === b.keys.size && [...a.keys].every((k) => b.keys.has(k));
-}
-
-function regionsEmpty(a: RegionSet): boolean {
-  return !a.complement && a.keys.size === 0;
-}
-
-/** Tag atoms: bases not listed in `bases` are all present (`all`) or all absent. */
-class TagSet {
-  static readonly EMPTY = new TagSet(false, new Map());
-  static readonly ALL = new TagSet(true, new Map());
-
-  private constructor(
-    readonly all: boolean,
-    readonly bases: ReadonlyMap<string, RegionSet>,
-  ) {}
-
-  static of(base: string, region: string | undefined): TagSet {
-    const regions = region === undefined ? ALL_REGIONS : { complement: false, keys: new Set([region]) };
-    return new TagSet(false, new Map([[base, regions]]));
-  }
-
-  regionsOf(base: string): RegionSet {
-    return this.bases.get(base) ?? (this.all ? ALL_REGIONS : NO_REGIONS);
-  }
-
-  private combine(other: TagSet, op: (a: RegionSet, b: RegionSet) => RegionSet, all: boolean): TagSet {
-    const fallback = all ? ALL_REGIONS : NO_REGIONS;
-    const bases = new Map<string, RegionSet>();
-    for (const base of new Set([...this.bases.keys(), ...other.bases.keys()])) {
-      const regions = op(this.regionsOf(base), other.regionsOf(base));
-      if (!regionsEqual(regions, fallback)) bases.set(base, regions);
-    }
-    return new TagSet(all, bases);
-  }
-
-  union(other: TagSet): TagSet {
-    return this.combine(other, (a, b) => regionsOp(a, b, "union"), this.all || other.all);
-  }
-
-  intersect(other: TagSet): TagSet {
-    return this.combine(other, (a, b) => regionsOp(a, b, "intersect"), this.all && other.all);
-  }
-
-  subtract(other: TagSet): TagSet {
-    return this.combine(other, (a, b) => regionsOp(a, regionsComplement(b), "intersect"), this.all && !other.all);
-  }
-
-  isEmpty(): boolean {
-    return !this.all && [...this.bases.values()].every(regionsEmpty);
-  }
-
-  equals(other: TagSet): boolean {
-    if (this.all !== other.all) return false;
-    const keys = new Set([...this.bases.keys(), ...other.bases.keys()]);
-    return [...keys].every((k) => regionsEqual(this.regionsOf(k), other.regionsOf(k)));
-  }
-
-  /** Display names, e.g. `Sql`, `Storage.WestEurope`, `any service tag except Sql`. */
-  names(): string[] {
-    const regional = (base: string, keys: ReadonlySet<string>) =>
-      [...keys].sort().map((k) => `${base}.${regionDisplayName(base, k)}`);
-    const sortedBases = [...this.bases.keys()].sort();
-    if (!this.all) {
-      return sortedBases.flatMap((base) => {
-        const r = this.regionsOf(base);
-        if (!r.complement) return regional(base, r.keys);
-        if (r.keys.size === 0) return [base];
-        return [`${base} except ${regional(base, r.keys).join(", ")}`];
-      });
-    }
-    const missing = sortedBases.flatMap((base) => {
-      const r = this.regionsOf(base);
-      if (r.complement) return regional(base, r.keys);
-      if (r.keys.size === 0) return [base];
-      return [`${base} (other than ${regional(base, r.keys).join(", ")})`];
-    });
-    return [missing.length === 0 ? "any service tag" : `any service tag except ${missing.join(", ")}`];
-  }
-
-  /** One concrete tag name in the set, preferring AzureCloud (the tag most rules name). */
-  sample(): string | undefined {
-    for (const base of [...this.bases.keys()].sort()) {
-      const r = this.regionsOf(base);
-      if (regionsEmpty(r)) continue;
-      if (r.complement) return r.keys.size === 0 ? base : `${base} (other regions)`;
-      const first = [...r.keys].sort()[0]!;
-      return `${base}.${regionDisplayName(base, first)}`;
-    }
-    if (!this.all) return undefined;
-    return ATOM_BASES.find((base) => !this.bases.has(base));
-  }
-}
-
-/** Bases that become atoms; the three special tags are translated to addresses by the evaluator instead. */
-const ATOM_BASES = ["AzureCloud", ...SERVICE_TAG_NAMES.filter((n) => !["AzureCloud", "Internet", "VirtualNetwork", "AzureLoadBalancer"].includes(n))];
-
-// ---------------------------------------------------------------------------------------------------------------
-
-function formatV4(value: bigint): string {
-  const octets = [24n, 16n, 8n, 0n].map((shift) => Number((value >> shift) & 255n));
-  return octets.join(".");
-}
-
-function formatV6(value: bigint): string {
-  const parts: number[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
-  return new ipaddr.IPv6(parts).toRFC5952String();
-}
-
-function formatAddress(family: AddressFamily, value: bigint): string {
-  return family === "ipv4" ? formatV4(value) : formatV6(value);
-}
-
-function bytesToBigint(bytes: number[]): bigint {
-  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
-}
-
-/** Minimal list of CIDR blocks covering exactly one run. */
-function intervalToCidrs(family: AddressFamily, interval: Interval): string[] {
-  if (family === "ipv4") return ipv4IntervalToCidrs(Number(interval.lo), Number(interval.hi));
-  const width = 128n;
-  const out: string[] = [];
-  let lo = interval.lo;
-  while (lo <= interval.hi) {
-    let size = 0n; // log2 of the block size
-    while (size < width && (lo & ((1n << (size + 1n)) - 1n)) === 0n && lo + (1n << (size + 1n)) - 1n <= interval.hi) {
-      size++;
-    }
-    out.push(`${formatAddress(family, lo)}/${width - size}`);
-    lo += 1n << size;
-  }
-  return out;
-}
-
-/**
- * The IPv4 case in plain numbers: every value is below 2^32, exact in a double. Evidence lists of exposed NSGs are
- * formatted for every failing target, and the bigint loop above was a visible share of a 1M-row audit's time.
- */
-function ipv4IntervalToCidrs(from: number, to: number): string[] {
-  const out: string[] = [];
-  let lo = from;
-  while (lo <= to) {
-    let size = 0; // log2 of the block size
-    while (size < 32) {
-      const block = 2 ** (size + 1);
-      if (lo % block !== 0 || lo + block - 1 > to) break;
-      size++;
-    }
-    out.push(`${lo >>> 24}.${(lo >>> 16) & 255}.${(lo >>> 8) & 255}.${lo & 255}/${32 - size}`);
-    lo += 2 ** size;
-  }
-  return out;
-}
-
-/** Number of blocks intervalToCidrs would return, without formatting them (plain numbers for IPv4). */
-function intervalCidrCount(family: AddressFamily, lo: bigint, hi: bigint): number {
-  if (lo > hi) return 0;
-  let count = 0;
-  if (family === "ipv4") {
-    let a = Number(lo);
-    const h = Number(hi);
-    while (a <= h) {
-      let block = 1;
-      while (block < 4294967296 && a % (block * 2) === 0 && a + block * 2 - 1 <= h) block *= 2;
-      count++;
-      a += block;
-    }
-    return count;
-  }
-  let a = lo;
-  while (a <= hi) {
-    let size = 0n;
-    while (size < 128n && (a & ((1n << (size + 1n)) - 1n)) === 0n && a + (1n << (size + 1n)) - 1n <= hi) size++;
-    count++;
-    a += 1n << size;
-  }
-  return count;
-}
-
-/** The first `limit` CIDRs of a list of runs, in order, stopping as soon as there are enough. */
-function firstCidrs(family: AddressFamily, runs: Iterable<Interval>, limit: number): string[] {
-  const out: string[] = [];
-  if (limit <= 0) return out;
-  for (const run of runs) {
-    for (const cidr of intervalToCidrs(family, run)) {
-      out.push(cidr);
-      if (out.length >= limit) return out;
-    }
-  }
-  return out;
-}
-
-/** A group of display entries whose total is known without producing all of them. */
-interface DisplayGroup {
-  count: number;
-  take(n: number): string[];
-}
-
-/**
- * Cuts the groups to `limit` entries with a final "… and N more" entry; the room is shared round-robin so that
- * a long first group (the IPv4 blocks of "Internet") cannot hide the others. Only the entries shown are made.
- */
-function describeGroups(groups: readonly DisplayGroup[], limit: number): string[] {
-  const total = groups.reduce((n, g) => n + g.count, 0);
-  if (total <= limit) return groups.flatMap((g) => g.take(g.count));
-  const room = groups.map(() => 0);
-  for (let left = limit - 1; left > 0; ) {
-    const before = left;
-    groups.forEach((g, i) => {
-      if (left > 0 && room[i]! < g.count) {
-        room[i]!++;
-        left--;
-      }
-    });
-    if (left === before) break;
-  }
-  const shown = groups.flatMap((g, i) => g.take(room[i]!));
-  return [...shown, `… and ${total - shown.length} more`];
-}
-
-/** Evidence address from the first run of a family (see AddressSet.sampleAddress). */
-function sampleFromRuns(family: AddressFamily, first: Interval, contains: (value: bigint) => boolean): string {
-  if (first.lo !== 0n) return formatAddress(family, first.lo);
-  // A run from 0.0.0.0 is "the Internet"; quote a documentation address from it rather than 0.0.0.0.
-  const candidate = SAMPLE_CANDIDATES[family].find(contains);
-  if (candidate !== undefined) return formatAddress(family, candidate);
-  return formatAddress(family, first.hi > first.lo ? first.lo + 1n : first.lo);
-}
-
-/** Addresses chosen as evidence when a whole range starting at 0.0.0.0 is allowed; a real-looking source reads better. */
-const SAMPLE_CANDIDATES: Record<AddressFamily, bigint[]> = {
-  ipv4: [bytesToBigint([203, 0, 113, 5]), bytesToBigint([198, 51, 100, 7]), bytesToBigint([8, 8, 8, 8])],
-  ipv6: [bytesToBigint(ipaddr.IPv6.parse("2001:db8::5").toByteArray())],
-};
 
 /** An immutable set of IPv4 addresses, IPv6 addresses and service-tag atoms. */
 export class AddressSet {
@@ -463,112 +209,6 @@ export class AddressSet {
   /** @internal */
   static fromParts(v4: Intervals, v6: Intervals, tags: TagSet): AddressSet {
     return new AddressSet(v4, v6, tags);
-  }
-}
-
-function runsGroup(family: AddressFamily, counted: Intervals, runs: () => Iterable<Interval>): DisplayGroup {
-  return {
-    count: counted.reduce((n, r) => n + intervalCidrCount(family, r.lo, r.hi), 0),
-    take: (n) => firstCidrs(family, runs(), n),
-  };
-}
-
-/** One family's runs of a large set, sorted and disjoint, with prefix sums so a query costs O(log k). */
-class RunIndex {
-  private sizePrefix: bigint[] | undefined;
-  private gapCidrPrefix: number[] | undefined;
-
-  constructor(
-    private readonly family: AddressFamily,
-    private readonly runs: Intervals,
-  ) {}
-
-  /** Smallest i with runs[i].hi >= value (runs.length if none). */
-  private firstEndingFrom(value: bigint): number {
-    let lo = 0;
-    let hi = this.runs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.runs[mid]!.hi < value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Largest j with runs[j].lo <= value (-1 if none). */
-  private lastStartingBy(value: bigint): number {
-    let lo = 0;
-    let hi = this.runs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.runs[mid]!.lo <= value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
-  }
-
-  contains(value: bigint): boolean {
-    const run = this.runs[this.firstEndingFrom(value)];
-    return run !== undefined && run.lo <= value;
-  }
-
-  covers(interval: Interval): boolean {
-    const run = this.runs[this.firstEndingFrom(interval.lo)];
-    return run !== undefined && run.lo <= interval.lo && run.hi >= interval.hi;
-  }
-
-  /** Runs of `interval` not in the index, in order. */
-  *remainder(interval: Interval): Generator<Interval> {
-    let lo = interval.lo;
-    for (let i = this.firstEndingFrom(lo); i < this.runs.length; i++) {
-      const run = this.runs[i]!;
-      if (run.lo > interval.hi) break;
-      if (run.lo > lo) yield { lo, hi: run.lo - 1n };
-      if (run.hi >= interval.hi) return;
-      lo = run.hi + 1n;
-    }
-    if (lo <= interval.hi) yield { lo, hi: interval.hi };
-  }
-
-  /** Addresses of `interval` not in the index. */
-  remainderSize(interval: Interval): bigint {
-    const i = this.firstEndingFrom(interval.lo);
-    const j = this.lastStartingBy(interval.hi);
-    const whole = interval.hi - interval.lo + 1n;
-    if (i > j) return whole;
-    if (this.sizePrefix === undefined) {
-      const prefix = [0n];
-      for (const run of this.runs) prefix.push(prefix[prefix.length - 1]! + (run.hi - run.lo + 1n));
-      this.sizePrefix = prefix;
-    }
-    const first = this.runs[i]!;
-    const last = this.runs[j]!;
-    let covered = this.sizePrefix[j + 1]! - this.sizePrefix[i]!;
-    if (first.lo < interval.lo) covered -= interval.lo - first.lo;
-    if (last.hi > interval.hi) covered -= last.hi - interval.hi;
-    return whole - covered;
-  }
-
-  /** Number of CIDR blocks of the runs of `interval` not in the index. */
-  remainderCidrCount(interval: Interval): number {
-    const i = this.firstEndingFrom(interval.lo);
-    const j = this.lastStartingBy(interval.hi);
-    if (i > j) return intervalCidrCount(this.family, interval.lo, interval.hi);
-    if (this.gapCidrPrefix === undefined) {
-      // gap g lies between runs g and g + 1
-      const prefix = [0];
-      for (let g = 0; g + 1 < this.runs.length; g++) {
-        prefix.push(prefix[g]! + intervalCidrCount(this.family, this.runs[g]!.hi + 1n, this.runs[g + 1]!.lo - 1n));
-      }
-      this.gapCidrPrefix = prefix;
-    }
-    const first = this.runs[i]!;
-    const last = this.runs[j]!;
-    return (
-      (interval.lo < first.lo ? intervalCidrCount(this.family, interval.lo, first.lo - 1n) : 0) +
-      (this.gapCidrPrefix[j]! - this.gapCidrPrefix[i]!) +
-      (last.hi < interval.hi ? intervalCidrCount(this.family, last.hi + 1n, interval.hi) : 0)
-    );
   }
 }
 
