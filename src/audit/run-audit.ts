@@ -1,17 +1,22 @@
-// The audit use case: collect rows from a source into an estate, evaluate every rule, score. Storage and alerts are
+// The audit use case: collect rows into an estate, evaluate every rule, score, describe the run. Storage and alerts are
 // later steps that take this report; nothing here does I/O other than through the source.
+//
+// A single run and a fanned-out run (src/fanout) are assembled by the same functions below: the estate from its
+// collection steps (assembleEstate), the findings and their score sums (evaluateAudit), the run's record
+// (describeRun). A single run is one collection step and one part, finalised; a shard is two steps (the context
+// every shard shares, then its own rows) whose part the finaliser merges with the others' before finalising.
 import { randomBytes } from "node:crypto";
 import { EstateBuilder } from "../model/build-estate";
 import type { CoverageGap, Estate } from "../model/estate";
 import { MALFORMED_ENTRY_CHECKS } from "../net/malformed-entries";
 import { buildTrustPolicy } from "../net/trust";
 import { evaluateEstate } from "../engine/run-engine";
-import { ScoreAccumulator, type Scores } from "../engine/scoring";
+import { finaliseScores, ScoreAccumulator, type Scores, type ScoreSums } from "../engine/scoring";
 import type { Finding } from "../engine/finding";
 import { RULES } from "../rules/catalog";
 import { AuditorError } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
-import type { ResourceSource, SourceDescription } from "./resource-source";
+import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "./resource-source";
 
 /** `skipped`: another run of the same scope was in progress, so this request was recorded and not run. */
 export type RunStatus = "queued" | "running" | "completed" | "partial" | "failed" | "skipped";
@@ -53,45 +58,106 @@ export function newRunId(at: Date = new Date()): string {
 export async function runAudit(source: ResourceSource, settings: AuditSettings, options: RunAuditOptions = {}): Promise<AuditReport> {
   const now = options.now ?? (() => new Date());
   const started = now();
-  const warnings: string[] = [];
-  const onWarning = (message: string): void => {
-    warnings.push(message);
-    options.onWarning?.(message);
-  };
-  const builder = new EstateBuilder({ onWarning, entryChecks: MALFORMED_ENTRY_CHECKS });
-  const outcome = await source.collect(builder);
-  for (const gap of outcome.gaps) builder.addCoverageGap(gap);
-  const estate = builder.build();
-  if (estate.resources.size === 0 && outcome.gaps.length > 0) {
-    // Nothing was read at all (no credential, no network, no permission): that is a failed collection, not an audit
-    // of an empty estate, and must never look like one.
-    const reasons = [...new Set(outcome.gaps.map((gap) => gap.reason))].slice(0, 3).join("; ");
-    throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
-  }
-  const { findings, summary } = evaluate(estate, settings);
+  const { estate, steps } = await assembleEstate([(sink) => source.collect(sink)], options.onWarning === undefined ? {} : { onWarning: options.onWarning });
+  const collected = steps[0]!;
+  assertSomethingCollected(estate.resources.size, collected.gaps);
+  const { findings, sums } = evaluateAudit(estate, settings);
   const finished = now();
   return {
-    run: {
+    run: describeRun({
       runId: options.runId ?? newRunId(started),
-      status: estate.coverageGaps.length > 0 ? "partial" : "completed",
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
+      startedAt: started,
+      finishedAt: finished,
       source: source.describe(),
-      trustedPrefixes: settings.trustedPrefixes,
-      trustOwnedPublicIps: settings.trustOwnedPublicIps,
-      rulesEvaluated: RULES.length,
+      settings,
       resourcesInEstate: estate.resources.size,
-      collection: outcome.stats,
+      collection: collected.stats,
       coverageGaps: estate.coverageGaps,
-      dataQuality: { warnings: warnings.length, sample: warnings.slice(0, 20) },
-    },
-    summary,
+      warnings: [collected.warnings],
+    }),
+    summary: finaliseScores(sums),
     findings,
   };
 }
 
+/** Every rule over the estate, scored: a single run's findings and scores (tests and benchmarks call it). */
 export function evaluate(estate: Estate, settings: AuditSettings): { findings: Finding[]; summary: Scores } {
+  const { findings, sums } = evaluateAudit(estate, settings);
+  return { findings, summary: finaliseScores(sums) };
+}
+
+// ---- the assembly both a single run and a fan-out shard go through ------------------------------------------------
+
+/** Data-quality warnings of one collection step: how many, and the first few. */
+export interface WarningTally {
+  count: number;
+  sample: string[];
+}
+
+const WARNING_SAMPLE = 20;
+
+/** Reads rows into the estate: a source's collection, or rows collected earlier (a fanned-out run's context). */
+export type CollectionStep = (sink: RowSink) => Promise<CollectionOutcome>;
+
+export interface CollectionStepOutcome {
+  /** Rows the step added. */
+  rows: number;
+  stats: Record<string, unknown>;
+  /** Gaps the step reported, through the sink or in its outcome. */
+  gaps: CoverageGap[];
+  warnings: WarningTally;
+}
+
+/** Builds the estate from the steps, in order; every step's gaps go into the estate after the step. */
+export async function assembleEstate(
+  steps: readonly CollectionStep[],
+  options: { onWarning?: (message: string) => void } = {},
+): Promise<{ estate: Estate; steps: CollectionStepOutcome[] }> {
+  let warnings: WarningTally = { count: 0, sample: [] };
+  const builder = new EstateBuilder({
+    entryChecks: MALFORMED_ENTRY_CHECKS,
+    onWarning: (message) => {
+      warnings.count += 1;
+      if (warnings.sample.length < WARNING_SAMPLE) warnings.sample.push(message);
+      options.onWarning?.(message);
+    },
+  });
+  const outcomes: CollectionStepOutcome[] = [];
+  for (const step of steps) {
+    warnings = { count: 0, sample: [] };
+    const gaps: CoverageGap[] = [];
+    let rows = 0;
+    const outcome = await step({
+      add(row, origin) {
+        rows += 1;
+        builder.add(row, origin);
+      },
+      addCoverageGap(gap) {
+        gaps.push(gap);
+      },
+    });
+    gaps.push(...outcome.gaps);
+    for (const gap of gaps) builder.addCoverageGap(gap);
+    outcomes.push({ rows, stats: outcome.stats, gaps, warnings });
+  }
+  return { estate: builder.build(), steps: outcomes };
+}
+
+/**
+ * Nothing was read at all (no credential, no network, no permission): that is a failed collection, not an audit of an
+ * empty estate, and must never look like one.
+ */
+export function assertSomethingCollected(collected: number, gaps: readonly CoverageGap[]): void {
+  if (collected > 0 || gaps.length === 0) return;
+  const reasons = [...new Set(gaps.map((gap) => gap.reason))].slice(0, 3).join("; ");
+  throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
+}
+
+/**
+ * Every rule over the estate, with the run's trust policy. `keeps` selects the findings this part of the run reports
+ * (a shard: those about its own subscriptions); their scores come as sums, for finaliseScores or a fan-out merge.
+ */
+export function evaluateAudit(estate: Estate, settings: AuditSettings, keeps: (finding: Finding) => boolean = () => true): { findings: Finding[]; sums: ScoreSums } {
   const trust = buildTrustPolicy({
     configuredPrefixes: settings.trustedPrefixes,
     ownedPublicPrefixes: settings.trustOwnedPublicIps ? estate.ownedPublicPrefixes : [],
@@ -99,8 +165,44 @@ export function evaluate(estate: Estate, settings: AuditSettings): { findings: F
   const findings: Finding[] = [];
   const scores = new ScoreAccumulator();
   evaluateEstate(estate, { trust }, (finding) => {
+    if (!keeps(finding)) return;
     findings.push(finding);
     scores.add(finding);
   });
-  return { findings, summary: scores.result() };
+  return { findings, sums: scores.sums() };
+}
+
+export interface RunFacts {
+  runId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  source: SourceDescription;
+  settings: AuditSettings;
+  resourcesInEstate: number;
+  collection: Record<string, unknown>;
+  coverageGaps: CoverageGap[];
+  /** The warning tallies of the collection steps, in order (a fanned-out run: the context's once, then each shard's). */
+  warnings: readonly WarningTally[];
+}
+
+/** The run's record. Any coverage gap makes the run partial: its scores only cover what was read. */
+export function describeRun(facts: RunFacts): RunInfo {
+  return {
+    runId: facts.runId,
+    status: facts.coverageGaps.length > 0 ? "partial" : "completed",
+    startedAt: facts.startedAt.toISOString(),
+    finishedAt: facts.finishedAt.toISOString(),
+    durationMs: facts.finishedAt.getTime() - facts.startedAt.getTime(),
+    source: facts.source,
+    trustedPrefixes: facts.settings.trustedPrefixes,
+    trustOwnedPublicIps: facts.settings.trustOwnedPublicIps,
+    rulesEvaluated: RULES.length,
+    resourcesInEstate: facts.resourcesInEstate,
+    collection: facts.collection,
+    coverageGaps: facts.coverageGaps,
+    dataQuality: {
+      warnings: facts.warnings.reduce((n, tally) => n + tally.count, 0),
+      sample: facts.warnings.flatMap((tally) => tally.sample).slice(0, WARNING_SAMPLE),
+    },
+  };
 }

@@ -1,6 +1,13 @@
 // Scores: a resource starts at 100 and loses its failures' weights; subscriptions and the estate average the resources
 // that have at least one pass or fail. unknown and error never lower a score; they are counted as unassessed.
+//
+// The arithmetic comes in two halves so that a run cut into parts (fan-out shards) scores exactly as one run: an
+// accumulator hands out sums (counts, and per subscription the sum and number of its resource scores), the sums of
+// parts add up (mergeScoreSums), and finaliseScores takes the means and rounds them, once. A single run is one part,
+// finalised. Parts must be disjoint by resource: a resource's score is not the sum of its findings' (it is floored),
+// which is why fan-out gives each subscription, and so each resource, to one shard.
 import type { Finding } from "./finding";
+import { RULES } from "../rules/catalog";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
 
 export const SEVERITY_WEIGHTS: Record<Severity, number> = { critical: 40, high: 20, medium: 10, low: 5 };
@@ -34,12 +41,40 @@ export interface Scores {
   unassessed: number;
 }
 
+export interface SubscriptionSums {
+  /** Sum of the scores of the subscription's assessed resources, and how many there are. */
+  total: number;
+  count: number;
+  failures: SeverityCounts;
+  unassessed: number;
+}
+
+/**
+ * The figures of a set of findings as sums, never means: sums over disjoint sets of resources add up. JSON-safe, so a
+ * fan-out shard stores its sums (this shape is stored in Table Storage: keep it readable by the previous version).
+ */
+export interface ScoreSums {
+  /** Keyed by the subscription id as the findings spell it. */
+  subscriptions: Record<string, SubscriptionSums>;
+  byStatus: StatusCounts;
+  failures: SeverityCounts;
+  /** In the order the engine runs the rules. */
+  byRule: RuleCounts[];
+  /** Status counts per severity, for the run summary. */
+  bySeverity: Record<Severity, StatusCounts>;
+  findings: number;
+}
+
 export function emptySeverityCounts(): SeverityCounts {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
 }
 
 export function emptyStatusCounts(): StatusCounts {
   return Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+}
+
+export function emptyStatusCountsBySeverity(): Record<Severity, StatusCounts> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, emptyStatusCounts()])) as Record<Severity, StatusCounts>;
 }
 
 interface ResourceTally {
@@ -54,7 +89,9 @@ export class ScoreAccumulator {
   private readonly subscriptions = new Map<string, { failures: SeverityCounts; unassessed: number }>();
   private readonly byStatus = emptyStatusCounts();
   private readonly failures = emptySeverityCounts();
+  private readonly bySeverity = emptyStatusCountsBySeverity();
   private readonly rules = new Map<string, RuleCounts>();
+  private findings = 0;
 
   add(finding: Finding): void {
     const key = finding.resourceId.toLowerCase();
@@ -73,7 +110,9 @@ export class ScoreAccumulator {
       rule = { ruleId: finding.ruleId, severity: finding.severity, counts: emptyStatusCounts() };
       this.rules.set(finding.ruleId, rule);
     }
+    this.findings += 1;
     this.byStatus[finding.status] += 1;
+    this.bySeverity[finding.severity][finding.status] += 1;
     rule.counts[finding.status] += 1;
     if (finding.status === "pass" || finding.status === "fail") tally.assessed = true;
     if (finding.status === "fail") {
@@ -84,22 +123,14 @@ export class ScoreAccumulator {
     if (finding.status === "unknown" || finding.status === "error") subscription.unassessed += 1;
   }
 
-  /**
-   * The figures as sums rather than averages, so accumulators over disjoint subscriptions (fan-out shards) can be
-   * merged by addition. Copies: the accumulator can go on adding.
-   */
-  sums(): {
-    subscriptions: Map<string, { total: number; count: number; failures: SeverityCounts; unassessed: number }>;
-    byStatus: StatusCounts;
-    failures: SeverityCounts;
-    byRule: RuleCounts[];
-  } {
-    const subscriptions = new Map<string, { total: number; count: number; failures: SeverityCounts; unassessed: number }>();
-    for (const [id, s] of this.subscriptions) subscriptions.set(id, { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed });
+  /** The figures so far as sums. Copies: the accumulator can go on adding. */
+  sums(): ScoreSums {
+    const subscriptions: Record<string, SubscriptionSums> = {};
+    for (const [id, s] of this.subscriptions) subscriptions[id] = { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed };
     for (const tally of this.resources.values()) {
       if (!tally.assessed) continue;
-      const sum = subscriptions.get(tally.subscriptionId)!;
-      sum.total += Math.max(0, 100 - tally.penalty);
+      const sum = subscriptions[tally.subscriptionId]!;
+      sum.total += resourceScore(tally.penalty);
       sum.count += 1;
     }
     return {
@@ -107,44 +138,13 @@ export class ScoreAccumulator {
       byStatus: { ...this.byStatus },
       failures: { ...this.failures },
       byRule: [...this.rules.values()].map((rule) => ({ ...rule, counts: { ...rule.counts } })),
+      bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, { ...this.bySeverity[s] }])) as Record<Severity, StatusCounts>,
+      findings: this.findings,
     };
   }
 
   result(): Scores {
-    const sums = new Map<string, { total: number; count: number }>();
-    let estateTotal = 0;
-    let estateCount = 0;
-    for (const tally of this.resources.values()) {
-      if (!tally.assessed) continue;
-      const score = Math.max(0, 100 - tally.penalty);
-      estateTotal += score;
-      estateCount += 1;
-      const sum = sums.get(tally.subscriptionId) ?? { total: 0, count: 0 };
-      sum.total += score;
-      sum.count += 1;
-      sums.set(tally.subscriptionId, sum);
-    }
-    const bySubscription = [...this.subscriptions.entries()]
-      .map(([subscriptionId, s]) => {
-        const sum = sums.get(subscriptionId);
-        return {
-          subscriptionId,
-          score: sum === undefined ? null : round1(sum.total / sum.count),
-          resourcesAssessed: sum?.count ?? 0,
-          failuresBySeverity: s.failures,
-          unassessed: s.unassessed,
-        };
-      })
-      .sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
-    return {
-      estateScore: estateCount === 0 ? null : round1(estateTotal / estateCount),
-      resourcesAssessed: estateCount,
-      bySubscription,
-      byStatus: { ...this.byStatus },
-      failuresBySeverity: { ...this.failures },
-      byRule: [...this.rules.values()],
-      unassessed: this.byStatus.unknown + this.byStatus.error,
-    };
+    return finaliseScores(this.sums());
   }
 }
 
@@ -154,6 +154,74 @@ export function scoreFindings(findings: Iterable<Finding>): Scores {
   return accumulator.result();
 }
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
+/** A resource's score: 100 minus the weights of its failures, floored at 0. An integer, so sums of scores are exact. */
+export function resourceScore(penalty: number): number {
+  return Math.max(0, 100 - penalty);
+}
+
+/** Adds up the sums of parts that are disjoint by resource (fan-out shards, each owning whole subscriptions). */
+export function mergeScoreSums(parts: readonly ScoreSums[]): ScoreSums {
+  const merged: ScoreSums = { subscriptions: {}, byStatus: emptyStatusCounts(), failures: emptySeverityCounts(), byRule: [], bySeverity: emptyStatusCountsBySeverity(), findings: 0 };
+  const rules = new Map<string, RuleCounts>();
+  for (const part of parts) {
+    merged.findings += part.findings;
+    for (const [id, s] of Object.entries(part.subscriptions)) {
+      const into = (merged.subscriptions[id] ??= { total: 0, count: 0, failures: emptySeverityCounts(), unassessed: 0 });
+      into.total += s.total;
+      into.count += s.count;
+      into.unassessed += s.unassessed;
+      addCounts(into.failures, s.failures);
+    }
+    addCounts(merged.byStatus, part.byStatus);
+    addCounts(merged.failures, part.failures);
+    for (const severity of SEVERITIES) addCounts(merged.bySeverity[severity], part.bySeverity[severity]);
+    for (const rule of part.byRule) {
+      let into = rules.get(rule.ruleId);
+      if (into === undefined) {
+        into = { ruleId: rule.ruleId, severity: rule.severity, counts: emptyStatusCounts() };
+        rules.set(rule.ruleId, into);
+      }
+      addCounts(into.counts, rule.counts);
+    }
+  }
+  // Each part lists its rules in engine order, but a rule may be missing from the first parts: the order is restored.
+  merged.byRule = inEngineOrder([...rules.values()]);
+  return merged;
+}
+
+/** The scores from sums: the means, rounded to one decimal, taken once. */
+export function finaliseScores(sums: ScoreSums): Scores {
+  let estateTotal = 0;
+  let estateCount = 0;
+  const bySubscription: SubscriptionScore[] = [];
+  for (const [subscriptionId, s] of Object.entries(sums.subscriptions)) {
+    estateTotal += s.total;
+    estateCount += s.count;
+    bySubscription.push({ subscriptionId, score: mean(s.total, s.count), resourcesAssessed: s.count, failuresBySeverity: { ...s.failures }, unassessed: s.unassessed });
+  }
+  return {
+    estateScore: mean(estateTotal, estateCount),
+    resourcesAssessed: estateCount,
+    bySubscription: bySubscription.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)),
+    byStatus: { ...sums.byStatus },
+    failuresBySeverity: { ...sums.failures },
+    byRule: sums.byRule.map((rule) => ({ ...rule, counts: { ...rule.counts } })),
+    unassessed: sums.byStatus.unknown + sums.byStatus.error,
+  };
+}
+
+const ENGINE_RULE_ORDER = new Map(RULES.map((rule, index) => [rule.id, index]));
+
+/** The engine runs the catalog's rules in catalog order; rules outside it (a test's) keep their order, after them. */
+function inEngineOrder(rules: readonly RuleCounts[]): RuleCounts[] {
+  const rank = (id: string): number => ENGINE_RULE_ORDER.get(id) ?? RULES.length;
+  return [...rules].sort((a, b) => rank(a.ruleId) - rank(b.ruleId));
+}
+
+function mean(total: number, count: number): number | null {
+  return count === 0 ? null : Math.round((total / count) * 10) / 10;
+}
+
+function addCounts<K extends string>(into: Record<K, number>, from: Readonly<Record<K, number>>): void {
+  for (const key of Object.keys(into) as K[]) into[key] += from[key];
 }

@@ -1,14 +1,15 @@
 // The finaliser's arithmetic: every shard's result merged into the report a single run would have produced — one
-// RunInfo, the scores, the results and the state transitions. Pure.
-import type { AuditReport, RunInfo } from "../audit/run-audit";
+// RunInfo, the scores, the results and the state transitions. The run's record and the scores come from the same
+// functions a single run uses (describeRun, mergeScoreSums + finaliseScores); only the sums over shards are made here.
+// Pure.
+import { describeRun, type AuditReport } from "../audit/run-audit";
 import type { AuditSettings } from "../config/audit-settings";
 import type { Finding } from "../engine/finding";
-import type { StatusCounts } from "../engine/scoring";
+import { finaliseScores, mergeScoreSums, type StatusCounts } from "../engine/scoring";
 import { RULES } from "../rules/catalog";
 import type { Severity } from "../rules/rule";
 import type { StateTransitions, WriteStats } from "../audit/audit-store";
 import type { FanoutPlan, ShardResult } from "./fanout-store";
-import { mergePartialScores } from "./partial-scores";
 
 export interface MergedRun {
   report: AuditReport;
@@ -18,38 +19,25 @@ export interface MergedRun {
 }
 
 const RULE_ORDER = RULES.map((rule) => rule.id);
-const WARNING_SAMPLE = 20;
 
 export function mergeShardResults(plan: FanoutPlan, results: readonly ShardResult[], settings: AuditSettings, finishedAt: Date): MergedRun {
   const ordered = [...results].sort((a, b) => a.shard - b.shard);
-  const { scores, bySeverity } = mergePartialScores(
-    ordered.map((r) => r.scores),
-    RULE_ORDER,
-  );
-  const gaps = [...plan.context.gaps, ...ordered.flatMap((r) => r.gaps)];
-  // The context's warnings are the same in every shard: counted once.
-  const contextWarnings = ordered[0]?.contextWarnings ?? { count: 0, sample: [] };
-  const warningCount = contextWarnings.count + ordered.reduce((n, r) => n + r.ownWarnings.count, 0);
-  const warningSample = [...contextWarnings.sample, ...ordered.flatMap((r) => r.ownWarnings.sample)].slice(0, WARNING_SAMPLE);
-  const startedAt = new Date(plan.startedAt);
-  const run: RunInfo = {
+  const sums = mergeScoreSums(ordered.map((r) => r.scores));
+  const run = describeRun({
     runId: plan.runId,
-    status: gaps.length > 0 ? "partial" : "completed",
-    startedAt: plan.startedAt,
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    startedAt: new Date(plan.startedAt),
+    finishedAt,
     source: plan.source,
-    trustedPrefixes: settings.trustedPrefixes,
-    trustOwnedPublicIps: settings.trustOwnedPublicIps,
-    rulesEvaluated: RULES.length,
+    settings,
     resourcesInEstate: (ordered[0]?.contextResources ?? 0) + ordered.reduce((n, r) => n + r.ownResources, 0),
     collection: collectionFigures(plan, ordered),
-    coverageGaps: gaps,
-    dataQuality: { warnings: warningCount, sample: warningSample },
-  };
+    coverageGaps: [...plan.context.gaps, ...ordered.flatMap((r) => r.gaps)],
+    // The context's warnings are the same in every shard: counted once.
+    warnings: [ordered[0]?.contextWarnings ?? { count: 0, sample: [] }, ...ordered.map((r) => r.ownWarnings)],
+  });
   return {
-    report: { run, summary: scores, findings: byRuleOrder(ordered.flatMap((r) => r.findings)) },
-    bySeverity,
+    report: { run, summary: finaliseScores(sums), findings: byRuleOrder(ordered.flatMap((r) => r.findings)) },
+    bySeverity: sums.bySeverity,
     transitions: mergeTransitions(ordered.map((r) => r.transitions)),
     write: sumWrites(ordered.map((r) => r.write)),
   };

@@ -12,8 +12,8 @@
 //                           shard), runs the post-run steps once, releases the scope lock.
 //
 // See README (Scale and fan-out) for the design, the settings and their defaults.
-import type { AuditReport } from "../audit/run-audit";
-import type { CollectionOutcome, ResourceSource, RowSink } from "../audit/resource-source";
+import { assertSomethingCollected, type AuditReport, type CollectionStep } from "../audit/run-audit";
+import type { ResourceSource } from "../audit/resource-source";
 import type { CollectionScope } from "../collect/collection-config";
 import { ResourceGraphSource } from "../collect/live-resource-source";
 import { DEFAULT_QUOTA } from "../collect/quota-pacer";
@@ -141,11 +141,8 @@ export class FanoutService {
     const source = this.collector.contextSource(listing.subscriptions);
     const outcome = await source.collect({ add: (row) => void rows.push(row as ResourceRow), addCoverageGap: (gap) => listing.gaps.push(gap) });
     const gaps = [...listing.gaps, ...outcome.gaps];
-    if (rows.length === 0 && gaps.length > 0) {
-      // As for a single run: reading nothing at all is a failed collection, never an audit of an empty estate.
-      const reasons = [...new Set(gaps.map((gap) => gap.reason))].slice(0, 3).join("; ");
-      throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
-    }
+    // As for a single run: reading nothing at all is a failed collection, never an audit of an empty estate.
+    assertSomethingCollected(rows.length, gaps);
     const grouping = groupIntoShards(listing.subscriptions, rows, this.deps.settings.fanout.shardSubscriptions);
     if (grouping.shards.length > MAX_SHARDS) {
       throw new AuditorError("CONFIG_INVALID", `AUDIT_SHARD_SUBSCRIPTIONS: ${listing.subscriptions.length} subscriptions at ${this.deps.settings.fanout.shardSubscriptions} per shard make ${grouping.shards.length} shards, more than the ${MAX_SHARDS} a run can track; raise it`);
@@ -263,7 +260,7 @@ export class FanoutService {
       const gap: CoverageGap = { types: [...SHARDED_TYPES], subscriptionIds: subscriptions, reason };
       // Results an attempt wrote before it died would contradict the failed shard's; they go first.
       await this.deps.store.deleteRunFindings(runId, subscriptions);
-      result = await this.evaluateAndWrite(plan, shard, { extraGaps: [gap], failure: reason });
+      result = await this.evaluateAndWrite(plan, shard, { collect: async () => ({ stats: {}, gaps: [gap] }), failure: reason });
       if (!(await this.deps.fanoutStore.saveShardResult(runId, result))) result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
       log.error(`run ${runId}: ${reason}; recorded as failed, its subscriptions are a coverage gap`);
     }
@@ -272,7 +269,8 @@ export class FanoutService {
     return { status: result.outcome, runId, shard, finalised };
   }
 
-  private async evaluateAndWrite(plan: FanoutPlan, shard: number, how: { collect?: (sink: RowSink) => Promise<CollectionOutcome>; extraGaps?: CoverageGap[]; failure?: string }): Promise<ShardResult> {
+  /** `collect` streams the shard's rows; a failed shard's reports, instead, the gap of what it never read. */
+  private async evaluateAndWrite(plan: FanoutPlan, shard: number, how: { collect: CollectionStep; failure?: string }): Promise<ShardResult> {
     const started = performance.now();
     const subscriptions = plan.shards[shard] ?? [];
     const contextRows = await this.deps.fanoutStore.loadContext(plan.runId);
@@ -280,8 +278,7 @@ export class FanoutService {
     const evaluation: ShardEvaluation = await evaluateShard({
       contextRows,
       contextGaps: plan.context.gaps,
-      ...(how.collect !== undefined ? { collect: how.collect } : {}),
-      ...(how.extraGaps !== undefined ? { extraGaps: how.extraGaps } : {}),
+      collect: how.collect,
       subscriptions,
       // Shard 0 also keeps results about subscriptions outside every shard (a row naming a subscription not in
       // scope), which a single run would have reported too.

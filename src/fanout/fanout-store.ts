@@ -1,5 +1,5 @@
 // The storage port of a fanned-out run: its plan, the context every shard reads, each shard's result, and the shard
-// progress kept on the run entity with optimistic concurrency. `store/table-fanout-store.ts` implements it on Table
+// progress kept on the run entity with optimistic concurrency. `table-fanout-store.ts` implements it on Table
 // Storage; findings and findingstate go through the AuditStore as for any run.
 import type { SourceDescription } from "../audit/resource-source";
 import type { Finding } from "../engine/finding";
@@ -7,8 +7,8 @@ import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
 import type { AuditRequestMessage } from "../audit/audit-request";
 import type { StateTransitions, WriteStats } from "../audit/audit-store";
-import type { PartialScores } from "./partial-scores";
-import type { WarningTally } from "./shard-evaluation";
+import type { ScoreSums } from "../engine/scoring";
+import type { WarningTally } from "../audit/run-audit";
 
 export interface FanoutPlan {
   version: 1;
@@ -40,7 +40,8 @@ export interface ShardResult {
   outcome: "done" | "failed";
   /** Why the shard failed (failed shards only). */
   failure?: string;
-  scores: PartialScores;
+  /** The shard's score sums; the finaliser adds them up (engine/scoring.ts). */
+  scores: ScoreSums;
   /** Rows the shard collected itself, and the resources they added to the estate. */
   ownRows: number;
   ownResources: number;

@@ -137,11 +137,22 @@ export function verdictLines(findings: readonly StoredFinding[]): string[] {
   return findings.map((f) => `${f.ruleId}|${f.resourceId.toLowerCase()}|${f.status}`).sort();
 }
 
-/** The run's scores with byRule in a fixed order, for comparing two runs. */
-export function comparableScores(run: RunDetail | undefined): unknown {
+/** Every result in full (message and evidence too) but its run id, one JSON line each, sorted. */
+export function findingLines(findings: readonly StoredFinding[]): string[] {
+  return findings.map(({ runId: _runId, ...finding }) => `${finding.ruleId}|${finding.resourceId.toLowerCase()}|${JSON.stringify(finding)}`).sort();
+}
+
+/** The run's scores as stored, byte for byte: a sharded run's must be a single run's, list order included. */
+export function comparableScores(run: RunDetail | undefined): string | undefined {
   const scores = run?.summary?.scores;
-  if (scores === undefined) return undefined;
-  return { ...scores, byRule: [...scores.byRule].sort((a, b) => a.ruleId.localeCompare(b.ruleId)) };
+  return scores === undefined ? undefined : JSON.stringify(scores);
+}
+
+/** The run's record but what differs between any two runs (id, times) and the collection figures (fan-out adds its own). */
+export function comparableRun(run: RunDetail | undefined): string | undefined {
+  if (run?.summary === undefined) return undefined;
+  const { runId: _id, startedAt: _s, finishedAt: _f, durationMs: _d, collection: _c, ...rest } = run.summary.run;
+  return JSON.stringify({ recordStatus: run.status, ...rest, bySeverity: run.summary.bySeverity });
 }
 
 export async function finishedRun(store: AuditStore, runId: string, timeoutMs = 60_000): Promise<RunDetail> {

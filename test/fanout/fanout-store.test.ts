@@ -7,7 +7,7 @@ import { createAuditStore } from "../../src/store/table-audit-store";
 import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import { newRunId } from "../../src/audit/run-audit";
 import type { FanoutPlan, FanoutStore, ShardResult } from "../../src/fanout/fanout-store";
-import { PartialScoreAccumulator } from "../../src/fanout/partial-scores";
+import { ScoreAccumulator } from "../../src/engine/scoring";
 import type { AuditStore } from "../../src/audit/audit-store";
 import { TableClient } from "@azure/data-tables";
 
@@ -37,7 +37,7 @@ function result(shard: number, outcome: "done" | "failed" = "done"): ShardResult
     version: 1,
     shard,
     outcome,
-    scores: new PartialScoreAccumulator().partial(),
+    scores: new ScoreAccumulator().sums(),
     ownRows: shard,
     ownResources: 0,
     contextResources: 0,
