@@ -1,4 +1,7 @@
-// Small builders for Resource Graph rows, so rule tests read as the estate they describe.
+// Small builders for Resource Graph rows, so rule tests read as the estate they describe. The rows carry only the
+// fields a rule reads (no provisioning states, SKUs or platform defaults); NSG rules, subnets and peerings come from
+// the typed builders the generator and the sample estate use (dev/generate/network-rows.ts).
+import { peeringEntry, securityRule as ruleRow, subnetEntry } from "../../dev/generate/network-rows";
 export const SUB1 = "11111111-1111-1111-1111-111111111111";
 export const SUB2 = "22222222-2222-2222-2222-222222222222";
 
@@ -34,23 +37,19 @@ export interface RuleSpec {
   extra?: Row;
 }
 
+/** An Inbound Allow Tcp rule from anywhere to anywhere on any port unless the spec says otherwise; `extra` overrides any field, malformed values included. */
 export function securityRule(spec: RuleSpec): Row {
-  const plural = (value: string | string[] | undefined, singular: string, pluralName: string, fallback: string): Row =>
-    Array.isArray(value) ? { [pluralName]: value } : { [singular]: value ?? fallback };
-  return {
+  const row = ruleRow({
     name: spec.name,
-    properties: {
-      priority: spec.priority,
-      direction: spec.direction ?? "Inbound",
-      access: spec.access ?? "Allow",
-      protocol: spec.protocol ?? "Tcp",
-      sourcePortRange: "*",
-      ...plural(spec.source, "sourceAddressPrefix", "sourceAddressPrefixes", "*"),
-      ...plural(spec.destination, "destinationAddressPrefix", "destinationAddressPrefixes", "*"),
-      ...plural(spec.ports, "destinationPortRange", "destinationPortRanges", "*"),
-      ...spec.extra,
-    },
-  };
+    priority: spec.priority,
+    direction: spec.direction ?? "Inbound",
+    access: spec.access ?? "Allow",
+    protocol: spec.protocol ?? "Tcp",
+    source: spec.source ?? "*",
+    destination: spec.destination ?? "*",
+    ports: spec.ports ?? "*",
+  });
+  return { ...row, properties: { ...(row["properties"] as Row), ...spec.extra } };
 }
 
 export function nsgRow(name: string, rules: (RuleSpec | unknown)[], opts: { subnets?: string[]; nics?: string[]; sub?: string } = {}): Row {
@@ -85,29 +84,20 @@ export function vnetRow(name: string, prefixes: string[], subnets: SubnetSpec[],
   const vnetId = ids.vnet(name, opts.sub);
   const properties: Row = {
     addressSpace: { addressPrefixes: prefixes },
-    subnets: subnets.map((s) => ({
-      name: s.name,
-      id: `${vnetId}/subnets/${s.name}`,
-      properties: {
-        addressPrefix: s.prefix,
-        ...(s.nsg ? { networkSecurityGroup: { id: s.nsg } } : {}),
-        delegations: s.delegation ? [{ name: "d", properties: { serviceName: s.delegation } }] : [],
-        ...(s.ipConfigurations ? { ipConfigurations: s.ipConfigurations.map((id) => ({ id })) } : {}),
-      },
-    })),
+    subnets: subnets.map((s) => subnetEntry(vnetId, { name: s.name, prefix: s.prefix, nsgId: s.nsg || undefined, delegation: s.delegation || undefined, ipConfigurationIds: s.ipConfigurations })),
   };
   if (peerings !== null) {
-    properties["virtualNetworkPeerings"] = peerings.map((p, i) => ({
-      name: p.name ?? `peering${i}`,
-      properties: {
-        remoteVirtualNetwork: { id: p.remote },
-        peeringState: p.state ?? "Connected",
-        ...(p.sync === undefined ? {} : { peeringSyncLevel: p.sync }),
-        useRemoteGateways: p.useRemoteGateways ?? false,
+    properties["virtualNetworkPeerings"] = peerings.map((p, i) =>
+      peeringEntry({
+        name: p.name ?? `peering${i}`,
+        remoteVnetId: p.remote,
+        remotePrefixes: p.remotePrefixes ?? [],
+        state: p.state ?? "Connected",
+        syncLevel: p.sync,
         allowGatewayTransit: p.allowGatewayTransit ?? false,
-        remoteAddressSpace: { addressPrefixes: p.remotePrefixes ?? [] },
-      },
-    }));
+        useRemoteGateways: p.useRemoteGateways ?? false,
+      }),
+    );
   }
   return base("microsoft.network/virtualnetworks", vnetId, { location: opts.location ?? "westeurope", properties });
 }
