@@ -5,8 +5,8 @@ import {
   type InboundExposureQuery,
   evaluateInboundExposure,
   formatRuleRef,
-  rulesInEvaluationOrder,
 } from "../../src/net/nsg-evaluation";
+import { rulesInEvaluationOrder } from "../../src/net/nsg-rule-order";
 import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
