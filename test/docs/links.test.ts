@@ -5,7 +5,12 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(__dirname, "..", "..");
-const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const PAGES = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 
 /** The Markdown outside fenced code blocks and inline code spans, line by line (code spans become empty). */
 function proseLines(markdown: string): string[] {
@@ -85,13 +90,34 @@ function brokenLinks(page: string): string[] {
 describe("documentation links", () => {
   it("makes anchors as GitHub does", () => {
     const anchors = headingAnchors(
-      ["# The local host (`npm start`)", "## mi.public-endpoint.untrusted-source", "### Synopsis", "### Synopsis", "```", "# not a heading", "```", "## Outbox (the app's table)"].join("\n"),
+      [
+        "# The local host (`npm start`)",
+        "## mi.public-endpoint.untrusted-source",
+        "### Synopsis",
+        "### Synopsis",
+        "```",
+        "# not a heading",
+        "```",
+        "## Outbox (the app's table)",
+      ].join("\n"),
     );
-    expect([...anchors]).toEqual(["the-local-host-npm-start", "mipublic-endpointuntrusted-source", "synopsis", "synopsis-1", "outbox-the-apps-table"]);
+    expect([...anchors]).toEqual([
+      "the-local-host-npm-start",
+      "mipublic-endpointuntrusted-source",
+      "synopsis",
+      "synopsis-1",
+      "outbox-the-apps-table",
+    ]);
   });
 
   it("finds relative links outside code only", () => {
-    const markdown = ["See [rules](docs/rules.md#a) and [web](https://example.com) and `[code](x.md)`.", "```", "[fenced](y.md)", "```", "[here](#top)"].join("\n");
+    const markdown = [
+      "See [rules](docs/rules.md#a) and [web](https://example.com) and `[code](x.md)`.",
+      "```",
+      "[fenced](y.md)",
+      "```",
+      "[here](#top)",
+    ].join("\n");
     expect(relativeLinks(markdown)).toEqual(["docs/rules.md#a", "#top"]);
   });
 
