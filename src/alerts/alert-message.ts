@@ -1,22 +1,15 @@
 // What one channel is told about one run, independent of the wire format: the Teams card and the JSON document are
 // both rendered from an AlertMessage. Also the size fitting both formats share: when everything does not fit, the most
 // severe items of each section are kept and the rest are counted as "and N more".
+import type { FindingIdentity } from "../engine/finding";
 import type { Severity, Status } from "../rules/rule";
 
 export const SECTIONS = ["new", "regressed", "resolved", "stillFailing"] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export interface AlertItem {
-  ruleId: string;
-  title: string;
-  severity: Severity;
+export interface AlertItem extends FindingIdentity {
   /** This run's verdict: `fail`, or `pass` / `notApplicable` for resolved items. */
   status: Status;
-  resourceId: string;
-  resourceName: string;
-  resourceType: string;
-  subscriptionId: string;
-  resourceGroup: string;
   location: string;
   message: string;
   /** The evidence that decided the verdict, in one line. */

@@ -8,7 +8,7 @@
 // run, having read it fully, finds it passing. That keeps a channel's view exactly in step with the verdicts even when
 // an earlier announcement was planned but a run was partial, or the alert step of a run never ran.
 import type { AuditReport } from "../audit/run-audit";
-import type { Finding } from "../engine/finding";
+import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/finding";
 import type { StateChange, StateTransitions, Transition } from "../audit/audit-store";
 import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
 import { stateKeys } from "../store/table-keys";
@@ -198,15 +198,9 @@ function reminderDue(entry: LedgerEntry | undefined, at: string, remindDays: num
 
 export function toItem(finding: Finding): AlertItem {
   return {
-    ruleId: finding.ruleId,
-    title: finding.title,
-    severity: finding.severity,
+    ...pickIdentity(finding, ["ruleId", "title", "severity"]),
     status: finding.status,
-    resourceId: finding.resourceId,
-    resourceName: finding.resourceName,
-    resourceType: finding.resourceType,
-    subscriptionId: finding.subscriptionId,
-    resourceGroup: finding.resourceGroup,
+    ...pickIdentity(finding, FINDING_RESOURCE_FIELDS),
     location: finding.location,
     message: finding.message,
     evidence: evidenceLine(finding.evidence),

@@ -1,27 +1,19 @@
 // ALERT_FORMAT=json: the same announcement as a plain JSON document for a generic webhook (Slack relays, SOAR tools).
 // The schema below is the contract, documented in README (Alerts); `schema` names its version.
 import { z } from "zod";
-import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
+import { findingIdentityShape as identity, severitySchema as severity, statusSchema as status } from "../report/finding-schema";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
 
 export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
 /** Generic receivers vary; keep a document well under the common 256 KiB-1 MiB request limits. */
 export const JSON_MAX_BYTES = 256 * 1024;
 
-const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
-const status = z.enum(STATUSES as [Status, ...Status[]]);
-
 export const alertItemSchema = z
   .object({
-    ruleId: z.string(),
-    title: z.string(),
-    severity,
+    ...pickIdentity(identity, ["ruleId", "title", "severity"]),
     status,
-    resourceId: z.string(),
-    resourceName: z.string(),
-    resourceType: z.string(),
-    subscriptionId: z.string(),
-    resourceGroup: z.string(),
+    ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     location: z.string(),
     message: z.string(),
     evidence: z.string(),

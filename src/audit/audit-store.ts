@@ -2,7 +2,7 @@
 // The use case owns it; src/store/table-audit-store.ts implements it on Azure Table Storage. Callers depend on the
 // narrow interface they use.
 import type { AuditReport, RunInfo, RunStatus } from "./run-audit";
-import type { Finding } from "../engine/finding";
+import type { Finding, FindingIdentity } from "../engine/finding";
 import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
 import type { Severity, Status } from "../rules/rule";
 
@@ -69,13 +69,10 @@ export interface DeltaCounts {
   notReassessed: number;
 }
 
-export interface DeltaSample {
-  ruleId: string;
-  resourceId: string;
-  resourceName: string;
-  severity: Severity;
-  title: string;
-}
+/** The identity fields a delta sample carries, in its JSON order. */
+export const DELTA_SAMPLE_FIELDS = ["ruleId", "resourceId", "resourceName", "severity", "title"] as const;
+
+export type DeltaSample = Pick<FindingIdentity, (typeof DELTA_SAMPLE_FIELDS)[number]>;
 
 export interface RunDelta extends DeltaCounts {
   /** The latest completed or partial run before this one, if any: the state this run was compared against. */
@@ -129,15 +126,7 @@ export interface FindingQuery extends PageRequest {
 export type Transition = "new" | "resolved" | "regressed" | "stillFailing";
 
 /** One rule × resource, across runs. */
-export interface FindingState {
-  ruleId: string;
-  resourceId: string;
-  resourceName: string;
-  resourceType: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  severity: Severity;
-  title: string;
+export interface FindingState extends FindingIdentity {
   /** The last assessed verdict (pass, fail, notApplicable); unknown or error only while never assessed. */
   status: Status;
   /** The status before the last change, if any. */

@@ -1,6 +1,6 @@
 // The report API's use cases over the store port: pages of runs and findings, the CSV export, a resource's history,
 // the rule catalog and the health probe. No HTTP here: handlers parse, call these, and map the result.
-import type { Finding } from "../engine/finding";
+import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/finding";
 import { AuditorError } from "../errors";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../rules/rule";
@@ -119,16 +119,10 @@ function storeQuery(selection: FindingSelection, top: number, continuationToken:
 /** The CLI's finding shape: the store's bookkeeping (runId, evidenceTruncated) stays inside. */
 export function toApiFinding(finding: StoredFinding | Finding): ApiFinding {
   return {
-    ruleId: finding.ruleId,
-    resourceId: finding.resourceId,
-    resourceName: finding.resourceName,
-    resourceType: finding.resourceType,
-    subscriptionId: finding.subscriptionId,
-    resourceGroup: finding.resourceGroup,
+    ...pickIdentity(finding, ["ruleId", ...FINDING_RESOURCE_FIELDS]),
     location: finding.location,
     status: finding.status,
-    severity: finding.severity,
-    title: finding.title,
+    ...pickIdentity(finding, ["severity", "title"]),
     message: finding.message,
     evidence: finding.evidence,
   };
@@ -151,11 +145,7 @@ export async function resourceHistory(store: RunQueries, resourceId: string, run
   const starts = history.runs.map((r) => r.startedAt).filter((t): t is string => t !== undefined);
   const times = (seen.length > 0 ? seen : starts).sort();
   return {
-    resourceId: identity.resourceId,
-    resourceName: identity.resourceName,
-    resourceType: identity.resourceType,
-    subscriptionId: identity.subscriptionId,
-    resourceGroup: identity.resourceGroup,
+    ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     firstSeenAt: history.states.length > 0 ? history.states.map((s) => s.firstSeenAt).sort()[0]! : (times[0] ?? ""),
     lastSeenAt: history.states.length > 0 ? history.states.map((s) => s.lastSeenAt).sort().at(-1)! : (times.at(-1) ?? ""),
     rules: history.states.map((s) => ({

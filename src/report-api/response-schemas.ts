@@ -1,8 +1,10 @@
 // The shapes the report API answers with, as zod schemas. They are the single source of the OpenAPI document's
 // components (openapi-document.ts) and the tests validate real responses against the document generated from them.
 import { z } from "zod";
-import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+import { DELTA_SAMPLE_FIELDS } from "../audit/audit-store";
 import { channelDeliverySchema } from "../alerts/run-delivery";
+import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
+import { findingIdentityShape as identity, severitySchema, statusSchema } from "../report/finding-schema";
 
 /** Every named schema here is a component of the OpenAPI document. */
 export const reportSchemas = z.registry<{ id: string; description?: string }>();
@@ -14,8 +16,9 @@ function named<T extends z.ZodType>(id: string, schema: T, description?: string)
 
 const RUN_STATUSES = ["queued", "running", "completed", "partial", "failed", "skipped"] as const;
 
-export const SeveritySchema = named("Severity", z.enum(SEVERITIES as readonly Severity[] as [Severity, ...Severity[]]));
-export const StatusSchema = named("Status", z.enum(STATUSES as readonly Status[] as [Status, ...Status[]]), "pass | fail | notApplicable | unknown (data missing or malformed) | error (the rule threw)");
+// The identity's severity is this very schema, so every use of it refers to the component.
+export const SeveritySchema = named("Severity", severitySchema);
+export const StatusSchema = named("Status", statusSchema, "pass | fail | notApplicable | unknown (data missing or malformed) | error (the rule threw)");
 export const RunStatusSchema = named("RunStatus", z.enum(RUN_STATUSES));
 
 const count = z.int().min(0);
@@ -112,7 +115,7 @@ const ScoresSchema = named(
   }),
 );
 
-const DeltaSampleSchema = named("DeltaSample", z.object({ ruleId: z.string(), resourceId: z.string(), resourceName: z.string(), severity: SeveritySchema, title: z.string() }));
+const DeltaSampleSchema = named("DeltaSample", z.object(pickIdentity(identity, DELTA_SAMPLE_FIELDS)));
 
 const RunDeltaSchema = named(
   "RunDelta",
@@ -167,16 +170,10 @@ export const RunDetailSchema = named(
 export const FindingSchema = named(
   "Finding",
   z.object({
-    ruleId: z.string(),
-    resourceId: z.string(),
-    resourceName: z.string(),
-    resourceType: z.string(),
-    subscriptionId: z.string(),
-    resourceGroup: z.string(),
+    ...pickIdentity(identity, ["ruleId", ...FINDING_RESOURCE_FIELDS]),
     location: z.string(),
     status: StatusSchema,
-    severity: SeveritySchema,
-    title: z.string(),
+    ...pickIdentity(identity, ["severity", "title"]),
     message: z.string(),
     evidence: z.record(z.string(), z.unknown()),
   }),
@@ -192,9 +189,7 @@ export const FindingPageSchema = named(
 const FindingStateSchema = named(
   "FindingState",
   z.object({
-    ruleId: z.string(),
-    title: z.string(),
-    severity: SeveritySchema,
+    ...pickIdentity(identity, ["ruleId", "title", "severity"]),
     status: StatusSchema,
     previousStatus: StatusSchema.optional(),
     lastResultStatus: StatusSchema,
@@ -217,11 +212,7 @@ const FindingStateSchema = named(
 export const ResourceHistorySchema = named(
   "ResourceHistory",
   z.object({
-    resourceId: z.string(),
-    resourceName: z.string(),
-    resourceType: z.string(),
-    subscriptionId: z.string(),
-    resourceGroup: z.string(),
+    ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     firstSeenAt: z.string(),
     lastSeenAt: z.string().meta({ description: "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change)." }),
     rules: z.array(FindingStateSchema),
@@ -234,7 +225,7 @@ export const ResourceHistorySchema = named(
         status: RunStatusSchema,
         startedAt: z.string().optional(),
         results: z
-          .array(z.object({ ruleId: z.string(), status: StatusSchema, severity: SeveritySchema, title: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()) }))
+          .array(z.object({ ruleId: identity.ruleId, status: StatusSchema, ...pickIdentity(identity, ["severity", "title"]), message: z.string(), evidence: z.record(z.string(), z.unknown()) }))
           .meta({ description: "The results the run stored for the resource: failures, unknowns, errors and changes; a rule that passed unchanged is absent (its verdict is in `rules`)." }),
       }),
     ),

@@ -1,9 +1,9 @@
 // Maps findings, finding states and runs to Table entities and back. Table properties are flat and limited: a string
 // property holds at most 64 KiB of UTF-16 (32,768 code units), so large evidence is cut here, with a marker.
 import type { RunStatus } from "../audit/run-audit";
-import type { Finding } from "../engine/finding";
+import { FINDING_IDENTITY_FIELDS, type Finding, type FindingIdentity, type FindingIdentityField } from "../engine/finding";
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
-import { SEVERITIES, STATUSES, type Evidence, type Severity, type Status } from "../rules/rule";
+import { SEVERITIES, STATUSES, type Evidence, type Status } from "../rules/rule";
 import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
 
@@ -25,6 +25,21 @@ export function clampText(text: string, limit: number = MAX_STRING_PROPERTY_CODE
   return text.slice(0, end);
 }
 
+// ---- the finding's identity: the same properties on findings and finding states -------------------------------
+
+/** Clamped to the property limit; the severity is one of four short words, so clamping leaves it as it is. */
+function identityToProperties(identity: FindingIdentity): Record<FindingIdentityField, string> {
+  const props = {} as Record<FindingIdentityField, string>;
+  for (const field of FINDING_IDENTITY_FIELDS) props[field] = clampText(identity[field]);
+  return props;
+}
+
+function identityFromEntity(entity: Record<string, unknown>): FindingIdentity {
+  const identity = {} as Record<FindingIdentityField, string>;
+  for (const field of FINDING_IDENTITY_FIELDS) identity[field] = str(entity[field]);
+  return identity as FindingIdentity;
+}
+
 // ---- findings ---------------------------------------------------------------------------------------------------
 
 /** `ordinal` numbers several results of one rule on one resource in a run (0 for the first). */
@@ -35,17 +50,10 @@ export function findingToEntity(runId: string, finding: Finding, ordinal: number
     partitionKey: runId,
     rowKey: findingRowKey(finding.resourceId, finding.ruleId, ordinal),
     runId,
-    ruleId: clampText(finding.ruleId),
-    resourceId: clampText(finding.resourceId),
+    ...identityToProperties(finding),
     resourceHash: resourceHash(finding.resourceId),
-    resourceName: clampText(finding.resourceName),
-    resourceType: clampText(finding.resourceType),
-    subscriptionId: clampText(finding.subscriptionId),
-    resourceGroup: clampText(finding.resourceGroup),
     location: clampText(finding.location),
     status: finding.status,
-    severity: finding.severity,
-    title: clampText(finding.title),
     message: clampText(finding.message),
     evidence: clampText(evidenceJson),
     evidenceTruncated: truncated,
@@ -72,16 +80,9 @@ export function findingFromEntity(entity: Record<string, unknown>): StoredFindin
   }
   return {
     runId: str(entity.runId) || str(entity.partitionKey),
-    ruleId: str(entity.ruleId),
-    resourceId: str(entity.resourceId),
-    resourceName: str(entity.resourceName),
-    resourceType: str(entity.resourceType),
-    subscriptionId: str(entity.subscriptionId),
-    resourceGroup: str(entity.resourceGroup),
+    ...identityFromEntity(entity),
     location: str(entity.location),
     status: str(entity.status) as Status,
-    severity: str(entity.severity) as Severity,
-    title: str(entity.title),
     message: str(entity.message),
     evidence,
     evidenceTruncated: truncated,
@@ -107,14 +108,7 @@ export function stateToEntity(state: FindingState): Entity {
     partitionKey,
     rowKey,
     resourceHash: resourceHash(state.resourceId),
-    ruleId: clampText(state.ruleId),
-    resourceId: clampText(state.resourceId),
-    resourceName: clampText(state.resourceName),
-    resourceType: clampText(state.resourceType),
-    subscriptionId: clampText(state.subscriptionId),
-    resourceGroup: clampText(state.resourceGroup),
-    severity: state.severity,
-    title: clampText(state.title),
+    ...identityToProperties(state),
     status: state.status,
     lastResultStatus: state.lastResultStatus,
     lastMessage: clampText(state.lastMessage),
@@ -134,14 +128,7 @@ export function stateToEntity(state: FindingState): Entity {
 
 export function stateFromEntity(entity: Record<string, unknown>): FindingState {
   const state: FindingState = {
-    ruleId: str(entity.ruleId),
-    resourceId: str(entity.resourceId),
-    resourceName: str(entity.resourceName),
-    resourceType: str(entity.resourceType),
-    subscriptionId: str(entity.subscriptionId),
-    resourceGroup: str(entity.resourceGroup),
-    severity: str(entity.severity) as Severity,
-    title: str(entity.title),
+    ...identityFromEntity(entity),
     status: str(entity.status) as Status,
     lastResultStatus: str(entity.lastResultStatus) as Status,
     lastMessage: str(entity.lastMessage),

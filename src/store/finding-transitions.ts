@@ -1,7 +1,7 @@
 // How one run's result moves a rule × resource's state: new, resolved, regressed or still failing. Pure; the store
 // loads the previous state, calls this, and writes what it returns. A pass the state already holds, unchanged, is
 // not written again: nightly writes follow failures plus changes, not the size of the estate.
-import type { Finding } from "../engine/finding";
+import { FINDING_IDENTITY_FIELDS, pickIdentity, type Finding } from "../engine/finding";
 import type { Status } from "../rules/rule";
 import type { FindingState, Transition } from "../audit/audit-store";
 
@@ -62,16 +62,7 @@ export function nextState(previous: FindingState | undefined, finding: Finding, 
   if (previous !== undefined && (previous.lastSeenRunId > run.runId || superseded)) return { kind: "stale" };
 
   const status = finding.status;
-  const display = {
-    ruleId: finding.ruleId,
-    resourceId: finding.resourceId,
-    resourceName: finding.resourceName,
-    resourceType: finding.resourceType,
-    subscriptionId: finding.subscriptionId,
-    resourceGroup: finding.resourceGroup,
-    severity: finding.severity,
-    title: finding.title,
-  };
+  const display = pickIdentity(finding, FINDING_IDENTITY_FIELDS);
   const seen = { lastResultStatus: status, lastMessage: finding.message.slice(0, MESSAGE_LIMIT), lastSeenAt: run.at, lastSeenRunId: run.runId };
 
   if (previous === undefined) {

@@ -2,23 +2,24 @@
 // completing it (its results through TableRunResults, then the delta against the previous run, the precomputed summary
 // and the final status on the run entity). Summary layout: run-summary-codec.ts.
 import { odata } from "@azure/data-tables";
-import type {
-  CompletedRun,
-  CompleteRunOptions,
-  DeltaSample,
-  RunDelta,
-  RunFinish,
-  RunLifecycle,
-  RunPart,
-  RunPartOptions,
-  RunRecord,
-  RunRequest,
-  RunSummary,
-  StateChange,
-  StateTransitions,
+import {
+  DELTA_SAMPLE_FIELDS,
+  type CompletedRun,
+  type CompleteRunOptions,
+  type DeltaSample,
+  type RunDelta,
+  type RunFinish,
+  type RunLifecycle,
+  type RunPart,
+  type RunPartOptions,
+  type RunRecord,
+  type RunRequest,
+  type RunSummary,
+  type StateChange,
+  type StateTransitions,
 } from "../audit/audit-store";
 import type { AuditReport } from "../audit/run-audit";
-import type { Finding } from "../engine/finding";
+import { pickIdentity, type Finding } from "../engine/finding";
 import { emptyStatusCounts, type StatusCounts } from "../engine/scoring";
 import { AuditorError } from "../errors";
 import { SEVERITIES, type Severity } from "../rules/rule";
@@ -205,13 +206,7 @@ export class TableRunLifecycle implements RunLifecycle {
 }
 
 function sample(changes: readonly StateChange[]): DeltaSample[] {
-  return changes.slice(0, DELTA_SAMPLE_SIZE).map(({ finding }) => ({
-    ruleId: finding.ruleId,
-    resourceId: finding.resourceId,
-    resourceName: finding.resourceName,
-    severity: finding.severity,
-    title: finding.title,
-  }));
+  return changes.slice(0, DELTA_SAMPLE_SIZE).map(({ finding }) => pickIdentity(finding, DELTA_SAMPLE_FIELDS));
 }
 
 function buildDelta(transitions: StateTransitions, previousRunId: string | undefined, stateUpdated: boolean): RunDelta {
