@@ -8,6 +8,12 @@ const root = process.cwd();
 writeFileSync(join(root, "docs", "settings.md"), settingsMarkdown());
 
 const samplePath = join(root, "local.settings.sample.json");
-const sample = JSON.parse(readFileSync(samplePath, "utf8")) as { Values: Record<string, string>; Descriptions?: Record<string, string> };
-writeFileSync(samplePath, `${JSON.stringify({ ...sample, Descriptions: sampleDescriptions(sample.Values) }, null, 2)}\n`);
+const sample = JSON.parse(readFileSync(samplePath, "utf8")) as {
+  Values: Record<string, string>;
+  Descriptions?: Record<string, string>;
+};
+writeFileSync(
+  samplePath,
+  `${JSON.stringify({ ...sample, Descriptions: sampleDescriptions(sample.Values) }, null, 2)}\n`,
+);
 console.log("wrote docs/settings.md and the descriptions of local.settings.sample.json");

@@ -70,13 +70,20 @@ export function alertSettingsFromEnv(env: SettingEnv = process.env): AlertSettin
   const format: AlertFormat = readSetting(env, "ALERT_FORMAT");
   const channels: AlertChannel[] = [];
   if (defaultUrl !== undefined) {
-    channels.push({ name: DEFAULT_CHANNEL, webhookSetting: TEAMS_WEBHOOK_SETTING, webhook: parseWebhookUrl(defaultUrl, TEAMS_WEBHOOK_SETTING), format, minSeverity });
+    channels.push({
+      name: DEFAULT_CHANNEL,
+      webhookSetting: TEAMS_WEBHOOK_SETTING,
+      webhook: parseWebhookUrl(defaultUrl, TEAMS_WEBHOOK_SETTING),
+      format,
+      minSeverity,
+    });
   }
   routes.forEach((route, index) => {
     const where = `${ALERT_ROUTES_SETTING}[${index}] (${route.name}): webhookSetting ${route.webhookSetting}`;
     // The route names the app setting that holds its webhook: a secret, wrapped as soon as it is read.
     const url = readNamedSetting(env, route.webhookSetting);
-    if (url === undefined) throw new AuditorError("CONFIG_INVALID", `${where}: the app setting ${route.webhookSetting} is not set`);
+    if (url === undefined)
+      throw new AuditorError("CONFIG_INVALID", `${where}: the app setting ${route.webhookSetting} is not set`);
     const channel: AlertChannel = {
       name: route.name,
       webhookSetting: route.webhookSetting,
@@ -95,7 +102,11 @@ export function alertSettingsFromEnv(env: SettingEnv = process.env): AlertSettin
     remindDays: readSetting(env, "ALERT_REMIND_DAYS"),
     dailyDigest: readSetting(env, "ALERT_DAILY_DIGEST"),
     reportBaseUrl: reportBaseUrl(env),
-    delivery: { ...DEFAULT_DELIVERY, retryBaseMs: readSetting(env, "ALERT_RETRY_BASE_MS"), maxAttempts: readSetting(env, "ALERT_MAX_ATTEMPTS") },
+    delivery: {
+      ...DEFAULT_DELIVERY,
+      retryBaseMs: readSetting(env, "ALERT_RETRY_BASE_MS"),
+      maxAttempts: readSetting(env, "ALERT_MAX_ATTEMPTS"),
+    },
   };
 }
 
@@ -106,7 +117,10 @@ function reportBaseUrl(env: SettingEnv): string {
   // The derived default passes the same checks as a value that was set.
   const url = explicit ?? (host !== undefined ? parseSetting("REPORT_BASE_URL", `https://${host}`) : undefined);
   if (url === undefined) {
-    throw new AuditorError("CONFIG_INVALID", "REPORT_BASE_URL: required when alerts are configured (cards link to the dashboard), e.g. https://<app>.azurewebsites.net");
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      "REPORT_BASE_URL: required when alerts are configured (cards link to the dashboard), e.g. https://<app>.azurewebsites.net",
+    );
   }
   return new URL(url).toString().replace(/\/+$/, "");
 }

@@ -48,13 +48,24 @@ export function parseSource(env: SettingEnv): SourceSetting {
  * account (AzureWebJobsStorage, or its identity-based form AzureWebJobsStorage__accountName).
  */
 export function parseTables(env: SettingEnv): StoreConnection {
-  if (readSetting(env, "AUDIT_STORAGE_CONNECTION_STRING") !== undefined || readSetting(env, "AUDIT_STORAGE_ACCOUNT_URL") !== undefined) return storeConnectionFromEnv(env);
+  if (
+    readSetting(env, "AUDIT_STORAGE_CONNECTION_STRING") !== undefined ||
+    readSetting(env, "AUDIT_STORAGE_ACCOUNT_URL") !== undefined
+  )
+    return storeConnectionFromEnv(env);
   const jobs = readSetting(env, "AzureWebJobsStorage");
   if (jobs !== undefined) return { connectionString: jobs };
   const serviceUri = readSetting(env, "AzureWebJobsStorage__tableServiceUri");
   const account = readSetting(env, "AzureWebJobsStorage__accountName");
-  if (serviceUri !== undefined || account !== undefined) return { accountUrl: serviceUri ?? `https://${account}.table.core.windows.net`, credential: jobsStorageCredential(env) };
-  throw new AuditorError("CONFIG_INVALID", "Storage is not configured: set AzureWebJobsStorage (or AzureWebJobsStorage__accountName for managed identity), or AUDIT_STORAGE_CONNECTION_STRING / AUDIT_STORAGE_ACCOUNT_URL.");
+  if (serviceUri !== undefined || account !== undefined)
+    return {
+      accountUrl: serviceUri ?? `https://${account}.table.core.windows.net`,
+      credential: jobsStorageCredential(env),
+    };
+  throw new AuditorError(
+    "CONFIG_INVALID",
+    "Storage is not configured: set AzureWebJobsStorage (or AzureWebJobsStorage__accountName for managed identity), or AUDIT_STORAGE_CONNECTION_STRING / AUDIT_STORAGE_ACCOUNT_URL.",
+  );
 }
 
 /** The audit queue lives where the queue trigger listens: the AzureWebJobsStorage account. */
@@ -63,8 +74,15 @@ export function parseQueues(env: SettingEnv): QueueConnection {
   if (jobs !== undefined) return { connectionString: jobs };
   const serviceUri = readSetting(env, "AzureWebJobsStorage__queueServiceUri");
   const account = readSetting(env, "AzureWebJobsStorage__accountName");
-  if (serviceUri !== undefined || account !== undefined) return { queueServiceUrl: serviceUri ?? `https://${account}.queue.core.windows.net`, credential: jobsStorageCredential(env) };
-  throw new AuditorError("CONFIG_INVALID", "Queue storage is not configured: set AzureWebJobsStorage or AzureWebJobsStorage__accountName.");
+  if (serviceUri !== undefined || account !== undefined)
+    return {
+      queueServiceUrl: serviceUri ?? `https://${account}.queue.core.windows.net`,
+      credential: jobsStorageCredential(env),
+    };
+  throw new AuditorError(
+    "CONFIG_INVALID",
+    "Queue storage is not configured: set AzureWebJobsStorage or AzureWebJobsStorage__accountName.",
+  );
 }
 
 /** The Functions storage identity: the app's own, or the user-assigned one AzureWebJobsStorage__clientId names. */

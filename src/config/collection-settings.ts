@@ -37,18 +37,26 @@ export const ENV_SETTING_NAMES = {
 
 export function collectionInputFromEnv(env: SettingEnv = process.env): CollectionSettingsInput {
   const input: CollectionSettingsInput = {};
-  for (const [key, name] of Object.entries(ENV_SETTING_NAMES) as Array<[keyof CollectionSettingsInput, SettingName]>) input[key] = env[name];
+  for (const [key, name] of Object.entries(ENV_SETTING_NAMES) as Array<[keyof CollectionSettingsInput, SettingName]>)
+    input[key] = env[name];
   return input;
 }
 
 /** Validates each value on its own; blank values are the declared defaults. */
-export function parseCollectionSettings(input: CollectionSettingsInput, names: SettingNames = ENV_SETTING_NAMES): CollectionSettings {
+export function parseCollectionSettings(
+  input: CollectionSettingsInput,
+  names: SettingNames = ENV_SETTING_NAMES,
+): CollectionSettings {
   return {
     subscriptions: parseSetting("AUDIT_SUBSCRIPTIONS", input.subscriptions, names.subscriptions),
     managementGroups: parseSetting("AUDIT_MANAGEMENT_GROUPS", input.managementGroups, names.managementGroups),
     armEndpoint: parseSetting("AUDIT_ARM_ENDPOINT", input.armEndpoint, names.armEndpoint),
     armCaFile: parseSetting("AUDIT_ARM_CA", input.armCaFile, names.armCaFile),
     cloud: parseSetting("AUDIT_CLOUD", input.cloud, names.cloud),
-    enrichmentConcurrency: parseSetting("AUDIT_ARM_CONCURRENCY", input.enrichmentConcurrency, names.enrichmentConcurrency),
+    enrichmentConcurrency: parseSetting(
+      "AUDIT_ARM_CONCURRENCY",
+      input.enrichmentConcurrency,
+      names.enrichmentConcurrency,
+    ),
   };
 }

@@ -29,7 +29,9 @@ interface DeclarationInput<T> {
 
 /** Declares a setting; the default is optional, and its absence shows in the type of what reading it gives. */
 export function setting<T>(declaration: DeclarationInput<T> & { default: NoInfer<T> }): SettingDeclaration<T, T>;
-export function setting<T>(declaration: DeclarationInput<T> & { default?: undefined }): SettingDeclaration<T, undefined>;
+export function setting<T>(
+  declaration: DeclarationInput<T> & { default?: undefined },
+): SettingDeclaration<T, undefined>;
 export function setting<T>(declaration: DeclarationInput<T> & { default?: T }): SettingDeclaration<T> {
   return { ...declaration, default: declaration.default, secret: declaration.secret ?? false };
 }
@@ -40,7 +42,11 @@ export type SettingEnv = Readonly<Record<string, string | undefined>>;
  * Parses the text of a declared setting. `as` is the name the user spelled (a CLI flag such as `--cloud`, or
  * `--arm-ca (AUDIT_ARM_CA)`), `name` the declared one. Blank text gives the default.
  */
-export function parseDeclared<T, D extends T | undefined>(declaration: SettingDeclaration<T, D>, raw: string | undefined, as: string): T | D {
+export function parseDeclared<T, D extends T | undefined>(
+  declaration: SettingDeclaration<T, D>,
+  raw: string | undefined,
+  as: string,
+): T | D {
   const value = raw?.trim() ?? "";
   if (value === "") return declaration.default;
   const parsed = declaration.type.schema.safeParse(value);

@@ -2,6 +2,7 @@
 // settings docs use for it. One reader per kind of value, so every setting spells booleans, numbers and choices alike.
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
+import { errorText } from "../errors";
 
 /** A kind of value: how the trimmed, non-blank text of a setting becomes a value, and how the docs describe it. */
 export interface SettingType<T> {
@@ -16,7 +17,7 @@ const FALSE_WORDS = ["false", "0", "no", "off"];
 /** Fails the parse with a message that already says what was expected (and, for non-secrets, what was found). */
 function refuse(ctx: z.RefinementCtx, message: string): never {
   ctx.addIssue({ code: "custom", message });
-  return z.NEVER as never;
+  return z.NEVER;
 }
 
 /** true/false, 1/0, yes/no, on/off, in any case: the one boolean vocabulary of every setting. */
@@ -39,7 +40,8 @@ export function wholeNumber(min: number, max: number, unit = ""): SettingType<nu
     describe: `whole number, ${min}–${max}${unit === "" ? "" : ` ${unit}`}`,
     schema: z.string().transform((text, ctx) => {
       const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-      if (!Number.isSafeInteger(value) || value < min || value > max) return refuse(ctx, `expected ${noun} from ${min} to ${max}, found ${JSON.stringify(text)}`);
+      if (!Number.isSafeInteger(value) || value < min || value > max)
+        return refuse(ctx, `expected ${noun} from ${min} to ${max}, found ${JSON.stringify(text)}`);
       return value;
     }),
   };
@@ -47,13 +49,17 @@ export function wholeNumber(min: number, max: number, unit = ""): SettingType<nu
 
 /** One of a fixed list, matched in any case and returned as listed. `noun` names the kind in the message ("cloud"). */
 export function oneOf<const V extends string>(values: readonly V[], options: { noun?: string } = {}): SettingType<V> {
-  const listed = values.length === 2 ? `${JSON.stringify(values[0])} or ${JSON.stringify(values[1])}` : `one of ${values.join(", ")}`;
+  const listed =
+    values.length === 2
+      ? `${JSON.stringify(values[0])} or ${JSON.stringify(values[1])}`
+      : `one of ${values.join(", ")}`;
   return {
     describe: values.map((value) => `\`${value}\``).join(", "),
     schema: z.string().transform((text, ctx) => {
       const match = values.find((value) => value.toLowerCase() === text.toLowerCase());
       if (match !== undefined) return match;
-      if (options.noun !== undefined) return refuse(ctx, `unknown ${options.noun} '${text}'; expected one of ${values.join(", ")}`);
+      if (options.noun !== undefined)
+        return refuse(ctx, `unknown ${options.noun} '${text}'; expected one of ${values.join(", ")}`);
       return refuse(ctx, `expected ${listed}, found ${JSON.stringify(text)}`);
     }),
   };
@@ -96,9 +102,12 @@ export function url(options: { https?: boolean; base?: boolean; example: string 
       } catch {
         return refuse(ctx, `expected a URL such as ${options.example}, found ${JSON.stringify(value)}`);
       }
-      if (options.https === true && parsed.protocol !== "https:") return refuse(ctx, "must be https (token authentication is refused over http)");
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return refuse(ctx, `expected an http(s) URL, found ${JSON.stringify(value)}`);
-      if (options.base === true && (parsed.search !== "" || parsed.hash !== "")) return refuse(ctx, "expected a base URL without query or fragment");
+      if (options.https === true && parsed.protocol !== "https:")
+        return refuse(ctx, "must be https (token authentication is refused over http)");
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+        return refuse(ctx, `expected an http(s) URL, found ${JSON.stringify(value)}`);
+      if (options.base === true && (parsed.search !== "" || parsed.hash !== ""))
+        return refuse(ctx, "expected a base URL without query or fragment");
       return value;
     }),
   };
@@ -111,12 +120,15 @@ export function ncrontab(): SettingType<string> {
     schema: z.string().transform((value, ctx) => {
       const fields = value.split(/\s+/);
       if (fields.length !== 6) {
-        return refuse(ctx, `expected an NCRONTAB expression of 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), found ${fields.length} in ${JSON.stringify(value)}`);
+        return refuse(
+          ctx,
+          `expected an NCRONTAB expression of 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), found ${fields.length} in ${JSON.stringify(value)}`,
+        );
       }
       try {
         CronExpressionParser.parse(value, { tz: "UTC" });
       } catch (error) {
-        return refuse(ctx, `${JSON.stringify(value)} is not a valid schedule: ${error instanceof Error ? error.message : String(error)}`);
+        return refuse(ctx, `${JSON.stringify(value)} is not a valid schedule: ${errorText(error)}`);
       }
       return value;
     }),
@@ -130,7 +142,7 @@ export function shaped<T>(describe: string, parse: (value: string) => T | { prob
     schema: z.string().transform((value, ctx) => {
       const parsed = parse(value);
       if (typeof parsed === "object" && parsed !== null && "problem" in parsed) return refuse(ctx, parsed.problem);
-      return parsed as T;
+      return parsed;
     }),
   };
 }

@@ -1,8 +1,14 @@
 // Every app setting, declared once: name, type and range, default, whether it is a secret, description, and the
 // docs section it belongs to. Every reader reads through readSetting; docs/settings.md and the descriptions of
 // local.settings.sample.json are generated from this table (npm run docs:settings), and tests hold both to it.
-import { SEVERITIES, type Severity } from "../rules/rule";
-import { parseDeclared, setting, type SettingDeclaration, type SettingEnv, type SettingGroup } from "./setting-declaration";
+import { SEVERITIES } from "../rules/rule";
+import {
+  parseDeclared,
+  setting,
+  type SettingDeclaration,
+  type SettingEnv,
+  type SettingGroup,
+} from "./setting-declaration";
 import { list, matching, ncrontab, oneOf, shaped, text, url, wholeNumber, yesNo } from "./setting-types";
 import { parseTrustedPrefixList } from "./trusted-prefixes";
 
@@ -17,85 +23,382 @@ export type AuditSourceKind = { kind: "snapshot"; files: string[] } | { kind: "r
 
 const auditSource = shaped<AuditSourceKind>("`resourceGraph` or `snapshot:<file>[,<file>]`", (value) => {
   if (value.toLowerCase() === "resourcegraph") return { kind: "resourceGraph" };
-  if (!value.toLowerCase().startsWith("snapshot:")) return { problem: `expected "resourceGraph" or "snapshot:<file>", found ${JSON.stringify(value)}` };
-  const files = value.slice("snapshot:".length).split(",").map((file) => file.trim()).filter((file) => file !== "");
+  if (!value.toLowerCase().startsWith("snapshot:"))
+    return { problem: `expected "resourceGraph" or "snapshot:<file>", found ${JSON.stringify(value)}` };
+  const files = value
+    .slice("snapshot:".length)
+    .split(",")
+    .map((file) => file.trim())
+    .filter((file) => file !== "");
   if (files.length === 0) return { problem: "snapshot: needs a file, e.g. snapshot:samples/estate.json" };
   return { kind: "snapshot", files };
 });
 
 /** The docs' sections, in order. */
 export const SETTING_GROUPS: Record<SettingGroup, { title: string; intro: string }> = {
-  audit: { title: "Audit", intro: "What is audited when, and which sources are trusted. The trust settings apply to the CLI too." },
-  collection: { title: "Live collection (Resource Graph)", intro: "Where and how the estate is collected live; the CLI reads these too, and its flags win." },
+  audit: {
+    title: "Audit",
+    intro: "What is audited when, and which sources are trusted. The trust settings apply to the CLI too.",
+  },
+  collection: {
+    title: "Live collection (Resource Graph)",
+    intro: "Where and how the estate is collected live; the CLI reads these too, and its flags win.",
+  },
   storage: { title: "Storage", intro: "Where the Functions app keeps its queue and tables, and what each run stores." },
-  alerts: { title: "Alerts", intro: "Alerting is off when neither `TEAMS_WEBHOOK_URL` nor `ALERT_ROUTES` is set; the other alert settings are read only when it is on." },
+  alerts: {
+    title: "Alerts",
+    intro:
+      "Alerting is off when neither `TEAMS_WEBHOOK_URL` nor `ALERT_ROUTES` is set; the other alert settings are read only when it is on.",
+  },
   fanout: { title: "Fan-out", intro: "When a live run is split into shards, and how (see README, Scale and fan-out)." },
   report: { title: "Report API", intro: "The report API and the dashboard." },
-  host: { title: "Local host (npm start)", intro: "Read by the local Functions host only; in Azure the Functions host has its own." },
+  host: {
+    title: "Local host (npm start)",
+    intro: "Read by the local Functions host only; in Azure the Functions host has its own.",
+  },
 };
 
 export const SETTINGS = {
   // audit
-  FUNCTIONS_WORKER_RUNTIME: setting({ group: "audit", type: text("`node`"), description: "Always `node` (read by the Functions host)." }),
-  AUDIT_SCHEDULE: setting({ group: "audit", type: ncrontab(), default: "0 0 2 * * *", description: "When the nightly audit is requested: NCRONTAB with seconds first, UTC (`WEBSITE_TIME_ZONE` changes that on Windows plans). An invalid schedule stops the app from indexing its functions." }),
-  AUDIT_SOURCE: setting({ group: "audit", type: auditSource, default: { kind: "resourceGraph" }, defaultText: "`resourceGraph`", description: "Empty or `resourceGraph`: collect live (locally from the emulator `npm start` runs). `snapshot:<file>[,<file>]`: audit snapshot files instead." }),
-  TRUSTED_SOURCE_PREFIXES: setting({ group: "audit", type: shaped("comma-separated IP prefixes", parseTrustedPrefixList), default: [], defaultText: "(none)", description: "Extra well-known source prefixes, separated by commas; each must be valid and no broader than /8 (IPv4) or /32 (IPv6). An empty entry (a doubled, leading or trailing comma) is refused. The CLI's `--trusted` adds to it." }),
-  TRUST_OWNED_PUBLIC_IPS: setting({ group: "audit", type: yesNo(), default: true, description: "Whether the estate's own public IPs and public IP prefixes count as well-known sources. The CLI's `--no-trust-owned-ips` turns it off." }),
-  AUDIT_LOCK_MINUTES: setting({ group: "audit", type: wholeNumber(1, 24 * 60), default: 120, description: "How long a run holds its scope before another run may take it over (a crashed run's lock expires)." }),
+  FUNCTIONS_WORKER_RUNTIME: setting({
+    group: "audit",
+    type: text("`node`"),
+    description: "Always `node` (read by the Functions host).",
+  }),
+  AUDIT_SCHEDULE: setting({
+    group: "audit",
+    type: ncrontab(),
+    default: "0 0 2 * * *",
+    description:
+      "When the nightly audit is requested: NCRONTAB with seconds first, UTC (`WEBSITE_TIME_ZONE` changes that on Windows plans). An invalid schedule stops the app from indexing its functions.",
+  }),
+  AUDIT_SOURCE: setting({
+    group: "audit",
+    type: auditSource,
+    default: { kind: "resourceGraph" },
+    defaultText: "`resourceGraph`",
+    description:
+      "Empty or `resourceGraph`: collect live (locally from the emulator `npm start` runs). `snapshot:<file>[,<file>]`: audit snapshot files instead.",
+  }),
+  TRUSTED_SOURCE_PREFIXES: setting({
+    group: "audit",
+    type: shaped("comma-separated IP prefixes", parseTrustedPrefixList),
+    default: [],
+    defaultText: "(none)",
+    description:
+      "Extra well-known source prefixes, separated by commas; each must be valid and no broader than /8 (IPv4) or /32 (IPv6). An empty entry (a doubled, leading or trailing comma) is refused. The CLI's `--trusted` adds to it.",
+  }),
+  TRUST_OWNED_PUBLIC_IPS: setting({
+    group: "audit",
+    type: yesNo(),
+    default: true,
+    description:
+      "Whether the estate's own public IPs and public IP prefixes count as well-known sources. The CLI's `--no-trust-owned-ips` turns it off.",
+  }),
+  AUDIT_LOCK_MINUTES: setting({
+    group: "audit",
+    type: wholeNumber(1, 24 * 60),
+    default: 120,
+    description: "How long a run holds its scope before another run may take it over (a crashed run's lock expires).",
+  }),
   // collection
-  AUDIT_SUBSCRIPTIONS: setting({ group: "collection", type: list("comma-separated subscription ids"), default: [], defaultText: "(none)", description: "Subscription ids (GUIDs) to audit. With `AUDIT_MANAGEMENT_GROUPS` empty too: every subscription the identity can read. CLI: `--subscriptions`." }),
-  AUDIT_MANAGEMENT_GROUPS: setting({ group: "collection", type: list("comma-separated names"), default: [], defaultText: "(none)", description: "Management group names to audit, instead of `AUDIT_SUBSCRIPTIONS`. CLI: `--management-groups`." }),
-  AUDIT_ARM_ENDPOINT: setting({ group: "collection", type: text("https URL"), description: "ARM endpoint override (an emulator or a proxy); must be https and needs `AUDIT_ARM_CA`. `npm start` points it at the emulator when empty. Leave it empty in Azure. CLI: `--arm-endpoint`." }),
-  AUDIT_ARM_CA: setting({ group: "collection", type: text("file path"), description: "PEM file of the CA that signed the certificate of `AUDIT_ARM_ENDPOINT`; required with it, refused without it. CLI: `--arm-ca`." }),
-  AUDIT_CLOUD: setting({ group: "collection", type: oneOf(CLOUD_NAMES, { noun: "cloud" }), default: "AzureCloud", description: "The cloud: ARM endpoint, token audience and authority. CLI: `--cloud`." }),
-  AUDIT_ARM_CONCURRENCY: setting({ group: "collection", type: wholeNumber(1, 64), default: 8, description: "ARM enrichment requests in flight at a time." }),
+  AUDIT_SUBSCRIPTIONS: setting({
+    group: "collection",
+    type: list("comma-separated subscription ids"),
+    default: [],
+    defaultText: "(none)",
+    description:
+      "Subscription ids (GUIDs) to audit. With `AUDIT_MANAGEMENT_GROUPS` empty too: every subscription the identity can read. CLI: `--subscriptions`.",
+  }),
+  AUDIT_MANAGEMENT_GROUPS: setting({
+    group: "collection",
+    type: list("comma-separated names"),
+    default: [],
+    defaultText: "(none)",
+    description: "Management group names to audit, instead of `AUDIT_SUBSCRIPTIONS`. CLI: `--management-groups`.",
+  }),
+  AUDIT_ARM_ENDPOINT: setting({
+    group: "collection",
+    type: text("https URL"),
+    description:
+      "ARM endpoint override (an emulator or a proxy); must be https and needs `AUDIT_ARM_CA`. `npm start` points it at the emulator when empty. Leave it empty in Azure. CLI: `--arm-endpoint`.",
+  }),
+  AUDIT_ARM_CA: setting({
+    group: "collection",
+    type: text("file path"),
+    description:
+      "PEM file of the CA that signed the certificate of `AUDIT_ARM_ENDPOINT`; required with it, refused without it. CLI: `--arm-ca`.",
+  }),
+  AUDIT_CLOUD: setting({
+    group: "collection",
+    type: oneOf(CLOUD_NAMES, { noun: "cloud" }),
+    default: "AzureCloud",
+    description: "The cloud: ARM endpoint, token audience and authority. CLI: `--cloud`.",
+  }),
+  AUDIT_ARM_CONCURRENCY: setting({
+    group: "collection",
+    type: wholeNumber(1, 64),
+    default: 8,
+    description: "ARM enrichment requests in flight at a time.",
+  }),
   // storage
-  AzureWebJobsStorage: setting({ group: "storage", type: text("connection string"), secret: true, description: "Functions storage: the audit queues and, by default, the audit tables. Unset or `UseDevelopmentStorage=true` makes `npm start` run Azurite (data in `.azurite/`). In Azure prefer `AzureWebJobsStorage__accountName` (managed identity)." }),
-  AzureWebJobsStorage__accountName: setting({ group: "storage", type: text("storage account name"), description: "Identity-based Functions storage: the account of the queues and, by default, the tables, reached with the managed identity. Grant it Storage Blob Data Owner, Storage Queue Data Contributor and Storage Table Data Contributor." }),
-  AzureWebJobsStorage__tableServiceUri: setting({ group: "storage", type: text("URL"), defaultText: "from the account name", description: "Identity-based storage: the table endpoint, when it is not `https://<account>.table.core.windows.net`." }),
-  AzureWebJobsStorage__queueServiceUri: setting({ group: "storage", type: text("URL"), defaultText: "from the account name", description: "Identity-based storage: the queue endpoint, when it is not `https://<account>.queue.core.windows.net`." }),
-  AzureWebJobsStorage__clientId: setting({ group: "storage", type: text("client id"), description: "Identity-based storage with a user-assigned identity: its client id (set `AzureWebJobsStorage__credential=managedidentity` too)." }),
-  AzureWebJobsStorage__credential: setting({ group: "storage", type: text("`managedidentity`"), description: "`managedidentity` for identity-based storage with a user-assigned identity (read by the Functions host)." }),
-  AUDIT_STORAGE_CONNECTION_STRING: setting({ group: "storage", type: text("connection string"), secret: true, description: "Optional: a separate storage account for the audit tables, as a connection string (local Azurite). Wins over `AUDIT_STORAGE_ACCOUNT_URL`." }),
-  AUDIT_STORAGE_ACCOUNT_URL: setting({ group: "storage", type: url({ https: true, example: "https://<account>.table.core.windows.net" }), description: "Optional: a separate table endpoint, `https://<account>.table.core.windows.net`, reached with `DefaultAzureCredential` (the managed identity)." }),
-  FINDINGS_ARCHIVE: setting({ group: "storage", type: oneOf(["changes", "all"]), default: "changes", description: "`changes`: a run stores its fail, unknown and error results and the results whose rule × resource state changed (unchanged passes stay in the counts and in findingstate), so nightly writes follow failures plus changes. `all`: every result of every run." }),
-  FINDINGS_RETENTION_DAYS: setting({ group: "storage", type: wholeNumber(1, 36_500), default: 90, description: "Findings of runs older than this are deleted after nightly runs; run summaries are kept." }),
+  AzureWebJobsStorage: setting({
+    group: "storage",
+    type: text("connection string"),
+    secret: true,
+    description:
+      "Functions storage: the audit queues and, by default, the audit tables. Unset or `UseDevelopmentStorage=true` makes `npm start` run Azurite (data in `.azurite/`). In Azure prefer `AzureWebJobsStorage__accountName` (managed identity).",
+  }),
+  AzureWebJobsStorage__accountName: setting({
+    group: "storage",
+    type: text("storage account name"),
+    description:
+      "Identity-based Functions storage: the account of the queues and, by default, the tables, reached with the managed identity. Grant it Storage Blob Data Owner, Storage Queue Data Contributor and Storage Table Data Contributor.",
+  }),
+  AzureWebJobsStorage__tableServiceUri: setting({
+    group: "storage",
+    type: text("URL"),
+    defaultText: "from the account name",
+    description:
+      "Identity-based storage: the table endpoint, when it is not `https://<account>.table.core.windows.net`.",
+  }),
+  AzureWebJobsStorage__queueServiceUri: setting({
+    group: "storage",
+    type: text("URL"),
+    defaultText: "from the account name",
+    description:
+      "Identity-based storage: the queue endpoint, when it is not `https://<account>.queue.core.windows.net`.",
+  }),
+  AzureWebJobsStorage__clientId: setting({
+    group: "storage",
+    type: text("client id"),
+    description:
+      "Identity-based storage with a user-assigned identity: its client id (set `AzureWebJobsStorage__credential=managedidentity` too).",
+  }),
+  AzureWebJobsStorage__credential: setting({
+    group: "storage",
+    type: text("`managedidentity`"),
+    description:
+      "`managedidentity` for identity-based storage with a user-assigned identity (read by the Functions host).",
+  }),
+  AUDIT_STORAGE_CONNECTION_STRING: setting({
+    group: "storage",
+    type: text("connection string"),
+    secret: true,
+    description:
+      "Optional: a separate storage account for the audit tables, as a connection string (local Azurite). Wins over `AUDIT_STORAGE_ACCOUNT_URL`.",
+  }),
+  AUDIT_STORAGE_ACCOUNT_URL: setting({
+    group: "storage",
+    type: url({ https: true, example: "https://<account>.table.core.windows.net" }),
+    description:
+      "Optional: a separate table endpoint, `https://<account>.table.core.windows.net`, reached with `DefaultAzureCredential` (the managed identity).",
+  }),
+  FINDINGS_ARCHIVE: setting({
+    group: "storage",
+    type: oneOf(["changes", "all"]),
+    default: "changes",
+    description:
+      "`changes`: a run stores its fail, unknown and error results and the results whose rule × resource state changed (unchanged passes stay in the counts and in findingstate), so nightly writes follow failures plus changes. `all`: every result of every run.",
+  }),
+  FINDINGS_RETENTION_DAYS: setting({
+    group: "storage",
+    type: wholeNumber(1, 36_500),
+    default: 90,
+    description: "Findings of runs older than this are deleted after nightly runs; run summaries are kept.",
+  }),
   // alerts
-  TEAMS_WEBHOOK_URL: setting({ group: "alerts", type: text("https URL"), secret: true, defaultText: "(off)", description: "The default channel's Teams Workflows webhook URL (https; plain http only to a loopback address). In Azure a Key Vault reference (`@Microsoft.KeyVault(SecretUri=...)`). Empty: no default channel." }),
-  ALERT_ROUTES: setting({ group: "alerts", type: text("JSON array"), defaultText: "`[]`", description: "Extra channels: a JSON array of routes (see README, ALERT_ROUTES). Each route names the app setting that holds its webhook URL, so this setting holds no secret." }),
-  ALERT_MIN_SEVERITY: setting({ group: "alerts", type: oneOf(SEVERITIES as readonly Severity[]), default: "high", description: "The lowest severity alerted: the threshold of the default channel and of any route without its own `minSeverity`." }),
-  ALERT_REMIND_DAYS: setting({ group: "alerts", type: wholeNumber(0, 365), default: 7, description: "Re-announce still-failing findings every N days; `0` turns reminders off." }),
-  ALERT_DAILY_DIGEST: setting({ group: "alerts", type: yesNo(), default: false, description: "Send a one-card daily summary of open failures when a run has nothing to announce." }),
-  ALERT_FORMAT: setting({ group: "alerts", type: oneOf(["teams", "json"]), default: "teams", description: "`teams` (Adaptive Card) or `json` (a plain JSON document for generic webhooks): the default channel's format, and that of any route without `format`." }),
-  REPORT_BASE_URL: setting({ group: "alerts", type: url({ base: true, example: "https://<app>.azurewebsites.net" }), defaultText: "`https://$WEBSITE_HOSTNAME`", description: "Public base URL of the app, for the links in alerts; required when alerts are on and `WEBSITE_HOSTNAME` is not set. No query string: a function key must never end up in a Teams message." }),
-  ALERT_RETRY_BASE_MS: setting({ group: "alerts", type: wholeNumber(1, 60_000), default: 1_000, description: "Backoff base of webhook retries, in milliseconds: waits are about base, 2×base, 4×base… with jitter." }),
-  ALERT_MAX_ATTEMPTS: setting({ group: "alerts", type: wholeNumber(1, 10), default: 5, description: "Attempts per delivery pass; a transient failure after the last one stays pending for the next run." }),
-  WEBSITE_HOSTNAME: setting({ group: "alerts", type: text("host name"), defaultText: "set by App Service", description: "The app's host name, set by App Service; the default of `REPORT_BASE_URL`." }),
+  TEAMS_WEBHOOK_URL: setting({
+    group: "alerts",
+    type: text("https URL"),
+    secret: true,
+    defaultText: "(off)",
+    description:
+      "The default channel's Teams Workflows webhook URL (https; plain http only to a loopback address). In Azure a Key Vault reference (`@Microsoft.KeyVault(SecretUri=...)`). Empty: no default channel.",
+  }),
+  ALERT_ROUTES: setting({
+    group: "alerts",
+    type: text("JSON array"),
+    defaultText: "`[]`",
+    description:
+      "Extra channels: a JSON array of routes (see README, ALERT_ROUTES). Each route names the app setting that holds its webhook URL, so this setting holds no secret.",
+  }),
+  ALERT_MIN_SEVERITY: setting({
+    group: "alerts",
+    type: oneOf(SEVERITIES),
+    default: "high",
+    description:
+      "The lowest severity alerted: the threshold of the default channel and of any route without its own `minSeverity`.",
+  }),
+  ALERT_REMIND_DAYS: setting({
+    group: "alerts",
+    type: wholeNumber(0, 365),
+    default: 7,
+    description: "Re-announce still-failing findings every N days; `0` turns reminders off.",
+  }),
+  ALERT_DAILY_DIGEST: setting({
+    group: "alerts",
+    type: yesNo(),
+    default: false,
+    description: "Send a one-card daily summary of open failures when a run has nothing to announce.",
+  }),
+  ALERT_FORMAT: setting({
+    group: "alerts",
+    type: oneOf(["teams", "json"]),
+    default: "teams",
+    description:
+      "`teams` (Adaptive Card) or `json` (a plain JSON document for generic webhooks): the default channel's format, and that of any route without `format`.",
+  }),
+  REPORT_BASE_URL: setting({
+    group: "alerts",
+    type: url({ base: true, example: "https://<app>.azurewebsites.net" }),
+    defaultText: "`https://$WEBSITE_HOSTNAME`",
+    description:
+      "Public base URL of the app, for the links in alerts; required when alerts are on and `WEBSITE_HOSTNAME` is not set. No query string: a function key must never end up in a Teams message.",
+  }),
+  ALERT_RETRY_BASE_MS: setting({
+    group: "alerts",
+    type: wholeNumber(1, 60_000),
+    default: 1_000,
+    description: "Backoff base of webhook retries, in milliseconds: waits are about base, 2×base, 4×base… with jitter.",
+  }),
+  ALERT_MAX_ATTEMPTS: setting({
+    group: "alerts",
+    type: wholeNumber(1, 10),
+    default: 5,
+    description: "Attempts per delivery pass; a transient failure after the last one stays pending for the next run.",
+  }),
+  WEBSITE_HOSTNAME: setting({
+    group: "alerts",
+    type: text("host name"),
+    defaultText: "set by App Service",
+    description: "The app's host name, set by App Service; the default of `REPORT_BASE_URL`.",
+  }),
   // fan-out
-  AUDIT_FANOUT_MIN_SUBSCRIPTIONS: setting({ group: "fanout", type: wholeNumber(1, 1_000_000), default: 500, description: "A live run over more subscriptions than this is split into shards run by parallel workers; a very large value turns fan-out off. With `AUDIT_SHARD_SUBSCRIPTIONS=1`, a value of 1 fans out the 3-subscription sample under `npm start`." }),
-  AUDIT_SHARD_SUBSCRIPTIONS: setting({ group: "fanout", type: wholeNumber(1, MAX_SHARD_SUBSCRIPTIONS), default: 250, description: "Subscriptions per shard (one Resource Graph batch at most), and at most `AUDIT_FANOUT_MIN_SUBSCRIPTIONS`. Shards are balanced: 501 subscriptions make 3 shards of 167." }),
-  AUDIT_SHARD_CONCURRENCY: setting({ group: "fanout", type: wholeNumber(1, 50), default: 3, description: "Shards collecting from Resource Graph at the same time (they share the identity's quota); the others wait for a slot." }),
+  AUDIT_FANOUT_MIN_SUBSCRIPTIONS: setting({
+    group: "fanout",
+    type: wholeNumber(1, 1_000_000),
+    default: 500,
+    description:
+      "A live run over more subscriptions than this is split into shards run by parallel workers; a very large value turns fan-out off. With `AUDIT_SHARD_SUBSCRIPTIONS=1`, a value of 1 fans out the 3-subscription sample under `npm start`.",
+  }),
+  AUDIT_SHARD_SUBSCRIPTIONS: setting({
+    group: "fanout",
+    type: wholeNumber(1, MAX_SHARD_SUBSCRIPTIONS),
+    default: 250,
+    description:
+      "Subscriptions per shard (one Resource Graph batch at most), and at most `AUDIT_FANOUT_MIN_SUBSCRIPTIONS`. Shards are balanced: 501 subscriptions make 3 shards of 167.",
+  }),
+  AUDIT_SHARD_CONCURRENCY: setting({
+    group: "fanout",
+    type: wholeNumber(1, 50),
+    default: 3,
+    description:
+      "Shards collecting from Resource Graph at the same time (they share the identity's quota); the others wait for a slot.",
+  }),
   // report API
-  REPORT_REQUIRED_ROLE: setting({ group: "report", type: matching(/^[\x21-\x7e]{1,120}$/, "an app role value (1-120 printable characters, no spaces)", "app role value"), defaultText: "(none)", description: "App role every report route except health requires in `x-ms-client-principal` (App Service Authentication). Empty: function keys only. Refused in App Service when authentication is off." }),
-  REPORT_FINDINGS_CACHE_MB: setting({ group: "report", type: wholeNumber(0, 1024, "megabytes"), default: 64, description: "Bound of each instance's in-memory cache of findings pages of completed and partial runs (pages of queued or running runs are never cached); `0` turns it off." }),
-  WEBSITE_SITE_NAME: setting({ group: "report", type: text("app name"), defaultText: "set by App Service", description: "Set by App Service: the app runs in App Service, where `x-ms-client-principal` is trusted only with authentication on." }),
-  WEBSITE_AUTH_ENABLED: setting({ group: "report", type: yesNo(), default: false, defaultText: "set by App Service", description: "Set by App Service: whether App Service Authentication is on; `REPORT_REQUIRED_ROLE` needs it there." }),
+  REPORT_REQUIRED_ROLE: setting({
+    group: "report",
+    type: matching(
+      /^[\x21-\x7e]{1,120}$/,
+      "an app role value (1-120 printable characters, no spaces)",
+      "app role value",
+    ),
+    defaultText: "(none)",
+    description:
+      "App role every report route except health requires in `x-ms-client-principal` (App Service Authentication). Empty: function keys only. Refused in App Service when authentication is off.",
+  }),
+  REPORT_FINDINGS_CACHE_MB: setting({
+    group: "report",
+    type: wholeNumber(0, 1024, "megabytes"),
+    default: 64,
+    description:
+      "Bound of each instance's in-memory cache of findings pages of completed and partial runs (pages of queued or running runs are never cached); `0` turns it off.",
+  }),
+  WEBSITE_SITE_NAME: setting({
+    group: "report",
+    type: text("app name"),
+    defaultText: "set by App Service",
+    description:
+      "Set by App Service: the app runs in App Service, where `x-ms-client-principal` is trusted only with authentication on.",
+  }),
+  WEBSITE_AUTH_ENABLED: setting({
+    group: "report",
+    type: yesNo(),
+    default: false,
+    defaultText: "set by App Service",
+    description: "Set by App Service: whether App Service Authentication is on; `REPORT_REQUIRED_ROLE` needs it there.",
+  }),
   // local host
-  AUDITOR_FUNCTION_KEY: setting({ group: "host", type: text("key"), secret: true, defaultText: "generated", description: "Key for `function` routes. Empty: generated and printed at start." }),
-  AUDITOR_ADMIN_KEY: setting({ group: "host", type: text("key"), secret: true, defaultText: "generated", description: "Key for `admin` routes (`POST /api/runs`, `POST /api/alerts/test`). Empty: generated and printed at start." }),
-  PORT: setting({ group: "host", type: wholeNumber(0, 65_535), defaultText: "`Host.LocalHttpPort`, else 7071", description: "HTTP port; `0` picks a free one." }),
-  HOST_FUNCTIONS_DIR: setting({ group: "host", type: text("directory"), default: "dist/src/functions", description: "Where the function modules are." }),
-  HOST_EMULATOR_ESTATE: setting({ group: "host", type: text("file path"), default: "samples/estate.json", description: "Estate served by the emulator." }),
-  HOST_QUEUE_WORKERS: setting({ group: "host", type: wholeNumber(1, 64), default: 1, description: "Receive loops per queue trigger." }),
-  HOST_QUEUE_LEASE_SECONDS: setting({ group: "host", type: wholeNumber(1, 600), default: 30, description: "Visibility timeout of a received message, renewed at half-time while it runs." }),
-  HOST_TIMERS_ON_START: setting({ group: "host", type: yesNo(), default: true, description: "Fire every timer once at start (a timer's `runOnStartup: false` opts out)." }),
-  HOST_DRAIN_TIMEOUT_MS: setting({ group: "host", type: wholeNumber(0, 3_600_000), default: 30_000, description: "How long a stop waits for running invocations, in milliseconds." }),
-  HOST_VERBOSE: setting({ group: "host", type: yesNo(), default: false, description: "Also print `context.trace` / `context.debug`." }),
+  AUDITOR_FUNCTION_KEY: setting({
+    group: "host",
+    type: text("key"),
+    secret: true,
+    defaultText: "generated",
+    description: "Key for `function` routes. Empty: generated and printed at start.",
+  }),
+  AUDITOR_ADMIN_KEY: setting({
+    group: "host",
+    type: text("key"),
+    secret: true,
+    defaultText: "generated",
+    description:
+      "Key for `admin` routes (`POST /api/runs`, `POST /api/alerts/test`). Empty: generated and printed at start.",
+  }),
+  PORT: setting({
+    group: "host",
+    type: wholeNumber(0, 65_535),
+    defaultText: "`Host.LocalHttpPort`, else 7071",
+    description: "HTTP port; `0` picks a free one.",
+  }),
+  HOST_FUNCTIONS_DIR: setting({
+    group: "host",
+    type: text("directory"),
+    default: "dist/src/functions",
+    description: "Where the function modules are.",
+  }),
+  HOST_EMULATOR_ESTATE: setting({
+    group: "host",
+    type: text("file path"),
+    default: "samples/estate.json",
+    description: "Estate served by the emulator.",
+  }),
+  HOST_QUEUE_WORKERS: setting({
+    group: "host",
+    type: wholeNumber(1, 64),
+    default: 1,
+    description: "Receive loops per queue trigger.",
+  }),
+  HOST_QUEUE_LEASE_SECONDS: setting({
+    group: "host",
+    type: wholeNumber(1, 600),
+    default: 30,
+    description: "Visibility timeout of a received message, renewed at half-time while it runs.",
+  }),
+  HOST_TIMERS_ON_START: setting({
+    group: "host",
+    type: yesNo(),
+    default: true,
+    description: "Fire every timer once at start (a timer's `runOnStartup: false` opts out).",
+  }),
+  HOST_DRAIN_TIMEOUT_MS: setting({
+    group: "host",
+    type: wholeNumber(0, 3_600_000),
+    default: 30_000,
+    description: "How long a stop waits for running invocations, in milliseconds.",
+  }),
+  HOST_VERBOSE: setting({
+    group: "host",
+    type: yesNo(),
+    default: false,
+    description: "Also print `context.trace` / `context.debug`.",
+  }),
 };
 
 export type SettingName = keyof typeof SETTINGS;
 /** What reading a setting gives: its type, or `undefined` too when it has no default. */
-export type SettingValue<K extends SettingName> = (typeof SETTINGS)[K] extends SettingDeclaration<infer T, infer D> ? T | D : never;
+export type SettingValue<K extends SettingName> =
+  (typeof SETTINGS)[K] extends SettingDeclaration<infer T, infer D> ? T | D : never;
 
 export function isDeclaredSetting(name: string): name is SettingName {
   return Object.prototype.hasOwnProperty.call(SETTINGS, name);
@@ -107,6 +410,10 @@ export function readSetting<K extends SettingName>(env: SettingEnv, name: K, as:
 }
 
 /** Validates text given for a setting some other way (a CLI flag, a derived default); blank is the default. */
-export function parseSetting<K extends SettingName>(name: K, raw: string | undefined, as: string = name): SettingValue<K> {
+export function parseSetting<K extends SettingName>(
+  name: K,
+  raw: string | undefined,
+  as: string = name,
+): SettingValue<K> {
   return parseDeclared(SETTINGS[name] as SettingDeclaration<unknown, unknown>, raw, as) as SettingValue<K>;
 }

@@ -21,9 +21,22 @@ export function settingsMarkdown(): string {
   ];
   for (const group of Object.keys(SETTING_GROUPS) as SettingGroup[]) {
     const { title, intro } = SETTING_GROUPS[group];
-    lines.push(`## ${title}`, "", intro, "", "| setting | type / range | default | secret | description |", "|---|---|---|---|---|");
+    lines.push(
+      `## ${title}`,
+      "",
+      intro,
+      "",
+      "| setting | type / range | default | secret | description |",
+      "|---|---|---|---|---|",
+    );
     for (const [name, declaration] of DECLARED.filter(([, d]) => d.group === group)) {
-      const cells = [`\`${name}\``, declaration.type.describe, defaultText(declaration), declaration.secret ? "yes" : "", declaration.description];
+      const cells = [
+        `\`${name}\``,
+        declaration.type.describe,
+        defaultText(declaration),
+        declaration.secret ? "yes" : "",
+        declaration.description,
+      ];
       lines.push(`| ${cells.map(cell).join(" | ")} |`);
     }
     lines.push("");
@@ -33,7 +46,12 @@ export function settingsMarkdown(): string {
 
 /** The descriptions of local.settings.sample.json: the declared one of every setting the sample lists, in its order. */
 export function sampleDescriptions(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(values).map((name) => [name, DECLARED.find(([declared]) => declared === name)?.[1].description ?? "(not declared)"]));
+  return Object.fromEntries(
+    Object.keys(values).map((name) => [
+      name,
+      DECLARED.find(([declared]) => declared === name)?.[1].description ?? "(not declared)",
+    ]),
+  );
 }
 
 function defaultText(declaration: SettingDeclaration<unknown, unknown>): string {

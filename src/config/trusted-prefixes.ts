@@ -43,7 +43,10 @@ export function parseTrustedPrefixList(text: string): string[] | { problem: stri
 export function splitTrustedPrefixes(text: string, settingName: string, blank: "none" | "error"): string[] {
   if (text.trim() === "") {
     if (blank === "none") return [];
-    throw new AuditorError("CONFIG_INVALID", `${settingName}: empty value; give one or more prefixes such as 203.0.113.0/24, separated by commas`);
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${settingName}: empty value; give one or more prefixes such as 203.0.113.0/24, separated by commas`,
+    );
   }
   const problem = emptyEntryProblem(text);
   if (problem !== undefined) throw new AuditorError("CONFIG_INVALID", `${settingName}: ${problem}`);

@@ -23,11 +23,15 @@ export interface ReportSettings {
 export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSettings {
   const cacheMb = readSetting(env, FINDINGS_CACHE_SETTING);
   // Unset leaves the bound to the page response, which applies the same default.
-  const cache = readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined ? {} : { findingsCacheBytes: cacheMb * 1024 * 1024 };
+  const cache =
+    readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined ? {} : { findingsCacheBytes: cacheMb * 1024 * 1024 };
   const role = readSetting(env, REQUIRED_ROLE_SETTING);
   if (role === undefined) return cache;
   if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !readSetting(env, "WEBSITE_AUTH_ENABLED")) {
-    throw new AuditorError("CONFIG_INVALID", `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see README, Report API).`);
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see README, Report API).`,
+    );
   }
   return { requiredRole: role, ...cache };
 }

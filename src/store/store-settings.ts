@@ -25,5 +25,8 @@ export function storeConnectionFromEnv(env: SettingEnv = process.env): StoreConn
   // The declared type refuses anything but an https URL: bearer tokens are refused over plain http by the SDK.
   const accountUrl = readSetting(env, STORAGE_ACCOUNT_URL_SETTING);
   if (accountUrl !== undefined) return { accountUrl, credential: new DefaultAzureCredential() };
-  throw new AuditorError("CONFIG_INVALID", `Storage is not configured: set ${STORAGE_ACCOUNT_URL_SETTING} (Azure, managed identity) or ${STORAGE_CONNECTION_SETTING} (local Azurite).`);
+  throw new AuditorError(
+    "CONFIG_INVALID",
+    `Storage is not configured: set ${STORAGE_ACCOUNT_URL_SETTING} (Azure, managed identity) or ${STORAGE_CONNECTION_SETTING} (local Azurite).`,
+  );
 }
