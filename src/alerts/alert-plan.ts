@@ -8,7 +8,7 @@
 // run, having read it fully, finds it passing. That keeps a channel's view exactly in step with the verdicts even when
 // an earlier announcement was planned but a run was partial, or the alert step of a run never ran.
 import type { AuditReport } from "../audit/run-audit";
-import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/finding";
+import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding, type FindingIdentity } from "../engine/finding";
 import type { StateChange, StateTransitions, Transition } from "../audit/audit-store";
 import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
 import { stateKeys } from "../store/table-keys";
@@ -32,11 +32,11 @@ export interface LedgerEntry {
 
 export type LedgerAction = "open" | "remind" | "close";
 
-export interface LedgerChange {
+/** The identity fields a ledger entry records. */
+const LEDGER_IDENTITY_FIELDS = ["resourceId", "ruleId", "resourceName"] as const;
+
+export interface LedgerChange extends Pick<FindingIdentity, (typeof LEDGER_IDENTITY_FIELDS)[number]> {
   key: string;
-  resourceId: string;
-  ruleId: string;
-  resourceName: string;
   action: LedgerAction;
 }
 
@@ -133,7 +133,7 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
 
   const announce = (section: Section, finding: Finding, action: LedgerAction, extra: Partial<AlertItem> = {}): void => {
     sections[section].push({ ...toItem(finding), ...extra });
-    changes.push({ key: pairKey(finding.resourceId, finding.ruleId), resourceId: finding.resourceId, ruleId: finding.ruleId, resourceName: finding.resourceName, action });
+    changes.push({ key: pairKey(finding.resourceId, finding.ruleId), ...pickIdentity(finding, LEDGER_IDENTITY_FIELDS), action });
   };
 
   for (const [key, finding] of verdicts.verdicts) {
