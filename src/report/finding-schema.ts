@@ -5,8 +5,8 @@ import { z } from "zod";
 import { FINDING_IDENTITY_FIELDS, type FindingIdentity } from "../engine/finding";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
 
-export const severitySchema = z.enum(SEVERITIES as readonly Severity[] as [Severity, ...Severity[]]);
-export const statusSchema = z.enum(STATUSES as readonly Status[] as [Status, ...Status[]]);
+export const severitySchema = z.enum(SEVERITIES as [Severity, ...Severity[]]);
+export const statusSchema = z.enum(STATUSES as [Status, ...Status[]]);
 
 type IdentityShape = { [K in keyof FindingIdentity]: K extends "severity" ? typeof severitySchema : z.ZodString };
 

@@ -3,6 +3,7 @@
 import type { RunStatus } from "../audit/run-audit";
 import { FINDING_IDENTITY_FIELDS, type Finding, type FindingIdentity, type FindingIdentityField } from "../engine/finding";
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
+import { errorText } from "../errors";
 import { SEVERITIES, STATUSES, type Evidence, type Status } from "../rules/rule";
 import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
@@ -96,7 +97,7 @@ function parseEvidence(json: string): Evidence {
     return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Evidence) : { value };
   } catch (error) {
     // Stored by an older writer or edited by hand: show it rather than fail the whole page.
-    return { unparsedEvidence: json, parseError: error instanceof Error ? error.message : String(error) };
+    return { unparsedEvidence: json, parseError: errorText(error) };
   }
 }
 
@@ -199,10 +200,10 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
 export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
   const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
   for (const key of ["scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "error", "findingsDeletedAt"] as const) {
-    if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key] as string;
+    if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key];
   }
   for (const key of ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const) {
-    if (typeof entity[key] === "number") record[key] = entity[key] as number;
+    if (typeof entity[key] === "number") record[key] = entity[key];
   }
   if (typeof entity.estateScoreKnown === "boolean") record.estateScore = entity.estateScoreKnown ? num(entity.estateScore) : null;
   if (typeof entity.status_fail === "number") {

@@ -189,7 +189,7 @@ export function findingFilterClauses(filter: FindingFilter, reserved = 0): strin
   const clauses: string[] = [];
   let comparisons = 0;
   for (const field of Object.keys(FILTER_CLAUSES) as Array<keyof FindingFilter>) {
-    const values = toList<string>(filter[field] as string | string[] | undefined);
+    const values = toList<string>(filter[field]);
     if (values.length === 0) continue;
     comparisons += values.length;
     const parts = values.map((v) => FILTER_CLAUSES[field](String(v)));

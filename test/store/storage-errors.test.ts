@@ -1,7 +1,7 @@
 // Storage failures become coded errors: Azurite stopped mid-run → STORAGE_UNAVAILABLE; data intact after a restart.
 import { RestError } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditorError } from "../../src/errors";
+import { AuditorError, errorText } from "../../src/errors";
 import { toStorageError } from "../../src/store/storage-errors";
 import { storeConnectionFromEnv } from "../../src/store/store-settings";
 import { createAuditStore } from "../../src/store/table-audit-store";
@@ -65,7 +65,7 @@ describe("store configuration", () => {
     try {
       createAuditStore({ connectionString: bad });
     } catch (error) {
-      message = error instanceof Error ? error.message : String(error);
+      message = errorText(error);
     }
     expect(message).toMatch(/connection string is not valid/);
     expect(message).not.toContain(DEV_ACCOUNT_KEY);
