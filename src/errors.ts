@@ -31,6 +31,11 @@ export function isUsageError(error: unknown): error is AuditorError {
 /** One line for a log or a message: the code and message of a coded error, the message of any other. */
 export function errorText(error: unknown): string {
   if (error instanceof AuditorError) return `${error.code}: ${error.message}`;
+  return errorMessage(error);
+}
+
+/** The message of an Error (without its code), the text of anything else: for messages that name the problem. */
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

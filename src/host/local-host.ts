@@ -9,18 +9,23 @@
 import { join, resolve } from "node:path";
 import type { StorageQueueFunctionOptions } from "@azure/functions";
 import type { FunctionRegistration } from "../app/function-registration";
+import { readSetting, type SettingValue } from "../config/settings-catalog";
+import { errorMessage, errorText } from "../errors";
 import { startAzurite, STANDARD_AZURITE_PORTS, type Azurite, type AzuritePorts } from "./azurite-process";
 import { loadFunctionRegistrations, validateRegistrations } from "./function-loader";
-import { resolveHostKeys } from "./function-keys";
+import { resolveHostKeys, type HostKeys } from "./function-keys";
 import { parseHostJson, readHostJson, type HostJsonSettings } from "./host-json";
 import { consoleHostLog, stamp, type HostLog } from "./host-log";
 import { buildHttpRoutes } from "./http-routes";
 import { startHttpTriggerServer, type HttpTriggerServer } from "./http-trigger-server";
 import { Invoker } from "./invocations";
-import { HostEnvironment, readLocalSettings } from "./local-settings";
+import { HostConfigError, HostEnvironment, readLocalSettings } from "./local-settings";
 import { QueueTriggerListener } from "./queue-trigger-listener";
 import { printBanner, type BannerFacts, type FunctionSummary } from "./startup-banner";
-import { resolveSchedule, nextOccurrence, TimerTriggerScheduler, type ScheduledTimer } from "./timer-trigger-scheduler";
+import { resolveSchedule, TimerTriggerScheduler, type ScheduledTimer } from "./timer-trigger-scheduler";
+import { isDevelopmentStorage, queueConnectionString, resolveQueueName, STORAGE_SETTING, summarize, warnAboutUnsupportedBindings } from "./trigger-bindings";
+
+export { HostConfigError } from "./local-settings";
 
 export interface LocalHostOptions {
   /** Where host.json, local.settings.json, dist/ and .azurite/ are. Default: the working directory. */
@@ -88,12 +93,7 @@ export interface LocalArmEmulator {
 /** Starts an ARM emulator serving an estate file (dev/start-local.ts passes dev/emulator's). */
 export type ArmEmulatorStarter = (estate: string) => Promise<LocalArmEmulator>;
 
-export class HostConfigError extends Error {
-  override name = "HostConfigError";
-}
-
 const DEFAULT_PORT = 7071;
-const STORAGE_SETTING = "AzureWebJobsStorage";
 
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const started = performance.now();
@@ -102,134 +102,25 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const env = new HostEnvironment(process.env);
   // Undone in reverse order when the start fails half-way; stop() does its own ordered shutdown.
   const undo: Array<() => Promise<void> | void> = [() => env.restore()];
-  const undoAll = async (): Promise<void> => {
-    for (const step of undo.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log.error(`cleaning up after a failed start: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
-
   try {
-    // Settings: explicit ones, then the environment, then local.settings.json (Core Tools: the environment wins).
-    for (const [name, value] of Object.entries(options.settings ?? {})) env.set(name, value);
-    const localSettings = options.localSettingsFile === false ? undefined : readLocalSettings(options.localSettingsFile ?? join(root, "local.settings.json"));
-    for (const [name, value] of Object.entries(localSettings?.values ?? {})) env.setDefault(name, value);
-    const hostJson: HostJsonSettings = typeof options.hostJson === "object" ? parseHostJson(options.hostJson, "hostJson option") : readHostJson(options.hostJson ?? join(root, "host.json"));
-
-    const port = options.port ?? wholeNumber(env, "PORT", 0, 65_535) ?? localSettings?.localHttpPort ?? DEFAULT_PORT;
-    const workers = options.queueWorkers ?? wholeNumber(env, "HOST_QUEUE_WORKERS", 1, 64) ?? 1;
-    const leaseSeconds = options.queueLeaseSeconds ?? wholeNumber(env, "HOST_QUEUE_LEASE_SECONDS", 1, 600) ?? 30;
-    const runTimersOnStart = options.runTimersOnStart ?? yesNo(env, "HOST_TIMERS_ON_START") ?? true;
-    const drainTimeoutMs = options.drainTimeoutMs ?? wholeNumber(env, "HOST_DRAIN_TIMEOUT_MS", 0, 3_600_000) ?? 30_000;
-    const verbose = options.verbose ?? yesNo(env, "HOST_VERBOSE") ?? false;
+    const { settings, hostJson, localHttpPort } = applySettings(options, env, root);
     const keys = resolveHostKeys(process.env);
-    const functionsDir = resolve(root, options.functionsDir ?? env.get("HOST_FUNCTIONS_DIR") ?? join("dist", "src", "functions"));
-
-    // Storage and the ARM emulator start side by side; either failing undoes the other.
-    const configuredStorage = env.get(STORAGE_SETTING)?.trim();
-    const startsAzurite = configuredStorage === undefined || configuredStorage === "" || isDevelopmentStorage(configuredStorage);
-    const emulatorPlan = planEmulator(options, env, root);
-    const [azuriteResult, emulatorResult] = await Promise.allSettled([
-      startsAzurite
-        ? startAzurite({
-            persistence: options.azurite?.persistence ?? "disk",
-            location: options.azurite?.persistence === "memory" ? undefined : (options.azurite?.location ?? join(root, ".azurite")),
-            preferredPorts: options.azurite?.preferredPorts ?? STANDARD_AZURITE_PORTS,
-          })
-        : Promise.resolve(undefined),
-      emulatorPlan.kind === "start" ? emulatorPlan.start(emulatorPlan.estate) : Promise.resolve(undefined),
-    ]);
-    const azurite: Azurite | undefined = azuriteResult.status === "fulfilled" ? azuriteResult.value : undefined;
-    const emulator = emulatorResult.status === "fulfilled" ? emulatorResult.value : undefined;
-    if (azurite !== undefined) undo.push(() => azurite.dispose());
-    if (emulator !== undefined) undo.push(() => emulator.close());
-    if (azuriteResult.status === "rejected") throw azuriteResult.reason;
-    if (emulatorResult.status === "rejected") throw emulatorResult.reason;
-    if (azurite !== undefined) env.set(STORAGE_SETTING, azurite.connectionString);
-    if (emulator !== undefined) {
-      env.set("AUDIT_ARM_ENDPOINT", emulator.url);
-      env.set("AUDIT_ARM_CA", emulator.caFile);
-    }
+    const services = await startBackingServices(options, env, root, undo);
     const storageConnectionString = env.get(STORAGE_SETTING) ?? "";
 
     // The functions load once their settings are in place, as under the Functions host.
-    const registrations = options.registrations ?? (await loadFunctionRegistrations(functionsDir, log));
+    const registrations = options.registrations ?? (await loadFunctionRegistrations(settings.functionsDir, log));
     validateRegistrations(registrations);
     warnAboutUnsupportedBindings(registrations, log);
-    const httpFunctions = registrations.flatMap((r) => (r.kind === "http" ? [{ name: r.name, options: r.options }] : []));
-    const routes = buildHttpRoutes(httpFunctions);
-    const timers: ScheduledTimer[] = registrations.flatMap((r) =>
-      r.kind === "timer" ? [{ functionName: r.name, options: r.options, schedule: resolveSchedule(r.name, r.options.schedule, process.env) }] : [],
-    );
-    const queueFunctions = registrations.flatMap((r) => (r.kind === "storageQueue" ? [{ name: r.name, options: r.options }] : []));
+    const triggers = await startTriggers(registrations, { settings, hostJson, keys, log, env, azurite: services.azurite, port: settings.port ?? localHttpPort ?? DEFAULT_PORT, undo });
+    const { server, listeners, scheduler, invoker, apiUrl } = triggers;
 
-    const invoker = new Invoker(log, verbose);
-    const server: HttpTriggerServer = await startHttpTriggerServer({ routes, routePrefix: hostJson.routePrefix, keys, invoker, log, port });
-    undo.push(() => server.close());
-
-    const listeners = queueFunctions.map(
-      ({ name, options: queueOptions }) =>
-        new QueueTriggerListener({
-          functionName: name,
-          options: queueOptions,
-          queueName: resolveQueueName(name, queueOptions, process.env),
-          connectionString: queueConnectionString(name, queueOptions, env, azurite),
-          settings: hostJson.queues,
-          workers,
-          leaseSeconds,
-          invoker,
-          log,
-        }),
-    );
-    for (const listener of listeners) {
-      undo.push(() => listener.stop());
-      await listener.start();
-    }
-    const scheduler = new TimerTriggerScheduler({ timers, runOnStart: runTimersOnStart, invoker, log });
-
-    const apiUrl = hostJson.routePrefix === "" ? server.url : `${server.url}/${hostJson.routePrefix}`;
-    const functions = summarize(registrations, { apiUrl, routes, listeners, timers, hostJson, workers, runTimersOnStart });
+    const functions = summarize(registrations, { apiUrl, routes: triggers.routes, listeners, timers: triggers.timers, hostJson, workers: settings.workers, runTimersOnStart: settings.runTimersOnStart });
     const startupMs = Math.round(performance.now() - started);
-    const facts: BannerFacts = {
-      functions,
-      keys,
-      storage: azurite !== undefined ? { kind: "azurite", location: azurite.location, ports: azurite.ports, pid: azurite.pid() } : { kind: "configured" },
-      emulator: emulator !== undefined && emulatorPlan.kind === "start" ? { kind: "started", url: emulator.url, caFile: emulator.caFile, estate: emulatorPlan.estate } : { kind: "skipped", why: emulatorPlan.kind === "skip" ? emulatorPlan.why : "" },
-      url: server.url,
-      startupMs,
-    };
-    printBanner(log, facts);
+    printBanner(log, { functions, keys, ...bannerServices(services), url: server.url, startupMs });
     scheduler.start();
 
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> =>
-      (stopping ??= (async () => {
-        log.info(stamp("Stopping: no new requests, messages or timers; waiting for running invocations."));
-        server.stopAccepting();
-        scheduler.stop();
-        const workersDone = Promise.all(listeners.map((listener) => listener.stop()));
-        const drainStarted = Date.now();
-        if (!(await invoker.drain(drainTimeoutMs))) {
-          log.warn(stamp(`${invoker.inFlightCount} invocation(s) still running after ${drainTimeoutMs} ms; stopping anyway.`));
-        }
-        await Promise.race([workersDone, delay(Math.max(1_000, drainTimeoutMs - (Date.now() - drainStarted)))]);
-        // Every step runs even when one before it failed, so a failing close never leaves Azurite running.
-        const failures: unknown[] = [];
-        for (const step of [() => server.close(), () => emulator?.close(), () => azurite?.dispose(), () => env.restore()]) {
-          try {
-            await step();
-          } catch (error) {
-            failures.push(error);
-            log.error(stamp(`stopping: ${error instanceof Error ? error.message : String(error)}`));
-          }
-        }
-        if (failures.length > 0) throw new AggregateError(failures, "The local host did not stop cleanly");
-        log.info(stamp("Host stopped."));
-      })());
-
+    const { azurite, emulator } = services;
     return {
       url: server.url,
       apiUrl,
@@ -242,12 +133,190 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       functions,
       startupMs,
       inFlight: () => invoker.inFlightCount,
-      stop,
+      stop: stopper({ log, triggers, services, env, drainTimeoutMs: settings.drainTimeoutMs }),
     };
   } catch (error) {
-    await undoAll();
+    await undoAll(undo, log);
     throw error;
   }
+}
+
+/** Runs the undo steps of a failed start, last first; a failing step is logged and the rest still run. */
+async function undoAll(undo: Array<() => Promise<void> | void>, log: HostLog): Promise<void> {
+  for (const step of undo.reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      log.error(`cleaning up after a failed start: ${errorText(error)}`);
+    }
+  }
+}
+
+/** The host's own settings (HOST_*, PORT), read through the settings declaration once the environment is complete. */
+interface HostSettings {
+  port: number | undefined;
+  workers: number;
+  leaseSeconds: number;
+  runTimersOnStart: boolean;
+  drainTimeoutMs: number;
+  verbose: boolean;
+  functionsDir: string;
+}
+
+/** Explicit settings, then the environment, then local.settings.json (as Core Tools: the environment wins). */
+function applySettings(options: LocalHostOptions, env: HostEnvironment, root: string): { settings: HostSettings; hostJson: HostJsonSettings; localHttpPort: number | undefined } {
+  for (const [name, value] of Object.entries(options.settings ?? {})) env.set(name, value);
+  const localSettings = options.localSettingsFile === false ? undefined : readLocalSettings(options.localSettingsFile ?? join(root, "local.settings.json"));
+  for (const [name, value] of Object.entries(localSettings?.values ?? {})) env.setDefault(name, value);
+  const hostJson: HostJsonSettings = typeof options.hostJson === "object" ? parseHostJson(options.hostJson, "hostJson option") : readHostJson(options.hostJson ?? join(root, "host.json"));
+  const read = <K extends HostSettingName>(name: K): SettingValue<K> => hostSetting(process.env, name);
+  const settings: HostSettings = {
+    port: options.port ?? read("PORT"),
+    workers: options.queueWorkers ?? read("HOST_QUEUE_WORKERS"),
+    leaseSeconds: options.queueLeaseSeconds ?? read("HOST_QUEUE_LEASE_SECONDS"),
+    runTimersOnStart: options.runTimersOnStart ?? read("HOST_TIMERS_ON_START"),
+    drainTimeoutMs: options.drainTimeoutMs ?? read("HOST_DRAIN_TIMEOUT_MS"),
+    verbose: options.verbose ?? read("HOST_VERBOSE"),
+    functionsDir: resolve(root, options.functionsDir ?? read("HOST_FUNCTIONS_DIR")),
+  };
+  return { settings, hostJson, localHttpPort: localSettings?.localHttpPort };
+}
+
+type HostSettingName = "HOST_EMULATOR_ESTATE" | "PORT" | "HOST_QUEUE_WORKERS" | "HOST_QUEUE_LEASE_SECONDS" | "HOST_TIMERS_ON_START" | "HOST_DRAIN_TIMEOUT_MS" | "HOST_VERBOSE" | "HOST_FUNCTIONS_DIR";
+
+/** A setting the host reads, its error a HostConfigError that names it (the host's own start errors are those). */
+function hostSetting<K extends HostSettingName>(env: NodeJS.ProcessEnv, name: K): SettingValue<K> {
+  try {
+    return readSetting(env, name);
+  } catch (error) {
+    throw new HostConfigError(errorMessage(error));
+  }
+}
+
+interface BackingServices {
+  azurite: Azurite | undefined;
+  emulator: LocalArmEmulator | undefined;
+  emulatorPlan: EmulatorPlan;
+}
+
+/** Storage and the ARM emulator start side by side; either failing undoes the other. Points the settings at them. */
+async function startBackingServices(options: LocalHostOptions, env: HostEnvironment, root: string, undo: Array<() => Promise<void> | void>): Promise<BackingServices> {
+  const configuredStorage = env.get(STORAGE_SETTING)?.trim();
+  const startsAzurite = configuredStorage === undefined || configuredStorage === "" || isDevelopmentStorage(configuredStorage);
+  const emulatorPlan = planEmulator(options, env, root);
+  const [azuriteResult, emulatorResult] = await Promise.allSettled([
+    startsAzurite
+      ? startAzurite({
+          persistence: options.azurite?.persistence ?? "disk",
+          location: options.azurite?.persistence === "memory" ? undefined : (options.azurite?.location ?? join(root, ".azurite")),
+          preferredPorts: options.azurite?.preferredPorts ?? STANDARD_AZURITE_PORTS,
+        })
+      : Promise.resolve(undefined),
+    emulatorPlan.kind === "start" ? emulatorPlan.start(emulatorPlan.estate) : Promise.resolve(undefined),
+  ]);
+  const azurite: Azurite | undefined = azuriteResult.status === "fulfilled" ? azuriteResult.value : undefined;
+  const emulator = emulatorResult.status === "fulfilled" ? emulatorResult.value : undefined;
+  if (azurite !== undefined) undo.push(() => azurite.dispose());
+  if (emulator !== undefined) undo.push(() => emulator.close());
+  if (azuriteResult.status === "rejected") throw azuriteResult.reason;
+  if (emulatorResult.status === "rejected") throw emulatorResult.reason;
+  if (azurite !== undefined) env.set(STORAGE_SETTING, azurite.connectionString);
+  if (emulator !== undefined) {
+    env.set("AUDIT_ARM_ENDPOINT", emulator.url);
+    env.set("AUDIT_ARM_CA", emulator.caFile);
+  }
+  return { azurite, emulator, emulatorPlan };
+}
+
+function bannerServices({ azurite, emulator, emulatorPlan }: BackingServices): Pick<BannerFacts, "storage" | "emulator"> {
+  return {
+    storage: azurite !== undefined ? { kind: "azurite", location: azurite.location, ports: azurite.ports, pid: azurite.pid() } : { kind: "configured" },
+    emulator:
+      emulator !== undefined && emulatorPlan.kind === "start"
+        ? { kind: "started", url: emulator.url, caFile: emulator.caFile, estate: emulatorPlan.estate }
+        : { kind: "skipped", why: emulatorPlan.kind === "skip" ? emulatorPlan.why : "" },
+  };
+}
+
+interface Triggers {
+  server: HttpTriggerServer;
+  routes: ReturnType<typeof buildHttpRoutes>;
+  listeners: QueueTriggerListener[];
+  timers: ScheduledTimer[];
+  scheduler: TimerTriggerScheduler;
+  invoker: Invoker;
+  apiUrl: string;
+}
+
+/** Serves the HTTP functions, starts the queue listeners and prepares the timers (started after the banner). */
+async function startTriggers(
+  registrations: readonly FunctionRegistration[],
+  context: { settings: HostSettings; hostJson: HostJsonSettings; keys: HostKeys; log: HostLog; env: HostEnvironment; azurite: Azurite | undefined; port: number; undo: Array<() => Promise<void> | void> },
+): Promise<Triggers> {
+  const { settings, hostJson, keys, log, env, azurite, undo } = context;
+  const httpFunctions = registrations.flatMap((r) => (r.kind === "http" ? [{ name: r.name, options: r.options }] : []));
+  const routes = buildHttpRoutes(httpFunctions);
+  const timers: ScheduledTimer[] = registrations.flatMap((r) =>
+    r.kind === "timer" ? [{ functionName: r.name, options: r.options, schedule: resolveSchedule(r.name, r.options.schedule, process.env) }] : [],
+  );
+  const queueFunctions = registrations.flatMap((r) => (r.kind === "storageQueue" ? [{ name: r.name, options: r.options }] : []));
+
+  const invoker = new Invoker(log, settings.verbose);
+  const server: HttpTriggerServer = await startHttpTriggerServer({ routes, routePrefix: hostJson.routePrefix, keys, invoker, log, port: context.port });
+  undo.push(() => server.close());
+
+  const listeners = queueFunctions.map(
+    ({ name, options: queueOptions }) =>
+      new QueueTriggerListener({
+        functionName: name,
+        options: queueOptions,
+        queueName: resolveQueueName(name, queueOptions, process.env),
+        connectionString: queueConnectionString(name, queueOptions, env, azurite),
+        settings: hostJson.queues,
+        workers: settings.workers,
+        leaseSeconds: settings.leaseSeconds,
+        invoker,
+        log,
+      }),
+  );
+  for (const listener of listeners) {
+    undo.push(() => listener.stop());
+    await listener.start();
+  }
+  const scheduler = new TimerTriggerScheduler({ timers, runOnStart: settings.runTimersOnStart, invoker, log });
+  const apiUrl = hostJson.routePrefix === "" ? server.url : `${server.url}/${hostJson.routePrefix}`;
+  return { server, routes, listeners, timers, scheduler, invoker, apiUrl };
+}
+
+/** The host's idempotent stop: no new work, running invocations finish (bounded), then emulator and Azurite stop. */
+function stopper(parts: { log: HostLog; triggers: Triggers; services: BackingServices; env: HostEnvironment; drainTimeoutMs: number }): () => Promise<void> {
+  const { log, triggers, services, env, drainTimeoutMs } = parts;
+  const { server, scheduler, listeners, invoker } = triggers;
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      log.info(stamp("Stopping: no new requests, messages or timers; waiting for running invocations."));
+      server.stopAccepting();
+      scheduler.stop();
+      const workersDone = Promise.all(listeners.map((listener) => listener.stop()));
+      const drainStarted = Date.now();
+      if (!(await invoker.drain(drainTimeoutMs))) {
+        log.warn(stamp(`${invoker.inFlightCount} invocation(s) still running after ${drainTimeoutMs} ms; stopping anyway.`));
+      }
+      await Promise.race([workersDone, delay(Math.max(1_000, drainTimeoutMs - (Date.now() - drainStarted)))]);
+      // Every step runs even when one before it failed, so a failing close never leaves Azurite running.
+      const failures: unknown[] = [];
+      for (const step of [() => server.close(), () => services.emulator?.close(), () => services.azurite?.dispose(), () => env.restore()]) {
+        try {
+          await step();
+        } catch (error) {
+          failures.push(error);
+          log.error(stamp(`stopping: ${errorText(error)}`));
+        }
+      }
+      if (failures.length > 0) throw new AggregateError(failures, "The local host did not stop cleanly");
+      log.info(stamp("Host stopped."));
+    })());
 }
 
 type EmulatorPlan = { kind: "start"; estate: string; start: ArmEmulatorStarter } | { kind: "skip"; why: string };
@@ -259,112 +328,8 @@ function planEmulator(options: LocalHostOptions, env: HostEnvironment, root: str
   const endpoint = env.get("AUDIT_ARM_ENDPOINT")?.trim();
   if (endpoint !== undefined && endpoint !== "") return { kind: "skip", why: `AUDIT_ARM_ENDPOINT is set (${endpoint})` };
   if (options.startArmEmulator === undefined) return { kind: "skip", why: "this host was given none (npm start runs dev/start-local.js, which gives it one)" };
-  const estate = resolve(root, options.emulatorEstate ?? env.get("HOST_EMULATOR_ESTATE") ?? join("samples", "estate.json"));
+  const estate = resolve(root, options.emulatorEstate ?? hostSetting(process.env, "HOST_EMULATOR_ESTATE"));
   return { kind: "start", estate, start: options.startArmEmulator };
-}
-
-/** `UseDevelopmentStorage=true` (optionally with a proxy URI) means the local emulator. */
-export function isDevelopmentStorage(connection: string): boolean {
-  return /^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connection);
-}
-
-function resolveQueueName(functionName: string, options: StorageQueueFunctionOptions, env: NodeJS.ProcessEnv): string {
-  const name = options.queueName.replace(/%([^%]+)%/g, (_, setting: string) => {
-    const value = env[setting]?.trim();
-    if (value === undefined || value === "") throw new HostConfigError(`Queue trigger '${functionName}': queueName ${options.queueName} refers to app setting ${setting}, which is not set.`);
-    return value;
-  });
-  // Azure's rule, with room for the "-poison" suffix the host adds.
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/.test(name)) {
-    throw new HostConfigError(`Queue trigger '${functionName}': queue name ${JSON.stringify(name)} is not valid: 3-56 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.`);
-  }
-  return name;
-}
-
-/** The connection string in the app setting the trigger names (AzureWebJobsStorage by default). */
-function queueConnectionString(functionName: string, options: StorageQueueFunctionOptions, env: HostEnvironment, azurite: Azurite | undefined): string {
-  const setting = options.connection?.trim() || STORAGE_SETTING;
-  // Like the Functions host, "X" also finds "AzureWebJobsX".
-  const found = [setting, `AzureWebJobs${setting}`].find((name) => (env.get(name)?.trim() ?? "") !== "");
-  if (found === undefined) {
-    const identityBased = env.get(`${setting}__queueServiceUri`) ?? env.get(`${setting}__accountName`);
-    throw new HostConfigError(
-      identityBased !== undefined
-        ? `Queue trigger '${functionName}': ${setting} is an identity-based connection, which the local host does not support; set ${setting} to a connection string (or UseDevelopmentStorage=true).`
-        : `Queue trigger '${functionName}': app setting ${setting} (its connection) is not set.`,
-    );
-  }
-  const value = env.get(found) ?? "";
-  if (isDevelopmentStorage(value) && azurite !== undefined) {
-    // Point the setting at the Azurite this host runs, for the function as much as for the trigger.
-    env.set(found, azurite.connectionString);
-    return azurite.connectionString;
-  }
-  return value;
-}
-
-function warnAboutUnsupportedBindings(registrations: readonly FunctionRegistration[], log: HostLog): void {
-  for (const registration of registrations) {
-    const options: { extraInputs?: unknown[]; extraOutputs?: unknown[]; return?: unknown } = registration.options;
-    const extra = (options.extraInputs?.length ?? 0) + (options.extraOutputs?.length ?? 0) + (registration.kind !== "http" && options.return !== undefined ? 1 : 0);
-    if (extra > 0) log.warn(`Function '${registration.name}': extra input/output bindings are not run by the local host; use SDK clients in the handler instead.`);
-  }
-}
-
-function summarize(
-  registrations: readonly FunctionRegistration[],
-  facts: {
-    apiUrl: string;
-    routes: ReturnType<typeof buildHttpRoutes>;
-    listeners: QueueTriggerListener[];
-    timers: ScheduledTimer[];
-    hostJson: HostJsonSettings;
-    workers: number;
-    runTimersOnStart: boolean;
-  },
-): FunctionSummary[] {
-  return registrations.flatMap((registration): FunctionSummary[] => {
-    const name = registration.name;
-    switch (registration.kind) {
-      case "http": {
-        const route = facts.routes.find((r) => r.functionName === name);
-        if (route === undefined) return [];
-        const path = route.template.segments.length === 0 ? "" : `/${route.template.template.replace(/^\/+|\/+$/g, "")}`;
-        return [{ kind: "http", name, methods: route.methods, url: `${facts.apiUrl}${path}`, authLevel: route.authLevel }];
-      }
-      case "storageQueue": {
-        const listener = facts.listeners.find((l) => l.functionName === name);
-        if (listener === undefined) return [];
-        const { batchSize, maxDequeueCount } = facts.hostJson.queues;
-        const connection = registration.options.connection?.trim() || STORAGE_SETTING;
-        return [{ kind: "storageQueue", name, queueName: listener.queueName, poisonQueueName: listener.poisonQueueName, connection, workers: facts.workers, batchSize, maxDequeueCount }];
-      }
-      case "timer": {
-        const timer = facts.timers.find((t) => t.functionName === name);
-        if (timer === undefined) return [];
-        const { runOnStartup } = registration.options;
-        const firesAtStart = runOnStartup === true || (facts.runTimersOnStart && runOnStartup !== false);
-        const { expression, settings } = timer.schedule;
-        return [{ kind: "timer", name, schedule: expression, settings, next: nextOccurrence(expression, new Date()).toISOString(), firesAtStart }];
-      }
-    }
-  });
-}
-
-function wholeNumber(env: HostEnvironment, name: string, min: number, max: number): number | undefined {
-  const raw = env.get(name)?.trim();
-  if (raw === undefined || raw === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new HostConfigError(`${name}: expected a whole number from ${min} to ${max}, found ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function yesNo(env: HostEnvironment, name: string): boolean | undefined {
-  const raw = env.get(name)?.trim().toLowerCase();
-  if (raw === undefined || raw === "") return undefined;
-  if (["true", "1", "yes"].includes(raw)) return true;
-  if (["false", "0", "no"].includes(raw)) return false;
-  throw new HostConfigError(`${name}: expected true or false, found ${JSON.stringify(raw)}`);
 }
 
 function delay(ms: number): Promise<void> {
@@ -377,7 +342,7 @@ export async function runLocalHost(options: LocalHostOptions = {}): Promise<void
   try {
     host = await startLocalHost(options);
   } catch (error) {
-    console.error(`The local host did not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`The local host did not start: ${errorMessage(error)}`);
     process.exit(1);
   }
   let firstSignalAt: number | undefined;
@@ -395,7 +360,7 @@ export async function runLocalHost(options: LocalHostOptions = {}): Promise<void
     host.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`Stopping failed: ${errorMessage(error)}`);
         process.exit(1);
       },
     );

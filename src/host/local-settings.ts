@@ -81,3 +81,8 @@ export class HostEnvironment {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** A setting, file or binding the local host cannot start with; its message names it. */
+export class HostConfigError extends Error {
+  override name = "HostConfigError";
+}
