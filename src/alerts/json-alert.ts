@@ -2,7 +2,11 @@
 // The schema below is the contract, documented in README (Alerts); `schema` names its version.
 import { z } from "zod";
 import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
-import { findingIdentityShape as identity, severitySchema as severity, statusSchema as status } from "../report/finding-schema";
+import {
+  findingIdentityShape as identity,
+  severitySchema as severity,
+  statusSchema as status,
+} from "../report/finding-schema";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
 
 export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
@@ -23,7 +27,14 @@ export const alertItemSchema = z
   })
   .strict();
 
-const sectionCounts = z.object({ new: z.number().int(), regressed: z.number().int(), resolved: z.number().int(), stillFailing: z.number().int() }).strict();
+const sectionCounts = z
+  .object({
+    new: z.number().int(),
+    regressed: z.number().int(),
+    resolved: z.number().int(),
+    stillFailing: z.number().int(),
+  })
+  .strict();
 
 export const alertDocumentSchema = z
   .object({
@@ -43,12 +54,35 @@ export const alertDocumentSchema = z
         previousRunId: z.string().optional(),
         notFullyRead: z.number().int(),
         coverageGaps: z.number().int().optional(),
-        unverified: z.object({ critical: z.number().int(), high: z.number().int(), medium: z.number().int(), low: z.number().int() }).strict().optional(),
+        unverified: z
+          .object({
+            critical: z.number().int(),
+            high: z.number().int(),
+            medium: z.number().int(),
+            low: z.number().int(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
-    counts: z.object({ new: z.number().int(), regressed: z.number().int(), resolved: z.number().int(), stillFailing: z.number().int(), reminders: z.number().int() }).strict(),
-    findings: z.object({ new: z.array(alertItemSchema), regressed: z.array(alertItemSchema), resolved: z.array(alertItemSchema), stillFailing: z.array(alertItemSchema) }).strict(),
+    counts: z
+      .object({
+        new: z.number().int(),
+        regressed: z.number().int(),
+        resolved: z.number().int(),
+        stillFailing: z.number().int(),
+        reminders: z.number().int(),
+      })
+      .strict(),
+    findings: z
+      .object({
+        new: z.array(alertItemSchema),
+        regressed: z.array(alertItemSchema),
+        resolved: z.array(alertItemSchema),
+        stillFailing: z.array(alertItemSchema),
+      })
+      .strict(),
     /** Items left out of `findings` to stay under the size limit, per section (the most severe are kept). */
     omitted: sectionCounts,
     links: z.object({ dashboard: z.string().url(), run: z.string().url().optional() }).strict(),
@@ -58,7 +92,11 @@ export const alertDocumentSchema = z
 
 export type AlertDocument = z.infer<typeof alertDocumentSchema>;
 
-export function jsonPayload(message: AlertMessage, links: AlertLinks, maxBytes = JSON_MAX_BYTES): { body: string; bytes: number; shown: Shown } {
+export function jsonPayload(
+  message: AlertMessage,
+  links: AlertLinks,
+  maxBytes = JSON_MAX_BYTES,
+): { body: string; bytes: number; shown: Shown } {
   return fitToBudget(message, maxBytes, (shown) => JSON.stringify(alertDocument(message, links, shown)));
 }
 
@@ -67,7 +105,9 @@ export function alertDocument(message: AlertMessage, links: AlertLinks, shown: S
   const omitted = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
   for (const section of SECTIONS) {
     const items = message.sections[section];
-    findings[section] = items.slice(0, shown[section]).map((item) => ({ ...item, historyUrl: links.history(item.resourceId) }));
+    findings[section] = items
+      .slice(0, shown[section])
+      .map((item) => ({ ...item, historyUrl: links.history(item.resourceId) }));
     omitted[section] = items.length - shown[section];
   }
   return {

@@ -79,7 +79,12 @@ export interface RunDelta extends DeltaCounts {
   previousRunId?: string;
   /** false for failed runs: nothing was compared and state was not touched. */
   stateUpdated: boolean;
-  samples: { newFailures: DeltaSample[]; regressed: DeltaSample[]; resolved: DeltaSample[]; stillFailing: DeltaSample[] };
+  samples: {
+    newFailures: DeltaSample[];
+    regressed: DeltaSample[];
+    resolved: DeltaSample[];
+    stillFailing: DeltaSample[];
+  };
 }
 
 /** The precomputed summary `GET /api/runs/{id}` returns, whatever the estate's size. */
@@ -245,8 +250,7 @@ export interface HeldLock {
 }
 
 export type LockClaim =
-  | { acquired: true; lock: HeldLock }
-  | { acquired: false; scope: string; heldBy: string; expiresAt: string };
+  { acquired: true; lock: HeldLock } | { acquired: false; scope: string; heldBy: string; expiresAt: string };
 
 export interface RetentionResult {
   cutoff: string;

@@ -2,7 +2,13 @@
 import type { Evidence, Severity, Status } from "../rules/rule";
 
 /** The resource's fields a finding carries, in the order every format writes them. */
-export const FINDING_RESOURCE_FIELDS = ["resourceId", "resourceName", "resourceType", "subscriptionId", "resourceGroup"] as const;
+export const FINDING_RESOURCE_FIELDS = [
+  "resourceId",
+  "resourceName",
+  "resourceType",
+  "subscriptionId",
+  "resourceGroup",
+] as const;
 
 /**
  * What identifies a finding across runs and formats: the rule × resource pair (ruleId and resourceId, the key of its
@@ -24,7 +30,10 @@ export type FindingResource = Pick<FindingIdentity, (typeof FINDING_RESOURCE_FIE
  * The named identity fields of `source`, in the order of `fields` (the order is a format's: JSON keeps it). Works on
  * anything keyed by identity fields: a finding, a state, or a schema's shape.
  */
-export function pickIdentity<T extends Partial<Record<FindingIdentityField, unknown>>, const K extends FindingIdentityField & keyof T>(source: T, fields: readonly K[]): Pick<T, K> {
+export function pickIdentity<
+  T extends Partial<Record<FindingIdentityField, unknown>>,
+  const K extends FindingIdentityField & keyof T,
+>(source: T, fields: readonly K[]): Pick<T, K> {
   const picked = {} as Pick<T, K>;
   for (const field of fields) picked[field] = source[field];
   return picked;

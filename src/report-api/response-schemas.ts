@@ -18,16 +18,31 @@ const RUN_STATUSES = ["queued", "running", "completed", "partial", "failed", "sk
 
 // The identity's severity is this very schema, so every use of it refers to the component.
 export const SeveritySchema = named("Severity", severitySchema);
-export const StatusSchema = named("Status", statusSchema, "pass | fail | notApplicable | unknown (data missing or malformed) | error (the rule threw)");
+export const StatusSchema = named(
+  "Status",
+  statusSchema,
+  "pass | fail | notApplicable | unknown (data missing or malformed) | error (the rule threw)",
+);
 export const RunStatusSchema = named("RunStatus", z.enum(RUN_STATUSES));
 
 const count = z.int().min(0);
-export const StatusCountsSchema = named("StatusCounts", z.object({ fail: count, unknown: count, error: count, pass: count, notApplicable: count }));
-export const SeverityCountsSchema = named("SeverityCounts", z.object({ critical: count, high: count, medium: count, low: count }));
+export const StatusCountsSchema = named(
+  "StatusCounts",
+  z.object({ fail: count, unknown: count, error: count, pass: count, notApplicable: count }),
+);
+export const SeverityCountsSchema = named(
+  "SeverityCounts",
+  z.object({ critical: count, high: count, medium: count, low: count }),
+);
 
 export const ErrorBodySchema = named(
   "Error",
-  z.object({ error: z.object({ code: z.string(), message: z.string().meta({ description: "Names the offending parameter when a parameter is the problem." }) }) }),
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string().meta({ description: "Names the offending parameter when a parameter is the problem." }),
+    }),
+  }),
 );
 
 export const DeltaCountsSchema = named(
@@ -47,13 +62,13 @@ export const RunRecordSchema = named(
     finishedAt: z.string().optional(),
     durationMs: z.number().optional(),
     error: z.string().optional(),
-    findings: count.optional().meta({ description: "Every result of the run: what byStatus, the scores and the summary count." }),
-    findingsStored: count
+    findings: count
       .optional()
-      .meta({
-        description:
-          "Results the run stored, i.e. what its findings list holds: every fail, unknown and error, and every result of a rule × resource whose state the run wrote (new or changed). A pass the state already held is counted in `findings` and byStatus but not stored again (FINDINGS_ARCHIVE=all stores every result). Absent on runs stored before it was recorded, which stored every result.",
-      }),
+      .meta({ description: "Every result of the run: what byStatus, the scores and the summary count." }),
+    findingsStored: count.optional().meta({
+      description:
+        "Results the run stored, i.e. what its findings list holds: every fail, unknown and error, and every result of a rule × resource whose state the run wrote (new or changed). A pass the state already held is counted in `findings` and byStatus but not stored again (FINDINGS_ARCHIVE=all stores every result). Absent on runs stored before it was recorded, which stored every result.",
+    }),
     estateScore: z.number().nullable().optional(),
     resourcesAssessed: count.optional(),
     coverageGaps: count.optional(),
@@ -65,14 +80,23 @@ export const RunRecordSchema = named(
   "A run as lists show it. `findings` results, `findingsStored` of them stored in its findings list.",
 );
 
-export const RunPageSchema = named("RunPage", z.object({ items: z.array(RunRecordSchema), continuationToken: z.string().nullable() }));
+export const RunPageSchema = named(
+  "RunPage",
+  z.object({ items: z.array(RunRecordSchema), continuationToken: z.string().nullable() }),
+);
 
 const CoverageGapSchema = named(
   "CoverageGap",
   z.object({
     types: z.array(z.string()),
     subscriptionIds: z.array(z.string()).optional().meta({ description: "Absent: every subscription in scope." }),
-    resourceIds: z.array(z.string()).optional().meta({ description: "Present when only verdicts on these resources are affected (a failed child read, such as an MI's Entra-only setting)." }),
+    resourceIds: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description:
+          "Present when only verdicts on these resources are affected (a failed child read, such as an MI's Entra-only setting).",
+      }),
     reason: z.string(),
   }),
   "A read that failed after its retries. Types include pseudo-types for ARM child reads (e.g. microsoft.sql/managedinstances/azureadonlyauthentications).",
@@ -99,7 +123,13 @@ const RunInfoSchema = named(
 
 const SubscriptionScoreSchema = named(
   "SubscriptionScore",
-  z.object({ subscriptionId: z.string(), score: z.number().nullable(), resourcesAssessed: count, failuresBySeverity: SeverityCountsSchema, unassessed: count }),
+  z.object({
+    subscriptionId: z.string(),
+    score: z.number().nullable(),
+    resourcesAssessed: count,
+    failuresBySeverity: SeverityCountsSchema,
+    unassessed: count,
+  }),
 );
 
 const ScoresSchema = named(
@@ -127,7 +157,12 @@ const RunDeltaSchema = named(
     resolved: count,
     stillFailing: count,
     notReassessed: count,
-    samples: z.object({ newFailures: z.array(DeltaSampleSchema), regressed: z.array(DeltaSampleSchema), resolved: z.array(DeltaSampleSchema), stillFailing: z.array(DeltaSampleSchema) }),
+    samples: z.object({
+      newFailures: z.array(DeltaSampleSchema),
+      regressed: z.array(DeltaSampleSchema),
+      resolved: z.array(DeltaSampleSchema),
+      stillFailing: z.array(DeltaSampleSchema),
+    }),
   }),
   "Against the previous completed or partial run; samples hold up to 10 of each.",
 );
@@ -138,7 +173,12 @@ const RunSummarySchema = named(
     version: z.literal(1),
     run: RunInfoSchema,
     scores: ScoresSchema,
-    bySeverity: z.object({ critical: StatusCountsSchema, high: StatusCountsSchema, medium: StatusCountsSchema, low: StatusCountsSchema }),
+    bySeverity: z.object({
+      critical: StatusCountsSchema,
+      high: StatusCountsSchema,
+      medium: StatusCountsSchema,
+      low: StatusCountsSchema,
+    }),
     delta: RunDeltaSchema,
   }),
 );
@@ -148,11 +188,22 @@ const AlertDeliverySchema = named("AlertDelivery", channelDeliverySchema);
 const RunVerificationSchema = named(
   "RunVerification",
   z.object({
-    complete: z.boolean().meta({ description: "False when the run was partial: a read failed after its retries (see summary.run.coverageGaps)." }),
+    complete: z
+      .boolean()
+      .meta({
+        description: "False when the run was partial: a read failed after its retries (see summary.run.coverageGaps).",
+      }),
     coverageGaps: count,
-    unverifiedBySeverity: SeverityCountsSchema.meta({ description: "unknown + error results per severity: verdicts the run could not decide." }),
-    nothingAudited: z.boolean().meta({ description: "True when no rule produced a result (nothing auditable was read)." }),
-    note: z.string().nullable().meta({ description: "One line for people; null when the run was complete and every result was decided." }),
+    unverifiedBySeverity: SeverityCountsSchema.meta({
+      description: "unknown + error results per severity: verdicts the run could not decide.",
+    }),
+    nothingAudited: z
+      .boolean()
+      .meta({ description: "True when no rule produced a result (nothing auditable was read)." }),
+    note: z
+      .string()
+      .nullable()
+      .meta({ description: "One line for people; null when the run was complete and every result was decided." }),
   }),
   "What the run could not verify. Derived from the summary; a partial run or unverified results are never a clean run.",
 );
@@ -162,7 +213,11 @@ export const RunDetailSchema = named(
   RunRecordSchema.extend({
     summary: RunSummarySchema.optional(),
     verification: RunVerificationSchema.optional().meta({ description: "Present with the summary." }),
-    alerts: z.array(AlertDeliverySchema).meta({ description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned." }),
+    alerts: z
+      .array(AlertDeliverySchema)
+      .meta({
+        description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned.",
+      }),
   }),
   "The run with its precomputed summary (absent until it finished) and its alert delivery.",
 );
@@ -214,10 +269,23 @@ export const ResourceHistorySchema = named(
   z.object({
     ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     firstSeenAt: z.string(),
-    lastSeenAt: z.string().meta({ description: "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change)." }),
+    lastSeenAt: z
+      .string()
+      .meta({
+        description:
+          "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change).",
+      }),
     rules: z.array(FindingStateSchema),
     changes: z.array(
-      z.object({ ruleId: z.string(), runId: z.string(), at: z.string().optional(), from: StatusSchema.nullable(), to: StatusSchema }).meta({ description: "A status change seen between consecutive retained runs." }),
+      z
+        .object({
+          ruleId: z.string(),
+          runId: z.string(),
+          at: z.string().optional(),
+          from: StatusSchema.nullable(),
+          to: StatusSchema,
+        })
+        .meta({ description: "A status change seen between consecutive retained runs." }),
     ),
     runs: z.array(
       z.object({
@@ -225,8 +293,19 @@ export const ResourceHistorySchema = named(
         status: RunStatusSchema,
         startedAt: z.string().optional(),
         results: z
-          .array(z.object({ ruleId: identity.ruleId, status: StatusSchema, ...pickIdentity(identity, ["severity", "title"]), message: z.string(), evidence: z.record(z.string(), z.unknown()) }))
-          .meta({ description: "The results the run stored for the resource: failures, unknowns, errors and changes; a rule that passed unchanged is absent (its verdict is in `rules`)." }),
+          .array(
+            z.object({
+              ruleId: identity.ruleId,
+              status: StatusSchema,
+              ...pickIdentity(identity, ["severity", "title"]),
+              message: z.string(),
+              evidence: z.record(z.string(), z.unknown()),
+            }),
+          )
+          .meta({
+            description:
+              "The results the run stored for the resource: failures, unknowns, errors and changes; a rule that passed unchanged is absent (its verdict is in `rules`).",
+          }),
       }),
     ),
   }),

@@ -11,4 +11,6 @@ export const statusSchema = z.enum(STATUSES as [Status, ...Status[]]);
 type IdentityShape = { [K in keyof FindingIdentity]: K extends "severity" ? typeof severitySchema : z.ZodString };
 
 /** One zod field per identity field: text, and the severity enum. */
-export const findingIdentityShape = Object.fromEntries(FINDING_IDENTITY_FIELDS.map((field) => [field, field === "severity" ? severitySchema : z.string()])) as IdentityShape;
+export const findingIdentityShape = Object.fromEntries(
+  FINDING_IDENTITY_FIELDS.map((field) => [field, field === "severity" ? severitySchema : z.string()]),
+) as IdentityShape;

@@ -1,7 +1,11 @@
 // Runs async work over a list with at most `limit` tasks in flight. The first failure stops new tasks from starting;
 // tasks already running finish, then that failure is thrown.
 
-export async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

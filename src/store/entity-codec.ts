@@ -1,7 +1,12 @@
 // Maps findings, finding states and runs to Table entities and back. Table properties are flat and limited: a string
 // property holds at most 64 KiB of UTF-16 (32,768 code units), so large evidence is cut here, with a marker.
 import type { RunStatus } from "../audit/run-audit";
-import { FINDING_IDENTITY_FIELDS, type Finding, type FindingIdentity, type FindingIdentityField } from "../engine/finding";
+import {
+  FINDING_IDENTITY_FIELDS,
+  type Finding,
+  type FindingIdentity,
+  type FindingIdentityField,
+} from "../engine/finding";
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
 import { errorText } from "../errors";
 import { SEVERITIES, STATUSES, type Evidence, type Status } from "../rules/rule";
@@ -75,7 +80,12 @@ export function findingFromEntity(entity: Record<string, unknown>): StoredFindin
   const raw = str(entity.evidence);
   let evidence: Evidence;
   if (truncated) {
-    evidence = { evidenceTruncated: true, note: str(entity.evidenceNote) || EVIDENCE_TRUNCATED_NOTE, originalLength: num(entity.evidenceOriginalLength), partialJson: raw };
+    evidence = {
+      evidenceTruncated: true,
+      note: str(entity.evidenceNote) || EVIDENCE_TRUNCATED_NOTE,
+      originalLength: num(entity.evidenceOriginalLength),
+      partialJson: raw,
+    };
   } else {
     evidence = parseEvidence(raw);
   }
@@ -181,7 +191,22 @@ export function runKeys(runId: string): { partitionKey: string; rowKey: string }
 /** The run record as run-entity properties (for a Merge: undefined fields are left out, so they keep their value). */
 export function runRecordToProperties(record: Partial<RunRecord>): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  const plain = ["runId", "status", "scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "durationMs", "error", "findings", "findingsStored", "resourcesAssessed", "coverageGaps", "findingsDeletedAt"] as const;
+  const plain = [
+    "runId",
+    "status",
+    "scope",
+    "requestedBy",
+    "requestedAt",
+    "startedAt",
+    "finishedAt",
+    "durationMs",
+    "error",
+    "findings",
+    "findingsStored",
+    "resourcesAssessed",
+    "coverageGaps",
+    "findingsDeletedAt",
+  ] as const;
   for (const key of plain) {
     const value = record[key];
     if (value !== undefined) props[key] = typeof value === "string" ? clampText(value) : value;
@@ -192,20 +217,30 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
     props.estateScore = { value: record.estateScore ?? 0, type: "Double" };
   }
   if (record.byStatus !== undefined) for (const s of STATUSES) props[`status_${s}`] = record.byStatus[s];
-  if (record.failuresBySeverity !== undefined) for (const s of SEVERITIES) props[`fail_${s}`] = record.failuresBySeverity[s];
+  if (record.failuresBySeverity !== undefined)
+    for (const s of SEVERITIES) props[`fail_${s}`] = record.failuresBySeverity[s];
   if (record.delta !== undefined) for (const k of DELTA_KEYS) props[`delta_${k}`] = record.delta[k];
   return props;
 }
 
 export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
   const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
-  for (const key of ["scope", "requestedBy", "requestedAt", "startedAt", "finishedAt", "error", "findingsDeletedAt"] as const) {
+  for (const key of [
+    "scope",
+    "requestedBy",
+    "requestedAt",
+    "startedAt",
+    "finishedAt",
+    "error",
+    "findingsDeletedAt",
+  ] as const) {
     if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key];
   }
   for (const key of ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const) {
     if (typeof entity[key] === "number") record[key] = entity[key];
   }
-  if (typeof entity.estateScoreKnown === "boolean") record.estateScore = entity.estateScoreKnown ? num(entity.estateScore) : null;
+  if (typeof entity.estateScoreKnown === "boolean")
+    record.estateScore = entity.estateScoreKnown ? num(entity.estateScore) : null;
   if (typeof entity.status_fail === "number") {
     const byStatus: StatusCounts = emptyStatusCounts();
     for (const s of STATUSES) byStatus[s] = num(entity[`status_${s}`]);

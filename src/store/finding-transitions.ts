@@ -7,7 +7,12 @@ import type { FindingState, Transition } from "../audit/audit-store";
 
 /** The engine marks a verdict it could not reach for lack of data with `evidence.coverageGap`. */
 export function defaultIsFullyRead(finding: Finding): boolean {
-  return !(finding.status === "unknown" && finding.evidence !== null && typeof finding.evidence === "object" && finding.evidence.coverageGap !== undefined);
+  return !(
+    finding.status === "unknown" &&
+    finding.evidence !== null &&
+    typeof finding.evidence === "object" &&
+    finding.evidence.coverageGap !== undefined
+  );
 }
 
 // A rule may return several results for one resource; the state follows the worst of them.
@@ -18,9 +23,15 @@ const STATUS_WEIGHT: Record<Status, number> = { fail: 4, error: 3, unknown: 2, p
  * that was read is decisive even if another result of the same pair was not; a pass is not, because the unread part
  * could have failed.
  */
-export function representativeResult(results: readonly Finding[], isFullyRead: (finding: Finding) => boolean): Finding | undefined {
+export function representativeResult(
+  results: readonly Finding[],
+  isFullyRead: (finding: Finding) => boolean,
+): Finding | undefined {
   const read = results.filter(isFullyRead);
-  const worst = read.reduce<Finding | undefined>((best, f) => (best === undefined || STATUS_WEIGHT[f.status] > STATUS_WEIGHT[best.status] ? f : best), undefined);
+  const worst = read.reduce<Finding | undefined>(
+    (best, f) => (best === undefined || STATUS_WEIGHT[f.status] > STATUS_WEIGHT[best.status] ? f : best),
+    undefined,
+  );
   if (worst === undefined) return undefined;
   if (worst.status !== "fail" && read.length < results.length) return undefined;
   return worst;
@@ -55,7 +66,12 @@ const MESSAGE_LIMIT = 2_000;
  * `superseded`: a newer run that covers this pair has already finished. A newer run leaves no mark on a pass it found
  * unchanged, so `lastSeenRunId` alone cannot tell that it saw the pair; the store asks the runs table instead.
  */
-export function nextState(previous: FindingState | undefined, finding: Finding, run: RunStamp, superseded = false): StateStep {
+export function nextState(
+  previous: FindingState | undefined,
+  finding: Finding,
+  run: RunStamp,
+  superseded = false,
+): StateStep {
   if (previous !== undefined && previous.lastSeenRunId === run.runId) {
     return { kind: "replay", transition: previous.lastTransition, before: reconstructBefore(previous, run.runId) };
   }
@@ -63,7 +79,12 @@ export function nextState(previous: FindingState | undefined, finding: Finding, 
 
   const status = finding.status;
   const display = pickIdentity(finding, FINDING_IDENTITY_FIELDS);
-  const seen = { lastResultStatus: status, lastMessage: finding.message.slice(0, MESSAGE_LIMIT), lastSeenAt: run.at, lastSeenRunId: run.runId };
+  const seen = {
+    lastResultStatus: status,
+    lastMessage: finding.message.slice(0, MESSAGE_LIMIT),
+    lastSeenAt: run.at,
+    lastSeenRunId: run.runId,
+  };
 
   if (previous === undefined) {
     const failed = status === "fail";
@@ -90,7 +111,8 @@ export function nextState(previous: FindingState | undefined, finding: Finding, 
   let transition: Transition | undefined;
   if (isVerdict(status)) {
     nextStatus = status;
-    if (status === "fail") transition = previous.status === "fail" ? "stillFailing" : previous.everFailed ? "regressed" : "new";
+    if (status === "fail")
+      transition = previous.status === "fail" ? "stillFailing" : previous.everFailed ? "regressed" : "new";
     else if (previous.status === "fail") transition = "resolved";
   } else if (!isVerdict(previous.status)) {
     nextStatus = status;

@@ -17,7 +17,8 @@ const CHUNK_PROPERTY = /^gz(\d{5})$/;
 export async function encodeJsonChunks(value: unknown): Promise<Uint8Array[]> {
   const packed = await gzipAsync(Buffer.from(JSON.stringify(value), "utf8"));
   const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < packed.length; offset += JSON_CHUNK_BYTES) chunks.push(new Uint8Array(packed.subarray(offset, offset + JSON_CHUNK_BYTES)));
+  for (let offset = 0; offset < packed.length; offset += JSON_CHUNK_BYTES)
+    chunks.push(new Uint8Array(packed.subarray(offset, offset + JSON_CHUNK_BYTES)));
   return chunks;
 }
 
@@ -27,18 +28,26 @@ export async function decodeJsonChunks<T>(chunks: readonly Uint8Array[]): Promis
 }
 
 /** The entities that hold `chunks`, JSON_CHUNKS_PER_ENTITY each; `rowKeyOf(i)` names the i-th entity. */
-export function chunkEntities(partitionKey: string, rowKeyOf: (entityIndex: number) => string, chunks: readonly Uint8Array[]): Entity[] {
+export function chunkEntities(
+  partitionKey: string,
+  rowKeyOf: (entityIndex: number) => string,
+  chunks: readonly Uint8Array[],
+): Entity[] {
   const entities: Entity[] = [];
   for (let first = 0; first < chunks.length; first += JSON_CHUNKS_PER_ENTITY) {
     const entity: Entity = { partitionKey, rowKey: rowKeyOf(first / JSON_CHUNKS_PER_ENTITY) };
-    for (let i = first; i < Math.min(chunks.length, first + JSON_CHUNKS_PER_ENTITY); i += 1) entity[`gz${String(i).padStart(5, "0")}`] = chunks[i]!;
+    for (let i = first; i < Math.min(chunks.length, first + JSON_CHUNKS_PER_ENTITY); i += 1)
+      entity[`gz${String(i).padStart(5, "0")}`] = chunks[i]!;
     entities.push(entity);
   }
   return entities;
 }
 
 /** Chunks 0..count-1 from the entities, or undefined when one is missing. */
-export function collectJsonChunks(entities: Iterable<Record<string, unknown>>, count: number): Uint8Array[] | undefined {
+export function collectJsonChunks(
+  entities: Iterable<Record<string, unknown>>,
+  count: number,
+): Uint8Array[] | undefined {
   return collectNumberedChunks(entities, count, CHUNK_PROPERTY);
 }
 
@@ -46,7 +55,11 @@ export function collectJsonChunks(entities: Iterable<Record<string, unknown>>, c
  * Chunks 0..count-1 from binary properties whose names match `property` (its first group is the chunk's index), in
  * entities given in any order; undefined when one is missing. Shared by this codec and the run summary's.
  */
-export function collectNumberedChunks(entities: Iterable<Record<string, unknown>>, count: number, property: RegExp): Uint8Array[] | undefined {
+export function collectNumberedChunks(
+  entities: Iterable<Record<string, unknown>>,
+  count: number,
+  property: RegExp,
+): Uint8Array[] | undefined {
   const found = new Map<number, Uint8Array>();
   for (const entity of entities) {
     for (const [name, value] of Object.entries(entity)) {

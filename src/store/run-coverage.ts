@@ -13,7 +13,11 @@ const SUBSCRIPTIONS_SCOPE = "subscriptions:";
 
 export function scopeCoverage(scope: string | undefined): Coverage {
   if (scope === undefined || !scope.toLowerCase().startsWith(SUBSCRIPTIONS_SCOPE)) return COVERS_ALL;
-  const ids = scope.slice(SUBSCRIPTIONS_SCOPE.length).split(",").map((id) => id.trim().toLowerCase()).filter((id) => id !== "");
+  const ids = scope
+    .slice(SUBSCRIPTIONS_SCOPE.length)
+    .split(",")
+    .map((id) => id.trim().toLowerCase())
+    .filter((id) => id !== "");
   // "subscriptions:" with no id names no subscription we can trust to be the whole story.
   if (ids.length === 0) return COVERS_ALL;
   const set = new Set(ids);

@@ -46,11 +46,15 @@ export async function decodeSummary(chunks: readonly Uint8Array[]): Promise<RunS
 export function chunkProperties(chunks: readonly Uint8Array[], entityIndex: number): Record<string, Uint8Array> {
   const props: Record<string, Uint8Array> = {};
   const first = entityIndex * CHUNKS_PER_ENTITY;
-  for (let i = first; i < Math.min(chunks.length, first + CHUNKS_PER_ENTITY); i += 1) props[chunkPropertyName(i)] = chunks[i]!;
+  for (let i = first; i < Math.min(chunks.length, first + CHUNKS_PER_ENTITY); i += 1)
+    props[chunkPropertyName(i)] = chunks[i]!;
   return props;
 }
 
 /** Reads chunks 0..count-1 from entities (the run entity, or the overflow entities in any order). */
-export function collectChunks(entities: ReadonlyArray<Record<string, unknown>>, count: number): Uint8Array[] | undefined {
+export function collectChunks(
+  entities: ReadonlyArray<Record<string, unknown>>,
+  count: number,
+): Uint8Array[] | undefined {
   return collectNumberedChunks(entities, count, /^summaryGz(\d{3})$/);
 }

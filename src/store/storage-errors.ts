@@ -57,7 +57,11 @@ export function toStorageError(error: unknown, operation: string): AuditorError 
   const code = codeOf(error);
   const detail = error instanceof Error ? firstLine(error.message) : firstLine(String(error));
   if (error instanceof Error && error.name === "AbortError") {
-    return new AuditorError("STORAGE_UNAVAILABLE", `Table Storage did not answer in time while ${operation} (request aborted).`, { cause: error });
+    return new AuditorError(
+      "STORAGE_UNAVAILABLE",
+      `Table Storage did not answer in time while ${operation} (request aborted).`,
+      { cause: error },
+    );
   }
   if (status === undefined && code !== undefined && NETWORK_CODES.has(code)) {
     return new AuditorError(
@@ -67,7 +71,11 @@ export function toStorageError(error: unknown, operation: string): AuditorError 
     );
   }
   if (status !== undefined && TRANSIENT_STATUS.has(status)) {
-    return new AuditorError("STORAGE_UNAVAILABLE", `Table Storage is unavailable while ${operation} (HTTP ${status}${code ? ` ${code}` : ""}); try again later.`, { cause: error });
+    return new AuditorError(
+      "STORAGE_UNAVAILABLE",
+      `Table Storage is unavailable while ${operation} (HTTP ${status}${code ? ` ${code}` : ""}); try again later.`,
+      { cause: error },
+    );
   }
   if (status === 401 || status === 403) {
     return new AuditorError(
@@ -77,5 +85,7 @@ export function toStorageError(error: unknown, operation: string): AuditorError 
     );
   }
   const what = status !== undefined ? `HTTP ${status}${code ? ` ${code}` : ""}` : (code ?? "error");
-  return new AuditorError("STORAGE_FAILED", `Table Storage failed while ${operation} (${what}): ${detail}`, { cause: error });
+  return new AuditorError("STORAGE_FAILED", `Table Storage failed while ${operation} (${what}): ${detail}`, {
+    cause: error,
+  });
 }

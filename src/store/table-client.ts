@@ -30,7 +30,12 @@ export interface AuditStoreOptions {
   now?: () => Date;
 }
 
-export const TABLE_NAMES = { runs: "auditruns", findings: "findings", state: "findingstate", locks: "auditlocks" } as const;
+export const TABLE_NAMES = {
+  runs: "auditruns",
+  findings: "findings",
+  state: "findingstate",
+  locks: "auditlocks",
+} as const;
 export type TableRole = keyof typeof TABLE_NAMES;
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -51,14 +56,20 @@ export function buildClient(connection: StoreConnection, tableName: string, opti
       return TableClient.fromConnectionString(connection.connectionString, tableName, clientOptions);
     } catch (error) {
       // The SDK's message may quote the string; ours does not.
-      throw new AuditorError("CONFIG_INVALID", "The storage connection string is not valid (expected AccountName/AccountKey/TableEndpoint or UseDevelopmentStorage=true).", { cause: error });
+      throw new AuditorError(
+        "CONFIG_INVALID",
+        "The storage connection string is not valid (expected AccountName/AccountKey/TableEndpoint or UseDevelopmentStorage=true).",
+        { cause: error },
+      );
     }
   }
   let url: URL;
   try {
     url = new URL(connection.accountUrl);
   } catch (error) {
-    throw new AuditorError("CONFIG_INVALID", `The storage account URL '${connection.accountUrl}' is not a URL.`, { cause: error });
+    throw new AuditorError("CONFIG_INVALID", `The storage account URL '${connection.accountUrl}' is not a URL.`, {
+      cause: error,
+    });
   }
   clientOptions.allowInsecureConnection = url.protocol === "http:";
   return new TableClient(connection.accountUrl, tableName, connection.credential, clientOptions);
@@ -68,7 +79,10 @@ export function buildClient(connection: StoreConnection, tableName: string, opti
 export function connectionStringIsHttp(connectionString: string): boolean {
   const endpoint = /(?:^|;)\s*TableEndpoint\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
   if (endpoint !== undefined) return endpoint.trim().toLowerCase().startsWith("http:");
-  return /(?:^|;)\s*UseDevelopmentStorage\s*=\s*true/i.test(connectionString) || /(?:^|;)\s*DefaultEndpointsProtocol\s*=\s*http\s*(?:;|$)/i.test(connectionString);
+  return (
+    /(?:^|;)\s*UseDevelopmentStorage\s*=\s*true/i.test(connectionString) ||
+    /(?:^|;)\s*DefaultEndpointsProtocol\s*=\s*http\s*(?:;|$)/i.test(connectionString)
+  );
 }
 
 /**
@@ -98,7 +112,10 @@ export class StoreTables {
 export function openStoreTables(connection: StoreConnection, options: AuditStoreOptions): StoreTables {
   const prefix = options.tablePrefix ?? "";
   if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) {
-    throw new AuditorError("CONFIG_INVALID", `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`);
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`,
+    );
   }
   const clients = {} as Record<TableRole, TableClient>;
   for (const role of Object.keys(TABLE_NAMES) as TableRole[]) {
@@ -121,10 +138,17 @@ export async function readRunRow(runs: TableClient, runId: string): Promise<Row 
 }
 
 /** Every row matching `filter`, page by page. */
-export async function* scanRows(client: TableClient, filter: string, operation: string, select?: string[]): AsyncGenerator<Row> {
+export async function* scanRows(
+  client: TableClient,
+  filter: string,
+  operation: string,
+  select?: string[],
+): AsyncGenerator<Row> {
   const queryOptions = select === undefined ? { filter } : { filter, select };
   try {
-    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions }).byPage({ maxPageSize: MAX_PAGE_SIZE })) {
+    for await (const page of client
+      .listEntities<Record<string, unknown>>({ queryOptions })
+      .byPage({ maxPageSize: MAX_PAGE_SIZE })) {
       for (const row of page) yield row;
     }
   } catch (error) {
@@ -142,18 +166,23 @@ export async function readRowPage(
   operation: string,
 ): Promise<Page<Row>> {
   const top = pageSize(request.top);
-  const queryOptions = request.select === undefined ? { filter: request.filter } : { filter: request.filter, select: request.select };
+  const queryOptions =
+    request.select === undefined ? { filter: request.filter } : { filter: request.filter, select: request.select };
   const items: Row[] = [];
   let token = request.continuationToken;
   for (let requests = 0; requests < MAX_REQUESTS_PER_PAGE && items.length < top; requests += 1) {
     let result: IteratorResult<Row[] & { continuationToken?: string }>;
     try {
-      const pages = client.listEntities<Record<string, unknown>>({ queryOptions }).byPage({ maxPageSize: top - items.length, ...(token !== undefined ? { continuationToken: token } : {}) });
+      const pages = client
+        .listEntities<Record<string, unknown>>({ queryOptions })
+        .byPage({ maxPageSize: top - items.length, ...(token !== undefined ? { continuationToken: token } : {}) });
       result = await pages.next();
     } catch (error) {
       // The SDK decodes our token (base64 JSON) before sending anything: a token that is not one fails to parse.
       if (token !== undefined && error instanceof SyntaxError) {
-        throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, { cause: error });
+        throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, {
+          cause: error,
+        });
       }
       throw toStorageError(error, operation);
     }
@@ -179,6 +208,9 @@ export function withToken<T>(items: T[], continuationToken: string | undefined):
 
 export function requireRunId(runId: string, action: string): void {
   if (!isRunId(runId)) {
-    throw new AuditorError("STORAGE_FAILED", `Cannot ${action} run '${runId}': run ids have the form YYYYMMDDTHHMMSSZ-suffix (see newRunId).`);
+    throw new AuditorError(
+      "STORAGE_FAILED",
+      `Cannot ${action} run '${runId}': run ids have the form YYYYMMDDTHHMMSSZ-suffix (see newRunId).`,
+    );
   }
 }

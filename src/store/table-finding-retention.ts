@@ -28,10 +28,20 @@ export class TableFindingRetention implements FindingRetention {
     let deleted = 0;
     for (const runId of expired) {
       const actions: WriteAction[] = [];
-      for await (const row of scanRows(findings, odata`PartitionKey eq ${runId}`, `listing findings of run ${runId} for deletion`, ["RowKey"])) {
+      for await (const row of scanRows(
+        findings,
+        odata`PartitionKey eq ${runId}`,
+        `listing findings of run ${runId} for deletion`,
+        ["RowKey"],
+      )) {
         actions.push({ kind: "delete", partitionKey: runId, rowKey: String(row.rowKey) });
       }
-      await submitTransactions(findings, planTransactions(actions), this.tables.concurrency, `deleting findings of run ${runId}`);
+      await submitTransactions(
+        findings,
+        planTransactions(actions),
+        this.tables.concurrency,
+        `deleting findings of run ${runId}`,
+      );
       deleted += actions.length;
       try {
         await runs.updateEntity({ ...runKeys(runId), findingsDeletedAt: this.tables.now().toISOString() }, "Merge");

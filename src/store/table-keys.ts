@@ -24,7 +24,8 @@ const FORBIDDEN_KEY_CHARACTERS = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 export function tableKeyProblem(key: string): string | undefined {
   if (typeof key !== "string") return "a key must be a string";
   if (key.length === 0) return "a key must not be empty";
-  if (key.length > MAX_KEY_CODE_UNITS) return `a key is at most 1 KiB (${MAX_KEY_CODE_UNITS} UTF-16 code units); this one has ${key.length}`;
+  if (key.length > MAX_KEY_CODE_UNITS)
+    return `a key is at most 1 KiB (${MAX_KEY_CODE_UNITS} UTF-16 code units); this one has ${key.length}`;
   const forbidden = FORBIDDEN_KEY_CHARACTERS.exec(key);
   if (forbidden !== null) {
     const code = forbidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
@@ -77,7 +78,9 @@ export function runTimestamp(runId: string): Date {
   const match = RUN_ID.exec(runId);
   if (match === null) throw new RangeError(`'${runId}' is not a run id (YYYYMMDDTHHMMSSZ-suffix)`);
   const [date, time] = [match[1]!, match[2]!];
-  return new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}Z`);
+  return new Date(
+    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}Z`,
+  );
 }
 
 /** 9 minus each digit: for fixed-width digit strings this reverses lexical order, so newer sorts first. */

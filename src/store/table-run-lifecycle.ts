@@ -24,7 +24,13 @@ import { emptyStatusCounts, type StatusCounts } from "../engine/scoring";
 import { AuditorError } from "../errors";
 import { SEVERITIES, type Severity } from "../rules/rule";
 import { clampText, runKeys, runRecordFromEntity, runRecordToProperties, type Entity } from "./entity-codec";
-import { chunkProperties, CHUNKS_PER_ENTITY, encodeSummary, INLINE_CHUNKS, SUMMARY_ENCODING } from "./run-summary-codec";
+import {
+  chunkProperties,
+  CHUNKS_PER_ENTITY,
+  encodeSummary,
+  INLINE_CHUNKS,
+  SUMMARY_ENCODING,
+} from "./run-summary-codec";
 import { statusOf, toStorageError } from "./storage-errors";
 import { readRowPage, readRunRow, requireRunId, scanRows, type StoreTables } from "./table-client";
 import { RUN_PARTITION, RUN_SUMMARY_PARTITION, runRowKey, runSummaryChunkRowKey } from "./table-keys";
@@ -56,7 +62,8 @@ export class TableRunLifecycle implements RunLifecycle {
       if (statusOf(error) !== 409) throw toStorageError(error, `creating run ${request.runId}`);
     }
     const existing = await readRunRow(runs, request.runId);
-    if (existing === undefined) throw new AuditorError("STORAGE_FAILED", `Run ${request.runId} was reported as existing but cannot be read.`);
+    if (existing === undefined)
+      throw new AuditorError("STORAGE_FAILED", `Run ${request.runId} was reported as existing but cannot be read.`);
     return runRecordFromEntity(existing);
   }
 
@@ -66,7 +73,10 @@ export class TableRunLifecycle implements RunLifecycle {
     try {
       await runs.updateEntity({ ...runKeys(runId), status: "running", startedAt: at.toISOString() }, "Merge");
     } catch (error) {
-      if (statusOf(error) === 404) throw new AuditorError("NOT_FOUND", `Run ${runId} does not exist; create it before marking it running.`, { cause: error });
+      if (statusOf(error) === 404)
+        throw new AuditorError("NOT_FOUND", `Run ${runId} does not exist; create it before marking it running.`, {
+          cause: error,
+        });
       throw toStorageError(error, `marking run ${runId} running`);
     }
   }
@@ -84,7 +94,10 @@ export class TableRunLifecycle implements RunLifecycle {
     const runs = await this.tables.table("runs");
     try {
       // Upsert: a run can end before its record was ever created (the queue message was the only trace).
-      await runs.upsertEntity({ ...runKeys(runId), runId, status, error: clampText(reason, 4_000), finishedAt: at.toISOString() }, "Merge");
+      await runs.upsertEntity(
+        { ...runKeys(runId), runId, status, error: clampText(reason, 4_000), finishedAt: at.toISOString() },
+        "Merge",
+      );
     } catch (error) {
       throw toStorageError(error, `marking run ${runId} ${status}`);
     }
@@ -95,9 +108,16 @@ export class TableRunLifecycle implements RunLifecycle {
     const { run } = report;
     requireRunId(run.runId, "complete");
     if (run.status !== "completed" && run.status !== "partial" && run.status !== "failed") {
-      throw new AuditorError("STORAGE_FAILED", `Cannot complete run ${run.runId} with status '${run.status}': expected completed, partial or failed.`);
+      throw new AuditorError(
+        "STORAGE_FAILED",
+        `Cannot complete run ${run.runId} with status '${run.status}': expected completed, partial or failed.`,
+      );
     }
-    const part = await this.writeRunPart(run.runId, report.findings, { startedAt: run.startedAt, status: run.status, ...(options.isFullyRead !== undefined ? { isFullyRead: options.isFullyRead } : {}) });
+    const part = await this.writeRunPart(run.runId, report.findings, {
+      startedAt: run.startedAt,
+      status: run.status,
+      ...(options.isFullyRead !== undefined ? { isFullyRead: options.isFullyRead } : {}),
+    });
     const record = await this.finishRun({
       run,
       scores: report.summary,
@@ -106,7 +126,11 @@ export class TableRunLifecycle implements RunLifecycle {
       findingsStored: part.stats.findings,
       transitions: part.transitions,
     });
-    return { run: record, transitions: part.transitions, stats: { ...part.stats, elapsedMs: Math.round(performance.now() - started) } };
+    return {
+      run: record,
+      transitions: part.transitions,
+      stats: { ...part.stats, elapsedMs: Math.round(performance.now() - started) },
+    };
   }
 
   writeRunPart(runId: string, findings: readonly Finding[], options: RunPartOptions): Promise<RunPart> {
@@ -132,7 +156,13 @@ export class TableRunLifecycle implements RunLifecycle {
       coverageGaps: run.coverageGaps.length,
       byStatus: finish.scores.byStatus,
       failuresBySeverity: finish.scores.failuresBySeverity,
-      delta: { newFailures: delta.newFailures, regressed: delta.regressed, resolved: delta.resolved, stillFailing: delta.stillFailing, notReassessed: delta.notReassessed },
+      delta: {
+        newFailures: delta.newFailures,
+        regressed: delta.regressed,
+        resolved: delta.resolved,
+        stillFailing: delta.stillFailing,
+        notReassessed: delta.notReassessed,
+      },
     };
     await this.writeRunEntity(record, summary);
     return record;
@@ -144,10 +174,21 @@ export class TableRunLifecycle implements RunLifecycle {
     const wanted = new Set(subscriptionIds.map((id) => id.toLowerCase()));
     const actions: WriteAction[] = [];
     // The run's partition is scanned once: a filter may compare at most 15 values, and a shard has hundreds.
-    for await (const row of scanRows(table, odata`PartitionKey eq ${runId}`, `listing findings of run ${runId} to delete`, ["RowKey", "subscriptionKey"])) {
-      if (wanted.has(String(row.subscriptionKey))) actions.push({ kind: "delete", partitionKey: runId, rowKey: String(row.rowKey) });
+    for await (const row of scanRows(
+      table,
+      odata`PartitionKey eq ${runId}`,
+      `listing findings of run ${runId} to delete`,
+      ["RowKey", "subscriptionKey"],
+    )) {
+      if (wanted.has(String(row.subscriptionKey)))
+        actions.push({ kind: "delete", partitionKey: runId, rowKey: String(row.rowKey) });
     }
-    await submitTransactions(table, planTransactions(actions), this.tables.concurrency, `deleting findings of run ${runId}`);
+    await submitTransactions(
+      table,
+      planTransactions(actions),
+      this.tables.concurrency,
+      `deleting findings of run ${runId}`,
+    );
     return actions.length;
   }
 
@@ -155,7 +196,10 @@ export class TableRunLifecycle implements RunLifecycle {
   private async countStoredFindings(runId: string): Promise<number> {
     const table = await this.tables.table("findings");
     let count = 0;
-    for await (const _row of scanRows(table, odata`PartitionKey eq ${runId}`, `counting findings of run ${runId}`, ["RowKey"])) count += 1;
+    for await (const _row of scanRows(table, odata`PartitionKey eq ${runId}`, `counting findings of run ${runId}`, [
+      "RowKey",
+    ]))
+      count += 1;
     return count;
   }
 
@@ -171,10 +215,20 @@ export class TableRunLifecycle implements RunLifecycle {
         actions.push({
           kind: "upsert",
           mode: "Replace",
-          entity: { partitionKey: RUN_SUMMARY_PARTITION, rowKey: runSummaryChunkRowKey(record.runId, i), runId: record.runId, ...chunkProperties(chunks, i) },
+          entity: {
+            partitionKey: RUN_SUMMARY_PARTITION,
+            rowKey: runSummaryChunkRowKey(record.runId, i),
+            runId: record.runId,
+            ...chunkProperties(chunks, i),
+          },
         });
       }
-      await submitTransactions(runs, planTransactions(actions), this.tables.concurrency, `writing the summary of run ${record.runId}`);
+      await submitTransactions(
+        runs,
+        planTransactions(actions),
+        this.tables.concurrency,
+        `writing the summary of run ${record.runId}`,
+      );
     }
     const entity: Entity = {
       ...runKeys(record.runId),

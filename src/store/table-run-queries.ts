@@ -1,15 +1,49 @@
 // Reads runs, their summaries, their findings and a resource's history from Table Storage for the report API.
 // Pages follow Table Storage's continuation tokens, except the name search, which has its own (see listFindingsByName).
 import { odata, type TableClient } from "@azure/data-tables";
-import type { FindingFilter, FindingQuery, FindingState, Page, PageRequest, ResourceHistory, RunDetail, RunQueries, RunRecord, RunSummary, StoredFinding } from "../audit/audit-store";
+import type {
+  FindingFilter,
+  FindingQuery,
+  FindingState,
+  Page,
+  PageRequest,
+  ResourceHistory,
+  RunDetail,
+  RunQueries,
+  RunRecord,
+  RunSummary,
+  StoredFinding,
+} from "../audit/audit-store";
 import type { RunStatus } from "../audit/run-audit";
 import { AuditorError } from "../errors";
 import { mapBounded } from "./bounded-concurrency";
-import { findingFromEntity, RUN_RECORD_PROPERTIES, runKeys, runRecordFromEntity, stateFromEntity } from "./entity-codec";
+import {
+  findingFromEntity,
+  RUN_RECORD_PROPERTIES,
+  runKeys,
+  runRecordFromEntity,
+  stateFromEntity,
+} from "./entity-codec";
 import { collectChunks, decodeSummary } from "./run-summary-codec";
 import { statusOf, toStorageError } from "./storage-errors";
-import { MAX_PAGE_SIZE, pageSize, readRowPage, readRunRow, scanRows, withToken, type StoreTables } from "./table-client";
-import { isRunId, resourceHash, resourceRowKeyRange, RUN_PARTITION, RUN_SUMMARY_PARTITION, runRowKey, stateShard } from "./table-keys";
+import {
+  MAX_PAGE_SIZE,
+  pageSize,
+  readRowPage,
+  readRunRow,
+  scanRows,
+  withToken,
+  type StoreTables,
+} from "./table-client";
+import {
+  isRunId,
+  resourceHash,
+  resourceRowKeyRange,
+  RUN_PARTITION,
+  RUN_SUMMARY_PARTITION,
+  runRowKey,
+  stateShard,
+} from "./table-keys";
 
 /** The name search looks at this many rows per call at most (about 20 service requests). */
 const MAX_ROWS_SCANNED_PER_PAGE = 20 * MAX_PAGE_SIZE;
@@ -47,11 +81,17 @@ export class TableRunQueries implements RunQueries {
       for await (const row of scanRows(runs, filter, `reading the summary of run ${runId}`)) sources.push(row);
     }
     const chunks = collectChunks(sources, count);
-    if (chunks === undefined) throw new AuditorError("STORAGE_FAILED", `The stored summary of run ${runId} is incomplete (${count} chunks expected).`);
+    if (chunks === undefined)
+      throw new AuditorError(
+        "STORAGE_FAILED",
+        `The stored summary of run ${runId} is incomplete (${count} chunks expected).`,
+      );
     try {
       return await decodeSummary(chunks);
     } catch (error) {
-      throw new AuditorError("STORAGE_FAILED", `The stored summary of run ${runId} cannot be decoded.`, { cause: error });
+      throw new AuditorError("STORAGE_FAILED", `The stored summary of run ${runId} cannot be decoded.`, {
+        cause: error,
+      });
     }
   }
 
@@ -60,7 +100,11 @@ export class TableRunQueries implements RunQueries {
     const statuses = toList(options.status);
     let filter = odata`PartitionKey eq ${RUN_PARTITION}`;
     if (statuses.length > 0) filter += ` and (${statuses.map((s) => odata`status eq ${s}`).join(" or ")})`;
-    const page = await readRowPage(runs, { filter, select: RUN_RECORD_PROPERTIES, top: options.top, continuationToken: options.continuationToken }, "listing runs");
+    const page = await readRowPage(
+      runs,
+      { filter, select: RUN_RECORD_PROPERTIES, top: options.top, continuationToken: options.continuationToken },
+      "listing runs",
+    );
     return withToken(page.items.map(runRecordFromEntity), page.continuationToken);
   }
 
@@ -68,13 +112,18 @@ export class TableRunQueries implements RunQueries {
     const runs = await this.tables.table("runs");
     if (runId === "latest") {
       const filter = odata`PartitionKey eq ${RUN_PARTITION} and (status eq ${"completed"} or status eq ${"partial"})`;
-      const row = (await readRowPage(runs, { filter, select: RUN_RECORD_PROPERTIES, top: 1 }, "finding the latest run")).items[0];
+      const row = (await readRowPage(runs, { filter, select: RUN_RECORD_PROPERTIES, top: 1 }, "finding the latest run"))
+        .items[0];
       return row === undefined ? undefined : runRecordFromEntity(row);
     }
     if (!isRunId(runId)) return undefined;
     const { partitionKey, rowKey } = runKeys(runId);
     try {
-      return runRecordFromEntity(await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey, { queryOptions: { select: RUN_RECORD_PROPERTIES } }));
+      return runRecordFromEntity(
+        await runs.getEntity<Record<string, unknown>>(partitionKey, rowKey, {
+          queryOptions: { select: RUN_RECORD_PROPERTIES },
+        }),
+      );
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw toStorageError(error, `reading run ${runId}`);
@@ -84,9 +133,14 @@ export class TableRunQueries implements RunQueries {
   async listFindings(runId: string, options: FindingQuery = {}): Promise<Page<StoredFinding>> {
     if (!isRunId(runId)) return { items: [] };
     const findings = await this.tables.table("findings");
-    if (options.nameContains !== undefined) return this.listFindingsByName(findings, runId, options.nameContains, options);
+    if (options.nameContains !== undefined)
+      return this.listFindingsByName(findings, runId, options.nameContains, options);
     const filter = [odata`PartitionKey eq ${runId}`, ...findingFilterClauses(options.filter ?? {})].join(" and ");
-    const page = await readRowPage(findings, { filter, top: options.top, continuationToken: options.continuationToken }, `listing findings of run ${runId}`);
+    const page = await readRowPage(
+      findings,
+      { filter, top: options.top, continuationToken: options.continuationToken },
+      `listing findings of run ${runId}`,
+    );
     return withToken(page.items.map(findingFromEntity), page.continuationToken);
   }
 
@@ -96,24 +150,39 @@ export class TableRunQueries implements RunQueries {
    * no match is skipped when a page fills halfway through a service page. At most MAX_ROWS_SCANNED_PER_PAGE rows are
    * looked at per call; a page can therefore be short, or empty, and still carry a token.
    */
-  private async listFindingsByName(client: TableClient, runId: string, nameContains: string, options: FindingQuery): Promise<Page<StoredFinding>> {
+  private async listFindingsByName(
+    client: TableClient,
+    runId: string,
+    nameContains: string,
+    options: FindingQuery,
+  ): Promise<Page<StoredFinding>> {
     const top = pageSize(options.top);
     const needle = nameContains.toLowerCase();
     const operation = `searching findings of run ${runId} by resource name`;
-    const after = options.continuationToken === undefined ? undefined : decodeNameScanToken(options.continuationToken, runId, operation);
-    const filter = [odata`PartitionKey eq ${runId}`, ...(after === undefined ? [] : [odata`RowKey gt ${after}`]), ...findingFilterClauses(options.filter ?? {}, 1)].join(" and ");
+    const after =
+      options.continuationToken === undefined
+        ? undefined
+        : decodeNameScanToken(options.continuationToken, runId, operation);
+    const filter = [
+      odata`PartitionKey eq ${runId}`,
+      ...(after === undefined ? [] : [odata`RowKey gt ${after}`]),
+      ...findingFilterClauses(options.filter ?? {}, 1),
+    ].join(" and ");
     const items: StoredFinding[] = [];
     let scanned = 0;
     let lastRowKey: string | undefined;
     let stoppedEarly = false;
     try {
-      const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: MAX_PAGE_SIZE });
+      const pages = client
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: MAX_PAGE_SIZE });
       scan: for await (const page of pages) {
         for (let i = 0; i < page.length; i += 1) {
           const row = page[i]!;
           scanned += 1;
           lastRowKey = row.rowKey;
-          if (typeof row.resourceName === "string" && row.resourceName.toLowerCase().includes(needle)) items.push(findingFromEntity(row));
+          if (typeof row.resourceName === "string" && row.resourceName.toLowerCase().includes(needle))
+            items.push(findingFromEntity(row));
           if (items.length >= top) {
             stoppedEarly = i < page.length - 1 || page.continuationToken !== undefined;
             break scan;
@@ -127,7 +196,9 @@ export class TableRunQueries implements RunQueries {
     } catch (error) {
       throw toStorageError(error, operation);
     }
-    return stoppedEarly && lastRowKey !== undefined ? { items, continuationToken: encodeNameScanToken(runId, lastRowKey) } : { items };
+    return stoppedEarly && lastRowKey !== undefined
+      ? { items, continuationToken: encodeNameScanToken(runId, lastRowKey) }
+      : { items };
   }
 
   async getResourceHistory(resourceId: string, options: { runs?: number } = {}): Promise<ResourceHistory> {
@@ -135,7 +206,8 @@ export class TableRunQueries implements RunQueries {
     const stateTable = await this.tables.table("state");
     const states: FindingState[] = [];
     const stateFilter = odata`PartitionKey eq ${stateShard(resourceHash(resourceId))} and RowKey ge ${from} and RowKey lt ${to}`;
-    for await (const row of scanRows(stateTable, stateFilter, "reading a resource's finding state")) states.push(stateFromEntity(row));
+    for await (const row of scanRows(stateTable, stateFilter, "reading a resource's finding state"))
+      states.push(stateFromEntity(row));
 
     const runCount = Math.min(Math.max(1, Math.floor(options.runs ?? 10)), 100);
     const recent = await this.listRuns({ top: runCount, status: ["completed", "partial"] });
@@ -143,8 +215,14 @@ export class TableRunQueries implements RunQueries {
     const runs = await mapBounded(recent.items, this.tables.concurrency, async (run) => {
       const filter = odata`PartitionKey eq ${run.runId} and RowKey ge ${from} and RowKey lt ${to}`;
       const found: StoredFinding[] = [];
-      for await (const row of scanRows(findingsTable, filter, `reading findings of run ${run.runId} for a resource`)) found.push(findingFromEntity(row));
-      return { runId: run.runId, status: run.status, ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}), findings: found };
+      for await (const row of scanRows(findingsTable, filter, `reading findings of run ${run.runId} for a resource`))
+        found.push(findingFromEntity(row));
+      return {
+        runId: run.runId,
+        status: run.status,
+        ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
+        findings: found,
+      };
     });
     return { resourceId, states, runs };
   }
@@ -159,9 +237,13 @@ function encodeNameScanToken(runId: string, rowKey: string): string {
 function decodeNameScanToken(token: string, runId: string, operation: string): string {
   let decoded: unknown;
   try {
-    decoded = token.startsWith(NAME_SCAN_TOKEN_PREFIX) ? JSON.parse(Buffer.from(token.slice(NAME_SCAN_TOKEN_PREFIX.length), "base64url").toString("utf8")) : undefined;
+    decoded = token.startsWith(NAME_SCAN_TOKEN_PREFIX)
+      ? JSON.parse(Buffer.from(token.slice(NAME_SCAN_TOKEN_PREFIX.length), "base64url").toString("utf8"))
+      : undefined;
   } catch (error) {
-    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, { cause: error });
+    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `The continuation token is not valid for ${operation}.`, {
+      cause: error,
+    });
   }
   const candidate = decoded as { r?: unknown; k?: unknown } | undefined;
   if (candidate?.r !== runId || typeof candidate.k !== "string" || candidate.k === "") {
@@ -196,7 +278,10 @@ export function findingFilterClauses(filter: FindingFilter, reserved = 0): strin
     clauses.push(parts.length === 1 ? parts[0]! : `(${parts.join(" or ")})`);
   }
   if (comparisons > MAX_FILTER_COMPARISONS - reserved) {
-    throw new AuditorError("INPUT_UNKNOWN_SHAPE", `A findings filter may compare at most ${MAX_FILTER_COMPARISONS - reserved} values in all; this one has ${comparisons}.`);
+    throw new AuditorError(
+      "INPUT_UNKNOWN_SHAPE",
+      `A findings filter may compare at most ${MAX_FILTER_COMPARISONS - reserved} values in all; this one has ${comparisons}.`,
+    );
   }
   return clauses;
 }

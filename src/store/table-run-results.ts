@@ -2,7 +2,14 @@
 // resource pair's `findingstate` becomes, stores the results the archive mode keeps in `findings`, then writes the
 // state. Key design: table-keys.ts; the state machine: finding-transitions.ts; batching: transaction-batches.ts.
 import { odata } from "@azure/data-tables";
-import type { FindingState, RunPart, RunPartOptions, StateChange, StateTransitions, WriteStats } from "../audit/audit-store";
+import type {
+  FindingState,
+  RunPart,
+  RunPartOptions,
+  StateChange,
+  StateTransitions,
+  WriteStats,
+} from "../audit/audit-store";
 import type { Finding } from "../engine/finding";
 import { AuditorError } from "../errors";
 import { mapBounded } from "./bounded-concurrency";
@@ -37,7 +44,10 @@ export class TableRunResults {
   ) {
     this.archive = archive ?? "changes";
     if (this.archive !== "changes" && this.archive !== "all") {
-      throw new AuditorError("CONFIG_INVALID", `The findings archive must be 'changes' or 'all', got '${String(this.archive)}'.`);
+      throw new AuditorError(
+        "CONFIG_INVALID",
+        `The findings archive must be 'changes' or 'all', got '${String(this.archive)}'.`,
+      );
     }
   }
 
@@ -64,7 +74,12 @@ export class TableRunResults {
 
     const stateStarted = performance.now();
     const state = await this.tables.table("state");
-    const stateTransactions = await submitTransactions(state, planTransactions(plan.actions), this.tables.concurrency, `updating finding state for run ${runId}`);
+    const stateTransactions = await submitTransactions(
+      state,
+      planTransactions(plan.actions),
+      this.tables.concurrency,
+      `updating finding state for run ${runId}`,
+    );
     const stats: WriteStats = {
       findings: written.entities,
       findingTransactions: written.transactions,
@@ -77,7 +92,11 @@ export class TableRunResults {
     return { transitions: plan.transitions, stats };
   }
 
-  private async writeFindings(runId: string, pairs: ReadonlyMap<string, PairResults>, written: ReadonlySet<string>): Promise<{ entities: number; transactions: number }> {
+  private async writeFindings(
+    runId: string,
+    pairs: ReadonlyMap<string, PairResults>,
+    written: ReadonlySet<string>,
+  ): Promise<{ entities: number; transactions: number }> {
     const table = await this.tables.table("findings");
     const actions: WriteAction[] = [];
     for (const [id, pair] of pairs) {
@@ -85,10 +104,16 @@ export class TableRunResults {
       // Ordinals number every result of the pair in report order, stored or not, so a rewrite of the same report
       // produces the same keys and replaces rather than duplicates.
       pair.findings.forEach((finding, ordinal) => {
-        if (keepAll || alwaysStored(finding)) actions.push({ kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" });
+        if (keepAll || alwaysStored(finding))
+          actions.push({ kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" });
       });
     }
-    const transactions = await submitTransactions(table, planTransactions(actions), this.tables.concurrency, `writing findings of run ${runId}`);
+    const transactions = await submitTransactions(
+      table,
+      planTransactions(actions),
+      this.tables.concurrency,
+      `writing findings of run ${runId}`,
+    );
     return { entities: actions.length, transactions };
   }
 
@@ -112,7 +137,11 @@ export class TableRunResults {
     const [newer] = await Promise.all([
       this.newerRunCoverage(runId),
       mapBounded(shards, this.tables.concurrency, async (shard) => {
-        for await (const row of scanRows(table, odata`PartitionKey eq ${shard}`, `reading finding state (partition ${shard})`)) {
+        for await (const row of scanRows(
+          table,
+          odata`PartitionKey eq ${shard}`,
+          `reading finding state (partition ${shard})`,
+        )) {
           previous.set(`${row.partitionKey}/${row.rowKey}`, stateFromEntity(row));
         }
       }),

@@ -11,12 +11,21 @@ export const DEFAULT_LOCK_TTL_MS = 2 * 60 * 60 * 1000;
 export class TableScopeLocks implements ScopeLocks {
   constructor(private readonly tables: StoreTables) {}
 
-  async claimScopeLock(scope: string, holder: string, options: { ttlMs?: number; now?: Date } = {}): Promise<LockClaim> {
+  async claimScopeLock(
+    scope: string,
+    holder: string,
+    options: { ttlMs?: number; now?: Date } = {},
+  ): Promise<LockClaim> {
     const locks = await this.tables.table("locks");
     const now = options.now ?? this.tables.now();
     const ttl = options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
     const keys = { partitionKey: LOCK_PARTITION, rowKey: lockRowKey(scope) };
-    const lock = { scope: clampText(scope, 4_000), holder: clampText(holder, 1_000), acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttl).toISOString() };
+    const lock = {
+      scope: clampText(scope, 4_000),
+      holder: clampText(holder, 1_000),
+      acquiredAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttl).toISOString(),
+    };
     const operation = `claiming the lock for scope '${lock.scope}'`;
     // Insert wins outright; otherwise an expired (or our own) lock is taken over with If-Match on its ETag, so of two
     // claimants racing for the same expired lock exactly one succeeds. A few rounds settle any interleaving.
@@ -46,11 +55,18 @@ export class TableScopeLocks implements ScopeLocks {
         if (status !== 412 && status !== 404) throw toStorageError(error, operation);
       }
     }
-    const last = await locks.getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey).catch((error: unknown) => {
-      if (statusOf(error) === 404) return undefined;
-      throw toStorageError(error, operation);
-    });
-    return { acquired: false, scope, heldBy: String(last?.holder ?? "unknown"), expiresAt: String(last?.expiresAt ?? "") };
+    const last = await locks
+      .getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey)
+      .catch((error: unknown) => {
+        if (statusOf(error) === 404) return undefined;
+        throw toStorageError(error, operation);
+      });
+    return {
+      acquired: false,
+      scope,
+      heldBy: String(last?.holder ?? "unknown"),
+      expiresAt: String(last?.expiresAt ?? ""),
+    };
   }
 
   async releaseScopeLock(lock: HeldLock): Promise<boolean> {

@@ -12,7 +12,9 @@ export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024 - 256 * 1024;
 /** Per sub-request: boundary, request line, Content-Type/Accept/Prefer/DataServiceVersion headers. */
 const SUB_REQUEST_OVERHEAD_BYTES = 1_024;
 
-export type WriteAction = { kind: "upsert"; entity: Entity; mode: "Replace" | "Merge" } | { kind: "delete"; partitionKey: string; rowKey: string };
+export type WriteAction =
+  | { kind: "upsert"; entity: Entity; mode: "Replace" | "Merge" }
+  | { kind: "delete"; partitionKey: string; rowKey: string };
 
 /** Bytes this action adds to a transaction body (an estimate that errs on the large side). */
 export function estimateActionBytes(action: WriteAction): number {
@@ -26,7 +28,8 @@ export function estimateActionBytes(action: WriteAction): number {
     body += Buffer.byteLength(name, "utf8") + 4;
     if (typeof value === "string") body += Buffer.byteLength(JSON.stringify(value), "utf8");
     else if (value instanceof Uint8Array) body += Math.ceil(value.byteLength / 3) * 4 + 2 + name.length + 40;
-    else if (value !== null && typeof value === "object") body += Buffer.byteLength(JSON.stringify(value), "utf8") + name.length + 40;
+    else if (value !== null && typeof value === "object")
+      body += Buffer.byteLength(JSON.stringify(value), "utf8") + name.length + 40;
     else body += 24;
   }
   return SUB_REQUEST_OVERHEAD_BYTES + keyBytes + body;
@@ -36,7 +39,10 @@ export function estimateActionBytes(action: WriteAction): number {
  * Splits actions into transactions. Actions keep their order within a partition. A later upsert of the same row
  * replaces an earlier one in the same plan, since a transaction may not touch a row twice.
  */
-export function planTransactions(actions: readonly WriteAction[], limits: { maxActions?: number; maxBytes?: number } = {}): WriteAction[][] {
+export function planTransactions(
+  actions: readonly WriteAction[],
+  limits: { maxActions?: number; maxBytes?: number } = {},
+): WriteAction[][] {
   const maxActions = Math.min(limits.maxActions ?? MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_ACTIONS);
   const maxBytes = limits.maxBytes ?? MAX_TRANSACTION_BYTES;
   const byPartition = new Map<string, Map<string, WriteAction>>();
@@ -70,11 +76,18 @@ export function planTransactions(actions: readonly WriteAction[], limits: { maxA
 }
 
 function toTransactionAction(action: WriteAction): TransactionAction {
-  return action.kind === "upsert" ? ["upsert", action.entity, action.mode] : ["delete", { partitionKey: action.partitionKey, rowKey: action.rowKey }];
+  return action.kind === "upsert"
+    ? ["upsert", action.entity, action.mode]
+    : ["delete", { partitionKey: action.partitionKey, rowKey: action.rowKey }];
 }
 
 /** Submits the batches, at most `concurrency` at once. Returns how many transactions were sent. */
-export async function submitTransactions(client: TableClient, batches: readonly WriteAction[][], concurrency: number, operation: string): Promise<number> {
+export async function submitTransactions(
+  client: TableClient,
+  batches: readonly WriteAction[][],
+  concurrency: number,
+  operation: string,
+): Promise<number> {
   await mapBounded(batches, concurrency, async (batch) => {
     try {
       await client.submitTransaction(batch.map(toTransactionAction));

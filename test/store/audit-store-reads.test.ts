@@ -13,7 +13,9 @@ afterAll(async () => {
   await azurite?.dispose();
 });
 
-async function everyPage(fetch: (token: string | undefined) => Promise<{ items: StoredFinding[]; continuationToken?: string }>): Promise<{ items: StoredFinding[]; pages: number }> {
+async function everyPage(
+  fetch: (token: string | undefined) => Promise<{ items: StoredFinding[]; continuationToken?: string }>,
+): Promise<{ items: StoredFinding[]; pages: number }> {
   const items: StoredFinding[] = [];
   let token: string | undefined;
   let pages = 0;
@@ -32,7 +34,8 @@ describe("runs", () => {
     // Created out of order on purpose: the order comes from the keys, not from insertion.
     const days = [3, 1, 5, 2, 4, 7, 6];
     const ids = new Map(days.map((d) => [d, runIdAt(`2026-11-0${d}T02:00:00Z`)]));
-    for (const day of days) await store.createRun({ runId: ids.get(day)!, scope: "subscriptions:all", requestedBy: "timer" });
+    for (const day of days)
+      await store.createRun({ runId: ids.get(day)!, scope: "subscriptions:all", requestedBy: "timer" });
     await store.completeRun(report(ids.get(4)!, manyFindings(3)));
     await store.completeRun(report(ids.get(2)!, manyFindings(3), { coverageGaps: [{ types: ["x"], reason: "r" }] }));
     await store.failRun(ids.get(6)!, "boom");
@@ -48,8 +51,16 @@ describe("runs", () => {
 
     expect(first.items[0]).toMatchObject({ status: "queued", scope: "subscriptions:all", requestedBy: "timer" });
     expect(first.items[1]).toMatchObject({ status: "failed", error: "boom" });
-    expect(second.items[0]).toMatchObject({ status: "completed", findings: 3, byStatus: { fail: 1, pass: 1, notApplicable: 1, unknown: 0, error: 0 }, scope: "subscriptions:all" });
-    expect((await store.listRuns({ status: ["completed", "partial"] })).items.map((r) => r.runId)).toEqual([ids.get(4), ids.get(2)]);
+    expect(second.items[0]).toMatchObject({
+      status: "completed",
+      findings: 3,
+      byStatus: { fail: 1, pass: 1, notApplicable: 1, unknown: 0, error: 0 },
+      scope: "subscriptions:all",
+    });
+    expect((await store.listRuns({ status: ["completed", "partial"] })).items.map((r) => r.runId)).toEqual([
+      ids.get(4),
+      ids.get(2),
+    ]);
 
     const latest = await store.getRun("latest");
     expect(latest?.runId).toBe(ids.get(4));
@@ -63,7 +74,11 @@ describe("runs", () => {
     const runId = runIdAt("2026-11-22T02:00:00Z");
     await store.createRun({ runId, scope: "a" });
     await store.markRunning(runId, new Date("2026-11-22T02:00:01Z"));
-    expect(await store.createRun({ runId, scope: "b" })).toMatchObject({ status: "running", scope: "a", startedAt: "2026-11-22T02:00:01.000Z" });
+    expect(await store.createRun({ runId, scope: "b" })).toMatchObject({
+      status: "running",
+      scope: "a",
+      startedAt: "2026-11-22T02:00:01.000Z",
+    });
     await expect(store.markRunning(runIdAt("2026-11-22T03:00:00Z"))).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(store.createRun({ runId: "bad/id", scope: "a" })).rejects.toBeInstanceOf(AuditorError);
   });
@@ -77,8 +92,19 @@ describe("findings queries", () => {
     store = freshStore(azurite.connectionString);
     const findings = [
       ...manyFindings(60),
-      finding({ resourceId: miId("tls", SUB_B, "RG-Other"), ruleId: "mi.tls.minimum-version", severity: "medium", status: "fail" }),
-      finding({ resourceId: `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-1`, resourceType: "microsoft.network/networksecuritygroups", ruleId: "nsg.sql-inbound.internet", severity: "critical", status: "fail" }),
+      finding({
+        resourceId: miId("tls", SUB_B, "RG-Other"),
+        ruleId: "mi.tls.minimum-version",
+        severity: "medium",
+        status: "fail",
+      }),
+      finding({
+        resourceId: `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-1`,
+        resourceType: "microsoft.network/networksecuritygroups",
+        ruleId: "nsg.sql-inbound.internet",
+        severity: "critical",
+        status: "fail",
+      }),
     ];
     await store.completeRun(report(runId, findings));
   });
@@ -94,7 +120,9 @@ describe("findings queries", () => {
     ["several fields together", { status: "fail" as const, subscriptionId: SUB_A, severity: "high" as const }, 6],
     ["nothing", {}, 62],
   ])("filters by %s on the server", async (_label, filter, expected) => {
-    const { items } = await everyPage((token) => store.listFindings(runId, { filter, top: 1000, ...(token ? { continuationToken: token } : {}) }));
+    const { items } = await everyPage((token) =>
+      store.listFindings(runId, { filter, top: 1000, ...(token ? { continuationToken: token } : {}) }),
+    );
     expect(items).toHaveLength(expected);
   });
 
@@ -109,22 +137,30 @@ describe("findings queries", () => {
   });
 
   it("pages with continuation tokens and loses nothing, also under a filter", async () => {
-    const all = await everyPage((token) => store.listFindings(runId, { top: 7, ...(token ? { continuationToken: token } : {}) }));
+    const all = await everyPage((token) =>
+      store.listFindings(runId, { top: 7, ...(token ? { continuationToken: token } : {}) }),
+    );
     expect(all.items).toHaveLength(62);
     expect(all.pages).toBe(9);
     expect(new Set(all.items.map((f) => `${f.resourceId}|${f.ruleId}`)).size).toBe(62);
-    const failed = await everyPage((token) => store.listFindings(runId, { filter: { status: "fail" }, top: 5, ...(token ? { continuationToken: token } : {}) }));
+    const failed = await everyPage((token) =>
+      store.listFindings(runId, { filter: { status: "fail" }, top: 5, ...(token ? { continuationToken: token } : {}) }),
+    );
     expect(failed.items).toHaveLength(14);
     expect(failed.items.every((f) => f.status === "fail")).toBe(true);
   });
 
   it("refuses a filter with more comparisons than Table Storage allows, as a usage error", async () => {
     const many = Array.from({ length: 15 }, (_, i) => `rule-${i}`);
-    await expect(store.listFindings(runId, { filter: { ruleId: many } })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
+    await expect(store.listFindings(runId, { filter: { ruleId: many } })).rejects.toMatchObject({
+      code: "INPUT_UNKNOWN_SHAPE",
+    });
   });
 
   it("rejects a continuation token that is not one of ours as a usage error", async () => {
-    await expect(store.listFindings(runId, { continuationToken: "not-a-token" })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
+    await expect(store.listFindings(runId, { continuationToken: "not-a-token" })).rejects.toMatchObject({
+      code: "INPUT_UNKNOWN_SHAPE",
+    });
     await expect(store.listRuns({ continuationToken: "%%%" })).rejects.toMatchObject({ code: "INPUT_UNKNOWN_SHAPE" });
   });
 
@@ -150,16 +186,25 @@ describe("resource history", () => {
       );
     }
     const history = await store.getResourceHistory(target.toUpperCase(), { runs: 3 });
-    expect(history.states.map((s) => s.ruleId).sort()).toEqual(["mi.public-endpoint.untrusted-source", "mi.tls.minimum-version"]);
+    expect(history.states.map((s) => s.ruleId).sort()).toEqual([
+      "mi.public-endpoint.untrusted-source",
+      "mi.tls.minimum-version",
+    ]);
     expect(history.runs.map((r) => r.runId)).toEqual([runs[3], runs[2], runs[1]]);
     // Each of these runs changed the public-endpoint verdict (stored); the TLS rule passed unchanged (not stored again).
     for (const run of history.runs) {
       expect(run.findings.map((f) => f.ruleId)).toEqual(["mi.public-endpoint.untrusted-source"]);
       expect(run.findings.every((f) => f.resourceId === target)).toBe(true);
     }
-    expect(history.runs[0]?.findings.find((f) => f.ruleId === "mi.public-endpoint.untrusted-source")?.status).toBe("pass");
+    expect(history.runs[0]?.findings.find((f) => f.ruleId === "mi.public-endpoint.untrusted-source")?.status).toBe(
+      "pass",
+    );
     // The unchanged pass is in the state, recorded by the run that first saw it.
-    expect(history.states.find((s) => s.ruleId === "mi.tls.minimum-version")).toMatchObject({ status: "pass", lastSeenRunId: runs[0], firstSeenRunId: runs[0] });
+    expect(history.states.find((s) => s.ruleId === "mi.tls.minimum-version")).toMatchObject({
+      status: "pass",
+      lastSeenRunId: runs[0],
+      firstSeenRunId: runs[0],
+    });
   });
 });
 
@@ -182,11 +227,16 @@ describe("scope locks", () => {
     const t0 = new Date("2026-11-22T02:00:00Z");
     const first = await store.claimScopeLock("Subscriptions:ALL", "run-1", { ttlMs: 60_000, now: t0 });
     expect(first.acquired).toBe(true);
-    expect(await store.claimScopeLock("subscriptions:all", "run-2", { now: new Date(t0.getTime() + 30_000) })).toMatchObject({ acquired: false, heldBy: "run-1" });
+    expect(
+      await store.claimScopeLock("subscriptions:all", "run-2", { now: new Date(t0.getTime() + 30_000) }),
+    ).toMatchObject({ acquired: false, heldBy: "run-1" });
 
     // Expired: two claimants race for the takeover, exactly one gets it.
     const later = new Date(t0.getTime() + 120_000);
-    const takeovers = await Promise.all([store.claimScopeLock("subscriptions:all", "run-2", { now: later }), store.claimScopeLock("subscriptions:all", "run-3", { now: later })]);
+    const takeovers = await Promise.all([
+      store.claimScopeLock("subscriptions:all", "run-2", { now: later }),
+      store.claimScopeLock("subscriptions:all", "run-3", { now: later }),
+    ]);
     expect(takeovers.filter((c) => c.acquired)).toHaveLength(1);
 
     // run-1's lock was taken over, so its release must not remove the new holder's lock.

@@ -22,15 +22,29 @@ afterAll(async () => {
 
 /** Counts a run's finding entities with a raw client, independent of the store's own reads. */
 async function countFindingEntities(prefix: string, runId: string): Promise<number> {
-  const client = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.findings}`, { allowInsecureConnection: true });
+  const client = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.findings}`, {
+    allowInsecureConnection: true,
+  });
   let count = 0;
-  for await (const _ of client.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${runId}`, select: ["RowKey"] } })) count += 1;
+  for await (const _ of client.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${runId}`, select: ["RowKey"] },
+  }))
+    count += 1;
   return count;
 }
 
-async function rawRunEntity(prefix: string, runId: string): Promise<{ summaryChunks: number; summaryOverflowEntities: number }> {
-  const client = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.runs}`, { allowInsecureConnection: true });
-  const entity = await client.getEntity<{ summaryChunks: number; summaryOverflowEntities: number }>("run", runRowKey(runId), { queryOptions: { select: ["summaryChunks", "summaryOverflowEntities"] } });
+async function rawRunEntity(
+  prefix: string,
+  runId: string,
+): Promise<{ summaryChunks: number; summaryOverflowEntities: number }> {
+  const client = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.runs}`, {
+    allowInsecureConnection: true,
+  });
+  const entity = await client.getEntity<{ summaryChunks: number; summaryOverflowEntities: number }>(
+    "run",
+    runRowKey(runId),
+    { queryOptions: { select: ["summaryChunks", "summaryOverflowEntities"] } },
+  );
   return { summaryChunks: entity.summaryChunks, summaryOverflowEntities: entity.summaryOverflowEntities };
 }
 
@@ -43,7 +57,10 @@ async function allFindings(store: ReturnType<typeof freshStore>, runId: string):
   const items: StoredFinding[] = [];
   let token: string | undefined;
   do {
-    const page = await store.listFindings(runId, { top: 1000, ...(token !== undefined ? { continuationToken: token } : {}) });
+    const page = await store.listFindings(runId, {
+      top: 1000,
+      ...(token !== undefined ? { continuationToken: token } : {}),
+    });
     items.push(...page.items);
     token = page.continuationToken;
   } while (token !== undefined);
@@ -54,16 +71,30 @@ describe("completeRun writes", () => {
   it("writing the same run twice replaces: same entity count, same content", async () => {
     const { prefix, store } = prefixed();
     const runId = runIdAt("2026-11-22T12:00:00Z");
-    const findings = [...manyFindings(120), finding({ resourceId: miId("mi-00001", "00000000-0000-0000-0000-00000000000b"), ruleId: "mi.tls.minimum-version" })];
+    const findings = [
+      ...manyFindings(120),
+      finding({
+        resourceId: miId("mi-00001", "00000000-0000-0000-0000-00000000000b"),
+        ruleId: "mi.tls.minimum-version",
+      }),
+    ];
     // Two results of one rule on one resource in one run must both survive as distinct rows.
-    findings.push(finding({ resourceId: miId("twice"), message: "first" }), finding({ resourceId: miId("TWICE"), message: "second" }));
+    findings.push(
+      finding({ resourceId: miId("twice"), message: "first" }),
+      finding({ resourceId: miId("TWICE"), message: "second" }),
+    );
     const first = await store.completeRun(report(runId, findings));
     const second = await store.completeRun(report(runId, findings));
     expect(first.stats.findings).toBe(findings.length);
     expect(second.stats.findings).toBe(findings.length);
     expect(await countFindingEntities(prefix, runId)).toBe(findings.length);
     const stored = await allFindings(store, runId);
-    expect(stored.filter((f) => f.resourceId.toLowerCase() === miId("twice").toLowerCase()).map((f) => f.message).sort()).toEqual(["first", "second"]);
+    expect(
+      stored
+        .filter((f) => f.resourceId.toLowerCase() === miId("twice").toLowerCase())
+        .map((f) => f.message)
+        .sort(),
+    ).toEqual(["first", "second"]);
     expect((await store.listRuns()).items.filter((r) => r.runId === runId)).toHaveLength(1);
   });
 
@@ -109,21 +140,37 @@ describe("completeRun writes", () => {
     expect(back.items[0]?.evidence).toEqual({ blob: "€".repeat(30_000) });
 
     // The proof that splitting matters: the same 100 entities as one transaction are rejected.
-    const raw = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.findings}`, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    const raw = TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES.findings}`, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     const otherRun = runIdAt("2026-11-22T13:00:00Z");
-    await expect(raw.submitTransaction(heavy.map((f) => ["upsert", findingToEntity(otherRun, f, 0), "Replace"]))).rejects.toMatchObject({ statusCode: 413 });
+    await expect(
+      raw.submitTransaction(heavy.map((f) => ["upsert", findingToEntity(otherRun, f, 0), "Replace"])),
+    ).rejects.toMatchObject({ statusCode: 413 });
   });
 
   it("truncates evidence over 64 KiB with an explicit marker", async () => {
     const { store } = prefixed();
     const runId = runIdAt("2026-11-22T12:00:00Z");
-    const huge = { rules: Array.from({ length: 5_000 }, (_, i) => ({ name: `allow-${i}`, priority: i, source: "Internet" })) };
+    const huge = {
+      rules: Array.from({ length: 5_000 }, (_, i) => ({ name: `allow-${i}`, priority: i, source: "Internet" })),
+    };
     const small = { nsgRule: "deny-all" };
-    await store.completeRun(report(runId, [finding({ resourceId: miId("big"), evidence: huge }), finding({ resourceId: miId("small"), evidence: small })]));
+    await store.completeRun(
+      report(runId, [
+        finding({ resourceId: miId("big"), evidence: huge }),
+        finding({ resourceId: miId("small"), evidence: small }),
+      ]),
+    );
     const stored = await allFindings(store, runId);
     const big = stored.find((f) => f.resourceId === miId("big"))!;
     expect(big.evidenceTruncated).toBe(true);
-    expect(big.evidence).toMatchObject({ evidenceTruncated: true, note: EVIDENCE_TRUNCATED_NOTE, originalLength: JSON.stringify(huge).length });
+    expect(big.evidence).toMatchObject({
+      evidenceTruncated: true,
+      note: EVIDENCE_TRUNCATED_NOTE,
+      originalLength: JSON.stringify(huge).length,
+    });
     const partial = (big.evidence as { partialJson: string }).partialJson;
     expect(partial).toHaveLength(MAX_STRING_PROPERTY_CODE_UNITS);
     expect(JSON.stringify(huge).startsWith(partial)).toBe(true);
@@ -140,7 +187,15 @@ describe("completeRun writes", () => {
     ] as const) {
       const runId = runIdAt(`2026-11-22T${hour}:00:00Z`);
       const gapSubscriptions = Array.from({ length: 500 }, () => randomUUID());
-      const rep = report(runId, manyFindings(10), { coverageGaps: [{ types: ["microsoft.network/networksecuritygroups"], subscriptionIds: gapSubscriptions, reason: "throttled" }] });
+      const rep = report(runId, manyFindings(10), {
+        coverageGaps: [
+          {
+            types: ["microsoft.network/networksecuritygroups"],
+            subscriptionIds: gapSubscriptions,
+            reason: "throttled",
+          },
+        ],
+      });
       const bySubscription: SubscriptionScore[] = Array.from({ length: subscriptions }, (_, i) => ({
         subscriptionId: randomUUID(),
         score: (i * 7) % 101,
@@ -171,7 +226,11 @@ describe("completeRun writes", () => {
     const runId = runIdAt("2026-11-22T12:00:00Z");
     const batched = await store.completeRun(report(runId, findings));
 
-    const single = TableClient.fromConnectionString(azurite.connectionString, `one${Math.random().toString(36).slice(2, 8)}`, { allowInsecureConnection: true });
+    const single = TableClient.fromConnectionString(
+      azurite.connectionString,
+      `one${Math.random().toString(36).slice(2, 8)}`,
+      { allowInsecureConnection: true },
+    );
     await single.createTable();
     const started = performance.now();
     for (const [i, f] of findings.entries()) await single.upsertEntity(findingToEntity(runId, f, i), "Replace");

@@ -3,7 +3,13 @@
 import { describe, expect, it } from "vitest";
 import type { FindingState } from "../../src/audit/audit-store";
 import { FINDING_IDENTITY_FIELDS, FINDING_RESOURCE_FIELDS, pickIdentity } from "../../src/engine/finding";
-import { findingFromEntity, findingToEntity, MAX_STRING_PROPERTY_CODE_UNITS, stateFromEntity, stateToEntity } from "../../src/store/entity-codec";
+import {
+  findingFromEntity,
+  findingToEntity,
+  MAX_STRING_PROPERTY_CODE_UNITS,
+  stateFromEntity,
+  stateToEntity,
+} from "../../src/store/entity-codec";
 import { findingRowKey, resourceHash, stateKeys } from "../../src/store/table-keys";
 import { finding, miId, runIdAt } from "./fixtures";
 
@@ -69,9 +75,21 @@ describe("finding entities", () => {
 describe("finding state entities", () => {
   it("hold exactly these properties, optional ones only when set", () => {
     const s = state();
-    expect(stateToEntity(s)).toEqual({ ...stateKeys(s.resourceId, s.ruleId), resourceHash: resourceHash(s.resourceId), ...s });
-    const withHistory = state({ previousStatus: "pass", firstFailedAt: "2026-03-01T02:00:00.000Z", lastTransition: "regressed" });
-    expect(stateToEntity(withHistory)).toMatchObject({ previousStatus: "pass", firstFailedAt: "2026-03-01T02:00:00.000Z", lastTransition: "regressed" });
+    expect(stateToEntity(s)).toEqual({
+      ...stateKeys(s.resourceId, s.ruleId),
+      resourceHash: resourceHash(s.resourceId),
+      ...s,
+    });
+    const withHistory = state({
+      previousStatus: "pass",
+      firstFailedAt: "2026-03-01T02:00:00.000Z",
+      lastTransition: "regressed",
+    });
+    expect(stateToEntity(withHistory)).toMatchObject({
+      previousStatus: "pass",
+      firstFailedAt: "2026-03-01T02:00:00.000Z",
+      lastTransition: "regressed",
+    });
   });
 
   it("read back as the state", () => {
@@ -82,14 +100,29 @@ describe("finding state entities", () => {
 
 describe("the finding's identity", () => {
   it("lists the rule × resource pair, the resource's names, the severity and the title, in this order", () => {
-    expect(FINDING_IDENTITY_FIELDS).toEqual(["ruleId", "resourceId", "resourceName", "resourceType", "subscriptionId", "resourceGroup", "severity", "title"]);
+    expect(FINDING_IDENTITY_FIELDS).toEqual([
+      "ruleId",
+      "resourceId",
+      "resourceName",
+      "resourceType",
+      "subscriptionId",
+      "resourceGroup",
+      "severity",
+      "title",
+    ]);
   });
 
   it("is picked in the order asked for, which JSON keeps", () => {
     const f = finding();
     expect(Object.keys(pickIdentity(f, ["title", "ruleId"]))).toEqual(["title", "ruleId"]);
     expect(JSON.stringify(pickIdentity(f, FINDING_RESOURCE_FIELDS))).toBe(
-      JSON.stringify({ resourceId: f.resourceId, resourceName: f.resourceName, resourceType: f.resourceType, subscriptionId: f.subscriptionId, resourceGroup: f.resourceGroup }),
+      JSON.stringify({
+        resourceId: f.resourceId,
+        resourceName: f.resourceName,
+        resourceType: f.resourceType,
+        subscriptionId: f.subscriptionId,
+        resourceGroup: f.resourceGroup,
+      }),
     );
   });
 });

@@ -27,7 +27,12 @@ function at(resourceId: string, status: Finding["status"]): Finding {
 /** The transitions as `name: [resource names]`, sorted, for readable assertions. */
 function names(transitions: StateTransitions): Record<string, string[]> {
   const list = (changes: StateTransitions["new"]): string[] => changes.map((c) => c.finding.resourceName).sort();
-  return { new: list(transitions.new), resolved: list(transitions.resolved), regressed: list(transitions.regressed), stillFailing: list(transitions.stillFailing) };
+  return {
+    new: list(transitions.new),
+    resolved: list(transitions.resolved),
+    regressed: list(transitions.regressed),
+    stillFailing: list(transitions.stillFailing),
+  };
 }
 
 async function stateOf(store: AuditStore, resourceId: string, ruleId = RULE): Promise<FindingState | undefined> {
@@ -42,17 +47,42 @@ describe("findingstate transitions", () => {
     const run3 = runIdAt("2026-11-22T02:00:00Z");
 
     const first = await store.completeRun(report(run1, [at(A, "fail"), at(B, "fail"), at(C, "pass"), at(D, "fail")]));
-    expect(names(first.transitions)).toEqual({ new: ["mi-a", "mi-b", "mi-d"], resolved: [], regressed: [], stillFailing: [] });
+    expect(names(first.transitions)).toEqual({
+      new: ["mi-a", "mi-b", "mi-d"],
+      resolved: [],
+      regressed: [],
+      stillFailing: [],
+    });
 
-    const second = await store.completeRun(report(run2, [at(A, "fail"), at(B, "pass"), at(C, "fail"), at(D, "notApplicable")]));
-    expect(names(second.transitions)).toEqual({ new: ["mi-c"], resolved: ["mi-b", "mi-d"], regressed: [], stillFailing: ["mi-a"] });
-    expect(second.transitions.resolved.find((c) => c.finding.resourceId === B)?.previous).toMatchObject({ status: "fail", firstSeenRunId: run1 });
+    const second = await store.completeRun(
+      report(run2, [at(A, "fail"), at(B, "pass"), at(C, "fail"), at(D, "notApplicable")]),
+    );
+    expect(names(second.transitions)).toEqual({
+      new: ["mi-c"],
+      resolved: ["mi-b", "mi-d"],
+      regressed: [],
+      stillFailing: ["mi-a"],
+    });
+    expect(second.transitions.resolved.find((c) => c.finding.resourceId === B)?.previous).toMatchObject({
+      status: "fail",
+      firstSeenRunId: run1,
+    });
     expect(second.transitions.new[0]?.previous).toMatchObject({ status: "pass", everFailed: false });
 
-    const third = await store.completeRun(report(run3, [at(A, "pass"), at(B, "fail"), at(C, "fail"), at(D, "fail"), at(E, "fail")]));
-    expect(names(third.transitions)).toEqual({ new: ["mi-e"], resolved: ["mi-a"], regressed: ["mi-b", "mi-d"], stillFailing: ["mi-c"] });
+    const third = await store.completeRun(
+      report(run3, [at(A, "pass"), at(B, "fail"), at(C, "fail"), at(D, "fail"), at(E, "fail")]),
+    );
+    expect(names(third.transitions)).toEqual({
+      new: ["mi-e"],
+      resolved: ["mi-a"],
+      regressed: ["mi-b", "mi-d"],
+      stillFailing: ["mi-c"],
+    });
     expect(third.transitions.new[0]?.previous).toBeUndefined();
-    expect(third.transitions.regressed.find((c) => c.finding.resourceId === B)?.previous).toMatchObject({ status: "pass", previousStatus: "fail" });
+    expect(third.transitions.regressed.find((c) => c.finding.resourceId === B)?.previous).toMatchObject({
+      status: "pass",
+      previousStatus: "fail",
+    });
 
     expect(await stateOf(store, B)).toMatchObject({
       status: "fail",
@@ -70,7 +100,15 @@ describe("findingstate transitions", () => {
 
     // The same diff is on the run summary, against the previous finished run.
     const summary = (await store.getRun(run3))?.summary;
-    expect(summary?.delta).toMatchObject({ previousRunId: run2, stateUpdated: true, newFailures: 1, resolved: 1, regressed: 2, stillFailing: 1, notReassessed: 0 });
+    expect(summary?.delta).toMatchObject({
+      previousRunId: run2,
+      stateUpdated: true,
+      newFailures: 1,
+      resolved: 1,
+      regressed: 2,
+      stillFailing: 1,
+      notReassessed: 0,
+    });
     expect(summary?.delta.samples.regressed.map((s) => s.resourceName).sort()).toEqual(["mi-b", "mi-d"]);
     expect((await store.getRun(run1))?.summary?.delta.previousRunId).toBeUndefined();
   });
@@ -112,7 +150,9 @@ describe("honest state for partial and failed runs", () => {
     // NSGs of SUB_B could not be read: mi-b's verdict is unknown with the engine's coverageGap mark; mi-absent was not
     // collected at all. mi-a in SUB_A was read and now passes.
     const gap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: [SUB_B], reason: "throttled" };
-    const partial = await store.completeRun(report(run2, [at(A, "pass"), unreadFinding(at(inB, "pass"))], { coverageGaps: [gap] }));
+    const partial = await store.completeRun(
+      report(run2, [at(A, "pass"), unreadFinding(at(inB, "pass"))], { coverageGaps: [gap] }),
+    );
 
     expect(partial.run.status).toBe("partial");
     expect(names(partial.transitions)).toEqual({ new: [], resolved: ["mi-a"], regressed: [], stillFailing: [] });
@@ -130,7 +170,9 @@ describe("honest state for partial and failed runs", () => {
     await store.completeRun(report(run1, [at(A, "fail"), at(B, "fail")]));
     const before = await stateOf(store, B);
     const gap = { types: ["microsoft.sql/managedinstances"], reason: "query failed" };
-    const result = await store.completeRun(report(run2, [at(A, "pass"), at(B, "pass")], { coverageGaps: [gap] }), { isFullyRead: (f) => f.resourceId !== B });
+    const result = await store.completeRun(report(run2, [at(A, "pass"), at(B, "pass")], { coverageGaps: [gap] }), {
+      isFullyRead: (f) => f.resourceId !== B,
+    });
     expect(names(result.transitions).resolved).toEqual(["mi-a"]);
     expect(await stateOf(store, B)).toEqual(before);
   });
@@ -142,7 +184,9 @@ describe("honest state for partial and failed runs", () => {
     const before = await stateOf(store, A);
 
     const failedWithReport = runIdAt("2026-11-21T02:00:00Z");
-    const result = await store.completeRun(report(failedWithReport, [at(A, "pass"), at(B, "fail")], { status: "failed" }));
+    const result = await store.completeRun(
+      report(failedWithReport, [at(A, "pass"), at(B, "fail")], { status: "failed" }),
+    );
     expect(names(result.transitions)).toEqual({ new: [], resolved: [], regressed: [], stillFailing: [] });
     expect(result.stats.stateEntities).toBe(0);
 
@@ -153,8 +197,15 @@ describe("honest state for partial and failed runs", () => {
 
     expect(await stateOf(store, A)).toEqual(before);
     expect(await stateOf(store, B)).toBeUndefined();
-    expect((await store.getRun(failedWithReport))?.summary?.delta).toMatchObject({ stateUpdated: false, previousRunId: run1 });
-    expect(await store.getRun(failedOutright)).toMatchObject({ status: "failed", error: "Resource Graph returned 403 for every subscription", scope: "subscriptions:all" });
+    expect((await store.getRun(failedWithReport))?.summary?.delta).toMatchObject({
+      stateUpdated: false,
+      previousRunId: run1,
+    });
+    expect(await store.getRun(failedOutright)).toMatchObject({
+      status: "failed",
+      error: "Resource Graph returned 403 for every subscription",
+      scope: "subscriptions:all",
+    });
     // `latest` skips failed runs.
     expect((await store.getRun("latest"))?.runId).toBe(run1);
   });

@@ -1,14 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
 import type { FindingState } from "../../src/audit/audit-store";
-import { defaultIsFullyRead, nextState, representativeResult, type StateStep } from "../../src/store/finding-transitions";
+import {
+  defaultIsFullyRead,
+  nextState,
+  representativeResult,
+  type StateStep,
+} from "../../src/store/finding-transitions";
 import { finding, unreadFinding } from "./fixtures";
 
 const RUN1 = { runId: "20261101T000000Z-aaaaaa", at: "2026-11-01T00:00:00.000Z" };
 const RUN2 = { runId: "20261102T000000Z-aaaaaa", at: "2026-11-02T00:00:00.000Z" };
 const RUN3 = { runId: "20261103T000000Z-aaaaaa", at: "2026-11-03T00:00:00.000Z" };
 
-function stateAfter(...steps: Array<[Finding, { runId: string; at: string }]>): { state: FindingState | undefined; last: StateStep } {
+function stateAfter(...steps: Array<[Finding, { runId: string; at: string }]>): {
+  state: FindingState | undefined;
+  last: StateStep;
+} {
   let state: FindingState | undefined;
   let last: StateStep = { kind: "stale" };
   for (const [f, run] of steps) {
@@ -36,7 +44,9 @@ describe("nextState", () => {
     ["error first, then fail", [error, fail], "new", "fail"],
   ])("%s → %s", (_label, results, transition, expectedStatus) => {
     const runs = [RUN1, RUN2, RUN3];
-    const { state, last } = stateAfter(...results.map((f, i): [Finding, { runId: string; at: string }] => [f, runs[i]!]));
+    const { state, last } = stateAfter(
+      ...results.map((f, i): [Finding, { runId: string; at: string }] => [f, runs[i]!]),
+    );
     expect(last.kind).toBe("update");
     expect(last.kind === "update" ? last.transition : "x").toBe(transition);
     expect(state?.status).toBe(expectedStatus.split("→").pop());
@@ -59,7 +69,12 @@ describe("nextState", () => {
 
   it("keeps the verdict but records the raw result when a read result is error", () => {
     const { state } = stateAfter([fail, RUN1], [error, RUN2]);
-    expect(state).toMatchObject({ status: "fail", lastResultStatus: "error", statusChangedByRunId: RUN1.runId, lastSeenRunId: RUN2.runId });
+    expect(state).toMatchObject({
+      status: "fail",
+      lastResultStatus: "error",
+      statusChangedByRunId: RUN1.runId,
+      lastSeenRunId: RUN2.runId,
+    });
   });
 
   it("replays a run that already updated the state (a retried completeRun)", () => {
@@ -105,7 +120,10 @@ describe("nextState", () => {
   ])("writes a pass whose record changed: %s", (_label, changed) => {
     const { state } = stateAfter([pass, RUN1]);
     const step = nextState(state, changed, RUN2);
-    expect(step).toMatchObject({ kind: "update", state: { status: "pass", lastSeenRunId: RUN2.runId, statusChangedByRunId: RUN1.runId } });
+    expect(step).toMatchObject({
+      kind: "update",
+      state: { status: "pass", lastSeenRunId: RUN2.runId, statusChangedByRunId: RUN1.runId },
+    });
   });
 
   it.each<[string, Finding]>([
@@ -120,7 +138,10 @@ describe("nextState", () => {
   it("writes a pass after an error, which changes the raw result the state records", () => {
     const { state } = stateAfter([pass, RUN1], [error, RUN2]);
     expect(state).toMatchObject({ status: "pass", lastResultStatus: "error" });
-    expect(nextState(state, pass, RUN3)).toMatchObject({ kind: "update", state: { status: "pass", lastResultStatus: "pass" } });
+    expect(nextState(state, pass, RUN3)).toMatchObject({
+      kind: "update",
+      state: { status: "pass", lastResultStatus: "pass" },
+    });
   });
 });
 
@@ -138,7 +159,9 @@ describe("representativeResult", () => {
   });
 
   it("treats unknown without a coverage gap as read (bad data, not missing data)", () => {
-    expect(defaultIsFullyRead(finding({ status: "unknown", evidence: { dataQuality: ["subnet missing"] } }))).toBe(true);
+    expect(defaultIsFullyRead(finding({ status: "unknown", evidence: { dataQuality: ["subnet missing"] } }))).toBe(
+      true,
+    );
     expect(defaultIsFullyRead(unread)).toBe(false);
   });
 });

@@ -39,18 +39,32 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
 export function manyFindings(count: number, extra: Partial<Finding> = {}): Finding[] {
   const statuses = ["fail", "pass", "notApplicable", "unknown", "error"] as const;
   return Array.from({ length: count }, (_, i) =>
-    finding({ resourceId: miId(`mi-${String(i).padStart(5, "0")}`, i % 2 === 0 ? SUB_A : SUB_B), resourceName: `mi-${i}`, status: statuses[i % statuses.length]!, ...extra }),
+    finding({
+      resourceId: miId(`mi-${String(i).padStart(5, "0")}`, i % 2 === 0 ? SUB_A : SUB_B),
+      resourceName: `mi-${i}`,
+      status: statuses[i % statuses.length]!,
+      ...extra,
+    }),
   );
 }
 
 /** A run id stamped at `iso` (UTC), like newRunId makes. */
 export function runIdAt(iso: string, suffix: string = randomBytes(3).toString("hex")): string {
-  return `${new Date(iso).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${suffix}`;
+  return `${new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}-${suffix}`;
 }
 
-export function report(runId: string, findings: Finding[], options: { status?: RunStatus; coverageGaps?: CoverageGap[] } = {}): AuditReport {
+export function report(
+  runId: string,
+  findings: Finding[],
+  options: { status?: RunStatus; coverageGaps?: CoverageGap[] } = {},
+): AuditReport {
   const stamp = runId.slice(0, 16);
-  const startedAt = new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`);
+  const startedAt = new Date(
+    `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+  );
   const coverageGaps = options.coverageGaps ?? [];
   return {
     run: {
@@ -102,5 +116,12 @@ let tableCounter = 0;
 /** A store on tables no other test uses (a fresh prefix), with fast-failing retries. */
 export function freshStore(connectionString: string, options: AuditStoreOptions = {}): AuditStore {
   tableCounter += 1;
-  return createAuditStore({ connectionString }, { tablePrefix: `t${randomBytes(3).toString("hex")}${tableCounter}`, retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 }, ...options });
+  return createAuditStore(
+    { connectionString },
+    {
+      tablePrefix: `t${randomBytes(3).toString("hex")}${tableCounter}`,
+      retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
+      ...options,
+    },
+  );
 }

@@ -33,19 +33,26 @@ interface Tables {
 
 function tables(options: AuditStoreOptions = {}): Tables {
   const prefix = `n${Math.random().toString(36).slice(2, 8)}`;
-  const client = (role: keyof typeof TABLE_NAMES) => TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES[role]}`, { allowInsecureConnection: true });
+  const client = (role: keyof typeof TABLE_NAMES) =>
+    TableClient.fromConnectionString(azurite.connectionString, `${prefix}${TABLE_NAMES[role]}`, {
+      allowInsecureConnection: true,
+    });
   return {
     store: freshStore(azurite.connectionString, { tablePrefix: prefix, ...options }),
     async stored(runId) {
       const rows: string[] = [];
-      for await (const row of client("findings").listEntities<{ resourceName: string; status: string }>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) {
+      for await (const row of client("findings").listEntities<{ resourceName: string; status: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${runId}` },
+      })) {
         rows.push(`${row.resourceName}:${row.status}`);
       }
       return rows.sort();
     },
     async ordinals(runId) {
       const rows: string[] = [];
-      for await (const row of client("findings").listEntities<{ message: string }>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) {
+      for await (const row of client("findings").listEntities<{ message: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${runId}` },
+      })) {
         rows.push(`${String(row.rowKey).split("|").pop()}:${row.message}`);
       }
       return rows.sort();
@@ -66,7 +73,8 @@ function at(name: string, status: Finding["status"], subscriptionId = SUB_A): Fi
 }
 
 const labels = (findings: readonly Finding[]): string[] => findings.map((f) => `${f.resourceName}:${f.status}`).sort();
-const problems = (findings: readonly Finding[]): Finding[] => findings.filter((f) => f.status === "fail" || f.status === "unknown" || f.status === "error");
+const problems = (findings: readonly Finding[]): Finding[] =>
+  findings.filter((f) => f.status === "fail" || f.status === "unknown" || f.status === "error");
 
 describe("nightly writes follow failures plus changes", () => {
   it("an unchanged second run stores only its fail, unknown and error results and rewrites only their states", async () => {
@@ -86,33 +94,62 @@ describe("nightly writes follow failures plus changes", () => {
     const states = await t.states();
     expect(states.size).toBe(100);
     const byWriter = new Map<string, string[]>();
-    for (const state of states.values()) byWriter.set(state.lastSeenRunId, [...(byWriter.get(state.lastSeenRunId) ?? []), state.lastResultStatus]);
+    for (const state of states.values())
+      byWriter.set(state.lastSeenRunId, [...(byWriter.get(state.lastSeenRunId) ?? []), state.lastResultStatus]);
     expect(new Set(byWriter.get(run1))).toEqual(new Set(["pass", "notApplicable"]));
     expect(byWriter.get(run1)).toHaveLength(40);
     expect(new Set(byWriter.get(run2))).toEqual(new Set(["fail", "unknown", "error"]));
     expect(byWriter.get(run2)).toHaveLength(60);
 
     expect(second.transitions.stillFailing).toHaveLength(20);
-    expect(await t.store.getRunRecord(run2)).toMatchObject({ findings: 100, findingsStored: 60, byStatus: { fail: 20, pass: 20, notApplicable: 20, unknown: 20, error: 20 } });
+    expect(await t.store.getRunRecord(run2)).toMatchObject({
+      findings: 100,
+      findingsStored: 60,
+      byStatus: { fail: 20, pass: 20, notApplicable: 20, unknown: 20, error: 20 },
+    });
   });
 
   it("stores a pass→fail and a fail→pass change, and writes just those states", async () => {
     const t = tables();
     const run1 = runIdAt(DAY1);
     const run2 = runIdAt(DAY2);
-    await t.store.completeRun(report(run1, [at("flips-to-pass", "fail"), at("flips-to-fail", "pass"), at("steady", "pass"), at("renamed", "pass")]));
+    await t.store.completeRun(
+      report(run1, [
+        at("flips-to-pass", "fail"),
+        at("flips-to-fail", "pass"),
+        at("steady", "pass"),
+        at("renamed", "pass"),
+      ]),
+    );
     const renamed = { ...at("renamed", "pass"), severity: "critical" as const };
-    const second = await t.store.completeRun(report(run2, [at("flips-to-pass", "pass"), at("flips-to-fail", "fail"), at("steady", "pass"), renamed]));
+    const second = await t.store.completeRun(
+      report(run2, [at("flips-to-pass", "pass"), at("flips-to-fail", "fail"), at("steady", "pass"), renamed]),
+    );
 
     expect(second.stats).toMatchObject({ findings: 3, stateEntities: 3 });
     expect(await t.stored(run2)).toEqual(["flips-to-fail:fail", "flips-to-pass:pass", "renamed:pass"]);
     expect(second.transitions.resolved.map((c) => c.finding.resourceName)).toEqual(["flips-to-pass"]);
     expect(second.transitions.new.map((c) => c.finding.resourceName)).toEqual(["flips-to-fail"]);
     const states = await t.states();
-    expect(states.get("flips-to-pass")).toMatchObject({ status: "pass", previousStatus: "fail", statusChangedByRunId: run2, lastSeenRunId: run2, lastTransition: "resolved" });
-    expect(states.get("flips-to-fail")).toMatchObject({ status: "fail", statusChangedByRunId: run2, lastSeenRunId: run2 });
+    expect(states.get("flips-to-pass")).toMatchObject({
+      status: "pass",
+      previousStatus: "fail",
+      statusChangedByRunId: run2,
+      lastSeenRunId: run2,
+      lastTransition: "resolved",
+    });
+    expect(states.get("flips-to-fail")).toMatchObject({
+      status: "fail",
+      statusChangedByRunId: run2,
+      lastSeenRunId: run2,
+    });
     // A display field changed (severity): written, though the verdict did not move.
-    expect(states.get("renamed")).toMatchObject({ status: "pass", severity: "critical", statusChangedByRunId: run1, lastSeenRunId: run2 });
+    expect(states.get("renamed")).toMatchObject({
+      status: "pass",
+      severity: "critical",
+      statusChangedByRunId: run1,
+      lastSeenRunId: run2,
+    });
     expect(states.get("steady")).toMatchObject({ status: "pass", lastSeenRunId: run1 });
   });
 
@@ -132,7 +169,10 @@ describe("nightly writes follow failures plus changes", () => {
     // The retry finds its own writes in the state (replays): nothing to write there again.
     expect(once.stats.stateEntities).toBe(3);
     expect(twice.stats.stateEntities).toBe(0);
-    const names = (r: typeof once) => ({ new: r.transitions.new.map((c) => c.finding.resourceName), resolved: r.transitions.resolved.map((c) => c.finding.resourceName) });
+    const names = (r: typeof once) => ({
+      new: r.transitions.new.map((c) => c.finding.resourceName),
+      resolved: r.transitions.resolved.map((c) => c.finding.resourceName),
+    });
     expect(names(twice)).toEqual(names(once));
     expect(names(once)).toEqual({ new: ["c"], resolved: ["a"] });
     expect(await t.stored(run2)).toEqual(storedOnce);
@@ -185,7 +225,9 @@ describe("a run completing after a newer one", () => {
     expect(confirmed.stats.stateEntities).toBe(1);
     const before = await t.states();
 
-    const late = await t.store.completeRun(report(older, [at("quiet-pass", "fail"), at("failing", "pass"), at("brand-new", "fail")]));
+    const late = await t.store.completeRun(
+      report(older, [at("quiet-pass", "fail"), at("failing", "pass"), at("brand-new", "fail")]),
+    );
     expect(late.transitions.stale).toBe(2);
     expect(late.transitions.new.map((c) => c.finding.resourceName)).toEqual(["brand-new"]);
     expect(late.transitions.resolved).toEqual([]);
@@ -205,7 +247,9 @@ describe("a run completing after a newer one", () => {
     await t.store.createRun({ runId: newer, scope: `subscriptions:${SUB_B.toUpperCase()}` });
     await t.store.completeRun(report(newer, [at("in-b", "pass", SUB_B)]));
 
-    const late = await t.store.completeRun(report(runIdAt(DAY2), [at("in-a", "fail", SUB_A), at("in-b", "fail", SUB_B)]));
+    const late = await t.store.completeRun(
+      report(runIdAt(DAY2), [at("in-a", "fail", SUB_A), at("in-b", "fail", SUB_B)]),
+    );
     expect(late.transitions.new.map((c) => c.finding.resourceName)).toEqual(["in-a"]);
     expect(late.transitions.stale).toBe(1);
     const states = await t.states();
@@ -240,13 +284,31 @@ describe("a run completing after a newer one", () => {
     await t.store.completeRun(report(runIdAt(DAY1), [at("p1", "fail"), at("p2", "fail")]));
     const runId = runIdAt(DAY2);
     const rep = report(runId, [at("p1", "pass"), at("p2", "pass")]);
-    const part1 = await t.store.writeRunPart(runId, [at("p1", "pass")], { startedAt: rep.run.startedAt, status: "completed" });
-    await t.store.finishRun({ run: rep.run, scores: rep.summary, bySeverity: { critical: emptyCounts(), high: emptyCounts(), medium: emptyCounts(), low: emptyCounts() }, findings: 2, transitions: part1.transitions });
-    const part2 = await t.store.writeRunPart(runId, [at("p2", "pass")], { startedAt: rep.run.startedAt, status: "completed" });
+    const part1 = await t.store.writeRunPart(runId, [at("p1", "pass")], {
+      startedAt: rep.run.startedAt,
+      status: "completed",
+    });
+    await t.store.finishRun({
+      run: rep.run,
+      scores: rep.summary,
+      bySeverity: { critical: emptyCounts(), high: emptyCounts(), medium: emptyCounts(), low: emptyCounts() },
+      findings: 2,
+      transitions: part1.transitions,
+    });
+    const part2 = await t.store.writeRunPart(runId, [at("p2", "pass")], {
+      startedAt: rep.run.startedAt,
+      status: "completed",
+    });
     expect(part2.transitions.stale).toBe(0);
     expect(part2.transitions.resolved.map((c) => c.finding.resourceName)).toEqual(["p2"]);
     // Finishing again (a finaliser repeating itself) counts what the parts stored, from the table.
-    await t.store.finishRun({ run: rep.run, scores: rep.summary, bySeverity: { critical: emptyCounts(), high: emptyCounts(), medium: emptyCounts(), low: emptyCounts() }, findings: 2, transitions: part1.transitions });
+    await t.store.finishRun({
+      run: rep.run,
+      scores: rep.summary,
+      bySeverity: { critical: emptyCounts(), high: emptyCounts(), medium: emptyCounts(), low: emptyCounts() },
+      findings: 2,
+      transitions: part1.transitions,
+    });
     expect(await t.store.getRunRecord(runId)).toMatchObject({ findings: 2, findingsStored: 2 });
   });
 });

@@ -4,7 +4,12 @@ import { SUB_A, SUB_B } from "./fixtures";
 
 describe("scopeCoverage", () => {
   it.each<[string, string | undefined, boolean, boolean]>([
-    ["a subscription list covers its subscriptions, whatever their case", `subscriptions:${SUB_A.toUpperCase()}`, true, false],
+    [
+      "a subscription list covers its subscriptions, whatever their case",
+      `subscriptions:${SUB_A.toUpperCase()}`,
+      true,
+      false,
+    ],
     ["several subscriptions", `subscriptions:${SUB_A},${SUB_B}`, true, true],
     ["the tenant covers everything", "tenant", true, true],
     ["management groups may hold any subscription", "managementGroups:mg-prod", true, true],

@@ -11,7 +11,8 @@ import { freshStore, manyFindings, report, runIdAt } from "./fixtures";
 
 describe("toStorageError", () => {
   const socketError = (code: string): RestError => new RestError(`connect ${code} 127.0.0.1:1`, { code });
-  const httpError = (statusCode: number, code: string, message = "The server said no."): RestError => new RestError(message, { statusCode, code });
+  const httpError = (statusCode: number, code: string, message = "The server said no."): RestError =>
+    new RestError(message, { statusCode, code });
 
   it.each([
     ["connection refused", socketError("ECONNREFUSED"), "STORAGE_UNAVAILABLE"],
@@ -34,7 +35,11 @@ describe("toStorageError", () => {
   });
 
   it("keeps secrets out of messages", () => {
-    const leaky = httpError(400, "InvalidInput", `bad request to https://a.table.core.windows.net/t?sv=2020&sig=SECRETSIG&se=1 with AccountKey=${DEV_ACCOUNT_KEY};`);
+    const leaky = httpError(
+      400,
+      "InvalidInput",
+      `bad request to https://a.table.core.windows.net/t?sv=2020&sig=SECRETSIG&se=1 with AccountKey=${DEV_ACCOUNT_KEY};`,
+    );
     const message = toStorageError(leaky, "reading").message;
     expect(message).not.toContain("SECRETSIG");
     expect(message).not.toContain(DEV_ACCOUNT_KEY);
@@ -48,9 +53,21 @@ describe("toStorageError", () => {
 
 describe("store configuration", () => {
   it.each([
-    ["an Azurite http endpoint", "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:10002/a", true],
-    ["an https endpoint", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;EndpointSuffix=core.windows.net", false],
-    ["an https TableEndpoint despite the protocol", "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=https://x/a", false],
+    [
+      "an Azurite http endpoint",
+      "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:10002/a",
+      true,
+    ],
+    [
+      "an https endpoint",
+      "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;EndpointSuffix=core.windows.net",
+      false,
+    ],
+    [
+      "an https TableEndpoint despite the protocol",
+      "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=https://x/a",
+      false,
+    ],
     ["UseDevelopmentStorage", "UseDevelopmentStorage=true", true],
   ])("connection string with %s → insecure http allowed: %s", (_label, connectionString, http) => {
     expect(connectionStringIsHttp(connectionString)).toBe(http);
@@ -58,8 +75,12 @@ describe("store configuration", () => {
 
   it("names the settings, and never echoes a connection string", () => {
     expect(() => storeConnectionFromEnv({})).toThrow(/AUDIT_STORAGE_ACCOUNT_URL.*AUDIT_STORAGE_CONNECTION_STRING/);
-    expect(() => storeConnectionFromEnv({ AUDIT_STORAGE_ACCOUNT_URL: "http://acct.table.core.windows.net" })).toThrow(/must be https/);
-    expect(storeConnectionFromEnv({ AUDIT_STORAGE_CONNECTION_STRING: "UseDevelopmentStorage=true" })).toEqual({ connectionString: "UseDevelopmentStorage=true" });
+    expect(() => storeConnectionFromEnv({ AUDIT_STORAGE_ACCOUNT_URL: "http://acct.table.core.windows.net" })).toThrow(
+      /must be https/,
+    );
+    expect(storeConnectionFromEnv({ AUDIT_STORAGE_CONNECTION_STRING: "UseDevelopmentStorage=true" })).toEqual({
+      connectionString: "UseDevelopmentStorage=true",
+    });
     const bad = `AccountName=a;AccountKey=${DEV_ACCOUNT_KEY};NoEndpoint`;
     let message = "";
     try {
@@ -97,7 +118,9 @@ describe("Azurite stopped mid-run", () => {
       store.completeRun(report(runIdAt("2026-11-22T03:00:00Z"), manyFindings(5))).catch((e: unknown) => e),
       store.claimScopeLock("subscriptions:all", runId).catch((e: unknown) => e),
       // A store whose tables were never created must fail the same way, not with a different error.
-      freshStore(azurite.connectionString).listRuns().catch((e: unknown) => e),
+      freshStore(azurite.connectionString)
+        .listRuns()
+        .catch((e: unknown) => e),
     ]);
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(AuditorError);

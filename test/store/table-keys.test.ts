@@ -19,9 +19,12 @@ import {
 import { FORBIDDEN_CHARACTERS, LONG_ID, miId, NASTY_ID, runIdAt } from "./fixtures";
 
 describe("tableKeyProblem", () => {
-  it.each(FORBIDDEN_CHARACTERS.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, "0")}`, c]))("rejects %s", (_label, c) => {
-    expect(tableKeyProblem(`ab${c}cd`)).toMatch(/must not contain/);
-  });
+  it.each(FORBIDDEN_CHARACTERS.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, "0")}`, c]))(
+    "rejects %s",
+    (_label, c) => {
+      expect(tableKeyProblem(`ab${c}cd`)).toMatch(/must not contain/);
+    },
+  );
 
   it.each([
     ["a plain key", "abc", true],
@@ -103,7 +106,15 @@ describe("run keys", () => {
 
   it("select exactly the runs newer than a run, in run id order, itself excluded", () => {
     const self = runIdAt("2026-11-22T00:00:00Z", "mmmmmm");
-    const candidates = [older, newer, newest, self, runIdAt("2026-11-22T00:00:00Z", "zzzzzz"), runIdAt("2026-11-22T00:00:00Z", "mmmmmm0"), runIdAt("2026-11-22T00:00:01Z", "000000")];
+    const candidates = [
+      older,
+      newer,
+      newest,
+      self,
+      runIdAt("2026-11-22T00:00:00Z", "zzzzzz"),
+      runIdAt("2026-11-22T00:00:00Z", "mmmmmm0"),
+      runIdAt("2026-11-22T00:00:01Z", "000000"),
+    ];
     const { laterThan, own, sameSecondEnd } = newerRunRowKeys(self);
     const selected = candidates.filter((id) => {
       const key = runRowKey(id);

@@ -1,12 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { findingToEntity } from "../../src/store/entity-codec";
-import { estimateActionBytes, MAX_TRANSACTION_BYTES, planTransactions, type WriteAction } from "../../src/store/transaction-batches";
+import {
+  estimateActionBytes,
+  MAX_TRANSACTION_BYTES,
+  planTransactions,
+  type WriteAction,
+} from "../../src/store/transaction-batches";
 import { finding, manyFindings } from "./fixtures";
 
 const RUN = "20261122T120415Z-919379";
 
 function upserts(partitionKey: string, count: number): WriteAction[] {
-  return Array.from({ length: count }, (_, i) => ({ kind: "upsert", mode: "Replace", entity: { partitionKey, rowKey: `r${String(i).padStart(5, "0")}`, v: i } }));
+  return Array.from({ length: count }, (_, i) => ({
+    kind: "upsert",
+    mode: "Replace",
+    entity: { partitionKey, rowKey: `r${String(i).padStart(5, "0")}`, v: i },
+  }));
 }
 
 describe("planTransactions", () => {
@@ -22,25 +31,33 @@ describe("planTransactions", () => {
 
   it("never mixes partitions in a transaction", () => {
     const batches = planTransactions([...upserts("a", 3), ...upserts("b", 2), ...upserts("a", 1)]);
-    for (const batch of batches) expect(new Set(batch.map((a) => (a.kind === "upsert" ? a.entity.partitionKey : a.partitionKey))).size).toBe(1);
+    for (const batch of batches)
+      expect(new Set(batch.map((a) => (a.kind === "upsert" ? a.entity.partitionKey : a.partitionKey))).size).toBe(1);
     expect(batches.map((b) => b.length).sort()).toEqual([2, 3]); // the later a/r00000 replaced the earlier one
   });
 
   it("cuts by size before 4 MiB when evidence is large", () => {
     // 30,000 three-byte characters: ~90 KB of UTF-8 per entity, ~9 MB for 100 — one transaction would be refused.
     const heavy = manyFindings(100, { evidence: { blob: "€".repeat(30_000) } });
-    const actions: WriteAction[] = heavy.map((f) => ({ kind: "upsert", mode: "Replace", entity: findingToEntity(RUN, f, 0) }));
+    const actions: WriteAction[] = heavy.map((f) => ({
+      kind: "upsert",
+      mode: "Replace",
+      entity: findingToEntity(RUN, f, 0),
+    }));
     const total = actions.reduce((n, a) => n + estimateActionBytes(a), 0);
     expect(total).toBeGreaterThan(4 * 1024 * 1024);
     const batches = planTransactions(actions);
     expect(batches.length).toBeGreaterThanOrEqual(3);
-    for (const batch of batches) expect(batch.reduce((n, a) => n + estimateActionBytes(a), 0)).toBeLessThanOrEqual(MAX_TRANSACTION_BYTES);
+    for (const batch of batches)
+      expect(batch.reduce((n, a) => n + estimateActionBytes(a), 0)).toBeLessThanOrEqual(MAX_TRANSACTION_BYTES);
     expect(batches.flat()).toHaveLength(100);
   });
 
   it("estimates an entity no smaller than its JSON", () => {
     const entity = findingToEntity(RUN, finding({ message: "é".repeat(1000) }), 0);
     const { partitionKey: _p, rowKey: _r, ...props } = entity;
-    expect(estimateActionBytes({ kind: "upsert", mode: "Replace", entity })).toBeGreaterThan(Buffer.byteLength(JSON.stringify(props)));
+    expect(estimateActionBytes({ kind: "upsert", mode: "Replace", entity })).toBeGreaterThan(
+      Buffer.byteLength(JSON.stringify(props)),
+    );
   });
 });
