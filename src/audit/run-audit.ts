@@ -51,14 +51,24 @@ export interface RunAuditOptions {
 }
 
 export function newRunId(at: Date = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-export async function runAudit(source: ResourceSource, settings: AuditSettings, options: RunAuditOptions = {}): Promise<AuditReport> {
+export async function runAudit(
+  source: ResourceSource,
+  settings: AuditSettings,
+  options: RunAuditOptions = {},
+): Promise<AuditReport> {
   const now = options.now ?? (() => new Date());
   const started = now();
-  const { estate, steps } = await assembleEstate([(sink) => source.collect(sink)], options.onWarning === undefined ? {} : { onWarning: options.onWarning });
+  const { estate, steps } = await assembleEstate(
+    [(sink) => source.collect(sink)],
+    options.onWarning === undefined ? {} : { onWarning: options.onWarning },
+  );
   const collected = steps[0]!;
   assertSomethingCollected(estate.resources.size, collected.gaps);
   const { findings, sums } = evaluateAudit(estate, settings);
@@ -157,7 +167,11 @@ export function assertSomethingCollected(collected: number, gaps: readonly Cover
  * Every rule over the estate, with the run's trust policy. `keeps` selects the findings this part of the run reports
  * (a shard: those about its own subscriptions); their scores come as sums, for finaliseScores or a fan-out merge.
  */
-export function evaluateAudit(estate: Estate, settings: AuditSettings, keeps: (finding: Finding) => boolean = () => true): { findings: Finding[]; sums: ScoreSums } {
+export function evaluateAudit(
+  estate: Estate,
+  settings: AuditSettings,
+  keeps: (finding: Finding) => boolean = () => true,
+): { findings: Finding[]; sums: ScoreSums } {
   const trust = buildTrustPolicy({
     configuredPrefixes: settings.trustedPrefixes,
     ownedPublicPrefixes: settings.trustOwnedPublicIps ? estate.ownedPublicPrefixes : [],

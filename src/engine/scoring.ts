@@ -126,7 +126,8 @@ export class ScoreAccumulator {
   /** The figures so far as sums. Copies: the accumulator can go on adding. */
   sums(): ScoreSums {
     const subscriptions: Record<string, SubscriptionSums> = {};
-    for (const [id, s] of this.subscriptions) subscriptions[id] = { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed };
+    for (const [id, s] of this.subscriptions)
+      subscriptions[id] = { total: 0, count: 0, failures: { ...s.failures }, unassessed: s.unassessed };
     for (const tally of this.resources.values()) {
       if (!tally.assessed) continue;
       const sum = subscriptions[tally.subscriptionId]!;
@@ -138,7 +139,10 @@ export class ScoreAccumulator {
       byStatus: { ...this.byStatus },
       failures: { ...this.failures },
       byRule: [...this.rules.values()].map((rule) => ({ ...rule, counts: { ...rule.counts } })),
-      bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, { ...this.bySeverity[s] }])) as Record<Severity, StatusCounts>,
+      bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, { ...this.bySeverity[s] }])) as Record<
+        Severity,
+        StatusCounts
+      >,
       findings: this.findings,
     };
   }
@@ -161,12 +165,24 @@ export function resourceScore(penalty: number): number {
 
 /** Adds up the sums of parts that are disjoint by resource (fan-out shards, each owning whole subscriptions). */
 export function mergeScoreSums(parts: readonly ScoreSums[]): ScoreSums {
-  const merged: ScoreSums = { subscriptions: {}, byStatus: emptyStatusCounts(), failures: emptySeverityCounts(), byRule: [], bySeverity: emptyStatusCountsBySeverity(), findings: 0 };
+  const merged: ScoreSums = {
+    subscriptions: {},
+    byStatus: emptyStatusCounts(),
+    failures: emptySeverityCounts(),
+    byRule: [],
+    bySeverity: emptyStatusCountsBySeverity(),
+    findings: 0,
+  };
   const rules = new Map<string, RuleCounts>();
   for (const part of parts) {
     merged.findings += part.findings;
     for (const [id, s] of Object.entries(part.subscriptions)) {
-      const into = (merged.subscriptions[id] ??= { total: 0, count: 0, failures: emptySeverityCounts(), unassessed: 0 });
+      const into = (merged.subscriptions[id] ??= {
+        total: 0,
+        count: 0,
+        failures: emptySeverityCounts(),
+        unassessed: 0,
+      });
       into.total += s.total;
       into.count += s.count;
       into.unassessed += s.unassessed;
@@ -197,7 +213,13 @@ export function finaliseScores(sums: ScoreSums): Scores {
   for (const [subscriptionId, s] of Object.entries(sums.subscriptions)) {
     estateTotal += s.total;
     estateCount += s.count;
-    bySubscription.push({ subscriptionId, score: mean(s.total, s.count), resourcesAssessed: s.count, failuresBySeverity: { ...s.failures }, unassessed: s.unassessed });
+    bySubscription.push({
+      subscriptionId,
+      score: mean(s.total, s.count),
+      resourcesAssessed: s.count,
+      failuresBySeverity: { ...s.failures },
+      unassessed: s.unassessed,
+    });
   }
   return {
     estateScore: mean(estateTotal, estateCount),

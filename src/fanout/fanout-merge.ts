@@ -20,7 +20,12 @@ export interface MergedRun {
 
 const RULE_ORDER = RULES.map((rule) => rule.id);
 
-export function mergeShardResults(plan: FanoutPlan, results: readonly ShardResult[], settings: AuditSettings, finishedAt: Date): MergedRun {
+export function mergeShardResults(
+  plan: FanoutPlan,
+  results: readonly ShardResult[],
+  settings: AuditSettings,
+  finishedAt: Date,
+): MergedRun {
   const ordered = [...results].sort((a, b) => a.shard - b.shard);
   const sums = mergeScoreSums(ordered.map((r) => r.scores));
   const run = describeRun({
@@ -49,8 +54,10 @@ function collectionFigures(plan: FanoutPlan, results: readonly ShardResult[]): R
   const rowsByType: Record<string, number> = {};
   const sums = { requests: 0, pages: 0, throttleWaits: 0, throttleWaitMs: 0, retries: 0 };
   for (const part of parts) {
-    for (const [type, n] of Object.entries(record(part["rowsByType"]))) rowsByType[type] = (rowsByType[type] ?? 0) + (typeof n === "number" ? n : 0);
-    for (const key of Object.keys(sums) as Array<keyof typeof sums>) sums[key] += typeof part[key] === "number" ? (part[key] as number) : 0;
+    for (const [type, n] of Object.entries(record(part["rowsByType"])))
+      rowsByType[type] = (rowsByType[type] ?? 0) + (typeof n === "number" ? n : 0);
+    for (const key of Object.keys(sums) as Array<keyof typeof sums>)
+      sums[key] += typeof part[key] === "number" ? part[key] : 0;
   }
   return {
     rowsByType,
@@ -60,7 +67,9 @@ function collectionFigures(plan: FanoutPlan, results: readonly ShardResult[]): R
     enrichment: plan.context.stats["enrichment"],
     fanout: {
       shards: plan.shards.length,
-      failedShards: results.filter((r) => r.outcome === "failed").map((r) => ({ shard: r.shard, subscriptions: plan.shards[r.shard] ?? [], reason: r.failure ?? "" })),
+      failedShards: results
+        .filter((r) => r.outcome === "failed")
+        .map((r) => ({ shard: r.shard, subscriptions: plan.shards[r.shard] ?? [], reason: r.failure ?? "" })),
       contextRows: plan.context.rows,
       contextDurationMs: plan.context.stats["durationMs"],
       crossSubscriptionLinks: plan.grouping.linkCount,
@@ -81,24 +90,43 @@ function collectionFigures(plan: FanoutPlan, results: readonly ShardResult[]): R
 }
 
 function mergeTransitions(parts: readonly StateTransitions[]): StateTransitions {
-  const merged: StateTransitions = { new: [], resolved: [], regressed: [], stillFailing: [], notFullyRead: 0, stale: 0 };
+  const merged: StateTransitions = {
+    new: [],
+    resolved: [],
+    regressed: [],
+    stillFailing: [],
+    notFullyRead: 0,
+    stale: 0,
+  };
   for (const part of parts) {
     for (const key of ["new", "resolved", "regressed", "stillFailing"] as const) merged[key].push(...part[key]);
     merged.notFullyRead += part.notFullyRead;
     merged.stale += part.stale;
   }
-  for (const key of ["new", "resolved", "regressed", "stillFailing"] as const) merged[key] = byRuleOrder(merged[key], (change) => change.finding);
+  for (const key of ["new", "resolved", "regressed", "stillFailing"] as const)
+    merged[key] = byRuleOrder(merged[key], (change) => change.finding);
   return merged;
 }
 
 function sumWrites(parts: readonly WriteStats[]): WriteStats {
-  const total: WriteStats = { findings: 0, findingTransactions: 0, stateEntities: 0, stateTransactions: 0, findingsMs: 0, stateMs: 0, elapsedMs: 0 };
+  const total: WriteStats = {
+    findings: 0,
+    findingTransactions: 0,
+    stateEntities: 0,
+    stateTransactions: 0,
+    findingsMs: 0,
+    stateMs: 0,
+    elapsedMs: 0,
+  };
   for (const part of parts) for (const key of Object.keys(total) as Array<keyof WriteStats>) total[key] += part[key];
   return total;
 }
 
 /** Stable: results of one rule stay in shard order. A single run lists results rule by rule, as the engine runs them. */
-function byRuleOrder<T>(items: readonly T[], findingOf: (item: T) => Finding = (item) => item as unknown as Finding): T[] {
+function byRuleOrder<T>(
+  items: readonly T[],
+  findingOf: (item: T) => Finding = (item) => item as unknown as Finding,
+): T[] {
   const rank = new Map(RULE_ORDER.map((id, i) => [id, i]));
   return items
     .map((item, index) => ({ item, index, rank: rank.get(findingOf(item).ruleId) ?? RULE_ORDER.length }))

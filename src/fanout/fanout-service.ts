@@ -9,10 +9,10 @@
 //   auditShardPoison        a shard the queue gave up on is evaluated without its own rows (its NSG and NIC verdicts
 //                           become unknown under a coverage gap naming its subscriptions) and marked failed.
 //   finaliser               merges every shard's result into the run summary (status partial if any gap or failed
-//                           shard), runs the post-run steps once, releases the scope lock.
+//                           shard), runs the post-run steps once, releases the scope lock (fanout-finaliser.ts).
 //
 // See README (Scale and fan-out) for the design, the settings and their defaults.
-import { assertSomethingCollected, type AuditReport, type CollectionStep } from "../audit/run-audit";
+import { assertSomethingCollected, type CollectionStep } from "../audit/run-audit";
 import type { ResourceSource } from "../audit/resource-source";
 import type { CollectionScope } from "../collect/collection-config";
 import { ResourceGraphSource } from "../collect/live-resource-source";
@@ -21,15 +21,15 @@ import { listSubscriptionsInScope, type SubscriptionListing } from "../collect/r
 import { AuditorError, errorText } from "../errors";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
-import type { AuditStore, CompletedRun } from "../audit/audit-store";
+import type { AuditStore } from "../audit/audit-store";
 import type { AuditSettings } from "../config/audit-settings";
 import type { SourceSetting } from "../collect/collection-config";
 import type { FanoutSettings } from "./fanout-settings";
 
 import type { AuditRequestMessage } from "../audit/audit-request";
-import type { Logger, MessageQueue, PostRunStep } from "../audit/audit-service";
+import type { Attempt, Logger, MessageQueue, PostRunStep } from "../audit/audit-service";
 import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
-import { mergeShardResults } from "./fanout-merge";
+import { FanoutFinaliser } from "./fanout-finaliser";
 import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
 import { contextFamilies, shardFamilies, SHARDED_TYPES } from "./shard-families";
 import { evaluateShard, type ShardEvaluation } from "./shard-evaluation";
@@ -71,12 +71,8 @@ export interface FanoutDeps {
   deferDelaySeconds?: (deferrals: number) => number;
 }
 
-export interface Attempt {
-  dequeueCount: number;
-  maxDequeueCount: number;
-}
-
-export type PlanDecision = { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number };
+export type PlanDecision =
+  { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number };
 
 export type ResumeState = { state: "running"; shards: number } | { state: "finished"; shards: number };
 
@@ -89,11 +85,17 @@ export class FanoutService {
   private readonly now: () => Date;
   private readonly collector: FanoutCollector;
   private readonly slots: CollectionSlots;
+  private readonly finaliser: FanoutFinaliser;
 
   constructor(private readonly deps: FanoutDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.finaliser = new FanoutFinaliser({ ...deps, now: this.now });
     this.collector = { ...defaultCollector(deps.settings), ...deps.collector };
-    this.slots = new CollectionSlots(deps.store, deps.settings.fanout.collectionConcurrency, deps.slotTtlMs ?? DEFAULT_SLOT_TTL_MS);
+    this.slots = new CollectionSlots(
+      deps.store,
+      deps.settings.fanout.collectionConcurrency,
+      deps.slotTtlMs ?? DEFAULT_SLOT_TTL_MS,
+    );
   }
 
   // ---- planner --------------------------------------------------------------------------------------------------
@@ -106,7 +108,11 @@ export class FanoutService {
     const progress = await this.deps.fanoutStore.getProgress(runId);
     if (progress === undefined) return undefined;
     const record = await this.deps.store.getRunRecord(runId);
-    if (record !== undefined && (record.status === "completed" || record.status === "partial" || record.status === "failed")) return { state: "finished", shards: progress.shardCount };
+    if (
+      record !== undefined &&
+      (record.status === "completed" || record.status === "partial" || record.status === "failed")
+    )
+      return { state: "finished", shards: progress.shardCount };
     if (progress.enqueuedAt === undefined) {
       const plan = await this.requirePlan(runId);
       await this.enqueueShards(plan, progress, log);
@@ -115,15 +121,24 @@ export class FanoutService {
   }
 
   /** Fans the run out when its scope has more subscriptions than AUDIT_FANOUT_MIN_SUBSCRIPTIONS. */
-  async plan(input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date; log: Logger }): Promise<PlanDecision> {
+  async plan(input: {
+    message: AuditRequestMessage;
+    scope: CollectionScope | undefined;
+    scopeKey: string;
+    startedAt: Date;
+    log: Logger;
+  }): Promise<PlanDecision> {
     const { message, log } = input;
     const runId = message.runId;
     let plan = await this.deps.fanoutStore.getPlan(runId);
     if (plan === undefined) {
       const listing = await this.collector.listSubscriptions(input.scope);
       const threshold = this.deps.settings.fanout.minSubscriptions;
-      if (listing.subscriptions.length <= threshold) return { kind: "single", subscriptions: listing.subscriptions.length };
-      log.info(`run ${runId}: ${listing.subscriptions.length} subscriptions in scope, more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS (${threshold}): fanning out`);
+      if (listing.subscriptions.length <= threshold)
+        return { kind: "single", subscriptions: listing.subscriptions.length };
+      log.info(
+        `run ${runId}: ${listing.subscriptions.length} subscriptions in scope, more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS (${threshold}): fanning out`,
+      );
       plan = await this.collectContext(input, listing, log);
     }
     const progress = await this.deps.fanoutStore.startShards(runId, plan.shards.length);
@@ -139,13 +154,19 @@ export class FanoutService {
     const runId = input.message.runId;
     const rows: ResourceRow[] = [];
     const source = this.collector.contextSource(listing.subscriptions);
-    const outcome = await source.collect({ add: (row) => void rows.push(row as ResourceRow), addCoverageGap: (gap) => listing.gaps.push(gap) });
+    const outcome = await source.collect({
+      add: (row) => void rows.push(row as ResourceRow),
+      addCoverageGap: (gap) => listing.gaps.push(gap),
+    });
     const gaps = [...listing.gaps, ...outcome.gaps];
     // As for a single run: reading nothing at all is a failed collection, never an audit of an empty estate.
     assertSomethingCollected(rows.length, gaps);
     const grouping = groupIntoShards(listing.subscriptions, rows, this.deps.settings.fanout.shardSubscriptions);
     if (grouping.shards.length > MAX_SHARDS) {
-      throw new AuditorError("CONFIG_INVALID", `AUDIT_SHARD_SUBSCRIPTIONS: ${listing.subscriptions.length} subscriptions at ${this.deps.settings.fanout.shardSubscriptions} per shard make ${grouping.shards.length} shards, more than the ${MAX_SHARDS} a run can track; raise it`);
+      throw new AuditorError(
+        "CONFIG_INVALID",
+        `AUDIT_SHARD_SUBSCRIPTIONS: ${listing.subscriptions.length} subscriptions at ${this.deps.settings.fanout.shardSubscriptions} per shard make ${grouping.shards.length} shards, more than the ${MAX_SHARDS} a run can track; raise it`,
+      );
     }
     const stats = { ...outcome.stats, requests: num(outcome.stats["requests"]) + listing.requests };
     const plan: FanoutPlan = {
@@ -160,24 +181,35 @@ export class FanoutService {
       context: { rows: rows.length, gaps, stats },
       grouping: { linkCount: grouping.linkCount, links: grouping.links },
     };
-    if (grouping.linkCount > 0) log.warn(`run ${runId}: ${grouping.linkCount} association(s) cross subscriptions (e.g. ${grouping.links[0]!.via}); their subscriptions share a shard`);
+    if (grouping.linkCount > 0)
+      log.warn(
+        `run ${runId}: ${grouping.linkCount} association(s) cross subscriptions (e.g. ${grouping.links[0]!.via}); their subscriptions share a shard`,
+      );
     await this.deps.fanoutStore.savePlan(plan, rows);
-    log.info(`run ${runId}: context of ${rows.length} rows collected in ${num(outcome.stats["durationMs"])} ms; ${plan.shards.length} shards of up to ${Math.max(...plan.shards.map((s) => s.length))} subscriptions`);
+    log.info(
+      `run ${runId}: context of ${rows.length} rows collected in ${num(outcome.stats["durationMs"])} ms; ${plan.shards.length} shards of up to ${Math.max(...plan.shards.map((s) => s.length))} subscriptions`,
+    );
     return plan;
   }
 
   private async enqueueShards(plan: FanoutPlan, progress: ShardProgress, log: Logger): Promise<void> {
     const pending = [...progress.states].flatMap((state, shard) => (state === "P" ? [shard] : []));
     // A duplicate message (a planner retried after it sent some) is harmless: a shard is only ever counted once.
-    await mapBounded(pending, ENQUEUE_CONCURRENCY, (shard) => this.deps.shardQueue.enqueue({ runId: plan.runId, shard }));
+    await mapBounded(pending, ENQUEUE_CONCURRENCY, (shard) =>
+      this.deps.shardQueue.enqueue({ runId: plan.runId, shard }),
+    );
     await this.deps.fanoutStore.markEnqueued(plan.runId, this.now());
     log.info(`run ${plan.runId}: ${pending.length} shard message(s) enqueued`);
   }
 
   private describeScope(scope: CollectionScope | undefined) {
     const source = this.deps.settings.source;
-    if (source.kind !== "resourceGraph") throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
-    return new ResourceGraphSource({ connection: source.collection.connection, scope: scope ?? source.collection.scope }).describe();
+    if (source.kind !== "resourceGraph")
+      throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
+    return new ResourceGraphSource({
+      connection: source.collection.connection,
+      scope: scope ?? source.collection.scope,
+    }).describe();
   }
 
   // ---- worker ---------------------------------------------------------------------------------------------------
@@ -189,17 +221,28 @@ export class FanoutService {
     try {
       const plan = await this.requirePlan(runId);
       const progress = await this.requireProgress(runId);
-      if (progress.states[shard] !== "P") return { status: "alreadyFinished", runId, shard, finalised: await this.finaliseIfMine(plan, progress, shard, attempt, log) };
+      if (progress.states[shard] !== "P")
+        return {
+          status: "alreadyFinished",
+          runId,
+          shard,
+          finalised: await this.finaliser.finaliseIfMine(plan, progress, shard, attempt, log),
+        };
 
       let result = await this.deps.fanoutStore.getShardResult(runId, shard);
       if (result === undefined) {
         // A shard that waited long enough collects without a slot rather than never: pacing must not starve it.
         const waited = message.deferrals ?? 0;
-        const slot = waited >= (this.deps.maxDeferrals ?? 240) ? undefined : await this.slots.acquire(`${runId}#${shard}`, shard, this.now());
+        const slot =
+          waited >= (this.deps.maxDeferrals ?? 240)
+            ? undefined
+            : await this.slots.acquire(`${runId}#${shard}`, shard, this.now());
         if (slot === undefined && waited < (this.deps.maxDeferrals ?? 240)) {
           const delaySeconds = (this.deps.deferDelaySeconds ?? deferralDelaySeconds)(waited);
           await this.deps.shardQueue.enqueue({ runId, shard, deferrals: waited + 1 }, { delaySeconds });
-          log.info(`run ${runId} shard ${shard}: all ${this.deps.settings.fanout.collectionConcurrency} collection slots are taken; trying again in ${delaySeconds} s`);
+          log.info(
+            `run ${runId} shard ${shard}: all ${this.deps.settings.fanout.collectionConcurrency} collection slots are taken; trying again in ${delaySeconds} s`,
+          );
           return { status: "deferred", runId, shard, delaySeconds };
         }
         const source = this.collector.shardSource(plan.shards[shard] ?? [], shard);
@@ -208,23 +251,42 @@ export class FanoutService {
             const collectedFrom = this.now().toISOString();
             try {
               const outcome = await source.collect(sink);
-              return { ...outcome, stats: { ...outcome.stats, slotWaits: waited, collectedFrom, collectedTo: this.now().toISOString() } };
+              return {
+                ...outcome,
+                stats: { ...outcome.stats, slotWaits: waited, collectedFrom, collectedTo: this.now().toISOString() },
+              };
             } finally {
               // The slot covers Resource Graph only; evaluation and writes do not touch the quota.
-              if (slot !== undefined) await this.slots.release(slot).catch((error: unknown) => log.warn(`run ${runId} shard ${shard}: releasing collection slot: ${errorText(error)}`));
+              if (slot !== undefined)
+                await this.slots
+                  .release(slot)
+                  .catch((error: unknown) =>
+                    log.warn(`run ${runId} shard ${shard}: releasing collection slot: ${errorText(error)}`),
+                  );
             }
           },
         });
-        if (!(await this.deps.fanoutStore.saveShardResult(runId, result))) result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
+        if (!(await this.deps.fanoutStore.saveShardResult(runId, result)))
+          result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
       }
       const { progress: after, completedNow } = await this.deps.fanoutStore.finishShard(runId, shard, result.outcome);
-      log.info(`run ${runId} shard ${shard + 1}/${after.shardCount} ${result.outcome}: ${result.scores.findings} results from ${result.ownRows} rows; ${after.done}/${after.shardCount} shards finished`);
-      const finalised = completedNow ? await this.finalise(plan, attempt, log) : await this.finaliseIfMine(plan, after, shard, attempt, log);
+      log.info(
+        `run ${runId} shard ${shard + 1}/${after.shardCount} ${result.outcome}: ${result.scores.findings} results from ${result.ownRows} rows; ${after.done}/${after.shardCount} shards finished`,
+      );
+      const finalised = completedNow
+        ? await this.finaliser.finalise(plan, attempt, log)
+        : await this.finaliser.finaliseIfMine(plan, after, shard, attempt, log);
       return { status: result.outcome, runId, shard, finalised };
     } catch (error) {
       const reason = errorText(error);
-      await this.deps.fanoutStore.recordShardError(runId, shard, reason).catch((recordError: unknown) => log.error(`run ${runId} shard ${shard}: could not record its error: ${errorText(recordError)}`));
-      log.warn(`run ${runId} shard ${shard} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed${attempt.dequeueCount >= attempt.maxDequeueCount ? " (its last; the poison handler records it)" : ", the queue will retry"}: ${reason}`);
+      await this.deps.fanoutStore
+        .recordShardError(runId, shard, reason)
+        .catch((recordError: unknown) =>
+          log.error(`run ${runId} shard ${shard}: could not record its error: ${errorText(recordError)}`),
+        );
+      log.warn(
+        `run ${runId} shard ${shard} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed${attempt.dequeueCount >= attempt.maxDequeueCount ? " (its last; the poison handler records it)" : ", the queue will retry"}: ${reason}`,
+      );
       throw error;
     }
   }
@@ -249,7 +311,13 @@ export class FanoutService {
       return undefined;
     }
     const progress = await this.requireProgress(runId);
-    if (progress.states[shard] !== "P") return { status: "alreadyFinished", runId, shard, finalised: await this.finaliseIfMine(plan, progress, shard, attempt, log) };
+    if (progress.states[shard] !== "P")
+      return {
+        status: "alreadyFinished",
+        runId,
+        shard,
+        finalised: await this.finaliser.finaliseIfMine(plan, progress, shard, attempt, log),
+      };
 
     let result = await this.deps.fanoutStore.getShardResult(runId, shard);
     if (result === undefined) {
@@ -260,17 +328,27 @@ export class FanoutService {
       const gap: CoverageGap = { types: [...SHARDED_TYPES], subscriptionIds: subscriptions, reason };
       // Results an attempt wrote before it died would contradict the failed shard's; they go first.
       await this.deps.store.deleteRunFindings(runId, subscriptions);
-      result = await this.evaluateAndWrite(plan, shard, { collect: async () => ({ stats: {}, gaps: [gap] }), failure: reason });
-      if (!(await this.deps.fanoutStore.saveShardResult(runId, result))) result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
+      result = await this.evaluateAndWrite(plan, shard, {
+        collect: async () => ({ stats: {}, gaps: [gap] }),
+        failure: reason,
+      });
+      if (!(await this.deps.fanoutStore.saveShardResult(runId, result)))
+        result = (await this.deps.fanoutStore.getShardResult(runId, shard)) ?? result;
       log.error(`run ${runId}: ${reason}; recorded as failed, its subscriptions are a coverage gap`);
     }
     const { progress: after, completedNow } = await this.deps.fanoutStore.finishShard(runId, shard, result.outcome);
-    const finalised = completedNow ? await this.finalise(plan, attempt, log) : await this.finaliseIfMine(plan, after, shard, attempt, log);
+    const finalised = completedNow
+      ? await this.finaliser.finalise(plan, attempt, log)
+      : await this.finaliser.finaliseIfMine(plan, after, shard, attempt, log);
     return { status: result.outcome, runId, shard, finalised };
   }
 
   /** `collect` streams the shard's rows; a failed shard's reports, instead, the gap of what it never read. */
-  private async evaluateAndWrite(plan: FanoutPlan, shard: number, how: { collect: CollectionStep; failure?: string }): Promise<ShardResult> {
+  private async evaluateAndWrite(
+    plan: FanoutPlan,
+    shard: number,
+    how: { collect: CollectionStep; failure?: string },
+  ): Promise<ShardResult> {
     const started = performance.now();
     const subscriptions = plan.shards[shard] ?? [];
     const contextRows = await this.deps.fanoutStore.loadContext(plan.runId);
@@ -286,7 +364,10 @@ export class FanoutService {
       settings: this.deps.settings.audit,
     });
     const anyGap = plan.context.gaps.length > 0 || evaluation.gaps.length > 0;
-    const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, { startedAt: plan.startedAt, status: anyGap ? "partial" : "completed" });
+    const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, {
+      startedAt: plan.startedAt,
+      status: anyGap ? "partial" : "completed",
+    });
     return {
       version: 1,
       shard,
@@ -307,80 +388,6 @@ export class FanoutService {
     };
   }
 
-  // ---- finaliser ------------------------------------------------------------------------------------------------
-
-  /** The finaliser is the shard that completed the run; a redelivery of its message finishes what it left undone. */
-  private async finaliseIfMine(plan: FanoutPlan, progress: ShardProgress, shard: number, attempt: Attempt, log: Logger): Promise<boolean> {
-    if (progress.finaliser !== shard) return false;
-    if (progress.postRunDoneAt !== undefined) {
-      // Summary and steps are done; the finaliser may have died before it let go of the scope. Both steps are idempotent.
-      await this.closeRun(plan, log);
-      return false;
-    }
-    log.warn(`run ${plan.runId}: shard ${shard} completed the run earlier but its finalisation did not finish; finishing it now`);
-    return this.finalise(plan, attempt, log);
-  }
-
-  /**
-   * Merges every shard's result into the run's summary and final status, runs the post-run steps once, releases the
-   * scope lock. Safe to repeat: the summary is rewritten the same, and steps already done are not run again.
-   */
-  private async finalise(plan: FanoutPlan, attempt: Attempt, log: Logger): Promise<boolean> {
-    const runId = plan.runId;
-    try {
-      const results = await mapBounded(plan.shards, READ_CONCURRENCY, async (_subscriptions, shard) => {
-        const result = await this.deps.fanoutStore.getShardResult(runId, shard);
-        if (result === undefined) throw new AuditorError("STORAGE_FAILED", `run ${runId}: shard ${shard} is marked finished but has no stored result`);
-        return result;
-      });
-      const merged = mergeShardResults(plan, results, this.deps.settings.audit, this.now());
-      const report: AuditReport = merged.report;
-      const record = await this.deps.store.finishRun({ run: report.run, scores: report.summary, bySeverity: merged.bySeverity, findings: report.findings.length, transitions: merged.transitions });
-      const completed: CompletedRun = { run: record, transitions: merged.transitions, stats: merged.write };
-      const failed = results.filter((r) => r.outcome === "failed").length;
-      log.info(
-        `run ${runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"} (${plan.shards.length} shards${failed > 0 ? `, ${failed} failed` : ""})`,
-      );
-      const progress = await this.requireProgress(runId);
-      if (progress.postRunDoneAt === undefined) {
-        for (const step of this.deps.postRunSteps ?? []) {
-          try {
-            await step.run({ message: plan.message, report, completed, log });
-          } catch (error) {
-            log.error(`post-run step ${step.name} failed for run ${runId} (the run stays ${report.run.status}): ${errorText(error)}`);
-          }
-        }
-        await this.deps.fanoutStore.markPostRunDone(runId, this.now());
-      }
-      await this.closeRun(plan, log);
-      return true;
-    } catch (error) {
-      if (attempt.dequeueCount < attempt.maxDequeueCount) throw error;
-      // The last chance: a run that cannot be finalised is failed, never left running.
-      const reason = `finalising the fanned-out run failed: ${errorText(error)}`;
-      log.error(`run ${runId}: ${reason}`);
-      await this.deps.store.failRun(runId, reason, this.now()).catch((failError: unknown) => log.error(`could not record run ${runId} as failed: ${errorText(failError)}`));
-      await this.releaseScopeLock(plan, log);
-      throw error;
-    }
-  }
-
-  /** The scope goes to the next run, and the context and result payloads are deleted. */
-  private async closeRun(plan: FanoutPlan, log: Logger): Promise<void> {
-    await this.releaseScopeLock(plan, log);
-    await this.deps.fanoutStore.deletePayloads(plan.runId).catch((error: unknown) => log.warn(`run ${plan.runId}: could not delete the fan-out payloads: ${errorText(error)}`));
-  }
-
-  private async releaseScopeLock(plan: FanoutPlan, log: Logger): Promise<void> {
-    try {
-      // The planner's lock is held in the run's name: claiming it again as the run takes it over, then it goes.
-      const claim = await this.deps.store.claimScopeLock(plan.scopeKey, plan.runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
-      if (claim.acquired) await this.deps.store.releaseScopeLock(claim.lock);
-    } catch (error) {
-      log.warn(`run ${plan.runId}: could not release the lock of ${plan.scopeKey}: ${errorText(error)}`);
-    }
-  }
-
   private async requirePlan(runId: string): Promise<FanoutPlan> {
     const plan = await this.deps.fanoutStore.getPlan(runId);
     if (plan === undefined) throw new AuditorError("NOT_FOUND", `run ${runId} has no fan-out plan`);
@@ -395,17 +402,23 @@ export class FanoutService {
 }
 
 const ENQUEUE_CONCURRENCY = 16;
-const READ_CONCURRENCY = 8;
 
 function defaultCollector(settings: FanoutServiceSettings): FanoutCollector {
   const live = (): SourceSetting & { kind: "resourceGraph" } => {
-    if (settings.source.kind !== "resourceGraph") throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
+    if (settings.source.kind !== "resourceGraph")
+      throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
     return settings.source;
   };
   return {
-    listSubscriptions: (scope) => listSubscriptionsInScope({ connection: live().collection.connection, scope: scope ?? live().collection.scope }),
+    listSubscriptions: (scope) =>
+      listSubscriptionsInScope({ connection: live().collection.connection, scope: scope ?? live().collection.scope }),
     contextSource: (subscriptions) =>
-      new ResourceGraphSource({ connection: live().collection.connection, scope: { subscriptions }, families: contextFamilies(), enrichment: { concurrency: live().collection.enrichmentConcurrency } }),
+      new ResourceGraphSource({
+        connection: live().collection.connection,
+        scope: { subscriptions },
+        families: contextFamilies(),
+        enrichment: { concurrency: live().collection.enrichmentConcurrency },
+      }),
     shardSource: (subscriptions) =>
       new ResourceGraphSource({
         connection: live().collection.connection,

@@ -92,7 +92,11 @@ export interface FanoutStore {
    * Marks the shard done or failed on the run entity (If-Match on its ETag, retried on 412). Idempotent: a shard
    * already marked keeps its mark. `completedNow` is true for the one call that marked the last pending shard.
    */
-  finishShard(runId: string, shard: number, outcome: "done" | "failed"): Promise<{ progress: ShardProgress; completedNow: boolean }>;
+  finishShard(
+    runId: string,
+    shard: number,
+    outcome: "done" | "failed",
+  ): Promise<{ progress: ShardProgress; completedNow: boolean }>;
   markPostRunDone(runId: string, at: Date): Promise<void>;
   /** Deletes the context and the shards' result payloads once the run is final; the plan and shard records stay. */
   deletePayloads(runId: string): Promise<void>;

@@ -44,14 +44,16 @@ export interface ShardEvaluation {
 export async function evaluateShard(input: ShardEvaluationInput): Promise<ShardEvaluation> {
   const context: CollectionStep = async (sink) => {
     // The origin a live collection gives its rows, so warnings read as they would in a single run.
-    for (const row of input.contextRows) sink.add(row, `Resource Graph ${typeof row.type === "string" ? row.type : "row"}`);
+    for (const row of input.contextRows)
+      sink.add(row, `Resource Graph ${typeof row.type === "string" ? row.type : "row"}`);
     return { stats: {}, gaps: [...input.contextGaps] };
   };
   const { estate, steps } = await assembleEstate([context, input.collect]);
   const [contextStep, own] = steps as [(typeof steps)[number], (typeof steps)[number]];
 
   const owned = new Set(input.subscriptions.map((s) => s.toLowerCase()));
-  const keeps = (finding: Finding): boolean => owned.has(finding.subscriptionId.toLowerCase()) || (input.keepUnowned?.(finding.subscriptionId) ?? false);
+  const keeps = (finding: Finding): boolean =>
+    owned.has(finding.subscriptionId.toLowerCase()) || (input.keepUnowned?.(finding.subscriptionId) ?? false);
   const { findings, sums } = evaluateAudit(estate, input.settings, keeps);
   const ownResources = estate.byKind.networkSecurityGroup.length + estate.byKind.networkInterface.length;
   return {

@@ -16,7 +16,11 @@ export interface ShardGrouping {
   linkCount: number;
 }
 
-export function groupIntoShards(subscriptions: readonly string[], contextRows: Iterable<ResourceRow>, shardSize: number): ShardGrouping {
+export function groupIntoShards(
+  subscriptions: readonly string[],
+  contextRows: Iterable<ResourceRow>,
+  shardSize: number,
+): ShardGrouping {
   const ordered = [...new Set(subscriptions.map((s) => s.toLowerCase()))].sort();
   const index = new Map(ordered.map((s, i) => [s, i]));
   const parent = ordered.map((_, i) => i);
@@ -45,7 +49,9 @@ export function groupIntoShards(subscriptions: readonly string[], contextRows: I
   for (const row of contextRows) {
     const type = typeof row.type === "string" ? row.type.toLowerCase() : "";
     const id = typeof row.id === "string" ? row.id : "";
-    const subscription = (typeof row.subscriptionId === "string" ? row.subscriptionId : armIdParts(id).subscriptionId)?.toLowerCase();
+    const subscription = (
+      typeof row.subscriptionId === "string" ? row.subscriptionId : armIdParts(id).subscriptionId
+    )?.toLowerCase();
     const props = record(row.properties);
     if (type === AUDITED_TYPES.virtualNetwork) {
       for (const subnet of array(props?.["subnets"])) {
@@ -53,7 +59,8 @@ export function groupIntoShards(subscriptions: readonly string[], contextRows: I
         link(subscription, record(subnetProps?.["networkSecurityGroup"])?.["id"], `NSG of a subnet of ${id}`);
         for (const ipConfiguration of array(subnetProps?.["ipConfigurations"])) {
           const owner = record(ipConfiguration)?.["id"];
-          if (typeof owner === "string" && /\/providers\/microsoft\.network\/networkinterfaces\//i.test(owner)) link(subscription, owner, `NIC in a subnet of ${id}`);
+          if (typeof owner === "string" && /\/providers\/microsoft\.network\/networkinterfaces\//i.test(owner))
+            link(subscription, owner, `NIC in a subnet of ${id}`);
         }
       }
     } else if (type === AUDITED_TYPES.managedInstance) {
@@ -97,7 +104,9 @@ function pack(components: string[][], total: number, shardSize: number): string[
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function array(value: unknown): unknown[] {

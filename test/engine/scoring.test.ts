@@ -6,7 +6,14 @@
 // into exactly the scores of the whole (what fan-out relies on).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { finaliseScores, mergeScoreSums, ScoreAccumulator, scoreFindings, SEVERITY_WEIGHTS, type ScoreSums } from "../../src/engine/scoring";
+import {
+  finaliseScores,
+  mergeScoreSums,
+  ScoreAccumulator,
+  scoreFindings,
+  SEVERITY_WEIGHTS,
+  type ScoreSums,
+} from "../../src/engine/scoring";
 import type { Finding } from "../../src/engine/finding";
 import { RULES } from "../../src/rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../../src/rules/rule";
@@ -70,7 +77,9 @@ describe("a resource's score", () => {
   it.each(cases)("%s", (_label, specs, expected) => {
     const scores = score(...specs);
     expect(scores.estateScore).toBe(expected);
-    expect(scores.bySubscription).toEqual([expect.objectContaining({ subscriptionId: "s1", score: expected, resourcesAssessed: expected === null ? 0 : 1 })]);
+    expect(scores.bySubscription).toEqual([
+      expect.objectContaining({ subscriptionId: "s1", score: expected, resourcesAssessed: expected === null ? 0 : 1 }),
+    ]);
   });
 
   it("is one resource whatever the case of its ARM id", () => {
@@ -82,14 +91,47 @@ describe("a resource's score", () => {
 
 describe("means", () => {
   const cases: Array<[string, string[], number | null, Record<string, number | null>]> = [
-    ["per subscription and over the estate", ["a:r1/low/pass", "a:r2/critical/fail", "b:r3/high/fail"], 80, { a: 80, b: 80 }],
+    [
+      "per subscription and over the estate",
+      ["a:r1/low/pass", "a:r2/critical/fail", "b:r3/high/fail"],
+      80,
+      { a: 80, b: 80 },
+    ],
     // a: 100; b: 60, 60, 60. The estate is (100 + 180) / 4 = 70, not the mean of 100 and 60.
-    ["the estate weighs every resource, not every subscription", ["a:r1/low/pass", "b:r2/critical/fail", "b:r3/critical/fail", "b:r4/critical/fail"], 70, { a: 100, b: 60 }],
-    ["only assessed resources count", ["a:r1/critical/fail", "a:r2/critical/unknown", "a:r3/high/notApplicable", "b:r4/low/error"], 60, { a: 60, b: null }],
+    [
+      "the estate weighs every resource, not every subscription",
+      ["a:r1/low/pass", "b:r2/critical/fail", "b:r3/critical/fail", "b:r4/critical/fail"],
+      70,
+      { a: 100, b: 60 },
+    ],
+    [
+      "only assessed resources count",
+      ["a:r1/critical/fail", "a:r2/critical/unknown", "a:r3/high/notApplicable", "b:r4/low/error"],
+      60,
+      { a: 60, b: null },
+    ],
     ["rounded to one decimal: 98.33 is 98.3", ["r1/low/pass", "r2/low/pass", "r3/low/fail"], 98.3, { s1: 98.3 }],
     ["rounded to one decimal: 96.67 is 96.7", ["r1/low/pass", "r2/low/fail", "r3/low/fail"], 96.7, { s1: 96.7 }],
-    ["rounded to one decimal: 98.75 is 98.8", ["r1/low/pass", "r2/low/pass", "r3/low/pass", "r4/low/fail"], 98.8, { s1: 98.8 }],
-    ["rounded to one decimal: 33.33 is 33.3", ["r1/critical/fail", "r1/critical/fail", "r1/critical/fail", "r2/critical/pass", "r3/critical/fail", "r3/critical/fail", "r3/critical/fail"], 33.3, { s1: 33.3 }],
+    [
+      "rounded to one decimal: 98.75 is 98.8",
+      ["r1/low/pass", "r2/low/pass", "r3/low/pass", "r4/low/fail"],
+      98.8,
+      { s1: 98.8 },
+    ],
+    [
+      "rounded to one decimal: 33.33 is 33.3",
+      [
+        "r1/critical/fail",
+        "r1/critical/fail",
+        "r1/critical/fail",
+        "r2/critical/pass",
+        "r3/critical/fail",
+        "r3/critical/fail",
+        "r3/critical/fail",
+      ],
+      33.3,
+      { s1: 33.3 },
+    ],
     ["no finding at all", [], null, {}],
   ];
   it.each(cases)("%s", (_label, specs, estate, bySubscription) => {
@@ -99,25 +141,51 @@ describe("means", () => {
   });
 
   it("lists subscriptions in id order", () => {
-    expect(score("c:r1/low/pass", "a:r2/low/pass", "b:r3/low/pass").bySubscription.map((s) => s.subscriptionId)).toEqual(["a", "b", "c"]);
+    expect(
+      score("c:r1/low/pass", "a:r2/low/pass", "b:r3/low/pass").bySubscription.map((s) => s.subscriptionId),
+    ).toEqual(["a", "b", "c"]);
   });
 });
 
 describe("counts", () => {
   it("counts statuses, failures by severity and unassessed results, overall and per subscription", () => {
-    const scores = score("a:r1/critical/fail", "a:r1/high/fail", "a:r1/low/unknown", "a:r2/medium/error", "b:r3/critical/pass", "b:r3/low/notApplicable", "b:r4/high/unknown");
+    const scores = score(
+      "a:r1/critical/fail",
+      "a:r1/high/fail",
+      "a:r1/low/unknown",
+      "a:r2/medium/error",
+      "b:r3/critical/pass",
+      "b:r3/low/notApplicable",
+      "b:r4/high/unknown",
+    );
     expect(scores.byStatus).toEqual({ fail: 2, unknown: 2, error: 1, pass: 1, notApplicable: 1 });
     expect(scores.failuresBySeverity).toEqual({ critical: 1, high: 1, medium: 0, low: 0 });
     expect(scores.unassessed).toBe(3);
     expect(scores.resourcesAssessed).toBe(2);
     expect(scores.bySubscription).toEqual([
-      { subscriptionId: "a", score: 40, resourcesAssessed: 1, failuresBySeverity: { critical: 1, high: 1, medium: 0, low: 0 }, unassessed: 2 },
-      { subscriptionId: "b", score: 100, resourcesAssessed: 1, failuresBySeverity: { critical: 0, high: 0, medium: 0, low: 0 }, unassessed: 1 },
+      {
+        subscriptionId: "a",
+        score: 40,
+        resourcesAssessed: 1,
+        failuresBySeverity: { critical: 1, high: 1, medium: 0, low: 0 },
+        unassessed: 2,
+      },
+      {
+        subscriptionId: "b",
+        score: 100,
+        resourcesAssessed: 1,
+        failuresBySeverity: { critical: 0, high: 0, medium: 0, low: 0 },
+        unassessed: 1,
+      },
     ]);
   });
 
   it("counts statuses per rule, with the rule's severity", () => {
-    const findings = [finding("r1/critical/fail", "x.one"), finding("r2/critical/pass", "x.one"), finding("r1/low/unknown", "x.two")];
+    const findings = [
+      finding("r1/critical/fail", "x.one"),
+      finding("r2/critical/pass", "x.one"),
+      finding("r1/low/unknown", "x.two"),
+    ];
     expect(scoreFindings(findings).byRule).toEqual([
       { ruleId: "x.one", severity: "critical", counts: { fail: 1, unknown: 0, error: 0, pass: 1, notApplicable: 0 } },
       { ruleId: "x.two", severity: "low", counts: { fail: 0, unknown: 1, error: 0, pass: 0, notApplicable: 0 } },
@@ -143,7 +211,9 @@ describe("counts", () => {
     expect(sums.findings).toBe(3);
     expect(sums.bySeverity.critical).toEqual({ fail: 1, unknown: 0, error: 0, pass: 1, notApplicable: 0 });
     expect(sums.bySeverity.low.error).toBe(1);
-    expect(sums.subscriptions).toEqual({ s1: { total: 60, count: 1, failures: { critical: 1, high: 0, medium: 0, low: 0 }, unassessed: 1 } });
+    expect(sums.subscriptions).toEqual({
+      s1: { total: 60, count: 1, failures: { critical: 1, high: 0, medium: 0, low: 0 }, unassessed: 1 },
+    });
   });
 });
 
@@ -170,7 +240,11 @@ describe("sums of parts", () => {
   it("merge into the whole's scores when cut by subscription, in twos, or not at all (the sample estate)", () => {
     const expected = scoreFindings(sample);
     expect(expected.estateScore).not.toBeNull();
-    for (const parts of [sumsBy(sample, (f) => f.subscriptionId), sumsBy(sample, (f) => (f.subscriptionId < "8" ? "a" : "b")), sumsBy(sample, () => "all")]) {
+    for (const parts of [
+      sumsBy(sample, (f) => f.subscriptionId),
+      sumsBy(sample, (f) => (f.subscriptionId < "8" ? "a" : "b")),
+      sumsBy(sample, () => "all"),
+    ]) {
       const merged = mergeScoreSums(parts);
       // Byte for byte, key order and list order included.
       expect(JSON.stringify(finaliseScores(merged))).toBe(JSON.stringify(expected));

@@ -20,13 +20,29 @@ import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 import { captureLog, eventually, processAlive } from "../host/support/host-test-kit";
-import { allFindings, comparableScores, countingStep, fanoutKit, finishedRun, requestAndPlan, verdictLines } from "./fanout-kit";
+import {
+  allFindings,
+  comparableScores,
+  countingStep,
+  fanoutKit,
+  finishedRun,
+  requestAndPlan,
+  verdictLines,
+} from "./fanout-kit";
 import { replicatedSample } from "./replicated-estate";
 
 const REPO = join(__dirname, "..", "..");
 const HOST_JSON = {
   version: "2.0",
-  extensions: { queues: { maxPollingInterval: "00:00:00.500", visibilityTimeout: "00:00:01", batchSize: 1, maxDequeueCount: 3, messageEncoding: "base64" } },
+  extensions: {
+    queues: {
+      maxPollingInterval: "00:00:00.500",
+      visibilityTimeout: "00:00:01",
+      batchSize: 1,
+      maxDequeueCount: 3,
+      messageEncoding: "base64",
+    },
+  },
 };
 
 let azurite: Azurite;
@@ -55,17 +71,29 @@ async function emulator(options: Parameters<typeof startEmulator>[0]): Promise<R
 }
 
 function liveEnv(endpoint: RunningEmulator, extra: Record<string, string> = {}): Record<string, string> {
-  return { AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: endpoint.url, AUDIT_ARM_CA: endpoint.caFile, ...extra };
+  return {
+    AzureWebJobsStorage: azurite.connectionString,
+    AUDIT_ARM_ENDPOINT: endpoint.url,
+    AUDIT_ARM_CA: endpoint.caFile,
+    ...extra,
+  };
 }
 
 /** The shard trigger as registered, with a probe: how many run at once, and each delivery's dequeueCount. */
-function probedShardFunction(): { registration: FunctionRegistration; deliveries: Array<{ shard: number; dequeueCount: number }>; maxConcurrent: () => number } {
+function probedShardFunction(): {
+  registration: FunctionRegistration;
+  deliveries: Array<{ shard: number; dequeueCount: number }>;
+  maxConcurrent: () => number;
+} {
   const deliveries: Array<{ shard: number; dequeueCount: number }> = [];
   let running = 0;
   let max = 0;
   const options = runAuditShardFunction.options as StorageQueueFunctionOptions;
   const handler = async (message: unknown, context: InvocationContext): Promise<void> => {
-    deliveries.push({ shard: Number((message as { shard?: unknown }).shard), dequeueCount: Number(context.triggerMetadata?.["dequeueCount"]) });
+    deliveries.push({
+      shard: Number((message as { shard?: unknown }).shard),
+      dequeueCount: Number(context.triggerMetadata?.["dequeueCount"]),
+    });
     running += 1;
     max = Math.max(max, running);
     try {
@@ -74,7 +102,11 @@ function probedShardFunction(): { registration: FunctionRegistration; deliveries
       running -= 1;
     }
   };
-  return { registration: { ...runAuditShardFunction, kind: "storageQueue", options: { ...options, handler } } as FunctionRegistration, deliveries, maxConcurrent: () => max };
+  return {
+    registration: { ...runAuditShardFunction, kind: "storageQueue", options: { ...options, handler } },
+    deliveries,
+    maxConcurrent: () => max,
+  };
 }
 
 async function startHost(env: Record<string, string>, registrations: FunctionRegistration[]): Promise<LocalHost> {
@@ -122,23 +154,34 @@ describe("the local host with three workers", () => {
 
     expect(run.status).toBe("completed");
     expect(run.summary!.run.collection["fanout"]).toMatchObject({ shards: 8, failedShards: [] });
-    expect(verdictLines(await allFindings(services.store, runId))).toEqual(verdictLines(await allFindings(single.store, one.runId)));
+    expect(verdictLines(await allFindings(services.store, runId))).toEqual(
+      verdictLines(await allFindings(single.store, one.runId)),
+    );
     expect(comparableScores(run)).toEqual(comparableScores(singleRun));
     expect(run.summary!.run.resourcesInEstate).toBe(singleRun.summary!.run.resourcesInEstate);
     expect(step.calls.get(runId)).toBe(1);
     // Eight shards went through three workers, several at a time.
     expect(new Set(probe.deliveries.map((d) => d.shard))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
     expect(probe.maxConcurrent()).toBeGreaterThan(1);
-    console.log(`30 subscriptions, ${run.summary!.run.resourcesInEstate} resources: single run ${singleRun.durationMs} ms, 8 shards on 3 workers ${elapsed} ms`);
+    console.log(
+      `30 subscriptions, ${run.summary!.run.resourcesInEstate} resources: single run ${singleRun.durationMs} ms, 8 shards on 3 workers ${elapsed} ms`,
+    );
   }, 180_000);
 });
 
 describe("a worker killed mid-shard", () => {
   it("is recovered through the visibility timeout, and the run completes with a single run's results", async () => {
     const distHost = join(REPO, "dist", "dev", "start-local.js");
-    expect(existsSync(join(REPO, "dist", "src", "functions", "run-audit-shard.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
+    expect(
+      existsSync(join(REPO, "dist", "src", "functions", "run-audit-shard.js")),
+      "build first: npx tsc -p tsconfig.json",
+    ).toBe(true);
     // NIC queries take 4 s here, so a shard is certainly in the middle of its collection when its worker is killed.
-    const estate = await emulator({ estate: SAMPLE, quota: { limit: 10_000 }, faults: "latency:ms=4000,match=networkinterfaces" });
+    const estate = await emulator({
+      estate: SAMPLE,
+      quota: { limit: 10_000 },
+      faults: "latency:ms=4000,match=networkinterfaces",
+    });
     const env = liveEnv(estate, { AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "1", AUDIT_SHARD_SUBSCRIPTIONS: "1" });
     const step = countingStep();
     const services: Services = buildServices(appSettingsFromEnv(env), [step]);
@@ -146,21 +189,39 @@ describe("a worker killed mid-shard", () => {
 
     // A separate worker process: the compiled app under the local host, one queue worker, a 2 s lease.
     copyFileSync(join(REPO, "host.json"), join(projectDir, "host.json"));
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name)));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name),
+      ),
+    );
     child = spawn(process.execPath, [distHost], {
       cwd: projectDir,
-      env: { ...inherited, ...env, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"), HOST_TIMERS_ON_START: "false", HOST_QUEUE_WORKERS: "1", HOST_QUEUE_LEASE_SECONDS: "2" },
+      env: {
+        ...inherited,
+        ...env,
+        PORT: "0",
+        HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"),
+        HOST_TIMERS_ON_START: "false",
+        HOST_QUEUE_WORKERS: "1",
+        HOST_QUEUE_LEASE_SECONDS: "2",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child!.once("exit", (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child!.once("exit", (_code, signal) => resolve(signal)),
+    );
     await eventually("the worker process to listen", () => /Host listening on/.test(output), 60_000);
 
     const { runId } = await services.audits.requestAudit({ trigger: "http" });
     // The worker plans the run and takes its first shard; once that shard's NIC query is in flight, it is killed.
-    await eventually("a shard to be collecting", () => estate.stats.resourceGraphLog.some((entry) => /networkinterfaces/.test(entry.query) && entry.status === 0), 60_000);
+    await eventually(
+      "a shard to be collecting",
+      () => estate.stats.resourceGraphLog.some((entry) => /networkinterfaces/.test(entry.query) && entry.status === 0),
+      60_000,
+    );
     const pid = child.pid!;
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
@@ -184,7 +245,9 @@ describe("a worker killed mid-shard", () => {
     const single = fanoutKit({ connectionString: azurite.connectionString, env: liveEnv(estate) });
     const one = await requestAndPlan(single);
     const singleRun = await finishedRun(single.store, one.runId);
-    expect(verdictLines(await allFindings(services.store, runId))).toEqual(verdictLines(await allFindings(single.store, one.runId)));
+    expect(verdictLines(await allFindings(services.store, runId))).toEqual(
+      verdictLines(await allFindings(single.store, one.runId)),
+    );
     expect(comparableScores(run)).toEqual(comparableScores(singleRun));
   }, 180_000);
 });

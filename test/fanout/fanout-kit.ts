@@ -12,6 +12,7 @@ import type { AuditStore, RunDetail, StoredFinding } from "../../src/audit/audit
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import type { FanoutStore } from "../../src/fanout/fanout-store";
+import { errorText } from "../../src/errors";
 
 export const MAX_DEQUEUE = 3;
 
@@ -44,7 +45,11 @@ export function fanoutKit(options: {
   const auditQueueName = options.queues?.audit ?? `audit-${id}`;
   const shardQueueName = options.queues?.shards ?? `shards-${id}`;
   const queue = createAuditQueue(settings.queues, auditQueueName);
-  const shardQueue = createMessageQueue<ShardMessage>(settings.queues, shardQueueName, (m) => `shard ${m.shard} of ${m.runId}`);
+  const shardQueue = createMessageQueue<ShardMessage>(
+    settings.queues,
+    shardQueueName,
+    (m) => `shard ${m.shard} of ${m.runId}`,
+  );
   const steps = options.steps ?? [];
   const fanout = new FanoutService({
     settings,
@@ -55,10 +60,33 @@ export function fanoutKit(options: {
     deferDelaySeconds: () => 1,
     ...(options.collector !== undefined ? { collector: options.collector } : {}),
   });
-  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout, openSource: sourceOpener(settings.source) });
+  const audits = new AuditService({
+    settings,
+    store,
+    queue,
+    postRunSteps: steps,
+    fanout,
+    openSource: sourceOpener(settings.source),
+  });
   const logs: string[] = [];
-  const log: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(`WARN ${m}`), error: (m) => logs.push(`ERROR ${m}`) };
-  return { settings, store, queue, audits, fanout, fanoutStore, auditQueueName, shardQueueName, connectionString: options.connectionString, logs, log };
+  const log: Logger = {
+    info: (m) => logs.push(m),
+    warn: (m) => logs.push(`WARN ${m}`),
+    error: (m) => logs.push(`ERROR ${m}`),
+  };
+  return {
+    settings,
+    store,
+    queue,
+    audits,
+    fanout,
+    fanoutStore,
+    auditQueueName,
+    shardQueueName,
+    connectionString: options.connectionString,
+    logs,
+    log,
+  };
 }
 
 export function queueClient(kit: { connectionString: string }, name: string): QueueClient {
@@ -70,13 +98,20 @@ function decode(text: string): unknown {
 }
 
 /** Requests an audit and runs its request message, as runAudit would. */
-export async function requestAndPlan(kit: FanoutKit, trigger: "http" | "timer" = "http"): Promise<{ runId: string; status: string }> {
+export async function requestAndPlan(
+  kit: FanoutKit,
+  trigger: "http" | "timer" = "http",
+): Promise<{ runId: string; status: string }> {
   const { runId } = await kit.audits.requestAudit({ trigger });
   const client = queueClient(kit, kit.auditQueueName);
   const received = await client.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
   const message = received.receivedMessageItems[0];
   if (message === undefined) throw new Error("no audit request on the queue");
-  const outcome = await kit.audits.runRequested(decode(message.messageText), { dequeueCount: 1, maxDequeueCount: MAX_DEQUEUE }, kit.log);
+  const outcome = await kit.audits.runRequested(
+    decode(message.messageText),
+    { dequeueCount: 1, maxDequeueCount: MAX_DEQUEUE },
+    kit.log,
+  );
   await client.deleteMessage(message.messageId, message.popReceipt);
   return { runId, status: outcome.status };
 }
@@ -108,7 +143,7 @@ export async function drainShards(kit: FanoutKit, options: { idleMs?: number; wo
       await client.deleteMessage(message.messageId, message.popReceipt);
     } catch (error) {
       // As the host does: the failure is logged, the message retried, and the last attempt's goes to the poison handler.
-      kit.logs.push(`ATTEMPT FAILED ${message.dequeueCount}: ${error instanceof Error ? error.message : String(error)}`);
+      kit.logs.push(`ATTEMPT FAILED ${message.dequeueCount}: ${errorText(error)}`);
       if (message.dequeueCount >= MAX_DEQUEUE) {
         await client.deleteMessage(message.messageId, message.popReceipt);
         await kit.fanout.recordPoisonedShard(body, { dequeueCount: 1, maxDequeueCount: MAX_DEQUEUE }, kit.log);
@@ -125,7 +160,10 @@ export async function allFindings(store: AuditStore, runId: string): Promise<Sto
   const items: StoredFinding[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await store.listFindings(runId, { top: 1000, ...(continuationToken !== undefined ? { continuationToken } : {}) });
+    const page = await store.listFindings(runId, {
+      top: 1000,
+      ...(continuationToken !== undefined ? { continuationToken } : {}),
+    });
     items.push(...page.items);
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined);
@@ -139,7 +177,12 @@ export function verdictLines(findings: readonly StoredFinding[]): string[] {
 
 /** Every result in full (message and evidence too) but its run id, one JSON line each, sorted. */
 export function findingLines(findings: readonly StoredFinding[]): string[] {
-  return findings.map(({ runId: _runId, ...finding }) => `${finding.ruleId}|${finding.resourceId.toLowerCase()}|${JSON.stringify(finding)}`).sort();
+  return findings
+    .map(
+      ({ runId: _runId, ...finding }) =>
+        `${finding.ruleId}|${finding.resourceId.toLowerCase()}|${JSON.stringify(finding)}`,
+    )
+    .sort();
 }
 
 /** The run's scores as stored, byte for byte: a sharded run's must be a single run's, list order included. */
@@ -159,8 +202,14 @@ export async function finishedRun(store: AuditStore, runId: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await store.getRun(runId);
-    if (run !== undefined && (run.status === "completed" || run.status === "partial" || run.status === "failed") && run.summary !== undefined) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms (status ${run?.status ?? "missing"})`);
+    if (
+      run !== undefined &&
+      (run.status === "completed" || run.status === "partial" || run.status === "failed") &&
+      run.summary !== undefined
+    )
+      return run;
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not finish within ${timeoutMs} ms (status ${run?.status ?? "missing"})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -5,7 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
-import { allFindings, comparableRun, comparableScores, countingStep, drainShards, fanoutKit, findingLines, finishedRun, requestAndPlan, verdictLines, type FanoutKit } from "./fanout-kit";
+import {
+  allFindings,
+  comparableRun,
+  comparableScores,
+  countingStep,
+  drainShards,
+  fanoutKit,
+  findingLines,
+  finishedRun,
+  requestAndPlan,
+  verdictLines,
+  type FanoutKit,
+} from "./fanout-kit";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import { SHARDED_TYPES, shardFamilies } from "../../src/fanout/shard-families";
 import { ResourceGraphSource } from "../../src/collect/live-resource-source";
@@ -16,13 +28,23 @@ import type { RunDetail } from "../../src/audit/audit-store";
 import { generateEstateRows } from "../../dev/generate/estate-generator";
 
 /** Rules whose pass needs NSG or NIC rows, and rules whose notApplicable does. */
-const PASS_NEEDS_SHARDED = new Set(RULES.filter((rule) => rule.verdictDependsOn.some((type) => SHARDED_TYPES.includes(type))).map((rule) => rule.id));
-const NOT_APPLICABLE_NEEDS_SHARDED = new Set(RULES.filter((rule) => rule.applicabilityDependsOn.some((type) => SHARDED_TYPES.includes(type))).map((rule) => rule.id));
+const PASS_NEEDS_SHARDED = new Set(
+  RULES.filter((rule) => rule.verdictDependsOn.some((type) => SHARDED_TYPES.includes(type))).map((rule) => rule.id),
+);
+const NOT_APPLICABLE_NEEDS_SHARDED = new Set(
+  RULES.filter((rule) => rule.applicabilityDependsOn.some((type) => SHARDED_TYPES.includes(type))).map(
+    (rule) => rule.id,
+  ),
+);
 
 function defaultShardSource(k: FanoutKit, subscriptions: string[]): ResourceSource {
   const source = k.settings.source;
   if (source.kind !== "resourceGraph") throw new Error("live source expected");
-  return new ResourceGraphSource({ connection: source.collection.connection, scope: { subscriptions }, families: shardFamilies() });
+  return new ResourceGraphSource({
+    connection: source.collection.connection,
+    scope: { subscriptions },
+    families: shardFamilies(),
+  });
 }
 
 let azurite: Azurite;
@@ -41,7 +63,11 @@ afterAll(async () => {
 const SHARDED = { AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "1", AUDIT_SHARD_SUBSCRIPTIONS: "1" };
 
 function kit(env: Record<string, string> = {}, extra: Partial<Parameters<typeof fanoutKit>[0]> = {}): FanoutKit {
-  return fanoutKit({ connectionString: azurite.connectionString, env: { AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...env }, ...extra });
+  return fanoutKit({
+    connectionString: azurite.connectionString,
+    env: { AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...env },
+    ...extra,
+  });
 }
 
 describe("a sharded run of the sample estate", () => {
@@ -59,7 +85,9 @@ describe("a sharded run of the sample estate", () => {
     const shardedRun = await finishedRun(sharded.store, planned.runId);
 
     expect(shardedRun.status).toBe("completed");
-    expect(findingLines(await allFindings(sharded.store, planned.runId))).toEqual(findingLines(await allFindings(single.store, one.runId)));
+    expect(findingLines(await allFindings(sharded.store, planned.runId))).toEqual(
+      findingLines(await allFindings(single.store, one.runId)),
+    );
     expect(comparableScores(shardedRun)).toBe(comparableScores(singleRun));
     // Status, source, trust settings, rules, resources, gaps, data quality, counts per severity.
     expect(comparableRun(shardedRun)).toBe(comparableRun(singleRun));
@@ -92,9 +120,16 @@ describe("nightly writes of a sharded run", () => {
     const problems = (run: RunDetail) => run.byStatus!.fail + run.byStatus!.unknown + run.byStatus!.error;
     expect(shardedSecond).toMatchObject({ findings: singleSecond!.findings, findingsStored: problems(singleSecond!) });
     expect(singleSecond!.findingsStored).toBe(problems(singleSecond!));
-    expect(verdictLines(await allFindings(sharded.store, shardedSecond!.runId))).toEqual(verdictLines(await allFindings(single.store, singleSecond!.runId)));
+    expect(verdictLines(await allFindings(sharded.store, shardedSecond!.runId))).toEqual(
+      verdictLines(await allFindings(single.store, singleSecond!.runId)),
+    );
     expect(shardedSecond!.delta).toEqual(singleSecond!.delta);
-    expect(shardedSecond!.delta).toMatchObject({ newFailures: 0, resolved: 0, regressed: 0, stillFailing: shardedSecond!.byStatus!.fail });
+    expect(shardedSecond!.delta).toMatchObject({
+      newFailures: 0,
+      resolved: 0,
+      regressed: 0,
+      stillFailing: shardedSecond!.byStatus!.fail,
+    });
     expect(singleFirst!.findingsStored).toBe(singleFirst!.findings);
   });
 });
@@ -109,10 +144,18 @@ describe("exactly once, whatever the queue delivers", () => {
     expect(step.calls.get(runId)).toBe(1);
 
     // Every shard message again, and the request itself again: nothing is recounted, rewritten or announced twice.
-    const shardQueue = createMessageQueue<ShardMessage>(sharded.settings.queues, sharded.shardQueueName, (m) => `shard ${m.shard}`);
+    const shardQueue = createMessageQueue<ShardMessage>(
+      sharded.settings.queues,
+      sharded.shardQueueName,
+      (m) => `shard ${m.shard}`,
+    );
     for (let shard = 0; shard < 3; shard += 1) await shardQueue.enqueue({ runId, shard });
     await drainShards(sharded);
-    const again = await sharded.audits.runRequested({ runId, trigger: "timer", requestedAt: new Date().toISOString() }, { dequeueCount: 2, maxDequeueCount: 3 }, sharded.log);
+    const again = await sharded.audits.runRequested(
+      { runId, trigger: "timer", requestedAt: new Date().toISOString() },
+      { dequeueCount: 2, maxDequeueCount: 3 },
+      sharded.log,
+    );
     expect(again).toMatchObject({ status: "fannedOut", runId, shards: 3 });
     expect(step.calls.get(runId)).toBe(1);
     const after = await sharded.store.getRun(runId);
@@ -154,7 +197,9 @@ describe("exactly once, whatever the queue delivers", () => {
 
     expect(died).toEqual(new Set(["finish 1", "save 2"]));
     expect(run.status).toBe("completed");
-    expect(findingLines(await allFindings(sharded.store, runId))).toEqual(findingLines(await allFindings(single.store, one.runId)));
+    expect(findingLines(await allFindings(sharded.store, runId))).toEqual(
+      findingLines(await allFindings(single.store, one.runId)),
+    );
     expect(comparableScores(run)).toBe(comparableScores(singleRun));
     // The redone shard's state update replayed what it had done: the delta is a single run's.
     const { samples: _a, previousRunId: _b, ...delta } = run.summary!.delta;
@@ -169,39 +214,42 @@ describe("a finaliser that dies", () => {
   it.each([
     ["before writing the summary", "finishRun"],
     ["after its post-run steps, before it released the scope", "markPostRunDone"],
-  ] as const)("%s is finished by its own message coming back, and the post-run steps run once", async (_when, where) => {
-    const step = countingStep();
-    const sharded = kit(SHARDED, { steps: [step] });
-    let died = false;
-    if (where === "finishRun") {
-      const finishRun = sharded.store.finishRun.bind(sharded.store);
-      sharded.store.finishRun = async (finish) => {
-        if (!died) {
-          died = true;
-          throw new Error("worker died before the summary");
-        }
-        return finishRun(finish);
-      };
-    } else {
-      const markPostRunDone = sharded.fanoutStore.markPostRunDone.bind(sharded.fanoutStore);
-      sharded.fanoutStore.markPostRunDone = async (runId, at) => {
-        await markPostRunDone(runId, at);
-        if (!died) {
-          died = true;
-          throw new Error("worker died after its post-run steps");
-        }
-      };
-    }
-    const { runId } = await requestAndPlan(sharded);
-    await drainShards(sharded);
-    const run = await finishedRun(sharded.store, runId);
-    expect(died).toBe(true);
-    expect(run.status).toBe("completed");
-    expect(step.calls.get(runId)).toBe(1);
-    expect((await sharded.fanoutStore.getProgress(runId))!.postRunDoneAt).toBeDefined();
-    // The scope was released: the next request of the scope is planned, not skipped.
-    expect((await requestAndPlan(sharded)).status).toBe("fannedOut");
-  });
+  ] as const)(
+    "%s is finished by its own message coming back, and the post-run steps run once",
+    async (_when, where) => {
+      const step = countingStep();
+      const sharded = kit(SHARDED, { steps: [step] });
+      let died = false;
+      if (where === "finishRun") {
+        const finishRun = sharded.store.finishRun.bind(sharded.store);
+        sharded.store.finishRun = async (finish) => {
+          if (!died) {
+            died = true;
+            throw new Error("worker died before the summary");
+          }
+          return finishRun(finish);
+        };
+      } else {
+        const markPostRunDone = sharded.fanoutStore.markPostRunDone.bind(sharded.fanoutStore);
+        sharded.fanoutStore.markPostRunDone = async (runId, at) => {
+          await markPostRunDone(runId, at);
+          if (!died) {
+            died = true;
+            throw new Error("worker died after its post-run steps");
+          }
+        };
+      }
+      const { runId } = await requestAndPlan(sharded);
+      await drainShards(sharded);
+      const run = await finishedRun(sharded.store, runId);
+      expect(died).toBe(true);
+      expect(run.status).toBe("completed");
+      expect(step.calls.get(runId)).toBe(1);
+      expect((await sharded.fanoutStore.getProgress(runId))!.postRunDoneAt).toBeDefined();
+      // The scope was released: the next request of the scope is planned, not skipped.
+      expect((await requestAndPlan(sharded)).status).toBe("fannedOut");
+    },
+  );
 });
 
 describe("a shard that keeps failing", () => {
@@ -211,9 +259,13 @@ describe("a shard that keeps failing", () => {
     const singleFindings = await allFindings(single.store, one.runId);
     // The subscription whose passes lean most on its NSGs and NICs fails: the case where a dropped shard would lie most.
     const leaning = new Map<string, number>();
-    for (const f of singleFindings) if (f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId)) leaning.set(f.subscriptionId.toLowerCase(), (leaning.get(f.subscriptionId.toLowerCase()) ?? 0) + 1);
+    for (const f of singleFindings)
+      if (f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId))
+        leaning.set(f.subscriptionId.toLowerCase(), (leaning.get(f.subscriptionId.toLowerCase()) ?? 0) + 1);
     const [FAILING] = [...leaning.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    const failingShard = [...new Set(singleFindings.map((f) => f.subscriptionId.toLowerCase()))].sort().indexOf(FAILING);
+    const failingShard = [...new Set(singleFindings.map((f) => f.subscriptionId.toLowerCase()))]
+      .sort()
+      .indexOf(FAILING);
 
     const step = countingStep();
     let attempts = 0;
@@ -241,22 +293,45 @@ describe("a shard that keeps failing", () => {
     const gap = run.summary!.run.coverageGaps.find((g) => g.subscriptionIds?.includes(FAILING));
     expect(gap).toMatchObject({ types: [...SHARDED_TYPES], subscriptionIds: [FAILING] });
     expect(gap!.reason).toMatch(/failed after its retries: .*Resource Graph client crashed/);
-    expect((run.summary!.run.collection["fanout"] as { failedShards: unknown[] }).failedShards).toEqual([{ shard: failingShard, subscriptions: [FAILING], reason: gap!.reason }]);
-    expect(await sharded.fanoutStore.getProgress(runId)).toMatchObject({ states: "DDD".slice(0, failingShard) + "F" + "DDD".slice(failingShard + 1), done: 3, failed: 1 });
+    expect((run.summary!.run.collection["fanout"] as { failedShards: unknown[] }).failedShards).toEqual([
+      { shard: failingShard, subscriptions: [FAILING], reason: gap!.reason },
+    ]);
+    expect(await sharded.fanoutStore.getProgress(runId)).toMatchObject({
+      states: "DDD".slice(0, failingShard) + "F" + "DDD".slice(failingShard + 1),
+      done: 3,
+      failed: 1,
+    });
     expect(step.calls.get(runId)).toBe(1);
 
     const findings = await allFindings(sharded.store, runId);
     const inFailing = findings.filter((f) => f.subscriptionId.toLowerCase() === FAILING);
     // Its NSGs and NICs were never read: no verdict about them at all, and none that needed them is a pass.
     expect(inFailing.filter((f) => SHARDED_TYPES.includes(f.resourceType.toLowerCase()))).toEqual([]);
-    expect(inFailing.filter((f) => (f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId)) || (f.status === "notApplicable" && NOT_APPLICABLE_NEEDS_SHARDED.has(f.ruleId)))).toEqual([]);
+    expect(
+      inFailing.filter(
+        (f) =>
+          (f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId)) ||
+          (f.status === "notApplicable" && NOT_APPLICABLE_NEEDS_SHARDED.has(f.ruleId)),
+      ),
+    ).toEqual([]);
     // ...and the verdicts a single run gave as passes on that data are unknown, with the gap as their evidence.
-    const downgraded = inFailing.filter((f) => f.status === "unknown" && JSON.stringify(f.evidence).includes("failed after its retries"));
+    const downgraded = inFailing.filter(
+      (f) => f.status === "unknown" && JSON.stringify(f.evidence).includes("failed after its retries"),
+    );
     expect(downgraded.length).toBeGreaterThan(0);
-    const passedInSingle = new Set(singleFindings.filter((f) => f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId)).map((f) => `${f.ruleId}|${f.resourceId}`));
-    for (const finding of downgraded.filter((f) => PASS_NEEDS_SHARDED.has(f.ruleId))) expect(passedInSingle.has(`${finding.ruleId}|${finding.resourceId}`) || finding.evidence["wouldHaveBeen"] !== undefined).toBe(true);
+    const passedInSingle = new Set(
+      singleFindings
+        .filter((f) => f.status === "pass" && PASS_NEEDS_SHARDED.has(f.ruleId))
+        .map((f) => `${f.ruleId}|${f.resourceId}`),
+    );
+    for (const finding of downgraded.filter((f) => PASS_NEEDS_SHARDED.has(f.ruleId)))
+      expect(
+        passedInSingle.has(`${finding.ruleId}|${finding.resourceId}`) ||
+          finding.evidence["wouldHaveBeen"] !== undefined,
+      ).toBe(true);
     // The other shards' subscriptions are judged exactly as in a single run.
-    const others = (list: typeof findings) => verdictLines(list.filter((f) => f.subscriptionId.toLowerCase() !== FAILING));
+    const others = (list: typeof findings) =>
+      verdictLines(list.filter((f) => f.subscriptionId.toLowerCase() !== FAILING));
     expect(others(findings)).toEqual(others(singleFindings));
   });
 });
@@ -264,7 +339,11 @@ describe("a shard that keeps failing", () => {
 describe("pacing against the identity's quota", () => {
   it("lets no more shards collect at once than AUDIT_SHARD_CONCURRENCY; the others wait on the queue, not in an invocation", async () => {
     // NSG queries take 600 ms here, so shards that were not paced would collect side by side.
-    const slow = await startEmulator({ estate: SAMPLE, quota: { limit: 10_000 }, faults: "latency:ms=600,match=networksecuritygroups" });
+    const slow = await startEmulator({
+      estate: SAMPLE,
+      quota: { limit: 10_000 },
+      faults: "latency:ms=600,match=networksecuritygroups",
+    });
     try {
       const paced = fanoutKit({
         connectionString: azurite.connectionString,
@@ -274,8 +353,14 @@ describe("pacing against the identity's quota", () => {
       await drainShards(paced, { workers: 3, idleMs: 2_500 });
       const run = await finishedRun(paced.store, runId);
       expect(run.status).toBe("completed");
-      const perShard = (run.summary!.run.collection["fanout"] as { perShard: Array<{ collectedFrom: string; collectedTo: string; slotWaits: number }> }).perShard;
-      const windows = perShard.map((s) => [Date.parse(s.collectedFrom), Date.parse(s.collectedTo)] as const).sort((a, b) => a[0] - b[0]);
+      const perShard = (
+        run.summary!.run.collection["fanout"] as {
+          perShard: Array<{ collectedFrom: string; collectedTo: string; slotWaits: number }>;
+        }
+      ).perShard;
+      const windows = perShard
+        .map((s) => [Date.parse(s.collectedFrom), Date.parse(s.collectedTo)] as const)
+        .sort((a, b) => a[0] - b[0]);
       expect(windows).toHaveLength(3);
       for (let i = 1; i < windows.length; i += 1) expect(windows[i]![0]).toBeGreaterThanOrEqual(windows[i - 1]![1]);
       expect(paced.logs.some((line) => /all 1 collection slots are taken/.test(line))).toBe(true);
@@ -290,7 +375,10 @@ describe("pacing against the identity's quota", () => {
 
 describe("a generated estate", () => {
   it("of 3,000 resources over 10 subscriptions gives the same results sharded (4 shards, 3 workers) as in one run", async () => {
-    const generated = await startEmulator({ estate: { data: [...generateEstateRows({ resources: 3_000, subscriptions: 10, seed: 7 })] }, quota: { limit: 10_000 } });
+    const generated = await startEmulator({
+      estate: { data: [...generateEstateRows({ resources: 3_000, subscriptions: 10, seed: 7 })] },
+      quota: { limit: 10_000 },
+    });
     try {
       const env = { AUDIT_ARM_ENDPOINT: generated.url, AUDIT_ARM_CA: generated.caFile };
       const single = fanoutKit({ connectionString: azurite.connectionString, env });
@@ -299,7 +387,10 @@ describe("a generated estate", () => {
       const singleMs = Date.now() - started;
       const singleRun = await finishedRun(single.store, one.runId);
 
-      const sharded = fanoutKit({ connectionString: azurite.connectionString, env: { ...env, AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "3", AUDIT_SHARD_SUBSCRIPTIONS: "3" } });
+      const sharded = fanoutKit({
+        connectionString: azurite.connectionString,
+        env: { ...env, AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "3", AUDIT_SHARD_SUBSCRIPTIONS: "3" },
+      });
       started = Date.now();
       const { runId } = await requestAndPlan(sharded);
       await drainShards(sharded, { workers: 3, idleMs: 500 });
@@ -308,10 +399,14 @@ describe("a generated estate", () => {
 
       expect(run.summary!.run.collection["fanout"]).toMatchObject({ shards: 4, failedShards: [] });
       expect(run.status).toBe(singleRun.status);
-      expect(findingLines(await allFindings(sharded.store, runId))).toEqual(findingLines(await allFindings(single.store, one.runId)));
+      expect(findingLines(await allFindings(sharded.store, runId))).toEqual(
+        findingLines(await allFindings(single.store, one.runId)),
+      );
       expect(comparableScores(run)).toBe(comparableScores(singleRun));
       expect(comparableRun(run)).toBe(comparableRun(singleRun));
-      console.log(`generated estate: ${singleRun.summary!.run.resourcesInEstate} resources, ${singleRun.findings} results; single run ${singleMs} ms, 4 shards on 3 workers ${shardedMs} ms`);
+      console.log(
+        `generated estate: ${singleRun.summary!.run.resourcesInEstate} resources, ${singleRun.findings} results; single run ${singleMs} ms, 4 shards on 3 workers ${shardedMs} ms`,
+      );
     } finally {
       await generated.close();
     }

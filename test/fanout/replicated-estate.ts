@@ -6,7 +6,11 @@ import { SAMPLE } from "../support/run-cli";
 
 type Row = Record<string, unknown>;
 
-const SAMPLE_SUBSCRIPTIONS = ["6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f", "8d3e2f5a-6b7c-4d8e-8f9a-1b2c3d4e5f60"];
+const SAMPLE_SUBSCRIPTIONS = [
+  "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+  "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f",
+  "8d3e2f5a-6b7c-4d8e-8f9a-1b2c3d4e5f60",
+];
 
 export function replicatedSubscription(group: number, index: number): string {
   return `5ab5${String(group).padStart(4, "0")}-0000-4000-8000-${String(index).padStart(12, "0")}`;

@@ -25,8 +25,12 @@ const subscriptionOf = (row: ResourceRow): string => String(row.subscriptionId ?
 
 const sampleRows = (JSON.parse(readFileSync(SAMPLE, "utf8")) as { data: ResourceRow[] }).data;
 // Data-quality warnings in the context and in one shard's own rows: counted once each, sampled in collection order.
-const malformedNsg = (subscriptionId: string): ResourceRow => ({ type: "microsoft.network/networksecuritygroups", subscriptionId, properties: {} }) as unknown as ResourceRow;
-const malformedVnet: ResourceRow = { type: "microsoft.network/virtualnetworks", id: "", properties: {} } as unknown as ResourceRow;
+const malformedNsg = (subscriptionId: string): ResourceRow => ({
+  type: "microsoft.network/networksecuritygroups",
+  subscriptionId,
+  properties: {},
+});
+const malformedVnet: ResourceRow = { type: "microsoft.network/virtualnetworks", id: "", properties: {} };
 
 interface Parity {
   single: AuditReport;
@@ -42,8 +46,13 @@ async function auditBothWays(rows: readonly ResourceRow[], settings: AuditSettin
   const subscriptions = [...new Set(rows.map(subscriptionOf).filter((s) => s !== ""))].sort();
   const context = rows.filter((row) => !isShardedType(row.type));
   const { shards, linkCount, links } = groupIntoShards(subscriptions, context, 1);
-  const ownRows = (shard: readonly string[]) => rows.filter((row) => isShardedType(row.type) && shard.includes(subscriptionOf(row)));
-  const failedGap = (shard: readonly string[]): CoverageGap => ({ types: [...SHARDED_TYPES], subscriptionIds: [...shard], reason: `shard failed after its retries` });
+  const ownRows = (shard: readonly string[]) =>
+    rows.filter((row) => isShardedType(row.type) && shard.includes(subscriptionOf(row)));
+  const failedGap = (shard: readonly string[]): CoverageGap => ({
+    types: [...SHARDED_TYPES],
+    subscriptionIds: [...shard],
+    reason: `shard failed after its retries`,
+  });
   const failed = (shard: readonly string[]) => failing !== undefined && shard.includes(failing);
 
   const single: ResourceSource = {
@@ -82,7 +91,15 @@ async function auditBothWays(rows: readonly ResourceRow[], settings: AuditSettin
       shard: index,
       outcome: failed(shard) ? "failed" : "done",
       ...evaluation,
-      write: { findings: 0, findingTransactions: 0, stateEntities: 0, stateTransactions: 0, findingsMs: 0, stateMs: 0, elapsedMs: 0 },
+      write: {
+        findings: 0,
+        findingTransactions: 0,
+        stateEntities: 0,
+        stateTransactions: 0,
+        findingsMs: 0,
+        stateMs: 0,
+        elapsedMs: 0,
+      },
       durationMs: 0,
       transitions: { new: [], resolved: [], regressed: [], stillFailing: [], notFullyRead: 0, stale: 0 },
     });
@@ -115,13 +132,17 @@ function expectSameRun({ single, merged }: Parity): void {
   expect(JSON.stringify(mergedRun)).toBe(JSON.stringify(singleRun));
   const bySeverity = { critical: {}, high: {}, medium: {}, low: {} } as Record<string, Record<string, number>>;
   for (const f of single.findings) bySeverity[f.severity]![f.status] = (bySeverity[f.severity]![f.status] ?? 0) + 1;
-  for (const [severity, counts] of Object.entries(merged.bySeverity)) expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))).toEqual(bySeverity[severity]);
+  for (const [severity, counts] of Object.entries(merged.bySeverity))
+    expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))).toEqual(bySeverity[severity]);
 }
 
 describe("a fanned-out run and a single run of the same estate", () => {
   it.each([
     ["trusting owned public IPs", { trustedPrefixes: [], trustOwnedPublicIps: true }],
-    ["with configured trusted prefixes, owned IPs untrusted", { trustedPrefixes: ["203.0.113.0/24"], trustOwnedPublicIps: false }],
+    [
+      "with configured trusted prefixes, owned IPs untrusted",
+      { trustedPrefixes: ["203.0.113.0/24"], trustOwnedPublicIps: false },
+    ],
   ])("give the same summary, findings and run record (%s)", async (_label, settings) => {
     const parity = await auditBothWays(sampleRows, settings);
     expect(parity.single.run.status).toBe("completed");
@@ -132,7 +153,10 @@ describe("a fanned-out run and a single run of the same estate", () => {
 
   it("count and sample data-quality warnings alike: the context's once, each shard's own", async () => {
     const firstSubscription = subscriptionOf(sampleRows.find((row) => isShardedType(row.type))!);
-    const parity = await auditBothWays([malformedVnet, ...sampleRows, malformedNsg(firstSubscription)], { trustedPrefixes: [], trustOwnedPublicIps: true });
+    const parity = await auditBothWays([malformedVnet, ...sampleRows, malformedNsg(firstSubscription)], {
+      trustedPrefixes: [],
+      trustOwnedPublicIps: true,
+    });
     expect(parity.single.run.dataQuality.warnings).toBeGreaterThanOrEqual(2);
     expectSameRun(parity);
   });
@@ -141,7 +165,9 @@ describe("a fanned-out run and a single run of the same estate", () => {
     const failing = subscriptionOf(sampleRows.find((row) => isShardedType(row.type))!);
     const parity = await auditBothWays(sampleRows, { trustedPrefixes: [], trustOwnedPublicIps: true }, failing);
     expect(parity.single.run.status).toBe("partial");
-    expect(parity.single.findings.some((f) => f.status === "unknown" && f.evidence["coverageGap"] !== undefined)).toBe(true);
+    expect(parity.single.findings.some((f) => f.status === "unknown" && f.evidence["coverageGap"] !== undefined)).toBe(
+      true,
+    );
     expectSameRun(parity);
   });
 });

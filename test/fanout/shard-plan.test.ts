@@ -15,8 +15,16 @@ function vnet(sub: string, name: string, subnets: Array<{ nsg?: string; nics?: s
       subnets: subnets.map((s, i) => ({
         id: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${name}/subnets/s${i}`,
         properties: {
-          ...(s.nsg !== undefined ? { networkSecurityGroup: { id: `/subscriptions/${s.nsg}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg${i}` } } : {}),
-          ipConfigurations: (s.nics ?? []).map((nicSub, j) => ({ id: `/subscriptions/${nicSub}/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic${j}/ipConfigurations/ipconfig1` })),
+          ...(s.nsg !== undefined
+            ? {
+                networkSecurityGroup: {
+                  id: `/subscriptions/${s.nsg}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg${i}`,
+                },
+              }
+            : {}),
+          ipConfigurations: (s.nics ?? []).map((nicSub, j) => ({
+            id: `/subscriptions/${nicSub}/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic${j}/ipConfigurations/ipconfig1`,
+          })),
         },
       })),
     },
@@ -50,13 +58,43 @@ describe("groupIntoShards", () => {
   });
 
   it("keeps an MI or an App Service environment with its subnet's subscription", () => {
-    const mi = { id: `/subscriptions/${B}/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi`, type: "microsoft.sql/managedinstances", subscriptionId: B, properties: { subnetId: `/subscriptions/${E}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s` } };
-    const ase = { id: `/subscriptions/${A}/resourceGroups/rg/providers/Microsoft.Web/hostingEnvironments/ase`, type: "microsoft.web/hostingenvironments", subscriptionId: A, properties: { virtualNetwork: { id: `/subscriptions/${C}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s` } } };
+    const mi = {
+      id: `/subscriptions/${B}/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/mi`,
+      type: "microsoft.sql/managedinstances",
+      subscriptionId: B,
+      properties: {
+        subnetId: `/subscriptions/${E}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s`,
+      },
+    };
+    const ase = {
+      id: `/subscriptions/${A}/resourceGroups/rg/providers/Microsoft.Web/hostingEnvironments/ase`,
+      type: "microsoft.web/hostingenvironments",
+      subscriptionId: A,
+      properties: {
+        virtualNetwork: {
+          id: `/subscriptions/${C}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s`,
+        },
+      },
+    };
     expect(groupIntoShards([A, B, C, D, E], [mi, ase], 1).shards).toEqual([[A, C], [B, E], [D]]);
   });
 
   it("ignores associations within one subscription, to subscriptions outside the scope, and peerings", () => {
-    const peered = { ...vnet(A, "hub", [{ nsg: A, nics: [A] }]), properties: { subnets: [], virtualNetworkPeerings: [{ properties: { remoteVirtualNetwork: { id: `/subscriptions/${B}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/spoke` } } }] } };
+    const peered = {
+      ...vnet(A, "hub", [{ nsg: A, nics: [A] }]),
+      properties: {
+        subnets: [],
+        virtualNetworkPeerings: [
+          {
+            properties: {
+              remoteVirtualNetwork: {
+                id: `/subscriptions/${B}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/spoke`,
+              },
+            },
+          },
+        ],
+      },
+    };
     const grouping = groupIntoShards([A, B, C], [vnet(A, "v", [{ nsg: A, nics: [A, D] }]), peered], 1);
     expect(grouping.shards).toEqual([[A], [B], [C]]);
     expect(grouping.linkCount).toBe(0);
@@ -64,6 +102,9 @@ describe("groupIntoShards", () => {
 
   it("lets a tied group larger than a shard be one shard of its own", () => {
     const rows = [vnet(A, "v", [{ nsg: B }, { nsg: C }])];
-    expect(groupIntoShards([A, B, C, D, E], rows, 2).shards).toEqual([[A, B, C], [D, E]]);
+    expect(groupIntoShards([A, B, C, D, E], rows, 2).shards).toEqual([
+      [A, B, C],
+      [D, E],
+    ]);
   });
 });
