@@ -48,7 +48,8 @@ export function parseDeclared<T, D extends T | undefined>(
   as: string,
 ): T | D {
   const value = raw?.trim() ?? "";
-  if (value === "") return declaration.default;
+  // A copy: a caller that extends a list default must not change it for the next reader.
+  if (value === "") return structuredClone(declaration.default);
   const parsed = declaration.type.schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problem = parsed.error.issues[0]?.message ?? "invalid value";
