@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { generateEstateRows, checkGeneratorOptions } from "../../dev/generate/estate-generator";
 import { snapshotJsonChunks } from "../../dev/generate/snapshot-json";
 import { EstateBuilder } from "../../src/model/build-estate";
+import { MALFORMED_ENTRY_CHECKS } from "../../src/net/malformed-entries";
 import { evaluate } from "../../src/audit/run-audit";
 import { recogniseSnapshot } from "../../src/snapshot/snapshot-reader";
 import { RULES } from "../../src/rules/catalog";
@@ -61,7 +62,7 @@ describe("generateEstateRows", () => {
 
   it("gives every rule passing and failing cases on a 2,000-row estate, with clean data", () => {
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ onWarning: (message) => warnings.push(message) });
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (message) => warnings.push(message) });
     let index = 0;
     for (const row of generateEstateRows({ resources: 2_000, seed: 1 })) builder.add(row, `row ${index++}`);
     const { findings } = evaluate(builder.build(), { trustedPrefixes: [], trustOwnedPublicIps: true });
