@@ -78,12 +78,12 @@ export function parseAlertRoutes(raw: string | undefined, setting = ALERT_ROUTES
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new AuditorError("CONFIG_INVALID", `${setting}: not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an array of routes, see README, Alerts`, { cause: error });
+    throw new AuditorError("CONFIG_INVALID", `${setting}: not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an array of routes, see docs/alerts.md`, { cause: error });
   }
   const parsed = alertRoutesSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((issue) => `${setting}${jsonPath(issue.path)}: ${issue.message}`);
-    throw new AuditorError("CONFIG_INVALID", `${problems.join("; ")} (see README, Alerts)`);
+    throw new AuditorError("CONFIG_INVALID", `${problems.join("; ")} (see docs/alerts.md)`);
   }
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 // ALERT_FORMAT=json: the same announcement as a plain JSON document for a generic webhook (Slack relays, SOAR tools).
-// The schema below is the contract, documented in README (Alerts); `schema` names its version.
+// The schema below is the contract, documented in docs/alerts.md; `schema` names its version.
 import { z } from "zod";
 import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
 import {

@@ -23,7 +23,7 @@ export const channelDeliverySchema = z
     counts: z.object({ new: count, regressed: count, resolved: count, stillFailing: count, reminders: count }).strict(),
   })
   .strict()
-  .meta({ description: "The alert delivery of one run to one channel (README, Alerts)." });
+  .meta({ description: "The alert delivery of one run to one channel (docs/alerts.md, Delivery state of a run)." });
 
 /** The delivery state of a run's alerts, per channel; none when alerting is off (`alerts` undefined). */
 export function alertDeliveryForRun(alerts: Pick<AlertService, "deliveryForRun"> | undefined): (runId: string) => Promise<ChannelDelivery[]> {

@@ -15,7 +15,7 @@ import type { QueueConnection } from "../queue/storage-queue";
 
 export const AUDIT_QUEUE = "audit-requests";
 export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
-/** The shards of fanned-out runs (see README (Scale and fan-out)), and where the host moves a shard it gave up on. */
+/** The shards of fanned-out runs (see docs/operations.md (Scale and fan-out)), and where the host moves a shard it gave up on. */
 export const AUDIT_SHARD_QUEUE = "audit-shards";
 export const AUDIT_SHARD_POISON_QUEUE = `${AUDIT_SHARD_QUEUE}-poison`;
 
@@ -30,7 +30,7 @@ export interface AppSettings {
   retentionDays: number;
   /** How long a scope lock is held before another run may take it over (a crashed worker's lock expires). */
   lockTtlMs: number;
-  /** Teams / webhook alerting (see README, Alerts); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
+  /** Teams / webhook alerting (see docs/alerts.md); absent when neither TEAMS_WEBHOOK_URL nor ALERT_ROUTES is set. */
   alerts?: AlertSettings;
   /** When a live run is split into shards, and how (AUDIT_FANOUT_MIN_SUBSCRIPTIONS, AUDIT_SHARD_*). */
   fanout: FanoutSettings;

@@ -50,7 +50,7 @@ export const SETTING_GROUPS: Record<SettingGroup, { title: string; intro: string
     intro:
       "Alerting is off when neither `TEAMS_WEBHOOK_URL` nor `ALERT_ROUTES` is set; the other alert settings are read only when it is on.",
   },
-  fanout: { title: "Fan-out", intro: "When a live run is split into shards, and how (see README, Scale and fan-out)." },
+  fanout: { title: "Fan-out", intro: "When a live run is split into shards, and how (see docs/operations.md, Scale and fan-out)." },
   report: { title: "Report API", intro: "The report API and the dashboard." },
   host: {
     title: "Local host (npm start)",
@@ -221,7 +221,7 @@ export const SETTINGS = {
     type: text("JSON array"),
     defaultText: "`[]`",
     description:
-      "Extra channels: a JSON array of routes (see README, ALERT_ROUTES). Each route names the app setting that holds its webhook URL, so this setting holds no secret.",
+      "Extra channels: a JSON array of routes (see docs/alerts.md, ALERT_ROUTES). Each route names the app setting that holds its webhook URL, so this setting holds no secret.",
   }),
   ALERT_MIN_SEVERITY: setting({
     group: "alerts",

@@ -11,7 +11,7 @@
 //   finaliser               merges every shard's result into the run summary (status partial if any gap or failed
 //                           shard), runs the post-run steps once, releases the scope lock (fanout-finaliser.ts).
 //
-// See README (Scale and fan-out) for the design, the settings and their defaults.
+// See docs/operations.md (Scale and fan-out) for the design, the settings and their defaults.
 import { assertSomethingCollected, type CollectionStep } from "../audit/run-audit";
 import type { ResourceSource } from "../audit/resource-source";
 import type { CollectionScope } from "../collect/collection-config";

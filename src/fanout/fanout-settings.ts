@@ -1,5 +1,5 @@
 // When a run fans out, how big its shards are, and how many shards collect at once. Read and validated once with the
-// other app settings; every message names the setting. The defaults are derived in README (Scale and fan-out).
+// other app settings; every message names the setting. The defaults are derived in docs/operations.md (Scale and fan-out).
 import { AuditorError } from "../errors";
 import { MAX_SHARD_SUBSCRIPTIONS, readSetting, SETTINGS } from "../config/settings-catalog";
 import type { SettingEnv } from "../config/setting-declaration";

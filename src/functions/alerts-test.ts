@@ -22,7 +22,7 @@ export async function sendTestAlert(request: HttpRequest, context: InvocationCon
     const parsed = testRequestSchema.safeParse(body);
     if (!parsed.success) return errorResponse(400, "BadRequest", `body: ${describeZodError(parsed.error)}`);
     const alerts = getServices().alerts;
-    if (alerts === undefined) return errorResponse(409, "AlertsNotConfigured", "Alerting is off: set TEAMS_WEBHOOK_URL or ALERT_ROUTES (see README, Alerts).");
+    if (alerts === undefined) return errorResponse(409, "AlertsNotConfigured", "Alerting is off: set TEAMS_WEBHOOK_URL or ALERT_ROUTES (see docs/alerts.md).");
     const result = await alerts.sendTest(parsed.data.route, request.headers.get("x-ms-client-principal-name") ?? "admin-key");
     context.log(`alertsTest: ${result.route} (webhook ${result.webhook}): ${result.state} after ${result.attempts} attempt(s)${result.reason ? `: ${result.reason}` : ""}`);
     return jsonResponse(result, result.state === "delivered" ? 200 : 502);

@@ -1,5 +1,5 @@
 // runAuditShard: the queue-triggered worker of a fanned-out run. Collects, evaluates and writes one subscription shard;
-// the shard that finishes last finalises the run (summary, post-run steps). See README (Scale and fan-out).
+// the shard that finishes last finalises the run (summary, post-run steps). See docs/operations.md (Scale and fan-out).
 import type { InvocationContext } from "@azure/functions";
 import { fanoutService } from "../app/services";
 import { AUDIT_SHARD_QUEUE } from "../app/app-settings";

@@ -1,5 +1,5 @@
 // The estate builder warns about address and port entries that cannot be read at all (`33a42`, `10.0.0.300/24`), as
-// the README promises (stderr in the CLI, `run.dataQuality` in every run). Telling a readable entry from an unreadable
+// docs/collection.md promises (stderr in the CLI, `run.dataQuality` in every run). Telling a readable entry from an unreadable
 // one takes the network module's parsers, and net sits above the model, so the model only declares the check here;
 // net implements it (net/malformed-entries.ts) and the audit layer hands it to the builder. A builder given no checks
 // reads every row the same and only leaves these warnings out: the evaluator treats such an entry as uncertain anyway.

@@ -5,7 +5,7 @@
 // A value of the wrong type whose meaning is not in doubt is converted instead, and the conversion is recorded as a
 // warning, not an issue, so the verdicts that read it stand: the string "true" where ARM sends a boolean, the digits
 // "100" where it sends an integer, the number 3342 where it sends text. Anything else of the wrong type ("yes", 1,
-// "1e2", an object) is an issue. The README's data-quality table lists the fields and what happens to each.
+// "1e2", an object) is an issue. docs/collection.md (Snapshots) lists the fields and what happens to each.
 import type { DataIssue } from "./estate";
 
 export type Json = unknown;

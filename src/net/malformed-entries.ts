@@ -2,7 +2,7 @@
 // `10.0.0.0/33`; in VNets, subnets, peerings, routes, sites and public IPs, prefixes and addresses like those. The NSG
 // evaluator already treats such an entry as "possibly anything", so a verdict it could change comes out `unknown`;
 // this module only names them (a rule's lists once per distinct list) so that the estate builder can warn about them
-// (stderr in the CLI, `run.dataQuality` in every run) as the README promises. Unknown service tags are not listed: a
+// (stderr in the CLI, `run.dataQuality` in every run) as docs/collection.md promises. Unknown service tags are not listed: a
 // tag newer than the auditor's list is not malformed input, and the verdict note already names it. The model declares
 // the check (model/entry-checks.ts) and the audit layer hands this implementation to the builder.
 import type { EntryChecks, MalformedEntry, RuleListField } from "../model/entry-checks";

@@ -30,7 +30,7 @@ export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSett
   if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !readSetting(env, "WEBSITE_AUTH_ENABLED")) {
     throw new AuditorError(
       "CONFIG_INVALID",
-      `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see README, Report API).`,
+      `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see docs/api.md, Authorization with App Service Authentication).`,
     );
   }
   return { requiredRole: role, ...cache };

@@ -1,5 +1,5 @@
 // The network semantics every NSG and reachability verdict rests on, as docs/rules.md states them. Kept beside the
-// catalog's generator so the published rule reference always carries them; the README summarises and links here.
+// catalog's generator so the published rule reference always carries them; the docs link here.
 
 export const NETWORK_SEMANTICS_MARKDOWN = `## How network verdicts are decided
 
