@@ -24,7 +24,12 @@ export interface LoadResult {
   meanBytes: number;
 }
 
-function get(agent: Agent, url: URL, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; bytes: number }> {
+function get(
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, method: "GET", headers }, (res) => {
       let bytes = 0;
@@ -89,7 +94,8 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN) * 10) / 10;
+  const at = (q: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN) * 10) / 10;
   const result: LoadResult = {
     clients,
     requests: latencies.length,

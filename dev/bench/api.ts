@@ -14,10 +14,16 @@ import { getServices, useServices } from "../../src/app/services";
 import { findingsPageCache } from "../../src/report-api/findings-page-response";
 import { getReportSettings, useReportSettings } from "../../src/report-api/report-settings";
 import { createAuditStore } from "../../src/store/table-audit-store";
-import { benchOptions, positiveWhole, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import {
+  benchOptions,
+  positiveWhole,
+  runMeasuredChild,
+  type Benchmark,
+  type BenchmarkContext,
+  type BenchmarkReport,
+} from "./benchmark";
 import type { LoadResult } from "./api-load";
 import { generatedReport } from "./generated-report";
-
 
 interface Target {
   phase: "cold" | "first" | "warm";
@@ -33,10 +39,10 @@ interface Measured extends Target {
 
 export const apiBenchmark: Benchmark = {
   name: "api",
-  description: "report API on the local host over Azurite with a 100k-result run: 50 concurrent clients on runs/latest, findings page 1 and a deep page, cold (not cached) and warm",
+  description:
+    "report API on the local host over Azurite with a 100k-result run: 50 concurrent clients on runs/latest, findings page 1 and a deep page, cold (not cached) and warm",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    const values = benchOptions(context.args, ["results", "clients", "seconds", "max", "depth", "cold-timeout"
-    ]);
+    const values = benchOptions(context.args, ["results", "clients", "seconds", "max", "depth", "cold-timeout"]);
     const results = positiveWhole(values["results"] ?? "100000", "--results", { millions: false });
     const clients = positiveWhole(values["clients"] ?? "50", "--clients", { millions: false });
     const seconds = positiveWhole(values["seconds"] ?? "15", "--seconds", { millions: false });
@@ -61,20 +67,30 @@ export const apiBenchmark: Benchmark = {
       const walkStarted = performance.now();
       let walked = 0;
       for (; walked < depth - 1; walked += 1) {
-        token = (await store.listFindings(runId, { top: 100, ...(token !== undefined ? { continuationToken: token } : {}) })).continuationToken;
+        token = (
+          await store.listFindings(runId, { top: 100, ...(token !== undefined ? { continuationToken: token } : {}) })
+        ).continuationToken;
         if (token === undefined) throw new Error(`the run has fewer than ${depth} pages of 100`);
       }
       const walkMs = performance.now() - walkStarted;
 
       host = await startLocalHost({
         projectRoot: context.root,
-        settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TIMERS_ON_START: "false", HOST_VERBOSE: "false" },
+        settings: {
+          AzureWebJobsStorage: azurite.connectionString,
+          HOST_TIMERS_ON_START: "false",
+          HOST_VERBOSE: "false",
+        },
         localSettingsFile: false,
         emulatorEstate: false,
         runTimersOnStart: false,
         port: 0,
         verbose: false,
-        log: { info: () => {}, warn: (line) => context.log(`host: ${line}`), error: (line) => context.log(`host: ${line}`) },
+        log: {
+          info: () => {},
+          warn: (line) => context.log(`host: ${line}`),
+          error: (line) => context.log(`host: ${line}`),
+        },
       });
       const api = host.apiUrl;
       const key = host.functionKey;
@@ -91,8 +107,12 @@ export const apiBenchmark: Benchmark = {
       const measured: Measured[] = [];
       const measure = async (target: Target): Promise<void> => {
         const once = target.phase !== "warm";
-        const how = once ? `${clients} clients, one request each at once` : `${clients} clients, ≤ ${seconds} s / ${max} requests`;
-        context.log(`api: ${target.phase} ${target.name}${target.ifNoneMatch !== undefined ? " (If-None-Match)" : ""}, ${how} …`);
+        const how = once
+          ? `${clients} clients, one request each at once`
+          : `${clients} clients, ≤ ${seconds} s / ${max} requests`;
+        context.log(
+          `api: ${target.phase} ${target.name}${target.ifNoneMatch !== undefined ? " (If-None-Match)" : ""}, ${how} …`,
+        );
         const args = ["--url", `${api}${target.path}`, "--key", key, "--clients", String(clients)];
         if (once) args.push("--once", "--timeout", String(coldTimeout));
         else args.push("--seconds", String(seconds), "--max", String(max));
@@ -104,7 +124,11 @@ export const apiBenchmark: Benchmark = {
         measured.push({
           ...target,
           outcome: outcome.ok ? outcome.result : { error: `${outcome.reason}: ${outcome.stderr.slice(-300)}` },
-          cache: { hits: after.hits - before.hits, misses: after.misses - before.misses, coalesced: after.coalesced - before.coalesced },
+          cache: {
+            hits: after.hits - before.hits,
+            misses: after.misses - before.misses,
+            coalesced: after.coalesced - before.coalesced,
+          },
         });
       };
 
@@ -133,11 +157,37 @@ export const apiBenchmark: Benchmark = {
       await measure({ phase: "warm", name: `${deepName}, If-None-Match → 304`, path: deepPath, ifNoneMatch: etag });
 
       const table = {
-        columns: ["phase", "endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "statuses", "errors", "bytes/resp", "cache hit/miss (shared)"],
+        columns: [
+          "phase",
+          "endpoint",
+          "requests",
+          "req/s",
+          "p50 ms",
+          "p90 ms",
+          "p99 ms",
+          "max ms",
+          "statuses",
+          "errors",
+          "bytes/resp",
+          "cache hit/miss (shared)",
+        ],
         rows: measured.map(({ phase, name, outcome, cache }) =>
           "error" in outcome
             ? [phase, name, outcome.error, "", "", "", "", "", "", "", "", ""]
-            : [phase, name, outcome.requests, outcome.perSecond, outcome.p50Ms, outcome.p90Ms, outcome.p99Ms, outcome.maxMs, JSON.stringify(outcome.statuses), outcome.errors, outcome.meanBytes, `${cache.hits}/${cache.misses}${cache.coalesced > 0 ? ` (${cache.coalesced})` : ""}`],
+            : [
+                phase,
+                name,
+                outcome.requests,
+                outcome.perSecond,
+                outcome.p50Ms,
+                outcome.p90Ms,
+                outcome.p99Ms,
+                outcome.maxMs,
+                JSON.stringify(outcome.statuses),
+                outcome.errors,
+                outcome.meanBytes,
+                `${cache.hits}/${cache.misses}${cache.coalesced > 0 ? ` (${cache.coalesced})` : ""}`,
+              ],
         ),
       };
       const notes = [
@@ -146,7 +196,24 @@ export const apiBenchmark: Benchmark = {
         `walking ${walked} pages of 100 in the store (one client, no API): ${(walkMs / 1000).toFixed(1)} s (${Math.round(walkMs / walked)} ms a page)`,
         `page cache at the end: ${JSON.stringify(cacheStats())}`,
       ];
-      return { name: "api", table, notes, figures: { results, clients, seconds, max, depth, coldTimeout, walkMs: Math.round(walkMs), walkedPages: walked, write: written.stats, measured, cache: cacheStats() } };
+      return {
+        name: "api",
+        table,
+        notes,
+        figures: {
+          results,
+          clients,
+          seconds,
+          max,
+          depth,
+          coldTimeout,
+          walkMs: Math.round(walkMs),
+          walkedPages: walked,
+          write: written.stats,
+          measured,
+          cache: cacheStats(),
+        },
+      };
     } finally {
       await host?.stop();
       await azurite.dispose();

@@ -39,7 +39,11 @@ export class BenchUsageError extends Error {}
 /** A benchmark's `--name value` options (all strings); an unknown or valueless option is a usage error. */
 export function benchOptions(args: string[], names: readonly string[]): Record<string, string | undefined> {
   try {
-    return parseArgs({ args, options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])), strict: true }).values as Record<string, string | undefined>;
+    return parseArgs({
+      args,
+      options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])),
+      strict: true,
+    }).values as Record<string, string | undefined>;
   } catch (error) {
     if (error instanceof TypeError) throw new BenchUsageError(error.message);
     throw error;
@@ -52,14 +56,30 @@ export function positiveWhole(text: string, option: string, { millions = true }:
   if (millions) digits = digits.replace(/m$/i, "000000");
   const value = Number(digits);
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new BenchUsageError(`${option} must be a positive whole number${millions ? " (10000, 10k, 1m)" : ""}, got '${text}'`);
+    throw new BenchUsageError(
+      `${option} must be a positive whole number${millions ? " (10000, 10k, 1m)" : ""}, got '${text}'`,
+    );
   }
   return value;
 }
 
-export function machine(): { cpus: number; cpuModel: string; node: string; platform: string; date: string; loadAverage: number[] } {
+export function machine(): {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  date: string;
+  loadAverage: number[];
+} {
   const list = cpus();
-  return { cpus: list.length, cpuModel: list[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString(), loadAverage: loadavg().map((l) => Math.round(l * 100) / 100) };
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? "unknown",
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 const TASKSET = "/usr/bin/taskset";
@@ -72,7 +92,8 @@ export function canPin(): boolean {
 export function formatTable(table: BenchmarkTable): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map(String))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 
@@ -80,17 +101,27 @@ export function writeFigures(root: string, report: BenchmarkReport): string {
   const dir = join(root, "test-artifacts");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `bench-${report.name}.json`);
-  writeFileSync(file, `${JSON.stringify({ benchmark: report.name, machine: machine(), table: report.table, notes: report.notes ?? [], figures: report.figures }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: report.name, machine: machine(), table: report.table, notes: report.notes ?? [], figures: report.figures }, null, 2)}\n`,
+  );
   return file;
 }
 
-export type ChildOutcome<T> = { ok: true; result: T; wallMs: number } | { ok: false; reason: string; wallMs: number; stderr: string };
+export type ChildOutcome<T> =
+  { ok: true; result: T; wallMs: number } | { ok: false; reason: string; wallMs: number; stderr: string };
 
 /**
  * Runs `node [nodeArgs] script [args]` and parses the JSON its last stdout line holds. A run that exceeds `timeoutMs`
  * is killed (by its own pid, nothing else) and reported as such, so one pathological size cannot stall the whole bench.
  */
-export function runMeasuredChild<T>(script: string, nodeArgs: string[], args: string[], timeoutMs: number, pinToCpu?: number): Promise<ChildOutcome<T>> {
+export function runMeasuredChild<T>(
+  script: string,
+  nodeArgs: string[],
+  args: string[],
+  timeoutMs: number,
+  pinToCpu?: number,
+): Promise<ChildOutcome<T>> {
   return new Promise((resolve) => {
     const started = Date.now();
     const command = [process.execPath, ...nodeArgs, script, ...args];
@@ -113,16 +144,32 @@ export function runMeasuredChild<T>(script: string, nodeArgs: string[], args: st
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const wallMs = Date.now() - started;
-      if (timedOut) return resolve({ ok: false, reason: `did not finish within ${Math.round(timeoutMs / 1000)} s`, wallMs, stderr });
+      if (timedOut)
+        return resolve({
+          ok: false,
+          reason: `did not finish within ${Math.round(timeoutMs / 1000)} s`,
+          wallMs,
+          stderr,
+        });
       const last = stdout.trim().split("\n").pop() ?? "";
       if (code !== 0) {
         const oom = /heap out of memory|Allocation failed/i.test(stderr);
-        return resolve({ ok: false, reason: oom ? "out of memory (heap limit reached)" : `exited with ${code ?? signal}`, wallMs, stderr });
+        return resolve({
+          ok: false,
+          reason: oom ? "out of memory (heap limit reached)" : `exited with ${code ?? signal}`,
+          wallMs,
+          stderr,
+        });
       }
       try {
         resolve({ ok: true, result: JSON.parse(last) as T, wallMs });
       } catch (error) {
-        resolve({ ok: false, reason: `unreadable result: ${error instanceof Error ? error.message : String(error)}`, wallMs, stderr });
+        resolve({
+          ok: false,
+          reason: `unreadable result: ${error instanceof Error ? error.message : String(error)}`,
+          wallMs,
+          stderr,
+        });
       }
     });
   });

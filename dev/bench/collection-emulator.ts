@@ -13,20 +13,37 @@ import { startEmulator } from "../emulator/emulator";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { resources: { type: "string" }, seed: { type: "string" }, faults: { type: "string" }, "max-response-bytes": { type: "string" } },
+    options: {
+      resources: { type: "string" },
+      seed: { type: "string" },
+      faults: { type: "string" },
+      "max-response-bytes": { type: "string" },
+    },
     strict: true,
   });
-  const maxResponseBytes = values["max-response-bytes"] === undefined ? undefined : Number(values["max-response-bytes"]);
+  const maxResponseBytes =
+    values["max-response-bytes"] === undefined ? undefined : Number(values["max-response-bytes"]);
   const resources = Number(values.resources);
   const seed = Number(values.seed ?? "1");
   const started = Date.now();
   const rows: unknown[] = [];
   for (const row of generateEstateRows({ resources, seed })) rows.push(row);
   const generateMs = Date.now() - started;
-  const emulator = await startEmulator({ estate: rows, faults: values.faults ?? "latency:ms=200", limits: { maxResponseBytes } });
+  const emulator = await startEmulator({
+    estate: rows,
+    faults: values.faults ?? "latency:ms=200",
+    limits: { maxResponseBytes },
+  });
   const loadMs = Date.now() - started - generateMs;
   const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-  out({ url: emulator.url, caFile: emulator.caFile, rows: rows.length, generateMs, loadMs, rssMiB: Math.round(process.memoryUsage.rss() / 1048576) });
+  out({
+    url: emulator.url,
+    caFile: emulator.caFile,
+    rows: rows.length,
+    generateMs,
+    loadMs,
+    rssMiB: Math.round(process.memoryUsage.rss() / 1048576),
+  });
   const lines = createInterface({ input: process.stdin });
   const close = async () => {
     lines.close();
@@ -38,7 +55,10 @@ async function main(): Promise<void> {
       const { resourceGraphLog: _log, armLog: _arm, ...stats } = emulator.stats;
       out({ ...stats, rssMiB: Math.round(process.memoryUsage.rss() / 1048576) });
     } else if (line.trim().startsWith("log ")) {
-      const entries = emulator.stats.resourceGraphLog.map(({ query, ...entry }) => ({ ...entry, type: /'([^']+)'/.exec(query)?.[1] ?? "" }));
+      const entries = emulator.stats.resourceGraphLog.map(({ query, ...entry }) => ({
+        ...entry,
+        type: /'([^']+)'/.exec(query)?.[1] ?? "",
+      }));
       writeFileSync(line.trim().slice("log ".length), JSON.stringify(entries));
       out({ entries: entries.length });
     } else if (line.trim() === "close") void close();

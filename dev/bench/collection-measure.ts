@@ -6,7 +6,11 @@
 import { parseArgs } from "node:util";
 import { buildArmConnection } from "../../src/collect/collection-config";
 import { QUERY_FAMILIES } from "../../src/collect/queries";
-import { collectFromResourceGraph, MAX_PAGE_SIZE, type ResourceGraphStats } from "../../src/collect/resource-graph-source";
+import {
+  collectFromResourceGraph,
+  MAX_PAGE_SIZE,
+  type ResourceGraphStats,
+} from "../../src/collect/resource-graph-source";
 import { RssSampler } from "./benchmark";
 
 export interface CollectionMeasurement {
@@ -30,7 +34,10 @@ export interface CollectionMeasurement {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { endpoint: { type: "string" }, ca: { type: "string" }, "max-concurrency": { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { endpoint: { type: "string" }, ca: { type: "string" }, "max-concurrency": { type: "string" } },
+    strict: true,
+  });
   const maxConcurrency = values["max-concurrency"] === undefined ? undefined : Number(values["max-concurrency"]);
   const connection = buildArmConnection({ armEndpoint: values.endpoint, armCaFile: values.ca });
   const sampler = new RssSampler();

@@ -6,7 +6,14 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { benchOptions, positiveWhole, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import {
+  benchOptions,
+  positiveWhole,
+  runMeasuredChild,
+  type Benchmark,
+  type BenchmarkContext,
+  type BenchmarkReport,
+} from "./benchmark";
 import type { CollectionMeasurement } from "./collection-measure";
 
 const QUOTA_PER_SECOND = 15 / 5;
@@ -37,13 +44,33 @@ interface CollectionRun {
   outcome: { ok: true; measurement: CollectionMeasurement; ratio: number } | { ok: false; reason: string };
 }
 
-
 /** Starts the emulator child and resolves once it serves; `ask` sends one stdin command and reads one JSON line. */
-function startEmulatorChild(script: string, resources: number, seed: number, faults: string, heapMb: number, maxResponseBytes: number | undefined) {
+function startEmulatorChild(
+  script: string,
+  resources: number,
+  seed: number,
+  faults: string,
+  heapMb: number,
+  maxResponseBytes: number | undefined,
+) {
   const limit = maxResponseBytes === undefined ? [] : ["--max-response-bytes", String(maxResponseBytes)];
-  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, script, "--resources", String(resources), "--seed", String(seed), "--faults", faults, ...limit], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      `--max-old-space-size=${heapMb}`,
+      script,
+      "--resources",
+      String(resources),
+      "--seed",
+      String(seed),
+      "--faults",
+      faults,
+      ...limit,
+    ],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-10_000)));
   const lines = createInterface({ input: child.stdout });
@@ -51,7 +78,10 @@ function startEmulatorChild(script: string, resources: number, seed: number, fau
   lines.on("line", (line) => waiting.shift()?.(line));
   const next = (timeoutMs: number) =>
     new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`emulator child: no answer within ${timeoutMs / 1000} s; stderr: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`emulator child: no answer within ${timeoutMs / 1000} s; stderr: ${stderr}`)),
+        timeoutMs,
+      );
       const onExit = (code: number | null) => reject(new Error(`emulator child exited (${code}); stderr: ${stderr}`));
       child.once("exit", onExit);
       waiting.push((line) => {
@@ -88,17 +118,32 @@ function startEmulatorChild(script: string, resources: number, seed: number, fau
 
 export const collectionBenchmark: Benchmark = {
   name: "collection",
-  description: "Resource Graph collection from the emulator (quota 15/5 s, 200 ms latency), 100k and 1M rows, collector in its own process",
+  description:
+    "Resource Graph collection from the emulator (quota 15/5 s, 200 ms latency), 100k and 1M rows, collector in its own process",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    const values = benchOptions(context.args, ["sizes", "seed", "faults", "timeout", "emulator-heap-mb", "max-concurrency", "max-response-bytes"]);
+    const values = benchOptions(context.args, [
+      "sizes",
+      "seed",
+      "faults",
+      "timeout",
+      "emulator-heap-mb",
+      "max-concurrency",
+      "max-response-bytes",
+    ]);
     const sizes = (values["sizes"] ?? "100000,1000000").split(",").map((s) => positiveWhole(s.trim(), "--sizes"));
     const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
     const faults = values["faults"] ?? "latency:ms=200";
     const timeoutMs = positiveWhole(values["timeout"] ?? "1800", "--timeout") * 1000;
     const heapMb = positiveWhole(values["emulator-heap-mb"] ?? "12288", "--emulator-heap-mb");
-    const maxConcurrency = values["max-concurrency"] === undefined ? [] : ["--max-concurrency", String(positiveWhole(values["max-concurrency"], "--max-concurrency"))];
+    const maxConcurrency =
+      values["max-concurrency"] === undefined
+        ? []
+        : ["--max-concurrency", String(positiveWhole(values["max-concurrency"], "--max-concurrency"))];
     // Resource Graph's response size limit in the emulator: its 16 MiB unless given (a smaller one shows the halving).
-    const maxResponseBytes = values["max-response-bytes"] === undefined ? undefined : positiveWhole(values["max-response-bytes"], "--max-response-bytes");
+    const maxResponseBytes =
+      values["max-response-bytes"] === undefined
+        ? undefined
+        : positiveWhole(values["max-response-bytes"], "--max-response-bytes");
     const emulatorScript = join(context.root, "dist", "dev", "bench", "collection-emulator.js");
     const measureScript = join(context.root, "dist", "dev", "bench", "collection-measure.js");
 
@@ -111,11 +156,22 @@ export const collectionBenchmark: Benchmark = {
         ready = await emulator.ready();
       } catch (error) {
         await emulator.close();
-        runs.push({ resources, outcome: { ok: false, reason: `emulator did not start: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}` } });
+        runs.push({
+          resources,
+          outcome: {
+            ok: false,
+            reason: `emulator did not start: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`,
+          },
+        });
         continue;
       }
       context.log(`collection: emulator ready (${ready.rssMiB} MiB RSS); collecting …`);
-      const outcome = await runMeasuredChild<CollectionMeasurement>(measureScript, [], ["--endpoint", ready.url, "--ca", ready.caFile, ...maxConcurrency], timeoutMs);
+      const outcome = await runMeasuredChild<CollectionMeasurement>(
+        measureScript,
+        [],
+        ["--endpoint", ready.url, "--ca", ready.caFile, ...maxConcurrency],
+        timeoutMs,
+      );
       let after: EmulatorCounters | undefined;
       try {
         after = await emulator.stats();
@@ -125,7 +181,11 @@ export const collectionBenchmark: Benchmark = {
       }
       await emulator.close();
       if (!outcome.ok) {
-        runs.push({ resources, emulator: { ...ready, after }, outcome: { ok: false, reason: `${outcome.reason}: ${outcome.stderr.slice(-500)}` } });
+        runs.push({
+          resources,
+          emulator: { ...ready, after },
+          outcome: { ok: false, reason: `${outcome.reason}: ${outcome.stderr.slice(-500)}` },
+        });
         continue;
       }
       const m = outcome.result;
@@ -185,14 +245,30 @@ export const collectionBenchmark: Benchmark = {
       `quota bound = requests ÷ ${QUOTA_PER_SECOND}/s; target ratio ≤ ${TARGET_RATIO}; faults '${faults}'`,
       "unsplit pages: one chain per family for the rows collected; in flight: most requests at once, collector / emulator",
       `response size limit ${maxResponseBytes === undefined ? "16 MiB (Resource Graph's)" : `${maxResponseBytes} bytes`}; too large: pages refused with 400 ResponsePayloadTooLarge; halvings: of those, re-asked with half the rows (the rest were single rows skipped as gaps)`,
-      ...runs.filter((r) => r.outcome.ok).map((r) => {
-        const m = (r.outcome as { measurement: CollectionMeasurement }).measurement;
-        const okRatio = (r.outcome as { ratio: number }).ratio <= TARGET_RATIO;
-        const cache = r.emulator?.after?.resultCache;
-        const cacheNote = cache === undefined ? "" : `; emulator result cache ${cache.hits} hits, ${cache.misses} misses, ${cache.evictions} evictions`;
-        return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${m.stats.retries === 0 ? "0" : `${m.stats.retries} (${Object.entries(m.retryReasons ?? {}).map(([reason, n]) => `${n} × ${reason}`).join("; ")})`}${cacheNote}`;
-      }),
+      ...runs
+        .filter((r) => r.outcome.ok)
+        .map((r) => {
+          const m = (r.outcome as { measurement: CollectionMeasurement }).measurement;
+          const okRatio = (r.outcome as { ratio: number }).ratio <= TARGET_RATIO;
+          const cache = r.emulator?.after?.resultCache;
+          const cacheNote =
+            cache === undefined
+              ? ""
+              : `; emulator result cache ${cache.hits} hits, ${cache.misses} misses, ${cache.evictions} evictions`;
+          return `${r.resources} rows: ${m.rows} rows collected (${m.gaps} gaps, ${m.scopeMode}); ratio ${okRatio ? "within" : "ABOVE"} target; retries ${
+            m.stats.retries === 0
+              ? "0"
+              : `${m.stats.retries} (${Object.entries(m.retryReasons ?? {})
+                  .map(([reason, n]) => `${n} × ${reason}`)
+                  .join("; ")})`
+          }${cacheNote}`;
+        }),
     ];
-    return { name: "collection", table: { columns, rows }, figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, maxResponseBytes, runs }, notes };
+    return {
+      name: "collection",
+      table: { columns, rows },
+      figures: { quotaPerSecond: QUOTA_PER_SECOND, targetRatio: TARGET_RATIO, faults, seed, maxResponseBytes, runs },
+      notes,
+    };
   },
 };

@@ -42,7 +42,12 @@ export interface EngineMeasurement {
   summary: Pick<Scores, "estateScore" | "byStatus" | "resourcesAssessed">;
 }
 
-function measure(resources: number, seed: number, findingsMode: "hold" | "stream", trustOwnedPublicIps: boolean): EngineMeasurement {
+function measure(
+  resources: number,
+  seed: number,
+  findingsMode: "hold" | "stream",
+  trustOwnedPublicIps: boolean,
+): EngineMeasurement {
   const memory = new RssSampler();
   const builder = new EstateBuilder();
   const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
@@ -88,7 +93,10 @@ function measure(resources: number, seed: number, findingsMode: "hold" | "stream
     findings = outcome.findings.length;
     summary = outcome.summary;
   } else {
-    const trust = buildTrustPolicy({ configuredPrefixes: [], ownedPublicPrefixes: trustOwnedPublicIps ? estate.ownedPublicPrefixes : [] });
+    const trust = buildTrustPolicy({
+      configuredPrefixes: [],
+      ownedPublicPrefixes: trustOwnedPublicIps ? estate.ownedPublicPrefixes : [],
+    });
     const scores = new ScoreAccumulator();
     evaluateEstate(estate, { trust }, (finding) => {
       findings += 1;
@@ -118,18 +126,32 @@ function measure(resources: number, seed: number, findingsMode: "hold" | "stream
     peakRssMiB: Math.round(memory.peakRss / 1048576),
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     peakHeapUsedMiB: Math.round(memory.peakHeapUsed / 1048576),
-    summary: { estateScore: summary.estateScore, byStatus: summary.byStatus, resourcesAssessed: summary.resourcesAssessed },
+    summary: {
+      estateScore: summary.estateScore,
+      byStatus: summary.byStatus,
+      resourcesAssessed: summary.resourcesAssessed,
+    },
   };
 }
 
 if (require.main === module) {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { resources: { type: "string" }, seed: { type: "string" }, findings: { type: "string" }, "trust-owned-ips": { type: "string" } },
+    options: {
+      resources: { type: "string" },
+      seed: { type: "string" },
+      findings: { type: "string" },
+      "trust-owned-ips": { type: "string" },
+    },
     strict: true,
   });
   const mode = values.findings ?? "stream";
   if (mode !== "hold" && mode !== "stream") throw new Error(`--findings must be hold or stream, got ${mode}`);
-  const result = measure(Number(values.resources), Number(values.seed ?? 1), mode, values["trust-owned-ips"] !== "false");
+  const result = measure(
+    Number(values.resources),
+    Number(values.seed ?? 1),
+    mode,
+    values["trust-owned-ips"] !== "false",
+  );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

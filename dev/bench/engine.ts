@@ -12,7 +12,16 @@
 // imposes, not with a heap that lets garbage pile up. A held run keeps every finding (about 570 bytes each, 300 MB at
 // 1M rows) and gets 6 GiB. `--heap-mb` and `--node-flags` override both.
 import { join } from "node:path";
-import { BenchUsageError, benchOptions, positiveWhole, canPin, runMeasuredChild, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import {
+  BenchUsageError,
+  benchOptions,
+  positiveWhole,
+  canPin,
+  runMeasuredChild,
+  type Benchmark,
+  type BenchmarkContext,
+  type BenchmarkReport,
+} from "./benchmark";
 import type { EngineMeasurement } from "./engine-measure";
 
 const TARGET = { resources: 1_000_000, seconds: 60, rssMiB: 1536 };
@@ -25,7 +34,9 @@ interface EngineRun {
   resources: number;
   findingsMode: string;
   trustOwnedPublicIps: boolean;
-  outcome: { ok: true; measurement: EngineMeasurement; childWallMs: number } | { ok: false; reason: string; childWallMs: number };
+  outcome:
+    | { ok: true; measurement: EngineMeasurement; childWallMs: number }
+    | { ok: false; reason: string; childWallMs: number };
 }
 
 interface Plan {
@@ -35,11 +46,15 @@ interface Plan {
 }
 
 function list(text: string | undefined, fallback: string, option: string, allowed?: readonly string[]): string[] {
-  const items = (text ?? fallback).split(",").map((s) => s.trim()).filter((s) => s !== "");
-  for (const item of items) if (allowed !== undefined && !allowed.includes(item)) throw new BenchUsageError(`${option} takes ${allowed.join(" or ")}, got '${item}'`);
+  const items = (text ?? fallback)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const item of items)
+    if (allowed !== undefined && !allowed.includes(item))
+      throw new BenchUsageError(`${option} takes ${allowed.join(" or ")}, got '${item}'`);
   return items;
 }
-
 
 function sizes(text: string | undefined, fallback: string, option: string): number[] {
   if (text === "none") return [];
@@ -50,20 +65,37 @@ export const engineBenchmark: Benchmark = {
   name: "engine",
   description: "build the estate, evaluate all rules and score, for generated estates of 10k, 100k and 1M rows",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    const values = benchOptions(context.args, ["sizes", "owned-ip-sizes", "findings", "seed", "timeout", "heap-mb", "cpu", "node-flags"
+    const values = benchOptions(context.args, [
+      "sizes",
+      "owned-ip-sizes",
+      "findings",
+      "seed",
+      "timeout",
+      "heap-mb",
+      "cpu",
+      "node-flags",
     ]);
     const modes = list(values["findings"], "stream,hold", "--findings", ["hold", "stream"]) as ("hold" | "stream")[];
     const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
     const timeoutMs = positiveWhole(values["timeout"] ?? "1200", "--timeout") * 1000;
     const heapOverride = values["heap-mb"] === undefined ? undefined : positiveWhole(values["heap-mb"], "--heap-mb");
-    const heapFor = (mode: "hold" | "stream"): number => heapOverride ?? (mode === "stream" ? BUDGET_HEAP_MIB : HOLD_HEAP_MIB);
+    const heapFor = (mode: "hold" | "stream"): number =>
+      heapOverride ?? (mode === "stream" ? BUDGET_HEAP_MIB : HOLD_HEAP_MIB);
     // Pinning is opt-in: on a shared machine a pinned run competes for its one CPU, and CPU time is the steadier figure.
-    const cpu = values["cpu"] === undefined || values["cpu"] === "none" || !canPin() ? undefined : Number(values["cpu"]);
-    if (cpu !== undefined && (!Number.isSafeInteger(cpu) || cpu < 0)) throw new BenchUsageError(`--cpu must be a CPU number or none, got '${values["cpu"]}'`);
+    const cpu =
+      values["cpu"] === undefined || values["cpu"] === "none" || !canPin() ? undefined : Number(values["cpu"]);
+    if (cpu !== undefined && (!Number.isSafeInteger(cpu) || cpu < 0))
+      throw new BenchUsageError(`--cpu must be a CPU number or none, got '${values["cpu"]}'`);
     const nodeFlags = (values["node-flags"] ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter((flag) => flag !== "");
     const plan: Plan[] = [
-      ...sizes(values["sizes"], "10000,100000,1000000", "--sizes").flatMap((resources) => modes.map((mode) => ({ resources, mode, trust: false }))),
-      ...sizes(values["owned-ip-sizes"], "10000,20000,40000", "--owned-ip-sizes").map((resources) => ({ resources, mode: "stream" as const, trust: true })),
+      ...sizes(values["sizes"], "10000,100000,1000000", "--sizes").flatMap((resources) =>
+        modes.map((mode) => ({ resources, mode, trust: false })),
+      ),
+      ...sizes(values["owned-ip-sizes"], "10000,20000,40000", "--owned-ip-sizes").map((resources) => ({
+        resources,
+        mode: "stream" as const,
+        trust: true,
+      })),
     ];
 
     const script = join(context.root, "dist", "dev", "bench", "engine-measure.js");
@@ -73,25 +105,46 @@ export const engineBenchmark: Benchmark = {
       const outcome = await runMeasuredChild<EngineMeasurement>(
         script,
         [`--max-old-space-size=${heapFor(mode)}`, ...nodeFlags],
-        ["--resources", String(resources), "--seed", String(seed), "--findings", mode, "--trust-owned-ips", String(trust)],
+        [
+          "--resources",
+          String(resources),
+          "--seed",
+          String(seed),
+          "--findings",
+          mode,
+          "--trust-owned-ips",
+          String(trust),
+        ],
         timeoutMs,
         cpu,
       );
-      if (!outcome.ok && outcome.stderr.trim() !== "") context.log(outcome.stderr.trim().split("\n").slice(-5).join("\n"));
+      if (!outcome.ok && outcome.stderr.trim() !== "")
+        context.log(outcome.stderr.trim().split("\n").slice(-5).join("\n"));
       const run: EngineRun = {
         resources,
         findingsMode: mode,
         trustOwnedPublicIps: trust,
-        outcome: outcome.ok ? { ok: true, measurement: outcome.result, childWallMs: outcome.wallMs } : { ok: false, reason: outcome.reason, childWallMs: outcome.wallMs },
+        outcome: outcome.ok
+          ? { ok: true, measurement: outcome.result, childWallMs: outcome.wallMs }
+          : { ok: false, reason: outcome.reason, childWallMs: outcome.wallMs },
       };
       runs.push(run);
-      context.log(run.outcome.ok ? `  engine ${(run.outcome.measurement.engineMs / 1000).toFixed(1)} s, max RSS ${run.outcome.measurement.maxRssMiB} MiB` : `  ${run.outcome.reason}`);
+      context.log(
+        run.outcome.ok
+          ? `  engine ${(run.outcome.measurement.engineMs / 1000).toFixed(1)} s, max RSS ${run.outcome.measurement.maxRssMiB} MiB`
+          : `  ${run.outcome.reason}`,
+      );
     }
 
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000)).toLocaleString("en-US");
     const rows = runs.map((run) => {
-      const head = [run.resources.toLocaleString("en-US"), run.findingsMode, run.trustOwnedPublicIps ? "yes" : "no", heapFor(run.findingsMode as "hold" | "stream")];
+      const head = [
+        run.resources.toLocaleString("en-US"),
+        run.findingsMode,
+        run.trustOwnedPublicIps ? "yes" : "no",
+        heapFor(run.findingsMode as "hold" | "stream"),
+      ];
       if (!run.outcome.ok) return [...head, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", run.outcome.reason];
       const m = run.outcome.measurement;
       const meetsTarget = m.engineMs / 1000 < TARGET.seconds && m.maxRssMiB <= TARGET.rssMiB;
@@ -107,16 +160,43 @@ export const engineBenchmark: Benchmark = {
         perSecond(m.findings, m.evaluateMs),
         m.peakHeapUsedMiB,
         m.maxRssMiB,
-        run.resources === TARGET.resources && run.findingsMode === "stream" ? (meetsTarget ? "target met" : "target missed") : "",
+        run.resources === TARGET.resources && run.findingsMode === "stream"
+          ? meetsTarget
+            ? "target met"
+            : "target missed"
+          : "",
       ];
     });
     return {
       name: "engine",
       table: {
-        columns: ["rows", "findings", "owned IPs trusted", "heap limit MiB", "results", "read s", "relate s", "evaluate s", "engine s", "engine CPU s", "resources/s", "results/s", "peak heap MiB", "max RSS MiB", ""],
+        columns: [
+          "rows",
+          "findings",
+          "owned IPs trusted",
+          "heap limit MiB",
+          "results",
+          "read s",
+          "relate s",
+          "evaluate s",
+          "engine s",
+          "engine CPU s",
+          "resources/s",
+          "results/s",
+          "peak heap MiB",
+          "max RSS MiB",
+          "",
+        ],
         rows,
       },
-      figures: { target: TARGET, heapLimitMiB: { stream: heapFor("stream"), hold: heapFor("hold") }, nodeFlags, pinnedToCpu: cpu ?? null, seed, runs },
+      figures: {
+        target: TARGET,
+        heapLimitMiB: { stream: heapFor("stream"), hold: heapFor("hold") },
+        nodeFlags,
+        pinnedToCpu: cpu ?? null,
+        seed,
+        runs,
+      },
       notes: [
         "engine s (wall) = read (EstateBuilder.add) + relate (build) + evaluate (trust policy, rules, scoring); producing the generated rows is excluded.",
         "engine CPU s = user + system time of the child over the same phases, all threads (GC helpers included): steadier than wall time on a busy machine.",

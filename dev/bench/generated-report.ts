@@ -40,5 +40,13 @@ export function generatedReport(results: number, seed = 1, at: Date = new Date()
 export function nextRun(report: AuditReport, minutes: number): AuditReport {
   const at = new Date(new Date(report.run.startedAt).getTime() + minutes * 60_000);
   const runId = newRunId(at);
-  return { ...report, run: { ...report.run, runId, startedAt: at.toISOString(), finishedAt: new Date(at.getTime() + 60_000).toISOString() } };
+  return {
+    ...report,
+    run: {
+      ...report.run,
+      runId,
+      startedAt: at.toISOString(),
+      finishedAt: new Date(at.getTime() + 60_000).toISOString(),
+    },
+  };
 }

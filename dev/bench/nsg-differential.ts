@@ -3,19 +3,28 @@
 // lives here so `npm run bench` is the one place long runs start from.
 //
 //   npm run bench -- --only nsg-differential [--cases 100000] [--worlds 4] [--first-seed 1]
-import { DOCUMENTED_CLASSES, PENDING_CLASSES, compareSeed, formatTally, newTally, record } from "../../test/net/nsg-differential";
+import {
+  DOCUMENTED_CLASSES,
+  PENDING_CLASSES,
+  compareSeed,
+  formatTally,
+  newTally,
+  record,
+} from "../../test/net/nsg-differential";
 import { benchOptions, positiveWhole, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
 
 async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
   const options = benchOptions(context.args, ["cases", "worlds", "first-seed"]);
   const cases = options["cases"] === undefined ? 100_000 : positiveWhole(options["cases"], "--cases");
-  const worlds = options["worlds"] === undefined ? 4 : positiveWhole(options["worlds"], "--worlds", { millions: false });
+  const worlds =
+    options["worlds"] === undefined ? 4 : positiveWhole(options["worlds"], "--worlds", { millions: false });
   const firstSeed = options["first-seed"] === undefined ? 1 : positiveWhole(options["first-seed"], "--first-seed");
   const tally = newTally();
   const started = performance.now();
   for (let seed = firstSeed; seed < firstSeed + cases; seed += 1) {
     record(tally, compareSeed(seed, worlds), seed);
-    if ((seed - firstSeed + 1) % 10_000 === 0) context.log(`nsg-differential: ${seed - firstSeed + 1} cases, ${countAll(tally)} disagreements`);
+    if ((seed - firstSeed + 1) % 10_000 === 0)
+      context.log(`nsg-differential: ${seed - firstSeed + 1} cases, ${countAll(tally)} disagreements`);
     // Yield now and then so a long run stays interruptible and its progress lines flush.
     if (seed % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -25,9 +34,14 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
     ["worlds per case", worlds],
     ["seconds", seconds.toFixed(1)],
     ["cases/s", Math.round(cases / seconds)],
-    ...Object.entries(tally.verdicts).sort().map(([verdict, n]) => [verdict, n]),
+    ...Object.entries(tally.verdicts)
+      .sort()
+      .map(([verdict, n]) => [verdict, n]),
     ["pure rule sets (inbound / outbound)", `${tally.pureCases.inbound} / ${tally.pureCases.outbound}`],
-    ["uncertain with one reference answer in every world (inbound / outbound)", `${tally.needlessUncertain.inbound} / ${tally.needlessUncertain.outbound}`],
+    [
+      "uncertain with one reference answer in every world (inbound / outbound)",
+      `${tally.needlessUncertain.inbound} / ${tally.needlessUncertain.outbound}`,
+    ],
   ];
   for (const [kind, list] of tally.disagreements) {
     const status = DOCUMENTED_CLASSES.has(kind) ? "documented" : PENDING_CLASSES.has(kind) ? "pending" : "DEFECT";
@@ -37,10 +51,21 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
   return {
     name: "nsg-differential",
     table: { columns: ["measure", "value"], rows },
-    figures: { cases, worlds, firstSeed, seconds, verdicts: tally.verdicts, pureCases: tally.pureCases, needlessUncertain: tally.needlessUncertain, examples },
+    figures: {
+      cases,
+      worlds,
+      firstSeed,
+      seconds,
+      verdicts: tally.verdicts,
+      pureCases: tally.pureCases,
+      needlessUncertain: tally.needlessUncertain,
+      examples,
+    },
     notes: [
       ...formatTally(tally),
-      ...[...tally.disagreements].map(([kind, list]) => `first ${kind}:\n    ${list[0]!.detail.replace(/\n/g, "\n  ")}`),
+      ...[...tally.disagreements].map(
+        ([kind, list]) => `first ${kind}:\n    ${list[0]!.detail.replace(/\n/g, "\n  ")}`,
+      ),
     ],
   };
 }

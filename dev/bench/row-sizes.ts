@@ -58,14 +58,16 @@ export function measureRowSizes(rows: readonly Record<string, unknown>[]): Famil
       whole: sizesOf(own.map(bytesOf)),
       projected: projectedSizes,
       pathAverageBytes,
-      rowsPerResponseAtMax: projectedSizes.maxBytes === 0 ? 0 : Math.floor(RESOURCE_GRAPH_MAX_RESPONSE_BYTES / projectedSizes.maxBytes),
+      rowsPerResponseAtMax:
+        projectedSizes.maxBytes === 0 ? 0 : Math.floor(RESOURCE_GRAPH_MAX_RESPONSE_BYTES / projectedSizes.maxBytes),
     };
   });
 }
 
 export const rowSizesBenchmark: Benchmark = {
   name: "row-sizes",
-  description: "bytes per row of each query family, whole and projected, on a generated estate (Resource Graph's 16 MiB response limit)",
+  description:
+    "bytes per row of each query family, whole and projected, on a generated estate (Resource Graph's 16 MiB response limit)",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
     const values = benchOptions(context.args, ["resources", "seed"]);
     const resources = positiveWhole(values["resources"] ?? "100000", "--resources");
@@ -75,7 +77,18 @@ export const rowSizesBenchmark: Benchmark = {
     for (const row of generateEstateRows({ resources, seed })) rows.push(row as Record<string, unknown>);
     const families = measureRowSizes(rows);
     const kib = (bytes: number) => (bytes / 1024).toFixed(2);
-    const columns = ["family", "rows", "whole avg KiB", "whole max KiB", "projected avg KiB", "projected p99 KiB", "projected max KiB", "1,000 rows at avg MiB", "rows per 16 MiB at max", "heaviest path"];
+    const columns = [
+      "family",
+      "rows",
+      "whole avg KiB",
+      "whole max KiB",
+      "projected avg KiB",
+      "projected p99 KiB",
+      "projected max KiB",
+      "1,000 rows at avg MiB",
+      "rows per 16 MiB at max",
+      "heaviest path",
+    ];
     const table = families.map((f) => {
       const heaviest = Object.entries(f.pathAverageBytes).sort((a, b) => b[1] - a[1])[0];
       return [
@@ -95,7 +108,9 @@ export const rowSizesBenchmark: Benchmark = {
       name: "row-sizes",
       table: { columns, rows: table },
       figures: { resources, seed, families },
-      notes: ["whole: the row as the resources table holds it; projected: as the collector's query returns it (emulator KQL subset)"],
+      notes: [
+        "whole: the row as the resources table holds it; projected: as the collector's query returns it (emulator KQL subset)",
+      ],
     };
   },
 };

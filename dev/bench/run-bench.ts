@@ -11,7 +11,14 @@ import { nsgDifferentialBenchmark } from "./nsg-differential";
 import { rowSizesBenchmark } from "./row-sizes";
 import { storageBenchmark } from "./storage";
 
-export const BENCHMARKS: readonly Benchmark[] = [engineBenchmark, collectionBenchmark, rowSizesBenchmark, storageBenchmark, apiBenchmark, nsgDifferentialBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [
+  engineBenchmark,
+  collectionBenchmark,
+  rowSizesBenchmark,
+  storageBenchmark,
+  apiBenchmark,
+  nsgDifferentialBenchmark,
+];
 
 const USAGE = `usage: bench [--only ${BENCHMARKS.map((b) => b.name).join("|")}[,...]] [options for the benchmark]`;
 
@@ -34,7 +41,10 @@ export function selectBenchmarks(argv: string[]): { selected: Benchmark[]; rest:
   if (only === undefined) return { selected: [...BENCHMARKS], rest };
   const selected = only.split(",").map((name) => {
     const found = BENCHMARKS.find((b) => b.name === name.trim());
-    if (found === undefined) throw new BenchUsageError(`--only: no benchmark named '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`);
+    if (found === undefined)
+      throw new BenchUsageError(
+        `--only: no benchmark named '${name}'; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
+      );
     return found;
   });
   return { selected, rest };

@@ -14,13 +14,20 @@ import { startAzurite, type Azurite } from "../../src/host/azurite-process";
 import { findingToEntity } from "../../src/store/entity-codec";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { resourceHash } from "../../src/store/table-keys";
-import { BenchUsageError, benchOptions, positiveWhole, type Benchmark, type BenchmarkContext, type BenchmarkReport } from "./benchmark";
+import {
+  BenchUsageError,
+  benchOptions,
+  positiveWhole,
+  type Benchmark,
+  type BenchmarkContext,
+  type BenchmarkReport,
+} from "./benchmark";
 import { generatedReport, nextRun } from "./generated-report";
-
 
 function fraction(text: string, option: string): number {
   const value = Number(text.replace(/%$/, "")) / (text.endsWith("%") ? 100 : 1);
-  if (!(value > 0 && value < 1)) throw new BenchUsageError(`${option} must be a fraction between 0 and 1 (0.01, 1%), got '${text}'`);
+  if (!(value > 0 && value < 1))
+    throw new BenchUsageError(`${option} must be a fraction between 0 and 1 (0.01, 1%), got '${text}'`);
   return value;
 }
 
@@ -32,11 +39,19 @@ const perSecond = (entities: number, ms: number) => Math.round((entities / Math.
  */
 function withChanges(report: AuditReport, share: number): { report: AuditReport; flipped: number } {
   const next = nextRun(report, 24 * 60);
-  const candidates = report.findings.flatMap((finding, index) => (finding.status === "pass" || finding.status === "fail" ? [index] : []));
+  const candidates = report.findings.flatMap((finding, index) =>
+    finding.status === "pass" || finding.status === "fail" ? [index] : [],
+  );
   const step = Math.max(1, Math.round(candidates.length / (report.findings.length * share)));
   const flip = new Set(candidates.filter((_, i) => i % step === 0));
   const findings = report.findings.map((finding, index) =>
-    flip.has(index) ? { ...finding, status: finding.status === "pass" ? ("fail" as const) : ("pass" as const), message: `${finding.message} (flipped by the benchmark)` } : finding,
+    flip.has(index)
+      ? {
+          ...finding,
+          status: finding.status === "pass" ? ("fail" as const) : ("pass" as const),
+          message: `${finding.message} (flipped by the benchmark)`,
+        }
+      : finding,
   );
   return { report: { ...next, findings, summary: scoreFindings(findings) }, flipped: flip.size };
 }
@@ -48,7 +63,8 @@ function peakRssMb(pid: number | undefined): number | undefined {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match === null ? undefined : Math.round(Number(match[1]) / 1024);
   } catch (error) {
-    if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "EACCES")) return undefined;
+    if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "EACCES"))
+      return undefined;
     throw error;
   }
 }
@@ -66,7 +82,14 @@ async function startAzuriteWithHeap(heapMb: number, persistence: "disk" | "memor
 }
 
 function countTransitions(t: StateTransitions) {
-  return { new: t.new.length, resolved: t.resolved.length, regressed: t.regressed.length, stillFailing: t.stillFailing.length, notFullyRead: t.notFullyRead, stale: t.stale };
+  return {
+    new: t.new.length,
+    resolved: t.resolved.length,
+    regressed: t.regressed.length,
+    stillFailing: t.stillFailing.length,
+    notFullyRead: t.notFullyRead,
+    stale: t.stale,
+  };
 }
 
 function night(run: CompletedRun, wallMs: number, report: AuditReport) {
@@ -88,16 +111,23 @@ function night(run: CompletedRun, wallMs: number, report: AuditReport) {
 
 export const storageBenchmark: Benchmark = {
   name: "storage",
-  description: "three nights on Azurite (new estate, unchanged, ~1% changed): batched parallel completeRun vs one-at-a-time upserts, and what each night writes",
+  description:
+    "three nights on Azurite (new estate, unchanged, ~1% changed): batched parallel completeRun vs one-at-a-time upserts, and what each night writes",
   async run(context: BenchmarkContext): Promise<BenchmarkReport> {
-    const values = benchOptions(context.args, ["results", "one-by-one", "changes", "azurite-heap-mb", "azurite-persistence"
+    const values = benchOptions(context.args, [
+      "results",
+      "one-by-one",
+      "changes",
+      "azurite-heap-mb",
+      "azurite-persistence",
     ]);
     const results = positiveWhole(values["results"] ?? "100000", "--results");
     const oneByOne = Math.min(results, positiveWhole(values["one-by-one"] ?? "10000", "--one-by-one"));
     const changeShare = fraction(values["changes"] ?? "0.01", "--changes");
     const heapMb = positiveWhole(values["azurite-heap-mb"] ?? "6144", "--azurite-heap-mb");
     const persistence = values["azurite-persistence"] ?? "disk";
-    if (persistence !== "disk" && persistence !== "memory") throw new BenchUsageError(`--azurite-persistence must be disk or memory, got '${persistence}'`);
+    if (persistence !== "disk" && persistence !== "memory")
+      throw new BenchUsageError(`--azurite-persistence must be disk or memory, got '${persistence}'`);
 
     context.log(`storage: generating a report of ${results} results …`);
     const generateStarted = Date.now();
@@ -117,7 +147,9 @@ export const storageBenchmark: Benchmark = {
         const run = await store.completeRun(report);
         const wallMs = performance.now() - started;
         // Logged as each phase ends, so that a run cut short (Azurite exiting, a timeout) still leaves its figures.
-        context.log(`storage: ${label}: ${JSON.stringify(run.stats)}, transitions ${JSON.stringify(countTransitions(run.transitions))}, ${Math.round(wallMs)} ms, Azurite peak RSS ${peakRssMb(azurite.pid()) ?? "?"} MB`);
+        context.log(
+          `storage: ${label}: ${JSON.stringify(run.stats)}, transitions ${JSON.stringify(countTransitions(run.transitions))}, ${Math.round(wallMs)} ms, Azurite peak RSS ${peakRssMb(azurite.pid()) ?? "?"} MB`,
+        );
         return night(run, wallMs, report);
       };
 
@@ -131,7 +163,9 @@ export const storageBenchmark: Benchmark = {
         ordinals.set(pair, ordinal + 1);
         return findingToEntity(first.run.runId, finding, ordinal);
       });
-      const single = TableClient.fromConnectionString(azurite.connectionString, `${prefix}single`, { allowInsecureConnection: true });
+      const single = TableClient.fromConnectionString(azurite.connectionString, `${prefix}single`, {
+        allowInsecureConnection: true,
+      });
       await single.createTable();
       context.log(`storage: ${oneByOne} one-at-a-time upserts …`);
       const singleStarted = performance.now();
@@ -148,19 +182,62 @@ export const storageBenchmark: Benchmark = {
       const batchedFindingsRate = perSecond(s1.findings, s1.findingsMs);
       const batchedAllRate = perSecond(night1.writes, night1.wallMs);
       const rows: (string | number)[][] = [
-        ["night 1 (new): findings, batched, 8 in flight", s1.findings, "", s1.findingTransactions, (s1.findingsMs / 1000).toFixed(1), batchedFindingsRate, (batchedFindingsRate / singleRate).toFixed(1)],
-        ["night 1 (new): finding state (read + write)", "", s1.stateEntities, s1.stateTransactions, (s1.stateMs / 1000).toFixed(1), perSecond(s1.stateEntities, s1.stateMs), ""],
-        ["night 1 (new): whole completeRun", s1.findings, s1.stateEntities, s1.findingTransactions + s1.stateTransactions, (night1.wallMs / 1000).toFixed(1), batchedAllRate, (batchedAllRate / singleRate).toFixed(1)],
-        [`upsertEntity loop (first ${oneByOne})`, oneByOne, "", oneByOne, (singleMs / 1000).toFixed(1), singleRate, "1.0"],
+        [
+          "night 1 (new): findings, batched, 8 in flight",
+          s1.findings,
+          "",
+          s1.findingTransactions,
+          (s1.findingsMs / 1000).toFixed(1),
+          batchedFindingsRate,
+          (batchedFindingsRate / singleRate).toFixed(1),
+        ],
+        [
+          "night 1 (new): finding state (read + write)",
+          "",
+          s1.stateEntities,
+          s1.stateTransactions,
+          (s1.stateMs / 1000).toFixed(1),
+          perSecond(s1.stateEntities, s1.stateMs),
+          "",
+        ],
+        [
+          "night 1 (new): whole completeRun",
+          s1.findings,
+          s1.stateEntities,
+          s1.findingTransactions + s1.stateTransactions,
+          (night1.wallMs / 1000).toFixed(1),
+          batchedAllRate,
+          (batchedAllRate / singleRate).toFixed(1),
+        ],
+        [
+          `upsertEntity loop (first ${oneByOne})`,
+          oneByOne,
+          "",
+          oneByOne,
+          (singleMs / 1000).toFixed(1),
+          singleRate,
+          "1.0",
+        ],
       ];
       for (const [label, n] of [
         ["night 2 (unchanged)", night2],
         [`night 3 (${flipped} flipped)`, night3],
       ] as const) {
         const s: WriteStats = n.stats;
-        rows.push([`${label}: whole completeRun`, s.findings, s.stateEntities, s.findingTransactions + s.stateTransactions, (n.wallMs / 1000).toFixed(1), perSecond(n.writes, n.wallMs), ""]);
+        rows.push([
+          `${label}: whole completeRun`,
+          s.findings,
+          s.stateEntities,
+          s.findingTransactions + s.stateTransactions,
+          (n.wallMs / 1000).toFixed(1),
+          perSecond(n.writes, n.wallMs),
+          "",
+        ]);
       }
-      const table = { columns: ["phase", "findings rows", "state entities", "transactions", "seconds", "entities/s", "× one-by-one"], rows };
+      const table = {
+        columns: ["phase", "findings rows", "state entities", "transactions", "seconds", "entities/s", "× one-by-one"],
+        rows,
+      };
       const describeNight = (label: string, n: ReturnType<typeof night>) =>
         `${label}: ${n.writes} entities written (${n.stats.findings} findings + ${n.stats.stateEntities} states) for ${n.results} results, of which ${n.failuresUnknownError} fail/unknown/error and ${n.changes} verdict changes (transitions ${JSON.stringify(n.transitions)}); ${(n.writes / n.results).toFixed(2)} writes per result; state ${(n.stats.stateMs / 1000).toFixed(1)} s (reads included), findings ${(n.stats.findingsMs / 1000).toFixed(1)} s`;
       const notes = [

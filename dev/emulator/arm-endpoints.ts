@@ -8,14 +8,18 @@ import type { EndpointResponse } from "./resource-graph-endpoint";
 
 const RESOURCE = "^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/";
 
-const ROUTES: { pattern: RegExp; answer: (estate: Estate, path: string, match: RegExpExecArray) => EndpointResponse }[] = [
+const ROUTES: {
+  pattern: RegExp;
+  answer: (estate: Estate, path: string, match: RegExpExecArray) => EndpointResponse;
+}[] = [
   {
     pattern: new RegExp(`${RESOURCE}microsoft\\.sql/managedinstances/([^/]+)/azureadonlyauthentications/([^/]+)$`, "i"),
     answer: azureADOnlyAuthentication,
   },
   {
     pattern: new RegExp(`${RESOURCE}microsoft\\.network/virtualnetworks/([^/]+)/virtualnetworkpeerings$`, "i"),
-    answer: (estate, path, match) => list(estate, path, match, "Microsoft.Network/virtualNetworks", "virtualNetworkPeerings"),
+    answer: (estate, path, match) =>
+      list(estate, path, match, "Microsoft.Network/virtualNetworks", "virtualNetworkPeerings"),
   },
   {
     pattern: new RegExp(`${RESOURCE}microsoft\\.network/expressroutecircuits/([^/]+)/peerings$`, "i"),
@@ -77,4 +81,3 @@ function notFound(type: string, name: string | undefined, resourceGroup: string 
 export function armError(status: number, code: string, message: string): EndpointResponse {
   return { status, headers: {}, body: { error: { code, message } } };
 }
-

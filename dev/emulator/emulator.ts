@@ -12,7 +12,12 @@ import { answerArm, armError } from "./arm-endpoints";
 import { generateCertificates } from "./certificates";
 import { type Estate, loadEstateFile, parseEstate } from "./estate-file";
 import { FaultInjector, type FaultRule, parseFaultSpec } from "./faults";
-import { DEFAULT_RESULT_CACHE_LIMITS, QueryResultCache, type ResultCacheLimits, type ResultCacheStats } from "./query-result-cache";
+import {
+  DEFAULT_RESULT_CACHE_LIMITS,
+  QueryResultCache,
+  type ResultCacheLimits,
+  type ResultCacheStats,
+} from "./query-result-cache";
 import {
   answerResourceGraph,
   badRequest,
@@ -94,10 +99,15 @@ const KEEP_ALIVE_TIMEOUT_MS = 4 * 60_000;
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const estate: Estate =
-    typeof options.estate === "string" ? loadEstateFile(options.estate, { sideFile: options.sideFile }) : parseEstate(options.estate);
+    typeof options.estate === "string"
+      ? loadEstateFile(options.estate, { sideFile: options.sideFile })
+      : parseEstate(options.estate);
   const quota = new UserQuota(withDefaults(DEFAULT_QUOTA_SETTINGS, options.quota));
   const limits = withDefaults(DEFAULT_LIMITS, options.limits);
-  const faults = new FaultInjector(typeof options.faults === "string" ? parseFaultSpec(options.faults) : (options.faults ?? []), options.seed);
+  const faults = new FaultInjector(
+    typeof options.faults === "string" ? parseFaultSpec(options.faults) : (options.faults ?? []),
+    options.seed,
+  );
   const cache = new QueryResultCache(withDefaults(DEFAULT_RESULT_CACHE_LIMITS, options.resultCache));
   const stats: EmulatorStats = {
     requests: 0,
@@ -124,7 +134,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     handler.handle(request, response).catch((error: unknown) => {
       // A bug in the emulator: answer 500 so the test sees it, and keep serving.
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      if (!response.headersSent) send(response, { status: 500, headers: {}, body: { error: { code: "EmulatorBug", message } } });
+      if (!response.headersSent)
+        send(response, { status: 500, headers: {}, body: { error: { code: "EmulatorBug", message } } });
     });
   });
   // Node closes a keep-alive connection after 5 idle seconds; a client that reuses it at that moment meets
@@ -183,13 +194,27 @@ class RequestHandler {
     if (token === undefined) {
       this.stats.unauthorized += 1;
       return send(response, {
-        ...armError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a bearer token."),
-        headers: { "www-authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"' },
+        ...armError(
+          401,
+          "AuthenticationFailed",
+          "Authentication failed. The 'Authorization' header is missing or is not a bearer token.",
+        ),
+        headers: {
+          "www-authenticate":
+            'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
+        },
       });
     }
     if (!url.searchParams.has("api-version")) {
       this.stats.badRequests += 1;
-      return send(response, armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests."));
+      return send(
+        response,
+        armError(
+          400,
+          "MissingApiVersionParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.",
+        ),
+      );
     }
     const path = url.pathname.replace(/\/+$/, "");
     if (request.method === "POST" && path.toLowerCase() === RESOURCE_GRAPH_PATH) {
@@ -212,7 +237,10 @@ class RequestHandler {
       json = JSON.parse(body);
     } catch (error) {
       if (!(error instanceof SyntaxError)) throw error;
-      return this.answer(response, badRequest("InvalidRequestContent", `The request body is not JSON: ${error.message}`));
+      return this.answer(
+        response,
+        badRequest("InvalidRequestContent", `The request body is not JSON: ${error.message}`),
+      );
     }
     const parsed = readResourceGraphRequest(json);
     if (typeof parsed === "string") return this.answer(response, badRequest("InvalidRequestContent", parsed));
@@ -263,7 +291,11 @@ class RequestHandler {
     this.stats.resourceGraphLog.push(entry);
     // A standalone emulator may run for hours: keep the recent log only.
     if (this.stats.resourceGraphLog.length > LOG_LIMIT) this.stats.resourceGraphLog.shift();
-    const faulted = await this.injectFaults({ target: "resourceGraph", text: parsed.query, page: parsed.page }, response, quotaHeaders);
+    const faulted = await this.injectFaults(
+      { target: "resourceGraph", text: parsed.query, page: parsed.page },
+      response,
+      quotaHeaders,
+    );
     if (faulted) {
       entry.status = response.headersSent ? response.statusCode : -1;
       return;
@@ -297,7 +329,12 @@ class RequestHandler {
       send(response, {
         status,
         headers,
-        body: { error: { code: status === 503 ? "ServiceUnavailable" : "InternalServerError", message: `Injected fault. ${supportMessage()}` } },
+        body: {
+          error: {
+            code: status === 503 ? "ServiceUnavailable" : "InternalServerError",
+            message: `Injected fault. ${supportMessage()}`,
+          },
+        },
       });
       return true;
     }

@@ -58,7 +58,8 @@ export class EstateFileError extends Error {
 export function loadEstateFile(path: string, options: { sideFile?: string } = {}): Estate {
   const document = readJson(path);
   const side = options.sideFile === undefined ? {} : readJson(options.sideFile);
-  if (!isRecord(side)) throw new EstateFileError(`${options.sideFile}: expected an object with managementGroups, subscriptions or arm`);
+  if (!isRecord(side))
+    throw new EstateFileError(`${options.sideFile}: expected an object with managementGroups, subscriptions or arm`);
   return parseEstate(isRecord(document) ? { ...document, ...side } : { data: document, ...side });
 }
 
@@ -85,7 +86,8 @@ export function parseEstate(document: unknown): Estate {
   const managementGroups = new Map<string, string[]>();
   const groupsOf = new Map<string, string[]>();
   for (const [name, members] of Object.entries(recordAt(record, "managementGroups"))) {
-    if (!Array.isArray(members)) throw new EstateFileError(`managementGroups.${name}: expected an array of subscription ids`);
+    if (!Array.isArray(members))
+      throw new EstateFileError(`managementGroups.${name}: expected an array of subscription ids`);
     const ids = members.map((id) => String(id).toLowerCase());
     managementGroups.set(name.toLowerCase(), ids);
     for (const id of ids) groupsOf.set(id, [...(groupsOf.get(id) ?? []), name]);
@@ -124,7 +126,9 @@ export function parseEstate(document: unknown): Estate {
         if (value === null || typeof value === "boolean") return value;
         throw new EstateFileError(`arm.azureADOnlyAuthentications.${key}: expected true, false or null`);
       }),
-      virtualNetworkPeerings: keyedMap(recordAt(arm, "virtualNetworkPeerings"), (value, key) => arrayOf(value, `arm.virtualNetworkPeerings.${key}`)),
+      virtualNetworkPeerings: keyedMap(recordAt(arm, "virtualNetworkPeerings"), (value, key) =>
+        arrayOf(value, `arm.virtualNetworkPeerings.${key}`),
+      ),
       expressRouteCircuitPeerings: keyedMap(recordAt(arm, "expressRouteCircuitPeerings"), (value, key) =>
         arrayOf(value, `arm.expressRouteCircuitPeerings.${key}`),
       ),
@@ -134,7 +138,8 @@ export function parseEstate(document: unknown): Estate {
 
 /** The row's subscription: its `subscriptionId`, or the one in its id. Lower case; "" when neither. */
 function subscriptionOf(row: Row): string {
-  if (typeof row["subscriptionId"] === "string" && row["subscriptionId"] !== "") return row["subscriptionId"].toLowerCase();
+  if (typeof row["subscriptionId"] === "string" && row["subscriptionId"] !== "")
+    return row["subscriptionId"].toLowerCase();
   const match = typeof row["id"] === "string" ? /^\/subscriptions\/([^/]+)/i.exec(row["id"]) : null;
   return match?.[1]?.toLowerCase() ?? "";
 }

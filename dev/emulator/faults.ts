@@ -88,7 +88,8 @@ export function parseFaultSpec(spec: string): FaultRule[] {
             rule.match = value;
             break;
           case "target":
-            if (value !== "resourceGraph" && value !== "arm") throw new FaultSpecError(`'${part}': target is resourceGraph or arm`);
+            if (value !== "resourceGraph" && value !== "arm")
+              throw new FaultSpecError(`'${part}': target is resourceGraph or arm`);
             rule.target = value;
             break;
           default:

@@ -205,7 +205,8 @@ export function runQuery(query: ParsedQuery, input: Record<string, unknown>[]): 
   for (const operation of query.operations) {
     switch (operation.kind) {
       case "where": {
-        const wanted = operation.operator === "==" ? operation.values : operation.values.map((value) => value.toLowerCase());
+        const wanted =
+          operation.operator === "==" ? operation.values : operation.values.map((value) => value.toLowerCase());
         rows = rows.filter((row) => {
           const value = valueAt(row, operation.path);
           if (typeof value !== "string") return false;

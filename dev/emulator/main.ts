@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     const fromEnvironment = process.env["EMULATOR_MAX_RESPONSE_BYTES"];
     if (args.maxResponseBytes === undefined && fromEnvironment !== undefined && fromEnvironment !== "") {
       const bytes = Number(fromEnvironment);
-      if (!Number.isInteger(bytes) || bytes < 1) throw new Error(`EMULATOR_MAX_RESPONSE_BYTES needs a whole number of bytes ≥ 1, got '${fromEnvironment}'`);
+      if (!Number.isInteger(bytes) || bytes < 1)
+        throw new Error(`EMULATOR_MAX_RESPONSE_BYTES needs a whole number of bytes ≥ 1, got '${fromEnvironment}'`);
       args.maxResponseBytes = bytes;
     }
     if (args.maxResponseBytes === 0) throw new Error("--max-response-bytes needs a whole number ≥ 1, got '0'");
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
   const stop = async () => {
     await emulator.close();
     const { stats } = emulator;
-    console.log(`\nserved ${stats.requests} requests (${stats.resourceGraphRequests} Resource Graph, ${stats.armRequests} ARM), sent ${stats.throttled} 429s`);
+    console.log(
+      `\nserved ${stats.requests} requests (${stats.resourceGraphRequests} Resource Graph, ${stats.armRequests} ARM), sent ${stats.throttled} 429s`,
+    );
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());

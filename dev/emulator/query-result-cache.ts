@@ -25,7 +25,11 @@ export interface ResultCacheLimits {
   idleMs: number;
 }
 
-export const DEFAULT_RESULT_CACHE_LIMITS: ResultCacheLimits = { maxEntries: 256, maxRows: 4_000_000, idleMs: 10 * 60_000 };
+export const DEFAULT_RESULT_CACHE_LIMITS: ResultCacheLimits = {
+  maxEntries: 256,
+  maxRows: 4_000_000,
+  idleMs: 10 * 60_000,
+};
 
 export interface ResultCacheStats {
   /** Pages after the first served from a kept result. */

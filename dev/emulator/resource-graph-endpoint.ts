@@ -70,7 +70,8 @@ export function readResourceGraphRequest(body: unknown): ParsedResourceGraphRequ
   const options = isRecord(body["options"]) ? body["options"] : {};
   const strings = (value: unknown, name: string): string[] | undefined | string => {
     if (value === undefined || value === null) return undefined;
-    if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) return `${name} must be an array of strings.`;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string"))
+      return `${name} must be an array of strings.`;
     return value;
   };
   const subscriptions = strings(body["subscriptions"], "subscriptions");
@@ -101,7 +102,10 @@ export function answerResourceGraph(
   cache?: QueryResultCache,
 ): EndpointResponse {
   if (request.resultFormat !== undefined && request.resultFormat !== "objectArray") {
-    return badRequest("UnsupportedResultFormat", `The emulator serves resultFormat objectArray only, not '${request.resultFormat}'.`);
+    return badRequest(
+      "UnsupportedResultFormat",
+      `The emulator serves resultFormat objectArray only, not '${request.resultFormat}'.`,
+    );
   }
   const top = request.top ?? limits.maxPageSize;
   if (!Number.isInteger(top) || top < 1 || top > limits.maxPageSize) {
@@ -162,7 +166,12 @@ export function answerResourceGraph(
   };
   const nextCursor = more && canPage && cache !== undefined ? (cursor ?? cache.newCursor()) : undefined;
   if (more && canPage) {
-    body["$skipToken"] = encodeSkipToken({ offset: offset + data.length, page: page + 1, fingerprint, cursor: nextCursor });
+    body["$skipToken"] = encodeSkipToken({
+      offset: offset + data.length,
+      page: page + 1,
+      fingerprint,
+      cursor: nextCursor,
+    });
   }
   // Measured before anything is kept: a refused page leaves no cursor behind but the one its token already named.
   const bodyText = JSON.stringify(body);
@@ -193,7 +202,8 @@ function runScoped(
     const members = new Set<string>();
     for (const group of request.managementGroups) {
       const ids = estate.managementGroups.get(group.toLowerCase());
-      if (ids === undefined) return badRequest("ManagementGroupNotFound", `Management group '${group}' was not found or is not accessible.`);
+      if (ids === undefined)
+        return badRequest("ManagementGroupNotFound", `Management group '${group}' was not found or is not accessible.`);
       for (const id of ids) members.add(id);
     }
     reached = [...members].sort();
@@ -201,7 +211,11 @@ function runScoped(
     reached = estate.subscriptions.map((s) => s.subscriptionId);
   }
   let limitHit = false;
-  if (request.subscriptions === undefined && parsed.table === "resources" && reached.length > limits.subscriptionLimit) {
+  if (
+    request.subscriptions === undefined &&
+    parsed.table === "resources" &&
+    reached.length > limits.subscriptionLimit
+  ) {
     reached = reached.slice(0, limits.subscriptionLimit);
     limitHit = true;
   }
@@ -289,7 +303,12 @@ function encodeSkipToken(token: SkipToken): string {
 function decodeSkipToken(text: string): SkipToken | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (isRecord(value) && typeof value["offset"] === "number" && typeof value["page"] === "number" && typeof value["fingerprint"] === "string") {
+    if (
+      isRecord(value) &&
+      typeof value["offset"] === "number" &&
+      typeof value["page"] === "number" &&
+      typeof value["fingerprint"] === "string"
+    ) {
       const cursor = typeof value["cursor"] === "string" ? value["cursor"] : undefined;
       return { offset: value["offset"], page: value["page"], fingerprint: value["fingerprint"], cursor };
     }

@@ -43,7 +43,14 @@ import {
   type SubnetSpec,
 } from "./network-rows";
 import { resourceId, upperCased, type Placement, type Row } from "./resource-rows";
-import { appServiceEnvironmentRow, keyVaultRow, managedInstanceRow, siteIdentity, storageAccountRow, webAppRow } from "./service-rows";
+import {
+  appServiceEnvironmentRow,
+  keyVaultRow,
+  managedInstanceRow,
+  siteIdentity,
+  storageAccountRow,
+  webAppRow,
+} from "./service-rows";
 
 export interface EstateGeneratorOptions {
   /** Rows to generate, exactly. */
@@ -68,13 +75,17 @@ export function checkGeneratorOptions(options: EstateGeneratorOptions): string[]
   const problems: string[] = [];
   const { resources, subscriptions, seed } = options;
   if (!Number.isSafeInteger(resources) || resources < MIN_RESOURCES || resources > MAX_RESOURCES) {
-    problems.push(`--resources must be a whole number from ${MIN_RESOURCES} to ${MAX_RESOURCES}, got ${String(resources)}`);
+    problems.push(
+      `--resources must be a whole number from ${MIN_RESOURCES} to ${MAX_RESOURCES}, got ${String(resources)}`,
+    );
   }
   if (subscriptions !== undefined) {
     if (!Number.isSafeInteger(subscriptions) || subscriptions < 1) {
       problems.push(`--subscriptions must be a whole number of at least 1, got ${String(subscriptions)}`);
     } else if (Number.isSafeInteger(resources) && subscriptions * MIN_RESOURCES_PER_SUBSCRIPTION > resources) {
-      problems.push(`--subscriptions ${subscriptions} leaves fewer than ${MIN_RESOURCES_PER_SUBSCRIPTION} resources per subscription for --resources ${resources}; use at most ${Math.floor(resources / MIN_RESOURCES_PER_SUBSCRIPTION)}`);
+      problems.push(
+        `--subscriptions ${subscriptions} leaves fewer than ${MIN_RESOURCES_PER_SUBSCRIPTION} resources per subscription for --resources ${resources}; use at most ${Math.floor(resources / MIN_RESOURCES_PER_SUBSCRIPTION)}`,
+      );
     }
   }
   if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff)) {
@@ -91,40 +102,122 @@ type SpokePeering = "sameRegion" | "otherRegion" | "none";
 type TransitVariant = "correct" | "noRemoteGateways" | "noGatewayTransit" | "miVnetGateway";
 
 const REGIONS = ["westeurope", "northeurope", "eastus2", "southeastasia"] as const;
-const SUBSCRIPTION_REGIONS = ["westeurope", "northeurope", "westeurope", "eastus2", "westeurope", "southeastasia", "northeurope", "eastus2"] as const;
+const SUBSCRIPTION_REGIONS = [
+  "westeurope",
+  "northeurope",
+  "westeurope",
+  "eastus2",
+  "westeurope",
+  "southeastasia",
+  "northeurope",
+  "eastus2",
+] as const;
 const ENVIRONMENTS = ["prod", "dev", "test", "prod", "shared"] as const;
-const WORKLOADS = ["orders", "billing", "crm", "hr", "analytics", "payments", "logistics", "portal", "identity", "search", "inventory", "marketing", "claims", "ledger"];
+const WORKLOADS = [
+  "orders",
+  "billing",
+  "crm",
+  "hr",
+  "analytics",
+  "payments",
+  "logistics",
+  "portal",
+  "identity",
+  "search",
+  "inventory",
+  "marketing",
+  "claims",
+  "ledger",
+];
 const TEAMS = ["data-platform", "app-team", "infra", "finance-it", "web"];
 const SUBSCRIPTIONS_PER_GROUP = 40;
 /** Per hub: VNet, its shared-subnet NSG, gateway, gateway public IP, two circuits, two connections. */
 const ROWS_PER_HUB = 8;
 const CIRCUIT_PEERINGS: readonly (readonly (readonly [string, string])[])[] = [
-  [["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Enabled"]],
+  [
+    ["AzurePrivatePeering", "Enabled"],
+    ["MicrosoftPeering", "Enabled"],
+  ],
   [["AzurePrivatePeering", "Enabled"]],
-  [["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Disabled"]],
-  [["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Enabled"]],
+  [
+    ["AzurePrivatePeering", "Enabled"],
+    ["MicrosoftPeering", "Disabled"],
+  ],
+  [
+    ["AzurePrivatePeering", "Enabled"],
+    ["MicrosoftPeering", "Enabled"],
+  ],
 ];
 const PEERING_STATES: readonly (readonly [string, string])[] = [
-  ["Connected", "FullyInSync"], ["Connected", "FullyInSync"], ["Connected", "FullyInSync"], ["Initiated", "FullyInSync"],
-  ["Connected", "FullyInSync"], ["Connected", "FullyInSync"], ["Disconnected", "LocalNotInSync"], ["Connected", "FullyInSync"],
-  ["Connected", "RemoteNotInSync"], ["Connected", "FullyInSync"],
+  ["Connected", "FullyInSync"],
+  ["Connected", "FullyInSync"],
+  ["Connected", "FullyInSync"],
+  ["Initiated", "FullyInSync"],
+  ["Connected", "FullyInSync"],
+  ["Connected", "FullyInSync"],
+  ["Disconnected", "LocalNotInSync"],
+  ["Connected", "FullyInSync"],
+  ["Connected", "RemoteNotInSync"],
+  ["Connected", "FullyInSync"],
 ];
 const PUBLIC_FIRST_OCTETS = [4, 13, 20, 23, 40, 51, 52, 57, 74, 98, 104, 137, 168, 191];
 
 class Cycles {
-  readonly placement = new VariantCycle<MiPlacement>(["spoke", "hubPeered", "isolated", "spoke", "appGateway", "hubPeered", "isolated", "spoke"]);
+  readonly placement = new VariantCycle<MiPlacement>([
+    "spoke",
+    "hubPeered",
+    "isolated",
+    "spoke",
+    "appGateway",
+    "hubPeered",
+    "isolated",
+    "spoke",
+  ]);
   readonly publicEndpoint = new VariantCycle<boolean>([true, false, false, true, false]);
-  readonly tls = new VariantCycle<string | undefined>(["1.2", "1.2", "1.1", "1.2", "None", "1.2", "1.0", "1.2", "1.3", undefined]);
+  readonly tls = new VariantCycle<string | undefined>([
+    "1.2",
+    "1.2",
+    "1.1",
+    "1.2",
+    "None",
+    "1.2",
+    "1.0",
+    "1.2",
+    "1.3",
+    undefined,
+  ]);
   readonly proxy = new VariantCycle<string>(["Proxy", "Redirect", "Default"]);
   readonly entraOnly = new VariantCycle<boolean | undefined>([true, false, true, undefined, true, false]);
   readonly miEndpoint = new VariantCycle<MiEndpointVariant>(MI_ENDPOINT_VARIANTS);
   readonly appSubnet = new VariantCycle<AppSubnetVariant>(APP_SUBNET_VARIANTS);
   readonly workload = new VariantCycle<WorkloadVariant>(WORKLOAD_VARIANTS);
   readonly nic = new VariantCycle<NicVariant>(NIC_VARIANTS);
-  readonly identity = new VariantCycle<string | null>(["SystemAssigned", null, "SystemAssigned", "UserAssigned", "None", "SystemAssigned"]);
-  readonly spokePeering = new VariantCycle<SpokePeering>(["sameRegion", "sameRegion", "sameRegion", "sameRegion", "otherRegion", "sameRegion", "sameRegion", "none"]);
+  readonly identity = new VariantCycle<string | null>([
+    "SystemAssigned",
+    null,
+    "SystemAssigned",
+    "UserAssigned",
+    "None",
+    "SystemAssigned",
+  ]);
+  readonly spokePeering = new VariantCycle<SpokePeering>([
+    "sameRegion",
+    "sameRegion",
+    "sameRegion",
+    "sameRegion",
+    "otherRegion",
+    "sameRegion",
+    "sameRegion",
+    "none",
+  ]);
   readonly peeringState = new VariantCycle<readonly [string, string]>(PEERING_STATES);
-  readonly transit = new VariantCycle<TransitVariant>(["correct", "noRemoteGateways", "correct", "noGatewayTransit", "miVnetGateway"]);
+  readonly transit = new VariantCycle<TransitVariant>([
+    "correct",
+    "noRemoteGateways",
+    "correct",
+    "noGatewayTransit",
+    "miVnetGateway",
+  ]);
   readonly ase = new VariantCycle<boolean>([false, true, false]);
   readonly circuit = new VariantCycle<readonly (readonly [string, string])[]>(CIRCUIT_PEERINGS);
 }
@@ -236,7 +329,11 @@ export function* generateEstateRows(options: EstateGeneratorOptions): Generator<
   const problems = checkGeneratorOptions(options);
   if (problems.length > 0) throw new RangeError(problems.join("; "));
   const seed = options.seed ?? 1;
-  const subscriptions = planSubscriptions(options.resources, options.subscriptions ?? defaultSubscriptions(options.resources), seed);
+  const subscriptions = planSubscriptions(
+    options.resources,
+    options.subscriptions ?? defaultSubscriptions(options.resources),
+    seed,
+  );
   const state: GeneratorState = { seed, cycles: new Cycles(), addresses: new AddressPlan(), hubs: new Map() };
   for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_GROUP) {
     const group = subscriptions.slice(first, first + SUBSCRIPTIONS_PER_GROUP);
@@ -249,9 +346,21 @@ export function* generateEstateRows(options: EstateGeneratorOptions): Generator<
 function planHubs(state: GeneratorState, connectivity: SubscriptionPlan): Map<string, Hub> {
   const hubs = new Map<string, Hub>();
   for (const region of REGIONS) {
-    const place: Placement = { subscriptionId: connectivity.id, resourceGroup: `rg-connectivity-${region}`, location: region, tags: { environment: "shared", owner: "network-team" } };
+    const place: Placement = {
+      subscriptionId: connectivity.id,
+      resourceGroup: `rg-connectivity-${region}`,
+      location: region,
+      tags: { environment: "shared", owner: "network-team" },
+    };
     const vnetName = `vnet-hub-${region}`;
-    hubs.set(region, { place, region, vnetName, vnetId: resourceId(place, "Microsoft.Network", "virtualNetworks", vnetName), block: state.addresses.allocate(16), spokes: [] });
+    hubs.set(region, {
+      place,
+      region,
+      vnetName,
+      vnetId: resourceId(place, "Microsoft.Network", "virtualNetworks", vnetName),
+      block: state.addresses.allocate(16),
+      spokes: [],
+    });
   }
   return hubs;
 }
@@ -265,12 +374,35 @@ function* hubRows(state: GeneratorState, hub: Hub): Generator<Row> {
   const nsgName = `nsg-hub-shared-${hub.region}`;
   const sharedSubnetId = `${hub.vnetId}/subnets/snet-shared`;
   const sharedPrefix = cidr(hub.block + 2 * 256, 24);
-  const ruleContext = ruleSetContext(random, resourceId(place, "Microsoft.Network", "networkSecurityGroups", nsgName), hub.region, sharedPrefix, cidr(ipv4(20, 40, 1, 0), 28), place);
-  yield listedNsg(place, nsgName, workloadSubnetRules(ruleContext, "vnetOnly", drawRuleCount(random)), [sharedSubnetId], [], true);
+  const ruleContext = ruleSetContext(
+    random,
+    resourceId(place, "Microsoft.Network", "networkSecurityGroups", nsgName),
+    hub.region,
+    sharedPrefix,
+    cidr(ipv4(20, 40, 1, 0), 28),
+    place,
+  );
+  yield listedNsg(
+    place,
+    nsgName,
+    workloadSubnetRules(ruleContext, "vnetOnly", drawRuleCount(random)),
+    [sharedSubnetId],
+    [],
+    true,
+  );
   const subnets: SubnetSpec[] = [
-    { name: "GatewaySubnet", prefix: cidr(hub.block, 27), ipConfigurationIds: [gatewayIpConfigurationId(place, gatewayName)] },
+    {
+      name: "GatewaySubnet",
+      prefix: cidr(hub.block, 27),
+      ipConfigurationIds: [gatewayIpConfigurationId(place, gatewayName)],
+    },
     { name: "AzureFirewallSubnet", prefix: cidr(hub.block + 256, 26), ipConfigurationIds: [] },
-    { name: "snet-shared", prefix: sharedPrefix, nsgId: resourceId(place, "Microsoft.Network", "networkSecurityGroups", nsgName), ipConfigurationIds: [] },
+    {
+      name: "snet-shared",
+      prefix: sharedPrefix,
+      nsgId: resourceId(place, "Microsoft.Network", "networkSecurityGroups", nsgName),
+      ipConfigurationIds: [],
+    },
   ];
   const peerings: PeeringSpec[] = hub.spokes.map((spoke) => ({
     name: `peer-hub-to-${spoke.vnetName}`,
@@ -283,12 +415,22 @@ function* hubRows(state: GeneratorState, hub: Hub): Generator<Row> {
   }));
   yield listedVnet(place, hub.vnetName, [cidr(hub.block, 20)], subnets, peerings);
   yield listedPublicIp(place, pipName, publicAddress(random), gatewayIpConfigurationId(place, gatewayName));
-  yield gatewayRow(place, gatewayName, { vnetId: hub.vnetId, gatewayType: "ExpressRoute", publicIpId: pipId, listed: true });
+  yield gatewayRow(place, gatewayName, {
+    vnetId: hub.vnetId,
+    gatewayType: "ExpressRoute",
+    publicIpId: pipId,
+    listed: true,
+  });
   const gatewayId = resourceId(place, "Microsoft.Network", "virtualNetworkGateways", gatewayName);
   for (const role of ["primary", "secondary"]) {
     const circuitName = `er-${hub.region}-${role}`;
     yield circuitRow(place, circuitName, state.cycles.circuit.next());
-    yield connectionRow(place, `conn-${hub.region}-${role}`, gatewayId, resourceId(place, "Microsoft.Network", "expressRouteCircuits", circuitName));
+    yield connectionRow(
+      place,
+      `conn-${hub.region}-${role}`,
+      gatewayId,
+      resourceId(place, "Microsoft.Network", "expressRouteCircuits", circuitName),
+    );
   }
 }
 
@@ -299,7 +441,8 @@ function* subscriptionRows(state: GeneratorState, subscription: SubscriptionPlan
     let size = left <= 700 ? left : random.int(250, 600);
     if (left - size < 100) size = left;
     const rows = new LandingZone(state, subscription, zone, size).build();
-    if (rows.length !== size) throw new Error(`internal: landing zone ${subscription.index}/${zone} made ${rows.length} rows, planned ${size}`);
+    if (rows.length !== size)
+      throw new Error(`internal: landing zone ${subscription.index}/${zone} made ${rows.length} rows, planned ${size}`);
     yield* rows;
     left -= size;
   }
@@ -307,11 +450,31 @@ function* subscriptionRows(state: GeneratorState, subscription: SubscriptionPlan
 
 // Rows as Resource Graph lists them: provisioning states, child ids, the platform's defaults.
 
-function listedNsg(place: Placement, name: string, rules: Row[], subnetIds: string[], nicIds: string[], withDefaults: boolean): Row {
-  return networkSecurityGroupRow(place, name, { rules, subnetIds, nicIds, withDefaults, provisioningState: "Succeeded", listed: true });
+function listedNsg(
+  place: Placement,
+  name: string,
+  rules: Row[],
+  subnetIds: string[],
+  nicIds: string[],
+  withDefaults: boolean,
+): Row {
+  return networkSecurityGroupRow(place, name, {
+    rules,
+    subnetIds,
+    nicIds,
+    withDefaults,
+    provisioningState: "Succeeded",
+    listed: true,
+  });
 }
 
-function listedVnet(place: Placement, name: string, prefixes: string[], subnets: SubnetSpec[], peerings: PeeringSpec[]): Row {
+function listedVnet(
+  place: Placement,
+  name: string,
+  prefixes: string[],
+  subnets: SubnetSpec[],
+  peerings: PeeringSpec[],
+): Row {
   return virtualNetworkRow(place, name, {
     prefixes,
     subnets,
@@ -329,10 +492,19 @@ function listedPublicIp(place: Placement, name: string, address: string | undefi
 
 /** A row of a type no rule reads (storage account, key vault): real exports contain them and the auditor ignores them. */
 function ignoredRow(place: Placement, name: string, storage: boolean): Row {
-  return storage ? storageAccountRow(place, name, { supportsHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2" }) : keyVaultRow(place, name, { enableRbacAuthorization: true, publicNetworkAccess: "Disabled" });
+  return storage
+    ? storageAccountRow(place, name, { supportsHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2" })
+    : keyVaultRow(place, name, { enableRbacAuthorization: true, publicNetworkAccess: "Disabled" });
 }
 
-function ruleSetContext(random: SeededRandom, nsgId: string, region: string, subnetPrefix: string, ownedPrefix: string, place: Placement): RuleSetContext {
+function ruleSetContext(
+  random: SeededRandom,
+  nsgId: string,
+  region: string,
+  subnetPrefix: string,
+  ownedPrefix: string,
+  place: Placement,
+): RuleSetContext {
   return {
     nsgId,
     random,
@@ -396,7 +568,11 @@ class LandingZone {
       subscriptionId: subscription.id,
       resourceGroup: `rg-${group}-${this.name}`,
       location: subscription.region,
-      tags: { environment: subscription.environment, owner: this.random.pick(TEAMS), costCenter: `cc-${this.random.int(1000, 9999)}` },
+      tags: {
+        environment: subscription.environment,
+        owner: this.random.pick(TEAMS),
+        costCenter: `cc-${this.random.int(1000, 9999)}`,
+      },
     });
     this.network = place("network");
     this.data = place("data");
@@ -432,7 +608,8 @@ class LandingZone {
       return this.rows;
     }
     this.reserved += 1; // the spoke VNet
-    if (this.zone === 0) this.rows.push(publicIpPrefixRow(this.network, `ippre-egress-${this.name}`, this.subscription.ownedPrefix));
+    if (this.zone === 0)
+      this.rows.push(publicIpPrefixRow(this.network, `ippre-egress-${this.name}`, this.subscription.ownedPrefix));
     // Tiers (web, app, data, management…) each get a subnet, and most subnets an NSG of their own.
     const workloadCount = Math.max(Math.ceil(this.budget / 200), this.random.int(3, 8));
     // Claim the workload subnets' slots first so MIs, ASEs and apps cannot crowd out the NICs.
@@ -443,10 +620,20 @@ class LandingZone {
     for (let i = 0; i < workloadCount; i += 1) this.addWorkloadSubnet();
     this.addExtras();
     this.addNetworkInterfaces();
-    this.rows.push(...this.nsgs.map((n) => listedNsg(this.network, n.name, n.rules, n.subnetIds, n.nicIds, n.withDefaults)));
+    this.rows.push(
+      ...this.nsgs.map((n) => listedNsg(this.network, n.name, n.rules, n.subnetIds, n.nicIds, n.withDefaults)),
+    );
     this.nsgs.length = 0;
     this.reserved -= 1;
-    this.rows.push(listedVnet(this.network, this.spokeName, [cidr(this.spokeBlock, 20)], this.spokeSubnets, this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true)));
+    this.rows.push(
+      listedVnet(
+        this.network,
+        this.spokeName,
+        [cidr(this.spokeBlock, 20)],
+        this.spokeSubnets,
+        this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true),
+      ),
+    );
     return this.rows;
   }
 
@@ -459,16 +646,48 @@ class LandingZone {
     const hub = this.state.hubs.get(hubRegion)!;
     const [state, syncLevel] = this.state.cycles.peeringState.next();
     // An Initiated peering is one whose other side does not exist yet; a Disconnected one lost its other side's link.
-    if (state !== "Initiated") hub.spokes.push({ vnetId, vnetName, prefixes, state, syncLevel: state === "Disconnected" ? "RemoteNotInSync" : "FullyInSync" });
-    return [{ name: `peer-${vnetName}-to-hub`, remoteVnetId: this.ref(hub.vnetId), remotePrefixes: [cidr(hub.block, 20)], state, syncLevel, allowGatewayTransit: false, useRemoteGateways: true }];
+    if (state !== "Initiated")
+      hub.spokes.push({
+        vnetId,
+        vnetName,
+        prefixes,
+        state,
+        syncLevel: state === "Disconnected" ? "RemoteNotInSync" : "FullyInSync",
+      });
+    return [
+      {
+        name: `peer-${vnetName}-to-hub`,
+        remoteVnetId: this.ref(hub.vnetId),
+        remotePrefixes: [cidr(hub.block, 20)],
+        state,
+        syncLevel,
+        allowGatewayTransit: false,
+        useRemoteGateways: true,
+      },
+    ];
   }
 
   private spokeSubnet(role: SpokeSubnet["role"], nsg: PendingNsg | undefined, delegation?: string): SpokeSubnet {
     const index = this.spokeSubnets.length;
-    const name = role === "workload" ? `snet-workload-${index}` : role === "app" ? `snet-app-${index}` : role === "ase" ? `snet-ase-${index}` : `snet-sqlmi-${index}`;
+    const name =
+      role === "workload"
+        ? `snet-workload-${index}`
+        : role === "app"
+          ? `snet-app-${index}`
+          : role === "ase"
+            ? `snet-ase-${index}`
+            : `snet-sqlmi-${index}`;
     const id = `${this.spokeId}/subnets/${name}`;
     const base = this.spokeBlock + index * 256;
-    const subnet: SpokeSubnet = { name, id, role, base, prefix: cidr(base, 24), ipConfigurationIds: [], ...(delegation === undefined ? {} : { delegation }) };
+    const subnet: SpokeSubnet = {
+      name,
+      id,
+      role,
+      base,
+      prefix: cidr(base, 24),
+      ipConfigurationIds: [],
+      ...(delegation === undefined ? {} : { delegation }),
+    };
     if (nsg !== undefined) {
       subnet.nsgId = this.ref(nsg.id);
       nsg.subnetIds.push(id);
@@ -478,13 +697,27 @@ class LandingZone {
   }
 
   private newNsg(name: string): PendingNsg {
-    const nsg: PendingNsg = { name, id: resourceId(this.network, "Microsoft.Network", "networkSecurityGroups", name), rules: [], subnetIds: [], nicIds: [], withDefaults: !this.random.chance(0.02) };
+    const nsg: PendingNsg = {
+      name,
+      id: resourceId(this.network, "Microsoft.Network", "networkSecurityGroups", name),
+      rules: [],
+      subnetIds: [],
+      nicIds: [],
+      withDefaults: !this.random.chance(0.02),
+    };
     this.nsgs.push(nsg);
     return nsg;
   }
 
   private context(nsg: PendingNsg, subnetPrefix: string): RuleSetContext {
-    return ruleSetContext(this.random, nsg.id, this.subscription.region, subnetPrefix, this.subscription.ownedPrefix, this.network);
+    return ruleSetContext(
+      this.random,
+      nsg.id,
+      this.subscription.region,
+      subnetPrefix,
+      this.subscription.ownedPrefix,
+      this.network,
+    );
   }
 
   // ----- managed instances
@@ -494,7 +727,8 @@ class LandingZone {
     while (remaining > 0) {
       const count = Math.min(remaining, this.random.int(1, 3));
       let placement = this.state.cycles.placement.next();
-      if (placement === "spoke" && this.spokeSubnets.filter((s) => s.role === "managedInstance").length >= 2) placement = "isolated";
+      if (placement === "spoke" && this.spokeSubnets.filter((s) => s.role === "managedInstance").length >= 2)
+        placement = "isolated";
       if (placement === "spoke" && this.spokeSubnets.length >= slots) placement = "isolated";
       // Rows: the MIs, an NSG, and per placement its VNets and gateways (an app VNet also brings apps and a regional app).
       const cost = count + 1 + { spoke: 0, isolated: 1, hubPeered: 1, appGateway: 9 }[placement];
@@ -522,20 +756,29 @@ class LandingZone {
       const tls = cycles.tls.next();
       const entraOnly = cycles.entraOnly.next();
       this.rows.push(
-        managedInstanceRow(this.data, this.unique("sqlmi"), {
-          subnetId: this.ref(subnetId),
-          publicDataEndpointEnabled: cycles.publicEndpoint.next(),
-          proxyOverride: cycles.proxy.next(),
-          ...(tls === undefined ? {} : { minimalTlsVersion: tls }),
-          ...(entraOnly === undefined ? {} : { entraOnly }),
-        }, dnsZone),
+        managedInstanceRow(
+          this.data,
+          this.unique("sqlmi"),
+          {
+            subnetId: this.ref(subnetId),
+            publicDataEndpointEnabled: cycles.publicEndpoint.next(),
+            proxyOverride: cycles.proxy.next(),
+            ...(tls === undefined ? {} : { minimalTlsVersion: tls }),
+            ...(entraOnly === undefined ? {} : { entraOnly }),
+          },
+          dnsZone,
+        ),
       );
     }
   }
 
   private addSpokeManagedInstances(count: number): void {
     const prefix = cidr(this.spokeBlock + this.spokeSubnets.length * 256, 24);
-    const subnet = this.spokeSubnet("managedInstance", this.managedInstanceNsg(prefix), "Microsoft.Sql/managedInstances");
+    const subnet = this.spokeSubnet(
+      "managedInstance",
+      this.managedInstanceNsg(prefix),
+      "Microsoft.Sql/managedInstances",
+    );
     this.spokeMiPrefixes.push(subnet.prefix);
     this.managedInstances(count, subnet.id);
   }
@@ -550,7 +793,15 @@ class LandingZone {
     const subnetId = `${vnetId}/subnets/snet-sqlmi`;
     if (nsg !== undefined) nsg.subnetIds.push(subnetId);
     this.managedInstances(count, subnetId);
-    const subnets: SubnetSpec[] = [{ name: "snet-sqlmi", prefix, delegation: "Microsoft.Sql/managedInstances", ipConfigurationIds: [], ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }) }];
+    const subnets: SubnetSpec[] = [
+      {
+        name: "snet-sqlmi",
+        prefix,
+        delegation: "Microsoft.Sql/managedInstances",
+        ipConfigurationIds: [],
+        ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }),
+      },
+    ];
     const peerings = peered ? this.hubPeering(vnetName, vnetId, [cidr(block, 23)], false) : [];
     this.rows.push(listedVnet(this.network, vnetName, [cidr(block, 23)], subnets, peerings));
   }
@@ -569,14 +820,42 @@ class LandingZone {
     const miNsg = this.managedInstanceNsg(miPrefix);
     if (miNsg !== undefined) miNsg.subnetIds.push(`${miVnetId}/subnets/snet-sqlmi`);
     this.managedInstances(count, `${miVnetId}/subnets/snet-sqlmi`);
-    const miSubnets: SubnetSpec[] = [{ name: "snet-sqlmi", prefix: miPrefix, delegation: "Microsoft.Sql/managedInstances", ipConfigurationIds: [], ...(miNsg === undefined ? {} : { nsgId: this.ref(miNsg.id) }) }];
+    const miSubnets: SubnetSpec[] = [
+      {
+        name: "snet-sqlmi",
+        prefix: miPrefix,
+        delegation: "Microsoft.Sql/managedInstances",
+        ipConfigurationIds: [],
+        ...(miNsg === undefined ? {} : { nsgId: this.ref(miNsg.id) }),
+      },
+    ];
     if (variant === "miVnetGateway") {
       const gatewayName = this.unique("vgw-sqlmi");
-      miSubnets.push({ name: "GatewaySubnet", prefix: cidr(miBlock + 256, 27), ipConfigurationIds: [gatewayIpConfigurationId(this.network, gatewayName)] });
+      miSubnets.push({
+        name: "GatewaySubnet",
+        prefix: cidr(miBlock + 256, 27),
+        ipConfigurationIds: [gatewayIpConfigurationId(this.network, gatewayName)],
+      });
       this.gatewayWithIp(gatewayName, miVnetId);
     }
-    const miToApp: PeeringSpec = { name: `peer-${miVnetName}-to-app`, remoteVnetId: this.ref(appVnetId), remotePrefixes: [cidr(appBlock, 22)], state: "Connected", syncLevel: "FullyInSync", allowGatewayTransit: false, useRemoteGateways: variant === "correct" || variant === "noGatewayTransit" };
-    const appToMi: PeeringSpec = { name: `peer-${appVnetName}-to-sqlmi`, remoteVnetId: miVnetId, remotePrefixes: [cidr(miBlock, 23)], state: "Connected", syncLevel: "FullyInSync", allowGatewayTransit: variant !== "noGatewayTransit", useRemoteGateways: false };
+    const miToApp: PeeringSpec = {
+      name: `peer-${miVnetName}-to-app`,
+      remoteVnetId: this.ref(appVnetId),
+      remotePrefixes: [cidr(appBlock, 22)],
+      state: "Connected",
+      syncLevel: "FullyInSync",
+      allowGatewayTransit: false,
+      useRemoteGateways: variant === "correct" || variant === "noGatewayTransit",
+    };
+    const appToMi: PeeringSpec = {
+      name: `peer-${appVnetName}-to-sqlmi`,
+      remoteVnetId: miVnetId,
+      remotePrefixes: [cidr(miBlock, 23)],
+      state: "Connected",
+      syncLevel: "FullyInSync",
+      allowGatewayTransit: variant !== "noGatewayTransit",
+      useRemoteGateways: false,
+    };
     this.rows.push(listedVnet(this.network, miVnetName, [cidr(miBlock, 23)], miSubnets, [miToApp]));
 
     const gatewayName = this.unique("vgw-appgw");
@@ -586,8 +865,18 @@ class LandingZone {
     const appNsg = this.appSubnetNsg(appSubnetPrefix, [miPrefix]);
     if (appNsg !== undefined) appNsg.subnetIds.push(appSubnetId);
     const appSubnets: SubnetSpec[] = [
-      { name: "GatewaySubnet", prefix: cidr(appBlock + 3 * 256, 27), ipConfigurationIds: [gatewayIpConfigurationId(this.network, gatewayName)] },
-      { name: "snet-app", prefix: appSubnetPrefix, delegation: "Microsoft.Web/serverFarms", ipConfigurationIds: [], ...(appNsg === undefined ? {} : { nsgId: this.ref(appNsg.id) }) },
+      {
+        name: "GatewaySubnet",
+        prefix: cidr(appBlock + 3 * 256, 27),
+        ipConfigurationIds: [gatewayIpConfigurationId(this.network, gatewayName)],
+      },
+      {
+        name: "snet-app",
+        prefix: appSubnetPrefix,
+        delegation: "Microsoft.Web/serverFarms",
+        ipConfigurationIds: [],
+        ...(appNsg === undefined ? {} : { nsgId: this.ref(appNsg.id) }),
+      },
     ];
     this.rows.push(listedVnet(this.network, appVnetName, [cidr(appBlock, 22)], appSubnets, [appToMi]));
     // Gateway-required integration stores the VNet name, often behind a `<guid>_` prefix.
@@ -601,8 +890,17 @@ class LandingZone {
 
   private gatewayWithIp(name: string, vnetId: string): void {
     const pipName = `pip-${name}`;
-    this.rows.push(listedPublicIp(this.network, pipName, publicAddress(this.random), gatewayIpConfigurationId(this.network, name)));
-    this.rows.push(gatewayRow(this.network, name, { vnetId, gatewayType: "Vpn", publicIpId: resourceId(this.network, "Microsoft.Network", "publicIPAddresses", pipName), listed: true }));
+    this.rows.push(
+      listedPublicIp(this.network, pipName, publicAddress(this.random), gatewayIpConfigurationId(this.network, name)),
+    );
+    this.rows.push(
+      gatewayRow(this.network, name, {
+        vnetId,
+        gatewayType: "Vpn",
+        publicIpId: resourceId(this.network, "Microsoft.Network", "publicIPAddresses", pipName),
+        listed: true,
+      }),
+    );
   }
 
   // ----- App Service
@@ -611,7 +909,12 @@ class LandingZone {
     const variant = this.state.cycles.appSubnet.next();
     if (variant === "noNsg") return undefined;
     const nsg = this.newNsg(this.unique("nsg-app"));
-    nsg.rules = appSubnetRules(this.context(nsg, subnetPrefix), variant, managedInstancePrefixes, drawRuleCount(this.random));
+    nsg.rules = appSubnetRules(
+      this.context(nsg, subnetPrefix),
+      variant,
+      managedInstancePrefixes,
+      drawRuleCount(this.random),
+    );
     return nsg;
   }
 
@@ -626,13 +929,21 @@ class LandingZone {
     let remaining = this.random.round(this.budget * 0.11);
     while (remaining > 0 && this.fits(16)) {
       // A third of apps have no VNet integration; the rest share an integration subnet per App Service plan group.
-      if (this.random.chance(0.35) || this.spokeSubnets.length >= slots || this.spokeSubnets.filter((s) => s.role === "app").length >= 4) {
+      if (
+        this.random.chance(0.35) ||
+        this.spokeSubnets.length >= slots ||
+        this.spokeSubnets.filter((s) => s.role === "app").length >= 4
+      ) {
         this.webApp({});
         remaining -= 1;
         continue;
       }
       const prefix = cidr(this.spokeBlock + this.spokeSubnets.length * 256, 24);
-      const subnet = this.spokeSubnet("app", this.appSubnetNsg(prefix, this.spokeMiPrefixes), "Microsoft.Web/serverFarms");
+      const subnet = this.spokeSubnet(
+        "app",
+        this.appSubnetNsg(prefix, this.spokeMiPrefixes),
+        "Microsoft.Web/serverFarms",
+      );
       const apps = Math.min(remaining, this.random.int(1, 6));
       for (let i = 0; i < apps; i += 1) this.webApp({ subnetId: this.ref(subnet.id) });
       remaining -= apps;
@@ -644,9 +955,19 @@ class LandingZone {
     for (let i = 0; i < count && this.spokeSubnets.length < slots && this.fits(12); i += 1) {
       const prefix = cidr(this.spokeBlock + this.spokeSubnets.length * 256, 24);
       const nsg = this.newNsg(this.unique("nsg-ase"));
-      nsg.rules = workloadSubnetRules(this.context(nsg, prefix), this.state.cycles.workload.next(), drawRuleCount(this.random));
+      nsg.rules = workloadSubnetRules(
+        this.context(nsg, prefix),
+        this.state.cycles.workload.next(),
+        drawRuleCount(this.random),
+      );
       const subnet = this.spokeSubnet("ase", nsg, "Microsoft.Web/hostingEnvironments");
-      this.rows.push(appServiceEnvironmentRow(this.apps, this.unique("ase"), { subnetId: this.ref(subnet.id), typedReference: true, internalLoadBalancingMode: "Web, Publishing" }));
+      this.rows.push(
+        appServiceEnvironmentRow(this.apps, this.unique("ase"), {
+          subnetId: this.ref(subnet.id),
+          typedReference: true,
+          internalLoadBalancingMode: "Web, Publishing",
+        }),
+      );
       // The failing case: a jump box dropped into the ASE's subnet.
       if (this.state.cycles.ase.next()) this.networkInterface(subnet, 0, undefined, undefined);
     }
@@ -659,7 +980,11 @@ class LandingZone {
     let nsg: PendingNsg | undefined;
     if (!this.random.chance(0.08)) {
       nsg = this.newNsg(this.unique("nsg-workload"));
-      nsg.rules = workloadSubnetRules(this.context(nsg, prefix), this.state.cycles.workload.next(), drawRuleCount(this.random));
+      nsg.rules = workloadSubnetRules(
+        this.context(nsg, prefix),
+        this.state.cycles.workload.next(),
+        drawRuleCount(this.random),
+      );
     }
     this.workloadSubnets.push(this.spokeSubnet("workload", nsg));
   }
@@ -668,11 +993,29 @@ class LandingZone {
     const orphans = this.random.round(this.budget * 0.004);
     for (let i = 0; i < orphans && this.fits(4); i += 1) {
       const nsg = this.newNsg(this.unique("nsg-unused"));
-      nsg.rules = workloadSubnetRules(this.context(nsg, "10.0.0.0/24"), this.state.cycles.workload.next(), drawRuleCount(this.random));
+      nsg.rules = workloadSubnetRules(
+        this.context(nsg, "10.0.0.0/24"),
+        this.state.cycles.workload.next(),
+        drawRuleCount(this.random),
+      );
     }
     const prefixes = this.random.round(this.budget * 0.002);
     for (let i = 0; i < prefixes && this.fits(4); i += 1) {
-      this.rows.push(publicIpPrefixRow(this.network, this.unique("ippre"), cidr(ipv4(this.random.pick(PUBLIC_FIRST_OCTETS), this.random.int(0, 255), this.random.int(0, 255), this.random.int(0, 15) * 16), 28)));
+      this.rows.push(
+        publicIpPrefixRow(
+          this.network,
+          this.unique("ippre"),
+          cidr(
+            ipv4(
+              this.random.pick(PUBLIC_FIRST_OCTETS),
+              this.random.int(0, 255),
+              this.random.int(0, 255),
+              this.random.int(0, 15) * 16,
+            ),
+            28,
+          ),
+        ),
+      );
     }
     const ignored = this.random.round(this.budget * 0.02);
     for (let i = 0; i < ignored && this.fits(4); i += 1) {
@@ -694,19 +1037,35 @@ class LandingZone {
       let nsg: PendingNsg | undefined;
       if (i < withNsg) {
         nsg = this.newNsg(`${this.unique("vm")}-nsg`);
-        nsg.rules = networkInterfaceRules(this.context(nsg, subnet.prefix), this.state.cycles.nic.next(), drawRuleCount(this.random, 5, 20));
+        nsg.rules = networkInterfaceRules(
+          this.context(nsg, subnet.prefix),
+          this.state.cycles.nic.next(),
+          drawRuleCount(this.random, 5, 20),
+        );
       }
-      const withIp = unattachedIps > 0 && (nics - i <= unattachedIps || this.random.chance(publicIps / Math.max(1, nics)));
+      const withIp =
+        unattachedIps > 0 && (nics - i <= unattachedIps || this.random.chance(publicIps / Math.max(1, nics)));
       if (withIp) unattachedIps -= 1;
       this.networkInterface(subnet, slot, nsg, withIp);
     }
     // Public IPs left over sit unattached (or on load balancers this auditor does not read); some have no address yet.
     for (let i = 0; i < unattachedIps; i += 1) {
-      this.rows.push(listedPublicIp(this.network, this.unique("pip"), this.random.chance(0.1) ? undefined : publicAddress(this.random)));
+      this.rows.push(
+        listedPublicIp(
+          this.network,
+          this.unique("pip"),
+          this.random.chance(0.1) ? undefined : publicAddress(this.random),
+        ),
+      );
     }
   }
 
-  private networkInterface(subnet: SpokeSubnet, slot: number, nsg: PendingNsg | undefined, withPublicIp: boolean | undefined): void {
+  private networkInterface(
+    subnet: SpokeSubnet,
+    slot: number,
+    nsg: PendingNsg | undefined,
+    withPublicIp: boolean | undefined,
+  ): void {
     const vmName = this.unique("vm");
     const nicName = `${vmName}-nic`;
     const nicId = resourceId(this.compute, "Microsoft.Network", "networkInterfaces", nicName);
@@ -715,7 +1074,14 @@ class LandingZone {
     if (withPublicIp === true) {
       const pipName = `${vmName}-ip`;
       publicIpId = resourceId(this.compute, "Microsoft.Network", "publicIPAddresses", pipName);
-      this.rows.push(listedPublicIp(this.compute, pipName, this.random.chance(0.1) ? undefined : publicAddress(this.random), nicIpConfigurationId(nicId)));
+      this.rows.push(
+        listedPublicIp(
+          this.compute,
+          pipName,
+          this.random.chance(0.1) ? undefined : publicAddress(this.random),
+          nicIpConfigurationId(nicId),
+        ),
+      );
     }
     if (nsg !== undefined) nsg.nicIds.push(nicId);
     subnet.ipConfigurationIds.push(nicIpConfigurationId(nicId));

@@ -29,22 +29,41 @@ export interface SecurityRuleSpec {
 export function securityRule(spec: SecurityRuleSpec, listedUnder?: string): Row {
   const listed = listedUnder !== undefined;
   const field = (value: string | string[] | undefined, singular: string, plural: string): Row =>
-    value === undefined ? {} : Array.isArray(value) ? { [plural]: value } : listed ? { [singular]: value, [plural]: [] } : { [singular]: value };
+    value === undefined
+      ? {}
+      : Array.isArray(value)
+        ? { [plural]: value }
+        : listed
+          ? { [singular]: value, [plural]: [] }
+          : { [singular]: value };
   const properties: Row = {
     ...(listed ? { provisioningState: "Succeeded" } : {}),
     protocol: spec.protocol,
     sourcePortRange: "*",
     ...(spec.sourceAsgs === undefined ? field(spec.source, "sourceAddressPrefix", "sourceAddressPrefixes") : {}),
-    ...(spec.destinationAsgs === undefined ? field(spec.destination, "destinationAddressPrefix", "destinationAddressPrefixes") : {}),
+    ...(spec.destinationAsgs === undefined
+      ? field(spec.destination, "destinationAddressPrefix", "destinationAddressPrefixes")
+      : {}),
     ...field(spec.ports, "destinationPortRange", "destinationPortRanges"),
     access: spec.access,
     priority: spec.priority,
     direction: spec.direction,
-    ...(spec.sourceAsgs === undefined ? {} : { sourceApplicationSecurityGroups: spec.sourceAsgs.map((id) => ({ id })) }),
-    ...(spec.destinationAsgs === undefined ? {} : { destinationApplicationSecurityGroups: spec.destinationAsgs.map((id) => ({ id })) }),
+    ...(spec.sourceAsgs === undefined
+      ? {}
+      : { sourceApplicationSecurityGroups: spec.sourceAsgs.map((id) => ({ id })) }),
+    ...(spec.destinationAsgs === undefined
+      ? {}
+      : { destinationApplicationSecurityGroups: spec.destinationAsgs.map((id) => ({ id })) }),
     ...(spec.description === undefined ? {} : { description: spec.description }),
   };
-  return listed ? { name: spec.name, id: `${listedUnder}/securityRules/${spec.name}`, type: "Microsoft.Network/networkSecurityGroups/securityRules", properties } : { name: spec.name, properties };
+  return listed
+    ? {
+        name: spec.name,
+        id: `${listedUnder}/securityRules/${spec.name}`,
+        type: "Microsoft.Network/networkSecurityGroups/securityRules",
+        properties,
+      }
+    : { name: spec.name, properties };
 }
 
 /**
@@ -67,7 +86,12 @@ export function defaultSecurityRules(listedUnder?: string): Row[] {
     const name = rule.name;
     return listedUnder === undefined
       ? { name, properties }
-      : { name, id: `${listedUnder}/defaultSecurityRules/${name}`, type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules", properties: { provisioningState: "Succeeded", ...properties } };
+      : {
+          name,
+          id: `${listedUnder}/defaultSecurityRules/${name}`,
+          type: "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
+          properties: { provisioningState: "Succeeded", ...properties },
+        };
   });
 }
 
@@ -93,7 +117,8 @@ export function networkSecurityGroupRow(place: Placement, name: string, spec: Ne
     defined({
       provisioningState: spec.provisioningState,
       securityRules: spec.rules,
-      defaultSecurityRules: spec.withDefaults === true ? defaultSecurityRules(spec.listed === true ? id : undefined) : undefined,
+      defaultSecurityRules:
+        spec.withDefaults === true ? defaultSecurityRules(spec.listed === true ? id : undefined) : undefined,
       subnets: (spec.subnetIds ?? []).map((subnetId) => ({ id: subnetId })),
       networkInterfaces: (spec.nicIds ?? []).map((nicId) => ({ id: nicId })),
     }),
@@ -136,7 +161,11 @@ export interface VirtualNetworkSpec {
   listed?: boolean;
 }
 
-export function subnetEntry(vnetId: string, subnet: SubnetSpec, common: Pick<VirtualNetworkSpec, "provisioningState" | "privateEndpointNetworkPolicies"> = {}): Row {
+export function subnetEntry(
+  vnetId: string,
+  subnet: SubnetSpec,
+  common: Pick<VirtualNetworkSpec, "provisioningState" | "privateEndpointNetworkPolicies"> = {},
+): Row {
   return {
     name: subnet.name,
     id: `${vnetId}/subnets/${subnet.name}`,
@@ -144,7 +173,8 @@ export function subnetEntry(vnetId: string, subnet: SubnetSpec, common: Pick<Vir
       provisioningState: common.provisioningState,
       addressPrefix: subnet.prefix,
       networkSecurityGroup: subnet.nsgId === undefined ? undefined : { id: subnet.nsgId },
-      delegations: subnet.delegation === undefined ? [] : [{ name: "delegation", properties: { serviceName: subnet.delegation } }],
+      delegations:
+        subnet.delegation === undefined ? [] : [{ name: "delegation", properties: { serviceName: subnet.delegation } }],
       ipConfigurations: subnet.ipConfigurationIds?.map((configId) => ({ id: configId })),
       privateEndpointNetworkPolicies: common.privateEndpointNetworkPolicies,
     }),
@@ -180,7 +210,9 @@ export function virtualNetworkRow(place: Placement, name: string, spec: VirtualN
       addressSpace: { addressPrefixes: spec.prefixes },
       enableDdosProtection: spec.enableDdosProtection,
       subnets: spec.subnets.map((subnet) => subnetEntry(id, subnet, spec)),
-      virtualNetworkPeerings: spec.peerings?.map((peering) => peeringEntry(peering, spec.listed === true ? id : undefined)),
+      virtualNetworkPeerings: spec.peerings?.map((peering) =>
+        peeringEntry(peering, spec.listed === true ? id : undefined),
+      ),
     }),
   );
 }
@@ -294,12 +326,22 @@ export function gatewayRow(place: Placement, name: string, spec: GatewaySpec): R
       privateIPAllocationMethod: "Dynamic",
     }),
   });
-  return resourceRow(AUDITED_TYPES.virtualNetworkGateway, place, name, resourceId(place, "Microsoft.Network", "virtualNetworkGateways", name), {
-    gatewayType: spec.gatewayType,
-    vpnType: "RouteBased",
-    sku: spec.sku ?? (spec.gatewayType === "ExpressRoute" ? { name: "ErGw1AZ", tier: "ErGw1AZ" } : { name: "VpnGw1", tier: "VpnGw1" }),
-    ipConfigurations: [ipConfiguration],
-  });
+  return resourceRow(
+    AUDITED_TYPES.virtualNetworkGateway,
+    place,
+    name,
+    resourceId(place, "Microsoft.Network", "virtualNetworkGateways", name),
+    {
+      gatewayType: spec.gatewayType,
+      vpnType: "RouteBased",
+      sku:
+        spec.sku ??
+        (spec.gatewayType === "ExpressRoute"
+          ? { name: "ErGw1AZ", tier: "ErGw1AZ" }
+          : { name: "VpnGw1", tier: "VpnGw1" }),
+      ipConfigurations: [ipConfiguration],
+    },
+  );
 }
 
 /** `peerings`: [peeringType, state] pairs, e.g. ["AzurePrivatePeering", "Enabled"]. */
@@ -312,10 +354,20 @@ export function circuitRow(place: Placement, name: string, peerings: readonly (r
     {
       circuitProvisioningState: "Enabled",
       serviceProviderProvisioningState: "Provisioned",
-      serviceProviderProperties: { serviceProviderName: "Equinix", peeringLocation: "Amsterdam", bandwidthInMbps: 1000 },
+      serviceProviderProperties: {
+        serviceProviderName: "Equinix",
+        peeringLocation: "Amsterdam",
+        bandwidthInMbps: 1000,
+      },
       peerings: peerings.map(([peeringType, state]) => ({
         name: peeringType,
-        properties: { peeringType, state, azureASN: 12076, peerASN: 65010, vlanId: peeringType === "MicrosoftPeering" ? 300 : 200 },
+        properties: {
+          peeringType,
+          state,
+          azureASN: 12076,
+          peerASN: 65010,
+          vlanId: peeringType === "MicrosoftPeering" ? 300 : 200,
+        },
       })),
     },
     { sku: { name: "Standard_MeteredData", tier: "Standard", family: "MeteredData" } },
@@ -323,11 +375,17 @@ export function circuitRow(place: Placement, name: string, peerings: readonly (r
 }
 
 export function connectionRow(place: Placement, name: string, gatewayId: string, circuitId: string): Row {
-  return resourceRow(AUDITED_TYPES.connection, place, name, resourceId(place, "Microsoft.Network", "connections", name), {
-    connectionType: "ExpressRoute",
-    virtualNetworkGateway1: { id: gatewayId },
-    peer: { id: circuitId },
-    routingWeight: 0,
-    connectionStatus: "Connected",
-  });
+  return resourceRow(
+    AUDITED_TYPES.connection,
+    place,
+    name,
+    resourceId(place, "Microsoft.Network", "connections", name),
+    {
+      connectionType: "ExpressRoute",
+      virtualNetworkGateway1: { id: gatewayId },
+      peer: { id: circuitId },
+      routingWeight: 0,
+      connectionStatus: "Connected",
+    },
+  );
 }

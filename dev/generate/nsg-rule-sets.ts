@@ -55,31 +55,133 @@ export type MiEndpointVariant =
 
 /** 3342 on the MI subnet: passes with owned or private sources or a shadowing Deny; fails open to the Internet, AzureCloud, a foreign range or a wide port range. */
 export const MI_ENDPOINT_VARIANTS: readonly MiEndpointVariant[] = [
-  "ownedPrefix", "internet", "corporate", "shadowed", "azureCloud", "noNsg",
-  "ownedPrefix", "foreignRange", "corporate", "portRange", "ownedPrefix", "applicationSecurityGroup",
+  "ownedPrefix",
+  "internet",
+  "corporate",
+  "shadowed",
+  "azureCloud",
+  "noNsg",
+  "ownedPrefix",
+  "foreignRange",
+  "corporate",
+  "portRange",
+  "ownedPrefix",
+  "applicationSecurityGroup",
 ];
 
 const region = (ctx: RuleSetContext): string => ctx.region.charAt(0).toUpperCase() + ctx.region.slice(1);
 
-export function managedInstanceSubnetRules(ctx: RuleSetContext, variant: Exclude<MiEndpointVariant, "noNsg">, size: number): RuleRow[] {
+export function managedInstanceSubnetRules(
+  ctx: RuleSetContext,
+  variant: Exclude<MiEndpointVariant, "noNsg">,
+  size: number,
+): RuleRow[] {
   const specs: RuleSpec[] = [
-    { name: "allow_management_inbound", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "SqlManagement", destination: "*", ports: ["9000", "9003", "1438", "1440", "1452"], description: "MI management traffic" },
-    { name: "allow_misubnet_inbound", priority: 200, direction: "Inbound", access: "Allow", protocol: "*", source: ctx.subnetPrefix, destination: "*", ports: "*" },
-    { name: "allow_health_probe_inbound", priority: 300, direction: "Inbound", access: "Allow", protocol: "*", source: "AzureLoadBalancer", destination: "*", ports: "*" },
-    { name: "allow_sql_from_vnet", priority: 500, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "VirtualNetwork", destination: "*", ports: "1433" },
-    { name: "allow_management_outbound", priority: 100, direction: "Outbound", access: "Allow", protocol: "Tcp", source: "*", destination: "AzureCloud", ports: ["443", "12000"] },
-    { name: "allow_misubnet_outbound", priority: 200, direction: "Outbound", access: "Allow", protocol: "*", source: "*", destination: ctx.subnetPrefix, ports: "*" },
+    {
+      name: "allow_management_inbound",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "SqlManagement",
+      destination: "*",
+      ports: ["9000", "9003", "1438", "1440", "1452"],
+      description: "MI management traffic",
+    },
+    {
+      name: "allow_misubnet_inbound",
+      priority: 200,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "*",
+      source: ctx.subnetPrefix,
+      destination: "*",
+      ports: "*",
+    },
+    {
+      name: "allow_health_probe_inbound",
+      priority: 300,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "*",
+      source: "AzureLoadBalancer",
+      destination: "*",
+      ports: "*",
+    },
+    {
+      name: "allow_sql_from_vnet",
+      priority: 500,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "VirtualNetwork",
+      destination: "*",
+      ports: "1433",
+    },
+    {
+      name: "allow_management_outbound",
+      priority: 100,
+      direction: "Outbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "*",
+      destination: "AzureCloud",
+      ports: ["443", "12000"],
+    },
+    {
+      name: "allow_misubnet_outbound",
+      priority: 200,
+      direction: "Outbound",
+      access: "Allow",
+      protocol: "*",
+      source: "*",
+      destination: ctx.subnetPrefix,
+      ports: "*",
+    },
   ];
   const endpoint = (name: string, priority: number, source: string | string[], description?: string): RuleSpec => ({
-    name, priority, direction: "Inbound", access: "Allow", protocol: "Tcp", source, destination: "*", ports: "3342", ...(description === undefined ? {} : { description }),
+    name,
+    priority,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "Tcp",
+    source,
+    destination: "*",
+    ports: "3342",
+    ...(description === undefined ? {} : { description }),
   });
-  const denyOthers: RuleSpec = { name: "deny_public_endpoint_others", priority: 410, direction: "Inbound", access: "Deny", protocol: "Tcp", source: "*", destination: "*", ports: "3342" };
+  const denyOthers: RuleSpec = {
+    name: "deny_public_endpoint_others",
+    priority: 410,
+    direction: "Inbound",
+    access: "Deny",
+    protocol: "Tcp",
+    source: "*",
+    destination: "*",
+    ports: "3342",
+  };
   switch (variant) {
     case "ownedPrefix":
-      specs.push(endpoint("allow_public_endpoint_egress_ips", 400, ctx.ownedPrefix, "Public endpoint from our NAT egress prefix"), denyOthers);
+      specs.push(
+        endpoint(
+          "allow_public_endpoint_egress_ips",
+          400,
+          ctx.ownedPrefix,
+          "Public endpoint from our NAT egress prefix",
+        ),
+        denyOthers,
+      );
       break;
     case "corporate":
-      specs.push(endpoint("allow_public_endpoint_corporate", 400, ["192.168.0.0/16", "172.16.0.0/12"], "On-premises clients via ExpressRoute"), denyOthers);
+      specs.push(
+        endpoint(
+          "allow_public_endpoint_corporate",
+          400,
+          ["192.168.0.0/16", "172.16.0.0/12"],
+          "On-premises clients via ExpressRoute",
+        ),
+        denyOthers,
+      );
       break;
     case "internet":
       specs.push(endpoint("allow_public_endpoint_any", 400, "Internet", "Temporary: partner ETL"));
@@ -88,17 +190,37 @@ export function managedInstanceSubnetRules(ctx: RuleSetContext, variant: Exclude
       specs.push(endpoint("allow_public_endpoint_azure", 400, "AzureCloud", "Allow Azure services"));
       break;
     case "foreignRange":
-      specs.push(endpoint("allow_public_endpoint_partner", 400, ctx.foreignRange, "Partner reporting tool"), denyOthers);
+      specs.push(
+        endpoint("allow_public_endpoint_partner", 400, ctx.foreignRange, "Partner reporting tool"),
+        denyOthers,
+      );
       break;
     case "shadowed":
       // First match by priority wins, so the Deny at 350 shadows the legacy Allow at 4000.
-      specs.push({ ...denyOthers, name: "deny_public_endpoint_all", priority: 350 }, endpoint("allow_public_endpoint_legacy", 4000, "Internet", "Shadowed by deny_public_endpoint_all"));
+      specs.push(
+        { ...denyOthers, name: "deny_public_endpoint_all", priority: 350 },
+        endpoint("allow_public_endpoint_legacy", 4000, "Internet", "Shadowed by deny_public_endpoint_all"),
+      );
       break;
     case "portRange":
-      specs.push({ name: "allow_legacy_app_range", priority: 450, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "*", destination: "*", ports: "3000-3999", description: "Legacy app ports (covers 3342)" });
+      specs.push({
+        name: "allow_legacy_app_range",
+        priority: 450,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        source: "*",
+        destination: "*",
+        ports: "3000-3999",
+        description: "Legacy app ports (covers 3342)",
+      });
       break;
     case "applicationSecurityGroup":
-      specs.push({ ...endpoint("allow_public_endpoint_jumphosts", 400, []), sourceAsgs: [ctx.asgId], description: "Jump hosts only" });
+      specs.push({
+        ...endpoint("allow_public_endpoint_jumphosts", 400, []),
+        sourceAsgs: [ctx.asgId],
+        description: "Jump hosts only",
+      });
       break;
   }
   return finish(ctx, specs, size);
@@ -107,30 +229,121 @@ export function managedInstanceSubnetRules(ctx: RuleSetContext, variant: Exclude
 export type AppSubnetVariant = "allowSqlAndRedirect" | "noNsg" | "denyRedirect" | "denySql" | "defaultsOnly";
 
 /** Outbound from an App Service integration subnet: allowed, no NSG, defaults only; blocked on 1433 or on the redirect range. */
-export const APP_SUBNET_VARIANTS: readonly AppSubnetVariant[] = ["allowSqlAndRedirect", "noNsg", "denyRedirect", "defaultsOnly", "denySql", "allowSqlAndRedirect"];
+export const APP_SUBNET_VARIANTS: readonly AppSubnetVariant[] = [
+  "allowSqlAndRedirect",
+  "noNsg",
+  "denyRedirect",
+  "defaultsOnly",
+  "denySql",
+  "allowSqlAndRedirect",
+];
 
-export function appSubnetRules(ctx: RuleSetContext, variant: Exclude<AppSubnetVariant, "noNsg">, managedInstancePrefixes: string[], size: number): RuleRow[] {
-  const target = managedInstancePrefixes.length === 0 ? "VirtualNetwork" : managedInstancePrefixes.length === 1 ? managedInstancePrefixes[0]! : managedInstancePrefixes;
+export function appSubnetRules(
+  ctx: RuleSetContext,
+  variant: Exclude<AppSubnetVariant, "noNsg">,
+  managedInstancePrefixes: string[],
+  size: number,
+): RuleRow[] {
+  const target =
+    managedInstancePrefixes.length === 0
+      ? "VirtualNetwork"
+      : managedInstancePrefixes.length === 1
+        ? managedInstancePrefixes[0]!
+        : managedInstancePrefixes;
   const specs: RuleSpec[] = [
-    { name: "allow_frontdoor_https", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "AzureFrontDoor.Backend", destination: "*", ports: "443" },
-    { name: "allow_storage_out", priority: 300, direction: "Outbound", access: "Allow", protocol: "Tcp", source: "*", destination: `Storage.${region(ctx)}`, ports: "443" },
-    { name: "allow_keyvault_out", priority: 310, direction: "Outbound", access: "Allow", protocol: "Tcp", source: "*", destination: "AzureKeyVault", ports: "443" },
+    {
+      name: "allow_frontdoor_https",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "AzureFrontDoor.Backend",
+      destination: "*",
+      ports: "443",
+    },
+    {
+      name: "allow_storage_out",
+      priority: 300,
+      direction: "Outbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "*",
+      destination: `Storage.${region(ctx)}`,
+      ports: "443",
+    },
+    {
+      name: "allow_keyvault_out",
+      priority: 310,
+      direction: "Outbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "*",
+      destination: "AzureKeyVault",
+      ports: "443",
+    },
   ];
   switch (variant) {
     case "allowSqlAndRedirect":
       specs.push(
-        { name: "allow_sql_to_mi", priority: 200, direction: "Outbound", access: "Allow", protocol: "Tcp", source: "*", destination: target, ports: ["1433", "11000-11999"] },
-        { name: "deny_internet_out", priority: 4000, direction: "Outbound", access: "Deny", protocol: "*", source: "*", destination: "Internet", ports: "*" },
+        {
+          name: "allow_sql_to_mi",
+          priority: 200,
+          direction: "Outbound",
+          access: "Allow",
+          protocol: "Tcp",
+          source: "*",
+          destination: target,
+          ports: ["1433", "11000-11999"],
+        },
+        {
+          name: "deny_internet_out",
+          priority: 4000,
+          direction: "Outbound",
+          access: "Deny",
+          protocol: "*",
+          source: "*",
+          destination: "Internet",
+          ports: "*",
+        },
       );
       break;
     case "denyRedirect":
       specs.push(
-        { name: "allow_sql_to_mi", priority: 200, direction: "Outbound", access: "Allow", protocol: "Tcp", source: "*", destination: target, ports: "1433" },
-        { name: "deny_redirect_range", priority: 210, direction: "Outbound", access: "Deny", protocol: "Tcp", source: "*", destination: "VirtualNetwork", ports: "11000-11999", description: "Blocks MI redirect ports" },
+        {
+          name: "allow_sql_to_mi",
+          priority: 200,
+          direction: "Outbound",
+          access: "Allow",
+          protocol: "Tcp",
+          source: "*",
+          destination: target,
+          ports: "1433",
+        },
+        {
+          name: "deny_redirect_range",
+          priority: 210,
+          direction: "Outbound",
+          access: "Deny",
+          protocol: "Tcp",
+          source: "*",
+          destination: "VirtualNetwork",
+          ports: "11000-11999",
+          description: "Blocks MI redirect ports",
+        },
       );
       break;
     case "denySql":
-      specs.push({ name: "deny_sql_out", priority: 150, direction: "Outbound", access: "Deny", protocol: "Tcp", source: "*", destination: "VirtualNetwork", ports: "1433", description: "Lockdown after incident" });
+      specs.push({
+        name: "deny_sql_out",
+        priority: 150,
+        direction: "Outbound",
+        access: "Deny",
+        protocol: "Tcp",
+        source: "*",
+        destination: "VirtualNetwork",
+        ports: "1433",
+        description: "Lockdown after incident",
+      });
       break;
     case "defaultsOnly":
       break;
@@ -138,22 +351,70 @@ export function appSubnetRules(ctx: RuleSetContext, variant: Exclude<AppSubnetVa
   return finish(ctx, specs, size);
 }
 
-export type WorkloadVariant = "vnetOnly" | "defaultsOnly" | "shadowed" | "internet" | "azureCloud" | "foreignRange" | "applicationSecurityGroup";
+export type WorkloadVariant =
+  "vnetOnly" | "defaultsOnly" | "shadowed" | "internet" | "azureCloud" | "foreignRange" | "applicationSecurityGroup";
 
 /** 1433 on a workload subnet: mostly VNet-only; sometimes opened to the Internet, AzureCloud or a partner range. */
 export const WORKLOAD_VARIANTS: readonly WorkloadVariant[] = [
-  "vnetOnly", "defaultsOnly", "vnetOnly", "shadowed", "defaultsOnly", "internet", "vnetOnly", "azureCloud",
-  "defaultsOnly", "vnetOnly", "foreignRange", "vnetOnly", "applicationSecurityGroup", "defaultsOnly",
+  "vnetOnly",
+  "defaultsOnly",
+  "vnetOnly",
+  "shadowed",
+  "defaultsOnly",
+  "internet",
+  "vnetOnly",
+  "azureCloud",
+  "defaultsOnly",
+  "vnetOnly",
+  "foreignRange",
+  "vnetOnly",
+  "applicationSecurityGroup",
+  "defaultsOnly",
 ];
 
 export function workloadSubnetRules(ctx: RuleSetContext, variant: WorkloadVariant, size: number): RuleRow[] {
   const specs: RuleSpec[] = [
-    { name: "allow_rdp_corp", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: ["192.168.0.0/16", "172.16.0.0/12"], destination: "*", ports: "3389" },
-    { name: "allow_ssh_bastion", priority: 110, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "10.255.0.0/26", destination: "*", ports: "22" },
-    { name: "allow_web_inbound", priority: 120, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "Internet", destination: ctx.subnetPrefix, ports: ["80", "443"] },
+    {
+      name: "allow_rdp_corp",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: ["192.168.0.0/16", "172.16.0.0/12"],
+      destination: "*",
+      ports: "3389",
+    },
+    {
+      name: "allow_ssh_bastion",
+      priority: 110,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "10.255.0.0/26",
+      destination: "*",
+      ports: "22",
+    },
+    {
+      name: "allow_web_inbound",
+      priority: 120,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      source: "Internet",
+      destination: ctx.subnetPrefix,
+      ports: ["80", "443"],
+    },
   ];
   const sql = (name: string, priority: number, source: string | string[], description?: string): RuleSpec => ({
-    name, priority, direction: "Inbound", access: "Allow", protocol: "Tcp", source, destination: "*", ports: "1433", ...(description === undefined ? {} : { description }),
+    name,
+    priority,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "Tcp",
+    source,
+    destination: "*",
+    ports: "1433",
+    ...(description === undefined ? {} : { description }),
   });
   switch (variant) {
     case "vnetOnly":
@@ -162,7 +423,10 @@ export function workloadSubnetRules(ctx: RuleSetContext, variant: WorkloadVarian
     case "defaultsOnly":
       break;
     case "shadowed":
-      specs.push({ ...sql("deny_sql_all", 600, "*"), access: "Deny" }, sql("allow_sql_any_legacy", 3000, "*", "Shadowed by deny_sql_all"));
+      specs.push(
+        { ...sql("deny_sql_all", 600, "*"), access: "Deny" },
+        sql("allow_sql_any_legacy", 3000, "*", "Shadowed by deny_sql_all"),
+      );
       break;
     case "internet":
       specs.push(sql("allow_sql_anywhere", 500, "*", "legacy vendor access"));
@@ -187,7 +451,16 @@ export const NIC_VARIANTS: readonly NicVariant[] = ["rdp", "ssh", "ssh", "web", 
 
 export function networkInterfaceRules(ctx: RuleSetContext, variant: NicVariant, size: number): RuleRow[] {
   const specs: RuleSpec[] = [];
-  const rule = (name: string, priority: number, source: string | string[], ports: string | string[]): RuleSpec => ({ name, priority, direction: "Inbound", access: "Allow", protocol: "Tcp", source, destination: "*", ports });
+  const rule = (name: string, priority: number, source: string | string[], ports: string | string[]): RuleSpec => ({
+    name,
+    priority,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "Tcp",
+    source,
+    destination: "*",
+    ports,
+  });
   switch (variant) {
     case "rdp":
       specs.push(rule("RDP", 300, "*", "3389"));
@@ -228,8 +501,28 @@ function finish(ctx: RuleSetContext, specs: RuleSpec[], size: number): RuleRow[]
   return specs.map((spec) => securityRule(spec, ctx.nsgId));
 }
 
-const APP_PORTS = ["443", "8443", "5671-5672", "8080-8089", "9090", "6379", "5432", "27017", "30000-32767", "9200-9300", "2049", "445"];
-const OUTBOUND_TAGS = ["AzureMonitor", "AzureKeyVault", "AzureActiveDirectory", "EventHub", "AzureContainerRegistry", "AzureResourceManager"];
+const APP_PORTS = [
+  "443",
+  "8443",
+  "5671-5672",
+  "8080-8089",
+  "9090",
+  "6379",
+  "5432",
+  "27017",
+  "30000-32767",
+  "9200-9300",
+  "2049",
+  "445",
+];
+const OUTBOUND_TAGS = [
+  "AzureMonitor",
+  "AzureKeyVault",
+  "AzureActiveDirectory",
+  "EventHub",
+  "AzureContainerRegistry",
+  "AzureResourceManager",
+];
 
 /** One rule of the kinds real NSGs accumulate. None of them admits untrusted sources on 1433 or 3342. */
 function fillerRule(ctx: RuleSetContext): RuleSpec {
@@ -237,24 +530,100 @@ function fillerRule(ctx: RuleSetContext): RuleSpec {
   const base = { priority: 0, protocol: "Tcp" as const, access: "Allow" as const };
   switch (random.int(0, 9)) {
     case 0:
-      return { ...base, name: "allow_app_from_corp", direction: "Inbound", source: `10.${random.int(0, 255)}.0.0/16`, destination: "*", ports: random.pick(APP_PORTS) };
+      return {
+        ...base,
+        name: "allow_app_from_corp",
+        direction: "Inbound",
+        source: `10.${random.int(0, 255)}.0.0/16`,
+        destination: "*",
+        ports: random.pick(APP_PORTS),
+      };
     case 1:
-      return { ...base, name: "allow_app_ports_from_corp", direction: "Inbound", source: ["192.168.0.0/16", `10.${random.int(0, 255)}.${random.int(0, 255)}.0/24`], destination: ctx.subnetPrefix, ports: [random.pick(APP_PORTS), random.pick(APP_PORTS)] };
+      return {
+        ...base,
+        name: "allow_app_ports_from_corp",
+        direction: "Inbound",
+        source: ["192.168.0.0/16", `10.${random.int(0, 255)}.${random.int(0, 255)}.0/24`],
+        destination: ctx.subnetPrefix,
+        ports: [random.pick(APP_PORTS), random.pick(APP_PORTS)],
+      };
     case 2:
-      return { ...base, name: "allow_gateway_manager", direction: "Inbound", source: "GatewayManager", destination: "*", ports: "65200-65535" };
+      return {
+        ...base,
+        name: "allow_gateway_manager",
+        direction: "Inbound",
+        source: "GatewayManager",
+        destination: "*",
+        ports: "65200-65535",
+      };
     case 3:
-      return { ...base, name: "allow_https_frontdoor", direction: "Inbound", source: "AzureFrontDoor.Backend", destination: "*", ports: ["443", "8443"] };
+      return {
+        ...base,
+        name: "allow_https_frontdoor",
+        direction: "Inbound",
+        source: "AzureFrontDoor.Backend",
+        destination: "*",
+        ports: ["443", "8443"],
+      };
     case 4:
-      return { ...base, name: "deny_internet_high_ports", direction: "Inbound", access: "Deny", protocol: "*", source: "Internet", destination: "*", ports: "49152-65535" };
+      return {
+        ...base,
+        name: "deny_internet_high_ports",
+        direction: "Inbound",
+        access: "Deny",
+        protocol: "*",
+        source: "Internet",
+        destination: "*",
+        ports: "49152-65535",
+      };
     case 5:
-      return { ...base, name: "allow_app_tier_to_api", direction: "Inbound", source: [], destination: [], sourceAsgs: [ctx.asgId], destinationAsgs: [ctx.asgId.replace(/asg-[^/]*$/, "asg-api")], ports: "8080" };
+      return {
+        ...base,
+        name: "allow_app_tier_to_api",
+        direction: "Inbound",
+        source: [],
+        destination: [],
+        sourceAsgs: [ctx.asgId],
+        destinationAsgs: [ctx.asgId.replace(/asg-[^/]*$/, "asg-api")],
+        ports: "8080",
+      };
     case 6:
-      return { ...base, name: "allow_dns_udp", direction: "Inbound", protocol: "Udp", source: "VirtualNetwork", destination: "*", ports: "53" };
+      return {
+        ...base,
+        name: "allow_dns_udp",
+        direction: "Inbound",
+        protocol: "Udp",
+        source: "VirtualNetwork",
+        destination: "*",
+        ports: "53",
+      };
     case 7:
-      return { ...base, name: "allow_storage_out", direction: "Outbound", source: "*", destination: `Storage.${region(ctx)}`, ports: "443" };
+      return {
+        ...base,
+        name: "allow_storage_out",
+        direction: "Outbound",
+        source: "*",
+        destination: `Storage.${region(ctx)}`,
+        ports: "443",
+      };
     case 8:
-      return { ...base, name: "allow_platform_out", direction: "Outbound", source: "*", destination: random.pick(OUTBOUND_TAGS), ports: "443" };
+      return {
+        ...base,
+        name: "allow_platform_out",
+        direction: "Outbound",
+        source: "*",
+        destination: random.pick(OUTBOUND_TAGS),
+        ports: "443",
+      };
     default:
-      return { ...base, name: "deny_smb_internet_out", direction: "Outbound", access: "Deny", source: "*", destination: "Internet", ports: ["445", "139"] };
+      return {
+        ...base,
+        name: "deny_smb_internet_out",
+        direction: "Outbound",
+        access: "Deny",
+        source: "*",
+        destination: "Internet",
+        ports: ["445", "139"],
+      };
   }
 }

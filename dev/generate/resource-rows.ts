@@ -12,13 +12,20 @@ export interface Placement {
   tags: Record<string, string>;
 }
 
-export function resourceId(place: Pick<Placement, "subscriptionId" | "resourceGroup">, provider: string, ...path: string[]): string {
+export function resourceId(
+  place: Pick<Placement, "subscriptionId" | "resourceGroup">,
+  provider: string,
+  ...path: string[]
+): string {
   return `/subscriptions/${place.subscriptionId}/resourceGroups/${place.resourceGroup}/providers/${provider}/${path.join("/")}`;
 }
 
 /** The same id with subscription and resource group upper-cased, as some ARM payloads spell references. */
 export function upperCased(id: string): string {
-  return id.replace(/^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/, (_, s: string, g: string) => `/subscriptions/${s.toUpperCase()}/resourceGroups/${g.toUpperCase()}`);
+  return id.replace(
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/,
+    (_, s: string, g: string) => `/subscriptions/${s.toUpperCase()}/resourceGroups/${g.toUpperCase()}`,
+  );
 }
 
 /** Top-level columns besides `properties`; Resource Graph writes null (or "" for kind) when a resource has none. */
@@ -28,7 +35,14 @@ export interface RowColumns {
   kind?: string;
 }
 
-export function resourceRow(type: string, place: Placement, name: string, id: string, properties: Row, columns: RowColumns = {}): Row {
+export function resourceRow(
+  type: string,
+  place: Placement,
+  name: string,
+  id: string,
+  properties: Row,
+  columns: RowColumns = {},
+): Row {
   return {
     id,
     name,

@@ -41,10 +41,17 @@ export function managedInstanceRow(place: Placement, name: string, spec: Managed
             azureADOnlyAuthentication: spec.entraOnly,
           },
   });
-  return resourceRow(AUDITED_TYPES.managedInstance, place, name, resourceId(place, "Microsoft.Sql", "managedInstances", name), properties, {
-    sku: { name: "GP_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 8 },
-    identity: { type: "SystemAssigned", principalId: "00000000-0000-0000-0000-000000000000" },
-  });
+  return resourceRow(
+    AUDITED_TYPES.managedInstance,
+    place,
+    name,
+    resourceId(place, "Microsoft.Sql", "managedInstances", name),
+    properties,
+    {
+      sku: { name: "GP_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 8 },
+      identity: { type: "SystemAssigned", principalId: "00000000-0000-0000-0000-000000000000" },
+    },
+  );
 }
 
 export interface WebAppSpec {
@@ -60,7 +67,9 @@ export interface WebAppSpec {
 
 /** An identity block of a type, with a principal id unless it is "None"; null: no block at all. */
 export function siteIdentity(type: string | null): unknown {
-  return type === null ? null : { type, ...(type === "None" ? {} : { principalId: "aaaaaaaa-0000-0000-0000-000000000001" }) };
+  return type === null
+    ? null
+    : { type, ...(type === "None" ? {} : { principalId: "aaaaaaaa-0000-0000-0000-000000000001" }) };
 }
 
 export function webAppRow(place: Placement, name: string, spec: WebAppSpec): Row {
@@ -90,18 +99,41 @@ export interface AppServiceEnvironmentSpec {
 export function appServiceEnvironmentRow(place: Placement, name: string, spec: AppServiceEnvironmentSpec): Row {
   const properties = defined({
     provisioningState: "Succeeded",
-    virtualNetwork: spec.typedReference === true ? { id: spec.subnetId, type: "Microsoft.Network/virtualNetworks/subnets" } : { id: spec.subnetId },
+    virtualNetwork:
+      spec.typedReference === true
+        ? { id: spec.subnetId, type: "Microsoft.Network/virtualNetworks/subnets" }
+        : { id: spec.subnetId },
     internalLoadBalancingMode: spec.internalLoadBalancingMode,
   });
-  return resourceRow(AUDITED_TYPES.appServiceEnvironment, place, name, resourceId(place, "Microsoft.Web", "hostingEnvironments", name), properties, { kind: spec.kind ?? "ASEV3" });
+  return resourceRow(
+    AUDITED_TYPES.appServiceEnvironment,
+    place,
+    name,
+    resourceId(place, "Microsoft.Web", "hostingEnvironments", name),
+    properties,
+    { kind: spec.kind ?? "ASEV3" },
+  );
 }
 
 /** A storage account: no rule reads it, but real exports contain such rows and the auditor must ignore them. */
 export function storageAccountRow(place: Placement, name: string, properties: Row = {}): Row {
-  return resourceRow("microsoft.storage/storageaccounts", place, name, resourceId(place, "Microsoft.Storage", "storageAccounts", name), properties, { kind: "StorageV2" });
+  return resourceRow(
+    "microsoft.storage/storageaccounts",
+    place,
+    name,
+    resourceId(place, "Microsoft.Storage", "storageAccounts", name),
+    properties,
+    { kind: "StorageV2" },
+  );
 }
 
 /** A key vault: another type the auditor ignores. */
 export function keyVaultRow(place: Placement, name: string, properties: Row = {}): Row {
-  return resourceRow("microsoft.keyvault/vaults", place, name, resourceId(place, "Microsoft.KeyVault", "vaults", name), properties);
+  return resourceRow(
+    "microsoft.keyvault/vaults",
+    place,
+    name,
+    resourceId(place, "Microsoft.KeyVault", "vaults", name),
+    properties,
+  );
 }

@@ -2,7 +2,11 @@
 // million-row estate is gigabytes of JSON, past V8's ~512 MB string limit, so the text is built and handed out in
 // chunks of about `chunkSize` characters for the caller to write; no chunk ever holds more than one row beyond it.
 
-export function* snapshotJsonChunks(rows: Iterable<unknown>, total: number, chunkSize = 1 << 20): Generator<string, void, undefined> {
+export function* snapshotJsonChunks(
+  rows: Iterable<unknown>,
+  total: number,
+  chunkSize = 1 << 20,
+): Generator<string, void, undefined> {
   let chunk = `{"totalRecords":${total},"count":${total},"resultTruncated":"false","data":[`;
   let written = 0;
   for (const row of rows) {

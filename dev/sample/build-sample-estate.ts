@@ -21,7 +21,13 @@ import {
   type SubnetSpec,
 } from "../generate/network-rows";
 import { resourceId, upperCased as upper, type Placement, type Row } from "../generate/resource-rows";
-import { appServiceEnvironmentRow, managedInstanceRow, storageAccountRow, webAppRow, type ManagedInstanceSpec } from "../generate/service-rows";
+import {
+  appServiceEnvironmentRow,
+  managedInstanceRow,
+  storageAccountRow,
+  webAppRow,
+  type ManagedInstanceSpec,
+} from "../generate/service-rows";
 
 const SUB = {
   prod: "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
@@ -30,10 +36,18 @@ const SUB = {
 };
 const DNS_ZONE = "a1b2c3d4e5f6";
 
-const at = (subscriptionId: string, resourceGroup: string, location: string, tags: Record<string, string> = {}): Placement => ({ subscriptionId, resourceGroup, location, tags });
-const id = (sub: string, rg: string, provider: string, ...path: string[]): string => resourceId({ subscriptionId: sub, resourceGroup: rg }, provider, ...path);
-const vnetId = (sub: string, rg: string, name: string): string => id(sub, rg, "Microsoft.Network", "virtualNetworks", name);
-const subnetId = (sub: string, rg: string, vnetName: string, name: string): string => `${vnetId(sub, rg, vnetName)}/subnets/${name}`;
+const at = (
+  subscriptionId: string,
+  resourceGroup: string,
+  location: string,
+  tags: Record<string, string> = {},
+): Placement => ({ subscriptionId, resourceGroup, location, tags });
+const id = (sub: string, rg: string, provider: string, ...path: string[]): string =>
+  resourceId({ subscriptionId: sub, resourceGroup: rg }, provider, ...path);
+const vnetId = (sub: string, rg: string, name: string): string =>
+  id(sub, rg, "Microsoft.Network", "virtualNetworks", name);
+const subnetId = (sub: string, rg: string, vnetName: string, name: string): string =>
+  `${vnetId(sub, rg, vnetName)}/subnets/${name}`;
 
 type Direction = SecurityRuleSpec["direction"];
 type Access = SecurityRuleSpec["access"];
@@ -50,13 +64,33 @@ const rule = (
 ): Row => securityRule({ name, priority, direction, access, protocol, source, destination, ports, ...more });
 
 const miManagementRules = [
-  rule("allow_management_inbound", 100, "Inbound", "Allow", "Tcp", "SqlManagement", "*", ["9000", "9003", "1438", "1440", "1452"], { description: "MI management traffic" }),
+  rule(
+    "allow_management_inbound",
+    100,
+    "Inbound",
+    "Allow",
+    "Tcp",
+    "SqlManagement",
+    "*",
+    ["9000", "9003", "1438", "1440", "1452"],
+    { description: "MI management traffic" },
+  ),
   rule("allow_misubnet_inbound", 200, "Inbound", "Allow", "*", "10.10.0.0/24", "*", "*"),
   rule("allow_health_probe_inbound", 300, "Inbound", "Allow", "*", "AzureLoadBalancer", "*", "*"),
 ];
 
-const subnet = (name: string, prefix: string, more: Omit<SubnetSpec, "name" | "prefix"> = {}): SubnetSpec => ({ name, prefix, ipConfigurationIds: [], ...more });
-const peering = (name: string, remoteVnetId: string, remotePrefixes: string[], more: Partial<PeeringSpec> = {}): PeeringSpec => ({
+const subnet = (name: string, prefix: string, more: Omit<SubnetSpec, "name" | "prefix"> = {}): SubnetSpec => ({
+  name,
+  prefix,
+  ipConfigurationIds: [],
+  ...more,
+});
+const peering = (
+  name: string,
+  remoteVnetId: string,
+  remotePrefixes: string[],
+  more: Partial<PeeringSpec> = {},
+): PeeringSpec => ({
   name,
   remoteVnetId,
   remotePrefixes,
@@ -73,27 +107,87 @@ const peering = (name: string, remoteVnetId: string, remotePrefixes: string[], m
 class SampleRows {
   readonly rows: Row[] = [];
 
-  nsg(sub: string, rg: string, name: string, location: string, rules: unknown[], subnets: string[] = [], nics: string[] = [], tags: Record<string, string> = {}): string {
-    this.rows.push(networkSecurityGroupRow(at(sub, rg, location, tags), name, { rules, subnetIds: subnets, nicIds: nics, withDefaults: true, provisioningState: "Succeeded" }));
+  nsg(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string,
+    rules: unknown[],
+    subnets: string[] = [],
+    nics: string[] = [],
+    tags: Record<string, string> = {},
+  ): string {
+    this.rows.push(
+      networkSecurityGroupRow(at(sub, rg, location, tags), name, {
+        rules,
+        subnetIds: subnets,
+        nicIds: nics,
+        withDefaults: true,
+        provisioningState: "Succeeded",
+      }),
+    );
     return id(sub, rg, "Microsoft.Network", "networkSecurityGroups", name);
   }
 
-  vnet(sub: string, rg: string, name: string, location: string, prefixes: string[], subnets: SubnetSpec[], peerings: PeeringSpec[]): string {
-    this.rows.push(virtualNetworkRow(at(sub, rg, location), name, { prefixes, subnets, peerings, provisioningState: "Succeeded" }));
+  vnet(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string,
+    prefixes: string[],
+    subnets: SubnetSpec[],
+    peerings: PeeringSpec[],
+  ): string {
+    this.rows.push(
+      virtualNetworkRow(at(sub, rg, location), name, { prefixes, subnets, peerings, provisioningState: "Succeeded" }),
+    );
     return vnetId(sub, rg, name);
   }
 
-  mi(sub: string, rg: string, name: string, location: string, spec: ManagedInstanceSpec, tags: Record<string, string> = { owner: "data-platform" }): void {
+  mi(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string,
+    spec: ManagedInstanceSpec,
+    tags: Record<string, string> = { owner: "data-platform" },
+  ): void {
     this.rows.push(managedInstanceRow(at(sub, rg, location, tags), name, spec, DNS_ZONE));
   }
 
-  site(sub: string, rg: string, name: string, location: string, integration: { subnetId?: string; vnetName?: string }, identity: unknown): void {
-    this.rows.push(webAppRow(at(sub, rg, location), name, { planId: id(sub, rg, "Microsoft.Web", "serverfarms", `plan-${name}`), ...integration, identity }));
+  site(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string,
+    integration: { subnetId?: string; vnetName?: string },
+    identity: unknown,
+  ): void {
+    this.rows.push(
+      webAppRow(at(sub, rg, location), name, {
+        planId: id(sub, rg, "Microsoft.Web", "serverfarms", `plan-${name}`),
+        ...integration,
+        identity,
+      }),
+    );
   }
 
-  gateway(sub: string, rg: string, name: string, location: string, vnetRef: string, gatewayType: "ExpressRoute" | "Vpn" = "ExpressRoute"): string {
+  gateway(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string,
+    vnetRef: string,
+    gatewayType: "ExpressRoute" | "Vpn" = "ExpressRoute",
+  ): string {
     // Written with the ExpressRoute SKU whatever the type; no rule reads it.
-    this.rows.push(gatewayRow(at(sub, rg, location), name, { vnetId: vnetRef, gatewayType, sku: { name: "ErGw1AZ", tier: "ErGw1AZ" } }));
+    this.rows.push(
+      gatewayRow(at(sub, rg, location), name, {
+        vnetId: vnetRef,
+        gatewayType,
+        sku: { name: "ErGw1AZ", tier: "ErGw1AZ" },
+      }),
+    );
     return id(sub, rg, "Microsoft.Network", "virtualNetworkGateways", name);
   }
 
@@ -116,13 +210,30 @@ const sqlAdminsOnly = { entraOnly: false };
 
 function prodSubscription(out: SampleRows): void {
   const P = SUB.prod;
-  const nsgMiProd = out.nsg(P, "rg-data-prod", "nsg-sqlmi-prod-01", "westeurope", [
-    ...miManagementRules,
-    rule("allow_public_endpoint_egress_ips", 400, "Inbound", "Allow", "Tcp", "20.50.100.0/28", "*", "3342", { description: "Public endpoint from our NAT egress prefix" }),
-    rule("deny_public_endpoint_others", 410, "Inbound", "Deny", "Tcp", "*", "*", "3342"),
-    rule("allow_sql_from_vnet", 500, "Inbound", "Allow", "Tcp", "VirtualNetwork", "*", "1433"),
-  ], [upper(subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi"))]);
-  out.vnet(P, "rg-network-prod", "vnet-sqlmi-prod-01", "westeurope", ["10.10.0.0/24"], [subnet("snet-sqlmi", "10.10.0.0/24", { nsgId: nsgMiProd, delegation: "Microsoft.Sql/managedInstances" })], []);
+  const nsgMiProd = out.nsg(
+    P,
+    "rg-data-prod",
+    "nsg-sqlmi-prod-01",
+    "westeurope",
+    [
+      ...miManagementRules,
+      rule("allow_public_endpoint_egress_ips", 400, "Inbound", "Allow", "Tcp", "20.50.100.0/28", "*", "3342", {
+        description: "Public endpoint from our NAT egress prefix",
+      }),
+      rule("deny_public_endpoint_others", 410, "Inbound", "Deny", "Tcp", "*", "*", "3342"),
+      rule("allow_sql_from_vnet", 500, "Inbound", "Allow", "Tcp", "VirtualNetwork", "*", "1433"),
+    ],
+    [upper(subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi"))],
+  );
+  out.vnet(
+    P,
+    "rg-network-prod",
+    "vnet-sqlmi-prod-01",
+    "westeurope",
+    ["10.10.0.0/24"],
+    [subnet("snet-sqlmi", "10.10.0.0/24", { nsgId: nsgMiProd, delegation: "Microsoft.Sql/managedInstances" })],
+    [],
+  );
   out.mi(P, "rg-data-prod", "sqlmi-prod-01", "westeurope", {
     subnetId: upper(subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi")),
     publicDataEndpointEnabled: true,
@@ -131,23 +242,56 @@ function prodSubscription(out: SampleRows): void {
     ...admins,
   });
 
-  const nsgMiProd2 = out.nsg(P, "rg-data-prod", "nsg-sqlmi-prod-02", "westeurope", [
-    ...miManagementRules,
-    rule("allow_public_endpoint_partners", 400, "Inbound", "Allow", "Tcp", "Internet", "*", "3342", { description: "Temporary: partner ETL (ticket CHG-1182)" }),
-    rule("deny_sql_all", 600, "Inbound", "Deny", "Tcp", "*", "*", "1433"),
-    rule("allow_sql_any_legacy", 4000, "Inbound", "Allow", "Tcp", "*", "*", "1433", { description: "Shadowed by deny_sql_all" }),
-  ], [subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-sqlmi")]);
-  const nsgAppProd = out.nsg(P, "rg-network-prod", "nsg-app-orders-prod", "westeurope", [
-    rule("allow_sql_to_mi", 100, "Outbound", "Allow", "Tcp", "*", "10.20.0.0/24", "1433"),
-    rule("deny_redirect_range", 200, "Outbound", "Deny", "Tcp", "*", "10.20.0.0/24", "11000-11999", { description: "Blocks MI redirect ports" }),
-  ], [subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-orders")]);
+  const nsgMiProd2 = out.nsg(
+    P,
+    "rg-data-prod",
+    "nsg-sqlmi-prod-02",
+    "westeurope",
+    [
+      ...miManagementRules,
+      rule("allow_public_endpoint_partners", 400, "Inbound", "Allow", "Tcp", "Internet", "*", "3342", {
+        description: "Temporary: partner ETL (ticket CHG-1182)",
+      }),
+      rule("deny_sql_all", 600, "Inbound", "Deny", "Tcp", "*", "*", "1433"),
+      rule("allow_sql_any_legacy", 4000, "Inbound", "Allow", "Tcp", "*", "*", "1433", {
+        description: "Shadowed by deny_sql_all",
+      }),
+    ],
+    [subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-sqlmi")],
+  );
+  const nsgAppProd = out.nsg(
+    P,
+    "rg-network-prod",
+    "nsg-app-orders-prod",
+    "westeurope",
+    [
+      rule("allow_sql_to_mi", 100, "Outbound", "Allow", "Tcp", "*", "10.20.0.0/24", "1433"),
+      rule("deny_redirect_range", 200, "Outbound", "Deny", "Tcp", "*", "10.20.0.0/24", "11000-11999", {
+        description: "Blocks MI redirect ports",
+      }),
+    ],
+    [subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-orders")],
+  );
   const hubId = vnetId(SUB.conn, "rg-hub", "vnet-hub-weu");
-  out.vnet(P, "rg-network-prod", "vnet-apps-prod", "westeurope", ["10.20.0.0/16"], [
-    subnet("snet-sqlmi", "10.20.0.0/24", { nsgId: nsgMiProd2, delegation: "Microsoft.Sql/managedInstances" }),
-    subnet("snet-app-orders", "10.20.1.0/26", { nsgId: nsgAppProd, delegation: "Microsoft.Web/serverFarms" }),
-    subnet("snet-app-reporting", "10.20.1.64/26", { delegation: "Microsoft.Web/serverFarms" }),
-    subnet("snet-ase", "10.20.2.0/24", { delegation: "Microsoft.Web/hostingEnvironments" }),
-  ], [peering("peer-apps-prod-to-hub", upper(hubId), ["10.0.0.0/16"], { useRemoteGateways: true, allowForwardedTraffic: true })]);
+  out.vnet(
+    P,
+    "rg-network-prod",
+    "vnet-apps-prod",
+    "westeurope",
+    ["10.20.0.0/16"],
+    [
+      subnet("snet-sqlmi", "10.20.0.0/24", { nsgId: nsgMiProd2, delegation: "Microsoft.Sql/managedInstances" }),
+      subnet("snet-app-orders", "10.20.1.0/26", { nsgId: nsgAppProd, delegation: "Microsoft.Web/serverFarms" }),
+      subnet("snet-app-reporting", "10.20.1.64/26", { delegation: "Microsoft.Web/serverFarms" }),
+      subnet("snet-ase", "10.20.2.0/24", { delegation: "Microsoft.Web/hostingEnvironments" }),
+    ],
+    [
+      peering("peer-apps-prod-to-hub", upper(hubId), ["10.0.0.0/16"], {
+        useRemoteGateways: true,
+        allowForwardedTraffic: true,
+      }),
+    ],
+  );
   out.mi(P, "rg-data-prod", "sqlmi-prod-02", "westeurope", {
     subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-sqlmi"),
     publicDataEndpointEnabled: true,
@@ -155,41 +299,108 @@ function prodSubscription(out: SampleRows): void {
     minimalTlsVersion: "1.1",
     ...sqlAdminsOnly,
   });
-  out.site(P, "rg-apps-prod", "app-orders-prod", "westeurope", { subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-orders") }, { type: "SystemAssigned", principalId: "aaaaaaaa-0000-0000-0000-000000000001" });
-  out.site(P, "rg-apps-prod", "app-reporting-prod", "westeurope", { subnetId: upper(subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-reporting")) }, null);
+  out.site(
+    P,
+    "rg-apps-prod",
+    "app-orders-prod",
+    "westeurope",
+    { subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-orders") },
+    { type: "SystemAssigned", principalId: "aaaaaaaa-0000-0000-0000-000000000001" },
+  );
+  out.site(
+    P,
+    "rg-apps-prod",
+    "app-reporting-prod",
+    "westeurope",
+    { subnetId: upper(subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-reporting")) },
+    null,
+  );
   out.site(P, "rg-apps-prod", "app-marketing-prod", "westeurope", {}, { type: "None" });
-  out.add(appServiceEnvironmentRow(at(P, "rg-apps-prod", "westeurope"), "ase-prod", { subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-ase"), internalLoadBalancingMode: "Web, Publishing" }));
+  out.add(
+    appServiceEnvironmentRow(at(P, "rg-apps-prod", "westeurope"), "ase-prod", {
+      subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-ase"),
+      internalLoadBalancingMode: "Web, Publishing",
+    }),
+  );
   out.add(publicIpPrefixRow(at(P, "rg-network-prod", "westeurope"), "ippre-egress-prod", "20.50.100.0/28"));
-  out.add(publicIpRow(at(P, "rg-network-prod", "westeurope"), "pip-natgw-prod", { address: "20.50.100.4", prefixId: id(P, "rg-network-prod", "Microsoft.Network", "publicIPPrefixes", "ippre-egress-prod") }));
+  out.add(
+    publicIpRow(at(P, "rg-network-prod", "westeurope"), "pip-natgw-prod", {
+      address: "20.50.100.4",
+      prefixId: id(P, "rg-network-prod", "Microsoft.Network", "publicIPPrefixes", "ippre-egress-prod"),
+    }),
+  );
 }
 
 function connectivitySubscription(out: SampleRows): void {
   const C = SUB.conn;
   const hubId = vnetId(C, "rg-hub", "vnet-hub-weu");
   const appsProdId = vnetId(SUB.prod, "rg-network-prod", "vnet-apps-prod");
-  out.vnet(C, "rg-hub", "vnet-hub-weu", "westeurope", ["10.0.0.0/16"], [
-    subnet("GatewaySubnet", "10.0.0.0/27", { ipConfigurationIds: [`${id(C, "rg-hub", "Microsoft.Network", "virtualNetworkGateways", "vgw-hub-weu")}/ipConfigurations/default`] }),
-    subnet("snet-shared", "10.0.1.0/24"),
-  ], [peering("peer-hub-to-apps-prod", appsProdId, ["10.20.0.0/16"], { allowGatewayTransit: true, allowForwardedTraffic: true })]);
+  out.vnet(
+    C,
+    "rg-hub",
+    "vnet-hub-weu",
+    "westeurope",
+    ["10.0.0.0/16"],
+    [
+      subnet("GatewaySubnet", "10.0.0.0/27", {
+        ipConfigurationIds: [
+          `${id(C, "rg-hub", "Microsoft.Network", "virtualNetworkGateways", "vgw-hub-weu")}/ipConfigurations/default`,
+        ],
+      }),
+      subnet("snet-shared", "10.0.1.0/24"),
+    ],
+    [
+      peering("peer-hub-to-apps-prod", appsProdId, ["10.20.0.0/16"], {
+        allowGatewayTransit: true,
+        allowForwardedTraffic: true,
+      }),
+    ],
+  );
   const hubGw = out.gateway(C, "rg-hub", "vgw-hub-weu", "westeurope", hubId);
-  const erProd = out.circuit(C, "rg-hub", "er-ams-primary", "westeurope", [["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Enabled"]]);
+  const erProd = out.circuit(C, "rg-hub", "er-ams-primary", "westeurope", [
+    ["AzurePrivatePeering", "Enabled"],
+    ["MicrosoftPeering", "Enabled"],
+  ]);
   out.connection(C, "rg-hub", "conn-hub-er-ams", "westeurope", upper(hubGw), upper(erProd));
   out.circuit(C, "rg-hub", "er-ams-dr", "westeurope", [["AzurePrivatePeering", "Enabled"]]);
 
   // Shared MI with its own gateway to a branch circuit that has private peering only.
   const nsgMiShared = out.nsg(C, "rg-data-shared", "nsg-sqlmi-shared-01", "westeurope", [
     ...miManagementRules,
-    rule("allow_public_endpoint_azure", 400, "Inbound", "Allow", "Tcp", "AzureCloud", "*", "3342", { description: "Allow Azure services" }),
+    rule("allow_public_endpoint_azure", 400, "Inbound", "Allow", "Tcp", "AzureCloud", "*", "3342", {
+      description: "Allow Azure services",
+    }),
   ]);
-  const sharedVnet = out.vnet(C, "rg-network-shared", "vnet-sqlmi-shared", "westeurope", ["10.30.0.0/16"], [
-    subnet("snet-sqlmi", "10.30.0.0/24", { nsgId: nsgMiShared, delegation: "Microsoft.Sql/managedInstances" }),
-    subnet("GatewaySubnet", "10.30.255.0/27"),
-  ], [peering("peer-shared-to-appgw", vnetId(C, "rg-network-shared", "vnet-appgw-shared"), ["10.31.0.0/16"], { useRemoteGateways: false })]);
-  out.vnet(C, "rg-network-shared", "vnet-appgw-shared", "westeurope", ["10.31.0.0/16"], [subnet("GatewaySubnet", "10.31.255.0/27")], [
-    peering("peer-appgw-to-shared", sharedVnet, ["10.30.0.0/16"], { allowGatewayTransit: false }),
-  ]);
+  const sharedVnet = out.vnet(
+    C,
+    "rg-network-shared",
+    "vnet-sqlmi-shared",
+    "westeurope",
+    ["10.30.0.0/16"],
+    [
+      subnet("snet-sqlmi", "10.30.0.0/24", { nsgId: nsgMiShared, delegation: "Microsoft.Sql/managedInstances" }),
+      subnet("GatewaySubnet", "10.30.255.0/27"),
+    ],
+    [
+      peering("peer-shared-to-appgw", vnetId(C, "rg-network-shared", "vnet-appgw-shared"), ["10.31.0.0/16"], {
+        useRemoteGateways: false,
+      }),
+    ],
+  );
+  out.vnet(
+    C,
+    "rg-network-shared",
+    "vnet-appgw-shared",
+    "westeurope",
+    ["10.31.0.0/16"],
+    [subnet("GatewaySubnet", "10.31.255.0/27")],
+    [peering("peer-appgw-to-shared", sharedVnet, ["10.30.0.0/16"], { allowGatewayTransit: false })],
+  );
   const sharedGw = out.gateway(C, "rg-network-shared", "vgw-sqlmi-shared", "westeurope", sharedVnet);
-  const erBranch = out.circuit(C, "rg-hub", "er-branch-office", "westeurope", [["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Disabled"]]);
+  const erBranch = out.circuit(C, "rg-hub", "er-branch-office", "westeurope", [
+    ["AzurePrivatePeering", "Enabled"],
+    ["MicrosoftPeering", "Disabled"],
+  ]);
   out.connection(C, "rg-network-shared", "conn-shared-er-branch", "westeurope", sharedGw, erBranch);
   out.mi(C, "rg-data-shared", "sqlmi-shared-01", "westeurope", {
     subnetId: subnetId(C, "rg-network-shared", "vnet-sqlmi-shared", "snet-sqlmi"),
@@ -198,21 +409,46 @@ function connectivitySubscription(out: SampleRows): void {
     minimalTlsVersion: "1.2",
     ...admins,
   });
-  out.site(C, "rg-apps-shared", "app-legacy-shared", "westeurope", { vnetName: "2f1e0d9c-8b7a-4654-9321-0fedcba98765_vnet-appgw-shared" }, { type: "UserAssigned", userAssignedIdentities: {} });
+  out.site(
+    C,
+    "rg-apps-shared",
+    "app-legacy-shared",
+    "westeurope",
+    { vnetName: "2f1e0d9c-8b7a-4654-9321-0fedcba98765_vnet-appgw-shared" },
+    { type: "UserAssigned", userAssignedIdentities: {} },
+  );
 
   // Integration VNet pair done right: the MI VNet uses the app VNet's gateway.
   const nsgMiInt = out.nsg(C, "rg-data-int", "nsg-sqlmi-int-01", "westeurope", [...miManagementRules]);
-  const intVnet = out.vnet(C, "rg-network-int", "vnet-sqlmi-int", "westeurope", ["10.40.0.0/24"], [
-    subnet("snet-sqlmi", "10.40.0.0/24", { nsgId: nsgMiInt, delegation: "Microsoft.Sql/managedInstances" }),
-  ], [peering("peer-int-to-appgw", vnetId(C, "rg-network-int", "vnet-appgw-int"), ["10.41.0.0/16"], { useRemoteGateways: true })]);
+  const intVnet = out.vnet(
+    C,
+    "rg-network-int",
+    "vnet-sqlmi-int",
+    "westeurope",
+    ["10.40.0.0/24"],
+    [subnet("snet-sqlmi", "10.40.0.0/24", { nsgId: nsgMiInt, delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      peering("peer-int-to-appgw", vnetId(C, "rg-network-int", "vnet-appgw-int"), ["10.41.0.0/16"], {
+        useRemoteGateways: true,
+      }),
+    ],
+  );
   const nsgAppInt = out.nsg(C, "rg-network-int", "nsg-app-int", "westeurope", [
     rule("allow_sql_redirect_to_mi", 100, "Outbound", "Allow", "Tcp", "*", "10.40.0.0/24", ["1433", "11000-11999"]),
     rule("deny_internet_out", 4000, "Outbound", "Deny", "*", "*", "Internet", "*"),
   ]);
-  const appGwIntVnet = out.vnet(C, "rg-network-int", "vnet-appgw-int", "westeurope", ["10.41.0.0/16"], [
-    subnet("GatewaySubnet", "10.41.255.0/27"),
-    subnet("snet-app-int", "10.41.1.0/26", { nsgId: nsgAppInt, delegation: "Microsoft.Web/serverFarms" }),
-  ], [peering("peer-appgw-to-int", intVnet, ["10.40.0.0/24"], { allowGatewayTransit: true })]);
+  const appGwIntVnet = out.vnet(
+    C,
+    "rg-network-int",
+    "vnet-appgw-int",
+    "westeurope",
+    ["10.41.0.0/16"],
+    [
+      subnet("GatewaySubnet", "10.41.255.0/27"),
+      subnet("snet-app-int", "10.41.1.0/26", { nsgId: nsgAppInt, delegation: "Microsoft.Web/serverFarms" }),
+    ],
+    [peering("peer-appgw-to-int", intVnet, ["10.40.0.0/24"], { allowGatewayTransit: true })],
+  );
   out.gateway(C, "rg-network-int", "vgw-appgw-int", "westeurope", appGwIntVnet, "Vpn");
   out.mi(C, "rg-data-int", "sqlmi-int-01", "westeurope", {
     subnetId: subnetId(C, "rg-network-int", "vnet-sqlmi-int", "snet-sqlmi"),
@@ -221,23 +457,63 @@ function connectivitySubscription(out: SampleRows): void {
     minimalTlsVersion: "1.3",
     ...admins,
   });
-  out.site(C, "rg-apps-int", "app-int-gateway", "westeurope", { vnetName: "vnet-appgw-int" }, { type: "SystemAssigned" });
-  out.site(C, "rg-apps-int", "app-int-api", "westeurope", { subnetId: subnetId(C, "rg-network-int", "vnet-appgw-int", "snet-app-int") }, { type: "SystemAssigned" });
+  out.site(
+    C,
+    "rg-apps-int",
+    "app-int-gateway",
+    "westeurope",
+    { vnetName: "vnet-appgw-int" },
+    { type: "SystemAssigned" },
+  );
+  out.site(
+    C,
+    "rg-apps-int",
+    "app-int-api",
+    "westeurope",
+    { subnetId: subnetId(C, "rg-network-int", "vnet-appgw-int", "snet-app-int") },
+    { type: "SystemAssigned" },
+  );
 }
 
 function devSubscription(out: SampleRows): void {
   const D = SUB.dev;
   const westusVnet = vnetId(D, "rg-network-dev", "vnet-dev-westus");
-  out.vnet(D, "rg-network-dev", "vnet-sqlmi-dev", "northeurope", ["10.50.0.0/16"], [subnet("snet-sqlmi", "10.50.0.0/24", { delegation: "Microsoft.Sql/managedInstances" })], [
-    peering("peer-dev-to-westus", westusVnet, ["10.60.0.0/16"], { state: "Disconnected", syncLevel: "RemoteNotInSync" }),
-  ]);
-  out.vnet(D, "rg-network-dev", "vnet-dev-westus", "westus", ["10.60.0.0/16"], [subnet("snet-default", "10.60.0.0/24")], []);
-  out.mi(D, "rg-data-dev", "sqlmi-dev-01", "northeurope", {
-    subnetId: subnetId(D, "rg-network-dev", "vnet-sqlmi-dev", "snet-sqlmi"),
-    publicDataEndpointEnabled: false,
-    proxyOverride: "Default",
-    ...admins,
-  }, { owner: "dev-team", "cost-center": '=HYPERLINK("http://example.invalid")' });
+  out.vnet(
+    D,
+    "rg-network-dev",
+    "vnet-sqlmi-dev",
+    "northeurope",
+    ["10.50.0.0/16"],
+    [subnet("snet-sqlmi", "10.50.0.0/24", { delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      peering("peer-dev-to-westus", westusVnet, ["10.60.0.0/16"], {
+        state: "Disconnected",
+        syncLevel: "RemoteNotInSync",
+      }),
+    ],
+  );
+  out.vnet(
+    D,
+    "rg-network-dev",
+    "vnet-dev-westus",
+    "westus",
+    ["10.60.0.0/16"],
+    [subnet("snet-default", "10.60.0.0/24")],
+    [],
+  );
+  out.mi(
+    D,
+    "rg-data-dev",
+    "sqlmi-dev-01",
+    "northeurope",
+    {
+      subnetId: subnetId(D, "rg-network-dev", "vnet-sqlmi-dev", "snet-sqlmi"),
+      publicDataEndpointEnabled: false,
+      proxyOverride: "Default",
+      ...admins,
+    },
+    { owner: "dev-team", "cost-center": '=HYPERLINK("http://example.invalid")' },
+  );
 
   const nsgMiDev2 = out.nsg(D, "rg-data-dev", "nsg-sqlmi-dev-02", "northeurope", [
     ...miManagementRules,
@@ -246,14 +522,32 @@ function devSubscription(out: SampleRows): void {
       description: "Jump hosts only",
     }),
   ]);
-  const dev2Vnet = out.vnet(D, "rg-network-dev", "vnet-sqlmi-dev-02", "northeurope", ["10.51.0.0/24"], [
-    subnet("snet-sqlmi", "10.51.0.0/24", { nsgId: nsgMiDev2, delegation: "Microsoft.Sql/managedInstances" }),
-  ], [peering("peer-dev02-to-appgw", vnetId(D, "rg-network-dev", "vnet-appgw-dev"), ["10.52.0.0/16"], { useRemoteGateways: false })]);
+  const dev2Vnet = out.vnet(
+    D,
+    "rg-network-dev",
+    "vnet-sqlmi-dev-02",
+    "northeurope",
+    ["10.51.0.0/24"],
+    [subnet("snet-sqlmi", "10.51.0.0/24", { nsgId: nsgMiDev2, delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      peering("peer-dev02-to-appgw", vnetId(D, "rg-network-dev", "vnet-appgw-dev"), ["10.52.0.0/16"], {
+        useRemoteGateways: false,
+      }),
+    ],
+  );
   const nicJump = id(D, "rg-compute-dev", "Microsoft.Network", "networkInterfaces", "nic-jumpbox-dev");
-  out.vnet(D, "rg-network-dev", "vnet-appgw-dev", "northeurope", ["10.52.0.0/16"], [
-    subnet("GatewaySubnet", "10.52.255.0/27"),
-    subnet("snet-ase-dev", "10.52.2.0/24", { ipConfigurationIds: [`${nicJump}/ipConfigurations/ipconfig1`] }),
-  ], [peering("peer-appgw-to-dev02", dev2Vnet, ["10.51.0.0/24"], { allowGatewayTransit: true })]);
+  out.vnet(
+    D,
+    "rg-network-dev",
+    "vnet-appgw-dev",
+    "northeurope",
+    ["10.52.0.0/16"],
+    [
+      subnet("GatewaySubnet", "10.52.255.0/27"),
+      subnet("snet-ase-dev", "10.52.2.0/24", { ipConfigurationIds: [`${nicJump}/ipConfigurations/ipconfig1`] }),
+    ],
+    [peering("peer-appgw-to-dev02", dev2Vnet, ["10.51.0.0/24"], { allowGatewayTransit: true })],
+  );
   out.mi(D, "rg-data-dev", "sqlmi-dev-02", "northeurope", {
     subnetId: subnetId(D, "rg-network-dev", "vnet-sqlmi-dev-02", "snet-sqlmi"),
     publicDataEndpointEnabled: true,
@@ -261,17 +555,54 @@ function devSubscription(out: SampleRows): void {
     minimalTlsVersion: "1.2",
     ...sqlAdminsOnly,
   });
-  out.site(D, "rg-apps-dev", "app-dev-portal", "northeurope", { vnetName: "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d_vnet-appgw-dev" }, { type: "SystemAssigned" });
-  out.add(appServiceEnvironmentRow(at(D, "rg-apps-dev", "northeurope"), "ase-dev", { subnetId: subnetId(D, "rg-network-dev", "vnet-appgw-dev", "snet-ase-dev"), kind: "ASEV2", typedReference: true }));
-  out.add(networkInterfaceRow(at(D, "rg-compute-dev", "northeurope"), "nic-jumpbox-dev", { subnetId: upper(subnetId(D, "rg-network-dev", "vnet-appgw-dev", "snet-ase-dev")), privateIp: "10.52.2.10" }));
+  out.site(
+    D,
+    "rg-apps-dev",
+    "app-dev-portal",
+    "northeurope",
+    { vnetName: "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d_vnet-appgw-dev" },
+    { type: "SystemAssigned" },
+  );
+  out.add(
+    appServiceEnvironmentRow(at(D, "rg-apps-dev", "northeurope"), "ase-dev", {
+      subnetId: subnetId(D, "rg-network-dev", "vnet-appgw-dev", "snet-ase-dev"),
+      kind: "ASEV2",
+      typedReference: true,
+    }),
+  );
+  out.add(
+    networkInterfaceRow(at(D, "rg-compute-dev", "northeurope"), "nic-jumpbox-dev", {
+      subnetId: upper(subnetId(D, "rg-network-dev", "vnet-appgw-dev", "snet-ase-dev")),
+      privateIp: "10.52.2.10",
+    }),
+  );
   // A legacy SQL Server VM whose NIC-level NSG opens 1433 to the Internet; its description carries markup that every
   // report must show as text.
   const nicSql = id(D, "rg-compute-dev", "Microsoft.Network", "networkInterfaces", "nic-sqlvm-legacy");
-  out.nsg(D, "rg-compute-dev", "nsg-sqlvm-legacy", "northeurope", [
-    rule("allow_sql_anywhere", 1000, "Inbound", "Allow", "Tcp", "*", "*", "1433", { description: "<script>alert(1)</script> legacy vendor access" }),
-    rule("allow_rdp_corp", 1100, "Inbound", "Allow", "Tcp", ["203.0.113.0/24", "2001:db8:100::/48"], "*", "3389"),
-  ], [], [nicSql], { note: "<img src=x onerror=alert(2)>" });
-  out.vnet(D, "rg-network-dev", "vnet-workloads-dev", "northeurope", ["10.70.0.0/16"], [subnet("snet-vms", "10.70.1.0/24")], []);
+  out.nsg(
+    D,
+    "rg-compute-dev",
+    "nsg-sqlvm-legacy",
+    "northeurope",
+    [
+      rule("allow_sql_anywhere", 1000, "Inbound", "Allow", "Tcp", "*", "*", "1433", {
+        description: "<script>alert(1)</script> legacy vendor access",
+      }),
+      rule("allow_rdp_corp", 1100, "Inbound", "Allow", "Tcp", ["203.0.113.0/24", "2001:db8:100::/48"], "*", "3389"),
+    ],
+    [],
+    [nicSql],
+    { note: "<img src=x onerror=alert(2)>" },
+  );
+  out.vnet(
+    D,
+    "rg-network-dev",
+    "vnet-workloads-dev",
+    "northeurope",
+    ["10.70.0.0/16"],
+    [subnet("snet-vms", "10.70.1.0/24")],
+    [],
+  );
   out.add(
     networkInterfaceRow(at(D, "rg-compute-dev", "northeurope"), "nic-sqlvm-legacy", {
       nsgId: id(D, "rg-compute-dev", "Microsoft.Network", "networkSecurityGroups", "nsg-sqlvm-legacy"),
@@ -280,8 +611,17 @@ function devSubscription(out: SampleRows): void {
     }),
   );
   // An NSG nobody uses, and one with a corrupted rule (as half-finished IaC deployments leave them).
-  out.nsg(D, "rg-network-dev", "nsg-unused-dev", "northeurope", [rule("allow_sql_anywhere", 100, "Inbound", "Allow", "Tcp", "*", "*", "1433")]);
-  out.nsg(D, "rg-network-dev", "nsg-broken-dev", "northeurope", [null, rule("allow_https", 100, "Inbound", "Allow", "Tcp", "*", "*", "443")], [subnetId(D, "rg-network-dev", "vnet-workloads-dev", "snet-vms")]);
+  out.nsg(D, "rg-network-dev", "nsg-unused-dev", "northeurope", [
+    rule("allow_sql_anywhere", 100, "Inbound", "Allow", "Tcp", "*", "*", "1433"),
+  ]);
+  out.nsg(
+    D,
+    "rg-network-dev",
+    "nsg-broken-dev",
+    "northeurope",
+    [null, rule("allow_https", 100, "Inbound", "Allow", "Tcp", "*", "*", "443")],
+    [subnetId(D, "rg-network-dev", "vnet-workloads-dev", "snet-vms")],
+  );
   // Resources of types no rule uses are ignored by the auditor; they are here because real exports contain them.
   out.add(storageAccountRow(at(D, "rg-data-dev", "northeurope"), "stdevlogs01"));
 }

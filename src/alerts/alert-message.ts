@@ -70,7 +70,8 @@ export function alertLinks(reportBaseUrl: string, runId?: string): AlertLinks {
   return {
     dashboard: `${reportBaseUrl}/api/dashboard`,
     ...(runId !== undefined ? { run: `${reportBaseUrl}/api/runs/${encodeURIComponent(runId)}` } : {}),
-    history: (resourceId) => `${reportBaseUrl}/api/resources/${Buffer.from(resourceId, "utf8").toString("base64url")}/history`,
+    history: (resourceId) =>
+      `${reportBaseUrl}/api/resources/${Buffer.from(resourceId, "utf8").toString("base64url")}/history`,
   };
 }
 
@@ -106,7 +107,8 @@ export type Shown = Record<Section, number>;
 function priorityOrder(message: AlertMessage): Section[] {
   const order: Section[] = [];
   const lead = 3;
-  for (const section of SECTIONS) for (let i = 0; i < Math.min(lead, message.sections[section].length); i += 1) order.push(section);
+  for (const section of SECTIONS)
+    for (let i = 0; i < Math.min(lead, message.sections[section].length); i += 1) order.push(section);
   for (const section of SECTIONS) for (let i = lead; i < message.sections[section].length; i += 1) order.push(section);
   return order;
 }
@@ -115,7 +117,11 @@ function priorityOrder(message: AlertMessage): Section[] {
  * Renders with as many items as fit in `maxBytes` (UTF-8 of the rendered body). `render` gets how many items of each
  * section to show; rendered size grows with every item, so a binary search over the priority order finds the most.
  */
-export function fitToBudget(message: AlertMessage, maxBytes: number, render: (shown: Shown) => string): { body: string; bytes: number; shown: Shown } {
+export function fitToBudget(
+  message: AlertMessage,
+  maxBytes: number,
+  render: (shown: Shown) => string,
+): { body: string; bytes: number; shown: Shown } {
   const order = priorityOrder(message);
   const shownFor = (k: number): Shown => {
     const shown: Shown = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
@@ -130,7 +136,8 @@ export function fitToBudget(message: AlertMessage, maxBytes: number, render: (sh
   const all = attempt(order.length);
   if (all.bytes <= maxBytes) return all;
   let best = attempt(0);
-  if (best.bytes > maxBytes) throw new Error(`Internal error: an alert without items is ${best.bytes} bytes, over the ${maxBytes}-byte budget`);
+  if (best.bytes > maxBytes)
+    throw new Error(`Internal error: an alert without items is ${best.bytes} bytes, over the ${maxBytes}-byte budget`);
   let low = 1;
   let high = order.length - 1;
   while (low <= high) {

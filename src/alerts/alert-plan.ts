@@ -13,7 +13,16 @@ import type { StateChange, StateTransitions, Transition } from "../audit/audit-s
 import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
 import { stateKeys } from "../store/table-keys";
 import type { Severity } from "../rules/rule";
-import { bySeverityThenName, emptySections, isEmptyMessage, severityAtLeast, type AlertItem, type AlertMessage, type AlertRunInfo, type Section } from "./alert-message";
+import {
+  bySeverityThenName,
+  emptySections,
+  isEmptyMessage,
+  severityAtLeast,
+  type AlertItem,
+  type AlertMessage,
+  type AlertRunInfo,
+  type Section,
+} from "./alert-message";
 import { evidenceLine } from "./evidence-line";
 
 export interface LedgerEntry {
@@ -71,7 +80,8 @@ export function runVerdicts(report: AuditReport, transitions: StateTransitions):
   }
   const byKey = new Map<string, { transition: Transition; change: StateChange }>();
   for (const transition of ["new", "regressed", "resolved", "stillFailing"] as const) {
-    for (const change of transitions[transition]) byKey.set(pairKey(change.finding.resourceId, change.finding.ruleId), { transition, change });
+    for (const change of transitions[transition])
+      byKey.set(pairKey(change.finding.resourceId, change.finding.ruleId), { transition, change });
   }
   return { verdicts, transitions: byKey, staleCount: transitions.stale, notFullyRead: transitions.notFullyRead };
 }
@@ -85,7 +95,11 @@ function passes(finding: Finding): boolean {
  * first seen by a partial run (which may not announce it), or by a run whose alert step did not run. When the run had
  * stale pairs these must be confirmed against findingstate before they are announced.
  */
-export function deferredResolvedCandidates(run: AlertRunInfo, verdicts: RunVerdicts, ledger: ReadonlyMap<string, LedgerEntry>): string[] {
+export function deferredResolvedCandidates(
+  run: AlertRunInfo,
+  verdicts: RunVerdicts,
+  ledger: ReadonlyMap<string, LedgerEntry>,
+): string[] {
   if (run.status !== "completed") return [];
   const keys: string[] = [];
   for (const entry of ledger.values()) {
@@ -133,7 +147,11 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
 
   const announce = (section: Section, finding: Finding, action: LedgerAction, extra: Partial<AlertItem> = {}): void => {
     sections[section].push({ ...toItem(finding), ...extra });
-    changes.push({ key: pairKey(finding.resourceId, finding.ruleId), ...pickIdentity(finding, LEDGER_IDENTITY_FIELDS), action });
+    changes.push({
+      key: pairKey(finding.resourceId, finding.ruleId),
+      ...pickIdentity(finding, LEDGER_IDENTITY_FIELDS),
+      action,
+    });
   };
 
   for (const [key, finding] of verdicts.verdicts) {
@@ -146,9 +164,11 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
       // No transition for a fail means findingstate kept a newer run's verdict: this run's is out of date.
       if (labelled === undefined || labelled.transition === "resolved") continue;
       failing.push({ finding, change: labelled.change });
-      const since = labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
+      const since =
+        labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
       if (!open && labelled.transition === "new") announce("new", finding, "open", { failingSince: run.startedAt });
-      else if (!open && labelled.transition === "regressed") announce("regressed", finding, "open", { failingSince: run.startedAt });
+      else if (!open && labelled.transition === "regressed")
+        announce("regressed", finding, "open", { failingSince: run.startedAt });
       else {
         stillFailing += 1;
         if (!open) {
@@ -156,7 +176,10 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
           announce("stillFailing", finding, "open", { failingSince: since, reason: "firstNotice" });
         } else if (reminderDue(entry, run.startedAt, input.remindDays)) {
           reminders += 1;
-          announce("stillFailing", finding, "remind", { failingSince: entry?.firstAnnouncedAt ?? since, reason: "reminder" });
+          announce("stillFailing", finding, "remind", {
+            failingSince: entry?.firstAnnouncedAt ?? since,
+            reason: "reminder",
+          });
         }
       }
       continue;
@@ -176,7 +199,13 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
     channel: input.channel,
     minSeverity: input.minSeverity,
     run,
-    counts: { new: sections.new.length, regressed: sections.regressed.length, resolved: sections.resolved.length, stillFailing, reminders },
+    counts: {
+      new: sections.new.length,
+      regressed: sections.regressed.length,
+      resolved: sections.resolved.length,
+      stillFailing,
+      reminders,
+    },
     sections,
   };
   if (!isEmptyMessage(message)) return { kind: "alert", message, ledger: changes };
@@ -188,7 +217,11 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
     failingSince: change?.previous?.status === "fail" ? change.previous.statusChangedAt : run.startedAt,
   }));
   digest.sort(bySeverityThenName);
-  return { kind: "digest", message: { ...message, kind: "digest", sections: { ...emptySections(), stillFailing: digest } }, ledger: [] };
+  return {
+    kind: "digest",
+    message: { ...message, kind: "digest", sections: { ...emptySections(), stillFailing: digest } },
+    ledger: [],
+  };
 }
 
 function reminderDue(entry: LedgerEntry | undefined, at: string, remindDays: number): boolean {

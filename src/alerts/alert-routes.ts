@@ -19,7 +19,8 @@ export const DEFAULT_CHANNEL = "default";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const nonEmptyList = (item: z.ZodString) => z.array(item).min(1, "give at least one value, or leave the criterion out").max(500);
+const nonEmptyList = (item: z.ZodString) =>
+  z.array(item).min(1, "give at least one value, or leave the criterion out").max(500);
 
 export const routeMatchSchema = z
   .object({
@@ -29,22 +30,39 @@ export const routeMatchSchema = z
     resourceGroups: nonEmptyList(z.string().min(1).max(200)).optional(),
     /** Tag name → value, a list of values, or "*" for any value. Names case-insensitive, values exact. */
     tags: z
-      .record(z.string().min(1).max(512), z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(100)]))
+      .record(
+        z.string().min(1).max(512),
+        z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(100)]),
+      )
       .refine((tags) => Object.keys(tags).length > 0, "give at least one tag, or leave tags out")
       .optional(),
     /** Rule id prefixes, e.g. `mi.` for every managed-instance rule. */
     ruleIdPrefixes: nonEmptyList(z.string().min(1).max(200)).optional(),
     /** Resource types, e.g. `microsoft.sql/managedinstances`. Case-insensitive. */
-    resourceTypes: nonEmptyList(z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9./]+$/, "expected a resource type such as microsoft.sql/managedinstances")).optional(),
+    resourceTypes: nonEmptyList(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9./]+$/, "expected a resource type such as microsoft.sql/managedinstances"),
+    ).optional(),
   })
   .strict()
-  .refine((match) => Object.values(match).some((value) => value !== undefined), "give at least one criterion, or leave match out to route every finding");
+  .refine(
+    (match) => Object.values(match).some((value) => value !== undefined),
+    "give at least one criterion, or leave match out to route every finding",
+  );
 
 export const routeSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "expected 1-40 lower-case letters, digits or hyphens, starting with a letter or digit"),
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,39}$/,
+        "expected 1-40 lower-case letters, digits or hyphens, starting with a letter or digit",
+      ),
     /** The app setting holding this route's webhook URL (in Azure a Key Vault reference). */
-    webhookSetting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "expected the name of an app setting, e.g. ALERT_WEBHOOK_DBA"),
+    webhookSetting: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "expected the name of an app setting, e.g. ALERT_WEBHOOK_DBA"),
     /** Absent: every finding. */
     match: routeMatchSchema.optional(),
     /** `additional` (default): the default channel gets the finding too. `instead`: the default channel does not. */
@@ -62,8 +80,14 @@ export const alertRoutesSchema = z
   .superRefine((routes, ctx) => {
     const seen = new Set<string>();
     routes.forEach((route, index) => {
-      if (route.name === DEFAULT_CHANNEL) ctx.addIssue({ code: "custom", path: [index, "name"], message: `"${DEFAULT_CHANNEL}" is the TEAMS_WEBHOOK_URL channel; choose another name` });
-      else if (seen.has(route.name)) ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate route name "${route.name}"` });
+      if (route.name === DEFAULT_CHANNEL)
+        ctx.addIssue({
+          code: "custom",
+          path: [index, "name"],
+          message: `"${DEFAULT_CHANNEL}" is the TEAMS_WEBHOOK_URL channel; choose another name`,
+        });
+      else if (seen.has(route.name))
+        ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate route name "${route.name}"` });
       seen.add(route.name);
     });
   });
@@ -78,11 +102,17 @@ export function parseAlertRoutes(raw: string | undefined, setting = ALERT_ROUTES
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new AuditorError("CONFIG_INVALID", `${setting}: not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an array of routes, see docs/alerts.md`, { cause: error });
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${setting}: not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an array of routes, see docs/alerts.md`,
+      { cause: error },
+    );
   }
   const parsed = alertRoutesSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${setting}${jsonPath(issue.path)}: ${issue.message}`);
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${setting}${jsonPath(issue.path)}: ${issue.message}`);
     throw new AuditorError("CONFIG_INVALID", `${problems.join("; ")} (see docs/alerts.md)`);
   }
   return parsed.data;
@@ -108,7 +138,11 @@ export function routeMatches(match: RouteMatch | undefined, finding: Finding): b
     if (!ok) return false;
   }
   if (ruleIdPrefixes !== undefined && !ruleIdPrefixes.some((prefix) => finding.ruleId.startsWith(prefix))) return false;
-  if (resourceTypes !== undefined && !resourceTypes.some((type) => type.toLowerCase() === finding.resourceType.toLowerCase())) return false;
+  if (
+    resourceTypes !== undefined &&
+    !resourceTypes.some((type) => type.toLowerCase() === finding.resourceType.toLowerCase())
+  )
+    return false;
   if (tags !== undefined) {
     // ARM tag names are case-insensitive; values are not.
     const byName = new Map(Object.entries(finding.tags ?? {}).map(([name, value]) => [name.toLowerCase(), value]));

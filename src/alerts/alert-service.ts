@@ -16,10 +16,23 @@ import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
 import type { StoreConnection } from "../store/table-client";
 import type { Logger, PostRunStep } from "../audit/audit-service";
 import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";
-import { deferredResolvedCandidates, pairKey, planChannel, runVerdicts, type LedgerEntry, type RunVerdicts } from "./alert-plan";
+import {
+  deferredResolvedCandidates,
+  pairKey,
+  planChannel,
+  runVerdicts,
+  type LedgerEntry,
+  type RunVerdicts,
+} from "./alert-plan";
 import { DEFAULT_CHANNEL, routeMatches } from "./alert-routes";
 import type { AlertChannel, AlertSettings } from "./alert-settings";
-import { AlertTables, type AlertTablesOptions, type OutboxEntry, type OutboxPatch, type OutboxRecord } from "./alert-tables";
+import {
+  AlertTables,
+  type AlertTablesOptions,
+  type OutboxEntry,
+  type OutboxPatch,
+  type OutboxRecord,
+} from "./alert-tables";
 import { cardOfEnvelope, cardProblems } from "./card-validation";
 import { jsonPayload } from "./json-alert";
 import { teamsPayload } from "./teams-card";
@@ -90,7 +103,10 @@ export class AlertService {
 
   /** The post-run step the composition root adds. */
   step(): PostRunStep {
-    return { name: "alerts", run: async ({ report, completed, log }) => void (await this.afterRun(report, completed, log)) };
+    return {
+      name: "alerts",
+      run: async ({ report, completed, log }) => void (await this.afterRun(report, completed, log)),
+    };
   }
 
   /** Never throws: an alert problem is logged and left in the outbox, and never fails the run. */
@@ -101,7 +117,9 @@ export class AlertService {
     try {
       lock = await this.claimLock(runId);
       if (lock === undefined) {
-        log.warn(`alerts: another alert pass held the lock too long; run ${runId} plans no alerts (the next run tells every channel what it has not heard)`);
+        log.warn(
+          `alerts: another alert pass held the lock too long; run ${runId} plans no alerts (the next run tells every channel what it has not heard)`,
+        );
         return [];
       }
       const pass: Pass = { deadline: Date.now() + (this.deps.passBudgetMs ?? 4 * 60_000), blocked: new Set() };
@@ -113,10 +131,15 @@ export class AlertService {
       for (const delivery of deliveries) log.info(`alerts: run ${runId} → ${describeDelivery(delivery)}`);
       return deliveries;
     } catch (error) {
-      log.error(`alerts: the alert pass of run ${runId} stopped: ${errorText(error)}. Undelivered alerts stay in the outbox; the next run retries them.`);
+      log.error(
+        `alerts: the alert pass of run ${runId} stopped: ${errorText(error)}. Undelivered alerts stay in the outbox; the next run retries them.`,
+      );
       return [];
     } finally {
-      if (lock !== undefined) await this.deps.runs.releaseScopeLock(lock).catch((error: unknown) => log.warn(`alerts: could not release the alert lock: ${errorText(error)}`));
+      if (lock !== undefined)
+        await this.deps.runs
+          .releaseScopeLock(lock)
+          .catch((error: unknown) => log.warn(`alerts: could not release the alert lock: ${errorText(error)}`));
     }
   }
 
@@ -124,14 +147,21 @@ export class AlertService {
   async deliveryForRun(runId: string): Promise<ChannelDelivery[]> {
     const order = new Map(this.channels.map((c, i) => [c.name, i]));
     const records = await this.deps.tables.outboxRecordsForRun(runId);
-    return records.map(toDelivery).sort((a, b) => (order.get(a.channel) ?? 99) - (order.get(b.channel) ?? 99) || a.channel.localeCompare(b.channel));
+    return records
+      .map(toDelivery)
+      .sort(
+        (a, b) => (order.get(a.channel) ?? 99) - (order.get(b.channel) ?? 99) || a.channel.localeCompare(b.channel),
+      );
   }
 
   /** Posts a test card (or document) to one channel now, outside the outbox, so a team can check its webhook. */
   async sendTest(route: string = DEFAULT_CHANNEL, requestedBy = "unknown"): Promise<TestDelivery> {
     const channel = this.channels.find((c) => c.name === route);
     if (channel === undefined) {
-      throw new AuditorError("INPUT_INVALID_REQUEST", `route: ${JSON.stringify(route)} is not a configured alert channel; configured: ${this.channels.map((c) => c.name).join(", ")}`);
+      throw new AuditorError(
+        "INPUT_INVALID_REQUEST",
+        `route: ${JSON.stringify(route)} is not a configured alert channel; configured: ${this.channels.map((c) => c.name).join(", ")}`,
+      );
     }
     const message: AlertMessage = {
       kind: "test",
@@ -142,7 +172,8 @@ export class AlertService {
       test: { requestedBy, at: this.now().toISOString() },
     };
     const rendered = this.render(channel, message, undefined);
-    if (rendered.problem !== undefined) throw new Error(`Internal error: the test card is invalid: ${rendered.problem}`);
+    if (rendered.problem !== undefined)
+      throw new Error(`Internal error: the test card is invalid: ${rendered.problem}`);
     const outcome = await this.client.post(channel.webhook, rendered.body, { deadline: Date.now() + 60_000 });
     return {
       route: channel.name,
@@ -164,11 +195,17 @@ export class AlertService {
     const missing = this.channels.filter((c) => !planned.has(c.name));
     if (missing.length === 0) return existing;
     const entries = await this.plan(report, completed, missing, log);
-    if (!(await this.deps.tables.createOutbox(entries))) log.warn(`alerts: run ${runId} was planned by another pass meanwhile; its stored plan is used`);
+    if (!(await this.deps.tables.createOutbox(entries)))
+      log.warn(`alerts: run ${runId} was planned by another pass meanwhile; its stored plan is used`);
     return this.deps.tables.outboxForRun(runId);
   }
 
-  private async plan(report: AuditReport, completed: CompletedRun, channels: readonly AlertChannel[], log: Logger): Promise<OutboxEntry[]> {
+  private async plan(
+    report: AuditReport,
+    completed: CompletedRun,
+    channels: readonly AlertChannel[],
+    log: Logger,
+  ): Promise<OutboxEntry[]> {
     const { settings, tables, runs } = this.deps;
     const runId = report.run.runId;
     const detail = await runs.getRun(runId);
@@ -185,15 +222,20 @@ export class AlertService {
       ...(previousRunId !== undefined ? { previousRunId } : {}),
       notFullyRead: completed.transitions.notFullyRead,
       coverageGaps: report.run.coverageGaps.length,
-      unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length }).unverifiedBySeverity,
+      unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length })
+        .unverifiedBySeverity,
     };
     const verdicts = runVerdicts(report, completed.transitions);
     const ledgers = new Map<string, Map<string, LedgerEntry>>();
     for (const channel of channels) ledgers.set(channel.name, await tables.readLedger(channel.name));
 
     const candidates = new Set<string>();
-    for (const ledger of ledgers.values()) for (const key of deferredResolvedCandidates(run, verdicts, ledger)) candidates.add(key);
-    const confirmed = candidates.size === 0 || verdicts.staleCount === 0 ? candidates : await this.confirmResolved(candidates, verdicts, runId);
+    for (const ledger of ledgers.values())
+      for (const key of deferredResolvedCandidates(run, verdicts, ledger)) candidates.add(key);
+    const confirmed =
+      candidates.size === 0 || verdicts.staleCount === 0
+        ? candidates
+        : await this.confirmResolved(candidates, verdicts, runId);
 
     const heardToday = settings.dailyDigest ? await this.channelsHeardToday(runId) : new Set<string>();
     const createdAt = this.now().toISOString();
@@ -232,14 +274,20 @@ export class AlertService {
       entry.payloadBytes = rendered.bytes;
       if (rendered.problem !== undefined) {
         // A Workflow accepts an invalid card with 202 and then drops it: refuse to send it, and say why.
-        log.error(`alerts: the card for run ${runId} to ${channel.name} is invalid and is not sent: ${rendered.problem}`);
+        log.error(
+          `alerts: the card for run ${runId} to ${channel.name} is invalid and is not sent: ${rendered.problem}`,
+        );
         Object.assign(entry, { state: "failed", failedAt: createdAt, lastError: `card invalid: ${rendered.problem}` });
       }
       return entry;
     });
   }
 
-  private render(channel: AlertChannel, message: AlertMessage, runId: string | undefined): { body: string; bytes: number; problem?: string } {
+  private render(
+    channel: AlertChannel,
+    message: AlertMessage,
+    runId: string | undefined,
+  ): { body: string; bytes: number; problem?: string } {
     const links = alertLinks(this.deps.settings.reportBaseUrl, runId);
     if (channel.format === "json") return jsonPayload(message, links);
     const rendered = teamsPayload(message, links);
@@ -258,7 +306,11 @@ export class AlertService {
    * it. A run does not rewrite a pass it finds unchanged, so the state may still carry the run that recorded the fix
    * (an older one): `lastSeenRunId <= runId`, not `=== runId`. A newer run that wrote it announces it itself.
    */
-  private async confirmResolved(candidates: ReadonlySet<string>, verdicts: RunVerdicts, runId: string): Promise<Set<string>> {
+  private async confirmResolved(
+    candidates: ReadonlySet<string>,
+    verdicts: RunVerdicts,
+    runId: string,
+  ): Promise<Set<string>> {
     const byResource = new Map<string, string[]>();
     for (const key of candidates) {
       const resourceId = verdicts.verdicts.get(key)?.resourceId;
@@ -279,7 +331,9 @@ export class AlertService {
   /** Channels that got (or are getting) an alert or digest from an earlier run of the same UTC day. */
   private async channelsHeardToday(runId: string): Promise<Set<string>> {
     const records = await this.deps.tables.outboxRecordsOfDay(runId.slice(0, 8));
-    return new Set(records.filter((r) => r.runId !== runId && r.kind !== "none" && r.state !== "failed").map((r) => r.channel));
+    return new Set(
+      records.filter((r) => r.runId !== runId && r.kind !== "none" && r.state !== "failed").map((r) => r.channel),
+    );
   }
 
   // ---- delivery -----------------------------------------------------------------------------------------------
@@ -291,15 +345,24 @@ export class AlertService {
     } catch (error) {
       if (error instanceof AuditorError && error.code === "STORAGE_UNAVAILABLE") throw error;
       pass.blocked.add(entry.channel);
-      log.error(`alerts: the alert of run ${entry.runId} to ${entry.channel} could not be finished: ${errorText(error)}; it stays in the outbox`);
+      log.error(
+        `alerts: the alert of run ${entry.runId} to ${entry.channel} could not be finished: ${errorText(error)}; it stays in the outbox`,
+      );
     }
   }
 
   private async finish(entry: OutboxEntry, pass: Pass, log: Logger): Promise<void> {
     const { tables } = this.deps;
     if (entry.unreadable !== undefined) {
-      log.error(`alerts: the stored alert of run ${entry.runId} to ${entry.channel} is unreadable and is not sent: ${entry.unreadable}`);
-      await tables.updateOutbox(entry.runId, entry.channel, { state: "failed", failedAt: this.now().toISOString(), lastError: `stored alert unreadable: ${entry.unreadable}`, ledgerApplied: true });
+      log.error(
+        `alerts: the stored alert of run ${entry.runId} to ${entry.channel} is unreadable and is not sent: ${entry.unreadable}`,
+      );
+      await tables.updateOutbox(entry.runId, entry.channel, {
+        state: "failed",
+        failedAt: this.now().toISOString(),
+        lastError: `stored alert unreadable: ${entry.unreadable}`,
+        ledgerApplied: true,
+      });
       return;
     }
     if (!entry.ledgerApplied) {
@@ -310,7 +373,9 @@ export class AlertService {
     const channel = this.channels.find((c) => c.name === entry.channel);
     if (channel === undefined) {
       pass.blocked.add(entry.channel);
-      log.warn(`alerts: channel ${entry.channel} is no longer configured; the alert of run ${entry.runId} to it stays pending`);
+      log.warn(
+        `alerts: channel ${entry.channel} is no longer configured; the alert of run ${entry.runId} to it stays pending`,
+      );
       await tables.updateOutbox(entry.runId, entry.channel, { lastError: "channel no longer configured" });
       return;
     }
@@ -319,9 +384,17 @@ export class AlertService {
       pass.blocked.add(entry.channel);
       return;
     }
-    if (channel.webhook.hash !== entry.webhookHash) log.info(`alerts: the webhook of ${channel.name} changed since run ${entry.runId} was planned; delivering to the current one (${channel.webhook.hash})`);
-    if (entry.attemptStartedAt !== undefined && (entry.lastAttemptAt === undefined || entry.attemptStartedAt > entry.lastAttemptAt)) {
-      log.warn(`alerts: a delivery of run ${entry.runId} to ${channel.name} started at ${entry.attemptStartedAt} and was never recorded; it is sent again, so the channel may see it twice`);
+    if (channel.webhook.hash !== entry.webhookHash)
+      log.info(
+        `alerts: the webhook of ${channel.name} changed since run ${entry.runId} was planned; delivering to the current one (${channel.webhook.hash})`,
+      );
+    if (
+      entry.attemptStartedAt !== undefined &&
+      (entry.lastAttemptAt === undefined || entry.attemptStartedAt > entry.lastAttemptAt)
+    ) {
+      log.warn(
+        `alerts: a delivery of run ${entry.runId} to ${channel.name} started at ${entry.attemptStartedAt} and was never recorded; it is sent again, so the channel may see it twice`,
+      );
     }
     await tables.updateOutbox(entry.runId, entry.channel, { attemptStartedAt: this.now().toISOString() });
     const outcome = await this.client.post(channel.webhook, entry.payload, { deadline: pass.deadline });
@@ -342,7 +415,10 @@ export class AlertService {
     try {
       await tables.updateOutbox(entry.runId, entry.channel, patch);
     } catch (error) {
-      if (outcome.state === "delivered") log.error(`alerts: run ${entry.runId} was delivered to ${channel.name} but that could not be recorded; the next pass will send it again`);
+      if (outcome.state === "delivered")
+        log.error(
+          `alerts: run ${entry.runId} was delivered to ${channel.name} but that could not be recorded; the next pass will send it again`,
+        );
       throw error;
     }
   }

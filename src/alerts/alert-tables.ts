@@ -75,7 +75,21 @@ export interface OutboxEntry extends OutboxRecord {
   unreadable?: string;
 }
 
-export type OutboxPatch = Partial<Pick<OutboxRecord, "state" | "attempts" | "lastError" | "lastAttemptAt" | "attemptStartedAt" | "deliveredAt" | "failedAt" | "httpStatus" | "nextAttemptAfter" | "ledgerApplied">>;
+export type OutboxPatch = Partial<
+  Pick<
+    OutboxRecord,
+    | "state"
+    | "attempts"
+    | "lastError"
+    | "lastAttemptAt"
+    | "attemptStartedAt"
+    | "deliveredAt"
+    | "failedAt"
+    | "httpStatus"
+    | "nextAttemptAfter"
+    | "ledgerApplied"
+  >
+>;
 
 export interface AlertTablesOptions {
   tablePrefix?: string;
@@ -83,9 +97,30 @@ export interface AlertTablesOptions {
 }
 
 const RECORD_PROPERTIES = [
-  "runId", "channel", "webhookHash", "format", "kind", "state", "attempts", "createdAt", "runStartedAt", "countNew", "countRegressed", "countResolved",
-  "countStillFailing", "countReminders", "payloadBytes", "ledgerChanges", "ledgerApplied", "lastError", "lastAttemptAt", "attemptStartedAt",
-  "deliveredAt", "failedAt", "httpStatus", "nextAttemptAfter",
+  "runId",
+  "channel",
+  "webhookHash",
+  "format",
+  "kind",
+  "state",
+  "attempts",
+  "createdAt",
+  "runStartedAt",
+  "countNew",
+  "countRegressed",
+  "countResolved",
+  "countStillFailing",
+  "countReminders",
+  "payloadBytes",
+  "ledgerChanges",
+  "ledgerApplied",
+  "lastError",
+  "lastAttemptAt",
+  "attemptStartedAt",
+  "deliveredAt",
+  "failedAt",
+  "httpStatus",
+  "nextAttemptAfter",
 ];
 
 export class AlertTables {
@@ -94,7 +129,11 @@ export class AlertTables {
 
   constructor(connection: StoreConnection, options: AlertTablesOptions = {}) {
     const prefix = options.tablePrefix ?? "";
-    if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix)) throw new AuditorError("CONFIG_INVALID", `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`);
+    if (!/^([A-Za-z][A-Za-z0-9]{0,40})?$/.test(prefix))
+      throw new AuditorError(
+        "CONFIG_INVALID",
+        `Table prefix '${prefix}' must start with a letter and hold only letters and digits (at most 41).`,
+      );
     this.clients = {
       outbox: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.outbox}`, { retry: options.retry }),
       ledger: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.ledger}`, { retry: options.retry }),
@@ -114,7 +153,8 @@ export class AlertTables {
     const outbox = await this.table("outbox");
     const filter = odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey ge ${`${runId}|`} and RowKey lt ${`${runId}}`}`;
     const records: OutboxRecord[] = [];
-    for await (const row of scan(outbox, filter, `reading the alert outbox of run ${runId}`, RECORD_PROPERTIES)) records.push(recordFromEntity(row));
+    for await (const row of scan(outbox, filter, `reading the alert outbox of run ${runId}`, RECORD_PROPERTIES))
+      records.push(recordFromEntity(row));
     return records;
   }
 
@@ -123,7 +163,9 @@ export class AlertTables {
     const outbox = await this.table("outbox");
     const filter = odata`PartitionKey eq ${OUTBOX_PARTITION} and (state eq ${"pending"} or ledgerApplied eq ${false})`;
     const entries = await this.readEntries(outbox, filter, "listing unfinished alert deliveries");
-    return entries.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.channel.localeCompare(b.channel)));
+    return entries.sort((a, b) =>
+      a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.channel.localeCompare(b.channel),
+    );
   }
 
   /** Records of the runs stamped on `day` (YYYYMMDD, UTC). */
@@ -131,7 +173,8 @@ export class AlertTables {
     const outbox = await this.table("outbox");
     const filter = odata`PartitionKey eq ${OUTBOX_PARTITION} and RowKey ge ${`${day}T`} and RowKey lt ${`${day}U`}`;
     const records: OutboxRecord[] = [];
-    for await (const row of scan(outbox, filter, `reading the alert outbox of ${day}`, RECORD_PROPERTIES)) records.push(recordFromEntity(row));
+    for await (const row of scan(outbox, filter, `reading the alert outbox of ${day}`, RECORD_PROPERTIES))
+      records.push(recordFromEntity(row));
     return records;
   }
 
@@ -155,7 +198,8 @@ export class AlertTables {
   async updateOutbox(runId: string, channel: string, patch: OutboxPatch): Promise<void> {
     const outbox = await this.table("outbox");
     const entity: Entity = { partitionKey: OUTBOX_PARTITION, rowKey: outboxRowKey(runId, channel) };
-    for (const [name, value] of Object.entries(patch)) if (value !== undefined) entity[name] = typeof value === "string" ? clampText(value, 4_000) : value;
+    for (const [name, value] of Object.entries(patch))
+      if (value !== undefined) entity[name] = typeof value === "string" ? clampText(value, 4_000) : value;
     try {
       await outbox.updateEntity(entity, "Merge");
     } catch (error) {
@@ -169,7 +213,12 @@ export class AlertTables {
     const ledger = await this.table("ledger");
     const entries = new Map<string, LedgerEntry>();
     for await (const row of scan(ledger, odata`PartitionKey eq ${channel}`, `reading the alert ledger of ${channel}`)) {
-      const entry: LedgerEntry = { key: String(row.rowKey), resourceId: str(row.resourceId), ruleId: str(row.ruleId), open: row.open === true };
+      const entry: LedgerEntry = {
+        key: String(row.rowKey),
+        resourceId: str(row.resourceId),
+        ruleId: str(row.ruleId),
+        open: row.open === true,
+      };
       if (typeof row.announcedAt === "string") entry.announcedAt = row.announcedAt;
       if (typeof row.firstAnnouncedAt === "string") entry.firstAnnouncedAt = row.firstAnnouncedAt;
       if (typeof row.announcedRunId === "string") entry.announcedRunId = row.announcedRunId;
@@ -185,7 +234,15 @@ export class AlertTables {
     const actions: WriteAction[] = changes.map((change) => {
       const base: Entity = { partitionKey: channel, rowKey: change.key };
       if (change.action === "open") {
-        Object.assign(base, { resourceId: clampText(change.resourceId), ruleId: clampText(change.ruleId), resourceName: clampText(change.resourceName), open: true, announcedAt: at, firstAnnouncedAt: at, announcedRunId: runId });
+        Object.assign(base, {
+          resourceId: clampText(change.resourceId),
+          ruleId: clampText(change.ruleId),
+          resourceName: clampText(change.resourceName),
+          open: true,
+          announcedAt: at,
+          firstAnnouncedAt: at,
+          announcedRunId: runId,
+        });
       } else if (change.action === "remind") {
         Object.assign(base, { open: true, announcedAt: at, announcedRunId: runId });
       } else {
@@ -193,7 +250,12 @@ export class AlertTables {
       }
       return { kind: "upsert", entity: base, mode: "Merge" };
     });
-    await submitTransactions(ledger, planTransactions(actions), DEFAULT_CONCURRENCY, `writing the alert ledger of ${channel} for run ${runId}`);
+    await submitTransactions(
+      ledger,
+      planTransactions(actions),
+      DEFAULT_CONCURRENCY,
+      `writing the alert ledger of ${channel} for run ${runId}`,
+    );
   }
 
   // ---- plumbing -----------------------------------------------------------------------------------------------
@@ -211,12 +273,17 @@ export class AlertTables {
 
 export function outboxRowKey(runId: string, channel: string): string {
   const key = `${runId}|${channel}`;
-  if (!isValidTableKey(key)) throw new Error(`Internal error: outbox key for run '${runId}' and channel '${channel}' is invalid`);
+  if (!isValidTableKey(key))
+    throw new Error(`Internal error: outbox key for run '${runId}' and channel '${channel}' is invalid`);
   return key;
 }
 
-
-async function* scan(client: TableClient, filter: string, operation: string, select?: string[]): AsyncGenerator<Record<string, unknown> & { rowKey?: string }> {
+async function* scan(
+  client: TableClient,
+  filter: string,
+  operation: string,
+  select?: string[],
+): AsyncGenerator<Record<string, unknown> & { rowKey?: string }> {
   const queryOptions = select === undefined ? { filter } : { filter, select };
   try {
     for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions })) yield row;
@@ -228,7 +295,8 @@ async function* scan(client: TableClient, filter: string, operation: string, sel
 async function pack(value: unknown): Promise<Uint8Array[]> {
   const packed = await gzipAsync(Buffer.from(typeof value === "string" ? value : JSON.stringify(value), "utf8"));
   const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < packed.length; offset += CHUNK_BYTES) chunks.push(new Uint8Array(packed.subarray(offset, offset + CHUNK_BYTES)));
+  for (let offset = 0; offset < packed.length; offset += CHUNK_BYTES)
+    chunks.push(new Uint8Array(packed.subarray(offset, offset + CHUNK_BYTES)));
   return chunks;
 }
 
@@ -236,7 +304,11 @@ async function unpack(entity: Record<string, unknown>, prefix: string, count: nu
   const chunks: Buffer[] = [];
   for (let i = 0; i < count; i += 1) {
     const chunk = entity[`${prefix}${String(i).padStart(3, "0")}`];
-    if (!(chunk instanceof Uint8Array)) throw new AuditorError("STORAGE_FAILED", `Alert outbox entry ${String(entity.rowKey)} is incomplete (${prefix} chunk ${i} missing).`);
+    if (!(chunk instanceof Uint8Array))
+      throw new AuditorError(
+        "STORAGE_FAILED",
+        `Alert outbox entry ${String(entity.rowKey)} is incomplete (${prefix} chunk ${i} missing).`,
+      );
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
   if (chunks.length === 0) return "";
@@ -247,7 +319,10 @@ async function entryToEntity(entry: OutboxEntry): Promise<Entity> {
   const payload = entry.payload === "" ? [] : await pack(entry.payload);
   const ledger = entry.ledgerPlan.length === 0 ? [] : await pack(entry.ledgerPlan);
   if (payload.length + ledger.length > MAX_CHUNKS) {
-    throw new AuditorError("STORAGE_FAILED", `The alert for run ${entry.runId} to ${entry.channel} is too large to store (${payload.length + ledger.length} chunks of 64 KiB gzipped).`);
+    throw new AuditorError(
+      "STORAGE_FAILED",
+      `The alert for run ${entry.runId} to ${entry.channel} is too large to store (${payload.length + ledger.length} chunks of 64 KiB gzipped).`,
+    );
   }
   const entity: Entity = {
     partitionKey: OUTBOX_PARTITION,
@@ -287,7 +362,12 @@ async function entryFromEntity(row: Record<string, unknown>): Promise<OutboxEntr
     const ledgerJson = await unpack(row, "ledgerGz", num(row.ledgerChunks));
     return { ...record, payload, ledgerPlan: ledgerJson === "" ? [] : (JSON.parse(ledgerJson) as LedgerChange[]) };
   } catch (error) {
-    return { ...record, payload: "", ledgerPlan: [], unreadable: error instanceof Error ? error.message : String(error) };
+    return {
+      ...record,
+      payload: "",
+      ledgerPlan: [],
+      unreadable: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -302,12 +382,25 @@ function recordFromEntity(row: Record<string, unknown>): OutboxRecord {
     attempts: num(row.attempts),
     createdAt: str(row.createdAt),
     runStartedAt: str(row.runStartedAt),
-    counts: { new: num(row.countNew), regressed: num(row.countRegressed), resolved: num(row.countResolved), stillFailing: num(row.countStillFailing), reminders: num(row.countReminders) },
+    counts: {
+      new: num(row.countNew),
+      regressed: num(row.countRegressed),
+      resolved: num(row.countResolved),
+      stillFailing: num(row.countStillFailing),
+      reminders: num(row.countReminders),
+    },
     payloadBytes: num(row.payloadBytes),
     ledgerChanges: num(row.ledgerChanges),
     ledgerApplied: row.ledgerApplied === true,
   };
-  for (const name of ["lastError", "lastAttemptAt", "attemptStartedAt", "deliveredAt", "failedAt", "nextAttemptAfter"] as const) {
+  for (const name of [
+    "lastError",
+    "lastAttemptAt",
+    "attemptStartedAt",
+    "deliveredAt",
+    "failedAt",
+    "nextAttemptAfter",
+  ] as const) {
     const value = row[name];
     if (typeof value === "string" && value !== "") record[name] = value;
   }

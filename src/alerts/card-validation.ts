@@ -11,7 +11,10 @@ interface ParseEvent {
 
 interface AdaptiveCardsModule {
   SerializationContext: new (targetVersion?: unknown) => { eventCount: number; getEventAt(index: number): ParseEvent };
-  AdaptiveCard: new () => { parse(json: unknown, context?: unknown): void; validateProperties(): { validationEvents: ParseEvent[] } };
+  AdaptiveCard: new () => {
+    parse(json: unknown, context?: unknown): void;
+    validateProperties(): { validationEvents: ParseEvent[] };
+  };
   Versions: { v1_4: unknown };
 }
 
@@ -27,9 +30,11 @@ function adaptiveCards(): AdaptiveCardsModule {
 /** The problems a 1.4 renderer would report for `card` (the AdaptiveCard object, not the message envelope); empty when valid. */
 export function cardProblems(card: unknown): string[] {
   const problems: string[] = [];
-  if (typeof card !== "object" || card === null || (card as { type?: unknown }).type !== "AdaptiveCard") return ["not an AdaptiveCard object"];
+  if (typeof card !== "object" || card === null || (card as { type?: unknown }).type !== "AdaptiveCard")
+    return ["not an AdaptiveCard object"];
   const version = String((card as { version?: unknown }).version ?? "");
-  if (!/^1\.[0-4]$/.test(version)) problems.push(`version must be ${CARD_VERSION} or lower, found ${JSON.stringify(version)}`);
+  if (!/^1\.[0-4]$/.test(version))
+    problems.push(`version must be ${CARD_VERSION} or lower, found ${JSON.stringify(version)}`);
   const ac = adaptiveCards();
   const context = new ac.SerializationContext(ac.Versions.v1_4);
   const parsed = new ac.AdaptiveCard();
@@ -45,6 +50,7 @@ export function cardOfEnvelope(message: unknown): unknown {
   const { type, attachments } = message as { type?: unknown; attachments?: unknown };
   if (type !== "message" || !Array.isArray(attachments) || attachments.length !== 1) return undefined;
   const attachment = attachments[0] as { contentType?: unknown; contentUrl?: unknown; content?: unknown };
-  if (attachment.contentType !== "application/vnd.microsoft.card.adaptive" || attachment.contentUrl !== null) return undefined;
+  if (attachment.contentType !== "application/vnd.microsoft.card.adaptive" || attachment.contentUrl !== null)
+    return undefined;
   return attachment.content;
 }

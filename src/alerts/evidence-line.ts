@@ -8,7 +8,10 @@ const LIST_ITEMS = 3;
 export function evidenceLine(evidence: Evidence | null | undefined, maxChars = 240): string {
   if (evidence === null || evidence === undefined || typeof evidence !== "object") return "";
   const keys = Object.keys(evidence);
-  const ordered = [...FIRST_KEYS.filter((key) => keys.includes(key)), ...keys.filter((key) => !FIRST_KEYS.includes(key))];
+  const ordered = [
+    ...FIRST_KEYS.filter((key) => keys.includes(key)),
+    ...keys.filter((key) => !FIRST_KEYS.includes(key)),
+  ];
   const parts: string[] = [];
   for (const key of ordered) {
     const value = evidence[key];
@@ -55,7 +58,10 @@ export function shortArmName(id: string): string {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/\s{2,}/g, " ").trim();
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+    .replace(/\s{2,}/g, " ")
+    .trim();
 }
 
 function clamp(text: string, maxChars: number): string {

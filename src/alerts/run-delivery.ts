@@ -10,7 +10,9 @@ const count = z.number().int().nonnegative();
 export const channelDeliverySchema = z
   .object({
     channel: z.string().meta({ description: "`default` (TEAMS_WEBHOOK_URL) or the ALERT_ROUTES route name." }),
-    webhook: z.string().meta({ description: "sha256:<12 hex> of the webhook URL the alert was planned for; never the URL." }),
+    webhook: z
+      .string()
+      .meta({ description: "sha256:<12 hex> of the webhook URL the alert was planned for; never the URL." }),
     format: z.enum(["teams", "json"]),
     kind: z.enum(["alert", "digest", "none"]),
     state: z.enum(["pending", "delivered", "failed", "nothingToSend"]),
@@ -26,6 +28,8 @@ export const channelDeliverySchema = z
   .meta({ description: "The alert delivery of one run to one channel (docs/alerts.md, Delivery state of a run)." });
 
 /** The delivery state of a run's alerts, per channel; none when alerting is off (`alerts` undefined). */
-export function alertDeliveryForRun(alerts: Pick<AlertService, "deliveryForRun"> | undefined): (runId: string) => Promise<ChannelDelivery[]> {
+export function alertDeliveryForRun(
+  alerts: Pick<AlertService, "deliveryForRun"> | undefined,
+): (runId: string) => Promise<ChannelDelivery[]> {
   return async (runId) => (alerts === undefined ? [] : alerts.deliveryForRun(runId));
 }

@@ -2,7 +2,17 @@
 // webhook ("Send webhook alerts to a channel") accepts. Text that comes from the estate (names, evidence, NSG rule
 // descriptions) goes into TextRuns, which renderers never read as Markdown; only our own words go into TextBlocks.
 import { SEVERITIES, type Severity } from "../rules/rule";
-import { fitToBudget, SECTIONS, severityAtLeast, type AlertItem, type AlertLinks, type AlertMessage, type AlertRunInfo, type Section, type Shown } from "./alert-message";
+import {
+  fitToBudget,
+  SECTIONS,
+  severityAtLeast,
+  type AlertItem,
+  type AlertLinks,
+  type AlertMessage,
+  type AlertRunInfo,
+  type Section,
+  type Shown,
+} from "./alert-message";
 
 /** Teams refuses messages over about 28 KB; keep a margin for its own envelope. */
 export const TEAMS_MAX_BYTES = 27 * 1024;
@@ -17,14 +27,26 @@ const SECTION_TITLES: Record<Section, string> = {
   stillFailing: "Still failing",
 };
 
-const SEVERITY_COLOR: Record<Severity, string> = { critical: "attention", high: "attention", medium: "warning", low: "default" };
+const SEVERITY_COLOR: Record<Severity, string> = {
+  critical: "attention",
+  high: "attention",
+  medium: "warning",
+  low: "default",
+};
 
-export function teamsPayload(message: AlertMessage, links: AlertLinks, maxBytes = TEAMS_MAX_BYTES): { body: string; bytes: number; shown: Shown } {
+export function teamsPayload(
+  message: AlertMessage,
+  links: AlertLinks,
+  maxBytes = TEAMS_MAX_BYTES,
+): { body: string; bytes: number; shown: Shown } {
   return fitToBudget(message, maxBytes, (shown) => JSON.stringify(envelope(card(message, links, shown))));
 }
 
 export function envelope(content: Element): Element {
-  return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content }] };
+  return {
+    type: "message",
+    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content }],
+  };
 }
 
 function card(message: AlertMessage, links: AlertLinks, shown: Shown): Element {
@@ -33,12 +55,29 @@ function card(message: AlertMessage, links: AlertLinks, shown: Shown): Element {
     const items = message.sections[section];
     if (items.length === 0) continue;
     const title = message.kind === "digest" ? "Open failures" : SECTION_TITLES[section];
-    body.push({ type: "TextBlock", text: `${title} (${items.length})`, weight: "bolder", size: "medium", separator: true, spacing: "medium", wrap: true });
+    body.push({
+      type: "TextBlock",
+      text: `${title} (${items.length})`,
+      weight: "bolder",
+      size: "medium",
+      separator: true,
+      spacing: "medium",
+      wrap: true,
+    });
     for (const item of items.slice(0, shown[section])) body.push(itemContainer(item, section, links));
     const more = items.length - shown[section];
     if (more > 0) {
-      body.push({ type: "TextBlock", text: `…and ${more} more, most severe shown first.`, isSubtle: true, wrap: true, spacing: "small" });
-      body.push({ type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: "See all on the dashboard", url: links.dashboard }] });
+      body.push({
+        type: "TextBlock",
+        text: `…and ${more} more, most severe shown first.`,
+        isSubtle: true,
+        wrap: true,
+        spacing: "small",
+      });
+      body.push({
+        type: "ActionSet",
+        actions: [{ type: "Action.OpenUrl", title: "See all on the dashboard", url: links.dashboard }],
+      });
     }
   }
   const actions: Element[] = [{ type: "Action.OpenUrl", title: "Open dashboard", url: links.dashboard }];
@@ -59,14 +98,26 @@ function header(message: AlertMessage): Element[] {
     return [
       { type: "TextBlock", text: "MI Exposure Auditor: test alert", weight: "bolder", size: "large", wrap: true },
       { type: "TextBlock", text: "If you can read this, the webhook of this channel works.", wrap: true },
-      { type: "FactSet", facts: [fact("Channel", message.channel), fact("Sent", formatTime(message.test?.at)), fact("Requested by", message.test?.requestedBy ?? "unknown")] },
+      {
+        type: "FactSet",
+        facts: [
+          fact("Channel", message.channel),
+          fact("Sent", formatTime(message.test?.at)),
+          fact("Requested by", message.test?.requestedBy ?? "unknown"),
+        ],
+      },
     ];
   }
   const title =
     message.kind === "digest"
       ? `MI exposure daily summary: ${counts.stillFailing} open failure${counts.stillFailing === 1 ? "" : "s"}`
       : `MI exposure: ${[counts.new > 0 ? `${counts.new} new` : "", counts.regressed > 0 ? `${counts.regressed} regressed` : "", counts.resolved > 0 ? `${counts.resolved} resolved` : "", counts.reminders > 0 ? `${counts.reminders} reminder${counts.reminders === 1 ? "" : "s"}` : ""].filter((p) => p !== "").join(", ") || "open failures"}`;
-  const color = counts.new + counts.regressed > 0 ? "attention" : counts.resolved > 0 && counts.stillFailing === 0 ? "good" : "default";
+  const color =
+    counts.new + counts.regressed > 0
+      ? "attention"
+      : counts.resolved > 0 && counts.stillFailing === 0
+        ? "good"
+        : "default";
   const elements: Element[] = [{ type: "TextBlock", text: title, weight: "bolder", size: "large", color, wrap: true }];
   if (run !== undefined) {
     elements.push({
@@ -87,7 +138,8 @@ function header(message: AlertMessage): Element[] {
     spacing: "small",
   });
   const verification = run === undefined ? undefined : verificationLine(run, message.minSeverity);
-  if (verification !== undefined) elements.push({ type: "TextBlock", text: verification, wrap: true, color: "warning", size: "small" });
+  if (verification !== undefined)
+    elements.push({ type: "TextBlock", text: verification, wrap: true, color: "warning", size: "small" });
   return elements;
 }
 
@@ -96,27 +148,52 @@ function header(message: AlertMessage): Element[] {
  * the channel's threshold that are unknown or error. Without it a card of a partial run reads as a clean one.
  */
 export function verificationLine(run: AlertRunInfo, minSeverity: Severity): string | undefined {
-  const unverified = SEVERITIES.filter((s) => severityAtLeast(s, minSeverity) && (run.unverified?.[s] ?? 0) > 0).map((s) => `${run.unverified![s]} ${s}`);
+  const unverified = SEVERITIES.filter((s) => severityAtLeast(s, minSeverity) && (run.unverified?.[s] ?? 0) > 0).map(
+    (s) => `${run.unverified![s]} ${s}`,
+  );
   const notVerified = unverified.length > 0 ? ` Not verified (unknown or error): ${unverified.join(", ")}.` : "";
   if (run.status === "partial") {
-    const gaps = run.coverageGaps === undefined ? "" : ` (${run.coverageGaps} coverage gap${run.coverageGaps === 1 ? "" : "s"})`;
+    const gaps =
+      run.coverageGaps === undefined ? "" : ` (${run.coverageGaps} coverage gap${run.coverageGaps === 1 ? "" : "s"})`;
     return `Partial run${gaps}: ${run.notFullyRead} rule × resource pair(s) could not be fully read.${notVerified} Nothing is reported as resolved until a complete run confirms it.`;
   }
   return notVerified === "" ? undefined : `Complete run, but not everything was decided.${notVerified}`;
 }
 
 function itemContainer(item: AlertItem, section: Section, links: AlertLinks): Element {
-  const badge = section === "resolved" ? { text: "RESOLVED", color: "good" } : { text: item.severity.toUpperCase(), color: SEVERITY_COLOR[item.severity] };
+  const badge =
+    section === "resolved"
+      ? { text: "RESOLVED", color: "good" }
+      : { text: item.severity.toUpperCase(), color: SEVERITY_COLOR[item.severity] };
   const where = `${item.resourceName} · subscription ${item.subscriptionId} · ${item.resourceGroup}`;
-  const detail = section === "resolved" ? `Now: ${item.evidence || item.message}` : `Evidence: ${item.evidence || item.message}`;
-  const note = item.reason === "reminder" ? `Reminder: failing since ${formatTime(item.failingSince)}` : item.reason === "firstNotice" ? `Failing since ${formatTime(item.failingSince)} (first notice to this channel)` : undefined;
+  const detail =
+    section === "resolved" ? `Now: ${item.evidence || item.message}` : `Evidence: ${item.evidence || item.message}`;
+  const note =
+    item.reason === "reminder"
+      ? `Reminder: failing since ${formatTime(item.failingSince)}`
+      : item.reason === "firstNotice"
+        ? `Failing since ${formatTime(item.failingSince)} (first notice to this channel)`
+        : undefined;
   const items: Element[] = [
-    richText([{ type: "TextRun", text: badge.text, weight: "bolder", color: badge.color }, { type: "TextRun", text: `  ${item.title}`, weight: "bolder" }]),
+    richText([
+      { type: "TextRun", text: badge.text, weight: "bolder", color: badge.color },
+      { type: "TextRun", text: `  ${item.title}`, weight: "bolder" },
+    ]),
     richText([{ type: "TextRun", text: where, isSubtle: true }]),
     richText([{ type: "TextRun", text: detail, size: "small" }]),
   ];
-  if (note !== undefined) items.push(richText([{ type: "TextRun", text: note, size: "small", isSubtle: true, italic: true }]));
-  items.push({ type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: `History of ${truncate(item.resourceName, 40)}`, url: links.history(item.resourceId) }] });
+  if (note !== undefined)
+    items.push(richText([{ type: "TextRun", text: note, size: "small", isSubtle: true, italic: true }]));
+  items.push({
+    type: "ActionSet",
+    actions: [
+      {
+        type: "Action.OpenUrl",
+        title: `History of ${truncate(item.resourceName, 40)}`,
+        url: links.history(item.resourceId),
+      },
+    ],
+  });
   return { type: "Container", spacing: "medium", items };
 }
 

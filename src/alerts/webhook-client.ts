@@ -51,8 +51,20 @@ export class WebhookClient {
     for (;;) {
       attempts += 1;
       const result = await this.attempt(webhook, body);
-      if (result.kind === "delivered") return { state: "delivered", attempts, httpStatus: result.status, ...(lastTransient !== undefined ? { reason: lastTransient } : {}) };
-      if (result.kind === "permanent") return { state: "failed", attempts, reason: result.reason, ...(result.status !== undefined ? { httpStatus: result.status } : {}) };
+      if (result.kind === "delivered")
+        return {
+          state: "delivered",
+          attempts,
+          httpStatus: result.status,
+          ...(lastTransient !== undefined ? { reason: lastTransient } : {}),
+        };
+      if (result.kind === "permanent")
+        return {
+          state: "failed",
+          attempts,
+          reason: result.reason,
+          ...(result.status !== undefined ? { httpStatus: result.status } : {}),
+        };
       const pending = (extra: { retryAfter?: string } = {}): PostOutcome => ({
         state: "pending",
         attempts,
@@ -110,12 +122,18 @@ export class WebhookClient {
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now());
       return { kind: "transient", status, reason: described, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
-    if (status >= 300 && status < 400) return { kind: "permanent", status, reason: `HTTP ${status}: redirects are not followed (a payload must not be re-sent to another host); check the webhook URL` };
+    if (status >= 300 && status < 400)
+      return {
+        kind: "permanent",
+        status,
+        reason: `HTTP ${status}: redirects are not followed (a payload must not be re-sent to another host); check the webhook URL`,
+      };
     return { kind: "permanent", status, reason: described };
   }
 
   private networkReason(error: unknown): string {
-    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `no answer within ${this.policy.requestTimeoutMs} ms`;
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+      return `no answer within ${this.policy.requestTimeoutMs} ms`;
     // undici puts the socket error in `cause`; its message names host and port, so only the code is kept.
     const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
     const code = typeof cause?.code === "string" ? cause.code : undefined;

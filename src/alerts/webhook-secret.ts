@@ -47,13 +47,20 @@ export function isLoopbackHost(hostname: string): boolean {
 export function parseWebhookUrl(value: string, setting: string): WebhookSecret {
   const raw = value.trim();
   if (/^@Microsoft\.KeyVault\(/i.test(raw)) {
-    throw new AuditorError("CONFIG_INVALID", `${setting}: the Key Vault reference was not resolved by the platform (check that the app's identity may read the secret, and the reference's syntax)`);
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${setting}: the Key Vault reference was not resolved by the platform (check that the app's identity may read the secret, and the reference's syntax)`,
+    );
   }
   let url: URL;
   try {
     url = new URL(raw);
   } catch (error) {
-    throw new AuditorError("CONFIG_INVALID", `${setting}: not a URL (expected https://..., the Teams Workflows webhook URL)`, { cause: error });
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${setting}: not a URL (expected https://..., the Teams Workflows webhook URL)`,
+      { cause: error },
+    );
   }
   if (url.protocol === "https:") return new WebhookSecret(raw);
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return new WebhookSecret(raw);

@@ -1,7 +1,12 @@
 // Registers a function with the Functions host and returns what was registered, so that the local host and the tests
 // mount exactly the same handler and options. Under the real host `app.*` registers; outside it (@azure/functions
 // "test mode") it is a no-op and only the returned registration is used.
-import { app, type HttpFunctionOptions, type StorageQueueFunctionOptions, type TimerFunctionOptions } from "@azure/functions";
+import {
+  app,
+  type HttpFunctionOptions,
+  type StorageQueueFunctionOptions,
+  type TimerFunctionOptions,
+} from "@azure/functions";
 
 export type FunctionRegistration =
   | { kind: "http"; name: string; options: HttpFunctionOptions }
@@ -26,5 +31,9 @@ export function registerStorageQueue(name: string, options: StorageQueueFunction
 export function isFunctionRegistration(value: unknown): value is FunctionRegistration {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Partial<FunctionRegistration>;
-  return (candidate.kind === "http" || candidate.kind === "timer" || candidate.kind === "storageQueue") && typeof candidate.name === "string" && typeof candidate.options === "object";
+  return (
+    (candidate.kind === "http" || candidate.kind === "timer" || candidate.kind === "storageQueue") &&
+    typeof candidate.name === "string" &&
+    typeof candidate.options === "object"
+  );
 }

@@ -11,9 +11,12 @@ export function maxDequeueCount(): number {
   if (cached !== undefined) return cached;
   for (const candidate of [join(__dirname, "..", "..", "..", "host.json"), join(process.cwd(), "host.json")]) {
     try {
-      const host = JSON.parse(readFileSync(candidate, "utf8")) as { extensions?: { queues?: { maxDequeueCount?: unknown } } };
+      const host = JSON.parse(readFileSync(candidate, "utf8")) as {
+        extensions?: { queues?: { maxDequeueCount?: unknown } };
+      };
       const value = host.extensions?.queues?.maxDequeueCount;
-      cached = typeof value === "number" && Number.isInteger(value) && value > 0 ? value : FUNCTIONS_DEFAULT_MAX_DEQUEUE_COUNT;
+      cached =
+        typeof value === "number" && Number.isInteger(value) && value > 0 ? value : FUNCTIONS_DEFAULT_MAX_DEQUEUE_COUNT;
       return cached;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;

@@ -36,24 +36,41 @@ export function getServices(): Services {
 export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] = []): Services {
   const store = createAuditStore(settings.tables, { findingsArchive: settings.findingsArchive });
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
-  const alerts = settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
-  const steps = [retentionStep(store, settings.retentionDays), ...(alerts !== undefined ? [alerts.step()] : []), ...extraSteps];
+  const alerts =
+    settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
+  const steps = [
+    retentionStep(store, settings.retentionDays),
+    ...(alerts !== undefined ? [alerts.step()] : []),
+    ...extraSteps,
+  ];
   // The finaliser of a fanned-out run runs the same post-run steps, once, when its last shard is done.
   const fanout = new FanoutService({
     settings,
     store,
     fanoutStore: createFanoutStore(settings.tables),
-    shardQueue: createMessageQueue<ShardMessage>(settings.queues, AUDIT_SHARD_QUEUE, (m) => `shard ${m.shard} of run ${m.runId}`),
+    shardQueue: createMessageQueue<ShardMessage>(
+      settings.queues,
+      AUDIT_SHARD_QUEUE,
+      (m) => `shard ${m.shard} of run ${m.runId}`,
+    ),
     postRunSteps: steps,
   });
-  const audits = new AuditService({ settings, store, queue, postRunSteps: steps, fanout, openSource: sourceOpener(settings.source) });
+  const audits = new AuditService({
+    settings,
+    store,
+    queue,
+    postRunSteps: steps,
+    fanout,
+    openSource: sourceOpener(settings.source),
+  });
   return { settings, store, queue, audits, fanout, ...(alerts !== undefined ? { alerts } : {}) };
 }
 
 /** The fan-out service of the current services; only services assembled by hand (tests) can lack it. */
 export function fanoutService(): FanoutService {
   const fanout = getServices().fanout;
-  if (fanout === undefined) throw new Error("The services in use have no fan-out service; build them with buildServices.");
+  if (fanout === undefined)
+    throw new Error("The services in use have no fan-out service; build them with buildServices.");
   return fanout;
 }
 
@@ -66,7 +83,11 @@ export function useServices(services: Services | undefined): void {
 export function sourceOpener(source: AppSettings["source"]): (scope: CollectionScope | undefined) => ResourceSource {
   return (scope) => {
     if (source.kind === "snapshot") {
-      if (scope !== undefined) throw new AuditorError("CONFIG_INVALID", "AUDIT_SOURCE is a snapshot: a scope override cannot be applied to it");
+      if (scope !== undefined)
+        throw new AuditorError(
+          "CONFIG_INVALID",
+          "AUDIT_SOURCE is a snapshot: a scope override cannot be applied to it",
+        );
       return new SnapshotSource(source.files);
     }
     return new ResourceGraphSource({

@@ -27,27 +27,37 @@ export type AuditRequestMessage = z.infer<typeof auditRequestMessageSchema>;
 
 /** Reads a scope override from a request body, checking ids as the CLI does; `undefined` body means "the configured scope". */
 export function parseScopeOverride(body: unknown, where = "body"): CollectionScope | undefined {
-  if (body === undefined || body === null || (typeof body === "object" && Object.keys(body as object).length === 0)) return undefined;
+  if (body === undefined || body === null || (typeof body === "object" && Object.keys(body as object).length === 0))
+    return undefined;
   const parsed = scopeOverrideSchema.safeParse(body);
   if (!parsed.success) throw new AuditorError("INPUT_INVALID_REQUEST", `${where}: ${describeZodError(parsed.error)}`);
   try {
     const scope = validateScope(parsed.data);
     return scope.subscriptions === undefined && scope.managementGroups === undefined ? undefined : scope;
   } catch (error) {
-    throw new AuditorError("INPUT_INVALID_REQUEST", `${where}.${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new AuditorError(
+      "INPUT_INVALID_REQUEST",
+      `${where}.${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
 export function parseAuditRequestMessage(value: unknown): AuditRequestMessage {
   const parsed = auditRequestMessageSchema.safeParse(typeof value === "string" ? safeJson(value) : value);
-  if (!parsed.success) throw new AuditorError("INPUT_INVALID_REQUEST", `audit request message: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AuditorError("INPUT_INVALID_REQUEST", `audit request message: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
 /** The run id of a message that failed validation, when one can still be read (so the run can be marked failed). */
 export function recoverRunId(value: unknown): string | undefined {
   const candidate = typeof value === "string" ? safeJson(value) : value;
-  if (typeof candidate === "object" && candidate !== null && typeof (candidate as { runId?: unknown }).runId === "string") {
+  if (
+    typeof candidate === "object" &&
+    candidate !== null &&
+    typeof (candidate as { runId?: unknown }).runId === "string"
+  ) {
     const runId = (candidate as { runId: string }).runId;
     return /^\d{8}T\d{6}Z-[0-9a-z]+$/.test(runId) ? runId : undefined;
   }
@@ -55,13 +65,23 @@ export function recoverRunId(value: unknown): string | undefined {
 }
 
 /** The lock key of a scope: the same audit target always gives the same key. */
-export function scopeKey(scope: CollectionScope | undefined, source: { kind: "snapshot"; files: string[] } | { kind: "resourceGraph" }): string {
+export function scopeKey(
+  scope: CollectionScope | undefined,
+  source: { kind: "snapshot"; files: string[] } | { kind: "resourceGraph" },
+): string {
   if (source.kind === "snapshot") return `snapshot:${[...source.files].sort().join(",")}`;
-  if (scope?.subscriptions?.length) return `subscriptions:${[...scope.subscriptions].map((s) => s.toLowerCase()).sort().join(",")}`;
-  if (scope?.managementGroups?.length) return `managementGroups:${[...scope.managementGroups].map((s) => s.toLowerCase()).sort().join(",")}`;
+  if (scope?.subscriptions?.length)
+    return `subscriptions:${[...scope.subscriptions]
+      .map((s) => s.toLowerCase())
+      .sort()
+      .join(",")}`;
+  if (scope?.managementGroups?.length)
+    return `managementGroups:${[...scope.managementGroups]
+      .map((s) => s.toLowerCase())
+      .sort()
+      .join(",")}`;
   return "tenant";
 }
-
 
 function safeJson(text: string): unknown {
   try {

@@ -22,7 +22,9 @@ export interface MessageQueue<T> {
 export interface AuditServiceSettings {
   audit: AuditSettings;
   /** Whether runs read a snapshot or collect live; only live runs fan out, and a snapshot takes no scope override. */
-  source: { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: { scope?: CollectionScope | undefined } };
+  source:
+    | { kind: "snapshot"; files: string[] }
+    | { kind: "resourceGraph"; collection: { scope?: CollectionScope | undefined } };
   lockTtlMs: number;
 }
 
@@ -35,7 +37,12 @@ export interface Logger {
 /** A step after a run is stored (retention, alerts). A failing step is logged; it never fails the run. */
 export interface PostRunStep {
   name: string;
-  run(context: { message: AuditRequestMessage; report: AuditReport; completed: CompletedRun; log: Logger }): Promise<void>;
+  run(context: {
+    message: AuditRequestMessage;
+    report: AuditReport;
+    completed: CompletedRun;
+    log: Logger;
+  }): Promise<void>;
 }
 
 /** Splits a large live run into shards (src/fanout); the planner half, as runRequested uses it. */
@@ -43,9 +50,13 @@ export interface FanoutPlanner {
   /** A run planned before (a redelivered request): running while its shards run, or finished. Undefined otherwise. */
   resume(runId: string, log: Logger): Promise<{ state: "running" | "finished"; shards: number } | undefined>;
   /** Fans the run out when its scope is large; `single` means: run it here, as always. */
-  plan(input: { message: AuditRequestMessage; scope: CollectionScope | undefined; scopeKey: string; startedAt: Date; log: Logger }): Promise<
-    { kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number }
-  >;
+  plan(input: {
+    message: AuditRequestMessage;
+    scope: CollectionScope | undefined;
+    scopeKey: string;
+    startedAt: Date;
+    log: Logger;
+  }): Promise<{ kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number }>;
 }
 
 export interface AuditServiceDeps {
@@ -79,13 +90,26 @@ export class AuditService {
   }
 
   /** Records a queued run and enqueues it. The audit itself never runs in the caller (HTTP triggers stop at 230 s). */
-  async requestAudit(input: { trigger: "timer" | "http"; scope?: CollectionScope; requestedBy?: string }): Promise<{ runId: string; scope: string }> {
+  async requestAudit(input: {
+    trigger: "timer" | "http";
+    scope?: CollectionScope;
+    requestedBy?: string;
+  }): Promise<{ runId: string; scope: string }> {
     const at = this.now();
     const runId = newRunId(at);
     const scope = this.scopeKeyOf(input.scope);
     await this.deps.store.createRun({ runId, scope, requestedBy: input.requestedBy ?? input.trigger, requestedAt: at });
-    const message: AuditRequestMessage = { runId, trigger: input.trigger, requestedAt: at.toISOString(), ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}) };
-    if (input.scope !== undefined) message.scope = { ...(input.scope.subscriptions ? { subscriptions: input.scope.subscriptions } : {}), ...(input.scope.managementGroups ? { managementGroups: input.scope.managementGroups } : {}) };
+    const message: AuditRequestMessage = {
+      runId,
+      trigger: input.trigger,
+      requestedAt: at.toISOString(),
+      ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+    };
+    if (input.scope !== undefined)
+      message.scope = {
+        ...(input.scope.subscriptions ? { subscriptions: input.scope.subscriptions } : {}),
+        ...(input.scope.managementGroups ? { managementGroups: input.scope.managementGroups } : {}),
+      };
     await this.deps.queue.enqueue(message);
     return { runId, scope };
   }
@@ -103,9 +127,15 @@ export class AuditService {
       if (runId !== undefined) await this.deps.store.failRun(runId, errorText(error), this.now());
       throw error;
     }
-    const scope = message.scope === undefined ? undefined : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
+    const scope =
+      message.scope === undefined
+        ? undefined
+        : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
     const key = this.scopeKeyOf(scope);
-    const claim = await this.deps.store.claimScopeLock(key, message.runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+    const claim = await this.deps.store.claimScopeLock(key, message.runId, {
+      ttlMs: this.deps.settings.lockTtlMs,
+      now: this.now(),
+    });
     if (!claim.acquired) {
       const reason = `skipped: run ${claim.heldBy} of the same scope (${key}) is in progress until ${claim.expiresAt}`;
       log.warn(`run ${message.runId} ${reason}`);
@@ -128,7 +158,9 @@ export class AuditService {
       const decision = await fanout?.plan({ message, scope, scopeKey: key, startedAt, log });
       if (decision?.kind === "fannedOut") {
         lockPassedOn = true;
-        log.info(`run ${message.runId}: ${decision.subscriptions} subscriptions fanned out into ${decision.shards} shards`);
+        log.info(
+          `run ${message.runId}: ${decision.subscriptions} subscriptions fanned out into ${decision.shards} shards`,
+        );
         return { status: "fannedOut", runId: message.runId, shards: decision.shards };
       }
       const report = await runAudit(this.sourceFor(scope), this.deps.settings.audit, {
@@ -137,27 +169,37 @@ export class AuditService {
         onWarning: (warning) => log.warn(`data quality: ${warning}`),
       });
       const completed = await this.deps.store.completeRun(report);
-      log.info(`run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`);
+      log.info(
+        `run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`,
+      );
       for (const step of this.deps.postRunSteps ?? []) {
         try {
           await step.run({ message, report, completed, log });
         } catch (error) {
-          log.error(`post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`);
+          log.error(
+            `post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`,
+          );
         }
       }
       return { status: report.run.status === "partial" ? "partial" : "completed", runId: message.runId, completed };
     } catch (error) {
       const reason = errorText(error);
       if (attempt.dequeueCount >= attempt.maxDequeueCount) {
-        log.error(`run ${message.runId} failed on its last attempt (${attempt.dequeueCount}/${attempt.maxDequeueCount}): ${reason}`);
+        log.error(
+          `run ${message.runId} failed on its last attempt (${attempt.dequeueCount}/${attempt.maxDequeueCount}): ${reason}`,
+        );
         await this.recordFailure(message.runId, reason, log);
       } else {
-        log.warn(`run ${message.runId} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed, the queue will retry: ${reason}`);
+        log.warn(
+          `run ${message.runId} attempt ${attempt.dequeueCount}/${attempt.maxDequeueCount} failed, the queue will retry: ${reason}`,
+        );
       }
       throw error;
     } finally {
       if (claim.acquired && !lockPassedOn) {
-        await this.deps.store.releaseScopeLock(claim.lock).catch((error: unknown) => log.warn(`could not release the lock of ${key}: ${errorText(error)}`));
+        await this.deps.store
+          .releaseScopeLock(claim.lock)
+          .catch((error: unknown) => log.warn(`could not release the lock of ${key}: ${errorText(error)}`));
       }
     }
   }
@@ -176,7 +218,12 @@ export class AuditService {
       return undefined;
     }
     const run = await this.deps.store.getRun(runId);
-    if (run?.status !== "failed") await this.recordFailure(runId, `moved to the poison queue after ${dequeueCount} attempt(s)${run?.error ? `: ${run.error}` : ""}`, log);
+    if (run?.status !== "failed")
+      await this.recordFailure(
+        runId,
+        `moved to the poison queue after ${dequeueCount} attempt(s)${run?.error ? `: ${run.error}` : ""}`,
+        log,
+      );
     await this.releaseLockOf(rawMessage, runId, log);
     return runId;
   }
@@ -186,13 +233,19 @@ export class AuditService {
     let scope: CollectionScope | undefined;
     try {
       const message = parseAuditRequestMessage(rawMessage);
-      scope = message.scope === undefined ? undefined : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
+      scope =
+        message.scope === undefined
+          ? undefined
+          : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
     } catch (error) {
       log.warn(`poisoned message of run ${runId} is malformed, so its scope lock cannot be found: ${errorText(error)}`);
       return;
     }
     const key = this.scopeKeyOf(scope);
-    const claim = await this.deps.store.claimScopeLock(key, runId, { ttlMs: this.deps.settings.lockTtlMs, now: this.now() });
+    const claim = await this.deps.store.claimScopeLock(key, runId, {
+      ttlMs: this.deps.settings.lockTtlMs,
+      now: this.now(),
+    });
     if (claim.acquired) await this.deps.store.releaseScopeLock(claim.lock);
   }
 
@@ -216,7 +269,6 @@ export class AuditService {
   }
 }
 
-
 /** Retention runs after nightly audits: findings older than FINDINGS_RETENTION_DAYS go; run summaries stay. */
 export function retentionStep(store: AuditStore, olderThanDays: number): PostRunStep {
   return {
@@ -224,7 +276,9 @@ export function retentionStep(store: AuditStore, olderThanDays: number): PostRun
     async run({ message, log }) {
       if (message.trigger !== "timer") return;
       const result = await store.deleteExpiredFindings({ olderThanDays });
-      log.info(`retention: deleted ${result.findingsDeleted} findings of ${result.runsPurged.length} run(s) older than ${olderThanDays} days`);
+      log.info(
+        `retention: deleted ${result.findingsDeleted} findings of ${result.runsPurged.length} run(s) older than ${olderThanDays} days`,
+      );
     },
   };
 }

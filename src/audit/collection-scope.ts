@@ -27,7 +27,10 @@ export function validateScope(scope: CollectionScope): CollectionScope {
   if (bad.length > 0) {
     throw new CollectionConfigError(
       "subscriptions",
-      `not a subscription id (GUID): ${bad.slice(0, 5).map((id) => `'${id}'`).join(", ")}${bad.length > 5 ? ` and ${bad.length - 5} more` : ""}`,
+      `not a subscription id (GUID): ${bad
+        .slice(0, 5)
+        .map((id) => `'${id}'`)
+        .join(", ")}${bad.length > 5 ? ` and ${bad.length - 5} more` : ""}`,
     );
   }
   const managementGroups = dedupe((scope.managementGroups ?? []).map((name) => name.trim()));

@@ -11,7 +11,13 @@ import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from
 import { SnapshotSource } from "../snapshot/snapshot-source";
 import { ResourceGraphSource } from "../collect/live-resource-source";
 import { liveCollection } from "../collect/collection-config";
-import { collectionInputFromEnv, ENV_SETTING_NAMES, parseCollectionSettings, type CollectionSettingsInput, type SettingNames } from "../config/collection-settings";
+import {
+  collectionInputFromEnv,
+  ENV_SETTING_NAMES,
+  parseCollectionSettings,
+  type CollectionSettingsInput,
+  type SettingNames,
+} from "../config/collection-settings";
 import type { ResourceSource } from "../audit/resource-source";
 import { formatTable } from "../report/table";
 import { terminalLines, terminalText } from "../report/terminal-text";
@@ -59,19 +65,44 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .command("scan")
     .description("Audit an estate and report findings")
     .addOption(new Option("--snapshot <file>", "Resource Graph export to audit (repeatable)").argParser(collect))
-    .addOption(new Option("--trusted <cidr[,cidr...]>", "well-known source prefixes to trust (repeatable; adds to TRUSTED_SOURCE_PREFIXES)").argParser(collect))
+    .addOption(
+      new Option(
+        "--trusted <cidr[,cidr...]>",
+        "well-known source prefixes to trust (repeatable; adds to TRUSTED_SOURCE_PREFIXES)",
+      ).argParser(collect),
+    )
     .option("--no-trust-owned-ips", "do not treat the estate's own public IPs and prefixes as well-known sources")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
-    .addOption(new Option("--fail-on <severity>", "exit 1 on a failure at or above this severity, 4 when a result at or above it could not be decided").choices([...SEVERITIES]).default("high"))
+    .addOption(
+      new Option(
+        "--fail-on <severity>",
+        "exit 1 on a failure at or above this severity, 4 when a result at or above it could not be decided",
+      )
+        .choices([...SEVERITIES])
+        .default("high"),
+    )
     .option(
       "--allow-unverified",
       "do not exit 4 when results at or above --fail-on are unknown/error or the collection was partial (a run that audited nothing still exits 4)",
       false,
     )
     .option("--output <file>", "write the report to a file instead of stdout")
-    .addOption(new Option("--subscriptions <id[,id...]>", "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)").argParser(collect))
-    .addOption(new Option("--management-groups <name[,name...]>", "live: management groups to audit (repeatable; env AUDIT_MANAGEMENT_GROUPS)").argParser(collect))
-    .option("--arm-endpoint <url>", "live: ARM endpoint override, e.g. an emulator (env AUDIT_ARM_ENDPOINT); needs --arm-ca")
+    .addOption(
+      new Option(
+        "--subscriptions <id[,id...]>",
+        "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        "--management-groups <name[,name...]>",
+        "live: management groups to audit (repeatable; env AUDIT_MANAGEMENT_GROUPS)",
+      ).argParser(collect),
+    )
+    .option(
+      "--arm-endpoint <url>",
+      "live: ARM endpoint override, e.g. an emulator (env AUDIT_ARM_ENDPOINT); needs --arm-ca",
+    )
     .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
     .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
     .option("--no-progress", "do not show collection progress on a terminal")
@@ -103,7 +134,11 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
         options.format === "markdown"
           ? rulesToMarkdown(RULES)
           : options.format === "json"
-            ? `${JSON.stringify(RULES.map(({ evaluate: _evaluate, ...meta }) => meta), null, 2)}\n`
+            ? `${JSON.stringify(
+                RULES.map(({ evaluate: _evaluate, ...meta }) => meta),
+                null,
+                2,
+              )}\n`
             : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
       await emit(text, options.output, io);
       io.setExitCode(0);
@@ -113,8 +148,14 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
 
 async function scan(options: ScanOptions, io: Io): Promise<number> {
   const fromEnv = auditSettingsFromEnv();
-  const trusted = parseTrustedPrefixes(options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [], "--trusted");
-  const settings = { trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted], trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps };
+  const trusted = parseTrustedPrefixes(
+    options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [],
+    "--trusted",
+  );
+  const settings = {
+    trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted],
+    trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps,
+  };
   const source = chooseSource(options, io);
   let shown = 0;
   let hidden = 0;
@@ -130,7 +171,11 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
   if (source instanceof ResourceGraphSource && io.isTty === true && options.progress !== false) io.stderr("\r\x1b[K");
   if (hidden > 0) io.stderr(`warning: ${hidden} more data-quality warning(s) not shown\n`);
   const gate = assessGate(
-    { byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps, resourcesInEstate: report.run.resourcesInEstate },
+    {
+      byRule: report.summary.byRule,
+      coverageGaps: report.run.coverageGaps,
+      resourcesInEstate: report.run.resourcesInEstate,
+    },
     options.failOn,
     { allowUnverified: options.allowUnverified },
   );
@@ -142,9 +187,19 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
 
 /** --snapshot audits files; without it the auditor collects live from Resource Graph. */
 function chooseSource(options: ScanOptions, io: Io): ResourceSource {
-  const liveFlags = [options.subscriptions, options.managementGroups, options.armEndpoint, options.armCa, options.cloud].some((v) => v !== undefined);
+  const liveFlags = [
+    options.subscriptions,
+    options.managementGroups,
+    options.armEndpoint,
+    options.armCa,
+    options.cloud,
+  ].some((v) => v !== undefined);
   if (options.snapshot !== undefined && options.snapshot.length > 0) {
-    if (liveFlags) throw new AuditorError("CONFIG_INVALID", "--snapshot cannot be combined with --subscriptions, --management-groups, --arm-endpoint, --arm-ca or --cloud");
+    if (liveFlags)
+      throw new AuditorError(
+        "CONFIG_INVALID",
+        "--snapshot cannot be combined with --subscriptions, --management-groups, --arm-endpoint, --arm-ca or --cloud",
+      );
     return new SnapshotSource(options.snapshot);
   }
   const env = collectionInputFromEnv();
@@ -174,17 +229,28 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
     scope: settings.scope,
     enrichment: { concurrency: settings.enrichmentConcurrency },
     onProgress: showProgress
-      ? (p) => io.stderr(`\r\x1b[Kcollecting ${terminalText(p.family)}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`)
+      ? (p) =>
+          io.stderr(
+            `\r\x1b[Kcollecting ${terminalText(p.family)}: ${p.pages} page(s), ${p.rows} row(s), ${(p.elapsedMs / 1000).toFixed(1)} s`,
+          )
       : undefined,
   });
 }
 
 /** The report's text in chunks (see report-chunks.ts): a 1M-row report is larger than one string may be. */
-function render(report: AuditReport, format: ScanOptions["format"], gate: GateVerdict, exitCode: number): Iterable<string> {
+function render(
+  report: AuditReport,
+  format: ScanOptions["format"],
+  gate: GateVerdict,
+  exitCode: number,
+): Iterable<string> {
   switch (format) {
     case "json":
       // The gate rides in the summary, so a pipeline can read the decision (and what was not verified) from the report.
-      return jsonReportChunks({ ...report, summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"] });
+      return jsonReportChunks({
+        ...report,
+        summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"],
+      });
     case "csv":
       return csvReportChunks(report.findings);
     case "table":
@@ -193,7 +259,11 @@ function render(report: AuditReport, format: ScanOptions["format"], gate: GateVe
   }
 }
 
-async function emit(text: string | Iterable<string>, output: string | undefined, io: Pick<Io, "stdout" | "drain">): Promise<void> {
+async function emit(
+  text: string | Iterable<string>,
+  output: string | undefined,
+  io: Pick<Io, "stdout" | "drain">,
+): Promise<void> {
   const chunks = typeof text === "string" ? [text] : text;
   if (output === undefined) {
     for (const chunk of chunks) {
@@ -227,7 +297,9 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2;
+      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.help"
+        ? 0
+        : 2;
     }
     if (isUsageError(error)) {
       io.stderr(`mi-audit: error: ${terminalText(error.message)}\n`);

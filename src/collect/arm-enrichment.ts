@@ -14,7 +14,13 @@ import { ARM_CHILD_TYPES, type ArmChildType } from "../model/arm-child-types";
 import type { CoverageGap } from "../model/estate";
 import { isRecord } from "../model/field-reader";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
-import { type ArmConnection, buildArmConnection, CollectionConfigError, restClientOptions, serviceClientOptions } from "./collection-config";
+import {
+  type ArmConnection,
+  buildArmConnection,
+  CollectionConfigError,
+  restClientOptions,
+  serviceClientOptions,
+} from "./collection-config";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
 
 export interface ArmEnrichmentOptions {
@@ -66,22 +72,37 @@ export const DEFAULT_ENRICHMENT_CONCURRENCY = 8;
 /** The child whose absence means Entra-only authentication was never turned on. */
 const AAD_ONLY_CHILD = "azureADOnlyAuthentications/Default";
 
-export async function enrichFromArm(rows: readonly ResourceRow[], options: ArmEnrichmentOptions = {}): Promise<ArmEnrichmentStats> {
+export async function enrichFromArm(
+  rows: readonly ResourceRow[],
+  options: ArmEnrichmentOptions = {},
+): Promise<ArmEnrichmentStats> {
   const concurrency = options.concurrency ?? DEFAULT_ENRICHMENT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CollectionConfigError("concurrency", `must be a whole number of at least 1 (got ${concurrency})`);
   }
-  const run = new EnrichmentRun(options.connection ?? buildArmConnection(), resolveRetryPolicy(options.retry), options.onFailedRead);
+  const run = new EnrichmentRun(
+    options.connection ?? buildArmConnection(),
+    resolveRetryPolicy(options.retry),
+    options.onFailedRead,
+  );
   const tasks: (() => Promise<void>)[] = [];
   for (const row of rows) {
     const target = parseResourceId(row.id);
     const type = typeof row.type === "string" ? row.type.toLowerCase() : "";
     if (type === AUDITED_TYPES.managedInstance) {
-      tasks.push(() => run.guard(row, AAD_ONLY_CHILD, ARM_CHILD_TYPES.entraOnlyAuthentication, () => run.azureADOnly(row, target)));
+      tasks.push(() =>
+        run.guard(row, AAD_ONLY_CHILD, ARM_CHILD_TYPES.entraOnlyAuthentication, () => run.azureADOnly(row, target)),
+      );
     } else if (type === AUDITED_TYPES.virtualNetwork && lacksArray(row, "virtualNetworkPeerings")) {
-      tasks.push(() => run.guard(row, "properties.virtualNetworkPeerings", ARM_CHILD_TYPES.virtualNetworkPeerings, () => run.virtualNetworkPeerings(row, target)));
+      tasks.push(() =>
+        run.guard(row, "properties.virtualNetworkPeerings", ARM_CHILD_TYPES.virtualNetworkPeerings, () =>
+          run.virtualNetworkPeerings(row, target),
+        ),
+      );
     } else if (type === AUDITED_TYPES.expressRouteCircuit && lacksArray(row, "peerings")) {
-      tasks.push(() => run.guard(row, "properties.peerings", ARM_CHILD_TYPES.circuitPeerings, () => run.circuitPeerings(row, target)));
+      tasks.push(() =>
+        run.guard(row, "properties.peerings", ARM_CHILD_TYPES.circuitPeerings, () => run.circuitPeerings(row, target)),
+      );
     }
   }
   await runBounded(tasks, concurrency);
@@ -102,7 +123,8 @@ const NAMED_PER_GAP = 5;
 export function enrichmentGaps(reads: readonly FailedRead[]): CoverageGap[] {
   const groups = new Map<string, { type: ArmChildType; subscriptionId: string | undefined; reads: FailedRead[] }>();
   for (const read of reads) {
-    const subscriptionId = read.type === ARM_CHILD_TYPES.virtualNetworkPeerings ? undefined : read.subscriptionId.toLowerCase();
+    const subscriptionId =
+      read.type === ARM_CHILD_TYPES.virtualNetworkPeerings ? undefined : read.subscriptionId.toLowerCase();
     const key = `${read.type}|${subscriptionId ?? "*"}`;
     const group = groups.get(key) ?? { type: read.type, subscriptionId, reads: [] };
     group.reads.push(read);
@@ -112,7 +134,14 @@ export function enrichmentGaps(reads: readonly FailedRead[]): CoverageGap[] {
     const names = failed.slice(0, NAMED_PER_GAP).map((read) => read.resourceName);
     const more = failed.length > NAMED_PER_GAP ? ` and ${failed.length - NAMED_PER_GAP} more` : "";
     const reason = `ARM read of ${CHILD_LABELS[type]} failed for ${failed.length} resource(s): ${names.join(", ")}${more} (${failed[0]!.reason})`;
-    return subscriptionId === undefined ? { types: [type], reason } : { types: [type], subscriptionIds: [subscriptionId], resourceIds: failed.map((read) => read.resourceId), reason };
+    return subscriptionId === undefined
+      ? { types: [type], reason }
+      : {
+          types: [type],
+          subscriptionIds: [subscriptionId],
+          resourceIds: failed.map((read) => read.resourceId),
+          reason,
+        };
   });
 }
 
@@ -170,7 +199,9 @@ class EnrichmentRun {
       record(row).errors = [...(record(row).errors ?? []), { field, reason }];
       if (field === AAD_ONLY_CHILD) record(row).azureADOnlyAuthentication = { error: reason };
       const id = typeof row.id === "string" ? row.id : JSON.stringify(row.id);
-      const subscriptionId = parseResourceId(row.id)?.subscriptionId ?? (typeof row.subscriptionId === "string" ? row.subscriptionId : "unknown");
+      const subscriptionId =
+        parseResourceId(row.id)?.subscriptionId ??
+        (typeof row.subscriptionId === "string" ? row.subscriptionId : "unknown");
       const resourceName = typeof row.name === "string" ? row.name : (id ?? "row without an id");
       this.onFailedRead?.({ type, resourceId: id ?? "", resourceName, subscriptionId, reason });
     }
@@ -182,7 +213,9 @@ class EnrichmentRun {
     const client = this.sqlClient(where.subscriptionId);
     try {
       const child = await this.call((abortSignal) =>
-        client.managedInstanceAzureADOnlyAuthentications.get(where.resourceGroup, where.name, "Default", { abortSignal }),
+        client.managedInstanceAzureADOnlyAuthentications.get(where.resourceGroup, where.name, "Default", {
+          abortSignal,
+        }),
       );
       if (typeof child.azureADOnlyAuthentication !== "boolean") {
         throw new Error(`${AAD_ONLY_CHILD} has no boolean azureADOnlyAuthentication`);
@@ -193,7 +226,10 @@ class EnrichmentRun {
       // No child: Entra-only authentication has never been set, which means it is off. Reading it as false can
       // only make a verdict stricter, never turn a failure into a pass.
       record(row).azureADOnlyAuthentication = false;
-      record(row).notes = [...(record(row).notes ?? []), `${AAD_ONLY_CHILD} does not exist (${error.message}); read as not enabled`];
+      record(row).notes = [
+        ...(record(row).notes ?? []),
+        `${AAD_ONLY_CHILD} does not exist (${error.message}); read as not enabled`,
+      ];
     }
   }
 
@@ -202,7 +238,9 @@ class EnrichmentRun {
     const client = this.networkClient(where.subscriptionId);
     const peerings = await this.call(async (abortSignal) => {
       const items: Record<string, unknown>[] = [];
-      for await (const page of client.virtualNetworkPeerings.list(where.resourceGroup, where.name, { abortSignal }).byPage()) {
+      for await (const page of client.virtualNetworkPeerings
+        .list(where.resourceGroup, where.name, { abortSignal })
+        .byPage()) {
         items.push(...page.map((item) => toWireShape(item)));
       }
       return items;
@@ -216,7 +254,9 @@ class EnrichmentRun {
     const client = this.networkClient(where.subscriptionId);
     const peerings = await this.call(async (abortSignal) => {
       const items: Record<string, unknown>[] = [];
-      for await (const page of client.expressRouteCircuitPeerings.list(where.resourceGroup, where.name, { abortSignal }).byPage()) {
+      for await (const page of client.expressRouteCircuitPeerings
+        .list(where.resourceGroup, where.name, { abortSignal })
+        .byPage()) {
         items.push(...page.map((item) => toWireShape(item, ["connections", "peeredConnections"])));
       }
       return items;
@@ -244,7 +284,11 @@ class EnrichmentRun {
   private sqlClient(subscriptionId: string): SqlManagementClient {
     let client = this.sqlClients.get(subscriptionId);
     if (client === undefined) {
-      client = new SqlManagementClient(this.connection.credential, subscriptionId, serviceClientOptions(this.connection));
+      client = new SqlManagementClient(
+        this.connection.credential,
+        subscriptionId,
+        serviceClientOptions(this.connection),
+      );
       this.sqlClients.set(subscriptionId, client);
     }
     return client;
@@ -253,7 +297,11 @@ class EnrichmentRun {
   private networkClient(subscriptionId: string): NetworkManagementClient {
     let client = this.networkClients.get(subscriptionId);
     if (client === undefined) {
-      client = new NetworkManagementClient(this.connection.credential, subscriptionId, restClientOptions(this.connection));
+      client = new NetworkManagementClient(
+        this.connection.credential,
+        subscriptionId,
+        restClientOptions(this.connection),
+      );
       this.networkClients.set(subscriptionId, client);
     }
     return client;
@@ -284,7 +332,8 @@ export function toWireShape(item: object, nested: string[] = []): Record<string,
   const properties: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(flattened)) {
     if (value === undefined) continue;
-    properties[key] = nested.includes(key) && Array.isArray(value) ? value.map((child: object) => toWireShape(child)) : value;
+    properties[key] =
+      nested.includes(key) && Array.isArray(value) ? value.map((child: object) => toWireShape(child)) : value;
   }
   const wire: Record<string, unknown> = { name, id };
   if (type !== undefined) wire["type"] = type;

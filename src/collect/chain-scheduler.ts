@@ -69,7 +69,8 @@ export class ChainScheduler<T> {
   private takeNext(): { item: T; priority: number } {
     let best = 0;
     for (let index = 1; index < this.queue.length; index += 1) {
-      if ((this.queue[index] as { priority: number }).priority > (this.queue[best] as { priority: number }).priority) best = index;
+      if ((this.queue[index] as { priority: number }).priority > (this.queue[best] as { priority: number }).priority)
+        best = index;
     }
     return this.queue.splice(best, 1)[0] as { item: T; priority: number };
   }

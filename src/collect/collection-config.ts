@@ -14,8 +14,14 @@ interface CloudSettings {
 
 const CLOUDS: Record<CloudName, CloudSettings> = {
   AzureCloud: { armEndpoint: "https://management.azure.com", authorityHost: AzureAuthorityHosts.AzurePublicCloud },
-  AzureUSGovernment: { armEndpoint: "https://management.usgovcloudapi.net", authorityHost: AzureAuthorityHosts.AzureGovernment },
-  AzureChinaCloud: { armEndpoint: "https://management.chinacloudapi.cn", authorityHost: AzureAuthorityHosts.AzureChina },
+  AzureUSGovernment: {
+    armEndpoint: "https://management.usgovcloudapi.net",
+    authorityHost: AzureAuthorityHosts.AzureGovernment,
+  },
+  AzureChinaCloud: {
+    armEndpoint: "https://management.chinacloudapi.cn",
+    authorityHost: AzureAuthorityHosts.AzureChina,
+  },
 };
 
 export { CollectionConfigError, validateScope, type CollectionScope } from "../audit/collection-scope";
@@ -68,7 +74,10 @@ export function buildArmConnection(settings: ConnectionSettings = {}): ArmConnec
   const scopes = [`${cloud.armEndpoint}/.default`];
   if (settings.armEndpoint === undefined || settings.armEndpoint === "") {
     if (settings.armCaFile !== undefined && settings.armCaFile !== "") {
-      throw new CollectionConfigError("armCaFile", "is only used with armEndpoint; set armEndpoint too or drop armCaFile");
+      throw new CollectionConfigError(
+        "armCaFile",
+        "is only used with armEndpoint; set armEndpoint too or drop armCaFile",
+      );
     }
     return {
       credential: settings.credential ?? new DefaultAzureCredential({ authorityHost: cloud.authorityHost }),
@@ -109,7 +118,8 @@ export interface LiveCollection {
 }
 
 /** AUDIT_SOURCE as the app runs it: snapshot files, or live collection with its connection. */
-export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: LiveCollection };
+export type SourceSetting =
+  { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: LiveCollection };
 
 /**
  * Checks the scope and builds the connection from validated settings. A CollectionConfigError names the setting as
@@ -118,7 +128,11 @@ export type SourceSetting = { kind: "snapshot"; files: string[] } | { kind: "res
 export function liveCollection(settings: CollectionSettings, names: SettingNames = ENV_SETTING_NAMES): LiveCollection {
   try {
     const scope = validateScope({ subscriptions: settings.subscriptions, managementGroups: settings.managementGroups });
-    const connection = buildArmConnection({ armEndpoint: settings.armEndpoint, armCaFile: settings.armCaFile, cloud: settings.cloud });
+    const connection = buildArmConnection({
+      armEndpoint: settings.armEndpoint,
+      armCaFile: settings.armCaFile,
+      cloud: settings.cloud,
+    });
     return { scope, connection, enrichmentConcurrency: settings.enrichmentConcurrency };
   } catch (error) {
     if (error instanceof CollectionConfigError) {
@@ -138,11 +152,13 @@ function parseEndpoint(value: string): string {
   }
   // The SDK refuses to send bearer tokens over plain http, so fail here with a clearer message.
   if (url.protocol !== "https:") {
-    throw new CollectionConfigError("armEndpoint", `'${value}' must use https:// (bearer tokens are never sent over http)`);
+    throw new CollectionConfigError(
+      "armEndpoint",
+      `'${value}' must use https:// (bearer tokens are never sent over http)`,
+    );
   }
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
-
 
 /** Options for the Resource Graph and Network clients (`@azure-rest/core-client` based). */
 export function restClientOptions(connection: ArmConnection) {

@@ -3,7 +3,13 @@
 // good, in Resource Graph or in ARM, come back as coverage gaps: the run is then partial, never completed.
 
 import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "../audit/resource-source";
-import { type ArmEnrichmentOptions, type ArmEnrichmentStats, enrichFromArm, enrichmentGaps, type FailedRead } from "./arm-enrichment";
+import {
+  type ArmEnrichmentOptions,
+  type ArmEnrichmentStats,
+  enrichFromArm,
+  enrichmentGaps,
+  type FailedRead,
+} from "./arm-enrichment";
 import { type ArmConnection, buildArmConnection } from "./collection-config";
 import { collectFromResourceGraph, type ResourceGraphOptions } from "./resource-graph-source";
 
@@ -35,7 +41,11 @@ export class ResourceGraphSource implements ResourceSource {
     const enrichmentOptions: ArmEnrichmentOptions | undefined =
       enrichment === false
         ? undefined
-        : { ...enrichment, connection: this.connection, retry: enrichment?.retry ?? this.options.retry, onFailedRead: (read) => {
+        : {
+            ...enrichment,
+            connection: this.connection,
+            retry: enrichment?.retry ?? this.options.retry,
+            onFailedRead: (read) => {
               failedReads.push(read);
               enrichment?.onFailedRead?.(read);
             },
@@ -43,13 +53,19 @@ export class ResourceGraphSource implements ResourceSource {
     let enrichmentStats: ArmEnrichmentStats | undefined;
     const result = await collectFromResourceGraph(
       async (rows) => {
-        if (enrichmentOptions !== undefined) enrichmentStats = addStats(enrichmentStats, await enrichFromArm(rows, enrichmentOptions));
+        if (enrichmentOptions !== undefined)
+          enrichmentStats = addStats(enrichmentStats, await enrichFromArm(rows, enrichmentOptions));
         for (const row of rows) sink.add(row, `Resource Graph ${typeof row.type === "string" ? row.type : "row"}`);
       },
       { ...graphOptions, connection: this.connection },
     );
     return {
-      stats: { ...result.stats, scopeMode: result.scopeMode, subscriptionCount: result.subscriptionCount, enrichment: enrichmentStats },
+      stats: {
+        ...result.stats,
+        scopeMode: result.scopeMode,
+        subscriptionCount: result.subscriptionCount,
+        enrichment: enrichmentStats,
+      },
       gaps: [...result.gaps, ...enrichmentGaps(failedReads)],
     };
   }

@@ -82,7 +82,9 @@ export class PacedQueryClient {
           );
           this.noteLatency(Date.now() - sent);
           if (!Array.isArray(response.data)) {
-            throw new Error(`Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`);
+            throw new Error(
+              `Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`,
+            );
           }
           return {
             data: response.data as Record<string, unknown>[],

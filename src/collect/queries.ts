@@ -45,27 +45,39 @@ export function columnFor(path: string): string {
 }
 
 export const QUERY_FAMILIES: readonly QueryFamily[] = [
-  family("managedInstances", [AUDITED_TYPES.managedInstance], [
-    "properties.subnetId",
-    "properties.publicDataEndpointEnabled",
-    "properties.minimalTlsVersion",
-    "properties.proxyOverride",
-    // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative. Only the
-    // flag: the rest of the block (login, sid, tenant) is read by nothing.
-    "properties.administrators.azureADOnlyAuthentication",
-  ]),
-  family("networkSecurityGroups", [AUDITED_TYPES.networkSecurityGroup], [
-    "properties.securityRules",
-    "properties.defaultSecurityRules",
-    "properties.subnets",
-    "properties.networkInterfaces",
-  ]),
-  family("virtualNetworks", [AUDITED_TYPES.virtualNetwork], [
-    "properties.addressSpace",
-    // Subnets carry their delegations, NSG and ip configurations; there is no cheaper path to those.
-    "properties.subnets",
-    "properties.virtualNetworkPeerings",
-  ]),
+  family(
+    "managedInstances",
+    [AUDITED_TYPES.managedInstance],
+    [
+      "properties.subnetId",
+      "properties.publicDataEndpointEnabled",
+      "properties.minimalTlsVersion",
+      "properties.proxyOverride",
+      // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative. Only the
+      // flag: the rest of the block (login, sid, tenant) is read by nothing.
+      "properties.administrators.azureADOnlyAuthentication",
+    ],
+  ),
+  family(
+    "networkSecurityGroups",
+    [AUDITED_TYPES.networkSecurityGroup],
+    [
+      "properties.securityRules",
+      "properties.defaultSecurityRules",
+      "properties.subnets",
+      "properties.networkInterfaces",
+    ],
+  ),
+  family(
+    "virtualNetworks",
+    [AUDITED_TYPES.virtualNetwork],
+    [
+      "properties.addressSpace",
+      // Subnets carry their delegations, NSG and ip configurations; there is no cheaper path to those.
+      "properties.subnets",
+      "properties.virtualNetworkPeerings",
+    ],
+  ),
   family(
     "gatewaysAndCircuits",
     [AUDITED_TYPES.virtualNetworkGateway, AUDITED_TYPES.connection, AUDITED_TYPES.expressRouteCircuit],
@@ -86,17 +98,22 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
   ),
   // What the VirtualNetwork tag holds beyond the VNets: on-premises sites of site-to-site connections, and the
   // prefixes of user-defined routes (Azure adds both to the tag).
-  family("sitesAndRoutes", [AUDITED_TYPES.localNetworkGateway, AUDITED_TYPES.routeTable], [
-    "properties.localNetworkAddressSpace",
-    "properties.bgpSettings",
-    "properties.routes",
-    "properties.disableBgpRoutePropagation",
-    "properties.subnets",
-  ]),
-  family("publicAddresses", [AUDITED_TYPES.publicIpAddress, AUDITED_TYPES.publicIpPrefix], [
-    "properties.ipAddress",
-    "properties.ipPrefix",
-  ]),
+  family(
+    "sitesAndRoutes",
+    [AUDITED_TYPES.localNetworkGateway, AUDITED_TYPES.routeTable],
+    [
+      "properties.localNetworkAddressSpace",
+      "properties.bgpSettings",
+      "properties.routes",
+      "properties.disableBgpRoutePropagation",
+      "properties.subnets",
+    ],
+  ),
+  family(
+    "publicAddresses",
+    [AUDITED_TYPES.publicIpAddress, AUDITED_TYPES.publicIpPrefix],
+    ["properties.ipAddress", "properties.ipPrefix"],
+  ),
   family(
     "webApps",
     [AUDITED_TYPES.webApp, AUDITED_TYPES.appServiceEnvironment],
@@ -108,10 +125,11 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     ],
     ["kind", "identity"],
   ),
-  family("networkInterfaces", [AUDITED_TYPES.networkInterface], [
-    "properties.ipConfigurations",
-    "properties.networkSecurityGroup",
-  ]),
+  family(
+    "networkInterfaces",
+    [AUDITED_TYPES.networkInterface],
+    ["properties.ipConfigurations", "properties.networkSecurityGroup"],
+  ),
 ];
 
 /** Subscriptions visible in the scope of the request (tenant, management groups or explicit subscriptions). */

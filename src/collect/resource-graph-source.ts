@@ -31,12 +31,27 @@ import {
 import { QUERY_FAMILIES, type QueryFamily, renestRow, SUBSCRIPTIONS_QUERY } from "./queries";
 import { chunk, partition } from "./subscription-batches";
 import { type Chain, FIRST_PAGE, growBack, MAX_OVERSIZED_IN_A_ROW, MIN_SPLIT_PAGES } from "./query-chain";
-import type { PageSink, ResourceGraphOptions, ResourceGraphResult, ResourceGraphStats, ScopeMode, SubscriptionListing } from "./resource-graph-types";
+import type {
+  PageSink,
+  ResourceGraphOptions,
+  ResourceGraphResult,
+  ResourceGraphStats,
+  ScopeMode,
+  SubscriptionListing,
+} from "./resource-graph-types";
 import { PacedQueryClient, type QueryPage, type RequestScope } from "./paced-query-client";
 import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer } from "./quota-pacer";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy } from "./retry-policy";
 
-export type { PageSink, ResourceGraphOptions, ResourceGraphProgress, ResourceGraphResult, ResourceGraphStats, ScopeMode, SubscriptionListing } from "./resource-graph-types";
+export type {
+  PageSink,
+  ResourceGraphOptions,
+  ResourceGraphProgress,
+  ResourceGraphResult,
+  ResourceGraphStats,
+  ScopeMode,
+  SubscriptionListing,
+} from "./resource-graph-types";
 
 /** Resource Graph's limits: rows per page and subscriptions per request. */
 export const MAX_PAGE_SIZE = 1000;
@@ -49,11 +64,22 @@ const CONCURRENCY_LIMIT = 32;
  * Streams every audited row in scope to `onRows`, one call per page. Resolves with statistics and coverage gaps;
  * rejects only for invalid options (`CollectionConfigError`) or when `onRows` itself throws.
  */
-export async function collectFromResourceGraph(onRows: PageSink, options: ResourceGraphOptions = {}): Promise<ResourceGraphResult> {
+export async function collectFromResourceGraph(
+  onRows: PageSink,
+  options: ResourceGraphOptions = {},
+): Promise<ResourceGraphResult> {
   const scope = validateScope(options.scope ?? {});
   const pageSize = boundedSetting("pageSize", options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
-  const batchSize = boundedSetting("batchSize", options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST, MAX_SUBSCRIPTIONS_PER_REQUEST);
-  const maxConcurrency = boundedSetting("maxConcurrency", options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, CONCURRENCY_LIMIT);
+  const batchSize = boundedSetting(
+    "batchSize",
+    options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST,
+    MAX_SUBSCRIPTIONS_PER_REQUEST,
+  );
+  const maxConcurrency = boundedSetting(
+    "maxConcurrency",
+    options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    CONCURRENCY_LIMIT,
+  );
   const connection = options.connection ?? buildArmConnection();
   const run = new ResourceGraphRun(connection, onRows, { ...options, pageSize, maxConcurrency });
   return run.collect(scope, batchSize, options.families ?? QUERY_FAMILIES);
@@ -64,10 +90,17 @@ export async function collectFromResourceGraph(onRows: PageSink, options: Resour
  * of the tenant, listed from `resourcecontainers` like the collector does. Rejects with COLLECTION_FAILED when the
  * listing fails after retries.
  */
-export async function listSubscriptionsInScope(options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota"> = {}): Promise<SubscriptionListing> {
+export async function listSubscriptionsInScope(
+  options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota"> = {},
+): Promise<SubscriptionListing> {
   const scope = validateScope(options.scope ?? {});
-  if (scope.subscriptions !== undefined) return { subscriptions: [...scope.subscriptions].sort(), gaps: [], requests: 0, durationMs: 0 };
-  const run = new ResourceGraphRun(options.connection ?? buildArmConnection(), () => undefined, { ...options, pageSize: MAX_PAGE_SIZE, maxConcurrency: 1 });
+  if (scope.subscriptions !== undefined)
+    return { subscriptions: [...scope.subscriptions].sort(), gaps: [], requests: 0, durationMs: 0 };
+  const run = new ResourceGraphRun(options.connection ?? buildArmConnection(), () => undefined, {
+    ...options,
+    pageSize: MAX_PAGE_SIZE,
+    maxConcurrency: 1,
+  });
   return run.listSubscriptions(scope);
 }
 
@@ -97,7 +130,10 @@ class ResourceGraphRun {
     durationMs: 0,
   };
   private readonly gaps: CoverageGap[] = [];
-  private readonly scheduler = new ChainScheduler<Chain>((chain) => this.readPage(chain), () => this.concurrency());
+  private readonly scheduler = new ChainScheduler<Chain>(
+    (chain) => this.readPage(chain),
+    () => this.concurrency(),
+  );
   /** Chains queued or being read: their pages still to read decide whether a big family splits. */
   private readonly activeChains = new Set<Chain>();
   /** Chains that have read their first page and wait for the other first pages before deciding whether to split. */
@@ -130,7 +166,11 @@ class ResourceGraphRun {
     );
   }
 
-  async collect(scope: CollectionScope, batchSize: number, families: readonly QueryFamily[]): Promise<ResourceGraphResult> {
+  async collect(
+    scope: CollectionScope,
+    batchSize: number,
+    families: readonly QueryFamily[],
+  ): Promise<ResourceGraphResult> {
     this.allTypes = families.flatMap((family) => family.types);
     let batches: string[][] | undefined;
     if (scope.subscriptions !== undefined) {
@@ -161,12 +201,18 @@ class ResourceGraphRun {
   }
 
   async listSubscriptions(scope: CollectionScope): Promise<SubscriptionListing> {
-    const what = scope.managementGroups !== undefined ? `management groups ${scope.managementGroups.join(", ")}` : "the tenant";
-    const requestScope = scope.managementGroups !== undefined ? { managementGroups: scope.managementGroups } : undefined;
+    const what =
+      scope.managementGroups !== undefined ? `management groups ${scope.managementGroups.join(", ")}` : "the tenant";
+    const requestScope =
+      scope.managementGroups !== undefined ? { managementGroups: scope.managementGroups } : undefined;
     const allTypes = QUERY_FAMILIES.flatMap((family) => family.types);
     const listed = await this.discoverSubscriptions(requestScope, allTypes, what);
     const { stats, gaps } = this.result();
-    if (listed === undefined) throw new AuditorError("COLLECTION_FAILED", gaps.map((gap) => gap.reason).join("; ") || `listing the subscriptions of ${what} failed`);
+    if (listed === undefined)
+      throw new AuditorError(
+        "COLLECTION_FAILED",
+        gaps.map((gap) => gap.reason).join("; ") || `listing the subscriptions of ${what} failed`,
+      );
     return { subscriptions: listed.sort(), gaps, requests: stats.requests, durationMs: stats.durationMs };
   }
 
@@ -220,7 +266,11 @@ class ResourceGraphRun {
       if (!(error instanceof RetriesExhaustedError)) throw error;
       const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
       const at = chain.pages === 0 ? "" : ` on page ${chain.pages + 1}, after ${chain.rows} rows had been read`;
-      this.gaps.push({ types: [...family.types], subscriptionIds, reason: `${family.name}${where}: ${error.message}${at}` });
+      this.gaps.push({
+        types: [...family.types],
+        subscriptionIds,
+        reason: `${family.name}${where}: ${error.message}${at}`,
+      });
       if (chain.pages === 0) {
         this.releaseHeldFamilies(undefined);
         this.decideSplits();
@@ -241,7 +291,8 @@ class ResourceGraphRun {
       this.releaseHeldFamilies(undefined);
     }
 
-    const raw = chain.handedOn === undefined ? page.data : page.data.filter((row) => !chain.handedOn?.has(String(row["id"])));
+    const raw =
+      chain.handedOn === undefined ? page.data : page.data.filter((row) => !chain.handedOn?.has(String(row["id"])));
     const renested = raw.map((row) => renestRow(family, row));
     for (const row of renested) {
       const type = typeof row.type === "string" ? row.type.toLowerCase() : "(no type)";
@@ -263,7 +314,12 @@ class ResourceGraphRun {
     progress.pages += 1;
     progress.rows += renested.length;
     if (renested.length > 0) await this.deliver(renested);
-    this.options.onProgress?.({ family: family.name, pages: progress.pages, rows: progress.rows, elapsedMs: Date.now() - progress.started });
+    this.options.onProgress?.({
+      family: family.name,
+      pages: progress.pages,
+      rows: progress.rows,
+      elapsedMs: Date.now() - progress.started,
+    });
     if (page.truncated) {
       this.gaps.push({
         types: [...family.types],
@@ -312,7 +368,11 @@ class ResourceGraphRun {
     if (subscriptions.length < 2 || left < MIN_SPLIT_PAGES) return false;
     let allLeft = 0;
     for (const active of this.activeChains) allLeft += this.pagesLeft(active);
-    const parts = Math.min(subscriptions.length, this.options.maxConcurrency, Math.ceil((left * this.concurrency()) / allLeft));
+    const parts = Math.min(
+      subscriptions.length,
+      this.options.maxConcurrency,
+      Math.ceil((left * this.concurrency()) / allLeft),
+    );
     if (parts < 2) return false;
     this.activeChains.delete(chain);
     this.stats.splits += 1;
@@ -354,8 +414,12 @@ class ResourceGraphRun {
     const places = position - chain.lastIdAt;
     const which =
       chain.lastId === undefined
-        ? position === 0 ? "the first row" : "a row before any that could be read"
-        : places === 1 ? `the row after ${chain.lastId}` : `the row ${places} places after ${chain.lastId}`;
+        ? position === 0
+          ? "the first row"
+          : "a row before any that could be read"
+        : places === 1
+          ? `the row after ${chain.lastId}`
+          : `the row ${places} places after ${chain.lastId}`;
     const of = chain.totalRecords === undefined ? "" : ` of ${chain.totalRecords}`;
     chain.oversizedInARow += 1;
     if (chain.oversizedInARow > MAX_OVERSIZED_IN_A_ROW) {
@@ -403,7 +467,11 @@ class ResourceGraphRun {
   private subscriptionBatchesOfGroups(groups: string[]): Promise<string[][] | undefined> {
     this.groupBatches ??= (async () => {
       this.scopeMode = "managementGroupSubscriptions";
-      const discovered = await this.discoverSubscriptions({ managementGroups: groups }, this.allTypes, `management groups ${groups.join(", ")}`);
+      const discovered = await this.discoverSubscriptions(
+        { managementGroups: groups },
+        this.allTypes,
+        `management groups ${groups.join(", ")}`,
+      );
       if (discovered === undefined) {
         this.heldFamilies = [];
         return undefined;
@@ -435,7 +503,11 @@ class ResourceGraphRun {
   }
 
   /** Lists subscription ids (lower case) in scope; on failure records a gap for `types` and returns undefined. */
-  private async discoverSubscriptions(scope: RequestScope | undefined, types: string[], what: string): Promise<string[] | undefined> {
+  private async discoverSubscriptions(
+    scope: RequestScope | undefined,
+    types: string[],
+    what: string,
+  ): Promise<string[] | undefined> {
     const ids: string[] = [];
     let skipToken: string | undefined;
     try {
@@ -445,7 +517,10 @@ class ResourceGraphRun {
           if (typeof row["subscriptionId"] === "string") ids.push(row["subscriptionId"].toLowerCase());
         }
         if (page.subscriptionLimitHit || page.truncated) {
-          this.gaps.push({ types, reason: `the subscription list of ${what} is incomplete: Resource Graph limited it` });
+          this.gaps.push({
+            types,
+            reason: `the subscription list of ${what} is incomplete: Resource Graph limited it`,
+          });
         }
         skipToken = page.skipToken;
       } while (skipToken !== undefined);

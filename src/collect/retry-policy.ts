@@ -52,7 +52,8 @@ export function resolveRetryPolicy(given: Partial<RetryPolicy> = {}): RetryPolic
   for (const key of Object.keys(policy) as (keyof RetryPolicy)[]) {
     const value = given[key];
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new CollectionConfigError(`retry.${key}`, `must be a number ≥ 0 (got ${value})`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new CollectionConfigError(`retry.${key}`, `must be a number ≥ 0 (got ${value})`);
     policy[key] = value;
   }
   return policy;
@@ -80,19 +81,26 @@ export function classifyFailure(error: unknown): FailureClass {
       const code = error.code === undefined ? "" : ` ${error.code}`;
       return { retriable: true, throttled: false, description: `network error${code}: ${error.message}` };
     }
-    const retryAfterMs = parseRetryAfter(error.response?.headers.get("retry-after-ms") ?? error.response?.headers.get("x-ms-retry-after-ms"), true)
-      ?? parseRetryAfter(error.response?.headers.get("retry-after"), false);
+    const retryAfterMs =
+      parseRetryAfter(
+        error.response?.headers.get("retry-after-ms") ?? error.response?.headers.get("x-ms-retry-after-ms"),
+        true,
+      ) ?? parseRetryAfter(error.response?.headers.get("retry-after"), false);
     const throttled = status === 429;
     const retriable = throttled || status === 408 || status >= 500;
     // ARM wraps the specific code in `details` of a generic one (BadRequest); the specific one says what went wrong.
     const specific = serviceErrorDetails(error).find((entry) => entry.code !== undefined && entry.code !== error.code);
-    const tooLarge = [error.code, specific?.code].some((code) => code?.toLowerCase() === RESPONSE_PAYLOAD_TOO_LARGE.toLowerCase());
+    const tooLarge = [error.code, specific?.code].some(
+      (code) => code?.toLowerCase() === RESPONSE_PAYLOAD_TOO_LARGE.toLowerCase(),
+    );
     if (status === 400 && tooLarge) {
       const description = `HTTP 400 ${RESPONSE_PAYLOAD_TOO_LARGE}: ${shorten(specific?.message ?? error.message)}`;
       return { retriable: false, throttled: false, payloadTooLarge: true, statusCode: status, description };
     }
     const description =
-      specific === undefined ? `HTTP ${status}${detail}` : `HTTP ${status} ${specific.code}: ${shorten(specific.message ?? error.message)}`;
+      specific === undefined
+        ? `HTTP ${status}${detail}`
+        : `HTTP ${status} ${specific.code}: ${shorten(specific.message ?? error.message)}`;
     return { retriable, throttled, retryAfterMs, statusCode: status, description };
   }
   if (error instanceof Error && error.name === "AbortError") {

@@ -50,7 +50,10 @@ export const SETTING_GROUPS: Record<SettingGroup, { title: string; intro: string
     intro:
       "Alerting is off when neither `TEAMS_WEBHOOK_URL` nor `ALERT_ROUTES` is set; the other alert settings are read only when it is on.",
   },
-  fanout: { title: "Fan-out", intro: "When a live run is split into shards, and how (see docs/operations.md, Scale and fan-out)." },
+  fanout: {
+    title: "Fan-out",
+    intro: "When a live run is split into shards, and how (see docs/operations.md, Scale and fan-out).",
+  },
   report: { title: "Report API", intro: "The report API and the dashboard." },
   host: {
     title: "Local host (npm start)",

@@ -58,9 +58,17 @@ export function assessGate(input: GateInput, threshold: Severity, options: GateO
   for (const rule of input.byRule) {
     if (!atOrAbove(rule.severity)) continue;
     failures += rule.counts.fail;
-    if (rule.counts.unknown + rule.counts.error > 0) byRule.push({ ruleId: rule.ruleId, severity: rule.severity, unknown: rule.counts.unknown, error: rule.counts.error });
+    if (rule.counts.unknown + rule.counts.error > 0)
+      byRule.push({
+        ruleId: rule.ruleId,
+        severity: rule.severity,
+        unknown: rule.counts.unknown,
+        error: rule.counts.error,
+      });
   }
-  byRule.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId));
+  byRule.sort(
+    (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId),
+  );
   const unverifiedResults = byRule.reduce((sum, rule) => sum + rule.unknown + rule.error, 0);
   const nothingAudited = countResults(input.byRule) === 0;
   const gaps = input.coverageGaps;
@@ -74,7 +82,10 @@ export function assessGate(input: GateInput, threshold: Severity, options: GateO
     );
   }
   if (unverifiedResults > 0) {
-    const perRule = byRule.map((r) => `${r.ruleId} (${r.severity}) ${[r.unknown > 0 ? `${r.unknown} unknown` : "", r.error > 0 ? `${r.error} error` : ""].filter(Boolean).join(", ")}`);
+    const perRule = byRule.map(
+      (r) =>
+        `${r.ruleId} (${r.severity}) ${[r.unknown > 0 ? `${r.unknown} unknown` : "", r.error > 0 ? `${r.error} error` : ""].filter(Boolean).join(", ")}`,
+    );
     lines.push(`${unverifiedResults} result(s) at or above ${threshold} were not decided: ${perRule.join("; ")}`);
   }
   if (gaps.length > 0) {
@@ -86,7 +97,16 @@ export function assessGate(input: GateInput, threshold: Severity, options: GateO
   else if (nothingAudited) outcome = "unverified";
   else if (!allowUnverified && (unverifiedResults > 0 || gaps.length > 0)) outcome = "unverified";
   else outcome = "pass";
-  return { outcome, threshold, allowUnverified, failures, unverified: { results: unverifiedResults, byRule }, coverageGaps: gaps, nothingAudited, lines };
+  return {
+    outcome,
+    threshold,
+    allowUnverified,
+    failures,
+    unverified: { results: unverifiedResults, byRule },
+    coverageGaps: gaps,
+    nothingAudited,
+    lines,
+  };
 }
 
 export function describeGap(gap: CoverageGap): string {
@@ -112,7 +132,13 @@ export function runVerification(input: { byRule: readonly RuleCounts[]; coverage
   const unverifiedBySeverity = emptySeverityCounts();
   for (const rule of input.byRule) unverifiedBySeverity[rule.severity] += rule.counts.unknown + rule.counts.error;
   const nothingAudited = countResults(input.byRule) === 0;
-  return { complete: input.coverageGaps === 0, coverageGaps: input.coverageGaps, unverifiedBySeverity, nothingAudited, note: verificationNote(input.coverageGaps, unverifiedBySeverity, nothingAudited) };
+  return {
+    complete: input.coverageGaps === 0,
+    coverageGaps: input.coverageGaps,
+    unverifiedBySeverity,
+    nothingAudited,
+    note: verificationNote(input.coverageGaps, unverifiedBySeverity, nothingAudited),
+  };
 }
 
 function countResults(byRule: readonly RuleCounts[]): number {

@@ -11,7 +11,12 @@ export interface EngineOptions {
 }
 
 /** Evaluates the estate and hands each finding to `sink` as it is produced (so large runs need not hold them all). */
-export function evaluateEstate(estate: Estate, context: RuleContext, sink: (finding: Finding) => void, options: EngineOptions = {}): void {
+export function evaluateEstate(
+  estate: Estate,
+  context: RuleContext,
+  sink: (finding: Finding) => void,
+  options: EngineOptions = {},
+): void {
   const rules = options.rules ?? RULES;
   const gapIndex = indexGaps(estate.coverageGaps);
   for (const rule of rules) {
@@ -19,10 +24,21 @@ export function evaluateEstate(estate: Estate, context: RuleContext, sink: (find
     for (const resource of resources) {
       let results: RuleResult[];
       try {
-        results = (rule.evaluate as (r: Resource, e: Estate, c: RuleContext) => RuleResult[])(resource, estate, context);
+        results = (rule.evaluate as (r: Resource, e: Estate, c: RuleContext) => RuleResult[])(
+          resource,
+          estate,
+          context,
+        );
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        results = [{ resource, status: "error", message: `Rule ${rule.id} failed on ${resource.name}: ${reason}`, evidence: { error: reason } }];
+        results = [
+          {
+            resource,
+            status: "error",
+            message: `Rule ${rule.id} failed on ${resource.name}: ${reason}`,
+            evidence: { error: reason },
+          },
+        ];
       }
       for (const outcome of results) sink(toFinding(rule, applyCoverage(rule, outcome, gapIndex)));
     }
@@ -70,7 +86,10 @@ function indexGaps(gaps: CoverageGap[]): GapIndex {
   const index: GapIndex = { size: gaps.length, bySubscription: new Map(), byResource: new Map() };
   for (const gap of gaps) {
     for (const type of gap.types) {
-      const [map, keys] = gap.resourceIds !== undefined ? [index.byResource, gap.resourceIds.map(armKey)] : [index.bySubscription, (gap.subscriptionIds ?? ["*"]).map((s) => s.toLowerCase())];
+      const [map, keys] =
+        gap.resourceIds !== undefined
+          ? [index.byResource, gap.resourceIds.map(armKey)]
+          : [index.bySubscription, (gap.subscriptionIds ?? ["*"]).map((s) => s.toLowerCase())];
       const entries = map.get(type.toLowerCase()) ?? new Map<string, string>();
       for (const key of keys) entries.set(key, gap.reason);
       map.set(type.toLowerCase(), entries);
@@ -79,7 +98,11 @@ function indexGaps(gaps: CoverageGap[]): GapIndex {
   return index;
 }
 
-function gapFor(index: GapIndex, types: string[], resource: Resource): { type: string; reason: string; where: string } | undefined {
+function gapFor(
+  index: GapIndex,
+  types: string[],
+  resource: Resource,
+): { type: string; reason: string; where: string } | undefined {
   for (const type of types) {
     const bySubscription = index.bySubscription.get(type);
     const reason = bySubscription?.get("*") ?? bySubscription?.get(resource.subscriptionId.toLowerCase());
@@ -92,7 +115,10 @@ function gapFor(index: GapIndex, types: string[], resource: Resource): { type: s
 
 function applyCoverage(rule: AnyRule, outcome: RuleResult, index: GapIndex): RuleResult {
   if (index.size === 0) return outcome;
-  const dependsOn: Partial<Record<Status, string[]>> = { pass: rule.verdictDependsOn, notApplicable: rule.applicabilityDependsOn };
+  const dependsOn: Partial<Record<Status, string[]>> = {
+    pass: rule.verdictDependsOn,
+    notApplicable: rule.applicabilityDependsOn,
+  };
   const types = dependsOn[outcome.status];
   if (types === undefined) return outcome;
   const gap = gapFor(index, [...types, outcome.resource.type], outcome.resource);
@@ -101,6 +127,10 @@ function applyCoverage(rule: AnyRule, outcome: RuleResult, index: GapIndex): Rul
     ...outcome,
     status: "unknown",
     message: `Not assessed: ${gap.type} could not be read for ${gap.where} (${gap.reason}). Without it this would have been reported as ${outcome.status}: ${outcome.message}`,
-    evidence: { ...outcome.evidence, coverageGap: { type: gap.type, reason: gap.reason }, wouldHaveBeen: outcome.status },
+    evidence: {
+      ...outcome.evidence,
+      coverageGap: { type: gap.type, reason: gap.reason },
+      wouldHaveBeen: outcome.status,
+    },
   };
 }

@@ -17,7 +17,14 @@ import { runKeys, type Entity } from "../store/entity-codec";
 import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "../store/json-chunks";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
-import { buildClient, DEFAULT_CONCURRENCY, readRunRow, TABLE_NAMES, type AuditStoreOptions, type StoreConnection } from "../store/table-client";
+import {
+  buildClient,
+  DEFAULT_CONCURRENCY,
+  readRunRow,
+  TABLE_NAMES,
+  type AuditStoreOptions,
+  type StoreConnection,
+} from "../store/table-client";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 
 export const FANOUT_TABLE = "auditshards";
@@ -27,7 +34,11 @@ const MAX_ETAG_ROUNDS = 200;
 
 export function createFanoutStore(connection: StoreConnection, options: AuditStoreOptions = {}): FanoutStore {
   const prefix = options.tablePrefix ?? "";
-  return new TableFanoutStore(buildClient(connection, `${prefix}${TABLE_NAMES.runs}`, options), buildClient(connection, `${prefix}${FANOUT_TABLE}`, options), options);
+  return new TableFanoutStore(
+    buildClient(connection, `${prefix}${TABLE_NAMES.runs}`, options),
+    buildClient(connection, `${prefix}${FANOUT_TABLE}`, options),
+    options,
+  );
 }
 
 type Row = Record<string, unknown> & { etag?: string };
@@ -56,7 +67,14 @@ class TableFanoutStore implements FanoutStore {
       ...chunkEntities(runId, (i) => `plan|${pad(i, 4)}`, planChunks),
     ].map((entity) => ({ kind: "upsert", entity, mode: "Replace" }));
     await submitTransactions(table, planTransactions(actions), this.concurrency, `writing the plan of run ${runId}`);
-    const head: Entity = { partitionKey: runId, rowKey: "plan", planChunks: planChunks.length, contextChunks: contextChunks.length, contextRows: contextRows.length, shardCount: plan.shards.length };
+    const head: Entity = {
+      partitionKey: runId,
+      rowKey: "plan",
+      planChunks: planChunks.length,
+      contextChunks: contextChunks.length,
+      contextRows: contextRows.length,
+      shardCount: plan.shards.length,
+    };
     await this.call(() => table.upsertEntity(head, "Replace"), `writing the plan of run ${runId}`);
   }
 
@@ -68,8 +86,14 @@ class TableFanoutStore implements FanoutStore {
 
   async loadContext(runId: string): Promise<ResourceRow[]> {
     const head = await this.head(runId, "plan");
-    if (head === undefined) throw new AuditorError("NOT_FOUND", `Run ${runId} has no fan-out plan, so it has no context to load.`);
-    return this.readChunked<ResourceRow[]>(runId, "context", Number(head["contextChunks"]), `the context of run ${runId}`);
+    if (head === undefined)
+      throw new AuditorError("NOT_FOUND", `Run ${runId} has no fan-out plan, so it has no context to load.`);
+    return this.readChunked<ResourceRow[]>(
+      runId,
+      "context",
+      Number(head["contextChunks"]),
+      `the context of run ${runId}`,
+    );
   }
 
   // ---- progress on the run entity -----------------------------------------------------------------------------
@@ -77,21 +101,41 @@ class TableFanoutStore implements FanoutStore {
   async startShards(runId: string, shardCount: number): Promise<ShardProgress> {
     return this.updateRun(runId, `starting the shards of run ${runId}`, (current) => {
       if (current !== undefined) return { result: current };
-      return { result: progressOf({ shardCount, shardStates: "P".repeat(shardCount) })!, write: { shardCount, shardStates: "P".repeat(shardCount), shardsDone: 0, shardsFailed: 0 } };
+      return {
+        result: progressOf({ shardCount, shardStates: "P".repeat(shardCount) })!,
+        write: { shardCount, shardStates: "P".repeat(shardCount), shardsDone: 0, shardsFailed: 0 },
+      };
     });
   }
 
-  async finishShard(runId: string, shard: number, outcome: "done" | "failed"): Promise<{ progress: ShardProgress; completedNow: boolean }> {
+  async finishShard(
+    runId: string,
+    shard: number,
+    outcome: "done" | "failed",
+  ): Promise<{ progress: ShardProgress; completedNow: boolean }> {
     return this.updateRun(runId, `finishing shard ${shard} of run ${runId}`, (current) => {
       if (current === undefined) throw new AuditorError("NOT_FOUND", `Run ${runId} has no shards to finish.`);
-      if (shard >= current.shardCount) throw new AuditorError("INPUT_INVALID_REQUEST", `Run ${runId} has ${current.shardCount} shards; there is no shard ${shard}.`);
+      if (shard >= current.shardCount)
+        throw new AuditorError(
+          "INPUT_INVALID_REQUEST",
+          `Run ${runId} has ${current.shardCount} shards; there is no shard ${shard}.`,
+        );
       if (current.states[shard] !== "P") return { result: { progress: current, completedNow: false } };
       const states = `${current.states.slice(0, shard)}${outcome === "done" ? "D" : "F"}${current.states.slice(shard + 1)}`;
       const completedNow = !states.includes("P");
-      const next = progressOf({ ...raw(current), shardStates: states, ...(completedNow ? { shardFinaliser: shard } : {}) })!;
+      const next = progressOf({
+        ...raw(current),
+        shardStates: states,
+        ...(completedNow ? { shardFinaliser: shard } : {}),
+      })!;
       return {
         result: { progress: next, completedNow },
-        write: { shardStates: states, shardsDone: next.done, shardsFailed: next.failed, ...(completedNow ? { shardFinaliser: shard } : {}) },
+        write: {
+          shardStates: states,
+          shardsDone: next.done,
+          shardsFailed: next.failed,
+          ...(completedNow ? { shardFinaliser: shard } : {}),
+        },
       };
     });
   }
@@ -102,11 +146,19 @@ class TableFanoutStore implements FanoutStore {
   }
 
   async markEnqueued(runId: string, at: Date): Promise<void> {
-    await this.mergeRun(runId, { shardsEnqueuedAt: at.toISOString() }, `recording the shards of run ${runId} as enqueued`);
+    await this.mergeRun(
+      runId,
+      { shardsEnqueuedAt: at.toISOString() },
+      `recording the shards of run ${runId} as enqueued`,
+    );
   }
 
   async markPostRunDone(runId: string, at: Date): Promise<void> {
-    await this.mergeRun(runId, { postRunDoneAt: at.toISOString() }, `recording the post-run steps of run ${runId} as done`);
+    await this.mergeRun(
+      runId,
+      { postRunDoneAt: at.toISOString() },
+      `recording the post-run steps of run ${runId} as done`,
+    );
   }
 
   // ---- shard results ------------------------------------------------------------------------------------------
@@ -117,9 +169,26 @@ class TableFanoutStore implements FanoutStore {
     const existing = await this.head(runId, rowKey);
     if (existing !== undefined && existing["status"] !== undefined && existing["status"] !== "pending") return false;
     const chunks = await encodeJsonChunks(result);
-    const actions: WriteAction[] = chunkEntities(runId, (i) => `${rowKey}|${pad(i, 4)}`, chunks).map((entity) => ({ kind: "upsert", entity, mode: "Replace" }));
-    await submitTransactions(table, planTransactions(actions), this.concurrency, `writing the result of shard ${result.shard} of run ${runId}`);
-    const head: Entity = { partitionKey: runId, rowKey, shard: result.shard, status: result.outcome, resultChunks: chunks.length, findings: result.scores.findings, savedAt: new Date().toISOString() };
+    const actions: WriteAction[] = chunkEntities(runId, (i) => `${rowKey}|${pad(i, 4)}`, chunks).map((entity) => ({
+      kind: "upsert",
+      entity,
+      mode: "Replace",
+    }));
+    await submitTransactions(
+      table,
+      planTransactions(actions),
+      this.concurrency,
+      `writing the result of shard ${result.shard} of run ${runId}`,
+    );
+    const head: Entity = {
+      partitionKey: runId,
+      rowKey,
+      shard: result.shard,
+      status: result.outcome,
+      resultChunks: chunks.length,
+      findings: result.scores.findings,
+      savedAt: new Date().toISOString(),
+    };
     try {
       // Conditional: of two attempts of the same shard racing here, one result is kept whole.
       if (existing === undefined) await table.createEntity(head);
@@ -135,12 +204,23 @@ class TableFanoutStore implements FanoutStore {
   async getShardResult(runId: string, shard: number): Promise<ShardResult | undefined> {
     const head = await this.head(runId, shardRowKey(shard));
     if (head === undefined || typeof head["resultChunks"] !== "number") return undefined;
-    return this.readChunked<ShardResult>(runId, shardRowKey(shard), head["resultChunks"], `the result of shard ${shard} of run ${runId}`);
+    return this.readChunked<ShardResult>(
+      runId,
+      shardRowKey(shard),
+      head["resultChunks"],
+      `the result of shard ${shard} of run ${runId}`,
+    );
   }
 
   async recordShardError(runId: string, shard: number, reason: string): Promise<void> {
     const table = await this.table(this.shards);
-    const entity: Entity = { partitionKey: runId, rowKey: shardRowKey(shard), shard, lastError: reason.slice(0, 4_000), lastErrorAt: new Date().toISOString() };
+    const entity: Entity = {
+      partitionKey: runId,
+      rowKey: shardRowKey(shard),
+      shard,
+      lastError: reason.slice(0, 4_000),
+      lastErrorAt: new Date().toISOString(),
+    };
     // Merge: a status already saved stays.
     await this.call(() => table.upsertEntity(entity, "Merge"), `recording the error of shard ${shard} of run ${runId}`);
   }
@@ -153,12 +233,29 @@ class TableFanoutStore implements FanoutStore {
   async deletePayloads(runId: string): Promise<void> {
     const table = await this.table(this.shards);
     const actions: WriteAction[] = [];
-    for await (const row of this.scan(odata`PartitionKey eq ${runId}`, ["RowKey"], `listing the fan-out payloads of run ${runId}`)) {
+    for await (const row of this.scan(
+      odata`PartitionKey eq ${runId}`,
+      ["RowKey"],
+      `listing the fan-out payloads of run ${runId}`,
+    )) {
       const rowKey = String(row["rowKey"]);
-      if (rowKey.startsWith("context|") || /^shard\|\d+\|/.test(rowKey)) actions.push({ kind: "delete", partitionKey: runId, rowKey });
+      if (rowKey.startsWith("context|") || /^shard\|\d+\|/.test(rowKey))
+        actions.push({ kind: "delete", partitionKey: runId, rowKey });
     }
-    await submitTransactions(table, planTransactions(actions), this.concurrency, `deleting the fan-out payloads of run ${runId}`);
-    await this.call(() => table.upsertEntity({ partitionKey: runId, rowKey: "plan", payloadsDeletedAt: new Date().toISOString() }, "Merge"), `recording the payloads of run ${runId} as deleted`);
+    await submitTransactions(
+      table,
+      planTransactions(actions),
+      this.concurrency,
+      `deleting the fan-out payloads of run ${runId}`,
+    );
+    await this.call(
+      () =>
+        table.upsertEntity(
+          { partitionKey: runId, rowKey: "plan", payloadsDeletedAt: new Date().toISOString() },
+          "Merge",
+        ),
+      `recording the payloads of run ${runId} as deleted`,
+    );
   }
 
   // ---- plumbing -----------------------------------------------------------------------------------------------
@@ -167,7 +264,11 @@ class TableFanoutStore implements FanoutStore {
    * Reads the run entity and writes what `decide` asks for with If-Match on the ETag it read; on 412 (someone wrote
    * in between) reads again and decides again. `decide` sees the shard progress, or undefined before startShards.
    */
-  private async updateRun<T>(runId: string, operation: string, decide: (current: ShardProgress | undefined) => { result: T; write?: Record<string, unknown> }): Promise<T> {
+  private async updateRun<T>(
+    runId: string,
+    operation: string,
+    decide: (current: ShardProgress | undefined) => { result: T; write?: Record<string, unknown> },
+  ): Promise<T> {
     const runs = await this.table(this.runs);
     for (let round = 0; round < MAX_ETAG_ROUNDS; round += 1) {
       const entity = await this.readRun(runId);
@@ -183,7 +284,10 @@ class TableFanoutStore implements FanoutStore {
       // Another shard finished in between; spread the retries so they do not collide again in step.
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * Math.min(200, 10 * (round + 1))));
     }
-    throw new AuditorError("STORAGE_FAILED", `Gave up ${operation} after ${MAX_ETAG_ROUNDS} conflicting updates of the run entity.`);
+    throw new AuditorError(
+      "STORAGE_FAILED",
+      `Gave up ${operation} after ${MAX_ETAG_ROUNDS} conflicting updates of the run entity.`,
+    );
   }
 
   private async readRun(runId: string): Promise<Row | undefined> {
@@ -207,11 +311,17 @@ class TableFanoutStore implements FanoutStore {
 
   private async readChunked<T>(runId: string, prefix: string, count: number, what: string): Promise<T> {
     const rows: Row[] = [];
-    for await (const row of this.scan(odata`PartitionKey eq ${runId} and RowKey ge ${`${prefix}|`} and RowKey lt ${`${prefix}}`}`, undefined, `reading ${what}`)) rows.push(row);
+    for await (const row of this.scan(
+      odata`PartitionKey eq ${runId} and RowKey ge ${`${prefix}|`} and RowKey lt ${`${prefix}}`}`,
+      undefined,
+      `reading ${what}`,
+    ))
+      rows.push(row);
     const chunks = collectJsonChunks(rows, count);
     if (chunks === undefined) {
       const deletedAt = (await this.head(runId, "plan"))?.["payloadsDeletedAt"];
-      if (typeof deletedAt === "string") throw new AuditorError("NOT_FOUND", `${what} was deleted at ${deletedAt}, once the run was final.`);
+      if (typeof deletedAt === "string")
+        throw new AuditorError("NOT_FOUND", `${what} was deleted at ${deletedAt}, once the run was final.`);
       throw new AuditorError("STORAGE_FAILED", `The stored ${what} is incomplete (${count} chunks expected).`);
     }
     try {
@@ -224,7 +334,9 @@ class TableFanoutStore implements FanoutStore {
   private async *scan(filter: string, select: string[] | undefined, operation: string): AsyncGenerator<Row> {
     const table = await this.table(this.shards);
     try {
-      for await (const page of table.listEntities<Record<string, unknown>>({ queryOptions: select === undefined ? { filter } : { filter, select } }).byPage({ maxPageSize: 1000 })) {
+      for await (const page of table
+        .listEntities<Record<string, unknown>>({ queryOptions: select === undefined ? { filter } : { filter, select } })
+        .byPage({ maxPageSize: 1000 })) {
         for (const row of page) yield row;
       }
     } catch (error) {

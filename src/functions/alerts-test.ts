@@ -17,16 +17,35 @@ export async function sendTestAlert(request: HttpRequest, context: InvocationCon
     try {
       body = text.trim() === "" ? {} : JSON.parse(text);
     } catch (error) {
-      return errorResponse(400, "BadRequest", `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      return errorResponse(
+        400,
+        "BadRequest",
+        `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     const parsed = testRequestSchema.safeParse(body);
     if (!parsed.success) return errorResponse(400, "BadRequest", `body: ${describeZodError(parsed.error)}`);
     const alerts = getServices().alerts;
-    if (alerts === undefined) return errorResponse(409, "AlertsNotConfigured", "Alerting is off: set TEAMS_WEBHOOK_URL or ALERT_ROUTES (see docs/alerts.md).");
-    const result = await alerts.sendTest(parsed.data.route, request.headers.get("x-ms-client-principal-name") ?? "admin-key");
-    context.log(`alertsTest: ${result.route} (webhook ${result.webhook}): ${result.state} after ${result.attempts} attempt(s)${result.reason ? `: ${result.reason}` : ""}`);
+    if (alerts === undefined)
+      return errorResponse(
+        409,
+        "AlertsNotConfigured",
+        "Alerting is off: set TEAMS_WEBHOOK_URL or ALERT_ROUTES (see docs/alerts.md).",
+      );
+    const result = await alerts.sendTest(
+      parsed.data.route,
+      request.headers.get("x-ms-client-principal-name") ?? "admin-key",
+    );
+    context.log(
+      `alertsTest: ${result.route} (webhook ${result.webhook}): ${result.state} after ${result.attempts} attempt(s)${result.reason ? `: ${result.reason}` : ""}`,
+    );
     return jsonResponse(result, result.state === "delivered" ? 200 : 502);
   });
 }
 
-export const alertsTestFunction = registerHttp("alertsTest", { methods: ["POST"], route: "alerts/test", authLevel: "admin", handler: sendTestAlert });
+export const alertsTestFunction = registerHttp("alertsTest", {
+  methods: ["POST"],
+  route: "alerts/test",
+  authLevel: "admin",
+  handler: sendTestAlert,
+});

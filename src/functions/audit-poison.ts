@@ -11,4 +11,8 @@ export async function recordPoisonedAudit(message: unknown, context: InvocationC
   context.warn(`auditPoison: run ${runId ?? "(unknown)"} recorded as failed`);
 }
 
-export const auditPoisonFunction = registerStorageQueue("auditPoison", { queueName: AUDIT_POISON_QUEUE, connection: "AzureWebJobsStorage", handler: recordPoisonedAudit });
+export const auditPoisonFunction = registerStorageQueue("auditPoison", {
+  queueName: AUDIT_POISON_QUEUE,
+  connection: "AzureWebJobsStorage",
+  handler: recordPoisonedAudit,
+});

@@ -9,8 +9,18 @@ import { registerStorageQueue } from "../app/function-registration";
 
 export async function recordPoisonedShard(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.["dequeueCount"] ?? 1);
-  const outcome = await fanoutService().recordPoisonedShard(message, { dequeueCount, maxDequeueCount: maxDequeueCount() }, contextLogger(context));
-  context.warn(`auditShardPoison: ${outcome === undefined ? "nothing recorded" : `run ${outcome.runId} shard ${outcome.shard} ${outcome.status}`}`);
+  const outcome = await fanoutService().recordPoisonedShard(
+    message,
+    { dequeueCount, maxDequeueCount: maxDequeueCount() },
+    contextLogger(context),
+  );
+  context.warn(
+    `auditShardPoison: ${outcome === undefined ? "nothing recorded" : `run ${outcome.runId} shard ${outcome.shard} ${outcome.status}`}`,
+  );
 }
 
-export const auditShardPoisonFunction = registerStorageQueue("auditShardPoison", { queueName: AUDIT_SHARD_POISON_QUEUE, connection: "AzureWebJobsStorage", handler: recordPoisonedShard });
+export const auditShardPoisonFunction = registerStorageQueue("auditShardPoison", {
+  queueName: AUDIT_SHARD_POISON_QUEUE,
+  connection: "AzureWebJobsStorage",
+  handler: recordPoisonedShard,
+});

@@ -22,7 +22,11 @@ export const dashboard = reportEndpoint(route, async ({ query, request }) => {
   const page =
     query.resource === undefined
       ? renderDashboard(await loadDashboard(getServices().store, query), links, nonce)
-      : renderResourcePage(await resourceHistory(getServices().store, decodeResourceId(query.resource, "resource"), 30), links, nonce);
+      : renderResourcePage(
+          await resourceHistory(getServices().store, decodeResourceId(query.resource, "resource"), 30),
+          links,
+          nonce,
+        );
   return htmlResponse(page, { "content-security-policy": dashboardCsp(nonce), "x-frame-options": "DENY" });
 });
 

@@ -10,6 +10,8 @@ import { alertDeliveryForRun } from "../alerts/run-delivery";
 
 const route = REPORT_ROUTES.getRun;
 
-export const getRun = reportEndpoint(route, async ({ path }) => jsonResponse(await runDetail(getServices().store, path.runId, alertDeliveryForRun(getServices().alerts))));
+export const getRun = reportEndpoint(route, async ({ path }) =>
+  jsonResponse(await runDetail(getServices().store, path.runId, alertDeliveryForRun(getServices().alerts))),
+);
 
 export const getRunFunction = registerHttp(route.functionName, httpOptions(route, getRun));

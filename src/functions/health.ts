@@ -9,6 +9,8 @@ import { checkHealth } from "../report-api/report-queries";
 const route = REPORT_ROUTES.health;
 
 // getServices() inside the probe: a configuration error is reported as storage not reachable, not as a crash.
-export const health = reportEndpoint(route, async () => jsonResponse(await checkHealth(() => getServices().store.listRuns({ top: 1 }))));
+export const health = reportEndpoint(route, async () =>
+  jsonResponse(await checkHealth(() => getServices().store.listRuns({ top: 1 }))),
+);
 
 export const healthFunction = registerHttp(route.functionName, httpOptions(route, health));

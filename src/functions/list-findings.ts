@@ -20,18 +20,29 @@ export const listFindings = reportEndpoint(route, async ({ query, request }) => 
   const selection = findingSelection(query);
   const format = query.format ?? "json";
   if (format === "csv" && (query.top !== undefined || query.continuationToken !== undefined)) {
-    return errorResponse(400, "BadRequest", `${query.top !== undefined ? "top" : "continuationToken"}: not used with format=csv, which exports every matching finding`);
+    return errorResponse(
+      400,
+      "BadRequest",
+      `${query.top !== undefined ? "top" : "continuationToken"}: not used with format=csv, which exports every matching finding`,
+    );
   }
   const store = getServices().store;
   const found = await findingsRun(store, query.runId ?? "latest");
   if (found.kind === "purged") {
     findingsPageCache(store).forgetRun(found.run.runId);
-    return errorResponse(410, "Gone", `The findings of run ${found.run.runId} were deleted by retention on ${found.run.findingsDeletedAt}; its summary remains at /api/runs/${found.run.runId}.`);
+    return errorResponse(
+      410,
+      "Gone",
+      `The findings of run ${found.run.runId} were deleted by retention on ${found.run.findingsDeletedAt}; its summary remains at /api/runs/${found.run.runId}.`,
+    );
   }
   const runId = found.run.runId;
-  if (format === "json") return findingsPageResponse(store, found.run, selection, query, request.headers.get("if-none-match"));
+  if (format === "json")
+    return findingsPageResponse(store, found.run, selection, query, request.headers.get("if-none-match"));
   const body = await findingsCsv(store, runId, selection, { header: findingCsvHeader, row: findingCsvRow });
-  return streamResponse(body, "text/csv; charset=utf-8; header=present", { "content-disposition": `attachment; filename="findings-${runId}.csv"` });
+  return streamResponse(body, "text/csv; charset=utf-8; header=present", {
+    "content-disposition": `attachment; filename="findings-${runId}.csv"`,
+  });
 });
 
 export const listFindingsFunction = registerHttp(route.functionName, httpOptions(route, listFindings));

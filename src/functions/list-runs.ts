@@ -8,6 +8,8 @@ import { listRunsPage } from "../report-api/report-queries";
 
 const route = REPORT_ROUTES.listRuns;
 
-export const listRuns = reportEndpoint(route, async ({ query }) => jsonResponse(await listRunsPage(getServices().store, query)));
+export const listRuns = reportEndpoint(route, async ({ query }) =>
+  jsonResponse(await listRunsPage(getServices().store, query)),
+);
 
 export const listRunsFunction = registerHttp(route.functionName, httpOptions(route, listRuns));

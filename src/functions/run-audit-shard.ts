@@ -9,8 +9,18 @@ import { registerStorageQueue } from "../app/function-registration";
 
 export async function runAuditShardFromQueue(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.["dequeueCount"] ?? 1);
-  const outcome = await fanoutService().runShard(message, { dequeueCount, maxDequeueCount: maxDequeueCount() }, contextLogger(context));
-  context.log(`runAuditShard ${outcome.runId} shard ${outcome.shard}: ${outcome.status}${"finalised" in outcome && outcome.finalised ? ", run finalised" : ""}`);
+  const outcome = await fanoutService().runShard(
+    message,
+    { dequeueCount, maxDequeueCount: maxDequeueCount() },
+    contextLogger(context),
+  );
+  context.log(
+    `runAuditShard ${outcome.runId} shard ${outcome.shard}: ${outcome.status}${"finalised" in outcome && outcome.finalised ? ", run finalised" : ""}`,
+  );
 }
 
-export const runAuditShardFunction = registerStorageQueue("runAuditShard", { queueName: AUDIT_SHARD_QUEUE, connection: "AzureWebJobsStorage", handler: runAuditShardFromQueue });
+export const runAuditShardFunction = registerStorageQueue("runAuditShard", {
+  queueName: AUDIT_SHARD_QUEUE,
+  connection: "AzureWebJobsStorage",
+  handler: runAuditShardFromQueue,
+});

@@ -8,8 +8,16 @@ import { registerStorageQueue } from "../app/function-registration";
 
 export async function runAuditFromQueue(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.["dequeueCount"] ?? 1);
-  const outcome = await getServices().audits.runRequested(message, { dequeueCount, maxDequeueCount: maxDequeueCount() }, contextLogger(context));
+  const outcome = await getServices().audits.runRequested(
+    message,
+    { dequeueCount, maxDequeueCount: maxDequeueCount() },
+    contextLogger(context),
+  );
   context.log(`runAudit ${outcome.runId}: ${outcome.status}`);
 }
 
-export const runAuditFunction = registerStorageQueue("runAudit", { queueName: AUDIT_QUEUE, connection: "AzureWebJobsStorage", handler: runAuditFromQueue });
+export const runAuditFunction = registerStorageQueue("runAudit", {
+  queueName: AUDIT_QUEUE,
+  connection: "AzureWebJobsStorage",
+  handler: runAuditFromQueue,
+});

@@ -12,14 +12,27 @@ export async function startAudit(request: HttpRequest, context: InvocationContex
     try {
       body = text.trim() === "" ? undefined : JSON.parse(text);
     } catch (error) {
-      return errorResponse(400, "BadRequest", `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      return errorResponse(
+        400,
+        "BadRequest",
+        `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     const scope = parseScopeOverride(body);
-    const { runId, scope: scopeKey } = await getServices().audits.requestAudit({ trigger: "http", scope, requestedBy: `http:${request.headers.get("x-ms-client-principal-name") ?? "admin-key"}` });
+    const { runId, scope: scopeKey } = await getServices().audits.requestAudit({
+      trigger: "http",
+      scope,
+      requestedBy: `http:${request.headers.get("x-ms-client-principal-name") ?? "admin-key"}`,
+    });
     const statusUrl = new URL(`runs/${runId}`, new URL("/api/", request.url)).toString();
     context.log(`startAudit queued run ${runId} for ${scopeKey}`);
     return jsonResponse({ runId, scope: scopeKey, statusUrl }, 202, { location: statusUrl });
   });
 }
 
-export const startAuditFunction = registerHttp("startAudit", { methods: ["POST"], route: "runs", authLevel: "admin", handler: startAudit });
+export const startAuditFunction = registerHttp("startAudit", {
+  methods: ["POST"],
+  route: "runs",
+  authLevel: "admin",
+  handler: startAudit,
+});

@@ -10,7 +10,8 @@ import { dirname, join } from "node:path";
 
 /** Azurite's published development account: a well-known, public test key, not a secret. */
 export const DEV_ACCOUNT = "devstoreaccount1";
-export const DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const DEV_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /** The ports Azure Storage tools assume for `UseDevelopmentStorage=true`. */
 export const STANDARD_AZURITE_PORTS: AzuritePorts = { blob: 10000, queue: 10001, table: 10002 };
@@ -56,7 +57,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const persistence = options.persistence ?? "disk";
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const ownsLocation = persistence === "disk" && options.location === undefined;
-  const location = persistence === "memory" ? undefined : (options.location ?? mkdtempSync(join(tmpdir(), "azurite-test-")));
+  const location =
+    persistence === "memory" ? undefined : (options.location ?? mkdtempSync(join(tmpdir(), "azurite-test-")));
   if (location !== undefined && !ownsLocation) mkdirSync(location, { recursive: true });
   let child: ChildProcess | undefined;
   let ports: AzuritePorts = { blob: 0, queue: 0, table: 0 };
@@ -72,9 +74,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   process.once("exit", killOnExit);
 
   // A port found free can be taken before Azurite binds it: on EADDRINUSE pick new ports and try again.
-  const preferred = options.preferredPorts !== undefined && (await allFree(options.preferredPorts)) ? options.preferredPorts : undefined;
+  const preferred =
+    options.preferredPorts !== undefined && (await allFree(options.preferredPorts))
+      ? options.preferredPorts
+      : undefined;
   for (let attempt = 1; ; attempt += 1) {
-    ports = attempt === 1 && preferred !== undefined ? preferred : { blob: await freePort(), queue: await freePort(), table: await freePort() };
+    ports =
+      attempt === 1 && preferred !== undefined
+        ? preferred
+        : { blob: await freePort(), queue: await freePort(), table: await freePort() };
     try {
       child = await launch(ports, location, timeoutMs);
       break;
@@ -141,7 +149,8 @@ function azuriteEntry(): string {
   const require = createRequire(__filename);
   const packageJson = require.resolve("azurite/package.json");
   const bin = (JSON.parse(readFileSync(packageJson, "utf8")) as { bin: Record<string, string> }).bin["azurite"];
-  if (bin === undefined) throw new Error("The azurite package has no 'azurite' bin; is azurite@^3.37 installed (npm ci)?");
+  if (bin === undefined)
+    throw new Error("The azurite package has no 'azurite' bin; is azurite@^3.37 installed (npm ci)?");
   return join(dirname(packageJson), bin);
 }
 
@@ -151,15 +160,28 @@ async function launch(ports: AzuritePorts, location: string | undefined, timeout
     "--disableTelemetry",
     "--silent",
     "--skipApiVersionCheck",
-    "--blobHost", HOST, "--blobPort", String(ports.blob),
-    "--queueHost", HOST, "--queuePort", String(ports.queue),
-    "--tableHost", HOST, "--tablePort", String(ports.table),
+    "--blobHost",
+    HOST,
+    "--blobPort",
+    String(ports.blob),
+    "--queueHost",
+    HOST,
+    "--queuePort",
+    String(ports.queue),
+    "--tableHost",
+    HOST,
+    "--tablePort",
+    String(ports.table),
     ...(location !== undefined ? ["--location", location] : ["--inMemoryPersistence"]),
   ];
   // node itself, not a shell wrapper, so the pid we signal is Azurite's; the watchdog runs inside that process.
   // Its own process group: a Ctrl-C in the terminal reaches the host, which drains its invocations before it stops
   // Azurite, instead of Azurite vanishing under them.
-  const child = spawn(process.execPath, ["-e", WATCHDOG, String(process.pid), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: location ?? tmpdir(), detached: true });
+  const child = spawn(process.execPath, ["-e", WATCHDOG, String(process.pid), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: location ?? tmpdir(),
+    detached: true,
+  });
   const output: string[] = [];
   let listening = false;
   const remember = (chunk: Buffer): void => {

@@ -13,7 +13,8 @@ export class FunctionLoadError extends Error {
 }
 
 const MODULE_FILE = /\.(c?js|mjs|ts)$/;
-const TEST_MODE_WARNING = /Switching "@azure\/functions" package to test mode|because the "@azure\/functions" package is in test mode/;
+const TEST_MODE_WARNING =
+  /Switching "@azure\/functions" package to test mode|because the "@azure\/functions" package is in test mode/;
 /** A debug line of app.setup(); the local host streams HTTP bodies anyway. */
 const HTTP_STREAM_NOTICE = /^HTTP streaming enabled\.$/;
 
@@ -27,7 +28,9 @@ export async function loadFunctionRegistrations(directory: string, log: HostLog)
       .filter((file) => statSync(file).isFile());
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") {
-      throw new FunctionLoadError(`No functions directory at ${directory}: run 'npm run build' first, or point HOST_FUNCTIONS_DIR at the compiled functions.`);
+      throw new FunctionLoadError(
+        `No functions directory at ${directory}: run 'npm run build' first, or point HOST_FUNCTIONS_DIR at the compiled functions.`,
+      );
     }
     throw error;
   }
@@ -36,7 +39,10 @@ export async function loadFunctionRegistrations(directory: string, log: HostLog)
   const seen = new Set<unknown>();
   let skippedWarnings = 0;
   for (const file of files) {
-    const exports = await withTestModeWarningsCounted(() => importModule(file), () => (skippedWarnings += 1));
+    const exports = await withTestModeWarningsCounted(
+      () => importModule(file),
+      () => (skippedWarnings += 1),
+    );
     for (const value of exportedValues(exports)) {
       if (!isFunctionRegistration(value) || seen.has(value)) continue;
       seen.add(value);
@@ -44,7 +50,9 @@ export async function loadFunctionRegistrations(directory: string, log: HostLog)
     }
   }
   if (skippedWarnings > 0) {
-    log.info(`@azure/functions runs in test mode outside the Functions runtime (${skippedWarnings} warnings about skipped app.* registrations hidden); the local host serves the exported registrations.`);
+    log.info(
+      `@azure/functions runs in test mode outside the Functions runtime (${skippedWarnings} warnings about skipped app.* registrations hidden); the local host serves the exported registrations.`,
+    );
   }
   return registrations;
 }
@@ -54,9 +62,13 @@ export function validateRegistrations(registrations: readonly FunctionRegistrati
   const names = new Map<string, FunctionRegistration>();
   for (const registration of registrations) {
     const key = registration.name.toLowerCase();
-    if (names.has(key)) throw new FunctionLoadError(`Two functions are named '${registration.name}'; function names must be unique (case-insensitive).`);
+    if (names.has(key))
+      throw new FunctionLoadError(
+        `Two functions are named '${registration.name}'; function names must be unique (case-insensitive).`,
+      );
     names.set(key, registration);
-    if (typeof registration.options.handler !== "function") throw new FunctionLoadError(`Function '${registration.name}' has no handler.`);
+    if (typeof registration.options.handler !== "function")
+      throw new FunctionLoadError(`Function '${registration.name}' has no handler.`);
   }
 }
 
@@ -65,7 +77,9 @@ async function importModule(file: string): Promise<unknown> {
     // import() loads CommonJS (dist) and, under vitest, TypeScript fixtures alike.
     return (await import(pathToFileURL(file).href)) as unknown;
   } catch (error) {
-    throw new FunctionLoadError(`Loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new FunctionLoadError(`Loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -74,7 +88,8 @@ function exportedValues(moduleNamespace: unknown): unknown[] {
   if (typeof moduleNamespace !== "object" || moduleNamespace === null) return [];
   const values: unknown[] = Object.values(moduleNamespace);
   const defaultExport = (moduleNamespace as { default?: unknown }).default;
-  if (typeof defaultExport === "object" && defaultExport !== null && !isFunctionRegistration(defaultExport)) values.push(...Object.values(defaultExport));
+  if (typeof defaultExport === "object" && defaultExport !== null && !isFunctionRegistration(defaultExport))
+    values.push(...Object.values(defaultExport));
   return values;
 }
 

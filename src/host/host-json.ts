@@ -60,7 +60,8 @@ export function parseHostJson(document: unknown, source = "host.json"): HostJson
   const at = (key: string): string => `${source} extensions.queues.${key}`;
 
   const routePrefix = http?.["routePrefix"] ?? "api";
-  if (typeof routePrefix !== "string") throw new HostJsonError(`${source} extensions.http.routePrefix: expected a string`);
+  if (typeof routePrefix !== "string")
+    throw new HostJsonError(`${source} extensions.http.routePrefix: expected a string`);
 
   const encoding = queues?.["messageEncoding"] ?? DEFAULT_QUEUE_SETTINGS.messageEncoding;
   if (typeof encoding !== "string" || !["base64", "none"].includes(encoding.toLowerCase())) {
@@ -69,11 +70,25 @@ export function parseHostJson(document: unknown, source = "host.json"): HostJson
   return {
     routePrefix: routePrefix.replace(/^\/+|\/+$/g, ""),
     queues: {
-      maxPollingIntervalMs: timeSpanSetting(queues?.["maxPollingInterval"], at("maxPollingInterval"), DEFAULT_QUEUE_SETTINGS.maxPollingIntervalMs),
-      visibilityTimeoutMs: timeSpanSetting(queues?.["visibilityTimeout"], at("visibilityTimeout"), DEFAULT_QUEUE_SETTINGS.visibilityTimeoutMs),
+      maxPollingIntervalMs: timeSpanSetting(
+        queues?.["maxPollingInterval"],
+        at("maxPollingInterval"),
+        DEFAULT_QUEUE_SETTINGS.maxPollingIntervalMs,
+      ),
+      visibilityTimeoutMs: timeSpanSetting(
+        queues?.["visibilityTimeout"],
+        at("visibilityTimeout"),
+        DEFAULT_QUEUE_SETTINGS.visibilityTimeoutMs,
+      ),
       // Azure Storage hands out at most 32 messages per receive.
       batchSize: wholeNumberSetting(queues?.["batchSize"], at("batchSize"), DEFAULT_QUEUE_SETTINGS.batchSize, 1, 32),
-      maxDequeueCount: wholeNumberSetting(queues?.["maxDequeueCount"], at("maxDequeueCount"), DEFAULT_QUEUE_SETTINGS.maxDequeueCount, 1, 10_000),
+      maxDequeueCount: wholeNumberSetting(
+        queues?.["maxDequeueCount"],
+        at("maxDequeueCount"),
+        DEFAULT_QUEUE_SETTINGS.maxDequeueCount,
+        1,
+        10_000,
+      ),
       messageEncoding: encoding.toLowerCase() as QueueSettings["messageEncoding"],
     },
   };
@@ -92,14 +107,17 @@ export function parseTimeSpan(value: string): number | undefined {
 function timeSpanSetting(value: unknown, setting: string, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = typeof value === "string" ? parseTimeSpan(value) : undefined;
-  if (ms === undefined) throw new HostJsonError(`${setting}: expected a time span such as "00:00:30", found ${JSON.stringify(value)}`);
+  if (ms === undefined)
+    throw new HostJsonError(`${setting}: expected a time span such as "00:00:30", found ${JSON.stringify(value)}`);
   return ms;
 }
 
 function wholeNumberSetting(value: unknown, setting: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new HostJsonError(`${setting}: expected a whole number from ${min} to ${max}, found ${JSON.stringify(value)}`);
+    throw new HostJsonError(
+      `${setting}: expected a whole number from ${min} to ${max}, found ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -10,7 +10,17 @@ export class HttpResultError extends Error {
 }
 
 /** Hop-by-hop headers belong to one connection; the Functions host drops them from a handler's response too. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "trailers",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 export interface PreparedResponse {
   response: HttpResponse | undefined;
@@ -22,7 +32,9 @@ export interface PreparedResponse {
 export function prepareResponse(result: unknown): PreparedResponse {
   if (result === undefined || result === null) return { response: undefined, buffered: true };
   if (typeof result !== "object") {
-    throw new HttpResultError(`The HTTP response must be an object with optional properties "body", "jsonBody", "status", "headers" and "cookies"; got ${typeof result}.`);
+    throw new HttpResultError(
+      `The HTTP response must be an object with optional properties "body", "jsonBody", "status", "headers" and "cookies"; got ${typeof result}.`,
+    );
   }
   if (result instanceof HttpResponse) return { response: result, buffered: false };
   const init = result as HttpResponseInit;
@@ -30,10 +42,19 @@ export function prepareResponse(result: unknown): PreparedResponse {
   try {
     response = new HttpResponse(init);
   } catch (error) {
-    throw new HttpResultError(`The HTTP response is not valid: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new HttpResultError(
+      `The HTTP response is not valid: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const body = init.body;
-  const buffered = init.jsonBody !== undefined || body === undefined || body === null || typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+  const buffered =
+    init.jsonBody !== undefined ||
+    body === undefined ||
+    body === null ||
+    typeof body === "string" ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body);
   return { response, buffered };
 }
 
@@ -48,7 +69,11 @@ export interface WriteOptions {
  * caller can still answer 500); one that fails later destroys the connection, so the client sees a cut-off
  * response rather than a complete-looking one.
  */
-export async function writeResponse(res: ServerResponse, prepared: PreparedResponse, options: WriteOptions): Promise<void> {
+export async function writeResponse(
+  res: ServerResponse,
+  prepared: PreparedResponse,
+  options: WriteOptions,
+): Promise<void> {
   const { response } = prepared;
   if (response === undefined) {
     // The handler returned nothing: no content.
@@ -59,7 +84,8 @@ export async function writeResponse(res: ServerResponse, prepared: PreparedRespo
   const headers = responseHeaders(response, options.invocationId);
   if (prepared.buffered || response.body === null) {
     const bytes = Buffer.from(await response.arrayBuffer());
-    if (!headers.some(([name]) => name.toLowerCase() === "content-length")) headers.push(["content-length", String(bytes.length)]);
+    if (!headers.some(([name]) => name.toLowerCase() === "content-length"))
+      headers.push(["content-length", String(bytes.length)]);
     res.writeHead(response.status, headers.flat());
     res.end(options.headOnly ? undefined : bytes);
     return;

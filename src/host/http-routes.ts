@@ -3,7 +3,13 @@
 // Finding a route tells apart "no such route" (404) from "route exists, not for this method" (405).
 import type { HttpFunctionOptions } from "@azure/functions";
 import type { AuthLevel } from "./function-keys";
-import { compareRoutePrecedence, matchRoute, parseRouteTemplate, RouteTemplateError, type RouteTemplate } from "./route-template";
+import {
+  compareRoutePrecedence,
+  matchRoute,
+  parseRouteTemplate,
+  RouteTemplateError,
+  type RouteTemplate,
+} from "./route-template";
 
 export interface HttpRoute {
   functionName: string;
@@ -33,10 +39,18 @@ export function buildHttpRoutes(functions: ReadonlyArray<{ name: string; options
     // Azure reserves /admin for the host's own API and refuses such routes at start-up.
     const first = template.segments[0];
     if (first?.kind === "literal" && first.text.toLowerCase() === "admin") {
-      throw new RouteTemplateError(`Function '${name}': route ${JSON.stringify(template.template)} starts with 'admin', which the Functions host reserves for its own API.`);
+      throw new RouteTemplateError(
+        `Function '${name}': route ${JSON.stringify(template.template)} starts with 'admin', which the Functions host reserves for its own API.`,
+      );
     }
     const methods = (options.methods ?? DEFAULT_METHODS).map((method) => method.toUpperCase());
-    return { functionName: name, options, template, methods: methods.length > 0 ? methods : DEFAULT_METHODS, authLevel: options.authLevel ?? "anonymous" };
+    return {
+      functionName: name,
+      options,
+      template,
+      methods: methods.length > 0 ? methods : DEFAULT_METHODS,
+      authLevel: options.authLevel ?? "anonymous",
+    };
   });
   // Array.prototype.sort is stable: routes of equal precedence keep their registration order.
   return routes.sort((a, b) => compareRoutePrecedence(a.template, b.template));

@@ -61,7 +61,12 @@ interface RoutedRequest {
 }
 
 /** Finds the route, checks the key and reads the body; answers 400, 404, 405, 401 or 413 itself (then undefined). */
-async function routeRequest(req: IncomingMessage, res: ServerResponse, port: number, ctx: RequestContext): Promise<RoutedRequest | undefined> {
+async function routeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  ctx: RequestContext,
+): Promise<RoutedRequest | undefined> {
   const method = (req.method ?? "GET").toUpperCase();
   const url = requestUrl(req, port);
   const path = routePath(url.pathname, ctx.prefix);
@@ -75,32 +80,58 @@ async function routeRequest(req: IncomingMessage, res: ServerResponse, port: num
     return undefined;
   }
   if (lookup.kind === "methodNotAllowed") {
-    sendError(res, 405, "MethodNotAllowed", `${method} is not allowed here; use ${lookup.allow.join(", ")}.`, { allow: lookup.allow.join(", ") });
+    sendError(res, 405, "MethodNotAllowed", `${method} is not allowed here; use ${lookup.allow.join(", ")}.`, {
+      allow: lookup.allow.join(", "),
+    });
     return undefined;
   }
   const { route, params } = lookup;
   if (!isAuthorized(route.authLevel, presentedKey(req.headers["x-functions-key"], url.searchParams), ctx.keys)) {
     const needed = route.authLevel === "admin" ? "the admin key" : "a function key";
-    sendError(res, 401, "Unauthorized", `This function needs ${needed}: send it in the x-functions-key header or as ?code=.`);
+    sendError(
+      res,
+      401,
+      "Unauthorized",
+      `This function needs ${needed}: send it in the x-functions-key header or as ?code=.`,
+    );
     return undefined;
   }
   const body = await readBody(req, ctx.maxBodyBytes);
   if (body === "tooLarge") {
-    sendError(res, 413, "PayloadTooLarge", `The request body is larger than ${ctx.maxBodyBytes} bytes.`, { connection: "close" });
+    sendError(res, 413, "PayloadTooLarge", `The request body is larger than ${ctx.maxBodyBytes} bytes.`, {
+      connection: "close",
+    });
     return undefined;
   }
   return { route, params, method, url, body };
 }
 
 /** Invokes the route's handler with a real HttpRequest and writes back what it returned (500 when it failed). */
-async function invokeRoute(routed: RoutedRequest, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+async function invokeRoute(
+  routed: RoutedRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+): Promise<void> {
   const { route, params, method, url, body } = routed;
-  const request = new HttpRequest({ method, url: url.href, headers: flattenHeaders(req.headers), params, body: body.length > 0 ? { bytes: body } : undefined });
+  const request = new HttpRequest({
+    method,
+    url: url.href,
+    headers: flattenHeaders(req.headers),
+    params,
+    body: body.length > 0 ? { bytes: body } : undefined,
+  });
   const functionName = route.functionName;
   const outcome = await ctx.invoker.invoke(
     {
       functionName,
-      trigger: { type: "httpTrigger", name: "httpTrigger", authLevel: route.authLevel, methods: route.methods, route: route.template.template },
+      trigger: {
+        type: "httpTrigger",
+        name: "httpTrigger",
+        authLevel: route.authLevel,
+        methods: route.methods,
+        route: route.template.template,
+      },
       reason: "This function was programmatically called via the host APIs.",
       extraInputs: route.options.extraInputs,
       extraOutputs: route.options.extraOutputs,
@@ -109,7 +140,14 @@ async function invokeRoute(routed: RoutedRequest, req: IncomingMessage, res: Ser
     (context) => route.options.handler(request, context),
   );
   const invocationHeader = { "x-ms-invocation-id": outcome.invocationId };
-  const failed = (): void => sendError(res, 500, "InternalError", `The function '${functionName}' failed; see the host log for invocation ${outcome.invocationId}.`, invocationHeader);
+  const failed = (): void =>
+    sendError(
+      res,
+      500,
+      "InternalError",
+      `The function '${functionName}' failed; see the host log for invocation ${outcome.invocationId}.`,
+      invocationHeader,
+    );
   if (!outcome.ok) {
     failed();
     return;
@@ -161,7 +199,8 @@ export async function startHttpTriggerServer(options: HttpTriggerServerOptions):
     void invoker.track(
       handle(req, res, port).catch((error: unknown) => {
         log.error(stamp(`HTTP ${req.method ?? ""} ${req.url ?? ""} failed in the host: ${errorStack(error)}`));
-        if (!res.headersSent) sendError(res, 500, "InternalError", "The host failed to handle the request; see the host log.");
+        if (!res.headersSent)
+          sendError(res, 500, "InternalError", "The host failed to handle the request; see the host log.");
         else res.destroy();
       }),
     );
@@ -170,7 +209,13 @@ export async function startHttpTriggerServer(options: HttpTriggerServerOptions):
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(error.code === "EADDRINUSE" ? new HttpTriggerServerError(`Port ${options.port} on ${HOST} is in use: stop what uses it or set PORT (PORT=0 picks a free port).`) : error);
+      reject(
+        error.code === "EADDRINUSE"
+          ? new HttpTriggerServerError(
+              `Port ${options.port} on ${HOST} is in use: stop what uses it or set PORT (PORT=0 picks a free port).`,
+            )
+          : error,
+      );
     });
     server.listen(options.port, HOST, () => resolve());
   });
@@ -248,7 +293,13 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return flat;
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ error: { code, message } });
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",

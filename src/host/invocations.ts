@@ -3,7 +3,13 @@
 // failure captured with its stack in the log. Also keeps the set of invocations in flight, so a stop can wait for them.
 import { randomUUID } from "node:crypto";
 import { format } from "node:util";
-import { InvocationContext, type FunctionInput, type FunctionOutput, type FunctionTrigger, type LogLevel } from "@azure/functions";
+import {
+  InvocationContext,
+  type FunctionInput,
+  type FunctionOutput,
+  type FunctionTrigger,
+  type LogLevel,
+} from "@azure/functions";
 import { stamp, type HostLog } from "./host-log";
 
 export interface InvocationRequest {
@@ -17,7 +23,8 @@ export interface InvocationRequest {
   return?: FunctionOutput;
 }
 
-export type InvocationOutcome<T> = { ok: true; value: T; invocationId: string } | { ok: false; error: unknown; invocationId: string };
+export type InvocationOutcome<T> =
+  { ok: true; value: T; invocationId: string } | { ok: false; error: unknown; invocationId: string };
 
 export class Invoker {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -57,14 +64,22 @@ export class Invoker {
     return true;
   }
 
-  async invoke<T>(request: InvocationRequest, run: (context: InvocationContext) => T | Promise<T>): Promise<InvocationOutcome<T>> {
+  async invoke<T>(
+    request: InvocationRequest,
+    run: (context: InvocationContext) => T | Promise<T>,
+  ): Promise<InvocationOutcome<T>> {
     const invocationId = randomUUID();
     const { functionName } = request;
     const context = new InvocationContext({
       invocationId,
       functionName,
       triggerMetadata: request.triggerMetadata,
-      options: { trigger: request.trigger, extraInputs: request.extraInputs ?? [], extraOutputs: request.extraOutputs ?? [], return: request.return },
+      options: {
+        trigger: request.trigger,
+        extraInputs: request.extraInputs ?? [],
+        extraOutputs: request.extraOutputs ?? [],
+        return: request.return,
+      },
       logHandler: (level, ...args) => this.functionLog(functionName, level, args),
     });
     const started = performance.now();
@@ -72,11 +87,17 @@ export class Invoker {
     const duration = (): string => `${Math.round(performance.now() - started)}ms`;
     try {
       const value = await run(context);
-      this.log.info(stamp(`Executed 'Functions.${functionName}' (Succeeded, Id=${invocationId}, Duration=${duration()})`));
+      this.log.info(
+        stamp(`Executed 'Functions.${functionName}' (Succeeded, Id=${invocationId}, Duration=${duration()})`),
+      );
       return { ok: true, value, invocationId };
     } catch (error) {
-      this.log.error(stamp(`Executed 'Functions.${functionName}' (Failed, Id=${invocationId}, Duration=${duration()})`));
-      this.log.error(stamp(`[${functionName}] ${error instanceof Error ? (error.stack ?? error.message) : format(error)}`));
+      this.log.error(
+        stamp(`Executed 'Functions.${functionName}' (Failed, Id=${invocationId}, Duration=${duration()})`),
+      );
+      this.log.error(
+        stamp(`[${functionName}] ${error instanceof Error ? (error.stack ?? error.message) : format(error)}`),
+      );
       return { ok: false, error, invocationId };
     }
   }

@@ -23,7 +23,14 @@ import { HostConfigError, HostEnvironment, readLocalSettings } from "./local-set
 import { QueueTriggerListener } from "./queue-trigger-listener";
 import { printBanner, type BannerFacts, type FunctionSummary } from "./startup-banner";
 import { resolveSchedule, TimerTriggerScheduler, type ScheduledTimer } from "./timer-trigger-scheduler";
-import { isDevelopmentStorage, queueConnectionString, resolveQueueName, STORAGE_SETTING, summarize, warnAboutUnsupportedBindings } from "./trigger-bindings";
+import {
+  isDevelopmentStorage,
+  queueConnectionString,
+  resolveQueueName,
+  STORAGE_SETTING,
+  summarize,
+  warnAboutUnsupportedBindings,
+} from "./trigger-bindings";
 
 export { HostConfigError } from "./local-settings";
 
@@ -112,10 +119,27 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const registrations = options.registrations ?? (await loadFunctionRegistrations(settings.functionsDir, log));
     validateRegistrations(registrations);
     warnAboutUnsupportedBindings(registrations, log);
-    const triggers = await startTriggers(registrations, { settings, hostJson, keys, log, env, azurite: services.azurite, port: settings.port ?? localHttpPort ?? DEFAULT_PORT, undo });
+    const triggers = await startTriggers(registrations, {
+      settings,
+      hostJson,
+      keys,
+      log,
+      env,
+      azurite: services.azurite,
+      port: settings.port ?? localHttpPort ?? DEFAULT_PORT,
+      undo,
+    });
     const { server, listeners, scheduler, invoker, apiUrl } = triggers;
 
-    const functions = summarize(registrations, { apiUrl, routes: triggers.routes, listeners, timers: triggers.timers, hostJson, workers: settings.workers, runTimersOnStart: settings.runTimersOnStart });
+    const functions = summarize(registrations, {
+      apiUrl,
+      routes: triggers.routes,
+      listeners,
+      timers: triggers.timers,
+      hostJson,
+      workers: settings.workers,
+      runTimersOnStart: settings.runTimersOnStart,
+    });
     const startupMs = Math.round(performance.now() - started);
     printBanner(log, { functions, keys, ...bannerServices(services), url: server.url, startupMs });
     scheduler.start();
@@ -128,7 +152,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       functionKey: keys.functionKey,
       adminKey: keys.adminKey,
       storageConnectionString,
-      azurite: azurite !== undefined ? { pid: azurite.pid(), ports: azurite.ports, location: azurite.location } : undefined,
+      azurite:
+        azurite !== undefined ? { pid: azurite.pid(), ports: azurite.ports, location: azurite.location } : undefined,
       emulator: emulator !== undefined ? { url: emulator.url, caFile: emulator.caFile } : undefined,
       functions,
       startupMs,
@@ -164,11 +189,21 @@ interface HostSettings {
 }
 
 /** Explicit settings, then the environment, then local.settings.json (as Core Tools: the environment wins). */
-function applySettings(options: LocalHostOptions, env: HostEnvironment, root: string): { settings: HostSettings; hostJson: HostJsonSettings; localHttpPort: number | undefined } {
+function applySettings(
+  options: LocalHostOptions,
+  env: HostEnvironment,
+  root: string,
+): { settings: HostSettings; hostJson: HostJsonSettings; localHttpPort: number | undefined } {
   for (const [name, value] of Object.entries(options.settings ?? {})) env.set(name, value);
-  const localSettings = options.localSettingsFile === false ? undefined : readLocalSettings(options.localSettingsFile ?? join(root, "local.settings.json"));
+  const localSettings =
+    options.localSettingsFile === false
+      ? undefined
+      : readLocalSettings(options.localSettingsFile ?? join(root, "local.settings.json"));
   for (const [name, value] of Object.entries(localSettings?.values ?? {})) env.setDefault(name, value);
-  const hostJson: HostJsonSettings = typeof options.hostJson === "object" ? parseHostJson(options.hostJson, "hostJson option") : readHostJson(options.hostJson ?? join(root, "host.json"));
+  const hostJson: HostJsonSettings =
+    typeof options.hostJson === "object"
+      ? parseHostJson(options.hostJson, "hostJson option")
+      : readHostJson(options.hostJson ?? join(root, "host.json"));
   const read = <K extends HostSettingName>(name: K): SettingValue<K> => hostSetting(process.env, name);
   const settings: HostSettings = {
     port: options.port ?? read("PORT"),
@@ -182,7 +217,15 @@ function applySettings(options: LocalHostOptions, env: HostEnvironment, root: st
   return { settings, hostJson, localHttpPort: localSettings?.localHttpPort };
 }
 
-type HostSettingName = "HOST_EMULATOR_ESTATE" | "PORT" | "HOST_QUEUE_WORKERS" | "HOST_QUEUE_LEASE_SECONDS" | "HOST_TIMERS_ON_START" | "HOST_DRAIN_TIMEOUT_MS" | "HOST_VERBOSE" | "HOST_FUNCTIONS_DIR";
+type HostSettingName =
+  | "HOST_EMULATOR_ESTATE"
+  | "PORT"
+  | "HOST_QUEUE_WORKERS"
+  | "HOST_QUEUE_LEASE_SECONDS"
+  | "HOST_TIMERS_ON_START"
+  | "HOST_DRAIN_TIMEOUT_MS"
+  | "HOST_VERBOSE"
+  | "HOST_FUNCTIONS_DIR";
 
 /** A setting the host reads, its error a HostConfigError that names it (the host's own start errors are those). */
 function hostSetting<K extends HostSettingName>(env: NodeJS.ProcessEnv, name: K): SettingValue<K> {
@@ -200,15 +243,24 @@ interface BackingServices {
 }
 
 /** Storage and the ARM emulator start side by side; either failing undoes the other. Points the settings at them. */
-async function startBackingServices(options: LocalHostOptions, env: HostEnvironment, root: string, undo: Array<() => Promise<void> | void>): Promise<BackingServices> {
+async function startBackingServices(
+  options: LocalHostOptions,
+  env: HostEnvironment,
+  root: string,
+  undo: Array<() => Promise<void> | void>,
+): Promise<BackingServices> {
   const configuredStorage = env.get(STORAGE_SETTING)?.trim();
-  const startsAzurite = configuredStorage === undefined || configuredStorage === "" || isDevelopmentStorage(configuredStorage);
+  const startsAzurite =
+    configuredStorage === undefined || configuredStorage === "" || isDevelopmentStorage(configuredStorage);
   const emulatorPlan = planEmulator(options, env, root);
   const [azuriteResult, emulatorResult] = await Promise.allSettled([
     startsAzurite
       ? startAzurite({
           persistence: options.azurite?.persistence ?? "disk",
-          location: options.azurite?.persistence === "memory" ? undefined : (options.azurite?.location ?? join(root, ".azurite")),
+          location:
+            options.azurite?.persistence === "memory"
+              ? undefined
+              : (options.azurite?.location ?? join(root, ".azurite")),
           preferredPorts: options.azurite?.preferredPorts ?? STANDARD_AZURITE_PORTS,
         })
       : Promise.resolve(undefined),
@@ -228,9 +280,16 @@ async function startBackingServices(options: LocalHostOptions, env: HostEnvironm
   return { azurite, emulator, emulatorPlan };
 }
 
-function bannerServices({ azurite, emulator, emulatorPlan }: BackingServices): Pick<BannerFacts, "storage" | "emulator"> {
+function bannerServices({
+  azurite,
+  emulator,
+  emulatorPlan,
+}: BackingServices): Pick<BannerFacts, "storage" | "emulator"> {
   return {
-    storage: azurite !== undefined ? { kind: "azurite", location: azurite.location, ports: azurite.ports, pid: azurite.pid() } : { kind: "configured" },
+    storage:
+      azurite !== undefined
+        ? { kind: "azurite", location: azurite.location, ports: azurite.ports, pid: azurite.pid() }
+        : { kind: "configured" },
     emulator:
       emulator !== undefined && emulatorPlan.kind === "start"
         ? { kind: "started", url: emulator.url, caFile: emulator.caFile, estate: emulatorPlan.estate }
@@ -251,18 +310,44 @@ interface Triggers {
 /** Serves the HTTP functions, starts the queue listeners and prepares the timers (started after the banner). */
 async function startTriggers(
   registrations: readonly FunctionRegistration[],
-  context: { settings: HostSettings; hostJson: HostJsonSettings; keys: HostKeys; log: HostLog; env: HostEnvironment; azurite: Azurite | undefined; port: number; undo: Array<() => Promise<void> | void> },
+  context: {
+    settings: HostSettings;
+    hostJson: HostJsonSettings;
+    keys: HostKeys;
+    log: HostLog;
+    env: HostEnvironment;
+    azurite: Azurite | undefined;
+    port: number;
+    undo: Array<() => Promise<void> | void>;
+  },
 ): Promise<Triggers> {
   const { settings, hostJson, keys, log, env, azurite, undo } = context;
   const httpFunctions = registrations.flatMap((r) => (r.kind === "http" ? [{ name: r.name, options: r.options }] : []));
   const routes = buildHttpRoutes(httpFunctions);
   const timers: ScheduledTimer[] = registrations.flatMap((r) =>
-    r.kind === "timer" ? [{ functionName: r.name, options: r.options, schedule: resolveSchedule(r.name, r.options.schedule, process.env) }] : [],
+    r.kind === "timer"
+      ? [
+          {
+            functionName: r.name,
+            options: r.options,
+            schedule: resolveSchedule(r.name, r.options.schedule, process.env),
+          },
+        ]
+      : [],
   );
-  const queueFunctions = registrations.flatMap((r) => (r.kind === "storageQueue" ? [{ name: r.name, options: r.options }] : []));
+  const queueFunctions = registrations.flatMap((r) =>
+    r.kind === "storageQueue" ? [{ name: r.name, options: r.options }] : [],
+  );
 
   const invoker = new Invoker(log, settings.verbose);
-  const server: HttpTriggerServer = await startHttpTriggerServer({ routes, routePrefix: hostJson.routePrefix, keys, invoker, log, port: context.port });
+  const server: HttpTriggerServer = await startHttpTriggerServer({
+    routes,
+    routePrefix: hostJson.routePrefix,
+    keys,
+    invoker,
+    log,
+    port: context.port,
+  });
   undo.push(() => server.close());
 
   const listeners = queueFunctions.map(
@@ -289,7 +374,13 @@ async function startTriggers(
 }
 
 /** The host's idempotent stop: no new work, running invocations finish (bounded), then emulator and Azurite stop. */
-function stopper(parts: { log: HostLog; triggers: Triggers; services: BackingServices; env: HostEnvironment; drainTimeoutMs: number }): () => Promise<void> {
+function stopper(parts: {
+  log: HostLog;
+  triggers: Triggers;
+  services: BackingServices;
+  env: HostEnvironment;
+  drainTimeoutMs: number;
+}): () => Promise<void> {
   const { log, triggers, services, env, drainTimeoutMs } = parts;
   const { server, scheduler, listeners, invoker } = triggers;
   let stopping: Promise<void> | undefined;
@@ -301,12 +392,19 @@ function stopper(parts: { log: HostLog; triggers: Triggers; services: BackingSer
       const workersDone = Promise.all(listeners.map((listener) => listener.stop()));
       const drainStarted = Date.now();
       if (!(await invoker.drain(drainTimeoutMs))) {
-        log.warn(stamp(`${invoker.inFlightCount} invocation(s) still running after ${drainTimeoutMs} ms; stopping anyway.`));
+        log.warn(
+          stamp(`${invoker.inFlightCount} invocation(s) still running after ${drainTimeoutMs} ms; stopping anyway.`),
+        );
       }
       await Promise.race([workersDone, delay(Math.max(1_000, drainTimeoutMs - (Date.now() - drainStarted)))]);
       // Every step runs even when one before it failed, so a failing close never leaves Azurite running.
       const failures: unknown[] = [];
-      for (const step of [() => server.close(), () => services.emulator?.close(), () => services.azurite?.dispose(), () => env.restore()]) {
+      for (const step of [
+        () => server.close(),
+        () => services.emulator?.close(),
+        () => services.azurite?.dispose(),
+        () => env.restore(),
+      ]) {
         try {
           await step();
         } catch (error) {
@@ -326,8 +424,10 @@ function planEmulator(options: LocalHostOptions, env: HostEnvironment, root: str
   if (/^snapshot:/i.test(source)) return { kind: "skip", why: `AUDIT_SOURCE=${source} needs no ARM endpoint` };
   if (options.emulatorEstate === false) return { kind: "skip", why: "disabled by the caller" };
   const endpoint = env.get("AUDIT_ARM_ENDPOINT")?.trim();
-  if (endpoint !== undefined && endpoint !== "") return { kind: "skip", why: `AUDIT_ARM_ENDPOINT is set (${endpoint})` };
-  if (options.startArmEmulator === undefined) return { kind: "skip", why: "this host was given none (npm start runs dev/start-local.js, which gives it one)" };
+  if (endpoint !== undefined && endpoint !== "")
+    return { kind: "skip", why: `AUDIT_ARM_ENDPOINT is set (${endpoint})` };
+  if (options.startArmEmulator === undefined)
+    return { kind: "skip", why: "this host was given none (npm start runs dev/start-local.js, which gives it one)" };
   const estate = resolve(root, options.emulatorEstate ?? hostSetting(process.env, "HOST_EMULATOR_ESTATE"));
   return { kind: "start", estate, start: options.startArmEmulator };
 }

@@ -28,7 +28,9 @@ export function readLocalSettings(file: string): LocalSettings | undefined {
   }
   if (!isRecord(document)) throw new LocalSettingsError(`${file}: expected a JSON object with "Values"`);
   if (document["IsEncrypted"] === true) {
-    throw new LocalSettingsError(`${file}: IsEncrypted is true; the local host cannot decrypt it (Core Tools' 'func settings decrypt' can)`);
+    throw new LocalSettingsError(
+      `${file}: IsEncrypted is true; the local host cannot decrypt it (Core Tools' 'func settings decrypt' can)`,
+    );
   }
   const values: Record<string, string> = {};
   const rawValues = document["Values"] ?? {};

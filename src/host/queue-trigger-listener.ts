@@ -32,7 +32,9 @@ export interface QueueTriggerListenerOptions {
 const MIN_POLLING_INTERVAL_MS = 100;
 
 // Storage calls fail fast locally instead of the SDK's default of minutes of retries.
-const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, tryTimeoutInMs: 30_000, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 } };
+const PIPELINE: StoragePipelineOptions = {
+  retryOptions: { maxTries: 3, tryTimeoutInMs: 30_000, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
+};
 
 export class QueueTriggerListener {
   readonly functionName: string;
@@ -57,7 +59,10 @@ export class QueueTriggerListener {
     try {
       await this.queue.createIfNotExists();
     } catch (error) {
-      throw new Error(`Queue trigger '${this.functionName}': creating queue '${this.queueName}' failed: ${describe(error)}`, { cause: error });
+      throw new Error(
+        `Queue trigger '${this.functionName}': creating queue '${this.queueName}' failed: ${describe(error)}`,
+        { cause: error },
+      );
     }
     this.loops = Array.from({ length: this.config.workers }, (_, worker) => this.run(worker));
   }
@@ -79,12 +84,21 @@ export class QueueTriggerListener {
     while (!this.stopping) {
       let messages: ReceivedMessageItem[];
       try {
-        const response = await this.queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: this.config.leaseSeconds });
+        const response = await this.queue.receiveMessages({
+          numberOfMessages: settings.batchSize,
+          visibilityTimeout: this.config.leaseSeconds,
+        });
         messages = response.receivedMessageItems;
-        if (failing) log.info(stamp(`[${functionName}] polling queue '${queueName}' works again (worker ${worker + 1})`));
+        if (failing)
+          log.info(stamp(`[${functionName}] polling queue '${queueName}' works again (worker ${worker + 1})`));
         failing = false;
       } catch (error) {
-        if (!failing) log.warn(stamp(`[${functionName}] polling queue '${queueName}' failed (worker ${worker + 1}), retrying: ${describe(error)}`));
+        if (!failing)
+          log.warn(
+            stamp(
+              `[${functionName}] polling queue '${queueName}' failed (worker ${worker + 1}), retrying: ${describe(error)}`,
+            ),
+          );
         failing = true;
         await sleep(settings.maxPollingIntervalMs, this.wake.signal);
         continue;
@@ -104,11 +118,17 @@ export class QueueTriggerListener {
     const { settings, log, functionName } = this.config;
     try {
       if (message.dequeueCount > settings.maxDequeueCount) {
-        await this.moveToPoison(message, message.popReceipt, `was received ${message.dequeueCount} times without completing, more than MaxDequeueCount of ${settings.maxDequeueCount} (did a host stop mid-way?)`);
+        await this.moveToPoison(
+          message,
+          message.popReceipt,
+          `was received ${message.dequeueCount} times without completing, more than MaxDequeueCount of ${settings.maxDequeueCount} (did a host stop mid-way?)`,
+        );
         return;
       }
       const lease = new MessageLease(this.queue, message, this.config.leaseSeconds, (error) =>
-        log.warn(stamp(`[${functionName}] renewing the lease of message ${message.messageId} failed: ${describe(error)}`)),
+        log.warn(
+          stamp(`[${functionName}] renewing the lease of message ${message.messageId} failed: ${describe(error)}`),
+        ),
       );
       const succeeded = await this.invoke(message);
       const popReceipt = await lease.end();
@@ -117,11 +137,18 @@ export class QueueTriggerListener {
       } else if (message.dequeueCount >= settings.maxDequeueCount) {
         await this.moveToPoison(message, popReceipt, `has reached MaxDequeueCount of ${settings.maxDequeueCount}`);
       } else {
-        await this.queue.updateMessage(message.messageId, popReceipt, undefined, Math.round(settings.visibilityTimeoutMs / 1000));
+        await this.queue.updateMessage(
+          message.messageId,
+          popReceipt,
+          undefined,
+          Math.round(settings.visibilityTimeoutMs / 1000),
+        );
       }
     } catch (error) {
       // The message stays in the queue and comes back when its visibility runs out: at-least-once, as in Azure.
-      log.error(stamp(`[${functionName}] handling message ${message.messageId} on the queue failed: ${describe(error)}`));
+      log.error(
+        stamp(`[${functionName}] handling message ${message.messageId} on the queue failed: ${describe(error)}`),
+      );
     }
   }
 
@@ -129,7 +156,11 @@ export class QueueTriggerListener {
     const { settings, options, functionName, queueName, invoker, log } = this.config;
     const text = decodeMessage(message.messageText, settings.messageEncoding);
     if (text === undefined) {
-      log.error(stamp(`[${functionName}] message ${message.messageId} is not valid base64 (host.json extensions.queues.messageEncoding is "base64"); the function was not run.`));
+      log.error(
+        stamp(
+          `[${functionName}] message ${message.messageId} is not valid base64 (host.json extensions.queues.messageEncoding is "base64"); the function was not run.`,
+        ),
+      );
       return false;
     }
     const queueItem = parseLikeTheNodeWorker(text);
@@ -168,7 +199,9 @@ export class QueueTriggerListener {
     // The text is copied as it is (still encoded), so the message can be moved back unchanged.
     await this.poisonQueue.sendMessage(message.messageText);
     await this.queue.deleteMessage(message.messageId, popReceipt);
-    log.warn(stamp(`[${functionName}] Message ${message.messageId} ${why}. Moved it to queue '${this.poisonQueueName}'.`));
+    log.warn(
+      stamp(`[${functionName}] Message ${message.messageId} ${why}. Moved it to queue '${this.poisonQueueName}'.`),
+    );
   }
 }
 
@@ -186,9 +219,12 @@ class MessageLease {
     private readonly onError: (error: unknown) => void,
   ) {
     this.popReceipt = message.popReceipt;
-    this.timer = setInterval(() => {
-      this.renewal = this.renewal.then(() => this.renew());
-    }, (leaseSeconds * 1000) / 2);
+    this.timer = setInterval(
+      () => {
+        this.renewal = this.renewal.then(() => this.renew());
+      },
+      (leaseSeconds * 1000) / 2,
+    );
     this.timer.unref();
   }
 
@@ -203,7 +239,12 @@ class MessageLease {
   private async renew(): Promise<void> {
     if (this.ended) return;
     try {
-      const response = await this.queue.updateMessage(this.message.messageId, this.popReceipt, undefined, this.leaseSeconds);
+      const response = await this.queue.updateMessage(
+        this.message.messageId,
+        this.popReceipt,
+        undefined,
+        this.leaseSeconds,
+      );
       if (response.popReceipt !== undefined) this.popReceipt = response.popReceipt;
     } catch (error) {
       this.onError(error);

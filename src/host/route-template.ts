@@ -5,7 +5,14 @@
 
 export type RouteSegment =
   | { kind: "literal"; text: string }
-  | { kind: "parameter"; name: string; optional: boolean; catchAll: boolean; defaultValue: string | undefined; constraints: RouteConstraint[] };
+  | {
+      kind: "parameter";
+      name: string;
+      optional: boolean;
+      catchAll: boolean;
+      defaultValue: string | undefined;
+      constraints: RouteConstraint[];
+    };
 
 export interface RouteConstraint {
   text: string;
@@ -38,8 +45,10 @@ export function parseRouteTemplate(template: string): RouteTemplate {
       return;
     }
     const body = /^\{([^{}]+)\}$/.exec(text)?.[1];
-    if (body === undefined && text.startsWith("{") && text.endsWith("}")) fail(`segment ${JSON.stringify(text)}: braces inside a parameter (as in a regex constraint) are not supported`);
-    if (body === undefined) fail(`segment ${JSON.stringify(text)} mixes text and parameters, which the local host does not support`);
+    if (body === undefined && text.startsWith("{") && text.endsWith("}"))
+      fail(`segment ${JSON.stringify(text)}: braces inside a parameter (as in a regex constraint) are not supported`);
+    if (body === undefined)
+      fail(`segment ${JSON.stringify(text)} mixes text and parameters, which the local host does not support`);
     const segment = parseParameter(body as string, fail);
     const key = segment.name.toLowerCase();
     if (names.has(key)) fail(`parameter {${segment.name}} appears twice`);
@@ -50,8 +59,12 @@ export function parseRouteTemplate(template: string): RouteTemplate {
   // A parameter can only be left out of the URL when everything after it can be left out too.
   let seenOptional = false;
   for (const segment of segments) {
-    const omittable = segment.kind === "parameter" && (segment.optional || segment.catchAll || segment.defaultValue !== undefined);
-    if (seenOptional && !omittable) throw new RouteTemplateError(`route ${JSON.stringify(template)}: only optional segments may follow an optional parameter`);
+    const omittable =
+      segment.kind === "parameter" && (segment.optional || segment.catchAll || segment.defaultValue !== undefined);
+    if (seenOptional && !omittable)
+      throw new RouteTemplateError(
+        `route ${JSON.stringify(template)}: only optional segments may follow an optional parameter`,
+      );
     seenOptional ||= omittable;
   }
   const precedence = segments.map((segment) => {
@@ -117,7 +130,14 @@ function parseParameter(body: string, fail: (why: string) => never): Extract<Rou
   if (optional && defaultValue !== undefined) fail(`{${body}} cannot be both optional and have a default`);
   const [name = "", ...constraintTexts] = splitConstraints(text);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`{${body}} has no valid parameter name`);
-  return { kind: "parameter", name, optional, catchAll, defaultValue, constraints: constraintTexts.map((constraint) => parseConstraint(constraint, body, fail)) };
+  return {
+    kind: "parameter",
+    name,
+    optional,
+    catchAll,
+    defaultValue,
+    constraints: constraintTexts.map((constraint) => parseConstraint(constraint, body, fail)),
+  };
 }
 
 /** Splits `name:c1:c2(…)` on colons outside parentheses, so `regex(^a:b$)` stays whole. */
@@ -179,7 +199,8 @@ function parseConstraint(text: string, body: string, fail: (why: string) => neve
   }
   if (numeric && numbers.length === 2) {
     if (name === "length") return { text, test: (value) => length(value) >= first && length(value) <= second };
-    if (name === "range") return { text, test: (value) => /^-?\d+$/.test(value) && Number(value) >= first && Number(value) <= second };
+    if (name === "range")
+      return { text, test: (value) => /^-?\d+$/.test(value) && Number(value) >= first && Number(value) <= second };
   }
   return fail(`{${body}}: unknown route constraint ${JSON.stringify(text)}`);
 }

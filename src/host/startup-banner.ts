@@ -7,13 +7,29 @@ import type { HostLog } from "./host-log";
 
 export type FunctionSummary =
   | { kind: "http"; name: string; methods: string[]; url: string; authLevel: "anonymous" | "function" | "admin" }
-  | { kind: "storageQueue"; name: string; queueName: string; poisonQueueName: string; connection: string; workers: number; batchSize: number; maxDequeueCount: number }
+  | {
+      kind: "storageQueue";
+      name: string;
+      queueName: string;
+      poisonQueueName: string;
+      connection: string;
+      workers: number;
+      batchSize: number;
+      maxDequeueCount: number;
+    }
   | { kind: "timer"; name: string; schedule: string; settings: string[]; next: string; firesAtStart: boolean };
 
 export interface BannerFacts {
   functions: FunctionSummary[];
   keys: HostKeys;
-  storage: { kind: "azurite"; location: string | undefined; ports: { blob: number; queue: number; table: number }; pid: number | undefined } | { kind: "configured" };
+  storage:
+    | {
+        kind: "azurite";
+        location: string | undefined;
+        ports: { blob: number; queue: number; table: number };
+        pid: number | undefined;
+      }
+    | { kind: "configured" };
   emulator: { kind: "started"; url: string; caFile: string; estate: string } | { kind: "skipped"; why: string };
   url: string;
   startupMs: number;
@@ -33,23 +49,31 @@ export function printBanner(log: HostLog, facts: BannerFacts): void {
       );
     } else {
       const from = fn.settings.length > 0 ? ` from ${fn.settings.map((s) => `%${s}%`).join(", ")}` : "";
-      lines.push(`  ${fn.name}: timerTrigger '${fn.schedule}'${from} (UTC), next ${fn.next}${fn.firesAtStart ? "; fires now, at start-up" : ""}`);
+      lines.push(
+        `  ${fn.name}: timerTrigger '${fn.schedule}'${from} (UTC), next ${fn.next}${fn.firesAtStart ? "; fires now, at start-up" : ""}`,
+      );
     }
   }
   lines.push("", "Keys (send in the x-functions-key header or as ?code=):");
-  lines.push(`  function key: ${describeKey(facts.keys.functionKey, facts.keys.generated.functionKey, FUNCTION_KEY_SETTING)}`);
+  lines.push(
+    `  function key: ${describeKey(facts.keys.functionKey, facts.keys.generated.functionKey, FUNCTION_KEY_SETTING)}`,
+  );
   lines.push(`  admin key:    ${describeKey(facts.keys.adminKey, facts.keys.generated.adminKey, ADMIN_KEY_SETTING)}`);
   lines.push("");
   const storage = facts.storage;
   if (storage.kind === "azurite") {
     const where = storage.location === undefined ? "in memory" : `data in ${storage.location}`;
-    lines.push(`Storage:  Azurite (pid ${storage.pid ?? "?"}; ${where}) blob http://127.0.0.1:${storage.ports.blob}, queue http://127.0.0.1:${storage.ports.queue}, table http://127.0.0.1:${storage.ports.table}; AzureWebJobsStorage points at it`);
+    lines.push(
+      `Storage:  Azurite (pid ${storage.pid ?? "?"}; ${where}) blob http://127.0.0.1:${storage.ports.blob}, queue http://127.0.0.1:${storage.ports.queue}, table http://127.0.0.1:${storage.ports.table}; AzureWebJobsStorage points at it`,
+    );
   } else {
     lines.push("Storage:  AzureWebJobsStorage as configured (Azurite not started)");
   }
   const emulator = facts.emulator;
   if (emulator.kind === "started") {
-    lines.push(`ARM:      emulator ${emulator.url} serving ${emulator.estate} (CA ${emulator.caFile}); AUDIT_ARM_ENDPOINT and AUDIT_ARM_CA point at it`);
+    lines.push(
+      `ARM:      emulator ${emulator.url} serving ${emulator.estate} (CA ${emulator.caFile}); AUDIT_ARM_ENDPOINT and AUDIT_ARM_CA point at it`,
+    );
   } else {
     lines.push(`ARM:      emulator not started: ${emulator.why}`);
   }

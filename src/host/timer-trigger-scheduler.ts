@@ -32,7 +32,9 @@ export function resolveSchedule(functionName: string, schedule: string, env: Nod
     .replace(/%([^%]+)%/g, (_, name: string) => {
       const value = env[name];
       if (value === undefined || value.trim() === "") {
-        throw new TimerScheduleError(`Timer '${functionName}': its schedule ${schedule} refers to app setting ${name}, which is not set.`);
+        throw new TimerScheduleError(
+          `Timer '${functionName}': its schedule ${schedule} refers to app setting ${name}, which is not set.`,
+        );
       }
       settings.push(name);
       return value.trim();
@@ -48,7 +50,10 @@ export function resolveSchedule(functionName: string, schedule: string, env: Nod
   try {
     CronExpressionParser.parse(expression, { tz: "UTC" });
   } catch (error) {
-    throw new TimerScheduleError(`Timer '${functionName}': schedule ${JSON.stringify(expression)}${source} is not valid NCRONTAB: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TimerScheduleError(
+      `Timer '${functionName}': schedule ${JSON.stringify(expression)}${source} is not valid NCRONTAB: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   return { expression, settings };
 }
@@ -80,9 +85,12 @@ export class TimerTriggerScheduler {
   start(): void {
     for (const timer of this.config.timers) {
       const state = { last: NEVER };
-      const fireAtStart = timer.options.runOnStartup === true || (this.config.runOnStart && timer.options.runOnStartup !== false);
+      const fireAtStart =
+        timer.options.runOnStartup === true || (this.config.runOnStart && timer.options.runOnStartup !== false);
       if (fireAtStart) {
-        void this.config.invoker.track(this.fire(timer, state, new Date(), "startup")).then(() => this.arm(timer, state));
+        void this.config.invoker
+          .track(this.fire(timer, state, new Date(), "startup"))
+          .then(() => this.arm(timer, state));
       } else {
         this.arm(timer, state);
       }
@@ -101,10 +109,13 @@ export class TimerTriggerScheduler {
     const due = nextOccurrence(timer.schedule.expression, new Date());
     const wait = (): void => {
       const remaining = due.getTime() - Date.now();
-      const timeout = setTimeout(() => {
-        if (remaining > MAX_TIMEOUT_MS) return wait();
-        void this.config.invoker.track(this.fire(timer, state, due, "schedule")).then(() => this.arm(timer, state));
-      }, Math.max(0, Math.min(remaining, MAX_TIMEOUT_MS)));
+      const timeout = setTimeout(
+        () => {
+          if (remaining > MAX_TIMEOUT_MS) return wait();
+          void this.config.invoker.track(this.fire(timer, state, due, "schedule")).then(() => this.arm(timer, state));
+        },
+        Math.max(0, Math.min(remaining, MAX_TIMEOUT_MS)),
+      );
       // Timers alone never keep the process alive; the HTTP server does, and a stop clears them.
       timeout.unref();
       this.timeouts.set(timer.functionName, timeout);
@@ -112,26 +123,45 @@ export class TimerTriggerScheduler {
     wait();
   }
 
-  private async fire(timer: ScheduledTimer, state: { last: string }, scheduled: Date, why: "startup" | "schedule"): Promise<void> {
+  private async fire(
+    timer: ScheduledTimer,
+    state: { last: string },
+    scheduled: Date,
+    why: "startup" | "schedule",
+  ): Promise<void> {
     if (this.stopped) return;
     const now = new Date();
     const myTimer: Timer = {
       isPastDue: why === "schedule" && now.getTime() - scheduled.getTime() > PAST_DUE_AFTER_MS,
       schedule: { adjustForDST: false },
-      scheduleStatus: { last: state.last, next: nextOccurrence(timer.schedule.expression, now).toISOString(), lastUpdated: now.toISOString() },
+      scheduleStatus: {
+        last: state.last,
+        next: nextOccurrence(timer.schedule.expression, now).toISOString(),
+        lastUpdated: now.toISOString(),
+      },
     };
     state.last = scheduled.toISOString();
-    const reason = why === "startup" ? "Timer fired at start-up of the local host" : `Timer fired at ${now.toISOString()}`;
+    const reason =
+      why === "startup" ? "Timer fired at start-up of the local host" : `Timer fired at ${now.toISOString()}`;
     const outcome = await this.config.invoker.invoke(
       {
         functionName: timer.functionName,
-        trigger: { type: "timerTrigger", name: "myTimer", schedule: timer.schedule.expression, runOnStartup: timer.options.runOnStartup, useMonitor: timer.options.useMonitor },
+        trigger: {
+          type: "timerTrigger",
+          name: "myTimer",
+          schedule: timer.schedule.expression,
+          runOnStartup: timer.options.runOnStartup,
+          useMonitor: timer.options.useMonitor,
+        },
         reason,
         extraInputs: timer.options.extraInputs,
         extraOutputs: timer.options.extraOutputs,
       },
       (context) => timer.options.handler(myTimer, context),
     );
-    if (!outcome.ok) this.config.log.warn(stamp(`[${timer.functionName}] the timer stays scheduled; next at ${myTimer.scheduleStatus.next}`));
+    if (!outcome.ok)
+      this.config.log.warn(
+        stamp(`[${timer.functionName}] the timer stays scheduled; next at ${myTimer.scheduleStatus.next}`),
+      );
   }
 }

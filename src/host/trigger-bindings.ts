@@ -20,21 +20,35 @@ export function isDevelopmentStorage(connection: string): boolean {
   return /^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connection);
 }
 
-export function resolveQueueName(functionName: string, options: StorageQueueFunctionOptions, env: NodeJS.ProcessEnv): string {
+export function resolveQueueName(
+  functionName: string,
+  options: StorageQueueFunctionOptions,
+  env: NodeJS.ProcessEnv,
+): string {
   const name = options.queueName.replace(/%([^%]+)%/g, (_, setting: string) => {
     const value = env[setting]?.trim();
-    if (value === undefined || value === "") throw new HostConfigError(`Queue trigger '${functionName}': queueName ${options.queueName} refers to app setting ${setting}, which is not set.`);
+    if (value === undefined || value === "")
+      throw new HostConfigError(
+        `Queue trigger '${functionName}': queueName ${options.queueName} refers to app setting ${setting}, which is not set.`,
+      );
     return value;
   });
   // Azure's rule, with room for the "-poison" suffix the host adds.
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/.test(name)) {
-    throw new HostConfigError(`Queue trigger '${functionName}': queue name ${JSON.stringify(name)} is not valid: 3-56 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.`);
+    throw new HostConfigError(
+      `Queue trigger '${functionName}': queue name ${JSON.stringify(name)} is not valid: 3-56 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.`,
+    );
   }
   return name;
 }
 
 /** The connection string in the app setting the trigger names (AzureWebJobsStorage by default). */
-export function queueConnectionString(functionName: string, options: StorageQueueFunctionOptions, env: HostEnvironment, azurite: Azurite | undefined): string {
+export function queueConnectionString(
+  functionName: string,
+  options: StorageQueueFunctionOptions,
+  env: HostEnvironment,
+  azurite: Azurite | undefined,
+): string {
   const setting = options.connection?.trim() || STORAGE_SETTING;
   // Like the Functions host, "X" also finds "AzureWebJobsX".
   const found = [setting, `AzureWebJobs${setting}`].find((name) => (env.get(name)?.trim() ?? "") !== "");
@@ -58,8 +72,14 @@ export function queueConnectionString(functionName: string, options: StorageQueu
 export function warnAboutUnsupportedBindings(registrations: readonly FunctionRegistration[], log: HostLog): void {
   for (const registration of registrations) {
     const options: { extraInputs?: unknown[]; extraOutputs?: unknown[]; return?: unknown } = registration.options;
-    const extra = (options.extraInputs?.length ?? 0) + (options.extraOutputs?.length ?? 0) + (registration.kind !== "http" && options.return !== undefined ? 1 : 0);
-    if (extra > 0) log.warn(`Function '${registration.name}': extra input/output bindings are not run by the local host; use SDK clients in the handler instead.`);
+    const extra =
+      (options.extraInputs?.length ?? 0) +
+      (options.extraOutputs?.length ?? 0) +
+      (registration.kind !== "http" && options.return !== undefined ? 1 : 0);
+    if (extra > 0)
+      log.warn(
+        `Function '${registration.name}': extra input/output bindings are not run by the local host; use SDK clients in the handler instead.`,
+      );
   }
 }
 
@@ -81,15 +101,29 @@ export function summarize(
       case "http": {
         const route = facts.routes.find((r) => r.functionName === name);
         if (route === undefined) return [];
-        const path = route.template.segments.length === 0 ? "" : `/${route.template.template.replace(/^\/+|\/+$/g, "")}`;
-        return [{ kind: "http", name, methods: route.methods, url: `${facts.apiUrl}${path}`, authLevel: route.authLevel }];
+        const path =
+          route.template.segments.length === 0 ? "" : `/${route.template.template.replace(/^\/+|\/+$/g, "")}`;
+        return [
+          { kind: "http", name, methods: route.methods, url: `${facts.apiUrl}${path}`, authLevel: route.authLevel },
+        ];
       }
       case "storageQueue": {
         const listener = facts.listeners.find((l) => l.functionName === name);
         if (listener === undefined) return [];
         const { batchSize, maxDequeueCount } = facts.hostJson.queues;
         const connection = registration.options.connection?.trim() || STORAGE_SETTING;
-        return [{ kind: "storageQueue", name, queueName: listener.queueName, poisonQueueName: listener.poisonQueueName, connection, workers: facts.workers, batchSize, maxDequeueCount }];
+        return [
+          {
+            kind: "storageQueue",
+            name,
+            queueName: listener.queueName,
+            poisonQueueName: listener.poisonQueueName,
+            connection,
+            workers: facts.workers,
+            batchSize,
+            maxDequeueCount,
+          },
+        ];
       }
       case "timer": {
         const timer = facts.timers.find((t) => t.functionName === name);
@@ -97,9 +131,17 @@ export function summarize(
         const { runOnStartup } = registration.options;
         const firesAtStart = runOnStartup === true || (facts.runTimersOnStart && runOnStartup !== false);
         const { expression, settings } = timer.schedule;
-        return [{ kind: "timer", name, schedule: expression, settings, next: nextOccurrence(expression, new Date()).toISOString(), firesAtStart }];
+        return [
+          {
+            kind: "timer",
+            name,
+            schedule: expression,
+            settings,
+            next: nextOccurrence(expression, new Date()).toISOString(),
+            firesAtStart,
+          },
+        ];
       }
     }
   });
 }
-

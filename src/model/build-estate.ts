@@ -75,10 +75,15 @@ export class EstateBuilder {
       this.warnRow(`${origin}: duplicate row for ${base.id}; the later row wins`);
     }
     // What ARM enrichment could not read (a VNet's peerings, a circuit's peerings) is a data issue of the resource.
-    const enrichmentErrors = isRecord(r.enrichment) && Array.isArray(r.enrichment["errors"]) ? r.enrichment["errors"] : [];
+    const enrichmentErrors =
+      isRecord(r.enrichment) && Array.isArray(r.enrichment["errors"]) ? r.enrichment["errors"] : [];
     for (const entry of enrichmentErrors) {
       // The Entra-only child's failure is read with the MI's fields below; do not report it twice.
-      if (isRecord(entry) && entry["field"] !== "azureADOnlyAuthentications/Default") issues.push({ field: String(entry["field"] ?? "enrichment"), problem: `could not be read from ARM: ${String(entry["reason"] ?? "unknown error")}` });
+      if (isRecord(entry) && entry["field"] !== "azureADOnlyAuthentications/Default")
+        issues.push({
+          field: String(entry["field"] ?? "enrichment"),
+          problem: `could not be read from ARM: ${String(entry["reason"] ?? "unknown error")}`,
+        });
     }
     for (const resource of readResource(kind, base, props, r, this.context)) this.resources.set(resource.key, resource);
     if (issues.length > 0) {

@@ -5,7 +5,8 @@
 // reads every row the same and only leaves these warnings out: the evaluator treats such an entry as uncertain anyway.
 import type { SecurityRule } from "./estate";
 
-export type RuleListField = "sourceAddressPrefixes" | "destinationAddressPrefixes" | "sourcePortRanges" | "destinationPortRanges";
+export type RuleListField =
+  "sourceAddressPrefixes" | "destinationAddressPrefixes" | "sourcePortRanges" | "destinationPortRanges";
 
 export interface MalformedEntry {
   list: RuleListField;
@@ -21,5 +22,8 @@ export interface EntryChecks {
    * The entries of a prefix list that are no IPv4 or IPv6 prefix or address. `tags: true` for fields where Azure also
    * accepts a service tag (a route's addressPrefix).
    */
-  malformedPrefixes(list: readonly string[], options?: { tags?: boolean }): readonly { entry: string; problem: string }[];
+  malformedPrefixes(
+    list: readonly string[],
+    options?: { tags?: boolean },
+  ): readonly { entry: string; problem: string }[];
 }

@@ -301,7 +301,11 @@ export interface Estate {
   rowIssues: string[];
 }
 
-export function get<K extends ResourceKind>(estate: Estate, kind: K, key: string | undefined): ResourceOfKind<K> | undefined {
+export function get<K extends ResourceKind>(
+  estate: Estate,
+  kind: K,
+  key: string | undefined,
+): ResourceOfKind<K> | undefined {
   if (key === undefined) return undefined;
   const resource = estate.resources.get(key);
   return resource?.kind === kind ? (resource as ResourceOfKind<K>) : undefined;

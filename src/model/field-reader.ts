@@ -22,7 +22,12 @@ type RegisteredIssues = DataIssue[] & { [CONVERSIONS]?: DataIssue[] };
 
 /** Conversions recorded by readers that write issues to `issues` go to `warnings`. Returns `issues`. */
 export function convertInto(issues: DataIssue[], warnings: DataIssue[]): DataIssue[] {
-  Object.defineProperty(issues, CONVERSIONS, { value: warnings, enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(issues, CONVERSIONS, {
+    value: warnings,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   return issues;
 }
 
@@ -65,7 +70,8 @@ export class FieldReader {
     const value = this.raw(name);
     if (value === undefined || value === null) return undefined;
     if (typeof value === "string") return value;
-    if (typeof value === "number" && Number.isFinite(value)) return this.converted(name, value, String(value), "a string");
+    if (typeof value === "number" && Number.isFinite(value))
+      return this.converted(name, value, String(value), "a string");
     this.issue(name, `expected a string, found ${describe(value)}`);
     return undefined;
   }
@@ -86,7 +92,8 @@ export class FieldReader {
     if (value === undefined || value === null) return undefined;
     if (typeof value === "number" && Number.isFinite(value)) return value;
     // Whole numbers only: "1e2" or "100.0" are numbers to JavaScript but not how anyone writes a priority.
-    if (typeof value === "string" && /^-?\d{1,15}$/.test(value.trim())) return this.converted(name, value, Number(value.trim()), "a number");
+    if (typeof value === "string" && /^-?\d{1,15}$/.test(value.trim()))
+      return this.converted(name, value, Number(value.trim()), "a number");
     this.issue(name, `expected a number, found ${describe(value)}`);
     return undefined;
   }
@@ -110,7 +117,8 @@ export class FieldReader {
     const out: string[] = [];
     values.forEach((value, index) => {
       if (typeof value === "string") out.push(value);
-      else if (options.numbers === "convert" && Number.isSafeInteger(value)) out.push(this.converted(`${name}[${index}]`, value, String(value), "a string"));
+      else if (options.numbers === "convert" && Number.isSafeInteger(value))
+        out.push(this.converted(`${name}[${index}]`, value, String(value), "a string"));
       else this.issue(`${name}[${index}]`, `expected a string, found ${describe(value)}`);
     });
     return out;
@@ -138,7 +146,10 @@ export class FieldReader {
 
   /** Records that `found` was read as `value` (see CONVERSIONS for where it goes) and returns `value`. */
   private converted<T extends string | number | boolean>(name: string, found: Json, value: T, expected: string): T {
-    const note = { field: this.at(name), problem: `expected ${expected}, found ${describe(found)}; read as ${JSON.stringify(value)}` };
+    const note = {
+      field: this.at(name),
+      problem: `expected ${expected}, found ${describe(found)}; read as ${JSON.stringify(value)}`,
+    };
     (conversionsOf(this.issues) ?? this.issues).push(note);
     return value;
   }
@@ -151,7 +162,8 @@ export class FieldReader {
 export function describe(value: Json): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
 }

@@ -94,8 +94,19 @@ export class SharedValues {
     const ids = this.listIds;
     let hash = hashText(hashText(hashText(FNV_OFFSET, rule.name), rule.protocol), rule.description ?? "\u0002");
     hash = mix(hash, rule.priority | 0);
-    hash = mix(hash, (rule.direction === "Inbound" ? 1 : 2) + (rule.access === "Allow" ? 4 : 8) + (rule.isDefault ? 16 : 32));
-    for (const list of [sourceAddressPrefixes, destinationAddressPrefixes, sourcePortRanges, destinationPortRanges, sourceApplicationSecurityGroups, destinationApplicationSecurityGroups, issues]) {
+    hash = mix(
+      hash,
+      (rule.direction === "Inbound" ? 1 : 2) + (rule.access === "Allow" ? 4 : 8) + (rule.isDefault ? 16 : 32),
+    );
+    for (const list of [
+      sourceAddressPrefixes,
+      destinationAddressPrefixes,
+      sourcePortRanges,
+      destinationPortRanges,
+      sourceApplicationSecurityGroups,
+      destinationApplicationSecurityGroups,
+      issues,
+    ]) {
       hash = mix(hash, ids.get(list)!);
     }
     // A literal in a fixed field order, frozen once kept: V8 gives every frozen copy made by spreading a hidden class of
@@ -173,7 +184,11 @@ function sameRule(rule: SecurityRule, platform: SecurityRule): boolean {
 }
 
 /** Every field equal; lists compared by `sameList` (by object for interned lists, by content otherwise). */
-function rulesMatch(a: SecurityRule, b: SecurityRule, sameList: (x: readonly string[], y: readonly string[]) => boolean): boolean {
+function rulesMatch(
+  a: SecurityRule,
+  b: SecurityRule,
+  sameList: (x: readonly string[], y: readonly string[]) => boolean,
+): boolean {
   return (
     a.name === b.name &&
     a.priority === b.priority &&

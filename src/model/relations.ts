@@ -35,7 +35,11 @@ class UniqueLists {
 }
 
 /** The estate of the resources read, with every relation recorded both ways and every list at its exact size. */
-export function resolveRelations(resources: Map<string, Resource>, coverageGaps: CoverageGap[], rowIssues: string[]): Estate {
+export function resolveRelations(
+  resources: Map<string, Resource>,
+  coverageGaps: CoverageGap[],
+  rowIssues: string[],
+): Estate {
   const estate = emptyEstate(resources, coverageGaps, rowIssues);
   for (const resource of resources.values()) (estate.byKind[resource.kind] as Resource[]).push(resource);
   const lists = new UniqueLists();
@@ -44,7 +48,8 @@ export function resolveRelations(resources: Map<string, Resource>, coverageGaps:
   relateApps(estate, push);
   relateGateways(estate, push);
   for (const ip of estate.byKind.publicIpAddress) if (ip.ipAddress) estate.ownedPublicPrefixes.push(ip.ipAddress);
-  for (const prefix of estate.byKind.publicIpPrefix) if (prefix.ipPrefix) estate.ownedPublicPrefixes.push(prefix.ipPrefix);
+  for (const prefix of estate.byKind.publicIpPrefix)
+    if (prefix.ipPrefix) estate.ownedPublicPrefixes.push(prefix.ipPrefix);
   compact(estate);
   return estate;
 }
@@ -132,7 +137,8 @@ function relateSubnets(estate: Estate, push: Push): void {
 /** The apps integrated with a subnet, and those whose gateway-required integration names a VNet. */
 function relateApps(estate: Estate, push: Push): void {
   const vnetsByName = new Map<string, VirtualNetwork[]>();
-  for (const vnet of estate.byKind.virtualNetwork) push(vnetsByName, `${vnet.subscriptionId}/${vnet.name.toLowerCase()}`, vnet);
+  for (const vnet of estate.byKind.virtualNetwork)
+    push(vnetsByName, `${vnet.subscriptionId}/${vnet.name.toLowerCase()}`, vnet);
   for (const app of estate.byKind.webApp) {
     if (app.integrationSubnetKey !== undefined) {
       push(estate.appsBySubnet, app.integrationSubnetKey, app);

@@ -115,7 +115,7 @@ export function describeGroups(groups: readonly DisplayGroup[], limit: number): 
   const total = groups.reduce((n, g) => n + g.count, 0);
   if (total <= limit) return groups.flatMap((g) => g.take(g.count));
   const room = groups.map(() => 0);
-  for (let left = limit - 1; left > 0; ) {
+  for (let left = limit - 1; left > 0;) {
     const before = left;
     groups.forEach((g, i) => {
       if (left > 0 && room[i]! < g.count) {

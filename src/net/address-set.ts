@@ -83,7 +83,11 @@ export class AddressSet {
   }
 
   union(other: AddressSet): AddressSet {
-    return new AddressSet(unionIntervals(this.v4, other.v4), unionIntervals(this.v6, other.v6), this.tags.union(other.tags));
+    return new AddressSet(
+      unionIntervals(this.v4, other.v4),
+      unionIntervals(this.v6, other.v6),
+      this.tags.union(other.tags),
+    );
   }
 
   intersect(other: AddressSet): AddressSet {
@@ -324,7 +328,10 @@ export class SetDifference {
         take: (n) => firstCidrs(family, this.pieces(family), n),
       };
     };
-    return describeGroups([group("ipv4"), group("ipv6"), { count: tagNames.length, take: (n) => tagNames.slice(0, n) }], limit);
+    return describeGroups(
+      [group("ipv4"), group("ipv6"), { count: tagNames.length, take: (n) => tagNames.slice(0, n) }],
+      limit,
+    );
   }
 
   sampleAddress(): string | undefined {
@@ -421,6 +428,12 @@ export const ALL_SERVICE_TAGS = AddressSet.allServiceTags();
 /** Everything a `*` source can be: all addresses and all tag atoms. */
 export const EVERYTHING = ALL_IP.union(ALL_SERVICE_TAGS);
 /** RFC 1918, carrier-grade NAT (RFC 6598) and IPv6 unique-local space. */
-export const PRIVATE_RANGES = AddressSet.fromPrefixes(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]);
+export const PRIVATE_RANGES = AddressSet.fromPrefixes([
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "fc00::/7",
+]);
 /** What Azure translates the AzureLoadBalancer tag to (the platform's virtual IP). */
 export const AZURE_LOAD_BALANCER = AddressSet.fromPrefixes(["168.63.129.16/32"]);

@@ -26,12 +26,18 @@ const ADDRESS_LISTS = new WeakMap<readonly string[], ListProblems>();
 /** The unreadable entries of a rule's four port and address lists (empty for a well-formed rule). */
 export function malformedRuleEntries(rule: SecurityRule): MalformedEntry[] {
   const out: MalformedEntry[] = [];
-  for (const list of PORT_FIELDS) for (const problem of cached(PORT_LISTS, rule[list], portProblems)) out.push({ list, ...problem });
-  for (const list of ADDRESS_FIELDS) for (const problem of cached(ADDRESS_LISTS, rule[list], addressProblems)) out.push({ list, ...problem });
+  for (const list of PORT_FIELDS)
+    for (const problem of cached(PORT_LISTS, rule[list], portProblems)) out.push({ list, ...problem });
+  for (const list of ADDRESS_FIELDS)
+    for (const problem of cached(ADDRESS_LISTS, rule[list], addressProblems)) out.push({ list, ...problem });
   return out;
 }
 
-function cached(cache: WeakMap<readonly string[], ListProblems>, list: readonly string[], check: (list: readonly string[]) => ListProblems): ListProblems {
+function cached(
+  cache: WeakMap<readonly string[], ListProblems>,
+  list: readonly string[],
+  check: (list: readonly string[]) => ListProblems,
+): ListProblems {
   let problems = cache.get(list);
   if (problems === undefined) {
     problems = check(list);
@@ -45,17 +51,22 @@ function cached(cache: WeakMap<readonly string[], ListProblems>, list: readonly 
  * parsePrefix accepts too. Checked first because most values are such, and the full parse of every NIC's address
  * made reading the generated 100k-resource estate about a quarter slower.
  */
-const PLAIN_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/(?:3[0-2]|[12]?\d))?$/;
+const PLAIN_IPV4 =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/(?:3[0-2]|[12]?\d))?$/;
 
 /**
  * The entries of a prefix list (a VNet's address space, a subnet's prefixes, a site's ranges, a public IP) that are
  * no IPv4 or IPv6 prefix or address. `tags: true` for fields where Azure also accepts a service tag (a route's
  * addressPrefix).
  */
-export function malformedPrefixes(list: readonly string[], options: { tags?: boolean } = {}): { entry: string; problem: string }[] {
+export function malformedPrefixes(
+  list: readonly string[],
+  options: { tags?: boolean } = {},
+): { entry: string; problem: string }[] {
   return list.flatMap((entry) => {
     if (PLAIN_IPV4.test(entry)) return [];
-    if (options.tags === true && (parseServiceTag(entry) !== undefined || /^[A-Za-z][A-Za-z0-9.]*$/.test(entry.trim()))) return [];
+    if (options.tags === true && (parseServiceTag(entry) !== undefined || /^[A-Za-z][A-Za-z0-9.]*$/.test(entry.trim())))
+      return [];
     const parsed = parsePrefix(entry);
     return parsed.ok ? [] : [{ entry, problem: parsed.reason }];
   });

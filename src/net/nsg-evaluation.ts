@@ -49,7 +49,10 @@ export interface InboundExposureQuery {
 }
 
 /** What the VirtualNetwork tag, the ASGs and the Internet tag stand for in one query (shared by both directions). */
-export type NetworkQuery = Pick<InboundExposureQuery, "virtualNetworkPrefixes" | "routePrefixes" | "routesUnknown" | "applicationSecurityGroups">;
+export type NetworkQuery = Pick<
+  InboundExposureQuery,
+  "virtualNetworkPrefixes" | "routePrefixes" | "routesUnknown" | "applicationSecurityGroups"
+>;
 
 export interface InboundExposure {
   verdict: "exposed" | "notExposed" | "uncertain";
@@ -104,7 +107,10 @@ export interface OutboundFlow {
  */
 export function formatExposureExample(example: InboundExposure["example"]): string {
   if (example === undefined) return "an untrusted source";
-  const ports = example.sourcePorts === undefined ? "" : ` from source port${/[-,]/.test(example.sourcePorts) ? "s" : ""} ${example.sourcePorts}`;
+  const ports =
+    example.sourcePorts === undefined
+      ? ""
+      : ` from source port${/[-,]/.test(example.sourcePorts) ? "s" : ""} ${example.sourcePorts}`;
   return `untrusted source ${example.source}${ports} via rule ${formatRuleRef(example.rule)}`;
 }
 
@@ -215,11 +221,22 @@ interface SegmentOutcome {
 }
 
 /** One port piece: allowed when every destination address gets out even in the restrictive reading. */
-function outboundOutcome(prepared: readonly PreparedRule[], segment: PortSegment, destination: AddressSet): SegmentOutcome {
+function outboundOutcome(
+  prepared: readonly PreparedRule[],
+  segment: PortSegment,
+  destination: AddressSet,
+): SegmentOutcome {
   const exposure = walk(prepared, segment, destination, "exposure");
   const restrictive = walk(prepared, segment, destination, "restrictive");
   if (restrictive.allowed.containsAll(destination)) {
-    return { verdict: "allowed", rule: largest(restrictive.decisions.filter((d) => d.access === "Allow"), destination)?.rule, suspects: [] };
+    return {
+      verdict: "allowed",
+      rule: largest(
+        restrictive.decisions.filter((d) => d.access === "Allow"),
+        destination,
+      )?.rule,
+      suspects: [],
+    };
   }
   if (!exposure.allowed.containsAll(destination)) {
     return { verdict: "blocked", rule: exposure.decisions.find((d) => d.access === "Deny")?.rule, suspects: [] };
@@ -240,7 +257,11 @@ function combineSourcePorts(pieces: { source: PortSet; outcome: SegmentOutcome }
   }
   const uncertain = pieces.filter((p) => p.outcome.verdict === "uncertain");
   if (uncertain.length > 0) {
-    return { verdict: "uncertain", rule: uncertain[0]!.outcome.rule, suspects: uncertain.flatMap((p) => p.outcome.suspects) };
+    return {
+      verdict: "uncertain",
+      rule: uncertain[0]!.outcome.rule,
+      suspects: uncertain.flatMap((p) => p.outcome.suspects),
+    };
   }
   return pieces[0]!.outcome;
 }
@@ -257,7 +278,12 @@ export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQ
   const destination = parseQueryPrefixes(query.destinationPrefixes, "Destination prefixes", notes);
   if (destination === undefined) {
     if (query.destinationPrefixes.length === 0) notes.push("Destination prefixes were not supplied");
-    return { verdict: "uncertain", segments: [{ ports: ports.toString(), verdict: "uncertain" }], uncertainRules: [], notes };
+    return {
+      verdict: "uncertain",
+      segments: [{ ports: ports.toString(), verdict: "uncertain" }],
+      uncertainRules: [],
+      notes,
+    };
   }
   const prepared = prepareAll(rules, "Outbound", ctx);
 
@@ -268,10 +294,14 @@ export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQ
     list.push({ source: piece.source, outcome: outboundOutcome(prepared, piece, destination) });
     byDestination.set(piece.destination, list);
   }
-  const evaluated = [...byDestination].map(([destinationPiece, outcomes]) => ({ segment: destinationPiece, ...combineSourcePorts(outcomes) }));
+  const evaluated = [...byDestination].map(([destinationPiece, outcomes]) => ({
+    segment: destinationPiece,
+    ...combineSourcePorts(outcomes),
+  }));
 
   const segments: OutboundSegment[] = [];
-  let last: { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule; sourcePorts?: string } | undefined;
+  let last:
+    { set: PortSet; verdict: OutboundSegment["verdict"]; rule?: PreparedRule; sourcePorts?: string } | undefined;
   const flush = () => {
     if (last === undefined) return;
     segments.push({
@@ -284,11 +314,22 @@ export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQ
   for (const e of evaluated) {
     const sourcePorts = e.blockedSourcePorts?.toString();
     const adjacent = last !== undefined && last.set.ranges().at(-1)!.to + 1 === e.segment.first();
-    if (last !== undefined && adjacent && last.verdict === e.verdict && last.rule === e.rule && last.sourcePorts === sourcePorts) {
+    if (
+      last !== undefined &&
+      adjacent &&
+      last.verdict === e.verdict &&
+      last.rule === e.rule &&
+      last.sourcePorts === sourcePorts
+    ) {
       last.set = last.set.union(e.segment);
     } else {
       flush();
-      last = { set: e.segment, verdict: e.verdict, ...(e.rule ? { rule: e.rule } : {}), ...(sourcePorts === undefined ? {} : { sourcePorts }) };
+      last = {
+        set: e.segment,
+        verdict: e.verdict,
+        ...(e.rule ? { rule: e.rule } : {}),
+        ...(sourcePorts === undefined ? {} : { sourcePorts }),
+      };
     }
   }
   flush();
@@ -300,7 +341,10 @@ export function evaluateOutboundFlow(rules: SecurityRule[], query: OutboundFlowQ
       : "uncertain";
   let uncertainRules: RuleRef[] = [];
   if (verdict === "uncertain") {
-    const ordered = uniqueInOrder(evaluated.flatMap((e) => e.suspects), prepared);
+    const ordered = uniqueInOrder(
+      evaluated.flatMap((e) => e.suspects),
+      prepared,
+    );
     uncertainRules = ordered.map((r) => r.ref);
     notes.push(...ordered.map(noteFor));
   }

@@ -30,8 +30,16 @@ export interface PortSegment {
 /** Every destination segment paired with every source segment. */
 export function portSegments(destination: PortSet, source: PortSet, rules: readonly PortFields[]): PortSegment[] {
   // Most rule sets never name a source port: one source piece then, without splitting.
-  const sources = rules.every((r) => r.sourcePorts.certain.equals(PortSet.ALL)) ? [source] : splitPorts(source, rules.map((r) => r.sourcePorts));
-  return splitPorts(destination, rules.map((r) => r.destinationPorts)).flatMap((d) => sources.map((s) => ({ destination: d, source: s })));
+  const sources = rules.every((r) => r.sourcePorts.certain.equals(PortSet.ALL))
+    ? [source]
+    : splitPorts(
+        source,
+        rules.map((r) => r.sourcePorts),
+      );
+  return splitPorts(
+    destination,
+    rules.map((r) => r.destinationPorts),
+  ).flatMap((d) => sources.map((s) => ({ destination: d, source: s })));
 }
 
 /** Splits the queried ports at every rule's port boundaries, so each piece is uniform for every rule. */

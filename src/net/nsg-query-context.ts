@@ -36,7 +36,11 @@ function prefixListKey(prefixes: readonly string[]): string {
   return prefixes.length === 0 ? "" : prefixes.join("\u0000");
 }
 
-function parseVirtualNetworkPrefixes(prefixes: readonly string[], key: string, notes: string[]): AddressSet | undefined {
+function parseVirtualNetworkPrefixes(
+  prefixes: readonly string[],
+  key: string,
+  notes: string[],
+): AddressSet | undefined {
   let known = VNET_PREFIX_SETS.get(key);
   if (known === undefined) {
     const own: string[] = [];
@@ -88,8 +92,13 @@ function asgLookup(members: ReadonlyMap<string, readonly string[]>): { get(key: 
       if (set === undefined) {
         const addresses = members.get(key);
         // An unreadable member address makes the ASG unknown: a member we cannot place could be anywhere.
-        const parsedAddresses = addresses?.map((text) => parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`));
-        set = parsedAddresses === undefined || parsedAddresses.some((p) => !p.ok) ? null : AddressSet.unionAll(parsedAddresses.map((p) => (p.ok ? p.prefix.set : AddressSet.EMPTY)));
+        const parsedAddresses = addresses?.map((text) =>
+          parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`),
+        );
+        set =
+          parsedAddresses === undefined || parsedAddresses.some((p) => !p.ok)
+            ? null
+            : AddressSet.unionAll(parsedAddresses.map((p) => (p.ok ? p.prefix.set : AddressSet.EMPTY)));
         cache.set(key, set);
       }
       return set ?? undefined;
@@ -98,7 +107,13 @@ function asgLookup(members: ReadonlyMap<string, readonly string[]>): { get(key: 
 }
 
 /** What the tags and ASGs stand for in one query, and the range the NSG protects. */
-export function buildContext(protocol: string, query: NetworkQuery, localPrefixes: readonly string[], localWhat: string, notes: string[]): Context {
+export function buildContext(
+  protocol: string,
+  query: NetworkQuery,
+  localPrefixes: readonly string[],
+  localWhat: string,
+  notes: string[],
+): Context {
   const ownKey = prefixListKey(query.virtualNetworkPrefixes);
   const ownNetwork = parseVirtualNetworkPrefixes(query.virtualNetworkPrefixes, ownKey, notes);
   const routeNotes: string[] = [];
@@ -108,16 +123,24 @@ export function buildContext(protocol: string, query: NetworkQuery, localPrefixe
     notes.push(...routeNotes);
     routesUnknown ??= "some of its route prefixes could not be read";
   }
-  const virtualNetwork = ownNetwork === undefined ? undefined : routes === undefined ? ownNetwork : ownNetwork.union(routes);
+  const virtualNetwork =
+    ownNetwork === undefined ? undefined : routes === undefined ? ownNetwork : ownNetwork.union(routes);
   const localRange = parseQueryPrefixes(localPrefixes, localWhat, notes);
   return {
     protocol,
     // The own prefixes alone name the common case (no routes), so its cache keys stay the ones every VNet already has.
-    virtualNetworkKey: query.routePrefixes === undefined || query.routePrefixes.length === 0 ? (routesUnknown === undefined ? ownKey : `${ownKey}\u0001\u0001${routesUnknown}`) : [ownKey, prefixListKey(query.routePrefixes), routesUnknown ?? ""].join("\u0001"),
+    virtualNetworkKey:
+      query.routePrefixes === undefined || query.routePrefixes.length === 0
+        ? routesUnknown === undefined
+          ? ownKey
+          : `${ownKey}\u0001\u0001${routesUnknown}`
+        : [ownKey, prefixListKey(query.routePrefixes), routesUnknown ?? ""].join("\u0001"),
     ...(ownNetwork === undefined ? {} : { ownNetwork }),
     ...(virtualNetwork === undefined ? {} : { virtualNetwork }),
     ...(routesUnknown === undefined ? {} : { routesUnknown }),
     ...(localRange === undefined ? {} : { localRange }),
-    ...(query.applicationSecurityGroups === undefined ? {} : { applicationSecurityGroups: asgLookup(query.applicationSecurityGroups) }),
+    ...(query.applicationSecurityGroups === undefined
+      ? {}
+      : { applicationSecurityGroups: asgLookup(query.applicationSecurityGroups) }),
   };
 }

@@ -33,8 +33,6 @@ export function rulesInEvaluationOrder(rules: readonly SecurityRule[], direction
   const key = (r: SecurityRule) => (hasReadablePriority(r) ? r.priority : Number.NEGATIVE_INFINITY);
   return [...mine, ...missingDefaults].sort(
     (a, b) =>
-      key(a) - key(b) ||
-      Number(a.isDefault) - Number(b.isDefault) ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      key(a) - key(b) || Number(a.isDefault) - Number(b.isDefault) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 }

@@ -41,7 +41,8 @@ function classifyEntry(entry: unknown): AddressEntry {
   if (folded === "internet") return { kind: "internet" };
   if (folded === "virtualnetwork") return { kind: "virtualNetwork" };
   if (folded === "azureloadbalancer") return { kind: "loadBalancer" };
-  if (text !== "" && parseServiceTag(text) !== undefined) return { kind: "tag", text, set: AddressSet.serviceTag(text)! };
+  if (text !== "" && parseServiceTag(text) !== undefined)
+    return { kind: "tag", text, set: AddressSet.serviceTag(text)! };
   const parsed = typeof entry === "string" ? parsePrefix(entry) : undefined;
   if (parsed?.ok) return { kind: "prefix", set: parsed.prefix.set };
   return { kind: "unreadable", entry };

@@ -15,7 +15,8 @@ export interface RuleRef {
 export function ruleRef(rule: SecurityRule): RuleRef {
   const ref: RuleRef = { name: rule.name, priority: rule.priority, access: rule.access, isDefault: rule.isDefault };
   // Evidence carries it so a reader sees why the rule exists ("legacy vendor access"); it is Azure data, never markup.
-  if (!rule.isDefault && rule.description !== undefined && rule.description.trim() !== "") ref.description = rule.description;
+  if (!rule.isDefault && rule.description !== undefined && rule.description.trim() !== "")
+    ref.description = rule.description;
   return ref;
 }
 

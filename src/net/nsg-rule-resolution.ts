@@ -37,7 +37,8 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
 
   if (rule.issues.length > 0) maybe(`rule data has problems: ${rule.issues.join("; ")}`);
   if (directionOf(rule) === undefined) maybe(`direction ${quote(rule.direction)} is not Inbound or Outbound`);
-  if (!hasReadablePriority(rule)) maybe(`priority ${quote(rule.priority)} is unreadable, so it is assumed to come first`);
+  if (!hasReadablePriority(rule))
+    maybe(`priority ${quote(rule.priority)} is unreadable, so it is assumed to come first`);
   const accessText = String(rule.access).toLowerCase();
   const access = accessText === "allow" ? "Allow" : accessText === "deny" ? "Deny" : undefined;
   if (access === undefined) maybe(`access ${quote(rule.access)} is not Allow or Deny`);
@@ -57,8 +58,20 @@ function prepareRule(rule: SecurityRule, direction: Direction, ctx: Context): Pr
 
   const local =
     direction === "Inbound"
-      ? resolveLocal(rule.destinationAddressPrefixes, parsed.destinationAddresses, rule.destinationApplicationSecurityGroups, "destination", ctx)
-      : resolveLocal(rule.sourceAddressPrefixes, parsed.sourceAddresses, rule.sourceApplicationSecurityGroups, "source", ctx);
+      ? resolveLocal(
+          rule.destinationAddressPrefixes,
+          parsed.destinationAddresses,
+          rule.destinationApplicationSecurityGroups,
+          "destination",
+          ctx,
+        )
+      : resolveLocal(
+          rule.sourceAddressPrefixes,
+          parsed.sourceAddresses,
+          rule.sourceApplicationSecurityGroups,
+          "source",
+          ctx,
+        );
   fixed = and(fixed, local.match);
   reasons.push(...local.reasons);
 
@@ -86,7 +99,10 @@ function portMatch(bounds: PortBounds, segment: PortSet): Tri {
 
 /** The rule's certain and possible match for one port segment. */
 export function matchFor(rule: PreparedRule, segment: PortSegment): { certain: AddressSet; possible: AddressSet } {
-  const tri = and(rule.fixed, and(portMatch(rule.destinationPorts, segment.destination), portMatch(rule.sourcePorts, segment.source)));
+  const tri = and(
+    rule.fixed,
+    and(portMatch(rule.destinationPorts, segment.destination), portMatch(rule.sourcePorts, segment.source)),
+  );
   if (tri === "no") return { certain: AddressSet.EMPTY, possible: AddressSet.EMPTY };
   return { certain: tri === "yes" ? rule.remote.certain : AddressSet.EMPTY, possible: rule.remote.possible };
 }

@@ -131,7 +131,9 @@ function resolveRemote(
         reasons.push(`${field} uses VirtualNetwork, but its prefixes were not supplied`);
       } else if (ctx.routesUnknown !== undefined) {
         add(ctx.virtualNetwork, ALL_IP);
-        reasons.push(`${field} uses VirtualNetwork, which also holds the prefixes of user-defined routes, and ${ctx.routesUnknown}`);
+        reasons.push(
+          `${field} uses VirtualNetwork, which also holds the prefixes of user-defined routes, and ${ctx.routesUnknown}`,
+        );
       } else {
         add(ctx.virtualNetwork);
       }
@@ -160,7 +162,10 @@ function resolveRemote(
   return { certain, possible, reasons, tagsFromAddresses };
 }
 
-const MATCHES_ALL: { match: Tri; reasons: string[] } = Object.freeze({ match: "yes", reasons: Object.freeze([]) as unknown as string[] });
+const MATCHES_ALL: { match: Tri; reasons: string[] } = Object.freeze({
+  match: "yes",
+  reasons: Object.freeze([]) as unknown as string[],
+});
 
 /** Does the rule's local side (destination inbound, source outbound) cover the whole protected range? */
 export function resolveLocal(
@@ -200,7 +205,9 @@ export function resolveLocal(
       } else {
         add(ctx.virtualNetwork, ALL_IP);
         if (ctx.localRange !== undefined && !ctx.virtualNetwork.containsAll(ctx.localRange)) {
-          reasons.push(`${field} uses VirtualNetwork, but the protected range is not inside the supplied VirtualNetwork prefixes`);
+          reasons.push(
+            `${field} uses VirtualNetwork, but the protected range is not inside the supplied VirtualNetwork prefixes`,
+          );
         }
       }
     } else if (entry.kind === "internet") {

@@ -81,7 +81,11 @@ export function walk(rules: readonly PreparedRule[], segment: PortSegment, start
 }
 
 /** Rules whose assumed part touched `relevant`: the ones whose real meaning could change the answer. */
-export function culprits(exposure: Walk, restrictive: Walk, relevant: { overlaps(set: AddressSet): boolean }): PreparedRule[] {
+export function culprits(
+  exposure: Walk,
+  restrictive: Walk,
+  relevant: { overlaps(set: AddressSet): boolean },
+): PreparedRule[] {
   return [
     ...exposure.decisions.filter((d) => d.access === "Allow" && relevant.overlaps(d.assumed)),
     ...restrictive.decisions.filter((d) => d.access === "Deny" && relevant.overlaps(d.assumed)),
@@ -96,7 +100,10 @@ export function uniqueInOrder(rules: PreparedRule[], order: readonly PreparedRul
 export function noteFor(rule: PreparedRule): string {
   // A rule with nothing unreadable is uncertain only through the walk: it names service tags after the rules before it
   // decided one whole IP family, and whether the tags have addresses in the other family is not known here.
-  const why = rule.reasons.length > 0 ? rule.reasons.join("; ") : "its service tags may have addresses only in the IP family the rules before it already decided";
+  const why =
+    rule.reasons.length > 0
+      ? rule.reasons.join("; ")
+      : "its service tags may have addresses only in the IP family the rules before it already decided";
   return `${formatRuleRef(rule.ref)}: ${why}`;
 }
 
@@ -114,14 +121,24 @@ interface Measurable {
   hasServiceTags(): boolean;
 }
 
-export function largest(decisions: Decision[], within: { intersect(set: AddressSet): Measurable }): Decision | undefined {
+export function largest(
+  decisions: Decision[],
+  within: { intersect(set: AddressSet): Measurable },
+): Decision | undefined {
   let best: Decision | undefined;
   let bestKey: [bigint, bigint, number] = [-1n, -1n, -1];
   for (const d of decisions) {
     const part = within.intersect(d.decided);
     if (part.isEmpty()) continue;
-    const key: [bigint, bigint, number] = [part.addressCount("ipv4"), part.addressCount("ipv6"), part.hasServiceTags() ? 1 : 0];
-    if (key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
+    const key: [bigint, bigint, number] = [
+      part.addressCount("ipv4"),
+      part.addressCount("ipv6"),
+      part.hasServiceTags() ? 1 : 0,
+    ];
+    if (
+      key[0] > bestKey[0] ||
+      (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))
+    ) {
       best = d;
       bestKey = key;
     }

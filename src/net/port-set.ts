@@ -122,7 +122,8 @@ export function parsePortList(entries: readonly string[]): { ports: PortSet; pro
   let ports = PortSet.EMPTY;
   const problems: string[] = [];
   for (const entry of entries) {
-    const parsed = typeof entry === "string" ? parsePortSpec(entry) : { ok: false as const, reason: `${String(entry)} is not text` };
+    const parsed =
+      typeof entry === "string" ? parsePortSpec(entry) : { ok: false as const, reason: `${String(entry)} is not text` };
     if (parsed.ok) ports = ports.union(parsed.ports);
     else problems.push(parsed.reason);
   }

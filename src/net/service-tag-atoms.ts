@@ -130,4 +130,7 @@ export class TagSet {
 }
 
 /** Bases that become atoms; the three special tags are translated to addresses by the evaluator instead. */
-const ATOM_BASES = ["AzureCloud", ...SERVICE_TAG_NAMES.filter((n) => !["AzureCloud", "Internet", "VirtualNetwork", "AzureLoadBalancer"].includes(n))];
+const ATOM_BASES = [
+  "AzureCloud",
+  ...SERVICE_TAG_NAMES.filter((n) => !["AzureCloud", "Internet", "VirtualNetwork", "AzureLoadBalancer"].includes(n)),
+];

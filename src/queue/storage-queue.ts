@@ -14,7 +14,11 @@ export function createAuditQueue(connection: QueueConnection, queueName: string)
 }
 
 /** A queue of JSON messages; `describe` names a message in errors. Created on first use. */
-export function createMessageQueue<T>(connection: QueueConnection, queueName: string, describe: (message: T) => string): MessageQueue<T> {
+export function createMessageQueue<T>(
+  connection: QueueConnection,
+  queueName: string,
+  describe: (message: T) => string,
+): MessageQueue<T> {
   const client =
     "connectionString" in connection
       ? new QueueClient(connection.connectionString, queueName)
@@ -29,7 +33,8 @@ export function createMessageQueue<T>(connection: QueueConnection, queueName: st
         });
         await ready;
         const text = Buffer.from(JSON.stringify(message), "utf8").toString("base64");
-        if (options.delaySeconds !== undefined && options.delaySeconds > 0) await client.sendMessage(text, { visibilityTimeout: Math.round(options.delaySeconds) });
+        if (options.delaySeconds !== undefined && options.delaySeconds > 0)
+          await client.sendMessage(text, { visibilityTimeout: Math.round(options.delaySeconds) });
         else await client.sendMessage(text);
       } catch (error) {
         throw toStorageError(error, `enqueuing ${describe(message)} on ${queueName}`);

@@ -9,14 +9,26 @@ export type RoleCheck = { allowed: true } | { allowed: false; reason: string };
 
 export function checkRole(headerValue: string | null | undefined, requiredRole: string): RoleCheck {
   if (headerValue === null || headerValue === undefined || headerValue.trim() === "") {
-    return { allowed: false, reason: `This API requires the app role '${requiredRole}'; the request carries no signed-in principal (${CLIENT_PRINCIPAL_HEADER}).` };
+    return {
+      allowed: false,
+      reason: `This API requires the app role '${requiredRole}'; the request carries no signed-in principal (${CLIENT_PRINCIPAL_HEADER}).`,
+    };
   }
   const principal = decodePrincipal(headerValue);
-  if (principal === undefined) return { allowed: false, reason: `The ${CLIENT_PRINCIPAL_HEADER} header is not base64-encoded JSON with a claims array.` };
+  if (principal === undefined)
+    return {
+      allowed: false,
+      reason: `The ${CLIENT_PRINCIPAL_HEADER} header is not base64-encoded JSON with a claims array.`,
+    };
   const roleTypes = new Set(ROLE_CLAIM_TYPES);
   if (typeof principal.role_typ === "string" && principal.role_typ !== "") roleTypes.add(principal.role_typ);
   const held = principal.claims.some((claim) => roleTypes.has(claim.typ) && claim.val === requiredRole);
-  return held ? { allowed: true } : { allowed: false, reason: `This API requires the app role '${requiredRole}', which the signed-in principal does not hold.` };
+  return held
+    ? { allowed: true }
+    : {
+        allowed: false,
+        reason: `This API requires the app role '${requiredRole}', which the signed-in principal does not hold.`,
+      };
 }
 
 interface Principal {
@@ -32,8 +44,15 @@ function decodePrincipal(headerValue: string): Principal | undefined {
     if (error instanceof SyntaxError) return undefined;
     throw error;
   }
-  if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { claims?: unknown }).claims)) return undefined;
+  if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { claims?: unknown }).claims))
+    return undefined;
   const raw = parsed as { role_typ?: unknown; claims: unknown[] };
-  const claims = raw.claims.filter((c): c is { typ: string; val: string } => typeof c === "object" && c !== null && typeof (c as { typ?: unknown }).typ === "string" && typeof (c as { val?: unknown }).val === "string");
+  const claims = raw.claims.filter(
+    (c): c is { typ: string; val: string } =>
+      typeof c === "object" &&
+      c !== null &&
+      typeof (c as { typ?: unknown }).typ === "string" &&
+      typeof (c as { val?: unknown }).val === "string",
+  );
   return { role_typ: raw.role_typ, claims };
 }

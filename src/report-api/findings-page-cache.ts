@@ -28,7 +28,12 @@ interface Entry {
 }
 
 /** The key of one page: the run (its id, never `latest`), the filters, the page size and the token. */
-export function findingsPageKey(runId: string, selection: FindingSelection, top: number, continuationToken: string | undefined): string {
+export function findingsPageKey(
+  runId: string,
+  selection: FindingSelection,
+  top: number,
+  continuationToken: string | undefined,
+): string {
   return JSON.stringify([runId, selection.filter, selection.nameContains ?? null, top, continuationToken ?? null]);
 }
 
@@ -50,7 +55,8 @@ export class FindingsPageCache {
 
   /** `maxBytes` 0 keeps nothing (the cache is off). */
   constructor(readonly maxBytes: number) {
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a whole number >= 0, got ${maxBytes}`);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+      throw new RangeError(`maxBytes must be a whole number >= 0, got ${maxBytes}`);
   }
 
   get(key: string): SerialisedPage | undefined {
@@ -116,7 +122,14 @@ export class FindingsPageCache {
   }
 
   stats(): PageCacheStats {
-    return { entries: this.entries.size, bytes: this.bytes, hits: this.hits, misses: this.misses, tooLarge: this.tooLarge, coalesced: this.coalesced };
+    return {
+      entries: this.entries.size,
+      bytes: this.bytes,
+      hits: this.hits,
+      misses: this.misses,
+      tooLarge: this.tooLarge,
+      coalesced: this.coalesced,
+    };
   }
 
   private delete(key: string): void {

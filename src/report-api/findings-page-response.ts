@@ -38,7 +38,11 @@ export async function findingsPageResponse(
 function pageResponse(page: SerialisedPage, cacheControl: string, notModified: boolean): HttpResponseInit {
   const validators: Record<string, string> = cacheControl === "no-store" ? {} : { etag: page.etag };
   if (notModified) return { status: 304, headers: { "cache-control": cacheControl, ...validators } };
-  return { status: 200, body: page.body, headers: { "content-type": "application/json; charset=utf-8", "cache-control": cacheControl, ...validators } };
+  return {
+    status: 200,
+    body: page.body,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": cacheControl, ...validators },
+  };
 }
 
 /** If-None-Match is `*` or a list of entity tags; it compares weakly (RFC 9110 13.1.2), so `W/` is ignored. */

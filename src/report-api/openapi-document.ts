@@ -17,7 +17,11 @@ export function openApiDocument(): JsonSchema {
 }
 
 function buildDocument(): JsonSchema {
-  const generated = z.toJSONSchema(reportSchemas, { io: "output", uri: (id) => `${COMPONENT_PREFIX}${id}`, unrepresentable: "throw" }) as { schemas: Record<string, JsonSchema> };
+  const generated = z.toJSONSchema(reportSchemas, {
+    io: "output",
+    uri: (id) => `${COMPONENT_PREFIX}${id}`,
+    unrepresentable: "throw",
+  }) as { schemas: Record<string, JsonSchema> };
   const schemas: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(generated.schemas)) schemas[id] = withoutDialect(schema);
 
@@ -65,14 +69,23 @@ function operation(route: ReportRoute): Record<string, unknown> {
     }
     const content: Record<string, unknown> = {};
     if (response.json !== undefined) content["application/json"] = { schema: ref(response.json) };
-    for (const type of response.text ?? []) content[type] ??= { schema: { type: type === "application/json" ? "object" : "string" } };
+    for (const type of response.text ?? [])
+      content[type] ??= { schema: { type: type === "application/json" ? "object" : "string" } };
     if (Object.keys(content).length === 0) content["application/json"] = { schema: ref(ErrorBodySchema) };
     responses[status] = { description: response.description, content };
   }
-  const error = (description: string) => ({ description, content: { "application/json": { schema: ref(ErrorBodySchema) } } });
-  if (parameters.length > 0 || route.query !== undefined) responses["400"] = error("A parameter is invalid or unknown; the message names it.");
-  if (route.authLevel === "function") responses["401"] = error("No valid function key (answered by the Functions host).");
-  if (route.requiresRole) responses["403"] = error("REPORT_REQUIRED_ROLE is set and the caller's x-ms-client-principal does not hold that role.");
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: ref(ErrorBodySchema) } },
+  });
+  if (parameters.length > 0 || route.query !== undefined)
+    responses["400"] = error("A parameter is invalid or unknown; the message names it.");
+  if (route.authLevel === "function")
+    responses["401"] = error("No valid function key (answered by the Functions host).");
+  if (route.requiresRole)
+    responses["403"] = error(
+      "REPORT_REQUIRED_ROLE is set and the caller's x-ms-client-principal does not hold that role.",
+    );
   responses["500"] = error("Unexpected failure; see the function log.");
   if (route.functionName !== "health") responses["503"] = error("Storage is unavailable.");
   return {

@@ -17,7 +17,10 @@ export interface EndpointInput<R extends ReportRoute> {
   context: InvocationContext;
 }
 
-export function reportEndpoint<R extends ReportRoute>(route: R, work: (input: EndpointInput<R>) => Promise<HttpResponseInit>): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+export function reportEndpoint<R extends ReportRoute>(
+  route: R,
+  work: (input: EndpointInput<R>) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return (request, context) =>
     handled(context, async () => {
       if (route.requiresRole) {
@@ -28,12 +31,17 @@ export function reportEndpoint<R extends ReportRoute>(route: R, work: (input: En
         }
       }
       const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
-      const query = parseQuery(route.query, request.query, { emptyMeansAbsent: route.emptyMeansAbsent === true }) as z.output<R["query"]>;
+      const query = parseQuery(route.query, request.query, {
+        emptyMeansAbsent: route.emptyMeansAbsent === true,
+      }) as z.output<R["query"]>;
       return work({ query, path, request, context });
     });
 }
 
 /** The registration options of a report route; the handler is the route's endpoint. */
-export function httpOptions(route: ReportRoute, handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
+export function httpOptions(
+  route: ReportRoute,
+  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+) {
   return { methods: ["GET" as const], route: route.route, authLevel: route.authLevel, handler };
 }

@@ -4,7 +4,15 @@ import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/f
 import { AuditorError } from "../errors";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../rules/rule";
-import type { FindingFilter, FindingQuery, Page, RunDetail, RunQueries, RunRecord, StoredFinding } from "../audit/audit-store";
+import type {
+  FindingFilter,
+  FindingQuery,
+  Page,
+  RunDetail,
+  RunQueries,
+  RunRecord,
+  StoredFinding,
+} from "../audit/audit-store";
 import type { ApiFinding, ApiHealth, ApiResourceHistory, ApiRule } from "./response-schemas";
 import type { ListFindingsQuery, ListRunsQuery } from "./request-schemas";
 import type { RunStatus } from "../audit/run-audit";
@@ -21,7 +29,10 @@ export interface FindingSelection {
   nameContains?: string;
 }
 
-type FilterParams = Pick<ListFindingsQuery, "status" | "severity" | "minSeverity" | "ruleId" | "subscriptionId" | "resourceGroup" | "resourceType" | "q">;
+type FilterParams = Pick<
+  ListFindingsQuery,
+  "status" | "severity" | "minSeverity" | "ruleId" | "subscriptionId" | "resourceGroup" | "resourceType" | "q"
+>;
 
 /** Request filters to the store's: `minSeverity` becomes the list of severities at or above it. */
 export function findingSelection(params: FilterParams): FindingSelection {
@@ -31,7 +42,8 @@ export function findingSelection(params: FilterParams): FindingSelection {
   const filter: FindingFilter = {};
   if (params.status !== undefined) filter.status = params.status as Status[];
   if (params.severity !== undefined) filter.severity = params.severity as Severity[];
-  if (params.minSeverity !== undefined) filter.severity = SEVERITIES.slice(0, SEVERITIES.indexOf(params.minSeverity as Severity) + 1);
+  if (params.minSeverity !== undefined)
+    filter.severity = SEVERITIES.slice(0, SEVERITIES.indexOf(params.minSeverity as Severity) + 1);
   if (params.ruleId !== undefined) filter.ruleId = params.ruleId;
   if (params.subscriptionId !== undefined) filter.subscriptionId = params.subscriptionId;
   if (params.resourceGroup !== undefined) filter.resourceGroup = params.resourceGroup;
@@ -39,7 +51,10 @@ export function findingSelection(params: FilterParams): FindingSelection {
   return params.q === undefined ? { filter } : { filter, nameContains: params.q };
 }
 
-export async function listRunsPage(store: RunQueries, query: ListRunsQuery): Promise<{ items: RunRecord[]; continuationToken: string | null }> {
+export async function listRunsPage(
+  store: RunQueries,
+  query: ListRunsQuery,
+): Promise<{ items: RunRecord[]; continuationToken: string | null }> {
   const page = await store.listRuns({
     top: query.top ?? RUNS_PAGE_DEFAULT,
     ...(query.continuationToken !== undefined ? { continuationToken: query.continuationToken } : {}),
@@ -70,13 +85,15 @@ export function verificationOf(run: Pick<RunDetail, "summary">): RunVerification
   return runVerification({ byRule: summary.scores.byRule, coverageGaps: summary.run.coverageGaps.length });
 }
 
-export type FindingsRun = { kind: "found"; run: RunRecord } | { kind: "purged"; run: RunRecord & { findingsDeletedAt: string } };
+export type FindingsRun =
+  { kind: "found"; run: RunRecord } | { kind: "purged"; run: RunRecord & { findingsDeletedAt: string } };
 
 /** The run whose findings are asked for; NOT_FOUND when there is none. One small read. */
 export async function findingsRun(store: RunQueries, runId: string): Promise<FindingsRun> {
   const run = await store.getRunRecord(runId);
   if (run === undefined) throw notFoundRun(runId);
-  if (run.findingsDeletedAt !== undefined) return { kind: "purged", run: { ...run, findingsDeletedAt: run.findingsDeletedAt } };
+  if (run.findingsDeletedAt !== undefined)
+    return { kind: "purged", run: { ...run, findingsDeletedAt: run.findingsDeletedAt } };
   return { kind: "found", run };
 }
 
@@ -86,7 +103,10 @@ export async function listFindingsPage(
   selection: FindingSelection,
   paging: { top?: number | undefined; continuationToken?: string | undefined },
 ): Promise<{ runId: string; items: ApiFinding[]; continuationToken: string | null }> {
-  const page = await store.listFindings(runId, storeQuery(selection, paging.top ?? FINDINGS_PAGE_DEFAULT, paging.continuationToken));
+  const page = await store.listFindings(
+    runId,
+    storeQuery(selection, paging.top ?? FINDINGS_PAGE_DEFAULT, paging.continuationToken),
+  );
   return { runId, items: page.items.map(toApiFinding), continuationToken: page.continuationToken ?? null };
 }
 
@@ -94,7 +114,12 @@ export async function listFindingsPage(
  * Every matching finding as CSV, produced page by page: only one store page is in memory at a time. The first page is
  * read before this returns, so a bad token or a storage outage is still an HTTP status; a failure later cuts the stream.
  */
-export async function findingsCsv(store: RunQueries, runId: string, selection: FindingSelection, csv: { header(): string; row(f: Finding): string }): Promise<AsyncIterable<Uint8Array>> {
+export async function findingsCsv(
+  store: RunQueries,
+  runId: string,
+  selection: FindingSelection,
+  csv: { header(): string; row(f: Finding): string },
+): Promise<AsyncIterable<Uint8Array>> {
   const first = await store.listFindings(runId, storeQuery(selection, CSV_PAGE_SIZE, undefined));
   async function* rows(): AsyncGenerator<Uint8Array> {
     let page: Page<StoredFinding> = first;
@@ -129,17 +154,29 @@ export function toApiFinding(finding: StoredFinding | Finding): ApiFinding {
 }
 
 /** The resource's states (findingstate) and its results in the recent runs; NOT_FOUND when it was never audited. */
-export async function resourceHistory(store: RunQueries, resourceId: string, runs: number): Promise<ApiResourceHistory> {
+export async function resourceHistory(
+  store: RunQueries,
+  resourceId: string,
+  runs: number,
+): Promise<ApiResourceHistory> {
   const history = await store.getResourceHistory(resourceId, { runs });
   const someFinding = history.runs.flatMap((r) => r.findings)[0];
   const someState = history.states[0];
-  if (someState === undefined && someFinding === undefined) throw new AuditorError("NOT_FOUND", `Resource ${resourceId} has no audit history.`);
+  if (someState === undefined && someFinding === undefined)
+    throw new AuditorError("NOT_FOUND", `Resource ${resourceId} has no audit history.`);
   const identity = someState ?? someFinding!;
   const runsOut = history.runs.map((run) => ({
     runId: run.runId,
     status: run.status,
     ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
-    results: run.findings.map((f) => ({ ruleId: f.ruleId, status: f.status, severity: f.severity, title: f.title, message: f.message, evidence: f.evidence })),
+    results: run.findings.map((f) => ({
+      ruleId: f.ruleId,
+      status: f.status,
+      severity: f.severity,
+      title: f.title,
+      message: f.message,
+      evidence: f.evidence,
+    })),
   }));
   const seen = history.states.flatMap((s) => [s.firstSeenAt, s.lastSeenAt]).filter((t) => t !== "");
   const starts = history.runs.map((r) => r.startedAt).filter((t): t is string => t !== undefined);
@@ -147,7 +184,13 @@ export async function resourceHistory(store: RunQueries, resourceId: string, run
   return {
     ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     firstSeenAt: history.states.length > 0 ? history.states.map((s) => s.firstSeenAt).sort()[0]! : (times[0] ?? ""),
-    lastSeenAt: history.states.length > 0 ? history.states.map((s) => s.lastSeenAt).sort().at(-1)! : (times.at(-1) ?? ""),
+    lastSeenAt:
+      history.states.length > 0
+        ? history.states
+            .map((s) => s.lastSeenAt)
+            .sort()
+            .at(-1)!
+        : (times.at(-1) ?? ""),
     rules: history.states.map((s) => ({
       ruleId: s.ruleId,
       title: s.title,
@@ -173,7 +216,13 @@ export async function resourceHistory(store: RunQueries, resourceId: string, run
 /** Status changes between consecutive retained runs, newest first, plus findingstate's last change when older. */
 function statusChanges(
   runs: ApiResourceHistory["runs"],
-  states: ReadonlyArray<{ ruleId: string; status: Status; previousStatus?: Status; statusChangedAt: string; statusChangedByRunId: string }>,
+  states: ReadonlyArray<{
+    ruleId: string;
+    status: Status;
+    previousStatus?: Status;
+    statusChangedAt: string;
+    statusChangedByRunId: string;
+  }>,
 ): ApiResourceHistory["changes"] {
   const changes: ApiResourceHistory["changes"] = [];
   const last = new Map<string, Status>();
@@ -183,13 +232,29 @@ function statusChanges(
     for (const r of run.results) if (byRule.get(r.ruleId) !== "fail") byRule.set(r.ruleId, r.status);
     for (const [ruleId, status] of byRule) {
       const before = last.get(ruleId);
-      if (before !== status) changes.push({ ruleId, runId: run.runId, ...(run.startedAt !== undefined ? { at: run.startedAt } : {}), from: before ?? null, to: status });
+      if (before !== status)
+        changes.push({
+          ruleId,
+          runId: run.runId,
+          ...(run.startedAt !== undefined ? { at: run.startedAt } : {}),
+          from: before ?? null,
+          to: status,
+        });
       last.set(ruleId, status);
     }
   }
   for (const state of states) {
-    if (state.statusChangedByRunId !== "" && !changes.some((c) => c.ruleId === state.ruleId && c.runId === state.statusChangedByRunId)) {
-      changes.push({ ruleId: state.ruleId, runId: state.statusChangedByRunId, at: state.statusChangedAt, from: state.previousStatus ?? null, to: state.status });
+    if (
+      state.statusChangedByRunId !== "" &&
+      !changes.some((c) => c.ruleId === state.ruleId && c.runId === state.statusChangedByRunId)
+    ) {
+      changes.push({
+        ruleId: state.ruleId,
+        runId: state.statusChangedByRunId,
+        at: state.statusChangedAt,
+        from: state.previousStatus ?? null,
+        to: state.status,
+      });
     }
   }
   return changes.sort((a, b) => (b.at ?? b.runId).localeCompare(a.at ?? a.runId));
@@ -212,23 +277,44 @@ export function rulesCatalog(): { items: ApiRule[] } {
 }
 
 /** Liveness plus one cheap store read, bounded in time so the probe answers even when storage hangs. */
-export async function checkHealth(probe: () => Promise<unknown>, timeoutMs = 3_000, now: () => Date = () => new Date()): Promise<ApiHealth> {
+export async function checkHealth(
+  probe: () => Promise<unknown>,
+  timeoutMs = 3_000,
+  now: () => Date = () => new Date(),
+): Promise<ApiHealth> {
   const started = performance.now();
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     const attempt = probe();
     attempt.catch(() => undefined); // a late failure after the timeout is already reported as unreachable
-    await Promise.race([attempt, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+    await Promise.race([
+      attempt,
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+      ),
+    ]);
   } catch (caught) {
-    error = caught instanceof AuditorError ? `${caught.code}: ${caught.message}` : caught instanceof Error ? caught.message : String(caught);
+    error =
+      caught instanceof AuditorError
+        ? `${caught.code}: ${caught.message}`
+        : caught instanceof Error
+          ? caught.message
+          : String(caught);
   } finally {
     clearTimeout(timer);
   }
-  const storage = { reachable: error === undefined, latencyMs: Math.round(performance.now() - started), ...(error !== undefined ? { error } : {}) };
+  const storage = {
+    reachable: error === undefined,
+    latencyMs: Math.round(performance.now() - started),
+    ...(error !== undefined ? { error } : {}),
+  };
   return { status: error === undefined ? "ok" : "degraded", time: now().toISOString(), storage };
 }
 
 function notFoundRun(runId: string): AuditorError {
-  return new AuditorError("NOT_FOUND", runId === "latest" ? "No completed or partial run yet." : `Run ${runId} not found.`);
+  return new AuditorError(
+    "NOT_FOUND",
+    runId === "latest" ? "No completed or partial run yet." : `Run ${runId} not found.`,
+  );
 }

@@ -10,7 +10,14 @@ import {
   resourceHistoryPath,
   resourceHistoryQuery,
 } from "./request-schemas";
-import { FindingPageSchema, HealthSchema, ResourceHistorySchema, RuleListSchema, RunDetailSchema, RunPageSchema } from "./response-schemas";
+import {
+  FindingPageSchema,
+  HealthSchema,
+  ResourceHistorySchema,
+  RuleListSchema,
+  RunDetailSchema,
+  RunPageSchema,
+} from "./response-schemas";
 
 export interface RouteResponse {
   description: string;
@@ -55,10 +62,14 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "A run's precomputed summary",
-    description: "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size. `verification` says what the run could not verify (a partial run's coverage gaps, unknown and error results per severity), so a partial run is never read as clean.",
+    description:
+      "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size. `verification` says what the run could not verify (a partial run's coverage gaps, unknown and error results per severity), so a partial run is never read as clean.",
     path: getRunPath,
     query: noQuery,
-    responses: { "200": { description: "The run.", json: RunDetailSchema }, "404": { description: "No such run (or no finished run yet for `latest`)." } },
+    responses: {
+      "200": { description: "The run.", json: RunDetailSchema },
+      "404": { description: "No such run (or no finished run yet for `latest`)." },
+    },
   },
   listFindings: {
     functionName: "listFindings",
@@ -71,8 +82,17 @@ export const REPORT_ROUTES = {
     path: undefined,
     query: listFindingsQuery,
     responses: {
-      "200": { description: "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).", json: FindingPageSchema, text: ["text/csv"] },
-      "304": { description: "format=json with `If-None-Match` holding the page's current ETag (pages of completed and partial runs carry one): not modified, no body.", empty: true },
+      "200": {
+        description:
+          "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).",
+        json: FindingPageSchema,
+        text: ["text/csv"],
+      },
+      "304": {
+        description:
+          "format=json with `If-None-Match` holding the page's current ETag (pages of completed and partial runs carry one): not modified, no body.",
+        empty: true,
+      },
       "404": { description: "No such run." },
       "410": { description: "The run's findings were deleted by retention (its summary stays)." },
     },
@@ -83,10 +103,14 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "One resource's results across runs",
-    description: "The current state of each rule on the resource (findingstate), and what each recent run stored about it: failures, unknowns, errors and changes. A rule that kept passing appears in `rules`, not in every run.",
+    description:
+      "The current state of each rule on the resource (findingstate), and what each recent run stored about it: failures, unknowns, errors and changes. A rule that kept passing appears in `rules`, not in every run.",
     path: resourceHistoryPath,
     query: resourceHistoryQuery,
-    responses: { "200": { description: "The resource's history.", json: ResourceHistorySchema }, "404": { description: "The resource was never audited." } },
+    responses: {
+      "200": { description: "The resource's history.", json: ResourceHistorySchema },
+      "404": { description: "The resource was never audited." },
+    },
   },
   listRules: {
     functionName: "listRules",
@@ -95,7 +119,12 @@ export const REPORT_ROUTES = {
     requiresRole: true,
     summary: "The rule catalog",
     query: noQuery,
-    responses: { "200": { description: "Every rule with its rationale, source passage, remediation and references.", json: RuleListSchema } },
+    responses: {
+      "200": {
+        description: "Every rule with its rationale, source passage, remediation and references.",
+        json: RuleListSchema,
+      },
+    },
   },
   health: {
     functionName: "health",
@@ -104,7 +133,12 @@ export const REPORT_ROUTES = {
     requiresRole: false,
     summary: "Liveness, and whether storage is reachable",
     query: noQuery,
-    responses: { "200": { description: "The app runs; `storage.reachable` tells whether Table Storage answered.", json: HealthSchema } },
+    responses: {
+      "200": {
+        description: "The app runs; `storage.reachable` tells whether Table Storage answered.",
+        json: HealthSchema,
+      },
+    },
   },
   openApi: {
     functionName: "openApi",

@@ -7,12 +7,17 @@ import { AuditorError } from "../errors";
 export const FUNCTION_KEY_PARAMETER = "code";
 
 /** `emptyMeansAbsent`: an HTML form submits unset fields as `name=`; for the dashboard that means "no filter". */
-export function parseQuery<S extends z.ZodObject>(schema: S, query: URLSearchParams, options: { emptyMeansAbsent?: boolean } = {}): z.output<S> {
+export function parseQuery<S extends z.ZodObject>(
+  schema: S,
+  query: URLSearchParams,
+  options: { emptyMeansAbsent?: boolean } = {},
+): z.output<S> {
   const values: Record<string, string> = {};
   for (const [name, value] of query) {
     if (name === FUNCTION_KEY_PARAMETER) continue;
     if (options.emptyMeansAbsent === true && value === "") continue;
-    if (Object.prototype.hasOwnProperty.call(values, name)) throw invalid(`${name}: given more than once; pass several values comma-separated`);
+    if (Object.prototype.hasOwnProperty.call(values, name))
+      throw invalid(`${name}: given more than once; pass several values comma-separated`);
     values[name] = value;
   }
   return parseWith(schema, values, "query parameter");
@@ -28,7 +33,9 @@ function parseWith<S extends z.ZodObject>(schema: S, values: Record<string, stri
   const issue = parsed.error.issues[0]!;
   if (issue.code === "unrecognized_keys") {
     const accepted = Object.keys(schema.shape);
-    throw invalid(`${issue.keys[0]}: unknown ${kind}${accepted.length > 0 ? ` (accepted: ${accepted.join(", ")})` : " (this route takes none)"}`);
+    throw invalid(
+      `${issue.keys[0]}: unknown ${kind}${accepted.length > 0 ? ` (accepted: ${accepted.join(", ")})` : " (this route takes none)"}`,
+    );
   }
   const name = issue.path.length > 0 ? issue.path.map(String).join(".") : "(request)";
   throw invalid(`${name}: ${issue.message}`);

@@ -44,10 +44,18 @@ const continuationToken = z
 const statuses = list(STATUSES.join("|"), STATUSES.join(" | "), "Result status.");
 const severities = list(SEVERITIES.join("|"), SEVERITIES.join(" | "), "Severity.");
 const ruleIds = list(RULES.map((rule) => escapeRegex(rule.id)).join("|"), "a rule id of GET /api/rules", "Rule id.");
-const subscriptionIds = list("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "a subscription id (GUID)", "Subscription id (case-insensitive).");
+const subscriptionIds = list(
+  "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+  "a subscription id (GUID)",
+  "Subscription id (case-insensitive).",
+);
 // Resource group names: letters, digits, `_ - . ( )`, up to 90; anything else cannot match and is refused early.
 const resourceGroups = list("[\\p{L}\\p{N}_().-]{1,90}", "a resource group name", "Resource group (case-insensitive).");
-const resourceTypes = list("[A-Za-z0-9.]{1,100}(?:/[A-Za-z0-9.]{1,100}){1,4}", "a resource type such as microsoft.sql/managedinstances", "Resource type (case-insensitive).");
+const resourceTypes = list(
+  "[A-Za-z0-9.]{1,100}(?:/[A-Za-z0-9.]{1,100}){1,4}",
+  "a resource type such as microsoft.sql/managedinstances",
+  "Resource type (case-insensitive).",
+);
 const textSearch = z
   .string()
   .regex(/^[^\x00-\x1f\x7f]{1,100}$/, "expected 1 to 100 characters of text")
@@ -71,7 +79,12 @@ export const findingFilterShape = {
 export const listRunsQuery = z.strictObject({
   top: wholeNumber(100, 20, "Page size."),
   continuationToken,
-  status: list(["queued", "running", "completed", "partial", "failed", "skipped"].join("|"), "a run status", "Run status.", 6).optional(),
+  status: list(
+    ["queued", "running", "completed", "partial", "failed", "skipped"].join("|"),
+    "a run status",
+    "Run status.",
+    6,
+  ).optional(),
 });
 
 export const getRunPath = z.strictObject({ runId: runIdSchema });
@@ -82,11 +95,20 @@ export const listFindingsQuery = z.strictObject({
   ...findingFilterShape,
   top: wholeNumber(1000, 100, "Page size (format=json)."),
   continuationToken,
-  format: z.enum(["json", "csv"]).optional().meta({ description: "json (default): one page. csv: every matching finding, streamed, RFC 4180; top and continuationToken do not apply." }),
+  format: z
+    .enum(["json", "csv"])
+    .optional()
+    .meta({
+      description:
+        "json (default): one page. csv: every matching finding, streamed, RFC 4180; top and continuationToken do not apply.",
+    }),
 });
 
 export const resourceHistoryPath = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,6000}$/, "expected a base64url-encoded resource id").meta({ description: "The ARM resource id, base64url-encoded (no padding)." }),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,6000}$/, "expected a base64url-encoded resource id")
+    .meta({ description: "The ARM resource id, base64url-encoded (no padding)." }),
 });
 
 export const resourceHistoryQuery = z.strictObject({
@@ -101,7 +123,11 @@ export const dashboardQuery = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,6000}$/, "expected a base64url-encoded resource id")
     .optional()
     .meta({ description: "Show this resource's history instead (the ARM id, base64url-encoded)." }),
-  status: list([...STATUSES, "any"].join("|"), `${STATUSES.join(" | ")} | any`, "Result status; default fail.").optional(),
+  status: list(
+    [...STATUSES, "any"].join("|"),
+    `${STATUSES.join(" | ")} | any`,
+    "Result status; default fail.",
+  ).optional(),
 });
 
 export type ListRunsQuery = z.output<typeof listRunsQuery>;

@@ -12,7 +12,10 @@ export function encodeResourceId(resourceId: string): string {
 /** The ARM id in `encoded`, or an INPUT_INVALID_REQUEST naming the parameter. */
 export function decodeResourceId(encoded: string, parameter = "id"): string {
   if (!BASE64URL.test(encoded) || encoded.length % 4 === 1) {
-    throw new AuditorError("INPUT_INVALID_REQUEST", `${parameter}: expected a base64url-encoded resource id (A-Z a-z 0-9 - _, no padding)`);
+    throw new AuditorError(
+      "INPUT_INVALID_REQUEST",
+      `${parameter}: expected a base64url-encoded resource id (A-Z a-z 0-9 - _, no padding)`,
+    );
   }
   const decoded = Buffer.from(encoded, "base64url").toString("utf8");
   // Buffer decoding is lenient: a round trip proves the text was exactly base64url of valid UTF-8.
@@ -20,7 +23,10 @@ export function decodeResourceId(encoded: string, parameter = "id"): string {
     throw new AuditorError("INPUT_INVALID_REQUEST", `${parameter}: not base64url of UTF-8 text`);
   }
   if (!decoded.toLowerCase().startsWith("/subscriptions/") || decoded.length > MAX_RESOURCE_ID_LENGTH) {
-    throw new AuditorError("INPUT_INVALID_REQUEST", `${parameter}: decodes to ${JSON.stringify(decoded.slice(0, 80))}, which is not an ARM resource id (/subscriptions/...)`);
+    throw new AuditorError(
+      "INPUT_INVALID_REQUEST",
+      `${parameter}: decodes to ${JSON.stringify(decoded.slice(0, 80))}, which is not an ARM resource id (/subscriptions/...)`,
+    );
   }
   return decoded;
 }

@@ -90,13 +90,10 @@ const CoverageGapSchema = named(
   z.object({
     types: z.array(z.string()),
     subscriptionIds: z.array(z.string()).optional().meta({ description: "Absent: every subscription in scope." }),
-    resourceIds: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description:
-          "Present when only verdicts on these resources are affected (a failed child read, such as an MI's Entra-only setting).",
-      }),
+    resourceIds: z.array(z.string()).optional().meta({
+      description:
+        "Present when only verdicts on these resources are affected (a failed child read, such as an MI's Entra-only setting).",
+    }),
     reason: z.string(),
   }),
   "A read that failed after its retries. Types include pseudo-types for ARM child reads (e.g. microsoft.sql/managedinstances/azureadonlyauthentications).",
@@ -188,11 +185,9 @@ const AlertDeliverySchema = named("AlertDelivery", channelDeliverySchema);
 const RunVerificationSchema = named(
   "RunVerification",
   z.object({
-    complete: z
-      .boolean()
-      .meta({
-        description: "False when the run was partial: a read failed after its retries (see summary.run.coverageGaps).",
-      }),
+    complete: z.boolean().meta({
+      description: "False when the run was partial: a read failed after its retries (see summary.run.coverageGaps).",
+    }),
     coverageGaps: count,
     unverifiedBySeverity: SeverityCountsSchema.meta({
       description: "unknown + error results per severity: verdicts the run could not decide.",
@@ -213,11 +208,9 @@ export const RunDetailSchema = named(
   RunRecordSchema.extend({
     summary: RunSummarySchema.optional(),
     verification: RunVerificationSchema.optional().meta({ description: "Present with the summary." }),
-    alerts: z
-      .array(AlertDeliverySchema)
-      .meta({
-        description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned.",
-      }),
+    alerts: z.array(AlertDeliverySchema).meta({
+      description: "The run's alert delivery per channel; empty when alerting is off or nothing was planned.",
+    }),
   }),
   "The run with its precomputed summary (absent until it finished) and its alert delivery.",
 );
@@ -269,12 +262,10 @@ export const ResourceHistorySchema = named(
   z.object({
     ...pickIdentity(identity, FINDING_RESOURCE_FIELDS),
     firstSeenAt: z.string(),
-    lastSeenAt: z
-      .string()
-      .meta({
-        description:
-          "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change).",
-      }),
+    lastSeenAt: z.string().meta({
+      description:
+        "The latest lastSeenAt of the resource's rules: when a run last wrote its state (a failure, a change).",
+    }),
     rules: z.array(FindingStateSchema),
     changes: z.array(
       z

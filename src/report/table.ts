@@ -6,19 +6,31 @@ import { terminalText } from "./terminal-text";
 export function formatTable(report: AuditReport): string {
   const { run, summary, findings } = report;
   const lines: string[] = [];
-  const source = run.source.kind === "snapshot" ? `snapshot ${(run.source.files ?? []).join(", ")}` : `Resource Graph ${describeScope(run.source)}`;
+  const source =
+    run.source.kind === "snapshot"
+      ? `snapshot ${(run.source.files ?? []).join(", ")}`
+      : `Resource Graph ${describeScope(run.source)}`;
   lines.push(`MI Exposure Auditor: run ${run.runId} (${run.status}) of ${source}`);
   lines.push(
     `Resources: ${run.resourcesInEstate}   Results: ${findings.length}   Estate score: ${summary.estateScore ?? "n/a"}   Unassessed: ${summary.unassessed}`,
   );
-  lines.push(`Status:   ${(["fail", "pass", "unknown", "error", "notApplicable"] as const).map((s) => `${s} ${summary.byStatus[s]}`).join("  ")}`);
+  lines.push(
+    `Status:   ${(["fail", "pass", "unknown", "error", "notApplicable"] as const).map((s) => `${s} ${summary.byStatus[s]}`).join("  ")}`,
+  );
   lines.push(`Failures: ${SEVERITIES.map((s) => `${s} ${summary.failuresBySeverity[s]}`).join("  ")}`);
   if (run.source.kind === "resourceGraph") lines.push(...describeCollection(run.collection));
   if (run.coverageGaps.length > 0) {
     lines.push("", "Coverage gaps (verdicts that depend on these are unknown):");
-    for (const gap of run.coverageGaps) lines.push(`  ${gap.types.join(", ")} ${gap.subscriptionIds ? `in ${gap.subscriptionIds.join(", ")}` : "in every subscription"}: ${gap.reason}`);
+    for (const gap of run.coverageGaps)
+      lines.push(
+        `  ${gap.types.join(", ")} ${gap.subscriptionIds ? `in ${gap.subscriptionIds.join(", ")}` : "in every subscription"}: ${gap.reason}`,
+      );
   }
-  if (run.dataQuality.warnings > 0) lines.push("", `Data quality: ${run.dataQuality.warnings} warning(s) about the input: unusable rows, malformed values, values converted from the wrong type (see stderr).`);
+  if (run.dataQuality.warnings > 0)
+    lines.push(
+      "",
+      `Data quality: ${run.dataQuality.warnings} warning(s) about the input: unusable rows, malformed values, values converted from the wrong type (see stderr).`,
+    );
 
   lines.push("", "Scores per subscription");
   const header = ["SUBSCRIPTION", "SCORE", "ASSESSED", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNASSESSED"];
@@ -72,5 +84,10 @@ function describeScope(source: AuditReport["run"]["source"]): string {
 function alignColumns(cells: string[][]): string[] {
   const rows = cells.map((row) => row.map(terminalText));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }

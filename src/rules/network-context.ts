@@ -27,7 +27,8 @@ export interface MiPlacement {
 export function placeManagedInstance(mi: ManagedInstance, estate: Estate): MiPlacement | { problem: string } {
   if (mi.subnetKey === undefined) return { problem: `${mi.name} has no subnetId in its properties` };
   const subnet = get(estate, "subnet", mi.subnetKey);
-  if (subnet === undefined) return { problem: `the subnet ${mi.subnetId ?? mi.subnetKey} of ${mi.name} is not in the audited estate` };
+  if (subnet === undefined)
+    return { problem: `the subnet ${mi.subnetId ?? mi.subnetKey} of ${mi.name} is not in the audited estate` };
   const vnet = get(estate, "virtualNetwork", subnet.vnetKey);
   if (vnet === undefined) return { problem: `the VNet of subnet ${subnet.name} is not in the audited estate` };
   return { subnet, vnet };
@@ -37,7 +38,8 @@ export function placeManagedInstance(mi: ManagedInstance, estate: Estate): MiPla
 export function subnetNsg(subnet: Subnet, estate: Estate): NetworkSecurityGroup | "none" | { problem: string } {
   if (subnet.nsgKey === undefined) return "none";
   const nsg = get(estate, "networkSecurityGroup", subnet.nsgKey);
-  if (nsg === undefined) return { problem: `NSG ${subnet.nsgKey} on subnet ${subnet.name} is not in the audited estate` };
+  if (nsg === undefined)
+    return { problem: `NSG ${subnet.nsgKey} on subnet ${subnet.name} is not in the audited estate` };
   return nsg;
 }
 
@@ -98,7 +100,14 @@ export function peeringIsPath(from: VirtualNetwork, to: VirtualNetwork): boolean
   const back = peeringTo(to, from.key);
   // An unreadable flag counts as a path here: the app-side rules then check the traffic (a finding at worst), where
   // "no path" could turn one into notApplicable.
-  return there !== undefined && back !== undefined && isConnected(there) && isConnected(back) && there.allowVirtualNetworkAccess !== false && back.allowVirtualNetworkAccess !== false;
+  return (
+    there !== undefined &&
+    back !== undefined &&
+    isConnected(there) &&
+    isConnected(back) &&
+    there.allowVirtualNetworkAccess !== false &&
+    back.allowVirtualNetworkAccess !== false
+  );
 }
 
 /**
@@ -112,9 +121,13 @@ function gatewayVnets(vnet: VirtualNetwork, estate: Estate, notes: string[]): Vi
     if (peering.useRemoteGateways !== true || !isConnected(peering)) continue;
     const hub = get(estate, "virtualNetwork", peering.remoteVnetKey);
     if (hub === undefined) {
-      notes.push(`${vnet.name} uses the gateway of ${peering.remoteVnetId ?? peering.name}, which is not in the audited estate, so the VNets and sites connected to that gateway are not listed`);
+      notes.push(
+        `${vnet.name} uses the gateway of ${peering.remoteVnetId ?? peering.name}, which is not in the audited estate, so the VNets and sites connected to that gateway are not listed`,
+      );
     } else if (hub.peerings === undefined) {
-      notes.push(`${vnet.name} uses the gateway of ${hub.name}, whose peerings were not collected, so gateway transit cannot be confirmed`);
+      notes.push(
+        `${vnet.name} uses the gateway of ${hub.name}, whose peerings were not collected, so gateway transit cannot be confirmed`,
+      );
     } else if (peeringTo(hub, vnet.key)?.allowGatewayTransit === true && isConnected(peeringTo(hub, vnet.key)!)) {
       hubs.push(hub);
     }
@@ -134,7 +147,8 @@ function gatewayDomain(hub: VirtualNetwork, estate: Estate): VirtualNetwork[] {
     if (peering.allowGatewayTransit !== true || !isConnected(peering)) continue;
     const spoke = get(estate, "virtualNetwork", peering.remoteVnetKey);
     const back = spoke === undefined ? undefined : peeringTo(spoke, hub.key);
-    if (spoke !== undefined && back?.useRemoteGateways === true && isConnected(back) && !members.includes(spoke)) members.push(spoke);
+    if (spoke !== undefined && back?.useRemoteGateways === true && isConnected(back) && !members.includes(spoke))
+      members.push(spoke);
   }
   return members;
 }
@@ -170,24 +184,41 @@ function gatewayReach(hub: VirtualNetwork, estate: Estate): GatewayReach {
           const otherKey = connection.gatewayKeys.find((key) => key !== gateway.key);
           const other = get(estate, "virtualNetworkGateway", otherKey);
           const otherVnet = get(estate, "virtualNetwork", other?.vnetKey);
-          if (otherVnet === undefined) reach.notes.push(`the VNet at the other end of VNet-to-VNet connection ${connection.name} is not in the audited estate`);
-          else if (otherVnet.key !== hub.key && !reach.remoteGatewayVnets.includes(otherVnet)) reach.remoteGatewayVnets.push(otherVnet);
-          if (connection.enableBgp === true) reach.notes.push(`VNet-to-VNet connection ${connection.name} uses BGP, so ranges the other gateway learns may be announced too`);
+          if (otherVnet === undefined)
+            reach.notes.push(
+              `the VNet at the other end of VNet-to-VNet connection ${connection.name} is not in the audited estate`,
+            );
+          else if (otherVnet.key !== hub.key && !reach.remoteGatewayVnets.includes(otherVnet))
+            reach.remoteGatewayVnets.push(otherVnet);
+          if (connection.enableBgp === true)
+            reach.notes.push(
+              `VNet-to-VNet connection ${connection.name} uses BGP, so ranges the other gateway learns may be announced too`,
+            );
           break;
         }
         case "ipsec": {
           const site = get(estate, "localNetworkGateway", connection.localNetworkGatewayKey);
           const prefixes = site?.addressPrefixes ?? connection.embeddedLocalAddressPrefixes;
-          if (prefixes === undefined) reach.notes.push(`the on-premises site of connection ${connection.name} is not in the audited estate, so its ranges are not listed`);
+          if (prefixes === undefined)
+            reach.notes.push(
+              `the on-premises site of connection ${connection.name} is not in the audited estate, so its ranges are not listed`,
+            );
           else reach.sitePrefixes.push(...prefixes);
-          if (connection.enableBgp === true || site?.bgpEnabled === true) reach.notes.push(`site-to-site connection ${connection.name} can learn on-premises ranges over BGP beyond the site's address space`);
+          if (connection.enableBgp === true || site?.bgpEnabled === true)
+            reach.notes.push(
+              `site-to-site connection ${connection.name} can learn on-premises ranges over BGP beyond the site's address space`,
+            );
           break;
         }
         case "expressroute":
-          reach.notes.push(`on-premises ranges learned over ExpressRoute connection ${connection.name} (BGP) are not in the estate`);
+          reach.notes.push(
+            `on-premises ranges learned over ExpressRoute connection ${connection.name} (BGP) are not in the estate`,
+          );
           break;
         case "other":
-          reach.notes.push(`connection ${connection.name} (${connection.connectionType ?? "no type"}) may connect ranges that are not listed`);
+          reach.notes.push(
+            `connection ${connection.name} (${connection.connectionType ?? "no type"}) may connect ranges that are not listed`,
+          );
           break;
       }
     }
@@ -219,7 +250,8 @@ function vnetNetwork(vnet: VirtualNetwork, estate: Estate): VnetNetwork {
   const addReachable = (other: VirtualNetwork) => {
     if (!reachable.includes(other)) reachable.push(other);
   };
-  if (vnet.peerings === undefined) notes.push(`the peerings of ${vnet.name} were not collected, so peered address spaces are not listed`);
+  if (vnet.peerings === undefined)
+    notes.push(`the peerings of ${vnet.name} were not collected, so peered address spaces are not listed`);
   for (const peering of vnet.peerings ?? []) {
     if (!isConnected(peering) || peering.allowVirtualNetworkAccess === false) continue;
     const remote = get(estate, "virtualNetwork", peering.remoteVnetKey);
@@ -227,12 +259,15 @@ function vnetNetwork(vnet: VirtualNetwork, estate: Estate): VnetNetwork {
     // The tag of this VNet follows this side's peering: Connected, and access allowed here. An unreadable flag leaves
     // the remote space out, which can only add a finding (it is then untrusted and not matched by VirtualNetwork).
     if (peering.allowVirtualNetworkAccess === undefined) {
-      notes.push(`allowVirtualNetworkAccess of peering ${peering.name} could not be read, so the space of ${remote?.name ?? peering.remoteVnetId ?? "the peered VNet"} is not counted in VirtualNetwork`);
+      notes.push(
+        `allowVirtualNetworkAccess of peering ${peering.name} could not be read, so the space of ${remote?.name ?? peering.remoteVnetId ?? "the peered VNet"} is not counted in VirtualNetwork`,
+      );
       continue;
     }
     const space = remote?.addressPrefixes ?? peering.remoteAddressPrefixes;
     space.forEach((prefix) => prefixes.add(prefix));
-    if (remote === undefined && space.length === 0) notes.push(`the address space of peered VNet ${peering.remoteVnetId ?? peering.name} is not known`);
+    if (remote === undefined && space.length === 0)
+      notes.push(`the address space of peered VNet ${peering.remoteVnetId ?? peering.name} is not known`);
   }
   for (const hub of gatewayVnets(vnet, estate, notes)) {
     // The hub's own space comes (or not) with its peering above; what its gateway connects applies to the spoke too.
@@ -264,7 +299,10 @@ export function virtualNetworkTag(vnet: VirtualNetwork, estate: Estate, subnet?:
   const name = subnet.routeTableId ?? subnet.routeTableKey;
   if (table === undefined) {
     const gap = coverageGap(estate, AUDITED_TYPES.routeTable, armIdParts(name).subscriptionId);
-    tag.routesUnknown = gap === undefined ? `route table ${name} of subnet ${subnet.name} is not in the audited estate` : `route table ${name} of subnet ${subnet.name} could not be read (${gap.reason})`;
+    tag.routesUnknown =
+      gap === undefined
+        ? `route table ${name} of subnet ${subnet.name} is not in the audited estate`
+        : `route table ${name} of subnet ${subnet.name} could not be read (${gap.reason})`;
     return tag;
   }
   const broken = issuesAt(table, "properties.routes");
@@ -273,7 +311,9 @@ export function virtualNetworkTag(vnet: VirtualNetwork, estate: Estate, subnet?:
   } else if (table.routes === undefined) {
     tag.routesUnknown = `route table ${table.name} was collected without its routes`;
   }
-  tag.routePrefixes = (table.routes ?? []).flatMap((route) => (route.addressPrefix === undefined ? [] : [route.addressPrefix]));
+  tag.routePrefixes = (table.routes ?? []).flatMap((route) =>
+    route.addressPrefix === undefined ? [] : [route.addressPrefix],
+  );
   return tag;
 }
 
@@ -283,7 +323,8 @@ function coverageGap(estate: Estate, type: string, subscriptionId: string | unde
   return estate.coverageGaps.find(
     (gap) =>
       gap.types.some((t) => t.toLowerCase() === type) &&
-      (gap.subscriptionIds === undefined || (subscription !== undefined && gap.subscriptionIds.some((s) => s.toLowerCase() === subscription))),
+      (gap.subscriptionIds === undefined ||
+        (subscription !== undefined && gap.subscriptionIds.some((s) => s.toLowerCase() === subscription))),
   );
 }
 
@@ -326,7 +367,8 @@ export function applicationSecurityGroupMembers(estate: Estate): ReadonlyMap<str
   const subscriptions = new Map<string, Set<string>>();
   const unreadableNicSubscriptions = new Set<string>();
   for (const nic of estate.byKind.networkInterface) {
-    if (nic.issues.some((issue) => UNREADABLE_MEMBERSHIP.test(issue.field))) unreadableNicSubscriptions.add(nic.subscriptionId);
+    if (nic.issues.some((issue) => UNREADABLE_MEMBERSHIP.test(issue.field)))
+      unreadableNicSubscriptions.add(nic.subscriptionId);
     for (const membership of nic.applicationSecurityGroups) {
       const list = members.get(membership.key) ?? [];
       members.set(membership.key, list);
@@ -342,7 +384,11 @@ export function applicationSecurityGroupMembers(estate: Estate): ReadonlyMap<str
   }
   for (const [key, subs] of subscriptions) {
     for (const subscription of subs) {
-      if (unreadableNicSubscriptions.has(subscription) || coverageGap(estate, AUDITED_TYPES.networkInterface, subscription) !== undefined) unknown.add(key);
+      if (
+        unreadableNicSubscriptions.has(subscription) ||
+        coverageGap(estate, AUDITED_TYPES.networkInterface, subscription) !== undefined
+      )
+        unknown.add(key);
     }
   }
   for (const key of unknown) members.delete(key);
@@ -360,7 +406,11 @@ export function managedInstancesInVnet(vnet: VirtualNetwork, estate: Estate): Ma
 
 /** A data-quality note listing the issues of the resources a verdict read, or undefined when there are none. */
 export function dataIssuesOf(...resources: (Resource | undefined)[]): DataIssue[] {
-  return resources.flatMap((resource) => (resource === undefined ? [] : resource.issues.map((issue) => ({ ...issue, field: `${resource.name}: ${issue.field}` }))));
+  return resources.flatMap((resource) =>
+    resource === undefined
+      ? []
+      : resource.issues.map((issue) => ({ ...issue, field: `${resource.name}: ${issue.field}` })),
+  );
 }
 
 export function describeIssues(issues: DataIssue[]): string {
@@ -373,13 +423,20 @@ export function describeIssues(issues: DataIssue[]): string {
 
 /** The resource's data issues on the given fields (or anything nested below them). */
 export function issuesAt(resource: Resource, ...fields: string[]): DataIssue[] {
-  return resource.issues.filter((issue) => fields.some((field) => issue.field === field || issue.field.startsWith(`${field}.`) || issue.field.startsWith(`${field}[`)));
+  return resource.issues.filter((issue) =>
+    fields.some(
+      (field) => issue.field === field || issue.field.startsWith(`${field}.`) || issue.field.startsWith(`${field}[`),
+    ),
+  );
 }
 
 /** Issues that stop an NSG from being evaluated at all (a rule that is null, a string, or has no priority). */
 export function nsgIssues(nsg: NetworkSecurityGroup): DataIssue[] {
   return issuesAt(nsg, "properties", "properties.securityRules", "properties.defaultSecurityRules").filter(
-    (issue) => issue.field === "properties" || issue.field.startsWith("properties.securityRules") || issue.field.startsWith("properties.defaultSecurityRules"),
+    (issue) =>
+      issue.field === "properties" ||
+      issue.field.startsWith("properties.securityRules") ||
+      issue.field.startsWith("properties.defaultSecurityRules"),
   );
 }
 
@@ -387,7 +444,13 @@ export function nsgIssues(nsg: NetworkSecurityGroup): DataIssue[] {
  * The fields of an NSG evaluator query that say what VirtualNetwork and the ASGs stand for: the tag's trusted
  * prefixes as `virtualNetworkPrefixes`, the route prefixes (matched, never trusted), and the known ASG members.
  */
-export function networkQuery(tag: VirtualNetworkTag, estate: Estate): Pick<InboundExposureQuery, "virtualNetworkPrefixes" | "routePrefixes" | "routesUnknown" | "applicationSecurityGroups"> {
+export function networkQuery(
+  tag: VirtualNetworkTag,
+  estate: Estate,
+): Pick<
+  InboundExposureQuery,
+  "virtualNetworkPrefixes" | "routePrefixes" | "routesUnknown" | "applicationSecurityGroups"
+> {
   return {
     virtualNetworkPrefixes: tag.prefixes,
     routePrefixes: tag.routePrefixes,

@@ -17,7 +17,10 @@ export async function readSnapshotFile(path: string): Promise<SnapshotContent> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const reason = error instanceof Error && "code" in error ? describeFsError(String((error as NodeJS.ErrnoException).code)) : String(error);
+    const reason =
+      error instanceof Error && "code" in error
+        ? describeFsError(String((error as NodeJS.ErrnoException).code))
+        : String(error);
     throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${reason}`, { cause: error });
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -41,15 +44,20 @@ export function recogniseSnapshot(document: Json, path: string): SnapshotContent
     const data = document["data"];
     const isAzCli = "skip_token" in document || "total_records" in document;
     const isRest = "totalRecords" in document || "$skipToken" in document || "resultTruncated" in document;
-    if (Array.isArray(data) && (isAzCli || isRest || "count" in document)) return { shape: isAzCli ? "az-cli" : "rest", rows: data };
-    if (isRecord(data) && Array.isArray(data["columns"]) && Array.isArray(data["rows"])) return { shape: "rest-table", rows: tableToRows(data["columns"], data["rows"], path) };
+    if (Array.isArray(data) && (isAzCli || isRest || "count" in document))
+      return { shape: isAzCli ? "az-cli" : "rest", rows: data };
+    if (isRecord(data) && Array.isArray(data["columns"]) && Array.isArray(data["rows"]))
+      return { shape: "rest-table", rows: tableToRows(data["columns"], data["rows"], path) };
     if (Array.isArray(data)) return { shape: "rest", rows: data };
     throw new AuditorError(
       "INPUT_UNKNOWN_SHAPE",
       `snapshot ${path} is a JSON object without a "data" array; expected an array of Resource Graph rows, the output of "az graph query -o json", or a Resource Graph REST response`,
     );
   }
-  throw new AuditorError("INPUT_UNKNOWN_SHAPE", `snapshot ${path} holds ${document === null ? "null" : `a ${typeof document}`}; expected an array of Resource Graph rows or a Resource Graph response object`);
+  throw new AuditorError(
+    "INPUT_UNKNOWN_SHAPE",
+    `snapshot ${path} holds ${document === null ? "null" : `a ${typeof document}`}; expected an array of Resource Graph rows or a Resource Graph response object`,
+  );
 }
 
 /** resultFormat "table": `{ columns: [{name}], rows: [[...]] }` → row objects. */

@@ -39,12 +39,18 @@ export class SnapshotSource implements ResourceSource {
           (s) => s.size,
           () => undefined,
         );
-        return size !== undefined && size >= streamFrom ? { file, stream: true as const } : { file, stream: false as const, content: await readSnapshotFile(file) };
+        return size !== undefined && size >= streamFrom
+          ? { file, stream: true as const }
+          : { file, stream: false as const, content: await readSnapshotFile(file) };
       }),
     );
     for (const plan of plans) {
       if (plan.stream) {
-        const { rows } = await streamSnapshotRows(plan.file, (row, index) => sink.add(row, `${plan.file} row ${index}`), this.options.chunkBytes === undefined ? {} : { chunkBytes: this.options.chunkBytes });
+        const { rows } = await streamSnapshotRows(
+          plan.file,
+          (row, index) => sink.add(row, `${plan.file} row ${index}`),
+          this.options.chunkBytes === undefined ? {} : { chunkBytes: this.options.chunkBytes },
+        );
         rowsByFile[plan.file] = rows;
       } else {
         const content: SnapshotContent = plan.content;

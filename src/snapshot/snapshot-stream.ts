@@ -32,7 +32,11 @@ function isSpace(byte: number): boolean {
  * Calls `onRow(row, index)` for every row of the snapshot, in file order. Throws an AuditorError naming the file (and
  * the row or byte offset) when the file cannot be read, is not JSON, or has no array of rows.
  */
-export async function streamSnapshotRows(path: string, onRow: (row: Json, index: number) => void, options: StreamOptions = {}): Promise<{ shape: SnapshotShape; rows: number }> {
+export async function streamSnapshotRows(
+  path: string,
+  onRow: (row: Json, index: number) => void,
+  options: StreamOptions = {},
+): Promise<{ shape: SnapshotShape; rows: number }> {
   const chunkBytes = Math.max(1, Math.floor(options.chunkBytes ?? 8 * 1024 * 1024));
   let handle;
   try {
@@ -48,7 +52,9 @@ export async function streamSnapshotRows(path: string, onRow: (row: Json, index:
       try {
         ({ bytesRead } = await handle.read(buffer, 0, chunkBytes, null));
       } catch (error) {
-        throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${unreadable(error)}`, { cause: error });
+        throw new AuditorError("INPUT_UNREADABLE", `cannot read snapshot ${path}: ${unreadable(error)}`, {
+          cause: error,
+        });
       }
       if (bytesRead === 0) break;
       scanner.push(buffer.subarray(0, bytesRead));
@@ -161,7 +167,11 @@ class RowScanner {
             this.rowsArrayFound = true;
             this.phase = "rowStart";
           } else if (byte === OPEN_OBJECT) this.phase = "objectKey";
-          else this.fail(`it holds ${describeStart(byte)}; expected an array of Resource Graph rows or a Resource Graph response object`, "INPUT_UNKNOWN_SHAPE");
+          else
+            this.fail(
+              `it holds ${describeStart(byte)}; expected an array of Resource Graph rows or a Resource Graph response object`,
+              "INPUT_UNKNOWN_SHAPE",
+            );
           break;
         case "objectKey":
           if (isSpace(byte)) break;
@@ -195,7 +205,8 @@ class RowScanner {
           this.phase = "skipValue";
           this.startValue(byte);
           if (byte === QUOTE) break;
-          if (this.primitive && (byte === COMMA || byte === CLOSE_OBJECT)) this.fail(`a value is missing after key "${this.keyText}" at byte ${this.offset + i}`);
+          if (this.primitive && (byte === COMMA || byte === CLOSE_OBJECT))
+            this.fail(`a value is missing after key "${this.keyText}" at byte ${this.offset + i}`);
           break;
         case "skipValue":
           if (this.primitive) {
@@ -255,7 +266,8 @@ class RowScanner {
       i += 1;
     }
     if (rowStart !== -1 && this.phase === "row") this.parts.push(Buffer.from(chunk.subarray(rowStart, n)));
-    if (keyStart !== -1 && this.phase === "objectKey" && this.inString) this.key.push(Buffer.from(chunk.subarray(keyStart, n)));
+    if (keyStart !== -1 && this.phase === "objectKey" && this.inString)
+      this.key.push(Buffer.from(chunk.subarray(keyStart, n)));
     this.offset += n;
   }
 
@@ -263,12 +275,17 @@ class RowScanner {
     // Nothing but white space: an export that found nothing, read as no rows like the whole-file reader does (the
     // gate then says nothing was audited).
     if (this.phase === "start") return { shape: "rows", rows: 0 };
-    if (this.phase === "row" || this.phase === "rowStart" || this.phase === "rowNext") this.fail(`it ends inside the rows array after ${this.rows} row(s) (the file is truncated)`);
+    if (this.phase === "row" || this.phase === "rowStart" || this.phase === "rowNext")
+      this.fail(`it ends inside the rows array after ${this.rows} row(s) (the file is truncated)`);
     if (!this.rowsArrayFound) {
       if (this.phase !== "after") this.fail("it ends inside the top-level object (the file is truncated)");
-      this.fail('it is a JSON object without a "data" array; expected an array of Resource Graph rows, the output of "az graph query -o json", or a Resource Graph REST response', "INPUT_UNKNOWN_SHAPE");
+      this.fail(
+        'it is a JSON object without a "data" array; expected an array of Resource Graph rows, the output of "az graph query -o json", or a Resource Graph REST response',
+        "INPUT_UNKNOWN_SHAPE",
+      );
     }
-    if (this.phase !== "after") this.fail(`it ends inside the top-level ${this.topLevelIsArray ? "array" : "object"} (the file is truncated)`);
+    if (this.phase !== "after")
+      this.fail(`it ends inside the top-level ${this.topLevelIsArray ? "array" : "object"} (the file is truncated)`);
     const isAzCli = this.keysSeen.includes("skip_token") || this.keysSeen.includes("total_records");
     return { shape: this.topLevelIsArray ? "rows" : isAzCli ? "az-cli" : "rest", rows: this.rows };
   }
@@ -314,7 +331,11 @@ class RowScanner {
       return JSON.parse(bytes.toString("utf8")) as Json;
     } catch (error) {
       const reason = error instanceof SyntaxError ? error.message : String(error);
-      throw new AuditorError("INPUT_INVALID_JSON", `snapshot ${this.path} is not valid JSON: row ${this.rows} (ending at byte ${this.offset}): ${reason}`, { cause: error });
+      throw new AuditorError(
+        "INPUT_INVALID_JSON",
+        `snapshot ${this.path} is not valid JSON: row ${this.rows} (ending at byte ${this.offset}): ${reason}`,
+        { cause: error },
+      );
     }
   }
 
@@ -322,12 +343,17 @@ class RowScanner {
     try {
       return JSON.parse(bytes.toString("utf8")) as string;
     } catch (error) {
-      throw new AuditorError("INPUT_INVALID_JSON", `snapshot ${this.path} is not valid JSON: ${what} cannot be read`, { cause: error });
+      throw new AuditorError("INPUT_INVALID_JSON", `snapshot ${this.path} is not valid JSON: ${what} cannot be read`, {
+        cause: error,
+      });
     }
   }
 
   private fail(problem: string, code: "INPUT_INVALID_JSON" | "INPUT_UNKNOWN_SHAPE" = "INPUT_INVALID_JSON"): never {
-    throw new AuditorError(code, `snapshot ${this.path} ${code === "INPUT_INVALID_JSON" && !problem.startsWith("it ") ? "is not valid JSON: " : ""}${problem}`);
+    throw new AuditorError(
+      code,
+      `snapshot ${this.path} ${code === "INPUT_INVALID_JSON" && !problem.startsWith("it ") ? "is not valid JSON: " : ""}${problem}`,
+    );
   }
 }
 

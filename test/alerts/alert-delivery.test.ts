@@ -58,12 +58,20 @@ interface Harness {
   replay(audited: Audited, dequeueCount?: number): Promise<RunOutcome>;
 }
 
-function harness(env: (url: (channel: string) => string) => Record<string, string> = () => ({}), options: { tables?: AppSettings["tables"] } = {}): Harness {
+function harness(
+  env: (url: (channel: string) => string) => Record<string, string> = () => ({}),
+  options: { tables?: AppSettings["tables"] } = {},
+): Harness {
   const n = (counter += 1);
   const prefix = `al${Date.now().toString(36)}${n}`;
   const path = (channel: string) => `/h${n}/${channel}`;
   const url = (channel: string) => receiver.url(path(channel));
-  const settings = alertSettingsFromEnv({ TEAMS_WEBHOOK_URL: url("default"), REPORT_BASE_URL: BASE, ALERT_RETRY_BASE_MS: "5", ...env(url) })!;
+  const settings = alertSettingsFromEnv({
+    TEAMS_WEBHOOK_URL: url("default"),
+    REPORT_BASE_URL: BASE,
+    ALERT_RETRY_BASE_MS: "5",
+    ...env(url),
+  })!;
   const store = createAuditStore(appSettings.tables, { tablePrefix: prefix });
   const alerts = createAlertService(settings, options.tables ?? appSettings.tables, store, {
     tablePrefix: prefix,
@@ -71,10 +79,15 @@ function harness(env: (url: (channel: string) => string) => Record<string, strin
     retry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
   });
   const logs: string[] = [];
-  const log: Logger = { info: (m) => logs.push(`info: ${m}`), warn: (m) => logs.push(`warn: ${m}`), error: (m) => logs.push(`error: ${m}`) };
+  const log: Logger = {
+    info: (m) => logs.push(`info: ${m}`),
+    warn: (m) => logs.push(`warn: ${m}`),
+    error: (m) => logs.push(`error: ${m}`),
+  };
   let clock = Date.parse("2026-11-20T02:00:00Z") + n * 1000;
   const services = new Map<string, AuditService>();
-  const run = async (audits: AuditService, message: AuditRequestMessage, dequeueCount: number) => audits.runRequested(message, { dequeueCount, maxDequeueCount: 3 }, log);
+  const run = async (audits: AuditService, message: AuditRequestMessage, dequeueCount: number) =>
+    audits.runRequested(message, { dequeueCount, maxDequeueCount: 3 }, log);
   return {
     store,
     alerts,
@@ -114,7 +127,11 @@ function snapshotWithGap(file: string, gap: CoverageGap | undefined): ResourceSo
   };
 }
 
-async function failing(store: AuditStore, runId: string, severities: string[] = ["critical", "high"]): Promise<StoredFinding[]> {
+async function failing(
+  store: AuditStore,
+  runId: string,
+  severities: string[] = ["critical", "high"],
+): Promise<StoredFinding[]> {
   const page = await store.listFindings(runId, { top: 1000, filter: { status: "fail" } });
   return page.items.filter((f) => severities.includes(f.severity));
 }
@@ -126,7 +143,9 @@ async function tableText(prefix: string): Promise<string> {
   const texts: string[] = [];
   for await (const table of service.listTables()) {
     if (!table.name?.startsWith(prefix)) continue;
-    const client = TableClient.fromConnectionString(azurite.connectionString, table.name, { allowInsecureConnection: true });
+    const client = TableClient.fromConnectionString(azurite.connectionString, table.name, {
+      allowInsecureConnection: true,
+    });
     for await (const entity of client.listEntities()) texts.push(JSON.stringify(entity));
   }
   return texts.join("\n");
@@ -136,7 +155,10 @@ beforeAll(async () => {
   azurite = await startAzurite({ persistence: "memory" });
   receiver = await WebhookReceiver.start();
   variants = new EstateVariants();
-  appSettings = appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_SOURCE: `snapshot:${SAMPLE}` });
+  appSettings = appSettingsFromEnv({
+    AzureWebJobsStorage: azurite.connectionString,
+    AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -176,16 +198,40 @@ describe("what is announced", () => {
     expect(card.facts["Estate score"]).toBe("89.1");
     expect(card.texts).toContain("New 7 · Regressed 0 · Resolved 0 · Still failing 0");
     // Most severe first, and each item names severity, title, resource, subscription and its evidence in one line.
-    expect(card.items.map((item) => item.badge)).toEqual(["CRITICAL", "CRITICAL", "CRITICAL", "HIGH", "HIGH", "HIGH", "HIGH"]);
-    const exposed = card.items.find((item) => item.title === "MI public endpoint reachable from untrusted sources" && item.resourceId.endsWith("sqlmi-prod-02"))!;
+    expect(card.items.map((item) => item.badge)).toEqual([
+      "CRITICAL",
+      "CRITICAL",
+      "CRITICAL",
+      "HIGH",
+      "HIGH",
+      "HIGH",
+      "HIGH",
+    ]);
+    const exposed = card.items.find(
+      (item) =>
+        item.title === "MI public endpoint reachable from untrusted sources" &&
+        item.resourceId.endsWith("sqlmi-prod-02"),
+    )!;
     expect(exposed.where).toBe(`sqlmi-prod-02 · subscription ${PROD_SUB} · rg-data-prod`);
-    expect(exposed.detail).toMatch(/^Evidence: decidingRule: allow_public_endpoint_partners \(priority 400, Allow\); exampleUntrustedSource: 203\.0\.113\.5; port: 3342/);
-    expect(exposed.historyUrl).toBe(`${BASE}/api/resources/${Buffer.from(exposed.resourceId).toString("base64url")}/history`);
+    expect(exposed.detail).toMatch(
+      /^Evidence: decidingRule: allow_public_endpoint_partners \(priority 400, Allow\); exampleUntrustedSource: 203\.0\.113\.5; port: 3342/,
+    );
+    expect(exposed.historyUrl).toBe(
+      `${BASE}/api/resources/${Buffer.from(exposed.resourceId).toString("base64url")}/history`,
+    );
     expect(card.urls).toContain(`${BASE}/api/dashboard`);
     expect(card.urls).toContain(`${BASE}/api/runs/${first.runId}`);
 
     expect(await h.alerts.deliveryForRun(first.runId)).toEqual([
-      expect.objectContaining({ channel: "default", webhook: h.settings.channels[0]!.webhook.hash, kind: "alert", state: "delivered", attempts: 1, httpStatus: 202, counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 } }),
+      expect.objectContaining({
+        channel: "default",
+        webhook: h.settings.channels[0]!.webhook.hash,
+        kind: "alert",
+        state: "delivered",
+        attempts: 1,
+        httpStatus: 202,
+        counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+      }),
     ]);
     expect(receiver.postsTo(h.path("default"))[0]!.headers["content-type"]).toBe("application/json; charset=utf-8");
   });
@@ -195,7 +241,9 @@ describe("what is announced", () => {
     await h.audit(SAMPLE);
     const second = await h.audit(SAMPLE);
     expect(receiver.postsTo(h.path("default"))).toHaveLength(1);
-    expect(await h.alerts.deliveryForRun(second.runId)).toEqual([expect.objectContaining({ channel: "default", kind: "none", state: "nothingToSend", attempts: 0 })]);
+    expect(await h.alerts.deliveryForRun(second.runId)).toEqual([
+      expect.objectContaining({ channel: "default", kind: "none", state: "nothingToSend", attempts: 0 }),
+    ]);
   });
 
   it("a change sends exactly the new and the resolved findings: the public endpoint opened at 14:00, and a TLS fix", async () => {
@@ -206,8 +254,12 @@ describe("what is announced", () => {
     expect(messages).toHaveLength(2);
     const card = readCard(messages[1]);
     const prod01 = (await failing(h.store, changed.runId)).find((f) => f.resourceName === "sqlmi-prod-01")!;
-    expect(itemKeys(card, "New findings")).toEqual([`MI public endpoint reachable from untrusted sources|${prod01.resourceId}`]);
-    const tls = (await failing(h.store, first.runId)).find((f) => f.ruleId === "mi.tls.minimum-version" && f.resourceName === "sqlmi-prod-02")!;
+    expect(itemKeys(card, "New findings")).toEqual([
+      `MI public endpoint reachable from untrusted sources|${prod01.resourceId}`,
+    ]);
+    const tls = (await failing(h.store, first.runId)).find(
+      (f) => f.ruleId === "mi.tls.minimum-version" && f.resourceName === "sqlmi-prod-02",
+    )!;
     expect(itemKeys(card, "Resolved")).toEqual([`${tls.title}|${tls.resourceId}`]);
     expect(card.items).toHaveLength(2);
     expect(card.title).toBe("MI exposure: 1 new, 1 resolved");
@@ -218,32 +270,47 @@ describe("what is announced", () => {
     // And when it is fixed again, the channel hears that too, once.
     await h.audit(SAMPLE);
     const third = readCard(receiver.acceptedBy(h.path("default"))[2]);
-    expect(itemKeys(third, "Resolved")).toEqual([`MI public endpoint reachable from untrusted sources|${prod01.resourceId}`]);
+    expect(itemKeys(third, "Resolved")).toEqual([
+      `MI public endpoint reachable from untrusted sources|${prod01.resourceId}`,
+    ]);
     expect(itemKeys(third, "Regressed (failing again after a fix)")).toEqual([`${tls.title}|${tls.resourceId}`]);
   });
 
   it("a partial run sends new failures but never a resolved one; the next complete run announces the fix", async () => {
     const h = harness();
     await h.audit(SAMPLE);
-    const gap: CoverageGap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: ["7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"], reason: "403 on the NSG query" };
+    const gap: CoverageGap = {
+      types: ["microsoft.network/networksecuritygroups"],
+      subscriptionIds: ["7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"],
+      reason: "403 on the NSG query",
+    };
     const changedFile = variants.write(openPublicEndpointOfProd01, fixTlsOfProd02);
     const partial = await h.audit(changedFile, { gap });
     expect(partial.outcome.status).toBe("partial");
     // findingstate did record the TLS fix (the MI was fully read); the alert step still refuses to announce it.
-    expect(partial.outcome.status === "partial" && partial.outcome.completed.transitions.resolved.map((c) => c.finding.resourceName)).toContain("sqlmi-prod-02");
+    expect(
+      partial.outcome.status === "partial" &&
+        partial.outcome.completed.transitions.resolved.map((c) => c.finding.resourceName),
+    ).toContain("sqlmi-prod-02");
     const card = readCard(receiver.acceptedBy(h.path("default"))[1]);
     expect(card.items.map((item) => item.section)).toEqual(["New findings"]);
     expect(card.sections["Resolved"]).toBeUndefined();
     // One line says it was partial, with the gap and the undecided results at or above the channel's threshold.
     const summary = (await h.store.getRun(partial.runId))!.summary!;
-    const undecided = (["critical", "high"] as const).filter((s) => summary.bySeverity[s].unknown + summary.bySeverity[s].error > 0).map((s) => `${summary.bySeverity[s].unknown + summary.bySeverity[s].error} ${s}`);
+    const undecided = (["critical", "high"] as const)
+      .filter((s) => summary.bySeverity[s].unknown + summary.bySeverity[s].error > 0)
+      .map((s) => `${summary.bySeverity[s].unknown + summary.bySeverity[s].error} ${s}`);
     expect(undecided.length).toBeGreaterThan(0);
-    expect(card.texts).toContain(`Partial run (1 coverage gap): ${partial.outcome.status === "partial" ? partial.outcome.completed.transitions.notFullyRead : NaN} rule × resource pair(s) could not be fully read. Not verified (unknown or error): ${undecided.join(", ")}. Nothing is reported as resolved until a complete run confirms it.`);
+    expect(card.texts).toContain(
+      `Partial run (1 coverage gap): ${partial.outcome.status === "partial" ? partial.outcome.completed.transitions.notFullyRead : NaN} rule × resource pair(s) could not be fully read. Not verified (unknown or error): ${undecided.join(", ")}. Nothing is reported as resolved until a complete run confirms it.`,
+    );
     expect(card.facts["Run"]).toBe(`${partial.runId} (partial)`);
 
     const complete = await h.audit(changedFile);
     const next = readCard(receiver.acceptedBy(h.path("default"))[2]);
-    expect(next.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual(["Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02"]);
+    expect(next.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual([
+      "Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02",
+    ]);
     expect(complete.outcome.status === "completed" && complete.outcome.completed.transitions.resolved).toEqual([]);
   });
 
@@ -251,7 +318,11 @@ describe("what is announced", () => {
     const h = harness();
     const t0 = Date.parse("2026-11-25T02:00:00Z");
     await h.audit(SAMPLE, { at: new Date(t0) });
-    const gap: CoverageGap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: ["7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"], reason: "403 on the NSG query" };
+    const gap: CoverageGap = {
+      types: ["microsoft.network/networksecuritygroups"],
+      subscriptionIds: ["7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"],
+      reason: "403 on the NSG query",
+    };
     const fixed = variants.write(fixTlsOfProd02);
     // A partial run records the fix in findingstate but may not announce it; a newer partial run finds it unchanged
     // (no write, no announcement).
@@ -267,7 +338,9 @@ describe("what is announced", () => {
     const cards = receiver.acceptedBy(h.path("default"));
     expect(cards).toHaveLength(cardsBefore + 1);
     const card = readCard(cards.at(-1)!);
-    expect(card.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual(["Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02"]);
+    expect(card.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual([
+      "Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02",
+    ]);
   });
 
   it("still-failing findings are re-announced once every ALERT_REMIND_DAYS, and never with 0", async () => {
@@ -303,7 +376,9 @@ describe("what is announced", () => {
     const digest = readCard(digests[0]);
     expect(digest.title).toBe("MI exposure daily summary: 7 open failures");
     expect(digest.sections["Open failures"]).toBe(7);
-    expect(await h.alerts.deliveryForRun(next.runId)).toEqual([expect.objectContaining({ kind: "digest", state: "delivered" })]);
+    expect(await h.alerts.deliveryForRun(next.runId)).toEqual([
+      expect.objectContaining({ kind: "digest", state: "delivered" }),
+    ]);
   });
 });
 
@@ -316,7 +391,9 @@ describe("delivery guarantees", () => {
     expect(posts.map((p) => p.answered)).toEqual([429, 500, 202]);
     expect(new Set(posts.map((p) => p.body)).size).toBe(1);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(990);
-    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([expect.objectContaining({ state: "delivered", attempts: 3, httpStatus: 202, lastError: "HTTP 500: oops" })]);
+    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([
+      expect.objectContaining({ state: "delivered", attempts: 3, httpStatus: 202, lastError: "HTTP 500: oops" }),
+    ]);
   });
 
   it("a 400 is a permanent failure, recorded with its reason and never retried", async () => {
@@ -325,7 +402,13 @@ describe("delivery guarantees", () => {
     const first = await h.audit(SAMPLE);
     expect(first.outcome.status).toBe("completed");
     expect(await h.alerts.deliveryForRun(first.runId)).toEqual([
-      expect.objectContaining({ state: "failed", attempts: 1, httpStatus: 400, lastError: "HTTP 400: Bad Request: the card is not valid", failedAt: expect.any(String) }),
+      expect.objectContaining({
+        state: "failed",
+        attempts: 1,
+        httpStatus: 400,
+        lastError: "HTTP 400: Bad Request: the card is not valid",
+        failedAt: expect.any(String),
+      }),
     ]);
     await h.audit(SAMPLE);
     await h.replay(first);
@@ -339,7 +422,9 @@ describe("delivery guarantees", () => {
     await h.replay(run, 2);
     await h.replay(run, 3);
     expect(receiver.postsTo(h.path("default"))).toHaveLength(1);
-    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([expect.objectContaining({ state: "delivered", attempts: 1 })]);
+    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([
+      expect.objectContaining({ state: "delivered", attempts: 1 }),
+    ]);
   });
 
   it("a webhook that is down leaves the alert pending, the run completes, and a replay of the run finishes the delivery once", async () => {
@@ -347,12 +432,16 @@ describe("delivery guarantees", () => {
     receiver.cue(h.path("default"), "drop", "drop");
     const run = await h.audit(SAMPLE);
     expect(run.outcome.status).toBe("completed");
-    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([expect.objectContaining({ state: "pending", attempts: 2, lastError: expect.stringMatching(/^network error/) })]);
+    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([
+      expect.objectContaining({ state: "pending", attempts: 2, lastError: expect.stringMatching(/^network error/) }),
+    ]);
     expect(h.logs.join("\n")).toMatch(/pending after 2 attempt\(s\) \(network error.*\); the next run retries it/);
     await h.replay(run);
     expect(receiver.acceptedBy(h.path("default"))).toHaveLength(1);
     expect(receiver.postsTo(h.path("default"))).toHaveLength(3);
-    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([expect.objectContaining({ state: "delivered", attempts: 3 })]);
+    expect(await h.alerts.deliveryForRun(run.runId)).toEqual([
+      expect.objectContaining({ state: "delivered", attempts: 3 }),
+    ]);
   });
 
   it("a new run after an undelivered one delivers the earlier alert first, then its own", async () => {
@@ -383,9 +472,15 @@ describe("delivery guarantees", () => {
     receiver.cue(h.path("default"), { status: 503 });
     const first = await h.audit(SAMPLE);
     // What a crash right after the webhook accepted the post leaves behind: a pass that started and recorded nothing.
-    await new AlertTables(appSettings.tables, { tablePrefix: h.prefix }).updateOutbox(first.runId, "default", { attemptStartedAt: "2999-01-01T00:00:00.000Z" });
+    await new AlertTables(appSettings.tables, { tablePrefix: h.prefix }).updateOutbox(first.runId, "default", {
+      attemptStartedAt: "2999-01-01T00:00:00.000Z",
+    });
     await h.replay(first);
-    expect(h.logs.join("\n")).toMatch(new RegExp(`a delivery of run ${first.runId} to default started at 2999-01-01T00:00:00.000Z and was never recorded; it is sent again, so the channel may see it twice`));
+    expect(h.logs.join("\n")).toMatch(
+      new RegExp(
+        `a delivery of run ${first.runId} to default started at 2999-01-01T00:00:00.000Z and was never recorded; it is sent again, so the channel may see it twice`,
+      ),
+    );
     expect(receiver.acceptedBy(h.path("default"))).toHaveLength(1);
   });
 
@@ -393,17 +488,29 @@ describe("delivery guarantees", () => {
     const h = harness(() => ({ ALERT_MAX_ATTEMPTS: "1" }));
     receiver.cue(h.path("default"), { status: 503 });
     const first = await h.audit(SAMPLE);
-    const outbox = TableClient.fromConnectionString(azurite.connectionString, `${h.prefix}alertoutbox`, { allowInsecureConnection: true });
+    const outbox = TableClient.fromConnectionString(azurite.connectionString, `${h.prefix}alertoutbox`, {
+      allowInsecureConnection: true,
+    });
     await outbox.updateEntity({ partitionKey: "outbox", rowKey: `${first.runId}|default`, payloadChunks: 5 }, "Merge");
     const second = await h.audit(variants.write(openPublicEndpointOfProd01));
-    expect((await h.alerts.deliveryForRun(first.runId))[0]).toMatchObject({ state: "failed", lastError: expect.stringMatching(/^stored alert unreadable: Alert outbox entry .* is incomplete/) });
+    expect((await h.alerts.deliveryForRun(first.runId))[0]).toMatchObject({
+      state: "failed",
+      lastError: expect.stringMatching(/^stored alert unreadable: Alert outbox entry .* is incomplete/),
+    });
     expect((await h.alerts.deliveryForRun(second.runId))[0]).toMatchObject({ state: "delivered" });
     expect(receiver.postsTo(h.path("default"))).toHaveLength(2);
   });
 
   it("an alert step whose storage is down logs and never fails the run", async () => {
     const closed = await freePort();
-    const h = harness(() => ({}), { tables: { connectionString: azurite.connectionString.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, `TableEndpoint=http://127.0.0.1:${closed}`) } });
+    const h = harness(() => ({}), {
+      tables: {
+        connectionString: azurite.connectionString.replace(
+          /TableEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+          `TableEndpoint=http://127.0.0.1:${closed}`,
+        ),
+      },
+    });
     const run = await h.audit(SAMPLE);
     expect(run.outcome.status).toBe("completed");
     expect(h.logs.join("\n")).toMatch(/error: alerts: the alert pass of run .* stopped: STORAGE_UNAVAILABLE/);
@@ -431,11 +538,26 @@ describe("size, routing, formats, secrets", () => {
 
   it("ALERT_ROUTES sends findings to other and additional channels by subscription, rule prefix and tag; JSON for a generic webhook", async () => {
     const routes = [
-      { name: "platform", webhookSetting: "ALERT_WEBHOOK_PLATFORM", mode: "instead", match: { subscriptions: [PROD_SUB] } },
+      {
+        name: "platform",
+        webhookSetting: "ALERT_WEBHOOK_PLATFORM",
+        mode: "instead",
+        match: { subscriptions: [PROD_SUB] },
+      },
       { name: "dba", webhookSetting: "ALERT_WEBHOOK_DBA", minSeverity: "medium", match: { ruleIdPrefixes: ["mi."] } },
-      { name: "devteam", webhookSetting: "ALERT_WEBHOOK_DEVTEAM", format: "json", match: { tags: { Owner: "dev-team" } } },
+      {
+        name: "devteam",
+        webhookSetting: "ALERT_WEBHOOK_DEVTEAM",
+        format: "json",
+        match: { tags: { Owner: "dev-team" } },
+      },
     ];
-    const h = harness((url) => ({ ALERT_ROUTES: JSON.stringify(routes), ALERT_WEBHOOK_PLATFORM: url("platform"), ALERT_WEBHOOK_DBA: url("dba"), ALERT_WEBHOOK_DEVTEAM: url("devteam") }));
+    const h = harness((url) => ({
+      ALERT_ROUTES: JSON.stringify(routes),
+      ALERT_WEBHOOK_PLATFORM: url("platform"),
+      ALERT_WEBHOOK_DBA: url("dba"),
+      ALERT_WEBHOOK_DEVTEAM: url("devteam"),
+    }));
     const run = await h.audit(SAMPLE);
     const atThreshold = await failing(h.store, run.runId);
     const cardKeys = (channel: string) => {
@@ -450,8 +572,16 @@ describe("size, routing, formats, secrets", () => {
 
     const [document] = receiver.acceptedBy(h.path("devteam"));
     const parsed = alertDocumentSchema.parse(document);
-    expect(parsed.findings.new.map((f) => `${f.title}|${f.resourceId}`).sort()).toEqual(keysOf(atThreshold.filter((f) => f.resourceName === "sqlmi-dev-01")));
-    expect(parsed).toMatchObject({ schema: "mi-exposure-auditor/alert@1", kind: "alert", channel: "devteam", run: { runId: run.runId, status: "completed" }, links: { dashboard: `${BASE}/api/dashboard` } });
+    expect(parsed.findings.new.map((f) => `${f.title}|${f.resourceId}`).sort()).toEqual(
+      keysOf(atThreshold.filter((f) => f.resourceName === "sqlmi-dev-01")),
+    );
+    expect(parsed).toMatchObject({
+      schema: "mi-exposure-auditor/alert@1",
+      kind: "alert",
+      channel: "devteam",
+      run: { runId: run.runId, status: "completed" },
+      links: { dashboard: `${BASE}/api/dashboard` },
+    });
 
     const deliveries = await h.alerts.deliveryForRun(run.runId);
     expect(deliveries.map((d) => [d.channel, d.state, d.format])).toEqual([
@@ -478,20 +608,45 @@ describe("size, routing, formats, secrets", () => {
 describe("POST /api/alerts/test and alertDeliveryForRun", () => {
   function context(): InvocationContext & { logs: string[] } {
     const logs: string[] = [];
-    const ctx = new InvocationContext({ functionName: "alertsTest", invocationId: "t", logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`) }) as InvocationContext & { logs: string[] };
+    const ctx = new InvocationContext({
+      functionName: "alertsTest",
+      invocationId: "t",
+      logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`),
+    }) as InvocationContext & { logs: string[] };
     ctx.logs = logs;
     return ctx;
   }
-  const post = (body: string) => sendTestAlert(new HttpRequest({ method: "POST", url: "http://127.0.0.1/api/alerts/test", body: { string: body } }), context());
+  const post = (body: string) =>
+    sendTestAlert(
+      new HttpRequest({ method: "POST", url: "http://127.0.0.1/api/alerts/test", body: { string: body } }),
+      context(),
+    );
 
   it("sends a valid test card to the chosen route, or to the default channel", async () => {
     const routes = [{ name: "dba", webhookSetting: "ALERT_WEBHOOK_DBA", match: { ruleIdPrefixes: ["mi."] } }];
     const h = harness((url) => ({ ALERT_ROUTES: JSON.stringify(routes), ALERT_WEBHOOK_DBA: url("dba") }));
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }), alerts: h.alerts });
+    useServices({
+      settings: appSettings,
+      store: h.store,
+      queue: { enqueue: async () => {} },
+      audits: new AuditService({
+        settings: appSettings,
+        store: h.store,
+        queue: { enqueue: async () => {} },
+        openSource: sourceOpener(appSettings.source),
+      }),
+      alerts: h.alerts,
+    });
 
     const toDba = await post('{"route":"dba"}');
     expect(toDba.status).toBe(200);
-    expect(toDba.jsonBody).toMatchObject({ route: "dba", state: "delivered", attempts: 1, httpStatus: 202, webhook: expect.stringMatching(/^sha256:/) });
+    expect(toDba.jsonBody).toMatchObject({
+      route: "dba",
+      state: "delivered",
+      attempts: 1,
+      httpStatus: 202,
+      webhook: expect.stringMatching(/^sha256:/),
+    });
     const card = readCard(receiver.acceptedBy(h.path("dba"))[0]);
     expect(card.title).toBe("MI Exposure Auditor: test alert");
     expect(card.facts["Channel"]).toBe("dba");
@@ -501,7 +656,9 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
 
     const unknown = await post('{"route":"nobody"}');
     expect(unknown.status).toBe(400);
-    expect((unknown.jsonBody as { error: { message: string } }).error.message).toBe('route: "nobody" is not a configured alert channel; configured: default, dba');
+    expect((unknown.jsonBody as { error: { message: string } }).error.message).toBe(
+      'route: "nobody" is not a configured alert channel; configured: default, dba',
+    );
     expect((await post('{"channel":"dba"}')).status).toBe(400);
 
     receiver.cue(h.path("dba"), { status: 404, body: "workflow deleted" });
@@ -512,7 +669,17 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
 
   it("answers 409 when alerting is off", async () => {
     const h = harness();
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }) });
+    useServices({
+      settings: appSettings,
+      store: h.store,
+      queue: { enqueue: async () => {} },
+      audits: new AuditService({
+        settings: appSettings,
+        store: h.store,
+        queue: { enqueue: async () => {} },
+        openSource: sourceOpener(appSettings.source),
+      }),
+    });
     const response = await post("");
     expect(response.status).toBe(409);
     expect(JSON.stringify(response.jsonBody)).toMatch(/TEAMS_WEBHOOK_URL or ALERT_ROUTES/);
@@ -522,7 +689,18 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
     const h = harness();
     receiver.cue(h.path("default"), { status: 500 }, { status: 202 });
     const run = await h.audit(SAMPLE);
-    useServices({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, audits: new AuditService({ settings: appSettings, store: h.store, queue: { enqueue: async () => {} }, openSource: sourceOpener(appSettings.source) }), alerts: h.alerts });
+    useServices({
+      settings: appSettings,
+      store: h.store,
+      queue: { enqueue: async () => {} },
+      audits: new AuditService({
+        settings: appSettings,
+        store: h.store,
+        queue: { enqueue: async () => {} },
+        openSource: sourceOpener(appSettings.source),
+      }),
+      alerts: h.alerts,
+    });
     expect(await alertDeliveryForRun(getServices().alerts)(run.runId)).toEqual([
       {
         channel: "default",
@@ -538,7 +716,8 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
       },
     ]);
-    for (const delivery of await alertDeliveryForRun(getServices().alerts)(run.runId)) expect(channelDeliverySchema.parse(delivery)).toEqual(delivery);
+    for (const delivery of await alertDeliveryForRun(getServices().alerts)(run.runId))
+      expect(channelDeliverySchema.parse(delivery)).toEqual(delivery);
     expect(await alertDeliveryForRun(getServices().alerts)("20200101T000000Z-000000")).toEqual([]);
   });
 });

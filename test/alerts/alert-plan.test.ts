@@ -4,38 +4,92 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/finding";
 import type { FindingState, Transition } from "../../src/audit/audit-store";
 import type { AlertRunInfo } from "../../src/alerts/alert-message";
-import { deferredResolvedCandidates, pairKey, planChannel, type LedgerEntry, type RunVerdicts } from "../../src/alerts/alert-plan";
+import {
+  deferredResolvedCandidates,
+  pairKey,
+  planChannel,
+  type LedgerEntry,
+  type RunVerdicts,
+} from "../../src/alerts/alert-plan";
 import { finding as baseFinding } from "../store/fixtures";
 
 const AT = "2026-11-20T02:00:00.000Z";
 const DAY = 86_400_000;
 
 function run(status: "completed" | "partial" = "completed"): AlertRunInfo {
-  return { runId: "20261120T020000Z-aaaaaa", status, scope: "tenant", startedAt: AT, finishedAt: AT, estateScore: 80, previousEstateScore: 82, notFullyRead: 0 };
+  return {
+    runId: "20261120T020000Z-aaaaaa",
+    status,
+    scope: "tenant",
+    startedAt: AT,
+    finishedAt: AT,
+    estateScore: 80,
+    previousEstateScore: 82,
+    notFullyRead: 0,
+  };
 }
 
 function previous(status: FindingState["status"], changedAt = "2026-11-01T02:00:00.000Z"): FindingState {
   const f = baseFinding();
   return {
-    ruleId: f.ruleId, resourceId: f.resourceId, resourceName: f.resourceName, resourceType: f.resourceType, subscriptionId: f.subscriptionId, resourceGroup: f.resourceGroup,
-    severity: f.severity, title: f.title, status, lastResultStatus: status, lastMessage: "", statusChangedAt: changedAt, statusChangedByRunId: "r0",
-    firstSeenAt: changedAt, firstSeenRunId: "r0", lastSeenAt: changedAt, lastSeenRunId: "r0", everFailed: true,
+    ruleId: f.ruleId,
+    resourceId: f.resourceId,
+    resourceName: f.resourceName,
+    resourceType: f.resourceType,
+    subscriptionId: f.subscriptionId,
+    resourceGroup: f.resourceGroup,
+    severity: f.severity,
+    title: f.title,
+    status,
+    lastResultStatus: status,
+    lastMessage: "",
+    statusChangedAt: changedAt,
+    statusChangedByRunId: "r0",
+    firstSeenAt: changedAt,
+    firstSeenRunId: "r0",
+    lastSeenAt: changedAt,
+    lastSeenRunId: "r0",
+    everFailed: true,
   };
 }
 
 type Ledger = "none" | "open" | "openLongAgo" | "closed";
 
-function setup(f: Finding, transition: Transition | undefined, ledger: Ledger, options: { stale?: number; previousStatus?: FindingState["status"] } = {}) {
+function setup(
+  f: Finding,
+  transition: Transition | undefined,
+  ledger: Ledger,
+  options: { stale?: number; previousStatus?: FindingState["status"] } = {},
+) {
   const key = pairKey(f.resourceId, f.ruleId);
-  const verdicts: RunVerdicts = { verdicts: new Map([[key, f]]), transitions: new Map(), staleCount: options.stale ?? 0, notFullyRead: 0 };
+  const verdicts: RunVerdicts = {
+    verdicts: new Map([[key, f]]),
+    transitions: new Map(),
+    staleCount: options.stale ?? 0,
+    notFullyRead: 0,
+  };
   if (transition !== undefined) {
-    const prior = options.previousStatus ?? (transition === "new" ? undefined : transition === "regressed" ? "pass" : "fail");
-    verdicts.transitions.set(key, { transition, change: { finding: f, ...(prior !== undefined ? { previous: previous(prior) } : {}) } });
+    const prior =
+      options.previousStatus ?? (transition === "new" ? undefined : transition === "regressed" ? "pass" : "fail");
+    verdicts.transitions.set(key, {
+      transition,
+      change: { finding: f, ...(prior !== undefined ? { previous: previous(prior) } : {}) },
+    });
   }
   const entries = new Map<string, LedgerEntry>();
   if (ledger !== "none") {
-    const announcedAt = ledger === "openLongAgo" ? new Date(Date.parse(AT) - 8 * DAY).toISOString() : new Date(Date.parse(AT) - DAY).toISOString();
-    entries.set(key, { key, resourceId: f.resourceId, ruleId: f.ruleId, open: ledger !== "closed", announcedAt, firstAnnouncedAt: announcedAt });
+    const announcedAt =
+      ledger === "openLongAgo"
+        ? new Date(Date.parse(AT) - 8 * DAY).toISOString()
+        : new Date(Date.parse(AT) - DAY).toISOString();
+    entries.set(key, {
+      key,
+      resourceId: f.resourceId,
+      ruleId: f.ruleId,
+      open: ledger !== "closed",
+      announcedAt,
+      firstAnnouncedAt: announcedAt,
+    });
   }
   return { key, verdicts, ledger: entries };
 }
@@ -47,22 +101,88 @@ describe("planChannel", () => {
   it.each([
     // name, finding, transition, ledger, run status, confirmed, expected [section, reason, ledger action] or null
     ["new failure, channel never heard", fail, "new", "none", "completed", false, ["new", undefined, "open"]],
-    ["new failure in a partial run is still announced (a read fail is decisive)", fail, "new", "none", "partial", false, ["new", undefined, "open"]],
-    ["regressed after an announced fix", fail, "regressed", "closed", "completed", false, ["regressed", undefined, "open"]],
-    ["regressed, but the channel never heard the fix (a partial run saw it): no news", fail, "regressed", "open", "completed", false, null],
+    [
+      "new failure in a partial run is still announced (a read fail is decisive)",
+      fail,
+      "new",
+      "none",
+      "partial",
+      false,
+      ["new", undefined, "open"],
+    ],
+    [
+      "regressed after an announced fix",
+      fail,
+      "regressed",
+      "closed",
+      "completed",
+      false,
+      ["regressed", undefined, "open"],
+    ],
+    [
+      "regressed, but the channel never heard the fix (a partial run saw it): no news",
+      fail,
+      "regressed",
+      "open",
+      "completed",
+      false,
+      null,
+    ],
     ["still failing, announced yesterday", fail, "stillFailing", "open", "completed", false, null],
-    ["still failing, announced 8 days ago: reminder", fail, "stillFailing", "openLongAgo", "completed", false, ["stillFailing", "reminder", "remind"]],
-    ["still failing, never announced to this channel: first notice", fail, "stillFailing", "none", "completed", false, ["stillFailing", "firstNotice", "open"]],
+    [
+      "still failing, announced 8 days ago: reminder",
+      fail,
+      "stillFailing",
+      "openLongAgo",
+      "completed",
+      false,
+      ["stillFailing", "reminder", "remind"],
+    ],
+    [
+      "still failing, never announced to this channel: first notice",
+      fail,
+      "stillFailing",
+      "none",
+      "completed",
+      false,
+      ["stillFailing", "firstNotice", "open"],
+    ],
     ["a fail findingstate did not take (stale run)", fail, undefined, "none", "completed", false, null],
     ["resolved, channel knew it open", pass, "resolved", "open", "completed", false, ["resolved", undefined, "close"]],
     ["resolved in a partial run: never", pass, "resolved", "open", "partial", false, null],
     ["resolved, channel never heard of the failure", pass, "resolved", "none", "completed", false, null],
-    ["passing without a transition, open in the ledger, confirmed: the deferred fix", pass, undefined, "open", "completed", true, ["resolved", undefined, "close"]],
-    ["passing without a transition, open in the ledger, not confirmed", pass, undefined, "open", "completed", false, null],
+    [
+      "passing without a transition, open in the ledger, confirmed: the deferred fix",
+      pass,
+      undefined,
+      "open",
+      "completed",
+      true,
+      ["resolved", undefined, "close"],
+    ],
+    [
+      "passing without a transition, open in the ledger, not confirmed",
+      pass,
+      undefined,
+      "open",
+      "completed",
+      false,
+      null,
+    ],
     ["passing, ledger closed", pass, undefined, "closed", "completed", true, null],
   ] as const)("%s", (_name, f, transition, ledger, status, confirmed, expected) => {
     const { key, verdicts, ledger: entries } = setup(f, transition, ledger);
-    const plan = planChannel({ channel: "default", minSeverity: "high", accepts: () => true, run: run(status), verdicts, ledger: entries, confirmedResolved: new Set(confirmed ? [key] : []), remindDays: 7, digest: false });
+    const plan = planChannel({
+      channel: "default",
+      minSeverity: "high",
+      accepts: () => true,
+      run: run(status),
+      verdicts,
+      ledger: entries,
+      confirmedResolved: new Set(confirmed ? [key] : []),
+      remindDays: 7,
+      digest: false,
+    });
     if (expected === null) {
       expect(plan.kind).toBe("none");
       expect(plan.ledger).toEqual([]);
@@ -72,20 +192,56 @@ describe("planChannel", () => {
     expect(plan.kind).toBe("alert");
     expect(plan.message.sections[section]).toHaveLength(1);
     expect(plan.message.sections[section][0]!.reason).toBe(reason);
-    expect(plan.ledger).toEqual([{ key, resourceId: f.resourceId, ruleId: f.ruleId, resourceName: f.resourceName, action }]);
+    expect(plan.ledger).toEqual([
+      { key, resourceId: f.resourceId, ruleId: f.ruleId, resourceName: f.resourceName, action },
+    ]);
   });
 
   it("below the channel's threshold, or not routed to it, nothing is announced", () => {
     const low = baseFinding({ status: "fail", severity: "medium" });
     const a = setup(low, "new", "none");
-    expect(planChannel({ channel: "default", minSeverity: "high", accepts: () => true, run: run(), verdicts: a.verdicts, ledger: a.ledger, confirmedResolved: new Set(), remindDays: 7, digest: false }).kind).toBe("none");
+    expect(
+      planChannel({
+        channel: "default",
+        minSeverity: "high",
+        accepts: () => true,
+        run: run(),
+        verdicts: a.verdicts,
+        ledger: a.ledger,
+        confirmedResolved: new Set(),
+        remindDays: 7,
+        digest: false,
+      }).kind,
+    ).toBe("none");
     const b = setup(fail, "new", "none");
-    expect(planChannel({ channel: "default", minSeverity: "high", accepts: () => false, run: run(), verdicts: b.verdicts, ledger: b.ledger, confirmedResolved: new Set(), remindDays: 7, digest: false }).kind).toBe("none");
+    expect(
+      planChannel({
+        channel: "default",
+        minSeverity: "high",
+        accepts: () => false,
+        run: run(),
+        verdicts: b.verdicts,
+        ledger: b.ledger,
+        confirmedResolved: new Set(),
+        remindDays: 7,
+        digest: false,
+      }).kind,
+    ).toBe("none");
   });
 
   it("reminders off (0) never re-announce; a digest lists open failures and changes no ledger entry", () => {
     const { verdicts, ledger } = setup(fail, "stillFailing", "openLongAgo");
-    const input = { channel: "default", minSeverity: "high" as const, accepts: () => true, run: run(), verdicts, ledger, confirmedResolved: new Set<string>(), remindDays: 0, digest: false };
+    const input = {
+      channel: "default",
+      minSeverity: "high" as const,
+      accepts: () => true,
+      run: run(),
+      verdicts,
+      ledger,
+      confirmedResolved: new Set<string>(),
+      remindDays: 0,
+      digest: false,
+    };
     expect(planChannel(input).kind).toBe("none");
     const digest = planChannel({ ...input, digest: true });
     expect(digest.kind).toBe("digest");

@@ -25,7 +25,8 @@ export interface ReadCard {
   urls: string[];
 }
 
-const HEADING = /^(New findings|Regressed \(failing again after a fix\)|Resolved|Still failing|Open failures) \((\d+)\)$/;
+const HEADING =
+  /^(New findings|Regressed \(failing again after a fix\)|Resolved|Still failing|Open failures) \((\d+)\)$/;
 
 type Json = Record<string, unknown>;
 
@@ -63,10 +64,12 @@ export function readCard(message: unknown): ReadCard {
         read.sections[section] = Number(heading[2]);
       } else if (/^…and \d+ more/.test(text)) read.more.push(text);
     } else if (element["type"] === "FactSet") {
-      for (const fact of element["facts"] as Array<{ title: string; value: string }>) read.facts[fact.title] = fact.value;
+      for (const fact of element["facts"] as Array<{ title: string; value: string }>)
+        read.facts[fact.title] = fact.value;
     } else if (element["type"] === "Container") {
       const items = element["items"] as Json[];
-      const runs = (index: number) => ((items[index]?.["inlines"] as Array<{ text: string }>) ?? []).map((inline) => inline.text);
+      const runs = (index: number) =>
+        ((items[index]?.["inlines"] as Array<{ text: string }>) ?? []).map((inline) => inline.text);
       const actionSet = items.find((item) => item["type"] === "ActionSet");
       const historyUrl = String((actionSet?.["actions"] as Json[])[0]?.["url"]);
       const encoded = /\/api\/resources\/([^/]+)\/history$/.exec(historyUrl)?.[1] ?? "";

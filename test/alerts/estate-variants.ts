@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SAMPLE } from "../support/run-cli";
 
-type Row = { id: string; name: string; type: string; subscriptionId: string; resourceGroup: string; properties: Record<string, unknown>; tags?: Record<string, string> };
+type Row = {
+  id: string;
+  name: string;
+  type: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  properties: Record<string, unknown>;
+  tags?: Record<string, string>;
+};
 type Edit = (rows: Row[]) => void;
 
 export class EstateVariants {
@@ -36,7 +44,16 @@ export const openPublicEndpointOfProd01: Edit = (rows) => {
   const nsg = byName(rows, "nsg-sqlmi-prod-01");
   (nsg.properties["securityRules"] as unknown[]).push({
     name: "allow_public_endpoint_internet",
-    properties: { protocol: "Tcp", sourcePortRange: "*", sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRange: "3342", access: "Allow", priority: 150, direction: "Inbound" },
+    properties: {
+      protocol: "Tcp",
+      sourcePortRange: "*",
+      sourceAddressPrefix: "Internet",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "3342",
+      access: "Allow",
+      priority: 150,
+      direction: "Inbound",
+    },
   });
 };
 

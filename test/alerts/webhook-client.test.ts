@@ -29,13 +29,31 @@ describe("outcomes", () => {
     [[{ status: 200 }], { state: "delivered", attempts: 1, httpStatus: 200 }],
     [[{ status: 202 }], { state: "delivered", attempts: 1, httpStatus: 202 }],
     [[{ status: 204 }], { state: "delivered", attempts: 1, httpStatus: 204 }],
-    [[{ status: 400, body: "bad card" }], { state: "failed", attempts: 1, httpStatus: 400, reason: "HTTP 400: bad card" }],
+    [
+      [{ status: 400, body: "bad card" }],
+      { state: "failed", attempts: 1, httpStatus: 400, reason: "HTTP 400: bad card" },
+    ],
     [[{ status: 404 }], { state: "failed", attempts: 1, httpStatus: 404, reason: "HTTP 404" }],
-    [[{ status: 302 }], { state: "failed", attempts: 1, httpStatus: 302, reason: expect.stringMatching(/redirects are not followed/) }],
-    [[{ status: 408 }, { status: 502 }, { status: 202 }], { state: "delivered", attempts: 3, httpStatus: 202, reason: "HTTP 502" }],
-    [["drop", { status: 202 }], { state: "delivered", attempts: 2, httpStatus: 202, reason: expect.stringMatching(/^network error/) }],
-    [[{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { state: "pending", attempts: 5, httpStatus: 500, reason: "HTTP 500" }],
-    [[{ status: 429, retryAfter: "7200" }], { state: "pending", attempts: 1, httpStatus: 429, reason: "HTTP 429", retryAfter: expect.any(String) }],
+    [
+      [{ status: 302 }],
+      { state: "failed", attempts: 1, httpStatus: 302, reason: expect.stringMatching(/redirects are not followed/) },
+    ],
+    [
+      [{ status: 408 }, { status: 502 }, { status: 202 }],
+      { state: "delivered", attempts: 3, httpStatus: 202, reason: "HTTP 502" },
+    ],
+    [
+      ["drop", { status: 202 }],
+      { state: "delivered", attempts: 2, httpStatus: 202, reason: expect.stringMatching(/^network error/) },
+    ],
+    [
+      [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }],
+      { state: "pending", attempts: 5, httpStatus: 500, reason: "HTTP 500" },
+    ],
+    [
+      [{ status: 429, retryAfter: "7200" }],
+      { state: "pending", attempts: 1, httpStatus: 429, reason: "HTTP 429", retryAfter: expect.any(String) },
+    ],
   ] as const)("%j → %j", async (cues, expected) => {
     const { path, secret } = hook();
     receiver.cue(path, ...cues);
@@ -69,13 +87,19 @@ describe("outcomes", () => {
 describe("backoff and pacing", () => {
   it("waits with exponential backoff and jitter, bounded by the cap", async () => {
     const waits: number[] = [];
-    const client = new WebhookClient({ ...DEFAULT_DELIVERY, retryBaseMs: 1_000, maxRetryDelayMs: 3_000, maxAttempts: 5, requestsPerSecond: 1000 }, { sleep: async (ms) => void waits.push(ms), random: () => 1 });
+    const client = new WebhookClient(
+      { ...DEFAULT_DELIVERY, retryBaseMs: 1_000, maxRetryDelayMs: 3_000, maxAttempts: 5, requestsPerSecond: 1000 },
+      { sleep: async (ms) => void waits.push(ms), random: () => 1 },
+    );
     const { path, secret } = hook();
     receiver.cue(path, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
     await client.post(secret, "{}");
     expect(waits.filter((w) => w > 10)).toEqual([1_000, 2_000, 3_000, 3_000]);
     const low: number[] = [];
-    const jittered = new WebhookClient({ ...DEFAULT_DELIVERY, retryBaseMs: 1_000, maxAttempts: 2, requestsPerSecond: 1000 }, { sleep: async (ms) => void low.push(ms), random: () => 0 });
+    const jittered = new WebhookClient(
+      { ...DEFAULT_DELIVERY, retryBaseMs: 1_000, maxAttempts: 2, requestsPerSecond: 1000 },
+      { sleep: async (ms) => void low.push(ms), random: () => 0 },
+    );
     const second = hook();
     receiver.cue(second.path, { status: 500 });
     await jittered.post(second.secret, "{}");

@@ -29,7 +29,9 @@ export class WebhookReceiver {
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => receiver!.answer(request.url ?? "/", request.headers, Buffer.concat(chunks).toString("utf8"), response));
+      request.on("end", () =>
+        receiver!.answer(request.url ?? "/", request.headers, Buffer.concat(chunks).toString("utf8"), response),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     receiver = new WebhookReceiver(server, (server.address() as AddressInfo).port);
@@ -61,7 +63,12 @@ export class WebhookReceiver {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(url: string, headers: IncomingHttpHeaders, body: string, response: import("node:http").ServerResponse): void {
+  private answer(
+    url: string,
+    headers: IncomingHttpHeaders,
+    body: string,
+    response: import("node:http").ServerResponse,
+  ): void {
     const path = url.split("?")[0] ?? url;
     const cue = this.cues.get(path)?.shift() ?? { status: 202 };
     if (cue === "drop") {
@@ -70,7 +77,10 @@ export class WebhookReceiver {
       return;
     }
     this.posts.push({ path, headers, body, at: Date.now(), answered: cue.status });
-    response.writeHead(cue.status, { "content-type": "text/plain", ...(cue.retryAfter !== undefined ? { "retry-after": cue.retryAfter } : {}) });
+    response.writeHead(cue.status, {
+      "content-type": "text/plain",
+      ...(cue.retryAfter !== undefined ? { "retry-after": cue.retryAfter } : {}),
+    });
     response.end(cue.body ?? "");
   }
 }

@@ -43,13 +43,21 @@ describe.skipIf(!chromiumAvailable)("dashboard verification banner in Chromium",
   });
 
   it("a partial latest run: the banner is the first thing on the page, with the gap and the counts", async () => {
-    await fixture.audit(new Date(Date.now() - 60_000), { gap: { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: [PROD], reason: "HTTP 403 AuthorizationFailed" } });
+    await fixture.audit(new Date(Date.now() - 60_000), {
+      gap: {
+        types: ["microsoft.network/networksecuritygroups"],
+        subscriptionIds: [PROD],
+        reason: "HTTP 403 AuthorizationFailed",
+      },
+    });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     expect((await page.goto(`${server.url}/api/dashboard`))?.status()).toBe(200);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-partial-run.png") });
     const banner = page.getByRole("alert");
     expect(await banner.isVisible()).toBe(true);
-    await expect(banner.innerText()).resolves.toMatch(/^Partial run: not a clean result\. Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/);
+    await expect(banner.innerText()).resolves.toMatch(
+      /^Partial run: not a clean result\. Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/,
+    );
     const bannerTop = (await banner.boundingBox())!.y;
     const overviewTop = (await page.locator(".overview").boundingBox())!.y;
     expect(bannerTop).toBeLessThan(overviewTop);
@@ -66,7 +74,9 @@ describe.skipIf(!chromiumAvailable)("dashboard verification banner in Chromium",
     expect(critical).toBeGreaterThan(0);
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     expect((await page.goto(`${server.url}/api/dashboard`))?.status()).toBe(200);
-    await expect(page.getByRole("alert").innerText()).resolves.toMatch(new RegExp(`^Not everything was verified\\. Not verified \\(unknown or error\\): ${critical} critical`));
+    await expect(page.getByRole("alert").innerText()).resolves.toMatch(
+      new RegExp(`^Not everything was verified\\. Not verified \\(unknown or error\\): ${critical} critical`),
+    );
     await page.close();
   });
 });

@@ -67,7 +67,10 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
   });
 
   /** A page that records dialogs, console errors, failed or foreign requests and CSP violations. */
-  async function open(path: string, viewport = { width: 1366, height: 768 }): Promise<{ page: Page; dialogs: string[]; problems: string[]; foreign: string[] }> {
+  async function open(
+    path: string,
+    viewport = { width: 1366, height: 768 },
+  ): Promise<{ page: Page; dialogs: string[]; problems: string[]; foreign: string[] }> {
     const page = await browser.newPage({ viewport });
     const dialogs: string[] = [];
     const problems: string[] = [];
@@ -92,8 +95,14 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     const { page, dialogs, problems, foreign } = await open("/api/dashboard");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-1366.png"), fullPage: false });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-1366-full.png"), fullPage: true });
-    const top = await page.locator(".findings-card").evaluate((el) => (el as unknown as { offsetTop: number }).offsetTop);
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1366-findings.png"), fullPage: true, clip: { x: 0, y: top, width: 1366, height: 900 } });
+    const top = await page
+      .locator(".findings-card")
+      .evaluate((el) => (el as unknown as { offsetTop: number }).offsetTop);
+    await page.screenshot({
+      path: join(ARTIFACTS, "dashboard-1366-findings.png"),
+      fullPage: true,
+      clip: { x: 0, y: top, width: 1366, height: 900 },
+    });
     expect(await page.title()).toBe("MI Exposure Auditor — dashboard");
     await expect(page.locator(".score-kpi .kpi-value").innerText()).resolves.toMatch(/^\d+\.\d$/);
     expect(await page.locator("svg.chart g.run").count()).toBe(30);
@@ -120,7 +129,9 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     const after = await rows.count();
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(before);
-    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-severity"))))).toEqual(new Set(["critical"]));
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-severity"))))).toEqual(
+      new Set(["critical"]),
+    );
     await page.fill("input[name=q]", "legacy");
     await Promise.all([page.waitForURL(/q=legacy/), page.click("form.filters button[type=submit]")]);
     expect(await rows.count()).toBe(1);
@@ -154,7 +165,9 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
   });
 
   it("answers with a strict CSP and carries the function key in every link and the filter form", async () => {
-    const response = await (await browser.newPage()).request.get(`${server.url}/api/dashboard?code=${encodeURIComponent(KEY)}`);
+    const response = await (
+      await browser.newPage()
+    ).request.get(`${server.url}/api/dashboard?code=${encodeURIComponent(KEY)}`);
     const csp = response.headers()["content-security-policy"]!;
     expect(csp).toMatch(/default-src 'none'/);
     expect(csp).toMatch(/style-src 'nonce-[A-Za-z0-9+/=]+'/);
@@ -166,7 +179,8 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     const hrefs = await page.locator("main a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
     const internal = hrefs.filter((h) => !/^https:/.test(h));
     expect(internal.length).toBeGreaterThan(10);
-    for (const href of internal) expect(new URL(href, "http://x/api/dashboard").searchParams.get("code"), href).toBe(KEY);
+    for (const href of internal)
+      expect(new URL(href, "http://x/api/dashboard").searchParams.get("code"), href).toBe(KEY);
     expect(await page.locator("form.filters input[name=code]").inputValue()).toBe(KEY);
     await page.selectOption("select[name=status]", "any");
     await Promise.all([page.waitForURL(/status=any/), page.click("form.filters button[type=submit]")]);
@@ -176,15 +190,22 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
 
   it("the delta links open the resource's history page, which links its JSON", async () => {
     const { page, dialogs, foreign } = await open("/api/dashboard");
-    await Promise.all([page.waitForURL(/resource=/), page.locator(".delta-card .delta-list a.res", { hasText: "nsg-sqlvm-legacy" }).first().click()]);
+    await Promise.all([
+      page.waitForURL(/resource=/),
+      page.locator(".delta-card .delta-list a.res", { hasText: "nsg-sqlvm-legacy" }).first().click(),
+    ]);
     expect(await page.locator("#h-resource").innerText()).toContain("nsg-sqlvm-legacy");
     const rule = page.locator("table.rules-table tr", { hasText: "nsg.sql-inbound-internet" });
     await expect(rule.innerText()).resolves.toMatch(/Fail/);
-    const newest = (await page.locator(".timeline li", { hasText: "nsg.sql-inbound-internet" }).first().innerText()).replace(/\s+/g, " ");
+    const newest = (
+      await page.locator(".timeline li", { hasText: "nsg.sql-inbound-internet" }).first().innerText()
+    ).replace(/\s+/g, " ");
     expect(newest).toMatch(/nsg\.sql-inbound-internet Pass → Fail run /);
     await expect(page.locator("table.findings").innerText()).resolves.toContain(HOSTILE_DESCRIPTION);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-resource-1366.png"), fullPage: false });
-    const json = await page.request.get(new URL((await page.locator(".resource-head a.button").getAttribute("href"))!, page.url()).toString());
+    const json = await page.request.get(
+      new URL((await page.locator(".resource-head a.button").getAttribute("href"))!, page.url()).toString(),
+    );
     expect(json.status()).toBe(200);
     const history = (await json.json()) as { resourceName: string; rules: Array<{ ruleId: string; status: string }> };
     expect(history.resourceName).toBe("nsg-sqlvm-legacy");

@@ -30,7 +30,10 @@ function cleanEstate(mi: Row = {}): Row[] {
   ];
 }
 
-function json(run: CliRun): { summary: { gate: Record<string, any>; byStatus: Record<string, number> }; findings: { ruleId: string; status: string; severity: string }[] } {
+function json(run: CliRun): {
+  summary: { gate: Record<string, any>; byStatus: Record<string, number> };
+  findings: { ruleId: string; status: string; severity: string }[];
+} {
   return JSON.parse(run.stdout);
 }
 
@@ -49,7 +52,16 @@ describe("snapshots", () => {
     }
     const report = json(runCli(["scan", "--snapshot", file, "--format", "json", "--fail-on", "low"]));
     expect((report.summary.byStatus["unknown"] ?? 0) + (report.summary.byStatus["error"] ?? 0)).toBe(0);
-    expect(report.summary.gate).toMatchObject({ outcome: "pass", exitCode: 0, threshold: "low", failures: 0, unverified: { results: 0, byRule: [] }, coverageGaps: 0, nothingAudited: false, lines: [] });
+    expect(report.summary.gate).toMatchObject({
+      outcome: "pass",
+      exitCode: 0,
+      threshold: "low",
+      failures: 0,
+      unverified: { results: 0, byRule: [] },
+      coverageGaps: 0,
+      nothingAudited: false,
+      lines: [],
+    });
   });
 
   it("a failure at or above the threshold exits 1; below it, 0", () => {
@@ -66,20 +78,29 @@ describe("snapshots", () => {
     const file = snapshot(cleanEstate({ publicDataEndpointEnabled: "maybe" }));
     const run = runCli(["scan", "--snapshot", file, "--fail-on", "critical"]);
     expect(run.code).toBe(4);
-    expect(run.stderr).toMatch(/mi-audit: could not verify: 1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source \(critical\) 1 unknown/);
-    expect(run.stdout).toMatch(/Gate \(--fail-on critical\): COULD NOT VERIFY \(exit 4\)\n  1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source/);
+    expect(run.stderr).toMatch(
+      /mi-audit: could not verify: 1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source \(critical\) 1 unknown/,
+    );
+    expect(run.stdout).toMatch(
+      /Gate \(--fail-on critical\): COULD NOT VERIFY \(exit 4\)\n  1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
 
     const report = json(runCli(["scan", "--snapshot", file, "--fail-on", "critical", "--format", "json"]));
     expect(report.summary.gate).toMatchObject({
       outcome: "unverified",
       exitCode: 4,
-      unverified: { results: 1, byRule: [{ ruleId: "mi.public-endpoint.untrusted-source", severity: "critical", unknown: 1, error: 0 }] },
+      unverified: {
+        results: 1,
+        byRule: [{ ruleId: "mi.public-endpoint.untrusted-source", severity: "critical", unknown: 1, error: 0 }],
+      },
     });
 
     const lenient = runCli(["scan", "--snapshot", file, "--fail-on", "critical", "--allow-unverified"]);
     expect(lenient.code).toBe(0);
-    expect(lenient.stderr).toMatch(/not verified \(allowed by --allow-unverified\): 1 result\(s\) at or above critical/);
+    expect(lenient.stderr).toMatch(
+      /not verified \(allowed by --allow-unverified\): 1 result\(s\) at or above critical/,
+    );
     expect(lenient.stdout).toMatch(/Gate \(--fail-on critical, --allow-unverified\): pass, with results not verified/);
   });
 
@@ -89,40 +110,71 @@ describe("snapshots", () => {
     const report = json(runCli(["scan", "--snapshot", file, "--format", "json", "--fail-on", "low"]));
     const lowUnknown = report.findings.filter((f) => f.severity === "low" && f.status === "unknown");
     expect(lowUnknown.length).toBeGreaterThan(0);
-    expect(report.summary.gate["unverified"].results).toBe(report.findings.filter((f) => f.status === "unknown" || f.status === "error").length);
+    expect(report.summary.gate["unverified"].results).toBe(
+      report.findings.filter((f) => f.status === "unknown" || f.status === "error").length,
+    );
   });
 
   it("a failure wins over unverified results: exit 1", () => {
     const file = snapshot(cleanEstate({ publicDataEndpointEnabled: "maybe", minimalTlsVersion: "1.1" }));
     const run = runCli(["scan", "--snapshot", file]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/Gate \(--fail-on high\): FAIL, 1 failure\(s\) at or above high \(exit 1\)\n  1 result\(s\) at or above high were not decided/);
+    expect(run.stdout).toMatch(
+      /Gate \(--fail-on high\): FAIL, 1 failure\(s\) at or above high \(exit 1\)\n  1 result\(s\) at or above high were not decided/,
+    );
   });
 
   it.each<[string, () => string, RegExp]>([
     ["an empty file", () => snapshot(""), /no resource was read/],
     ["a file of white space only", () => snapshot(" \n\t\n"), /no resource was read/],
     ["an empty array", () => snapshot([]), /no resource was read/],
-    ["an az graph query export with no rows", () => snapshot({ count: 0, data: [], skip_token: null, total_records: 0 }), /no resource was read/],
+    [
+      "an az graph query export with no rows",
+      () => snapshot({ count: 0, data: [], skip_token: null, total_records: 0 }),
+      /no resource was read/,
+    ],
     ["only null rows", () => snapshot([null, null, null]), /no resource was read/],
-    ["only types no rule audits", () => snapshot([{ id: `/subscriptions/${SUB1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`, name: "st1", type: "microsoft.storage/storageaccounts", properties: {} }]), /no resource was read/],
+    [
+      "only types no rule audits",
+      () =>
+        snapshot([
+          {
+            id: `/subscriptions/${SUB1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`,
+            name: "st1",
+            type: "microsoft.storage/storageaccounts",
+            properties: {},
+          },
+        ]),
+      /no resource was read/,
+    ],
     [
       "resources no rule applies to (a public IP alone)",
-      () => snapshot([{ id: `/subscriptions/${SUB1}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip1`, name: "pip1", type: "microsoft.network/publicipaddresses", properties: { ipAddress: "20.1.2.3" } }]),
+      () =>
+        snapshot([
+          {
+            id: `/subscriptions/${SUB1}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip1`,
+            name: "pip1",
+            type: "microsoft.network/publicipaddresses",
+            properties: { ipAddress: "20.1.2.3" },
+          },
+        ]),
       /none of the 1 resource\(s\) read is of a kind any rule applies to/,
     ],
-  ])("%s is not a clean pass: exit 4 with 'nothing was audited', also with --allow-unverified", (_label, make, detail) => {
-    const file = make();
-    for (const extra of [[], ["--allow-unverified"]]) {
-      const run = runCli(["scan", "--snapshot", file, "--fail-on", "low", ...extra]);
-      expect(run.code, run.stderr).toBe(4);
-      expect(run.stderr).toMatch(/mi-audit: could not verify: nothing was audited/);
-      expect(run.stderr).toMatch(detail);
-      expect(run.stdout).toMatch(/COULD NOT VERIFY \(exit 4\)\n  nothing was audited/);
-    }
-    const report = json(runCli(["scan", "--snapshot", file, "--format", "json"]));
-    expect(report.summary.gate).toMatchObject({ outcome: "unverified", exitCode: 4, nothingAudited: true });
-  });
+  ])(
+    "%s is not a clean pass: exit 4 with 'nothing was audited', also with --allow-unverified",
+    (_label, make, detail) => {
+      const file = make();
+      for (const extra of [[], ["--allow-unverified"]]) {
+        const run = runCli(["scan", "--snapshot", file, "--fail-on", "low", ...extra]);
+        expect(run.code, run.stderr).toBe(4);
+        expect(run.stderr).toMatch(/mi-audit: could not verify: nothing was audited/);
+        expect(run.stderr).toMatch(detail);
+        expect(run.stdout).toMatch(/COULD NOT VERIFY \(exit 4\)\n  nothing was audited/);
+      }
+      const report = json(runCli(["scan", "--snapshot", file, "--format", "json"]));
+      expect(report.summary.gate).toMatchObject({ outcome: "unverified", exitCode: 4, nothingAudited: true });
+    },
+  );
 
   it("--help lists the exit codes and --allow-unverified", () => {
     const run = runCli(["scan", "--help"]);
@@ -139,7 +191,10 @@ describe("a partial live run", () => {
     // 403 is not retried, so the family becomes a coverage gap at once. The NSG query failing leaves the run partial.
     emulator = await startEmulator({ estate: SAMPLE, faults: "error:status=403,match=networksecuritygroups" });
     // The clean estate, live, with the MI's Entra-only child unreadable: the only thing not verified is that read.
-    clean = await startEmulator({ estate: { data: cleanEstate() }, faults: "error:status=403,target=arm,match=azureadonlyauthentications" });
+    clean = await startEmulator({
+      estate: { data: cleanEstate() },
+      faults: "error:status=403,target=arm,match=azureadonlyauthentications",
+    });
   });
   afterAll(async () => {
     await emulator?.close();
@@ -152,10 +207,20 @@ describe("a partial live run", () => {
     expect(run.code).toBe(4);
     const report = JSON.parse(run.stdout);
     expect(report.run.status).toBe("partial");
-    expect(report.summary.gate).toMatchObject({ outcome: "unverified", coverageGaps: 1, unverified: { results: 1, byRule: [{ ruleId: "mi.auth.entra-only", severity: "medium", unknown: 1, error: 0 }] } });
-    expect(run.stderr).toMatch(/could not verify: the collection was partial, 1 coverage gap\(s\): microsoft\.sql\/managedinstances\/azureadonlyauthentications in [0-9a-f-]+ \(ARM read of azureADOnlyAuthentications\/Default failed for 1 resource\(s\): mi-clean \(HTTP 403/);
+    expect(report.summary.gate).toMatchObject({
+      outcome: "unverified",
+      coverageGaps: 1,
+      unverified: { results: 1, byRule: [{ ruleId: "mi.auth.entra-only", severity: "medium", unknown: 1, error: 0 }] },
+    });
+    expect(run.stderr).toMatch(
+      /could not verify: the collection was partial, 1 coverage gap\(s\): microsoft\.sql\/managedinstances\/azureadonlyauthentications in [0-9a-f-]+ \(ARM read of azureADOnlyAuthentications\/Default failed for 1 resource\(s\): mi-clean \(HTTP 403/,
+    );
     // Every other verdict was decided, as on the snapshot of the same estate.
-    expect(report.findings.filter((f: { status: string }) => f.status === "unknown" || f.status === "error").map((f: { ruleId: string }) => f.ruleId)).toEqual(["mi.auth.entra-only"]);
+    expect(
+      report.findings
+        .filter((f: { status: string }) => f.status === "unknown" || f.status === "error")
+        .map((f: { ruleId: string }) => f.ruleId),
+    ).toEqual(["mi.auth.entra-only"]);
   });
 
   function scanLive(args: string[], target: RunningEmulator = emulator): Promise<CliRun> {
@@ -169,12 +234,18 @@ describe("a partial live run", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     const report = JSON.parse(run.stdout);
     expect(report.run.status).toBe("partial");
-    expect(report.run.coverageGaps).toEqual([expect.objectContaining({ types: ["microsoft.network/networksecuritygroups"] })]);
-    const criticalFailures = report.findings.filter((f: { severity: string; status: string }) => f.severity === "critical" && f.status === "fail");
+    expect(report.run.coverageGaps).toEqual([
+      expect.objectContaining({ types: ["microsoft.network/networksecuritygroups"] }),
+    ]);
+    const criticalFailures = report.findings.filter(
+      (f: { severity: string; status: string }) => f.severity === "critical" && f.status === "fail",
+    );
     expect(criticalFailures).toEqual([]);
     expect(run.code).toBe(4);
     expect(report.summary.gate).toMatchObject({ outcome: "unverified", exitCode: 4, coverageGaps: 1 });
-    expect(run.stderr).toMatch(/mi-audit: could not verify: the collection was partial, 1 coverage gap\(s\): microsoft\.network\/networksecuritygroups in [0-9a-f-]+.* \(networkSecurityGroups: HTTP 403/);
+    expect(run.stderr).toMatch(
+      /mi-audit: could not verify: the collection was partial, 1 coverage gap\(s\): microsoft\.network\/networksecuritygroups in [0-9a-f-]+.* \(networkSecurityGroups: HTTP 403/,
+    );
 
     const table = await scanLive(["--fail-on", "critical"]);
     expect(table.code).toBe(4);

@@ -37,17 +37,34 @@ describe("mi-audit scan on the sample estate", () => {
     const statuses = new Set(report.findings.map((f: { status: string }) => f.status));
     for (const status of ["pass", "fail", "notApplicable", "unknown"]) expect(statuses).toContain(status);
     for (const finding of report.findings) {
-      for (const field of ["ruleId", "resourceId", "resourceType", "subscriptionId", "status", "severity", "title", "message", "evidence"]) expect(finding).toHaveProperty(field);
+      for (const field of [
+        "ruleId",
+        "resourceId",
+        "resourceType",
+        "subscriptionId",
+        "status",
+        "severity",
+        "title",
+        "message",
+        "evidence",
+      ])
+        expect(finding).toHaveProperty(field);
     }
-    expect(report.summary.byStatus.fail).toBe(report.findings.filter((f: { status: string }) => f.status === "fail").length);
-    expect(new Set(report.findings.map((f: { subscriptionId: string }) => f.subscriptionId)).size).toBeGreaterThanOrEqual(3);
+    expect(report.summary.byStatus.fail).toBe(
+      report.findings.filter((f: { status: string }) => f.status === "fail").length,
+    );
+    expect(
+      new Set(report.findings.map((f: { subscriptionId: string }) => f.subscriptionId)).size,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it("every rule has a passing and a failing case in the sample estate", () => {
     const report = JSON.parse(runCli(["scan", "--snapshot", SAMPLE, "--format", "json"]).stdout);
     const rules = JSON.parse(runCli(["rules", "--format", "json"]).stdout) as { id: string }[];
     for (const rule of rules) {
-      const statuses = report.findings.filter((f: { ruleId: string }) => f.ruleId === rule.id).map((f: { status: string }) => f.status);
+      const statuses = report.findings
+        .filter((f: { ruleId: string }) => f.ruleId === rule.id)
+        .map((f: { status: string }) => f.status);
       expect(statuses, rule.id).toContain("pass");
       expect(statuses, rule.id).toContain("fail");
     }
@@ -62,11 +79,18 @@ describe("mi-audit scan on the sample estate", () => {
         location: "westeurope",
         subscriptionId: "11111111-1111-1111-1111-111111111111",
         resourceGroup: "rg",
-        properties: { minimalTlsVersion: "1.0", publicDataEndpointEnabled: false, administrators: { azureADOnlyAuthentication: true }, subnetId: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/s" },
+        properties: {
+          minimalTlsVersion: "1.0",
+          publicDataEndpointEnabled: false,
+          administrators: { azureADOnlyAuthentication: true },
+          subnetId: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        },
       },
     ];
     const run = runCli(["scan", "--snapshot", file("inject.json", JSON.stringify(rows)), "--format", "csv"]);
-    expect(run.stdout.split("\r\n")[0]).toBe("ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence");
+    expect(run.stdout.split("\r\n")[0]).toBe(
+      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence",
+    );
     const table = parseCsv(run.stdout);
     const tls = table.find((r) => r[0] === "mi.tls.minimum-version")!;
     expect(tls[3]).toBe("'=cmd|' /C calc'!A0");
@@ -94,7 +118,11 @@ describe("exit codes and --fail-on", () => {
           subscriptionId: "11111111-1111-1111-1111-111111111111",
           resourceGroup: "rg",
           location: "westeurope",
-          properties: { minimalTlsVersion: "1.2", publicDataEndpointEnabled: false, administrators: { azureADOnlyAuthentication: false } },
+          properties: {
+            minimalTlsVersion: "1.2",
+            publicDataEndpointEnabled: false,
+            administrators: { azureADOnlyAuthentication: false },
+          },
         },
       ]),
     );
@@ -114,7 +142,11 @@ describe("bad input exits 2 with a message that names the file and the problem",
   it.each([
     ["a missing file", () => join(dir, "nope.json"), /nope\.json: no such file/],
     ["invalid JSON", () => file("bad.json", "{ not json"), /bad\.json is not valid JSON/],
-    ["an unknown shape", () => file("shape.json", JSON.stringify({ value: [] })), /shape\.json is a JSON object without a "data" array/],
+    [
+      "an unknown shape",
+      () => file("shape.json", JSON.stringify({ value: [] })),
+      /shape\.json is a JSON object without a "data" array/,
+    ],
     ["a JSON scalar", () => file("scalar.json", "42"), /scalar\.json holds a number/],
   ])("%s", (_label, make, pattern) => {
     const run = runCli(["scan", "--snapshot", make()]);
@@ -148,14 +180,26 @@ describe("bad input exits 2 with a message that names the file and the problem",
       { name: "no-id", type: "microsoft.sql/managedinstances" },
       null,
       "a string row",
-      { id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/nullprops", type: "microsoft.sql/managedinstances", properties: null },
+      {
+        id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/nullprops",
+        type: "microsoft.sql/managedinstances",
+        properties: null,
+      },
       {
         id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Sql/managedInstances/wrongtypes",
         type: "microsoft.sql/managedinstances",
         properties: { publicDataEndpointEnabled: "maybe", minimalTlsVersion: { v: 1 }, subnetId: 7 },
       },
     ];
-    const run = runCli(["scan", "--snapshot", file("badrows.json", JSON.stringify({ count: 5, data: rows, skip_token: null, total_records: 5 })), "--format", "json", "--fail-on", "critical"]);
+    const run = runCli([
+      "scan",
+      "--snapshot",
+      file("badrows.json", JSON.stringify({ count: 5, data: rows, skip_token: null, total_records: 5 })),
+      "--format",
+      "json",
+      "--fail-on",
+      "critical",
+    ]);
     // The wrongtypes MI's public endpoint cannot be read, so a critical verdict is unknown: could not verify.
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/could not verify: .*mi\.public-endpoint\.untrusted-source \(critical\)/);
@@ -164,10 +208,14 @@ describe("bad input exits 2 with a message that names the file and the problem",
     expect(run.stderr).toMatch(/wrongtypes: properties.publicDataEndpointEnabled/);
     const report = JSON.parse(run.stdout);
     const wrong = report.findings.filter((f: { resourceName: string }) => f.resourceName === "wrongtypes");
-    expect(wrong.find((f: { ruleId: string }) => f.ruleId === "mi.public-endpoint.untrusted-source").status).toBe("unknown");
+    expect(wrong.find((f: { ruleId: string }) => f.ruleId === "mi.public-endpoint.untrusted-source").status).toBe(
+      "unknown",
+    );
     expect(wrong.find((f: { ruleId: string }) => f.ruleId === "mi.tls.minimum-version").status).toBe("unknown");
     expect(report.findings.filter((f: { status: string }) => f.status === "pass")).toEqual(
-      expect.not.arrayContaining([expect.objectContaining({ resourceName: "nullprops", ruleId: "mi.public-endpoint.untrusted-source" })]),
+      expect.not.arrayContaining([
+        expect.objectContaining({ resourceName: "nullprops", ruleId: "mi.public-endpoint.untrusted-source" }),
+      ]),
     );
   });
 });

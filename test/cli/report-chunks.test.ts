@@ -39,19 +39,25 @@ function sampleReport(): AuditReport {
 /** The sample's findings repeated (with distinct ids) to `count`. */
 function withFindings(report: AuditReport, count: number): AuditReport {
   const base = report.findings;
-  const findings: Finding[] = Array.from({ length: count }, (_, i) => ({ ...base[i % base.length]!, resourceId: `${base[i % base.length]!.resourceId}-${i}` }));
+  const findings: Finding[] = Array.from({ length: count }, (_, i) => ({
+    ...base[i % base.length]!,
+    resourceId: `${base[i % base.length]!.resourceId}-${i}`,
+  }));
   return { ...report, findings };
 }
 
 describe("report chunks", () => {
   const report = sampleReport();
 
-  it.each([0, 1, FINDINGS_PER_CHUNK - 1, FINDINGS_PER_CHUNK, FINDINGS_PER_CHUNK + 1, 3 * FINDINGS_PER_CHUNK + 7])("JSON with %i results is exactly JSON.stringify(report, null, 2)", (count) => {
-    const sized = withFindings(report, count);
-    const chunks = [...jsonReportChunks(sized)];
-    expect(chunks.join("")).toBe(`${JSON.stringify(sized, null, 2)}\n`);
-    expect(JSON.parse(chunks.join("")).findings).toHaveLength(count);
-  });
+  it.each([0, 1, FINDINGS_PER_CHUNK - 1, FINDINGS_PER_CHUNK, FINDINGS_PER_CHUNK + 1, 3 * FINDINGS_PER_CHUNK + 7])(
+    "JSON with %i results is exactly JSON.stringify(report, null, 2)",
+    (count) => {
+      const sized = withFindings(report, count);
+      const chunks = [...jsonReportChunks(sized)];
+      expect(chunks.join("")).toBe(`${JSON.stringify(sized, null, 2)}\n`);
+      expect(JSON.parse(chunks.join("")).findings).toHaveLength(count);
+    },
+  );
 
   it("the sample's own report, evidence and tags included, is byte-identical", () => {
     expect([...jsonReportChunks(report)].join("")).toBe(`${JSON.stringify(report, null, 2)}\n`);
@@ -61,7 +67,9 @@ describe("report chunks", () => {
   it("CSV is exactly the header and one row per result, in order", () => {
     for (const count of [0, 1, FINDINGS_PER_CHUNK, 2 * FINDINGS_PER_CHUNK + 3]) {
       const sized = withFindings(report, count);
-      expect([...csvReportChunks(sized.findings)].join("")).toBe(findingCsvHeader() + sized.findings.map(findingCsvRow).join(""));
+      expect([...csvReportChunks(sized.findings)].join("")).toBe(
+        findingCsvHeader() + sized.findings.map(findingCsvRow).join(""),
+      );
     }
   });
 
@@ -71,7 +79,9 @@ describe("report chunks", () => {
     const csv = [...csvReportChunks(big.findings)];
     const longestFinding = Math.max(...big.findings.map((f) => JSON.stringify(f, null, 2).length));
     expect(json.length).toBeGreaterThanOrEqual(20);
-    expect(Math.max(...json.map((c) => c.length))).toBeLessThan((FINDINGS_PER_CHUNK + 1) * (longestFinding + 200) + JSON.stringify(big.summary, null, 2).length * 2);
+    expect(Math.max(...json.map((c) => c.length))).toBeLessThan(
+      (FINDINGS_PER_CHUNK + 1) * (longestFinding + 200) + JSON.stringify(big.summary, null, 2).length * 2,
+    );
     expect(csv.length).toBeGreaterThanOrEqual(20);
     expect(Math.max(...json.map((c) => c.length))).toBeLessThan(json.join("").length / 10);
   });

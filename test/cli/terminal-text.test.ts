@@ -30,7 +30,13 @@ function hostileSnapshot(): string {
   // A value of the wrong type makes a data-quality warning that quotes the resource id, ESC and all.
   mi["location"] = 42;
   const nsg = nsgRow(NSG_NAME, [
-    securityRule({ name: RULE_NAME, priority: 100, source: "Internet", ports: "3342", extra: { description: DESCRIPTION } }),
+    securityRule({
+      name: RULE_NAME,
+      priority: 100,
+      source: "Internet",
+      ports: "3342",
+      extra: { description: DESCRIPTION },
+    }),
     securityRule({ name: `deny${ESC}[?1049h`, priority: 200, access: "Deny", source: "Internet", ports: "1433" }),
   ]);
   const vnet = vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: nsgId }]);
@@ -58,7 +64,8 @@ describe("terminalText", () => {
   });
 
   it("leaves printable text, accents and other scripts alone", () => {
-    for (const text of ["mi-prod-01 (westeurope)", "rés-données", "データベース", "10.0.0.0/8 → 3342", "emoji 🔒"]) expect(terminalText(text)).toBe(text);
+    for (const text of ["mi-prod-01 (westeurope)", "rés-données", "データベース", "10.0.0.0/8 → 3342", "emoji 🔒"])
+      expect(terminalText(text)).toBe(text);
   });
 });
 

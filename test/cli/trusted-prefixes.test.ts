@@ -5,7 +5,13 @@ import { SAMPLE } from "../support/run-cli";
 import { runMain } from "./in-process-cli";
 import { auditSettingsFromEnv, splitTrustedPrefixes } from "../../src/config/audit-settings";
 
-const EMPTY_ENTRIES = ["1.2.3.4/32,,5.6.7.8/32", "1.2.3.4/32,", ",1.2.3.4/32", "1.2.3.4/32, ,5.6.7.8/32", "1.2.3.4/32;;5.6.7.8/32"];
+const EMPTY_ENTRIES = [
+  "1.2.3.4/32,,5.6.7.8/32",
+  "1.2.3.4/32,",
+  ",1.2.3.4/32",
+  "1.2.3.4/32, ,5.6.7.8/32",
+  "1.2.3.4/32;;5.6.7.8/32",
+];
 
 describe("--trusted", () => {
   it.each(EMPTY_ENTRIES)("%j is a usage error naming the flag", async (value) => {
@@ -29,9 +35,22 @@ describe("--trusted", () => {
   });
 
   it("well-formed lists (commas, spaces, semicolons) still run the audit", async () => {
-    const run = await runMain(["scan", "--snapshot", SAMPLE, "--format", "json", "--trusted", "1.2.3.4/32, 5.6.7.8/32;9.9.9.0/24 10.1.0.0/16"]);
+    const run = await runMain([
+      "scan",
+      "--snapshot",
+      SAMPLE,
+      "--format",
+      "json",
+      "--trusted",
+      "1.2.3.4/32, 5.6.7.8/32;9.9.9.0/24 10.1.0.0/16",
+    ]);
     expect(run.code === 0 || run.code === 1 || run.code === 4).toBe(true);
-    expect(JSON.parse(run.stdout).run.trustedPrefixes).toEqual(["1.2.3.4/32", "5.6.7.8/32", "9.9.9.0/24", "10.1.0.0/16"]);
+    expect(JSON.parse(run.stdout).run.trustedPrefixes).toEqual([
+      "1.2.3.4/32",
+      "5.6.7.8/32",
+      "9.9.9.0/24",
+      "10.1.0.0/16",
+    ]);
   });
 });
 
@@ -44,11 +63,14 @@ describe("TRUSTED_SOURCE_PREFIXES", () => {
   });
 
   it("unset, empty or blank means no extra trusted prefixes (app settings are often set but empty)", () => {
-    for (const value of [undefined, "", "   "]) expect(auditSettingsFromEnv({ TRUSTED_SOURCE_PREFIXES: value }).trustedPrefixes).toEqual([]);
+    for (const value of [undefined, "", "   "])
+      expect(auditSettingsFromEnv({ TRUSTED_SOURCE_PREFIXES: value }).trustedPrefixes).toEqual([]);
   });
 
   it("the Functions app reads the same setting the same way", () => {
-    expect(() => auditSettingsFromEnv({ TRUSTED_SOURCE_PREFIXES: "203.0.113.0/24,,198.51.100.0/24" })).toThrow(/TRUSTED_SOURCE_PREFIXES: empty entry 2 of 3/);
+    expect(() => auditSettingsFromEnv({ TRUSTED_SOURCE_PREFIXES: "203.0.113.0/24,,198.51.100.0/24" })).toThrow(
+      /TRUSTED_SOURCE_PREFIXES: empty entry 2 of 3/,
+    );
   });
 });
 

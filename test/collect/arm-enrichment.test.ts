@@ -35,7 +35,9 @@ describe("enrichFromArm", () => {
 
     const enrichment = byName(rows, "mi-dev").enrichment as any;
     expect(enrichment.azureADOnlyAuthentication).toBe(false);
-    expect(enrichment.notes).toEqual([expect.stringMatching(/^azureADOnlyAuthentications\/Default does not exist \(HTTP 404 ResourceNotFound/)]);
+    expect(enrichment.notes).toEqual([
+      expect.stringMatching(/^azureADOnlyAuthentications\/Default does not exist \(HTTP 404 ResourceNotFound/),
+    ]);
     expect(enrichment.errors).toBeUndefined();
   });
 
@@ -69,8 +71,12 @@ describe("enrichFromArm", () => {
     const stats = await enrichFromArm(rows, { connection, retry: FAST_RETRY });
 
     const miProd = byName(rows, "mi-prod").enrichment as any;
-    expect(miProd.azureADOnlyAuthentication).toEqual({ error: expect.stringMatching(/^HTTP 500 .*after 5 attempts\)$/) });
-    expect(miProd.errors).toEqual([{ field: "azureADOnlyAuthentications/Default", reason: miProd.azureADOnlyAuthentication.error }]);
+    expect(miProd.azureADOnlyAuthentication).toEqual({
+      error: expect.stringMatching(/^HTTP 500 .*after 5 attempts\)$/),
+    });
+    expect(miProd.errors).toEqual([
+      { field: "azureADOnlyAuthentications/Default", reason: miProd.azureADOnlyAuthentication.error },
+    ]);
     const spoke = byName(rows, "vnet-spoke");
     expect(props(spoke)).not.toHaveProperty("virtualNetworkPeerings");
     expect((spoke.enrichment as any).errors).toEqual([
@@ -82,7 +88,10 @@ describe("enrichFromArm", () => {
   });
 
   it("recovers from transient failures within the retry policy", async () => {
-    const { emulator, connection } = await start({ estate: estateDocument(), faults: "error:status=503,times=2;drop:times=2" });
+    const { emulator, connection } = await start({
+      estate: estateDocument(),
+      faults: "error:status=503,times=2;drop:times=2",
+    });
     const rows = freshRows();
     const stats = await enrichFromArm(rows, { connection, retry: FAST_RETRY, concurrency: 1 });
 
@@ -98,14 +107,19 @@ describe("enrichFromArm", () => {
     const row: ResourceRow = { id: "mi-without-a-path", type: "microsoft.sql/managedinstances", properties: {} };
     await enrichFromArm([row], { connection });
 
-    expect(row.enrichment?.azureADOnlyAuthentication).toEqual({ error: 'the row id "mi-without-a-path" is not an ARM resource id' });
+    expect(row.enrichment?.azureADOnlyAuthentication).toEqual({
+      error: 'the row id "mi-without-a-path" is not an ARM resource id',
+    });
     expect(emulator.stats.armRequests).toBe(0);
   });
 
   it("keeps at most `concurrency` requests in flight", async () => {
     const subscriptions = subscriptionIds(2);
     const data = Array.from({ length: 12 }, (_, index) => managedInstanceRow(subscriptions[index % 2]!, index));
-    const document = { data, arm: { azureADOnlyAuthentications: Object.fromEntries(data.map((row) => [row["id"], true])) } };
+    const document = {
+      data,
+      arm: { azureADOnlyAuthentications: Object.fromEntries(data.map((row) => [row["id"], true])) },
+    };
     const { emulator, connection } = await start({ estate: document, faults: "latency:ms=60" });
     const rows = data.map((row) => ({ ...row })) as ResourceRow[];
     const started = Date.now();

@@ -40,4 +40,10 @@ export function rowCollector(): { rows: ResourceRow[]; pages: number; sink: (row
 }
 
 /** Fast retries for tests: the policy's shape, not its production delays. */
-export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 4, maxRetryTimeMs: 10_000, requestTimeoutMs: 5_000 };
+export const FAST_RETRY = {
+  baseDelayMs: 5,
+  maxDelayMs: 50,
+  maxRetries: 4,
+  maxRetryTimeMs: 10_000,
+  requestTimeoutMs: 5_000,
+};

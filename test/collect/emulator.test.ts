@@ -12,7 +12,8 @@ import { type EmulatorFixture, startConnected } from "./emulator-connection";
 
 const SUBSCRIPTIONS = subscriptionIds(3);
 const ESTATE = nsgEstate(SUBSCRIPTIONS, 5, { managementGroups: { "mg-a": [SUBSCRIPTIONS[0]] } });
-const QUERY = "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name | order by id asc";
+const QUERY =
+  "resources | where type =~ 'microsoft.network/networksecuritygroups' | project id, name | order by id asc";
 
 let fixture: EmulatorFixture;
 let client: ResourceGraphClient;
@@ -23,14 +24,27 @@ beforeAll(async () => {
 afterAll(() => fixture.emulator.close());
 
 /** A raw POST to the Resource Graph endpoint, so headers and bodies can be anything. */
-function rawPost(body: unknown, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+function rawPost(
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   const url = new URL("/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01", fixture.emulator.url);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", ca: fixture.emulator.caPem, headers: { "content-type": "application/json", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
-    });
+    const req = request(
+      url,
+      { method: "POST", ca: fixture.emulator.caPem, headers: { "content-type": "application/json", ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(body));
   });
@@ -81,7 +95,9 @@ describe("emulator", () => {
     const firstIds = (first.data as { id: string }[]).map((row) => row.id);
     const secondIds = (second.data as { id: string }[]).map((row) => row.id);
     expect(secondIds.every((id) => id > String(firstIds[5]))).toBe(true);
-    const otherScope = await restError(client.resources({ query: QUERY, subscriptions: [SUBSCRIPTIONS[0]!], options: { skipToken: first.skipToken } }));
+    const otherScope = await restError(
+      client.resources({ query: QUERY, subscriptions: [SUBSCRIPTIONS[0]!], options: { skipToken: first.skipToken } }),
+    );
     expect(otherScope.statusCode).toBe(400);
     expect((await restError(client.resources({ query: QUERY, options: { top: 1_001 } }))).statusCode).toBe(400);
   });
@@ -91,7 +107,10 @@ describe("emulator", () => {
       const ids: string[] = [];
       let skipToken: string | undefined;
       do {
-        const page = await target.resources({ query: QUERY, options: { top: 4, skipToken, resultFormat: "objectArray" } });
+        const page = await target.resources({
+          query: QUERY,
+          options: { top: 4, skipToken, resultFormat: "objectArray" },
+        });
         ids.push(...(page.data as { id: string }[]).map((row) => row.id));
         skipToken = page.skipToken;
       } while (skipToken !== undefined);
@@ -105,7 +124,9 @@ describe("emulator", () => {
 
     const forgetful = await startConnected({ estate: ESTATE, quota: { limit: 1_000 }, resultCache: { maxEntries: 0 } });
     try {
-      const again = await pageThrough(new ResourceGraphClient(forgetful.connection.credential, restClientOptions(forgetful.connection)));
+      const again = await pageThrough(
+        new ResourceGraphClient(forgetful.connection.credential, restClientOptions(forgetful.connection)),
+      );
       expect(again).toEqual(kept);
       expect(forgetful.emulator.stats.resultCache).toMatchObject({ hits: 0, misses: 3 });
     } finally {
@@ -128,15 +149,25 @@ describe("emulator", () => {
 
   it("lists subscriptions from resourcecontainers, scoped to a management group", async () => {
     const all = await client.resources({ query: SUBSCRIPTIONS_QUERY });
-    expect((all.data as { subscriptionId: string }[]).map((row) => row.subscriptionId)).toEqual([...SUBSCRIPTIONS].sort());
+    expect((all.data as { subscriptionId: string }[]).map((row) => row.subscriptionId)).toEqual(
+      [...SUBSCRIPTIONS].sort(),
+    );
     const group = await client.resources({ query: SUBSCRIPTIONS_QUERY, managementGroups: ["mg-a"] });
-    expect(group.data).toEqual([{ id: `/subscriptions/${SUBSCRIPTIONS[0]}`, name: expect.any(String), subscriptionId: SUBSCRIPTIONS[0] }]);
-    expect((await restError(client.resources({ query: QUERY, managementGroups: ["mg-unknown"] }))).statusCode).toBe(400);
+    expect(group.data).toEqual([
+      { id: `/subscriptions/${SUBSCRIPTIONS[0]}`, name: expect.any(String), subscriptionId: SUBSCRIPTIONS[0] },
+    ]);
+    expect((await restError(client.resources({ query: QUERY, managementGroups: ["mg-unknown"] }))).statusCode).toBe(
+      400,
+    );
   });
 
   it("serves every snapshot shape", async () => {
     const rows = [nsgRow(SUBSCRIPTIONS[0]!, 1), nsgRow(SUBSCRIPTIONS[1]!, 2)];
-    const shapes = [rows, { count: 2, data: rows, skip_token: null, total_records: 2 }, { totalRecords: 2, count: 2, data: rows }];
+    const shapes = [
+      rows,
+      { count: 2, data: rows, skip_token: null, total_records: 2 },
+      { totalRecords: 2, count: 2, data: rows },
+    ];
     for (const estate of shapes) {
       const other = await startConnected({ estate });
       try {
@@ -150,7 +181,11 @@ describe("emulator", () => {
   });
 
   it("parses fault specs and refuses unknown ones", () => {
-    expect(parseFaultSpec("error:status=503,match=networksecuritygroups; drop:rate=0.1;latency:ms=20;error:page=3,after=5,times=2")).toEqual([
+    expect(
+      parseFaultSpec(
+        "error:status=503,match=networksecuritygroups; drop:rate=0.1;latency:ms=20;error:page=3,after=5,times=2",
+      ),
+    ).toEqual([
       { effect: "error", status: 503, match: "networksecuritygroups" },
       { effect: "drop", rate: 0.1 },
       { effect: "latency", latencyMs: 20 },

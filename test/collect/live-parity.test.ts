@@ -11,7 +11,8 @@ import { SAMPLE, runCliAsync } from "../support/run-cli";
 import { main } from "../../src/cli/mi-audit";
 
 const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
-const verdicts = (findings: Finding[]): string[] => findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();
+const verdicts = (findings: Finding[]): string[] =>
+  findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -24,7 +25,12 @@ afterAll(async () => {
 describe("live collection against the emulator", () => {
   it("gives exactly the snapshot's verdicts on the sample estate", async () => {
     const snapshot = await runAudit(new SnapshotSource([SAMPLE]), settings);
-    const live = await runAudit(new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: emulator.url, armCaFile: emulator.caFile }) }), settings);
+    const live = await runAudit(
+      new ResourceGraphSource({
+        connection: buildArmConnection({ armEndpoint: emulator.url, armCaFile: emulator.caFile }),
+      }),
+      settings,
+    );
     expect(live.run.status).toBe("completed");
     expect(live.run.coverageGaps).toEqual([]);
     expect(verdicts(live.findings)).toEqual(verdicts(snapshot.findings));
@@ -39,12 +45,22 @@ describe("live collection against the emulator", () => {
     const failing = await startEmulator({ estate: SAMPLE, faults: "error:status=500,match=networksecuritygroups" });
     try {
       const live = await runAudit(
-        new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: failing.url, armCaFile: failing.caFile }), retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20 } }),
+        new ResourceGraphSource({
+          connection: buildArmConnection({ armEndpoint: failing.url, armCaFile: failing.caFile }),
+          retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20 },
+        }),
         settings,
       );
       expect(live.run.status).toBe("partial");
-      expect(live.run.coverageGaps).toEqual([expect.objectContaining({ types: ["microsoft.network/networksecuritygroups"], reason: expect.stringMatching(/500/) })]);
-      const dependent = live.findings.filter((f) => f.ruleId === "mi.public-endpoint.untrusted-source" || f.ruleId === "nsg.app-subnet.sql-outbound");
+      expect(live.run.coverageGaps).toEqual([
+        expect.objectContaining({
+          types: ["microsoft.network/networksecuritygroups"],
+          reason: expect.stringMatching(/500/),
+        }),
+      ]);
+      const dependent = live.findings.filter(
+        (f) => f.ruleId === "mi.public-endpoint.untrusted-source" || f.ruleId === "nsg.app-subnet.sql-outbound",
+      );
       expect(dependent.filter((f) => f.status === "pass")).toEqual([]);
       expect(dependent.filter((f) => f.status === "unknown").length).toBeGreaterThan(0);
       expect(live.findings.filter((f) => f.ruleId === "nsg.sql-inbound-internet")).toEqual([]);
@@ -58,7 +74,15 @@ describe("live collection against the emulator", () => {
   });
 
   it("mi-audit scan --arm-endpoint --arm-ca collects live and reports the collection", async () => {
-    const run = await runCliAsync(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"]);
+    const run = await runCliAsync([
+      "scan",
+      "--arm-endpoint",
+      emulator.url,
+      "--arm-ca",
+      emulator.caFile,
+      "--format",
+      "json",
+    ]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -71,7 +95,10 @@ describe("live collection against the emulator", () => {
 
   it.each([
     [["--arm-endpoint", "https://127.0.0.1:1"], /--arm-ca \(AUDIT_ARM_CA\): is required when armEndpoint is set/],
-    [["--subscriptions", "not-a-guid", "--arm-endpoint", "https://127.0.0.1:1", "--arm-ca", "x"], /--subscriptions: not a subscription id \(GUID\): 'not-a-guid'/],
+    [
+      ["--subscriptions", "not-a-guid", "--arm-endpoint", "https://127.0.0.1:1", "--arm-ca", "x"],
+      /--subscriptions: not a subscription id \(GUID\): 'not-a-guid'/,
+    ],
     [["--arm-endpoint", "http://127.0.0.1:1", "--arm-ca", "x"], /--arm-endpoint: .*must use https/],
     [["--cloud", "Mars"], /--cloud: unknown cloud 'Mars'/],
     [["--snapshot", "x.json", "--subscriptions", "11111111-1111-1111-1111-111111111111"], /cannot be combined/],
@@ -82,7 +109,9 @@ describe("live collection against the emulator", () => {
   });
 
   it("AUDIT_SUBSCRIPTIONS errors name the environment variable", async () => {
-    const run = await runCliAsync(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile], { AUDIT_SUBSCRIPTIONS: "abc" });
+    const run = await runCliAsync(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile], {
+      AUDIT_SUBSCRIPTIONS: "abc",
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/AUDIT_SUBSCRIPTIONS: not a subscription id/);
   });
@@ -92,8 +121,14 @@ describe("a collection that reads nothing", () => {
   it("fails the audit with COLLECTION_FAILED instead of reporting an empty, clean estate", async () => {
     const dead = await startEmulator({ estate: SAMPLE, faults: "error:status=503" });
     try {
-      const source = new ResourceGraphSource({ connection: buildArmConnection({ armEndpoint: dead.url, armCaFile: dead.caFile }), retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 } });
-      await expect(runAudit(source, settings)).rejects.toMatchObject({ code: "COLLECTION_FAILED", message: expect.stringMatching(/nothing could be collected: .*503/) });
+      const source = new ResourceGraphSource({
+        connection: buildArmConnection({ armEndpoint: dead.url, armCaFile: dead.caFile }),
+        retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10 },
+      });
+      await expect(runAudit(source, settings)).rejects.toMatchObject({
+        code: "COLLECTION_FAILED",
+        message: expect.stringMatching(/nothing could be collected: .*503/),
+      });
     } finally {
       await dead.close();
     }
@@ -105,11 +140,14 @@ describe("progress on a terminal", () => {
     const run = async (isTty: boolean) => {
       let stderr = "";
       let stdout = "";
-      const code = await main(["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"], {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        isTty,
-      });
+      const code = await main(
+        ["scan", "--arm-endpoint", emulator.url, "--arm-ca", emulator.caFile, "--format", "json"],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          isTty,
+        },
+      );
       return { code, stderr, stdout };
     };
     const tty = await run(true);

@@ -12,7 +12,12 @@ import { ResourceGraphSource } from "../../src/collect/live-resource-source";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { QUERY_FAMILIES, type QueryFamily } from "../../src/collect/queries";
 import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
-import { classifyFailure, RetriesExhaustedError, resolveRetryPolicy, withRetries } from "../../src/collect/retry-policy";
+import {
+  classifyFailure,
+  RetriesExhaustedError,
+  resolveRetryPolicy,
+  withRetries,
+} from "../../src/collect/retry-policy";
 import type { ResourceRow } from "../../src/model/row";
 import { AUDITED_TYPES } from "../../src/model/row";
 import type { RunningEmulator } from "../../dev/emulator/emulator";
@@ -61,24 +66,42 @@ const refused = (emulator: RunningEmulator) => emulator.stats.resourceGraphLog.f
 
 describe("the emulator enforces Resource Graph's response size limit", () => {
   it("refuses a page over the limit with the real service's status, envelope and quota headers", async () => {
-    const { emulator, connection } = await start({ estate: nsgEstate([SUBSCRIPTION], 300), limits: { maxResponseBytes: 50_000 } });
+    const { emulator, connection } = await start({
+      estate: nsgEstate([SUBSCRIPTION], 300),
+      limits: { maxResponseBytes: 50_000 },
+    });
     const client = new ResourceGraphClient(connection.credential, restClientOptions(connection));
     const query = NSG_FAMILY.query;
     const error = (await client.resources({ query, subscriptions: [SUBSCRIPTION], options: { top: 300 } }).then(
       () => undefined,
       (e: unknown) => e,
-    )) as { statusCode?: number; code?: string; details?: any; response?: { headers: { get(name: string): string | undefined } } };
+    )) as {
+      statusCode?: number;
+      code?: string;
+      details?: any;
+      response?: { headers: { get(name: string): string | undefined } };
+    };
     expect(error?.statusCode).toBe(400);
     expect(error.code).toBe("BadRequest");
-    expect(error.details.error.message).toMatch(/^Please provide below info when asking for support: timestamp = .*, correlationId = [0-9a-f-]{36}\.$/);
+    expect(error.details.error.message).toMatch(
+      /^Please provide below info when asking for support: timestamp = .*, correlationId = [0-9a-f-]{36}\.$/,
+    );
     expect(error.details.error.details).toHaveLength(1);
     expect(error.details.error.details[0].code).toBe("ResponsePayloadTooLarge");
-    const size = Number(/^Response payload size is (\d+), and has exceeded the limit of 50000\. Please consider querying less data at a time and make paginated call if needed\.$/.exec(error.details.error.details[0].message)?.[1]);
+    const size = Number(
+      /^Response payload size is (\d+), and has exceeded the limit of 50000\. Please consider querying less data at a time and make paginated call if needed\.$/.exec(
+        error.details.error.details[0].message,
+      )?.[1],
+    );
     expect(size).toBeGreaterThan(50_000);
     expect(error.response?.headers.get("x-ms-user-quota-remaining")).toMatch(/^\d+$/);
 
     // A page under the limit from the same place is served, and the bytes of what it sends stay under it.
-    const page = await client.resources({ query, subscriptions: [SUBSCRIPTION], options: { top: 20, resultFormat: "objectArray" } });
+    const page = await client.resources({
+      query,
+      subscriptions: [SUBSCRIPTION],
+      options: { top: 20, resultFormat: "objectArray" },
+    });
     expect(page.count).toBe(20);
     expect(Buffer.byteLength(JSON.stringify({ ...page }))).toBeLessThan(50_000);
     expect(emulator.stats.badRequests).toBe(1);
@@ -104,7 +127,11 @@ describe("collecting under the response size limit", () => {
 
     const log = limited.emulator.stats.resourceGraphLog;
     expect(refused(limited.emulator).length).toBeGreaterThan(0);
-    expect(limited.result.stats).toMatchObject({ retries: 0, oversizedRows: 0, payloadTooLarge: refused(limited.emulator).length });
+    expect(limited.result.stats).toMatchObject({
+      retries: 0,
+      oversizedRows: 0,
+      payloadTooLarge: refused(limited.emulator).length,
+    });
     expect(limited.result.stats.pageHalvings).toBe(limited.result.stats.payloadTooLarge);
     // One chain, one request at a time: every refusal is followed by a request for the same page with half the rows,
     // never by the same request again.
@@ -158,9 +185,15 @@ describe("collecting under the response size limit", () => {
       expect(result.gaps[n]).toEqual({
         types: [AUDITED_TYPES.networkSecurityGroup],
         subscriptionIds: [SUBSCRIPTION],
-        reason: expect.stringMatching(new RegExp(`^networkSecurityGroups in a batch of 1 subscription: ${escape(after)} \\(row ${position + 1}( of 300)? in id order\\) is larger`)),
+        reason: expect.stringMatching(
+          new RegExp(
+            `^networkSecurityGroups in a batch of 1 subscription: ${escape(after)} \\(row ${position + 1}( of 300)? in id order\\) is larger`,
+          ),
+        ),
       });
-      expect(result.gaps[n]?.reason).toMatch(/HTTP 400 ResponsePayloadTooLarge: Response payload size is \d+, and has exceeded the limit of 50000/);
+      expect(result.gaps[n]?.reason).toMatch(
+        /HTTP 400 ResponsePayloadTooLarge: Response payload size is \d+, and has exceeded the limit of 50000/,
+      );
     });
     // A single row is refused once at $top 1, then stepped over with $skip; nothing is asked twice the same way.
     const atOne = emulator.stats.resourceGraphLog.filter((entry) => entry.status === 400 && entry.top === 1);
@@ -184,7 +217,9 @@ describe("collecting under the response size limit", () => {
     expect(result.gaps[100]).toEqual({
       types: [AUDITED_TYPES.networkSecurityGroup],
       subscriptionIds: [SUBSCRIPTION],
-      reason: expect.stringMatching(/^networkSecurityGroups in a batch of 1 subscription: 100 rows in a row up to row 200 of 300 in id order were each larger .* the rest of the result from row 201 on was not read$/),
+      reason: expect.stringMatching(
+        /^networkSecurityGroups in a batch of 1 subscription: 100 rows in a row up to row 200 of 300 in id order were each larger .* the rest of the result from row 201 on was not read$/,
+      ),
     });
   });
 
@@ -210,19 +245,33 @@ describe("collecting under the response size limit", () => {
         },
       })),
     ];
-    const { connection } = await start({ estate: sample, limits: { maxResponseBytes: 60_000 }, quota: { limit: 1_000 } });
+    const { connection } = await start({
+      estate: sample,
+      limits: { maxResponseBytes: 60_000 },
+      quota: { limit: 1_000 },
+    });
     const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
-    const live = await runAudit(new ResourceGraphSource({ connection, retry: FAST_RETRY, quota: { limit: 1_000, windowMs: 5_000 } }), settings);
+    const live = await runAudit(
+      new ResourceGraphSource({ connection, retry: FAST_RETRY, quota: { limit: 1_000, windowMs: 5_000 } }),
+      settings,
+    );
 
     expect(live.run.status).toBe("partial");
     expect(live.run.coverageGaps).toEqual([
-      expect.objectContaining({ types: [AUDITED_TYPES.networkSecurityGroup], reason: expect.stringMatching(/^networkSecurityGroups in a batch of 3 subscriptions: the (first row|row after \S+) \(row \d+( of \d+)? in id order\) is larger on its own than Resource Graph's response size limit/) }),
+      expect.objectContaining({
+        types: [AUDITED_TYPES.networkSecurityGroup],
+        reason: expect.stringMatching(
+          /^networkSecurityGroups in a batch of 3 subscriptions: the (first row|row after \S+) \(row \d+( of \d+)? in id order\) is larger on its own than Resource Graph's response size limit/,
+        ),
+      }),
     ]);
     expect(live.run.collection).toMatchObject({ oversizedRows: 1, retries: 0 });
     // Everything but that one NSG was read.
     const whole = await runAudit(new SnapshotSource([SAMPLE]), settings);
     expect(live.run.resourcesInEstate).toBe(whole.run.resourcesInEstate - 1);
-    const dependent = live.findings.filter((f) => f.ruleId === "mi.public-endpoint.untrusted-source" || f.ruleId === "nsg.app-subnet.sql-outbound");
+    const dependent = live.findings.filter(
+      (f) => f.ruleId === "mi.public-endpoint.untrusted-source" || f.ruleId === "nsg.app-subnet.sql-outbound",
+    );
     expect(dependent.length).toBeGreaterThan(0);
     expect(dependent.filter((f) => f.status === "pass")).toEqual([]);
   });
@@ -241,7 +290,13 @@ describe("the retry policy and ResponsePayloadTooLarge", () => {
     error: {
       code: "BadRequest",
       message: "Please provide below info when asking for support: …",
-      details: [{ code: "ResponsePayloadTooLarge", message: "Response payload size is 29972004, and has exceeded the limit of 16777216. Please consider querying less data at a time and make paginated call if needed." }],
+      details: [
+        {
+          code: "ResponsePayloadTooLarge",
+          message:
+            "Response payload size is 29972004, and has exceeded the limit of 16777216. Please consider querying less data at a time and make paginated call if needed.",
+        },
+      ],
     },
   };
 
@@ -251,10 +306,15 @@ describe("the retry policy and ResponsePayloadTooLarge", () => {
       throttled: false,
       payloadTooLarge: true,
       statusCode: 400,
-      description: "HTTP 400 ResponsePayloadTooLarge: Response payload size is 29972004, and has exceeded the limit of 16777216. Please consider querying less data at a time and make paginated call if needed.",
+      description:
+        "HTTP 400 ResponsePayloadTooLarge: Response payload size is 29972004, and has exceeded the limit of 16777216. Please consider querying less data at a time and make paginated call if needed.",
     });
     // Another 400 is not mistaken for it.
-    const invalid = classifyFailure(restError({ error: { code: "BadRequest", message: "…", details: [{ code: "InvalidQuery", message: "Query is invalid." }] } }));
+    const invalid = classifyFailure(
+      restError({
+        error: { code: "BadRequest", message: "…", details: [{ code: "InvalidQuery", message: "Query is invalid." }] },
+      }),
+    );
     expect(invalid).toMatchObject({ retriable: false, description: "HTTP 400 InvalidQuery: Query is invalid." });
     expect(invalid.payloadTooLarge).toBeUndefined();
   });

@@ -19,7 +19,9 @@ describe("query families", () => {
   );
 
   it("project web app identity and kind, and no other family's", () => {
-    const withIdentity = QUERY_FAMILIES.filter((family) => family.extraColumns.includes("identity")).map((family) => family.name);
+    const withIdentity = QUERY_FAMILIES.filter((family) => family.extraColumns.includes("identity")).map(
+      (family) => family.name,
+    );
     expect(withIdentity).toEqual(["webApps"]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseTimeSpan, QuotaPacer } from "../../src/collect/quota-pacer";
-import { backoffDelay, classifyFailure, DEFAULT_RETRY_POLICY, parseRetryAfter, RetriesExhaustedError, withRetries } from "../../src/collect/retry-policy";
+import {
+  backoffDelay,
+  classifyFailure,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  RetriesExhaustedError,
+  withRetries,
+} from "../../src/collect/retry-policy";
 import { formatTimeSpan } from "../../dev/emulator/user-quota";
 
 function headers(values: Record<string, string>) {
@@ -8,7 +15,12 @@ function headers(values: Record<string, string>) {
 }
 
 function restError(statusCode: number | undefined, responseHeaders: Record<string, string> = {}, code?: string) {
-  return Object.assign(new Error(`status ${statusCode}`), { name: "RestError", statusCode, code, response: { headers: headers(responseHeaders) } });
+  return Object.assign(new Error(`status ${statusCode}`), {
+    name: "RestError",
+    statusCode,
+    code,
+    response: { headers: headers(responseHeaders) },
+  });
 }
 
 describe("QuotaPacer", () => {
@@ -41,7 +53,8 @@ describe("QuotaPacer with requests in flight", () => {
   const report = (remaining: number, resetsAfter = "00:01:00") =>
     headers({ "x-ms-user-quota-remaining": String(remaining), "x-ms-user-quota-resets-after": resetsAfter });
   /** Whether the promise settles within a few milliseconds. */
-  const settlesSoon = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 30))]);
+  const settlesSoon = (promise: Promise<unknown>) =>
+    Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 30))]);
 
   it("subtracts the requests still in flight from what a response reports remaining", async () => {
     const pacer = new QuotaPacer({ limit: 15, windowMs: 60_000 });
@@ -131,7 +144,10 @@ describe("retry policy", () => {
     [restError(429, { "retry-after": "3" }), { retriable: true, throttled: true, retryAfterMs: 3_000 }],
     [restError(503, { "retry-after-ms": "250" }), { retriable: true, throttled: false, retryAfterMs: 250 }],
     [restError(500), { retriable: true, retryAfterMs: undefined }],
-    [restError(undefined, {}, "ECONNRESET"), { retriable: true, description: "network error ECONNRESET: status undefined" }],
+    [
+      restError(undefined, {}, "ECONNRESET"),
+      { retriable: true, description: "network error ECONNRESET: status undefined" },
+    ],
     [restError(400), { retriable: false }],
     [restError(403), { retriable: false }],
     [restError(404), { retriable: false, statusCode: 404 }],

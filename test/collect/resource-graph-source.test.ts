@@ -24,7 +24,16 @@ const ids = (rows: { id?: unknown }[]) => rows.map((row) => String(row.id));
 /** What the snapshot row looks like through a family's projection: base columns plus the projected paths. */
 function expectedRow(family: QueryFamily, row: Record<string, unknown>): Record<string, unknown> {
   const expected: Record<string, unknown> = {};
-  for (const column of ["id", "name", "type", "location", "subscriptionId", "resourceGroup", "tags", ...family.extraColumns]) {
+  for (const column of [
+    "id",
+    "name",
+    "type",
+    "location",
+    "subscriptionId",
+    "resourceGroup",
+    "tags",
+    ...family.extraColumns,
+  ]) {
     expected[column] = row[column] ?? null;
   }
   const properties: Record<string, unknown> = {};
@@ -48,7 +57,9 @@ describe("collectFromResourceGraph", () => {
     const result = await collectFromResourceGraph(sink.sink, { connection });
 
     const expected = QUERY_FAMILIES.flatMap((family) =>
-      SMALL_ESTATE.data.filter((row) => family.types.includes(String(row["type"]))).map((row) => expectedRow(family, row)),
+      SMALL_ESTATE.data
+        .filter((row) => family.types.includes(String(row["type"])))
+        .map((row) => expectedRow(family, row)),
     );
     expect(sink.rows).toHaveLength(14);
     expect(sink.rows).toEqual(expect.arrayContaining(expected));
@@ -94,7 +105,10 @@ describe("collectFromResourceGraph", () => {
 
   it("paces against the quota so that no 429 is ever sent (quota 5 per window, 30 pages)", async () => {
     const subscriptions = subscriptionIds(1);
-    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 300), quota: { limit: 5, windowMs: 1_000 } });
+    const { emulator, connection } = await start({
+      estate: nsgEstate(subscriptions, 300),
+      quota: { limit: 5, windowMs: 1_000 },
+    });
     const sink = rowCollector();
     const started = Date.now();
     const result = await collectFromResourceGraph(sink.sink, {
@@ -115,7 +129,10 @@ describe("collectFromResourceGraph", () => {
 
   it("honours Retry-After when another client of the same user has spent the quota", async () => {
     const subscriptions = subscriptionIds(2);
-    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 60), quota: { limit: 4, windowMs: 1_000 } });
+    const { emulator, connection } = await start({
+      estate: nsgEstate(subscriptions, 60),
+      quota: { limit: 4, windowMs: 1_000 },
+    });
     // Same credential, same token: the same user. It spends the whole window before the collector starts.
     const other = new ResourceGraphClient(connection.credential, restClientOptions(connection));
     for (let n = 0; n < 4; n += 1) await other.resources({ query: NSG_FAMILY.query, subscriptions });
@@ -172,9 +189,16 @@ describe("collectFromResourceGraph", () => {
   });
 
   it("records a gap with the types, subscriptions and reason when a family keeps failing, and collects the rest", async () => {
-    const { emulator, connection } = await start({ estate: SMALL_ESTATE, faults: "error:status=503,match=networksecuritygroups" });
+    const { emulator, connection } = await start({
+      estate: SMALL_ESTATE,
+      faults: "error:status=503,match=networksecuritygroups",
+    });
     const sink = rowCollector();
-    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions: [S1, S2] }, retry: FAST_RETRY });
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions: [S1, S2] },
+      retry: FAST_RETRY,
+    });
 
     expect(result.gaps).toHaveLength(1);
     const [gap] = result.gaps;
@@ -210,8 +234,16 @@ describe("collectFromResourceGraph", () => {
 
   it("does not retry a rejected query, and reports it as a gap", async () => {
     const { emulator, connection } = await start({ estate: SMALL_ESTATE });
-    const badFamily: QueryFamily = { ...NSG_FAMILY, name: "unsupported", query: "resources | summarize count() by type" };
-    const result = await collectFromResourceGraph(() => {}, { connection, scope: { subscriptions: [S1] }, families: [badFamily] });
+    const badFamily: QueryFamily = {
+      ...NSG_FAMILY,
+      name: "unsupported",
+      query: "resources | summarize count() by type",
+    };
+    const result = await collectFromResourceGraph(() => {}, {
+      connection,
+      scope: { subscriptions: [S1] },
+      families: [badFamily],
+    });
 
     expect(result.gaps[0]?.reason).toMatch(/^unsupported: HTTP 400 .*after 1 attempt\)$/);
     expect(result.stats.retries).toBe(0);
@@ -246,7 +278,12 @@ describe("collectFromResourceGraph", () => {
     const subscriptions = subscriptionIds(25);
     const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 2) });
     const sink = rowCollector();
-    await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: [NSG_FAMILY], batchSize: 10 });
+    await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      batchSize: 10,
+    });
 
     expect(emulator.stats.resourceGraphLog.map((entry) => entry.subscriptions).sort()).toEqual([10, 10, 5]);
     expect(sink.rows).toHaveLength(50);
@@ -266,17 +303,29 @@ describe("collectFromResourceGraph", () => {
   it("falls back to the group's subscriptions in batches when Resource Graph reports the subscription limit", async () => {
     const subscriptions = subscriptionIds(30);
     const estate = nsgEstate(subscriptions, 2, { managementGroups: { "mg-big": subscriptions } });
-    (estate["data"] as unknown[]).push(...subscriptions.map((subscription, index) => managedInstanceRow(subscription, index)));
+    (estate["data"] as unknown[]).push(
+      ...subscriptions.map((subscription, index) => managedInstanceRow(subscription, index)),
+    );
     const { emulator, connection } = await start({ estate, limits: { subscriptionLimit: 10 } });
     const sink = rowCollector();
-    const families = QUERY_FAMILIES.filter((family) => ["managedInstances", "networkSecurityGroups"].includes(family.name));
-    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { managementGroups: ["mg-big"] }, families, batchSize: 12 });
+    const families = QUERY_FAMILIES.filter((family) =>
+      ["managedInstances", "networkSecurityGroups"].includes(family.name),
+    );
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { managementGroups: ["mg-big"] },
+      families,
+      batchSize: 12,
+    });
 
     expect(result.scopeMode).toBe("managementGroupSubscriptions");
     expect(result.gaps).toEqual([]);
     expect(sink.rows).toHaveLength(90);
     expect(new Set(ids(sink.rows)).size).toBe(90);
-    const log = emulator.stats.resourceGraphLog.map((entry) => [entry.table, entry.managementGroups?.join() ?? entry.subscriptions]);
+    const log = emulator.stats.resourceGraphLog.map((entry) => [
+      entry.table,
+      entry.managementGroups?.join() ?? entry.subscriptions,
+    ]);
     expect(log.slice(0, 2)).toEqual([
       ["resources", "mg-big"], // limit hit: the page is dropped unread
       ["resourcecontainers", "mg-big"],
@@ -296,9 +345,19 @@ describe("collectFromResourceGraph", () => {
   it("reads families and batches side by side, inside the quota, handing each row on once and one page at a time", async () => {
     const subscriptions = subscriptionIds(6);
     const estate = nsgEstate(subscriptions, 300);
-    (estate["data"] as unknown[]).push(...subscriptions.flatMap((subscription, s) => Array.from({ length: 50 }, (_, i) => managedInstanceRow(subscription, s * 50 + i))));
-    const { emulator, connection } = await start({ estate, quota: { limit: 10, windowMs: 1_000 }, faults: "latency:ms=150" });
-    const families = QUERY_FAMILIES.filter((family) => ["managedInstances", "networkSecurityGroups"].includes(family.name));
+    (estate["data"] as unknown[]).push(
+      ...subscriptions.flatMap((subscription, s) =>
+        Array.from({ length: 50 }, (_, i) => managedInstanceRow(subscription, s * 50 + i)),
+      ),
+    );
+    const { emulator, connection } = await start({
+      estate,
+      quota: { limit: 10, windowMs: 1_000 },
+      faults: "latency:ms=150",
+    });
+    const families = QUERY_FAMILIES.filter((family) =>
+      ["managedInstances", "networkSecurityGroups"].includes(family.name),
+    );
     const rows: string[] = [];
     let busy = 0;
     let mostBusy = 0;
@@ -329,7 +388,12 @@ describe("collectFromResourceGraph", () => {
     const estate = nsgEstate(subscriptions, 250);
     const { emulator, connection } = await start({ estate, quota: { limit: 1_000 }, faults: "latency:ms=50" });
     const sink = rowCollector();
-    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: [NSG_FAMILY], pageSize: 100 });
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: [NSG_FAMILY],
+      pageSize: 100,
+    });
 
     expect(result.stats.splits).toBe(1);
     expect(sink.rows).toHaveLength(2_000);
@@ -344,9 +408,19 @@ describe("collectFromResourceGraph", () => {
 
   it("reads one page at a time and never splits with maxConcurrency 1", async () => {
     const subscriptions = subscriptionIds(8);
-    const { emulator, connection } = await start({ estate: nsgEstate(subscriptions, 250), quota: { limit: 1_000 }, faults: "latency:ms=20" });
+    const { emulator, connection } = await start({
+      estate: nsgEstate(subscriptions, 250),
+      quota: { limit: 1_000 },
+      faults: "latency:ms=20",
+    });
     const sink = rowCollector();
-    const result = await collectFromResourceGraph(sink.sink, { connection, scope: { subscriptions }, families: QUERY_FAMILIES, pageSize: 100, maxConcurrency: 1 });
+    const result = await collectFromResourceGraph(sink.sink, {
+      connection,
+      scope: { subscriptions },
+      families: QUERY_FAMILIES,
+      pageSize: 100,
+      maxConcurrency: 1,
+    });
 
     expect(sink.rows).toHaveLength(2_000);
     expect(result.stats).toMatchObject({ splits: 0, maxInFlight: 1, pages: 20 + QUERY_FAMILIES.length - 1 });

@@ -19,11 +19,20 @@ afterAll(() => {
 
 it("starts Azurite, the emulator and the functions, completes the first audit, and guards /api/runs/latest with keys", async () => {
   copyFileSync(join(REPO, "host.json"), join(project, "host.json"));
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$|TEAMS_|ALERT_|REPORT_)/.test(name),
+    ),
+  );
   // What `npm start` runs after its build: the dev entry point, which gives the host the ARM emulator.
   child = spawn(process.execPath, [join(REPO, "dist", "dev", "start-local.js")], {
     cwd: project,
-    env: { ...inherited, PORT: "0", HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"), HOST_EMULATOR_ESTATE: join(REPO, "samples", "estate.json") },
+    env: {
+      ...inherited,
+      PORT: "0",
+      HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"),
+      HOST_EMULATOR_ESTATE: join(REPO, "samples", "estate.json"),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -43,7 +52,11 @@ it("starts Azurite, the emulator and the functions, completes the first audit, a
     async () => {
       const response = await fetch(`${url}/api/runs/latest`, { headers: { "x-functions-key": functionKey } });
       if (response.status !== 200) return false;
-      return (await response.json()) as { runId: string; status: string; summary: { scores: { byStatus: Record<string, number>; estateScore: number } } };
+      return (await response.json()) as {
+        runId: string;
+        status: string;
+        summary: { scores: { byStatus: Record<string, number>; estateScore: number } };
+      };
     },
     90_000,
     500,
@@ -57,7 +70,9 @@ it("starts Azurite, the emulator and the functions, completes the first audit, a
   expect((await fetch(`${url}/api/runs/latest`, { headers: { "x-functions-key": "wrong" } })).status).toBe(401);
   expect((await fetch(`${url}/api/runs/latest?code=${encodeURIComponent(functionKey)}`)).status).toBe(200);
   // POST /api/runs is admin-only: the function key is not enough.
-  expect((await fetch(`${url}/api/runs`, { method: "POST", headers: { "x-functions-key": functionKey } })).status).toBe(401);
+  expect((await fetch(`${url}/api/runs`, { method: "POST", headers: { "x-functions-key": functionKey } })).status).toBe(
+    401,
+  );
 
   child.kill("SIGINT");
   expect(await exited).toBe(0);

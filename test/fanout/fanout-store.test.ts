@@ -45,7 +45,15 @@ function result(shard: number, outcome: "done" | "failed" = "done"): ShardResult
     contextWarnings: { count: 0, sample: [] },
     ownWarnings: { count: 0, sample: [] },
     collection: {},
-    write: { findings: 0, findingTransactions: 0, stateEntities: 0, stateTransactions: 0, findingsMs: 0, stateMs: 0, elapsedMs: 0 },
+    write: {
+      findings: 0,
+      findingTransactions: 0,
+      stateEntities: 0,
+      stateTransactions: 0,
+      findingsMs: 0,
+      stateMs: 0,
+      elapsedMs: 0,
+    },
     durationMs: 0,
     findings: [],
     transitions: { new: [], resolved: [], regressed: [], stillFailing: [], notFullyRead: 0, stale: 0 },
@@ -59,11 +67,18 @@ describe("shard progress on the run entity", () => {
     // Started again (a planner retried): nothing is reset.
     await fanout.finishShard(runId, 0, "done");
     expect((await fanout.startShards(runId, 40)).done).toBe(1);
-    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, shard) => fanout.finishShard(runId, shard, shard % 10 === 3 ? "failed" : "done")));
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, shard) => fanout.finishShard(runId, shard, shard % 10 === 3 ? "failed" : "done")),
+    );
     const completing = outcomes.filter((o) => o.completedNow);
     expect(completing).toHaveLength(1);
     const progress = await fanout.getProgress(runId);
-    expect(progress).toMatchObject({ shardCount: 40, done: 40, failed: 4, finaliser: completing[0]!.progress.finaliser });
+    expect(progress).toMatchObject({
+      shardCount: 40,
+      done: 40,
+      failed: 4,
+      finaliser: completing[0]!.progress.finaliser,
+    });
     expect(progress!.states).toBe(Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? "F" : "D")).join(""));
     // A shard finished again (a redelivered message) keeps its first mark and completes nothing.
     expect(await fanout.finishShard(runId, 3, "done")).toMatchObject({ completedNow: false, progress: { failed: 4 } });
@@ -95,7 +110,11 @@ describe("results and payloads", () => {
   it("stores a plan and a context of many entities, and deletes the payloads but not the plan", async () => {
     const runId = await newRun();
     // Incompressible rows, about 3 MB: several entities of eight 64 KiB chunks each.
-    const rows = Array.from({ length: 3_000 }, (_, i) => ({ id: `/subscriptions/x/r/${i}`, type: "microsoft.network/virtualnetworks", blob: randomBytes(768).toString("base64") }));
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      id: `/subscriptions/x/r/${i}`,
+      type: "microsoft.network/virtualnetworks",
+      blob: randomBytes(768).toString("base64"),
+    }));
     const plan: FanoutPlan = {
       version: 1,
       runId,
@@ -113,10 +132,15 @@ describe("results and payloads", () => {
     expect(await fanout.getPlan(runId)).toEqual(plan);
     expect(await fanout.loadContext(runId)).toEqual(rows);
     await fanout.saveShardResult(runId, result(0));
-    const table = TableClient.fromConnectionString(azurite.connectionString, `${prefix}auditshards`, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azurite.connectionString, `${prefix}auditshards`, {
+      allowInsecureConnection: true,
+    });
     const keys = async () => {
       const found: string[] = [];
-      for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${runId}'`, select: ["RowKey"] } })) found.push(String(e.rowKey));
+      for await (const e of table.listEntities({
+        queryOptions: { filter: `PartitionKey eq '${runId}'`, select: ["RowKey"] },
+      }))
+        found.push(String(e.rowKey));
       return found;
     };
     expect((await keys()).filter((k) => k.startsWith("context|")).length).toBeGreaterThan(3);

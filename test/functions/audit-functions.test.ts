@@ -25,7 +25,10 @@ let settings: AppSettings;
 let services: Services;
 let prefixCounter = 0;
 
-function context(functionName: string, triggerMetadata: Record<string, unknown> = {}): InvocationContext & { logs: string[] } {
+function context(
+  functionName: string,
+  triggerMetadata: Record<string, unknown> = {},
+): InvocationContext & { logs: string[] } {
   const logs: string[] = [];
   const ctx = new InvocationContext({
     functionName,
@@ -41,8 +44,12 @@ async function receiveAll(queueName = AUDIT_QUEUE): Promise<{ body: unknown; deq
   const client = new QueueClient(azurite.connectionString, queueName);
   await client.createIfNotExists();
   const received = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
-  for (const message of received.receivedMessageItems) await client.deleteMessage(message.messageId, message.popReceipt);
-  return received.receivedMessageItems.map((m) => ({ body: JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")), dequeueCount: m.dequeueCount }));
+  for (const message of received.receivedMessageItems)
+    await client.deleteMessage(message.messageId, message.popReceipt);
+  return received.receivedMessageItems.map((m) => ({
+    body: JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")),
+    dequeueCount: m.dequeueCount,
+  }));
 }
 
 /** Fresh tables per test (a table prefix), the same Azurite and emulator. */
@@ -50,14 +57,24 @@ function freshServices(extra: Partial<AppSettings> = {}, sourceFor?: () => Resou
   const merged = { ...settings, ...extra };
   const store = createAuditStore(merged.tables, { tablePrefix: `t${Date.now().toString(36)}${prefixCounter++}` });
   const queue = createAuditQueue(merged.queues, AUDIT_QUEUE);
-  const audits = new AuditService({ settings: merged, store, queue, postRunSteps: [retentionStep(store, merged.retentionDays)], openSource: sourceFor ?? sourceOpener(merged.source) });
+  const audits = new AuditService({
+    settings: merged,
+    store,
+    queue,
+    postRunSteps: [retentionStep(store, merged.retentionDays)],
+    openSource: sourceFor ?? sourceOpener(merged.source),
+  });
   return { settings: merged, store, queue, audits };
 }
 
 beforeAll(async () => {
   azurite = await startAzurite();
   emulator = await startEmulator({ estate: SAMPLE, quota: { limit: 10_000 } });
-  settings = appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile });
+  settings = appSettingsFromEnv({
+    AzureWebJobsStorage: azurite.connectionString,
+    AUDIT_ARM_ENDPOINT: emulator.url,
+    AUDIT_ARM_CA: emulator.caFile,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -74,7 +91,10 @@ beforeEach(async () => {
 
 describe("request → queue → run → read back", () => {
   it("startAudit answers 202 with the run id and status URL, and the run completes through the queue", async () => {
-    const response = await startAudit(new HttpRequest({ method: "POST", url: "http://127.0.0.1:7071/api/runs", body: { string: "" } }), context("startAudit"));
+    const response = await startAudit(
+      new HttpRequest({ method: "POST", url: "http://127.0.0.1:7071/api/runs", body: { string: "" } }),
+      context("startAudit"),
+    );
     expect(response.status).toBe(202);
     const { runId, statusUrl } = response.jsonBody as { runId: string; statusUrl: string };
     expect(statusUrl).toBe(`http://127.0.0.1:7071/api/runs/${runId}`);
@@ -85,9 +105,16 @@ describe("request → queue → run → read back", () => {
     const ctx = context("runAudit", { dequeueCount: 1 });
     await runAuditFromQueue(message!.body, ctx);
 
-    const latest = await getRun(new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/runs/latest", params: { runId: "latest" } }), context("getRun"));
+    const latest = await getRun(
+      new HttpRequest({ method: "GET", url: "http://127.0.0.1/api/runs/latest", params: { runId: "latest" } }),
+      context("getRun"),
+    );
     expect(latest.status).toBe(200);
-    const run = latest.jsonBody as { runId: string; status: string; summary: { scores: { byStatus: Record<string, number> }; run: { collection: { requests: number } } } };
+    const run = latest.jsonBody as {
+      runId: string;
+      status: string;
+      summary: { scores: { byStatus: Record<string, number> }; run: { collection: { requests: number } } };
+    };
     expect(run.runId).toBe(runId);
     expect(run.status).toBe("completed");
     expect(run.summary.scores.byStatus.fail).toBe(19);
@@ -97,12 +124,18 @@ describe("request → queue → run → read back", () => {
   });
 
   it("startAudit validates a scope override and rejects bad bodies with 400 naming the problem", async () => {
-    const post = (body: string) => startAudit(new HttpRequest({ method: "POST", url: "http://127.0.0.1/api/runs", body: { string: body } }), context("startAudit"));
+    const post = (body: string) =>
+      startAudit(
+        new HttpRequest({ method: "POST", url: "http://127.0.0.1/api/runs", body: { string: body } }),
+        context("startAudit"),
+      );
     const bad = await post('{"subscriptions":["not-a-guid"]}');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.jsonBody)).toMatch(/body\.subscriptions: not a subscription id/);
     expect((await post("{nope")).status).toBe(400);
-    expect(((await post('{"tenant":true}')).jsonBody as { error: { message: string } }).error.message).toMatch(/Unrecognized key/);
+    expect(((await post('{"tenant":true}')).jsonBody as { error: { message: string } }).error.message).toMatch(
+      /Unrecognized key/,
+    );
     const ok = await post('{"subscriptions":["6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]}');
     expect(ok.status).toBe(202);
     const [message] = await receiveAll();
@@ -111,11 +144,17 @@ describe("request → queue → run → read back", () => {
     const run = await services.store.getRun((ok.jsonBody as { runId: string }).runId);
     expect(run?.status).toBe("completed");
     const findings = await services.store.listFindings(run!.runId, { top: 1000 });
-    expect(new Set(findings.items.map((f) => f.subscriptionId))).toEqual(new Set(["6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]));
+    expect(new Set(findings.items.map((f) => f.subscriptionId))).toEqual(
+      new Set(["6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]),
+    );
   });
 
   it("getRun answers 404 for an unknown run and 400 for a malformed id", async () => {
-    const get = (runId: string) => getRun(new HttpRequest({ method: "GET", url: `http://127.0.0.1/api/runs/${runId}`, params: { runId } }), context("getRun"));
+    const get = (runId: string) =>
+      getRun(
+        new HttpRequest({ method: "GET", url: `http://127.0.0.1/api/runs/${runId}`, params: { runId } }),
+        context("getRun"),
+      );
     expect((await get("latest")).status).toBe(404);
     expect((await get("20200101T000000Z-abcdef")).status).toBe(404);
     expect((await get("x' or '1' eq '1")).status).toBe(400);
@@ -137,16 +176,25 @@ describe("exclusive runs, retries and failures", () => {
     const messages = await receiveAll();
     expect(messages).toHaveLength(2);
     const logger = { info: () => {}, warn: () => {}, error: () => {} };
-    const outcomes = await Promise.all(messages.map((m) => services.audits.runRequested(m.body, { dequeueCount: 1, maxDequeueCount: 3 }, logger)));
+    const outcomes = await Promise.all(
+      messages.map((m) => services.audits.runRequested(m.body, { dequeueCount: 1, maxDequeueCount: 3 }, logger)),
+    );
     expect(outcomes.map((o) => o.status).sort()).toEqual(["completed", "skipped"]);
-    const statuses = [(await services.store.getRun(first.runId))!.status, (await services.store.getRun(second.runId))!.status].sort();
+    const statuses = [
+      (await services.store.getRun(first.runId))!.status,
+      (await services.store.getRun(second.runId))!.status,
+    ].sort();
     expect(statuses).toEqual(["completed", "skipped"]);
-    const skipped = [first.runId, second.runId].find((id) => outcomes.find((o) => o.runId === id)!.status === "skipped")!;
+    const skipped = [first.runId, second.runId].find(
+      (id) => outcomes.find((o) => o.runId === id)!.status === "skipped",
+    )!;
     expect((await services.store.getRun(skipped))!.error).toMatch(/same scope \(tenant\) is in progress/);
     // The lock is released afterwards: a later request runs.
     await services.audits.requestAudit({ trigger: "http" });
     const [third] = await receiveAll();
-    expect((await services.audits.runRequested(third!.body, { dequeueCount: 1, maxDequeueCount: 3 }, logger)).status).toBe("completed");
+    expect(
+      (await services.audits.runRequested(third!.body, { dequeueCount: 1, maxDequeueCount: 3 }, logger)).status,
+    ).toBe("completed");
   });
 
   it("re-running the same message (a retry) replaces the run's results and never duplicates them", async () => {
@@ -187,9 +235,16 @@ describe("exclusive runs, retries and failures", () => {
   it("a malformed message fails its run when the run id can be read, and lands in poison otherwise", async () => {
     const { runId } = await services.audits.requestAudit({ trigger: "http" });
     await receiveAll();
-    await expect(runAuditFromQueue({ runId, trigger: "carrier-pigeon", requestedAt: "yesterday" }, context("runAudit", { dequeueCount: 1 }))).rejects.toThrow(/trigger/);
+    await expect(
+      runAuditFromQueue(
+        { runId, trigger: "carrier-pigeon", requestedAt: "yesterday" },
+        context("runAudit", { dequeueCount: 1 }),
+      ),
+    ).rejects.toThrow(/trigger/);
     expect((await services.store.getRun(runId))!.status).toBe("failed");
-    await expect(runAuditFromQueue("not json at all", context("runAudit", { dequeueCount: 1 }))).rejects.toThrow(/audit request message/);
+    await expect(runAuditFromQueue("not json at all", context("runAudit", { dequeueCount: 1 }))).rejects.toThrow(
+      /audit request message/,
+    );
   });
 
   it("a message that reaches the poison queue without a recorded failure is recorded as failed", async () => {
@@ -205,21 +260,39 @@ describe("exclusive runs, retries and failures", () => {
 describe("retention", () => {
   it("the nightly run deletes findings older than FINDINGS_RETENTION_DAYS and keeps run summaries; HTTP runs do not purge", async () => {
     const old = new Date(Date.now() - 100 * 86_400_000);
-    const oldAudits = new AuditService({ settings, store: services.store, queue: services.queue, now: () => old, openSource: () => new SnapshotSource([SAMPLE]) });
+    const oldAudits = new AuditService({
+      settings,
+      store: services.store,
+      queue: services.queue,
+      now: () => old,
+      openSource: () => new SnapshotSource([SAMPLE]),
+    });
     const { runId: oldRunId } = await oldAudits.requestAudit({ trigger: "http" });
     const [oldMessage] = await receiveAll();
-    await oldAudits.runRequested(oldMessage!.body, { dequeueCount: 1, maxDequeueCount: 3 }, { info: () => {}, warn: () => {}, error: () => {} });
+    await oldAudits.runRequested(
+      oldMessage!.body,
+      { dequeueCount: 1, maxDequeueCount: 3 },
+      { info: () => {}, warn: () => {}, error: () => {} },
+    );
     expect((await services.store.listFindings(oldRunId, { top: 5 })).items).toHaveLength(5);
 
     await services.audits.requestAudit({ trigger: "http" });
     const [httpMessage] = await receiveAll();
-    await services.audits.runRequested(httpMessage!.body, { dequeueCount: 1, maxDequeueCount: 3 }, { info: () => {}, warn: () => {}, error: () => {} });
+    await services.audits.runRequested(
+      httpMessage!.body,
+      { dequeueCount: 1, maxDequeueCount: 3 },
+      { info: () => {}, warn: () => {}, error: () => {} },
+    );
     expect((await services.store.listFindings(oldRunId, { top: 5 })).items).toHaveLength(5);
 
     await services.audits.requestAudit({ trigger: "timer" });
     const [timerMessage] = await receiveAll();
     const logs: string[] = [];
-    await services.audits.runRequested(timerMessage!.body, { dequeueCount: 1, maxDequeueCount: 3 }, { info: (m) => logs.push(m), warn: () => {}, error: (m) => logs.push(m) });
+    await services.audits.runRequested(
+      timerMessage!.body,
+      { dequeueCount: 1, maxDequeueCount: 3 },
+      { info: (m) => logs.push(m), warn: () => {}, error: (m) => logs.push(m) },
+    );
     expect(logs.join("\n")).toMatch(/retention: deleted 73 findings of 1 run/);
     expect((await services.store.listFindings(oldRunId, { top: 5 })).items).toHaveLength(0);
     const oldRun = await services.store.getRun(oldRunId);
@@ -239,19 +312,33 @@ describe("settings", () => {
     [{ AUDIT_SUBSCRIPTIONS: "nope" }, /AUDIT_SUBSCRIPTIONS: not a subscription id/],
     [{ FINDINGS_ARCHIVE: "everything" }, /FINDINGS_ARCHIVE: expected "changes" or "all"/],
   ])("%j is rejected with a message naming the setting", (overrides, pattern) => {
-    const env = { AzureWebJobsStorage: "UseDevelopmentStorage=true", AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...overrides };
+    const env = {
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      AUDIT_ARM_ENDPOINT: emulator.url,
+      AUDIT_ARM_CA: emulator.caFile,
+      ...overrides,
+    };
     expect(() => appSettingsFromEnv(env)).toThrow(pattern);
   });
 
   it("AUDIT_SOURCE=snapshot:<file> audits a snapshot, and identity-based storage settings are accepted", () => {
-    const s = appSettingsFromEnv({ AUDIT_SOURCE: `snapshot:${SAMPLE}`, AzureWebJobsStorage__accountName: "stauditprod" });
+    const s = appSettingsFromEnv({
+      AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+      AzureWebJobsStorage__accountName: "stauditprod",
+    });
     expect(s.source).toEqual({ kind: "snapshot", files: [SAMPLE] });
     expect(s.tables).toMatchObject({ accountUrl: "https://stauditprod.table.core.windows.net" });
     expect(s.queues).toMatchObject({ queueServiceUrl: "https://stauditprod.queue.core.windows.net" });
     expect(s.schedule).toBe("0 0 2 * * *");
     expect(s.retentionDays).toBe(90);
     expect(s.findingsArchive).toBe("changes");
-    expect(appSettingsFromEnv({ AUDIT_SOURCE: `snapshot:${SAMPLE}`, AzureWebJobsStorage: "UseDevelopmentStorage=true", FINDINGS_ARCHIVE: " All " }).findingsArchive).toBe("all");
+    expect(
+      appSettingsFromEnv({
+        AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+        AzureWebJobsStorage: "UseDevelopmentStorage=true",
+        FINDINGS_ARCHIVE: " All ",
+      }).findingsArchive,
+    ).toBe("all");
   });
 });
 
@@ -267,7 +354,14 @@ describe("composition root", () => {
   it("FINDINGS_ARCHIVE reaches the store: `all` stores every result of an unchanged run, the default its failures and unknowns", async () => {
     const quiet = { info: () => {}, warn: () => {}, error: () => {} };
     const auditWith = async (env: Record<string, string>) => {
-      const built = buildServices(appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...env }));
+      const built = buildServices(
+        appSettingsFromEnv({
+          AzureWebJobsStorage: azurite.connectionString,
+          AUDIT_ARM_ENDPOINT: emulator.url,
+          AUDIT_ARM_CA: emulator.caFile,
+          ...env,
+        }),
+      );
       await receiveAll();
       await built.audits.requestAudit({ trigger: "http" });
       const [message] = await receiveAll();
@@ -278,6 +372,10 @@ describe("composition root", () => {
     // The composition root's tables (no prefix) are this test's alone in this Azurite; the first run makes the state.
     await auditWith({ FINDINGS_ARCHIVE: "all" });
     expect(await auditWith({ FINDINGS_ARCHIVE: "all" })).toMatchObject({ findings: 73, findingsStored: 73 });
-    expect(await auditWith({})).toMatchObject({ findings: 73, findingsStored: 19 + 2, byStatus: { fail: 19, unknown: 2, error: 0 } });
+    expect(await auditWith({})).toMatchObject({
+      findings: 73,
+      findingsStored: 19 + 2,
+      byStatus: { fail: 19, unknown: 2, error: 0 },
+    });
   });
 });

@@ -20,7 +20,11 @@ let emulator: RunningEmulator;
 beforeAll(async () => {
   azurite = await startAzurite();
   // 403 is not retried: every Entra-only child read fails at once, for good.
-  emulator = await startEmulator({ estate: SAMPLE, quota: { limit: 10_000 }, faults: "error:status=403,target=arm,match=azureadonlyauthentications" });
+  emulator = await startEmulator({
+    estate: SAMPLE,
+    quota: { limit: 10_000 },
+    faults: "error:status=403,target=arm,match=azureadonlyauthentications",
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -31,7 +35,12 @@ afterAll(async () => {
 
 describe("a run whose ARM reads fail for good", () => {
   it("ends partial, its summary names the unread child per subscription and is not verified, and the Entra-only verdicts are unknown", async () => {
-    const settings = appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, TRUSTED_SOURCE_PREFIXES: "" });
+    const settings = appSettingsFromEnv({
+      AzureWebJobsStorage: azurite.connectionString,
+      AUDIT_ARM_ENDPOINT: emulator.url,
+      AUDIT_ARM_CA: emulator.caFile,
+      TRUSTED_SOURCE_PREFIXES: "",
+    });
     const store = createAuditStore(settings.tables, { tablePrefix: `partial${Date.now().toString(36)}` });
     const queued: AuditRequestMessage[] = [];
     const queue = { enqueue: async (message: AuditRequestMessage) => void queued.push(message) };
@@ -39,10 +48,17 @@ describe("a run whose ARM reads fail for good", () => {
     useServices({ settings, store, queue, audits });
 
     const { runId } = await audits.requestAudit({ trigger: "http" });
-    const outcome = await audits.runRequested(queued[0], { dequeueCount: 1, maxDequeueCount: 3 }, { info: () => {}, warn: () => {}, error: () => {} });
+    const outcome = await audits.runRequested(
+      queued[0],
+      { dequeueCount: 1, maxDequeueCount: 3 },
+      { info: () => {}, warn: () => {}, error: () => {} },
+    );
     expect(outcome.status).toBe("partial");
 
-    const answer = await getRun(new HttpRequest({ method: "GET", url: `http://127.0.0.1/api/runs/${runId}`, params: { runId } }), new InvocationContext({ functionName: "getRun" }));
+    const answer = await getRun(
+      new HttpRequest({ method: "GET", url: `http://127.0.0.1/api/runs/${runId}`, params: { runId } }),
+      new InvocationContext({ functionName: "getRun" }),
+    );
     expect(answer.status).toBe(200);
     const run = answer.jsonBody as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(run.status).toBe("partial");
@@ -50,11 +66,15 @@ describe("a run whose ARM reads fail for good", () => {
     expect(gaps.length).toBe(3);
     for (const gap of gaps) {
       expect(gap.types).toEqual([ARM_CHILD_TYPES.entraOnlyAuthentication]);
-      expect(gap.reason).toMatch(/^ARM read of azureADOnlyAuthentications\/Default failed for \d resource\(s\): sqlmi-.*HTTP 403/);
+      expect(gap.reason).toMatch(
+        /^ARM read of azureADOnlyAuthentications\/Default failed for \d resource\(s\): sqlmi-.*HTTP 403/,
+      );
     }
     expect(run.verification).toMatchObject({ complete: false, coverageGaps: 3 });
     expect(run.verification.unverifiedBySeverity.medium).toBeGreaterThanOrEqual(6);
-    expect(run.verification.note).toMatch(/^Partial run: 3 coverage gaps, not everything was read; not verified \(unknown or error\): .*\d+ medium/);
+    expect(run.verification.note).toMatch(
+      /^Partial run: 3 coverage gaps, not everything was read; not verified \(unknown or error\): .*\d+ medium/,
+    );
 
     const entra = (await store.listFindings(runId, { top: 1000, filter: { ruleId: "mi.auth.entra-only" } })).items;
     expect(entra.map((f) => f.status)).toEqual(Array.from({ length: 6 }, () => "unknown"));

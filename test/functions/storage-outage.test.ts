@@ -20,14 +20,25 @@ afterAll(async () => {
 });
 
 it("a run whose storage goes away mid-run is recorded as failed; earlier runs survive the restart", async () => {
-  const settings = appSettingsFromEnv({ AzureWebJobsStorage: azurite.connectionString, AUDIT_SOURCE: `snapshot:${SAMPLE}` });
+  const settings = appSettingsFromEnv({
+    AzureWebJobsStorage: azurite.connectionString,
+    AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+  });
   const store = createAuditStore(settings.tables);
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
   const logs: string[] = [];
-  const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
+  const log = {
+    info: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(m),
+    error: (m: string) => logs.push(m),
+  };
   const healthy = new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) });
   const earlier = await healthy.requestAudit({ trigger: "http" });
-  await healthy.runRequested({ runId: earlier.runId, trigger: "http", requestedAt: new Date().toISOString() }, { dequeueCount: 1, maxDequeueCount: 3 }, log);
+  await healthy.runRequested(
+    { runId: earlier.runId, trigger: "http", requestedAt: new Date().toISOString() },
+    { dequeueCount: 1, maxDequeueCount: 3 },
+    log,
+  );
   const earlierRun = await store.getRun(earlier.runId);
   expect(earlierRun!.status).toBe("completed");
   const earlierFindings = (await store.listFindings(earlier.runId, { top: 1000 })).items.length;
@@ -44,7 +55,9 @@ it("a run whose storage goes away mid-run is recorded as failed; earlier runs su
   const doomed = new AuditService({ settings, store, queue, openSource: () => outage });
   const { runId } = await doomed.requestAudit({ trigger: "http" });
   const message = { runId, trigger: "http", requestedAt: new Date().toISOString() };
-  const error = await doomed.runRequested(message, { dequeueCount: 3, maxDequeueCount: 3 }, log).catch((e: unknown) => e);
+  const error = await doomed
+    .runRequested(message, { dequeueCount: 3, maxDequeueCount: 3 }, log)
+    .catch((e: unknown) => e);
   expect(String(error)).toMatch(/unreachable|ECONNREFUSED|STORAGE_UNAVAILABLE/i);
   expect(logs.join("\n")).toMatch(/could not record run .* as failed/);
 
@@ -60,6 +73,10 @@ it("a run whose storage goes away mid-run is recorded as failed; earlier runs su
   expect((await store.getRun("latest"))!.runId).toBe(earlier.runId);
   // The dead run's scope lock was released with it: the next audit of the scope runs instead of being skipped.
   const next = await healthy.requestAudit({ trigger: "http" });
-  const outcome = await healthy.runRequested({ runId: next.runId, trigger: "http", requestedAt: new Date().toISOString() }, { dequeueCount: 1, maxDequeueCount: 3 }, log);
+  const outcome = await healthy.runRequested(
+    { runId: next.runId, trigger: "http", requestedAt: new Date().toISOString() },
+    { dequeueCount: 1, maxDequeueCount: 3 },
+    log,
+  );
   expect(outcome.status).toBe("completed");
 }, 120_000);

@@ -11,7 +11,13 @@ import { RULES } from "../../src/rules/catalog";
 import type { Status } from "../../src/rules/rule";
 
 const snapshotText = (resources: number, seed: number, subscriptions?: number): string =>
-  [...snapshotJsonChunks(generateEstateRows({ resources, seed, ...(subscriptions === undefined ? {} : { subscriptions }) }), resources, 4096)].join("");
+  [
+    ...snapshotJsonChunks(
+      generateEstateRows({ resources, seed, ...(subscriptions === undefined ? {} : { subscriptions }) }),
+      resources,
+      4096,
+    ),
+  ].join("");
 
 describe("generateEstateRows", () => {
   it.each([
@@ -21,7 +27,9 @@ describe("generateEstateRows", () => {
     [5_003, 3],
     [3_000, 1],
   ])("yields exactly %i rows (subscriptions %s)", (resources, subscriptions) => {
-    const rows = [...generateEstateRows({ resources, seed: 3, ...(subscriptions === undefined ? {} : { subscriptions }) })];
+    const rows = [
+      ...generateEstateRows({ resources, seed: 3, ...(subscriptions === undefined ? {} : { subscriptions }) }),
+    ];
     expect(rows).toHaveLength(resources);
     expect(new Set(rows.map((row) => row["id"])).size).toBe(resources);
     if (subscriptions !== undefined) expect(new Set(rows.map((row) => row["subscriptionId"])).size).toBe(subscriptions);
@@ -49,20 +57,33 @@ describe("generateEstateRows", () => {
 
   it("has NICs and NSGs dominating and managed instances at a few percent", () => {
     const counts = new Map<string, number>();
-    for (const row of generateEstateRows({ resources: 10_000, seed: 1 })) counts.set(String(row["type"]), (counts.get(String(row["type"])) ?? 0) + 1);
+    for (const row of generateEstateRows({ resources: 10_000, seed: 1 }))
+      counts.set(String(row["type"]), (counts.get(String(row["type"])) ?? 0) + 1);
     const share = (type: string) => (counts.get(type) ?? 0) / 10_000;
     expect(share("microsoft.network/networkinterfaces")).toBeGreaterThan(0.4);
     expect(share("microsoft.network/networksecuritygroups")).toBeGreaterThan(0.12);
     expect(share("microsoft.sql/managedinstances")).toBeGreaterThan(0.02);
     expect(share("microsoft.sql/managedinstances")).toBeLessThan(0.05);
-    for (const type of ["microsoft.network/virtualnetworks", "microsoft.web/sites", "microsoft.web/hostingenvironments", "microsoft.network/publicipaddresses", "microsoft.network/publicipprefixes", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections", "microsoft.network/expressroutecircuits"]) {
+    for (const type of [
+      "microsoft.network/virtualnetworks",
+      "microsoft.web/sites",
+      "microsoft.web/hostingenvironments",
+      "microsoft.network/publicipaddresses",
+      "microsoft.network/publicipprefixes",
+      "microsoft.network/virtualnetworkgateways",
+      "microsoft.network/connections",
+      "microsoft.network/expressroutecircuits",
+    ]) {
       expect(counts.get(type), type).toBeGreaterThan(0);
     }
   });
 
   it("gives every rule passing and failing cases on a 2,000-row estate, with clean data", () => {
     const warnings: string[] = [];
-    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS, onWarning: (message) => warnings.push(message) });
+    const builder = new EstateBuilder({
+      entryChecks: MALFORMED_ENTRY_CHECKS,
+      onWarning: (message) => warnings.push(message),
+    });
     let index = 0;
     for (const row of generateEstateRows({ resources: 2_000, seed: 1 })) builder.add(row, `row ${index++}`);
     const { findings } = evaluate(builder.build(), { trustedPrefixes: [], trustOwnedPublicIps: true });
@@ -82,7 +103,10 @@ describe("checkGeneratorOptions", () => {
     [{ resources: 99 }, "--resources must be a whole number from 100"],
     [{ resources: 1.5 }, "--resources must be a whole number"],
     [{ resources: 1_000, subscriptions: 0 }, "--subscriptions must be a whole number of at least 1"],
-    [{ resources: 1_000, subscriptions: 21 }, "--subscriptions 21 leaves fewer than 50 resources per subscription for --resources 1000; use at most 20"],
+    [
+      { resources: 1_000, subscriptions: 21 },
+      "--subscriptions 21 leaves fewer than 50 resources per subscription for --resources 1000; use at most 20",
+    ],
     [{ resources: 1_000, seed: -1 }, "--seed must be a whole number from 0 to 4294967295"],
   ])("rejects %j", (options, message) => {
     expect(checkGeneratorOptions(options).join("; ")).toContain(message);

@@ -25,8 +25,14 @@ describe("generate-estate arguments", () => {
     [["--resources", "-5", "--out", out], "--resources"],
     [["--resources", "10", "--out", out], "--resources must be a whole number from 100"],
     [["--resources", "1000", "--subscriptions", "x", "--out", out], "--subscriptions must be a whole number, got 'x'"],
-    [["--resources", "1000", "--subscriptions", "100", "--out", out], "--subscriptions 100 leaves fewer than 50 resources per subscription"],
-    [["--resources", "1000", "--seed", "4294967296", "--out", out], "--seed must be a whole number from 0 to 4294967295"],
+    [
+      ["--resources", "1000", "--subscriptions", "100", "--out", out],
+      "--subscriptions 100 leaves fewer than 50 resources per subscription",
+    ],
+    [
+      ["--resources", "1000", "--seed", "4294967296", "--out", out],
+      "--seed must be a whole number from 0 to 4294967295",
+    ],
     [["--resources", "1000", "--out", out, "--colour", "blue"], "--colour"],
     [["--resources", "1000", "--out", out, "stray"], "stray"],
   ])("%j exits 2 naming the problem", (args, message) => {

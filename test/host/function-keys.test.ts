@@ -1,8 +1,18 @@
 // Keys and auth levels: which key opens which level, where the key may come from, and generated keys.
 import { describe, expect, it } from "vitest";
-import { constantTimeEquals, isAuthorized, presentedKey, resolveHostKeys, type HostKeys } from "../../src/host/function-keys";
+import {
+  constantTimeEquals,
+  isAuthorized,
+  presentedKey,
+  resolveHostKeys,
+  type HostKeys,
+} from "../../src/host/function-keys";
 
-const keys: HostKeys = { functionKey: "function-key", adminKey: "admin-key", generated: { functionKey: false, adminKey: false } };
+const keys: HostKeys = {
+  functionKey: "function-key",
+  adminKey: "admin-key",
+  generated: { functionKey: false, adminKey: false },
+};
 
 describe("isAuthorized", () => {
   it.each([
@@ -35,13 +45,18 @@ describe("resolveHostKeys", () => {
   it("generates 32-byte base64url keys for settings that are unset or blank", () => {
     const generated = resolveHostKeys({ AUDITOR_ADMIN_KEY: "  " });
     expect(generated.generated).toEqual({ functionKey: true, adminKey: true });
-    for (const key of [generated.functionKey, generated.adminKey]) expect(Buffer.from(key, "base64url")).toHaveLength(32);
+    for (const key of [generated.functionKey, generated.adminKey])
+      expect(Buffer.from(key, "base64url")).toHaveLength(32);
     expect(generated.functionKey).not.toBe(generated.adminKey);
     expect(resolveHostKeys({}).functionKey).not.toBe(generated.functionKey);
   });
 
   it("uses configured keys", () => {
-    expect(resolveHostKeys({ AUDITOR_FUNCTION_KEY: "f", AUDITOR_ADMIN_KEY: "a" })).toEqual({ functionKey: "f", adminKey: "a", generated: { functionKey: false, adminKey: false } });
+    expect(resolveHostKeys({ AUDITOR_FUNCTION_KEY: "f", AUDITOR_ADMIN_KEY: "a" })).toEqual({
+      functionKey: "f",
+      adminKey: "a",
+      generated: { functionKey: false, adminKey: false },
+    });
   });
 });
 

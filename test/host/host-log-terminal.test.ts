@@ -10,7 +10,11 @@ describe("consoleHostLog", () => {
     const method = level === "info" ? "log" : level;
     const printed: unknown[] = [];
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(...args));
-    consoleHostLog[level]("data quality: /subscriptions/s/.../mi\u001b[2J\u001b]0;x\u0007: location\nsecond \u009b line");
-    expect(printed).toEqual(["data quality: /subscriptions/s/.../mi\\x1b[2J\\x1b]0;x\\x07: location\nsecond \\u009b line"]);
+    consoleHostLog[level](
+      "data quality: /subscriptions/s/.../mi\u001b[2J\u001b]0;x\u0007: location\nsecond \u009b line",
+    );
+    expect(printed).toEqual([
+      "data quality: /subscriptions/s/.../mi\\x1b[2J\\x1b]0;x\\x07: location\nsecond \\u009b line",
+    ]);
   });
 });

@@ -51,12 +51,25 @@ interface Described {
   invocationId: string;
 }
 
-async function call(path: string, init: RequestInit = {}): Promise<{ status: number; json: Described & { error?: { code: string; message: string } }; headers: Headers; text: string }> {
+async function call(
+  path: string,
+  init: RequestInit = {},
+): Promise<{
+  status: number;
+  json: Described & { error?: { code: string; message: string } };
+  headers: Headers;
+  text: string;
+}> {
   const response = await fetch(`${host.apiUrl}${path}`, init);
   const text = await response.text();
   let json: unknown = undefined;
   if ((response.headers.get("content-type") ?? "").includes("json")) json = JSON.parse(text);
-  return { status: response.status, json: json as Described & { error?: { code: string; message: string } }, headers: response.headers, text };
+  return {
+    status: response.status,
+    json: json as Described & { error?: { code: string; message: string } },
+    headers: response.headers,
+    text,
+  };
 }
 
 describe("start-up", () => {
@@ -64,7 +77,12 @@ describe("start-up", () => {
     expect(host.port).toBeGreaterThan(0);
     expect(host.apiUrl).toBe(`http://127.0.0.1:${host.port}/api`);
     const echo = host.functions.find((fn) => fn.name === "echo");
-    expect(echo).toMatchObject({ kind: "http", url: `${host.apiUrl}/echo/{id}/{rest?}`, methods: ["GET", "POST", "PUT"], authLevel: "anonymous" });
+    expect(echo).toMatchObject({
+      kind: "http",
+      url: `${host.apiUrl}/echo/{id}/{rest?}`,
+      methods: ["GET", "POST", "PUT"],
+      authLevel: "anonymous",
+    });
     expect(log.text()).toContain(`keyed: [GET] ${host.apiUrl}/keyed  (function key)`);
     expect(log.text()).toContain(`Host listening on ${host.url}`);
   });
@@ -86,10 +104,26 @@ describe("start-up", () => {
 
 describe("routing", () => {
   it("matches a template and passes route parameters, query, headers and the body", async () => {
-    const { status, json } = await call("/echo/abc?x=1&x=2&y=%C3%A9", { method: "POST", body: "hello body", headers: { "x-test": "yes", "content-type": "text/plain" } });
+    const { status, json } = await call("/echo/abc?x=1&x=2&y=%C3%A9", {
+      method: "POST",
+      body: "hello body",
+      headers: { "x-test": "yes", "content-type": "text/plain" },
+    });
     expect(status).toBe(200);
-    expect(json).toMatchObject({ which: "echo", method: "POST", params: { id: "abc" }, header: "yes", contentType: "text/plain", body: "hello body", functionName: "echo" });
-    expect(json.query).toEqual([["x", "1"], ["x", "2"], ["y", "é"]]);
+    expect(json).toMatchObject({
+      which: "echo",
+      method: "POST",
+      params: { id: "abc" },
+      header: "yes",
+      contentType: "text/plain",
+      body: "hello body",
+      functionName: "echo",
+    });
+    expect(json.query).toEqual([
+      ["x", "1"],
+      ["x", "2"],
+      ["y", "é"],
+    ]);
     expect(json.url).toBe(`${host.apiUrl}/echo/abc?x=1&x=2&y=%C3%A9`);
     expect(json.invocationId).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -108,15 +142,22 @@ describe("routing", () => {
   });
 
   it("applies route constraints", async () => {
-    expect((await call("/runs/r-1/pages/2")).json).toMatchObject({ which: "runPage", params: { runId: "r-1", page: "2" } });
+    expect((await call("/runs/r-1/pages/2")).json).toMatchObject({
+      which: "runPage",
+      params: { runId: "r-1", page: "2" },
+    });
     expect((await call("/runs/r-1/pages/two")).status).toBe(404);
   });
 
   it("splits an encoded slash like the Functions host in Azure, so ARM ids need a catch-all or double encoding", async () => {
     expect((await call("/resources/vm1/history")).json.params).toEqual({ id: "vm1" });
     expect((await call("/resources/%2Fsubscriptions%2Fs1/history")).status).toBe(404);
-    expect((await call("/resources/%252Fsubscriptions%252Fs1/history")).json.params).toEqual({ id: "%2Fsubscriptions%2Fs1" });
-    expect((await call("/files/%2Fsubscriptions%2Fs1/providers/x")).json.params).toEqual({ path: "/subscriptions/s1/providers/x" });
+    expect((await call("/resources/%252Fsubscriptions%252Fs1/history")).json.params).toEqual({
+      id: "%2Fsubscriptions%2Fs1",
+    });
+    expect((await call("/files/%2Fsubscriptions%2Fs1/providers/x")).json.params).toEqual({
+      path: "/subscriptions/s1/providers/x",
+    });
   });
 
   it("uses the function name as route and GET/POST as methods when the registration gives none", async () => {
@@ -140,9 +181,13 @@ describe("routing", () => {
 
   it("logs each invocation with the function name", async () => {
     const { json } = await call("/echo/logged");
-    expect(log.text()).toContain(`Executing 'Functions.echo' (Reason='This function was programmatically called via the host APIs.', Id=${json.invocationId})`);
+    expect(log.text()).toContain(
+      `Executing 'Functions.echo' (Reason='This function was programmatically called via the host APIs.', Id=${json.invocationId})`,
+    );
     expect(log.text()).toContain("[echo] echo saw GET /api/echo/logged");
-    expect(log.text()).toMatch(new RegExp(`Executed 'Functions.echo' \\(Succeeded, Id=${json.invocationId}, Duration=\\d+ms\\)`));
+    expect(log.text()).toMatch(
+      new RegExp(`Executed 'Functions.echo' \\(Succeeded, Id=${json.invocationId}, Duration=\\d+ms\\)`),
+    );
   });
 });
 
@@ -162,15 +207,22 @@ describe("keys", () => {
   });
 
   it("takes the header over ?code=, as Azure does", async () => {
-    expect((await call(`/keyed?code=${host.functionKey}`, { headers: { "x-functions-key": "wrong" } })).status).toBe(401);
+    expect((await call(`/keyed?code=${host.functionKey}`, { headers: { "x-functions-key": "wrong" } })).status).toBe(
+      401,
+    );
   });
 
   it("lets only the admin key into an admin route", async () => {
     expect((await call("/maintenance/purge", { method: "POST" })).status).toBe(401);
-    const withFunctionKey = await call("/maintenance/purge", { method: "POST", headers: { "x-functions-key": host.functionKey } });
+    const withFunctionKey = await call("/maintenance/purge", {
+      method: "POST",
+      headers: { "x-functions-key": host.functionKey },
+    });
     expect(withFunctionKey.status).toBe(401);
     expect(withFunctionKey.json.error?.message).toContain("admin key");
-    expect((await call("/maintenance/purge", { method: "POST", headers: { "x-functions-key": host.adminKey } })).json.which).toBe("adminOnly");
+    expect(
+      (await call("/maintenance/purge", { method: "POST", headers: { "x-functions-key": host.adminKey } })).json.which,
+    ).toBe("adminOnly");
   });
 
   it("leaves anonymous routes open", async () => {
@@ -229,7 +281,8 @@ describe("response bodies", () => {
     // Only now may the handler go on; a host that buffered the body would never have sent the first chunk.
     expect((await fetch(`${host.apiUrl}/stream/gates/gate-1/open`, { method: "POST" })).status).toBe(204);
     let rest = "";
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += decoder.decode(chunk.value, { stream: true });
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      rest += decoder.decode(chunk.value, { stream: true });
     expect(rest).toBe("second\n");
   }, 10_000);
 

@@ -51,29 +51,37 @@ describe("in-process", () => {
       log,
     });
     const { azurite, emulator } = host;
-    if (azurite === undefined || emulator === undefined) throw new Error("Azurite and the emulator should have been started");
+    if (azurite === undefined || emulator === undefined)
+      throw new Error("Azurite and the emulator should have been started");
     const azuritePid = azurite.pid;
     if (azuritePid === undefined) throw new Error("Azurite has no pid");
     const emulatorPort = Number(new URL(emulator.url).port);
 
     const shown = (await (await fetch(`${host.apiUrl}/settings`)).json()) as Record<string, string | null>;
     expect(shown["AzureWebJobsStorage"]).toBe(host.storageConnectionString);
-    expect(shown["AzureWebJobsStorage"]).toContain(`QueueEndpoint=http://127.0.0.1:${azurite.ports.queue}/devstoreaccount1`);
+    expect(shown["AzureWebJobsStorage"]).toContain(
+      `QueueEndpoint=http://127.0.0.1:${azurite.ports.queue}/devstoreaccount1`,
+    );
     expect(shown["AUDIT_ARM_ENDPOINT"]).toBe(emulator.url);
     expect(shown["AUDIT_ARM_CA"]).toBe(emulator.caFile);
     expect(existsSync(emulator.caFile)).toBe(true);
     expect(log.text()).toContain(`ARM:      emulator ${emulator.url} serving ${ESTATE}`);
-    for (const port of [host.port, azurite.ports.blob, azurite.ports.queue, azurite.ports.table, emulatorPort]) expect(await portAccepts(port)).toBe(true);
+    for (const port of [host.port, azurite.ports.blob, azurite.ports.queue, azurite.ports.table, emulatorPort])
+      expect(await portAccepts(port)).toBe(true);
 
     // A request in flight when the stop begins is answered; the stop waits for it.
-    const slow = fetch(`${host.apiUrl}/slow?ms=600`).then(async (response) => ({ status: response.status, text: await response.text() }));
+    const slow = fetch(`${host.apiUrl}/slow?ms=600`).then(async (response) => ({
+      status: response.status,
+      text: await response.text(),
+    }));
     await eventually("the slow request to be running", () => host?.inFlight() === 1);
     const stopped = host.stop();
     expect(await slow).toEqual({ status: 200, text: "finished" });
     await stopped;
 
     expect(processAlive(azuritePid)).toBe(false);
-    for (const port of [host.port, azurite.ports.blob, azurite.ports.queue, azurite.ports.table, emulatorPort]) expect(await portAccepts(port)).toBe(false);
+    for (const port of [host.port, azurite.ports.blob, azurite.ports.queue, azurite.ports.table, emulatorPort])
+      expect(await portAccepts(port)).toBe(false);
     expect(existsSync(emulator.caFile)).toBe(false);
     expect(azuriteProcessesOf(process.pid)).toEqual([]);
     expect(process.env).toEqual(before);
@@ -100,10 +108,17 @@ describe("in-process", () => {
 
 /** The compiled entry must match the sources, or this would test yesterday's host. */
 function assertFreshBuild(): void {
-  const sources = [...readdirSync(join(REPO, "src", "host")).filter((name) => name.endsWith(".ts")).map((name) => join(REPO, "src", "host", name)), join(REPO, "dev", "start-local.ts")];
+  const sources = [
+    ...readdirSync(join(REPO, "src", "host"))
+      .filter((name) => name.endsWith(".ts"))
+      .map((name) => join(REPO, "src", "host", name)),
+    join(REPO, "dev", "start-local.ts"),
+  ];
   const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
   if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < newestSource) {
-    throw new Error("dist/dev/start-local.js is missing or older than src/host/*.ts or dev/start-local.ts: run 'npm run build' (npm test does) before this test");
+    throw new Error(
+      "dist/dev/start-local.js is missing or older than src/host/*.ts or dev/start-local.ts: run 'npm run build' (npm test does) before this test",
+    );
   }
 }
 
@@ -117,19 +132,29 @@ function spawnHost(cwd: string, env: Record<string, string>): RunningChild {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(AzureWebJobs|AUDIT_|AUDITOR_|HOST_|PORT$)/.test(name)),
   ) as Record<string, string>;
-  const child = spawn(process.execPath, [ENTRY], { cwd, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [ENTRY], {
+    cwd,
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => output, exited };
 }
 
 function bannerFacts(output: string): { url: string; functionKey: string; azuritePid: number; azuritePorts: number[] } {
   const url = /Host listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
   const functionKey = /function key: (\S+)/.exec(output)?.[1];
-  const azurite = /Azurite \(pid (\d+);.*blob http:\/\/127\.0\.0\.1:(\d+), queue http:\/\/127\.0\.0\.1:(\d+), table http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-  if (url === undefined || functionKey === undefined || azurite === null) throw new Error(`unexpected banner:\n${output}`);
+  const azurite =
+    /Azurite \(pid (\d+);.*blob http:\/\/127\.0\.0\.1:(\d+), queue http:\/\/127\.0\.0\.1:(\d+), table http:\/\/127\.0\.0\.1:(\d+)/.exec(
+      output,
+    );
+  if (url === undefined || functionKey === undefined || azurite === null)
+    throw new Error(`unexpected banner:\n${output}`);
   return { url, functionKey, azuritePid: Number(azurite[1]), azuritePorts: [2, 3, 4].map((i) => Number(azurite[i])) };
 }
 
@@ -137,12 +162,20 @@ describe("node dist/dev/start-local.js (npm start)", () => {
   const children: ChildProcess[] = [];
 
   afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
 
   it("reads local.settings.json (the environment wins), serves, and stops cleanly on SIGTERM", async () => {
     assertFreshBuild();
-    const project = temporaryProject({ IsEncrypted: false, Values: { AzureWebJobsStorage: "UseDevelopmentStorage=true", HOST_TEST_FROM_FILE: "file", HOST_TEST_BOTH: "file" } });
+    const project = temporaryProject({
+      IsEncrypted: false,
+      Values: {
+        AzureWebJobsStorage: "UseDevelopmentStorage=true",
+        HOST_TEST_FROM_FILE: "file",
+        HOST_TEST_BOTH: "file",
+      },
+    });
     const spawnedAt = Date.now();
     const running = spawnHost(project, {
       HOST_FUNCTIONS_DIR: join(__dirname, "fixtures", "js-functions"),
@@ -191,7 +224,9 @@ describe("node dist/dev/start-local.js (npm start)", () => {
     });
     children.push(running.child);
     await eventually("the host to listen", () => /Host listening on/.test(running.output()), 30_000);
-    expect(running.output()).toContain(`ARM:      emulator not started: AUDIT_SOURCE=snapshot:${ESTATE} needs no ARM endpoint`);
+    expect(running.output()).toContain(
+      `ARM:      emulator not started: AUDIT_SOURCE=snapshot:${ESTATE} needs no ARM endpoint`,
+    );
     const facts = bannerFacts(running.output());
     expect(processAlive(facts.azuritePid)).toBe(true);
     running.child.kill("SIGKILL");
@@ -199,6 +234,7 @@ describe("node dist/dev/start-local.js (npm start)", () => {
     // Azurite's watchdog notices its parent is gone within a second and shuts it down. (Nothing reaps the orphan
     // at once here, and its last threads may still hold the sockets for a moment after it shows as a zombie.)
     await eventually("Azurite to exit", () => !processAlive(facts.azuritePid), 10_000);
-    for (const port of facts.azuritePorts) await eventually(`port ${port} to close`, async () => !(await portAccepts(port)), 5_000);
+    for (const port of facts.azuritePorts)
+      await eventually(`port ${port} to close`, async () => !(await portAccepts(port)), 5_000);
   }, 60_000);
 });

@@ -18,7 +18,8 @@ let host: LocalHost | undefined;
 let log: CapturedLog;
 
 const base64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-const sendJson = async (value: unknown): Promise<string> => (await queue.sendMessage(base64(JSON.stringify(value)))).messageId;
+const sendJson = async (value: unknown): Promise<string> =>
+  (await queue.sendMessage(base64(JSON.stringify(value)))).messageId;
 
 async function start(options: Partial<LocalHostOptions> = {}): Promise<LocalHost> {
   log = captureLog();
@@ -26,7 +27,11 @@ async function start(options: Partial<LocalHostOptions> = {}): Promise<LocalHost
     functionsDir: join(__dirname, "fixtures", "queue-functions"),
     settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_QUEUE: QUEUE },
     localSettingsFile: false,
-    hostJson: { extensions: { queues: { maxPollingInterval: "00:00:00.200", visibilityTimeout: "00:00:00", batchSize: 1, maxDequeueCount: 3 } } },
+    hostJson: {
+      extensions: {
+        queues: { maxPollingInterval: "00:00:00.200", visibilityTimeout: "00:00:00", batchSize: 1, maxDequeueCount: 3 },
+      },
+    },
     emulatorEstate: false,
     port: 0,
     log,
@@ -66,17 +71,26 @@ describe("a message that succeeds", () => {
     await start();
     expect(await queue.exists()).toBe(true);
     const sent = await queue.sendMessage(base64(JSON.stringify({ id: "ok-1", runId: "r-1" })));
-    const call = await eventually("the message to be processed", () => received.find((r) => (r.item as { id?: string }).id === "ok-1"));
+    const call = await eventually("the message to be processed", () =>
+      received.find((r) => (r.item as { id?: string }).id === "ok-1"),
+    );
     expect(call.functionName).toBe("processItem");
     expect(call.item).toEqual({ id: "ok-1", runId: "r-1" });
-    expect(call.metadata).toMatchObject({ id: sent.messageId, dequeueCount: 1, queueTrigger: { id: "ok-1", runId: "r-1" } });
-    for (const time of ["insertionTime", "expirationTime", "nextVisibleTime"]) expect(call.metadata[time]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(call.metadata).toMatchObject({
+      id: sent.messageId,
+      dequeueCount: 1,
+      queueTrigger: { id: "ok-1", runId: "r-1" },
+    });
+    for (const time of ["insertionTime", "expirationTime", "nextVisibleTime"])
+      expect(call.metadata[time]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(new Date(call.metadata["insertionTime"] as string).getTime()).toBe(sent.insertedOn.getTime());
     expect(typeof call.metadata["popReceipt"]).toBe("string");
     expect(call.metadata["sys"]).toMatchObject({ methodName: "processItem" });
     await eventually("the message to be deleted", async () => (await messagesIn(queue)) === 0);
     expect(await messagesIn(poison)).toBe(0);
-    expect(log.text()).toContain(`Executing 'Functions.processItem' (Reason='New queue message detected on '${QUEUE}'.'`);
+    expect(log.text()).toContain(
+      `Executing 'Functions.processItem' (Reason='New queue message detected on '${QUEUE}'.'`,
+    );
     expect(log.text()).toContain('[processItem] processed {"id":"ok-1","runId":"r-1"}');
   });
 
@@ -84,7 +98,9 @@ describe("a message that succeeds", () => {
     await start();
     await queue.sendMessage(base64("hello, queue"));
     await queue.sendMessage(base64("42"));
-    const items = await eventually("both messages", () => (received.length >= 2 ? received.map((r) => r.item) : undefined));
+    const items = await eventually("both messages", () =>
+      received.length >= 2 ? received.map((r) => r.item) : undefined,
+    );
     expect(items).toEqual(expect.arrayContaining(["hello, queue", 42]));
   });
 
@@ -108,7 +124,9 @@ describe("a message that fails", () => {
     const [moved] = (await poison.peekMessages()).peekedMessageItems;
     expect(moved?.messageText).toBe(text);
     // Moved right after the third failure, not found on a fourth receive.
-    expect(log.text()).toContain(`Message ${messageId} has reached MaxDequeueCount of 3. Moved it to queue '${QUEUE}-poison'.`);
+    expect(log.text()).toContain(
+      `Message ${messageId} has reached MaxDequeueCount of 3. Moved it to queue '${QUEUE}-poison'.`,
+    );
     expect(log.text()).not.toContain("without completing");
     expect(log.text()).toContain("refusing item bad-1 on purpose");
   });
@@ -125,7 +143,9 @@ describe("a message that fails", () => {
     await start();
     await eventually("the message in the poison queue", async () => (await messagesIn(poison)) === 1);
     expect(received).toEqual([]);
-    expect(log.text()).toContain("was received 4 times without completing, more than MaxDequeueCount of 3 (did a host stop mid-way?). Moved it to queue");
+    expect(log.text()).toContain(
+      "was received 4 times without completing, more than MaxDequeueCount of 3 (did a host stop mid-way?). Moved it to queue",
+    );
     const [moved] = (await poison.peekMessages()).peekedMessageItems;
     expect(moved?.messageText).toBe(text);
   });
@@ -143,15 +163,26 @@ describe("leases and workers", () => {
   it("renews the lease of a message whose handler outlives it, so no other worker runs it twice", async () => {
     await start({ queueLeaseSeconds: 2, queueWorkers: 2 });
     await sendJson({ id: "slow-1", sleepMs: 4_500 });
-    await eventually("the slow message to be deleted", async () => received.length === 1 && (await messagesIn(queue)) === 0, 20_000);
+    await eventually(
+      "the slow message to be deleted",
+      async () => received.length === 1 && (await messagesIn(queue)) === 0,
+      20_000,
+    );
     // More than two lease periods passed while it ran: a lapsed lease would have handed it to the second worker.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(received.map((r) => (r.item as { id: string }).id)).toEqual(["slow-1"]);
   });
 
   it("runs several workers on one queue when HOST_QUEUE_WORKERS asks for them", async () => {
-    await start({ settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_QUEUE: QUEUE, HOST_QUEUE_WORKERS: "3" } });
-    expect(host?.functions.find((fn) => fn.name === "processItem")).toMatchObject({ workers: 3, batchSize: 1, maxDequeueCount: 3, queueName: QUEUE });
+    await start({
+      settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_QUEUE: QUEUE, HOST_QUEUE_WORKERS: "3" },
+    });
+    expect(host?.functions.find((fn) => fn.name === "processItem")).toMatchObject({
+      workers: 3,
+      batchSize: 1,
+      maxDequeueCount: 3,
+      queueName: QUEUE,
+    });
     for (let n = 0; n < 6; n += 1) await sendJson({ id: `parallel-${n}`, sleepMs: 400 });
     await eventually("six messages", () => received.length === 6);
     expect(concurrency.max).toBeGreaterThan(1);

@@ -57,7 +57,10 @@ afterAll(async () => {
 describe("local.settings.json", () => {
   it("adds its Values to the environment, lets the environment win, and takes them away on stop", async () => {
     process.env["HOST_TEST_BOTH"] = "environment";
-    const file = settingsFile("local.settings.json", { IsEncrypted: false, Values: { HOST_TEST_FROM_FILE: "file", HOST_TEST_BOTH: "file" } });
+    const file = settingsFile("local.settings.json", {
+      IsEncrypted: false,
+      Values: { HOST_TEST_FROM_FILE: "file", HOST_TEST_BOTH: "file" },
+    });
     host = await startLocalHost(options({ localSettingsFile: file }));
     expect(await shownSettings()).toMatchObject({ HOST_TEST_FROM_FILE: "file", HOST_TEST_BOTH: "environment" });
     await host.stop();
@@ -67,11 +70,22 @@ describe("local.settings.json", () => {
 
   it("takes the port from Host.LocalHttpPort unless PORT is set", async () => {
     const port = await freePort();
-    host = await startLocalHost(options({ port: undefined, localSettingsFile: settingsFile("port.settings.json", { Values: {}, Host: { LocalHttpPort: port } }) }));
+    host = await startLocalHost(
+      options({
+        port: undefined,
+        localSettingsFile: settingsFile("port.settings.json", { Values: {}, Host: { LocalHttpPort: port } }),
+      }),
+    );
     expect(host.port).toBe(port);
     await host.stop();
     const other = await freePort();
-    host = await startLocalHost(options({ port: undefined, settings: { AzureWebJobsStorage: azurite.connectionString, PORT: String(other) }, localSettingsFile: settingsFile("port2.settings.json", { Values: {}, Host: { LocalHttpPort: port } }) }));
+    host = await startLocalHost(
+      options({
+        port: undefined,
+        settings: { AzureWebJobsStorage: azurite.connectionString, PORT: String(other) },
+        localSettingsFile: settingsFile("port2.settings.json", { Values: {}, Host: { LocalHttpPort: port } }),
+      }),
+    );
     expect(host.port).toBe(other);
   });
 
@@ -81,7 +95,9 @@ describe("local.settings.json", () => {
     ["a value that is an object", { Values: { X: { a: 1 } } }, /Values\.X must be a string/],
   ])("refuses a file that is %s", async (_, content, message) => {
     const before = { ...process.env };
-    await expect(startLocalHost(options({ localSettingsFile: settingsFile("local.settings.json", content) }))).rejects.toThrow(message);
+    await expect(
+      startLocalHost(options({ localSettingsFile: settingsFile("local.settings.json", content) })),
+    ).rejects.toThrow(message);
     expect(process.env).toEqual(before);
   });
 });
@@ -95,11 +111,21 @@ describe("what the host starts", () => {
   });
 
   it("starts no emulator for a snapshot source, and leaves a configured AUDIT_ARM_ENDPOINT alone", async () => {
-    host = await startLocalHost(options({ emulatorEstate: undefined, settings: { AzureWebJobsStorage: azurite.connectionString, AUDIT_SOURCE: "snapshot:samples/estate.json" } }));
+    host = await startLocalHost(
+      options({
+        emulatorEstate: undefined,
+        settings: { AzureWebJobsStorage: azurite.connectionString, AUDIT_SOURCE: "snapshot:samples/estate.json" },
+      }),
+    );
     expect(host.emulator).toBeUndefined();
     expect((await shownSettings())["AUDIT_ARM_ENDPOINT"]).toBeNull();
     await host.stop();
-    host = await startLocalHost(options({ emulatorEstate: undefined, settings: { AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: "https://arm.example.test" } }));
+    host = await startLocalHost(
+      options({
+        emulatorEstate: undefined,
+        settings: { AzureWebJobsStorage: azurite.connectionString, AUDIT_ARM_ENDPOINT: "https://arm.example.test" },
+      }),
+    );
     expect(host.emulator).toBeUndefined();
     expect((await shownSettings())["AUDIT_ARM_ENDPOINT"]).toBe("https://arm.example.test");
     expect(log.text()).toContain("emulator not started: AUDIT_ARM_ENDPOINT is set (https://arm.example.test)");
@@ -109,7 +135,9 @@ describe("what the host starts", () => {
     host = await startLocalHost(options({ emulatorEstate: undefined }));
     expect(host.emulator).toBeUndefined();
     expect((await shownSettings())["AUDIT_ARM_ENDPOINT"]).toBeNull();
-    expect(log.text()).toContain("ARM:      emulator not started: this host was given none (npm start runs dev/start-local.js");
+    expect(log.text()).toContain(
+      "ARM:      emulator not started: this host was given none (npm start runs dev/start-local.js",
+    );
   });
 });
 
@@ -117,7 +145,15 @@ describe("keys", () => {
   it("uses configured keys and names their settings instead of printing them", async () => {
     const functionKey = "configured-function-key-0123456789abcdef";
     const adminKey = "configured-admin-key-0123456789abcdef";
-    host = await startLocalHost(options({ settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: functionKey, AUDITOR_ADMIN_KEY: adminKey } }));
+    host = await startLocalHost(
+      options({
+        settings: {
+          AzureWebJobsStorage: azurite.connectionString,
+          AUDITOR_FUNCTION_KEY: functionKey,
+          AUDITOR_ADMIN_KEY: adminKey,
+        },
+      }),
+    );
     expect(host.functionKey).toBe(functionKey);
     expect(host.adminKey).toBe(adminKey);
     expect(log.text()).toContain("function key: from AUDITOR_FUNCTION_KEY");
@@ -133,20 +169,26 @@ describe("errors that name the setting", () => {
     [{ PORT: "70000" }, /PORT: expected a whole number from 0 to 65535/],
     [{ HOST_TIMERS_ON_START: "maybe" }, /HOST_TIMERS_ON_START: expected true or false/],
   ])("%j", async (settings, message) => {
-    await expect(startLocalHost(options({ port: undefined, settings: { AzureWebJobsStorage: azurite.connectionString, ...settings } }))).rejects.toThrow(message);
+    await expect(
+      startLocalHost(
+        options({ port: undefined, settings: { AzureWebJobsStorage: azurite.connectionString, ...settings } }),
+      ),
+    ).rejects.toThrow(message);
   });
 
   it("names the host.json setting that is wrong", async () => {
-    await expect(startLocalHost(options({ hostJson: { extensions: { queues: { maxDequeueCount: 0 } } } }))).rejects.toThrow(
-      /extensions\.queues\.maxDequeueCount: expected a whole number from 1 to 10000, found 0/,
-    );
-    await expect(startLocalHost(options({ hostJson: { extensions: { queues: { visibilityTimeout: "30s" } } } }))).rejects.toThrow(
-      /extensions\.queues\.visibilityTimeout: expected a time span such as "00:00:30", found "30s"/,
-    );
+    await expect(
+      startLocalHost(options({ hostJson: { extensions: { queues: { maxDequeueCount: 0 } } } })),
+    ).rejects.toThrow(/extensions\.queues\.maxDequeueCount: expected a whole number from 1 to 10000, found 0/);
+    await expect(
+      startLocalHost(options({ hostJson: { extensions: { queues: { visibilityTimeout: "30s" } } } })),
+    ).rejects.toThrow(/extensions\.queues\.visibilityTimeout: expected a time span such as "00:00:30", found "30s"/);
   });
 
   it("refuses a port in use with a hint", async () => {
     host = await startLocalHost(options());
-    await expect(startLocalHost(options({ port: host.port }))).rejects.toThrow(`Port ${host.port} on 127.0.0.1 is in use: stop what uses it or set PORT (PORT=0 picks a free port).`);
+    await expect(startLocalHost(options({ port: host.port }))).rejects.toThrow(
+      `Port ${host.port} on 127.0.0.1 is in use: stop what uses it or set PORT (PORT=0 picks a free port).`,
+    );
   });
 });

@@ -55,16 +55,28 @@ describe("start-up", () => {
   it("fires a timer once at start-up, with its schedule resolved from the app setting", async () => {
     const before = Date.now();
     host = await startLocalHost(options());
-    const [first] = await eventually("the start-up run", () => (firingsOf("settingScheduled").length > 0 ? firingsOf("settingScheduled") : undefined), 2_000);
+    const [first] = await eventually(
+      "the start-up run",
+      () => (firingsOf("settingScheduled").length > 0 ? firingsOf("settingScheduled") : undefined),
+      2_000,
+    );
     expect(first?.at).toBeLessThan(before + 2_000 + host.startupMs);
     const nextNewYear = `${new Date().getUTCFullYear() + 1}-01-01T00:00:00.000Z`;
     expect(first?.timer).toEqual({
       isPastDue: false,
       schedule: { adjustForDST: false },
-      scheduleStatus: { last: "0001-01-01T00:00:00.000Z", next: nextNewYear, lastUpdated: expect.stringMatching(/^\d{4}-/) },
+      scheduleStatus: {
+        last: "0001-01-01T00:00:00.000Z",
+        next: nextNewYear,
+        lastUpdated: expect.stringMatching(/^\d{4}-/),
+      },
     });
-    expect(log.text()).toContain(`settingScheduled: timerTrigger '${YEARLY}' from %HOST_TEST_SCHEDULE% (UTC), next ${nextNewYear}; fires now, at start-up`);
-    expect(log.text()).toContain("Executing 'Functions.settingScheduled' (Reason='Timer fired at start-up of the local host'");
+    expect(log.text()).toContain(
+      `settingScheduled: timerTrigger '${YEARLY}' from %HOST_TEST_SCHEDULE% (UTC), next ${nextNewYear}; fires now, at start-up`,
+    );
+    expect(log.text()).toContain(
+      "Executing 'Functions.settingScheduled' (Reason='Timer fired at start-up of the local host'",
+    );
     expect(log.text()).toContain(`[settingScheduled] fired, next ${nextNewYear}`);
     // Yearly: nothing more for a while.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -72,17 +84,32 @@ describe("start-up", () => {
   });
 
   it("does not fire at start-up when the host is told not to, or the timer says runOnStartup: false", async () => {
-    host = await startLocalHost(options({ settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_SCHEDULE: YEARLY, HOST_TIMERS_ON_START: "false" } }));
+    host = await startLocalHost(
+      options({
+        settings: {
+          AzureWebJobsStorage: azurite.connectionString,
+          HOST_TEST_SCHEDULE: YEARLY,
+          HOST_TIMERS_ON_START: "false",
+        },
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(firingsOf("settingScheduled")).toEqual([]);
-    expect(host.functions.find((fn) => fn.name === "everySecond")).toMatchObject({ kind: "timer", firesAtStart: false });
+    expect(host.functions.find((fn) => fn.name === "everySecond")).toMatchObject({
+      kind: "timer",
+      firesAtStart: false,
+    });
   });
 });
 
 describe("on schedule", () => {
   it("fires at each occurrence, reporting the previous one as last", async () => {
     host = await startLocalHost(options());
-    const [first, second] = await eventually("two scheduled runs", () => (firingsOf("everySecond").length >= 2 ? firingsOf("everySecond") : undefined), 5_000);
+    const [first, second] = await eventually(
+      "two scheduled runs",
+      () => (firingsOf("everySecond").length >= 2 ? firingsOf("everySecond") : undefined),
+      5_000,
+    );
     if (first === undefined || second === undefined) throw new Error("unreachable");
     // Occurrences are whole seconds. The second run reports the first one's occurrence as last, which was at most a
     // moment (generously: under 2 s on a loaded machine) before the first run started.
@@ -122,7 +149,10 @@ describe("schedules refused at start", () => {
   const handler = (): void => undefined;
 
   it.each([
-    ["%HOST_TEST_MISSING%", /Timer 'bad': its schedule %HOST_TEST_MISSING% refers to app setting HOST_TEST_MISSING, which is not set/],
+    [
+      "%HOST_TEST_MISSING%",
+      /Timer 'bad': its schedule %HOST_TEST_MISSING% refers to app setting HOST_TEST_MISSING, which is not set/,
+    ],
     ["0 * * * *", /Timer 'bad': schedule "0 \* \* \* \*" has 5 fields; NCRONTAB needs 6/],
     ["0 0 25 * * *", /Timer 'bad': schedule "0 0 25 \* \* \*" is not valid NCRONTAB/],
     ["every day", /has 2 fields/],
@@ -136,7 +166,12 @@ describe("schedules refused at start", () => {
 
   it("names the setting a bad schedule came from", async () => {
     const bad = timerRegistration("bad", "%HOST_TEST_SCHEDULE%", handler);
-    const start = startLocalHost(options({ registrations: [bad], settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_SCHEDULE: "0 0 * * *" } }));
+    const start = startLocalHost(
+      options({
+        registrations: [bad],
+        settings: { AzureWebJobsStorage: azurite.connectionString, HOST_TEST_SCHEDULE: "0 0 * * *" },
+      }),
+    );
     await expect(start).rejects.toThrow(/"0 0 \* \* \*" \(from HOST_TEST_SCHEDULE\) has 5 fields/);
   });
 });

@@ -87,7 +87,10 @@ describe("route table", () => {
   });
 
   it("tells 405 (with the allowed methods) from 404", () => {
-    expect(findRoute(routes, segments("runs/latest"), "PUT")).toEqual({ kind: "methodNotAllowed", allow: ["GET", "DELETE"] });
+    expect(findRoute(routes, segments("runs/latest"), "PUT")).toEqual({
+      kind: "methodNotAllowed",
+      allow: ["GET", "DELETE"],
+    });
     expect(findRoute(routes, segments("nothing/here"), "GET")).toEqual({ kind: "notFound" });
   });
 
@@ -98,10 +101,14 @@ describe("route table", () => {
   });
 
   it("refuses routes under /admin, which Azure reserves", () => {
-    expect(() => buildHttpRoutes([{ name: "purge", options: { route: "admin/purge", handler } }])).toThrow(/Function 'purge': route "admin\/purge" starts with 'admin'/);
+    expect(() => buildHttpRoutes([{ name: "purge", options: { route: "admin/purge", handler } }])).toThrow(
+      /Function 'purge': route "admin\/purge" starts with 'admin'/,
+    );
   });
 
   it("names the function whose template is wrong", () => {
-    expect(() => buildHttpRoutes([{ name: "broken", options: { route: "a/{x", handler } }])).toThrow(/Function 'broken': route "a\/\{x"/);
+    expect(() => buildHttpRoutes([{ name: "broken", options: { route: "a/{x", handler } }])).toThrow(
+      /Function 'broken': route "a\/\{x"/,
+    );
   });
 });

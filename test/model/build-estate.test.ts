@@ -6,7 +6,20 @@ import { buildEstate } from "../../src/model/build-estate";
 import { get } from "../../src/model/estate";
 import { armKey } from "../../src/model/arm-id";
 import { MALFORMED_ENTRY_CHECKS } from "../../src/net/malformed-entries";
-import { SUB1, SUB2, aseRow, circuitRow, connectionRow, gatewayRow, ids, miRow, nicRow, nsgRow, siteRow, vnetRow } from "../support/rows";
+import {
+  SUB1,
+  SUB2,
+  aseRow,
+  circuitRow,
+  connectionRow,
+  gatewayRow,
+  ids,
+  miRow,
+  nicRow,
+  nsgRow,
+  siteRow,
+  vnetRow,
+} from "../support/rows";
 
 describe("real ARM payloads", () => {
   const rows = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "real-arm-rows.json"), "utf8")) as unknown[];
@@ -25,10 +38,18 @@ describe("real ARM payloads", () => {
     const nsg = estate.byKind.networkSecurityGroup[0]!;
     expect(nsg.defaultsAssumed).toBe(false);
     expect(nsg.rules.filter((r) => r.isDefault)).toHaveLength(6);
-    expect(nsg.rules.find((r) => r.name === "rule1")).toMatchObject({ priority: 130, destinationPortRanges: ["80"], sourceAddressPrefixes: ["*"], access: "Allow", direction: "Inbound" });
+    expect(nsg.rules.find((r) => r.name === "rule1")).toMatchObject({
+      priority: 130,
+      destinationPortRanges: ["80"],
+      sourceAddressPrefixes: ["*"],
+      access: "Allow",
+      direction: "Inbound",
+    });
     const subnet = estate.byKind.subnet[0]!;
     expect(subnet.delegations).toEqual(["microsoft.provider/resourcetype"]);
-    expect(subnet.ipConfigurationOwnerKeys).toEqual(["/subscriptions/subid/resourcegroups/rg1/providers/microsoft.network/loadbalancers/lb"]);
+    expect(subnet.ipConfigurationOwnerKeys).toEqual([
+      "/subscriptions/subid/resourcegroups/rg1/providers/microsoft.network/loadbalancers/lb",
+    ]);
   });
 });
 
@@ -36,8 +57,21 @@ describe("relations", () => {
   const miSubnet = ids.subnet("vnet-mi", "snet-mi");
   const appSubnet = ids.subnet("vnet-app", "snet-app");
   const rows = [
-    vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: ids.nsg("nsg-mi").toUpperCase() }], [{ remote: ids.vnet("vnet-app").toUpperCase() }]),
-    vnetRow("vnet-app", ["10.2.0.0/16"], [{ name: "snet-app", prefix: "10.2.1.0/24" }, { name: "GatewaySubnet", prefix: "10.2.255.0/27" }], [{ remote: ids.vnet("vnet-mi") }]),
+    vnetRow(
+      "vnet-mi",
+      ["10.1.0.0/24"],
+      [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: ids.nsg("nsg-mi").toUpperCase() }],
+      [{ remote: ids.vnet("vnet-app").toUpperCase() }],
+    ),
+    vnetRow(
+      "vnet-app",
+      ["10.2.0.0/16"],
+      [
+        { name: "snet-app", prefix: "10.2.1.0/24" },
+        { name: "GatewaySubnet", prefix: "10.2.255.0/27" },
+      ],
+      [{ remote: ids.vnet("vnet-mi") }],
+    ),
     vnetRow("vnet-app", ["10.9.0.0/16"], [], [], { sub: SUB2 }),
     nsgRow("nsg-mi", []),
     miRow("mi1", miSubnet.replace(SUB1, SUB1.toUpperCase()).replace("snet-mi", "SNET-MI")),
@@ -94,15 +128,34 @@ describe("relations", () => {
     const nsg = estate.byKind.networkSecurityGroup[0]!;
     expect(nsg.defaultsAssumed).toBe(true);
     expect(nsg.rules.map((r) => `${r.name}:${r.priority}`).sort()).toEqual(
-      ["AllowAzureLoadBalancerInBound:65001", "AllowInternetOutBound:65001", "AllowVnetInBound:65000", "AllowVnetOutBound:65000", "DenyAllInBound:65500", "DenyAllOutBound:65500"].sort(),
+      [
+        "AllowAzureLoadBalancerInBound:65001",
+        "AllowInternetOutBound:65001",
+        "AllowVnetInBound:65000",
+        "AllowVnetOutBound:65000",
+        "DenyAllInBound:65500",
+        "DenyAllOutBound:65500",
+      ].sort(),
     );
   });
 
   it("public IPs and prefixes become owned public prefixes", () => {
     const withIps = buildEstate([
-      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p", type: "microsoft.network/publicipaddresses", properties: { ipAddress: "20.1.2.3" } },
-      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPPrefixes/q", type: "microsoft.network/publicipprefixes", properties: { ipPrefix: "20.9.0.0/28" } },
-      { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/unassigned", type: "microsoft.network/publicipaddresses", properties: {} },
+      {
+        id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p",
+        type: "microsoft.network/publicipaddresses",
+        properties: { ipAddress: "20.1.2.3" },
+      },
+      {
+        id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPPrefixes/q",
+        type: "microsoft.network/publicipprefixes",
+        properties: { ipPrefix: "20.9.0.0/28" },
+      },
+      {
+        id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/unassigned",
+        type: "microsoft.network/publicipaddresses",
+        properties: {},
+      },
     ]);
     expect(withIps.ownedPublicPrefixes).toEqual(["20.1.2.3", "20.9.0.0/28"]);
   });
@@ -116,7 +169,19 @@ describe("security rule fields", () => {
         type: "microsoft.network/networksecuritygroups",
         properties: {
           securityRules: [
-            { name: "both", properties: { priority: 100, direction: "inbound", access: "allow", protocol: "Tcp", sourceAddressPrefix: "1.2.3.4", sourceAddressPrefixes: ["5.6.7.8"], destinationPortRanges: ["1433", "3342"], destinationAddressPrefix: "*" } },
+            {
+              name: "both",
+              properties: {
+                priority: 100,
+                direction: "inbound",
+                access: "allow",
+                protocol: "Tcp",
+                sourceAddressPrefix: "1.2.3.4",
+                sourceAddressPrefixes: ["5.6.7.8"],
+                destinationPortRanges: ["1433", "3342"],
+                destinationAddressPrefix: "*",
+              },
+            },
           ],
         },
       },
@@ -140,7 +205,17 @@ describe("security rule fields", () => {
               null,
               "allow all",
               { name: "nopriority", properties: { direction: "Inbound", access: "Allow" } },
-              { name: "wrongtype", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: "10.0.0.0/8", destinationPortRange: 1433 } },
+              {
+                name: "wrongtype",
+                properties: {
+                  priority: 100,
+                  direction: "Inbound",
+                  access: "Allow",
+                  protocol: "Tcp",
+                  sourceAddressPrefixes: "10.0.0.0/8",
+                  destinationPortRange: 1433,
+                },
+              },
             ],
           },
         },
@@ -148,7 +223,11 @@ describe("security rule fields", () => {
       { onWarning: (w) => warnings.push(w) },
     );
     const nsg = estate.byKind.networkSecurityGroup[0]!;
-    expect(nsg.issues.map((i) => i.field)).toEqual(["properties.securityRules[0]", "properties.securityRules[1]", "properties.securityRules[2]"]);
+    expect(nsg.issues.map((i) => i.field)).toEqual([
+      "properties.securityRules[0]",
+      "properties.securityRules[1]",
+      "properties.securityRules[2]",
+    ]);
     const wrong = nsg.rules.find((r) => r.name === "wrongtype")!;
     expect(wrong.issues.join(" ")).toMatch(/sourceAddressPrefixes: expected an array/);
     expect(wrong.destinationPortRanges).toEqual(["1433"]);
@@ -160,11 +239,23 @@ describe("rows that cannot be used", () => {
   it("skips rows without an id or type with a warning, ignores unaudited types silently", () => {
     const warnings: string[] = [];
     const estate = buildEstate(
-      [{ type: "microsoft.sql/managedinstances", name: "x" }, { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/st", type: "microsoft.storage/storageaccounts" }, 42, { id: "/x" }],
+      [
+        { type: "microsoft.sql/managedinstances", name: "x" },
+        {
+          id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/st",
+          type: "microsoft.storage/storageaccounts",
+        },
+        42,
+        { id: "/x" },
+      ],
       { onWarning: (w) => warnings.push(w) },
     );
     expect(estate.resources.size).toBe(0);
-    expect(warnings).toEqual([expect.stringMatching(/row 0: .*no id/), expect.stringMatching(/row 2: expected an object, found number 42/), expect.stringMatching(/row 3: row has no type/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/row 0: .*no id/),
+      expect.stringMatching(/row 2: expected an object, found number 42/),
+      expect.stringMatching(/row 3: row has no type/),
+    ]);
   });
 
   it("a row whose properties is null becomes a resource with an issue", () => {
@@ -185,7 +276,16 @@ describe("rows that cannot be used", () => {
 describe("shared, read-only values (memory at scale)", () => {
   const sqlRule = (priority: number, source = "10.0.0.0/8") => ({
     name: "allow_sql",
-    properties: { priority, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: source, destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" },
+    properties: {
+      priority,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: source,
+      destinationAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationPortRange: "1433",
+    },
   });
   const nsg = (name: string, rules: unknown[], tags?: Record<string, string>) => ({
     id: ids.nsg(name),
@@ -225,7 +325,10 @@ describe("shared, read-only values (memory at scale)", () => {
   });
 
   it("a resource with data issues keeps its own list", () => {
-    const broken = buildEstate([{ id: ids.mi("m"), type: "microsoft.sql/managedinstances", properties: null }, miRow("ok", ids.subnet("v", "s"))]);
+    const broken = buildEstate([
+      { id: ids.mi("m"), type: "microsoft.sql/managedinstances", properties: null },
+      miRow("ok", ids.subnet("v", "s")),
+    ]);
     const [bad, good] = broken.byKind.managedInstance;
     expect(bad!.issues).toHaveLength(1);
     expect(good!.issues).toEqual([]);
@@ -235,10 +338,51 @@ describe("shared, read-only values (memory at scale)", () => {
 
 describe("clean rules and rules read field by field", () => {
   it("a rule Azure spelled exactly and the same rule spelled loosely become the same shared rule", () => {
-    const clean = { name: "sql", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.0/8", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRanges: ["1433", "3342"] } };
-    const loose = { name: "sql", properties: { priority: "100", direction: " inbound", access: "ALLOW", protocol: "Tcp", sourceAddressPrefixes: ["10.0.0.0/8"], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: 3342, destinationPortRanges: ["1433"] } };
-    const flat = { name: "sql", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.0/8", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRanges: ["1433", "3342"] };
-    const estate = buildEstate(["a", "b", "c"].map((name, i) => ({ id: ids.nsg(name), type: "microsoft.network/networksecuritygroups", properties: { securityRules: [[clean, loose, flat][i]] } })));
+    const clean = {
+      name: "sql",
+      properties: {
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: "10.0.0.0/8",
+        destinationAddressPrefix: "*",
+        sourcePortRange: "*",
+        destinationPortRanges: ["1433", "3342"],
+      },
+    };
+    const loose = {
+      name: "sql",
+      properties: {
+        priority: "100",
+        direction: " inbound",
+        access: "ALLOW",
+        protocol: "Tcp",
+        sourceAddressPrefixes: ["10.0.0.0/8"],
+        destinationAddressPrefix: "*",
+        sourcePortRange: "*",
+        destinationPortRange: 3342,
+        destinationPortRanges: ["1433"],
+      },
+    };
+    const flat = {
+      name: "sql",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: "10.0.0.0/8",
+      destinationAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationPortRanges: ["1433", "3342"],
+    };
+    const estate = buildEstate(
+      ["a", "b", "c"].map((name, i) => ({
+        id: ids.nsg(name),
+        type: "microsoft.network/networksecuritygroups",
+        properties: { securityRules: [[clean, loose, flat][i]] },
+      })),
+    );
     const [a, b, c] = estate.byKind.networkSecurityGroup.map((nsg) => nsg.rules[0]!);
     expect(a).toEqual({
       name: "sql",
@@ -267,23 +411,73 @@ describe("clean rules and rules read field by field", () => {
         type: "microsoft.network/networksecuritygroups",
         properties: {
           securityRules: [
-            { name: "asg", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceApplicationSecurityGroups: [{ id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/Web" }], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" } },
-            { name: "odd", properties: { priority: 110, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: ["10.0.0.0/8", 7], destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "1433" } },
+            {
+              name: "asg",
+              properties: {
+                priority: 100,
+                direction: "Inbound",
+                access: "Allow",
+                protocol: "Tcp",
+                sourceApplicationSecurityGroups: [
+                  { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/Web" },
+                ],
+                destinationAddressPrefix: "*",
+                sourcePortRange: "*",
+                destinationPortRange: "1433",
+              },
+            },
+            {
+              name: "odd",
+              properties: {
+                priority: 110,
+                direction: "Inbound",
+                access: "Allow",
+                protocol: "Tcp",
+                sourceAddressPrefixes: ["10.0.0.0/8", 7],
+                destinationAddressPrefix: "*",
+                sourcePortRange: "*",
+                destinationPortRange: "1433",
+              },
+            },
           ],
         },
       },
     ]);
     const [asg, odd] = estate.byKind.networkSecurityGroup[0]!.rules;
-    expect(asg!.sourceApplicationSecurityGroups).toEqual(["/subscriptions/s/resourcegroups/r/providers/microsoft.network/applicationsecuritygroups/web"]);
+    expect(asg!.sourceApplicationSecurityGroups).toEqual([
+      "/subscriptions/s/resourcegroups/r/providers/microsoft.network/applicationsecuritygroups/web",
+    ]);
     expect(odd!.sourceAddressPrefixes).toEqual(["10.0.0.0/8"]);
-    expect(odd!.issues).toEqual([expect.stringContaining("sourceAddressPrefixes[1]: expected a string, found number 7")]);
+    expect(odd!.issues).toEqual([
+      expect.stringContaining("sourceAddressPrefixes[1]: expected a string, found number 7"),
+    ]);
   });
 });
 
 describe("entry checks", () => {
   // Net parses entries; the model only declares the check. The builder reads the same estate with or without it.
   const rows = [
-    { id: ids.nsg("n"), type: "microsoft.network/networksecuritygroups", properties: { securityRules: [{ name: "bad", properties: { priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "10.0.0.300/24", destinationAddressPrefix: "*", sourcePortRange: "*", destinationPortRange: "33a42" } }] } },
+    {
+      id: ids.nsg("n"),
+      type: "microsoft.network/networksecuritygroups",
+      properties: {
+        securityRules: [
+          {
+            name: "bad",
+            properties: {
+              priority: 100,
+              direction: "Inbound",
+              access: "Allow",
+              protocol: "Tcp",
+              sourceAddressPrefix: "10.0.0.300/24",
+              destinationAddressPrefix: "*",
+              sourcePortRange: "*",
+              destinationPortRange: "33a42",
+            },
+          },
+        ],
+      },
+    },
     vnetRow("v", ["10.1.2.3/40"], [{ name: "s", prefix: "10.1.0.0/24" }]),
   ];
 

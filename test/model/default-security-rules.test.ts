@@ -4,7 +4,14 @@ import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 describe("DEFAULT_SECURITY_RULES", () => {
   it("are the six platform defaults", () => {
     expect(
-      DEFAULT_SECURITY_RULES.map((r) => [r.name, r.priority, r.direction, r.access, r.sourceAddressPrefixes[0], r.destinationAddressPrefixes[0]]),
+      DEFAULT_SECURITY_RULES.map((r) => [
+        r.name,
+        r.priority,
+        r.direction,
+        r.access,
+        r.sourceAddressPrefixes[0],
+        r.destinationAddressPrefixes[0],
+      ]),
     ).toEqual([
       ["AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"],
       ["AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"],
@@ -17,7 +24,13 @@ describe("DEFAULT_SECURITY_RULES", () => {
 
   it("are marked default, well-formed and open on protocol and ports", () => {
     for (const r of DEFAULT_SECURITY_RULES) {
-      expect(r).toMatchObject({ isDefault: true, issues: [], protocol: "*", sourcePortRanges: ["*"], destinationPortRanges: ["*"] });
+      expect(r).toMatchObject({
+        isDefault: true,
+        issues: [],
+        protocol: "*",
+        sourcePortRanges: ["*"],
+        destinationPortRanges: ["*"],
+      });
     }
   });
 

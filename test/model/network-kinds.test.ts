@@ -5,7 +5,16 @@ import { buildEstate } from "../../src/model/build-estate";
 import { get } from "../../src/model/estate";
 import { armKey } from "../../src/model/arm-id";
 import { gatewayRow, ids, vnetRow, type Row } from "../support/rows";
-import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "../rules/network-rows";
+import {
+  asgNicRow,
+  localNetworkGatewayRow,
+  netIds,
+  routeTableRow,
+  siteToSiteRow,
+  vnet2vnetRow,
+  withPeering,
+  withRouteTable,
+} from "../rules/network-rows";
 
 describe("peering access", () => {
   const access = (value: unknown) => {
@@ -23,7 +32,9 @@ describe("peering access", () => {
   });
 
   it("records a malformed value as a data issue and leaves the flag unknown (not Azure's default)", () => {
-    expect(access(42).issues).toEqual([expect.objectContaining({ field: "properties.virtualNetworkPeerings[0].properties.allowVirtualNetworkAccess" })]);
+    expect(access(42).issues).toEqual([
+      expect.objectContaining({ field: "properties.virtualNetworkPeerings[0].properties.allowVirtualNetworkAccess" }),
+    ]);
     expect(access(42).allowed).toBeUndefined();
     expect(access("sometimes").allowed).toBeUndefined();
   });
@@ -40,14 +51,26 @@ describe("connections and sites", () => {
 
   it("reads both gateways of a VNet-to-VNet connection, folded, and its status", () => {
     const v2v = estate.byKind.connection.find((c) => c.name === "v2v")!;
-    expect(v2v).toMatchObject({ connectionType: "Vnet2Vnet", gateway1Key: armKey(ids.gateway("vgw-a")), gateway2Key: armKey(ids.gateway("vgw-b")), connectionStatus: "Connected" });
+    expect(v2v).toMatchObject({
+      connectionType: "Vnet2Vnet",
+      gateway1Key: armKey(ids.gateway("vgw-a")),
+      gateway2Key: armKey(ids.gateway("vgw-b")),
+      connectionStatus: "Connected",
+    });
     expect(estate.connectionsByGateway.get(armKey(ids.gateway("vgw-b")))).toEqual([v2v]);
   });
 
   it("reads the site of a site-to-site connection and whether BGP is on", () => {
     const s2s = estate.byKind.connection.find((c) => c.name === "s2s")!;
-    expect(s2s).toMatchObject({ connectionType: "IPsec", localNetworkGatewayKey: armKey(netIds.site("office")), enableBgp: true });
-    expect(get(estate, "localNetworkGateway", s2s.localNetworkGatewayKey)).toMatchObject({ addressPrefixes: ["192.168.10.0/24"], bgpEnabled: true });
+    expect(s2s).toMatchObject({
+      connectionType: "IPsec",
+      localNetworkGatewayKey: armKey(netIds.site("office")),
+      enableBgp: true,
+    });
+    expect(get(estate, "localNetworkGateway", s2s.localNetworkGatewayKey)).toMatchObject({
+      addressPrefixes: ["192.168.10.0/24"],
+      bgpEnabled: true,
+    });
     expect(estate.byKind.localNetworkGateway.find((g) => g.name === "branch")).toMatchObject({ bgpEnabled: false });
   });
 });
@@ -55,29 +78,60 @@ describe("connections and sites", () => {
 describe("route tables", () => {
   it("reads routes and relates the table to its subnets from either side", () => {
     const estate = buildEstate([
-      withRouteTable(vnetRow("vnet-a", ["10.1.0.0/16"], [{ name: "one", prefix: "10.1.0.0/24" }, { name: "two", prefix: "10.1.1.0/24" }]), "one", netIds.routeTable("rt").toUpperCase()),
-      routeTableRow("rt", [["0.0.0.0/0", "VirtualAppliance"], ["AzureCloud", "Internet"]], [ids.subnet("vnet-a", "two")]),
+      withRouteTable(
+        vnetRow(
+          "vnet-a",
+          ["10.1.0.0/16"],
+          [
+            { name: "one", prefix: "10.1.0.0/24" },
+            { name: "two", prefix: "10.1.1.0/24" },
+          ],
+        ),
+        "one",
+        netIds.routeTable("rt").toUpperCase(),
+      ),
+      routeTableRow(
+        "rt",
+        [
+          ["0.0.0.0/0", "VirtualAppliance"],
+          ["AzureCloud", "Internet"],
+        ],
+        [ids.subnet("vnet-a", "two")],
+      ),
     ]);
     const table = estate.byKind.routeTable[0]!;
     expect(table.routes).toEqual([
       { name: "r0", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance" },
       { name: "r1", addressPrefix: "AzureCloud", nextHopType: "Internet" },
     ]);
-    for (const name of ["one", "two"]) expect(get(estate, "subnet", armKey(ids.subnet("vnet-a", name)))!.routeTableKey).toBe(table.key);
+    for (const name of ["one", "two"])
+      expect(get(estate, "subnet", armKey(ids.subnet("vnet-a", name)))!.routeTableKey).toBe(table.key);
   });
 
   it("records routes it cannot read", () => {
     const row = routeTableRow("rt", [["10.0.0.0/8", "None"]]);
-    ((row["properties"] as Row)["routes"] as unknown[]).push(null, { name: "no-prefix", properties: { nextHopType: "None" } });
+    ((row["properties"] as Row)["routes"] as unknown[]).push(null, {
+      name: "no-prefix",
+      properties: { nextHopType: "None" },
+    });
     const table = buildEstate([row]).byKind.routeTable[0]!;
-    expect(table.issues.map((issue) => issue.field)).toEqual(["properties.routes[1]", "properties.routes[2].properties.addressPrefix"]);
+    expect(table.issues.map((issue) => issue.field)).toEqual([
+      "properties.routes[1]",
+      "properties.routes[2].properties.addressPrefix",
+    ]);
   });
 });
 
 describe("NIC membership of application security groups", () => {
   it("keeps, per ASG, the addresses of the ip configurations that join it", () => {
-    const row = asgNicRow("nic", ids.subnet("vnet-a", "snet"), "10.1.0.4", [netIds.asg("web").toUpperCase(), netIds.asg("ops")]);
-    ((row["properties"] as Row)["ipConfigurations"] as Row[]).push({ name: "ipconfig2", properties: { privateIPAddress: "10.1.0.5", applicationSecurityGroups: [{ id: netIds.asg("web") }] } });
+    const row = asgNicRow("nic", ids.subnet("vnet-a", "snet"), "10.1.0.4", [
+      netIds.asg("web").toUpperCase(),
+      netIds.asg("ops"),
+    ]);
+    ((row["properties"] as Row)["ipConfigurations"] as Row[]).push({
+      name: "ipconfig2",
+      properties: { privateIPAddress: "10.1.0.5", applicationSecurityGroups: [{ id: netIds.asg("web") }] },
+    });
     const nic = buildEstate([row]).byKind.networkInterface[0]!;
     expect(nic.applicationSecurityGroups).toEqual([
       { key: armKey(netIds.asg("web")), addresses: ["10.1.0.4", "10.1.0.5"] },
@@ -87,16 +141,22 @@ describe("NIC membership of application security groups", () => {
   });
 
   it("marks a membership whose address is missing or malformed", () => {
-    const missing = buildEstate([asgNicRow("nic", ids.subnet("vnet-a", "snet"), null, [netIds.asg("web")])]).byKind.networkInterface[0]!;
+    const missing = buildEstate([asgNicRow("nic", ids.subnet("vnet-a", "snet"), null, [netIds.asg("web")])]).byKind
+      .networkInterface[0]!;
     expect(missing.applicationSecurityGroups[0]!.unreadable).toMatch(/privateIPAddress is missing/);
     const row = asgNicRow("nic", ids.subnet("vnet-a", "snet"), "x", [netIds.asg("web")]);
-    (((row["properties"] as Row)["ipConfigurations"] as Row[])[0]!["properties"] as Row)["privateIPAddress"] = { v4: "10.1.0.4" };
+    (((row["properties"] as Row)["ipConfigurations"] as Row[])[0]!["properties"] as Row)["privateIPAddress"] = {
+      v4: "10.1.0.4",
+    };
     const malformed = buildEstate([row]).byKind.networkInterface[0]!;
     expect(malformed.applicationSecurityGroups[0]!.unreadable).toMatch(/privateIPAddress is malformed/);
   });
 
   it("shares one empty list across NICs that join no ASG", () => {
-    const estate = buildEstate([asgNicRow("a", ids.subnet("v", "s"), "10.0.0.4", []), asgNicRow("b", ids.subnet("v", "s"), "10.0.0.5", [])]);
+    const estate = buildEstate([
+      asgNicRow("a", ids.subnet("v", "s"), "10.0.0.4", []),
+      asgNicRow("b", ids.subnet("v", "s"), "10.0.0.5", []),
+    ]);
     const [a, b] = estate.byKind.networkInterface;
     expect(a!.applicationSecurityGroups).toEqual([]);
     expect(a!.applicationSecurityGroups).toBe(b!.applicationSecurityGroups);

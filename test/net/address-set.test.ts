@@ -119,12 +119,20 @@ describe("AddressSet algebra", () => {
 
   it("treats the /0 edges without overflow", () => {
     expect(set("255.255.255.255").union(set("0.0.0.0")).toCidrs()).toEqual(["0.0.0.0/32", "255.255.255.255/32"]);
-    expect(set("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").toCidrs()).toEqual(["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"]);
+    expect(set("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").toCidrs()).toEqual([
+      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+    ]);
     expect(set("0.0.0.0/1", "128.0.0.0/1").equals(ALL_IPV4)).toBe(true);
   });
 
   it("holds the private ranges the trust policy relies on", () => {
-    expect(PRIVATE_RANGES.toCidrs()).toEqual(["10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]);
+    expect(PRIVATE_RANGES.toCidrs()).toEqual([
+      "10.0.0.0/8",
+      "100.64.0.0/10",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "fc00::/7",
+    ]);
     expect(PRIVATE_RANGES.containsAll(set("fd12:3456::/32"))).toBe(true);
     expect(PRIVATE_RANGES.overlaps(set("172.32.0.0/16"))).toBe(false);
     expect(PRIVATE_RANGES.overlaps(set("100.128.0.0/16"))).toBe(false);
@@ -186,7 +194,14 @@ describe("display and evidence", () => {
   it("shares the room between IPv4, IPv6 and tags when cutting", () => {
     const internet = ALL_IP.subtract(PRIVATE_RANGES).union(ALL_SERVICE_TAGS);
     const v4Count = ALL_IPV4.subtract(PRIVATE_RANGES).toCidrs().length;
-    expect(internet.describe(6)).toEqual(["0.0.0.0/5", "8.0.0.0/7", "::/1", "8000::/2", "any service tag", `… and ${v4Count - 2 + 5} more`]);
+    expect(internet.describe(6)).toEqual([
+      "0.0.0.0/5",
+      "8.0.0.0/7",
+      "::/1",
+      "8000::/2",
+      "any service tag",
+      `… and ${v4Count - 2 + 5} more`,
+    ]);
   });
 
   it.each([

@@ -17,8 +17,14 @@ import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];
-const QUERY: InboundExposureQuery = { protocol: "Tcp", ports: "3342", protectedPrefixes: [MI_SUBNET], virtualNetworkPrefixes: [MI_VNET] };
-const inbound = (rules: SecurityRule[], query: Partial<InboundExposureQuery> = {}) => evaluateInboundExposure(rules, { ...QUERY, ...query }, TRUST);
+const QUERY: InboundExposureQuery = {
+  protocol: "Tcp",
+  ports: "3342",
+  protectedPrefixes: [MI_SUBNET],
+  virtualNetworkPrefixes: [MI_VNET],
+};
+const inbound = (rules: SecurityRule[], query: Partial<InboundExposureQuery> = {}) =>
+  evaluateInboundExposure(rules, { ...QUERY, ...query }, TRUST);
 const deny = (name: string, priority: number, sources: string[]) =>
   rule({ name, priority, access: "Deny", sourceAddressPrefixes: sources, destinationPortRanges: ["3342"] });
 const allowFrom = (name: string, priority: number, sources: string[], o: Partial<SecurityRule> = {}) =>
@@ -28,7 +34,11 @@ describe("complements: rules that together cover all of IPv4 and IPv6 decide eve
   it.each<{ name: string; rules: SecurityRule[]; verdict: InboundExposure["verdict"] }>([
     {
       name: "Deny 0.0.0.0/0 and Deny ::/0 before Allow AzureCloud",
-      rules: withDefaults(deny("DenyV4", 100, ["0.0.0.0/0"]), deny("DenyV6", 110, ["::/0"]), allowFrom("AllowAzureCloud", 200, ["AzureCloud"])),
+      rules: withDefaults(
+        deny("DenyV4", 100, ["0.0.0.0/0"]),
+        deny("DenyV6", 110, ["::/0"]),
+        allowFrom("AllowAzureCloud", 200, ["AzureCloud"]),
+      ),
       verdict: "notExposed",
     },
     {
@@ -43,7 +53,11 @@ describe("complements: rules that together cover all of IPv4 and IPv6 decide eve
     },
     {
       name: "IPv6 split in a plural field, IPv4 in another rule, before Allow Internet",
-      rules: withDefaults(deny("DenyV6", 100, ["::/1", "8000::/1"]), deny("DenyV4", 110, ["0.0.0.0/0"]), allowFrom("AllowInternet", 200, ["Internet"])),
+      rules: withDefaults(
+        deny("DenyV6", 100, ["::/1", "8000::/1"]),
+        deny("DenyV4", 110, ["0.0.0.0/0"]),
+        allowFrom("AllowInternet", 200, ["Internet"]),
+      ),
       verdict: "notExposed",
     },
     {
@@ -63,7 +77,11 @@ describe("complements: rules that together cover all of IPv4 and IPv6 decide eve
     },
     {
       name: "IPv4 and IPv6 denied except one IPv4 block: the tag may have addresses there",
-      rules: withDefaults(deny("DenyMostV4", 100, ["0.0.0.0/1"]), deny("DenyV6", 110, ["::/0"]), allowFrom("AllowAzureCloud", 200, ["AzureCloud"])),
+      rules: withDefaults(
+        deny("DenyMostV4", 100, ["0.0.0.0/1"]),
+        deny("DenyV6", 110, ["::/0"]),
+        allowFrom("AllowAzureCloud", 200, ["AzureCloud"]),
+      ),
       verdict: "uncertain",
     },
     {
@@ -79,9 +97,17 @@ describe("complements: rules that together cover all of IPv4 and IPv6 decide eve
 });
 
 describe("application security groups match their members' addresses", () => {
-  const ASG_PARTNER = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-partner-vms";
+  const ASG_PARTNER =
+    "/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-partner-vms";
   const ASG_WEB = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-web";
-  const allowAsg = (asg: string) => rule({ name: "AllowFromAsg", priority: 100, destinationPortRanges: ["3342"], sourceAddressPrefixes: [], sourceApplicationSecurityGroups: [asg] });
+  const allowAsg = (asg: string) =>
+    rule({
+      name: "AllowFromAsg",
+      priority: 100,
+      destinationPortRanges: ["3342"],
+      sourceAddressPrefixes: [],
+      sourceApplicationSecurityGroups: [asg],
+    });
 
   it("a source ASG whose members are VNet NICs admits no untrusted source", () => {
     const members = new Map([[ASG_WEB, ["10.1.5.4", "10.1.5.5"]]]);
@@ -96,26 +122,44 @@ describe("application security groups match their members' addresses", () => {
 
   it("a Deny from a known ASG protects only its members: the Allow after it still admits Internet", () => {
     const rules = withDefaults(
-      rule({ name: "DenyFromAsg", priority: 100, access: "Deny", destinationPortRanges: ["3342"], sourceAddressPrefixes: [], sourceApplicationSecurityGroups: [ASG_WEB] }),
+      rule({
+        name: "DenyFromAsg",
+        priority: 100,
+        access: "Deny",
+        destinationPortRanges: ["3342"],
+        sourceAddressPrefixes: [],
+        sourceApplicationSecurityGroups: [ASG_WEB],
+      }),
       allowFrom("AllowInternet", 200, ["Internet"]),
     );
     expect(inbound(rules, { applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.5.4"]]]) }).verdict).toBe("exposed");
   });
 
   it("an ASG absent from the membership map stays unknown and is named", () => {
-    const result = inbound(withDefaults(allowAsg(ASG_PARTNER)), { applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.5.4"]]]) });
+    const result = inbound(withDefaults(allowAsg(ASG_PARTNER)), {
+      applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.5.4"]]]),
+    });
     expect(result.verdict).toBe("uncertain");
     expect(result.notes.join("\n")).toContain("asg-partner-vms, whose members are not known here");
   });
 
   it("an ASG with an unreadable member address is unknown", () => {
-    const result = inbound(withDefaults(allowAsg(ASG_WEB)), { applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.5.999"]]]) });
+    const result = inbound(withDefaults(allowAsg(ASG_WEB)), {
+      applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.5.999"]]]),
+    });
     expect(result.verdict).toBe("uncertain");
   });
 
   it("a destination ASG with no member in the MI subnet does not apply to traffic to the MI", () => {
     const rules = withDefaults(
-      rule({ name: "DenyToWeb", priority: 100, access: "Deny", destinationPortRanges: ["3342"], destinationAddressPrefixes: [], destinationApplicationSecurityGroups: [ASG_WEB] }),
+      rule({
+        name: "DenyToWeb",
+        priority: 100,
+        access: "Deny",
+        destinationPortRanges: ["3342"],
+        destinationAddressPrefixes: [],
+        destinationApplicationSecurityGroups: [ASG_WEB],
+      }),
       allowFrom("AllowInternet", 200, ["Internet"]),
     );
     const result = inbound(rules, { applicationSecurityGroups: new Map([[ASG_WEB, ["10.1.9.4"]]]) });
@@ -125,7 +169,14 @@ describe("application security groups match their members' addresses", () => {
 
   it("outbound: a Deny to a known ASG elsewhere does not block the app's flow to the MI", () => {
     const rules = withDefaults(
-      rule({ name: "DenyToWeb", priority: 100, direction: "Outbound", access: "Deny", destinationAddressPrefixes: [], destinationApplicationSecurityGroups: [ASG_WEB] }),
+      rule({
+        name: "DenyToWeb",
+        priority: 100,
+        direction: "Outbound",
+        access: "Deny",
+        destinationAddressPrefixes: [],
+        destinationApplicationSecurityGroups: [ASG_WEB],
+      }),
     );
     const flow = evaluateOutboundFlow(rules, {
       protocol: "Tcp",

@@ -8,7 +8,26 @@ import type { SecurityRule } from "../../src/model/estate";
 
 describe("malformedPrefixes", () => {
   it("agrees with parsePrefix on IPv4 texts near every boundary (octets, leading zeros, lengths)", () => {
-    const octets = ["0", "00", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "260", "300", "1000", "-1", ""];
+    const octets = [
+      "0",
+      "00",
+      "01",
+      "9",
+      "10",
+      "99",
+      "100",
+      "199",
+      "200",
+      "249",
+      "250",
+      "255",
+      "256",
+      "260",
+      "300",
+      "1000",
+      "-1",
+      "",
+    ];
     const lengths = ["", "/0", "/8", "/09", "/24", "/32", "/33", "/40", "/", "/x", "/1/2"];
     let checked = 0;
     for (const a of octets) {
@@ -26,13 +45,22 @@ describe("malformedPrefixes", () => {
   it("accepts IPv6 and, where asked, service tags; names the bad entries with the parser's reason", () => {
     expect(malformedPrefixes(["2001:db8::/32", "::1", "10.0.0.0/8"])).toEqual([]);
     expect(malformedPrefixes(["AzureCloud"], { tags: true })).toEqual([]);
-    expect(malformedPrefixes(["AzureCloud"])).toEqual([{ entry: "AzureCloud", problem: expect.stringContaining("'AzureCloud' is not a valid IP prefix") }]);
-    expect(malformedPrefixes(["10.0.0.300/24", "2001:db8::/129"]).map((p) => p.entry)).toEqual(["10.0.0.300/24", "2001:db8::/129"]);
+    expect(malformedPrefixes(["AzureCloud"])).toEqual([
+      { entry: "AzureCloud", problem: expect.stringContaining("'AzureCloud' is not a valid IP prefix") },
+    ]);
+    expect(malformedPrefixes(["10.0.0.300/24", "2001:db8::/129"]).map((p) => p.entry)).toEqual([
+      "10.0.0.300/24",
+      "2001:db8::/129",
+    ]);
   });
 });
 
 describe("malformedRuleEntries", () => {
-  const rule = (fields: Partial<SecurityRule>): SecurityRule => ({ ...DEFAULT_SECURITY_RULES[0]!, isDefault: false, ...fields });
+  const rule = (fields: Partial<SecurityRule>): SecurityRule => ({
+    ...DEFAULT_SECURITY_RULES[0]!,
+    isDefault: false,
+    ...fields,
+  });
 
   it("the platform default rules are well formed", () => {
     for (const platform of DEFAULT_SECURITY_RULES) expect(malformedRuleEntries(platform)).toEqual([]);
@@ -56,6 +84,8 @@ describe("malformedRuleEntries", () => {
   });
 
   it("a rule without ports is reported: Azure never stores one", () => {
-    expect(malformedRuleEntries(rule({ sourcePortRanges: [], destinationPortRanges: ["*"] }))).toEqual([{ list: "sourcePortRanges", problem: "has no port range" }]);
+    expect(malformedRuleEntries(rule({ sourcePortRanges: [], destinationPortRanges: ["*"] }))).toEqual([
+      { list: "sourcePortRanges", problem: "has no port range" },
+    ]);
   });
 });

@@ -17,7 +17,15 @@
 import type { SecurityRule } from "../../src/model/estate";
 import { evaluateInboundExposure, evaluateOutboundFlow } from "../../src/net/nsg-evaluation";
 import { buildTrustPolicy } from "../../src/net/trust";
-import { MALFORMED_ADDRESSES, MALFORMED_PORTS, type RandomCase, type RandomWorld, casePrefixes, randomCase, randomWorld } from "./nsg-random";
+import {
+  MALFORMED_ADDRESSES,
+  MALFORMED_PORTS,
+  type RandomCase,
+  type RandomWorld,
+  casePrefixes,
+  randomCase,
+  randomWorld,
+} from "./nsg-random";
 import {
   type Direction,
   type Packet,
@@ -30,7 +38,14 @@ import {
   referenceOrder,
 } from "./reference-nsg";
 
-const TRUSTED_ALWAYS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "168.63.129.16/32"];
+const TRUSTED_ALWAYS = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "fc00::/7",
+  "168.63.129.16/32",
+];
 const MAX_PORT = 65535;
 
 export type DisagreementClass =
@@ -98,12 +113,16 @@ export function newTally(): Tally {
 
 export function record(tally: Tally, outcome: CaseOutcome, seed: number): void {
   tally.cases += 1;
-  for (const [dir, o] of [["inbound", outcome.inbound], ["outbound", outcome.outbound]] as const) {
+  for (const [dir, o] of [
+    ["inbound", outcome.inbound],
+    ["outbound", outcome.outbound],
+  ] as const) {
     tally.verdicts[`${dir} ${o.verdict}`] = (tally.verdicts[`${dir} ${o.verdict}`] ?? 0) + 1;
     if (o.pure) tally.pureCases[dir] += 1;
     if (o.needlessUncertain) {
       tally.needlessUncertain[dir] += 1;
-      const examples = dir === "inbound" ? tally.needlessUncertain.inboundExamples : tally.needlessUncertain.outboundExamples;
+      const examples =
+        dir === "inbound" ? tally.needlessUncertain.inboundExamples : tally.needlessUncertain.outboundExamples;
       if (examples.length < 10) examples.push(seed);
     }
   }
@@ -129,7 +148,11 @@ export function compareSeed(seed: number, worlds = 4, evaluators: Evaluators = S
   for (let i = 0; i < worlds; i += 1) made.push(randomWorld(c, i, i % 2 === 0));
   const inbound = compareInbound(c, made, evaluators);
   const outbound = compareOutbound(c, made, evaluators);
-  return { disagreements: [...inbound.disagreements, ...outbound.disagreements], inbound: inbound.summary, outbound: outbound.summary };
+  return {
+    disagreements: [...inbound.disagreements, ...outbound.disagreements],
+    inbound: inbound.summary,
+    outbound: outbound.summary,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -142,7 +165,14 @@ function worldPrefixes(world: World): string[] {
 
 /** first, last, first-1 and last+1 of every prefix, plus each family's ends: one address in every cell and beside it. */
 function boundaryAddresses(prefixes: readonly string[]): string[] {
-  const out = new Set<string>(["0.0.0.0", "255.255.255.255", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "198.51.100.7", "2001:db8:1::7"]);
+  const out = new Set<string>([
+    "0.0.0.0",
+    "255.255.255.255",
+    "::",
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    "198.51.100.7",
+    "2001:db8:1::7",
+  ]);
   for (const p of prefixes) for (const edge of prefixEdges(p)) out.add(edge);
   return [...out];
 }
@@ -172,7 +202,13 @@ function portRangesOf(entries: readonly string[], world: World): [number, number
 }
 
 /** Boundary ports of every range in `fields`, kept inside [min, max] and `allowed` when given. */
-function boundaryPorts(fields: readonly (readonly string[])[], world: World, min: number, max: number, extra: number[]): number[] {
+function boundaryPorts(
+  fields: readonly (readonly string[])[],
+  world: World,
+  min: number,
+  max: number,
+  extra: number[],
+): number[] {
   const out = new Set<number>([min, max, ...extra]);
   for (const field of fields) {
     for (const [from, to] of portRangesOf(field, world)) for (const p of [from - 1, from, to, to + 1]) out.add(p);
@@ -205,7 +241,12 @@ function seenFrom(made: RandomWorld, query: { virtualNetworkPrefixes: string[]; 
 }
 
 function isTrusted(address: string, c: RandomCase): boolean {
-  const trusted = [...TRUSTED_ALWAYS, ...c.trust.configuredPrefixes, ...c.trust.ownedPublicPrefixes, ...c.inbound.virtualNetworkPrefixes];
+  const trusted = [
+    ...TRUSTED_ALWAYS,
+    ...c.trust.configuredPrefixes,
+    ...c.trust.ownedPublicPrefixes,
+    ...c.inbound.virtualNetworkPrefixes,
+  ];
   return trusted.some((p) => inPrefix(address, p));
 }
 
@@ -222,10 +263,17 @@ function unknowables(rules: readonly SecurityRule[], c: RandomCase, direction: D
     const remote = direction === "Inbound" ? r.sourceAddressPrefixes : r.destinationAddressPrefixes;
     if (remote.some((e) => TAG_WORDS.has(e.toLowerCase()))) found.add("service tag");
     if (entries.some((e) => MALFORMED_ADDRESSES.includes(e))) found.add("malformed address");
-    if ([...r.sourcePortRanges, ...r.destinationPortRanges].some((e) => MALFORMED_PORTS.includes(e))) found.add("malformed port");
+    if ([...r.sourcePortRanges, ...r.destinationPortRanges].some((e) => MALFORMED_PORTS.includes(e)))
+      found.add("malformed port");
     if (r.issues.length > 0) found.add("rule with data issues");
-    if ([...r.sourceApplicationSecurityGroups, ...r.destinationApplicationSecurityGroups].some((k) => c.unknownAsgs.includes(k))) found.add("unknown ASG");
-    if (c.inbound.routesUnknown !== undefined && entries.some((e) => e.toLowerCase() === "virtualnetwork")) found.add("VirtualNetwork with unknown routes");
+    if (
+      [...r.sourceApplicationSecurityGroups, ...r.destinationApplicationSecurityGroups].some((k) =>
+        c.unknownAsgs.includes(k),
+      )
+    )
+      found.add("unknown ASG");
+    if (c.inbound.routesUnknown !== undefined && entries.some((e) => e.toLowerCase() === "virtualnetwork"))
+      found.add("VirtualNetwork with unknown routes");
   }
   return [...found];
 }
@@ -239,7 +287,11 @@ interface Witness {
   world: number;
 }
 
-function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evaluators): { disagreements: Disagreement[]; summary: CaseOutcome["inbound"] } {
+function compareInbound(
+  c: RandomCase,
+  worlds: RandomWorld[],
+  evaluators: Evaluators,
+): { disagreements: Disagreement[]; summary: CaseOutcome["inbound"] } {
   const trust = buildTrustPolicy(c.trust);
   const result = evaluators.inbound(c.rules, c.inbound, trust);
   const ordered = referenceOrder(c.rules, "Inbound");
@@ -252,18 +304,36 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
     const prefixes = [...casePrefixes(c), ...worldPrefixes(world)];
     const addresses = boundaryAddresses(prefixes);
     const locals = within(addresses, c.inbound.protectedPrefixes);
-    const localsDistinct = distinctBy(locals, (d) => ordered.map((r) => (addressMatches(r.destinationAddressPrefixes, r.destinationApplicationSecurityGroups, d, world) ? 1 : 0)).join(""));
+    const localsDistinct = distinctBy(locals, (d) =>
+      ordered
+        .map((r) =>
+          addressMatches(r.destinationAddressPrefixes, r.destinationApplicationSecurityGroups, d, world) ? 1 : 0,
+        )
+        .join(""),
+    );
     if (localsDistinct.length > 1) partialLocal = true;
     const sources = distinctBy(
       addresses.filter((a) => !isTrusted(a, c)),
-      (s) => ordered.map((r) => (addressMatches(r.sourceAddressPrefixes, r.sourceApplicationSecurityGroups, s, world) ? 1 : 0)).join(""),
+      (s) =>
+        ordered
+          .map((r) => (addressMatches(r.sourceAddressPrefixes, r.sourceApplicationSecurityGroups, s, world) ? 1 : 0))
+          .join(""),
     );
-    const sourcePorts = distinctBy(boundaryPorts(ordered.map((r) => r.sourcePortRanges), world, 0, MAX_PORT, [1023, 1024]), (p) =>
-      ordered.map((r) => (portMatches(r.sourcePortRanges, p, world) ? 1 : 0)).join(""),
+    const sourcePorts = distinctBy(
+      boundaryPorts(
+        ordered.map((r) => r.sourcePortRanges),
+        world,
+        0,
+        MAX_PORT,
+        [1023, 1024],
+      ),
+      (p) => ordered.map((r) => (portMatches(r.sourcePortRanges, p, world) ? 1 : 0)).join(""),
     );
     const wanted = queryPorts(c.inbound.ports);
     const destinationPorts = distinctBy(
-      boundaryPorts([...ordered.map((r) => r.destinationPortRanges), [c.inbound.ports]], world, 0, MAX_PORT, []).filter((p) => wanted.some(([f, t]) => f <= p && p <= t)),
+      boundaryPorts([...ordered.map((r) => r.destinationPortRanges), [c.inbound.ports]], world, 0, MAX_PORT, []).filter(
+        (p) => wanted.some(([f, t]) => f <= p && p <= t),
+      ),
       (p) => ordered.map((r) => (portMatches(r.destinationPortRanges, p, world) ? 1 : 0)).join(""),
     );
     for (const local of localsDistinct) {
@@ -290,10 +360,20 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
   const noneIn = answers.filter((a) => a.witness === undefined);
   const disagreements: Disagreement[] = [];
   const report = (kind: DisagreementClass, witness: string, world = 0) =>
-    disagreements.push({ seed: c.seed, direction: "Inbound", kind, verdict: result.verdict, detail: describe(c, "Inbound", worlds[world]!, witness, result.notes) });
+    disagreements.push({
+      seed: c.seed,
+      direction: "Inbound",
+      kind,
+      verdict: result.verdict,
+      detail: describe(c, "Inbound", worlds[world]!, witness, result.notes),
+    });
   if (result.verdict === "notExposed" && someIn.length > 0) {
     const w = someIn[0]!.witness!;
-    report("notExposed but an untrusted packet gets in", `world ${w.world}: ${JSON.stringify(w.packet)} allowed by ${w.rule}`, w.world);
+    report(
+      "notExposed but an untrusted packet gets in",
+      `world ${w.world}: ${JSON.stringify(w.packet)} allowed by ${w.rule}`,
+      w.world,
+    );
   }
   if (result.verdict === "exposed" && noneIn.length > 0) {
     const strict = noneIn.filter((a) => worlds[a.world]!.tagsDisjointFromPrefixes || !unknown.includes("service tag"));
@@ -313,13 +393,20 @@ function compareInbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalua
   if (result.verdict === "uncertain" && pure) {
     report("uncertain on a pure rule set", `reference: ${someIn.length > 0 ? "exposed" : "notExposed"} in every world`);
   }
-  return { disagreements, summary: { verdict: result.verdict, pure, needlessUncertain: result.verdict === "uncertain" && oneAnswer } };
+  return {
+    disagreements,
+    summary: { verdict: result.verdict, pure, needlessUncertain: result.verdict === "uncertain" && oneAnswer },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Outbound
 
-function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evaluators): { disagreements: Disagreement[]; summary: CaseOutcome["outbound"] } {
+function compareOutbound(
+  c: RandomCase,
+  worlds: RandomWorld[],
+  evaluators: Evaluators,
+): { disagreements: Disagreement[]; summary: CaseOutcome["outbound"] } {
   const result = evaluators.outbound(c.rules, c.outbound);
   const ordered = referenceOrder(c.rules, "Outbound");
   const protocol = c.outbound.protocol;
@@ -331,19 +418,38 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
     const prefixes = [...casePrefixes(c), ...worldPrefixes(world)];
     const addresses = boundaryAddresses(prefixes);
     const locals = distinctBy(within(addresses, c.outbound.sourcePrefixes), (s) =>
-      ordered.map((r) => (addressMatches(r.sourceAddressPrefixes, r.sourceApplicationSecurityGroups, s, world) ? 1 : 0)).join(""),
+      ordered
+        .map((r) => (addressMatches(r.sourceAddressPrefixes, r.sourceApplicationSecurityGroups, s, world) ? 1 : 0))
+        .join(""),
     );
     if (locals.length > 1) partialLocal = true;
     const destinations = distinctBy(within(addresses, c.outbound.destinationPrefixes), (d) =>
-      ordered.map((r) => (addressMatches(r.destinationAddressPrefixes, r.destinationApplicationSecurityGroups, d, world) ? 1 : 0)).join(""),
+      ordered
+        .map((r) =>
+          addressMatches(r.destinationAddressPrefixes, r.destinationApplicationSecurityGroups, d, world) ? 1 : 0,
+        )
+        .join(""),
     );
     // The app's stack picks an ephemeral source port somewhere in 1024-65535.
-    const sourcePorts = distinctBy(boundaryPorts(ordered.map((r) => r.sourcePortRanges), world, 1024, MAX_PORT, []), (p) =>
-      ordered.map((r) => (portMatches(r.sourcePortRanges, p, world) ? 1 : 0)).join(""),
+    const sourcePorts = distinctBy(
+      boundaryPorts(
+        ordered.map((r) => r.sourcePortRanges),
+        world,
+        1024,
+        MAX_PORT,
+        [],
+      ),
+      (p) => ordered.map((r) => (portMatches(r.sourcePortRanges, p, world) ? 1 : 0)).join(""),
     );
     const wanted = queryPorts(c.outbound.ports);
     const destinationPorts = distinctBy(
-      boundaryPorts([...ordered.map((r) => r.destinationPortRanges), [c.outbound.ports]], world, 0, MAX_PORT, []).filter((p) => wanted.some(([f, t]) => f <= p && p <= t)),
+      boundaryPorts(
+        [...ordered.map((r) => r.destinationPortRanges), [c.outbound.ports]],
+        world,
+        0,
+        MAX_PORT,
+        [],
+      ).filter((p) => wanted.some(([f, t]) => f <= p && p <= t)),
       (p) => ordered.map((r) => (portMatches(r.destinationPortRanges, p, world) ? 1 : 0)).join(""),
     );
     for (const local of locals) {
@@ -370,13 +476,25 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
   const allowedSomewhere = answers.filter((a) => a.denied === undefined);
   const disagreements: Disagreement[] = [];
   const report = (kind: DisagreementClass, witness: string, world = 0) =>
-    disagreements.push({ seed: c.seed, direction: "Outbound", kind, verdict: result.verdict, detail: describe(c, "Outbound", worlds[world]!, witness, result.notes) });
+    disagreements.push({
+      seed: c.seed,
+      direction: "Outbound",
+      kind,
+      verdict: result.verdict,
+      detail: describe(c, "Outbound", worlds[world]!, witness, result.notes),
+    });
   if (result.verdict === "allowed" && blockedSomewhere.length > 0) {
     const d = blockedSomewhere[0]!.denied!;
-    report("allowed but some packet is denied", `world ${d.world}: ${JSON.stringify(d.packet)} denied by ${d.rule}`, d.world);
+    report(
+      "allowed but some packet is denied",
+      `world ${d.world}: ${JSON.stringify(d.packet)} denied by ${d.rule}`,
+      d.world,
+    );
   }
   if (result.verdict === "blocked" && allowedSomewhere.length > 0) {
-    const strict = allowedSomewhere.filter((a) => worlds[a.world]!.tagsDisjointFromPrefixes || !unknown.includes("service tag"));
+    const strict = allowedSomewhere.filter(
+      (a) => worlds[a.world]!.tagsDisjointFromPrefixes || !unknown.includes("service tag"),
+    );
     const split = allowedSomewhere.filter((a) => worlds[a.world]!.tagsDisjointFromUnsplitPrefixes);
     const a = strict[0] ?? split[0] ?? allowedSomewhere[0]!;
     report(
@@ -391,19 +509,39 @@ function compareOutbound(c: RandomCase, worlds: RandomWorld[], evaluators: Evalu
   }
   const oneAnswer = blockedSomewhere.length === 0 || allowedSomewhere.length === 0;
   if (result.verdict === "uncertain" && pure) {
-    report("uncertain on a pure rule set", `reference: ${blockedSomewhere.length > 0 ? "blocked" : "allowed"} in every world`);
+    report(
+      "uncertain on a pure rule set",
+      `reference: ${blockedSomewhere.length > 0 ? "blocked" : "allowed"} in every world`,
+    );
   }
-  return { disagreements, summary: { verdict: result.verdict, pure, needlessUncertain: result.verdict === "uncertain" && oneAnswer } };
+  return {
+    disagreements,
+    summary: { verdict: result.verdict, pure, needlessUncertain: result.verdict === "uncertain" && oneAnswer },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Printing a disagreement so it can be pasted into a unit test
 
 function describe(c: RandomCase, direction: Direction, made: RandomWorld, witness: string, notes: string[]): string {
-  const rules = c.rules.filter((r) => r.direction === direction).map((r) => {
-    const { sourceApplicationSecurityGroups: sa, destinationApplicationSecurityGroups: da, issues, isDefault, ...rest } = r;
-    return { ...rest, ...(sa.length ? { sourceApplicationSecurityGroups: sa } : {}), ...(da.length ? { destinationApplicationSecurityGroups: da } : {}), ...(issues.length ? { issues } : {}), ...(isDefault ? { isDefault } : {}) };
-  });
+  const rules = c.rules
+    .filter((r) => r.direction === direction)
+    .map((r) => {
+      const {
+        sourceApplicationSecurityGroups: sa,
+        destinationApplicationSecurityGroups: da,
+        issues,
+        isDefault,
+        ...rest
+      } = r;
+      return {
+        ...rest,
+        ...(sa.length ? { sourceApplicationSecurityGroups: sa } : {}),
+        ...(da.length ? { destinationApplicationSecurityGroups: da } : {}),
+        ...(issues.length ? { issues } : {}),
+        ...(isDefault ? { isDefault } : {}),
+      };
+    });
   const query = direction === "Inbound" ? c.inbound : c.outbound;
   return [
     `seed ${c.seed} (${direction}); trust ${JSON.stringify(c.trust)}`,
@@ -423,7 +561,12 @@ export function formatTally(tally: Tally, examples = 5): string[] {
     `needless uncertain (one reference answer everywhere): inbound ${tally.needlessUncertain.inbound} (seeds ${tally.needlessUncertain.inboundExamples.join(", ")}), outbound ${tally.needlessUncertain.outbound} (seeds ${tally.needlessUncertain.outboundExamples.join(", ")})`,
   );
   for (const [kind, list] of tally.disagreements) {
-    lines.push(`${list.length} × ${kind}: seeds ${list.slice(0, examples).map((d) => d.seed).join(", ")}`);
+    lines.push(
+      `${list.length} × ${kind}: seeds ${list
+        .slice(0, examples)
+        .map((d) => d.seed)
+        .join(", ")}`,
+    );
   }
   return lines;
 }

@@ -18,7 +18,12 @@ const QUERY: InboundExposureQuery = {
   virtualNetworkPrefixes: [MI_VNET],
 };
 
-const allowInternet3342 = rule({ name: "AllowInternet3342", priority: 100, sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["3342"] });
+const allowInternet3342 = rule({
+  name: "AllowInternet3342",
+  priority: 100,
+  sourceAddressPrefixes: ["Internet"],
+  destinationPortRanges: ["3342"],
+});
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];
 
 /** The untrusted IPv4 space once private, configured and owned ranges are removed. */
@@ -63,7 +68,12 @@ function check(c: Case): void {
 describe("evaluateInboundExposure: defaults", () => {
   it.each<Case>([
     { name: "empty rule list (defaults assumed)", rules: [], verdict: "notExposed", decidingRule: "DenyAllInBound" },
-    { name: "defaults present", rules: [...DEFAULT_SECURITY_RULES], verdict: "notExposed", decidingRule: "DenyAllInBound" },
+    {
+      name: "defaults present",
+      rules: [...DEFAULT_SECURITY_RULES],
+      verdict: "notExposed",
+      decidingRule: "DenyAllInBound",
+    },
     {
       name: "defaults only, VirtualNetwork prefixes unknown: AllowVnetInBound could mean anything",
       rules: [...DEFAULT_SECURITY_RULES],
@@ -84,14 +94,31 @@ describe("evaluateInboundExposure: defaults", () => {
 
 describe("evaluateInboundExposure: ports", () => {
   it.each<Case>([
-    { name: "exact port", rules: withDefaults(allowInternet3342), verdict: "exposed", example: { rule: "AllowInternet3342", source: "198.51.100.7" } },
+    {
+      name: "exact port",
+      rules: withDefaults(allowInternet3342),
+      verdict: "exposed",
+      example: { rule: "AllowInternet3342", source: "198.51.100.7" },
+    },
     {
       name: "range covering the port",
-      rules: withDefaults(rule({ name: "AllowRange", priority: 100, sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["3300-3400"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowRange",
+          priority: 100,
+          sourceAddressPrefixes: ["Internet"],
+          destinationPortRanges: ["3300-3400"],
+        }),
+      ),
       verdict: "exposed",
       example: { rule: "AllowRange" },
     },
-    { name: "any port", rules: withDefaults(rule({ name: "AllowAll", priority: 100 })), verdict: "exposed", example: { rule: "AllowAll" } },
+    {
+      name: "any port",
+      rules: withDefaults(rule({ name: "AllowAll", priority: 100 })),
+      verdict: "exposed",
+      example: { rule: "AllowAll" },
+    },
     {
       name: "near miss 3341",
       rules: withDefaults(rule({ name: "Allow3341", priority: 100, destinationPortRanges: ["3341"] })),
@@ -121,7 +148,9 @@ describe("evaluateInboundExposure: ports", () => {
     },
     {
       name: "port list missing the port",
-      rules: withDefaults(rule({ name: "AllowList", priority: 100, destinationPortRanges: ["1433", "3341", "3343-3400"] })),
+      rules: withDefaults(
+        rule({ name: "AllowList", priority: 100, destinationPortRanges: ["1433", "3341", "3343-3400"] }),
+      ),
       verdict: "notExposed",
     },
     {
@@ -156,10 +185,22 @@ describe("evaluateInboundExposure: sources", () => {
       untrustedIncludes: [PUBLIC_V4_HEAD, "any service tag"],
       example: { rule: "AllowInternet3342" },
     },
-    { name: "*", rules: withDefaults(rule({ name: "AllowStar", priority: 100, destinationPortRanges: ["3342"] })), verdict: "exposed" },
+    {
+      name: "*",
+      rules: withDefaults(rule({ name: "AllowStar", priority: 100, destinationPortRanges: ["3342"] })),
+      verdict: "exposed",
+    },
     {
       name: "Any, protocol Any",
-      rules: withDefaults(rule({ name: "AllowAny", priority: 100, protocol: "Any", sourceAddressPrefixes: ["Any"], destinationPortRanges: ["3342"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowAny",
+          priority: 100,
+          protocol: "Any",
+          sourceAddressPrefixes: ["Any"],
+          destinationPortRanges: ["3342"],
+        }),
+      ),
       verdict: "exposed",
     },
     {
@@ -170,17 +211,29 @@ describe("evaluateInboundExposure: sources", () => {
     },
     {
       name: "plural source prefixes: only the public one is reported",
-      rules: withDefaults(rule({ name: "AllowTwo", priority: 100, sourceAddressPrefixes: ["10.0.0.0/8", "52.0.0.0/8"] })),
+      rules: withDefaults(
+        rule({ name: "AllowTwo", priority: 100, sourceAddressPrefixes: ["10.0.0.0/8", "52.0.0.0/8"] }),
+      ),
       verdict: "exposed",
       untrustedAllowed: ["52.0.0.0/8"],
       example: { rule: "AllowTwo", source: "52.0.0.0" },
     },
     {
       name: "plural private prefixes only",
-      rules: withDefaults(rule({ name: "AllowPrivate", priority: 100, sourceAddressPrefixes: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowPrivate",
+          priority: 100,
+          sourceAddressPrefixes: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"],
+        }),
+      ),
       verdict: "notExposed",
     },
-    { name: "VirtualNetwork", rules: withDefaults(rule({ name: "AllowVnet", priority: 100, sourceAddressPrefixes: ["VirtualNetwork"] })), verdict: "notExposed" },
+    {
+      name: "VirtualNetwork",
+      rules: withDefaults(rule({ name: "AllowVnet", priority: 100, sourceAddressPrefixes: ["VirtualNetwork"] })),
+      verdict: "notExposed",
+    },
     {
       name: "VirtualNetwork with public address space in the VNet is still trusted",
       rules: withDefaults(rule({ name: "AllowVnet", priority: 100, sourceAddressPrefixes: ["VirtualNetwork"] })),
@@ -320,7 +373,8 @@ describe("evaluateInboundExposure: IPv6", () => {
       verdict: "uncertain",
       // Both: the Deny matches part of each tag, and the Allow's tag may have no IPv6 address left to admit.
       uncertainRules: ["DenyV4", "AllowAzureCloud"],
-      noteIncludes: "AllowAzureCloud (priority 200, Allow): its service tags may have addresses only in the IP family the rules before it already decided",
+      noteIncludes:
+        "AllowAzureCloud (priority 200, Allow): its service tags may have addresses only in the IP family the rules before it already decided",
     },
   ])("$name", check);
 });
@@ -330,7 +384,13 @@ describe("evaluateInboundExposure: priority", () => {
     {
       name: "Deny at 300 shadows Allow at 4000",
       rules: withDefaults(
-        rule({ name: "DenyInternet3342", priority: 300, access: "Deny", sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["3342"] }),
+        rule({
+          name: "DenyInternet3342",
+          priority: 300,
+          access: "Deny",
+          sourceAddressPrefixes: ["Internet"],
+          destinationPortRanges: ["3342"],
+        }),
         rule({ name: "AllowAll4000", priority: 4000 }),
       ),
       verdict: "notExposed",
@@ -426,11 +486,31 @@ describe("evaluateInboundExposure: priority", () => {
 
 describe("evaluateInboundExposure: protocol", () => {
   it.each<Case>([
-    { name: "Udp rule, Tcp query", rules: withDefaults(rule({ name: "AllowUdp", priority: 100, protocol: "Udp" })), verdict: "notExposed" },
-    { name: "Icmp rule, Tcp query", rules: withDefaults(rule({ name: "AllowIcmp", priority: 100, protocol: "Icmp" })), verdict: "notExposed" },
-    { name: "Esp rule, Tcp query", rules: withDefaults(rule({ name: "AllowEsp", priority: 100, protocol: "Esp" })), verdict: "notExposed" },
-    { name: "* rule, Tcp query", rules: withDefaults(rule({ name: "AllowStar", priority: 100, protocol: "*" })), verdict: "exposed" },
-    { name: "tcp in lower case", rules: withDefaults(rule({ name: "AllowTcp", priority: 100, protocol: "tcp" })), verdict: "exposed" },
+    {
+      name: "Udp rule, Tcp query",
+      rules: withDefaults(rule({ name: "AllowUdp", priority: 100, protocol: "Udp" })),
+      verdict: "notExposed",
+    },
+    {
+      name: "Icmp rule, Tcp query",
+      rules: withDefaults(rule({ name: "AllowIcmp", priority: 100, protocol: "Icmp" })),
+      verdict: "notExposed",
+    },
+    {
+      name: "Esp rule, Tcp query",
+      rules: withDefaults(rule({ name: "AllowEsp", priority: 100, protocol: "Esp" })),
+      verdict: "notExposed",
+    },
+    {
+      name: "* rule, Tcp query",
+      rules: withDefaults(rule({ name: "AllowStar", priority: 100, protocol: "*" })),
+      verdict: "exposed",
+    },
+    {
+      name: "tcp in lower case",
+      rules: withDefaults(rule({ name: "AllowTcp", priority: 100, protocol: "tcp" })),
+      verdict: "exposed",
+    },
     {
       name: "Udp rule, Udp query",
       rules: withDefaults(rule({ name: "AllowUdp", priority: 100, protocol: "Udp" })),
@@ -495,7 +575,14 @@ describe("evaluateInboundExposure: destination (the protected side)", () => {
   it.each<Case>([
     {
       name: "exactly the subnet",
-      rules: withDefaults(rule({ name: "AllowToSubnet", priority: 100, sourceAddressPrefixes: ["Internet"], destinationAddressPrefixes: [MI_SUBNET] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowToSubnet",
+          priority: 100,
+          sourceAddressPrefixes: ["Internet"],
+          destinationAddressPrefixes: [MI_SUBNET],
+        }),
+      ),
       verdict: "exposed",
     },
     {
@@ -505,12 +592,16 @@ describe("evaluateInboundExposure: destination (the protected side)", () => {
     },
     {
       name: "VirtualNetwork tag",
-      rules: withDefaults(rule({ name: "AllowToVnetTag", priority: 100, destinationAddressPrefixes: ["VirtualNetwork"] })),
+      rules: withDefaults(
+        rule({ name: "AllowToVnetTag", priority: 100, destinationAddressPrefixes: ["VirtualNetwork"] }),
+      ),
       verdict: "exposed",
     },
     {
       name: "VirtualNetwork tag, protected range outside the supplied prefixes",
-      rules: withDefaults(rule({ name: "AllowToVnetTag", priority: 100, destinationAddressPrefixes: ["VirtualNetwork"] })),
+      rules: withDefaults(
+        rule({ name: "AllowToVnetTag", priority: 100, destinationAddressPrefixes: ["VirtualNetwork"] }),
+      ),
       query: { virtualNetworkPrefixes: ["10.9.0.0/16"] },
       verdict: "uncertain",
       uncertainRules: ["AllowToVnetTag"],
@@ -553,7 +644,14 @@ describe("evaluateInboundExposure: destination (the protected side)", () => {
     },
     {
       name: "destination ASG",
-      rules: withDefaults(rule({ name: "AllowToAsg", priority: 100, destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-sql"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowToAsg",
+          priority: 100,
+          destinationAddressPrefixes: [],
+          destinationApplicationSecurityGroups: ["asg-sql"],
+        }),
+      ),
       verdict: "uncertain",
       uncertainRules: ["AllowToAsg"],
       noteIncludes: "destination uses application security group asg-sql, whose members are not known here",
@@ -588,7 +686,9 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
     },
     {
       name: "bad CIDR next to a good public one: the good part is certain",
-      rules: withDefaults(rule({ name: "AllowMixed", priority: 100, sourceAddressPrefixes: ["10.0.0.0/33", "52.0.0.0/8"] })),
+      rules: withDefaults(
+        rule({ name: "AllowMixed", priority: 100, sourceAddressPrefixes: ["10.0.0.0/33", "52.0.0.0/8"] }),
+      ),
       verdict: "exposed",
       example: { rule: "AllowMixed", source: "52.0.0.0" },
     },
@@ -622,7 +722,9 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
     },
     {
       name: "null source entry",
-      rules: withDefaults(rule({ name: "AllowNull", priority: 100, sourceAddressPrefixes: [null as unknown as string] })),
+      rules: withDefaults(
+        rule({ name: "AllowNull", priority: 100, sourceAddressPrefixes: [null as unknown as string] }),
+      ),
       verdict: "uncertain",
       uncertainRules: ["AllowNull"],
     },
@@ -642,7 +744,9 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
     },
     {
       name: "rule with data issues but the wrong protocol still does not match",
-      rules: withDefaults(rule({ name: "AllowUdpFlagged", priority: 100, protocol: "Udp", issues: ["description malformed"] })),
+      rules: withDefaults(
+        rule({ name: "AllowUdpFlagged", priority: 100, protocol: "Udp", issues: ["description malformed"] }),
+      ),
       verdict: "notExposed",
     },
     {
@@ -657,27 +761,55 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
     },
     {
       name: "unknown access",
-      rules: withDefaults(rule({ name: "PermitInternet", priority: 100, access: "Permit" as "Allow", sourceAddressPrefixes: ["Internet"] })),
+      rules: withDefaults(
+        rule({
+          name: "PermitInternet",
+          priority: 100,
+          access: "Permit" as "Allow",
+          sourceAddressPrefixes: ["Internet"],
+        }),
+      ),
       verdict: "uncertain",
       uncertainRules: ["PermitInternet"],
       noteIncludes: "access 'Permit' is not Allow or Deny",
     },
     {
       name: "source ASG in an Allow: members unknown, assumed to be anyone",
-      rules: withDefaults(rule({ name: "AllowFromAsg", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowFromAsg",
+          priority: 100,
+          sourceAddressPrefixes: [],
+          sourceApplicationSecurityGroups: ["asg-app"],
+        }),
+      ),
       verdict: "uncertain",
       uncertainRules: ["AllowFromAsg"],
       noteIncludes: "source uses application security group asg-app, whose members are not known here",
     },
     {
       name: "source ASG in an Allow on another port",
-      rules: withDefaults(rule({ name: "AllowFromAsg1433", priority: 100, sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"], destinationPortRanges: ["1433"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowFromAsg1433",
+          priority: 100,
+          sourceAddressPrefixes: [],
+          sourceApplicationSecurityGroups: ["asg-app"],
+          destinationPortRanges: ["1433"],
+        }),
+      ),
       verdict: "notExposed",
     },
     {
       name: "source ASG in a Deny before an Allow from Internet",
       rules: withDefaults(
-        rule({ name: "DenyFromAsg", priority: 50, access: "Deny", sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] }),
+        rule({
+          name: "DenyFromAsg",
+          priority: 50,
+          access: "Deny",
+          sourceAddressPrefixes: [],
+          sourceApplicationSecurityGroups: ["asg-app"],
+        }),
         allowInternet3342,
       ),
       verdict: "uncertain",
@@ -687,14 +819,27 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
       name: "source ASG in a Deny after a certain exposure changes nothing",
       rules: withDefaults(
         allowInternet3342,
-        rule({ name: "DenyFromAsg", priority: 200, access: "Deny", sourceAddressPrefixes: [], sourceApplicationSecurityGroups: ["asg-app"] }),
+        rule({
+          name: "DenyFromAsg",
+          priority: 200,
+          access: "Deny",
+          sourceAddressPrefixes: [],
+          sourceApplicationSecurityGroups: ["asg-app"],
+        }),
       ),
       verdict: "exposed",
     },
     {
       // The client picks its source port, so an Allow on some source ports admits every client that picks one.
       name: "Allow restricted to some source ports still admits every client",
-      rules: withDefaults(rule({ name: "AllowHighSourcePorts", priority: 100, sourcePortRanges: ["1024-65535"], sourceAddressPrefixes: ["Internet"] })),
+      rules: withDefaults(
+        rule({
+          name: "AllowHighSourcePorts",
+          priority: 100,
+          sourcePortRanges: ["1024-65535"],
+          sourceAddressPrefixes: ["Internet"],
+        }),
+      ),
       verdict: "exposed",
     },
     {
@@ -713,7 +858,10 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
     },
     {
       name: "uncertain Deny after a certain exposure is not listed",
-      rules: withDefaults(allowInternet3342, rule({ name: "DenyFoo", priority: 200, access: "Deny", sourceAddressPrefixes: ["AzureFoo"] })),
+      rules: withDefaults(
+        allowInternet3342,
+        rule({ name: "DenyFoo", priority: 200, access: "Deny", sourceAddressPrefixes: ["AzureFoo"] }),
+      ),
       verdict: "exposed",
     },
   ])("$name", check);
@@ -722,7 +870,11 @@ describe("evaluateInboundExposure: malformed and unknowable rules", () => {
 describe("evaluateInboundExposure: evidence", () => {
   it("lists at most 20 untrusted entries and says how many more", () => {
     const prefixes = Array.from({ length: 30 }, (_, i) => `52.${i * 2}.0.0/16`);
-    const result = evaluateInboundExposure(withDefaults(rule({ name: "AllowMany", priority: 100, sourceAddressPrefixes: prefixes })), QUERY, TRUST);
+    const result = evaluateInboundExposure(
+      withDefaults(rule({ name: "AllowMany", priority: 100, sourceAddressPrefixes: prefixes })),
+      QUERY,
+      TRUST,
+    );
     expect(result.untrustedAllowed).toHaveLength(20);
     expect(result.untrustedAllowed[0]).toBe("52.0.0.0/16");
     expect(result.untrustedAllowed[19]).toBe("… and 11 more");
@@ -797,10 +949,25 @@ describe("rulesInEvaluationOrder", () => {
 describe("shared rules evaluated for many NSGs (the per-rule caches)", () => {
   // One rule object, as the estate builder shares it between every NSG that holds an identical rule: what it means
   // depends on each query's VirtualNetwork prefixes, so its cached resolution must never leak from one VNet to another.
-  const fromInternet = rule({ name: "AllowInternet1433", priority: 100, sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["1433"] });
-  const fromVnet = rule({ name: "AllowVnet1433", priority: 110, sourceAddressPrefixes: ["VirtualNetwork"], destinationPortRanges: ["1433"] });
+  const fromInternet = rule({
+    name: "AllowInternet1433",
+    priority: 100,
+    sourceAddressPrefixes: ["Internet"],
+    destinationPortRanges: ["1433"],
+  });
+  const fromVnet = rule({
+    name: "AllowVnet1433",
+    priority: 110,
+    sourceAddressPrefixes: ["VirtualNetwork"],
+    destinationPortRanges: ["1433"],
+  });
   const rules = withDefaults(fromInternet, fromVnet);
-  const query = (vnet: string[]): InboundExposureQuery => ({ protocol: "Tcp", ports: "1433", protectedPrefixes: [MI_SUBNET], virtualNetworkPrefixes: vnet });
+  const query = (vnet: string[]): InboundExposureQuery => ({
+    protocol: "Tcp",
+    ports: "1433",
+    protectedPrefixes: [MI_SUBNET],
+    virtualNetworkPrefixes: vnet,
+  });
   /** The same rules as objects never evaluated before: nothing cached for them. */
   const fresh = () => rules.map((r) => ({ ...r }));
 
@@ -809,9 +976,12 @@ describe("shared rules evaluated for many NSGs (the per-rule caches)", () => {
     // hold public space (0.0.0.0/1), which Internet then excludes and VirtualNetwork admits.
     const vnets = Array.from({ length: 12 }, (_, i) => [`10.${i}.0.0/16`, ...(i % 2 === 0 ? [] : ["0.0.0.0/1"])]);
     const first = vnets.map((vnet) => evaluateInboundExposure(rules, query(vnet), TRUST));
-    const again = [...vnets.keys()].reverse().map((i) => [i, evaluateInboundExposure(rules, query(vnets[i]!), TRUST)] as const);
+    const again = [...vnets.keys()]
+      .reverse()
+      .map((i) => [i, evaluateInboundExposure(rules, query(vnets[i]!), TRUST)] as const);
     for (const [i, result] of again) expect(result).toEqual(first[i]);
-    for (const [i, vnet] of vnets.entries()) expect(first[i]).toEqual(evaluateInboundExposure(fresh(), query(vnet), TRUST));
+    for (const [i, vnet] of vnets.entries())
+      expect(first[i]).toEqual(evaluateInboundExposure(fresh(), query(vnet), TRUST));
     expect(first[0]!.untrustedAllowed[0]).toBe("0.0.0.0/5");
     expect(first[1]!.untrustedAllowed[0]).toBe("128.0.0.0/3");
     for (const result of first) expect(result.verdict).toBe("exposed");
@@ -819,8 +989,12 @@ describe("shared rules evaluated for many NSGs (the per-rule caches)", () => {
 
   it("missing or malformed VirtualNetwork prefixes are resolved as such, not from another query's", () => {
     for (const vnet of [[MI_VNET], [], ["10.0.0.0/99"], [MI_VNET], ["10.0.0.0/99"], []]) {
-      expect(evaluateInboundExposure(rules, query(vnet), TRUST)).toEqual(evaluateInboundExposure(fresh(), query(vnet), TRUST));
+      expect(evaluateInboundExposure(rules, query(vnet), TRUST)).toEqual(
+        evaluateInboundExposure(fresh(), query(vnet), TRUST),
+      );
     }
-    expect(evaluateInboundExposure(rules, query(["10.0.0.0/99"]), TRUST).notes.join("\n")).toContain("VirtualNetwork prefixes could not be read");
+    expect(evaluateInboundExposure(rules, query(["10.0.0.0/99"]), TRUST).notes.join("\n")).toContain(
+      "VirtualNetwork prefixes could not be read",
+    );
   });
 });

@@ -33,7 +33,9 @@ function check(c: Case) {
   const result = evaluateOutboundFlow(c.rules, { ...QUERY, ...c.query });
   expect(result.verdict).toBe(c.verdict);
   if (c.segments !== undefined) {
-    expect(result.segments.map((s) => [s.ports, s.verdict, s.rule?.name].filter((x) => x !== undefined).join(" "))).toEqual(c.segments);
+    expect(
+      result.segments.map((s) => [s.ports, s.verdict, s.rule?.name].filter((x) => x !== undefined).join(" ")),
+    ).toEqual(c.segments);
   }
   expect(result.uncertainRules.map((r) => r.name)).toEqual(c.uncertainRules ?? []);
   if (c.verdict === "uncertain") expect(result.notes.length).toBeGreaterThan(0);
@@ -42,17 +44,41 @@ function check(c: Case) {
 
 describe("evaluateOutboundFlow: 1433", () => {
   it.each<Case>([
-    { name: "defaults only", rules: [...DEFAULT_SECURITY_RULES], verdict: "allowed", segments: ["1433 allowed AllowVnetOutBound"] },
-    { name: "empty rule list (defaults assumed)", rules: [], verdict: "allowed", segments: ["1433 allowed AllowVnetOutBound"] },
+    {
+      name: "defaults only",
+      rules: [...DEFAULT_SECURITY_RULES],
+      verdict: "allowed",
+      segments: ["1433 allowed AllowVnetOutBound"],
+    },
+    {
+      name: "empty rule list (defaults assumed)",
+      rules: [],
+      verdict: "allowed",
+      segments: ["1433 allowed AllowVnetOutBound"],
+    },
     {
       name: "Deny 1433 to the MI subnet",
-      rules: withDefaults(deny({ name: "DenySql", priority: 100, destinationAddressPrefixes: [MI_SUBNET], destinationPortRanges: ["1433"] })),
+      rules: withDefaults(
+        deny({
+          name: "DenySql",
+          priority: 100,
+          destinationAddressPrefixes: [MI_SUBNET],
+          destinationPortRanges: ["1433"],
+        }),
+      ),
       verdict: "blocked",
       segments: ["1433 blocked DenySql"],
     },
     {
       name: "Deny 1433 to half the MI subnet still blocks some addresses",
-      rules: withDefaults(deny({ name: "DenyHalf", priority: 100, destinationAddressPrefixes: ["10.1.0.128/25"], destinationPortRanges: ["1433"] })),
+      rules: withDefaults(
+        deny({
+          name: "DenyHalf",
+          priority: 100,
+          destinationAddressPrefixes: ["10.1.0.128/25"],
+          destinationPortRanges: ["1433"],
+        }),
+      ),
       verdict: "blocked",
       segments: ["1433 blocked DenyHalf"],
     },
@@ -87,7 +113,12 @@ describe("evaluateOutboundFlow: 1433", () => {
     {
       name: "Deny * at 4000 after an explicit Allow at 100",
       rules: withDefaults(
-        out({ name: "AllowSql", priority: 100, destinationAddressPrefixes: [MI_SUBNET], destinationPortRanges: ["1433"] }),
+        out({
+          name: "AllowSql",
+          priority: 100,
+          destinationAddressPrefixes: [MI_SUBNET],
+          destinationPortRanges: ["1433"],
+        }),
         deny({ name: "DenyAll", priority: 4000 }),
       ),
       verdict: "allowed",
@@ -97,7 +128,12 @@ describe("evaluateOutboundFlow: 1433", () => {
       name: "Deny * at 100 before the explicit Allow at 200",
       rules: withDefaults(
         deny({ name: "DenyAll", priority: 100 }),
-        out({ name: "AllowSql", priority: 200, destinationAddressPrefixes: [MI_SUBNET], destinationPortRanges: ["1433"] }),
+        out({
+          name: "AllowSql",
+          priority: 200,
+          destinationAddressPrefixes: [MI_SUBNET],
+          destinationPortRanges: ["1433"],
+        }),
       ),
       verdict: "blocked",
       segments: ["1433 blocked DenyAll"],
@@ -126,7 +162,14 @@ describe("evaluateOutboundFlow: 1433", () => {
     },
     {
       name: "Deny to a destination ASG",
-      rules: withDefaults(deny({ name: "DenyToAsg", priority: 100, destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-mi"] })),
+      rules: withDefaults(
+        deny({
+          name: "DenyToAsg",
+          priority: 100,
+          destinationAddressPrefixes: [],
+          destinationApplicationSecurityGroups: ["asg-mi"],
+        }),
+      ),
       verdict: "uncertain",
       uncertainRules: ["DenyToAsg"],
       noteIncludes: "destination uses application security group asg-mi, whose members are not known here",
@@ -169,7 +212,9 @@ describe("evaluateOutboundFlow: 1433", () => {
     },
     {
       name: "explicit Allow makes unknown VirtualNetwork prefixes irrelevant",
-      rules: withDefaults(out({ name: "AllowSql", priority: 100, sourceAddressPrefixes: ["*"], destinationAddressPrefixes: [MI_SUBNET] })),
+      rules: withDefaults(
+        out({ name: "AllowSql", priority: 100, sourceAddressPrefixes: ["*"], destinationAddressPrefixes: [MI_SUBNET] }),
+      ),
       query: { virtualNetworkPrefixes: [] },
       verdict: "allowed",
       segments: ["1433 allowed AllowSql"],
@@ -179,7 +224,13 @@ describe("evaluateOutboundFlow: 1433", () => {
 
 describe("evaluateOutboundFlow: 11000-11999 (redirect)", () => {
   it.each<Case>([
-    { name: "defaults only", rules: [], query: REDIRECT, verdict: "allowed", segments: ["11000-11999 allowed AllowVnetOutBound"] },
+    {
+      name: "defaults only",
+      rules: [],
+      query: REDIRECT,
+      verdict: "allowed",
+      segments: ["11000-11999 allowed AllowVnetOutBound"],
+    },
     {
       name: "Deny on the upper part of the range",
       rules: withDefaults(deny({ name: "DenyUpper", priority: 100, destinationPortRanges: ["11500-11999"] })),
@@ -192,11 +243,17 @@ describe("evaluateOutboundFlow: 11000-11999 (redirect)", () => {
       rules: withDefaults(deny({ name: "DenyMiddle", priority: 100, destinationPortRanges: ["11100-11200"] })),
       query: REDIRECT,
       verdict: "blocked",
-      segments: ["11000-11099 allowed AllowVnetOutBound", "11100-11200 blocked DenyMiddle", "11201-11999 allowed AllowVnetOutBound"],
+      segments: [
+        "11000-11099 allowed AllowVnetOutBound",
+        "11100-11200 blocked DenyMiddle",
+        "11201-11999 allowed AllowVnetOutBound",
+      ],
     },
     {
       name: "Deny just outside the range",
-      rules: withDefaults(deny({ name: "DenyOutside", priority: 100, destinationPortRanges: ["10000-10999", "12000"] })),
+      rules: withDefaults(
+        deny({ name: "DenyOutside", priority: 100, destinationPortRanges: ["10000-10999", "12000"] }),
+      ),
       query: REDIRECT,
       verdict: "allowed",
       segments: ["11000-11999 allowed AllowVnetOutBound"],
@@ -213,7 +270,15 @@ describe("evaluateOutboundFlow: 11000-11999 (redirect)", () => {
     },
     {
       name: "uncertain on part of the range, allowed elsewhere",
-      rules: withDefaults(deny({ name: "DenyToAsg", priority: 100, destinationPortRanges: ["11000-11099"], destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-mi"] })),
+      rules: withDefaults(
+        deny({
+          name: "DenyToAsg",
+          priority: 100,
+          destinationPortRanges: ["11000-11099"],
+          destinationAddressPrefixes: [],
+          destinationApplicationSecurityGroups: ["asg-mi"],
+        }),
+      ),
       query: REDIRECT,
       verdict: "uncertain",
       segments: ["11000-11099 uncertain DenyToAsg", "11100-11999 allowed AllowVnetOutBound"],
@@ -222,12 +287,22 @@ describe("evaluateOutboundFlow: 11000-11999 (redirect)", () => {
     {
       name: "a certain block wins over an uncertain part",
       rules: withDefaults(
-        deny({ name: "DenyToAsg", priority: 100, destinationPortRanges: ["11000-11099"], destinationAddressPrefixes: [], destinationApplicationSecurityGroups: ["asg-mi"] }),
+        deny({
+          name: "DenyToAsg",
+          priority: 100,
+          destinationPortRanges: ["11000-11099"],
+          destinationAddressPrefixes: [],
+          destinationApplicationSecurityGroups: ["asg-mi"],
+        }),
         deny({ name: "DenyUpper", priority: 110, destinationPortRanges: ["11500-11999"] }),
       ),
       query: REDIRECT,
       verdict: "blocked",
-      segments: ["11000-11099 uncertain DenyToAsg", "11100-11499 allowed AllowVnetOutBound", "11500-11999 blocked DenyUpper"],
+      segments: [
+        "11000-11099 uncertain DenyToAsg",
+        "11100-11499 allowed AllowVnetOutBound",
+        "11500-11999 blocked DenyUpper",
+      ],
     },
     {
       name: "1433 and the redirect range in one query",

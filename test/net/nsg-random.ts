@@ -7,7 +7,15 @@
 import type { SecurityRule } from "../../src/model/estate";
 import type { InboundExposureQuery, OutboundFlowQuery } from "../../src/net/nsg-evaluation";
 import { SeededRandom } from "../../dev/generate/seeded-random";
-import { type Direction, type World, formatAddress, inPrefix, prefixBounds, prefixEdges, referenceDefaultRule } from "./reference-nsg";
+import {
+  type Direction,
+  type World,
+  formatAddress,
+  inPrefix,
+  prefixBounds,
+  prefixEdges,
+  referenceDefaultRule,
+} from "./reference-nsg";
 
 export interface RandomCase {
   seed: number;
@@ -32,25 +40,151 @@ const MI_SUBNET = "10.1.0.0/24";
 const APP_SUBNET = "10.2.0.0/24";
 const ASG_MI = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-mi";
 const ASG_APP = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-app";
-const ASG_UNKNOWN = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-other";
+const ASG_UNKNOWN =
+  "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/applicationsecuritygroups/asg-other";
 
 const REMOTE_PREFIXES = [
-  "*", "*", "Internet", "Internet", "VirtualNetwork", "AzureLoadBalancer",
-  "0.0.0.0/0", "0.0.0.0/0", "::/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1", "128.0.0.0/2", "192.0.0.0/2",
-  "203.0.113.0/24", "203.0.113.0/25", "203.0.112.0/23", "203.0.114.0/24", "203.0.113.255",
-  "20.50.60.70", "20.50.60.71", "20.50.60.64/29", "40.0.0.0/28", "40.0.0.16/28", "40.0.0.0/27",
-  "10.1.0.0/16", "10.2.0.0/16", "10.0.0.0/8", "10.3.0.0/16", "172.16.0.0/12", "192.168.1.0/24",
-  "168.63.129.16", "168.63.129.0/24", "52.0.0.0/8", "52.10.20.0/24", "13.64.0.0/11", "198.51.100.0/24",
-  "2001:db8::/32", "2603:1000::/24", "fd00::/8", "fc00::/7", "2001:db8::1",
+  "*",
+  "*",
+  "Internet",
+  "Internet",
+  "VirtualNetwork",
+  "AzureLoadBalancer",
+  "0.0.0.0/0",
+  "0.0.0.0/0",
+  "::/0",
+  "::/0",
+  "0.0.0.0/1",
+  "128.0.0.0/1",
+  "::/1",
+  "8000::/1",
+  "128.0.0.0/2",
+  "192.0.0.0/2",
+  "203.0.113.0/24",
+  "203.0.113.0/25",
+  "203.0.112.0/23",
+  "203.0.114.0/24",
+  "203.0.113.255",
+  "20.50.60.70",
+  "20.50.60.71",
+  "20.50.60.64/29",
+  "40.0.0.0/28",
+  "40.0.0.16/28",
+  "40.0.0.0/27",
+  "10.1.0.0/16",
+  "10.2.0.0/16",
+  "10.0.0.0/8",
+  "10.3.0.0/16",
+  "172.16.0.0/12",
+  "192.168.1.0/24",
+  "168.63.129.16",
+  "168.63.129.0/24",
+  "52.0.0.0/8",
+  "52.10.20.0/24",
+  "13.64.0.0/11",
+  "198.51.100.0/24",
+  "2001:db8::/32",
+  "2603:1000::/24",
+  "fd00::/8",
+  "fc00::/7",
+  "2001:db8::1",
 ];
-const LOCAL_INBOUND = ["*", "*", "*", "VirtualNetwork", "Internet", "AzureLoadBalancer", "Sql", "10.1.0.0/24", "10.1.0.0/16", "10.1.0.0/25", "10.1.0.128/25", "10.1.0.0/27", "10.1.1.0/24", "0.0.0.0/0", "10.0.0.0/8"];
-const LOCAL_OUTBOUND = ["*", "*", "*", "VirtualNetwork", "Internet", "Storage", "10.2.0.0/24", "10.2.0.0/16", "10.2.0.0/25", "10.2.0.128/25", "10.2.1.0/24", "0.0.0.0/0"];
-const REMOTE_OUTBOUND = ["*", "*", "Internet", "VirtualNetwork", "10.1.0.0/24", "10.1.0.0/16", "10.1.0.0/25", "10.1.0.128/25", "10.1.0.0/23", "10.1.1.0/24", "0.0.0.0/0", "::/0", "0.0.0.0/1", "10.0.0.0/8", "52.0.0.0/8", "Sql", "AzureCloud", "Storage"];
+const LOCAL_INBOUND = [
+  "*",
+  "*",
+  "*",
+  "VirtualNetwork",
+  "Internet",
+  "AzureLoadBalancer",
+  "Sql",
+  "10.1.0.0/24",
+  "10.1.0.0/16",
+  "10.1.0.0/25",
+  "10.1.0.128/25",
+  "10.1.0.0/27",
+  "10.1.1.0/24",
+  "0.0.0.0/0",
+  "10.0.0.0/8",
+];
+const LOCAL_OUTBOUND = [
+  "*",
+  "*",
+  "*",
+  "VirtualNetwork",
+  "Internet",
+  "Storage",
+  "10.2.0.0/24",
+  "10.2.0.0/16",
+  "10.2.0.0/25",
+  "10.2.0.128/25",
+  "10.2.1.0/24",
+  "0.0.0.0/0",
+];
+const REMOTE_OUTBOUND = [
+  "*",
+  "*",
+  "Internet",
+  "VirtualNetwork",
+  "10.1.0.0/24",
+  "10.1.0.0/16",
+  "10.1.0.0/25",
+  "10.1.0.128/25",
+  "10.1.0.0/23",
+  "10.1.1.0/24",
+  "0.0.0.0/0",
+  "::/0",
+  "0.0.0.0/1",
+  "10.0.0.0/8",
+  "52.0.0.0/8",
+  "Sql",
+  "AzureCloud",
+  "Storage",
+];
 const DESTINATION_PORTS = [
-  "*", "*", "3342", "3342", "1433", "1433", "11000-11999", "3341", "3343", "3341-3343", "3340-3342", "3342-3350", "1432-1434",
-  "1434", "10999-11000", "11999-12000", "11000", "11999", "11500-11600", "1000-2000", "0-65535", "1433,3342", "443", "22",
+  "*",
+  "*",
+  "3342",
+  "3342",
+  "1433",
+  "1433",
+  "11000-11999",
+  "3341",
+  "3343",
+  "3341-3343",
+  "3340-3342",
+  "3342-3350",
+  "1432-1434",
+  "1434",
+  "10999-11000",
+  "11999-12000",
+  "11000",
+  "11999",
+  "11500-11600",
+  "1000-2000",
+  "0-65535",
+  "1433,3342",
+  "443",
+  "22",
 ];
-const SOURCE_PORTS = ["*", "*", "*", "*", "0-1023", "1024-65535", "1024-2000,3000", "0-1024", "49152-65535", "32768-60999", "80", "443", "0-65535", "1024", "1023", "65535", "0"];
+const SOURCE_PORTS = [
+  "*",
+  "*",
+  "*",
+  "*",
+  "0-1023",
+  "1024-65535",
+  "1024-2000,3000",
+  "0-1024",
+  "49152-65535",
+  "32768-60999",
+  "80",
+  "443",
+  "0-65535",
+  "1024",
+  "1023",
+  "65535",
+  "0",
+];
 const PROTOCOLS = ["Tcp", "Tcp", "Tcp", "*", "*", "Udp", "Icmp", "Esp", "Ah", "tcp", "Any"];
 
 export interface CaseOptions {
@@ -101,7 +235,9 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
       sourceAddressPrefixes: sourceAsgs.length > 0 && rng.chance(0.7) ? [] : sourceList,
       destinationAddressPrefixes: destinationAsgs.length > 0 && rng.chance(0.7) ? [] : destinationList,
       sourcePortRanges: listOf(rng, () => (rng.chance(malformed) ? rng.pick(MALFORMED_PORTS) : rng.pick(SOURCE_PORTS))),
-      destinationPortRanges: listOf(rng, () => (rng.chance(malformed) ? rng.pick(MALFORMED_PORTS) : rng.pick(DESTINATION_PORTS))),
+      destinationPortRanges: listOf(rng, () =>
+        rng.chance(malformed) ? rng.pick(MALFORMED_PORTS) : rng.pick(DESTINATION_PORTS),
+      ),
       sourceApplicationSecurityGroups: sourceAsgs,
       destinationApplicationSecurityGroups: destinationAsgs,
       isDefault: false,
@@ -112,7 +248,14 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
   if (rng.chance(0.3)) rules.push(...closingBlock(rng, priorities, useTags));
   // As Azure lists them in defaultSecurityRules, or absent (a snapshot that dropped them).
   if (rng.chance(0.5)) {
-    for (const name of ["AllowVnetInBound", "AllowAzureLoadBalancerInBound", "DenyAllInBound", "AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"]) {
+    for (const name of [
+      "AllowVnetInBound",
+      "AllowAzureLoadBalancerInBound",
+      "DenyAllInBound",
+      "AllowVnetOutBound",
+      "AllowInternetOutBound",
+      "DenyAllOutBound",
+    ]) {
       rules.push(referenceDefaultRule(name));
     }
   }
@@ -122,13 +265,18 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
   const dualStack = rng.chance(0.15) ? ["fd00:1::/48"] : [];
   const miVnet = ["10.1.0.0/16", ...(peered ? ["10.2.0.0/16"] : []), ...dualStack];
   const appVnet = ["10.2.0.0/16", ...(peered ? ["10.1.0.0/16"] : []), ...dualStack];
-  const routePrefixes = rng.chance(0.15) ? [rng.pick(["0.0.0.0/0", "52.10.20.0/24", "192.168.1.0/24", "10.3.0.0/16"])] : [];
+  const routePrefixes = rng.chance(0.15)
+    ? [rng.pick(["0.0.0.0/0", "52.10.20.0/24", "192.168.1.0/24", "10.3.0.0/16"])]
+    : [];
   const routesUnknown = rng.chance(0.1) ? "route table rt-1 of subnet mi was not collected" : undefined;
   const asgMap = new Map<string, string[]>();
   if (rng.chance(0.7)) asgMap.set(ASG_MI, rng.pick([["10.1.0.4"], ["10.1.0.4", "10.1.0.5"], ["10.1.0.200"]]));
   if (rng.chance(0.7)) asgMap.set(ASG_APP, rng.pick([["10.2.0.4"], ["10.2.0.10", "52.10.20.30"]]));
   for (const key of [ASG_MI, ASG_APP]) {
-    if (!asgMap.has(key) && rules.some((r) => [...r.sourceApplicationSecurityGroups, ...r.destinationApplicationSecurityGroups].includes(key))) {
+    if (
+      !asgMap.has(key) &&
+      rules.some((r) => [...r.sourceApplicationSecurityGroups, ...r.destinationApplicationSecurityGroups].includes(key))
+    ) {
       unknownAsgs.add(key);
     }
   }
@@ -142,7 +290,13 @@ export function randomCase(seed: number, options: CaseOptions = {}): RandomCase 
   return {
     seed,
     rules,
-    inbound: { protocol, ports, protectedPrefixes: [rng.chance(0.8) ? MI_SUBNET : "10.1.0.0/27"], virtualNetworkPrefixes: miVnet, ...network },
+    inbound: {
+      protocol,
+      ports,
+      protectedPrefixes: [rng.chance(0.8) ? MI_SUBNET : "10.1.0.0/27"],
+      virtualNetworkPrefixes: miVnet,
+      ...network,
+    },
     outbound: {
       protocol,
       ports: rng.pick(["1433", "11000-11999", "1433,11000-11999", "3342"]),
@@ -210,7 +364,9 @@ function closingBlock(rng: SeededRandom, priorities: Set<number>, useTags: boole
       add(`close${i}`, "Deny", [prefix], ["*"]);
     }
   });
-  const opener = useTags ? rng.pick(["Sql", "Sql.WestEurope", "AzureCloud", "Storage", "Internet", "*"]) : rng.pick(["Internet", "*", "52.0.0.0/8", "2001:db8::/32"]);
+  const opener = useTags
+    ? rng.pick(["Sql", "Sql.WestEurope", "AzureCloud", "Storage", "Internet", "*"])
+    : rng.pick(["Internet", "*", "52.0.0.0/8", "2001:db8::/32"]);
   add("open", "Allow", [opener], [rng.pick(["*", "*", "443", "1024-65535"])]);
   return out;
 }
@@ -236,7 +392,7 @@ function pickAddress(rng: SeededRandom, pool: readonly string[], tags: boolean, 
 function randomPublicPrefix(rng: SeededRandom): string {
   if (rng.chance(0.7)) {
     const length = rng.pick([8, 12, 16, 24, 28, 32]);
-    const value = BigInt(rng.int(11, 99)) << 24n | BigInt(rng.int(0, 0xffffff));
+    const value = (BigInt(rng.int(11, 99)) << 24n) | BigInt(rng.int(0, 0xffffff));
     return `${formatAddress(4, (value >> BigInt(32 - length)) << BigInt(32 - length))}/${length}`;
   }
   const length = rng.pick([16, 32, 48, 64, 128]);
@@ -274,8 +430,14 @@ export function splitFamilyPrefixes(rules: readonly SecurityRule[]): Set<string>
   const out = new Set<string>();
   for (const family of [4, 6] as const) {
     const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
-    const prefixes = [...new Set(rules.flatMap((r) => [...r.sourceAddressPrefixes, ...r.destinationAddressPrefixes]))].filter(
-      (p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) && !MALFORMED_ADDRESSES.includes(p) && !WHOLE_FAMILIES.has(p) && prefixBounds(p).family === family,
+    const prefixes = [
+      ...new Set(rules.flatMap((r) => [...r.sourceAddressPrefixes, ...r.destinationAddressPrefixes])),
+    ].filter(
+      (p) =>
+        /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) &&
+        !MALFORMED_ADDRESSES.includes(p) &&
+        !WHOLE_FAMILIES.has(p) &&
+        prefixBounds(p).family === family,
     );
     const bounds = prefixes.map(prefixBounds).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
     let next = 0n;
@@ -292,17 +454,40 @@ export function casePrefixes(c: RandomCase): string[] {
     if (/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(text) && !MALFORMED_ADDRESSES.includes(text)) out.add(text.trim());
   };
   for (const r of c.rules) [...r.sourceAddressPrefixes, ...r.destinationAddressPrefixes].forEach(add);
-  [...c.trust.configuredPrefixes, ...c.trust.ownedPublicPrefixes, ...c.inbound.virtualNetworkPrefixes, ...c.outbound.virtualNetworkPrefixes, ...(c.inbound.routePrefixes ?? [])].forEach(add);
-  [...c.inbound.protectedPrefixes, ...c.outbound.sourcePrefixes, ...c.outbound.destinationPrefixes, "168.63.129.16/32"].forEach(add);
+  [
+    ...c.trust.configuredPrefixes,
+    ...c.trust.ownedPublicPrefixes,
+    ...c.inbound.virtualNetworkPrefixes,
+    ...c.outbound.virtualNetworkPrefixes,
+    ...(c.inbound.routePrefixes ?? []),
+  ].forEach(add);
+  [
+    ...c.inbound.protectedPrefixes,
+    ...c.outbound.sourcePrefixes,
+    ...c.outbound.destinationPrefixes,
+    "168.63.129.16/32",
+  ].forEach(add);
   for (const members of c.inbound.applicationSecurityGroups?.values() ?? []) members.forEach(add);
   ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].forEach(add);
   return [...out];
 }
 
 const isPublic = (address: string) =>
-  !["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3", "168.63.129.16/32", "fc00::/7", "fe80::/10", "ff00::/8", "::/8"].some(
-    (p) => contains(p, address),
-  );
+  ![
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/3",
+    "168.63.129.16/32",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
+    "::/8",
+  ].some((p) => contains(p, address));
 
 const contains = (prefix: string, address: string) => inPrefix(address, prefix);
 
@@ -320,7 +505,9 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
   for (const p of prefixes) candidates.push(...prefixEdges(p));
   for (let i = 0; i < 6; i += 1) {
     candidates.push(formatAddress(4, (BigInt(rng.int(11, 99)) << 24n) | BigInt(rng.int(0, 0xffffff))));
-    candidates.push(formatAddress(6, (0x2a01n << 112n) | (BigInt(rng.int(0, 0xffff)) << 64n) | BigInt(rng.int(1, 0xffff))));
+    candidates.push(
+      formatAddress(6, (0x2a01n << 112n) | (BigInt(rng.int(0, 0xffff)) << 64n) | BigInt(rng.int(1, 0xffff))),
+    );
   }
   const publicCandidates = [...new Set(candidates)].filter(isPublic);
   const outsideAll = publicCandidates.filter((a) => !partial.some((p) => contains(p, a)));
@@ -333,12 +520,23 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
       ? formatAddress(4, (BigInt(rng.int(11, 99)) << 24n) | BigInt(rng.int(0, 0xffffff)))
       : formatAddress(6, (0x2a01n << 112n) | (BigInt(rng.int(0, 0xffff)) << 64n) | BigInt(rng.int(1, 0xffff)));
   const draw = (family: 4 | 6): string | undefined => {
-    const pool = (wantDisjoint ? (family === 4 ? v4Free : v6Free) : publicCandidates.filter((a) => a.includes(":") === (family === 6))).filter((a) => !used.has(a));
+    const pool = (
+      wantDisjoint
+        ? family === 4
+          ? v4Free
+          : v6Free
+        : publicCandidates.filter((a) => a.includes(":") === (family === 6))
+    ).filter((a) => !used.has(a));
     let a = pool.length > 0 ? rng.pick(pool) : undefined;
     // Pools run dry when the rules name few prefixes: a fresh address, outside every partial prefix when one can be.
     for (let tries = 0; a === undefined && tries < 20; tries += 1) {
       const candidate = fresh(family);
-      if (!used.has(candidate) && isPublic(candidate) && (!wantDisjoint || !partial.some((p) => contains(p, candidate)))) a = candidate;
+      if (
+        !used.has(candidate) &&
+        isPublic(candidate) &&
+        (!wantDisjoint || !partial.some((p) => contains(p, candidate)))
+      )
+        a = candidate;
     }
     if (a === undefined) return undefined;
     used.add(a);
@@ -366,25 +564,41 @@ export function randomWorld(c: RandomCase, index: number, disjoint: boolean): Ra
     ["storage", tagAddresses()],
   ]);
   const tagAddressesAll = [...serviceTags.values()].flat();
-  const disjointFromPrefixes = tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !partial.some((p) => contains(p, a)));
+  const disjointFromPrefixes =
+    tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !partial.some((p) => contains(p, a)));
   const split = splitFamilyPrefixes(c.rules);
   const unsplit = partial.filter((p) => !split.has(p));
-  const disjointFromUnsplit = tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !unsplit.some((p) => contains(p, a)));
+  const disjointFromUnsplit =
+    tagAddressesAll.length > 0 && tagAddressesAll.every((a) => !unsplit.some((p) => contains(p, a)));
 
   // Unknown ASG members: any address at all (they are NICs, but the evaluator is told nothing about them).
   const asgMembers = new Map<string, readonly string[]>(c.inbound.applicationSecurityGroups ?? []);
   const anyAddresses = [...new Set(candidates)];
-  for (const key of c.unknownAsgs) asgMembers.set(key, [rng.pick(anyAddresses), ...(rng.chance(0.5) ? [rng.pick(anyAddresses)] : [])]);
+  for (const key of c.unknownAsgs)
+    asgMembers.set(key, [rng.pick(anyAddresses), ...(rng.chance(0.5) ? [rng.pick(anyAddresses)] : [])]);
 
   const unreadableAddresses = new Map<string, string[]>();
-  for (const entry of MALFORMED_ADDRESSES) unreadableAddresses.set(entry, rng.pick([[], ["0.0.0.0/0", "::/0"], [rng.pick(anyAddresses)], [rng.pick(prefixes)]]));
+  for (const entry of MALFORMED_ADDRESSES)
+    unreadableAddresses.set(
+      entry,
+      rng.pick([[], ["0.0.0.0/0", "::/0"], [rng.pick(anyAddresses)], [rng.pick(prefixes)]]),
+    );
   const unreadablePorts = new Map<string, [number, number][]>();
-  for (const entry of MALFORMED_PORTS) unreadablePorts.set(entry, rng.pick([[], [[0, 65535]], [[3342, 3342]], [[1433, 1433]], [[0, 1023]]]));
-  const rulesWithIssuesThatApply = new Set(c.rules.filter((r) => r.issues.length > 0 && rng.chance(0.5)).map((r) => r.name));
+  for (const entry of MALFORMED_PORTS)
+    unreadablePorts.set(entry, rng.pick([[], [[0, 65535]], [[3342, 3342]], [[1433, 1433]], [[0, 1023]]]));
+  const rulesWithIssuesThatApply = new Set(
+    c.rules.filter((r) => r.issues.length > 0 && rng.chance(0.5)).map((r) => r.name),
+  );
 
   // Routes of an uncollected route table: anything, but in a tag-disjoint world not over a tag's addresses.
-  const routeChoices: string[][] = [[], ["0.0.0.0/0"], ["0.0.0.0/0", "::/0"], [rng.pick(publicCandidates.filter((a) => !(disjointFromPrefixes && tagAddressesAll.includes(a))))]];
-  const unknownRoutes = c.inbound.routesUnknown === undefined ? [] : rng.pick(routeChoices).filter((p) => p !== undefined);
+  const routeChoices: string[][] = [
+    [],
+    ["0.0.0.0/0"],
+    ["0.0.0.0/0", "::/0"],
+    [rng.pick(publicCandidates.filter((a) => !(disjointFromPrefixes && tagAddressesAll.includes(a))))],
+  ];
+  const unknownRoutes =
+    c.inbound.routesUnknown === undefined ? [] : rng.pick(routeChoices).filter((p) => p !== undefined);
   const own = c.inbound.virtualNetworkPrefixes;
   return {
     unknownRoutes,

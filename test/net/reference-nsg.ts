@@ -95,7 +95,12 @@ export function ruleMatches(rule: SecurityRule, packet: Packet, world: World): b
   return (
     protocolMatches(rule.protocol, packet.protocol) &&
     addressMatches(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, packet.source, world) &&
-    addressMatches(rule.destinationAddressPrefixes, rule.destinationApplicationSecurityGroups, packet.destination, world) &&
+    addressMatches(
+      rule.destinationAddressPrefixes,
+      rule.destinationApplicationSecurityGroups,
+      packet.destination,
+      world,
+    ) &&
     portMatches(rule.sourcePortRanges, packet.sourcePort, world) &&
     portMatches(rule.destinationPortRanges, packet.destinationPort, world)
   );
@@ -107,7 +112,12 @@ export function protocolMatches(ruleProtocol: string, protocol: string): boolean
 }
 
 /** A field matches when any of its entries or ASGs does (singular and plural fields are already one list). */
-export function addressMatches(entries: readonly string[], asgs: readonly string[], address: string, world: World): boolean {
+export function addressMatches(
+  entries: readonly string[],
+  asgs: readonly string[],
+  address: string,
+  world: World,
+): boolean {
   for (const asg of asgs) {
     if ((world.asgMembers.get(asg) ?? []).some((member) => inPrefix(address, member))) return true;
   }
@@ -135,7 +145,8 @@ export function portMatches(entries: readonly string[], port: number, world: Wor
       const text = item.trim();
       if (text === "*" || text.toLowerCase() === "any") return true;
       const [from, to = from] = text.split("-").map(Number);
-      if (!Number.isInteger(from) || !Number.isInteger(to)) throw new Error(`reference: no meaning given to port entry '${entry}'`);
+      if (!Number.isInteger(from) || !Number.isInteger(to))
+        throw new Error(`reference: no meaning given to port entry '${entry}'`);
       return from! <= port && port <= to!;
     });
   });
@@ -178,7 +189,9 @@ export function prefixEdges(prefix: string): readonly string[] {
   if (edges === undefined) {
     const { family, first, last } = prefixBounds(prefix);
     const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
-    edges = [first, last, first - 1n, last + 1n].filter((v) => v >= 0n && v <= max).map((v) => formatAddress(family, v));
+    edges = [first, last, first - 1n, last + 1n]
+      .filter((v) => v >= 0n && v <= max)
+      .map((v) => formatAddress(family, v));
     if (EDGES.size > 100_000) EDGES.clear();
     EDGES.set(prefix, edges);
   }

@@ -31,13 +31,31 @@ describe("canonicalServiceTag", () => {
     expect(canonicalServiceTag(text)).toBe(expected);
   });
 
-  it.each(["AzureFoo", "Sql.", ".WestEurope", "Sql.West-Europe", "Internet.WestEurope", "VirtualNetwork.EastUS",
-    "AzureLoadBalancer.EastUS", "10.0.0.0/8", "*", "", "Sql.WestEurope.Extra"])("rejects %j", (text) => {
+  it.each([
+    "AzureFoo",
+    "Sql.",
+    ".WestEurope",
+    "Sql.West-Europe",
+    "Internet.WestEurope",
+    "VirtualNetwork.EastUS",
+    "AzureLoadBalancer.EastUS",
+    "10.0.0.0/8",
+    "*",
+    "",
+    "Sql.WestEurope.Extra",
+  ])("rejects %j", (text) => {
     expect(canonicalServiceTag(text)).toBeUndefined();
   });
 
   it("splits base and region", () => {
-    expect(parseServiceTag("storage.westeurope")).toEqual({ name: "Storage.WestEurope", base: "Storage", region: "westeurope" });
-    expect(parseServiceTag("AzureFrontDoor.Backend")).toEqual({ name: "AzureFrontDoor.Backend", base: "AzureFrontDoor.Backend" });
+    expect(parseServiceTag("storage.westeurope")).toEqual({
+      name: "Storage.WestEurope",
+      base: "Storage",
+      region: "westeurope",
+    });
+    expect(parseServiceTag("AzureFrontDoor.Backend")).toEqual({
+      name: "AzureFrontDoor.Backend",
+      base: "AzureFrontDoor.Backend",
+    });
   });
 });

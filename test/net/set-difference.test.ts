@@ -86,7 +86,9 @@ describe("SetDifference (small set minus a large indexed one)", () => {
   it("is empty when the excluded set covers the base", () => {
     const excluded = AddressSet.fromPrefixes(["10.0.0.0/8", "11.0.0.0/8"]);
     expect(AddressSet.fromPrefixes(["10.200.0.0/16", "11.0.0.0/9"]).minusIndexed(excluded).isEmpty()).toBe(true);
-    expect(AddressSet.fromPrefixes(["10.0.0.0/7", "12.0.0.0/32"]).minusIndexed(excluded).describe()).toEqual(["12.0.0.0/32"]);
+    expect(AddressSet.fromPrefixes(["10.0.0.0/7", "12.0.0.0/32"]).minusIndexed(excluded).describe()).toEqual([
+      "12.0.0.0/32",
+    ]);
     expect(AddressSet.serviceTag("Sql")!.minusIndexed(excluded).describe()).toEqual(["Sql"]);
   });
 });

@@ -5,22 +5,44 @@
 // only when every ephemeral port (1024-65535) gets out, and blocked for the connections that draw a denied one.
 import { describe, expect, it } from "vitest";
 import type { SecurityRule } from "../../src/model/estate";
-import { evaluateInboundExposure, evaluateOutboundFlow, type InboundExposure, type OutboundFlow } from "../../src/net/nsg-evaluation";
+import {
+  evaluateInboundExposure,
+  evaluateOutboundFlow,
+  type InboundExposure,
+  type OutboundFlow,
+} from "../../src/net/nsg-evaluation";
 import { DEFAULT_SECURITY_RULES } from "../../src/model/default-security-rules";
 import { APP_SUBNET, APP_VNET, MI_SUBNET, MI_VNET, TRUST, rule } from "./fixtures";
 
 const withDefaults = (...rules: SecurityRule[]) => [...rules, ...DEFAULT_SECURITY_RULES];
 const inbound = (rules: SecurityRule[]) =>
-  evaluateInboundExposure(rules, { protocol: "Tcp", ports: "3342", protectedPrefixes: [MI_SUBNET], virtualNetworkPrefixes: [MI_VNET] }, TRUST);
+  evaluateInboundExposure(
+    rules,
+    { protocol: "Tcp", ports: "3342", protectedPrefixes: [MI_SUBNET], virtualNetworkPrefixes: [MI_VNET] },
+    TRUST,
+  );
 const outbound = (rules: SecurityRule[], ports = "1433") =>
-  evaluateOutboundFlow(rules, { protocol: "Tcp", ports, sourcePrefixes: [APP_SUBNET], destinationPrefixes: [MI_SUBNET], virtualNetworkPrefixes: [APP_VNET, MI_VNET] });
+  evaluateOutboundFlow(rules, {
+    protocol: "Tcp",
+    ports,
+    sourcePrefixes: [APP_SUBNET],
+    destinationPrefixes: [MI_SUBNET],
+    virtualNetworkPrefixes: [APP_VNET, MI_VNET],
+  });
 
 const allow = (name: string, priority: number, o: Partial<SecurityRule> = {}) =>
   rule({ name, priority, sourceAddressPrefixes: ["Internet"], destinationPortRanges: ["3342"], ...o });
-const deny = (name: string, priority: number, o: Partial<SecurityRule> = {}) => allow(name, priority, { access: "Deny", sourceAddressPrefixes: ["*"], ...o });
+const deny = (name: string, priority: number, o: Partial<SecurityRule> = {}) =>
+  allow(name, priority, { access: "Deny", sourceAddressPrefixes: ["*"], ...o });
 
 describe("inbound: the client picks its source port", () => {
-  it.each<{ name: string; rules: SecurityRule[]; verdict: InboundExposure["verdict"]; sourcePorts?: string; rule?: string }>([
+  it.each<{
+    name: string;
+    rules: SecurityRule[];
+    verdict: InboundExposure["verdict"];
+    sourcePorts?: string;
+    rule?: string;
+  }>([
     {
       name: "an Allow on one source port admits every Internet client (it sends from that port)",
       rules: withDefaults(allow("AllowFrom443", 100, { sourcePortRanges: ["443"] })),
@@ -36,7 +58,10 @@ describe("inbound: the client picks its source port", () => {
     },
     {
       name: "a Deny on some source ports protects nobody: the client picks another and reaches the Allow",
-      rules: withDefaults(deny("DenyHighPorts", 100, { sourcePortRanges: ["1024-65535"] }), allow("AllowInternet", 200)),
+      rules: withDefaults(
+        deny("DenyHighPorts", 100, { sourcePortRanges: ["1024-65535"] }),
+        allow("AllowInternet", 200),
+      ),
       verdict: "exposed",
       sourcePorts: "0-1023",
       rule: "AllowInternet",
@@ -67,7 +92,9 @@ describe("inbound: the client picks its source port", () => {
     },
     {
       name: "an Allow on a source port for a trusted source only exposes nothing",
-      rules: withDefaults(allow("AllowPartner", 100, { sourceAddressPrefixes: ["203.0.113.0/24"], sourcePortRanges: ["1024-65535"] })),
+      rules: withDefaults(
+        allow("AllowPartner", 100, { sourceAddressPrefixes: ["203.0.113.0/24"], sourcePortRanges: ["1024-65535"] }),
+      ),
       verdict: "notExposed",
     },
   ])("$name", ({ rules, verdict, sourcePorts, rule: ruleName }) => {
@@ -88,7 +115,14 @@ describe("inbound: the client picks its source port", () => {
 
 describe("outbound: the app's stack picks an ephemeral source port (1024-65535)", () => {
   const out = (name: string, priority: number, o: Partial<SecurityRule>) =>
-    rule({ name, priority, direction: "Outbound", destinationAddressPrefixes: [MI_SUBNET], destinationPortRanges: ["1433"], ...o });
+    rule({
+      name,
+      priority,
+      direction: "Outbound",
+      destinationAddressPrefixes: [MI_SUBNET],
+      destinationPortRanges: ["1433"],
+      ...o,
+    });
 
   it.each<{ name: string; rules: SecurityRule[]; verdict: OutboundFlow["verdict"]; blockedSourcePorts?: string }>([
     {
@@ -113,7 +147,10 @@ describe("outbound: the app's stack picks an ephemeral source port (1024-65535)"
     },
     {
       name: "an Allow on every ephemeral port before a Deny allows the flow",
-      rules: withDefaults(out("AllowEphemeral", 100, { sourcePortRanges: ["1024-65535"] }), out("DenySql", 200, { access: "Deny" })),
+      rules: withDefaults(
+        out("AllowEphemeral", 100, { sourcePortRanges: ["1024-65535"] }),
+        out("DenySql", 200, { access: "Deny" }),
+      ),
       verdict: "allowed",
     },
   ])("$name", ({ rules, verdict, blockedSourcePorts }) => {
@@ -126,7 +163,13 @@ describe("outbound: the app's stack picks an ephemeral source port (1024-65535)"
 
   it("names the blocked source ports per destination segment of the redirect range", () => {
     const result = outbound(
-      withDefaults(out("DenyHalfRedirect", 100, { access: "Deny", destinationPortRanges: ["11000-11499"], sourcePortRanges: ["49152-65535"] })),
+      withDefaults(
+        out("DenyHalfRedirect", 100, {
+          access: "Deny",
+          destinationPortRanges: ["11000-11499"],
+          sourcePortRanges: ["49152-65535"],
+        }),
+      ),
       "11000-11999",
     );
     expect(result.verdict).toBe("blocked");

@@ -24,7 +24,10 @@ describe("validateTrustedPrefix", () => {
 });
 
 describe("buildTrustPolicy", () => {
-  const policy = buildTrustPolicy({ configuredPrefixes: ["203.0.113.0/24"], ownedPublicPrefixes: ["20.50.60.70", "40.0.0.0/28"] });
+  const policy = buildTrustPolicy({
+    configuredPrefixes: ["203.0.113.0/24"],
+    ownedPublicPrefixes: ["20.50.60.70", "40.0.0.0/28"],
+  });
 
   it.each([
     ["private 10/8", "10.9.8.7", true],
@@ -55,7 +58,9 @@ describe("buildTrustPolicy", () => {
   });
 
   it("throws on a configured prefix that skipped validation", () => {
-    expect(() => buildTrustPolicy({ configuredPrefixes: ["10.0.0.0/4"], ownedPublicPrefixes: [] })).toThrow(/'10.0.0.0\/4'/);
+    expect(() => buildTrustPolicy({ configuredPrefixes: ["10.0.0.0/4"], ownedPublicPrefixes: [] })).toThrow(
+      /'10.0.0.0\/4'/,
+    );
   });
 
   it("ignores malformed or too-broad owned addresses and says so", () => {

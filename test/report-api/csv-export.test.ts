@@ -56,13 +56,18 @@ describe("CSV export of a large run", () => {
     expect(formula.length).toBe(Math.ceil(N / 7));
     expect(formula.every((r) => r[3]!.startsWith("'=cmd|"))).toBe(true);
     expect(rows.filter((r) => r[10]!.includes('"quoted"\r\nline two')).length).toBe(Math.ceil(N / 7));
-    console.log(`CSV export: ${N} findings, ${(answer.text.length / 1e6).toFixed(1)} MB in ${answer.chunks} chunks, ${Math.round(elapsed)} ms; heap peak +${((peak - heapBefore) / 1e6).toFixed(1)} MB (the test also holds the whole text to check it)`);
+    console.log(
+      `CSV export: ${N} findings, ${(answer.text.length / 1e6).toFixed(1)} MB in ${answer.chunks} chunks, ${Math.round(elapsed)} ms; heap peak +${((peak - heapBefore) / 1e6).toFixed(1)} MB (the test also holds the whole text to check it)`,
+    );
   });
 
   it("holds one page at a time: the producer reads the next page only when the consumer asks for it", async () => {
     const store = fixture.services.store;
     let reads = 0;
-    const counting = { ...store, listFindings: (...args: Parameters<typeof store.listFindings>) => ((reads += 1), store.listFindings(...args)) };
+    const counting = {
+      ...store,
+      listFindings: (...args: Parameters<typeof store.listFindings>) => ((reads += 1), store.listFindings(...args)),
+    };
     const body = await findingsCsv(counting, runId, { filter: {} }, { header: findingCsvHeader, row: findingCsvRow });
     expect(reads).toBe(1);
     const iterator = body[Symbol.asyncIterator]();

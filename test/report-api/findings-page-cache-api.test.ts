@@ -36,7 +36,8 @@ function countingServices(): { services: Services; calls: () => number } {
   return { services: { ...fixture.services, store: counted }, calls: () => calls };
 }
 
-const get = (query: string, headers: Record<string, string> = {}) => invoke(listFindings, `/api/findings${query}`, { headers });
+const get = (query: string, headers: Record<string, string> = {}) =>
+  invoke(listFindings, `/api/findings${query}`, { headers });
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -47,7 +48,12 @@ beforeAll(async () => {
   const someFindings = (await store.listFindings(finished, { top: 5, filter: { status: "fail" } })).items;
   const startedAt = new Date();
   running = newRunId(startedAt);
-  await store.createRun({ runId: running, scope: "subscriptions:cache-test", requestedBy: "test", requestedAt: startedAt });
+  await store.createRun({
+    runId: running,
+    scope: "subscriptions:cache-test",
+    requestedBy: "test",
+    requestedAt: startedAt,
+  });
   await store.markRunning(running, startedAt);
   await store.writeRunPart(running, someFindings, { startedAt: startedAt.toISOString(), status: "completed" });
 }, 120_000);
@@ -173,7 +179,10 @@ describe("GET /api/findings: a run purged by retention", () => {
     useServices(services);
     expect((await get(`?runId=${finished}&top=3`)).status).toBe(200);
     expect(findingsPageCache(services.store).stats().entries).toBe(1);
-    const purged = await fixture.services.store.deleteExpiredFindings({ olderThanDays: 0, now: new Date(Date.now() + 1_000) });
+    const purged = await fixture.services.store.deleteExpiredFindings({
+      olderThanDays: 0,
+      now: new Date(Date.now() + 1_000),
+    });
     expect(purged.runsPurged).toContain(finished);
     const gone = await get(`?runId=${finished}&top=3`);
     expect(gone.status).toBe(410);

@@ -24,7 +24,9 @@ describe("findingsPageKey", () => {
   });
 
   it("is the same for the same request", () => {
-    expect(findingsPageKey(RUN_A, { filter: { severity: ["high"] } }, 100, "t")).toBe(findingsPageKey(RUN_A, { filter: { severity: ["high"] } }, 100, "t"));
+    expect(findingsPageKey(RUN_A, { filter: { severity: ["high"] } }, 100, "t")).toBe(
+      findingsPageKey(RUN_A, { filter: { severity: ["high"] } }, 100, "t"),
+    );
   });
 });
 
@@ -46,7 +48,14 @@ describe("FindingsPageCache", () => {
     const page = pageOf(100);
     cache.set(key, RUN_A, page);
     expect(cache.get(key)).toBe(page);
-    expect(cache.stats()).toEqual({ entries: 1, bytes: 100 + key.length, hits: 1, misses: 1, tooLarge: 0, coalesced: 0 });
+    expect(cache.stats()).toEqual({
+      entries: 1,
+      bytes: 100 + key.length,
+      hits: 1,
+      misses: 1,
+      tooLarge: 0,
+      coalesced: 0,
+    });
   });
 
   it("evicts the least recently used pages to stay within its bytes, and a hit counts as a use", () => {
@@ -119,7 +128,11 @@ describe("REPORT_FINDINGS_CACHE_MB", () => {
 });
 
 describe("FindingsPageCache.getOrLoad: concurrent misses share one read", () => {
-  function deferred(): { promise: Promise<ReturnType<typeof serialisePage>>; resolve: (page: ReturnType<typeof serialisePage>) => void; reject: (error: Error) => void } {
+  function deferred(): {
+    promise: Promise<ReturnType<typeof serialisePage>>;
+    resolve: (page: ReturnType<typeof serialisePage>) => void;
+    reject: (error: Error) => void;
+  } {
     let resolve!: (page: ReturnType<typeof serialisePage>) => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<ReturnType<typeof serialisePage>>((res, rej) => {
@@ -170,7 +183,9 @@ describe("FindingsPageCache.getOrLoad: concurrent misses share one read", () => 
   it("with the cache off every request reads", async () => {
     const cache = new FindingsPageCache(0);
     let loads = 0;
-    await Promise.all(Array.from({ length: 5 }, () => cache.getOrLoad(key, RUN_A, async () => (loads += 1, pageOf(10)))));
+    await Promise.all(
+      Array.from({ length: 5 }, () => cache.getOrLoad(key, RUN_A, async () => ((loads += 1), pageOf(10)))),
+    );
     expect(loads).toBe(5);
     expect(cache.stats()).toMatchObject({ entries: 0, coalesced: 0 });
   });

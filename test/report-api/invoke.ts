@@ -16,13 +16,35 @@ export interface Answer {
 
 export function principalHeader(roles: string[], roleClaimType = "roles", extra: Record<string, unknown> = {}): string {
   const claims = roles.map((val) => ({ typ: roleClaimType, val }));
-  return Buffer.from(JSON.stringify({ auth_typ: "aad", claims, name_typ: "name", role_typ: "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", ...extra }), "utf8").toString("base64");
+  return Buffer.from(
+    JSON.stringify({
+      auth_typ: "aad",
+      claims,
+      name_typ: "name",
+      role_typ: "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+      ...extra,
+    }),
+    "utf8",
+  ).toString("base64");
 }
 
-export async function invoke(handler: Handler, pathAndQuery: string, options: { params?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function invoke(
+  handler: Handler,
+  pathAndQuery: string,
+  options: { params?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const logs: string[] = [];
-  const context = new InvocationContext({ functionName: "test", invocationId: `t-${Math.random()}`, logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`) });
-  const request = new HttpRequest({ method: "GET", url: `http://127.0.0.1:7071${pathAndQuery}`, params: options.params ?? {}, headers: options.headers ?? {} });
+  const context = new InvocationContext({
+    functionName: "test",
+    invocationId: `t-${Math.random()}`,
+    logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`),
+  });
+  const request = new HttpRequest({
+    method: "GET",
+    url: `http://127.0.0.1:7071${pathAndQuery}`,
+    params: options.params ?? {},
+    headers: options.headers ?? {},
+  });
   const init = await handler(request, context);
   const response = new HttpResponse(init);
   let chunks = 0;
@@ -35,6 +57,8 @@ export async function invoke(handler: Handler, pathAndQuery: string, options: { 
     }
   }
   const text = Buffer.concat(parts).toString("utf8");
-  const json = (response.headers.get("content-type") ?? "").startsWith("application/json") ? JSON.parse(text) : undefined;
+  const json = (response.headers.get("content-type") ?? "").startsWith("application/json")
+    ? JSON.parse(text)
+    : undefined;
   return { status: response.status, headers: response.headers, text, json, chunks, logs };
 }

@@ -20,7 +20,8 @@ import { parseCsv } from "../support/csv-parse";
 import { principalHeader } from "./invoke";
 import { ReportFixture, uniqueTablePrefix } from "./report-fixture";
 
-const LEGACY_NSG = "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-compute-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-sqlvm-legacy";
+const LEGACY_NSG =
+  "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-compute-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-sqlvm-legacy";
 const silentLog: HostLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 let azurite: Azurite;
@@ -36,7 +37,16 @@ beforeAll(async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
   try {
     host = await startLocalHost({
-      registrations: [listRunsFunction, getRunFunction, listFindingsFunction, resourceHistoryFunction, listRulesFunction, healthFunction, openApiFunction, dashboardFunction],
+      registrations: [
+        listRunsFunction,
+        getRunFunction,
+        listFindingsFunction,
+        resourceHistoryFunction,
+        listRulesFunction,
+        healthFunction,
+        openApiFunction,
+        dashboardFunction,
+      ],
       settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
       localSettingsFile: false,
       hostJson: {},
@@ -59,19 +69,30 @@ afterAll(async () => {
 
 beforeEach(() => useReportSettings({}));
 
-const ROUTES = ["runs", "runs/latest", "findings", `resources/${encodeResourceId(LEGACY_NSG)}/history`, "rules", "openapi.json", "dashboard"];
+const ROUTES = [
+  "runs",
+  "runs/latest",
+  "findings",
+  `resources/${encodeResourceId(LEGACY_NSG)}/history`,
+  "rules",
+  "openapi.json",
+  "dashboard",
+];
 
 describe("report routes behind the local host", () => {
-  it.each(ROUTES)("/api/%s: 401 without a valid function key, 200 with one in ?code= or x-functions-key", async (route) => {
-    expect((await fetch(`${host.apiUrl}/${route}`)).status).toBe(401);
-    expect((await fetch(`${host.apiUrl}/${route}${route.includes("?") ? "&" : "?"}code=wrong`)).status).toBe(401);
-    const withCode = await fetch(`${host.apiUrl}/${route}?code=${encodeURIComponent(host.functionKey)}`);
-    expect(withCode.status).toBe(200);
-    await withCode.arrayBuffer();
-    const withHeader = await fetch(`${host.apiUrl}/${route}`, { headers: { "x-functions-key": host.functionKey } });
-    expect(withHeader.status).toBe(200);
-    await withHeader.arrayBuffer();
-  });
+  it.each(ROUTES)(
+    "/api/%s: 401 without a valid function key, 200 with one in ?code= or x-functions-key",
+    async (route) => {
+      expect((await fetch(`${host.apiUrl}/${route}`)).status).toBe(401);
+      expect((await fetch(`${host.apiUrl}/${route}${route.includes("?") ? "&" : "?"}code=wrong`)).status).toBe(401);
+      const withCode = await fetch(`${host.apiUrl}/${route}?code=${encodeURIComponent(host.functionKey)}`);
+      expect(withCode.status).toBe(200);
+      await withCode.arrayBuffer();
+      const withHeader = await fetch(`${host.apiUrl}/${route}`, { headers: { "x-functions-key": host.functionKey } });
+      expect(withHeader.status).toBe(200);
+      await withHeader.arrayBuffer();
+    },
+  );
 
   it("health needs no key", async () => {
     const response = await fetch(`${host.apiUrl}/health`);
@@ -85,7 +106,9 @@ describe("report routes behind the local host", () => {
     const denied = await fetch(`${host.apiUrl}/runs`, { headers });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("Forbidden");
-    const allowed = await fetch(`${host.apiUrl}/runs`, { headers: { ...headers, "x-ms-client-principal": principalHeader(["MiAudit.Reader"]) } });
+    const allowed = await fetch(`${host.apiUrl}/runs`, {
+      headers: { ...headers, "x-ms-client-principal": principalHeader(["MiAudit.Reader"]) },
+    });
     expect(allowed.status).toBe(200);
     await allowed.arrayBuffer();
   });
@@ -102,9 +125,21 @@ describe("report routes behind the local host", () => {
   it("the dashboard opened with ?code= links to pages the host lets through", async () => {
     const page = await fetch(`${host.apiUrl}/dashboard?code=${encodeURIComponent(host.functionKey)}`);
     expect(page.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
-    const hrefs = [...(await page.text()).matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, "&")).filter((h) => !h.startsWith("https:"));
+    const hrefs = [...(await page.text()).matchAll(/href="([^"]+)"/g)]
+      .map((m) => m[1]!.replace(/&amp;/g, "&"))
+      .filter((h) => !h.startsWith("https:"));
     const targets = new Set(hrefs.map((h) => h.split("?")[0]));
-    expect(targets).toEqual(new Set(["dashboard", "runs", "rules", "openapi.json", `runs/${fixture.runIds[1]}`, "findings", ...[...targets].filter((t) => t!.startsWith("resources/"))]));
+    expect(targets).toEqual(
+      new Set([
+        "dashboard",
+        "runs",
+        "rules",
+        "openapi.json",
+        `runs/${fixture.runIds[1]}`,
+        "findings",
+        ...[...targets].filter((t) => t!.startsWith("resources/")),
+      ]),
+    );
     for (const href of new Set(hrefs)) {
       const response = await fetch(new URL(href, `${host.apiUrl}/dashboard`));
       expect(response.status, href).toBe(200);

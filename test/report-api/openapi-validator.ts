@@ -6,7 +6,15 @@ import { openApiDocument } from "../../src/report-api/openapi-document";
 const DOC_ID = "https://mi-exposure-auditor.invalid/openapi.json";
 
 type Doc = {
-  paths: Record<string, { get: { parameters: Array<{ name: string; in: string; required: boolean; schema: object }>; responses: Record<string, { content: Record<string, { schema: object }> }> } }>;
+  paths: Record<
+    string,
+    {
+      get: {
+        parameters: Array<{ name: string; in: string; required: boolean; schema: object }>;
+        responses: Record<string, { content: Record<string, { schema: object }> }>;
+      };
+    }
+  >;
   components: object;
 };
 
@@ -44,7 +52,11 @@ export class OpenApiValidator {
       validate = this.ajv.compile(rebase(schema));
       this.compiled.set(key, validate);
     }
-    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+        );
   }
 }
 

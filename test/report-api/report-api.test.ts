@@ -27,15 +27,25 @@ let fixture: ReportFixture;
 let runs: string[];
 const validator = new OpenApiValidator();
 
-const LEGACY_NSG = "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-compute-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-sqlvm-legacy";
-const SHARED_MI = "/subscriptions/8d3e2f5a-6b7c-4d8e-8f9a-1b2c3d4e5f60/resourceGroups/rg-data-shared/providers/Microsoft.Sql/managedInstances/sqlmi-shared-01";
+const LEGACY_NSG =
+  "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-compute-dev/providers/Microsoft.Network/networkSecurityGroups/nsg-sqlvm-legacy";
+const SHARED_MI =
+  "/subscriptions/8d3e2f5a-6b7c-4d8e-8f9a-1b2c3d4e5f60/resourceGroups/rg-data-shared/providers/Microsoft.Sql/managedInstances/sqlmi-shared-01";
 const INJECTION = "x' or '1' eq '1";
 const FORMULA_NAME = '=HYPERLINK("http://evil.example","sqlmi, "dev"")';
 
 /** Calls the handler and checks a JSON answer against the OpenAPI document's response for that status. */
-async function call(handler: Handler, docPath: string, pathAndQuery: string, options: { params?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  handler: Handler,
+  docPath: string,
+  pathAndQuery: string,
+  options: { params?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const answer = await invoke(handler, pathAndQuery, options);
-  if (answer.json !== undefined && docPath !== "/openapi.json") expect(validator.responseErrors(docPath, answer.status, answer.json), `${pathAndQuery} → ${answer.status}`).toEqual([]);
+  if (answer.json !== undefined && docPath !== "/openapi.json")
+    expect(validator.responseErrors(docPath, answer.status, answer.json), `${pathAndQuery} → ${answer.status}`).toEqual(
+      [],
+    );
   return answer;
 }
 
@@ -46,7 +56,9 @@ async function allPages(query: string, top: number): Promise<{ items: Array<Reco
   let token: string | null = null;
   let pages = 0;
   do {
-    const answer = await findings(`${query}${query === "" ? "?" : "&"}top=${top}${token === null ? "" : `&continuationToken=${encodeURIComponent(token)}`}`);
+    const answer = await findings(
+      `${query}${query === "" ? "?" : "&"}top=${top}${token === null ? "" : `&continuationToken=${encodeURIComponent(token)}`}`,
+    );
     expect(answer.status).toBe(200);
     items.push(...answer.json.items);
     token = answer.json.continuationToken;
@@ -84,7 +96,11 @@ describe("GET /api/runs", () => {
     const seen: string[] = [];
     let token: string | null = null;
     do {
-      const answer: Answer = await call(listRuns, "/runs", `/api/runs?top=1${token === null ? "" : `&continuationToken=${encodeURIComponent(token)}`}`);
+      const answer: Answer = await call(
+        listRuns,
+        "/runs",
+        `/api/runs?top=1${token === null ? "" : `&continuationToken=${encodeURIComponent(token)}`}`,
+      );
       expect(answer.status).toBe(200);
       expect(answer.json.items.length).toBeLessThanOrEqual(1);
       seen.push(...answer.json.items.map((r: { runId: string }) => r.runId));
@@ -92,7 +108,12 @@ describe("GET /api/runs", () => {
     } while (token !== null && seen.length < 10);
     expect(seen).toEqual([...runs].reverse());
     const all = await call(listRuns, "/runs", "/api/runs");
-    expect(all.json.items[0]).toMatchObject({ runId: runs[2], status: "completed", estateScore: expect.any(Number), failuresBySeverity: { critical: 3 } });
+    expect(all.json.items[0]).toMatchObject({
+      runId: runs[2],
+      status: "completed",
+      estateScore: expect.any(Number),
+      failuresBySeverity: { critical: 3 },
+    });
     expect(all.json.continuationToken).toBeNull();
   });
 
@@ -121,26 +142,51 @@ describe("GET /api/runs/{runId}", () => {
     const answer = await call(getRun, "/runs/{runId}", "/api/runs/latest", { params: { runId: "latest" } });
     expect(answer.status).toBe(200);
     const run = answer.json;
-    expect(run).toMatchObject({ runId: runs[2], status: "completed", scope: expect.stringMatching(/^snapshot:/), startedAt: expect.any(String), finishedAt: expect.any(String), durationMs: expect.any(Number) });
+    expect(run).toMatchObject({
+      runId: runs[2],
+      status: "completed",
+      scope: expect.stringMatching(/^snapshot:/),
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      durationMs: expect.any(Number),
+    });
     expect(run.summary.run.coverageGaps).toEqual([]);
     expect(run.summary.scores.estateScore).toEqual(expect.any(Number));
     expect(run.summary.scores.bySubscription).toHaveLength(3);
     expect(run.summary.scores.byStatus).toMatchObject({ fail: 19, pass: 40 });
     expect(run.summary.bySeverity.critical.fail).toBe(3);
-    expect(run.summary.scores.byRule.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect(run.summary.scores.byRule.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(
+      RULES.map((r) => r.id).sort(),
+    );
     const delta = run.summary.delta;
     expect(delta.previousRunId).toBe(runs[1]);
     expect(delta.newFailures).toBeGreaterThanOrEqual(1);
-    expect(delta.samples.newFailures.map((s: { resourceName: string }) => s.resourceName)).toContain("nsg-sqlvm-legacy");
-    expect(delta.samples.resolved).toEqual([expect.objectContaining({ resourceName: "sqlmi-shared-01", ruleId: "mi.tls.minimum-version" })]);
+    expect(delta.samples.newFailures.map((s: { resourceName: string }) => s.resourceName)).toContain(
+      "nsg-sqlvm-legacy",
+    );
+    expect(delta.samples.resolved).toEqual([
+      expect.objectContaining({ resourceName: "sqlmi-shared-01", ruleId: "mi.tls.minimum-version" }),
+    ]);
     expect(delta.stillFailing).toBeGreaterThan(10);
     expect(run.alerts).toEqual([]);
   });
 
   it("includes the run's alert delivery per channel when alerting is configured", async () => {
-    const delivery = { channel: "default", webhook: "sha256:0123456789ab", format: "teams", kind: "alert", state: "delivered", attempts: 1, deliveredAt: new Date().toISOString(), httpStatus: 200, counts: { new: 1, regressed: 0, resolved: 1, stillFailing: 17, reminders: 0 } };
+    const delivery = {
+      channel: "default",
+      webhook: "sha256:0123456789ab",
+      format: "teams",
+      kind: "alert",
+      state: "delivered",
+      attempts: 1,
+      deliveredAt: new Date().toISOString(),
+      httpStatus: 200,
+      counts: { new: 1, regressed: 0, resolved: 1, stillFailing: 17, reminders: 0 },
+    };
     const asked: string[] = [];
-    const alerts = { deliveryForRun: async (runId: string) => (asked.push(runId), [delivery]) } as unknown as NonNullable<Services["alerts"]>;
+    const alerts = {
+      deliveryForRun: async (runId: string) => (asked.push(runId), [delivery]),
+    } as unknown as NonNullable<Services["alerts"]>;
     useServices({ ...fixture.services, alerts });
     const answer = await call(getRun, "/runs/{runId}", "/api/runs/latest", { params: { runId: "latest" } });
     expect(answer.status).toBe(200);
@@ -149,7 +195,13 @@ describe("GET /api/runs/{runId}", () => {
   });
 
   it("answers 404 for an unknown run, 400 for a malformed id or an unknown parameter", async () => {
-    expect((await call(getRun, "/runs/{runId}", "/api/runs/20200101T000000Z-abcdef", { params: { runId: "20200101T000000Z-abcdef" } })).status).toBe(404);
+    expect(
+      (
+        await call(getRun, "/runs/{runId}", "/api/runs/20200101T000000Z-abcdef", {
+          params: { runId: "20200101T000000Z-abcdef" },
+        })
+      ).status,
+    ).toBe(404);
     const bad = await call(getRun, "/runs/{runId}", "/api/runs/x", { params: { runId: INJECTION } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^runId: /);
@@ -164,7 +216,20 @@ describe("GET /api/findings", () => {
     const answer = await findings("?top=5");
     expect(answer.status).toBe(200);
     expect(answer.json.runId).toBe(runs[2]);
-    expect(Object.keys(answer.json.items[0]).sort()).toEqual(["evidence", "location", "message", "resourceGroup", "resourceId", "resourceName", "resourceType", "ruleId", "severity", "status", "subscriptionId", "title"]);
+    expect(Object.keys(answer.json.items[0]).sort()).toEqual([
+      "evidence",
+      "location",
+      "message",
+      "resourceGroup",
+      "resourceId",
+      "resourceName",
+      "resourceType",
+      "ruleId",
+      "severity",
+      "status",
+      "subscriptionId",
+      "title",
+    ]);
     expect(answer.json.continuationToken).toEqual(expect.any(String));
   });
 
@@ -173,13 +238,23 @@ describe("GET /api/findings", () => {
     // 73 results; stored: 19 failures, 2 unknowns, and the passes whose state changed: sqlmi-shared-01's TLS (fixed)
     // and the renamed MI's rules (a display field changed). The 35 other passes and the 12 not-applicables are only
     // counted.
-    expect(run).toMatchObject({ findings: 73, findingsStored: 26, byStatus: { fail: 19, unknown: 2, error: 0, pass: 40, notApplicable: 12 } });
+    expect(run).toMatchObject({
+      findings: 73,
+      findingsStored: 26,
+      byStatus: { fail: 19, unknown: 2, error: 0, pass: 40, notApplicable: 12 },
+    });
     const everything = (await allPages("", 1000)).items;
     expect(everything).toHaveLength(26);
     const passes = everything.filter((f) => f.status === "pass" || f.status === "notApplicable");
-    expect(passes.map((f) => (f.resourceName === FORMULA_NAME ? "renamed" : `${f.resourceName} ${f.ruleId}`)).sort()).toEqual(["renamed", "renamed", "renamed", "renamed", "sqlmi-shared-01 mi.tls.minimum-version"]);
+    expect(
+      passes.map((f) => (f.resourceName === FORMULA_NAME ? "renamed" : `${f.resourceName} ${f.ruleId}`)).sort(),
+    ).toEqual(["renamed", "renamed", "renamed", "renamed", "sqlmi-shared-01 mi.tls.minimum-version"]);
     // The older runs: the first stored every result (all new); the second, unchanged, only its failures and unknowns.
-    const older = await Promise.all([runs[0]!, runs[1]!].map(async (id) => (await call(getRun, "/runs/{runId}", `/api/runs/${id}`, { params: { runId: id } })).json));
+    const older = await Promise.all(
+      [runs[0]!, runs[1]!].map(
+        async (id) => (await call(getRun, "/runs/{runId}", `/api/runs/${id}`, { params: { runId: id } })).json,
+      ),
+    );
     expect(older[0]).toMatchObject({ findings: 73, findingsStored: 73 });
     expect(older[1].findingsStored).toBe(older[1].byStatus.fail + older[1].byStatus.unknown + older[1].byStatus.error);
   });
@@ -196,18 +271,40 @@ describe("GET /api/findings", () => {
     expect(searched.items.length).toBeGreaterThan(10);
     expect(searched.items.every((f) => f.resourceName!.toLowerCase().includes("sqlmi"))).toBe(true);
     const direct = (await allPages("", 1000)).items.filter((f) => f.resourceName!.toLowerCase().includes("sqlmi"));
-    expect(searched.items.map((f) => `${f.resourceId}|${f.ruleId}`)).toEqual(direct.map((f) => `${f.resourceId}|${f.ruleId}`));
+    expect(searched.items.map((f) => `${f.resourceId}|${f.ruleId}`)).toEqual(
+      direct.map((f) => `${f.resourceId}|${f.ruleId}`),
+    );
   });
 
   it.each([
     ["?status=fail,unknown", (f: Record<string, string>) => f.status === "fail" || f.status === "unknown", 21],
-    ["?severity=critical&status=fail", (f: Record<string, string>) => f.severity === "critical" && f.status === "fail", 3],
-    ["?minSeverity=high&status=fail", (f: Record<string, string>) => (f.severity === "critical" || f.severity === "high") && f.status === "fail", 7],
+    [
+      "?severity=critical&status=fail",
+      (f: Record<string, string>) => f.severity === "critical" && f.status === "fail",
+      3,
+    ],
+    [
+      "?minSeverity=high&status=fail",
+      (f: Record<string, string>) => (f.severity === "critical" || f.severity === "high") && f.status === "fail",
+      7,
+    ],
     ["?ruleId=mi.tls.minimum-version", (f: Record<string, string>) => f.ruleId === "mi.tls.minimum-version", 4],
-    ["?subscriptionId=7C2D1E4F-5A6B-4C7D-9E8F-0A1B2C3D4E5F&status=fail", (f: Record<string, string>) => f.subscriptionId === "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f" && f.status === "fail", 9],
+    [
+      "?subscriptionId=7C2D1E4F-5A6B-4C7D-9E8F-0A1B2C3D4E5F&status=fail",
+      (f: Record<string, string>) => f.subscriptionId === "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f" && f.status === "fail",
+      9,
+    ],
     ["?resourceGroup=RG-COMPUTE-DEV", (f: Record<string, string>) => f.resourceGroup === "rg-compute-dev", undefined],
-    ["?resourceType=Microsoft.Network/networkSecurityGroups", (f: Record<string, string>) => f.resourceType === "microsoft.network/networksecuritygroups", undefined],
-    ["?q=legacy&status=fail", (f: Record<string, string>) => f.resourceName === "nsg-sqlvm-legacy" && f.status === "fail", 1],
+    [
+      "?resourceType=Microsoft.Network/networkSecurityGroups",
+      (f: Record<string, string>) => f.resourceType === "microsoft.network/networksecuritygroups",
+      undefined,
+    ],
+    [
+      "?q=legacy&status=fail",
+      (f: Record<string, string>) => f.resourceName === "nsg-sqlvm-legacy" && f.status === "fail",
+      1,
+    ],
   ])("%s returns exactly the matching findings", async (query, matches, expected) => {
     const everything = (await allPages("", 1000)).items;
     const answer = await findings(`${query}&top=1000`);
@@ -215,7 +312,9 @@ describe("GET /api/findings", () => {
     const want = everything.filter(matches);
     expect(want.length).toBeGreaterThan(0);
     if (expected !== undefined) expect(want).toHaveLength(expected);
-    expect(answer.json.items.map((f: { resourceId: string; ruleId: string }) => `${f.resourceId}|${f.ruleId}`).sort()).toEqual(want.map((f) => `${f.resourceId}|${f.ruleId}`).sort());
+    expect(
+      answer.json.items.map((f: { resourceId: string; ruleId: string }) => `${f.resourceId}|${f.ruleId}`).sort(),
+    ).toEqual(want.map((f) => `${f.resourceId}|${f.ruleId}`).sort());
   });
 
   it("an older run by id, and 404 for an unknown one", async () => {
@@ -256,7 +355,11 @@ describe("GET /api/findings", () => {
     expect(searched.json.items).toEqual([]);
     expect(searched.json.continuationToken).toBeNull();
     // Below the allow-list, the store quotes the value: the same text as a resource group matches nothing.
-    const page = await fixture.services.store.listFindings(runs[2]!, { filter: { resourceGroup: INJECTION }, nameContains: "a", top: 1000 });
+    const page = await fixture.services.store.listFindings(runs[2]!, {
+      filter: { resourceGroup: INJECTION },
+      nameContains: "a",
+      top: 1000,
+    });
     expect(page.items).toEqual([]);
   });
 
@@ -267,7 +370,9 @@ describe("GET /api/findings", () => {
     expect(answer.headers.get("content-disposition")).toBe(`attachment; filename="findings-${runs[2]}.csv"`);
     // parseCsv (strict RFC 4180) returns the records after the header.
     const rows = parseCsv(answer.text);
-    expect(answer.text.split("\r\n")[0]).toBe("ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence");
+    expect(answer.text.split("\r\n")[0]).toBe(
+      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence",
+    );
     // Every stored result of the run (see findingsStored): 26 of its 73.
     expect(rows).toHaveLength(26);
     expect(answer.text.endsWith("\r\n")).toBe(true);
@@ -276,7 +381,11 @@ describe("GET /api/findings", () => {
     for (const row of renamed) expect(row[3]).toBe(`'${FORMULA_NAME}`);
     expect(answer.text).toContain(`"'=HYPERLINK(""http://evil.example"",""sqlmi, ""dev"""")"`);
     const legacy = rows.find((r) => r[3] === "nsg-sqlvm-legacy" && r[2] === "fail")!;
-    expect(JSON.parse(legacy[11]!).decidingRule).toMatchObject({ name: "allow_sql_anywhere", priority: 1000, description: "<script>alert(1)</script> legacy vendor access" });
+    expect(JSON.parse(legacy[11]!).decidingRule).toMatchObject({
+      name: "allow_sql_anywhere",
+      priority: 1000,
+      description: "<script>alert(1)</script> legacy vendor access",
+    });
   });
 
   it("format=csv applies the filters and the name search", async () => {
@@ -301,7 +410,10 @@ describe("GET /api/findings", () => {
 });
 
 describe("GET /api/resources/{id}/history", () => {
-  const history = (resourceId: string, query = "") => call(resourceHistory, "/resources/{id}/history", `/api/resources/x/history${query}`, { params: { id: encodeResourceId(resourceId) } });
+  const history = (resourceId: string, query = "") =>
+    call(resourceHistory, "/resources/{id}/history", `/api/resources/x/history${query}`, {
+      params: { id: encodeResourceId(resourceId) },
+    });
 
   it("first seen, last seen and status changes come from findingstate; results per run newest first", async () => {
     const answer = await history(LEGACY_NSG);
@@ -309,19 +421,39 @@ describe("GET /api/resources/{id}/history", () => {
     const body = answer.json;
     expect(body.resourceName).toBe("nsg-sqlvm-legacy");
     const rule = body.rules.find((r: { ruleId: string }) => r.ruleId === "nsg.sql-inbound-internet");
-    expect(rule).toMatchObject({ status: "fail", previousStatus: "pass", statusChangedByRunId: runs[2], firstSeenRunId: runs[0], lastSeenRunId: runs[2], everFailed: true });
-    expect(body.changes).toContainEqual(expect.objectContaining({ ruleId: "nsg.sql-inbound-internet", runId: runs[2], from: "pass", to: "fail" }));
+    expect(rule).toMatchObject({
+      status: "fail",
+      previousStatus: "pass",
+      statusChangedByRunId: runs[2],
+      firstSeenRunId: runs[0],
+      lastSeenRunId: runs[2],
+      everFailed: true,
+    });
+    expect(body.changes).toContainEqual(
+      expect.objectContaining({ ruleId: "nsg.sql-inbound-internet", runId: runs[2], from: "pass", to: "fail" }),
+    );
     expect(body.runs.slice(0, 3).map((r: { runId: string }) => r.runId)).toEqual([runs[2], runs[1], runs[0]]);
     expect(body.firstSeenAt < body.lastSeenAt).toBe(true);
     const resolved = await history(SHARED_MI.toUpperCase(), "?runs=2");
     expect(resolved.json.runs).toHaveLength(2);
-    expect(resolved.json.rules.find((r: { ruleId: string }) => r.ruleId === "mi.tls.minimum-version")).toMatchObject({ status: "pass", previousStatus: "fail" });
+    expect(resolved.json.rules.find((r: { ruleId: string }) => r.ruleId === "mi.tls.minimum-version")).toMatchObject({
+      status: "pass",
+      previousStatus: "fail",
+    });
   });
 
   it("404 for a resource never audited, 400 for an id that is not base64url of an ARM id", async () => {
-    expect((await history("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none")).status).toBe(404);
+    expect(
+      (
+        await history(
+          "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none",
+        )
+      ).status,
+    ).toBe(404);
     for (const id of ["%%%", "abc=", Buffer.from("not an arm id").toString("base64url")]) {
-      const answer = await call(resourceHistory, "/resources/{id}/history", "/api/resources/x/history", { params: { id } });
+      const answer = await call(resourceHistory, "/resources/{id}/history", "/api/resources/x/history", {
+        params: { id },
+      });
       expect(answer.status, id).toBe(400);
       expect(answer.json.error.message).toMatch(/^id: /);
     }
@@ -333,7 +465,12 @@ describe("GET /api/rules and /api/health", () => {
   it("lists the catalog with rationale, remediation, references and the seed quote", async () => {
     const answer = await call(listRules, "/rules", "/api/rules");
     expect(answer.json.items).toHaveLength(RULES.length);
-    expect(answer.json.items[0]).toMatchObject({ id: "mi.public-endpoint.untrusted-source", severity: "critical", source: { quote: expect.any(String) }, references: expect.any(Array) });
+    expect(answer.json.items[0]).toMatchObject({
+      id: "mi.public-endpoint.untrusted-source",
+      severity: "critical",
+      source: { quote: expect.any(String) },
+      references: expect.any(Array),
+    });
   });
 
   it("health is 200 ok when storage answers, and 200 degraded (naming the problem) when it does not", async () => {
@@ -341,11 +478,22 @@ describe("GET /api/rules and /api/health", () => {
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ status: "ok", storage: { reachable: true } });
     const deadPort = await freePort();
-    const deadStore = createAuditStore({ connectionString: azurite.connectionString.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, `TableEndpoint=http://127.0.0.1:${deadPort}`) }, { tablePrefix: "dead", retry: { maxRetries: 0 } });
+    const deadStore = createAuditStore(
+      {
+        connectionString: azurite.connectionString.replace(
+          /TableEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+          `TableEndpoint=http://127.0.0.1:${deadPort}`,
+        ),
+      },
+      { tablePrefix: "dead", retry: { maxRetries: 0 } },
+    );
     useServices({ ...fixture.services, store: deadStore });
     const down = await call(health, "/health", "/api/health");
     expect(down.status).toBe(200);
-    expect(down.json).toMatchObject({ status: "degraded", storage: { reachable: false, error: expect.stringMatching(/STORAGE_UNAVAILABLE/) } });
+    expect(down.json).toMatchObject({
+      status: "degraded",
+      storage: { reachable: false, error: expect.stringMatching(/STORAGE_UNAVAILABLE/) },
+    });
   });
 });
 
@@ -365,17 +513,46 @@ describe("authorization: REPORT_REQUIRED_ROLE", () => {
     const none = await call(handler, docPath, url, { params });
     expect(none.status).toBe(403);
     expect(none.json.error.message).toMatch(/requires the app role 'MiAudit.Reader'/);
-    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": principalHeader(["Other.Role"]) } })).status).toBe(403);
-    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": "%%% not base64 json" } })).status).toBe(403);
-    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": principalHeader([ROLE]) } })).status).toBe(200);
-    const longForm = principalHeader([ROLE], "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", { role_typ: undefined });
-    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": longForm } })).status).toBe(200);
+    expect(
+      (
+        await call(handler, docPath, url, {
+          params,
+          headers: { "x-ms-client-principal": principalHeader(["Other.Role"]) },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": "%%% not base64 json" } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": principalHeader([ROLE]) } }))
+        .status,
+    ).toBe(200);
+    const longForm = principalHeader([ROLE], "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", {
+      role_typ: undefined,
+    });
+    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": longForm } })).status).toBe(
+      200,
+    );
   });
 
   it("a principal's own role_typ is honoured; a role must match exactly", async () => {
     useReportSettings({ requiredRole: ROLE });
-    expect((await call(listRules, "/rules", "/api/rules", { headers: { "x-ms-client-principal": principalHeader([ROLE], "custom-role", { role_typ: "custom-role" }) } })).status).toBe(200);
-    expect((await call(listRules, "/rules", "/api/rules", { headers: { "x-ms-client-principal": principalHeader([ROLE.toLowerCase()]) } })).status).toBe(403);
+    expect(
+      (
+        await call(listRules, "/rules", "/api/rules", {
+          headers: { "x-ms-client-principal": principalHeader([ROLE], "custom-role", { role_typ: "custom-role" }) },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(listRules, "/rules", "/api/rules", {
+          headers: { "x-ms-client-principal": principalHeader([ROLE.toLowerCase()]) },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("health stays anonymous", async () => {
@@ -385,7 +562,9 @@ describe("authorization: REPORT_REQUIRED_ROLE", () => {
 
   it("is refused as configuration when App Service Authentication is off (the header could be forged)", () => {
     expect(reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE })).toEqual({ requiredRole: ROLE });
-    expect(reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app", WEBSITE_AUTH_ENABLED: "True" })).toEqual({ requiredRole: ROLE });
+    expect(
+      reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app", WEBSITE_AUTH_ENABLED: "True" }),
+    ).toEqual({ requiredRole: ROLE });
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app" })).toThrow(AuditorError);
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: "two words" })).toThrow(/REPORT_REQUIRED_ROLE/);
     expect(reportSettingsFromEnv({})).toEqual({});
@@ -401,7 +580,9 @@ describe("GET /api/dashboard (handler)", () => {
     expect(blank.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(blank.text).toContain('id="findings-count">19 findings<');
     // The list is what the run stored; the page says so.
-    expect((await page("?status=any")).text).toContain(`id="findings-stored">73 results, 26 stored: this run's failures, unknowns, errors and changes.`);
+    expect((await page("?status=any")).text).toContain(
+      `id="findings-stored">73 results, 26 stored: this run's failures, unknowns, errors and changes.`,
+    );
     const bad = await page("?severity=bogus");
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^severity: /);
@@ -416,7 +597,13 @@ describe("GET /api/dashboard (handler)", () => {
     expect(history.text).not.toContain("<script>");
     expect(history.text).toContain(">Last recorded</th>");
     expect(history.text).toMatch(/id="h-latest">Results stored by run \d{8}T\d{6}Z-/);
-    expect((await page(`?resource=${encodeResourceId("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none")}`)).status).toBe(404);
+    expect(
+      (
+        await page(
+          `?resource=${encodeResourceId("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/Microsoft.Sql/managedInstances/none")}`,
+        )
+      ).status,
+    ).toBe(404);
     const bad = await page("?resource=abc");
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^resource: /);
@@ -441,8 +628,19 @@ describe("GET /api/openapi.json", () => {
     expect(answer.status).toBe(200);
     const doc = answer.json;
     expect(doc.openapi).toBe("3.1.0");
-    const registrations = [listRunsFunction, getRunFunction, listFindingsFunction, resourceHistoryFunction, listRulesFunction, healthFunction, openApiFunction, dashboardFunction];
-    expect(Object.keys(doc.paths).sort()).toEqual(registrations.map((r) => `/${(r.options as { route: string }).route}`).sort());
+    const registrations = [
+      listRunsFunction,
+      getRunFunction,
+      listFindingsFunction,
+      resourceHistoryFunction,
+      listRulesFunction,
+      healthFunction,
+      openApiFunction,
+      dashboardFunction,
+    ];
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      registrations.map((r) => `/${(r.options as { route: string }).route}`).sort(),
+    );
     for (const registration of registrations) {
       const options = registration.options as { route: string; methods: string[]; authLevel: string };
       expect(options.methods).toEqual(["GET"]);
@@ -457,7 +655,9 @@ describe("GET /api/openapi.json", () => {
     const doc = (await call(openApi, "/openapi.json", "/api/openapi.json")).json;
     const findings = doc.paths["/findings"].get;
     expect(findings.responses["304"]).toEqual({ description: expect.stringContaining("If-None-Match") });
-    expect(findings.parameters).toContainEqual(expect.objectContaining({ name: "If-None-Match", in: "header", required: false }));
+    expect(findings.parameters).toContainEqual(
+      expect.objectContaining({ name: "If-None-Match", in: "header", required: false }),
+    );
     // Only the route that answers 304 takes the header.
     expect(doc.paths["/runs"].get.parameters.map((p: { name: string }) => p.name)).not.toContain("If-None-Match");
     expect(doc.paths["/runs"].get.responses["304"]).toBeUndefined();
@@ -473,7 +673,11 @@ describe("GET /api/openapi.json", () => {
     ["ruleId", ["mi.tls.minimum-version", "app.managed-identity,ase.dedicated-subnet"], ["mi.tls", INJECTION]],
     ["subscriptionId", ["6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"], ["6b1c0d3e", INJECTION]],
     ["resourceGroup", ["rg-data-prod", "rg.(x)_y,Ünïcode"], [INJECTION, "a/b"]],
-    ["resourceType", ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks/subnets"], ["microsoft.sql", INJECTION]],
+    [
+      "resourceType",
+      ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks/subnets"],
+      ["microsoft.sql", INJECTION],
+    ],
     ["q", ["sqlmi", INJECTION], ["x".repeat(101), "tab\there"]],
     ["top", ["1", "1000"], ["0", "01", "1.5", "-1"]],
     ["format", ["json", "csv"], ["xml"]],
@@ -481,7 +685,10 @@ describe("GET /api/openapi.json", () => {
     for (const value of good) {
       expect(validator.parameterErrors("/findings", name, value), `${name}=${value}`).toEqual([]);
       const answer = await invoke(listFindings, `/api/findings?${name}=${encodeURIComponent(value)}`);
-      expect(answer.status === 400 && String(answer.json?.error?.message).startsWith(`${name}:`), `${name}=${value}: ${answer.text.slice(0, 200)}`).toBe(false);
+      expect(
+        answer.status === 400 && String(answer.json?.error?.message).startsWith(`${name}:`),
+        `${name}=${value}: ${answer.text.slice(0, 200)}`,
+      ).toBe(false);
     }
     for (const value of bad) {
       expect(validator.parameterErrors("/findings", name, value).length, `${name}=${value}`).toBeGreaterThan(0);
@@ -492,9 +699,20 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("a response that breaks the document is caught (the check can fail)", () => {
-    expect(validator.responseErrors("/findings", 200, { runId: "r", items: [{ ruleId: "x" }], continuationToken: null }).length).toBeGreaterThan(0);
-    expect(validator.responseErrors("/runs", 200, { items: [], continuationToken: null, extra: 1 }).length).toBeGreaterThan(0);
-    expect(validator.responseErrors("/health", 200, { status: "fine", time: "t", storage: { reachable: true, latencyMs: 1 } }).length).toBeGreaterThan(0);
+    expect(
+      validator.responseErrors("/findings", 200, { runId: "r", items: [{ ruleId: "x" }], continuationToken: null })
+        .length,
+    ).toBeGreaterThan(0);
+    expect(
+      validator.responseErrors("/runs", 200, { items: [], continuationToken: null, extra: 1 }).length,
+    ).toBeGreaterThan(0);
+    expect(
+      validator.responseErrors("/health", 200, {
+        status: "fine",
+        time: "t",
+        storage: { reachable: true, latencyMs: 1 },
+      }).length,
+    ).toBeGreaterThan(0);
   });
 });
 

@@ -15,7 +15,11 @@ import type { CoverageGap } from "../../src/model/estate";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { SAMPLE } from "../support/run-cli";
 
-type Row = { name: string; type: string; properties: Record<string, unknown> & { securityRules?: Array<{ name: string }> } };
+type Row = {
+  name: string;
+  type: string;
+  properties: Record<string, unknown> & { securityRules?: Array<{ name: string }> };
+};
 
 /** The MIs that `weakTls` weakens, in order. */
 const WEAK_TLS_ORDER = ["sqlmi-shared-01", "sqlmi-prod-01", "sqlmi-dev-02", "sqlmi-int-01"];
@@ -40,10 +44,19 @@ export class ReportFixture {
   private files = 0;
 
   constructor(connectionString: string, tablePrefix: string) {
-    const settings: AppSettings = appSettingsFromEnv({ AzureWebJobsStorage: connectionString, AUDIT_SOURCE: `snapshot:${SAMPLE}`, TRUSTED_SOURCE_PREFIXES: "" });
+    const settings: AppSettings = appSettingsFromEnv({
+      AzureWebJobsStorage: connectionString,
+      AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+      TRUSTED_SOURCE_PREFIXES: "",
+    });
     const store = createAuditStore(settings.tables, { tablePrefix });
     const queue = { enqueue: async () => {} };
-    this.services = { settings, store, queue, audits: new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) }) };
+    this.services = {
+      settings,
+      store,
+      queue,
+      audits: new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) }),
+    };
   }
 
   /** Runs one audit of the (changed) sample estate stamped at `at`; returns its run id. */
@@ -87,7 +100,10 @@ export class ReportFixture {
     for (const row of snapshot.data) {
       const weak = change.weakTls === true ? 1 : typeof change.weakTls === "number" ? change.weakTls : 0;
       if (WEAK_TLS_ORDER.slice(0, weak).includes(row.name)) row.properties.minimalTlsVersion = "1.0";
-      if (change.legacyNsgClosed && row.name === "nsg-sqlvm-legacy") row.properties.securityRules = (row.properties.securityRules ?? []).filter((r) => r.name !== "allow_sql_anywhere");
+      if (change.legacyNsgClosed && row.name === "nsg-sqlvm-legacy")
+        row.properties.securityRules = (row.properties.securityRules ?? []).filter(
+          (r) => r.name !== "allow_sql_anywhere",
+        );
       if (change.renameDevMi !== undefined && row.name === "sqlmi-dev-02") row.name = change.renameDevMi;
     }
     const file = join(this.dir, `estate-${this.files++}.json`);

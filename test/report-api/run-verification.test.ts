@@ -13,7 +13,11 @@ import { OpenApiValidator } from "./openapi-validator";
 import { ReportFixture, uniqueTablePrefix } from "./report-fixture";
 
 const PROD = "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
-const NSG_GAP = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: [PROD], reason: "networkSecurityGroups: HTTP 403 AuthorizationFailed (after 1 attempt)" };
+const NSG_GAP = {
+  types: ["microsoft.network/networksecuritygroups"],
+  subscriptionIds: [PROD],
+  reason: "networkSecurityGroups: HTTP 403 AuthorizationFailed (after 1 attempt)",
+};
 
 let azurite: Azurite;
 let fixture: ReportFixture;
@@ -55,8 +59,13 @@ describe("GET /api/runs/{runId}: verification", () => {
     expect(run.status).toBe("partial");
     const { verification, summary } = run;
     expect(verification).toMatchObject({ complete: false, coverageGaps: 1, nothingAudited: false });
-    for (const severity of SEVERITIES) expect(verification.unverifiedBySeverity[severity]).toBe(summary.bySeverity[severity].unknown + summary.bySeverity[severity].error);
-    expect(verification.note).toMatch(/^Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/);
+    for (const severity of SEVERITIES)
+      expect(verification.unverifiedBySeverity[severity]).toBe(
+        summary.bySeverity[severity].unknown + summary.bySeverity[severity].error,
+      );
+    expect(verification.note).toMatch(
+      /^Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/,
+    );
 
     // Without its NSGs, whether 3342 and 1433 are open in production cannot be decided: more critical unknowns.
     const before = (await call(getRun, "/runs/{runId}", complete)).json.verification;
@@ -78,9 +87,14 @@ describe("GET /api/dashboard: verification banner", () => {
   it("the latest run is partial: the page opens with a banner saying so, with the counts", async () => {
     const answer = await invoke(dashboard, "/api/dashboard");
     expect(answer.status).toBe(200);
-    const banner = /<div class="verify-banner" role="alert" data-verification="partial"><strong>Partial run: not a clean result\.<\/strong> ([^<]*)<\/div>/.exec(answer.text);
-    expect(banner?.[1]).toMatch(/^Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/);
+    const banner =
+      /<div class="verify-banner" role="alert" data-verification="partial"><strong>Partial run: not a clean result\.<\/strong> ([^<]*)<\/div>/.exec(
+        answer.text,
+      );
+    expect(banner?.[1]).toMatch(
+      /^Partial run: 1 coverage gap, not everything was read; not verified \(unknown or error\): \d+ critical/,
+    );
     // Above the overview, so it is read first.
-    expect(answer.text.indexOf("verify-banner\"")).toBeLessThan(answer.text.indexOf('class="overview"'));
+    expect(answer.text.indexOf('verify-banner"')).toBeLessThan(answer.text.indexOf('class="overview"'));
   });
 });

@@ -9,7 +9,16 @@ import { get, type CoverageGap, type Estate } from "../../src/model/estate";
 import { armKey } from "../../src/model/arm-id";
 import { applicationSecurityGroupMembers, reachableVnets, virtualNetworkTag } from "../../src/rules/network-context";
 import { SUB2, circuitRow, connectionRow, gatewayRow, ids, nicRow, vnetRow, type Row } from "../support/rows";
-import { asgNicRow, localNetworkGatewayRow, netIds, routeTableRow, siteToSiteRow, vnet2vnetRow, withPeering, withRouteTable } from "./network-rows";
+import {
+  asgNicRow,
+  localNetworkGatewayRow,
+  netIds,
+  routeTableRow,
+  siteToSiteRow,
+  vnet2vnetRow,
+  withPeering,
+  withRouteTable,
+} from "./network-rows";
 
 const vnetOf = (estate: Estate, name: string) => estate.byKind.virtualNetwork.find((v) => v.name === name)!;
 const tagOf = (rows: Row[], name: string) => {
@@ -18,14 +27,34 @@ const tagOf = (rows: Row[], name: string) => {
 };
 const reachableNames = (rows: Row[], name: string) => {
   const estate = buildEstate(rows);
-  return reachableVnets(vnetOf(estate, name), estate).map((v) => v.name).sort();
+  return reachableVnets(vnetOf(estate, name), estate)
+    .map((v) => v.name)
+    .sort();
 };
 
 /** vnet-a (10.1/16) and vnet-b (10.2/16) peered both ways; `a` and `b` set flags on each side. */
 function peeredPair(a: Row = {}, b: Row = {}): Row[] {
   return [
-    withPeering(vnetRow("vnet-a", ["10.1.0.0/16"], [{ name: "snet", prefix: "10.1.0.0/24" }], [{ name: "a-to-b", remote: ids.vnet("vnet-b"), remotePrefixes: ["10.2.0.0/16"] }]), "a-to-b", a),
-    withPeering(vnetRow("vnet-b", ["10.2.0.0/16"], [{ name: "snet", prefix: "10.2.0.0/24" }], [{ name: "b-to-a", remote: ids.vnet("vnet-a"), remotePrefixes: ["10.1.0.0/16"] }]), "b-to-a", b),
+    withPeering(
+      vnetRow(
+        "vnet-a",
+        ["10.1.0.0/16"],
+        [{ name: "snet", prefix: "10.1.0.0/24" }],
+        [{ name: "a-to-b", remote: ids.vnet("vnet-b"), remotePrefixes: ["10.2.0.0/16"] }],
+      ),
+      "a-to-b",
+      a,
+    ),
+    withPeering(
+      vnetRow(
+        "vnet-b",
+        ["10.2.0.0/16"],
+        [{ name: "snet", prefix: "10.2.0.0/24" }],
+        [{ name: "b-to-a", remote: ids.vnet("vnet-a"), remotePrefixes: ["10.1.0.0/16"] }],
+      ),
+      "b-to-a",
+      b,
+    ),
   ];
 }
 
@@ -60,26 +89,46 @@ describe("VirtualNetwork tag: peerings", () => {
   });
 
   it("takes the remote space from the peering when the remote VNet is not in the estate", () => {
-    const rows = [vnetRow("vnet-a", ["10.1.0.0/16"], [], [{ remote: ids.vnet("vnet-x", SUB2), remotePrefixes: ["10.9.0.0/16"] }])];
+    const rows = [
+      vnetRow("vnet-a", ["10.1.0.0/16"], [], [{ remote: ids.vnet("vnet-x", SUB2), remotePrefixes: ["10.9.0.0/16"] }]),
+    ];
     expect(tagOf(rows, "vnet-a").prefixes).toContain("10.9.0.0/16");
   });
 });
 
 describe("VirtualNetwork tag and paths: gateways", () => {
   const hubWithSite = (spokeUsesGateway: boolean, hubAllowsTransit = true, bgp = false): Row[] => [
-    vnetRow("hub", ["10.0.0.0/16"], [{ name: "GatewaySubnet", prefix: "10.0.255.0/27" }], [{ name: "hub-to-spoke", remote: ids.vnet("spoke"), allowGatewayTransit: hubAllowsTransit }]),
-    vnetRow("spoke", ["10.5.0.0/16"], [{ name: "snet", prefix: "10.5.0.0/24" }], [{ name: "spoke-to-hub", remote: ids.vnet("hub"), useRemoteGateways: spokeUsesGateway }]),
+    vnetRow(
+      "hub",
+      ["10.0.0.0/16"],
+      [{ name: "GatewaySubnet", prefix: "10.0.255.0/27" }],
+      [{ name: "hub-to-spoke", remote: ids.vnet("spoke"), allowGatewayTransit: hubAllowsTransit }],
+    ),
+    vnetRow(
+      "spoke",
+      ["10.5.0.0/16"],
+      [{ name: "snet", prefix: "10.5.0.0/24" }],
+      [{ name: "spoke-to-hub", remote: ids.vnet("hub"), useRemoteGateways: spokeUsesGateway }],
+    ),
     gatewayRow("vgw-hub", ids.vnet("hub"), "Vpn"),
-    localNetworkGatewayRow("site-office", ["192.168.10.0/24", "198.51.100.0/24"], bgp ? { bgpSettings: { asn: 65010, bgpPeeringAddress: "192.168.10.1" } } : {}),
+    localNetworkGatewayRow(
+      "site-office",
+      ["192.168.10.0/24", "198.51.100.0/24"],
+      bgp ? { bgpSettings: { asn: 65010, bgpPeeringAddress: "192.168.10.1" } } : {},
+    ),
     siteToSiteRow("s2s-office", ids.gateway("vgw-hub"), netIds.site("site-office")),
   ];
 
   it("holds the on-premises ranges of a site-to-site connection of the VNet's gateway", () => {
-    expect(tagOf(hubWithSite(false), "hub").prefixes).toEqual(expect.arrayContaining(["192.168.10.0/24", "198.51.100.0/24"]));
+    expect(tagOf(hubWithSite(false), "hub").prefixes).toEqual(
+      expect.arrayContaining(["192.168.10.0/24", "198.51.100.0/24"]),
+    );
   });
 
   it("holds them in a spoke that uses the hub's gateway, and not in one that does not", () => {
-    expect(tagOf(hubWithSite(true), "spoke").prefixes).toEqual(expect.arrayContaining(["10.0.0.0/16", "198.51.100.0/24"]));
+    expect(tagOf(hubWithSite(true), "spoke").prefixes).toEqual(
+      expect.arrayContaining(["10.0.0.0/16", "198.51.100.0/24"]),
+    );
     expect(tagOf(hubWithSite(false), "spoke").prefixes).not.toContain("198.51.100.0/24");
     // useRemoteGateways needs allowGatewayTransit on the hub's side.
     expect(tagOf(hubWithSite(true, false), "spoke").prefixes).not.toContain("198.51.100.0/24");
@@ -96,7 +145,12 @@ describe("VirtualNetwork tag and paths: gateways", () => {
   it("notes, without listing, what BGP or ExpressRoute may add", () => {
     expect(tagOf(hubWithSite(false), "hub").notes).toEqual([]);
     expect(tagOf(hubWithSite(false, true, true), "hub").notes.join(" ")).toMatch(/BGP/);
-    const er = [vnetRow("hub", ["10.0.0.0/16"], []), gatewayRow("vgw", ids.vnet("hub")), circuitRow("er", [["AzurePrivatePeering", "Enabled"]]), connectionRow("conn-er", ids.gateway("vgw"), ids.circuit("er"))];
+    const er = [
+      vnetRow("hub", ["10.0.0.0/16"], []),
+      gatewayRow("vgw", ids.vnet("hub")),
+      circuitRow("er", [["AzurePrivatePeering", "Enabled"]]),
+      connectionRow("conn-er", ids.gateway("vgw"), ids.circuit("er")),
+    ];
     const tag = tagOf(er, "hub");
     expect(tag.prefixes.sort()).toEqual(["10.0.0.0/16", "168.63.129.16/32"]);
     expect(tag.notes.join(" ")).toMatch(/ExpressRoute connection conn-er/);
@@ -106,7 +160,12 @@ describe("VirtualNetwork tag and paths: gateways", () => {
     const rows = [
       vnetRow("hub", ["10.0.0.0/16"], []),
       gatewayRow("vgw", ids.vnet("hub"), "Vpn"),
-      siteToSiteRow("s2s", ids.gateway("vgw"), netIds.site("gone"), { localNetworkGateway2: { id: netIds.site("gone"), properties: { localNetworkAddressSpace: { addressPrefixes: ["172.20.0.0/16"] } } } }),
+      siteToSiteRow("s2s", ids.gateway("vgw"), netIds.site("gone"), {
+        localNetworkGateway2: {
+          id: netIds.site("gone"),
+          properties: { localNetworkAddressSpace: { addressPrefixes: ["172.20.0.0/16"] } },
+        },
+      }),
     ];
     expect(tagOf(rows, "hub").prefixes).toContain("172.20.0.0/16");
   });
@@ -114,8 +173,18 @@ describe("VirtualNetwork tag and paths: gateways", () => {
   // app VNet (own gateway) ⇄ VNet-to-VNet ⇄ MI VNet (own gateway); the MI side's gateway is also used by a spoke.
   const v2v = (bothSides = true): Row[] => [
     vnetRow("vnet-app", ["10.2.0.0/16"], [{ name: "GatewaySubnet", prefix: "10.2.255.0/27" }], []),
-    vnetRow("vnet-mi", ["10.1.0.0/16"], [{ name: "GatewaySubnet", prefix: "10.1.255.0/27" }], [{ name: "mi-to-spoke", remote: ids.vnet("vnet-spoke"), allowGatewayTransit: true }]),
-    vnetRow("vnet-spoke", ["10.3.0.0/16"], [], [{ name: "spoke-to-mi", remote: ids.vnet("vnet-mi"), useRemoteGateways: true }]),
+    vnetRow(
+      "vnet-mi",
+      ["10.1.0.0/16"],
+      [{ name: "GatewaySubnet", prefix: "10.1.255.0/27" }],
+      [{ name: "mi-to-spoke", remote: ids.vnet("vnet-spoke"), allowGatewayTransit: true }],
+    ),
+    vnetRow(
+      "vnet-spoke",
+      ["10.3.0.0/16"],
+      [],
+      [{ name: "spoke-to-mi", remote: ids.vnet("vnet-mi"), useRemoteGateways: true }],
+    ),
     gatewayRow("vgw-app", ids.vnet("vnet-app"), "Vpn"),
     gatewayRow("vgw-mi", ids.vnet("vnet-mi"), "Vpn"),
     vnet2vnetRow("app-to-mi", ids.gateway("vgw-app"), ids.gateway("vgw-mi")),
@@ -137,12 +206,25 @@ describe("VirtualNetwork tag and paths: gateways", () => {
   it("does not make two spokes of one hub reach each other", () => {
     const rows = [
       ...hubWithSite(true),
-      vnetRow("spoke2", ["10.6.0.0/16"], [], [{ name: "spoke2-to-hub", remote: ids.vnet("hub"), useRemoteGateways: true }]),
+      vnetRow(
+        "spoke2",
+        ["10.6.0.0/16"],
+        [],
+        [{ name: "spoke2-to-hub", remote: ids.vnet("hub"), useRemoteGateways: true }],
+      ),
     ];
     withPeering(rows[0]!, "hub-to-spoke", {});
     (rows[0]!["properties"] as Row)["virtualNetworkPeerings"] = [
       ...((rows[0]!["properties"] as Row)["virtualNetworkPeerings"] as Row[]),
-      { name: "hub-to-spoke2", properties: { remoteVirtualNetwork: { id: ids.vnet("spoke2") }, peeringState: "Connected", allowGatewayTransit: true, remoteAddressSpace: { addressPrefixes: ["10.6.0.0/16"] } } },
+      {
+        name: "hub-to-spoke2",
+        properties: {
+          remoteVirtualNetwork: { id: ids.vnet("spoke2") },
+          peeringState: "Connected",
+          allowGatewayTransit: true,
+          remoteAddressSpace: { addressPrefixes: ["10.6.0.0/16"] },
+        },
+      },
     ];
     expect(reachableNames(rows, "spoke")).toEqual(["hub", "spoke"]);
     expect(tagOf(rows, "spoke").prefixes).not.toContain("10.6.0.0/16");
@@ -175,14 +257,23 @@ describe("VirtualNetwork tag: user-defined routes of the subnet", () => {
   const withTable = () => [withRouteTable(peeredPair()[0]!, "snet", netIds.routeTable("rt-a"))];
 
   it("adds the prefixes of the subnet's route table as route prefixes, not as the estate's own network", () => {
-    const tag = tagAt([...withTable(), routeTableRow("rt-a", [["0.0.0.0/0", "VirtualAppliance"], ["203.0.113.0/24", "Internet"]])]);
+    const tag = tagAt([
+      ...withTable(),
+      routeTableRow("rt-a", [
+        ["0.0.0.0/0", "VirtualAppliance"],
+        ["203.0.113.0/24", "Internet"],
+      ]),
+    ]);
     expect(tag.routePrefixes).toEqual(["0.0.0.0/0", "203.0.113.0/24"]);
     expect(tag.prefixes).not.toContain("0.0.0.0/0");
     expect(tag.routesUnknown).toBeUndefined();
   });
 
   it("finds the table from the route table's side of the association too", () => {
-    const tag = tagAt([peeredPair()[0]!, routeTableRow("rt-a", [["0.0.0.0/0", "Internet"]], [ids.subnet("vnet-a", "snet").toUpperCase()])]);
+    const tag = tagAt([
+      peeredPair()[0]!,
+      routeTableRow("rt-a", [["0.0.0.0/0", "Internet"]], [ids.subnet("vnet-a", "snet").toUpperCase()]),
+    ]);
     expect(tag.routePrefixes).toEqual(["0.0.0.0/0"]);
   });
 
@@ -214,16 +305,28 @@ describe("application security group members", () => {
   };
 
   it("maps an ASG to its member ip configurations' addresses as host prefixes", () => {
-    const map = members([asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb]), asgNicRow("nic2", subnet, "fd00::5", [asgWeb.toUpperCase()]), nicRow("nic3", subnet, "10.1.0.9")]);
+    const map = members([
+      asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb]),
+      asgNicRow("nic2", subnet, "fd00::5", [asgWeb.toUpperCase()]),
+      nicRow("nic3", subnet, "10.1.0.9"),
+    ]);
     expect(map.get(armKey(asgWeb))).toEqual(["10.1.0.4/32", "fd00::5/128"]);
   });
 
   it("leaves an ASG out (unknown) when a member's address cannot be read", () => {
-    expect(members([asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb]), asgNicRow("nic2", subnet, null, [asgWeb])]).has(armKey(asgWeb))).toBe(false);
+    expect(
+      members([asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb]), asgNicRow("nic2", subnet, null, [asgWeb])]).has(
+        armKey(asgWeb),
+      ),
+    ).toBe(false);
   });
 
   it("leaves an ASG out when the NICs of its subscription could not all be read", () => {
-    const gap: CoverageGap = { types: ["microsoft.network/networkinterfaces"], subscriptionIds: [ids.nic("x").split("/")[2]!], reason: "throttled" };
+    const gap: CoverageGap = {
+      types: ["microsoft.network/networkinterfaces"],
+      subscriptionIds: [ids.nic("x").split("/")[2]!],
+      reason: "throttled",
+    };
     expect(members([asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb])], [gap]).has(armKey(asgWeb))).toBe(false);
     const elsewhere: CoverageGap = { ...gap, subscriptionIds: [SUB2] };
     expect(members([asgNicRow("nic1", subnet, "10.1.0.4", [asgWeb])], [elsewhere]).has(armKey(asgWeb))).toBe(true);

@@ -7,7 +7,11 @@ import { readSnapshotFile } from "../../src/snapshot/snapshot-reader";
 import { AuditorError } from "../../src/errors";
 
 const dir = mkdtempSync(join(tmpdir(), "snapshot-"));
-const row = { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Sql/managedInstances/m", type: "microsoft.sql/managedinstances", properties: {} };
+const row = {
+  id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Sql/managedInstances/m",
+  type: "microsoft.sql/managedinstances",
+  properties: {},
+};
 function write(name: string, content: unknown): string {
   const path = join(dir, name);
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
@@ -20,7 +24,22 @@ describe("readSnapshotFile", () => {
     ["az graph query -o json", { count: 1, data: [row], skip_token: null, total_records: 1 }, "az-cli"],
     ["REST objectArray", { totalRecords: 1, count: 1, data: [row], facets: [], resultTruncated: "false" }, "rest"],
     ["REST with $skipToken", { totalRecords: 2, count: 1, data: [row], $skipToken: "abc" }, "rest"],
-    ["REST table format", { totalRecords: 1, count: 1, data: { columns: [{ name: "id", type: "string" }, { name: "type", type: "string" }, { name: "properties", type: "object" }], rows: [[row.id, row.type, {}]] } }, "rest-table"],
+    [
+      "REST table format",
+      {
+        totalRecords: 1,
+        count: 1,
+        data: {
+          columns: [
+            { name: "id", type: "string" },
+            { name: "type", type: "string" },
+            { name: "properties", type: "object" },
+          ],
+          rows: [[row.id, row.type, {}]],
+        },
+      },
+      "rest-table",
+    ],
   ])("%s", async (_label, content, shape) => {
     const snapshot = await readSnapshotFile(write(`${shape}.json`, content));
     expect(snapshot.shape).toBe(shape);

@@ -22,10 +22,14 @@ function write(name: string, content: string): string {
 
 async function streamed(path: string, chunkBytes: number): Promise<{ rows: Json[]; shape: string }> {
   const rows: Json[] = [];
-  const { shape, rows: count } = await streamSnapshotRows(path, (row, index) => {
-    expect(index).toBe(rows.length);
-    rows.push(row);
-  }, { chunkBytes });
+  const { shape, rows: count } = await streamSnapshotRows(
+    path,
+    (row, index) => {
+      expect(index).toBe(rows.length);
+      rows.push(row);
+    },
+    { chunkBytes },
+  );
   expect(count).toBe(rows.length);
   return { rows, shape };
 }
@@ -41,40 +45,71 @@ async function failure(path: string, chunkBytes = 5): Promise<AuditorError> {
 
 // Rows whose strings hold everything a scanner can trip on: quotes, backslash runs, brackets, commas, non-ASCII.
 const tricky: Json[] = [
-  { id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkSecurityGroups/a", type: "microsoft.network/networksecuritygroups", name: 'quote " and \\" and \\\\', tags: { note: "brackets ] } [ { , : in text", emoji: "é ☃ 🚀", path: "C:\\\\dir\\\\" } },
+  {
+    id: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkSecurityGroups/a",
+    type: "microsoft.network/networksecuritygroups",
+    name: 'quote " and \\" and \\\\',
+    tags: { note: "brackets ] } [ { , : in text", emoji: "é ☃ 🚀", path: "C:\\\\dir\\\\" },
+  },
   { id: "/x/2", type: "t", properties: { list: [1, -2.5e3, true, false, null, "", [[]], {}] } },
   "a bare string row",
   42,
   null,
-  { id: "/x/3", type: "t", name: "\\\\\\\"" },
+  { id: "/x/3", type: "t", name: '\\\\\\"' },
 ];
 
 describe("streamSnapshotRows", () => {
   const shapes: Array<[string, string, string]> = [
     ["plain array", JSON.stringify(tricky), "rows"],
     ["pretty array with a byte order mark", `\uFEFF${JSON.stringify(tricky, null, 2)}\n`, "rows"],
-    ["az graph query -o json", JSON.stringify({ count: 6, data: tricky, skip_token: null, total_records: 6 }, null, 1), "az-cli"],
-    ["REST objectArray, data last", JSON.stringify({ totalRecords: 6, count: 6, facets: [{ a: "]" }], resultTruncated: "false", $skipToken: "x\"y", data: tricky }), "rest"],
+    [
+      "az graph query -o json",
+      JSON.stringify({ count: 6, data: tricky, skip_token: null, total_records: 6 }, null, 1),
+      "az-cli",
+    ],
+    [
+      "REST objectArray, data last",
+      JSON.stringify({
+        totalRecords: 6,
+        count: 6,
+        facets: [{ a: "]" }],
+        resultTruncated: "false",
+        $skipToken: 'x"y',
+        data: tricky,
+      }),
+      "rest",
+    ],
     ["REST objectArray, data first", JSON.stringify({ data: tricky, totalRecords: 6, facets: [] }), "rest"],
     ["empty array", " [ ] ", "rows"],
     ["empty file (an export that found nothing): no rows", "", "rows"],
     ["white space only: no rows", " \n\t ", "rows"],
   ];
 
-  it.each(shapes)("%s: the rows of the whole-file reader, in order, for every chunk size", async (label, text, shape) => {
-    const path = write(`${label.replace(/\W+/g, "-")}.json`, text);
-    const whole = await readSnapshotFile(path);
-    for (const chunkBytes of [1, 2, 3, 7, 64, 1 << 20]) {
-      const result = await streamed(path, chunkBytes);
-      expect(result.rows).toEqual(whole.rows);
-      expect(result.shape).toBe(shape);
-    }
-  });
+  it.each(shapes)(
+    "%s: the rows of the whole-file reader, in order, for every chunk size",
+    async (label, text, shape) => {
+      const path = write(`${label.replace(/\W+/g, "-")}.json`, text);
+      const whole = await readSnapshotFile(path);
+      for (const chunkBytes of [1, 2, 3, 7, 64, 1 << 20]) {
+        const result = await streamed(path, chunkBytes);
+        expect(result.rows).toEqual(whole.rows);
+        expect(result.shape).toBe(shape);
+      }
+    },
+  );
 
   it.each([
-    ["truncated in a row", JSON.stringify(tricky).slice(0, 200), /ends inside the rows array after 0 row\(s\) \(the file is truncated\)/],
+    [
+      "truncated in a row",
+      JSON.stringify(tricky).slice(0, 200),
+      /ends inside the rows array after 0 row\(s\) \(the file is truncated\)/,
+    ],
     ["truncated after a row", `${JSON.stringify(tricky).slice(0, -1)}`, /ends inside the rows array after 6 row\(s\)/],
-    ["truncated object", JSON.stringify({ totalRecords: 1, data: [] }).slice(0, -1), /ends inside the top-level object/],
+    [
+      "truncated object",
+      JSON.stringify({ totalRecords: 1, data: [] }).slice(0, -1),
+      /ends inside the top-level object/,
+    ],
     ["a broken row", '[{"id": "/a", "type": "t"}, {"id": tru}]', /not valid JSON: row 1 .*/],
     ["garbage after the end", '[{"id": "/a"}] x', /unexpected content after the end of the document/],
     ["an object without data", JSON.stringify({ value: [1] }), /without a "data" array/],
@@ -100,7 +135,10 @@ describe("SnapshotSource reads large files row by row", () => {
     const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
     const at = () => new Date("2026-11-22T00:00:00Z");
     const whole = await runAudit(new SnapshotSource([SAMPLE]), settings, { runId: "20261122T000000Z-aaaaaa", now: at });
-    const rows = await runAudit(new SnapshotSource([SAMPLE], { streamFromBytes: 0, chunkBytes: 4096 }), settings, { runId: "20261122T000000Z-aaaaaa", now: at });
+    const rows = await runAudit(new SnapshotSource([SAMPLE], { streamFromBytes: 0, chunkBytes: 4096 }), settings, {
+      runId: "20261122T000000Z-aaaaaa",
+      now: at,
+    });
     expect(rows.findings).toEqual(whole.findings);
     expect(rows.summary).toEqual(whole.summary);
     expect(rows.run.collection["rowsByFile"]).toEqual(whole.run.collection["rowsByFile"]);

@@ -16,7 +16,8 @@ export function parseCsv(text: string): string[][] {
       if (ch === '"') {
         quoted = false;
         i += 1;
-        if (i < text.length && text[i] !== "," && text[i] !== "\r") throw new Error(`character after closing quote at ${i}`);
+        if (i < text.length && text[i] !== "," && text[i] !== "\r")
+          throw new Error(`character after closing quote at ${i}`);
         continue;
       }
       cell += ch;

@@ -8,21 +8,39 @@ export const SUB2 = "22222222-2222-2222-2222-222222222222";
 export type Row = Record<string, unknown>;
 
 export const ids = {
-  vnet: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/${name}`,
+  vnet: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/${name}`,
   subnet: (vnet: string, name: string, sub = SUB1) => `${ids.vnet(vnet, sub)}/subnets/${name}`,
-  nsg: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/${name}`,
-  mi: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Sql/managedInstances/${name}`,
-  gateway: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworkGateways/${name}`,
-  circuit: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/expressRouteCircuits/${name}`,
-  connection: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/connections/${name}`,
-  site: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/sites/${name}`,
-  ase: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/hostingEnvironments/${name}`,
-  nic: (name: string, sub = SUB1) => `/subscriptions/${sub}/resourceGroups/rg-vm/providers/Microsoft.Network/networkInterfaces/${name}`,
+  nsg: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/${name}`,
+  mi: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Sql/managedInstances/${name}`,
+  gateway: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworkGateways/${name}`,
+  circuit: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/expressRouteCircuits/${name}`,
+  connection: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/connections/${name}`,
+  site: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/sites/${name}`,
+  ase: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/hostingEnvironments/${name}`,
+  nic: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-vm/providers/Microsoft.Network/networkInterfaces/${name}`,
 };
 
 function base(type: string, id: string, extra: Row = {}): Row {
   const segments = id.split("/");
-  return { id, name: segments[segments.length - 1], type, location: "westeurope", subscriptionId: segments[2], resourceGroup: segments[4], tags: {}, ...extra };
+  return {
+    id,
+    name: segments[segments.length - 1],
+    type,
+    location: "westeurope",
+    subscriptionId: segments[2],
+    resourceGroup: segments[4],
+    tags: {},
+    ...extra,
+  };
 }
 
 export interface RuleSpec {
@@ -52,10 +70,18 @@ export function securityRule(spec: RuleSpec): Row {
   return { ...row, properties: { ...(row["properties"] as Row), ...spec.extra } };
 }
 
-export function nsgRow(name: string, rules: (RuleSpec | unknown)[], opts: { subnets?: string[]; nics?: string[]; sub?: string } = {}): Row {
+export function nsgRow(
+  name: string,
+  rules: (RuleSpec | unknown)[],
+  opts: { subnets?: string[]; nics?: string[]; sub?: string } = {},
+): Row {
   return base("microsoft.network/networksecuritygroups", ids.nsg(name, opts.sub), {
     properties: {
-      securityRules: rules.map((r) => (r !== null && typeof r === "object" && "priority" in (r as object) && "name" in (r as object) ? securityRule(r as RuleSpec) : r)),
+      securityRules: rules.map((r) =>
+        r !== null && typeof r === "object" && "priority" in (r as object) && "name" in (r as object)
+          ? securityRule(r as RuleSpec)
+          : r,
+      ),
       subnets: (opts.subnets ?? []).map((id) => ({ id })),
       networkInterfaces: (opts.nics ?? []).map((id) => ({ id })),
     },
@@ -80,11 +106,25 @@ export interface PeeringSpec {
   remotePrefixes?: string[];
 }
 
-export function vnetRow(name: string, prefixes: string[], subnets: SubnetSpec[], peerings: PeeringSpec[] | null = [], opts: { sub?: string; location?: string } = {}): Row {
+export function vnetRow(
+  name: string,
+  prefixes: string[],
+  subnets: SubnetSpec[],
+  peerings: PeeringSpec[] | null = [],
+  opts: { sub?: string; location?: string } = {},
+): Row {
   const vnetId = ids.vnet(name, opts.sub);
   const properties: Row = {
     addressSpace: { addressPrefixes: prefixes },
-    subnets: subnets.map((s) => subnetEntry(vnetId, { name: s.name, prefix: s.prefix, nsgId: s.nsg || undefined, delegation: s.delegation || undefined, ipConfigurationIds: s.ipConfigurations })),
+    subnets: subnets.map((s) =>
+      subnetEntry(vnetId, {
+        name: s.name,
+        prefix: s.prefix,
+        nsgId: s.nsg || undefined,
+        delegation: s.delegation || undefined,
+        ipConfigurationIds: s.ipConfigurations,
+      }),
+    ),
   };
   if (peerings !== null) {
     properties["virtualNetworkPeerings"] = peerings.map((p, i) =>
@@ -122,13 +162,24 @@ export function siteRow(name: string, props: Row, identity: Row | null = { type:
 
 export function gatewayRow(name: string, vnetId: string, gatewayType = "ExpressRoute"): Row {
   return base("microsoft.network/virtualnetworkgateways", ids.gateway(name), {
-    properties: { gatewayType, ipConfigurations: [{ name: "default", properties: { subnet: { id: `${vnetId}/subnets/GatewaySubnet` } } }] },
+    properties: {
+      gatewayType,
+      ipConfigurations: [{ name: "default", properties: { subnet: { id: `${vnetId}/subnets/GatewaySubnet` } } }],
+    },
   });
 }
 
 export function circuitRow(name: string, peerings: [string, string][] | null): Row {
   return base("microsoft.network/expressroutecircuits", ids.circuit(name), {
-    properties: peerings === null ? {} : { peerings: peerings.map(([peeringType, state]) => ({ name: peeringType, properties: { peeringType, state } })) },
+    properties:
+      peerings === null
+        ? {}
+        : {
+            peerings: peerings.map(([peeringType, state]) => ({
+              name: peeringType,
+              properties: { peeringType, state },
+            })),
+          },
   });
 }
 
@@ -139,7 +190,9 @@ export function connectionRow(name: string, gatewayId: string, circuitId: string
 }
 
 export function aseRow(name: string, subnetId: string | undefined): Row {
-  return base("microsoft.web/hostingenvironments", ids.ase(name), { properties: subnetId === undefined ? {} : { virtualNetwork: { id: subnetId } } });
+  return base("microsoft.web/hostingenvironments", ids.ase(name), {
+    properties: subnetId === undefined ? {} : { virtualNetwork: { id: subnetId } },
+  });
 }
 
 export function nicRow(name: string, subnetId: string, ip: string, nsgId?: string): Row {
@@ -152,5 +205,9 @@ export function nicRow(name: string, subnetId: string, ip: string, nsgId?: strin
 }
 
 export function publicIpRow(name: string, ipAddress: string): Row {
-  return base("microsoft.network/publicipaddresses", `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/${name}`, { properties: { ipAddress } });
+  return base(
+    "microsoft.network/publicipaddresses",
+    `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/${name}`,
+    { properties: { ipAddress } },
+  );
 }

@@ -13,7 +13,11 @@ export interface CliRun {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", ...env }, timeout: 60_000 });
+  const child = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", ...env },
+    timeout: 60_000,
+  });
   return { code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
@@ -24,7 +28,13 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
 export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, TRUSTED_SOURCE_PREFIXES: "", AUDIT_SUBSCRIPTIONS: "", AUDIT_MANAGEMENT_GROUPS: "", ...env },
+      env: {
+        ...process.env,
+        TRUSTED_SOURCE_PREFIXES: "",
+        AUDIT_SUBSCRIPTIONS: "",
+        AUDIT_MANAGEMENT_GROUPS: "",
+        ...env,
+      },
     });
     let stdout = "";
     let stderr = "";

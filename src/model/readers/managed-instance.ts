@@ -7,7 +7,12 @@ import { complete, type ReadContext } from "./resource-base";
 
 const AAD_ONLY_CHILD = "azureADOnlyAuthentications/Default";
 
-export function readManagedInstance(base: ResourceBase, props: FieldReader, row: ResourceRow, ctx: ReadContext): ManagedInstance {
+export function readManagedInstance(
+  base: ResourceBase,
+  props: FieldReader,
+  row: ResourceRow,
+  ctx: ReadContext,
+): ManagedInstance {
   const subnetId = props.string("subnetId");
   const mi = complete<ManagedInstance>(base, {
     kind: "managedInstance",

@@ -6,7 +6,9 @@ import { exactOrEmpty } from "../interning";
 import { notePrefix } from "./prefix-warnings";
 import { complete, type ReadContext } from "./resource-base";
 
-const NO_MEMBERSHIPS: ApplicationSecurityGroupMembership[] = Object.freeze<ApplicationSecurityGroupMembership[]>([]) as ApplicationSecurityGroupMembership[];
+const NO_MEMBERSHIPS: ApplicationSecurityGroupMembership[] = Object.freeze<ApplicationSecurityGroupMembership[]>(
+  [],
+) as ApplicationSecurityGroupMembership[];
 
 export function readNetworkInterface(base: ResourceBase, props: FieldReader, ctx: ReadContext): NetworkInterface {
   const subnetKeys: string[] = [];
@@ -33,7 +35,11 @@ export function readNetworkInterface(base: ResourceBase, props: FieldReader, ctx
           : `${path}.properties.privateIPAddress is missing`
         : undefined;
     asgs.forEach((asg, asgIndex) => {
-      const asgId = new FieldReader({ asg }, `${path}.properties.applicationSecurityGroups[${asgIndex}]`, base.issues).refId("asg");
+      const asgId = new FieldReader(
+        { asg },
+        `${path}.properties.applicationSecurityGroups[${asgIndex}]`,
+        base.issues,
+      ).refId("asg");
       if (asgId === undefined) return;
       const key = ctx.shared.key(asgId);
       memberships ??= [];

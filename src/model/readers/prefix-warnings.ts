@@ -18,15 +18,22 @@ export function notePrefix(
 ): string | undefined {
   const value = reader.string(name);
   if (value === undefined || value.trim() === "" || checks === undefined) return value;
-  for (const { problem } of checks.malformedPrefixes([value], options)) (conversionsOf(issues) ?? issues).push({ field: reader.at(name), problem });
+  for (const { problem } of checks.malformedPrefixes([value], options))
+    (conversionsOf(issues) ?? issues).push({ field: reader.at(name), problem });
   return value;
 }
 
 /** notePrefix for a list of prefixes: each malformed entry is named by its index. */
-export function notePrefixes(reader: FieldReader, name: string, issues: DataIssue[], checks: EntryChecks | undefined): string[] | undefined {
+export function notePrefixes(
+  reader: FieldReader,
+  name: string,
+  issues: DataIssue[],
+  checks: EntryChecks | undefined,
+): string[] | undefined {
   const values = reader.strings(name);
   if (values === undefined || checks === undefined) return values;
   const raw = reader.raw(name) as Json[];
-  for (const { entry, problem } of checks.malformedPrefixes(values)) (conversionsOf(issues) ?? issues).push({ field: `${reader.at(name)}[${raw.indexOf(entry)}]`, problem });
+  for (const { entry, problem } of checks.malformedPrefixes(values))
+    (conversionsOf(issues) ?? issues).push({ field: `${reader.at(name)}[${raw.indexOf(entry)}]`, problem });
   return values;
 }

@@ -5,9 +5,15 @@ import { notePrefix } from "./prefix-warnings";
 import { complete, type ReadContext } from "./resource-base";
 
 export function readPublicIpAddress(base: ResourceBase, props: FieldReader, ctx: ReadContext): PublicIpAddress {
-  return complete<PublicIpAddress>(base, { kind: "publicIpAddress", ipAddress: notePrefix(props, "ipAddress", base.issues, ctx.checks) });
+  return complete<PublicIpAddress>(base, {
+    kind: "publicIpAddress",
+    ipAddress: notePrefix(props, "ipAddress", base.issues, ctx.checks),
+  });
 }
 
 export function readPublicIpPrefix(base: ResourceBase, props: FieldReader, ctx: ReadContext): PublicIpPrefix {
-  return complete<PublicIpPrefix>(base, { kind: "publicIpPrefix", ipPrefix: notePrefix(props, "ipPrefix", base.issues, ctx.checks) });
+  return complete<PublicIpPrefix>(base, {
+    kind: "publicIpPrefix",
+    ipPrefix: notePrefix(props, "ipPrefix", base.issues, ctx.checks),
+  });
 }

@@ -3,7 +3,12 @@
 import type { Resource, ResourceBase, ResourceKind } from "../estate";
 import type { FieldReader } from "../field-reader";
 import type { ResourceRow } from "../row";
-import { readConnection, readExpressRouteCircuit, readLocalNetworkGateway, readVirtualNetworkGateway } from "./hybrid-connectivity";
+import {
+  readConnection,
+  readExpressRouteCircuit,
+  readLocalNetworkGateway,
+  readVirtualNetworkGateway,
+} from "./hybrid-connectivity";
 import { readManagedInstance } from "./managed-instance";
 import { readNetworkInterface } from "./network-interface";
 import { readPublicIpAddress, readPublicIpPrefix } from "./public-ip";
@@ -13,7 +18,13 @@ import { readNsg } from "./security-rules";
 import { readVirtualNetwork } from "./virtual-network";
 import { readAppServiceEnvironment, readWebApp } from "./web-apps";
 
-export function readResource(kind: ResourceKind, base: ResourceBase, props: FieldReader, row: ResourceRow, ctx: ReadContext): Resource[] {
+export function readResource(
+  kind: ResourceKind,
+  base: ResourceBase,
+  props: FieldReader,
+  row: ResourceRow,
+  ctx: ReadContext,
+): Resource[] {
   switch (kind) {
     case "managedInstance":
       return [readManagedInstance(base, props, row, ctx)];

@@ -13,17 +13,25 @@ export interface ReadContext {
   checks?: EntryChecks;
 }
 
-export function readBase(r: ResourceRow, kind: ResourceKind, type: string, issues: DataIssue[], shared: SharedValues): ResourceBase {
+export function readBase(
+  r: ResourceRow,
+  kind: ResourceKind,
+  type: string,
+  issues: DataIssue[],
+  shared: SharedValues,
+): ResourceBase {
   const id = (r.id as string).trim();
   const parts = armIdParts(id);
   const text = (value: unknown, field: string, fallback: string): string => {
     if (typeof value === "string" && value !== "") return value;
-    if (value !== undefined && value !== null) issues.push({ field, problem: `expected a string, found ${describe(value)}` });
+    if (value !== undefined && value !== null)
+      issues.push({ field, problem: `expected a string, found ${describe(value)}` });
     return fallback;
   };
   let tags: Record<string, string> = {};
   if (isRecord(r.tags)) {
-    for (const [name, value] of Object.entries(r.tags)) tags[name] = shared.text(typeof value === "string" ? value : String(value));
+    for (const [name, value] of Object.entries(r.tags))
+      tags[name] = shared.text(typeof value === "string" ? value : String(value));
     tags = shared.tags(tags);
   } else if (r.tags !== undefined && r.tags !== null) {
     issues.push({ field: "tags", problem: `expected an object, found ${describe(r.tags)}` });
@@ -47,6 +55,9 @@ export function readBase(r: ResourceRow, kind: ResourceKind, type: string, issue
  * `{ ...base, ... }`: V8 gave every object built by spreading here a hidden class of its own (about 0.5 KB per
  * resource, measured with the engine benchmark), while adding fields in a fixed order shares one class per kind.
  */
-export function complete<R extends Resource>(base: ResourceBase, own: Omit<R, keyof ResourceBase> & Pick<R, "kind">): R {
+export function complete<R extends Resource>(
+  base: ResourceBase,
+  own: Omit<R, keyof ResourceBase> & Pick<R, "kind">,
+): R {
   return Object.assign(base, own) as R;
 }

@@ -7,7 +7,11 @@ import { complete, type ReadContext } from "./resource-base";
 export function readRouteTable(base: ResourceBase, props: FieldReader, ctx: ReadContext): RouteTable {
   const routes: Route[] | undefined = props.array("routes")?.map((entry, index) => {
     const reader = new FieldReader(entry, `properties.routes[${index}]`, base.issues);
-    if (!isRecord(entry)) base.issues.push({ field: `properties.routes[${index}]`, problem: `expected a route object, found ${describe(entry)}` });
+    if (!isRecord(entry))
+      base.issues.push({
+        field: `properties.routes[${index}]`,
+        problem: `expected a route object, found ${describe(entry)}`,
+      });
     // Resource Graph nests route fields under `properties`; accept flattened exports too, as for security rules.
     const inner = isRecord(entry) && isRecord(entry["properties"]) ? reader.child("properties") : reader;
     // A route's addressPrefix may also be a service tag.

@@ -52,7 +52,9 @@ function readSubnet(entry: Json, index: number, vnet: ResourceBase, ctx: ReadCon
   });
   const owners = new Set<string>();
   (inner.array("ipConfigurations") ?? []).forEach((config, cIndex) => {
-    const configId = new FieldReader({ config }, `${path}.properties.ipConfigurations[${cIndex}]`, subnetIssues).refId("config");
+    const configId = new FieldReader({ config }, `${path}.properties.ipConfigurations[${cIndex}]`, subnetIssues).refId(
+      "config",
+    );
     if (configId !== undefined) owners.add(ctx.shared.intern(ownerKey(armKey(configId))));
   });
   return {
@@ -93,8 +95,11 @@ function readPeering(entry: Json, index: number, vnet: ResourceBase, ctx: ReadCo
     allowForwardedTraffic: inner.boolean("allowForwardedTraffic"),
     // Azure's default is true: a peering row without the field allows access. Present but unreadable stays undefined:
     // the rules then take whichever reading can only add a finding (see network-context.ts).
-    allowVirtualNetworkAccess: inner.has("allowVirtualNetworkAccess") ? inner.boolean("allowVirtualNetworkAccess") : true,
-    remoteAddressPrefixes: notePrefixes(inner.child("remoteAddressSpace"), "addressPrefixes", vnet.issues, ctx.checks) ?? [],
+    allowVirtualNetworkAccess: inner.has("allowVirtualNetworkAccess")
+      ? inner.boolean("allowVirtualNetworkAccess")
+      : true,
+    remoteAddressPrefixes:
+      notePrefixes(inner.child("remoteAddressSpace"), "addressPrefixes", vnet.issues, ctx.checks) ?? [],
   };
 }
 

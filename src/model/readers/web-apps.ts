@@ -11,7 +11,8 @@ export function readWebApp(base: ResourceBase, props: FieldReader, row: Resource
   const identity = new FieldReader(row.identity, "identity", base.issues);
   const subnetId = props.string("virtualNetworkSubnetId");
   const vnetName = props.child("siteConfig").string("vnetName");
-  const stripped = vnetName === undefined || vnetName.trim() === "" ? undefined : vnetName.trim().replace(GUID_PREFIX, "");
+  const stripped =
+    vnetName === undefined || vnetName.trim() === "" ? undefined : vnetName.trim().replace(GUID_PREFIX, "");
   return complete<WebApp>(base, {
     kind: "webApp",
     identityType: identity.string("type"),
@@ -21,7 +22,11 @@ export function readWebApp(base: ResourceBase, props: FieldReader, row: Resource
   });
 }
 
-export function readAppServiceEnvironment(base: ResourceBase, props: FieldReader, ctx: ReadContext): AppServiceEnvironment {
+export function readAppServiceEnvironment(
+  base: ResourceBase,
+  props: FieldReader,
+  ctx: ReadContext,
+): AppServiceEnvironment {
   const subnetId = props.refId("virtualNetwork");
   return complete<AppServiceEnvironment>(base, {
     kind: "appServiceEnvironment",

@@ -7,5 +7,13 @@ export function newNonce(): string {
 }
 
 export function dashboardCsp(styleNonce: string): string {
-  return [`default-src 'none'`, `style-src 'nonce-${styleNonce}'`, `img-src data:`, `script-src 'none'`, `base-uri 'none'`, `form-action 'self'`, `frame-ancestors 'none'`].join("; ");
+  return [
+    `default-src 'none'`,
+    `style-src 'nonce-${styleNonce}'`,
+    `img-src data:`,
+    `script-src 'none'`,
+    `base-uri 'none'`,
+    `form-action 'self'`,
+    `frame-ancestors 'none'`,
+  ].join("; ");
 }

@@ -29,7 +29,10 @@ export interface DashboardData {
   filters: DashboardFilters;
 }
 
-export async function loadDashboard(store: RunQueries, query: DashboardQuery & { continuationToken?: string | undefined }): Promise<DashboardData> {
+export async function loadDashboard(
+  store: RunQueries,
+  query: DashboardQuery & { continuationToken?: string | undefined },
+): Promise<DashboardData> {
   const status = query.status === undefined ? ["fail"] : query.status.includes("any") ? undefined : query.status;
   const filters: DashboardFilters = {
     status: query.status === undefined ? "fail" : query.status.join(","),
@@ -42,7 +45,10 @@ export async function loadDashboard(store: RunQueries, query: DashboardQuery & {
     ...(query.q !== undefined ? { q: query.q } : {}),
   };
   const selection = findingSelection({ ...query, status });
-  const [runs, latest] = await Promise.all([store.listRuns({ top: CHART_RUNS, status: ["completed", "partial"] }), store.getRun("latest")]);
+  const [runs, latest] = await Promise.all([
+    store.listRuns({ top: CHART_RUNS, status: ["completed", "partial"] }),
+    store.getRun("latest"),
+  ]);
   if (latest === undefined) return { history: [], findings: [], filters };
   const page = await store.listFindings(latest.runId, {
     filter: selection.filter,

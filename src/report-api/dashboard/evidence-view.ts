@@ -11,22 +11,47 @@ interface RuleRef {
   description?: string;
 }
 
-const SHOWN_SEPARATELY = new Set(["decidingRule", "exampleUntrustedSource", "untrustedSourcesAllowed", "targets", "checks", "uncertainRules", "notes"]);
+const SHOWN_SEPARATELY = new Set([
+  "decidingRule",
+  "exampleUntrustedSource",
+  "untrustedSourcesAllowed",
+  "targets",
+  "checks",
+  "uncertainRules",
+  "notes",
+]);
 
 export function evidenceView(evidence: Evidence): SafeHtml {
   const parts: SafeHtml[] = [];
   const rule = asRuleRef(evidence.decidingRule);
   if (rule !== undefined) {
     parts.push(
-      html`<div class="ev-rule"><span class="ev-label">NSG rule</span> <code>${rule.name}</code>${rule.priority !== undefined ? html` <span class="ev-prio">priority ${rule.priority}</span>` : ""}${rule.access !== undefined ? html` <span class="ev-access ev-${rule.access === "Allow" ? "allow" : "deny"}">${rule.access}</span>` : ""}${rule.isDefault ? html` <span class="ev-muted">default rule</span>` : ""}</div>`,
+      html`<div class="ev-rule">
+        <span class="ev-label">NSG rule</span>
+        <code>${rule.name}</code
+        >${rule.priority !== undefined ? html` <span class="ev-prio">priority ${rule.priority}</span>` : ""}${rule.access !== undefined ? html` <span class="ev-access ev-${rule.access === "Allow" ? "allow" : "deny"}">${rule.access}</span>` : ""}${rule.isDefault ? html` <span class="ev-muted">default rule</span>` : ""}
+      </div>`,
     );
-    if (rule.description !== undefined) parts.push(html`<div class="ev-desc"><span class="ev-label">Rule description</span> <q>${rule.description}</q></div>`);
+    if (rule.description !== undefined)
+      parts.push(
+        html`<div class="ev-desc"><span class="ev-label">Rule description</span> <q>${rule.description}</q></div>`,
+      );
   }
   if (typeof evidence.exampleUntrustedSource === "string") {
-    parts.push(html`<div><span class="ev-label">Example untrusted source</span> <code>${evidence.exampleUntrustedSource}</code></div>`);
+    parts.push(
+      html`<div>
+        <span class="ev-label">Example untrusted source</span> <code>${evidence.exampleUntrustedSource}</code>
+      </div>`,
+    );
   }
   const rest = Object.entries(evidence)
-    .filter(([key, value]) => !SHOWN_SEPARATELY.has(key) && value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))
+    .filter(
+      ([key, value]) =>
+        !SHOWN_SEPARATELY.has(key) &&
+        value !== null &&
+        value !== undefined &&
+        !(Array.isArray(value) && value.length === 0),
+    )
     .slice(0, 5)
     .map(([key, value]) => html`<div><span class="ev-label">${key}</span> ${plain(value)}</div>`);
   parts.push(...rest);
@@ -35,7 +60,8 @@ export function evidenceView(evidence: Evidence): SafeHtml {
 
 function plain(value: unknown): SafeHtml {
   if (typeof value === "string") return html`<span class="ev-value">${shortId(value)}</span>`;
-  if (typeof value === "number" || typeof value === "boolean") return html`<span class="ev-value">${String(value)}</span>`;
+  if (typeof value === "number" || typeof value === "boolean")
+    return html`<span class="ev-value">${String(value)}</span>`;
   if (Array.isArray(value)) {
     const shown = value.slice(0, 3).map(compact);
     return html`<span class="ev-value">${shown.join(", ")}${value.length > 3 ? ` … +${value.length - 3}` : ""}</span>`;
@@ -62,7 +88,8 @@ function shortId(value: string): string {
 }
 
 function asRuleRef(value: unknown): RuleRef | undefined {
-  if (typeof value !== "object" || value === null || typeof (value as { name?: unknown }).name !== "string") return undefined;
+  if (typeof value !== "object" || value === null || typeof (value as { name?: unknown }).name !== "string")
+    return undefined;
   const v = value as Record<string, unknown>;
   return {
     name: v.name as string,

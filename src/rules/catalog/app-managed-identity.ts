@@ -18,23 +18,60 @@ export const appManagedIdentity: Rule<"webApp"> = {
   source: {
     seed: "003_1e0e24d2e8097ed9.txt",
     article: SEED_MANAGED_IDENTITY,
-    quote: "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
+    quote:
+      "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
   },
-  remediation: "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
+  remediation:
+    "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
   references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],
   verdictDependsOn: [],
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections", ARM_CHILD_TYPES.virtualNetworkPeerings],
+  applicabilityDependsOn: [
+    "microsoft.sql/managedinstances",
+    "microsoft.network/virtualnetworks",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/connections",
+    ARM_CHILD_TYPES.virtualNetworkPeerings,
+  ],
   evaluate(app, estate) {
-    const vnet = app.integrationSubnetKey !== undefined ? vnetOfSubnet(app.integrationSubnetKey, estate) : get(estate, "virtualNetwork", app.gatewayVnetKey);
+    const vnet =
+      app.integrationSubnetKey !== undefined
+        ? vnetOfSubnet(app.integrationSubnetKey, estate)
+        : get(estate, "virtualNetwork", app.gatewayVnetKey);
     if (vnet === undefined) {
-      if (app.integrationSubnetKey !== undefined) return [result(app, "unknown", `The integration subnet of ${app.name} is not in the audited estate.`, { integrationSubnet: app.integrationSubnetId, dataQuality: ["integration subnet missing"] })];
+      if (app.integrationSubnetKey !== undefined)
+        return [
+          result(app, "unknown", `The integration subnet of ${app.name} is not in the audited estate.`, {
+            integrationSubnet: app.integrationSubnetId,
+            dataQuality: ["integration subnet missing"],
+          }),
+        ];
       return [result(app, "notApplicable", `${app.name} is not integrated with a VNet in the estate.`, {})];
     }
     const instances = reachableVnets(vnet, estate).flatMap((v) => managedInstancesInVnet(v, estate));
-    if (instances.length === 0) return [result(app, "notApplicable", `VNet ${vnet.name} of ${app.name} cannot reach any managed instance.`, { vnet: vnet.id })];
-    const evidence = { vnet: vnet.id, identityType: app.identityType ?? null, reachableManagedInstances: instances.map((mi) => mi.id) };
-    if (app.identityType === undefined || app.identityType.trim().toLowerCase() === "none" || app.identityType.trim() === "") {
-      return [result(app, "fail", `${app.name} can reach ${instances[0]!.name} but has no managed identity, so it must use secrets to connect.`, evidence)];
+    if (instances.length === 0)
+      return [
+        result(app, "notApplicable", `VNet ${vnet.name} of ${app.name} cannot reach any managed instance.`, {
+          vnet: vnet.id,
+        }),
+      ];
+    const evidence = {
+      vnet: vnet.id,
+      identityType: app.identityType ?? null,
+      reachableManagedInstances: instances.map((mi) => mi.id),
+    };
+    if (
+      app.identityType === undefined ||
+      app.identityType.trim().toLowerCase() === "none" ||
+      app.identityType.trim() === ""
+    ) {
+      return [
+        result(
+          app,
+          "fail",
+          `${app.name} can reach ${instances[0]!.name} but has no managed identity, so it must use secrets to connect.`,
+          evidence,
+        ),
+      ];
     }
     return [result(app, "pass", `${app.name} has a ${app.identityType} managed identity.`, evidence)];
   },

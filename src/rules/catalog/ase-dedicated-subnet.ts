@@ -12,7 +12,8 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
   severity: "low",
   appliesTo: "appServiceEnvironment",
   synopsis: "No other resources (NICs) may sit in an App Service environment's subnet.",
-  rationale: "Apps in an ASE cannot reach VMs or other endpoints in the ASE's own subnet, so anything placed there is silently unreachable from the apps.",
+  rationale:
+    "Apps in an ASE cannot reach VMs or other endpoints in the ASE's own subnet, so anything placed there is silently unreachable from the apps.",
   source: {
     seed: "004_19729dddbfbb050e.txt",
     article: SEED_ASE_BACKEND,
@@ -24,15 +25,34 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
   verdictDependsOn: ["microsoft.network/networkinterfaces", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(ase, estate) {
-    if (ase.subnetKey === undefined) return [result(ase, "unknown", `${ase.name} does not report its subnet (properties.virtualNetwork.id).`, { dataQuality: ["properties.virtualNetwork.id missing"] })];
+    if (ase.subnetKey === undefined)
+      return [
+        result(ase, "unknown", `${ase.name} does not report its subnet (properties.virtualNetwork.id).`, {
+          dataQuality: ["properties.virtualNetwork.id missing"],
+        }),
+      ];
     const subnet = get(estate, "subnet", ase.subnetKey);
-    if (subnet === undefined) return [result(ase, "unknown", `The subnet ${ase.subnetId} of ${ase.name} is not in the audited estate.`, { dataQuality: ["subnet missing"] })];
+    if (subnet === undefined)
+      return [
+        result(ase, "unknown", `The subnet ${ase.subnetId} of ${ase.name} is not in the audited estate.`, {
+          dataQuality: ["subnet missing"],
+        }),
+      ];
     const others = new Set<string>();
     for (const nic of estate.nicsBySubnet.get(subnet.key) ?? []) others.add(nic.id);
-    for (const owner of subnet.ipConfigurationOwnerKeys) if (owner.includes(NIC_TYPE_SEGMENT)) others.add(estate.resources.get(owner)?.id ?? owner);
+    for (const owner of subnet.ipConfigurationOwnerKeys)
+      if (owner.includes(NIC_TYPE_SEGMENT)) others.add(estate.resources.get(owner)?.id ?? owner);
     for (const mi of estate.managedInstancesBySubnet.get(subnet.key) ?? []) others.add(mi.id);
     const evidence = { subnet: subnet.id, otherResources: [...others].slice(0, 20), otherResourceCount: others.size };
-    if (others.size > 0) return [result(ase, "fail", `Subnet ${subnet.name} of ${ase.name} also hosts ${others.size} other resource(s), e.g. ${[...others][0]}; the ASE cannot reach them.`, evidence)];
+    if (others.size > 0)
+      return [
+        result(
+          ase,
+          "fail",
+          `Subnet ${subnet.name} of ${ase.name} also hosts ${others.size} other resource(s), e.g. ${[...others][0]}; the ASE cannot reach them.`,
+          evidence,
+        ),
+      ];
     return [result(ase, "pass", `Subnet ${subnet.name} is used by ${ase.name} alone.`, evidence)];
   },
 };

@@ -35,7 +35,8 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
   title: "ExpressRoute path to a public-endpoint MI lacks Microsoft peering",
   severity: "medium",
   appliesTo: "expressRouteCircuit",
-  synopsis: "A circuit that connects on-premises to the VNet of an MI with a public endpoint must have an enabled Microsoft peering.",
+  synopsis:
+    "A circuit that connects on-premises to the VNet of an MI with a public endpoint must have an enabled Microsoft peering.",
   rationale:
     "Traffic from on-premises to the instance's public endpoint should not cross the public Internet. Microsoft peering carries it over ExpressRoute instead; private peering alone only serves the private endpoint.",
   source: {
@@ -44,10 +45,17 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
     quote:
       "If there's a managed instance to an on-premises network connection, it's recommended to use Express Route with Microsoft peering. Express Route will help avoid moving data over the public internet.",
   },
-  remediation: "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
+  remediation:
+    "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
   references: ["https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings"],
   verdictDependsOn: [ARM_CHILD_TYPES.circuitPeerings],
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/connections", "microsoft.network/virtualnetworkgateways", "microsoft.network/virtualnetworks", ARM_CHILD_TYPES.virtualNetworkPeerings],
+  applicabilityDependsOn: [
+    "microsoft.sql/managedinstances",
+    "microsoft.network/connections",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/virtualnetworks",
+    ARM_CHILD_TYPES.virtualNetworkPeerings,
+  ],
   evaluate(circuit, estate) {
     const served = publicMisServedBy(estate);
     const instances = new Set<ManagedInstance>();
@@ -61,13 +69,44 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
         for (const mi of mis) instances.add(mi);
       }
     }
-    if (instances.size === 0) return [result(circuit, "notApplicable", `Circuit ${circuit.name} does not connect to the VNet of any MI with a public endpoint.`, {})];
-    const evidence = { managedInstances: [...instances].map((mi) => mi.id), gateways, peerings: circuit.peerings?.map((p) => ({ name: p.name, peeringType: p.peeringType ?? null, state: p.state ?? null })) ?? null };
-    if (circuit.peerings === undefined) return [result(circuit, "unknown", `The peerings of circuit ${circuit.name} were not collected.`, { ...evidence, dataQuality: ["peerings missing"] })];
+    if (instances.size === 0)
+      return [
+        result(
+          circuit,
+          "notApplicable",
+          `Circuit ${circuit.name} does not connect to the VNet of any MI with a public endpoint.`,
+          {},
+        ),
+      ];
+    const evidence = {
+      managedInstances: [...instances].map((mi) => mi.id),
+      gateways,
+      peerings:
+        circuit.peerings?.map((p) => ({ name: p.name, peeringType: p.peeringType ?? null, state: p.state ?? null })) ??
+        null,
+    };
+    if (circuit.peerings === undefined)
+      return [
+        result(circuit, "unknown", `The peerings of circuit ${circuit.name} were not collected.`, {
+          ...evidence,
+          dataQuality: ["peerings missing"],
+        }),
+      ];
     const microsoft = circuit.peerings.find((p) => p.peeringType?.toLowerCase() === "microsoftpeering");
-    if (microsoft !== undefined && microsoft.state?.toLowerCase() === "enabled") return [result(circuit, "pass", `Circuit ${circuit.name} has Microsoft peering enabled.`, evidence)];
+    if (microsoft !== undefined && microsoft.state?.toLowerCase() === "enabled")
+      return [result(circuit, "pass", `Circuit ${circuit.name} has Microsoft peering enabled.`, evidence)];
     const mi = [...instances][0]!;
-    const reason = microsoft === undefined ? "has no Microsoft peering" : `has Microsoft peering in state ${microsoft.state ?? "unknown"}`;
-    return [result(circuit, "fail", `Circuit ${circuit.name} connects on-premises to ${mi.name} (public endpoint on) but ${reason}.`, evidence)];
+    const reason =
+      microsoft === undefined
+        ? "has no Microsoft peering"
+        : `has Microsoft peering in state ${microsoft.state ?? "unknown"}`;
+    return [
+      result(
+        circuit,
+        "fail",
+        `Circuit ${circuit.name} connects on-premises to ${mi.name} (public endpoint on) but ${reason}.`,
+        evidence,
+      ),
+    ];
   },
 };

@@ -18,20 +18,48 @@ export const miAuthEntraOnly: Rule<"managedInstance"> = {
   source: {
     seed: "003_1e0e24d2e8097ed9.txt",
     article: SEED_MANAGED_IDENTITY,
-    quote: "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
+    quote:
+      "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
   },
-  remediation: "Enable Microsoft Entra-only authentication on the instance (`az sql mi ad-only-auth enable`) once applications connect with Entra identities.",
+  remediation:
+    "Enable Microsoft Entra-only authentication on the instance (`az sql mi ad-only-auth enable`) once applications connect with Entra identities.",
   references: ["https://learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication"],
   verdictDependsOn: [ARM_CHILD_TYPES.entraOnlyAuthentication],
   applicabilityDependsOn: [],
   evaluate(mi) {
     const issues = issuesAt(mi, "properties.administrators", "azureADOnlyAuthentications/Default");
     if (mi.entraOnlyAuthentication === undefined && issues.length > 0) {
-      return [result(mi, "unknown", `Cannot tell whether ${mi.name} enforces Entra-only authentication: ${describeIssues(issues)}.`, { dataQuality: issues })];
+      return [
+        result(
+          mi,
+          "unknown",
+          `Cannot tell whether ${mi.name} enforces Entra-only authentication: ${describeIssues(issues)}.`,
+          { dataQuality: issues },
+        ),
+      ];
     }
     const source = mi.entraOnlySource ?? "administrators";
-    if (mi.entraOnlyAuthentication === true) return [result(mi, "pass", `${mi.name} accepts Microsoft Entra authentication only.`, { azureADOnlyAuthentication: true, source })];
-    if (mi.entraOnlyAuthentication === false) return [result(mi, "fail", `${mi.name} still accepts SQL authentication (Entra-only authentication is off).`, { azureADOnlyAuthentication: false, source })];
-    return [result(mi, "fail", `${mi.name} has no Entra administrator settings, so Entra-only authentication is not enabled.`, { azureADOnlyAuthentication: null, source })];
+    if (mi.entraOnlyAuthentication === true)
+      return [
+        result(mi, "pass", `${mi.name} accepts Microsoft Entra authentication only.`, {
+          azureADOnlyAuthentication: true,
+          source,
+        }),
+      ];
+    if (mi.entraOnlyAuthentication === false)
+      return [
+        result(mi, "fail", `${mi.name} still accepts SQL authentication (Entra-only authentication is off).`, {
+          azureADOnlyAuthentication: false,
+          source,
+        }),
+      ];
+    return [
+      result(
+        mi,
+        "fail",
+        `${mi.name} has no Entra administrator settings, so Entra-only authentication is not enabled.`,
+        { azureADOnlyAuthentication: null, source },
+      ),
+    ];
   },
 };

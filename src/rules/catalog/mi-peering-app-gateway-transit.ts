@@ -23,7 +23,9 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
   },
   remediation:
     "Remove any gateway from the MI VNet, enable `useRemoteGateways` on the MI VNet's peering to the app VNet, and enable `allowGatewayTransit` on the app VNet's peering back.",
-  references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance#connect-inside-a-different-vnet"],
+  references: [
+    "https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance#connect-inside-a-different-vnet",
+  ],
   verdictDependsOn: ["microsoft.network/virtualnetworkgateways", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.web/sites", "microsoft.network/virtualnetworks"],
   evaluate(mi, estate) {
@@ -34,7 +36,8 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
     const appVnets: string[] = [];
     const ownGateways = estate.gatewaysByVnet.get(scope.vnet.key) ?? [];
     for (const peering of scope.peerings) {
-      const apps = peering.remoteVnetKey === undefined ? [] : (estate.gatewayAppsByVnet.get(peering.remoteVnetKey) ?? []);
+      const apps =
+        peering.remoteVnetKey === undefined ? [] : (estate.gatewayAppsByVnet.get(peering.remoteVnetKey) ?? []);
       if (apps.length === 0) continue;
       const appVnet = get(estate, "virtualNetwork", peering.remoteVnetKey)!;
       // A peering that allows no virtual network access on either side is no path for the app's traffic (Azure
@@ -43,20 +46,48 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
       // An unreadable flag (undefined) is checked like a path: skipping it could hide a misconfiguration.
       if (peering.allowVirtualNetworkAccess === false || backAccess === false) continue;
       appVnets.push(appVnet.id);
-      if (peering.useRemoteGateways !== true) problems.push(`peering ${peering.name} to ${appVnet.name} does not use remote gateways`);
+      if (peering.useRemoteGateways !== true)
+        problems.push(`peering ${peering.name} to ${appVnet.name} does not use remote gateways`);
       if (appVnet.peerings === undefined) {
         unknowns.push(`the peerings of app VNet ${appVnet.name} were not collected`);
         continue;
       }
       const back = appVnet.peerings.find((p) => p.remoteVnetKey === scope.vnet.key);
       if (back === undefined) problems.push(`app VNet ${appVnet.name} has no peering back to ${scope.vnet.name}`);
-      else if (back.allowGatewayTransit !== true) problems.push(`peering ${back.name} of app VNet ${appVnet.name} does not allow gateway transit`);
+      else if (back.allowGatewayTransit !== true)
+        problems.push(`peering ${back.name} of app VNet ${appVnet.name} does not allow gateway transit`);
     }
-    if (appVnets.length === 0) return [result(mi, "notApplicable", `No app with gateway-required VNet integration uses a VNet peered with ${scope.vnet.name}.`, { vnet: scope.vnet.id })];
-    if (ownGateways.length > 0) problems.unshift(`MI VNet ${scope.vnet.name} has its own gateway ${ownGateways.map((g) => g.name).join(", ")}`);
-    const evidence = { vnet: scope.vnet.id, appVnets, miVnetGateways: ownGateways.map((g) => g.id), problems, dataQuality: unknowns };
-    if (problems.length > 0) return [result(mi, "fail", `Apps reach ${mi.name} through a peered VNet, but ${problems.join("; ")}.`, evidence)];
-    if (unknowns.length > 0) return [result(mi, "unknown", `Gateway transit for ${mi.name} cannot be confirmed: ${unknowns.join("; ")}.`, evidence)];
-    return [result(mi, "pass", `Gateway transit from the app VNet(s) to ${scope.vnet.name} is configured as required.`, evidence)];
+    if (appVnets.length === 0)
+      return [
+        result(
+          mi,
+          "notApplicable",
+          `No app with gateway-required VNet integration uses a VNet peered with ${scope.vnet.name}.`,
+          { vnet: scope.vnet.id },
+        ),
+      ];
+    if (ownGateways.length > 0)
+      problems.unshift(`MI VNet ${scope.vnet.name} has its own gateway ${ownGateways.map((g) => g.name).join(", ")}`);
+    const evidence = {
+      vnet: scope.vnet.id,
+      appVnets,
+      miVnetGateways: ownGateways.map((g) => g.id),
+      problems,
+      dataQuality: unknowns,
+    };
+    if (problems.length > 0)
+      return [result(mi, "fail", `Apps reach ${mi.name} through a peered VNet, but ${problems.join("; ")}.`, evidence)];
+    if (unknowns.length > 0)
+      return [
+        result(mi, "unknown", `Gateway transit for ${mi.name} cannot be confirmed: ${unknowns.join("; ")}.`, evidence),
+      ];
+    return [
+      result(
+        mi,
+        "pass",
+        `Gateway transit from the app VNet(s) to ${scope.vnet.name} is configured as required.`,
+        evidence,
+      ),
+    ];
   },
 };

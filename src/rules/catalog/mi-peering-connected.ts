@@ -9,15 +9,18 @@ export const miPeeringConnected: Rule<"managedInstance"> = {
   title: "MI VNet peering is not connected or out of sync",
   severity: "medium",
   appliesTo: "managedInstance",
-  synopsis: "Every peering of an MI's VNet must have peeringState Connected and, where reported, peeringSyncLevel FullyInSync.",
+  synopsis:
+    "Every peering of an MI's VNet must have peeringState Connected and, where reported, peeringSyncLevel FullyInSync.",
   rationale:
     "A peering that is Initiated, Disconnected or out of sync does not carry traffic (or carries it to stale address spaces), so applications that rely on it to reach the instance fail, and the configuration reviewed is not the one in force.",
   source: {
     seed: "000_82907967a2c23df9.txt",
     article: SEED_CONNECT_APP,
-    quote: "To connect, an application needs access to the VNet where Managed Instance is deployed. So, first you need to make a connection between the application and the Managed Instance VNet.",
+    quote:
+      "To connect, an application needs access to the VNet where Managed Instance is deployed. So, first you need to make a connection between the application and the Managed Instance VNet.",
   },
-  remediation: "Re-create the missing side of the peering, or sync it (`az network vnet peering sync`) after address-space changes.",
+  remediation:
+    "Re-create the missing side of the peering, or sync it (`az network vnet peering sync`) after address-space changes.",
   references: ["https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"],
   verdictDependsOn: [],
   applicabilityDependsOn: [],
@@ -33,14 +36,41 @@ export const miPeeringConnected: Rule<"managedInstance"> = {
       }
       const connected = peering.peeringState.toLowerCase() === "connected";
       const inSync = peering.peeringSyncLevel === undefined || peering.peeringSyncLevel.toLowerCase() === "fullyinsync";
-      if (!connected || !inSync) broken.push({ peering: peering.name, peeringState: peering.peeringState, peeringSyncLevel: peering.peeringSyncLevel ?? null });
+      if (!connected || !inSync)
+        broken.push({
+          peering: peering.name,
+          peeringState: peering.peeringState,
+          peeringSyncLevel: peering.peeringSyncLevel ?? null,
+        });
     }
     const evidence = { vnet: scope.vnet.id, brokenPeerings: broken, peeringsWithoutState: unreadable };
     if (broken.length > 0) {
       const first = broken[0]!;
-      return [result(mi, "fail", `Peering ${first.peering} of ${scope.vnet.name} is ${first.peeringState}${first.peeringSyncLevel ? ` / ${first.peeringSyncLevel}` : ""}, not Connected and FullyInSync.`, evidence)];
+      return [
+        result(
+          mi,
+          "fail",
+          `Peering ${first.peering} of ${scope.vnet.name} is ${first.peeringState}${first.peeringSyncLevel ? ` / ${first.peeringSyncLevel}` : ""}, not Connected and FullyInSync.`,
+          evidence,
+        ),
+      ];
     }
-    if (unreadable.length > 0) return [result(mi, "unknown", `Peering(s) ${unreadable.join(", ")} of ${scope.vnet.name} report no peeringState.`, evidence)];
-    return [result(mi, "pass", `All ${scope.peerings.length} peering(s) of ${scope.vnet.name} are Connected and in sync.`, evidence)];
+    if (unreadable.length > 0)
+      return [
+        result(
+          mi,
+          "unknown",
+          `Peering(s) ${unreadable.join(", ")} of ${scope.vnet.name} report no peeringState.`,
+          evidence,
+        ),
+      ];
+    return [
+      result(
+        mi,
+        "pass",
+        `All ${scope.peerings.length} peering(s) of ${scope.vnet.name} are Connected and in sync.`,
+        evidence,
+      ),
+    ];
   },
 };

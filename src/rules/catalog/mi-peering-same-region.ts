@@ -16,9 +16,11 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
   source: {
     seed: "000_82907967a2c23df9.txt",
     article: SEED_CONNECT_APP,
-    quote: "VNet peering scenario for Managed Instance is limited to the networks in the same region due to [constraints of the Global Virtual Network peering]",
+    quote:
+      "VNet peering scenario for Managed Instance is limited to the networks in the same region due to [constraints of the Global Virtual Network peering]",
   },
-  remediation: "Replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection.",
+  remediation:
+    "Replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance"],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.network/virtualnetworks"],
@@ -30,14 +32,42 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
     for (const peering of scope.peerings) {
       const remote = get(estate, "virtualNetwork", peering.remoteVnetKey);
       if (remote === undefined) missing.push(peering.remoteVnetId ?? peering.name);
-      else if (remote.location !== scope.vnet.location) crossRegion.push({ peering: peering.name, remoteVnet: remote.id, remoteLocation: remote.location });
+      else if (remote.location !== scope.vnet.location)
+        crossRegion.push({ peering: peering.name, remoteVnet: remote.id, remoteLocation: remote.location });
     }
-    const evidence = { vnet: scope.vnet.id, location: scope.vnet.location, crossRegionPeerings: crossRegion, remoteVnetsNotInEstate: missing };
+    const evidence = {
+      vnet: scope.vnet.id,
+      location: scope.vnet.location,
+      crossRegionPeerings: crossRegion,
+      remoteVnetsNotInEstate: missing,
+    };
     if (crossRegion.length > 0) {
       const first = crossRegion[0]!;
-      return [result(mi, "fail", `VNet ${scope.vnet.name} (${scope.vnet.location}) of ${mi.name} is peered to a VNet in ${first.remoteLocation} via ${first.peering}; global peering is unsupported for MI.`, evidence)];
+      return [
+        result(
+          mi,
+          "fail",
+          `VNet ${scope.vnet.name} (${scope.vnet.location}) of ${mi.name} is peered to a VNet in ${first.remoteLocation} via ${first.peering}; global peering is unsupported for MI.`,
+          evidence,
+        ),
+      ];
     }
-    if (missing.length > 0) return [result(mi, "unknown", `The remote VNet(s) ${missing.join(", ")} peered with ${scope.vnet.name} are not in the audited estate, so their region is unknown.`, evidence)];
-    return [result(mi, "pass", `All ${scope.peerings.length} peering(s) of ${scope.vnet.name} stay in ${scope.vnet.location}.`, evidence)];
+    if (missing.length > 0)
+      return [
+        result(
+          mi,
+          "unknown",
+          `The remote VNet(s) ${missing.join(", ")} peered with ${scope.vnet.name} are not in the audited estate, so their region is unknown.`,
+          evidence,
+        ),
+      ];
+    return [
+      result(
+        mi,
+        "pass",
+        `All ${scope.peerings.length} peering(s) of ${scope.vnet.name} stay in ${scope.vnet.location}.`,
+        evidence,
+      ),
+    ];
   },
 };

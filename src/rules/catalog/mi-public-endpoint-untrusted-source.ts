@@ -1,7 +1,16 @@
 // mi.public-endpoint.untrusted-source: the MI public endpoint (TCP 3342) must be reachable only from well-known sources.
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { describeIssues, issuesAt, networkQuery, nsgIssues, placeManagedInstance, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
+import {
+  describeIssues,
+  issuesAt,
+  networkQuery,
+  nsgIssues,
+  placeManagedInstance,
+  subnetNsg,
+  tagEvidence,
+  virtualNetworkTag,
+} from "../network-context";
 import { evaluateInboundExposure, formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 
@@ -10,7 +19,8 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   title: "MI public endpoint reachable from untrusted sources",
   severity: "critical",
   appliesTo: "managedInstance",
-  synopsis: "Inbound TCP 3342 to the subnet of an MI with its public endpoint enabled must be allowed only from well-known source addresses.",
+  synopsis:
+    "Inbound TCP 3342 to the subnet of an MI with its public endpoint enabled must be allowed only from well-known source addresses.",
   rationale:
     "With the public data endpoint enabled, anyone whose traffic the MI subnet's NSG lets in on TCP 3342 can attempt to log in. " +
     "Microsoft's guidance is to connect only from sources with well-known IP addresses and to enforce that with an NSG on port 3342. " +
@@ -34,28 +44,68 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   evaluate(mi, estate, { trust }) {
     const flagIssues = issuesAt(mi, "properties.publicDataEndpointEnabled");
     if (flagIssues.length > 0 || mi.publicDataEndpointEnabled === undefined) {
-      return [result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${flagIssues.length > 0 ? describeIssues(flagIssues) : "publicDataEndpointEnabled is missing"}.`, { dataQuality: flagIssues.length > 0 ? flagIssues : ["properties.publicDataEndpointEnabled is missing"] })];
+      return [
+        result(
+          mi,
+          "unknown",
+          `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${flagIssues.length > 0 ? describeIssues(flagIssues) : "publicDataEndpointEnabled is missing"}.`,
+          { dataQuality: flagIssues.length > 0 ? flagIssues : ["properties.publicDataEndpointEnabled is missing"] },
+        ),
+      ];
     }
-    if (!mi.publicDataEndpointEnabled) return [result(mi, "notApplicable", `The public endpoint of ${mi.name} is disabled.`, { publicDataEndpointEnabled: false })];
+    if (!mi.publicDataEndpointEnabled)
+      return [
+        result(mi, "notApplicable", `The public endpoint of ${mi.name} is disabled.`, {
+          publicDataEndpointEnabled: false,
+        }),
+      ];
     const placement = placeManagedInstance(mi, estate);
-    if ("problem" in placement) return [result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${placement.problem}.`, { dataQuality: [placement.problem] })];
+    if ("problem" in placement)
+      return [
+        result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${placement.problem}.`, {
+          dataQuality: [placement.problem],
+        }),
+      ];
     const { subnet, vnet } = placement;
     const nsg = subnetNsg(subnet, estate);
     if (nsg === "none") {
       return [
-        result(mi, "fail", `The public endpoint of ${mi.name} is enabled and its subnet ${subnet.name} has no NSG, so TCP 3342 is open to any source.`, {
-          subnet: subnet.id,
-          nsg: null,
-          port: 3342,
-          exampleUntrustedSource: "Internet",
-        }),
+        result(
+          mi,
+          "fail",
+          `The public endpoint of ${mi.name} is enabled and its subnet ${subnet.name} has no NSG, so TCP 3342 is open to any source.`,
+          {
+            subnet: subnet.id,
+            nsg: null,
+            port: 3342,
+            exampleUntrustedSource: "Internet",
+          },
+        ),
       ];
     }
-    if ("problem" in nsg) return [result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${nsg.problem}.`, { subnet: subnet.id, dataQuality: [nsg.problem] })];
+    if ("problem" in nsg)
+      return [
+        result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${nsg.problem}.`, {
+          subnet: subnet.id,
+          dataQuality: [nsg.problem],
+        }),
+      ];
     const broken = nsgIssues(nsg);
-    if (broken.length > 0) return [result(mi, "unknown", `NSG ${nsg.name} has malformed rules, so exposure of ${mi.name} on TCP 3342 cannot be decided: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
+    if (broken.length > 0)
+      return [
+        result(
+          mi,
+          "unknown",
+          `NSG ${nsg.name} has malformed rules, so exposure of ${mi.name} on TCP 3342 cannot be decided: ${describeIssues(broken)}.`,
+          { nsg: nsg.id, dataQuality: broken },
+        ),
+      ];
     const tag = virtualNetworkTag(vnet, estate, subnet);
-    const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) }, trust);
+    const exposure = evaluateInboundExposure(
+      nsg.rules,
+      { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) },
+      trust,
+    );
     const evidence = {
       subnet: subnet.id,
       nsg: nsg.id,
@@ -70,11 +120,32 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
     };
     switch (exposure.verdict) {
       case "exposed":
-        return [result(mi, "fail", `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from ${formatExposureExample(exposure.example)}.`, evidence)];
+        return [
+          result(
+            mi,
+            "fail",
+            `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from ${formatExposureExample(exposure.example)}.`,
+            evidence,
+          ),
+        ];
       case "uncertain":
-        return [result(mi, "unknown", `Whether NSG ${nsg.name} admits untrusted sources on TCP 3342 to ${mi.name} depends on rules that cannot be resolved: ${exposure.notes.join("; ") || exposure.uncertainRules.map(formatRuleRef).join(", ")}.`, evidence)];
+        return [
+          result(
+            mi,
+            "unknown",
+            `Whether NSG ${nsg.name} admits untrusted sources on TCP 3342 to ${mi.name} depends on rules that cannot be resolved: ${exposure.notes.join("; ") || exposure.uncertainRules.map(formatRuleRef).join(", ")}.`,
+            evidence,
+          ),
+        ];
       case "notExposed":
-        return [result(mi, "pass", `NSG ${nsg.name} admits only trusted sources on TCP 3342 to ${mi.name}${exposure.decidingRule === undefined ? "" : `; untrusted traffic is stopped by ${formatRuleRef(exposure.decidingRule)}`}.`, evidence)];
+        return [
+          result(
+            mi,
+            "pass",
+            `NSG ${nsg.name} admits only trusted sources on TCP 3342 to ${mi.name}${exposure.decidingRule === undefined ? "" : `; untrusted traffic is stopped by ${formatRuleRef(exposure.decidingRule)}`}.`,
+            evidence,
+          ),
+        ];
     }
   },
 };

@@ -18,15 +18,34 @@ export const miSubnetNsgMissing: Rule<"managedInstance"> = {
     article: SEED_PUBLIC_ENDPOINT,
     quote: "Limit the access to the managed instance public endpoint on port 3342 by using a Network Security Group.",
   },
-  remediation: "Associate a network security group with the managed instance subnet, and keep the rules the MI service requires.",
-  references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connectivity-architecture-overview#network-requirements"],
+  remediation:
+    "Associate a network security group with the managed instance subnet, and keep the rules the MI service requires.",
+  references: [
+    "https://learn.microsoft.com/azure/azure-sql/managed-instance/connectivity-architecture-overview#network-requirements",
+  ],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate) {
     const placement = placeManagedInstance(mi, estate);
-    if ("problem" in placement) return [result(mi, "unknown", `Cannot check the NSG of ${mi.name}'s subnet: ${placement.problem}.`, { dataQuality: [placement.problem] })];
+    if ("problem" in placement)
+      return [
+        result(mi, "unknown", `Cannot check the NSG of ${mi.name}'s subnet: ${placement.problem}.`, {
+          dataQuality: [placement.problem],
+        }),
+      ];
     const { subnet } = placement;
-    if (subnet.nsgKey === undefined) return [result(mi, "fail", `Subnet ${subnet.name} of ${mi.name} has no network security group.`, { subnet: subnet.id, nsg: null })];
-    return [result(mi, "pass", `Subnet ${subnet.name} of ${mi.name} has a network security group.`, { subnet: subnet.id, nsg: subnet.nsgKey })];
+    if (subnet.nsgKey === undefined)
+      return [
+        result(mi, "fail", `Subnet ${subnet.name} of ${mi.name} has no network security group.`, {
+          subnet: subnet.id,
+          nsg: null,
+        }),
+      ];
+    return [
+      result(mi, "pass", `Subnet ${subnet.name} of ${mi.name} has a network security group.`, {
+        subnet: subnet.id,
+        nsg: subnet.nsgKey,
+      }),
+    ];
   },
 };

@@ -9,7 +9,11 @@ const FAILING = new Set(["none", "1.0", "1.1"]);
 
 /** `1.2`, `TLS1_2`, `tls 1.2` → `1.2`; other text is returned folded so it can be reported. */
 function normaliseTls(value: string): string {
-  const folded = value.trim().toLowerCase().replace(/^tls\s*v?/, "").replace("_", ".");
+  const folded = value
+    .trim()
+    .toLowerCase()
+    .replace(/^tls\s*v?/, "")
+    .replace("_", ".");
   return folded === "" ? "none" : folded;
 }
 
@@ -27,17 +31,48 @@ export const miTlsMinimumVersion: Rule<"managedInstance"> = {
     article: SEED_PUBLIC_ENDPOINT,
     quote: "Managed instance data traffic is always encrypted if the client driver supports encryption.",
   },
-  remediation: "Set the instance's minimal TLS version to 1.2 (`az sql mi update --minimal-tls-version 1.2`) after checking that clients support it.",
+  remediation:
+    "Set the instance's minimal TLS version to 1.2 (`az sql mi update --minimal-tls-version 1.2`) after checking that clients support it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/minimal-tls-version-configure"],
   verdictDependsOn: [],
   applicabilityDependsOn: [],
   evaluate(mi) {
     const issues = issuesAt(mi, "properties.minimalTlsVersion");
-    if (issues.length > 0) return [result(mi, "unknown", `The minimal TLS version of ${mi.name} is unreadable: ${describeIssues(issues)}.`, { dataQuality: issues })];
-    if (mi.minimalTlsVersion === undefined) return [result(mi, "fail", `${mi.name} has no minimal TLS version, so TLS 1.0 and 1.1 are accepted.`, { minimalTlsVersion: null })];
+    if (issues.length > 0)
+      return [
+        result(mi, "unknown", `The minimal TLS version of ${mi.name} is unreadable: ${describeIssues(issues)}.`, {
+          dataQuality: issues,
+        }),
+      ];
+    if (mi.minimalTlsVersion === undefined)
+      return [
+        result(mi, "fail", `${mi.name} has no minimal TLS version, so TLS 1.0 and 1.1 are accepted.`, {
+          minimalTlsVersion: null,
+        }),
+      ];
     const version = normaliseTls(mi.minimalTlsVersion);
-    if (PASSING.has(version)) return [result(mi, "pass", `${mi.name} requires TLS ${version} or higher.`, { minimalTlsVersion: mi.minimalTlsVersion })];
-    if (FAILING.has(version)) return [result(mi, "fail", `${mi.name} accepts TLS ${version === "none" ? "of any version" : `${version} and above`}; require 1.2.`, { minimalTlsVersion: mi.minimalTlsVersion })];
-    return [result(mi, "unknown", `${mi.name} reports an unrecognised minimal TLS version ${JSON.stringify(mi.minimalTlsVersion)}.`, { minimalTlsVersion: mi.minimalTlsVersion, dataQuality: ["unrecognised minimalTlsVersion"] })];
+    if (PASSING.has(version))
+      return [
+        result(mi, "pass", `${mi.name} requires TLS ${version} or higher.`, {
+          minimalTlsVersion: mi.minimalTlsVersion,
+        }),
+      ];
+    if (FAILING.has(version))
+      return [
+        result(
+          mi,
+          "fail",
+          `${mi.name} accepts TLS ${version === "none" ? "of any version" : `${version} and above`}; require 1.2.`,
+          { minimalTlsVersion: mi.minimalTlsVersion },
+        ),
+      ];
+    return [
+      result(
+        mi,
+        "unknown",
+        `${mi.name} reports an unrecognised minimal TLS version ${JSON.stringify(mi.minimalTlsVersion)}.`,
+        { minimalTlsVersion: mi.minimalTlsVersion, dataQuality: ["unrecognised minimalTlsVersion"] },
+      ),
+    ];
   },
 };

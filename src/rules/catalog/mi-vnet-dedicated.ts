@@ -12,7 +12,8 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
   title: "MI with public endpoint is not in a dedicated, isolated VNet",
   severity: "low",
   appliesTo: "managedInstance",
-  synopsis: "An MI with its public endpoint enabled should be in a VNet that holds only MI subnets and has no peerings.",
+  synopsis:
+    "An MI with its public endpoint enabled should be in a VNet that holds only MI subnets and has no peerings.",
   rationale:
     "An instance reachable from public addresses is best kept in a VNet used for nothing else, so that a compromise of the endpoint does not sit next to other workloads, and other workloads' routes do not reach it.",
   source: {
@@ -21,17 +22,32 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
     quote:
       "Although not mandatory, the common deployment model for a managed instance with public endpoint access is to create the instance in a dedicated isolated virtual network. In this configuration, the virtual network is used just for virtual cluster isolation.",
   },
-  remediation: "Move other workloads out of the MI's VNet and remove its peerings, or move the instance to a VNet of its own.",
+  remediation:
+    "Move other workloads out of the MI's VNet and remove its peerings, or move the instance to a VNet of its own.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/public-endpoint-overview"],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate) {
     if (mi.publicDataEndpointEnabled !== true) {
-      if (mi.publicDataEndpointEnabled === false) return [result(mi, "notApplicable", `The public endpoint of ${mi.name} is disabled.`, { publicDataEndpointEnabled: false })];
-      return [result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled.`, { dataQuality: ["publicDataEndpointEnabled is missing or malformed"] })];
+      if (mi.publicDataEndpointEnabled === false)
+        return [
+          result(mi, "notApplicable", `The public endpoint of ${mi.name} is disabled.`, {
+            publicDataEndpointEnabled: false,
+          }),
+        ];
+      return [
+        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled.`, {
+          dataQuality: ["publicDataEndpointEnabled is missing or malformed"],
+        }),
+      ];
     }
     const placement = placeManagedInstance(mi, estate);
-    if ("problem" in placement) return [result(mi, "unknown", `Cannot check the VNet of ${mi.name}: ${placement.problem}.`, { dataQuality: [placement.problem] })];
+    if ("problem" in placement)
+      return [
+        result(mi, "unknown", `Cannot check the VNet of ${mi.name}: ${placement.problem}.`, {
+          dataQuality: [placement.problem],
+        }),
+      ];
     const { vnet } = placement;
     const sharedSubnets = vnet.subnetKeys
       .map((key) => get(estate, "subnet", key))
@@ -46,7 +62,15 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
       ].filter((s) => s !== "");
       return [result(mi, "fail", `VNet ${vnet.name} of ${mi.name} is not dedicated: ${reasons.join("; ")}.`, evidence)];
     }
-    if (peerings === undefined) return [result(mi, "unknown", `The peerings of VNet ${vnet.name} were not collected, so its isolation cannot be confirmed.`, { ...evidence, dataQuality: ["virtualNetworkPeerings missing"] })];
+    if (peerings === undefined)
+      return [
+        result(
+          mi,
+          "unknown",
+          `The peerings of VNet ${vnet.name} were not collected, so its isolation cannot be confirmed.`,
+          { ...evidence, dataQuality: ["virtualNetworkPeerings missing"] },
+        ),
+      ];
     return [result(mi, "pass", `VNet ${vnet.name} holds only managed-instance subnets and has no peerings.`, evidence)];
   },
 };

@@ -2,7 +2,16 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get, type ManagedInstance } from "../../model/estate";
-import { describeIssues, managedInstancesInVnet, networkQuery, nsgIssues, reachableVnets, subnetNsg, tagEvidence, virtualNetworkTag } from "../network-context";
+import {
+  describeIssues,
+  managedInstancesInVnet,
+  networkQuery,
+  nsgIssues,
+  reachableVnets,
+  subnetNsg,
+  tagEvidence,
+  virtualNetworkTag,
+} from "../network-context";
 import { evaluateOutboundFlow, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_CONNECT_APP } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
@@ -23,28 +32,76 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
     quote:
       "In case you can’t establish the connection, check if you have a Network Security Group set on application subnet. In this case, you need to open outbound connection on SQL port 1433 as well as 11000-12000 range of ports for redirection.",
   },
-  remediation: "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
+  remediation:
+    "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],
-  verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.sql/managedinstances", ARM_CHILD_TYPES.virtualNetworkPeerings],
+  verdictDependsOn: [
+    "microsoft.network/networksecuritygroups",
+    "microsoft.sql/managedinstances",
+    ARM_CHILD_TYPES.virtualNetworkPeerings,
+  ],
   // Whether the app subnet reaches an MI at all depends on the VNets (peerings) and the gateways and connections
   // (VNet-to-VNet paths); without them "cannot reach any MI" would be a guess.
-  applicabilityDependsOn: ["microsoft.sql/managedinstances", "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworkgateways", "microsoft.network/connections", ARM_CHILD_TYPES.virtualNetworkPeerings],
+  applicabilityDependsOn: [
+    "microsoft.sql/managedinstances",
+    "microsoft.network/virtualnetworks",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/connections",
+    ARM_CHILD_TYPES.virtualNetworkPeerings,
+  ],
   evaluate(subnet, estate) {
     const apps = estate.appsBySubnet.get(subnet.key) ?? [];
     if (apps.length === 0) return [];
     const vnet = get(estate, "virtualNetwork", subnet.vnetKey);
-    if (vnet === undefined) return [result(subnet, "unknown", `The VNet of app subnet ${subnet.name} is not in the audited estate.`, { dataQuality: ["vnet missing"] })];
+    if (vnet === undefined)
+      return [
+        result(subnet, "unknown", `The VNet of app subnet ${subnet.name} is not in the audited estate.`, {
+          dataQuality: ["vnet missing"],
+        }),
+      ];
     const instances: ManagedInstance[] = reachableVnets(vnet, estate).flatMap((v) => managedInstancesInVnet(v, estate));
     const appNames = apps.map((app) => app.name);
-    if (instances.length === 0) return [result(subnet, "notApplicable", `App subnet ${subnet.name} cannot reach any managed instance.`, { apps: appNames })];
+    if (instances.length === 0)
+      return [
+        result(subnet, "notApplicable", `App subnet ${subnet.name} cannot reach any managed instance.`, {
+          apps: appNames,
+        }),
+      ];
     const nsg = subnetNsg(subnet, estate);
-    if (nsg === "none") return [result(subnet, "pass", `App subnet ${subnet.name} has no NSG, so nothing blocks SQL traffic to the ${instances.length} reachable MI(s).`, { apps: appNames, nsg: null, managedInstances: instances.map((mi) => mi.id) })];
-    if ("problem" in nsg) return [result(subnet, "unknown", `Cannot check outbound SQL from ${subnet.name}: ${nsg.problem}.`, { apps: appNames, dataQuality: [nsg.problem] })];
+    if (nsg === "none")
+      return [
+        result(
+          subnet,
+          "pass",
+          `App subnet ${subnet.name} has no NSG, so nothing blocks SQL traffic to the ${instances.length} reachable MI(s).`,
+          { apps: appNames, nsg: null, managedInstances: instances.map((mi) => mi.id) },
+        ),
+      ];
+    if ("problem" in nsg)
+      return [
+        result(subnet, "unknown", `Cannot check outbound SQL from ${subnet.name}: ${nsg.problem}.`, {
+          apps: appNames,
+          dataQuality: [nsg.problem],
+        }),
+      ];
     const broken = nsgIssues(nsg);
-    if (broken.length > 0) return [result(subnet, "unknown", `NSG ${nsg.name} has malformed rules: ${describeIssues(broken)}.`, { nsg: nsg.id, dataQuality: broken })];
+    if (broken.length > 0)
+      return [
+        result(subnet, "unknown", `NSG ${nsg.name} has malformed rules: ${describeIssues(broken)}.`, {
+          nsg: nsg.id,
+          dataQuality: broken,
+        }),
+      ];
     const tag = virtualNetworkTag(vnet, estate, subnet);
     const network = networkQuery(tag, estate);
-    const checks: { mi: string; ports: string; verdict: string; rule?: unknown; blockedSourcePorts?: string; notes: string[] }[] = [];
+    const checks: {
+      mi: string;
+      ports: string;
+      verdict: string;
+      rule?: unknown;
+      blockedSourcePorts?: string;
+      notes: string[];
+    }[] = [];
     let blocked: { mi: ManagedInstance; ports: string; rule?: string; sourcePorts?: string } | undefined;
     let uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
     for (const mi of instances) {
@@ -62,19 +119,56 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
         const deciding = blockedSegment?.rule;
         // Blocked for some ephemeral source ports only: the connections that draw one of them fail (intermittently).
         const sourcePorts = blockedSegment?.sourcePorts;
-        checks.push({ mi: mi.id, ports, verdict: flow.verdict, rule: deciding, ...(sourcePorts === undefined ? {} : { blockedSourcePorts: sourcePorts }), notes: flow.notes });
+        checks.push({
+          mi: mi.id,
+          ports,
+          verdict: flow.verdict,
+          rule: deciding,
+          ...(sourcePorts === undefined ? {} : { blockedSourcePorts: sourcePorts }),
+          notes: flow.notes,
+        });
         if (flow.verdict === "blocked" && blocked === undefined) {
-          blocked = { mi, ports, ...(deciding === undefined ? {} : { rule: formatRuleRef(deciding) }), ...(sourcePorts === undefined ? {} : { sourcePorts }) };
+          blocked = {
+            mi,
+            ports,
+            ...(deciding === undefined ? {} : { rule: formatRuleRef(deciding) }),
+            ...(sourcePorts === undefined ? {} : { sourcePorts }),
+          };
         }
         if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
       }
     }
     const evidence = { apps: appNames, nsg: nsg.id, checks, ...tagEvidence(tag) };
     if (blocked !== undefined) {
-      const fromPorts = blocked.sourcePorts === undefined ? "" : ` for connections from source ports ${blocked.sourcePorts} (the app's stack picks its ephemeral port, so those connections fail)`;
-      return [result(subnet, "fail", `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${fromPorts}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`, { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule })];
+      const fromPorts =
+        blocked.sourcePorts === undefined
+          ? ""
+          : ` for connections from source ports ${blocked.sourcePorts} (the app's stack picks its ephemeral port, so those connections fail)`;
+      return [
+        result(
+          subnet,
+          "fail",
+          `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${fromPorts}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`,
+          { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule },
+        ),
+      ];
     }
-    if (uncertain !== undefined) return [result(subnet, "unknown", `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`, evidence)];
-    return [result(subnet, "pass", `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${instances.length} reachable MI(s).`, evidence)];
+    if (uncertain !== undefined)
+      return [
+        result(
+          subnet,
+          "unknown",
+          `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`,
+          evidence,
+        ),
+      ];
+    return [
+      result(
+        subnet,
+        "pass",
+        `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${instances.length} reachable MI(s).`,
+        evidence,
+      ),
+    ];
   },
 };

@@ -29,16 +29,28 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     quote:
       "Restricting access to only VNet internal traffic is very simple with a network security group.  The default rules in a network security group only allow access from other network clients in the same virtual network.",
   },
-  remediation: "Remove or narrow the Allow rules that admit untrusted sources on TCP 1433; list only VirtualNetwork, private ranges or your well-known public addresses.",
+  remediation:
+    "Remove or narrow the Allow rules that admit untrusted sources on TCP 1433; list only VirtualNetwork, private ranges or your well-known public addresses.",
   references: ["https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.network/virtualnetworks", "microsoft.network/networkinterfaces"],
   evaluate(nsg, estate, { trust }) {
     const subnets = estate.subnetsByNsg.get(nsg.key) ?? [];
     const nics = estate.nicsByNsg.get(nsg.key) ?? [];
-    if (subnets.length === 0 && nics.length === 0) return [result(nsg, "notApplicable", `NSG ${nsg.name} is not associated with any subnet or NIC in the estate.`, {})];
+    if (subnets.length === 0 && nics.length === 0)
+      return [
+        result(nsg, "notApplicable", `NSG ${nsg.name} is not associated with any subnet or NIC in the estate.`, {}),
+      ];
     const broken = nsgIssues(nsg);
-    if (broken.length > 0) return [result(nsg, "unknown", `NSG ${nsg.name} has malformed rules, so TCP 1433 exposure cannot be decided: ${describeIssues(broken)}.`, { dataQuality: broken })];
+    if (broken.length > 0)
+      return [
+        result(
+          nsg,
+          "unknown",
+          `NSG ${nsg.name} has malformed rules, so TCP 1433 exposure cannot be decided: ${describeIssues(broken)}.`,
+          { dataQuality: broken },
+        ),
+      ];
     const targets: Target[] = [];
     // Without the VNet, VirtualNetwork is not known: the evaluator then treats rules that use it as uncertain.
     const network = (subnet: Subnet | undefined) => {
@@ -48,13 +60,21 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     };
     for (const subnet of subnets) {
       const { tag, query } = network(subnet);
-      const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, ...query }, trust);
+      const exposure = evaluateInboundExposure(
+        nsg.rules,
+        { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, ...query },
+        trust,
+      );
       targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure, tag });
     }
     for (const nic of nics) {
       const { tag, query } = network(get(estate, "subnet", nic.subnetKeys[0]));
       const protectedPrefixes = nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`));
-      const exposure = evaluateInboundExposure(nsg.rules, { protocol: "Tcp", ports: "1433", protectedPrefixes, ...query }, trust);
+      const exposure = evaluateInboundExposure(
+        nsg.rules,
+        { protocol: "Tcp", ports: "1433", protectedPrefixes, ...query },
+        trust,
+      );
       targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure, tag });
     }
     const summary = targets.map((t) => ({
@@ -72,28 +92,45 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     if (exposed !== undefined) {
       const example = exposed.exposure.example;
       return [
-        result(nsg, "fail", `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from ${formatExposureExample(example)}.`, {
-          port: 1433,
-          decidingRule: example?.rule,
-          exampleUntrustedSource: example?.source,
-          ...(example?.sourcePorts === undefined ? {} : { exampleSourcePorts: example.sourcePorts }),
-          untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
-          targets: summary,
-          ...notes,
-        }),
+        result(
+          nsg,
+          "fail",
+          `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from ${formatExposureExample(example)}.`,
+          {
+            port: 1433,
+            decidingRule: example?.rule,
+            exampleUntrustedSource: example?.source,
+            ...(example?.sourcePorts === undefined ? {} : { exampleSourcePorts: example.sourcePorts }),
+            untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
+            targets: summary,
+            ...notes,
+          },
+        ),
       ];
     }
     const uncertain = targets.find((t) => t.exposure.verdict === "uncertain");
     if (uncertain !== undefined) {
       return [
-        result(nsg, "unknown", `Whether NSG ${nsg.name} admits untrusted sources on TCP 1433 to ${uncertain.name} depends on rules that cannot be resolved: ${uncertain.exposure.notes.join("; ")}.`, {
-          port: 1433,
-          uncertainRules: uncertain.exposure.uncertainRules,
-          targets: summary,
-          ...notes,
-        }),
+        result(
+          nsg,
+          "unknown",
+          `Whether NSG ${nsg.name} admits untrusted sources on TCP 1433 to ${uncertain.name} depends on rules that cannot be resolved: ${uncertain.exposure.notes.join("; ")}.`,
+          {
+            port: 1433,
+            uncertainRules: uncertain.exposure.uncertainRules,
+            targets: summary,
+            ...notes,
+          },
+        ),
       ];
     }
-    return [result(nsg, "pass", `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`, { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary, ...notes })];
+    return [
+      result(
+        nsg,
+        "pass",
+        `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`,
+        { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary, ...notes },
+      ),
+    ];
   },
 };

@@ -15,7 +15,8 @@ export function azuriteProcessesOf(parentPid: number): number[] {
       throw error;
     }
     const at = argv.indexOf(String(parentPid));
-    if (at > 0 && argv.includes("--disableTelemetry") && argv.some((arg) => arg.includes("azurite"))) pids.push(Number(entry));
+    if (at > 0 && argv.includes("--disableTelemetry") && argv.some((arg) => arg.includes("azurite")))
+      pids.push(Number(entry));
   }
   return pids;
 }

@@ -20,10 +20,13 @@ describe("rule catalog test coverage", () => {
   });
 
   // Rule files are named after the rule's id (dots become dashes), so the id finds its file and its test file.
-  it.each(RULES.map((rule) => [rule.id, rule.id.replaceAll(".", "-")] as const))("%s is tested in %s.test.ts by its id", (id, name) => {
-    expect(ruleFiles).toContain(name);
-    const testFile = join(__dirname, `${name}.test.ts`);
-    expect(existsSync(testFile), `test/rules/catalog/${name}.test.ts`).toBe(true);
-    expect(readFileSync(testFile, "utf8")).toContain(`verdictTable("${id}"`);
-  });
+  it.each(RULES.map((rule) => [rule.id, rule.id.replaceAll(".", "-")] as const))(
+    "%s is tested in %s.test.ts by its id",
+    (id, name) => {
+      expect(ruleFiles).toContain(name);
+      const testFile = join(__dirname, `${name}.test.ts`);
+      expect(existsSync(testFile), `test/rules/catalog/${name}.test.ts`).toBe(true);
+      expect(readFileSync(testFile, "utf8")).toContain(`verdictTable("${id}"`);
+    },
+  );
 });

@@ -15,8 +15,22 @@ function estate(peerings: [string, string][] | null, opts: Options = {}): Row[] 
   const viaHub = opts.viaHub ?? false;
   const gwVnet = viaHub ? ids.vnet("hub") : ids.vnet("vnet-mi");
   return [
-    vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24" }], viaHub ? [{ remote: ids.vnet("hub"), useRemoteGateways: true }] : []),
-    ...(viaHub ? [vnetRow("hub", ["10.0.0.0/16"], [{ name: "GatewaySubnet", prefix: "10.0.0.0/27" }], [{ remote: ids.vnet("vnet-mi"), allowGatewayTransit: true }])] : []),
+    vnetRow(
+      "vnet-mi",
+      ["10.1.0.0/24"],
+      [{ name: "snet-mi", prefix: "10.1.0.0/24" }],
+      viaHub ? [{ remote: ids.vnet("hub"), useRemoteGateways: true }] : [],
+    ),
+    ...(viaHub
+      ? [
+          vnetRow(
+            "hub",
+            ["10.0.0.0/16"],
+            [{ name: "GatewaySubnet", prefix: "10.0.0.0/27" }],
+            [{ remote: ids.vnet("vnet-mi"), allowGatewayTransit: true }],
+          ),
+        ]
+      : []),
     gatewayRow("vgw", gwVnet),
     circuitRow("er1", peerings),
     ...(opts.connected === false ? [] : [connectionRow("conn1", ids.gateway("vgw").toUpperCase(), ids.circuit("er1"))]),
@@ -25,16 +39,74 @@ function estate(peerings: [string, string][] | null, opts: Options = {}): Row[] 
 }
 
 verdictTable("expressroute.microsoft-peering", [
-  { name: "Microsoft peering enabled", resource: "er1", status: "pass", rows: estate([["AzurePrivatePeering", "Enabled"], ["MicrosoftPeering", "Enabled"]]), evidence: { managedInstances: [ids.mi("mi1")], gateways: [ids.gateway("vgw")] } },
-  { name: "Microsoft peering enabled, written in lower case", resource: "er1", status: "pass", rows: estate([["microsoftpeering", "enabled"]]) },
-  { name: "through the hub, Microsoft peering enabled", resource: "er1", status: "pass", rows: estate([["MicrosoftPeering", "Enabled"]], { viaHub: true }) },
-  { name: "private peering only", resource: "er1", status: "fail", rows: estate([["AzurePrivatePeering", "Enabled"]]), message: ["no Microsoft peering"] },
+  {
+    name: "Microsoft peering enabled",
+    resource: "er1",
+    status: "pass",
+    rows: estate([
+      ["AzurePrivatePeering", "Enabled"],
+      ["MicrosoftPeering", "Enabled"],
+    ]),
+    evidence: { managedInstances: [ids.mi("mi1")], gateways: [ids.gateway("vgw")] },
+  },
+  {
+    name: "Microsoft peering enabled, written in lower case",
+    resource: "er1",
+    status: "pass",
+    rows: estate([["microsoftpeering", "enabled"]]),
+  },
+  {
+    name: "through the hub, Microsoft peering enabled",
+    resource: "er1",
+    status: "pass",
+    rows: estate([["MicrosoftPeering", "Enabled"]], { viaHub: true }),
+  },
+  {
+    name: "private peering only",
+    resource: "er1",
+    status: "fail",
+    rows: estate([["AzurePrivatePeering", "Enabled"]]),
+    message: ["no Microsoft peering"],
+  },
   { name: "no peerings at all", resource: "er1", status: "fail", rows: estate([]), message: ["no Microsoft peering"] },
-  { name: "Microsoft peering disabled", resource: "er1", status: "fail", rows: estate([["MicrosoftPeering", "Disabled"]]), message: ["in state Disabled"] },
-  { name: "through the hub via useRemoteGateways", resource: "er1", status: "fail", rows: estate([["AzurePrivatePeering", "Enabled"]], { viaHub: true }) },
-  { name: "MI public endpoint off", resource: "er1", status: "notApplicable", rows: estate([["AzurePrivatePeering", "Enabled"]], { publicEndpoint: false }) },
-  { name: "circuit not connected", resource: "er1", status: "notApplicable", rows: estate([["AzurePrivatePeering", "Enabled"]], { connected: false }) },
+  {
+    name: "Microsoft peering disabled",
+    resource: "er1",
+    status: "fail",
+    rows: estate([["MicrosoftPeering", "Disabled"]]),
+    message: ["in state Disabled"],
+  },
+  {
+    name: "through the hub via useRemoteGateways",
+    resource: "er1",
+    status: "fail",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { viaHub: true }),
+  },
+  {
+    name: "MI public endpoint off",
+    resource: "er1",
+    status: "notApplicable",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { publicEndpoint: false }),
+  },
+  {
+    name: "circuit not connected",
+    resource: "er1",
+    status: "notApplicable",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { connected: false }),
+  },
   { name: "peerings not collected", resource: "er1", status: "unknown", rows: estate(null) },
-  { name: "circuit peerings unreadable: a pass is not confirmed", resource: "er1", status: "unknown", rows: estate([["MicrosoftPeering", "Enabled"]]), gaps: [{ types: ["microsoft.network/expressroutecircuits/peerings"], reason: "HTTP 500" }] },
-  { name: "connections unreadable: cannot say the circuit serves no MI", resource: "er1", status: "unknown", rows: estate([["AzurePrivatePeering", "Enabled"]], { connected: false }), gaps: [{ types: ["microsoft.network/connections"], reason: "HTTP 403" }] },
+  {
+    name: "circuit peerings unreadable: a pass is not confirmed",
+    resource: "er1",
+    status: "unknown",
+    rows: estate([["MicrosoftPeering", "Enabled"]]),
+    gaps: [{ types: ["microsoft.network/expressroutecircuits/peerings"], reason: "HTTP 500" }],
+  },
+  {
+    name: "connections unreadable: cannot say the circuit serves no MI",
+    resource: "er1",
+    status: "unknown",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { connected: false }),
+    gaps: [{ types: ["microsoft.network/connections"], reason: "HTTP 403" }],
+  },
 ]);

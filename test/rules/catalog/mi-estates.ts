@@ -9,7 +9,11 @@ export const miNsg = ids.nsg("nsg-mi");
 /** An MI with the public endpoint on, in a dedicated VNet whose subnet NSG has the given rules. */
 export function publicMi(rules: unknown[], miProps: Row = {}): Row[] {
   return [
-    vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: miNsg, delegation: MI_DELEGATION }]),
+    vnetRow(
+      "vnet-mi",
+      ["10.1.0.0/24"],
+      [{ name: "snet-mi", prefix: "10.1.0.0/24", nsg: miNsg, delegation: MI_DELEGATION }],
+    ),
     nsgRow("nsg-mi", rules),
     miRow("mi1", miSubnet.toUpperCase(), { publicDataEndpointEnabled: true, ...miProps }),
   ];
@@ -17,7 +21,10 @@ export function publicMi(rules: unknown[], miProps: Row = {}): Row[] {
 
 /** An MI with the public endpoint off, alone in an undelegated subnet with no NSG. */
 export function privateMi(miProps: Row = {}): Row[] {
-  return [vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24" }]), miRow("mi1", miSubnet, miProps)];
+  return [
+    vnetRow("vnet-mi", ["10.1.0.0/24"], [{ name: "snet-mi", prefix: "10.1.0.0/24" }]),
+    miRow("mi1", miSubnet, miProps),
+  ];
 }
 
 /** A row of a type the auditor does not audit as an MI (an Azure SQL logical server), for out-of-scope cases. */
