@@ -1,7 +1,8 @@
 // mi.public-endpoint.untrusted-source: the MI public endpoint (TCP 3342) must be reachable only from well-known sources.
-import type { Rule } from "../rule";
+import type { Rule, RuleResult } from "../rule";
 import { result } from "../rule";
 import {
+  type MiPlacement,
   describeIssues,
   issuesAt,
   networkQuery,
@@ -13,6 +14,8 @@ import {
 } from "../network-context";
 import { evaluateInboundExposure, formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
+import type { Estate, ManagedInstance, NetworkSecurityGroup } from "../../model/estate";
+import type { TrustPolicy } from "../../net/trust";
 
 export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   id: "mi.public-endpoint.untrusted-source",
@@ -100,52 +103,62 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
           { nsg: nsg.id, dataQuality: broken },
         ),
       ];
-    const tag = virtualNetworkTag(vnet, estate, subnet);
-    const exposure = evaluateInboundExposure(
-      nsg.rules,
-      { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) },
-      trust,
-    );
-    const evidence = {
-      subnet: subnet.id,
-      nsg: nsg.id,
-      port: 3342,
-      decidingRule: exposure.example?.rule ?? exposure.decidingRule,
-      exampleUntrustedSource: exposure.example?.source,
-      ...(exposure.example?.sourcePorts === undefined ? {} : { exampleSourcePorts: exposure.example.sourcePorts }),
-      untrustedSourcesAllowed: exposure.untrustedAllowed,
-      uncertainRules: exposure.uncertainRules,
-      notes: exposure.notes,
-      ...tagEvidence(tag),
-    };
-    switch (exposure.verdict) {
-      case "exposed":
-        return [
-          result(
-            mi,
-            "fail",
-            `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from ${formatExposureExample(exposure.example)}.`,
-            evidence,
-          ),
-        ];
-      case "uncertain":
-        return [
-          result(
-            mi,
-            "unknown",
-            `Whether NSG ${nsg.name} admits untrusted sources on TCP 3342 to ${mi.name} depends on rules that cannot be resolved: ${exposure.notes.join("; ") || exposure.uncertainRules.map(formatRuleRef).join(", ")}.`,
-            evidence,
-          ),
-        ];
-      case "notExposed":
-        return [
-          result(
-            mi,
-            "pass",
-            `NSG ${nsg.name} admits only trusted sources on TCP 3342 to ${mi.name}${exposure.decidingRule === undefined ? "" : `; untrusted traffic is stopped by ${formatRuleRef(exposure.decidingRule)}`}.`,
-            evidence,
-          ),
-        ];
-    }
+    return exposureResults(mi, { subnet, vnet, nsg }, estate, trust);
   },
 };
+
+/** The verdict on TCP 3342 once the MI's subnet, VNet and a well-formed NSG are known, with the evidence behind it. */
+function exposureResults(
+  mi: ManagedInstance,
+  { subnet, vnet, nsg }: MiPlacement & { nsg: NetworkSecurityGroup },
+  estate: Estate,
+  trust: TrustPolicy,
+): RuleResult[] {
+  const tag = virtualNetworkTag(vnet, estate, subnet);
+  const exposure = evaluateInboundExposure(
+    nsg.rules,
+    { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) },
+    trust,
+  );
+  const evidence = {
+    subnet: subnet.id,
+    nsg: nsg.id,
+    port: 3342,
+    decidingRule: exposure.example?.rule ?? exposure.decidingRule,
+    exampleUntrustedSource: exposure.example?.source,
+    ...(exposure.example?.sourcePorts === undefined ? {} : { exampleSourcePorts: exposure.example.sourcePorts }),
+    untrustedSourcesAllowed: exposure.untrustedAllowed,
+    uncertainRules: exposure.uncertainRules,
+    notes: exposure.notes,
+    ...tagEvidence(tag),
+  };
+  switch (exposure.verdict) {
+    case "exposed":
+      return [
+        result(
+          mi,
+          "fail",
+          `NSG ${nsg.name} allows TCP 3342 to ${mi.name} from ${formatExposureExample(exposure.example)}.`,
+          evidence,
+        ),
+      ];
+    case "uncertain":
+      return [
+        result(
+          mi,
+          "unknown",
+          `Whether NSG ${nsg.name} admits untrusted sources on TCP 3342 to ${mi.name} depends on rules that cannot be resolved: ${exposure.notes.join("; ") || exposure.uncertainRules.map(formatRuleRef).join(", ")}.`,
+          evidence,
+        ),
+      ];
+    case "notExposed":
+      return [
+        result(
+          mi,
+          "pass",
+          `NSG ${nsg.name} admits only trusted sources on TCP 3342 to ${mi.name}${exposure.decidingRule === undefined ? "" : `; untrusted traffic is stopped by ${formatRuleRef(exposure.decidingRule)}`}.`,
+          evidence,
+        ),
+      ];
+  }
+}

@@ -1,7 +1,7 @@
 // nsg.app-subnet.sql-outbound: an App Service integration subnet that can reach an MI must be allowed out to it on SQL ports.
-import type { Rule } from "../rule";
+import type { Evidence, Rule, RuleResult } from "../rule";
 import { result } from "../rule";
-import { get, type ManagedInstance } from "../../model/estate";
+import { get, type Estate, type ManagedInstance, type NetworkSecurityGroup, type Subnet } from "../../model/estate";
 import {
   describeIssues,
   managedInstancesInVnet,
@@ -12,7 +12,7 @@ import {
   tagEvidence,
   virtualNetworkTag,
 } from "../network-context";
-import { evaluateOutboundFlow, formatRuleRef } from "../../net/nsg-evaluation";
+import { evaluateOutboundFlow, formatRuleRef, type NetworkQuery } from "../../net/nsg-evaluation";
 import { SEED_CONNECT_APP } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 
@@ -93,82 +93,114 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
         }),
       ];
     const tag = virtualNetworkTag(vnet, estate, subnet);
-    const network = networkQuery(tag, estate);
-    const checks: {
-      mi: string;
-      ports: string;
-      verdict: string;
-      rule?: unknown;
-      blockedSourcePorts?: string;
-      notes: string[];
-    }[] = [];
-    let blocked: { mi: ManagedInstance; ports: string; rule?: string; sourcePorts?: string } | undefined;
-    let uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
-    for (const mi of instances) {
-      const miSubnet = get(estate, "subnet", mi.subnetKey);
-      const portSets = mi.proxyOverride?.toLowerCase() === "redirect" ? ["1433", "11000-11999"] : ["1433"];
-      for (const ports of portSets) {
-        const flow = evaluateOutboundFlow(nsg.rules, {
-          protocol: "Tcp",
+    const flows = checkSqlFlows(subnet, nsg, instances, networkQuery(tag, estate), estate);
+    const evidence = { apps: appNames, nsg: nsg.id, checks: flows.checks, ...tagEvidence(tag) };
+    return sqlOutboundVerdict(subnet, nsg, instances.length, flows, evidence);
+  },
+};
+
+/** One outbound check, as the evidence lists it: an MI and one of its SQL port sets. */
+interface SqlFlowCheck {
+  mi: string;
+  ports: string;
+  verdict: string;
+  rule?: unknown;
+  blockedSourcePorts?: string;
+  notes: string[];
+}
+
+/** Every check, plus the first blocked and the first uncertain one (they decide the verdict and its message). */
+interface SqlFlowChecks {
+  checks: SqlFlowCheck[];
+  blocked: { mi: ManagedInstance; ports: string; rule?: string; sourcePorts?: string } | undefined;
+  uncertain: { mi: ManagedInstance; ports: string; notes: string[] } | undefined;
+}
+
+/** Evaluates outbound TCP on each reachable MI's SQL ports (1433, plus 11000-11999 for Redirect) through the NSG. */
+function checkSqlFlows(
+  subnet: Subnet,
+  nsg: NetworkSecurityGroup,
+  instances: ManagedInstance[],
+  network: NetworkQuery,
+  estate: Estate,
+): SqlFlowChecks {
+  const checks: SqlFlowCheck[] = [];
+  let blocked: SqlFlowChecks["blocked"];
+  let uncertain: SqlFlowChecks["uncertain"];
+  for (const mi of instances) {
+    const miSubnet = get(estate, "subnet", mi.subnetKey);
+    const portSets = mi.proxyOverride?.toLowerCase() === "redirect" ? ["1433", "11000-11999"] : ["1433"];
+    for (const ports of portSets) {
+      const flow = evaluateOutboundFlow(nsg.rules, {
+        protocol: "Tcp",
+        ports,
+        sourcePrefixes: subnet.addressPrefixes,
+        destinationPrefixes: miSubnet?.addressPrefixes ?? [],
+        ...network,
+      });
+      const blockedSegment = flow.segments.find((s) => s.verdict === "blocked");
+      const deciding = blockedSegment?.rule;
+      // Blocked for some ephemeral source ports only: the connections that draw one of them fail (intermittently).
+      const sourcePorts = blockedSegment?.sourcePorts;
+      checks.push({
+        mi: mi.id,
+        ports,
+        verdict: flow.verdict,
+        rule: deciding,
+        ...(sourcePorts === undefined ? {} : { blockedSourcePorts: sourcePorts }),
+        notes: flow.notes,
+      });
+      if (flow.verdict === "blocked" && blocked === undefined) {
+        blocked = {
+          mi,
           ports,
-          sourcePrefixes: subnet.addressPrefixes,
-          destinationPrefixes: miSubnet?.addressPrefixes ?? [],
-          ...network,
-        });
-        const blockedSegment = flow.segments.find((s) => s.verdict === "blocked");
-        const deciding = blockedSegment?.rule;
-        // Blocked for some ephemeral source ports only: the connections that draw one of them fail (intermittently).
-        const sourcePorts = blockedSegment?.sourcePorts;
-        checks.push({
-          mi: mi.id,
-          ports,
-          verdict: flow.verdict,
-          rule: deciding,
-          ...(sourcePorts === undefined ? {} : { blockedSourcePorts: sourcePorts }),
-          notes: flow.notes,
-        });
-        if (flow.verdict === "blocked" && blocked === undefined) {
-          blocked = {
-            mi,
-            ports,
-            ...(deciding === undefined ? {} : { rule: formatRuleRef(deciding) }),
-            ...(sourcePorts === undefined ? {} : { sourcePorts }),
-          };
-        }
-        if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
+          ...(deciding === undefined ? {} : { rule: formatRuleRef(deciding) }),
+          ...(sourcePorts === undefined ? {} : { sourcePorts }),
+        };
       }
+      if (flow.verdict === "uncertain" && uncertain === undefined) uncertain = { mi, ports, notes: flow.notes };
     }
-    const evidence = { apps: appNames, nsg: nsg.id, checks, ...tagEvidence(tag) };
-    if (blocked !== undefined) {
-      const fromPorts =
-        blocked.sourcePorts === undefined
-          ? ""
-          : ` for connections from source ports ${blocked.sourcePorts} (the app's stack picks its ephemeral port, so those connections fail)`;
-      return [
-        result(
-          subnet,
-          "fail",
-          `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${fromPorts}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`,
-          { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule },
-        ),
-      ];
-    }
-    if (uncertain !== undefined)
-      return [
-        result(
-          subnet,
-          "unknown",
-          `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`,
-          evidence,
-        ),
-      ];
+  }
+  return { checks, blocked, uncertain };
+}
+
+/** Fail on the first blocked check, else unknown on the first uncertain one, else pass. */
+function sqlOutboundVerdict(
+  subnet: Subnet,
+  nsg: NetworkSecurityGroup,
+  reachableCount: number,
+  { checks, blocked, uncertain }: SqlFlowChecks,
+  evidence: Evidence,
+): RuleResult[] {
+  if (blocked !== undefined) {
+    const fromPorts =
+      blocked.sourcePorts === undefined
+        ? ""
+        : ` for connections from source ports ${blocked.sourcePorts} (the app's stack picks its ephemeral port, so those connections fail)`;
     return [
       result(
         subnet,
-        "pass",
-        `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${instances.length} reachable MI(s).`,
+        "fail",
+        `NSG ${nsg.name} on app subnet ${subnet.name} blocks outbound TCP ${blocked.ports} to ${blocked.mi.name}${fromPorts}${blocked.rule === undefined ? "" : ` (rule ${blocked.rule})`}.`,
+        { ...evidence, decidingRule: checks.find((c) => c.verdict === "blocked")?.rule },
+      ),
+    ];
+  }
+  if (uncertain !== undefined)
+    return [
+      result(
+        subnet,
+        "unknown",
+        `Outbound TCP ${uncertain.ports} from ${subnet.name} to ${uncertain.mi.name} depends on rules that cannot be resolved: ${uncertain.notes.join("; ")}.`,
         evidence,
       ),
     ];
-  },
-};
+  return [
+    result(
+      subnet,
+      "pass",
+      `NSG ${nsg.name} allows the SQL ports from ${subnet.name} to all ${reachableCount} reachable MI(s).`,
+      evidence,
+    ),
+  ];
+}

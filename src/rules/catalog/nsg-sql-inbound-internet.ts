@@ -1,10 +1,11 @@
 // nsg.sql-inbound-internet: no NSG in use may admit untrusted sources to SQL on TCP 1433.
-import type { Rule } from "../rule";
+import type { Evidence, Rule, RuleResult } from "../rule";
 import { result } from "../rule";
-import { get, type Subnet } from "../../model/estate";
+import { get, type Estate, type NetworkInterface, type NetworkSecurityGroup, type Subnet } from "../../model/estate";
 import { describeIssues, networkQuery, nsgIssues, virtualNetworkTag, type VirtualNetworkTag } from "../network-context";
 import { evaluateInboundExposure, formatExposureExample, type InboundExposure } from "../../net/nsg-evaluation";
 import { SEED_ASE_BACKEND } from "../seed-passages";
+import type { TrustPolicy } from "../../net/trust";
 
 interface Target {
   kind: "subnet" | "networkInterface";
@@ -51,86 +52,107 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
           { dataQuality: broken },
         ),
       ];
-    const targets: Target[] = [];
-    // Without the VNet, VirtualNetwork is not known: the evaluator then treats rules that use it as uncertain.
-    const network = (subnet: Subnet | undefined) => {
-      const vnet = get(estate, "virtualNetwork", subnet?.vnetKey);
-      const tag = vnet === undefined ? undefined : virtualNetworkTag(vnet, estate, subnet);
-      return { tag, query: tag === undefined ? { virtualNetworkPrefixes: [] } : networkQuery(tag, estate) };
-    };
-    for (const subnet of subnets) {
-      const { tag, query } = network(subnet);
-      const exposure = evaluateInboundExposure(
-        nsg.rules,
-        { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, ...query },
-        trust,
-      );
-      targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure, tag });
-    }
-    for (const nic of nics) {
-      const { tag, query } = network(get(estate, "subnet", nic.subnetKeys[0]));
-      const protectedPrefixes = nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`));
-      const exposure = evaluateInboundExposure(
-        nsg.rules,
-        { protocol: "Tcp", ports: "1433", protectedPrefixes, ...query },
-        trust,
-      );
-      targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure, tag });
-    }
-    const summary = targets.map((t) => ({
-      target: t.id,
-      kind: t.kind,
-      verdict: t.exposure.verdict,
-      decidingRule: t.exposure.example?.rule ?? t.exposure.decidingRule,
-      exampleUntrustedSource: t.exposure.example?.source,
-      ...(t.tag?.routesUnknown === undefined ? {} : { routesUnknown: t.tag.routesUnknown }),
-    }));
-    // Once per result, not per target: one NSG may serve thousands of NICs of the same VNet.
-    const tagNotes = [...new Set(targets.flatMap((t) => t.tag?.notes ?? []))];
-    const notes = tagNotes.length > 0 ? { virtualNetworkTagNotes: tagNotes } : {};
-    const exposed = targets.find((t) => t.exposure.verdict === "exposed");
-    if (exposed !== undefined) {
-      const example = exposed.exposure.example;
-      return [
-        result(
-          nsg,
-          "fail",
-          `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from ${formatExposureExample(example)}.`,
-          {
-            port: 1433,
-            decidingRule: example?.rule,
-            exampleUntrustedSource: example?.source,
-            ...(example?.sourcePorts === undefined ? {} : { exampleSourcePorts: example.sourcePorts }),
-            untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
-            targets: summary,
-            ...notes,
-          },
-        ),
-      ];
-    }
-    const uncertain = targets.find((t) => t.exposure.verdict === "uncertain");
-    if (uncertain !== undefined) {
-      return [
-        result(
-          nsg,
-          "unknown",
-          `Whether NSG ${nsg.name} admits untrusted sources on TCP 1433 to ${uncertain.name} depends on rules that cannot be resolved: ${uncertain.exposure.notes.join("; ")}.`,
-          {
-            port: 1433,
-            uncertainRules: uncertain.exposure.uncertainRules,
-            targets: summary,
-            ...notes,
-          },
-        ),
-      ];
-    }
+    return sqlInboundVerdict(nsg, exposureTargets(nsg, subnets, nics, estate, trust));
+  },
+};
+
+/** Evaluates inbound TCP 1433 for every subnet and NIC the NSG is attached to. */
+function exposureTargets(
+  nsg: NetworkSecurityGroup,
+  subnets: Subnet[],
+  nics: NetworkInterface[],
+  estate: Estate,
+  trust: TrustPolicy,
+): Target[] {
+  const targets: Target[] = [];
+  // Without the VNet, VirtualNetwork is not known: the evaluator then treats rules that use it as uncertain.
+  const network = (subnet: Subnet | undefined) => {
+    const vnet = get(estate, "virtualNetwork", subnet?.vnetKey);
+    const tag = vnet === undefined ? undefined : virtualNetworkTag(vnet, estate, subnet);
+    return { tag, query: tag === undefined ? { virtualNetworkPrefixes: [] } : networkQuery(tag, estate) };
+  };
+  for (const subnet of subnets) {
+    const { tag, query } = network(subnet);
+    const exposure = evaluateInboundExposure(
+      nsg.rules,
+      { protocol: "Tcp", ports: "1433", protectedPrefixes: subnet.addressPrefixes, ...query },
+      trust,
+    );
+    targets.push({ kind: "subnet", id: subnet.id, name: subnet.name, exposure, tag });
+  }
+  for (const nic of nics) {
+    const { tag, query } = network(get(estate, "subnet", nic.subnetKeys[0]));
+    const protectedPrefixes = nic.privateIpAddresses.map((ip) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`));
+    const exposure = evaluateInboundExposure(
+      nsg.rules,
+      { protocol: "Tcp", ports: "1433", protectedPrefixes, ...query },
+      trust,
+    );
+    targets.push({ kind: "networkInterface", id: nic.id, name: nic.name, exposure, tag });
+  }
+  return targets;
+}
+
+/** The per-target evidence, and the VirtualNetwork tag notes across all targets. */
+function targetEvidence(targets: Target[]): { summary: Evidence[]; notes: { virtualNetworkTagNotes?: string[] } } {
+  const summary = targets.map((t) => ({
+    target: t.id,
+    kind: t.kind,
+    verdict: t.exposure.verdict,
+    decidingRule: t.exposure.example?.rule ?? t.exposure.decidingRule,
+    exampleUntrustedSource: t.exposure.example?.source,
+    ...(t.tag?.routesUnknown === undefined ? {} : { routesUnknown: t.tag.routesUnknown }),
+  }));
+  // Once per result, not per target: one NSG may serve thousands of NICs of the same VNet.
+  const tagNotes = [...new Set(targets.flatMap((t) => t.tag?.notes ?? []))];
+  return { summary, notes: tagNotes.length > 0 ? { virtualNetworkTagNotes: tagNotes } : {} };
+}
+
+/** Fail on the first exposed target, else unknown on the first uncertain one, else pass. */
+function sqlInboundVerdict(nsg: NetworkSecurityGroup, targets: Target[]): RuleResult[] {
+  const { summary, notes } = targetEvidence(targets);
+  const exposed = targets.find((t) => t.exposure.verdict === "exposed");
+  if (exposed !== undefined) {
+    const example = exposed.exposure.example;
     return [
       result(
         nsg,
-        "pass",
-        `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`,
-        { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary, ...notes },
+        "fail",
+        `NSG ${nsg.name} allows TCP 1433 to ${exposed.name} from ${formatExposureExample(example)}.`,
+        {
+          port: 1433,
+          decidingRule: example?.rule,
+          exampleUntrustedSource: example?.source,
+          ...(example?.sourcePorts === undefined ? {} : { exampleSourcePorts: example.sourcePorts }),
+          untrustedSourcesAllowed: exposed.exposure.untrustedAllowed,
+          targets: summary,
+          ...notes,
+        },
       ),
     ];
-  },
-};
+  }
+  const uncertain = targets.find((t) => t.exposure.verdict === "uncertain");
+  if (uncertain !== undefined) {
+    return [
+      result(
+        nsg,
+        "unknown",
+        `Whether NSG ${nsg.name} admits untrusted sources on TCP 1433 to ${uncertain.name} depends on rules that cannot be resolved: ${uncertain.exposure.notes.join("; ")}.`,
+        {
+          port: 1433,
+          uncertainRules: uncertain.exposure.uncertainRules,
+          targets: summary,
+          ...notes,
+        },
+      ),
+    ];
+  }
+  return [
+    result(
+      nsg,
+      "pass",
+      `NSG ${nsg.name} admits only trusted sources on TCP 1433 to its ${targets.length} subnet(s)/NIC(s).`,
+      { port: 1433, decidingRule: targets[0]?.exposure.decidingRule, targets: summary, ...notes },
+    ),
+  ];
+}
