@@ -119,14 +119,7 @@ export class AuditService {
    * on the last attempt the run is first recorded as failed with the reason.
    */
   async runRequested(rawMessage: unknown, attempt: Attempt, log: Logger): Promise<RunOutcome> {
-    let message: AuditRequestMessage;
-    try {
-      message = parseAuditRequestMessage(rawMessage);
-    } catch (error) {
-      const runId = recoverRunId(rawMessage);
-      if (runId !== undefined) await this.deps.store.failRun(runId, errorText(error), this.now());
-      throw error;
-    }
+    const message = await this.parseRequest(rawMessage);
     const scope =
       message.scope === undefined
         ? undefined
@@ -172,15 +165,7 @@ export class AuditService {
       log.info(
         `run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`,
       );
-      for (const step of this.deps.postRunSteps ?? []) {
-        try {
-          await step.run({ message, report, completed, log });
-        } catch (error) {
-          log.error(
-            `post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`,
-          );
-        }
-      }
+      await this.runPostRunSteps({ message, report, completed, log });
       return { status: report.run.status === "partial" ? "partial" : "completed", runId: message.runId, completed };
     } catch (error) {
       const reason = errorText(error);
@@ -200,6 +185,30 @@ export class AuditService {
         await this.deps.store
           .releaseScopeLock(claim.lock)
           .catch((error: unknown) => log.warn(`could not release the lock of ${key}: ${errorText(error)}`));
+      }
+    }
+  }
+
+  /** Parses the queue message; a malformed one whose run id can still be read records that run as failed first. */
+  private async parseRequest(rawMessage: unknown): Promise<AuditRequestMessage> {
+    try {
+      return parseAuditRequestMessage(rawMessage);
+    } catch (error) {
+      const runId = recoverRunId(rawMessage);
+      if (runId !== undefined) await this.deps.store.failRun(runId, errorText(error), this.now());
+      throw error;
+    }
+  }
+
+  /** Runs each post-run step; a step that throws is logged and leaves the run's status as it is. */
+  private async runPostRunSteps({ message, report, completed, log }: Parameters<PostRunStep["run"]>[0]): Promise<void> {
+    for (const step of this.deps.postRunSteps ?? []) {
+      try {
+        await step.run({ message, report, completed, log });
+      } catch (error) {
+        log.error(
+          `post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`,
+        );
       }
     }
   }
