@@ -5,7 +5,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { Command, CommanderError, Option } from "commander";
-import { AuditorError, isUsageError } from "../errors";
+import { AuditorError, isUsageError, errorMessage } from "../errors";
 import { runAudit, type AuditReport } from "../audit/run-audit";
 import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../config/audit-settings";
 import { SnapshotSource } from "../snapshot/snapshot-source";
@@ -59,8 +59,35 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError("(run mi-audit --help for usage)");
 
-  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+  addScanCommand(program, io);
 
+  program
+    .command("rules")
+    .description("Print the rule catalog")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json", "markdown"]).default("table"))
+    .option("--output <file>", "write to a file instead of stdout")
+    .action(async (options: { format: "table" | "json" | "markdown"; output?: string }) => {
+      const text =
+        options.format === "markdown"
+          ? rulesToMarkdown(RULES)
+          : options.format === "json"
+            ? `${JSON.stringify(
+                RULES.map(({ evaluate: _evaluate, ...meta }) => meta),
+                null,
+                2,
+              )}\n`
+            : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
+      await emit(text, options.output, io);
+      io.setExitCode(0);
+    });
+  return program;
+}
+
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `scan`: audit an estate (snapshots or live), report the findings and set the gate's exit code. */
+function addScanCommand(program: Command, io: Io & { setExitCode: (code: number) => void }): void {
   program
     .command("scan")
     .description("Audit an estate and report findings")
@@ -123,27 +150,6 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .action(async (options: ScanOptions) => {
       io.setExitCode(await scan(options, io));
     });
-
-  program
-    .command("rules")
-    .description("Print the rule catalog")
-    .addOption(new Option("--format <format>", "output format").choices(["table", "json", "markdown"]).default("table"))
-    .option("--output <file>", "write to a file instead of stdout")
-    .action(async (options: { format: "table" | "json" | "markdown"; output?: string }) => {
-      const text =
-        options.format === "markdown"
-          ? rulesToMarkdown(RULES)
-          : options.format === "json"
-            ? `${JSON.stringify(
-                RULES.map(({ evaluate: _evaluate, ...meta }) => meta),
-                null,
-                2,
-              )}\n`
-            : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
-      await emit(text, options.output, io);
-      io.setExitCode(0);
-    });
-  return program;
 }
 
 async function scan(options: ScanOptions, io: Io): Promise<number> {
@@ -309,7 +315,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
       io.stderr(`mi-audit: ${error.code}: ${terminalText(error.message)}\n`);
       return 3;
     }
-    io.stderr(`mi-audit: unexpected error: ${terminalText(error instanceof Error ? error.message : String(error))}\n`);
+    io.stderr(`mi-audit: unexpected error: ${terminalText(errorMessage(error))}\n`);
     return 3;
   }
 }
@@ -326,7 +332,7 @@ function defaultIo(): Io {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
