@@ -7,6 +7,7 @@
 //     [--once] [--timeout 30] [--if-none-match ETAG]
 import { parseArgs } from "node:util";
 import { Agent, request } from "node:http";
+import { errorMessage } from "../../src/errors";
 
 export interface LoadResult {
   clients: number;
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
           bytes += answer.bytes;
         } catch (error) {
           errors += 1;
-          firstError ??= error instanceof Error ? error.message : String(error);
+          firstError ??= errorMessage(error);
         }
       }
     }),

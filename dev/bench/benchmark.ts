@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../../src/errors";
 
 export interface BenchmarkContext {
   /** Arguments after the runner's own (`--only`), for the module to read. */
@@ -43,7 +44,7 @@ export function benchOptions(args: string[], names: readonly string[]): Record<s
       args,
       options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])),
       strict: true,
-    }).values as Record<string, string | undefined>;
+    }).values;
   } catch (error) {
     if (error instanceof TypeError) throw new BenchUsageError(error.message);
     throw error;
@@ -166,7 +167,7 @@ export function runMeasuredChild<T>(
       } catch (error) {
         resolve({
           ok: false,
-          reason: `unreadable result: ${error instanceof Error ? error.message : String(error)}`,
+          reason: `unreadable result: ${errorMessage(error)}`,
           wallMs,
           stderr,
         });

@@ -15,6 +15,7 @@ import {
   type BenchmarkReport,
 } from "./benchmark";
 import type { CollectionMeasurement } from "./collection-measure";
+import { errorMessage } from "../../src/errors";
 
 const QUOTA_PER_SECOND = 15 / 5;
 const TARGET_RATIO = 1.15;
@@ -177,7 +178,7 @@ export const collectionBenchmark: Benchmark = {
         after = await emulator.stats();
         await emulator.log(join(context.root, "test-artifacts", `bench-collection-${resources}-requests.json`));
       } catch (error) {
-        context.log(`collection: no emulator stats: ${error instanceof Error ? error.message : String(error)}`);
+        context.log(`collection: no emulator stats: ${errorMessage(error)}`);
       }
       await emulator.close();
       if (!outcome.ok) {

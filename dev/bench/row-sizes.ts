@@ -74,7 +74,7 @@ export const rowSizesBenchmark: Benchmark = {
     const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
     context.log(`row-sizes: generating ${resources} rows …`);
     const rows: Record<string, unknown>[] = [];
-    for (const row of generateEstateRows({ resources, seed })) rows.push(row as Record<string, unknown>);
+    for (const row of generateEstateRows({ resources, seed })) rows.push(row);
     const families = measureRowSizes(rows);
     const kib = (bytes: number) => (bytes / 1024).toFixed(2);
     const columns = [

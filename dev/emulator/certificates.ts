@@ -58,8 +58,8 @@ function newKeyPair(): KeyPair {
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
   });
   return {
-    publicKey: forge.pki.publicKeyFromPem(pair.publicKey) as forge.pki.rsa.PublicKey,
-    privateKey: forge.pki.privateKeyFromPem(pair.privateKey) as forge.pki.rsa.PrivateKey,
+    publicKey: forge.pki.publicKeyFromPem(pair.publicKey),
+    privateKey: forge.pki.privateKeyFromPem(pair.privateKey),
   };
 }
 

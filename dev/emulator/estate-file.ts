@@ -20,6 +20,7 @@
 // A side file can supply the same extensions: `loadEstateFile(path, { sideFile })`; its keys win over the estate's.
 
 import { readFileSync } from "node:fs";
+import { errorMessage } from "../../src/errors";
 
 export type Row = Record<string, unknown>;
 
@@ -68,12 +69,12 @@ function readJson(path: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new EstateFileError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new EstateFileError(`${path}: ${errorMessage(error)}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new EstateFileError(`${path}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new EstateFileError(`${path}: not JSON: ${errorMessage(error)}`);
   }
 }
 

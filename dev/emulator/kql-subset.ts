@@ -86,7 +86,7 @@ class Parser {
       this.expectSymbol("|");
       operations.push(this.operation());
     }
-    return { table: table as Table, operations };
+    return { table: table, operations };
   }
 
   private operation(): Operation {

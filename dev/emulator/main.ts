@@ -5,6 +5,7 @@
 // Serves the estate until Ctrl-C and prints the endpoint and CA file to give `mi-audit scan`.
 
 import { startEmulator } from "./emulator";
+import { errorMessage } from "../../src/errors";
 
 interface Arguments {
   estate?: string;
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     }
     if (args.maxResponseBytes === 0) throw new Error("--max-response-bytes needs a whole number ≥ 1, got '0'");
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    console.error(`${errorMessage(error)}\n${USAGE}`);
     process.exit(2);
   }
   const emulator = await startEmulator({
@@ -117,6 +118,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import {
   type EstateGeneratorOptions,
 } from "../generate/estate-generator";
 import { snapshotJsonChunks } from "../generate/snapshot-json";
+import { errorMessage } from "../../src/errors";
 
 const USAGE = "usage: generate-estate --resources N [--subscriptions S] [--seed K] --out FILE";
 
@@ -81,9 +82,7 @@ export function main(argv: string[], io: ScriptIo): number {
   try {
     fd = openSync(partial, "w");
   } catch (error) {
-    io.stderr(
-      `generate-estate: --out ${out} cannot be written: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    io.stderr(`generate-estate: --out ${out} cannot be written: ${errorMessage(error)}\n`);
     return 2;
   }
   const types = new Map<string, number>();

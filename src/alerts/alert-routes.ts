@@ -11,7 +11,7 @@
 // Within `match` every given criterion must hold (AND); within one criterion any listed value will do (OR).
 import { z } from "zod";
 import type { Finding } from "../engine/finding";
-import { AuditorError } from "../errors";
+import { AuditorError, errorMessage } from "../errors";
 import { SEVERITIES, type Severity } from "../rules/rule";
 
 export const ALERT_ROUTES_SETTING = "ALERT_ROUTES";
@@ -104,7 +104,7 @@ export function parseAlertRoutes(raw: string | undefined, setting = ALERT_ROUTES
   } catch (error) {
     throw new AuditorError(
       "CONFIG_INVALID",
-      `${setting}: not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an array of routes, see docs/alerts.md`,
+      `${setting}: not valid JSON (${errorMessage(error)}); expected an array of routes, see docs/alerts.md`,
       { cause: error },
     );
   }

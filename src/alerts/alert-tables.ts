@@ -15,7 +15,7 @@
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import { odata, type TableClient } from "@azure/data-tables";
-import { AuditorError } from "../errors";
+import { AuditorError, errorMessage } from "../errors";
 import { clampText, type Entity } from "../store/entity-codec";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
@@ -366,7 +366,7 @@ async function entryFromEntity(row: Record<string, unknown>): Promise<OutboxEntr
       ...record,
       payload: "",
       ledgerPlan: [],
-      unreadable: error instanceof Error ? error.message : String(error),
+      unreadable: errorMessage(error),
     };
   }
 }

@@ -23,6 +23,7 @@ let loaded: AdaptiveCardsModule | undefined;
 function adaptiveCards(): AdaptiveCardsModule {
   // The package's `lib/` build uses extensionless ESM imports that Node cannot load; its UMD bundle works. Loaded on
   // first use only: it is large, and only the alert step needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, lazy load of the UMD bundle (see above)
   loaded ??= require("adaptivecards/dist/adaptivecards.js") as AdaptiveCardsModule;
   return loaded;
 }

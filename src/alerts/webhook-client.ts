@@ -157,7 +157,8 @@ async function readSnippet(response: Response): Promise<string> {
   let size = 0;
   try {
     while (size < SNIPPET_BYTES) {
-      const { done, value } = await reader.read();
+      const { done, value } = (await reader.read()) as
+        { done: true; value?: undefined } | { done: false; value: Uint8Array };
       if (done) break;
       chunks.push(value);
       size += value.byteLength;

@@ -2,7 +2,7 @@
 // POST /api/runs. Both are validated with zod; scope ids are checked like the CLI's.
 import { z } from "zod";
 import { validateScope, type CollectionScope } from "./collection-scope";
-import { AuditorError, describeZodError } from "../errors";
+import { AuditorError, describeZodError, errorMessage } from "../errors";
 
 export const scopeOverrideSchema = z
   .object({
@@ -27,7 +27,7 @@ export type AuditRequestMessage = z.infer<typeof auditRequestMessageSchema>;
 
 /** Reads a scope override from a request body, checking ids as the CLI does; `undefined` body means "the configured scope". */
 export function parseScopeOverride(body: unknown, where = "body"): CollectionScope | undefined {
-  if (body === undefined || body === null || (typeof body === "object" && Object.keys(body as object).length === 0))
+  if (body === undefined || body === null || (typeof body === "object" && Object.keys(body).length === 0))
     return undefined;
   const parsed = scopeOverrideSchema.safeParse(body);
   if (!parsed.success) throw new AuditorError("INPUT_INVALID_REQUEST", `${where}: ${describeZodError(parsed.error)}`);
@@ -35,11 +35,7 @@ export function parseScopeOverride(body: unknown, where = "body"): CollectionSco
     const scope = validateScope(parsed.data);
     return scope.subscriptions === undefined && scope.managementGroups === undefined ? undefined : scope;
   } catch (error) {
-    throw new AuditorError(
-      "INPUT_INVALID_REQUEST",
-      `${where}.${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new AuditorError("INPUT_INVALID_REQUEST", `${where}.${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -87,6 +83,6 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    return { unparseable: error instanceof Error ? error.message : String(error) };
+    return { unparseable: errorMessage(error) };
   }
 }

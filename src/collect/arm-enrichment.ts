@@ -22,6 +22,7 @@ import {
   serviceClientOptions,
 } from "./collection-config";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
+import { errorMessage } from "../errors";
 
 export interface ArmEnrichmentOptions {
   connection?: ArmConnection;
@@ -194,7 +195,7 @@ class EnrichmentRun {
     try {
       await read();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.stats.failures += 1;
       record(row).errors = [...(record(row).errors ?? []), { field, reason }];
       if (field === AAD_ONLY_CHILD) record(row).azureADOnlyAuthentication = { error: reason };
@@ -315,7 +316,7 @@ function requireTarget(row: ResourceRow, target: ResourceTarget | undefined): Re
 
 function record(row: ResourceRow): EnrichmentRecord {
   row.enrichment ??= {};
-  return row.enrichment as EnrichmentRecord;
+  return row.enrichment;
 }
 
 function fill(row: ResourceRow, field: string, value: unknown[]): void {

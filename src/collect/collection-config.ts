@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { type AccessToken, AzureAuthorityHosts, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { AuditorError } from "../errors";
+import { AuditorError, errorMessage } from "../errors";
 import { CollectionConfigError, validateScope, type CollectionScope } from "../audit/collection-scope";
 import { CLOUD_NAMES, type CloudName } from "../config/settings-catalog";
 import { ENV_SETTING_NAMES, type CollectionSettings, type SettingNames } from "../config/collection-settings";
@@ -96,7 +96,7 @@ export function buildArmConnection(settings: ConnectionSettings = {}): ArmConnec
   try {
     ca = readFileSync(settings.armCaFile, "utf8");
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new CollectionConfigError("armCaFile", `cannot read '${settings.armCaFile}': ${reason}`);
   }
   if (!ca.includes("-----BEGIN CERTIFICATE-----")) {

@@ -5,6 +5,7 @@ import { RULES } from "../rules/catalog";
 import type { AnyRule, RuleContext, RuleResult, Status } from "../rules/rule";
 import type { Finding } from "./finding";
 import { armKey } from "../model/arm-id";
+import { errorMessage } from "../errors";
 
 export interface EngineOptions {
   rules?: readonly AnyRule[];
@@ -30,7 +31,7 @@ export function evaluateEstate(
           context,
         );
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         results = [
           {
             resource,

@@ -1,7 +1,7 @@
 // alertsTest: POST /api/alerts/test (admin) posts a test card to one alert channel now, so a team can check its webhook.
 // Body `{ "route": "<name>" }`; without it, the default channel (TEAMS_WEBHOOK_URL). 200 when the webhook accepted it,
 // 502 with the reason when it did not.
-import { describeZodError } from "../errors";
+import { describeZodError, errorMessage } from "../errors";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { getServices } from "../app/services";
@@ -17,11 +17,7 @@ export async function sendTestAlert(request: HttpRequest, context: InvocationCon
     try {
       body = text.trim() === "" ? {} : JSON.parse(text);
     } catch (error) {
-      return errorResponse(
-        400,
-        "BadRequest",
-        `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-      );
+      return errorResponse(400, "BadRequest", `body: not valid JSON (${errorMessage(error)})`);
     }
     const parsed = testRequestSchema.safeParse(body);
     if (!parsed.success) return errorResponse(400, "BadRequest", `body: ${describeZodError(parsed.error)}`);

@@ -4,6 +4,7 @@ import { getServices } from "../app/services";
 import { parseScopeOverride } from "../audit/audit-request";
 import { errorResponse, handled, jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
+import { errorMessage } from "../errors";
 
 export async function startAudit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return handled(context, async () => {
@@ -12,11 +13,7 @@ export async function startAudit(request: HttpRequest, context: InvocationContex
     try {
       body = text.trim() === "" ? undefined : JSON.parse(text);
     } catch (error) {
-      return errorResponse(
-        400,
-        "BadRequest",
-        `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-      );
+      return errorResponse(400, "BadRequest", `body: not valid JSON (${errorMessage(error)})`);
     }
     const scope = parseScopeOverride(body);
     const { runId, scope: scopeKey } = await getServices().audits.requestAudit({

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isFunctionRegistration, type FunctionRegistration } from "../app/function-registration";
 import type { HostLog } from "./host-log";
+import { errorMessage } from "../errors";
 
 export class FunctionLoadError extends Error {
   override name = "FunctionLoadError";
@@ -77,7 +78,7 @@ async function importModule(file: string): Promise<unknown> {
     // import() loads CommonJS (dist) and, under vitest, TypeScript fixtures alike.
     return (await import(pathToFileURL(file).href)) as unknown;
   } catch (error) {
-    throw new FunctionLoadError(`Loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new FunctionLoadError(`Loading ${file} failed: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -89,7 +90,7 @@ function exportedValues(moduleNamespace: unknown): unknown[] {
   const values: unknown[] = Object.values(moduleNamespace);
   const defaultExport = (moduleNamespace as { default?: unknown }).default;
   if (typeof defaultExport === "object" && defaultExport !== null && !isFunctionRegistration(defaultExport))
-    values.push(...Object.values(defaultExport));
+    values.push(...(Object.values(defaultExport) as unknown[]));
   return values;
 }
 

@@ -2,6 +2,7 @@
 // queue extension settings. Every error names the host.json path of the setting. Defaults follow the Functions
 // host, except maxPollingInterval (2 s here instead of 1 min, so a local queue answers quickly).
 import { readFileSync } from "node:fs";
+import { errorMessage } from "../errors";
 
 export interface QueueSettings {
   /** Longest wait between polls of an empty queue (extensions.queues.maxPollingInterval). */
@@ -47,7 +48,7 @@ export function readHostJson(file: string): HostJsonSettings {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new HostJsonError(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new HostJsonError(`${file}: not valid JSON (${errorMessage(error)})`);
   }
   return parseHostJson(document, file);
 }

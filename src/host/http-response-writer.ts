@@ -4,6 +4,7 @@
 // is written chunk by chunk with backpressure instead of being buffered.
 import type { ServerResponse } from "node:http";
 import { HttpResponse, type Cookie, type HttpResponseInit } from "@azure/functions";
+import { errorMessage } from "../errors";
 
 export class HttpResultError extends Error {
   override name = "HttpResultError";
@@ -42,10 +43,7 @@ export function prepareResponse(result: unknown): PreparedResponse {
   try {
     response = new HttpResponse(init);
   } catch (error) {
-    throw new HttpResultError(
-      `The HTTP response is not valid: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new HttpResultError(`The HTTP response is not valid: ${errorMessage(error)}`, { cause: error });
   }
   const body = init.body;
   const buffered =

@@ -7,7 +7,6 @@
 // dev/emulator. `node dist/src/host/local-host.js` on its own starts no emulator (the banner says so); tests call
 // startLocalHost() in-process.
 import { join, resolve } from "node:path";
-import type { StorageQueueFunctionOptions } from "@azure/functions";
 import type { FunctionRegistration } from "../app/function-registration";
 import { readSetting, type SettingValue } from "../config/settings-catalog";
 import { errorMessage, errorText } from "../errors";
@@ -399,12 +398,13 @@ function stopper(parts: {
       await Promise.race([workersDone, delay(Math.max(1_000, drainTimeoutMs - (Date.now() - drainStarted)))]);
       // Every step runs even when one before it failed, so a failing close never leaves Azurite running.
       const failures: unknown[] = [];
-      for (const step of [
+      const steps: Array<() => Promise<void> | void> = [
         () => server.close(),
         () => services.emulator?.close(),
         () => services.azurite?.dispose(),
         () => env.restore(),
-      ]) {
+      ];
+      for (const step of steps) {
         try {
           await step();
         } catch (error) {

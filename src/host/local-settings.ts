@@ -1,6 +1,7 @@
 // local.settings.json as Core Tools reads it: `Values` become app settings (environment variables), except that a
 // variable already set in the environment wins; `Host.LocalHttpPort` picks the port. The file is optional.
 import { readFileSync } from "node:fs";
+import { errorMessage } from "../errors";
 
 export interface LocalSettings {
   file: string;
@@ -24,7 +25,7 @@ export function readLocalSettings(file: string): LocalSettings | undefined {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new LocalSettingsError(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new LocalSettingsError(`${file}: not valid JSON (${errorMessage(error)})`);
   }
   if (!isRecord(document)) throw new LocalSettingsError(`${file}: expected a JSON object with "Values"`);
   if (document["IsEncrypted"] === true) {

@@ -283,6 +283,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Storage SDK failures are Errors; anything else thrown is shown with util.format, so an object shows its fields. */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : format(error);
+  if (error instanceof Error) return error.message;
+  return format(error);
 }

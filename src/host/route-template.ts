@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 // HTTP route templates as the Functions host (ASP.NET Core routing) reads them: literal segments (matched without
 // regard to case), `{name}`, optional `{name?}`, defaults `{name=value}`, constraints `{name:int}` and a final
 // catch-all `{*rest}`. When several routes match a path, the more specific one wins: a literal beats a constrained
@@ -185,7 +186,7 @@ function parseConstraint(text: string, body: string, fail: (why: string) => neve
     try {
       pattern = new RegExp(args, "i");
     } catch (error) {
-      return fail(`{${body}}: invalid regex (${error instanceof Error ? error.message : String(error)})`);
+      return fail(`{${body}}: invalid regex (${errorMessage(error)})`);
     }
     return { text, test: (value) => pattern.test(value) };
   }

@@ -7,6 +7,7 @@ import { CronExpressionParser } from "cron-parser";
 import type { Timer, TimerFunctionOptions } from "@azure/functions";
 import { stamp, type HostLog } from "./host-log";
 import type { Invoker } from "./invocations";
+import { errorMessage } from "../errors";
 
 export class TimerScheduleError extends Error {
   override name = "TimerScheduleError";
@@ -51,7 +52,7 @@ export function resolveSchedule(functionName: string, schedule: string, env: Nod
     CronExpressionParser.parse(expression, { tz: "UTC" });
   } catch (error) {
     throw new TimerScheduleError(
-      `Timer '${functionName}': schedule ${JSON.stringify(expression)}${source} is not valid NCRONTAB: ${error instanceof Error ? error.message : String(error)}`,
+      `Timer '${functionName}': schedule ${JSON.stringify(expression)}${source} is not valid NCRONTAB: ${errorMessage(error)}`,
       { cause: error },
     );
   }

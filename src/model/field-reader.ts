@@ -102,7 +102,7 @@ export class FieldReader {
   array(name: string): Json[] | undefined {
     const value = this.raw(name);
     if (value === undefined || value === null) return undefined;
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value as Json[];
     this.issue(name, `expected an array, found ${describe(value)}`);
     return [];
   }

@@ -6,7 +6,7 @@ import type { SecurityRule } from "./estate";
 
 /** The one shared empty list: exact-size lists use it for every empty value list (see exactOrEmpty). */
 export const NO_VALUES: string[] = Object.freeze<string[]>([]) as string[];
-const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_TAGS: Record<string, string> = Object.freeze({});
 
 /** A list at its exact size (push() leaves room for up to 17 entries), or the one shared empty list. */
 export function exactOrEmpty(values: string[]): string[] {

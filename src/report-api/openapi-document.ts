@@ -101,7 +101,7 @@ function operation(route: ReportRoute): Record<string, unknown> {
 function parametersOf(schema: z.ZodObject | undefined, location: "path" | "query"): JsonSchema[] {
   if (schema === undefined) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
-    const json = withoutDialect(z.toJSONSchema(field, { io: "input", unrepresentable: "throw" }) as JsonSchema);
+    const json = withoutDialect(z.toJSONSchema(field, { io: "input", unrepresentable: "throw" }));
     const { description, ...rest } = json;
     return {
       name,

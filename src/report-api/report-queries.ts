@@ -1,7 +1,7 @@
 // The report API's use cases over the store port: pages of runs and findings, the CSV export, a resource's history,
 // the rule catalog and the health probe. No HTTP here: handlers parse, call these, and map the result.
 import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/finding";
-import { AuditorError } from "../errors";
+import { AuditorError, errorText } from "../errors";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../rules/rule";
 import type {
@@ -43,7 +43,7 @@ export function findingSelection(params: FilterParams): FindingSelection {
   if (params.status !== undefined) filter.status = params.status as Status[];
   if (params.severity !== undefined) filter.severity = params.severity as Severity[];
   if (params.minSeverity !== undefined)
-    filter.severity = SEVERITIES.slice(0, SEVERITIES.indexOf(params.minSeverity as Severity) + 1);
+    filter.severity = SEVERITIES.slice(0, SEVERITIES.indexOf(params.minSeverity) + 1);
   if (params.ruleId !== undefined) filter.ruleId = params.ruleId;
   if (params.subscriptionId !== undefined) filter.subscriptionId = params.subscriptionId;
   if (params.resourceGroup !== undefined) filter.resourceGroup = params.resourceGroup;
@@ -295,12 +295,7 @@ export async function checkHealth(
       ),
     ]);
   } catch (caught) {
-    error =
-      caught instanceof AuditorError
-        ? `${caught.code}: ${caught.message}`
-        : caught instanceof Error
-          ? caught.message
-          : String(caught);
+    error = errorText(caught);
   } finally {
     clearTimeout(timer);
   }

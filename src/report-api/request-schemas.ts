@@ -3,7 +3,7 @@
 // reaches the store, which puts it into filters with the `odata` tag: a value is only ever a value.
 import { z } from "zod";
 import { RULES } from "../rules/catalog";
-import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
+import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -62,7 +62,7 @@ const textSearch = z
   .optional()
   .meta({ description: "Case-insensitive text searched for in resource names." });
 
-export const MIN_SEVERITY_SCHEMA = z.enum(SEVERITIES as readonly Severity[] as [Severity, ...Severity[]]);
+export const MIN_SEVERITY_SCHEMA = z.enum(SEVERITIES as [Severity, ...Severity[]]);
 
 /** The finding filters shared by GET /api/findings and the dashboard. */
 export const findingFilterShape = {
@@ -95,13 +95,10 @@ export const listFindingsQuery = z.strictObject({
   ...findingFilterShape,
   top: wholeNumber(1000, 100, "Page size (format=json)."),
   continuationToken,
-  format: z
-    .enum(["json", "csv"])
-    .optional()
-    .meta({
-      description:
-        "json (default): one page. csv: every matching finding, streamed, RFC 4180; top and continuationToken do not apply.",
-    }),
+  format: z.enum(["json", "csv"]).optional().meta({
+    description:
+      "json (default): one page. csv: every matching finding, streamed, RFC 4180; top and continuationToken do not apply.",
+  }),
 });
 
 export const resourceHistoryPath = z.strictObject({

@@ -63,7 +63,7 @@ export function formatTable(report: AuditReport): string {
 }
 
 function describeCollection(stats: Record<string, unknown>): string[] {
-  const num = (key: string): number => (typeof stats[key] === "number" ? (stats[key] as number) : 0);
+  const num = (key: string): number => (typeof stats[key] === "number" ? stats[key] : 0);
   const rowsByType = (stats["rowsByType"] ?? {}) as Record<string, number>;
   const counts = Object.entries(rowsByType)
     .sort(([a], [b]) => a.localeCompare(b))

@@ -337,7 +337,7 @@ describe("what is announced", () => {
     expect(late.outcome.status === "completed" && late.outcome.completed.transitions.stale).toBeGreaterThan(0);
     const cards = receiver.acceptedBy(h.path("default"));
     expect(cards).toHaveLength(cardsBefore + 1);
-    const card = readCard(cards.at(-1)!);
+    const card = readCard(cards.at(-1));
     expect(card.items.map((item) => `${item.section}: ${item.title} on ${item.where.split(" · ")[0]}`)).toEqual([
       "Resolved: MI accepts TLS versions below 1.2 on sqlmi-prod-02",
     ]);

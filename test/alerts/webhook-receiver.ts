@@ -25,17 +25,18 @@ export class WebhookReceiver {
   ) {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
+    // The handler answers through the receiver, which exists once the server listens (before any request arrives).
+    const ready: { receiver?: WebhookReceiver } = {};
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () =>
-        receiver!.answer(request.url ?? "/", request.headers, Buffer.concat(chunks).toString("utf8"), response),
+        ready.receiver!.answer(request.url ?? "/", request.headers, Buffer.concat(chunks).toString("utf8"), response),
       );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    receiver = new WebhookReceiver(server, (server.address() as AddressInfo).port);
-    return receiver;
+    ready.receiver = new WebhookReceiver(server, (server.address() as AddressInfo).port);
+    return ready.receiver;
   }
 
   /** The URL of a webhook on this receiver. The `sig` query parameter stands for the secret part of a real one. */

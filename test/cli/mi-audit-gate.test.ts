@@ -82,7 +82,7 @@ describe("snapshots", () => {
       /mi-audit: could not verify: 1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source \(critical\) 1 unknown/,
     );
     expect(run.stdout).toMatch(
-      /Gate \(--fail-on critical\): COULD NOT VERIFY \(exit 4\)\n  1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source/,
+      /Gate \(--fail-on critical\): COULD NOT VERIFY \(exit 4\)\n {2}1 result\(s\) at or above critical were not decided: mi\.public-endpoint\.untrusted-source/,
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
 
@@ -120,7 +120,7 @@ describe("snapshots", () => {
     const run = runCli(["scan", "--snapshot", file]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /Gate \(--fail-on high\): FAIL, 1 failure\(s\) at or above high \(exit 1\)\n  1 result\(s\) at or above high were not decided/,
+      /Gate \(--fail-on high\): FAIL, 1 failure\(s\) at or above high \(exit 1\)\n {2}1 result\(s\) at or above high were not decided/,
     );
   });
 
@@ -169,7 +169,7 @@ describe("snapshots", () => {
         expect(run.code, run.stderr).toBe(4);
         expect(run.stderr).toMatch(/mi-audit: could not verify: nothing was audited/);
         expect(run.stderr).toMatch(detail);
-        expect(run.stdout).toMatch(/COULD NOT VERIFY \(exit 4\)\n  nothing was audited/);
+        expect(run.stdout).toMatch(/COULD NOT VERIFY \(exit 4\)\n {2}nothing was audited/);
       }
       const report = json(runCli(["scan", "--snapshot", file, "--format", "json"]));
       expect(report.summary.gate).toMatchObject({ outcome: "unverified", exitCode: 4, nothingAudited: true });

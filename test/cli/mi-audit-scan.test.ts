@@ -164,7 +164,7 @@ describe("bad input exits 2 with a message that names the file and the problem",
     [["scan", "--snapshot", "x", "--trusted", "10.0.0.999/8"], /10\.0\.0\.999/],
     [["frobnicate"], /unknown command/],
   ])("usage error %j", (args, pattern) => {
-    const run = runCli(args as string[]);
+    const run = runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
   });

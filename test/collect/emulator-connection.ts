@@ -31,7 +31,7 @@ export function emulatorPerTest(): (options: EmulatorOptions) => Promise<Emulato
 
 /** A row sink that keeps every row, and how many pages brought them. */
 export function rowCollector(): { rows: ResourceRow[]; pages: number; sink: (rows: ResourceRow[]) => void } {
-  const collected = { rows: [] as ResourceRow[], pages: 0, sink: (rows: ResourceRow[]) => {} };
+  const collected = { rows: [] as ResourceRow[], pages: 0, sink: (_rows: ResourceRow[]) => {} };
   collected.sink = (rows) => {
     collected.pages += 1;
     collected.rows.push(...rows);

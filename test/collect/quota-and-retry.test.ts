@@ -60,7 +60,7 @@ describe("QuotaPacer with requests in flight", () => {
     const pacer = new QuotaPacer({ limit: 15, windowMs: 60_000 });
     const [first] = [await pacer.reserve(), await pacer.reserve(), await pacer.reserve()];
     // Counted when the first arrived: 5 left then, and two more are on their way.
-    pacer.settle(first!, report(5));
+    pacer.settle(first, report(5));
     for (let n = 0; n < 3; n += 1) expect((await pacer.reserve()).waitedMs).toBe(0);
     expect(await settlesSoon(pacer.reserve())).toBe(false);
   });
@@ -98,7 +98,7 @@ describe("QuotaPacer with requests in flight", () => {
     // Past the guessed end of the window, but the service may have started its window late: no answer, no grant.
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(await settlesSoon(third)).toBe(false);
-    pacer.settle(first!, report(0, "00:00:00.0200000"));
+    pacer.settle(first, report(0, "00:00:00.0200000"));
     expect((await third).waitedMs).toBeGreaterThanOrEqual(80);
   });
 

@@ -60,7 +60,7 @@ describe("a run whose ARM reads fail for good", () => {
       new InvocationContext({ functionName: "getRun" }),
     );
     expect(answer.status).toBe(200);
-    const run = answer.jsonBody as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const run = answer.jsonBody;
     expect(run.status).toBe("partial");
     const gaps = run.summary.run.coverageGaps as Array<{ types: string[]; subscriptionIds: string[]; reason: string }>;
     expect(gaps.length).toBe(3);

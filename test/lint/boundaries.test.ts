@@ -158,7 +158,7 @@ describe("conventions", () => {
   it("reports the inline errorText pattern outside src/errors.ts", async () => {
     for (const filePath of ["src/audit/probe.ts", "src/engine/probe.ts", "dev/bench/probe.ts"]) {
       const messages = byRule(await lint(filePath, inlineErrorText), "no-restricted-syntax");
-      expect(messages.map((message) => message.message)).toEqual(["use errorText from src/errors"]);
+      expect(messages.map((message) => message.message)).toEqual(["use errorMessage or errorText from src/errors"]);
     }
     expect(byRule(await lint("src/errors.ts", inlineErrorText), "no-restricted-syntax")).toEqual([]);
     const narrowed =

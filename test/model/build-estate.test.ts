@@ -310,7 +310,7 @@ describe("shared, read-only values (memory at scale)", () => {
     expect(d!.rules[0]!.sourceAddressPrefixes).toEqual(["10.0.0.0/9"]);
     // The value lists are shared too, and read-only: a caller that wants to sort one copies it.
     expect(c!.rules[0]!.destinationPortRanges).toBe(a!.rules[0]!.destinationPortRanges);
-    expect(() => (a!.rules[0]!.sourceAddressPrefixes as string[]).push("*")).toThrow(TypeError);
+    expect(() => a!.rules[0]!.sourceAddressPrefixes.push("*")).toThrow(TypeError);
   });
 
   it("identical tag sets are one frozen object; resources without issues share one empty, frozen list", () => {

@@ -8,7 +8,7 @@ export interface Answer {
   headers: Headers;
   text: string;
   /** Parsed when the body is JSON. */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
   /** How many chunks a streamed body came in (1 for a buffered one). */
   chunks: number;
   logs: string[];

@@ -72,15 +72,13 @@ export function securityRule(spec: RuleSpec): Row {
 
 export function nsgRow(
   name: string,
-  rules: (RuleSpec | unknown)[],
+  rules: unknown[],
   opts: { subnets?: string[]; nics?: string[]; sub?: string } = {},
 ): Row {
   return base("microsoft.network/networksecuritygroups", ids.nsg(name, opts.sub), {
     properties: {
       securityRules: rules.map((r) =>
-        r !== null && typeof r === "object" && "priority" in (r as object) && "name" in (r as object)
-          ? securityRule(r as RuleSpec)
-          : r,
+        r !== null && typeof r === "object" && "priority" in r && "name" in r ? securityRule(r as RuleSpec) : r,
       ),
       subnets: (opts.subnets ?? []).map((id) => ({ id })),
       networkInterfaces: (opts.nics ?? []).map((id) => ({ id })),

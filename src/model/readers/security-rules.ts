@@ -253,7 +253,7 @@ function absentOrEmptyList(value: Json): boolean {
 function cleanMerged(singular: Json, plural: Json): string[] | undefined {
   let values: string[];
   if (plural === undefined || plural === null) values = NO_VALUES;
-  else if (Array.isArray(plural) && plural.every((value) => typeof value === "string")) values = plural as string[];
+  else if (Array.isArray(plural) && plural.every((value) => typeof value === "string")) values = plural;
   else return undefined;
   if (singular === undefined || singular === null || singular === "") return values;
   if (typeof singular !== "string") return undefined;

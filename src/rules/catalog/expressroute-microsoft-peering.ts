@@ -14,9 +14,9 @@ function publicMisServedBy(estate: Estate): Map<string, ManagedInstance[]> {
   if (map !== undefined) return map;
   map = new Map();
   const add = (vnetKey: string, mi: ManagedInstance): void => {
-    const list = map!.get(vnetKey) ?? [];
+    const list = map.get(vnetKey) ?? [];
     if (!list.includes(mi)) list.push(mi);
-    map!.set(vnetKey, list);
+    map.set(vnetKey, list);
   };
   for (const mi of estate.byKind.managedInstance) {
     if (mi.publicDataEndpointEnabled !== true) continue;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ids, miRow, nsgRow, publicIpRow, vnetRow, type Row, type RuleSpec } from "../../support/rows";
+import { miRow, nsgRow, publicIpRow, vnetRow, type Row, type RuleSpec } from "../../support/rows";
 import { runCli } from "../../support/run-cli";
 import { verdictTable, type VerdictCase } from "./verdict-table";
 import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi } from "./mi-estates";
