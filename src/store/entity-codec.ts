@@ -162,23 +162,24 @@ export function stateFromEntity(entity: Record<string, unknown>): FindingState {
 const DELTA_KEYS = ["newFailures", "regressed", "resolved", "stillFailing", "notReassessed"] as const;
 
 /** Properties of the run entity that make a `RunRecord`: lists select only these, never the summary chunks. */
-export const RUN_RECORD_PROPERTIES: string[] = [
-  "runId",
-  "status",
+/** Run record fields stored as they are: texts (clamped) and whole numbers. */
+const RUN_TEXT_FIELDS = [
   "scope",
   "requestedBy",
   "requestedAt",
   "startedAt",
   "finishedAt",
-  "durationMs",
   "error",
-  "findings",
-  "findingsStored",
+  "findingsDeletedAt",
+] as const;
+const RUN_NUMBER_FIELDS = ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const;
+const RUN_PLAIN_FIELDS = ["runId", "status", ...RUN_TEXT_FIELDS, ...RUN_NUMBER_FIELDS] as const;
+
+/** Properties of the run entity that make a `RunRecord`: lists select only these, never the summary chunks. */
+export const RUN_RECORD_PROPERTIES: string[] = [
+  ...RUN_PLAIN_FIELDS,
   "estateScore",
   "estateScoreKnown",
-  "resourcesAssessed",
-  "coverageGaps",
-  "findingsDeletedAt",
   ...STATUSES.map((s) => `status_${s}`),
   ...SEVERITIES.map((s) => `fail_${s}`),
   ...DELTA_KEYS.map((k) => `delta_${k}`),
@@ -191,23 +192,7 @@ export function runKeys(runId: string): { partitionKey: string; rowKey: string }
 /** The run record as run-entity properties (for a Merge: undefined fields are left out, so they keep their value). */
 export function runRecordToProperties(record: Partial<RunRecord>): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  const plain = [
-    "runId",
-    "status",
-    "scope",
-    "requestedBy",
-    "requestedAt",
-    "startedAt",
-    "finishedAt",
-    "durationMs",
-    "error",
-    "findings",
-    "findingsStored",
-    "resourcesAssessed",
-    "coverageGaps",
-    "findingsDeletedAt",
-  ] as const;
-  for (const key of plain) {
+  for (const key of RUN_PLAIN_FIELDS) {
     const value = record[key];
     if (value !== undefined) props[key] = typeof value === "string" ? clampText(value) : value;
   }
@@ -225,18 +210,10 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
 
 export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
   const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
-  for (const key of [
-    "scope",
-    "requestedBy",
-    "requestedAt",
-    "startedAt",
-    "finishedAt",
-    "error",
-    "findingsDeletedAt",
-  ] as const) {
+  for (const key of RUN_TEXT_FIELDS) {
     if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key];
   }
-  for (const key of ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const) {
+  for (const key of RUN_NUMBER_FIELDS) {
     if (typeof entity[key] === "number") record[key] = entity[key];
   }
   if (typeof entity.estateScoreKnown === "boolean")
