@@ -28,8 +28,10 @@ import {
   restClientOptions,
   validateScope,
 } from "./collection-config";
-import { QUERY_FAMILIES, type QueryFamily, renestRow, SUBSCRIPTIONS_QUERY } from "./queries";
+import { QUERY_FAMILIES, type QueryFamily, renestRow } from "./queries";
 import { chunk, partition } from "./subscription-batches";
+import { failedChainGap, oversizedRowGap, oversizedRunGap, truncatedChainGap } from "./coverage-gaps";
+import { listSubscriptionIds } from "./subscription-listing";
 import { type Chain, FIRST_PAGE, growBack, MAX_OVERSIZED_IN_A_ROW, MIN_SPLIT_PAGES } from "./query-chain";
 import type {
   PageSink,
@@ -251,43 +253,17 @@ class ResourceGraphRun {
   private async readPage(chain: Chain): Promise<void> {
     const { family, scope } = chain;
     const progress = this.progressOf(family);
-    // A gap names the chain's subscriptions; for management groups, "every subscription in scope".
-    const subscriptionIds = "subscriptions" in scope ? scope.subscriptions : undefined;
     let page: QueryPage;
     try {
       const priority = chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain);
       page = await this.requests.send(family.query, scope, chain.skipToken, priority, chain.top, chain.skip);
     } catch (error) {
-      if (error instanceof RetriesExhaustedError && error.failure.payloadTooLarge === true && !this.scheduler.stopped) {
-        this.readLess(chain, error);
-        return;
-      }
-      this.activeChains.delete(chain);
-      if (!(error instanceof RetriesExhaustedError)) throw error;
-      const where = "managementGroups" in scope ? ` in management groups ${scope.managementGroups.join(", ")}` : "";
-      const at = chain.pages === 0 ? "" : ` on page ${chain.pages + 1}, after ${chain.rows} rows had been read`;
-      this.gaps.push({
-        types: [...family.types],
-        subscriptionIds,
-        reason: `${family.name}${where}: ${error.message}${at}`,
-      });
-      if (chain.pages === 0) {
-        this.releaseHeldFamilies(undefined);
-        this.decideSplits();
-      }
+      this.pageFailed(chain, error);
       return;
     }
 
     if (chain.pages === 0 && "managementGroups" in scope) {
-      if (page.subscriptionLimitHit) {
-        this.activeChains.delete(chain);
-        const batches = await this.subscriptionBatchesOfGroups(scope.managementGroups);
-        // Listing failed: the gap covers every family, and the run ends with what it has.
-        if (batches === undefined) return;
-        for (const batch of batches) this.addChain(family, { subscriptions: batch });
-        this.releaseHeldFamilies(batches);
-        return;
-      }
+      if (page.subscriptionLimitHit) return this.requeryBySubscriptions(chain, scope.managementGroups);
       this.releaseHeldFamilies(undefined);
     }
 
@@ -320,13 +296,7 @@ class ResourceGraphRun {
       rows: progress.rows,
       elapsedMs: Date.now() - progress.started,
     });
-    if (page.truncated) {
-      this.gaps.push({
-        types: [...family.types],
-        subscriptionIds,
-        reason: `${family.name}: Resource Graph truncated the results after ${chain.rows} rows and offered no next page`,
-      });
-    }
+    if (page.truncated) this.gaps.push(truncatedChainGap(chain));
     if (page.skipToken === undefined || this.scheduler.stopped) {
       this.activeChains.delete(chain);
       if (first) this.decideSplits();
@@ -340,6 +310,34 @@ class ResourceGraphRun {
       return;
     }
     this.scheduler.add(chain, this.pagesLeft(chain));
+  }
+
+  /** A page that could not be read: read less when it was too large, else the chain ends in a coverage gap. */
+  private pageFailed(chain: Chain, error: unknown): void {
+    if (error instanceof RetriesExhaustedError && error.failure.payloadTooLarge === true && !this.scheduler.stopped) {
+      this.readLess(chain, error);
+      return;
+    }
+    this.activeChains.delete(chain);
+    if (!(error instanceof RetriesExhaustedError)) throw error;
+    this.gaps.push(failedChainGap(chain, error));
+    if (chain.pages === 0) {
+      this.releaseHeldFamilies(undefined);
+      this.decideSplits();
+    }
+  }
+
+  /**
+   * The groups hit Resource Graph's subscription limit: the first page is dropped unread, and the family is queried
+   * by the groups' subscriptions instead.
+   */
+  private async requeryBySubscriptions(chain: Chain, groups: string[]): Promise<void> {
+    this.activeChains.delete(chain);
+    const batches = await this.subscriptionBatchesOfGroups(groups);
+    // Listing failed: the gap covers every family, and the run ends with what it has.
+    if (batches === undefined) return;
+    for (const batch of batches) this.addChain(chain.family, { subscriptions: batch });
+    this.releaseHeldFamilies(batches);
   }
 
   /**
@@ -402,50 +400,20 @@ class ResourceGraphRun {
       this.scheduler.add(chain, priority);
       return;
     }
-    const { family, scope } = chain;
     const position = chain.received + chain.skipped;
     this.stats.oversizedRows += 1;
-    const batch = "subscriptions" in scope ? scope.subscriptions.length : 0;
-    const where =
-      "managementGroups" in scope
-        ? ` in management groups ${scope.managementGroups.join(", ")}`
-        : ` in a batch of ${batch} subscription${batch === 1 ? "" : "s"}`;
-    // The row cannot be read, so it is placed by the last row that was: "the row after X", "the row 2 places after X".
-    const places = position - chain.lastIdAt;
-    const which =
-      chain.lastId === undefined
-        ? position === 0
-          ? "the first row"
-          : "a row before any that could be read"
-        : places === 1
-          ? `the row after ${chain.lastId}`
-          : `the row ${places} places after ${chain.lastId}`;
-    const of = chain.totalRecords === undefined ? "" : ` of ${chain.totalRecords}`;
     chain.oversizedInARow += 1;
     if (chain.oversizedInARow > MAX_OVERSIZED_IN_A_ROW) {
       // Termination, whatever the service does with $skip: the rest of the chain is a gap, not an endless walk.
       this.activeChains.delete(chain);
-      this.gaps.push({
-        types: [...family.types],
-        subscriptionIds: "subscriptions" in scope ? scope.subscriptions : undefined,
-        reason:
-          `${family.name}${where}: ${MAX_OVERSIZED_IN_A_ROW} rows in a row up to row ${position}${of} in id order were each ` +
-          `larger on their own than Resource Graph's response size limit (${error.failure.description}); the rest of ` +
-          `the result from row ${position + 1} on was not read`,
-      });
+      this.gaps.push(oversizedRunGap(chain, error));
       if (chain.pages === 0) {
         this.releaseHeldFamilies(undefined);
         this.decideSplits();
       }
       return;
     }
-    this.gaps.push({
-      types: [...family.types],
-      subscriptionIds: "subscriptions" in scope ? scope.subscriptions : undefined,
-      reason:
-        `${family.name}${where}: ${which} (row ${position + 1}${of} in id order) is larger on its own than Resource Graph's ` +
-        `response size limit (${error.failure.description}); it was skipped and the other rows were read`,
-    });
+    this.gaps.push(oversizedRowGap(chain, error));
     chain.skipped += 1;
     chain.skip = position + 1;
     // The neighbours of a huge row may be big too: start again from one row and grow back page by page.
@@ -503,33 +471,12 @@ class ResourceGraphRun {
   }
 
   /** Lists subscription ids (lower case) in scope; on failure records a gap for `types` and returns undefined. */
-  private async discoverSubscriptions(
+  private discoverSubscriptions(
     scope: RequestScope | undefined,
     types: string[],
     what: string,
   ): Promise<string[] | undefined> {
-    const ids: string[] = [];
-    let skipToken: string | undefined;
-    try {
-      do {
-        const page = await this.requests.send(SUBSCRIPTIONS_QUERY, scope, skipToken, FIRST_PAGE, this.options.pageSize);
-        for (const row of page.data) {
-          if (typeof row["subscriptionId"] === "string") ids.push(row["subscriptionId"].toLowerCase());
-        }
-        if (page.subscriptionLimitHit || page.truncated) {
-          this.gaps.push({
-            types,
-            reason: `the subscription list of ${what} is incomplete: Resource Graph limited it`,
-          });
-        }
-        skipToken = page.skipToken;
-      } while (skipToken !== undefined);
-    } catch (error) {
-      if (!(error instanceof RetriesExhaustedError)) throw error;
-      this.gaps.push({ types, reason: `listing the subscriptions of ${what} failed: ${error.message}` });
-      return undefined;
-    }
-    return [...new Set(ids)];
+    return listSubscriptionIds(this.requests, scope, { types, what, pageSize: this.options.pageSize, gaps: this.gaps });
   }
 
   private result(): ResourceGraphResult {
