@@ -221,13 +221,7 @@ export class FanoutService {
     try {
       const plan = await this.requirePlan(runId);
       const progress = await this.requireProgress(runId);
-      if (progress.states[shard] !== "P")
-        return {
-          status: "alreadyFinished",
-          runId,
-          shard,
-          finalised: await this.finaliser.finaliseIfMine(plan, progress, shard, attempt, log),
-        };
+      if (progress.states[shard] !== "P") return this.alreadyFinished(plan, progress, shard, attempt, log);
 
       let result = await this.deps.fanoutStore.getShardResult(runId, shard);
       if (result === undefined) {
@@ -291,6 +285,18 @@ export class FanoutService {
     }
   }
 
+  /** A redelivered message of a shard that has finished: only a finaliser that left work undone has anything to do. */
+  private async alreadyFinished(
+    plan: FanoutPlan,
+    progress: ShardProgress,
+    shard: number,
+    attempt: Attempt,
+    log: Logger,
+  ): Promise<ShardOutcome> {
+    const finalised = await this.finaliser.finaliseIfMine(plan, progress, shard, attempt, log);
+    return { status: "alreadyFinished", runId: plan.runId, shard, finalised };
+  }
+
   /**
    * A shard message the queue gave up on. The shard is judged without its own rows: a coverage gap for NSGs and NICs
    * of its subscriptions makes every verdict that needed them unknown, the shard is marked failed, and the run ends
@@ -311,13 +317,7 @@ export class FanoutService {
       return undefined;
     }
     const progress = await this.requireProgress(runId);
-    if (progress.states[shard] !== "P")
-      return {
-        status: "alreadyFinished",
-        runId,
-        shard,
-        finalised: await this.finaliser.finaliseIfMine(plan, progress, shard, attempt, log),
-      };
+    if (progress.states[shard] !== "P") return this.alreadyFinished(plan, progress, shard, attempt, log);
 
     let result = await this.deps.fanoutStore.getShardResult(runId, shard);
     if (result === undefined) {
