@@ -259,21 +259,7 @@ function findingsCard(data: DashboardData, run: RunDetail, links: DashboardLinks
     ...f,
     status: f.status === "any" ? undefined : f.status,
   };
-  // Within the page: most severe first, then by resource, so the table reads top-down by urgency.
-  const ordered = [...data.findings].sort(
-    (a, b) =>
-      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-      STATUS_RANK.indexOf(a.status) - STATUS_RANK.indexOf(b.status) ||
-      a.resourceName.localeCompare(b.resourceName) ||
-      a.ruleId.localeCompare(b.ruleId),
-  );
-  const rows = ordered.map((finding) => findingRow(finding, links));
-  const tableBody =
-    rows.length === 0
-      ? html`<tr>
-          <td colspan="5" class="empty">No findings match these filters.</td>
-        </tr>`
-      : join(rows);
+  const tableBody = findingsTableBody(data.findings, links);
   return html`<section class="card findings-card" aria-labelledby="h-findings">
     <div class="card-head">
       <h2 id="h-findings">Findings <span class="sub">run ${run.runId}</span></h2>
@@ -337,6 +323,26 @@ function findingsCard(data: DashboardData, run: RunDetail, links: DashboardLinks
     </div>
     ${data.nextPage !== undefined ? html`<p class="pager"><a class="button secondary" href="${links.dashboard({ ...f, continuationToken: data.nextPage })}">Next ${TABLE_ROWS} →</a></p>` : ""}
   </section>`;
+}
+
+/** The findings table's rows, ordered by urgency, or one row saying that nothing matches the filters. */
+function findingsTableBody(findings: StoredFinding[], links: DashboardLinks): SafeHtml {
+  // Within the page: most severe first, then by resource, so the table reads top-down by urgency.
+  const ordered = [...findings].sort(
+    (a, b) =>
+      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+      STATUS_RANK.indexOf(a.status) - STATUS_RANK.indexOf(b.status) ||
+      a.resourceName.localeCompare(b.resourceName) ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+  const rows = ordered.map((finding) => findingRow(finding, links));
+  const tableBody =
+    rows.length === 0
+      ? html`<tr>
+          <td colspan="5" class="empty">No findings match these filters.</td>
+        </tr>`
+      : join(rows);
+  return tableBody;
 }
 
 /** Says that the list is the run's stored results when it stored fewer than it had (unchanged passes are not stored). */
