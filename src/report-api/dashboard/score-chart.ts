@@ -22,6 +22,52 @@ const HEIGHT = 300;
 
 export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
   if (runs.length === 0) return html`<p class="empty">No completed run yet.</p>`;
+  const scale = chartScale(runs);
+  const { floor, maxFailures } = scale;
+  const grid = gridLines(scale);
+  const { scored, path, area } = scoreLine(runs, scale);
+  const columns = runColumns(runs, scale);
+  const labels = dateLabels(runs, scale);
+  const last = scored.at(-1);
+  return html`<svg
+    class="chart"
+    viewBox="0 0 ${WIDTH} ${HEIGHT}"
+    role="img"
+    aria-labelledby="chart-title chart-desc"
+    preserveAspectRatio="xMidYMid meet"
+  >
+    <title id="chart-title">Estate score over the last ${runs.length} runs</title>
+    <desc id="chart-desc">
+      Line: estate score (axis ${floor} to
+      100)${last !== undefined ? `, latest ${(last.r.estateScore as number).toFixed(1)}` : ""}. Bars: failures per run,
+      stacked by severity (critical, high, medium, low), highest ${maxFailures}.
+    </desc>
+    ${join(grid)}
+    <text class="axis label" x="${LEFT}" y="${BARS_TOP - 10}">Failures by severity (max ${maxFailures})</text>
+    <line
+      class="baseline"
+      x1="${LEFT}"
+      x2="${WIDTH - RIGHT}"
+      y1="${BARS_TOP + BARS_HEIGHT}"
+      y2="${BARS_TOP + BARS_HEIGHT}"
+    />
+    ${area === "" ? html`` : html`<path class="area" d="${area}" />`}
+    ${path === "" ? html`` : html`<path class="line" d="${path}" />`} ${join(columns)} ${join(labels)}
+  </svg>`;
+}
+
+/** Where things go: run i's x, a score's y (above an axis floor), and the failure bars' scale. */
+interface ChartScale {
+  step: number;
+  floor: number;
+  maxFailures: number;
+  barScale: number;
+  barWidth: number;
+  x: (i: number) => number;
+  yScore: (score: number) => number;
+}
+
+function chartScale(runs: readonly RunRecord[]): ChartScale {
   const plotWidth = WIDTH - LEFT - RIGHT;
   const step = plotWidth / runs.length;
   const x = (i: number): number => LEFT + step * i + step / 2;
@@ -34,10 +80,14 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
   const maxFailures = Math.max(1, ...totals);
   const barScale = BARS_HEIGHT / maxFailures;
   const barWidth = Math.max(3, Math.min(18, step * 0.6));
+  return { step, floor, maxFailures, barScale, barWidth, x, yScore };
+}
 
+/** The score axis: horizontal grid lines with their labels, every 10 (or 25 on a tall axis). */
+function gridLines({ floor, yScore }: ChartScale): SafeHtml[] {
   const tickStep = 100 - floor <= 50 ? 10 : 25;
   const ticks = Array.from({ length: Math.floor((100 - floor) / tickStep) + 1 }, (_, k) => floor + k * tickStep);
-  const grid = ticks.map(
+  return ticks.map(
     (v) =>
       html`<line
           class="grid"
@@ -49,6 +99,13 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
           >${Number.isInteger(v) ? v : v.toFixed(1)}</text
         >`,
   );
+}
+
+/** The score line through the runs that have a score, and the area under it (none for a single point). */
+function scoreLine(
+  runs: readonly RunRecord[],
+  { floor, x, yScore }: ChartScale,
+): { scored: { r: RunRecord; i: number }[]; path: string; area: string } {
   const scored = runs.map((r, i) => ({ r, i })).filter(({ r }) => typeof r.estateScore === "number");
   const path = scored
     .map(({ r, i }, n) => `${n === 0 ? "M" : "L"}${x(i).toFixed(1)},${yScore(r.estateScore as number).toFixed(1)}`)
@@ -57,8 +114,12 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
     scored.length > 1
       ? `${path} L${x(scored.at(-1)!.i).toFixed(1)},${yScore(floor).toFixed(1)} L${x(scored[0]!.i).toFixed(1)},${yScore(floor).toFixed(1)} Z`
       : "";
+  return { scored, path, area };
+}
 
-  const columns = runs.map((run, i) => {
+/** One column per run: the tooltip, the stacked failure bars and the score point. */
+function runColumns(runs: readonly RunRecord[], { step, barScale, barWidth, x, yScore }: ChartScale): SafeHtml[] {
+  return runs.map((run, i) => {
     let top = BARS_TOP + BARS_HEIGHT;
     const segments = SEVERITIES.map((severity) => {
       const count = run.failuresBySeverity?.[severity] ?? 0;
@@ -98,12 +159,14 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
       />${segments}${point}</g
     >`;
   });
+}
 
+function dateLabels(runs: readonly RunRecord[], { step, x }: ChartScale): SafeHtml[] {
   // Dates under the bars: about six on a wide screen; on a narrow one CSS hides the minor ones (first, middle, last stay).
   const lastIndex = runs.length - 1;
   const labelEvery = Math.max(1, Math.ceil(runs.length / 6));
   const middle = Math.round(lastIndex / 2 / labelEvery) * labelEvery;
-  const labels = runs.map((run, i) => {
+  return runs.map((run, i) => {
     const major = i === 0 || i === lastIndex || i === middle;
     const shown = i === lastIndex || (i % labelEvery === 0 && lastIndex - i >= labelEvery);
     if (!shown) return html``;
@@ -118,32 +181,6 @@ export function scoreChart(runs: readonly RunRecord[]): SafeHtml {
       >${shortDate(run.startedAt ?? "")}</text
     >`;
   });
-  const last = scored.at(-1);
-  return html`<svg
-    class="chart"
-    viewBox="0 0 ${WIDTH} ${HEIGHT}"
-    role="img"
-    aria-labelledby="chart-title chart-desc"
-    preserveAspectRatio="xMidYMid meet"
-  >
-    <title id="chart-title">Estate score over the last ${runs.length} runs</title>
-    <desc id="chart-desc">
-      Line: estate score (axis ${floor} to
-      100)${last !== undefined ? `, latest ${(last.r.estateScore as number).toFixed(1)}` : ""}. Bars: failures per run,
-      stacked by severity (critical, high, medium, low), highest ${maxFailures}.
-    </desc>
-    ${join(grid)}
-    <text class="axis label" x="${LEFT}" y="${BARS_TOP - 10}">Failures by severity (max ${maxFailures})</text>
-    <line
-      class="baseline"
-      x1="${LEFT}"
-      x2="${WIDTH - RIGHT}"
-      y1="${BARS_TOP + BARS_HEIGHT}"
-      y2="${BARS_TOP + BARS_HEIGHT}"
-    />
-    ${area === "" ? html`` : html`<path class="area" d="${area}" />`}
-    ${path === "" ? html`` : html`<path class="line" d="${path}" />`} ${join(columns)} ${join(labels)}
-  </svg>`;
 }
 
 export function shortDate(iso: string): string {
