@@ -71,11 +71,8 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
         options.format === "markdown"
           ? rulesToMarkdown(RULES)
           : options.format === "json"
-            ? `${JSON.stringify(
-                RULES.map(({ evaluate: _evaluate, ...meta }) => meta),
-                null,
-                2,
-              )}\n`
+            ? // A rule's evaluate function is not data: JSON leaves function-valued properties out.
+              `${JSON.stringify(RULES, null, 2)}\n`
             : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
       await emit(text, options.output, io);
       io.setExitCode(0);

@@ -42,8 +42,8 @@ import type {
   SubscriptionListing,
 } from "./resource-graph-types";
 import { PacedQueryClient, type QueryPage, type RequestScope } from "./paced-query-client";
-import { DEFAULT_QUOTA, type QuotaAssumption, QuotaPacer } from "./quota-pacer";
-import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy } from "./retry-policy";
+import { DEFAULT_QUOTA, QuotaPacer } from "./quota-pacer";
+import { RetriesExhaustedError, resolveRetryPolicy } from "./retry-policy";
 
 export type {
   PageSink,

@@ -26,11 +26,7 @@ export function evidenceView(evidence: Evidence): SafeHtml {
   const rule = asRuleRef(evidence.decidingRule);
   if (rule !== undefined) {
     parts.push(
-      html`<div class="ev-rule">
-        <span class="ev-label">NSG rule</span>
-        <code>${rule.name}</code
-        >${rule.priority !== undefined ? html` <span class="ev-prio">priority ${rule.priority}</span>` : ""}${rule.access !== undefined ? html` <span class="ev-access ev-${rule.access === "Allow" ? "allow" : "deny"}">${rule.access}</span>` : ""}${rule.isDefault ? html` <span class="ev-muted">default rule</span>` : ""}
-      </div>`,
+      html`<div class="ev-rule"><span class="ev-label">NSG rule</span> <code>${rule.name}</code>${rule.priority !== undefined ? html` <span class="ev-prio">priority ${rule.priority}</span>` : ""}${rule.access !== undefined ? html` <span class="ev-access ev-${rule.access === "Allow" ? "allow" : "deny"}">${rule.access}</span>` : ""}${rule.isDefault ? html` <span class="ev-muted">default rule</span>` : ""}</div>`,
     );
     if (rule.description !== undefined)
       parts.push(
@@ -39,9 +35,7 @@ export function evidenceView(evidence: Evidence): SafeHtml {
   }
   if (typeof evidence.exampleUntrustedSource === "string") {
     parts.push(
-      html`<div>
-        <span class="ev-label">Example untrusted source</span> <code>${evidence.exampleUntrustedSource}</code>
-      </div>`,
+      html`<div><span class="ev-label">Example untrusted source</span> <code>${evidence.exampleUntrustedSource}</code></div>`,
     );
   }
   const rest = Object.entries(evidence)
