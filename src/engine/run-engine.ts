@@ -116,7 +116,7 @@ function gapFor(
 
 function applyCoverage(rule: AnyRule, outcome: RuleResult, index: GapIndex): RuleResult {
   if (index.size === 0) return outcome;
-  const dependsOn: Partial<Record<Status, string[]>> = {
+  const dependsOn: Partial<Record<Status, readonly string[]>> = {
     pass: rule.verdictDependsOn,
     notApplicable: rule.applicabilityDependsOn,
   };

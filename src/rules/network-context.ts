@@ -16,6 +16,7 @@ import {
   type VirtualNetwork,
 } from "../model/estate";
 import { AUDITED_TYPES } from "../model/row";
+import { ARM_CHILD_TYPES } from "../model/arm-child-types";
 import type { InboundExposureQuery } from "../net/nsg-evaluation";
 
 export interface MiPlacement {
@@ -333,6 +334,19 @@ export function vnetOfSubnet(subnetKey: string | undefined, estate: Estate): Vir
   const subnet = get(estate, "subnet", subnetKey);
   return subnet === undefined ? undefined : get(estate, "virtualNetwork", subnet.vnetKey);
 }
+
+/**
+ * The kinds whose rows decide which MIs an app can reach (reachableVnets): the MIs and VNets themselves, peerings,
+ * and the gateways and VNet-to-VNet connections. A rule asking "which MI does this app reach" is only applicable
+ * when all of them were collected; without them "reaches no MI" would be a guess.
+ */
+export const APP_TO_MI_PATH_TYPES: readonly string[] = [
+  "microsoft.sql/managedinstances",
+  "microsoft.network/virtualnetworks",
+  "microsoft.network/virtualnetworkgateways",
+  "microsoft.network/connections",
+  ARM_CHILD_TYPES.virtualNetworkPeerings,
+];
 
 /**
  * VNets whose addresses `vnet` can reach: itself; every VNet peered with it where the peering is a path (Connected

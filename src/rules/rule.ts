@@ -50,7 +50,7 @@ export interface Rule<K extends ResourceKind = ResourceKind> {
    */
   verdictDependsOn: string[];
   /** Types whose absence could hide that the rule applies at all; a `notApplicable` becomes `unknown` without them. */
-  applicabilityDependsOn: string[];
+  applicabilityDependsOn: readonly string[];
   evaluate(resource: ResourceOfKind<K>, estate: Estate, context: RuleContext): RuleResult[];
 }
 

@@ -2,9 +2,8 @@
 import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get } from "../../model/estate";
-import { managedInstancesInVnet, reachableVnets, vnetOfSubnet } from "../network-context";
+import { APP_TO_MI_PATH_TYPES, managedInstancesInVnet, reachableVnets, vnetOfSubnet } from "../network-context";
 import { SEED_MANAGED_IDENTITY } from "../seed-passages";
-import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 
 export const appManagedIdentity: Rule<"webApp"> = {
   id: "app.managed-identity",
@@ -25,13 +24,7 @@ export const appManagedIdentity: Rule<"webApp"> = {
     "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
   references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],
   verdictDependsOn: [],
-  applicabilityDependsOn: [
-    "microsoft.sql/managedinstances",
-    "microsoft.network/virtualnetworks",
-    "microsoft.network/virtualnetworkgateways",
-    "microsoft.network/connections",
-    ARM_CHILD_TYPES.virtualNetworkPeerings,
-  ],
+  applicabilityDependsOn: APP_TO_MI_PATH_TYPES,
   evaluate(app, estate) {
     const vnet =
       app.integrationSubnetKey !== undefined

@@ -3,6 +3,7 @@ import type { Evidence, Rule, RuleResult } from "../rule";
 import { result } from "../rule";
 import { get, type Estate, type ManagedInstance, type NetworkSecurityGroup, type Subnet } from "../../model/estate";
 import {
+  APP_TO_MI_PATH_TYPES,
   describeIssues,
   managedInstancesInVnet,
   networkQuery,
@@ -42,13 +43,7 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   ],
   // Whether the app subnet reaches an MI at all depends on the VNets (peerings) and the gateways and connections
   // (VNet-to-VNet paths); without them "cannot reach any MI" would be a guess.
-  applicabilityDependsOn: [
-    "microsoft.sql/managedinstances",
-    "microsoft.network/virtualnetworks",
-    "microsoft.network/virtualnetworkgateways",
-    "microsoft.network/connections",
-    ARM_CHILD_TYPES.virtualNetworkPeerings,
-  ],
+  applicabilityDependsOn: APP_TO_MI_PATH_TYPES,
   evaluate(subnet, estate) {
     const apps = estate.appsBySubnet.get(subnet.key) ?? [];
     if (apps.length === 0) return [];
