@@ -24,6 +24,7 @@ import { terminalLines, terminalText } from "../report/terminal-text";
 import { csvReportChunks, jsonReportChunks } from "../report/report-chunks";
 import { rulesToMarkdown } from "../report/rules-markdown";
 import { RULES } from "../rules/catalog";
+import { mcsbIds, resolveControls } from "../rules/framework-controls";
 import { SEVERITIES, type Severity } from "../rules/rule";
 import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
 import { formatGate, gateJson, gateStderrLines } from "../report/gate-text";
@@ -67,17 +68,32 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "markdown"]).default("table"))
     .option("--output <file>", "write to a file instead of stdout")
     .action(async (options: { format: "table" | "json" | "markdown"; output?: string }) => {
-      const text =
-        options.format === "markdown"
-          ? rulesToMarkdown(RULES)
-          : options.format === "json"
-            ? // A rule's evaluate function is not data: JSON leaves function-valued properties out.
-              `${JSON.stringify(RULES, null, 2)}\n`
-            : RULES.map((rule) => `${rule.id.padEnd(34)} ${rule.severity.padEnd(8)} ${rule.title}`).join("\n") + "\n";
+      const text = rulesCatalogText(options.format);
       await emit(text, options.output, io);
       io.setExitCode(0);
     });
   return program;
+}
+
+/** `rules`: the catalog as a table (id, severity, MCSB controls, title), JSON or the Markdown of docs/rules.md. */
+function rulesCatalogText(format: "table" | "json" | "markdown"): string {
+  if (format === "markdown") return rulesToMarkdown(RULES);
+  if (format === "json")
+    // A rule's evaluate function is not data: JSON leaves function-valued properties out. Its control references are
+    // printed resolved, with each control's title and NIST ids from the catalog.
+    return `${JSON.stringify(
+      RULES.map((rule) => ({ ...rule, controls: resolveControls(rule.controls) })),
+      null,
+      2,
+    )}\n`;
+  const row = (rule: (typeof RULES)[number]): string =>
+    [
+      rule.id.padEnd(34),
+      rule.severity.padEnd(8),
+      (mcsbIds(rule.controls).join(", ") || "-").padEnd(10),
+      rule.title,
+    ].join(" ");
+  return `${RULES.map(row).join("\n")}\n`;
 }
 
 /** A repeatable option's values, in the order given. */

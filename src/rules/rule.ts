@@ -1,6 +1,7 @@
 // The shape every rule file exports: metadata as data, plus one pure evaluate function (prowler/PSRule style).
 import type { Estate, Resource, ResourceKind, ResourceOfKind } from "../model/estate";
 import type { TrustPolicy } from "../net/trust";
+import type { ControlRef } from "./framework-controls";
 
 export type Severity = "critical" | "high" | "medium" | "low";
 export type Status = "pass" | "fail" | "notApplicable" | "unknown" | "error";
@@ -44,6 +45,13 @@ export interface Rule<K extends ResourceKind = ResourceKind> {
   source: SeedPassage;
   remediation: string;
   references: string[];
+  /** The framework controls the rule maps to (catalog references; NIST is derived through MCSB). */
+  controls: readonly ControlRef[];
+  /**
+   * One line. Required when `controls` is empty (why no control applies, so "none" is stated, not forgotten); otherwise
+   * a remark on the mapping, such as why a framework has no item.
+   */
+  controlsNote?: string;
   /**
    * Resource Graph types a `pass` depends on. When collection could not read one of them for the resource's
    * subscription, a pass becomes `unknown`: a failed read never turns into a pass.

@@ -23,6 +23,12 @@ export const appManagedIdentity: Rule<"webApp"> = {
   remediation:
     "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
   references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],
+  controls: [
+    { mcsb: "IM-3", relation: "related" },
+    { cis: "v2.0.0 9.5", relation: "related" },
+    { cis: "v2.1.0 9.4", relation: "related" },
+    { cis: "v3.0.0 9.5", relation: "related" },
+  ],
   verdictDependsOn: [],
   applicabilityDependsOn: APP_TO_MI_PATH_TYPES,
   evaluate(app, estate) {

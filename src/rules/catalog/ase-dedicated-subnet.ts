@@ -22,6 +22,7 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
   },
   remediation: "Move the other resources to a different subnet, so the ASE's subnet is reserved for it alone.",
   references: ["https://learn.microsoft.com/azure/app-service/environment/networking"],
+  controls: [{ mcsb: "NS-1", relation: "weak" }],
   verdictDependsOn: ["microsoft.network/networkinterfaces", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(ase, estate) {

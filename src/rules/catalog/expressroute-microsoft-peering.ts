@@ -48,6 +48,8 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
   remediation:
     "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
   references: ["https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings"],
+  // NS-9 asks for private connections such as ExpressRoute between on-premises and Azure, which this rule checks.
+  controls: [{ mcsb: "NS-9", relation: "related" }],
   verdictDependsOn: [ARM_CHILD_TYPES.circuitPeerings],
   applicabilityDependsOn: [
     "microsoft.sql/managedinstances",

@@ -24,6 +24,11 @@ export const miAuthEntraOnly: Rule<"managedInstance"> = {
   remediation:
     "Enable Microsoft Entra-only authentication on the instance (`az sql mi ad-only-auth enable`) once applications connect with Entra identities.",
   references: ["https://learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication"],
+  controls: [
+    { mcsb: "IM-1", relation: "related" },
+    { cis: "v2.0.0 4.1.4", relation: "analogue" },
+    { cis: "v3.0.0 5.1.4", relation: "analogue" },
+  ],
   verdictDependsOn: [ARM_CHILD_TYPES.entraOnlyAuthentication],
   applicabilityDependsOn: [],
   evaluate(mi) {

@@ -26,6 +26,7 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
   references: [
     "https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance#connect-inside-a-different-vnet",
   ],
+  controls: [{ mcsb: "NS-9", relation: "weak" }],
   verdictDependsOn: ["microsoft.network/virtualnetworkgateways", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.web/sites", "microsoft.network/virtualnetworks"],
   evaluate(mi, estate) {

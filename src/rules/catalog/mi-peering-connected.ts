@@ -22,6 +22,8 @@ export const miPeeringConnected: Rule<"managedInstance"> = {
   remediation:
     "Re-create the missing side of the peering, or sync it (`az network vnet peering sync`) after address-space changes.",
   references: ["https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"],
+  controls: [],
+  controlsNote: "operational: a peering's state decides reachability, not exposure; no framework control",
   verdictDependsOn: [],
   applicabilityDependsOn: [],
   evaluate(mi, estate) {

@@ -22,6 +22,9 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
   remediation:
     "Replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance"],
+  controls: [],
+  controlsNote:
+    "operational: a cross-region peering fails to connect rather than exposing the instance; no framework control",
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.network/virtualnetworks"],
   evaluate(mi, estate) {

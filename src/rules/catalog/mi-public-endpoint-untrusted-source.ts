@@ -42,6 +42,13 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
     "https://learn.microsoft.com/azure/azure-sql/managed-instance/public-endpoint-overview",
     "https://learn.microsoft.com/azure/azure-sql/managed-instance/public-endpoint-configure",
   ],
+  controls: [
+    { mcsb: "NS-2", relation: "primary" },
+    { mcsb: "NS-1", relation: "related" },
+    { cis: "v2.0.0 4.1.2", relation: "analogue" },
+    { cis: "v3.0.0 5.1.2", relation: "analogue" },
+    { cis: "v3.0.0 5.1.7", relation: "analogue" },
+  ],
   verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate, { trust }) {

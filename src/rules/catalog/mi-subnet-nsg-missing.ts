@@ -23,6 +23,10 @@ export const miSubnetNsgMissing: Rule<"managedInstance"> = {
   references: [
     "https://learn.microsoft.com/azure/azure-sql/managed-instance/connectivity-architecture-overview#network-requirements",
   ],
+  controls: [
+    { mcsb: "NS-1", relation: "related" },
+    { cis: "v6.0.0 7.11", relation: "related" },
+  ],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate) {

@@ -34,6 +34,7 @@ export const miTlsMinimumVersion: Rule<"managedInstance"> = {
   remediation:
     "Set the instance's minimal TLS version to 1.2 (`az sql mi update --minimal-tls-version 1.2`) after checking that clients support it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/minimal-tls-version-configure"],
+  controls: [{ mcsb: "DP-3", relation: "related" }],
   verdictDependsOn: [],
   applicabilityDependsOn: [],
   evaluate(mi) {

@@ -25,6 +25,7 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
   remediation:
     "Move other workloads out of the MI's VNet and remove its peerings, or move the instance to a VNet of its own.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/public-endpoint-overview"],
+  controls: [{ mcsb: "NS-1", relation: "related" }],
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate) {

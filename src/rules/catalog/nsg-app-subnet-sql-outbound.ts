@@ -36,6 +36,8 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   remediation:
     "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],
+  controls: [],
+  controlsNote: "connectivity: the rule checks that apps can reach the instance; no framework control",
   verdictDependsOn: [
     "microsoft.network/networksecuritygroups",
     "microsoft.sql/managedinstances",

@@ -33,6 +33,12 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
   remediation:
     "Remove or narrow the Allow rules that admit untrusted sources on TCP 1433; list only VirtualNetwork, private ranges or your well-known public addresses.",
   references: ["https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"],
+  controls: [
+    { mcsb: "NS-1", relation: "related" },
+    { mcsb: "NS-2", relation: "related" },
+  ],
+  controlsNote:
+    "CIS: no item for port 1433 in v2-v6; the nearest is the 'evaluated and restricted from the Internet' family (v3.0/v5.0/v6.0 7.1-7.4)",
   verdictDependsOn: ["microsoft.network/virtualnetworks"],
   applicabilityDependsOn: ["microsoft.network/virtualnetworks", "microsoft.network/networkinterfaces"],
   evaluate(nsg, estate, { trust }) {
