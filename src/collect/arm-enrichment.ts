@@ -150,6 +150,7 @@ const CHILD_LABELS: Record<ArmChildType, string> = {
   [ARM_CHILD_TYPES.entraOnlyAuthentication]: AAD_ONLY_CHILD,
   [ARM_CHILD_TYPES.virtualNetworkPeerings]: "virtualNetworkPeerings",
   [ARM_CHILD_TYPES.circuitPeerings]: "expressRouteCircuits peerings",
+  [ARM_CHILD_TYPES.createdTime]: "createdTime (resources list)",
 };
 
 /** A row whose `properties` object lacks the array; rows without `properties` are left to the estate builder. */

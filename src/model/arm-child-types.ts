@@ -10,6 +10,8 @@ export const ARM_CHILD_TYPES = {
   virtualNetworkPeerings: "microsoft.network/virtualnetworks/virtualnetworkpeerings",
   /** An ExpressRoute circuit's `peerings`, read from ARM when the row lacks them. */
   circuitPeerings: "microsoft.network/expressroutecircuits/peerings",
+  /** Creation times (`createdTime`) of MIs and VNets, from ARM's resources list with `$expand=createdTime`. */
+  createdTime: "microsoft.resources/resources/createdtime",
 } as const;
 
 export type ArmChildType = (typeof ARM_CHILD_TYPES)[keyof typeof ARM_CHILD_TYPES];

@@ -39,3 +39,19 @@ export function armIdParts(id: string): ArmIdParts {
 export function looksLikeArmId(text: string): boolean {
   return /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/.+/i.test(text.trim());
 }
+
+/**
+ * The resource type an id names, lower case: `.../providers/Microsoft.Network/virtualNetworks/v/subnets/s` →
+ * `microsoft.network/virtualnetworks/subnets`. Undefined when the id has no provider segment.
+ */
+export function armTypeOf(id: string): string | undefined {
+  const segments = armKey(id)
+    .split("/")
+    .filter((s) => s.length > 0);
+  const at = segments.lastIndexOf("providers");
+  if (at < 0 || at + 2 >= segments.length) return undefined;
+  const namespace = segments[at + 1]!;
+  const types: string[] = [];
+  for (let i = at + 2; i < segments.length; i += 2) types.push(segments[i]!);
+  return [namespace, ...types].join("/");
+}

@@ -28,6 +28,7 @@ export class EstateBuilder {
   private readonly resources = new Map<string, Resource>();
   private readonly rowIssues: string[] = [];
   private readonly coverageGaps: CoverageGap[] = [];
+  private readonly scopeSubscriptions: string[] = [];
   private readonly shared = new SharedValues();
   private readonly context: ReadContext;
   private ignoredRows = 0;
@@ -96,13 +97,18 @@ export class EstateBuilder {
     this.coverageGaps.push(gap);
   }
 
+  /** Subscriptions collection listed in scope, whether or not anything audited was found in them. */
+  addScopeSubscriptions(subscriptionIds: readonly string[]): void {
+    this.scopeSubscriptions.push(...subscriptionIds);
+  }
+
   get stats(): { rowsRead: number; rowsIgnored: number; resources: number } {
     return { rowsRead: this.rowsRead, rowsIgnored: this.ignoredRows, resources: this.resources.size };
   }
 
   build(): Estate {
     this.shared.forget();
-    return resolveRelations(this.resources, this.coverageGaps, this.rowIssues);
+    return resolveRelations(this.resources, this.coverageGaps, this.rowIssues, this.scopeSubscriptions);
   }
 
   private warnRow(message: string): void {

@@ -15,7 +15,9 @@ export type ResourceKind =
   | "appServiceEnvironment"
   | "networkInterface"
   | "localNetworkGateway"
-  | "routeTable";
+  | "routeTable"
+  | "privateDnsZoneLink"
+  | "flowLog";
 
 /** A problem with the input data that makes some verdicts about this resource `unknown`. */
 export interface DataIssue {
@@ -38,6 +40,11 @@ export interface ResourceBase {
   resourceGroup: string;
   tags: Record<string, string>;
   issues: DataIssue[];
+  /**
+   * When the resource was created (ISO 8601, as ARM writes it). Only ARM's resources list with `$expand=createdTime`
+   * gives it (Resource Graph has no such column): collection asks for it for MIs and VNets; undefined otherwise.
+   */
+  createdTime?: string;
 }
 
 export interface ManagedInstance extends ResourceBase {
@@ -52,6 +59,21 @@ export interface ManagedInstance extends ResourceBase {
   entraOnlyAuthentication?: boolean;
   /** Where `entraOnlyAuthentication` came from. */
   entraOnlySource?: "administrators" | "azureADOnlyAuthentications";
+  /** Private endpoint connections to the instance; undefined when the row carries no such field. */
+  privateEndpointConnections?: MiPrivateEndpointConnection[];
+}
+
+/** A private endpoint connection to a managed instance (`properties.privateEndpointConnections[]`). */
+export interface MiPrivateEndpointConnection {
+  id: string;
+  name: string;
+  /** The private endpoint on the client's side (`properties.privateEndpoint.id`). */
+  privateEndpointId?: string;
+  /** Lower-case subscription of the private endpoint, from its id. */
+  privateEndpointSubscriptionId?: string;
+  /** `properties.privateLinkServiceConnectionState.status` as written: Approved, Pending, Rejected, Disconnected. */
+  status?: string;
+  description?: string;
 }
 
 export type RuleAccess = "Allow" | "Deny";
@@ -101,6 +123,9 @@ export interface Subnet extends ResourceBase {
   /** The route table associated with the subnet (from either side of the reference). */
   routeTableKey?: string;
   routeTableId?: string;
+  /** The NAT gateway associated with the subnet (`properties.natGateway.id`). */
+  natGatewayKey?: string;
+  natGatewayId?: string;
 }
 
 export interface Peering {
@@ -194,6 +219,34 @@ export interface ExpressRouteCircuit extends ResourceBase {
   serviceProviderProvisioningState?: string;
 }
 
+/** A private DNS zone's link to a VNet: the VNet's resolvers answer the zone's names from the zone. */
+export interface PrivateDnsZoneLink extends ResourceBase {
+  kind: "privateDnsZoneLink";
+  /** The zone's name, lower case, from the link id (`.../privateDnsZones/<zone>/virtualNetworkLinks/<link>`). */
+  zoneName: string;
+  vnetId?: string;
+  vnetKey?: string;
+  registrationEnabled?: boolean;
+  /** `properties.virtualNetworkLinkState` as written (`Completed`, `InProgress`). */
+  linkState?: string;
+}
+
+/** A Network Watcher flow log: a VNet flow log (VNet, subnet or NIC target) or a legacy NSG flow log. */
+export interface FlowLog extends ResourceBase {
+  kind: "flowLog";
+  targetResourceId?: string;
+  targetKey?: string;
+  /**
+   * Lower-case ARM type of the target, from its id: `microsoft.network/virtualnetworks`,
+   * `microsoft.network/virtualnetworks/subnets`, `microsoft.network/networkinterfaces` or
+   * `microsoft.network/networksecuritygroups` (an NSG flow log).
+   */
+  targetType?: string;
+  enabled?: boolean;
+  retentionEnabled?: boolean;
+  retentionDays?: number;
+}
+
 export interface PublicIpAddress extends ResourceBase {
   kind: "publicIpAddress";
   ipAddress?: string;
@@ -257,7 +310,9 @@ export type Resource =
   | AppServiceEnvironment
   | NetworkInterface
   | LocalNetworkGateway
-  | RouteTable;
+  | RouteTable
+  | PrivateDnsZoneLink
+  | FlowLog;
 
 export type ResourceOfKind<K extends ResourceKind> = Extract<Resource, { kind: K }>;
 
@@ -294,6 +349,15 @@ export interface Estate {
   connectionsByCircuit: Map<string, Connection[]>;
   /** VNet key → web apps using gateway-required integration into it. */
   gatewayAppsByVnet: Map<string, WebApp[]>;
+  /** VNet key → private DNS zone links to it. */
+  privateDnsLinksByVnet: Map<string, PrivateDnsZoneLink[]>;
+  /** Flow log target key (VNet, subnet, NIC or NSG) → flow logs of it. */
+  flowLogsByTarget: Map<string, FlowLog[]>;
+  /**
+   * Lower-case subscription ids the audit covers: every resource's subscription, plus the subscriptions collection
+   * listed in scope (a subscription with nothing audited in it is still inside the scope).
+   */
+  auditedSubscriptions: ReadonlySet<string>;
   /** Public addresses of the estate (public IPs and prefixes), as CIDR strings. */
   ownedPublicPrefixes: string[];
   coverageGaps: CoverageGap[];

@@ -39,14 +39,16 @@ export function resolveRelations(
   resources: Map<string, Resource>,
   coverageGaps: CoverageGap[],
   rowIssues: string[],
+  scopeSubscriptions: readonly string[] = [],
 ): Estate {
-  const estate = emptyEstate(resources, coverageGaps, rowIssues);
+  const estate = emptyEstate(resources, coverageGaps, rowIssues, scopeSubscriptions);
   for (const resource of resources.values()) (estate.byKind[resource.kind] as Resource[]).push(resource);
   const lists = new UniqueLists();
   const push: Push = (map, key, value) => lists.push(map, key, value);
   relateSubnets(estate, push);
   relateApps(estate, push);
   relateGateways(estate, push);
+  relateMonitoring(estate, push);
   for (const ip of estate.byKind.publicIpAddress) if (ip.ipAddress) estate.ownedPublicPrefixes.push(ip.ipAddress);
   for (const prefix of estate.byKind.publicIpPrefix)
     if (prefix.ipPrefix) estate.ownedPublicPrefixes.push(prefix.ipPrefix);
@@ -54,7 +56,12 @@ export function resolveRelations(
   return estate;
 }
 
-function emptyEstate(resources: Map<string, Resource>, coverageGaps: CoverageGap[], rowIssues: string[]): Estate {
+function emptyEstate(
+  resources: Map<string, Resource>,
+  coverageGaps: CoverageGap[],
+  rowIssues: string[],
+  scopeSubscriptions: readonly string[],
+): Estate {
   return {
     resources,
     byKind: {
@@ -72,6 +79,8 @@ function emptyEstate(resources: Map<string, Resource>, coverageGaps: CoverageGap
       networkInterface: [],
       localNetworkGateway: [],
       routeTable: [],
+      privateDnsZoneLink: [],
+      flowLog: [],
     },
     managedInstancesBySubnet: new Map(),
     appsBySubnet: new Map(),
@@ -83,6 +92,9 @@ function emptyEstate(resources: Map<string, Resource>, coverageGaps: CoverageGap
     connectionsByGateway: new Map(),
     connectionsByCircuit: new Map(),
     gatewayAppsByVnet: new Map(),
+    privateDnsLinksByVnet: new Map(),
+    flowLogsByTarget: new Map(),
+    auditedSubscriptions: auditedSubscriptionsOf(resources, scopeSubscriptions),
     ownedPublicPrefixes: [],
     coverageGaps,
     rowIssues,
@@ -169,6 +181,23 @@ function relateGateways(estate: Estate, push: Push): void {
   }
 }
 
+/** The private DNS zones linked to each VNet, and the flow logs of each target. */
+function relateMonitoring(estate: Estate, push: Push): void {
+  for (const link of estate.byKind.privateDnsZoneLink) {
+    if (link.vnetKey !== undefined) push(estate.privateDnsLinksByVnet, link.vnetKey, link);
+  }
+  for (const flowLog of estate.byKind.flowLog) {
+    if (flowLog.targetKey !== undefined) push(estate.flowLogsByTarget, flowLog.targetKey, flowLog);
+  }
+}
+
+function auditedSubscriptionsOf(resources: Map<string, Resource>, scope: readonly string[]): Set<string> {
+  const subscriptions = new Set(scope.map((id) => id.toLowerCase()));
+  for (const resource of resources.values())
+    if (resource.subscriptionId !== "") subscriptions.add(resource.subscriptionId);
+  return subscriptions;
+}
+
 /**
  * Memory once every relation is recorded (measured with the engine benchmark at 1M rows): most resources have no
  * data issue, yet each held its own empty list (32 bytes); and a relation list grown by push() keeps room for up to
@@ -190,6 +219,8 @@ function compact(estate: Estate): void {
     estate.connectionsByGateway,
     estate.connectionsByCircuit,
     estate.gatewayAppsByVnet,
+    estate.privateDnsLinksByVnet,
+    estate.flowLogsByTarget,
   ];
   for (const map of relationMaps) {
     for (const [key, list] of map) if (list.length > 1) map.set(key, list.slice());

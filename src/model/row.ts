@@ -14,6 +14,8 @@ export interface ResourceRow {
   tags?: unknown;
   sku?: unknown;
   kind?: unknown;
+  /** Creation time from ARM's resources list (`$expand=createdTime`); Resource Graph never returns it. */
+  createdTime?: unknown;
   /**
    * Data added by ARM enrichment (collect/arm-enrichment.ts), never by Resource Graph.
    * `azureADOnlyAuthentication`: the authoritative `azureADOnlyAuthentications/Default` child of a managed instance,
@@ -41,6 +43,8 @@ export const AUDITED_TYPES = {
   networkInterface: "microsoft.network/networkinterfaces",
   localNetworkGateway: "microsoft.network/localnetworkgateways",
   routeTable: "microsoft.network/routetables",
+  privateDnsZoneLink: "microsoft.network/privatednszones/virtualnetworklinks",
+  flowLog: "microsoft.network/networkwatchers/flowlogs",
 } as const;
 
 export type AuditedType = (typeof AUDITED_TYPES)[keyof typeof AUDITED_TYPES];

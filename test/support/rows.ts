@@ -27,6 +27,14 @@ export const ids = {
     `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/hostingEnvironments/${name}`,
   nic: (name: string, sub = SUB1) =>
     `/subscriptions/${sub}/resourceGroups/rg-vm/providers/Microsoft.Network/networkInterfaces/${name}`,
+  natGateway: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/natGateways/${name}`,
+  privateEndpoint: (name: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-pe/providers/Microsoft.Network/privateEndpoints/${name}`,
+  dnsLink: (zone: string, link: string, sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/${zone}/virtualNetworkLinks/${link}`,
+  flowLog: (name: string, region = "westeurope", sub = SUB1) =>
+    `/subscriptions/${sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_${region}/flowLogs/${name}`,
 };
 
 function base(type: string, id: string, extra: Row = {}): Row {
@@ -92,6 +100,8 @@ export interface SubnetSpec {
   nsg?: string;
   delegation?: string;
   ipConfigurations?: string[];
+  /** NAT gateway id, as `properties.natGateway.id` (route tables: withRouteTable in test/rules/network-rows.ts). */
+  natGateway?: string;
 }
 
 export interface PeeringSpec {
@@ -114,15 +124,17 @@ export function vnetRow(
   const vnetId = ids.vnet(name, opts.sub);
   const properties: Row = {
     addressSpace: { addressPrefixes: prefixes },
-    subnets: subnets.map((s) =>
-      subnetEntry(vnetId, {
+    subnets: subnets.map((s) => {
+      const entry = subnetEntry(vnetId, {
         name: s.name,
         prefix: s.prefix,
         nsgId: s.nsg || undefined,
         delegation: s.delegation || undefined,
         ipConfigurationIds: s.ipConfigurations,
-      }),
-    ),
+      }) as { properties: Row };
+      if (s.natGateway !== undefined) entry.properties["natGateway"] = { id: s.natGateway };
+      return entry;
+    }),
   };
   if (peerings !== null) {
     properties["virtualNetworkPeerings"] = peerings.map((p, i) =>
@@ -208,4 +220,44 @@ export function publicIpRow(name: string, ipAddress: string): Row {
     `/subscriptions/${SUB1}/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/${name}`,
     { properties: { ipAddress } },
   );
+}
+
+/** A private DNS zone's link to a VNet, as Resource Graph returns it (location `global`). */
+export function dnsLinkRow(zone: string, link: string, vnetId: string, props: Row = {}, sub = SUB1): Row {
+  return base("microsoft.network/privatednszones/virtualnetworklinks", ids.dnsLink(zone, link, sub), {
+    location: "global",
+    properties: {
+      virtualNetwork: { id: vnetId },
+      registrationEnabled: false,
+      virtualNetworkLinkState: "Completed",
+      provisioningState: "Succeeded",
+      ...props,
+    },
+  });
+}
+
+/** A Network Watcher flow log of `targetId` (a VNet, subnet, NIC or, for the legacy kind, an NSG). */
+export function flowLogRow(name: string, targetId: string, props: Row = {}): Row {
+  return base("microsoft.network/networkwatchers/flowlogs", ids.flowLog(name), {
+    properties: {
+      targetResourceId: targetId,
+      storageId: `/subscriptions/${SUB1}/resourceGroups/rg-logs/providers/Microsoft.Storage/storageAccounts/flowlogs`,
+      enabled: true,
+      retentionPolicy: { days: 90, enabled: true },
+      format: { type: "JSON", version: 2 },
+      ...props,
+    },
+  });
+}
+
+/** An entry of an MI's `properties.privateEndpointConnections`, from the private endpoint `endpointId`. */
+export function privateEndpointConnection(miName: string, name: string, endpointId: string, status: string): Row {
+  return {
+    id: `${ids.mi(miName)}/privateEndpointConnections/${name}`,
+    properties: {
+      privateEndpoint: { id: endpointId },
+      privateLinkServiceConnectionState: { status, description: "", actionsRequired: "None" },
+      provisioningState: "Ready",
+    },
+  };
 }

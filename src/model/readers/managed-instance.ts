@@ -1,7 +1,8 @@
 // SQL Managed Instances: the subnet, the public data endpoint, TLS and connection settings, and Entra-only
 // authentication (from the authoritative child that ARM enrichment reads, else from `administrators`).
-import type { ManagedInstance, ResourceBase } from "../estate";
-import { FieldReader, isRecord } from "../field-reader";
+import { armIdParts } from "../arm-id";
+import type { ManagedInstance, MiPrivateEndpointConnection, ResourceBase } from "../estate";
+import { FieldReader, describe, isRecord, type Json } from "../field-reader";
 import type { ResourceRow } from "../row";
 import { complete, type ReadContext } from "./resource-base";
 
@@ -21,6 +22,9 @@ export function readManagedInstance(
     publicDataEndpointEnabled: props.boolean("publicDataEndpointEnabled"),
     minimalTlsVersion: props.string("minimalTlsVersion"),
     proxyOverride: props.string("proxyOverride"),
+    privateEndpointConnections: props
+      .array("privateEndpointConnections")
+      ?.flatMap((entry, index) => readConnection(entry, index, base)),
   });
   const administrators = props.child("administrators");
   const fromAdministrators = administrators.boolean("azureADOnlyAuthentication");
@@ -48,4 +52,28 @@ export function readManagedInstance(
     mi.entraOnlySource = value === undefined ? undefined : "azureADOnlyAuthentications";
   }
   return mi;
+}
+
+function readConnection(entry: Json, index: number, mi: ResourceBase): MiPrivateEndpointConnection[] {
+  const path = `properties.privateEndpointConnections[${index}]`;
+  if (!isRecord(entry)) {
+    mi.issues.push({ field: path, problem: `expected a connection object, found ${describe(entry)}` });
+    return [];
+  }
+  const reader = new FieldReader(entry, path, mi.issues);
+  const inner = reader.child("properties");
+  const id = reader.string("id") ?? `${mi.id}/privateEndpointConnections/connection${index}`;
+  const endpointId = inner.refId("privateEndpoint");
+  const state = inner.child("privateLinkServiceConnectionState");
+  return [
+    {
+      id,
+      name: reader.string("name") ?? armIdParts(id).name ?? `connection${index}`,
+      privateEndpointId: endpointId,
+      privateEndpointSubscriptionId:
+        endpointId === undefined ? undefined : armIdParts(endpointId).subscriptionId?.toLowerCase(),
+      status: state.string("status"),
+      description: state.string("description"),
+    },
+  ];
 }

@@ -14,6 +14,8 @@ import { readNetworkInterface } from "./network-interface";
 import { readPublicIpAddress, readPublicIpPrefix } from "./public-ip";
 import type { ReadContext } from "./resource-base";
 import { readRouteTable } from "./route-table";
+import { readFlowLog } from "./flow-log";
+import { readPrivateDnsZoneLink } from "./private-dns";
 import { readNsg } from "./security-rules";
 import { readVirtualNetwork } from "./virtual-network";
 import { readAppServiceEnvironment, readWebApp } from "./web-apps";
@@ -52,6 +54,10 @@ export function readResource(
       return [readAppServiceEnvironment(base, props, ctx)];
     case "networkInterface":
       return [readNetworkInterface(base, props, ctx)];
+    case "privateDnsZoneLink":
+      return [readPrivateDnsZoneLink(base, props, ctx)];
+    case "flowLog":
+      return [readFlowLog(base, props, ctx)];
     case "subnet":
       return [];
   }

@@ -47,7 +47,16 @@ export function readBase(
     resourceGroup: shared.text(text(r.resourceGroup, "resourceGroup", parts.resourceGroup ?? "").toLowerCase()),
     tags,
     issues,
+    createdTime: readCreatedTime(r.createdTime, issues),
   };
+}
+
+/** ARM's `createdTime`: an ISO 8601 timestamp; anything else is an issue of the resource, and read as unknown. */
+function readCreatedTime(value: unknown, issues: DataIssue[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  issues.push({ field: "createdTime", problem: `expected an ISO 8601 timestamp, found ${describe(value)}` });
+  return undefined;
 }
 
 /**

@@ -45,6 +45,7 @@ function readSubnet(entry: Json, index: number, vnet: ResourceBase, ctx: ReadCon
   if (single !== undefined && !prefixes.includes(single)) prefixes.push(single);
   const nsgId = inner.refId("networkSecurityGroup");
   const routeTableId = inner.refId("routeTable");
+  const natGatewayId = inner.refId("natGateway");
   const delegations = (inner.array("delegations") ?? []).flatMap((delegation, dIndex) => {
     const dReader = new FieldReader(delegation, `${path}.properties.delegations[${dIndex}]`, subnetIssues);
     const service = dReader.child("properties").string("serviceName") ?? dReader.string("serviceName");
@@ -75,6 +76,8 @@ function readSubnet(entry: Json, index: number, vnet: ResourceBase, ctx: ReadCon
     ipConfigurationOwnerKeys: [...owners],
     routeTableKey: routeTableId === undefined ? undefined : ctx.shared.key(routeTableId),
     routeTableId,
+    natGatewayKey: natGatewayId === undefined ? undefined : ctx.shared.key(natGatewayId),
+    natGatewayId,
   };
 }
 
