@@ -269,7 +269,10 @@ export function rulesCatalog(): { items: ApiRule[] } {
       appliesTo: rule.appliesTo,
       synopsis: rule.synopsis,
       rationale: rule.rationale,
-      source: { seed: rule.source.seed, article: rule.source.article, quote: rule.source.quote },
+      ...(rule.source === undefined
+        ? {}
+        : { source: { seed: rule.source.seed, article: rule.source.article, quote: rule.source.quote } }),
+      guidance: rule.guidance.map((g) => ({ page: { ...g.page }, summary: g.summary, checked: g.checked })),
       remediation: rule.remediation,
       references: [...rule.references],
     })),

@@ -312,7 +312,24 @@ export const RuleSchema = named(
     appliesTo: z.string(),
     synopsis: z.string(),
     rationale: z.string(),
-    source: z.object({ seed: z.string(), article: z.string(), quote: z.string() }),
+    source: z
+      .object({ seed: z.string(), article: z.string(), quote: z.string() })
+      .optional()
+      .meta({
+        description: "The seed passage the rule enforces, quoted; absent on rules that enforce no seed passage.",
+      }),
+    guidance: z
+      .array(
+        z.object({
+          page: z.object({ title: z.string(), url: z.string() }),
+          summary: z.string(),
+          checked: z.string(),
+        }),
+      )
+      .meta({
+        description:
+          "Today's Microsoft pages behind the rule: title and URL, our paraphrase of what the page says (never a quote), and the date (YYYY-MM-DD) it was checked.",
+      }),
     remediation: z.string(),
     references: z.array(z.string()),
   }),

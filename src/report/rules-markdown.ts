@@ -26,7 +26,8 @@ export function rulesToMarkdown(rules: readonly AnyRule[]): string {
       "",
     );
     out.push("### Synopsis", "", rule.synopsis, "", "### Description", "", rule.rationale, "");
-    out.push(`> ${rule.source.quote}`, ">", `> from *${rule.source.article}* (\`${rule.source.seed}\`)`, "");
+    if (rule.source !== undefined)
+      out.push(`> ${rule.source.quote}`, ">", `> from *${rule.source.article}* (\`${rule.source.seed}\`)`, "");
     out.push(...frameworkControls(rule));
     out.push("### Recommendation", "", rule.remediation, "", "### Links", "");
     for (const link of rule.references) out.push(`- ${link}`);

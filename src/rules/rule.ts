@@ -28,6 +28,22 @@ export interface SeedPassage {
   quote: string;
 }
 
+/** A Microsoft page as it is today: declared once in guidance-pages.ts and referenced by rules. */
+export interface GuidancePage {
+  title: string;
+  /** A learn.microsoft.com URL without a locale segment. */
+  url: string;
+}
+
+/** What one of today's pages says that the rule enforces: our paraphrase (never a quote), linked and dated. */
+export interface GuidanceSource {
+  page: GuidancePage;
+  /** One or two sentences in our words; says so where today's page revises the seed. */
+  summary: string;
+  /** The ISO date (YYYY-MM-DD) the page was read. */
+  checked: string;
+}
+
 export interface RuleContext {
   trust: TrustPolicy;
 }
@@ -42,7 +58,10 @@ export interface Rule<K extends ResourceKind = ResourceKind> {
   synopsis: string;
   /** Why it matters, in our words, followed by the guidance it enforces. */
   rationale: string;
-  source: SeedPassage;
+  /** The seed passage the rule enforces, quoted verbatim; only rules that enforce a seed passage have one. */
+  source?: SeedPassage;
+  /** Today's pages behind the rule (at least one), paraphrased and linked, with the date they were checked. */
+  guidance: readonly GuidanceSource[];
   remediation: string;
   references: string[];
   /** The framework controls the rule maps to (catalog references; NIST is derived through MCSB). */

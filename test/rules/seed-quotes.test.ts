@@ -17,17 +17,21 @@ function fold(text: string): string {
 }
 
 describe("rule rationale quotes", () => {
-  it.each(RULES.map((rule) => [rule.id, rule] as const))("%s quotes its seed verbatim", (_id, rule) => {
-    expect(rule.source.quote.length).toBeGreaterThan(40);
+  it.each(RULES.map((rule) => [rule.id, rule] as const))("%s has a rationale, remediation and links", (_id, rule) => {
     expect(rule.rationale.length).toBeGreaterThan(40);
     expect(rule.remediation.length).toBeGreaterThan(20);
     expect(rule.references.length).toBeGreaterThan(0);
-    const path = join(SEEDS, rule.source.seed);
+  });
+
+  const seeded = RULES.flatMap((rule) => (rule.source === undefined ? [] : [[rule.id, rule.source] as const]));
+  it.each(seeded)("%s quotes its seed verbatim", (_id, source) => {
+    expect(source.quote.length).toBeGreaterThan(40);
+    const path = join(SEEDS, source.seed);
     if (!existsSync(path)) {
       console.warn(`notice: ${path} not found; checking the quote's presence only`);
       return;
     }
-    expect(fold(readFileSync(path, "utf8"))).toContain(fold(rule.source.quote));
+    expect(fold(readFileSync(path, "utf8"))).toContain(fold(source.quote));
   });
 
   it("rule ids are unique dotted slugs", () => {

@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { get } from "../../model/estate";
 import { APP_TO_MI_PATH_TYPES, managedInstancesInVnet, reachableVnets, vnetOfSubnet } from "../network-context";
 import { SEED_MANAGED_IDENTITY } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const appManagedIdentity: Rule<"webApp"> = {
   id: "app.managed-identity",
@@ -20,6 +21,14 @@ export const appManagedIdentity: Rule<"webApp"> = {
     quote:
       "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.appServiceManagedIdentity,
+      summary:
+        "App Service connects to Azure databases without secrets by giving the app a managed identity and granting that identity access in the database, instead of keeping a password in the connection string.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Enable a system-assigned or user-assigned managed identity on the app, grant it a contained database user, and remove SQL credentials from its settings.",
   references: ["https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database"],

@@ -3,6 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { get } from "../../model/estate";
 import { SEED_ASE_BACKEND } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 const NIC_TYPE_SEGMENT = "/providers/microsoft.network/networkinterfaces/";
 
@@ -20,6 +21,20 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
     quote:
       "App Service Environments cannot reach endpoints of virtual machines located in the **same** subnet as the App Service Environment.  This normally should not be a problem as long as App Service Environments are deployed into a subnet reserved for exclusive use by only the App Service Environment.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.aseNetworking,
+      summary:
+        "An App Service Environment is deployed into its own subnet of the customer's virtual network, and that subnet must not hold other resources.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.aseAutoMigration,
+      summary:
+        "Revision: App Service Environment v1 and v2 are retired; Microsoft has migrated them to v3 since 1 September 2024.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation: "Move the other resources to a different subnet, so the ASE's subnet is reserved for it alone.",
   references: ["https://learn.microsoft.com/azure/app-service/environment/networking"],
   controls: [{ mcsb: "NS-1", relation: "weak" }],

@@ -5,6 +5,7 @@ import { get, type Estate, type ManagedInstance } from "../../model/estate";
 import { gatewayVnetsUsedBy, vnetOfSubnet } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 // VNet key → MIs with the public endpoint on that reach on-premises through that VNet's gateway. Built once per estate.
 const servedByVnet = new WeakMap<Estate, Map<string, ManagedInstance[]>>();
@@ -45,6 +46,14 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
     quote:
       "If there's a managed instance to an on-premises network connection, it's recommended to use Express Route with Microsoft peering. Express Route will help avoid moving data over the public internet.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectivityArchitecture,
+      summary:
+        "Revision: the seed recommended ExpressRoute with Microsoft peering; the Networking constraints section now lists Microsoft peering on a circuit peered directly or transitively with the instance's VNet as unsupported, because it disturbs traffic to the services the instance depends on; private connectivity uses private peering.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
   references: ["https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings"],

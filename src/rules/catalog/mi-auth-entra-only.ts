@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { describeIssues, issuesAt } from "../network-context";
 import { SEED_MANAGED_IDENTITY } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miAuthEntraOnly: Rule<"managedInstance"> = {
   id: "mi.auth.entra-only",
@@ -21,6 +22,14 @@ export const miAuthEntraOnly: Rule<"managedInstance"> = {
     quote:
       "Managed identities in App Service make your app more secure by eliminating secrets from your app, such as credentials in the connection strings.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.entraOnlyAuthentication,
+      summary:
+        "With Microsoft Entra-only authentication turned on, the instance refuses SQL logins and accepts only Entra identities, so no password credential can reach the data.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Enable Microsoft Entra-only authentication on the instance (`az sql mi ad-only-auth enable`) once applications connect with Entra identities.",
   references: ["https://learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication"],

@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { get } from "../../model/estate";
 import { miPeerings } from "../peering-scope";
 import { SEED_CONNECT_APP } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
   id: "mi.peering.app-gateway-transit",
@@ -21,6 +22,14 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
     quote:
       "A special case of connecting Azure App Service to Managed Instance is when you integrated Azure App Service to a network peered to Managed Instance VNet. That case requires the following configuration to be set up: - Managed Instance VNet must NOT have gateway - Managed Instance VNet must have Use remote gateways option set - Peered VNet must have Allow gateway transit option set",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectApplication,
+      summary:
+        "An app whose integration subnet reaches the instance's VNet only through a gateway needs the peering to allow gateway transit on one side and use remote gateways on the other.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Remove any gateway from the MI VNet, enable `useRemoteGateways` on the MI VNet's peering to the app VNet, and enable `allowGatewayTransit` on the app VNet's peering back.",
   references: [

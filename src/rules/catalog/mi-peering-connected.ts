@@ -3,6 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { miPeerings } from "../peering-scope";
 import { SEED_CONNECT_APP } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miPeeringConnected: Rule<"managedInstance"> = {
   id: "mi.peering.connected",
@@ -19,6 +20,14 @@ export const miPeeringConnected: Rule<"managedInstance"> = {
     quote:
       "To connect, an application needs access to the VNet where Managed Instance is deployed. So, first you need to make a connection between the application and the Managed Instance VNet.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectApplication,
+      summary:
+        "An application in another virtual network reaches the instance through virtual network peering (or a VPN or ExpressRoute gateway); a peering that is not connected on both sides carries no traffic.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Re-create the missing side of the peering, or sync it (`az network vnet peering sync`) after address-space changes.",
   references: ["https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering"],

@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { get } from "../../model/estate";
 import { miPeerings } from "../peering-scope";
 import { SEED_CONNECT_APP } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miPeeringSameRegion: Rule<"managedInstance"> = {
   id: "mi.peering.same-region",
@@ -19,6 +20,14 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
     quote:
       "VNet peering scenario for Managed Instance is limited to the networks in the same region due to [constraints of the Global Virtual Network peering]",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectivityArchitecture,
+      summary:
+        "Revision: the seed limited peering to one region, but global virtual network peering is supported today, except for instances in subnets created before September 2020 (the pages give 9 and 22 September; the later date is the safe one).",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance"],

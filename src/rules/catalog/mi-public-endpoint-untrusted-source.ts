@@ -16,6 +16,7 @@ import { evaluateInboundExposure, formatExposureExample, formatRuleRef } from ".
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 import type { Estate, ManagedInstance, NetworkSecurityGroup } from "../../model/estate";
 import type { TrustPolicy } from "../../net/trust";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   id: "mi.public-endpoint.untrusted-source",
@@ -35,6 +36,14 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
     quote:
       "To ensure traffic to the managed instance is coming from trusted sources, we recommend connecting from sources with well-known IP addresses. Limit the access to the managed instance public endpoint on port 3342 by using a Network Security Group.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.publicEndpointConfigure,
+      summary:
+        "Turning the public endpoint on takes two steps: the instance admin enables it, and a network admin adds an inbound allow rule for TCP 3342 to the managed instance subnet's NSG; the page asks for that rule to admit only the sources that need it.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Replace the Allow rules for TCP 3342 that admit untrusted sources with rules that list only your well-known public addresses (NAT egress IPs, reserved VIPs or public IP prefixes), and keep a Deny for everything else. " +
     "If no client needs the public endpoint, disable it (`publicDataEndpointEnabled: false`).",

@@ -3,6 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { placeManagedInstance } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const miSubnetNsgMissing: Rule<"managedInstance"> = {
   id: "mi.subnet.nsg-missing",
@@ -18,6 +19,14 @@ export const miSubnetNsgMissing: Rule<"managedInstance"> = {
     article: SEED_PUBLIC_ENDPOINT,
     quote: "Limit the access to the managed instance public endpoint on port 3342 by using a Network Security Group.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectivityArchitecture,
+      summary:
+        "With service-aided subnet configuration the managed instance subnet is delegated to Microsoft.Sql/managedInstances and must have a network security group and a route table associated; the platform adds its own rules to them through a network intent policy.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Associate a network security group with the managed instance subnet, and keep the rules the MI service requires.",
   references: [

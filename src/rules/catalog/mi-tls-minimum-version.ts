@@ -3,6 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { describeIssues, issuesAt } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 const PASSING = new Set(["1.2", "1.3"]);
 const FAILING = new Set(["none", "1.0", "1.1"]);
@@ -31,6 +32,14 @@ export const miTlsMinimumVersion: Rule<"managedInstance"> = {
     article: SEED_PUBLIC_ENDPOINT,
     quote: "Managed instance data traffic is always encrypted if the client driver supports encryption.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.minimalTlsVersion,
+      summary:
+        "The instance's minimal TLS version decides which client protocol versions it accepts; Microsoft recommends 1.2 or higher. Revision: TLS 1.0 and 1.1 were retired on 31 August 2025, and leaving no minimum (None) exposes the instance to unencrypted connections.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Set the instance's minimal TLS version to 1.2 (`az sql mi update --minimal-tls-version 1.2`) after checking that clients support it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/minimal-tls-version-configure"],

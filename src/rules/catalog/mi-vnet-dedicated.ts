@@ -4,6 +4,7 @@ import { result } from "../rule";
 import { placeManagedInstance } from "../network-context";
 import { get } from "../../model/estate";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 const MI_DELEGATION = "microsoft.sql/managedinstances";
 
@@ -22,6 +23,14 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
     quote:
       "Although not mandatory, the common deployment model for a managed instance with public endpoint access is to create the instance in a dedicated isolated virtual network. In this configuration, the virtual network is used just for virtual cluster isolation.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectivityArchitecture,
+      summary:
+        "A managed instance lives in a subnet dedicated to managed instances, delegated to Microsoft.Sql/managedInstances; other resources cannot be deployed into that subnet.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Move other workloads out of the MI's VNet and remove its peerings, or move the instance to a VNet of its own.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/public-endpoint-overview"],

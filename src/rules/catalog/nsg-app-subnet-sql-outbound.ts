@@ -16,6 +16,7 @@ import {
 import { evaluateOutboundFlow, formatRuleRef, type NetworkQuery } from "../../net/nsg-evaluation";
 import { SEED_CONNECT_APP } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
   id: "nsg.app-subnet.sql-outbound",
@@ -33,6 +34,14 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
     quote:
       "In case you can’t establish the connection, check if you have a Network Security Group set on application subnet. In this case, you need to open outbound connection on SQL port 1433 as well as 11000-12000 range of ports for redirection.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.connectionTypes,
+      summary:
+        "Redirect is the recommended connection type for the VNet-local endpoint; clients then need outbound TCP 1433 and the redirect range 11000-11999 to the instance subnet. Revision: the seed wrote 11000-12000; the range ends at 11999.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Add an outbound Allow rule on the app subnet's NSG for TCP 1433 (and 11000-11999 for Redirect) to the MI subnet's prefix, above any Deny that covers it.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connection-types-overview"],

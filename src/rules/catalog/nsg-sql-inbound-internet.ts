@@ -6,6 +6,7 @@ import { describeIssues, networkQuery, nsgIssues, virtualNetworkTag, type Virtua
 import { evaluateInboundExposure, formatExposureExample, type InboundExposure } from "../../net/nsg-evaluation";
 import { SEED_ASE_BACKEND } from "../seed-passages";
 import type { TrustPolicy } from "../../net/trust";
+import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 interface Target {
   kind: "subnet" | "networkInterface";
@@ -30,6 +31,14 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     quote:
       "Restricting access to only VNet internal traffic is very simple with a network security group.  The default rules in a network security group only allow access from other network clients in the same virtual network.",
   },
+  guidance: [
+    {
+      page: GUIDANCE_PAGES.nsgOverview,
+      summary:
+        "Security rules are evaluated by priority and the first match decides; a rule that admits the Internet tag or any source to the SQL ports opens the subnet or interface it protects to everyone.",
+      checked: GUIDANCE_CHECKED,
+    },
+  ],
   remediation:
     "Remove or narrow the Allow rules that admit untrusted sources on TCP 1433; list only VirtualNetwork, private ranges or your well-known public addresses.",
   references: ["https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview"],
