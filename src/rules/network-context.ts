@@ -318,8 +318,12 @@ export function virtualNetworkTag(vnet: VirtualNetwork, estate: Estate, subnet?:
   return tag;
 }
 
-/** The coverage gap that covers `type` for a subscription, if any. */
-function coverageGap(estate: Estate, type: string, subscriptionId: string | undefined): CoverageGap | undefined {
+/**
+ * The coverage gap that covers `type` (lower case) for a subscription, if any. Rules use it where a FAIL would rest on
+ * data that was not collected ("no flow log" when flow logs could not be read): that verdict is `unknown` instead.
+ * A gap that names resources counts for their whole subscription here, which can only turn a verdict into unknown.
+ */
+export function coverageGap(estate: Estate, type: string, subscriptionId: string | undefined): CoverageGap | undefined {
   const subscription = subscriptionId?.toLowerCase();
   return estate.coverageGaps.find(
     (gap) =>
