@@ -13,6 +13,7 @@ import { evaluate } from "../../src/audit/run-audit";
 import { evaluateEstate } from "../../src/engine/run-engine";
 import { ScoreAccumulator, type Scores } from "../../src/engine/scoring";
 import { buildTrustPolicy } from "../../src/net/trust";
+import { DEFAULT_BASELINE, rulesOfBaseline } from "../../src/rules/baselines";
 import { RssSampler } from "./benchmark";
 
 export interface EngineMeasurement {
@@ -89,7 +90,7 @@ function measure(
   let findings = 0;
   let summary: Scores;
   if (findingsMode === "hold") {
-    const outcome = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps });
+    const outcome = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps, baseline: DEFAULT_BASELINE });
     findings = outcome.findings.length;
     summary = outcome.summary;
   } else {
@@ -98,11 +99,16 @@ function measure(
       ownedPublicPrefixes: trustOwnedPublicIps ? estate.ownedPublicPrefixes : [],
     });
     const scores = new ScoreAccumulator();
-    evaluateEstate(estate, { trust }, (finding) => {
-      findings += 1;
-      scores.add(finding);
-      memory.tick(500);
-    });
+    evaluateEstate(
+      estate,
+      { trust, baseline: DEFAULT_BASELINE },
+      (finding) => {
+        findings += 1;
+        scores.add(finding);
+        memory.tick(500);
+      },
+      { rules: rulesOfBaseline(DEFAULT_BASELINE) },
+    );
     summary = scores.result();
   }
   const evaluateNs = process.hrtime.bigint() - evaluateStart;

@@ -5,6 +5,7 @@ import { evaluate, newRunId, type AuditReport } from "../../src/audit/run-audit"
 import { scoreFindings } from "../../src/engine/scoring";
 import { generateEstateRows } from "../generate/estate-generator";
 import { EstateBuilder } from "../../src/model/build-estate";
+import { DEFAULT_BASELINE, rulesOfBaseline } from "../../src/rules/baselines";
 
 export function generatedReport(results: number, seed = 1, at: Date = new Date()): AuditReport {
   const resources = Math.ceil((results / 0.55) * 1.02);
@@ -12,7 +13,11 @@ export function generatedReport(results: number, seed = 1, at: Date = new Date()
   let index = 0;
   for (const row of generateEstateRows({ resources, seed })) builder.add(row, `row ${index++}`);
   const estate = builder.build();
-  const { findings: all } = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps: false });
+  const { findings: all } = evaluate(estate, {
+    trustedPrefixes: [],
+    trustOwnedPublicIps: false,
+    baseline: DEFAULT_BASELINE,
+  });
   const findings = all.slice(0, results);
   const runId = newRunId(at);
   return {
@@ -25,7 +30,8 @@ export function generatedReport(results: number, seed = 1, at: Date = new Date()
       source: { kind: "snapshot", files: [`generated-${resources}-seed-${seed}.json`] },
       trustedPrefixes: [],
       trustOwnedPublicIps: false,
-      rulesEvaluated: 13,
+      baseline: DEFAULT_BASELINE,
+      rulesEvaluated: rulesOfBaseline(DEFAULT_BASELINE).length,
       resourcesInEstate: estate.resources.size,
       collection: { rows: resources },
       coverageGaps: [],

@@ -13,7 +13,7 @@ import { buildTrustPolicy } from "../net/trust";
 import { evaluateEstate } from "../engine/run-engine";
 import { finaliseScores, ScoreAccumulator, type Scores, type ScoreSums } from "../engine/scoring";
 import type { Finding } from "../engine/finding";
-import { RULES } from "../rules/catalog";
+import { rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { AuditorError } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
 import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "./resource-source";
@@ -30,6 +30,9 @@ export interface RunInfo {
   source: SourceDescription;
   trustedPrefixes: string[];
   trustOwnedPublicIps: boolean;
+  /** The baseline the run evaluated (runs stored before baselines existed read back as `seed-2019`). */
+  baseline: BaselineId;
+  /** How many rules the baseline has. */
   rulesEvaluated: number;
   resourcesInEstate: number;
   collection: Record<string, unknown>;
@@ -90,7 +93,7 @@ export async function runAudit(
   };
 }
 
-/** Every rule over the estate, scored: a single run's findings and scores (tests and benchmarks call it). */
+/** The baseline's rules over the estate, scored: a single run's findings and scores (tests and benchmarks call it). */
 export function evaluate(estate: Estate, settings: AuditSettings): { findings: Finding[]; summary: Scores } {
   const { findings, sums } = evaluateAudit(estate, settings);
   return { findings, summary: finaliseScores(sums) };
@@ -164,7 +167,7 @@ export function assertSomethingCollected(collected: number, gaps: readonly Cover
 }
 
 /**
- * Every rule over the estate, with the run's trust policy. `keeps` selects the findings this part of the run reports
+ * The rules of the run's baseline over the estate, with the run's trust policy. `keeps` selects the findings this part of the run reports
  * (a shard: those about its own subscriptions); their scores come as sums, for finaliseScores or a fan-out merge.
  */
 export function evaluateAudit(
@@ -178,11 +181,18 @@ export function evaluateAudit(
   });
   const findings: Finding[] = [];
   const scores = new ScoreAccumulator();
-  evaluateEstate(estate, { trust }, (finding) => {
-    if (!keeps(finding)) return;
-    findings.push(finding);
-    scores.add(finding);
-  });
+  const context = { trust, baseline: settings.baseline };
+  const rules = rulesOfBaseline(settings.baseline);
+  evaluateEstate(
+    estate,
+    context,
+    (finding) => {
+      if (!keeps(finding)) return;
+      findings.push(finding);
+      scores.add(finding);
+    },
+    { rules },
+  );
   return { findings, sums: scores.sums() };
 }
 
@@ -210,7 +220,8 @@ export function describeRun(facts: RunFacts): RunInfo {
     source: facts.source,
     trustedPrefixes: facts.settings.trustedPrefixes,
     trustOwnedPublicIps: facts.settings.trustOwnedPublicIps,
-    rulesEvaluated: RULES.length,
+    baseline: facts.settings.baseline,
+    rulesEvaluated: rulesOfBaseline(facts.settings.baseline).length,
     resourcesInEstate: facts.resourcesInEstate,
     collection: facts.collection,
     coverageGaps: facts.coverageGaps,

@@ -4,7 +4,7 @@
 // 1 a failure at or above --fail-on; 2 usage or input error; 3 the audit could not run; 4 could not verify.
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { AuditorError, isUsageError, errorMessage } from "../errors";
 import { runAudit, type AuditReport } from "../audit/run-audit";
 import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../config/audit-settings";
@@ -20,10 +20,19 @@ import {
 } from "../config/collection-settings";
 import type { ResourceSource } from "../audit/resource-source";
 import { formatTable } from "../report/table";
+import {
+  COMPLIANCE_FRAMEWORKS,
+  complianceView,
+  evaluatedRuleIds,
+  isComplianceFramework,
+  type ComplianceFramework,
+} from "../report/compliance";
+import { complianceCsv, complianceTable } from "../report/compliance-text";
 import { terminalLines, terminalText } from "../report/terminal-text";
 import { csvReportChunks, jsonReportChunks } from "../report/report-chunks";
 import { rulesToMarkdown } from "../report/rules-markdown";
 import { RULES } from "../rules/catalog";
+import { BASELINE_IDS, rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { mcsbIds, resolveControls } from "../rules/framework-controls";
 import { SEVERITIES, type Severity } from "../rules/rule";
 import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
@@ -38,7 +47,9 @@ interface ScanOptions {
   snapshot?: string[];
   trusted?: string[];
   trustOwnedIps: boolean;
+  baseline?: BaselineId;
   format: "table" | "json" | "csv";
+  framework?: ComplianceFramework;
   failOn: Severity;
   allowUnverified: boolean;
   output?: string;
@@ -112,7 +123,18 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
       ).argParser(collect),
     )
     .option("--no-trust-owned-ips", "do not treat the estate's own public IPs and prefixes as well-known sources")
+    .addOption(
+      new Option("--baseline <id>", "the rules to evaluate (env AUDIT_BASELINE; default current)").choices([
+        ...BASELINE_IDS,
+      ]),
+    )
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
+    .addOption(
+      new Option(
+        "--framework <name>",
+        `report the results per control of a framework (${COMPLIANCE_FRAMEWORKS.join(", ")}) instead of per finding`,
+      ).argParser(parseFramework),
+    )
     .addOption(
       new Option(
         "--fail-on <severity>",
@@ -174,6 +196,7 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
   const settings = {
     trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted],
     trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps,
+    baseline: options.baseline ?? fromEnv.baseline,
   };
   const source = chooseSource(options, io);
   let shown = 0;
@@ -200,7 +223,11 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
   );
   const exitCode = GATE_EXIT_CODES[gate.outcome];
   for (const line of gateStderrLines(gate)) io.stderr(`${terminalText(line.replace(/\n$/, ""))}\n`);
-  await emit(render(report, options.format, gate, exitCode), options.output, io);
+  const text =
+    options.framework === undefined
+      ? render(report, options.format, gate, exitCode)
+      : renderCompliance(report, options.framework, options.format, gate, exitCode);
+  await emit(text, options.output, io);
   return exitCode;
 }
 
@@ -276,6 +303,46 @@ function render(
       // The gate's lines quote coverage gap reasons (Azure's error text): escaped like the table above them.
       return [formatTable(report), terminalLines(formatGate(gate, exitCode))];
   }
+}
+
+/** --framework: the compliance view of the run instead of its findings; the gate is the same. */
+function renderCompliance(
+  report: AuditReport,
+  framework: ComplianceFramework,
+  format: ScanOptions["format"],
+  gate: GateVerdict,
+  exitCode: number,
+): string[] {
+  const { run, summary } = report;
+  const view = complianceView(framework, {
+    // A rule of the baseline with nothing to judge still ran: its controls are listed, not applicable.
+    ruleIds: evaluatedRuleIds(
+      summary.byRule,
+      rulesOfBaseline(run.baseline).map((rule) => rule.id),
+    ),
+    byRule: summary.byRule,
+    failures: report.findings,
+  });
+  switch (format) {
+    case "json":
+      return [
+        `${JSON.stringify({ runId: run.runId, status: run.status, baseline: run.baseline, ...view, gate: gateJson(gate, exitCode) }, null, 2)}\n`,
+      ];
+    case "csv":
+      return [complianceCsv(view)];
+    case "table":
+      return [
+        complianceTable(view, `MI Exposure Auditor: run ${run.runId} (${run.status}), baseline ${run.baseline}`),
+        terminalLines(formatGate(gate, exitCode)),
+      ];
+  }
+}
+
+function parseFramework(value: string): ComplianceFramework {
+  const name = value.toUpperCase();
+  if (!isComplianceFramework(name))
+    throw new InvalidArgumentError(`not a framework; choose one of ${COMPLIANCE_FRAMEWORKS.join(", ")}.`);
+  return name;
 }
 
 async function emit(

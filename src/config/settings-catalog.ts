@@ -2,6 +2,7 @@
 // docs section it belongs to. Every reader reads through readSetting; docs/settings.md and the descriptions of
 // local.settings.sample.json are generated from this table (npm run docs:settings), and tests hold both to it.
 import { SEVERITIES } from "../rules/rule";
+import { BASELINE_IDS, DEFAULT_BASELINE } from "../rules/baselines";
 import {
   parseDeclared,
   setting,
@@ -97,6 +98,13 @@ export const SETTINGS = {
     default: true,
     description:
       "Whether the estate's own public IPs and public IP prefixes count as well-known sources. The CLI's `--no-trust-owned-ips` turns it off.",
+  }),
+  AUDIT_BASELINE: setting({
+    group: "audit",
+    type: oneOf(BASELINE_IDS, { noun: "baseline" }),
+    default: DEFAULT_BASELINE,
+    description:
+      "Which rules a run evaluates: `current` (today's guidance) or `seed-2019` (the 2018-2019 seed articles' rules, to compare with audits made before). A fanned-out run keeps the baseline it was requested with. The CLI's `--baseline` wins.",
   }),
   AUDIT_LOCK_MINUTES: setting({
     group: "audit",

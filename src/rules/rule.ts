@@ -2,6 +2,7 @@
 import type { Estate, Resource, ResourceKind, ResourceOfKind } from "../model/estate";
 import type { TrustPolicy } from "../net/trust";
 import type { ControlRef } from "./framework-controls";
+import type { BaselineId } from "./baselines";
 
 export type Severity = "critical" | "high" | "medium" | "low";
 export type Status = "pass" | "fail" | "notApplicable" | "unknown" | "error";
@@ -46,6 +47,8 @@ export interface GuidanceSource {
 
 export interface RuleContext {
   trust: TrustPolicy;
+  /** The run's baseline: a rule in both may word its message for today's guidance, never change a seed-2019 verdict. */
+  baseline: BaselineId;
 }
 
 export interface Rule<K extends ResourceKind = ResourceKind> {

@@ -14,7 +14,11 @@ const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
 function sampleReport(): AuditReport {
   const rows = (JSON.parse(readFileSync(SAMPLE, "utf8")) as { data: unknown[] }).data;
   const estate = buildEstate(rows);
-  const { findings, summary } = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps: true });
+  const { findings, summary } = evaluate(estate, {
+    trustedPrefixes: [],
+    trustOwnedPublicIps: true,
+    baseline: "current",
+  });
   return {
     run: {
       runId: "20261122T000000Z-abcdef",
@@ -25,7 +29,8 @@ function sampleReport(): AuditReport {
       source: { kind: "snapshot", files: ["estate.json"] } as unknown as AuditReport["run"]["source"],
       trustedPrefixes: [],
       trustOwnedPublicIps: true,
-      rulesEvaluated: 13,
+      baseline: "current",
+      rulesEvaluated: 11,
       resourcesInEstate: estate.resources.size,
       collection: {},
       coverageGaps: [],

@@ -10,7 +10,7 @@ import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
 import { SAMPLE } from "../support/run-cli";
 import { emulatorPerTest, FAST_RETRY } from "./emulator-connection";
 
-const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
+const settings = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
 const start = emulatorPerTest();
 const smallEstate = () => JSON.parse(readFileSync("test/fixtures/collect/small-estate.json", "utf8"));
 const verdicts = (findings: Finding[]) => new Map(findings.map((f) => [`${f.ruleId} ${f.resourceName}`, f.status]));

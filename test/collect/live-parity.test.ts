@@ -10,7 +10,7 @@ import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator
 import { SAMPLE, runCliAsync } from "../support/run-cli";
 import { main } from "../../src/cli/mi-audit";
 
-const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
+const settings = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
 const verdicts = (findings: Finding[]): string[] =>
   findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.status}`).sort();
 

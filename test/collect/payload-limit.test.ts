@@ -250,7 +250,7 @@ describe("collecting under the response size limit", () => {
       limits: { maxResponseBytes: 60_000 },
       quota: { limit: 1_000 },
     });
-    const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
+    const settings = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
     const live = await runAudit(
       new ResourceGraphSource({ connection, retry: FAST_RETRY, quota: { limit: 1_000, windowMs: 5_000 } }),
       settings,

@@ -137,12 +137,13 @@ function expectSameRun({ single, merged }: Parity): void {
 }
 
 describe("a fanned-out run and a single run of the same estate", () => {
-  it.each([
-    ["trusting owned public IPs", { trustedPrefixes: [], trustOwnedPublicIps: true }],
+  it.each<[string, AuditSettings]>([
+    ["trusting owned public IPs", { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" }],
     [
       "with configured trusted prefixes, owned IPs untrusted",
-      { trustedPrefixes: ["203.0.113.0/24"], trustOwnedPublicIps: false },
+      { trustedPrefixes: ["203.0.113.0/24"], trustOwnedPublicIps: false, baseline: "current" },
     ],
+    ["baseline seed-2019", { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "seed-2019" }],
   ])("give the same summary, findings and run record (%s)", async (_label, settings) => {
     const parity = await auditBothWays(sampleRows, settings);
     expect(parity.single.run.status).toBe("completed");
@@ -156,6 +157,7 @@ describe("a fanned-out run and a single run of the same estate", () => {
     const parity = await auditBothWays([malformedVnet, ...sampleRows, malformedNsg(firstSubscription)], {
       trustedPrefixes: [],
       trustOwnedPublicIps: true,
+      baseline: "current",
     });
     expect(parity.single.run.dataQuality.warnings).toBeGreaterThanOrEqual(2);
     expectSameRun(parity);
@@ -163,7 +165,11 @@ describe("a fanned-out run and a single run of the same estate", () => {
 
   it("are both partial, alike, when one subscription's NSGs and NICs could not be read", async () => {
     const failing = subscriptionOf(sampleRows.find((row) => isShardedType(row.type))!);
-    const parity = await auditBothWays(sampleRows, { trustedPrefixes: [], trustOwnedPublicIps: true }, failing);
+    const parity = await auditBothWays(
+      sampleRows,
+      { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" },
+      failing,
+    );
     expect(parity.single.run.status).toBe("partial");
     expect(parity.single.findings.some((f) => f.status === "unknown" && f.evidence["coverageGap"] !== undefined)).toBe(
       true,

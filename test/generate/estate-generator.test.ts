@@ -8,6 +8,7 @@ import { MALFORMED_ENTRY_CHECKS } from "../../src/net/malformed-entries";
 import { evaluate } from "../../src/audit/run-audit";
 import { recogniseSnapshot } from "../../src/snapshot/snapshot-reader";
 import { RULES } from "../../src/rules/catalog";
+import { BASELINE_IDS } from "../../src/rules/baselines";
 import type { Status } from "../../src/rules/rule";
 
 const snapshotText = (resources: number, seed: number, subscriptions?: number): string =>
@@ -86,7 +87,11 @@ describe("generateEstateRows", () => {
     });
     let index = 0;
     for (const row of generateEstateRows({ resources: 2_000, seed: 1 })) builder.add(row, `row ${index++}`);
-    const { findings } = evaluate(builder.build(), { trustedPrefixes: [], trustOwnedPublicIps: true });
+    const estate = builder.build();
+    // Every rule of every baseline, each evaluated under a baseline that has it.
+    const findings = BASELINE_IDS.flatMap(
+      (baseline) => evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps: true, baseline }).findings,
+    );
     expect(warnings).toEqual([]);
     const statuses = new Map<string, Set<Status>>(RULES.map((rule) => [rule.id, new Set<Status>()]));
     for (const finding of findings) statuses.get(finding.ruleId)!.add(finding.status);

@@ -26,7 +26,11 @@ function audit(rows: Row[]): Audit {
     onWarning: (message) => warnings.push(message),
   });
   rows.forEach((row, index) => builder.add(row, `row ${index}`));
-  const { findings } = evaluate(builder.build(), { trustedPrefixes: [], trustOwnedPublicIps: true });
+  const { findings } = evaluate(builder.build(), {
+    trustedPrefixes: [],
+    trustOwnedPublicIps: true,
+    baseline: "current",
+  });
   return { findings, warnings };
 }
 

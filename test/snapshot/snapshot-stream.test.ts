@@ -132,7 +132,7 @@ describe("streamSnapshotRows", () => {
 
 describe("SnapshotSource reads large files row by row", () => {
   it("the sample audited through the row-by-row reader gives the same report as through the whole-file reader", async () => {
-    const settings = { trustedPrefixes: [], trustOwnedPublicIps: true };
+    const settings = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
     const at = () => new Date("2026-11-22T00:00:00Z");
     const whole = await runAudit(new SnapshotSource([SAMPLE]), settings, { runId: "20261122T000000Z-aaaaaa", now: at });
     const rows = await runAudit(new SnapshotSource([SAMPLE], { streamFromBytes: 0, chunkBytes: 4096 }), settings, {

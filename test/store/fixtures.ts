@@ -76,6 +76,7 @@ export function report(
       source: { kind: "snapshot", files: ["estate.json"] },
       trustedPrefixes: [],
       trustOwnedPublicIps: true,
+      baseline: "seed-2019",
       rulesEvaluated: 13,
       resourcesInEstate: findings.length,
       collection: { rows: findings.length },

@@ -1,21 +1,27 @@
-// Runs the real engine over rows, for rule tests.
+// Runs the real engine over rows, for rule tests: every rule of the catalog (a rule test tests a rule, whichever
+// baselines have it), with the baseline the rule is told it runs under (`current` unless a test says otherwise).
 import { buildEstate } from "../../src/model/build-estate";
-import { evaluate } from "../../src/audit/run-audit";
+import { evaluateEstateToArray } from "../../src/engine/run-engine";
+import { buildTrustPolicy } from "../../src/net/trust";
+import { RULES } from "../../src/rules/catalog";
+import type { BaselineId } from "../../src/rules/baselines";
 import type { Finding } from "../../src/engine/finding";
 import type { CoverageGap } from "../../src/model/estate";
 import { EstateBuilder } from "../../src/model/build-estate";
 
 export function findingsFor(
   rows: unknown[],
-  options: { trusted?: string[]; trustOwned?: boolean; gaps?: CoverageGap[] } = {},
+  options: { trusted?: string[]; trustOwned?: boolean; gaps?: CoverageGap[]; baseline?: BaselineId } = {},
 ): Finding[] {
   const builder = new EstateBuilder();
   rows.forEach((row, i) => builder.add(row, `row ${i}`));
   for (const gap of options.gaps ?? []) builder.addCoverageGap(gap);
-  return evaluate(builder.build(), {
-    trustedPrefixes: options.trusted ?? [],
-    trustOwnedPublicIps: options.trustOwned ?? true,
-  }).findings;
+  const estate = builder.build();
+  const trust = buildTrustPolicy({
+    configuredPrefixes: options.trusted ?? [],
+    ownedPublicPrefixes: (options.trustOwned ?? true) ? estate.ownedPublicPrefixes : [],
+  });
+  return evaluateEstateToArray(estate, { trust, baseline: options.baseline ?? "current" }, { rules: RULES });
 }
 
 /** The single finding of a rule for a resource name; fails loudly when there is not exactly one. */
