@@ -56,6 +56,8 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
       // Entra-only as set at creation; the azureADOnlyAuthentications child (ARM enrichment) is authoritative. Only the
       // flag: the rest of the block (login, sid, tenant) is read by nothing.
       "properties.administrators.azureADOnlyAuthentication",
+      // Private endpoint connections come whole: each carries the endpoint's id and the connection state.
+      "properties.privateEndpointConnections",
     ],
   ),
   family(
@@ -73,7 +75,8 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     [AUDITED_TYPES.virtualNetwork],
     [
       "properties.addressSpace",
-      // Subnets carry their delegations, NSG and ip configurations; there is no cheaper path to those.
+      // Subnets carry their delegations, NSG, route table, NAT gateway and ip configurations; there is no cheaper path
+      // to those.
       "properties.subnets",
       "properties.virtualNetworkPeerings",
     ],
@@ -129,6 +132,18 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     "networkInterfaces",
     [AUDITED_TYPES.networkInterface],
     ["properties.ipConfigurations", "properties.networkSecurityGroup"],
+  ),
+  // Which private DNS zones answer inside a VNet: a link names its VNet, and its zone is the parent segment of its id.
+  family(
+    "privateDnsZoneLinks",
+    [AUDITED_TYPES.privateDnsZoneLink],
+    ["properties.virtualNetwork", "properties.registrationEnabled", "properties.virtualNetworkLinkState"],
+  ),
+  // Network Watcher flow logs: what each one logs (a VNet, subnet, NIC or NSG), whether it is on, how long it keeps.
+  family(
+    "flowLogs",
+    [AUDITED_TYPES.flowLog],
+    ["properties.targetResourceId", "properties.enabled", "properties.retentionPolicy"],
   ),
 ];
 
