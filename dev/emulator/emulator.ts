@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answerArm, armError } from "./arm-endpoints";
+import { answerResourcesList, DEFAULT_ARM_PAGE_SIZE, isResourcesListPath } from "./resources-list-endpoint";
 import { generateCertificates } from "./certificates";
 import { type Estate, loadEstateFile, parseEstate } from "./estate-file";
 import { FaultInjector, type FaultRule, parseFaultSpec } from "./faults";
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Bounds of the results kept between pages (query-result-cache.ts). */
   resultCache?: Partial<ResultCacheLimits>;
+  /** Items per page of ARM's resources list (resources-list-endpoint.ts); default 1,000. */
+  armPageSize?: number;
 }
 
 export interface ResourceGraphLogEntry {
@@ -80,7 +83,7 @@ export interface EmulatorStats {
   resultCache: ResultCacheStats;
   /** One entry per Resource Graph request that got past the quota, in order (the latest 10,000). */
   resourceGraphLog: ResourceGraphLogEntry[];
-  /** Paths of the ARM GETs, in order (the latest 10,000). */
+  /** Paths of the ARM GETs with their query parameters but api-version, decoded, in order (the latest 10,000). */
   armLog: string[];
 }
 
@@ -129,7 +132,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const caFile = join(directory, "emulator-ca.pem");
   writeFileSync(caFile, certificates.caPem);
 
-  const handler = new RequestHandler(estate, quota, limits, faults, stats, cache);
+  const armPageSize = options.armPageSize ?? DEFAULT_ARM_PAGE_SIZE;
+  if (!Number.isInteger(armPageSize) || armPageSize < 1)
+    throw new Error(`armPageSize must be a whole number of at least 1 (got ${armPageSize})`);
+  const handler = new RequestHandler(estate, quota, limits, faults, stats, cache, armPageSize);
   const server: Server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (request, response) => {
     handler.handle(request, response).catch((error: unknown) => {
       // A bug in the emulator: answer 500 so the test sees it, and keep serving.
@@ -174,6 +180,7 @@ class RequestHandler {
     private readonly faults: FaultInjector,
     private readonly stats: EmulatorStats,
     private readonly cache: QueryResultCache,
+    private readonly armPageSize: number,
   ) {}
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -222,9 +229,16 @@ class RequestHandler {
     }
     if (request.method === "GET" && path.toLowerCase().startsWith("/subscriptions/")) {
       this.stats.armRequests += 1;
-      this.stats.armLog.push(path);
+      // The query names what a list asks for (`$filter=resourceType eq '…'`): faults can match it, tests can count it.
+      const query = [...url.searchParams].filter(([key]) => key !== "api-version");
+      const described = query.length === 0 ? path : `${path}?${query.map(([k, v]) => `${k}=${v}`).join("&")}`;
+      this.stats.armLog.push(described);
       if (this.stats.armLog.length > LOG_LIMIT) this.stats.armLog.shift();
-      if (await this.injectFaults({ target: "arm", text: path }, response)) return;
+      if (await this.injectFaults({ target: "arm", text: described }, response)) return;
+      if (isResourcesListPath(path)) {
+        const origin = `https://${request.headers.host ?? "127.0.0.1"}`;
+        return this.answer(response, answerResourcesList(this.estate, url, origin, this.armPageSize));
+      }
       return this.answer(response, answerArm(this.estate, path));
     }
     return send(response, armError(404, "NotFound", `The emulator does not serve ${request.method} ${path}.`));
@@ -326,14 +340,13 @@ class RequestHandler {
     if (error !== undefined) {
       this.stats.faults.error += 1;
       const status = error.status ?? 500;
+      // An injected 429 throttles like ARM does: its own code, and a Retry-After the client must honour.
+      const throttled: Record<string, string> = status === 429 ? { "retry-after": "1" } : {};
       send(response, {
         status,
-        headers,
+        headers: { ...headers, ...throttled },
         body: {
-          error: {
-            code: status === 503 ? "ServiceUnavailable" : "InternalServerError",
-            message: `Injected fault. ${supportMessage()}`,
-          },
+          error: { code: FAULT_CODES[status] ?? "InternalServerError", message: `Injected fault. ${supportMessage()}` },
         },
       });
       return true;
@@ -347,6 +360,11 @@ class RequestHandler {
     send(response, answer);
   }
 }
+
+const FAULT_CODES: Record<number, string> = {
+  429: "TooManyRequests",
+  503: "ServiceUnavailable",
+};
 
 /** `{ ...defaults, ...given }`, except that a key given as undefined keeps its default. */
 function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): T {

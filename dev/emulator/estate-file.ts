@@ -17,6 +17,10 @@
 //         / `properties.peerings`, or nothing. Overrides let a row lack a field Resource Graph did not return.
 //   }
 //
+// A row's top-level `createdTime` (ISO 8601, as ARM writes it) is served by ARM's resources list with
+// `$expand=createdTime` (resources-list-endpoint.ts) and never by Resource Graph, which has no such column: the rows
+// the emulator serves are copies without it.
+//
 // A side file can supply the same extensions: `loadEstateFile(path, { sideFile })`; its keys win over the estate's.
 
 import { readFileSync } from "node:fs";
@@ -33,11 +37,14 @@ export interface SubscriptionEntry {
 }
 
 export interface Estate {
+  /** The rows as Resource Graph serves them: without `createdTime`. */
   rows: Row[];
   /** Lower-case subscription id of each row, parallel to `rows` ("" when it has none). */
   rowSubscriptions: string[];
   /** Lower-case ARM id → row. */
   rowsById: Map<string, Row>;
+  /** Lower-case ARM id → the row's `createdTime`, for the rows that have one. */
+  createdTimes: Map<string, string>;
   /** Sorted by id. */
   subscriptions: SubscriptionEntry[];
   /** Lower-case group name → lower-case subscription ids. */
@@ -82,7 +89,10 @@ export function parseEstate(document: unknown): Estate {
   const record = isRecord(document) ? document : {};
   const data = Array.isArray(document) ? document : record["data"];
   if (!Array.isArray(data)) throw new EstateFileError("expected an array of rows or an object with a `data` array");
-  const rows = data.filter(isRecord);
+  const createdTimes = new Map<string, string>();
+  const rows = data.flatMap((row: unknown, index) =>
+    isRecord(row) ? [withoutCreatedTime(row, index, createdTimes)] : [],
+  );
 
   const managementGroups = new Map<string, string[]>();
   const groupsOf = new Map<string, string[]>();
@@ -120,6 +130,7 @@ export function parseEstate(document: unknown): Estate {
     rows,
     rowSubscriptions,
     rowsById,
+    createdTimes,
     subscriptions,
     managementGroups,
     arm: {
@@ -135,6 +146,20 @@ export function parseEstate(document: unknown): Estate {
       ),
     },
   };
+}
+
+/**
+ * The row as Resource Graph serves it: a copy without `createdTime` when it has one (the caller's document is never
+ * changed), whose value goes to `createdTimes` under the row's lower-case id.
+ */
+function withoutCreatedTime(row: Row, index: number, createdTimes: Map<string, string>): Row {
+  if (!("createdTime" in row)) return row;
+  const { createdTime, ...rest } = row;
+  if (typeof createdTime !== "string" || Number.isNaN(Date.parse(createdTime)))
+    throw new EstateFileError(`data[${index}].createdTime: expected an ISO 8601 timestamp string`);
+  if (typeof row["id"] !== "string") throw new EstateFileError(`data[${index}].createdTime: the row has no id`);
+  createdTimes.set(row["id"].toLowerCase(), createdTime);
+  return rest;
 }
 
 /** The row's subscription: its `subscriptionId`, or the one in its id. Lower case; "" when neither. */
