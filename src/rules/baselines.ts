@@ -37,7 +37,13 @@ const REVERSED_SEED_RULE_IDS: ReadonlySet<string> = new Set([
   "mi.peering.same-region",
 ]);
 
-const CURRENT_RULE_IDS: readonly string[] = SEED_2019_RULE_IDS.filter((id) => !REVERSED_SEED_RULE_IDS.has(id));
+/** The rules of today's guidance that the seeds do not have (the two revised rules and the newer points). */
+const CURRENT_ONLY_RULE_IDS = ["mi.expressroute.microsoft-peering-unsupported", "mi.peering.global-legacy-subnet"] as const;
+
+const CURRENT_RULE_IDS: readonly string[] = [
+  ...SEED_2019_RULE_IDS.filter((id) => !REVERSED_SEED_RULE_IDS.has(id)),
+  ...CURRENT_ONLY_RULE_IDS,
+];
 
 export const BASELINES: readonly Baseline[] = [
   {

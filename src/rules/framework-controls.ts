@@ -32,6 +32,11 @@ export const MCSB_CONTROLS = {
     nist: ["AC-2", "AC-3", "IA-2", "IA-8"],
     url: "https://learn.microsoft.com/security/benchmark/azure/mcsb-identity-management#im-1-use-centralized-identity-and-authentication-system",
   },
+  "LT-4": {
+    title: "Enable network logging for security investigation",
+    nist: ["AU-3", "AU-6", "AU-12", "SI-4"],
+    url: "https://learn.microsoft.com/security/benchmark/azure/mcsb-logging-threat-detection#lt-4-enable-network-logging-for-security-investigation",
+  },
   "IM-3": {
     title: "Manage application identities securely and automatically",
     nist: ["AC-2", "AC-3", "IA-4", "IA-5", "IA-9"],

@@ -20,6 +20,10 @@ export const GUIDANCE_PAGES = {
     title: "Connect your application to Azure SQL Managed Instance",
     url: `${MI}/connect-application-instance`,
   },
+  managedInstanceFaq: {
+    title: "Azure SQL Managed Instance frequently asked questions (FAQ)",
+    url: `${MI}/frequently-asked-questions-faq`,
+  },
   publicEndpointOverview: {
     title: "Use Azure SQL Managed Instance securely with public endpoints",
     url: `${MI}/public-endpoint-overview`,
@@ -53,8 +57,12 @@ export const GUIDANCE_PAGES = {
     url: "https://learn.microsoft.com/azure/app-service/environment/networking",
   },
   aseAutoMigration: {
-    title: "Automatic migration of App Service Environment v1 and v2 to v3",
+    title: "Prevent and resolve issues caused by an auto-migration of an App Service Environment",
     url: "https://learn.microsoft.com/azure/app-service/environment/auto-migration",
+  },
+  gatewayRequiredVnetIntegration: {
+    title: "Configure gateway-required virtual network integration",
+    url: "https://learn.microsoft.com/azure/app-service/configure-gateway-required-vnet-integration",
   },
   nsgOverview: {
     title: "Azure network security groups overview",
@@ -67,6 +75,26 @@ export const GUIDANCE_PAGES = {
   vnetPeering: {
     title: "Virtual network peering",
     url: "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview",
+  },
+  vnetManagePeering: {
+    title: "Create, change, or delete a virtual network peering",
+    url: "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering",
+  },
+  vpnGatewayTransit: {
+    title: "Configure VPN gateway transit for virtual network peering",
+    url: "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit",
+  },
+  vnetFlowLogs: {
+    title: "Virtual network flow logs",
+    url: "https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-overview",
+  },
+  nsgFlowLogs: {
+    title: "Flow logging for network security groups",
+    url: "https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview",
+  },
+  sqlPolicyReference: {
+    title: "Azure Policy built-in definitions for Azure SQL Database & SQL Managed Instance",
+    url: "https://learn.microsoft.com/azure/azure-sql/database/policy-reference",
   },
   expressRoutePeerings: {
     title: "ExpressRoute circuits and peering",

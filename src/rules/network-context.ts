@@ -136,9 +136,12 @@ function gatewayVnets(vnet: VirtualNetwork, estate: Estate, notes: string[]): Vi
   return hubs;
 }
 
-/** The VNets whose gateways `vnet` uses (itself, or the hub it uses by gateway transit), for rules that follow them. */
-export function gatewayVnetsUsedBy(vnet: VirtualNetwork, estate: Estate): VirtualNetwork[] {
-  return gatewayVnets(vnet, estate, []);
+/**
+ * The VNets whose gateways `vnet` uses (itself, or the hub it uses by gateway transit), for rules that follow them;
+ * `notes` (when given) receives what could not be resolved (a hub not in the estate, or whose peerings are unknown).
+ */
+export function gatewayVnetsUsedBy(vnet: VirtualNetwork, estate: Estate, notes: string[] = []): VirtualNetwork[] {
+  return gatewayVnets(vnet, estate, notes);
 }
 
 /** A gateway VNet and the spokes that use its gateway (hub peering allows transit, spoke peering uses remote gateways). */
@@ -163,7 +166,7 @@ interface GatewayReach {
   notes: string[];
 }
 
-function connectionKind(connection: Connection): "vnet2vnet" | "ipsec" | "expressroute" | "other" {
+export function connectionKind(connection: Connection): "vnet2vnet" | "ipsec" | "expressroute" | "other" {
   const type = connection.connectionType?.toLowerCase();
   if (type === "vnet2vnet") return "vnet2vnet";
   if (type === "ipsec") return "ipsec";

@@ -9,6 +9,7 @@ import {
   type ControlRef,
   type ResolvedControl,
 } from "../../src/rules/framework-controls";
+import { rulesOfBaseline } from "../../src/rules/baselines";
 import { runMain } from "../cli/in-process-cli";
 
 /** FRAMEWORKS.md, one row per rule: MCSB "id:relation" and CIS "key:relation" (empty: the table says none). */
@@ -46,6 +47,8 @@ const NIST_FROM_PAGES: Record<string, string[]> = {
   "DP-3": ["SC-8"],
   "IM-1": ["AC-2", "AC-3", "IA-2", "IA-8"],
   "IM-3": ["AC-2", "AC-3", "IA-4", "IA-5", "IA-9"],
+  // MCSB v1 logging and threat detection, LT-4's table.
+  "LT-4": ["AU-3", "AU-6", "AU-12", "SI-4"],
 };
 
 function rule(id: string): (typeof RULES)[number] {
@@ -55,8 +58,13 @@ function rule(id: string): (typeof RULES)[number] {
 }
 
 describe("framework controls on every rule", () => {
-  it("the table covers every catalog rule, and nothing else", () => {
-    expect(TABLE.map((row) => row.rule).sort()).toEqual(RULES.map((r) => r.id).sort());
+  // The rules of the current baseline that the seeds do not have carry their controls in their own files and tests.
+  it("the table covers every seed-2019 rule, and nothing else", () => {
+    expect(TABLE.map((row) => row.rule).sort()).toEqual(
+      rulesOfBaseline("seed-2019")
+        .map((r) => r.id)
+        .sort(),
+    );
   });
 
   it.each(TABLE.map((row) => [row.rule, row] as const))("%s maps as the table says", (id, row) => {

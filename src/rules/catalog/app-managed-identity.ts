@@ -1,10 +1,26 @@
 // app.managed-identity: apps that can reach an MI should authenticate with a managed identity, not secrets.
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { get } from "../../model/estate";
-import { APP_TO_MI_PATH_TYPES, managedInstancesInVnet, reachableVnets, vnetOfSubnet } from "../network-context";
+import { get, type WebApp } from "../../model/estate";
+import {
+  APP_TO_MI_PATH_TYPES,
+  issuesAt,
+  managedInstancesInVnet,
+  reachableVnets,
+  vnetOfSubnet,
+} from "../network-context";
 import { SEED_MANAGED_IDENTITY } from "../seed-passages";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
+
+/** Why the VNet named by gateway-required integration did not resolve: the estate's relation step records several. */
+function gatewayVnetProblem(app: WebApp): string {
+  const ambiguous = issuesAt(app, "properties.siteConfig.vnetName").find((issue) =>
+    / matches \d+ VNets /.test(issue.problem),
+  );
+  return ambiguous !== undefined
+    ? `matches several VNets in subscription ${app.subscriptionId}`
+    : `matches no VNet in subscription ${app.subscriptionId} of the audited estate`;
+}
 
 export const appManagedIdentity: Rule<"webApp"> = {
   id: "app.managed-identity",
@@ -25,7 +41,13 @@ export const appManagedIdentity: Rule<"webApp"> = {
     {
       page: GUIDANCE_PAGES.appServiceManagedIdentity,
       summary:
-        "App Service connects to Azure databases without secrets by giving the app a managed identity and granting that identity access in the database, instead of keeping a password in the connection string.",
+        "App Service connects to Azure databases without secrets by giving the app a managed identity and granting that identity a database user, instead of keeping a password in the connection string.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.appServiceVnetIntegration,
+      summary:
+        "Regional VNet integration lets an app call resources in the integrated VNet, in VNets peered with it (global peering included) and across ExpressRoute; gateway-required integration reaches the VNet named in the app's configuration.",
       checked: GUIDANCE_CHECKED,
     },
   ],
@@ -52,6 +74,17 @@ export const appManagedIdentity: Rule<"webApp"> = {
             integrationSubnet: app.integrationSubnetId,
             dataQuality: ["integration subnet missing"],
           }),
+        ];
+      // Gateway-required integration names its VNet; a name that matches no VNet, or several, leaves which MIs the
+      // app reaches unknown, not "none".
+      if (app.gatewayVnetName !== undefined)
+        return [
+          result(
+            app,
+            "unknown",
+            `The VNet ${app.gatewayVnetName} that ${app.name} integrates with (gateway-required) ${gatewayVnetProblem(app)}, so which managed instances it reaches is unknown.`,
+            { gatewayVnetName: app.gatewayVnetName, dataQuality: ["integration VNet unresolved"] },
+          ),
         ];
       return [result(app, "notApplicable", `${app.name} is not integrated with a VNet in the estate.`, {})];
     }

@@ -14,7 +14,8 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
   appliesTo: "appServiceEnvironment",
   synopsis: "No other resources (NICs) may sit in an App Service environment's subnet.",
   rationale:
-    "Apps in an ASE cannot reach VMs or other endpoints in the ASE's own subnet, so anything placed there is silently unreachable from the apps.",
+    "Apps in an ASE cannot reach VMs or other endpoints in the ASE's own subnet, so anything placed there is silently unreachable from the apps. " +
+    "The seed describes ASE v1/v2, which are retired; an ASE v3 subnet is delegated to the environment and nothing else can be deployed into it, so another resource there is a misconfiguration either way.",
   source: {
     seed: "004_19729dddbfbb050e.txt",
     article: SEED_ASE_BACKEND,
@@ -25,13 +26,13 @@ export const aseDedicatedSubnet: Rule<"appServiceEnvironment"> = {
     {
       page: GUIDANCE_PAGES.aseNetworking,
       summary:
-        "An App Service Environment is deployed into its own subnet of the customer's virtual network, and that subnet must not hold other resources.",
+        "An App Service Environment (v3) is deployed into one subnet, delegated to Microsoft.Web/hostingEnvironments, that must be empty: nothing else can be deployed into it.",
       checked: GUIDANCE_CHECKED,
     },
     {
       page: GUIDANCE_PAGES.aseAutoMigration,
       summary:
-        "Revision: App Service Environment v1 and v2 are retired; Microsoft has migrated them to v3 since 1 September 2024.",
+        "Revision: App Service Environment v1 and v2 are retired and unsupported; since 1 September 2024 Microsoft migrates the remaining ones to v3 in their existing subnet (or deletes them when it cannot). The seed passage describes the older versions.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -1,34 +1,74 @@
 // expressroute.microsoft-peering: on-premises paths to an MI with a public endpoint should use ExpressRoute Microsoft peering.
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { get, type Estate, type ManagedInstance } from "../../model/estate";
-import { gatewayVnetsUsedBy, vnetOfSubnet } from "../network-context";
+import { get, type Estate, type ExpressRouteCircuit, type ManagedInstance } from "../../model/estate";
+import { gatewayVnetsUsedBy, issuesAt, vnetOfSubnet } from "../network-context";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 import { ARM_CHILD_TYPES } from "../../model/arm-child-types";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
-// VNet key → MIs with the public endpoint on that reach on-premises through that VNet's gateway. Built once per estate.
-const servedByVnet = new WeakMap<Estate, Map<string, ManagedInstance[]>>();
+/** Per VNet key: the MIs with the public endpoint on that reach on-premises through that VNet's gateway, and the MIs
+ * there whose public endpoint setting is missing or unreadable (they may or may not make the rule apply). */
+interface ServedMis {
+  public: Map<string, ManagedInstance[]>;
+  undecided: Map<string, ManagedInstance[]>;
+}
 
-function publicMisServedBy(estate: Estate): Map<string, ManagedInstance[]> {
-  let map = servedByVnet.get(estate);
-  if (map !== undefined) return map;
-  map = new Map();
-  const add = (vnetKey: string, mi: ManagedInstance): void => {
-    const list = map.get(vnetKey) ?? [];
-    if (!list.includes(mi)) list.push(mi);
-    map.set(vnetKey, list);
-  };
+const servedByVnet = new WeakMap<Estate, ServedMis>();
+
+function push(map: Map<string, ManagedInstance[]>, vnetKey: string, mi: ManagedInstance): void {
+  const list = map.get(vnetKey) ?? [];
+  if (!list.includes(mi)) list.push(mi);
+  map.set(vnetKey, list);
+}
+
+/** Missing data is unknown, not "off": an MI whose setting cannot be read may have its public endpoint on. */
+function publicEndpointUndecided(mi: ManagedInstance): boolean {
+  return mi.publicDataEndpointEnabled === undefined || issuesAt(mi, "properties.publicDataEndpointEnabled").length > 0;
+}
+
+function publicMisServedBy(estate: Estate): ServedMis {
+  let served = servedByVnet.get(estate);
+  if (served !== undefined) return served;
+  served = { public: new Map(), undecided: new Map() };
   for (const mi of estate.byKind.managedInstance) {
-    if (mi.publicDataEndpointEnabled !== true) continue;
+    const map = publicEndpointUndecided(mi)
+      ? served.undecided
+      : mi.publicDataEndpointEnabled === true
+        ? served.public
+        : undefined;
+    if (map === undefined) continue;
     const vnet = vnetOfSubnet(mi.subnetKey, estate);
     if (vnet === undefined) continue;
-    add(vnet.key, mi);
+    push(map, vnet.key, mi);
     // The hub's gateway serves the MI only when the hub allows transit to it (the same paths as VirtualNetwork).
-    for (const hub of gatewayVnetsUsedBy(vnet, estate)) add(hub.key, mi);
+    for (const hub of gatewayVnetsUsedBy(vnet, estate)) push(map, hub.key, mi);
   }
-  servedByVnet.set(estate, map);
-  return map;
+  servedByVnet.set(estate, served);
+  return served;
+}
+
+/** The MIs the circuit serves through its connections' gateways, and the gateways that serve them. */
+function circuitReach(
+  circuit: ExpressRouteCircuit,
+  estate: Estate,
+): { instances: Set<ManagedInstance>; undecided: Set<ManagedInstance>; gateways: string[] } {
+  const served = publicMisServedBy(estate);
+  const instances = new Set<ManagedInstance>();
+  const undecided = new Set<ManagedInstance>();
+  const gateways: string[] = [];
+  for (const connection of estate.connectionsByCircuit.get(circuit.key) ?? []) {
+    for (const gatewayKey of connection.gatewayKeys) {
+      const gateway = get(estate, "virtualNetworkGateway", gatewayKey);
+      if (gateway?.vnetKey === undefined) continue;
+      const mis = served.public.get(gateway.vnetKey) ?? [];
+      const maybe = served.undecided.get(gateway.vnetKey) ?? [];
+      if (mis.length > 0 || maybe.length > 0) gateways.push(gateway.id);
+      for (const mi of mis) instances.add(mi);
+      for (const mi of maybe) undecided.add(mi);
+    }
+  }
+  return { instances, undecided, gateways };
 }
 
 export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
@@ -39,7 +79,9 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
   synopsis:
     "A circuit that connects on-premises to the VNet of an MI with a public endpoint must have an enabled Microsoft peering.",
   rationale:
-    "Traffic from on-premises to the instance's public endpoint should not cross the public Internet. Microsoft peering carries it over ExpressRoute instead; private peering alone only serves the private endpoint.",
+    "The seed (2019) wanted traffic from on-premises to the instance's public endpoint kept off the public Internet by carrying it over ExpressRoute Microsoft peering. " +
+    "Microsoft has reversed this: Microsoft peering on a circuit that reaches the instance's VNet directly or transitively is unsupported, disturbs the instance's traffic to the services it depends on and causes outages. " +
+    "The rule enforces the seed as written (baseline `seed-2019`); the `current` baseline replaces it with `mi.expressroute.microsoft-peering-unsupported`.",
   source: {
     seed: "001_262ff08c551d4caa.txt",
     article: SEED_PUBLIC_ENDPOINT,
@@ -50,12 +92,25 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
     {
       page: GUIDANCE_PAGES.connectivityArchitecture,
       summary:
-        "Revision: the seed recommended ExpressRoute with Microsoft peering; the Networking constraints section now lists Microsoft peering on a circuit peered directly or transitively with the instance's VNet as unsupported, because it disturbs traffic to the services the instance depends on; private connectivity uses private peering.",
+        "Revision: the seed recommended ExpressRoute with Microsoft peering. Today's Networking constraints list Microsoft peering on a circuit peered directly or transitively with the instance's VNet as unsupported: it disturbs traffic between the instance and the services it depends on, causes outages, and new deployments into such a VNet fail. The current baseline checks that instead (mi.expressroute.microsoft-peering-unsupported).",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.publicEndpointOverview,
+      summary:
+        "The page still recommends ExpressRoute for on-premises connections so that data avoids the public Internet, but no longer asks for Microsoft peering, and says that only private peering can be used for private connectivity to the instance.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.expressRoutePeerings,
+      summary:
+        "A circuit can carry private peering, which reaches VNets on their private addresses, and Microsoft peering, which reaches Microsoft's public services over public prefixes.",
       checked: GUIDANCE_CHECKED,
     },
   ],
   remediation:
-    "Configure and enable Microsoft peering on the circuit, with route filters that advertise the MI's region.",
+    "Do not add Microsoft peering to a circuit that reaches the instance's VNet: today's guidance says it breaks the instance. " +
+    "The seed's remedy was to enable Microsoft peering with route filters that advertise the MI's region; review this finding under the `current` baseline instead.",
   references: ["https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings"],
   // NS-9 asks for private connections such as ExpressRoute between on-premises and Azure, which this rule checks.
   controls: [{ mcsb: "NS-9", relation: "related" }],
@@ -68,17 +123,21 @@ export const expressRouteMicrosoftPeering: Rule<"expressRouteCircuit"> = {
     ARM_CHILD_TYPES.virtualNetworkPeerings,
   ],
   evaluate(circuit, estate) {
-    const served = publicMisServedBy(estate);
-    const instances = new Set<ManagedInstance>();
-    const gateways: string[] = [];
-    for (const connection of estate.connectionsByCircuit.get(circuit.key) ?? []) {
-      for (const gatewayKey of connection.gatewayKeys) {
-        const gateway = get(estate, "virtualNetworkGateway", gatewayKey);
-        if (gateway?.vnetKey === undefined) continue;
-        const mis = served.get(gateway.vnetKey) ?? [];
-        if (mis.length > 0) gateways.push(gateway.id);
-        for (const mi of mis) instances.add(mi);
-      }
+    const { instances, undecided, gateways } = circuitReach(circuit, estate);
+    if (instances.size === 0 && undecided.size > 0) {
+      const names = [...undecided].map((mi) => mi.name).join(", ");
+      return [
+        result(
+          circuit,
+          "unknown",
+          `Circuit ${circuit.name} reaches the VNet of ${names}, whose public endpoint setting is missing or unreadable, so whether the rule applies is unknown.`,
+          {
+            undecidedManagedInstances: [...undecided].map((mi) => mi.id),
+            gateways,
+            dataQuality: ["publicDataEndpointEnabled missing or unreadable"],
+          },
+        ),
+      ];
     }
     if (instances.size === 0)
       return [

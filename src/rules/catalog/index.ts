@@ -13,6 +13,8 @@ import { nsgAppSubnetSqlOutbound } from "./nsg-app-subnet-sql-outbound";
 import { appManagedIdentity } from "./app-managed-identity";
 import { aseDedicatedSubnet } from "./ase-dedicated-subnet";
 import { expressRouteMicrosoftPeering } from "./expressroute-microsoft-peering";
+import { miExpressRouteMicrosoftPeeringUnsupported } from "./mi-expressroute-microsoft-peering-unsupported";
+import { miPeeringGlobalLegacySubnet } from "./mi-peering-global-legacy-subnet";
 
 export const RULES: readonly AnyRule[] = [
   miPublicEndpointUntrustedSource,
@@ -28,6 +30,8 @@ export const RULES: readonly AnyRule[] = [
   appManagedIdentity,
   aseDedicatedSubnet,
   expressRouteMicrosoftPeering,
+  miExpressRouteMicrosoftPeeringUnsupported,
+  miPeeringGlobalLegacySubnet,
 ];
 
 export function findRule(id: string): AnyRule | undefined {

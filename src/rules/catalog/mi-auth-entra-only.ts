@@ -26,7 +26,13 @@ export const miAuthEntraOnly: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.entraOnlyAuthentication,
       summary:
-        "With Microsoft Entra-only authentication turned on, the instance refuses SQL logins and accepts only Entra identities, so no password credential can reach the data.",
+        "With Microsoft Entra-only authentication enabled on a managed instance, SQL authentication is switched off, the SQL admin login included, so only Microsoft Entra identities can sign in.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.appServiceManagedIdentity,
+      summary:
+        "An App Service app reaches Azure SQL without stored secrets by signing in with its managed identity, which is granted a database user; nothing secret needs to sit in the connection string.",
       checked: GUIDANCE_CHECKED,
     },
   ],

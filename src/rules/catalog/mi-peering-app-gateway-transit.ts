@@ -26,7 +26,19 @@ export const miPeeringAppGatewayTransit: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.connectApplication,
       summary:
-        "An app whose integration subnet reaches the instance's VNet only through a gateway needs the peering to allow gateway transit on one side and use remote gateways on the other.",
+        "For an App Service app integrated with a VNet peered to the instance's VNet, the page still requires that the instance's VNet have no gateway and use remote gateways, and that the peered VNet allow gateway transit.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.gatewayRequiredVnetIntegration,
+      summary:
+        "Gateway-required integration (Windows plans only, a point-to-site VPN to the integrated VNet's gateway) reaches a peered VNet only when that VNet's peering allows gateway transit and the other side uses remote gateways; Microsoft now recommends regional VNet integration instead.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.vpnGatewayTransit,
+      summary:
+        "Gateway transit lets a VNet use the VPN gateway of a peered VNet; the VNet that uses the remote gateway cannot have a gateway of its own.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -24,7 +24,13 @@ export const miPeeringConnected: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.connectApplication,
       summary:
-        "An application in another virtual network reaches the instance through virtual network peering (or a VPN or ExpressRoute gateway); a peering that is not connected on both sides carries no traffic.",
+        "An application in another VNet (in the same or another subscription) needs a connection to the instance's VNet: VNet peering, preferred because it runs over the Microsoft backbone, or a VNet-to-VNet VPN.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.vnetManagePeering,
+      summary:
+        "A peering carries traffic only when its status is Connected on both sides; after a peered VNet's address space changes, the peering has to be synced before the new ranges are reachable.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -13,7 +13,8 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
   appliesTo: "managedInstance",
   synopsis: "Every peering of an MI's VNet must connect to a VNet in the same region.",
   rationale:
-    "Clients in a VNet peered across regions cannot reach the managed instance: global peering is not supported for MI, so such a peering gives a false sense of connectivity and is usually a design error.",
+    "The seed (2018) said clients in a VNet peered across regions cannot reach the managed instance because global peering was not supported for MI, so such a peering gave a false sense of connectivity. " +
+    "Microsoft has since lifted that limit except for instances in subnets created before 22 September 2020. The rule enforces the seed as written (baseline `seed-2019`); the `current` baseline replaces it with `mi.peering.global-legacy-subnet`.",
   source: {
     seed: "000_82907967a2c23df9.txt",
     article: SEED_CONNECT_APP,
@@ -24,12 +25,19 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.connectivityArchitecture,
       summary:
-        "Revision: the seed limited peering to one region, but global virtual network peering is supported today, except for instances in subnets created before September 2020 (the pages give 9 and 22 September; the later date is the safe one).",
+        "Revision: the seed limited peering to one region. Today the Networking constraints name a single limit on global peering: it does not work for instances placed in subnets created before 22 September 2020; the current baseline checks that (mi.peering.global-legacy-subnet) instead of failing every cross-region peering.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.connectApplication,
+      summary:
+        "Peering is the preferred way to connect an application's VNet; same-region peering is supported, and global peering is supported for instances in subnets created on or after 22 September 2020.",
       checked: GUIDANCE_CHECKED,
     },
   ],
   remediation:
-    "Replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection.",
+    "If the instance's subnet was created before 22 September 2020, replace cross-region peerings of the MI VNet with a same-region peering to a hub, or a VNet-to-VNet VPN connection. " +
+    "For newer subnets today's guidance supports global peering: keep it and audit with the `current` baseline.",
   references: ["https://learn.microsoft.com/azure/azure-sql/managed-instance/connect-application-instance"],
   controls: [],
   controlsNote:

@@ -38,9 +38,21 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   },
   guidance: [
     {
+      page: GUIDANCE_PAGES.publicEndpointOverview,
+      summary:
+        "Microsoft advises reaching the public endpoint only from well-known IP addresses (translated on-premises egress addresses, reserved Azure VIPs or public IP prefixes) and enforcing that with the instance subnet's NSG on port 3342; clients without a stable address should come in over a point-to-site VPN instead.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
       page: GUIDANCE_PAGES.publicEndpointConfigure,
       summary:
-        "Turning the public endpoint on takes two steps: the instance admin enables it, and a network admin adds an inbound allow rule for TCP 3342 to the managed instance subnet's NSG; the page asks for that rule to admit only the sources that need it.",
+        "Turning the endpoint on is split between the instance admin, who enables it, and a network admin, who adds an inbound allow for TCP 3342 above the subnet NSG's deny-all rule; the page also reminds you to close that NSG opening when the endpoint is turned off.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.connectivityArchitecture,
+      summary:
+        "The public endpoint is an optional, Internet-resolvable name that admits TDS only on port 3342 and always works in the proxy connection type.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -23,7 +23,13 @@ export const miSubnetNsgMissing: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.connectivityArchitecture,
       summary:
-        "With service-aided subnet configuration the managed instance subnet is delegated to Microsoft.Sql/managedInstances and must have a network security group and a route table associated; the platform adds its own rules to them through a network intent policy.",
+        "Among the network requirements, the instance's subnet must have an NSG associated; the platform keeps its mandatory rules in it through a network intent policy, and customers use it to filter access to the data endpoint on 1433 (and 11000-11999 under redirect).",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.publicEndpointOverview,
+      summary:
+        "When the public endpoint is used, the subnet's NSG is where access on port 3342 is limited to trusted sources.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -25,9 +25,15 @@ export const miVnetDedicated: Rule<"managedInstance"> = {
   },
   guidance: [
     {
+      page: GUIDANCE_PAGES.publicEndpointOverview,
+      summary:
+        "For an instance reached through its public endpoint, Microsoft describes (as common practice, not a requirement) placing it in a VNet of its own that serves only to isolate the virtual cluster, so its address space may even overlap corporate ranges.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
       page: GUIDANCE_PAGES.connectivityArchitecture,
       summary:
-        "A managed instance lives in a subnet dedicated to managed instances, delegated to Microsoft.Sql/managedInstances; other resources cannot be deployed into that subnet.",
+        "Independently of the public endpoint, the instance's subnet must be dedicated: delegated to Microsoft.Sql/managedInstances, not a gateway subnet, and holding only managed instance resources.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -38,7 +38,13 @@ export const nsgAppSubnetSqlOutbound: Rule<"subnet"> = {
     {
       page: GUIDANCE_PAGES.connectionTypes,
       summary:
-        "Redirect is the recommended connection type for the VNet-local endpoint; clients then need outbound TCP 1433 and the redirect range 11000-11999 to the instance subnet. Revision: the seed wrote 11000-12000; the range ends at 11999.",
+        "Under redirect, the recommended connection type for the VNet-local endpoint, clients connect to the node hosting the database after the first exchange, so their NSGs and firewalls must allow 1433 and 11000-11999; proxy needs only 1433. Revision: the seed wrote the range as 11000-12000; it ends at 11999.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.connectApplication,
+      summary:
+        "When an app in another subnet cannot connect, the page points to the NSG on the client's subnet, which must allow outbound 1433 and 11000-11999.",
       checked: GUIDANCE_CHECKED,
     },
   ],

@@ -35,7 +35,13 @@ export const nsgSqlInboundInternet: Rule<"networkSecurityGroup"> = {
     {
       page: GUIDANCE_PAGES.nsgOverview,
       summary:
-        "Security rules are evaluated by priority and the first match decides; a rule that admits the Internet tag or any source to the SQL ports opens the subnet or interface it protects to everyone.",
+        "Security rules are processed in priority order and the first match ends processing; the default inbound rules admit only the virtual network and Azure Load Balancer, so an allow for 1433 that names Internet, any source or a broad tag opens the port beyond the VNet.",
+      checked: GUIDANCE_CHECKED,
+    },
+    {
+      page: GUIDANCE_PAGES.serviceTags,
+      summary:
+        "The VirtualNetwork tag stands for the VNet's address space, peered VNets, VNets and on-premises networks connected through a gateway, and prefixes used in user-defined routes.",
       checked: GUIDANCE_CHECKED,
     },
   ],

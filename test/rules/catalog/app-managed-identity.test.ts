@@ -30,6 +30,11 @@ function gatewayApp(identity: Row | null): Row[] {
   ];
 }
 
+/** The same row in another resource group (the row builders put VNets in rg-net). */
+function inResourceGroup(row: Row, rg: string): Row {
+  return JSON.parse(JSON.stringify(row).replaceAll("/resourceGroups/rg-net/", `/resourceGroups/${rg}/`)) as Row;
+}
+
 verdictTable("app.managed-identity", [
   {
     name: "app with identity reaching an MI",
@@ -84,6 +89,30 @@ verdictTable("app.managed-identity", [
     status: "unknown",
     rows: [siteRow("app1", { virtualNetworkSubnetId: ids.subnet("vnet-gone", "snet") }, null)],
     evidence: { dataQuality: ["integration subnet missing"] },
+  },
+  // Gateway-required integration names its VNet (siteConfig.vnetName), looked up in the app's subscription. A name
+  // that matches no VNet, or several, leaves which MIs the app reaches unknown: missing data, not "no MI".
+  {
+    name: "gateway-required VNet name matches no VNet",
+    resource: "app1",
+    status: "unknown",
+    rows: [
+      vnetRow("vnet-mi", ["10.1.0.0/16"], [{ name: "snet-mi", prefix: "10.1.0.0/24", delegation: MI_DELEGATION }]),
+      miRow("mi1", miSubnet),
+      siteRow("app1", { siteConfig: { vnetName: "vnet-elsewhere" } }, null),
+    ],
+    message: ["vnet-elsewhere", "matches no VNet"],
+    evidence: { gatewayVnetName: "vnet-elsewhere" },
+  },
+  {
+    name: "gateway-required VNet name matches two VNets (two resource groups)",
+    resource: "app1",
+    status: "unknown",
+    rows: [
+      ...gatewayApp(null),
+      inResourceGroup(vnetRow("vnet-mi", ["10.9.0.0/16"], [{ name: "snet-x", prefix: "10.9.0.0/24" }]), "rg-other"),
+    ],
+    message: ["matches several VNets"],
   },
   {
     name: "MIs unreadable: cannot say the app reaches none",

@@ -94,6 +94,44 @@ verdictTable("expressroute.microsoft-peering", [
     status: "notApplicable",
     rows: estate([["AzurePrivatePeering", "Enabled"]], { connected: false }),
   },
+  // Missing data is unknown, not notApplicable: ARM's managed instance has publicDataEndpointEnabled (a boolean), and
+  // a row without it, or with something else, cannot tell whether the endpoint the rule is about is on.
+  {
+    name: "MI public endpoint setting missing: whether the rule applies is unknown",
+    resource: "er1",
+    status: "unknown",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { publicEndpoint: undefined }),
+    message: ["mi1", "missing or unreadable"],
+    evidence: { undecidedManagedInstances: [ids.mi("mi1")], gateways: [ids.gateway("vgw")] },
+  },
+  {
+    name: "MI public endpoint setting unreadable (not a boolean)",
+    resource: "er1",
+    status: "unknown",
+    rows: estate([["MicrosoftPeering", "Enabled"]], { publicEndpoint: "sometimes" }),
+  },
+  {
+    name: "through the hub, MI public endpoint setting missing",
+    resource: "er1",
+    status: "unknown",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { publicEndpoint: undefined, viaHub: true }),
+  },
+  {
+    name: "MI public endpoint setting missing, circuit not connected: still notApplicable",
+    resource: "er1",
+    status: "notApplicable",
+    rows: estate([["AzurePrivatePeering", "Enabled"]], { publicEndpoint: undefined, connected: false }),
+  },
+  {
+    name: "one MI with the endpoint on decides even when another MI's setting is missing",
+    resource: "er1",
+    status: "fail",
+    rows: [
+      ...estate([["AzurePrivatePeering", "Enabled"]]),
+      miRow("mi2", miSubnet, { publicDataEndpointEnabled: undefined }),
+    ],
+    evidence: { managedInstances: [ids.mi("mi1")] },
+  },
   { name: "peerings not collected", resource: "er1", status: "unknown", rows: estate(null) },
   {
     name: "circuit peerings unreadable: a pass is not confirmed",

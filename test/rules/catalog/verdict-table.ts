@@ -5,6 +5,7 @@ import { findingsFor, verdict } from "../../support/evaluate";
 import type { Row } from "../../support/rows";
 import type { Status } from "../../../src/rules/rule";
 import type { CoverageGap } from "../../../src/model/estate";
+import type { BaselineId } from "../../../src/rules/baselines";
 
 /**
  * `noFinding`: the rule says nothing about the resource. Rules that apply to every resource of their kind have no
@@ -21,6 +22,8 @@ export interface VerdictCase {
   trusted?: string[];
   trustOwned?: boolean;
   gaps?: CoverageGap[];
+  /** The baseline the rule is told it runs under (`current` unless a case says otherwise). */
+  baseline?: BaselineId;
   /** Substrings the message must contain. */
   message?: string[];
   /** Evidence fields that must match (toMatchObject). */
@@ -31,7 +34,12 @@ export interface VerdictCase {
 export function verdictTable(ruleId: string, cases: VerdictCase[]): void {
   describe(`${ruleId} verdicts`, () => {
     it.each(cases.map((c) => [`${c.name} → ${c.status}`, c] as const))("%s", (_label, c) => {
-      const findings = findingsFor(c.rows, { trusted: c.trusted, trustOwned: c.trustOwned, gaps: c.gaps });
+      const findings = findingsFor(c.rows, {
+        trusted: c.trusted,
+        trustOwned: c.trustOwned,
+        gaps: c.gaps,
+        baseline: c.baseline,
+      });
       if (c.status === "noFinding") {
         expect(findings.filter((f) => f.ruleId === ruleId && f.resourceName === c.resource)).toEqual([]);
         return;
