@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { validateScope, type CollectionScope } from "./collection-scope";
 import { AuditorError, describeZodError, errorMessage } from "../errors";
+import type { AuditSettings } from "../config/audit-settings";
+import { BASELINE_IDS } from "../rules/baselines";
 
 export const scopeOverrideSchema = z
   .object({
@@ -20,10 +22,20 @@ export const auditRequestMessageSchema = z
     trigger: z.enum(["timer", "http"]),
     requestedBy: z.string().max(200).optional(),
     requestedAt: z.string().datetime(),
+    /** The baseline the run evaluates, fixed when it is requested (a setting changed later does not affect it). */
+    baseline: z.enum(BASELINE_IDS).optional(),
   })
   .strict();
 
 export type AuditRequestMessage = z.infer<typeof auditRequestMessageSchema>;
+
+/**
+ * The settings a requested run evaluates with: the app's, and the baseline the request carries. A message queued
+ * before requests carried one takes the app's AUDIT_BASELINE.
+ */
+export function settingsOfRequest(message: AuditRequestMessage, settings: AuditSettings): AuditSettings {
+  return { ...settings, baseline: message.baseline ?? settings.baseline };
+}
 
 /** Reads a scope override from a request body, checking ids as the CLI does; `undefined` body means "the configured scope". */
 export function parseScopeOverride(body: unknown, where = "body"): CollectionScope | undefined {

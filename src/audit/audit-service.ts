@@ -6,7 +6,13 @@ import type { CollectionScope } from "./collection-scope";
 import { errorText } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
 import type { AuditStore, CompletedRun } from "./audit-store";
-import { parseAuditRequestMessage, recoverRunId, scopeKey, type AuditRequestMessage } from "./audit-request";
+import {
+  parseAuditRequestMessage,
+  recoverRunId,
+  scopeKey,
+  settingsOfRequest,
+  type AuditRequestMessage,
+} from "./audit-request";
 
 /** Where audit requests go: a Storage Queue in production (src/queue), an array in tests. */
 export interface AuditQueue {
@@ -98,11 +104,19 @@ export class AuditService {
     const at = this.now();
     const runId = newRunId(at);
     const scope = this.scopeKeyOf(input.scope);
-    await this.deps.store.createRun({ runId, scope, requestedBy: input.requestedBy ?? input.trigger, requestedAt: at });
+    const baseline = this.deps.settings.audit.baseline;
+    await this.deps.store.createRun({
+      runId,
+      scope,
+      requestedBy: input.requestedBy ?? input.trigger,
+      requestedAt: at,
+      baseline,
+    });
     const message: AuditRequestMessage = {
       runId,
       trigger: input.trigger,
       requestedAt: at.toISOString(),
+      baseline,
       ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
     };
     if (input.scope !== undefined)
@@ -156,7 +170,7 @@ export class AuditService {
         );
         return { status: "fannedOut", runId: message.runId, shards: decision.shards };
       }
-      const report = await runAudit(this.sourceFor(scope), this.deps.settings.audit, {
+      const report = await runAudit(this.sourceFor(scope), settingsOfRequest(message, this.deps.settings.audit), {
         runId: message.runId,
         now: this.now,
         onWarning: (warning) => log.warn(`data quality: ${warning}`),

@@ -5,6 +5,7 @@ import type { AuditReport, RunInfo, RunStatus } from "./run-audit";
 import type { Finding, FindingIdentity } from "../engine/finding";
 import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
 import type { Severity, Status } from "../rules/rule";
+import type { BaselineId } from "../rules/baselines";
 
 // ---- shapes -----------------------------------------------------------------------------------------------------
 
@@ -28,12 +29,16 @@ export interface RunRequest {
   /** Who or what asked: `timer`, `http:<principal>`. */
   requestedBy?: string;
   requestedAt?: Date;
+  /** The baseline the run will evaluate (fixed when it is requested). */
+  baseline: BaselineId;
 }
 
 /** The compact view of a run: what lists show. Stored as plain properties of the run entity. */
 export interface RunRecord {
   runId: string;
   status: RunStatus;
+  /** The run's baseline; a run stored before baselines existed evaluated the seed rules and reads as `seed-2019`. */
+  baseline: BaselineId;
   scope?: string;
   requestedBy?: string;
   requestedAt?: string;

@@ -8,7 +8,7 @@ import type { AuditSettings } from "../config/audit-settings";
 import { AuditorError, errorText } from "../errors";
 import { mapBounded } from "../store/bounded-concurrency";
 import { mergeShardResults } from "./fanout-merge";
-import type { FanoutPlan, FanoutStore, ShardProgress } from "./fanout-store";
+import { settingsOfPlan, type FanoutPlan, type FanoutStore, type ShardProgress } from "./fanout-store";
 
 export interface FanoutFinaliserDeps {
   settings: { audit: AuditSettings; lockTtlMs: number };
@@ -59,7 +59,7 @@ export class FanoutFinaliser {
           );
         return result;
       });
-      const merged = mergeShardResults(plan, results, this.deps.settings.audit, this.deps.now());
+      const merged = mergeShardResults(plan, results, settingsOfPlan(plan, this.deps.settings.audit), this.deps.now());
       const report: AuditReport = merged.report;
       const record = await this.deps.store.finishRun({
         run: report.run,

@@ -26,11 +26,17 @@ import type { AuditSettings } from "../config/audit-settings";
 import type { SourceSetting } from "../collect/collection-config";
 import type { FanoutSettings } from "./fanout-settings";
 
-import type { AuditRequestMessage } from "../audit/audit-request";
+import { settingsOfRequest, type AuditRequestMessage } from "../audit/audit-request";
 import type { Attempt, Logger, MessageQueue, PostRunStep } from "../audit/audit-service";
 import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
 import { FanoutFinaliser } from "./fanout-finaliser";
-import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
+import {
+  settingsOfPlan,
+  type FanoutPlan,
+  type FanoutStore,
+  type ShardProgress,
+  type ShardResult,
+} from "./fanout-store";
 import { contextFamilies, shardFamilies, SHARDED_TYPES } from "./shard-families";
 import { evaluateShard, type ShardEvaluation } from "./shard-evaluation";
 import { parseShardMessage, type ShardMessage } from "./shard-message";
@@ -174,6 +180,7 @@ export class FanoutService {
       runId,
       scopeKey: input.scopeKey,
       message: input.message,
+      baseline: settingsOfRequest(input.message, this.deps.settings.audit).baseline,
       startedAt: input.startedAt.toISOString(),
       source: this.describeScope(input.scope),
       subscriptions: listing.subscriptions,
@@ -361,7 +368,7 @@ export class FanoutService {
       // Shard 0 also keeps results about subscriptions outside every shard (a row naming a subscription not in
       // scope), which a single run would have reported too.
       ...(shard === 0 ? { keepUnowned: (id: string) => !allSubscriptions.has(id.toLowerCase()) } : {}),
-      settings: this.deps.settings.audit,
+      settings: settingsOfPlan(plan, this.deps.settings.audit),
     });
     const anyGap = plan.context.gaps.length > 0 || evaluation.gaps.length > 0;
     const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, {

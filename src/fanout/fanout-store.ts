@@ -9,6 +9,8 @@ import type { AuditRequestMessage } from "../audit/audit-request";
 import type { StateTransitions, WriteStats } from "../audit/audit-store";
 import type { ScoreSums } from "../engine/scoring";
 import type { WarningTally } from "../audit/run-audit";
+import type { AuditSettings } from "../config/audit-settings";
+import type { BaselineId } from "../rules/baselines";
 
 export interface FanoutPlan {
   version: 1;
@@ -17,6 +19,11 @@ export interface FanoutPlan {
   scopeKey: string;
   /** The request, for the post-run steps (retention runs after timer-triggered runs only). */
   message: AuditRequestMessage;
+  /**
+   * The baseline every shard evaluates, fixed when the run was requested: a setting changed while shards run must not
+   * mix baselines in one run. A plan stored before baselines existed reads as `seed-2019` (its shards evaluated those).
+   */
+  baseline: BaselineId;
   /** When the run started: every shard records this in findingstate, as a single run would. */
   startedAt: string;
   source: SourceDescription;
@@ -31,6 +38,11 @@ export interface FanoutPlan {
   };
   /** Cross-subscription associations that made subscriptions share a shard (see shard-plan.ts). */
   grouping: { linkCount: number; links: Array<{ from: string; to: string; via: string }> };
+}
+
+/** The settings a shard and the finaliser evaluate with: the app's, with the run's baseline from its plan. */
+export function settingsOfPlan(plan: FanoutPlan, audit: AuditSettings): AuditSettings {
+  return { ...audit, baseline: plan.baseline };
 }
 
 /** What a shard contributed to its run; the finaliser merges these. Saved once per shard. */

@@ -13,7 +13,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import type { ResourceRow } from "../model/row";
 import type { FanoutPlan, FanoutStore, ShardProgress, ShardResult } from "./fanout-store";
 import { AuditorError } from "../errors";
-import { runKeys, type Entity } from "../store/entity-codec";
+import { runKeys, storedBaseline, type Entity } from "../store/entity-codec";
 import { chunkEntities, collectJsonChunks, decodeJsonChunks, encodeJsonChunks } from "../store/json-chunks";
 import { statusOf, toStorageError } from "../store/storage-errors";
 import { EnsuredTables } from "../store/ensured-tables";
@@ -81,7 +81,13 @@ class TableFanoutStore implements FanoutStore {
   async getPlan(runId: string): Promise<FanoutPlan | undefined> {
     const head = await this.head(runId, "plan");
     if (head === undefined) return undefined;
-    return this.readChunked<FanoutPlan>(runId, "plan", Number(head["planChunks"]), `the plan of run ${runId}`);
+    const plan = await this.readChunked<FanoutPlan>(
+      runId,
+      "plan",
+      Number(head["planChunks"]),
+      `the plan of run ${runId}`,
+    );
+    return { ...plan, baseline: storedBaseline(plan.baseline) };
   }
 
   async loadContext(runId: string): Promise<ResourceRow[]> {

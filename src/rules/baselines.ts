@@ -3,7 +3,10 @@
 import type { AnyRule } from "./rule";
 import { RULES } from "./catalog";
 
-export type BaselineId = "seed-2019" | "current";
+/** The baselines' ids, in the order they are listed. */
+export const BASELINE_IDS = ["seed-2019", "current"] as const;
+
+export type BaselineId = (typeof BASELINE_IDS)[number];
 
 export interface Baseline {
   id: BaselineId;
@@ -65,8 +68,6 @@ export const BASELINES: readonly Baseline[] = [
     ruleIds: CURRENT_RULE_IDS,
   },
 ];
-
-export const BASELINE_IDS: readonly BaselineId[] = BASELINES.map((baseline) => baseline.id);
 
 export const DEFAULT_BASELINE: BaselineId = "current";
 

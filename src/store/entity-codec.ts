@@ -10,6 +10,7 @@ import {
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
 import { errorText } from "../errors";
 import { SEVERITIES, STATUSES, type Evidence, type Status } from "../rules/rule";
+import { isBaselineId, type BaselineId } from "../rules/baselines";
 import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
 
@@ -173,7 +174,7 @@ const RUN_TEXT_FIELDS = [
   "findingsDeletedAt",
 ] as const;
 const RUN_NUMBER_FIELDS = ["durationMs", "findings", "findingsStored", "resourcesAssessed", "coverageGaps"] as const;
-const RUN_PLAIN_FIELDS = ["runId", "status", ...RUN_TEXT_FIELDS, ...RUN_NUMBER_FIELDS] as const;
+const RUN_PLAIN_FIELDS = ["runId", "status", "baseline", ...RUN_TEXT_FIELDS, ...RUN_NUMBER_FIELDS] as const;
 
 /** Properties of the run entity that make a `RunRecord`: lists select only these, never the summary chunks. */
 export const RUN_RECORD_PROPERTIES: string[] = [
@@ -209,7 +210,11 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
 }
 
 export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord {
-  const record: RunRecord = { runId: str(entity.runId), status: str(entity.status) as RunStatus };
+  const record: RunRecord = {
+    runId: str(entity.runId),
+    status: str(entity.status) as RunStatus,
+    baseline: storedBaseline(entity.baseline),
+  };
   for (const key of RUN_TEXT_FIELDS) {
     if (typeof entity[key] === "string" && entity[key] !== "") record[key] = entity[key];
   }
@@ -234,6 +239,11 @@ export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord 
     record.delta = delta;
   }
   return record;
+}
+
+/** A run entity without a baseline was written before baselines existed: it evaluated the seed rules. */
+export function storedBaseline(value: unknown): BaselineId {
+  return typeof value === "string" && isBaselineId(value) ? value : "seed-2019";
 }
 
 function str(value: unknown): string {

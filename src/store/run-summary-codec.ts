@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import type { RunSummary } from "../audit/audit-store";
 import { collectNumberedChunks } from "./json-chunks";
+import { storedBaseline } from "./entity-codec";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -39,7 +40,9 @@ export async function encodeSummary(summary: RunSummary): Promise<Uint8Array[]> 
 export async function decodeSummary(chunks: readonly Uint8Array[]): Promise<RunSummary> {
   const packed = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
   const json = (await gunzipAsync(packed)).toString("utf8");
-  return JSON.parse(json) as RunSummary;
+  const summary = JSON.parse(json) as RunSummary;
+  // A summary written before baselines existed has none: that run evaluated the seed rules.
+  return { ...summary, run: { ...summary.run, baseline: storedBaseline(summary.run.baseline) } };
 }
 
 /** Chunk properties for entity `entityIndex` when `chunks` are spread CHUNKS_PER_ENTITY to an entity. */

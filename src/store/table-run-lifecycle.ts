@@ -51,6 +51,7 @@ export class TableRunLifecycle implements RunLifecycle {
     const record: RunRecord = {
       runId: request.runId,
       status: "queued",
+      baseline: request.baseline,
       scope: request.scope,
       requestedAt: (request.requestedAt ?? this.tables.now()).toISOString(),
       ...(request.requestedBy !== undefined ? { requestedBy: request.requestedBy } : {}),
@@ -146,6 +147,7 @@ export class TableRunLifecycle implements RunLifecycle {
     const record: RunRecord = {
       runId: run.runId,
       status: run.status,
+      baseline: run.baseline,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       durationMs: run.durationMs,

@@ -99,6 +99,36 @@ describe("a sharded run of the sample estate", () => {
   });
 });
 
+describe("the baseline of a sharded run", () => {
+  it("is the one the run was requested with, in every shard and the summary, though AUDIT_BASELINE changes meanwhile", async () => {
+    const single = kit({ AUDIT_BASELINE: "seed-2019" });
+    const one = await requestAndPlan(single);
+    expect((await finishedRun(single.store, one.runId)).baseline).toBe("seed-2019");
+
+    const prefix = `fb${Date.now().toString(36)}`;
+    const requested = kit({ ...SHARDED, AUDIT_BASELINE: "seed-2019" }, { prefix });
+    const planned = await requestAndPlan(requested);
+    expect(planned.status).toBe("fannedOut");
+    // The app restarts with the other baseline before any shard runs: same tables and queues, new settings.
+    const switched = fanoutKit({
+      connectionString: azurite.connectionString,
+      env: { AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...SHARDED, AUDIT_BASELINE: "current" },
+      prefix,
+      queues: { audit: requested.auditQueueName, shards: requested.shardQueueName },
+    });
+    await drainShards(switched);
+    const shardedRun = await finishedRun(switched.store, planned.runId);
+
+    expect(shardedRun.baseline).toBe("seed-2019");
+    expect(shardedRun.summary!.run).toMatchObject({ baseline: "seed-2019", rulesEvaluated: 13 });
+    const ruleIds = new Set((await allFindings(switched.store, planned.runId)).map((f) => f.ruleId));
+    expect(ruleIds.has("expressroute.microsoft-peering") || ruleIds.has("mi.peering.same-region")).toBe(true);
+    expect(verdictLines(await allFindings(switched.store, planned.runId))).toEqual(
+      verdictLines(await allFindings(single.store, one.runId)),
+    );
+  });
+});
+
 describe("nightly writes of a sharded run", () => {
   it("an unchanged second run stores what a single run stores: its failures and unknowns, counted from the table", async () => {
     const twice = async (k: FanoutKit, sharded: boolean) => {

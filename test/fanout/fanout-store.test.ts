@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function newRun(): Promise<string> {
   const runId = newRunId(new Date(Date.now() - Math.floor(Math.random() * 1e9)));
-  await store.createRun({ runId, scope: "tenant" });
+  await store.createRun({ baseline: "current", runId, scope: "tenant" });
   return runId;
 }
 
@@ -119,7 +119,8 @@ describe("results and payloads", () => {
       version: 1,
       runId,
       scopeKey: "tenant",
-      message: { runId, trigger: "timer", requestedAt: new Date().toISOString() },
+      message: { runId, trigger: "timer", requestedAt: new Date().toISOString(), baseline: "current" },
+      baseline: "current",
       startedAt: new Date().toISOString(),
       source: { kind: "resourceGraph" },
       subscriptions: ["a", "b"],
@@ -131,6 +132,12 @@ describe("results and payloads", () => {
     await fanout.savePlan(plan, rows);
     expect(await fanout.getPlan(runId)).toEqual(plan);
     expect(await fanout.loadContext(runId)).toEqual(rows);
+    // A plan written before plans carried a baseline: its shards evaluated the seed rules, and so must the rest.
+    const { baseline: _baseline, ...oldShape } = plan;
+    await fanout.savePlan({ ...oldShape, baseline: undefined as never }, rows.slice(0, 1));
+    expect((await fanout.getPlan(runId))!.baseline).toBe("seed-2019");
+    await fanout.savePlan(plan, rows);
+    expect((await fanout.getPlan(runId))!.baseline).toBe("current");
     await fanout.saveShardResult(runId, result(0));
     const table = TableClient.fromConnectionString(azurite.connectionString, `${prefix}auditshards`, {
       allowInsecureConnection: true,

@@ -109,6 +109,7 @@ async function auditBothWays(rows: readonly ResourceRow[], settings: AuditSettin
     runId: RUN_ID,
     scopeKey: "scope",
     message: { runId: RUN_ID, trigger: "timer", requestedAt: STARTED.toISOString() },
+    baseline: settings.baseline,
     startedAt: STARTED.toISOString(),
     source: SOURCE,
     subscriptions,

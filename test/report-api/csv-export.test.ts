@@ -25,7 +25,7 @@ beforeAll(async () => {
   const findings = manyFindings(N).map((f, i) =>
     i % 7 === 0 ? { ...f, resourceName: `=cmd|' /C calc'!A${i}`, message: `line one, "quoted"\r\nline two ${i}` } : f,
   );
-  await fixture.services.store.createRun({ runId, scope: "bulk" });
+  await fixture.services.store.createRun({ baseline: "current", runId, scope: "bulk" });
   await fixture.services.store.completeRun(report(runId, findings));
   useServices(fixture.services);
   useReportSettings({});

@@ -71,6 +71,7 @@ beforeAll(async () => {
   const startedAt = new Date();
   running = newRunId(startedAt);
   await store.createRun({
+    baseline: "current",
     runId: running,
     scope: "subscriptions:cache-test",
     requestedBy: "test",

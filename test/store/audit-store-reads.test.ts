@@ -35,7 +35,12 @@ describe("runs", () => {
     const days = [3, 1, 5, 2, 4, 7, 6];
     const ids = new Map(days.map((d) => [d, runIdAt(`2026-11-0${d}T02:00:00Z`)]));
     for (const day of days)
-      await store.createRun({ runId: ids.get(day)!, scope: "subscriptions:all", requestedBy: "timer" });
+      await store.createRun({
+        baseline: "current",
+        runId: ids.get(day)!,
+        scope: "subscriptions:all",
+        requestedBy: "timer",
+      });
     await store.completeRun(report(ids.get(4)!, manyFindings(3)));
     await store.completeRun(report(ids.get(2)!, manyFindings(3), { coverageGaps: [{ types: ["x"], reason: "r" }] }));
     await store.failRun(ids.get(6)!, "boom");
@@ -72,15 +77,17 @@ describe("runs", () => {
   it("createRun twice keeps the first record; markRunning on an unknown run is NOT_FOUND", async () => {
     const store = freshStore(azurite.connectionString);
     const runId = runIdAt("2026-11-22T02:00:00Z");
-    await store.createRun({ runId, scope: "a" });
+    await store.createRun({ baseline: "current", runId, scope: "a" });
     await store.markRunning(runId, new Date("2026-11-22T02:00:01Z"));
-    expect(await store.createRun({ runId, scope: "b" })).toMatchObject({
+    expect(await store.createRun({ baseline: "current", runId, scope: "b" })).toMatchObject({
       status: "running",
       scope: "a",
       startedAt: "2026-11-22T02:00:01.000Z",
     });
     await expect(store.markRunning(runIdAt("2026-11-22T03:00:00Z"))).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(store.createRun({ runId: "bad/id", scope: "a" })).rejects.toBeInstanceOf(AuditorError);
+    await expect(store.createRun({ baseline: "current", runId: "bad/id", scope: "a" })).rejects.toBeInstanceOf(
+      AuditorError,
+    );
   });
 });
 

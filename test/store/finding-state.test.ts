@@ -191,7 +191,7 @@ describe("honest state for partial and failed runs", () => {
     expect(result.stats.stateEntities).toBe(0);
 
     const failedOutright = runIdAt("2026-11-22T02:00:00Z");
-    await store.createRun({ runId: failedOutright, scope: "subscriptions:all" });
+    await store.createRun({ baseline: "current", runId: failedOutright, scope: "subscriptions:all" });
     await store.markRunning(failedOutright);
     await store.failRun(failedOutright, "Resource Graph returned 403 for every subscription");
 

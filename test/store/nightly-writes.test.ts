@@ -244,7 +244,7 @@ describe("a run completing after a newer one", () => {
     const t = tables();
     await t.store.completeRun(report(runIdAt(DAY1), [at("in-a", "pass", SUB_A), at("in-b", "pass", SUB_B)]));
     const newer = runIdAt(DAY3);
-    await t.store.createRun({ runId: newer, scope: `subscriptions:${SUB_B.toUpperCase()}` });
+    await t.store.createRun({ baseline: "current", runId: newer, scope: `subscriptions:${SUB_B.toUpperCase()}` });
     await t.store.completeRun(report(newer, [at("in-b", "pass", SUB_B)]));
 
     const late = await t.store.completeRun(
@@ -261,7 +261,7 @@ describe("a run completing after a newer one", () => {
     const t = tables();
     await t.store.completeRun(report(runIdAt(DAY1), [at("x", "pass"), at("y", "pass")]));
     const failedNewer = runIdAt(DAY3);
-    await t.store.createRun({ runId: failedNewer, scope: "tenant" });
+    await t.store.createRun({ baseline: "current", runId: failedNewer, scope: "tenant" });
     await t.store.failRun(failedNewer, "collection failed");
     const sameSecondNewer = runIdAt(DAY2, "zzzzzz");
     await t.store.completeRun(report(sameSecondNewer, [at("y", "pass")]));

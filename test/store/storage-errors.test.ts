@@ -105,7 +105,7 @@ describe("Azurite stopped mid-run", () => {
   it("reads and writes fail as STORAGE_UNAVAILABLE without secrets; after a restart the data is intact", async () => {
     const store = freshStore(azurite.connectionString);
     const runId = runIdAt("2026-11-22T02:00:00Z");
-    await store.createRun({ runId, scope: "subscriptions:all" });
+    await store.createRun({ baseline: "current", runId, scope: "subscriptions:all" });
     await store.markRunning(runId);
     await store.completeRun(report(runId, manyFindings(150)));
     const before = await store.getRun(runId);
