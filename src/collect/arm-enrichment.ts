@@ -1,7 +1,8 @@
 // Reads from ARM what Resource Graph does not carry reliably, and adds it to the rows in place:
 // - each managed instance's `azureADOnlyAuthentications/Default` child, the authoritative Entra-only setting
 //   (`properties.administrators` only reflects creation time) → `row.enrichment.azureADOnlyAuthentication`;
-// - a VNet's `virtualNetworkPeerings` and an ExpressRoute circuit's `peerings` when the row has no such array.
+// - a VNet's `virtualNetworkPeerings` and an ExpressRoute circuit's `peerings` when the row has no such array;
+// - the `createdTime` of MIs and of the VNets beside them, from ARM's resources list (created-times.ts) → `row.createdTime`.
 // Calls run with bounded concurrency and the run's retry policy. A failure never stops the run: it is noted on
 // the row (`row.enrichment.errors`, which the estate builder turns into data issues), and reported to `onFailedRead`,
 // from which `enrichmentGaps` makes named coverage gaps: a read that failed after its retries leaves the run
@@ -23,6 +24,7 @@ import {
 } from "./collection-config";
 import { RetriesExhaustedError, resolveRetryPolicy, type RetryPolicy, withRetries } from "./retry-policy";
 import { errorMessage } from "../errors";
+import { CreatedTimes, isTimedType, type TimedType } from "./created-times";
 
 export interface ArmEnrichmentOptions {
   connection?: ArmConnection;
@@ -31,6 +33,11 @@ export interface ArmEnrichmentOptions {
   retry?: Partial<RetryPolicy>;
   /** Told of every read that failed for good (after its retries). */
   onFailedRead?: (read: FailedRead) => void;
+  /**
+   * The creation-time lists of the collection, shared by its pages so each subscription's list is read once; default:
+   * lists of this call only.
+   */
+  createdTimes?: CreatedTimes;
 }
 
 /** A read that failed for good, for the run's coverage gaps. */
@@ -62,6 +69,10 @@ export interface ArmEnrichmentStats {
   managedInstances: number;
   virtualNetworksFilled: number;
   circuitsFilled: number;
+  /** ARM resources lists read for creation times (one per subscription and type), their pages, and the rows filled. */
+  createdTimeLists: number;
+  createdTimePages: number;
+  createdTimesFilled: number;
   failures: number;
   requests: number;
   retries: number;
@@ -81,15 +92,22 @@ export async function enrichFromArm(
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new CollectionConfigError("concurrency", `must be a whole number of at least 1 (got ${concurrency})`);
   }
+  const connection = options.connection ?? buildArmConnection();
   const run = new EnrichmentRun(
-    options.connection ?? buildArmConnection(),
+    connection,
     resolveRetryPolicy(options.retry),
     options.onFailedRead,
+    options.createdTimes ?? new CreatedTimes(connection),
   );
   const tasks: (() => Promise<void>)[] = [];
   for (const row of rows) {
     const target = parseResourceId(row.id);
     const type = typeof row.type === "string" ? row.type.toLowerCase() : "";
+    if (isTimedType(type) && target !== undefined) {
+      // Only an MI's failed read is a coverage gap (its verdict needs both times); a VNet's is noted on the VNet.
+      const gapType = type === AUDITED_TYPES.managedInstance ? ARM_CHILD_TYPES.createdTime : undefined;
+      tasks.push(() => run.guard(row, "createdTime", gapType, () => run.createdTime(row, type, target)));
+    }
     if (type === AUDITED_TYPES.managedInstance) {
       tasks.push(() =>
         run.guard(row, AAD_ONLY_CHILD, ARM_CHILD_TYPES.entraOnlyAuthentication, () => run.azureADOnly(row, target)),
@@ -150,7 +168,7 @@ const CHILD_LABELS: Record<ArmChildType, string> = {
   [ARM_CHILD_TYPES.entraOnlyAuthentication]: AAD_ONLY_CHILD,
   [ARM_CHILD_TYPES.virtualNetworkPeerings]: "virtualNetworkPeerings",
   [ARM_CHILD_TYPES.circuitPeerings]: "expressRouteCircuits peerings",
-  [ARM_CHILD_TYPES.createdTime]: "createdTime (resources list)",
+  [ARM_CHILD_TYPES.createdTime]: "creation times (resources list with $expand=createdTime)",
 };
 
 /** A row whose `properties` object lacks the array; rows without `properties` are left to the estate builder. */
@@ -177,6 +195,9 @@ class EnrichmentRun {
     managedInstances: 0,
     virtualNetworksFilled: 0,
     circuitsFilled: 0,
+    createdTimeLists: 0,
+    createdTimePages: 0,
+    createdTimesFilled: 0,
     failures: 0,
     requests: 0,
     retries: 0,
@@ -189,10 +210,19 @@ class EnrichmentRun {
     private readonly connection: ArmConnection,
     private readonly retry: RetryPolicy,
     private readonly onFailedRead: ((read: FailedRead) => void) | undefined,
+    private readonly createdTimes: CreatedTimes,
   ) {}
 
-  /** Runs one read for a row; whatever goes wrong is noted on the row and reported, never thrown. */
-  async guard(row: ResourceRow, field: string, type: ArmChildType, read: () => Promise<void>): Promise<void> {
+  /**
+   * Runs one read for a row; whatever goes wrong is noted on the row and reported (as a failed read of `type`, unless
+   * it is undefined), never thrown.
+   */
+  async guard(
+    row: ResourceRow,
+    field: string,
+    type: ArmChildType | undefined,
+    read: () => Promise<void>,
+  ): Promise<void> {
     try {
       await read();
     } catch (error) {
@@ -205,7 +235,7 @@ class EnrichmentRun {
         parseResourceId(row.id)?.subscriptionId ??
         (typeof row.subscriptionId === "string" ? row.subscriptionId : "unknown");
       const resourceName = typeof row.name === "string" ? row.name : (id ?? "row without an id");
-      this.onFailedRead?.({ type, resourceId: id ?? "", resourceName, subscriptionId, reason });
+      if (type !== undefined) this.onFailedRead?.({ type, resourceId: id ?? "", resourceName, subscriptionId, reason });
     }
   }
 
@@ -265,6 +295,25 @@ class EnrichmentRun {
     });
     fill(row, "peerings", peerings);
     this.stats.circuitsFilled += 1;
+  }
+
+  /** The row's creation time from ARM's resources list of its subscription (created-times.ts). */
+  async createdTime(row: ResourceRow, type: TimedType, target: ResourceTarget): Promise<void> {
+    const outcome = await this.createdTimes.fill(row, type, target.subscriptionId, {
+      call: (attempt) => this.call(attempt),
+      onList: () => (this.stats.createdTimeLists += 1),
+      onPage: () => (this.stats.createdTimePages += 1),
+    });
+    if (outcome === "filled") {
+      this.stats.createdTimesFilled += 1;
+      record(row).filledFromArm = [...(record(row).filledFromArm ?? []), "createdTime"];
+    } else if (outcome === "notListed" || outcome === "noTime") {
+      const why =
+        outcome === "notListed"
+          ? `ARM's resources list of subscription ${target.subscriptionId} does not list this resource`
+          : "ARM lists this resource without a createdTime";
+      record(row).notes = [...(record(row).notes ?? []), `${why}; its creation time is unknown`];
+    }
   }
 
   finish(): ArmEnrichmentStats {

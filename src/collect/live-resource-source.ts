@@ -11,11 +11,12 @@ import {
   type FailedRead,
 } from "./arm-enrichment";
 import { type ArmConnection, buildArmConnection } from "./collection-config";
+import { CreatedTimes } from "./created-times";
 import { collectFromResourceGraph, type ResourceGraphOptions } from "./resource-graph-source";
 
 export interface LiveSourceOptions extends ResourceGraphOptions {
   /** ARM enrichment settings, or false to hand on Resource Graph rows as they are. */
-  enrichment?: false | Omit<ArmEnrichmentOptions, "connection">;
+  enrichment?: false | Omit<ArmEnrichmentOptions, "connection" | "createdTimes">;
 }
 
 export class ResourceGraphSource implements ResourceSource {
@@ -45,6 +46,8 @@ export class ResourceGraphSource implements ResourceSource {
             ...enrichment,
             connection: this.connection,
             retry: enrichment?.retry ?? this.options.retry,
+            // One list per subscription and type for the whole collection, whichever page needs it first.
+            createdTimes: new CreatedTimes(this.connection),
             onFailedRead: (read) => {
               failedReads.push(read);
               enrichment?.onFailedRead?.(read);
