@@ -132,6 +132,8 @@ export interface SubnetSpec {
   delegation?: string;
   /** ids of ip configurations in the subnet (NICs, gateways), as the VNet row lists them; absent: no such property. */
   ipConfigurationIds?: string[];
+  routeTableId?: string;
+  natGatewayId?: string;
 }
 
 export interface PeeringSpec {
@@ -159,6 +161,8 @@ export interface VirtualNetworkSpec {
   privateEndpointNetworkPolicies?: string;
   /** Peerings carry their ids. */
   listed?: boolean;
+  /** Top-level `createdTime` (ISO 8601), which only ARM serves. */
+  createdTime?: string;
 }
 
 export function subnetEntry(
@@ -173,6 +177,8 @@ export function subnetEntry(
       provisioningState: common.provisioningState,
       addressPrefix: subnet.prefix,
       networkSecurityGroup: subnet.nsgId === undefined ? undefined : { id: subnet.nsgId },
+      routeTable: subnet.routeTableId === undefined ? undefined : { id: subnet.routeTableId },
+      natGateway: subnet.natGatewayId === undefined ? undefined : { id: subnet.natGatewayId },
       delegations:
         subnet.delegation === undefined ? [] : [{ name: "delegation", properties: { serviceName: subnet.delegation } }],
       ipConfigurations: subnet.ipConfigurationIds?.map((configId) => ({ id: configId })),
@@ -214,6 +220,7 @@ export function virtualNetworkRow(place: Placement, name: string, spec: VirtualN
         peeringEntry(peering, spec.listed === true ? id : undefined),
       ),
     }),
+    spec.createdTime === undefined ? {} : { createdTime: spec.createdTime },
   );
 }
 
@@ -270,6 +277,8 @@ export interface PublicIpSpec {
   attachedTo?: string;
   /** The public IP prefix it was allocated from. */
   prefixId?: string;
+  /** The NAT gateway that uses it for outbound traffic. */
+  natGatewayId?: string;
   provisioningState?: string;
 }
 
@@ -286,6 +295,7 @@ export function publicIpRow(place: Placement, name: string, spec: PublicIpSpec):
       ipAddress: spec.address,
       ipConfiguration: spec.attachedTo === undefined ? undefined : { id: spec.attachedTo },
       publicIPPrefix: spec.prefixId === undefined ? undefined : { id: spec.prefixId },
+      natGateway: spec.natGatewayId === undefined ? undefined : { id: spec.natGatewayId },
     }),
     { sku: { name: "Standard", tier: "Regional" } },
   );

@@ -33,6 +33,11 @@ export interface RowColumns {
   identity?: unknown;
   sku?: unknown;
   kind?: string;
+  /**
+   * When the resource was created (ISO 8601, as ARM writes it). Only ARM's resources list with `$expand=createdTime`
+   * serves it, never Resource Graph; snapshot rows may carry it (the emulator serves it from ARM only).
+   */
+  createdTime?: string;
 }
 
 export function resourceRow(
@@ -55,6 +60,7 @@ export function resourceRow(
     sku: columns.sku ?? null,
     kind: columns.kind ?? "",
     properties,
+    ...(columns.createdTime === undefined ? {} : { createdTime: columns.createdTime }),
   };
 }
 

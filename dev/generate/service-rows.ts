@@ -3,6 +3,7 @@
 // network-rows.ts, a field is written only when its spec gives it.
 import { AUDITED_TYPES } from "../../src/model/row";
 import { defined, resourceId, resourceRow, type Placement, type Row } from "./resource-rows";
+import { SeededRandom } from "./seeded-random";
 
 export interface ManagedInstanceSpec {
   subnetId: string;
@@ -12,9 +13,41 @@ export interface ManagedInstanceSpec {
   minimalTlsVersion?: string;
   /** undefined: no `administrators` block. */
   entraOnly?: boolean;
+  /** undefined: no `privateEndpointConnections` property (Resource Graph lists an empty array for an MI without any). */
+  privateEndpointConnections?: PrivateEndpointConnectionSpec[];
+  /** Top-level `createdTime` (ISO 8601), which only ARM serves. */
+  createdTime?: string;
+}
+
+export interface PrivateEndpointConnectionSpec {
+  /** The private endpoint on the client's side, in whatever subscription (or tenant) created it. */
+  privateEndpointId: string;
+  status: "Approved" | "Pending" | "Rejected" | "Disconnected";
+  description: string;
+}
+
+/**
+ * One entry of an MI's `properties.privateEndpointConnections`, as ARM lists it: the connection's id (named after the
+ * endpoint plus a GUID, as the platform names them) and its properties; no name or type of its own.
+ */
+export function privateEndpointConnectionEntry(miId: string, spec: PrivateEndpointConnectionSpec, guid: string): Row {
+  const endpointName = spec.privateEndpointId.slice(spec.privateEndpointId.lastIndexOf("/") + 1);
+  return {
+    id: `${miId}/privateEndpointConnections/${endpointName}-${guid}`,
+    properties: {
+      privateEndpoint: { id: spec.privateEndpointId },
+      privateLinkServiceConnectionState: {
+        status: spec.status,
+        description: spec.description,
+        actionsRequired: "None",
+      },
+      provisioningState: "Ready",
+    },
+  };
 }
 
 export function managedInstanceRow(place: Placement, name: string, spec: ManagedInstanceSpec, dnsZone: string): Row {
+  const id = resourceId(place, "Microsoft.Sql", "managedInstances", name);
   const properties = defined({
     provisioningState: "Succeeded",
     state: "Ready",
@@ -40,18 +73,20 @@ export function managedInstanceRow(place: Placement, name: string, spec: Managed
             tenantId: "99999999-8888-7777-6666-555555555555",
             azureADOnlyAuthentication: spec.entraOnly,
           },
+    privateEndpointConnections: spec.privateEndpointConnections?.map((connection, index) =>
+      privateEndpointConnectionEntry(id, connection, connectionGuid(id, index)),
+    ),
   });
-  return resourceRow(
-    AUDITED_TYPES.managedInstance,
-    place,
-    name,
-    resourceId(place, "Microsoft.Sql", "managedInstances", name),
-    properties,
-    {
-      sku: { name: "GP_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 8 },
-      identity: { type: "SystemAssigned", principalId: "00000000-0000-0000-0000-000000000000" },
-    },
-  );
+  return resourceRow(AUDITED_TYPES.managedInstance, place, name, id, properties, {
+    sku: { name: "GP_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 8 },
+    identity: { type: "SystemAssigned", principalId: "00000000-0000-0000-0000-000000000000" },
+    ...(spec.createdTime === undefined ? {} : { createdTime: spec.createdTime }),
+  });
+}
+
+/** A GUID that depends only on the MI and the connection's position, so rows stay the same from run to run. */
+function connectionGuid(miId: string, index: number): string {
+  return SeededRandom.derive(0, "private-endpoint-connection", miId.toLowerCase(), index).guid();
 }
 
 export interface WebAppSpec {

@@ -6,205 +6,17 @@
 // when the file and this builder disagree. References deliberately mix upper and lower case, as real ARM payloads do.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  circuitRow,
-  connectionRow,
-  gatewayRow,
-  networkInterfaceRow,
-  networkSecurityGroupRow,
-  publicIpPrefixRow,
-  publicIpRow,
-  securityRule,
-  virtualNetworkRow,
-  type PeeringSpec,
-  type SecurityRuleSpec,
-  type SubnetSpec,
-} from "../generate/network-rows";
-import { resourceId, upperCased as upper, type Placement, type Row } from "../generate/resource-rows";
-import {
-  appServiceEnvironmentRow,
-  managedInstanceRow,
-  storageAccountRow,
-  webAppRow,
-  type ManagedInstanceSpec,
-} from "../generate/service-rows";
+import { networkInterfaceRow, publicIpPrefixRow, publicIpRow } from "../generate/network-rows";
+import { natGatewayId } from "../generate/subnet-attachment-rows";
+import { upperCased as upper, type Row } from "../generate/resource-rows";
+import { appServiceEnvironmentRow, storageAccountRow } from "../generate/service-rows";
+import { dnsZonesAndFlowLogs } from "./sample-dns-and-flow-logs";
+import { erpFailoverGroup } from "./sample-failover-group";
+import { SUB, SampleRows, at, id, miManagementRules, peering, rule, subnet, subnetId, vnetId } from "./sample-rows";
 
-const SUB = {
-  prod: "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
-  dev: "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f",
-  conn: "8d3e2f5a-6b7c-4d8e-8f9a-1b2c3d4e5f60",
-};
-const DNS_ZONE = "a1b2c3d4e5f6";
-
-const at = (
-  subscriptionId: string,
-  resourceGroup: string,
-  location: string,
-  tags: Record<string, string> = {},
-): Placement => ({ subscriptionId, resourceGroup, location, tags });
-const id = (sub: string, rg: string, provider: string, ...path: string[]): string =>
-  resourceId({ subscriptionId: sub, resourceGroup: rg }, provider, ...path);
-const vnetId = (sub: string, rg: string, name: string): string =>
-  id(sub, rg, "Microsoft.Network", "virtualNetworks", name);
-const subnetId = (sub: string, rg: string, vnetName: string, name: string): string =>
-  `${vnetId(sub, rg, vnetName)}/subnets/${name}`;
-
-type Direction = SecurityRuleSpec["direction"];
-type Access = SecurityRuleSpec["access"];
-const rule = (
-  name: string,
-  priority: number,
-  direction: Direction,
-  access: Access,
-  protocol: string,
-  source: string | string[] | undefined,
-  destination: string | string[],
-  ports: string | string[],
-  more: Pick<SecurityRuleSpec, "description" | "sourceAsgs"> = {},
-): Row => securityRule({ name, priority, direction, access, protocol, source, destination, ports, ...more });
-
-const miManagementRules = [
-  rule(
-    "allow_management_inbound",
-    100,
-    "Inbound",
-    "Allow",
-    "Tcp",
-    "SqlManagement",
-    "*",
-    ["9000", "9003", "1438", "1440", "1452"],
-    { description: "MI management traffic" },
-  ),
-  rule("allow_misubnet_inbound", 200, "Inbound", "Allow", "*", "10.10.0.0/24", "*", "*"),
-  rule("allow_health_probe_inbound", 300, "Inbound", "Allow", "*", "AzureLoadBalancer", "*", "*"),
-];
-
-const subnet = (name: string, prefix: string, more: Omit<SubnetSpec, "name" | "prefix"> = {}): SubnetSpec => ({
-  name,
-  prefix,
-  ipConfigurationIds: [],
-  ...more,
-});
-const peering = (
-  name: string,
-  remoteVnetId: string,
-  remotePrefixes: string[],
-  more: Partial<PeeringSpec> = {},
-): PeeringSpec => ({
-  name,
-  remoteVnetId,
-  remotePrefixes,
-  state: "Connected",
-  syncLevel: "FullyInSync",
-  allowVirtualNetworkAccess: true,
-  allowForwardedTraffic: false,
-  allowGatewayTransit: false,
-  useRemoteGateways: false,
-  ...more,
-});
-
-/** The rows in the order they are written, and one short call per resource. */
-class SampleRows {
-  readonly rows: Row[] = [];
-
-  nsg(
-    sub: string,
-    rg: string,
-    name: string,
-    location: string,
-    rules: unknown[],
-    subnets: string[] = [],
-    nics: string[] = [],
-    tags: Record<string, string> = {},
-  ): string {
-    this.rows.push(
-      networkSecurityGroupRow(at(sub, rg, location, tags), name, {
-        rules,
-        subnetIds: subnets,
-        nicIds: nics,
-        withDefaults: true,
-        provisioningState: "Succeeded",
-      }),
-    );
-    return id(sub, rg, "Microsoft.Network", "networkSecurityGroups", name);
-  }
-
-  vnet(
-    sub: string,
-    rg: string,
-    name: string,
-    location: string,
-    prefixes: string[],
-    subnets: SubnetSpec[],
-    peerings: PeeringSpec[],
-  ): string {
-    this.rows.push(
-      virtualNetworkRow(at(sub, rg, location), name, { prefixes, subnets, peerings, provisioningState: "Succeeded" }),
-    );
-    return vnetId(sub, rg, name);
-  }
-
-  mi(
-    sub: string,
-    rg: string,
-    name: string,
-    location: string,
-    spec: ManagedInstanceSpec,
-    tags: Record<string, string> = { owner: "data-platform" },
-  ): void {
-    this.rows.push(managedInstanceRow(at(sub, rg, location, tags), name, spec, DNS_ZONE));
-  }
-
-  site(
-    sub: string,
-    rg: string,
-    name: string,
-    location: string,
-    integration: { subnetId?: string; vnetName?: string },
-    identity: unknown,
-  ): void {
-    this.rows.push(
-      webAppRow(at(sub, rg, location), name, {
-        planId: id(sub, rg, "Microsoft.Web", "serverfarms", `plan-${name}`),
-        ...integration,
-        identity,
-      }),
-    );
-  }
-
-  gateway(
-    sub: string,
-    rg: string,
-    name: string,
-    location: string,
-    vnetRef: string,
-    gatewayType: "ExpressRoute" | "Vpn" = "ExpressRoute",
-  ): string {
-    // Written with the ExpressRoute SKU whatever the type; no rule reads it.
-    this.rows.push(
-      gatewayRow(at(sub, rg, location), name, {
-        vnetId: vnetRef,
-        gatewayType,
-        sku: { name: "ErGw1AZ", tier: "ErGw1AZ" },
-      }),
-    );
-    return id(sub, rg, "Microsoft.Network", "virtualNetworkGateways", name);
-  }
-
-  circuit(sub: string, rg: string, name: string, location: string, peerings: [string, string][]): string {
-    this.rows.push(circuitRow(at(sub, rg, location), name, peerings));
-    return id(sub, rg, "Microsoft.Network", "expressRouteCircuits", name);
-  }
-
-  connection(sub: string, rg: string, name: string, location: string, gatewayId: string, circuitId: string): void {
-    this.rows.push(connectionRow(at(sub, rg, location), name, gatewayId, circuitId));
-  }
-
-  add(row: Row): void {
-    this.rows.push(row);
-  }
-}
-
+/** Subscriptions outside the estate that asked for private endpoints to an MI. */
+const PARTNER_SUB = "3c9f1e2d-7b6a-4e5f-9d8c-2b1a0f9e8d7c";
+const UNKNOWN_SUB = "d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70";
 const admins = { entraOnly: true };
 const sqlAdminsOnly = { entraOnly: false };
 
@@ -225,21 +37,38 @@ function prodSubscription(out: SampleRows): void {
     ],
     [upper(subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi"))],
   );
+  const snetProd01 = subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi");
+  const rtProd01 = out.miRouteTable(P, "rg-network-prod", "rt-sqlmi-prod-01", "westeurope", "10.10.0.0/24", snetProd01);
   out.vnet(
     P,
     "rg-network-prod",
     "vnet-sqlmi-prod-01",
     "westeurope",
     ["10.10.0.0/24"],
-    [subnet("snet-sqlmi", "10.10.0.0/24", { nsgId: nsgMiProd, delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      subnet("snet-sqlmi", "10.10.0.0/24", {
+        nsgId: nsgMiProd,
+        routeTableId: rtProd01,
+        delegation: "Microsoft.Sql/managedInstances",
+      }),
+    ],
     [],
+    "2019-02-20T08:41:12.3561274Z",
   );
   out.mi(P, "rg-data-prod", "sqlmi-prod-01", "westeurope", {
-    subnetId: upper(subnetId(P, "rg-network-prod", "vnet-sqlmi-prod-01", "snet-sqlmi")),
+    subnetId: upper(snetProd01),
     publicDataEndpointEnabled: true,
     proxyOverride: "Proxy",
     minimalTlsVersion: "1.2",
     ...admins,
+    privateEndpointConnections: [
+      {
+        privateEndpointId: id(P, "rg-apps-prod", "Microsoft.Network", "privateEndpoints", "pe-sqlmi-prod-01-reporting"),
+        status: "Approved",
+        description: "Reporting subnet of the prod subscription",
+      },
+    ],
+    createdTime: "2019-03-14T09:12:44.5106219Z",
   });
 
   const nsgMiProd2 = out.nsg(
@@ -273,6 +102,18 @@ function prodSubscription(out: SampleRows): void {
     [subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-app-orders")],
   );
   const hubId = vnetId(SUB.conn, "rg-hub", "vnet-hub-weu");
+  const appsSubnet = (name: string) => subnetId(P, "rg-network-prod", "vnet-apps-prod", name);
+  const rtProd02 = out.miRouteTable(
+    P,
+    "rg-network-prod",
+    "rt-sqlmi-apps-prod",
+    "westeurope",
+    "10.20.0.0/24",
+    appsSubnet("snet-sqlmi"),
+  );
+  // The egress NAT gateway gives the apps a fixed outbound address (the prefix sqlmi-prod-01's NSG trusts); it was
+  // associated with every subnet of the VNet, the MI's included, which the MI does not support.
+  const natGateway = natGatewayId(at(P, "rg-network-prod", "westeurope"), "natgw-egress-prod");
   out.vnet(
     P,
     "rg-network-prod",
@@ -280,9 +121,21 @@ function prodSubscription(out: SampleRows): void {
     "westeurope",
     ["10.20.0.0/16"],
     [
-      subnet("snet-sqlmi", "10.20.0.0/24", { nsgId: nsgMiProd2, delegation: "Microsoft.Sql/managedInstances" }),
-      subnet("snet-app-orders", "10.20.1.0/26", { nsgId: nsgAppProd, delegation: "Microsoft.Web/serverFarms" }),
-      subnet("snet-app-reporting", "10.20.1.64/26", { delegation: "Microsoft.Web/serverFarms" }),
+      subnet("snet-sqlmi", "10.20.0.0/24", {
+        nsgId: nsgMiProd2,
+        routeTableId: rtProd02,
+        natGatewayId: natGateway,
+        delegation: "Microsoft.Sql/managedInstances",
+      }),
+      subnet("snet-app-orders", "10.20.1.0/26", {
+        nsgId: nsgAppProd,
+        natGatewayId: natGateway,
+        delegation: "Microsoft.Web/serverFarms",
+      }),
+      subnet("snet-app-reporting", "10.20.1.64/26", {
+        natGatewayId: natGateway,
+        delegation: "Microsoft.Web/serverFarms",
+      }),
       subnet("snet-ase", "10.20.2.0/24", { delegation: "Microsoft.Web/hostingEnvironments" }),
     ],
     [
@@ -291,13 +144,16 @@ function prodSubscription(out: SampleRows): void {
         allowForwardedTraffic: true,
       }),
     ],
+    "2018-11-05T14:03:51.0936612Z",
   );
   out.mi(P, "rg-data-prod", "sqlmi-prod-02", "westeurope", {
-    subnetId: subnetId(P, "rg-network-prod", "vnet-apps-prod", "snet-sqlmi"),
+    subnetId: appsSubnet("snet-sqlmi"),
     publicDataEndpointEnabled: true,
     proxyOverride: "Redirect",
     minimalTlsVersion: "1.1",
     ...sqlAdminsOnly,
+    privateEndpointConnections: [],
+    createdTime: "2019-06-03T11:27:09.7730021Z",
   });
   out.site(
     P,
@@ -327,7 +183,16 @@ function prodSubscription(out: SampleRows): void {
     publicIpRow(at(P, "rg-network-prod", "westeurope"), "pip-natgw-prod", {
       address: "20.50.100.4",
       prefixId: id(P, "rg-network-prod", "Microsoft.Network", "publicIPPrefixes", "ippre-egress-prod"),
+      natGatewayId: natGateway,
     }),
+  );
+  out.natGateway(
+    P,
+    "rg-network-prod",
+    "natgw-egress-prod",
+    "westeurope",
+    [id(P, "rg-network-prod", "Microsoft.Network", "publicIPAddresses", "pip-natgw-prod")],
+    [appsSubnet("snet-sqlmi"), appsSubnet("snet-app-orders"), appsSubnet("snet-app-reporting")],
   );
 }
 
@@ -355,6 +220,7 @@ function connectivitySubscription(out: SampleRows): void {
         allowForwardedTraffic: true,
       }),
     ],
+    "2018-09-12T07:55:30.2218094Z",
   );
   const hubGw = out.gateway(C, "rg-hub", "vgw-hub-weu", "westeurope", hubId);
   const erProd = out.circuit(C, "rg-hub", "er-ams-primary", "westeurope", [
@@ -371,6 +237,15 @@ function connectivitySubscription(out: SampleRows): void {
       description: "Allow Azure services",
     }),
   ]);
+  const snetShared = subnetId(C, "rg-network-shared", "vnet-sqlmi-shared", "snet-sqlmi");
+  const rtShared = out.miRouteTable(
+    C,
+    "rg-network-shared",
+    "rt-sqlmi-shared",
+    "westeurope",
+    "10.30.0.0/24",
+    snetShared,
+  );
   const sharedVnet = out.vnet(
     C,
     "rg-network-shared",
@@ -378,7 +253,11 @@ function connectivitySubscription(out: SampleRows): void {
     "westeurope",
     ["10.30.0.0/16"],
     [
-      subnet("snet-sqlmi", "10.30.0.0/24", { nsgId: nsgMiShared, delegation: "Microsoft.Sql/managedInstances" }),
+      subnet("snet-sqlmi", "10.30.0.0/24", {
+        nsgId: nsgMiShared,
+        routeTableId: rtShared,
+        delegation: "Microsoft.Sql/managedInstances",
+      }),
       subnet("GatewaySubnet", "10.30.255.0/27"),
     ],
     [
@@ -386,6 +265,7 @@ function connectivitySubscription(out: SampleRows): void {
         useRemoteGateways: false,
       }),
     ],
+    "2020-01-15T10:20:05.6620417Z",
   );
   out.vnet(
     C,
@@ -395,6 +275,7 @@ function connectivitySubscription(out: SampleRows): void {
     ["10.31.0.0/16"],
     [subnet("GatewaySubnet", "10.31.255.0/27")],
     [peering("peer-appgw-to-shared", sharedVnet, ["10.30.0.0/16"], { allowGatewayTransit: false })],
+    "2020-01-15T10:31:48.1102935Z",
   );
   const sharedGw = out.gateway(C, "rg-network-shared", "vgw-sqlmi-shared", "westeurope", sharedVnet);
   const erBranch = out.circuit(C, "rg-hub", "er-branch-office", "westeurope", [
@@ -403,11 +284,25 @@ function connectivitySubscription(out: SampleRows): void {
   ]);
   out.connection(C, "rg-network-shared", "conn-shared-er-branch", "westeurope", sharedGw, erBranch);
   out.mi(C, "rg-data-shared", "sqlmi-shared-01", "westeurope", {
-    subnetId: subnetId(C, "rg-network-shared", "vnet-sqlmi-shared", "snet-sqlmi"),
+    subnetId: snetShared,
     publicDataEndpointEnabled: true,
     proxyOverride: "Default",
     minimalTlsVersion: "1.2",
     ...admins,
+    // Two requests from subscriptions outside the estate: a partner's, approved, and an unknown one, rejected.
+    privateEndpointConnections: [
+      {
+        privateEndpointId: id(PARTNER_SUB, "rg-fabrikam-etl", "Microsoft.Network", "privateEndpoints", "pe-contoso-mi"),
+        status: "Approved",
+        description: "Fabrikam ETL, approved for the 2024 migration",
+      },
+      {
+        privateEndpointId: id(UNKNOWN_SUB, "rg-test", "Microsoft.Network", "privateEndpoints", "pe-sql"),
+        status: "Rejected",
+        description: "Unknown requester",
+      },
+    ],
+    createdTime: "2020-02-10T16:44:21.3390718Z",
   });
   out.site(
     C,
@@ -420,18 +315,27 @@ function connectivitySubscription(out: SampleRows): void {
 
   // Integration VNet pair done right: the MI VNet uses the app VNet's gateway.
   const nsgMiInt = out.nsg(C, "rg-data-int", "nsg-sqlmi-int-01", "westeurope", [...miManagementRules]);
+  const snetInt = subnetId(C, "rg-network-int", "vnet-sqlmi-int", "snet-sqlmi");
+  const rtInt = out.miRouteTable(C, "rg-network-int", "rt-sqlmi-int", "westeurope", "10.40.0.0/24", snetInt);
   const intVnet = out.vnet(
     C,
     "rg-network-int",
     "vnet-sqlmi-int",
     "westeurope",
     ["10.40.0.0/24"],
-    [subnet("snet-sqlmi", "10.40.0.0/24", { nsgId: nsgMiInt, delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      subnet("snet-sqlmi", "10.40.0.0/24", {
+        nsgId: nsgMiInt,
+        routeTableId: rtInt,
+        delegation: "Microsoft.Sql/managedInstances",
+      }),
+    ],
     [
       peering("peer-int-to-appgw", vnetId(C, "rg-network-int", "vnet-appgw-int"), ["10.41.0.0/16"], {
         useRemoteGateways: true,
       }),
     ],
+    "2021-04-07T09:02:17.4471180Z",
   );
   const nsgAppInt = out.nsg(C, "rg-network-int", "nsg-app-int", "westeurope", [
     rule("allow_sql_redirect_to_mi", 100, "Outbound", "Allow", "Tcp", "*", "10.40.0.0/24", ["1433", "11000-11999"]),
@@ -448,14 +352,17 @@ function connectivitySubscription(out: SampleRows): void {
       subnet("snet-app-int", "10.41.1.0/26", { nsgId: nsgAppInt, delegation: "Microsoft.Web/serverFarms" }),
     ],
     [peering("peer-appgw-to-int", intVnet, ["10.40.0.0/24"], { allowGatewayTransit: true })],
+    "2021-04-07T09:15:40.9013366Z",
   );
   out.gateway(C, "rg-network-int", "vgw-appgw-int", "westeurope", appGwIntVnet, "Vpn");
   out.mi(C, "rg-data-int", "sqlmi-int-01", "westeurope", {
-    subnetId: subnetId(C, "rg-network-int", "vnet-sqlmi-int", "snet-sqlmi"),
+    subnetId: snetInt,
     publicDataEndpointEnabled: false,
     proxyOverride: "Redirect",
     minimalTlsVersion: "1.3",
     ...admins,
+    privateEndpointConnections: [],
+    createdTime: "2021-04-19T13:37:55.2048801Z",
   });
   out.site(
     C,
@@ -484,6 +391,7 @@ function devSubscription(out: SampleRows): void {
     "vnet-sqlmi-dev",
     "northeurope",
     ["10.50.0.0/16"],
+    // Built by hand for a trial: no NSG and no route table on the MI subnet.
     [subnet("snet-sqlmi", "10.50.0.0/24", { delegation: "Microsoft.Sql/managedInstances" })],
     [
       peering("peer-dev-to-westus", westusVnet, ["10.60.0.0/16"], {
@@ -491,6 +399,7 @@ function devSubscription(out: SampleRows): void {
         syncLevel: "RemoteNotInSync",
       }),
     ],
+    "2023-05-22T12:00:33.8127450Z",
   );
   out.vnet(
     D,
@@ -500,6 +409,7 @@ function devSubscription(out: SampleRows): void {
     ["10.60.0.0/16"],
     [subnet("snet-default", "10.60.0.0/24")],
     [],
+    "2023-05-22T12:09:02.1650047Z",
   );
   out.mi(
     D,
@@ -511,6 +421,8 @@ function devSubscription(out: SampleRows): void {
       publicDataEndpointEnabled: false,
       proxyOverride: "Default",
       ...admins,
+      privateEndpointConnections: [],
+      createdTime: "2023-06-01T08:21:47.6003912Z",
     },
     { owner: "dev-team", "cost-center": '=HYPERLINK("http://example.invalid")' },
   );
@@ -522,18 +434,27 @@ function devSubscription(out: SampleRows): void {
       description: "Jump hosts only",
     }),
   ]);
+  const snetDev2 = subnetId(D, "rg-network-dev", "vnet-sqlmi-dev-02", "snet-sqlmi");
+  const rtDev2 = out.miRouteTable(D, "rg-network-dev", "rt-sqlmi-dev-02", "northeurope", "10.51.0.0/24", snetDev2);
   const dev2Vnet = out.vnet(
     D,
     "rg-network-dev",
     "vnet-sqlmi-dev-02",
     "northeurope",
     ["10.51.0.0/24"],
-    [subnet("snet-sqlmi", "10.51.0.0/24", { nsgId: nsgMiDev2, delegation: "Microsoft.Sql/managedInstances" })],
+    [
+      subnet("snet-sqlmi", "10.51.0.0/24", {
+        nsgId: nsgMiDev2,
+        routeTableId: rtDev2,
+        delegation: "Microsoft.Sql/managedInstances",
+      }),
+    ],
     [
       peering("peer-dev02-to-appgw", vnetId(D, "rg-network-dev", "vnet-appgw-dev"), ["10.52.0.0/16"], {
         useRemoteGateways: false,
       }),
     ],
+    "2022-10-11T15:48:26.3304471Z",
   );
   const nicJump = id(D, "rg-compute-dev", "Microsoft.Network", "networkInterfaces", "nic-jumpbox-dev");
   out.vnet(
@@ -547,13 +468,29 @@ function devSubscription(out: SampleRows): void {
       subnet("snet-ase-dev", "10.52.2.0/24", { ipConfigurationIds: [`${nicJump}/ipConfigurations/ipconfig1`] }),
     ],
     [peering("peer-appgw-to-dev02", dev2Vnet, ["10.51.0.0/24"], { allowGatewayTransit: true })],
+    "2022-10-11T15:52:10.0187723Z",
   );
   out.mi(D, "rg-data-dev", "sqlmi-dev-02", "northeurope", {
-    subnetId: subnetId(D, "rg-network-dev", "vnet-sqlmi-dev-02", "snet-sqlmi"),
+    subnetId: snetDev2,
     publicDataEndpointEnabled: true,
     proxyOverride: "Proxy",
     minimalTlsVersion: "1.2",
     ...sqlAdminsOnly,
+    // An analytics workspace asked for a managed private endpoint; nobody has approved or rejected it yet.
+    privateEndpointConnections: [
+      {
+        privateEndpointId: id(
+          D,
+          "rg-analytics-dev",
+          "Microsoft.Network",
+          "privateEndpoints",
+          "pe-sqlmi-dev-02-analytics",
+        ),
+        status: "Pending",
+        description: "Analytics workspace managed private endpoint",
+      },
+    ],
+    createdTime: "2022-10-20T09:30:12.9981264Z",
   });
   out.site(
     D,
@@ -602,6 +539,7 @@ function devSubscription(out: SampleRows): void {
     ["10.70.0.0/16"],
     [subnet("snet-vms", "10.70.1.0/24")],
     [],
+    "2021-08-30T11:06:42.5518830Z",
   );
   out.add(
     networkInterfaceRow(at(D, "rg-compute-dev", "northeurope"), "nic-sqlvm-legacy", {
@@ -631,6 +569,8 @@ export function buildSampleEstate(): Row[] {
   prodSubscription(out);
   connectivitySubscription(out);
   devSubscription(out);
+  erpFailoverGroup(out);
+  dnsZonesAndFlowLogs(out);
   return out.rows;
 }
 
