@@ -41,7 +41,13 @@ const REVERSED_SEED_RULE_IDS: ReadonlySet<string> = new Set([
 ]);
 
 /** The rules of today's guidance that the seeds do not have (the two revised rules and the newer points). */
-const CURRENT_ONLY_RULE_IDS = ["mi.expressroute.microsoft-peering-unsupported", "mi.peering.global-legacy-subnet"] as const;
+const CURRENT_ONLY_RULE_IDS = [
+  "mi.expressroute.microsoft-peering-unsupported",
+  "mi.peering.global-legacy-subnet",
+  "mi.public-endpoint.enabled",
+  "mi.public-endpoint.stale-nsg-opening",
+  "mi.subnet.redirect-inbound-untrusted",
+] as const;
 
 const CURRENT_RULE_IDS: readonly string[] = [
   ...SEED_2019_RULE_IDS.filter((id) => !REVERSED_SEED_RULE_IDS.has(id)),

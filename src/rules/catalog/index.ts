@@ -15,6 +15,9 @@ import { aseDedicatedSubnet } from "./ase-dedicated-subnet";
 import { expressRouteMicrosoftPeering } from "./expressroute-microsoft-peering";
 import { miExpressRouteMicrosoftPeeringUnsupported } from "./mi-expressroute-microsoft-peering-unsupported";
 import { miPeeringGlobalLegacySubnet } from "./mi-peering-global-legacy-subnet";
+import { miPublicEndpointEnabled } from "./mi-public-endpoint-enabled";
+import { miPublicEndpointStaleNsgOpening } from "./mi-public-endpoint-stale-nsg-opening";
+import { miSubnetRedirectInboundUntrusted } from "./mi-subnet-redirect-inbound-untrusted";
 
 export const RULES: readonly AnyRule[] = [
   miPublicEndpointUntrustedSource,
@@ -32,6 +35,9 @@ export const RULES: readonly AnyRule[] = [
   expressRouteMicrosoftPeering,
   miExpressRouteMicrosoftPeeringUnsupported,
   miPeeringGlobalLegacySubnet,
+  miPublicEndpointEnabled,
+  miPublicEndpointStaleNsgOpening,
+  miSubnetRedirectInboundUntrusted,
 ];
 
 export function findRule(id: string): AnyRule | undefined {

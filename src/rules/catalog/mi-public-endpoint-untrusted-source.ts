@@ -1,20 +1,11 @@
 // mi.public-endpoint.untrusted-source: the MI public endpoint (TCP 3342) must be reachable only from well-known sources.
 import type { Rule, RuleResult } from "../rule";
 import { result } from "../rule";
-import {
-  type MiPlacement,
-  describeIssues,
-  issuesAt,
-  networkQuery,
-  nsgIssues,
-  placeManagedInstance,
-  subnetNsg,
-  tagEvidence,
-  virtualNetworkTag,
-} from "../network-context";
-import { evaluateInboundExposure, formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
+import { describeIssues, issuesAt } from "../network-context";
+import { formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
+import { miSubnetNsg, subnetInboundExposure, type MiSubnetTarget } from "../mi-subnet-exposure";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
-import type { Estate, ManagedInstance, NetworkSecurityGroup } from "../../model/estate";
+import type { Estate, ManagedInstance } from "../../model/estate";
 import type { TrustPolicy } from "../../net/trust";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
@@ -90,76 +81,55 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
           publicDataEndpointEnabled: false,
         }),
       ];
-    const placement = placeManagedInstance(mi, estate);
-    if ("problem" in placement)
-      return [
-        result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${placement.problem}.`, {
-          dataQuality: [placement.problem],
-        }),
-      ];
-    const { subnet, vnet } = placement;
-    const nsg = subnetNsg(subnet, estate);
-    if (nsg === "none") {
-      return [
-        result(
-          mi,
-          "fail",
-          `The public endpoint of ${mi.name} is enabled and its subnet ${subnet.name} has no NSG, so TCP 3342 is open to any source.`,
-          {
-            subnet: subnet.id,
-            nsg: null,
-            port: 3342,
-            exampleUntrustedSource: "Internet",
-          },
-        ),
-      ];
+    const lookup = miSubnetNsg(mi, estate);
+    switch (lookup.kind) {
+      case "problem":
+        return [
+          result(
+            mi,
+            "unknown",
+            `Cannot evaluate the public endpoint of ${mi.name}: ${lookup.problem}.`,
+            lookup.evidence,
+          ),
+        ];
+      case "noNsg":
+        return [
+          result(
+            mi,
+            "fail",
+            `The public endpoint of ${mi.name} is enabled and its subnet ${lookup.subnet.name} has no NSG, so TCP 3342 is open to any source.`,
+            {
+              subnet: lookup.subnet.id,
+              nsg: null,
+              port: 3342,
+              exampleUntrustedSource: "Internet",
+            },
+          ),
+        ];
+      case "malformed":
+        return [
+          result(
+            mi,
+            "unknown",
+            `NSG ${lookup.nsg.name} has malformed rules, so exposure of ${mi.name} on TCP 3342 cannot be decided: ${describeIssues(lookup.issues)}.`,
+            { nsg: lookup.nsg.id, dataQuality: lookup.issues },
+          ),
+        ];
+      case "nsg":
+        return exposureResults(mi, lookup, estate, trust);
     }
-    if ("problem" in nsg)
-      return [
-        result(mi, "unknown", `Cannot evaluate the public endpoint of ${mi.name}: ${nsg.problem}.`, {
-          subnet: subnet.id,
-          dataQuality: [nsg.problem],
-        }),
-      ];
-    const broken = nsgIssues(nsg);
-    if (broken.length > 0)
-      return [
-        result(
-          mi,
-          "unknown",
-          `NSG ${nsg.name} has malformed rules, so exposure of ${mi.name} on TCP 3342 cannot be decided: ${describeIssues(broken)}.`,
-          { nsg: nsg.id, dataQuality: broken },
-        ),
-      ];
-    return exposureResults(mi, { subnet, vnet, nsg }, estate, trust);
   },
 };
 
 /** The verdict on TCP 3342 once the MI's subnet, VNet and a well-formed NSG are known, with the evidence behind it. */
 function exposureResults(
   mi: ManagedInstance,
-  { subnet, vnet, nsg }: MiPlacement & { nsg: NetworkSecurityGroup },
+  target: MiSubnetTarget,
   estate: Estate,
   trust: TrustPolicy,
 ): RuleResult[] {
-  const tag = virtualNetworkTag(vnet, estate, subnet);
-  const exposure = evaluateInboundExposure(
-    nsg.rules,
-    { protocol: "Tcp", ports: "3342", protectedPrefixes: subnet.addressPrefixes, ...networkQuery(tag, estate) },
-    trust,
-  );
-  const evidence = {
-    subnet: subnet.id,
-    nsg: nsg.id,
-    port: 3342,
-    decidingRule: exposure.example?.rule ?? exposure.decidingRule,
-    exampleUntrustedSource: exposure.example?.source,
-    ...(exposure.example?.sourcePorts === undefined ? {} : { exampleSourcePorts: exposure.example.sourcePorts }),
-    untrustedSourcesAllowed: exposure.untrustedAllowed,
-    uncertainRules: exposure.uncertainRules,
-    notes: exposure.notes,
-    ...tagEvidence(tag),
-  };
+  const { exposure, evidence } = subnetInboundExposure(target, estate, trust, "3342", { port: 3342 });
+  const { nsg } = target;
   switch (exposure.verdict) {
     case "exposed":
       return [
