@@ -2,6 +2,8 @@
 // responses it gives. The functions register from these entries and the OpenAPI document is generated from them.
 import type { z } from "zod";
 import {
+  complianceQuery,
+  dashboardComplianceQuery,
   dashboardQuery,
   getRunPath,
   listFindingsQuery,
@@ -11,6 +13,7 @@ import {
   resourceHistoryQuery,
 } from "./request-schemas";
 import {
+  ComplianceSchema,
   FindingPageSchema,
   HealthSchema,
   ResourceHistorySchema,
@@ -112,6 +115,26 @@ export const REPORT_ROUTES = {
       "404": { description: "The resource was never audited." },
     },
   },
+  compliance: {
+    functionName: "compliance",
+    route: "compliance",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "A run's results grouped by framework control (MCSB, CIS, NIST); JSON or CSV",
+    description:
+      "Per control of the framework: its title, the rules behind it with their relation, passed / failed / unverified / not-applicable counts, a status, and the failing resources; the run's rules with no control in the framework are listed under `unmapped`. NIST SP 800-53 ids come through the MCSB controls. CSV with format=csv or `Accept: text/csv`.",
+    query: complianceQuery,
+    responses: {
+      "200": {
+        description:
+          "format=json: the view. format=csv: one row per control × failing resource, or one per control when none fails (RFC 4180, formula cells neutralised).",
+        json: ComplianceSchema,
+        text: ["text/csv"],
+      },
+      "404": { description: "No such run, or the run has no results (not finished)." },
+      "410": { description: "The run's findings were deleted by retention (its summary stays)." },
+    },
+  },
   listRules: {
     functionName: "listRules",
     route: "rules",
@@ -159,6 +182,22 @@ export const REPORT_ROUTES = {
     query: dashboardQuery,
     emptyMeansAbsent: true,
     responses: { "200": { description: "The page.", text: ["text/html"] } },
+  },
+  dashboardCompliance: {
+    functionName: "dashboardCompliance",
+    route: "dashboard/compliance",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "The dashboard's framework view (HTML)",
+    description:
+      "A run's controls with status, counts and failing resources; same CSP and conventions as the dashboard.",
+    query: dashboardComplianceQuery,
+    emptyMeansAbsent: true,
+    responses: {
+      "200": { description: "The page.", text: ["text/html"] },
+      "404": { description: "No such run, or the run has no results (not finished)." },
+      "410": { description: "The run's findings were deleted by retention (its summary stays)." },
+    },
   },
 } as const satisfies Record<string, ReportRoute>;
 

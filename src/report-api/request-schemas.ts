@@ -3,6 +3,7 @@
 // reaches the store, which puts it into filters with the `odata` tag: a value is only ever a value.
 import { z } from "zod";
 import { RULES } from "../rules/catalog";
+import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -125,6 +126,23 @@ export const dashboardQuery = z.strictObject({
     `${STATUSES.join(" | ")} | any`,
     "Result status; default fail.",
   ).optional(),
+});
+
+/** GET /api/compliance and the dashboard's framework page. */
+export const complianceQuery = z.strictObject({
+  framework: z
+    .enum(COMPLIANCE_FRAMEWORKS, { error: `expected one of ${COMPLIANCE_FRAMEWORKS.join(", ")}` })
+    .meta({ description: "The framework whose controls group the results (NIST SP 800-53 through MCSB)." }),
+  runId: runIdSchema.optional().meta({ description: 'The run; default "latest".' }),
+  format: z.enum(["json", "csv"]).optional().meta({
+    description:
+      "json (default, unless `Accept` asks for text/csv): the view. csv: one row per control × failing resource, or one per control when none fails (RFC 4180).",
+  }),
+});
+
+/** The dashboard's framework page: MCSB unless another framework is chosen. */
+export const dashboardComplianceQuery = complianceQuery.omit({ format: true }).extend({
+  framework: complianceQuery.shape.framework.optional().meta({ description: "The framework; default MCSB." }),
 });
 
 export type ListRunsQuery = z.output<typeof listRunsQuery>;

@@ -5,6 +5,7 @@ import { DELTA_SAMPLE_FIELDS } from "../audit/audit-store";
 import { channelDeliverySchema } from "../alerts/run-delivery";
 import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
 import { findingIdentityShape as identity, severitySchema, statusSchema } from "../report/finding-schema";
+import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 
 /** Every named schema here is a component of the OpenAPI document. */
 export const reportSchemas = z.registry<{ id: string; description?: string }>();
@@ -312,12 +313,9 @@ export const RuleSchema = named(
     appliesTo: z.string(),
     synopsis: z.string(),
     rationale: z.string(),
-    source: z
-      .object({ seed: z.string(), article: z.string(), quote: z.string() })
-      .optional()
-      .meta({
-        description: "The seed passage the rule enforces, quoted; absent on rules that enforce no seed passage.",
-      }),
+    source: z.object({ seed: z.string(), article: z.string(), quote: z.string() }).optional().meta({
+      description: "The seed passage the rule enforces, quoted; absent on rules that enforce no seed passage.",
+    }),
     guidance: z
       .array(
         z.object({
@@ -345,6 +343,60 @@ export const HealthSchema = named(
     storage: z.object({ reachable: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
   }),
   "Always 200 while the app runs (a liveness probe must not restart it for a storage outage); `degraded` when storage is unreachable.",
+);
+
+const ControlCountsSchema = named(
+  "ControlCounts",
+  z.object({
+    passed: count,
+    failed: count,
+    unverified: count.meta({ description: "unknown + error." }),
+    notApplicable: count,
+  }),
+  "Results (rule × resource) of the control's rules: a resource two of its rules judge counts once per rule.",
+);
+
+const ComplianceControlSchema = named(
+  "ComplianceControl",
+  z.object({
+    id: z.string().meta({ description: "MCSB `NS-2`, CIS `4.1.2` (see `version`), NIST `AC-4`." }),
+    title: z.string().optional(),
+    url: z.string().optional(),
+    version: z.string().optional().meta({ description: "CIS: the benchmark version; NIST: the revision MCSB lists." }),
+    via: z.array(z.string()).optional().meta({ description: "NIST: the MCSB controls the id is reached through." }),
+    rules: z.array(
+      z.object({
+        ruleId: identity.ruleId,
+        title: identity.title,
+        severity: SeveritySchema,
+        relation: z.enum(["primary", "related", "weak", "analogue"]),
+      }),
+    ),
+    counts: ControlCountsSchema,
+    status: z.enum(["fail", "unverified", "pass", "notApplicable"]).meta({
+      description:
+        "fail if a result fails; else unverified if one is unknown or error; else pass if one passes; else notApplicable.",
+    }),
+    failing: z.array(z.object(pickIdentity(identity, ["resourceId", "resourceName", "ruleId", "severity"]))),
+  }),
+);
+
+export const ComplianceSchema = named(
+  "Compliance",
+  z.object({
+    runId: z.string(),
+    runStatus: RunStatusSchema,
+    baseline: z.string(),
+    framework: z.enum(COMPLIANCE_FRAMEWORKS),
+    frameworkTitle: z.string(),
+    controls: z.array(ComplianceControlSchema),
+    unmapped: z
+      .array(
+        z.object({ ruleId: z.string(), title: z.string().optional(), counts: ControlCountsSchema, note: z.string() }),
+      )
+      .meta({ description: "The run's rules with no control in this framework, with the reason." }),
+  }),
+  "A run's results grouped by framework control. Counts come from the run's summary (every result); failing resources from its stored findings (every failure).",
 );
 
 export type ApiFinding = z.infer<typeof FindingSchema>;

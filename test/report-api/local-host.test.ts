@@ -15,6 +15,8 @@ import { listRulesFunction } from "../../src/functions/list-rules";
 import { healthFunction } from "../../src/functions/health";
 import { openApiFunction } from "../../src/functions/openapi";
 import { dashboardFunction } from "../../src/functions/dashboard";
+import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
+import { complianceFunction } from "../../src/functions/compliance";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { principalHeader } from "./invoke";
@@ -46,6 +48,8 @@ beforeAll(async () => {
         healthFunction,
         openApiFunction,
         dashboardFunction,
+        dashboardComplianceFunction,
+        complianceFunction,
       ],
       settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
       localSettingsFile: false,
@@ -77,6 +81,8 @@ const ROUTES = [
   "rules",
   "openapi.json",
   "dashboard",
+  // One level below /api/dashboard: the host routes it to its own function, not the dashboard's.
+  "dashboard/compliance",
 ];
 
 describe("report routes behind the local host", () => {
@@ -132,6 +138,7 @@ describe("report routes behind the local host", () => {
     expect(targets).toEqual(
       new Set([
         "dashboard",
+        "dashboard/compliance",
         "runs",
         "rules",
         "openapi.json",
@@ -142,6 +149,24 @@ describe("report routes behind the local host", () => {
     );
     for (const href of new Set(hrefs)) {
       const response = await fetch(new URL(href, `${host.apiUrl}/dashboard`));
+      expect(response.status, href).toBe(200);
+      await response.arrayBuffer();
+    }
+  });
+
+  it("the framework view, one level down, links back up to pages the host lets through", async () => {
+    const at = `${host.apiUrl}/dashboard/compliance?framework=CIS&code=${encodeURIComponent(host.functionKey)}`;
+    const page = await fetch(at);
+    expect(page.status).toBe(200);
+    const hrefs = [...(await page.text()).matchAll(/href="([^"]+)"/g)]
+      .map((m) => m[1]!.replace(/&amp;/g, "&"))
+      .filter((h) => !h.startsWith("https:"));
+    const targets = new Set(hrefs.map((h) => new URL(h, at).pathname.replace(/^\/api\//, "")));
+    expect([...targets].filter((t) => !t.startsWith("runs/"))).toEqual(
+      expect.arrayContaining(["dashboard", "dashboard/compliance", "compliance", "runs", "rules", "openapi.json"]),
+    );
+    for (const href of new Set(hrefs)) {
+      const response = await fetch(new URL(href, at));
       expect(response.status, href).toBe(200);
       await response.arrayBuffer();
     }

@@ -16,6 +16,8 @@ import { listRules, listRulesFunction } from "../../src/functions/list-rules";
 import { health, healthFunction } from "../../src/functions/health";
 import { openApi, openApiFunction } from "../../src/functions/openapi";
 import { dashboard, dashboardFunction } from "../../src/functions/dashboard";
+import { complianceFunction } from "../../src/functions/compliance";
+import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";
@@ -637,6 +639,8 @@ describe("GET /api/openapi.json", () => {
       healthFunction,
       openApiFunction,
       dashboardFunction,
+      complianceFunction,
+      dashboardComplianceFunction,
     ];
     expect(Object.keys(doc.paths).sort()).toEqual(
       registrations.map((r) => `/${(r.options as { route: string }).route}`).sort(),

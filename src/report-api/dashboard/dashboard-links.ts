@@ -3,7 +3,11 @@
 import { encodeResourceId } from "../resource-id";
 
 export class DashboardLinks {
-  constructor(private readonly functionKey: string | undefined) {}
+  /** `base`: the way back to /api from the page, "../" for a page one level down (/api/dashboard/compliance). */
+  constructor(
+    private readonly functionKey: string | undefined,
+    private readonly base = "",
+  ) {}
 
   get code(): string | undefined {
     return this.functionKey;
@@ -11,6 +15,16 @@ export class DashboardLinks {
 
   dashboard(params: Record<string, string | undefined> = {}): string {
     return this.build("dashboard", params);
+  }
+
+  /** The framework view (controls of a run, see compliance-page.ts). */
+  compliance(params: Record<string, string | undefined> = {}): string {
+    return this.build("dashboard/compliance", params);
+  }
+
+  /** GET /api/compliance: the view as JSON, or CSV with format=csv. */
+  complianceData(params: Record<string, string | undefined>): string {
+    return this.build("compliance", params);
   }
 
   csv(params: Record<string, string | undefined>): string {
@@ -36,6 +50,6 @@ export class DashboardLinks {
     for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== "") query.set(name, value);
     if (this.functionKey !== undefined) query.set("code", this.functionKey);
     const text = query.toString();
-    return text === "" ? path : `${path}?${text}`;
+    return text === "" ? `${this.base}${path}` : `${this.base}${path}?${text}`;
   }
 }

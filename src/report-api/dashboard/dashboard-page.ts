@@ -54,7 +54,7 @@ export function pageShell(title: string, body: SafeHtml, links: DashboardLinks, 
 <style nonce="${styleNonce}">${DASHBOARD_CSS}</style>
 </head>
 <body>
-<header class="top"><div class="brand"><span class="logo" aria-hidden="true">◆</span> MI Exposure Auditor</div><nav><a href="${links.dashboard()}">Dashboard</a><a href="${links.json("runs")}">Runs (JSON)</a><a href="${links.json("rules")}">Rules (JSON)</a><a href="${links.json("openapi.json")}">API</a></nav></header>
+<header class="top"><div class="brand"><span class="logo" aria-hidden="true">◆</span> MI Exposure Auditor</div><nav><a href="${links.dashboard()}">Dashboard</a><a href="${links.compliance()}">Controls</a><a href="${links.json("runs")}">Runs (JSON)</a><a href="${links.json("rules")}">Rules (JSON)</a><a href="${links.json("openapi.json")}">API</a></nav></header>
 ${body}
 <footer>Azure SQL Managed Instance network exposure · scores: 100 minus failure weights (critical 40, high 20, medium 10, low 5); unknown and error results are unassessed, never a pass.</footer>
 </body>
