@@ -32,7 +32,7 @@ export function renderCompliancePage(view: RunCompliance, links: DashboardLinks,
 <nav class="actions" aria-label="Framework">${switcher}</nav>
 <p class="count" id="controls-count">${tally(view.controls)}</p>
 <p class="meta">Counts are results (rule × resource) of the control's rules. Unverified: unknown or error, never a pass.</p>
-<div class="table-wrap"><table class="findings" id="controls-table"><thead><tr><th scope="col">Control</th><th scope="col">Status</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Unverified</th><th scope="col" class="num">N/A</th><th scope="col">Rules</th><th scope="col">Failing resources</th></tr></thead>
+<div class="table-wrap"><table class="rules-table" id="controls-table"><thead><tr><th scope="col">Control</th><th scope="col">Status</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Unverified</th><th scope="col" class="num">N/A</th><th scope="col">Rules</th><th scope="col">Failing resources</th></tr></thead>
 <tbody>${view.controls.length === 0 ? html`<tr><td colspan="8" class="empty">No rule of this run maps to a ${view.framework} control.</td></tr>` : join(view.controls.map((control) => controlRow(control, links)))}</tbody></table></div>
 </section>
 ${unmappedCard(view.framework, view.unmapped)}
