@@ -47,6 +47,7 @@ const CURRENT_ONLY_RULE_IDS = [
   "mi.public-endpoint.enabled",
   "mi.public-endpoint.stale-nsg-opening",
   "mi.subnet.redirect-inbound-untrusted",
+  "mi.network.unsupported-configuration",
 ] as const;
 
 const CURRENT_RULE_IDS: readonly string[] = [

@@ -18,6 +18,7 @@ import { miPeeringGlobalLegacySubnet } from "./mi-peering-global-legacy-subnet";
 import { miPublicEndpointEnabled } from "./mi-public-endpoint-enabled";
 import { miPublicEndpointStaleNsgOpening } from "./mi-public-endpoint-stale-nsg-opening";
 import { miSubnetRedirectInboundUntrusted } from "./mi-subnet-redirect-inbound-untrusted";
+import { miNetworkUnsupportedConfiguration } from "./mi-network-unsupported-configuration";
 
 export const RULES: readonly AnyRule[] = [
   miPublicEndpointUntrustedSource,
@@ -38,6 +39,7 @@ export const RULES: readonly AnyRule[] = [
   miPublicEndpointEnabled,
   miPublicEndpointStaleNsgOpening,
   miSubnetRedirectInboundUntrusted,
+  miNetworkUnsupportedConfiguration,
 ];
 
 export function findRule(id: string): AnyRule | undefined {
