@@ -1,5 +1,6 @@
 // `npm run emulator -- --estate FILE [--port N] [--quota N] [--window-ms N] [--faults SPEC]
-//                      [--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N]`
+//                      [--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N]
+//                      [--arm-page-size N]`
 // --max-response-bytes (or EMULATOR_MAX_RESPONSE_BYTES) lowers Resource Graph's 16 MiB response limit, to try a
 // collector's ResponsePayloadTooLarge handling on a small estate.
 // Serves the estate until Ctrl-C and prints the endpoint and CA file to give `mi-audit scan`.
@@ -17,11 +18,12 @@ interface Arguments {
   maxResponseBytes?: number;
   managementGroups?: string;
   seed?: number;
+  armPageSize?: number;
 }
 
 const USAGE =
   "usage: npm run emulator -- --estate FILE [--port N] [--quota N] [--window-ms N] [--faults SPEC] " +
-  "[--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N]";
+  "[--subscription-limit N] [--max-response-bytes N] [--management-groups FILE] [--seed N] [--arm-page-size N]";
 
 function parseArguments(argv: string[]): Arguments {
   const result: Arguments = {};
@@ -67,6 +69,9 @@ function parseArguments(argv: string[]): Arguments {
       case "--seed":
         result.seed = number();
         break;
+      case "--arm-page-size":
+        result.armPageSize = number();
+        break;
       default:
         throw new Error(`unknown option ${flag}`);
     }
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
       args.maxResponseBytes = bytes;
     }
     if (args.maxResponseBytes === 0) throw new Error("--max-response-bytes needs a whole number ≥ 1, got '0'");
+    if (args.armPageSize === 0) throw new Error("--arm-page-size needs a whole number ≥ 1, got '0'");
   } catch (error) {
     console.error(`${errorMessage(error)}\n${USAGE}`);
     process.exit(2);
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     limits: { subscriptionLimit: args.subscriptionLimit, maxResponseBytes: args.maxResponseBytes },
     faults: args.faults,
     seed: args.seed,
+    armPageSize: args.armPageSize,
   });
   console.log(`Resource Graph and ARM emulator serving ${args.estate}`);
   console.log(`  endpoint: ${emulator.url}`);
