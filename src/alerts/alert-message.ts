@@ -3,6 +3,7 @@
 // severe items of each section are kept and the rest are counted as "and N more".
 import type { FindingIdentity } from "../engine/finding";
 import type { Severity, Status } from "../rules/rule";
+import type { BaselineId } from "../rules/baselines";
 
 export const SECTIONS = ["new", "regressed", "resolved", "stillFailing"] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -30,6 +31,9 @@ export interface AlertRunInfo {
   /** The estate score of the run this one was compared with; null when there is none or it had no score. */
   previousEstateScore: number | null;
   previousRunId?: string;
+  /** The run's baseline, and the previous run's. Absent on messages planned before runs recorded one. */
+  baseline?: BaselineId;
+  previousBaseline?: BaselineId;
   /** Rule × resource pairs whose data this (partial) run did not fully read. */
   notFullyRead: number;
   /** Reads that failed for good (the run is partial when any). Absent on messages planned before it was recorded. */

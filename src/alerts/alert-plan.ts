@@ -24,6 +24,7 @@ import {
   type Section,
 } from "./alert-message";
 import { evidenceLine } from "./evidence-line";
+import { baselinesOfRule } from "../rules/baselines";
 
 export interface LedgerEntry {
   /** The findingstate RowKey of the pair: `<resourceHash>|<ruleKey>`. */
@@ -166,7 +167,8 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
       failing.push({ finding, change: labelled.change });
       const since =
         labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
-      if (!open && labelled.transition === "new") announce("new", finding, "open", { failingSince: run.startedAt });
+      const isNew = labelled.transition === "new" && !firstAssessedUnderBaseline(run, finding.ruleId);
+      if (!open && isNew) announce("new", finding, "open", { failingSince: run.startedAt });
       else if (!open && labelled.transition === "regressed")
         announce("regressed", finding, "open", { failingSince: run.startedAt });
       else {
@@ -222,6 +224,17 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
     message: { ...message, kind: "digest", sections: { ...emptySections(), stillFailing: digest } },
     ledger: [],
   };
+}
+
+/**
+ * A first failure of a rule the previous run's baseline did not have (the baseline changed): the failure is newly
+ * assessed, not new, so it is announced as a first notice of an open failure rather than as "new". (A rule absent from
+ * a run's baseline gives no verdict, so it is never "resolved" by that run either.)
+ */
+function firstAssessedUnderBaseline(run: AlertRunInfo, ruleId: string): boolean {
+  const { baseline, previousBaseline } = run;
+  if (baseline === undefined || previousBaseline === undefined || baseline === previousBaseline) return false;
+  return !baselinesOfRule(ruleId).includes(previousBaseline);
 }
 
 function reminderDue(entry: LedgerEntry | undefined, at: string, remindDays: number): boolean {

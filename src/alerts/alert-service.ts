@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { AuditReport } from "../audit/run-audit";
 import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
-import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
+import type { AuditStore, CompletedRun, HeldLock, RunDetail } from "../audit/audit-store";
 import type { StoreConnection } from "../store/table-client";
 import type { Logger, PostRunStep } from "../audit/audit-service";
 import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";
@@ -220,6 +220,7 @@ export class AlertService {
       estateScore: report.summary.estateScore,
       previousEstateScore: previous?.estateScore ?? null,
       ...(previousRunId !== undefined ? { previousRunId } : {}),
+      ...baselinesOf(report, previous),
       notFullyRead: completed.transitions.notFullyRead,
       coverageGaps: report.run.coverageGaps.length,
       unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length })
@@ -482,4 +483,12 @@ export function createAlertService(
   if (tablePrefix !== undefined) tableOptions.tablePrefix = tablePrefix;
   if (retry !== undefined) tableOptions.retry = retry;
   return new AlertService({ settings, tables: new AlertTables(connection, tableOptions), runs, ...rest });
+}
+
+/** The run's baseline and the previous run's, for the planner (a rule new to the baseline is not a new failure). */
+function baselinesOf(
+  report: AuditReport,
+  previous: RunDetail | undefined,
+): Pick<AlertRunInfo, "baseline" | "previousBaseline"> {
+  return { baseline: report.run.baseline, ...(previous !== undefined ? { previousBaseline: previous.baseline } : {}) };
 }

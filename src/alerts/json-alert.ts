@@ -8,6 +8,7 @@ import {
   statusSchema as status,
 } from "../report/finding-schema";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
+import { BASELINE_IDS } from "../rules/baselines";
 
 export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
 /** Generic receivers vary; keep a document well under the common 256 KiB-1 MiB request limits. */
@@ -52,6 +53,8 @@ export const alertDocumentSchema = z
         estateScore: z.number().nullable(),
         previousEstateScore: z.number().nullable(),
         previousRunId: z.string().optional(),
+        baseline: z.enum(BASELINE_IDS).optional(),
+        previousBaseline: z.enum(BASELINE_IDS).optional(),
         notFullyRead: z.number().int(),
         coverageGaps: z.number().int().optional(),
         unverified: z

@@ -127,6 +127,7 @@ function header(message: AlertMessage): Element[] {
         fact("Run", `${run.runId} (${run.status})`),
         fact("Finished", formatTime(run.finishedAt)),
         fact("Estate score", scoreText(run.estateScore, run.previousEstateScore)),
+        ...(run.baseline !== undefined ? [fact("Baseline", baselineText(run.baseline, run.previousBaseline))] : []),
         fact("Threshold", `${message.minSeverity} and above`),
       ],
     });
@@ -199,6 +200,11 @@ function itemContainer(item: AlertItem, section: Section, links: AlertLinks): El
 
 function richText(inlines: Element[]): Element {
   return { type: "RichTextBlock", inlines };
+}
+
+/** The run's baseline; when it differs from the previous run's, say so (its rules' changes are not news). */
+function baselineText(baseline: string, previous: string | undefined): string {
+  return previous !== undefined && previous !== baseline ? `${baseline} (previous run: ${previous})` : baseline;
 }
 
 function fact(title: string, value: string): Element {

@@ -197,6 +197,68 @@ describe("planChannel", () => {
     ]);
   });
 
+  describe("across runs of different baselines", () => {
+    const plan = (f: Finding, transition: Transition, baselines: [previous: string, now: string], ledger: Ledger) => {
+      const { verdicts, ledger: entries } = setup(f, transition, ledger);
+      return planChannel({
+        channel: "default",
+        minSeverity: "high",
+        accepts: () => true,
+        run: {
+          ...run(),
+          previousBaseline: baselines[0] as "seed-2019" | "current",
+          baseline: baselines[1] as "seed-2019" | "current",
+        },
+        verdicts,
+        ledger: entries,
+        confirmedResolved: new Set(),
+        remindDays: 7,
+        digest: false,
+      });
+    };
+    // A rule only `current` has, first failing in the first `current` run after `seed-2019` runs.
+    const currentOnly = baseFinding({ ruleId: "mi.peering.global-legacy-subnet", status: "fail" });
+
+    it("a first failure of a rule the previous run's baseline lacked is a first notice, not new", () => {
+      const changed = plan(currentOnly, "new", ["seed-2019", "current"], "none");
+      expect(changed.message.counts).toMatchObject({ new: 0, stillFailing: 1 });
+      expect(changed.message.sections.stillFailing[0]!.reason).toBe("firstNotice");
+      expect(changed.ledger.map((change) => change.action)).toEqual(["open"]);
+    });
+
+    it("is new as before when the baseline did not change, or the rule is in both baselines", () => {
+      expect(plan(currentOnly, "new", ["current", "current"], "none").message.counts.new).toBe(1);
+      const kept = baseFinding({ ruleId: "mi.tls.minimum-version", status: "fail" });
+      expect(plan(kept, "new", ["seed-2019", "current"], "none").message.counts.new).toBe(1);
+    });
+
+    it("a rule absent from this run's baseline gives no verdict, so an open failure of it is not resolved", () => {
+      // The channel knows expressroute.microsoft-peering (seed-2019 only) as open; the current run decided another pair.
+      const other = baseFinding({ ruleId: "mi.tls.minimum-version", status: "pass" });
+      const { verdicts } = setup(other, undefined, "none");
+      const seedOnly = baseFinding({ ruleId: "expressroute.microsoft-peering" });
+      const key = pairKey(seedOnly.resourceId, seedOnly.ruleId);
+      const ledger = new Map<string, LedgerEntry>([
+        [key, { key, resourceId: seedOnly.resourceId, ruleId: seedOnly.ruleId, open: true, announcedAt: AT }],
+      ]);
+      const now = { ...run(), previousBaseline: "seed-2019" as const, baseline: "current" as const };
+      expect(deferredResolvedCandidates(now, verdicts, ledger)).toEqual([]);
+      const result = planChannel({
+        channel: "default",
+        minSeverity: "high",
+        accepts: () => true,
+        run: now,
+        verdicts,
+        ledger,
+        confirmedResolved: new Set([key]),
+        remindDays: 7,
+        digest: false,
+      });
+      expect(result.message.counts.resolved).toBe(0);
+      expect(result.ledger).toEqual([]);
+    });
+  });
+
   it("below the channel's threshold, or not routed to it, nothing is announced", () => {
     const low = baseFinding({ status: "fail", severity: "medium" });
     const a = setup(low, "new", "none");

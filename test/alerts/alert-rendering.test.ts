@@ -52,6 +52,8 @@ function message(sections: Partial<Record<Section, AlertItem[]>>, overrides: Par
       estateScore: 81.5,
       previousEstateScore: 89.1,
       previousRunId: "20261119T020000Z-000000",
+      baseline: "current",
+      previousBaseline: "seed-2019",
       notFullyRead: 0,
     },
     counts: {
@@ -158,6 +160,18 @@ describe("Teams cards", () => {
       expect.objectContaining({ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null }),
     ]);
     expect(cardProblems(cardOfEnvelope(envelope))).toEqual([]);
+  });
+
+  it("shows the run's baseline as a fact, and the previous run's when it differs", () => {
+    const factsOf = (alert: AlertMessage): string[] =>
+      JSON.stringify(JSON.parse(teamsPayload(alert, LINKS).body))
+        .match(/"title":"Baseline","value":"[^"]*"/g)
+        ?.map((text) => text.replace(/.*"value":"/, "").replace(/"$/, "")) ?? [];
+    expect(factsOf(message({ new: [item(1, "critical")] }))).toEqual(["current (previous run: seed-2019)"]);
+    const same = message({}, { run: { ...message({}).run!, previousBaseline: "current" } });
+    expect(factsOf(same)).toEqual(["current"]);
+    const { baseline: _b, previousBaseline: _p, ...older } = message({}).run!;
+    expect(factsOf(message({}, { run: older }))).toEqual([]);
   });
 
   it("the validator reports what a 1.4 renderer would refuse (so the checks above can fail)", () => {
