@@ -319,9 +319,9 @@ export const RuleSchema = named(
     guidance: z
       .array(
         z.object({
-          page: z.object({ title: z.string(), url: z.string() }),
+          page: z.object({ title: z.string(), url: z.url() }),
           summary: z.string(),
-          checked: z.string(),
+          checked: z.iso.date(),
         }),
       )
       .meta({

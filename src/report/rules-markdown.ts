@@ -1,4 +1,5 @@
-// The rule catalog as Markdown (docs/rules.md is generated from this): synopsis, description, recommendation, links.
+// The rule catalog as Markdown (docs/rules.md is generated from this): synopsis, description, seed passage and today's
+// guidance, framework controls, recommendation, links.
 import type { AnyRule } from "../rules/rule";
 import { MCSB_NIST_COLUMN, mcsbIds, resolveControls, type ResolvedControl } from "../rules/framework-controls";
 import { NETWORK_SEMANTICS_MARKDOWN } from "./network-semantics";
@@ -26,14 +27,34 @@ export function rulesToMarkdown(rules: readonly AnyRule[]): string {
       "",
     );
     out.push("### Synopsis", "", rule.synopsis, "", "### Description", "", rule.rationale, "");
-    if (rule.source !== undefined)
-      out.push(`> ${rule.source.quote}`, ">", `> from *${rule.source.article}* (\`${rule.source.seed}\`)`, "");
+    out.push(...sources(rule));
     out.push(...frameworkControls(rule));
     out.push("### Recommendation", "", rule.remediation, "", "### Links", "");
     for (const link of rule.references) out.push(`- ${link}`);
   }
   out.push("", NETWORK_SEMANTICS_MARKDOWN.trimEnd());
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Where the rule comes from: the seed passage it enforces, quoted (only rules that have one), and today's pages,
+ * paraphrased and linked with the date each was checked.
+ */
+function sources(rule: AnyRule): string[] {
+  const lines: string[] = [];
+  if (rule.source !== undefined)
+    lines.push(
+      "### Seed passage",
+      "",
+      `> ${rule.source.quote}`,
+      ">",
+      `> from *${rule.source.article}* (\`${rule.source.seed}\`)`,
+      "",
+    );
+  lines.push("### Guidance today", "");
+  for (const g of rule.guidance) lines.push(`- [${g.page.title}](${g.page.url}) (checked ${g.checked}): ${g.summary}`);
+  lines.push("");
+  return lines;
 }
 
 /** The rule's framework controls: MCSB (with the NIST ids its page lists) and CIS items, or why there are none. */
