@@ -5,7 +5,9 @@
 // peered to its region's hub (sometimes to another region's, sometimes not at all) with workload, app-integration,
 // ASE and MI subnets, and managed instances either in the spoke, in a VNet of their own (isolated or hub-peered), or
 // behind an app VNet with a VPN gateway for gateway-required App Service integration. NICs and NSGs dominate, as they
-// do in real estates; MIs are about 3% of rows.
+// do in real estates; MIs are about 3% of rows. Around each MI (mi-surroundings.ts): its subnet's route table (and
+// rarely a NAT gateway or a private DNS zone of a reserved name), its VNet's flow log and link to the group's corporate
+// DNS zone, its private endpoint connections, and creation times for it and every VNet (top-level `createdTime`).
 //
 // Pass and fail cases come from fixed cycles of variants (see VariantCycle), so even 2,000 rows exercise both outcomes
 // of every rule, while the seeded PRNG varies sizes, names, rule counts and addresses. The same options always give
@@ -15,6 +17,7 @@ import { SeededRandom, VariantCycle } from "./seeded-random";
 import {
   APP_SUBNET_VARIANTS,
   MI_ENDPOINT_VARIANTS,
+  MI_NSG_EXTRAS,
   NIC_VARIANTS,
   WORKLOAD_VARIANTS,
   appSubnetRules,
@@ -24,6 +27,7 @@ import {
   workloadSubnetRules,
   type AppSubnetVariant,
   type MiEndpointVariant,
+  type MiNsgExtra,
   type NicVariant,
   type RuleSetContext,
   type WorkloadVariant,
@@ -42,7 +46,30 @@ import {
   type PeeringSpec,
   type SubnetSpec,
 } from "./network-rows";
+import { flowLogRow } from "./flow-log-rows";
+import {
+  CROSS_REGION_ERAS,
+  FLOW_LOG_VARIANTS,
+  MI_SUBNET_VARIANTS,
+  PRIVATE_ENDPOINT_VARIANTS,
+  drawEra,
+  managedInstanceCreatedTime,
+  privateEndpointConnections,
+  vnetCreatedTime,
+  type CreationEra,
+  type FlowLogVariant,
+  type MiSubnetVariant,
+  type PrivateEndpointVariant,
+} from "./mi-surroundings";
+import { RESERVED_ZONE_NAMES, privateDnsZoneLinkRow, privateDnsZoneRow } from "./private-dns-rows";
 import { resourceId, upperCased, type Placement, type Row } from "./resource-rows";
+import {
+  natGatewayId,
+  natGatewayRow,
+  routeTableId,
+  routeTableRow,
+  subnetToVnetLocalRoute,
+} from "./subnet-attachment-rows";
 import {
   appServiceEnvironmentRow,
   keyVaultRow,
@@ -131,22 +158,29 @@ const WORKLOADS = [
 ];
 const TEAMS = ["data-platform", "app-team", "infra", "finance-it", "web"];
 const SUBSCRIPTIONS_PER_GROUP = 40;
-/** Per hub: VNet, its shared-subnet NSG, gateway, gateway public IP, two circuits, two connections. */
-const ROWS_PER_HUB = 8;
+/** Per hub: VNet, its shared-subnet NSG, gateway, gateway public IP, two circuits, two connections, a VNet flow log. */
+const ROWS_PER_HUB = 9;
+/** Per group of subscriptions: the corporate private DNS zone and its links to the hubs. */
+const GROUP_DNS_ROWS = 1 + REGIONS.length;
+const CORPORATE_ZONE = "corp.contoso.com";
+const MICROSOFT_PEERING_ENABLED = [
+  ["AzurePrivatePeering", "Enabled"],
+  ["MicrosoftPeering", "Enabled"],
+] as const;
+const PRIVATE_PEERING_ONLY = [["AzurePrivatePeering", "Enabled"]] as const;
+const MICROSOFT_PEERING_DISABLED = [
+  ["AzurePrivatePeering", "Enabled"],
+  ["MicrosoftPeering", "Disabled"],
+] as const;
+// Each hub takes two circuits in turn, so hubs alternate between one with an enabled Microsoft peering among its
+// circuits and one without.
 const CIRCUIT_PEERINGS: readonly (readonly (readonly [string, string])[])[] = [
-  [
-    ["AzurePrivatePeering", "Enabled"],
-    ["MicrosoftPeering", "Enabled"],
-  ],
-  [["AzurePrivatePeering", "Enabled"]],
-  [
-    ["AzurePrivatePeering", "Enabled"],
-    ["MicrosoftPeering", "Disabled"],
-  ],
-  [
-    ["AzurePrivatePeering", "Enabled"],
-    ["MicrosoftPeering", "Enabled"],
-  ],
+  MICROSOFT_PEERING_ENABLED,
+  PRIVATE_PEERING_ONLY,
+  MICROSOFT_PEERING_DISABLED,
+  PRIVATE_PEERING_ONLY,
+  MICROSOFT_PEERING_ENABLED,
+  MICROSOFT_PEERING_DISABLED,
 ];
 const PEERING_STATES: readonly (readonly [string, string])[] = [
   ["Connected", "FullyInSync"],
@@ -160,6 +194,8 @@ const PEERING_STATES: readonly (readonly [string, string])[] = [
   ["Connected", "RemoteNotInSync"],
   ["Connected", "FullyInSync"],
 ];
+/** Rows an MI placement may add for its surroundings (mi-surroundings.ts) beyond the MIs, NSG, VNets and gateways. */
+const MI_EXTRA_ROWS = 7;
 const PUBLIC_FIRST_OCTETS = [4, 13, 20, 23, 40, 51, 52, 57, 74, 98, 104, 137, 168, 191];
 
 class Cycles {
@@ -220,6 +256,11 @@ class Cycles {
   ]);
   readonly ase = new VariantCycle<boolean>([false, true, false]);
   readonly circuit = new VariantCycle<readonly (readonly [string, string])[]>(CIRCUIT_PEERINGS);
+  readonly miNsgExtra = new VariantCycle<MiNsgExtra>(MI_NSG_EXTRAS);
+  readonly miSubnet = new VariantCycle<MiSubnetVariant>(MI_SUBNET_VARIANTS);
+  readonly flowLog = new VariantCycle<FlowLogVariant>(FLOW_LOG_VARIANTS);
+  readonly privateEndpoint = new VariantCycle<PrivateEndpointVariant>(PRIVATE_ENDPOINT_VARIANTS);
+  readonly crossRegionEra = new VariantCycle<CreationEra>(CROSS_REGION_ERAS);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -303,6 +344,8 @@ interface GeneratorState {
   addresses: AddressPlan;
   /** region → hub of the current group. */
   hubs: Map<string, Hub>;
+  /** The current group's corporate private DNS zone (in its connectivity subscription) and how many links it has. */
+  dns: { place: Placement; links: number };
 }
 
 function planSubscriptions(resources: number, count: number, seed: number): SubscriptionPlan[] {
@@ -311,7 +354,7 @@ function planSubscriptions(resources: number, count: number, seed: number): Subs
   const extra = resources % count;
   for (let index = 0; index < count; index += 1) {
     const random = SeededRandom.derive(seed, "subscription", index);
-    const hubRows = index % SUBSCRIPTIONS_PER_GROUP === 0 ? REGIONS.length * ROWS_PER_HUB : 0;
+    const hubRows = index % SUBSCRIPTIONS_PER_GROUP === 0 ? REGIONS.length * ROWS_PER_HUB + GROUP_DNS_ROWS : 0;
     plans.push({
       index,
       id: random.guid(),
@@ -334,13 +377,56 @@ export function* generateEstateRows(options: EstateGeneratorOptions): Generator<
     options.subscriptions ?? defaultSubscriptions(options.resources),
     seed,
   );
-  const state: GeneratorState = { seed, cycles: new Cycles(), addresses: new AddressPlan(), hubs: new Map() };
+  const state: GeneratorState = {
+    seed,
+    cycles: new Cycles(),
+    addresses: new AddressPlan(),
+    hubs: new Map(),
+    dns: { place: { subscriptionId: "", resourceGroup: "", location: "global", tags: {} }, links: 0 },
+  };
   for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_GROUP) {
     const group = subscriptions.slice(first, first + SUBSCRIPTIONS_PER_GROUP);
     state.hubs = planHubs(state, group[0]!);
+    state.dns = {
+      place: {
+        subscriptionId: group[0]!.id,
+        resourceGroup: "rg-dns",
+        location: "global",
+        tags: { owner: "network-team" },
+      },
+      links: 0,
+    };
     for (const subscription of group) yield* subscriptionRows(state, subscription);
     for (const hub of state.hubs.values()) yield* hubRows(state, hub);
+    yield* corporateZoneRows(state);
   }
+}
+
+/** The group's corporate zone, linked to every hub (with auto-registration) and to the MI VNets that asked for it. */
+function* corporateZoneRows(state: GeneratorState): Generator<Row> {
+  const hubs = [...state.hubs.values()];
+  yield privateDnsZoneRow(state.dns.place, CORPORATE_ZONE, state.dns.links + hubs.length, hubs.length);
+  for (const hub of hubs)
+    yield privateDnsZoneLinkRow(state.dns.place, CORPORATE_ZONE, `lnk-${hub.vnetName}`, {
+      vnetId: hub.vnetId,
+      registrationEnabled: true,
+    });
+}
+
+/** A flow log of `targetId` under the watcher of its subscription and region, into the subscription's log account. */
+function flowLog(place: Placement, name: string, targetId: string, enabled: boolean, random: SeededRandom): Row {
+  return flowLogRow(place, name, {
+    targetId,
+    targetGuid: random.guid(),
+    storageId: resourceId(
+      { subscriptionId: place.subscriptionId, resourceGroup: "rg-monitoring" },
+      "Microsoft.Storage",
+      "storageAccounts",
+      `stflowlogs${place.location.replace(/[^a-z0-9]/g, "").slice(0, 12)}`,
+    ),
+    enabled,
+    retentionDays: random.pick([30, 90, 90, 365]),
+  });
 }
 
 function planHubs(state: GeneratorState, connectivity: SubscriptionPlan): Map<string, Hub> {
@@ -413,7 +499,9 @@ function* hubRows(state: GeneratorState, hub: Hub): Generator<Row> {
     allowGatewayTransit: true,
     useRemoteGateways: false,
   }));
-  yield listedVnet(place, hub.vnetName, [cidr(hub.block, 20)], subnets, peerings);
+  const extras = SeededRandom.derive(state.seed, "hub-extras", hub.vnetId);
+  yield listedVnet(place, hub.vnetName, [cidr(hub.block, 20)], subnets, peerings, vnetCreatedTime(extras, "legacy"));
+  yield flowLog(place, `fl-${hub.vnetName}`, hub.vnetId, true, extras);
   yield listedPublicIp(place, pipName, publicAddress(random), gatewayIpConfigurationId(place, gatewayName));
   yield gatewayRow(place, gatewayName, {
     vnetId: hub.vnetId,
@@ -474,8 +562,10 @@ function listedVnet(
   prefixes: string[],
   subnets: SubnetSpec[],
   peerings: PeeringSpec[],
+  createdTime: string,
 ): Row {
   return virtualNetworkRow(place, name, {
+    createdTime,
     prefixes,
     subnets,
     peerings: peerings.map((peering) => ({ ...peering, allowVirtualNetworkAccess: true, allowForwardedTraffic: true })),
@@ -555,6 +645,11 @@ class LandingZone {
   private readonly apps: Placement;
   private readonly compute: Placement;
   private counter = 0;
+  /** Draws for the MI surroundings (mi-surroundings.ts), apart from the zone's own stream. */
+  private readonly extras: SeededRandom;
+  private spokePeerings: { peerings: PeeringSpec[]; crossRegion: boolean } = { peerings: [], crossRegion: false };
+  /** Set by the spoke's first MI subnet: the era of the spoke, its creation time and its flow log. */
+  private spokeMi?: { era: CreationEra; created: string; flowLog: () => Row | undefined };
 
   constructor(
     private readonly state: GeneratorState,
@@ -563,6 +658,7 @@ class LandingZone {
     private readonly budget: number,
   ) {
     this.random = SeededRandom.derive(state.seed, "zone", subscription.index, zone);
+    this.extras = SeededRandom.derive(state.seed, "zone-extras", subscription.index, zone);
     this.name = `${this.random.pick(WORKLOADS)}-${subscription.environment}-${String(subscription.index).padStart(3, "0")}${String(zone).padStart(2, "0")}`;
     const place = (group: string): Placement => ({
       subscriptionId: subscription.id,
@@ -607,9 +703,11 @@ class LandingZone {
       for (let i = 0; i < this.budget; i += 1) this.rows.push(ignoredRow(this.data, `st${this.random.hex(12)}`, true));
       return this.rows;
     }
-    this.reserved += 1; // the spoke VNet
+    this.reserved += 3; // the spoke VNet, its flow log and its link to the corporate DNS zone
     if (this.zone === 0)
       this.rows.push(publicIpPrefixRow(this.network, `ippre-egress-${this.name}`, this.subscription.ownedPrefix));
+    // Decided first: whether the spoke is peered across regions decides the creation era of the MIs in it.
+    this.spokePeerings = this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true);
     // Tiers (web, app, data, management…) each get a subnet, and most subnets an NSG of their own.
     const workloadCount = Math.max(Math.ceil(this.budget / 200), this.random.int(3, 8));
     // Claim the workload subnets' slots first so MIs, ASEs and apps cannot crowd out the NICs.
@@ -619,6 +717,8 @@ class LandingZone {
     this.addWebApps(slotsForOthers);
     for (let i = 0; i < workloadCount; i += 1) this.addWorkloadSubnet();
     this.addExtras();
+    this.reserved -= 2;
+    this.addSpokeFlowLogAndLink();
     this.addNetworkInterfaces();
     this.rows.push(
       ...this.nsgs.map((n) => listedNsg(this.network, n.name, n.rules, n.subnetIds, n.nicIds, n.withDefaults)),
@@ -631,16 +731,38 @@ class LandingZone {
         this.spokeName,
         [cidr(this.spokeBlock, 20)],
         this.spokeSubnets,
-        this.hubPeering(this.spokeName, this.spokeId, [cidr(this.spokeBlock, 20)], true),
+        this.spokePeerings.peerings,
+        this.spokeMi?.created ?? vnetCreatedTime(this.extras, undefined),
       ),
     );
     return this.rows;
   }
 
+  /** The spoke's flow log (its MI subnet's variant when it holds MIs, else most spokes have one) and its DNS link. */
+  private addSpokeFlowLogAndLink(): void {
+    const row = this.spokeMi
+      ? this.spokeMi.flowLog()
+      : this.extras.chance(0.8)
+        ? flowLog(this.network, `fl-${this.spokeName}`, this.spokeId, true, this.extras)
+        : undefined;
+    if (row !== undefined) this.rows.push(row);
+    this.linkToCorporateZone(this.spokeName, this.spokeId);
+  }
+
+  private linkToCorporateZone(vnetName: string, vnetId: string): void {
+    this.state.dns.links += 1;
+    this.rows.push(privateDnsZoneLinkRow(this.state.dns.place, CORPORATE_ZONE, `lnk-${vnetName}`, { vnetId }));
+  }
+
   /** The peering of a VNet to a hub, recorded on the hub's side too (unless it is only Initiated). */
-  private hubPeering(vnetName: string, vnetId: string, prefixes: string[], allowNone: boolean): PeeringSpec[] {
+  private hubPeering(
+    vnetName: string,
+    vnetId: string,
+    prefixes: string[],
+    allowNone: boolean,
+  ): { peerings: PeeringSpec[]; crossRegion: boolean } {
     const kind = this.state.cycles.spokePeering.next();
-    if (kind === "none" && allowNone) return [];
+    if (kind === "none" && allowNone) return { peerings: [], crossRegion: false };
     const regionIndex = REGIONS.indexOf(this.subscription.region as (typeof REGIONS)[number]);
     const hubRegion = kind === "otherRegion" ? REGIONS[(regionIndex + 1) % REGIONS.length]! : this.subscription.region;
     const hub = this.state.hubs.get(hubRegion)!;
@@ -654,17 +776,16 @@ class LandingZone {
         state,
         syncLevel: state === "Disconnected" ? "RemoteNotInSync" : "FullyInSync",
       });
-    return [
-      {
-        name: `peer-${vnetName}-to-hub`,
-        remoteVnetId: this.ref(hub.vnetId),
-        remotePrefixes: [cidr(hub.block, 20)],
-        state,
-        syncLevel,
-        allowGatewayTransit: false,
-        useRemoteGateways: true,
-      },
-    ];
+    const peering: PeeringSpec = {
+      name: `peer-${vnetName}-to-hub`,
+      remoteVnetId: this.ref(hub.vnetId),
+      remotePrefixes: [cidr(hub.block, 20)],
+      state,
+      syncLevel,
+      allowGatewayTransit: false,
+      useRemoteGateways: true,
+    };
+    return { peerings: [peering], crossRegion: hubRegion !== this.subscription.region };
   }
 
   private spokeSubnet(role: SpokeSubnet["role"], nsg: PendingNsg | undefined, delegation?: string): SpokeSubnet {
@@ -732,7 +853,8 @@ class LandingZone {
       if (placement === "spoke" && this.spokeSubnets.length >= slots) placement = "isolated";
       // Rows: the MIs, an NSG, and per placement its VNets and gateways (an app VNet also brings apps and a regional app).
       const cost = count + 1 + { spoke: 0, isolated: 1, hubPeered: 1, appGateway: 9 }[placement];
-      if (!this.fits(cost + 8)) return;
+      // Plus at most MI_EXTRA_ROWS for the surroundings: route table, NAT gateway or reserved zone, flow logs, DNS link.
+      if (!this.fits(cost + 8 + MI_EXTRA_ROWS)) return;
       remaining -= count;
       if (placement === "spoke") this.addSpokeManagedInstances(count);
       else if (placement === "appGateway") this.addAppGatewayPair(count);
@@ -745,26 +867,103 @@ class LandingZone {
     const variant = this.state.cycles.miEndpoint.next();
     if (variant === "noNsg") return undefined;
     const nsg = this.newNsg(this.unique("nsg-sqlmi"));
-    nsg.rules = managedInstanceSubnetRules(this.context(nsg, subnetPrefix), variant, drawRuleCount(this.random));
+    nsg.rules = managedInstanceSubnetRules(
+      this.context(nsg, subnetPrefix),
+      variant,
+      drawRuleCount(this.random),
+      this.state.cycles.miNsgExtra.next(),
+    );
     return nsg;
   }
 
-  private managedInstances(count: number, subnetId: string): void {
+  /**
+   * The route table, NAT gateway and reserved private DNS zone of an MI subnet, in the next variant: their rows are
+   * written and the subnet entry given its references.
+   */
+  private miSubnetSurroundings(subnet: SubnetSpec & { id: string }, vnetName: string, vnetId: string): void {
+    const variant = this.state.cycles.miSubnet.next();
+    if (variant !== "noRouteTable") {
+      const name = this.unique("rt-sqlmi");
+      this.rows.push(
+        routeTableRow(this.network, name, { routes: [subnetToVnetLocalRoute(subnet.prefix)], subnetIds: [subnet.id] }),
+      );
+      subnet.routeTableId = this.ref(routeTableId(this.network, name));
+    }
+    if (variant === "natGateway") {
+      // Someone wanted a fixed outbound address for the instance; the MI does not support a NAT gateway.
+      const name = this.unique("natgw");
+      const natId = natGatewayId(this.network, name);
+      const pipId = resourceId(this.network, "Microsoft.Network", "publicIPAddresses", `pip-${name}`);
+      this.rows.push(
+        publicIpRow(this.network, `pip-${name}`, {
+          address: publicAddress(this.extras),
+          natGatewayId: natId,
+          provisioningState: "Succeeded",
+        }),
+        natGatewayRow(this.network, name, [pipId], [subnet.id]),
+      );
+      subnet.natGatewayId = this.ref(natId);
+    }
+    if (variant === "reservedZone") {
+      const zone = this.extras.pick(RESERVED_ZONE_NAMES);
+      const place = { ...this.network, resourceGroup: `rg-dns-${vnetName}` };
+      this.rows.push(
+        privateDnsZoneRow(place, zone, 1),
+        privateDnsZoneLinkRow(place, zone, `lnk-${vnetName}`, { vnetId }),
+      );
+    }
+  }
+
+  /** The flow log row of a VNet holding MIs, in the next variant (undefined: none). */
+  private miVnetFlowLog(
+    vnetName: string,
+    vnetId: string,
+    subnetId: string,
+    nsg: PendingNsg | undefined,
+  ): Row | undefined {
+    const variant = this.state.cycles.flowLog.next();
+    switch (variant) {
+      case "vnet":
+      case "disabled":
+        return flowLog(this.network, `fl-${vnetName}`, vnetId, variant === "vnet", this.extras);
+      case "subnet":
+        return flowLog(this.network, `fl-${vnetName}-snet-sqlmi`, subnetId, true, this.extras);
+      case "nsgOnly":
+        // A legacy NSG flow log, the only record of the subnet's traffic (or none when the subnet has no NSG).
+        return nsg === undefined ? undefined : flowLog(this.network, `${nsg.name}-flowlog`, nsg.id, true, this.extras);
+      case "none":
+        return undefined;
+    }
+  }
+
+  /** The creation era of the MIs in a VNet: from a fixed cycle when it is peered across regions. */
+  private eraFor(crossRegion: boolean): CreationEra {
+    return crossRegion ? this.state.cycles.crossRegionEra.next() : drawEra(this.extras);
+  }
+
+  private managedInstances(count: number, subnetId: string, era: CreationEra, vnetCreated: string): void {
     const dnsZone = this.random.hex(12);
     for (let i = 0; i < count; i += 1) {
       const cycles = this.state.cycles;
       const tls = cycles.tls.next();
       const entraOnly = cycles.entraOnly.next();
+      const name = this.unique("sqlmi");
       this.rows.push(
         managedInstanceRow(
           this.data,
-          this.unique("sqlmi"),
+          name,
           {
             subnetId: this.ref(subnetId),
             publicDataEndpointEnabled: cycles.publicEndpoint.next(),
             proxyOverride: cycles.proxy.next(),
             ...(tls === undefined ? {} : { minimalTlsVersion: tls }),
             ...(entraOnly === undefined ? {} : { entraOnly }),
+            privateEndpointConnections: privateEndpointConnections(
+              cycles.privateEndpoint.next(),
+              this.extras,
+              resourceId(this.apps, "Microsoft.Network", "privateEndpoints", `pe-${name}`),
+            ),
+            createdTime: managedInstanceCreatedTime(this.extras, era, vnetCreated),
           },
           dnsZone,
         ),
@@ -774,13 +973,17 @@ class LandingZone {
 
   private addSpokeManagedInstances(count: number): void {
     const prefix = cidr(this.spokeBlock + this.spokeSubnets.length * 256, 24);
-    const subnet = this.spokeSubnet(
-      "managedInstance",
-      this.managedInstanceNsg(prefix),
-      "Microsoft.Sql/managedInstances",
-    );
+    const nsg = this.managedInstanceNsg(prefix);
+    const subnet = this.spokeSubnet("managedInstance", nsg, "Microsoft.Sql/managedInstances");
     this.spokeMiPrefixes.push(subnet.prefix);
-    this.managedInstances(count, subnet.id);
+    this.miSubnetSurroundings(subnet, this.spokeName, this.spokeId);
+    if (this.spokeMi === undefined) {
+      const era = this.eraFor(this.spokePeerings.crossRegion);
+      // The variant is drawn now, in MI order; the row is written with the spoke's other rows.
+      const row = this.miVnetFlowLog(this.spokeName, this.spokeId, subnet.id, nsg);
+      this.spokeMi = { era, created: vnetCreatedTime(this.extras, era), flowLog: () => row };
+    }
+    this.managedInstances(count, subnet.id, this.spokeMi.era, this.spokeMi.created);
   }
 
   /** An MI VNet of its own: isolated (the guidance's model) or peered to the hub to reach on-premises. */
@@ -792,18 +995,31 @@ class LandingZone {
     const nsg = this.managedInstanceNsg(prefix);
     const subnetId = `${vnetId}/subnets/snet-sqlmi`;
     if (nsg !== undefined) nsg.subnetIds.push(subnetId);
-    this.managedInstances(count, subnetId);
-    const subnets: SubnetSpec[] = [
-      {
-        name: "snet-sqlmi",
-        prefix,
-        delegation: "Microsoft.Sql/managedInstances",
-        ipConfigurationIds: [],
-        ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }),
-      },
-    ];
-    const peerings = peered ? this.hubPeering(vnetName, vnetId, [cidr(block, 23)], false) : [];
-    this.rows.push(listedVnet(this.network, vnetName, [cidr(block, 23)], subnets, peerings));
+    const peering = peered
+      ? this.hubPeering(vnetName, vnetId, [cidr(block, 23)], false)
+      : { peerings: [], crossRegion: false };
+    const era = this.eraFor(peering.crossRegion);
+    const created = vnetCreatedTime(this.extras, era);
+    this.managedInstances(count, subnetId, era, created);
+    const subnet = {
+      id: subnetId,
+      name: "snet-sqlmi",
+      prefix,
+      delegation: "Microsoft.Sql/managedInstances",
+      ipConfigurationIds: [],
+      ...(nsg === undefined ? {} : { nsgId: this.ref(nsg.id) }),
+    };
+    this.miSubnetSurroundings(subnet, vnetName, vnetId);
+    this.miVnetSideRows(vnetName, vnetId, subnetId, nsg);
+    const { id: _, ...entry } = subnet;
+    this.rows.push(listedVnet(this.network, vnetName, [cidr(block, 23)], [entry], peering.peerings, created));
+  }
+
+  /** A dedicated MI VNet's flow log and, for most, its link to the corporate DNS zone. */
+  private miVnetSideRows(vnetName: string, vnetId: string, subnetId: string, nsg: PendingNsg | undefined): void {
+    const row = this.miVnetFlowLog(vnetName, vnetId, subnetId, nsg);
+    if (row !== undefined) this.rows.push(row);
+    if (this.extras.chance(0.7)) this.linkToCorporateZone(vnetName, vnetId);
   }
 
   /** An MI VNet peered with an app VNet whose VPN gateway serves apps with gateway-required integration. */
@@ -818,17 +1034,23 @@ class LandingZone {
     const miPrefix = cidr(miBlock, 24);
 
     const miNsg = this.managedInstanceNsg(miPrefix);
-    if (miNsg !== undefined) miNsg.subnetIds.push(`${miVnetId}/subnets/snet-sqlmi`);
-    this.managedInstances(count, `${miVnetId}/subnets/snet-sqlmi`);
-    const miSubnets: SubnetSpec[] = [
-      {
-        name: "snet-sqlmi",
-        prefix: miPrefix,
-        delegation: "Microsoft.Sql/managedInstances",
-        ipConfigurationIds: [],
-        ...(miNsg === undefined ? {} : { nsgId: this.ref(miNsg.id) }),
-      },
-    ];
+    const miSubnetId = `${miVnetId}/subnets/snet-sqlmi`;
+    if (miNsg !== undefined) miNsg.subnetIds.push(miSubnetId);
+    const era = this.eraFor(false);
+    const miVnetCreated = vnetCreatedTime(this.extras, era);
+    this.managedInstances(count, miSubnetId, era, miVnetCreated);
+    const miSubnet = {
+      id: miSubnetId,
+      name: "snet-sqlmi",
+      prefix: miPrefix,
+      delegation: "Microsoft.Sql/managedInstances",
+      ipConfigurationIds: [],
+      ...(miNsg === undefined ? {} : { nsgId: this.ref(miNsg.id) }),
+    };
+    this.miSubnetSurroundings(miSubnet, miVnetName, miVnetId);
+    this.miVnetSideRows(miVnetName, miVnetId, miSubnetId, miNsg);
+    const { id: _, ...miEntry } = miSubnet;
+    const miSubnets: SubnetSpec[] = [miEntry];
     if (variant === "miVnetGateway") {
       const gatewayName = this.unique("vgw-sqlmi");
       miSubnets.push({
@@ -856,7 +1078,7 @@ class LandingZone {
       allowGatewayTransit: variant !== "noGatewayTransit",
       useRemoteGateways: false,
     };
-    this.rows.push(listedVnet(this.network, miVnetName, [cidr(miBlock, 23)], miSubnets, [miToApp]));
+    this.rows.push(listedVnet(this.network, miVnetName, [cidr(miBlock, 23)], miSubnets, [miToApp], miVnetCreated));
 
     const gatewayName = this.unique("vgw-appgw");
     this.gatewayWithIp(gatewayName, appVnetId);
@@ -878,7 +1100,17 @@ class LandingZone {
         ...(appNsg === undefined ? {} : { nsgId: this.ref(appNsg.id) }),
       },
     ];
-    this.rows.push(listedVnet(this.network, appVnetName, [cidr(appBlock, 22)], appSubnets, [appToMi]));
+    this.rows.push(
+      listedVnet(
+        this.network,
+        appVnetName,
+        [cidr(appBlock, 22)],
+        appSubnets,
+        [appToMi],
+        vnetCreatedTime(this.extras, undefined),
+      ),
+    );
+    this.rows.push(flowLog(this.network, `fl-${appVnetName}`, appVnetId, true, this.extras));
     // Gateway-required integration stores the VNet name, often behind a `<guid>_` prefix.
     const gatewayApps = this.random.int(1, 2);
     for (let i = 0; i < gatewayApps; i += 1) {

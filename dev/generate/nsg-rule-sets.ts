@@ -69,12 +69,74 @@ export const MI_ENDPOINT_VARIANTS: readonly MiEndpointVariant[] = [
   "applicationSecurityGroup",
 ];
 
+/**
+ * One more rule an MI subnet's NSG may carry beyond the 3342 variant: the redirect range (11000-11999) opened to the
+ * Internet or to on-premises clients, or an outbound Deny of platform DNS, which breaks the instance.
+ */
+export type MiNsgExtra = "none" | "redirectInternet" | "redirectOnPremises" | "denyPlatformDns";
+
+export const MI_NSG_EXTRAS: readonly MiNsgExtra[] = [
+  "none",
+  "none",
+  "redirectOnPremises",
+  "none",
+  "none",
+  "redirectInternet",
+  "none",
+  "none",
+  "none",
+  "redirectOnPremises",
+  "none",
+  "none",
+  "none",
+  "denyPlatformDns",
+  "none",
+  "none",
+];
+
+function miNsgExtraRule(extra: MiNsgExtra): RuleSpec | undefined {
+  const redirect = { priority: 420, direction: "Inbound", access: "Allow", protocol: "Tcp", destination: "*" } as const;
+  switch (extra) {
+    case "none":
+      return undefined;
+    case "redirectInternet":
+      return {
+        ...redirect,
+        name: "allow_redirect_any",
+        source: "Internet",
+        ports: "11000-11999",
+        description: "Redirect ports for the partner ETL",
+      };
+    case "redirectOnPremises":
+      return {
+        ...redirect,
+        name: "allow_redirect_onprem",
+        source: ["192.168.0.0/16", "172.16.0.0/12"],
+        ports: ["1433", "11000-11999"],
+        description: "On-premises clients via ExpressRoute (redirect)",
+      };
+    case "denyPlatformDns":
+      return {
+        name: "deny_platform_dns_out",
+        priority: 150,
+        direction: "Outbound",
+        access: "Deny",
+        protocol: "*",
+        source: "*",
+        destination: "AzurePlatformDNS",
+        ports: "53",
+        description: "Force DNS through the hub resolvers",
+      };
+  }
+}
+
 const region = (ctx: RuleSetContext): string => ctx.region.charAt(0).toUpperCase() + ctx.region.slice(1);
 
 export function managedInstanceSubnetRules(
   ctx: RuleSetContext,
   variant: Exclude<MiEndpointVariant, "noNsg">,
   size: number,
+  extra: MiNsgExtra = "none",
 ): RuleRow[] {
   const specs: RuleSpec[] = [
     {
@@ -223,6 +285,8 @@ export function managedInstanceSubnetRules(
       });
       break;
   }
+  const extraRule = miNsgExtraRule(extra);
+  if (extraRule !== undefined) specs.push(extraRule);
   return finish(ctx, specs, size);
 }
 
