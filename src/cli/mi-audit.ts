@@ -326,7 +326,7 @@ function renderCompliance(
   switch (format) {
     case "json":
       return [
-        `${JSON.stringify({ runId: run.runId, status: run.status, baseline: run.baseline, ...view, gate: gateJson(gate, exitCode) }, null, 2)}\n`,
+        `${JSON.stringify({ runId: run.runId, runStatus: run.status, baseline: run.baseline, ...view, gate: gateJson(gate, exitCode) }, null, 2)}\n`,
       ];
     case "csv":
       return [complianceCsv(view)];

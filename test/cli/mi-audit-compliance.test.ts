@@ -28,6 +28,7 @@ describe("mi-audit scan --framework", () => {
     expect(run.code).toBe(plain.code);
     const view = JSON.parse(run.stdout);
     expect(view.framework).toBe("MCSB");
+    expect(view.runStatus).toBe((JSON.parse(plain.stdout) as { run: { status: string } }).run.status);
     expect(view.gate.exitCode).toBe(plain.code);
     expect(view.controls.length).toBeGreaterThan(0);
     for (const control of view.controls) {
