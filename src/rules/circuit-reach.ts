@@ -71,7 +71,33 @@ export function circuitsReaching(vnet: VirtualNetwork, estate: Estate): CircuitR
       }
     }
   }
+  // A gateway sits in its VNet's subscription: a connection there whose gateway row is missing may serve this VNet.
+  for (const candidate of new Set([vnet, ...gatewayVnets])) {
+    for (const connection of danglingConnections(estate).get(candidate.subscriptionId.toLowerCase()) ?? [])
+      problems.push(
+        `ExpressRoute connection ${connection.name} names a gateway that is not in the audited estate, which may sit in ${candidate.name}`,
+      );
+  }
   return { paths, problems: [...new Set(problems)] };
+}
+
+const DANGLING = new WeakMap<Estate, Map<string, Connection[]>>();
+
+/** ExpressRoute connections naming a gateway the estate lacks, by that gateway's subscription (lower case). */
+function danglingConnections(estate: Estate): Map<string, Connection[]> {
+  const known = DANGLING.get(estate);
+  if (known !== undefined) return known;
+  const bySubscription = new Map<string, Connection[]>();
+  for (const connection of estate.byKind.connection) {
+    if (connectionKind(connection) !== "expressroute") continue;
+    for (const key of connection.gatewayKeys) {
+      if (get(estate, "virtualNetworkGateway", key) !== undefined) continue;
+      const subscription = (armIdParts(key).subscriptionId ?? "").toLowerCase();
+      bySubscription.set(subscription, [...(bySubscription.get(subscription) ?? []), connection]);
+    }
+  }
+  DANGLING.set(estate, bySubscription);
+  return bySubscription;
 }
 
 function missingCircuit(estate: Estate, connection: Connection): string {

@@ -350,6 +350,30 @@ verdictTable("mi.expressroute.microsoft-peering-unsupported", [
     gaps: [{ types: ["microsoft.network/connections"], reason: "HTTP 500" }],
   },
   {
+    // The gateway's row is what says which VNet it sits in; a gateway lives in its VNet's subscription.
+    name: "an ExpressRoute connection in the MI's subscription names a gateway that is not in the estate",
+    resource: "mi1",
+    status: "unknown",
+    rows: [
+      miVnet(),
+      miRow("mi1", miSubnet),
+      circuitRow("er1", [PRIVATE]),
+      connectionRow("conn1", ids.gateway("vgw-gone"), ids.circuit("er1")),
+    ],
+    message: ["conn1", "may sit in vnet-mi"],
+  },
+  {
+    name: "a connection whose missing gateway is in a subscription with no VNet of the path",
+    resource: "mi1",
+    status: "notApplicable",
+    rows: [
+      miVnet(),
+      miRow("mi1", miSubnet),
+      circuitRow("er1", [MICROSOFT]),
+      connectionRow("conn1", ids.gateway("vgw-gone", SUB2), ids.circuit("er1")),
+    ],
+  },
+  {
     name: "the MI's subnet is not in the estate",
     resource: "mi1",
     status: "unknown",
