@@ -134,8 +134,11 @@ describe("mi-audit rules shows the controls", () => {
   it("the table has a short controls column", async () => {
     const run = await runMain(["rules"]);
     const line = run.stdout.split("\n").find((l) => l.startsWith("mi.public-endpoint.untrusted-source "));
-    expect(line).toMatch(/ critical +NS-2, NS-1 +MI public endpoint/);
-    expect(run.stdout.split("\n").find((l) => l.startsWith("mi.peering.connected "))).toMatch(/ medium +- +MI VNet/);
+    // The columns between severity and controls (such as the rule's baselines) are not this test's business.
+    expect(line).toMatch(/ critical +(?:[\w,-]+ +)?NS-2, NS-1 +MI public endpoint/);
+    expect(run.stdout.split("\n").find((l) => l.startsWith("mi.peering.connected "))).toMatch(
+      / medium +(?:[\w,-]+ +)?- +MI VNet/,
+    );
   });
 
   it("the Markdown lists each rule's framework controls", async () => {
