@@ -47,7 +47,7 @@ export const appManagedIdentity: Rule<"webApp"> = {
     {
       page: GUIDANCE_PAGES.appServiceVnetIntegration,
       summary:
-        "Regional VNet integration lets an app call resources in the integrated VNet, in VNets peered with it (global peering included) and across ExpressRoute; gateway-required integration reaches the VNet named in the app's configuration.",
+        "Regional VNet integration lets an app call resources in the integrated VNet, in VNets peered with it (global peering included) and across ExpressRoute connections, so an integrated app can be one of the instance's clients.",
       checked: GUIDANCE_CHECKED,
     },
   ],
