@@ -117,10 +117,10 @@ describe("request → queue → run → read back", () => {
     };
     expect(run.runId).toBe(runId);
     expect(run.status).toBe("completed");
-    expect(run.summary.scores.byStatus.fail).toBe(19);
+    expect(run.summary.scores.byStatus.fail).toBe(33);
     expect(run.summary.run.collection.requests).toBeGreaterThan(0);
     const page = await services.store.listFindings(runId, { top: 1000 });
-    expect(page.items).toHaveLength(73);
+    expect(page.items).toHaveLength(144);
   });
 
   it("startAudit validates a scope override and rejects bad bodies with 400 naming the problem", async () => {
@@ -204,7 +204,7 @@ describe("exclusive runs, retries and failures", () => {
     await services.audits.runRequested(message!.body, { dequeueCount: 1, maxDequeueCount: 3 }, logger);
     await services.audits.runRequested(message!.body, { dequeueCount: 2, maxDequeueCount: 3 }, logger);
     const findings = await services.store.listFindings(runId, { top: 1000 });
-    expect(findings.items).toHaveLength(73);
+    expect(findings.items).toHaveLength(144);
     expect(findings.continuationToken).toBeUndefined();
     expect((await services.store.listRuns({ top: 10 })).items.filter((r) => r.runId === runId)).toHaveLength(1);
   });
@@ -293,11 +293,11 @@ describe("retention", () => {
       { dequeueCount: 1, maxDequeueCount: 3 },
       { info: (m) => logs.push(m), warn: () => {}, error: (m) => logs.push(m) },
     );
-    expect(logs.join("\n")).toMatch(/retention: deleted 73 findings of 1 run/);
+    expect(logs.join("\n")).toMatch(/retention: deleted 144 findings of 1 run/);
     expect((await services.store.listFindings(oldRunId, { top: 5 })).items).toHaveLength(0);
     const oldRun = await services.store.getRun(oldRunId);
     expect(oldRun!.status).toBe("completed");
-    expect(oldRun!.summary?.scores.byStatus.fail).toBe(19);
+    expect(oldRun!.summary?.scores.byStatus.fail).toBe(33);
   });
 });
 
@@ -371,11 +371,11 @@ describe("composition root", () => {
     };
     // The composition root's tables (no prefix) are this test's alone in this Azurite; the first run makes the state.
     await auditWith({ FINDINGS_ARCHIVE: "all" });
-    expect(await auditWith({ FINDINGS_ARCHIVE: "all" })).toMatchObject({ findings: 73, findingsStored: 73 });
+    expect(await auditWith({ FINDINGS_ARCHIVE: "all" })).toMatchObject({ findings: 144, findingsStored: 144 });
     expect(await auditWith({})).toMatchObject({
-      findings: 73,
-      findingsStored: 19 + 2,
-      byStatus: { fail: 19, unknown: 2, error: 0 },
+      findings: 144,
+      findingsStored: 33 + 2,
+      byStatus: { fail: 33, unknown: 2, error: 0 },
     });
   });
 });

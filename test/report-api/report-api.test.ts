@@ -155,7 +155,7 @@ describe("GET /api/runs/{runId}", () => {
     expect(run.summary.run.coverageGaps).toEqual([]);
     expect(run.summary.scores.estateScore).toEqual(expect.any(Number));
     expect(run.summary.scores.bySubscription).toHaveLength(3);
-    expect(run.summary.scores.byStatus).toMatchObject({ fail: 19, pass: 40 });
+    expect(run.summary.scores.byStatus).toMatchObject({ fail: 33, pass: 71 });
     expect(run.summary.bySeverity.critical.fail).toBe(3);
     expect(run.summary.scores.byRule.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(
       RULES.map((r) => r.id).sort(),
@@ -237,37 +237,37 @@ describe("GET /api/findings", () => {
 
   it("lists the run's stored results: failures, unknowns, errors and changes, as findingsStored says", async () => {
     const run = (await call(getRun, "/runs/{runId}", `/api/runs/${runs[2]}`, { params: { runId: runs[2]! } })).json;
-    // 73 results; stored: 19 failures, 2 unknowns, and the passes whose state changed: sqlmi-shared-01's TLS (fixed)
-    // and the renamed MI's rules (a display field changed). The 35 other passes and the 12 not-applicables are only
-    // counted.
+    // 144 results; stored: 33 failures, 2 unknowns, and the passes whose state changed: sqlmi-shared-01's TLS (fixed)
+    // and the renamed MI's rules (a display field changed). The 64 other passes and the 35 other not-applicables are
+    // only counted.
     expect(run).toMatchObject({
-      findings: 73,
-      findingsStored: 26,
-      byStatus: { fail: 19, unknown: 2, error: 0, pass: 40, notApplicable: 12 },
+      findings: 144,
+      findingsStored: 45,
+      byStatus: { fail: 33, unknown: 2, error: 0, pass: 71, notApplicable: 38 },
     });
     const everything = (await allPages("", 1000)).items;
-    expect(everything).toHaveLength(26);
+    expect(everything).toHaveLength(45);
     const passes = everything.filter((f) => f.status === "pass" || f.status === "notApplicable");
     expect(
       passes.map((f) => (f.resourceName === FORMULA_NAME ? "renamed" : `${f.resourceName} ${f.ruleId}`)).sort(),
-    ).toEqual(["renamed", "renamed", "renamed", "renamed", "sqlmi-shared-01 mi.tls.minimum-version"]);
+    ).toEqual([...Array<string>(9).fill("renamed"), "sqlmi-shared-01 mi.tls.minimum-version"]);
     // The older runs: the first stored every result (all new); the second, unchanged, only its failures and unknowns.
     const older = await Promise.all(
       [runs[0]!, runs[1]!].map(
         async (id) => (await call(getRun, "/runs/{runId}", `/api/runs/${id}`, { params: { runId: id } })).json,
       ),
     );
-    expect(older[0]).toMatchObject({ findings: 73, findingsStored: 73 });
+    expect(older[0]).toMatchObject({ findings: 144, findingsStored: 144 });
     expect(older[1].findingsStored).toBe(older[1].byStatus.fail + older[1].byStatus.unknown + older[1].byStatus.error);
   });
 
   it("pages to the end without losing or repeating a finding, with and without filters", async () => {
     const everything = await allPages("", 7);
-    expect(everything.items).toHaveLength(26);
-    expect(everything.pages).toBe(4);
-    expect(new Set(everything.items.map((f) => `${f.resourceId}|${f.ruleId}`)).size).toBe(26);
+    expect(everything.items).toHaveLength(45);
+    expect(everything.pages).toBe(7);
+    expect(new Set(everything.items.map((f) => `${f.resourceId}|${f.ruleId}`)).size).toBe(45);
     const failing = await allPages("?status=fail", 4);
-    expect(failing.items).toHaveLength(19);
+    expect(failing.items).toHaveLength(33);
     expect(failing.items.every((f) => f.status === "fail")).toBe(true);
     const searched = await allPages("?q=SQLMI", 2);
     expect(searched.items.length).toBeGreaterThan(10);
@@ -279,7 +279,7 @@ describe("GET /api/findings", () => {
   });
 
   it.each([
-    ["?status=fail,unknown", (f: Record<string, string>) => f.status === "fail" || f.status === "unknown", 21],
+    ["?status=fail,unknown", (f: Record<string, string>) => f.status === "fail" || f.status === "unknown", 35],
     [
       "?severity=critical&status=fail",
       (f: Record<string, string>) => f.severity === "critical" && f.status === "fail",
@@ -288,13 +288,13 @@ describe("GET /api/findings", () => {
     [
       "?minSeverity=high&status=fail",
       (f: Record<string, string>) => (f.severity === "critical" || f.severity === "high") && f.status === "fail",
-      7,
+      12,
     ],
     ["?ruleId=mi.tls.minimum-version", (f: Record<string, string>) => f.ruleId === "mi.tls.minimum-version", 4],
     [
       "?subscriptionId=7C2D1E4F-5A6B-4C7D-9E8F-0A1B2C3D4E5F&status=fail",
       (f: Record<string, string>) => f.subscriptionId === "7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f" && f.status === "fail",
-      9,
+      12,
     ],
     ["?resourceGroup=RG-COMPUTE-DEV", (f: Record<string, string>) => f.resourceGroup === "rg-compute-dev", undefined],
     [
@@ -375,8 +375,8 @@ describe("GET /api/findings", () => {
     expect(answer.text.split("\r\n")[0]).toBe(
       "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence",
     );
-    // Every stored result of the run (see findingsStored): 26 of its 73.
-    expect(rows).toHaveLength(26);
+    // Every stored result of the run (see findingsStored): 45 of its 144.
+    expect(rows).toHaveLength(45);
     expect(answer.text.endsWith("\r\n")).toBe(true);
     const renamed = rows.filter((r) => r[3]!.includes("HYPERLINK"));
     expect(renamed.length).toBeGreaterThan(0);
@@ -580,10 +580,10 @@ describe("GET /api/dashboard (handler)", () => {
     const blank = await page("?severity=&ruleId=&subscriptionId=&status=fail&q=");
     expect(blank.status).toBe(200);
     expect(blank.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(blank.text).toContain('id="findings-count">19 findings<');
+    expect(blank.text).toContain('id="findings-count">33 findings<');
     // The list is what the run stored; the page says so.
     expect((await page("?status=any")).text).toContain(
-      `id="findings-stored">73 results, 26 stored: this run's failures, unknowns, errors and changes.`,
+      `id="findings-stored">144 results, 45 stored: this run's failures, unknowns, errors and changes.`,
     );
     const bad = await page("?severity=bogus");
     expect(bad.status).toBe(400);
