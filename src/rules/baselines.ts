@@ -48,6 +48,8 @@ const CURRENT_ONLY_RULE_IDS = [
   "mi.public-endpoint.stale-nsg-opening",
   "mi.subnet.redirect-inbound-untrusted",
   "mi.network.unsupported-configuration",
+  "mi.private-endpoint.connections",
+  "mi.vnet.flow-logs",
 ] as const;
 
 const CURRENT_RULE_IDS: readonly string[] = [

@@ -19,6 +19,8 @@ import { miPublicEndpointEnabled } from "./mi-public-endpoint-enabled";
 import { miPublicEndpointStaleNsgOpening } from "./mi-public-endpoint-stale-nsg-opening";
 import { miSubnetRedirectInboundUntrusted } from "./mi-subnet-redirect-inbound-untrusted";
 import { miNetworkUnsupportedConfiguration } from "./mi-network-unsupported-configuration";
+import { miPrivateEndpointConnections } from "./mi-private-endpoint-connections";
+import { miVnetFlowLogs } from "./mi-vnet-flow-logs";
 
 export const RULES: readonly AnyRule[] = [
   miPublicEndpointUntrustedSource,
@@ -40,6 +42,8 @@ export const RULES: readonly AnyRule[] = [
   miPublicEndpointStaleNsgOpening,
   miSubnetRedirectInboundUntrusted,
   miNetworkUnsupportedConfiguration,
+  miPrivateEndpointConnections,
+  miVnetFlowLogs,
 ];
 
 export function findRule(id: string): AnyRule | undefined {
