@@ -189,23 +189,18 @@ describe("what is announced", () => {
     expect(more).toHaveLength(0);
     const card = readCard(message);
     const expected = await failing(h.store, first.runId);
-    expect(expected).toHaveLength(7);
+    expect(expected).toHaveLength(12);
     expect(itemKeys(card, "New findings")).toEqual(keysOf(expected));
     expect(card.items.every((item) => item.section === "New findings")).toBe(true);
-    expect(card.title).toBe("MI exposure: 7 new");
+    expect(card.title).toBe("MI exposure: 12 new");
     expect(card.facts["Scope"]).toBe(`snapshot:${SAMPLE}`);
     expect(card.facts["Run"]).toBe(`${first.runId} (completed)`);
-    expect(card.facts["Estate score"]).toBe("89.1");
-    expect(card.texts).toContain("New 7 · Regressed 0 · Resolved 0 · Still failing 0");
+    expect(card.facts["Estate score"]).toBe("85.2");
+    expect(card.texts).toContain("New 12 · Regressed 0 · Resolved 0 · Still failing 0");
     // Most severe first, and each item names severity, title, resource, subscription and its evidence in one line.
     expect(card.items.map((item) => item.badge)).toEqual([
-      "CRITICAL",
-      "CRITICAL",
-      "CRITICAL",
-      "HIGH",
-      "HIGH",
-      "HIGH",
-      "HIGH",
+      ...Array<string>(3).fill("CRITICAL"),
+      ...Array<string>(9).fill("HIGH"),
     ]);
     const exposed = card.items.find(
       (item) =>
@@ -230,7 +225,7 @@ describe("what is announced", () => {
         state: "delivered",
         attempts: 1,
         httpStatus: 202,
-        counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+        counts: { new: 12, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
       }),
     ]);
     expect(receiver.postsTo(h.path("default"))[0]!.headers["content-type"]).toBe("application/json; charset=utf-8");
@@ -263,7 +258,7 @@ describe("what is announced", () => {
     expect(itemKeys(card, "Resolved")).toEqual([`${tls.title}|${tls.resourceId}`]);
     expect(card.items).toHaveLength(2);
     expect(card.title).toBe("MI exposure: 1 new, 1 resolved");
-    expect(card.texts).toContain("New 1 · Regressed 0 · Resolved 1 · Still failing 6");
+    expect(card.texts).toContain("New 1 · Regressed 0 · Resolved 1 · Still failing 11");
     expect(card.items.find((item) => item.section === "Resolved")!.badge).toBe("RESOLVED");
     expect(card.facts["Estate score"]).toMatch(/^\d+(\.\d)? \((unchanged|[+−][\d.]+ since the previous run)\)$/);
 
@@ -351,8 +346,8 @@ describe("what is announced", () => {
     expect(receiver.postsTo(h.path("default"))).toHaveLength(1);
     await h.audit(SAMPLE, { at: new Date(t0 + 7 * DAY - 2_000) });
     const reminder = readCard(receiver.acceptedBy(h.path("default"))[1]);
-    expect(reminder.title).toBe("MI exposure: 7 reminders");
-    expect(reminder.sections["Still failing"]).toBe(7);
+    expect(reminder.title).toBe("MI exposure: 12 reminders");
+    expect(reminder.sections["Still failing"]).toBe(12);
     expect(reminder.texts.join("\n")).not.toMatch(/New findings/);
     await h.audit(SAMPLE, { at: new Date(t0 + 8 * DAY) });
     expect(receiver.postsTo(h.path("default"))).toHaveLength(2);
@@ -374,8 +369,8 @@ describe("what is announced", () => {
     const digests = receiver.acceptedBy(h.path("default")).slice(1);
     expect(digests).toHaveLength(1);
     const digest = readCard(digests[0]);
-    expect(digest.title).toBe("MI exposure daily summary: 7 open failures");
-    expect(digest.sections["Open failures"]).toBe(7);
+    expect(digest.title).toBe("MI exposure daily summary: 12 open failures");
+    expect(digest.sections["Open failures"]).toBe(12);
     expect(await h.alerts.deliveryForRun(next.runId)).toEqual([
       expect.objectContaining({ kind: "digest", state: "delivered" }),
     ]);
@@ -452,7 +447,7 @@ describe("delivery guarantees", () => {
     const second = await h.audit(variants.write(openPublicEndpointOfProd01));
     const cards = receiver.acceptedBy(h.path("default")).map(readCard);
     expect(cards.map((c) => c.facts["Run"])).toEqual([`${first.runId} (completed)`, `${second.runId} (completed)`]);
-    expect(cards.map((c) => c.title)).toEqual(["MI exposure: 7 new", "MI exposure: 1 new"]);
+    expect(cards.map((c) => c.title)).toEqual(["MI exposure: 12 new", "MI exposure: 1 new"]);
     for (const run of [first, second]) expect((await h.alerts.deliveryForRun(run.runId))[0]!.state).toBe("delivered");
   });
 
@@ -713,7 +708,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         lastError: "HTTP 500",
         lastAttemptAt: expect.any(String),
         deliveredAt: expect.any(String),
-        counts: { new: 7, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+        counts: { new: 12, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
       },
     ]);
     for (const delivery of await alertDeliveryForRun(getServices().alerts)(run.runId))
