@@ -32,7 +32,7 @@ import { terminalLines, terminalText } from "../report/terminal-text";
 import { csvReportChunks, jsonReportChunks } from "../report/report-chunks";
 import { rulesToMarkdown } from "../report/rules-markdown";
 import { RULES } from "../rules/catalog";
-import { BASELINE_IDS, rulesOfBaseline, type BaselineId } from "../rules/baselines";
+import { BASELINE_IDS, baselinesOfRule, rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { mcsbIds, resolveControls } from "../rules/framework-controls";
 import { SEVERITIES, type Severity } from "../rules/rule";
 import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
@@ -77,34 +77,43 @@ export function buildProgram(io: Io & { setExitCode: (code: number) => void }): 
     .command("rules")
     .description("Print the rule catalog")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "markdown"]).default("table"))
+    .addOption(
+      new Option("--baseline <id>", "list only this baseline's rules (default: every rule)").choices([...BASELINE_IDS]),
+    )
     .option("--output <file>", "write to a file instead of stdout")
-    .action(async (options: { format: "table" | "json" | "markdown"; output?: string }) => {
-      const text = rulesCatalogText(options.format);
+    .action(async (options: { format: "table" | "json" | "markdown"; baseline?: BaselineId; output?: string }) => {
+      const text = rulesCatalogText(options.format, options.baseline);
       await emit(text, options.output, io);
       io.setExitCode(0);
     });
   return program;
 }
 
-/** `rules`: the catalog as a table (id, severity, MCSB controls, title), JSON or the Markdown of docs/rules.md. */
-function rulesCatalogText(format: "table" | "json" | "markdown"): string {
-  if (format === "markdown") return rulesToMarkdown(RULES);
+/**
+ * `rules`: the catalog (or one baseline's rules) as a table (id, severity, baselines, MCSB controls, title), JSON or the
+ * Markdown of docs/rules.md.
+ */
+function rulesCatalogText(format: "table" | "json" | "markdown", baseline?: BaselineId): string {
+  const rules = baseline === undefined ? RULES : rulesOfBaseline(baseline);
+  if (format === "markdown") return rulesToMarkdown(rules);
   if (format === "json")
     // A rule's evaluate function is not data: JSON leaves function-valued properties out. Its control references are
     // printed resolved, with each control's title and NIST ids from the catalog.
     return `${JSON.stringify(
-      RULES.map((rule) => ({ ...rule, controls: resolveControls(rule.controls) })),
+      rules.map((rule) => ({ ...rule, baselines: baselinesOfRule(rule.id), controls: resolveControls(rule.controls) })),
       null,
       2,
     )}\n`;
+  const idWidth = Math.max(...rules.map((rule) => rule.id.length));
   const row = (rule: (typeof RULES)[number]): string =>
     [
-      rule.id.padEnd(34),
+      rule.id.padEnd(idWidth),
       rule.severity.padEnd(8),
+      baselinesOfRule(rule.id).join(",").padEnd(17),
       (mcsbIds(rule.controls).join(", ") || "-").padEnd(10),
       rule.title,
     ].join(" ");
-  return `${RULES.map(row).join("\n")}\n`;
+  return `${rules.map(row).join("\n")}\n`;
 }
 
 /** A repeatable option's values, in the order given. */
@@ -298,7 +307,7 @@ function render(
         summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"],
       });
     case "csv":
-      return csvReportChunks(report.findings);
+      return csvReportChunks(report.findings, report.run.baseline);
     case "table":
       // The gate's lines quote coverage gap reasons (Azure's error text): escaped like the table above them.
       return [formatTable(report), terminalLines(formatGate(gate, exitCode))];

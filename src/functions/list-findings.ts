@@ -39,7 +39,13 @@ export const listFindings = reportEndpoint(route, async ({ query, request }) => 
   const runId = found.run.runId;
   if (format === "json")
     return findingsPageResponse(store, found.run, selection, query, request.headers.get("if-none-match"));
-  const body = await findingsCsv(store, runId, selection, { header: findingCsvHeader, row: findingCsvRow });
+  const body = await findingsCsv(
+    store,
+    runId,
+    selection,
+    { header: findingCsvHeader, row: findingCsvRow },
+    found.run.baseline,
+  );
   return streamResponse(body, "text/csv; charset=utf-8; header=present", {
     "content-disposition": `attachment; filename="findings-${runId}.csv"`,
   });

@@ -7,6 +7,6 @@ import { rulesCatalog } from "../report-api/report-queries";
 
 const route = REPORT_ROUTES.listRules;
 
-export const listRules = reportEndpoint(route, async () => jsonResponse(rulesCatalog()));
+export const listRules = reportEndpoint(route, async ({ query }) => jsonResponse(rulesCatalog(query.baseline)));
 
 export const listRulesFunction = registerHttp(route.functionName, httpOptions(route, listRules));

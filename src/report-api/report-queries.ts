@@ -4,6 +4,7 @@ import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding } from "../engine/f
 import { AuditorError, errorText } from "../errors";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, type Severity, type Status } from "../rules/rule";
+import { baselinesOfRule, rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import type {
   FindingFilter,
   FindingQuery,
@@ -118,15 +119,17 @@ export async function findingsCsv(
   store: RunQueries,
   runId: string,
   selection: FindingSelection,
-  csv: { header(): string; row(f: Finding): string },
+  csv: { header(): string; row(f: Finding, baseline: BaselineId): string },
+  baseline: BaselineId,
 ): Promise<AsyncIterable<Uint8Array>> {
   const first = await store.listFindings(runId, storeQuery(selection, CSV_PAGE_SIZE, undefined));
+  const row = (f: StoredFinding): string => csv.row(toApiFinding(f), baseline);
   async function* rows(): AsyncGenerator<Uint8Array> {
     let page: Page<StoredFinding> = first;
-    yield Buffer.from(csv.header() + page.items.map((f) => csv.row(toApiFinding(f))).join(""), "utf8");
+    yield Buffer.from(csv.header() + page.items.map(row).join(""), "utf8");
     while (page.continuationToken !== undefined) {
       page = await store.listFindings(runId, storeQuery(selection, CSV_PAGE_SIZE, page.continuationToken));
-      if (page.items.length > 0) yield Buffer.from(page.items.map((f) => csv.row(toApiFinding(f))).join(""), "utf8");
+      if (page.items.length > 0) yield Buffer.from(page.items.map(row).join(""), "utf8");
     }
   }
   return rows();
@@ -260,9 +263,10 @@ function statusChanges(
   return changes.sort((a, b) => (b.at ?? b.runId).localeCompare(a.at ?? a.runId));
 }
 
-export function rulesCatalog(): { items: ApiRule[] } {
+/** Every rule, or one baseline's, in catalog order. */
+export function rulesCatalog(baseline?: BaselineId): { items: ApiRule[] } {
   return {
-    items: RULES.map((rule) => ({
+    items: (baseline === undefined ? RULES : rulesOfBaseline(baseline)).map((rule) => ({
       id: rule.id,
       title: rule.title,
       severity: rule.severity,
@@ -275,6 +279,7 @@ export function rulesCatalog(): { items: ApiRule[] } {
       guidance: rule.guidance.map((g) => ({ page: { ...g.page }, summary: g.summary, checked: g.checked })),
       remediation: rule.remediation,
       references: [...rule.references],
+      baselines: baselinesOfRule(rule.id),
     })),
   };
 }

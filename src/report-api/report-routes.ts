@@ -7,6 +7,7 @@ import {
   dashboardQuery,
   getRunPath,
   listFindingsQuery,
+  listRulesQuery,
   listRunsQuery,
   noQuery,
   resourceHistoryPath,
@@ -141,10 +142,11 @@ export const REPORT_ROUTES = {
     authLevel: "function",
     requiresRole: true,
     summary: "The rule catalog",
-    query: noQuery,
+    query: listRulesQuery,
     responses: {
       "200": {
-        description: "Every rule with its rationale, source passage, remediation and references.",
+        description:
+          "Every rule (or, with `baseline`, that baseline's rules) with its rationale, sources, remediation, references and the baselines that have it.",
         json: RuleListSchema,
       },
     },

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { RULES } from "../rules/catalog";
 import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
+import { BASELINE_IDS } from "../rules/baselines";
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -143,6 +144,13 @@ export const complianceQuery = z.strictObject({
 /** The dashboard's framework page: MCSB unless another framework is chosen. */
 export const dashboardComplianceQuery = complianceQuery.omit({ format: true }).extend({
   framework: complianceQuery.shape.framework.optional().meta({ description: "The framework; default MCSB." }),
+});
+
+export const listRulesQuery = z.strictObject({
+  baseline: z
+    .enum(BASELINE_IDS)
+    .optional()
+    .meta({ description: "Only the rules of this baseline (`current` or `seed-2019`); default every rule." }),
 });
 
 export type ListRunsQuery = z.output<typeof listRunsQuery>;

@@ -6,6 +6,7 @@ import { channelDeliverySchema } from "../alerts/run-delivery";
 import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
 import { findingIdentityShape as identity, severitySchema, statusSchema } from "../report/finding-schema";
 import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
+import { BASELINE_IDS } from "../rules/baselines";
 
 /** Every named schema here is a component of the OpenAPI document. */
 export const reportSchemas = z.registry<{ id: string; description?: string }>();
@@ -51,11 +52,18 @@ export const DeltaCountsSchema = named(
   z.object({ newFailures: count, regressed: count, resolved: count, stillFailing: count, notReassessed: count }),
 );
 
+const BaselineSchema = named(
+  "Baseline",
+  z.enum(BASELINE_IDS),
+  "The set of rules a run evaluates: `current` (today's guidance, the default) or `seed-2019` (the 2018-2019 seed articles' rules). Runs stored before baselines existed read as `seed-2019`.",
+);
+
 export const RunRecordSchema = named(
   "RunRecord",
   z.object({
     runId: z.string(),
     status: RunStatusSchema,
+    baseline: BaselineSchema,
     scope: z.string().optional(),
     requestedBy: z.string().optional(),
     requestedAt: z.string().optional(),
@@ -111,7 +119,8 @@ const RunInfoSchema = named(
     source: z.looseObject({ kind: z.enum(["snapshot", "resourceGraph"]) }),
     trustedPrefixes: z.array(z.string()),
     trustOwnedPublicIps: z.boolean(),
-    rulesEvaluated: count,
+    baseline: BaselineSchema,
+    rulesEvaluated: count.meta({ description: "How many rules the run's baseline has." }),
     resourcesInEstate: count,
     collection: z.record(z.string(), z.unknown()),
     coverageGaps: z.array(CoverageGapSchema),
@@ -330,6 +339,7 @@ export const RuleSchema = named(
       }),
     remediation: z.string(),
     references: z.array(z.string()),
+    baselines: z.array(BaselineSchema).meta({ description: "The baselines that have the rule." }),
   }),
 );
 

@@ -5,6 +5,7 @@
 import type { AuditReport } from "../audit/run-audit";
 import type { Finding } from "../engine/finding";
 import { findingCsvHeader, findingCsvRow } from "./csv";
+import type { BaselineId } from "../rules/baselines";
 
 /** Results per chunk: about 0.5–1 MB of text. */
 export const FINDINGS_PER_CHUNK = 500;
@@ -38,12 +39,12 @@ export function* jsonReportChunks(report: AuditReport): Generator<string> {
   yield "}\n";
 }
 
-/** The CSV header, then a row per result (csv.ts), in chunks. */
-export function* csvReportChunks(findings: Iterable<Finding>): Generator<string> {
+/** The CSV header, then a row per result (csv.ts) with the run's baseline, in chunks. */
+export function* csvReportChunks(findings: Iterable<Finding>, baseline: BaselineId): Generator<string> {
   let chunk = findingCsvHeader();
   let rows = 0;
   for (const finding of findings) {
-    chunk += findingCsvRow(finding);
+    chunk += findingCsvRow(finding, baseline);
     rows += 1;
     if (rows % FINDINGS_PER_CHUNK === 0) {
       yield chunk;

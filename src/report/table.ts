@@ -11,6 +11,7 @@ export function formatTable(report: AuditReport): string {
       ? `snapshot ${(run.source.files ?? []).join(", ")}`
       : `Resource Graph ${describeScope(run.source)}`;
   lines.push(`MI Exposure Auditor: run ${run.runId} (${run.status}) of ${source}`);
+  lines.push(`Baseline: ${run.baseline} (${run.rulesEvaluated} rules)`);
   lines.push(
     `Resources: ${run.resourcesInEstate}   Results: ${findings.length}   Estate score: ${summary.estateScore ?? "n/a"}   Unassessed: ${summary.unassessed}`,
   );

@@ -58,17 +58,24 @@ describe("mi-audit scan on the sample estate", () => {
     ).toBeGreaterThanOrEqual(3);
   });
 
-  it("every rule has a passing and a failing case in the sample estate", () => {
-    const report = JSON.parse(runCli(["scan", "--snapshot", SAMPLE, "--format", "json"]).stdout);
-    const rules = JSON.parse(runCli(["rules", "--format", "json"]).stdout) as { id: string }[];
-    for (const rule of rules) {
-      const statuses = report.findings
-        .filter((f: { ruleId: string }) => f.ruleId === rule.id)
-        .map((f: { status: string }) => f.status);
-      expect(statuses, rule.id).toContain("pass");
-      expect(statuses, rule.id).toContain("fail");
-    }
-  });
+  it.each(["seed-2019", "current"])(
+    "every rule of %s has a passing and a failing case in the sample estate",
+    (baseline) => {
+      const report = JSON.parse(
+        runCli(["scan", "--snapshot", SAMPLE, "--format", "json", "--baseline", baseline]).stdout,
+      );
+      const rules = JSON.parse(runCli(["rules", "--format", "json", "--baseline", baseline]).stdout) as {
+        id: string;
+      }[];
+      for (const rule of rules) {
+        const statuses = report.findings
+          .filter((f: { ruleId: string }) => f.ruleId === rule.id)
+          .map((f: { status: string }) => f.status);
+        expect(statuses, rule.id).toContain("pass");
+        expect(statuses, rule.id).toContain("fail");
+      }
+    },
+  );
 
   it("csv is RFC 4180 with formula injection neutralised", () => {
     const rows = [
@@ -89,12 +96,12 @@ describe("mi-audit scan on the sample estate", () => {
     ];
     const run = runCli(["scan", "--snapshot", file("inject.json", JSON.stringify(rows)), "--format", "csv"]);
     expect(run.stdout.split("\r\n")[0]).toBe(
-      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence",
+      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence,baseline",
     );
     const table = parseCsv(run.stdout);
     const tls = table.find((r) => r[0] === "mi.tls.minimum-version")!;
     expect(tls[3]).toBe("'=cmd|' /C calc'!A0");
-    expect(table.every((r) => r.length === 12)).toBe(true);
+    expect(table.every((r) => r.length === 13)).toBe(true);
     for (const r of table) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@]/);
   });
 

@@ -72,8 +72,8 @@ describe("report chunks", () => {
   it("CSV is exactly the header and one row per result, in order", () => {
     for (const count of [0, 1, FINDINGS_PER_CHUNK, 2 * FINDINGS_PER_CHUNK + 3]) {
       const sized = withFindings(report, count);
-      expect([...csvReportChunks(sized.findings)].join("")).toBe(
-        findingCsvHeader() + sized.findings.map(findingCsvRow).join(""),
+      expect([...csvReportChunks(sized.findings, "current")].join("")).toBe(
+        findingCsvHeader() + sized.findings.map((f) => findingCsvRow(f, "current")).join(""),
       );
     }
   });
@@ -81,7 +81,7 @@ describe("report chunks", () => {
   it("no chunk grows with the number of results", () => {
     const big = withFindings(report, 20 * FINDINGS_PER_CHUNK);
     const json = [...jsonReportChunks(big)];
-    const csv = [...csvReportChunks(big.findings)];
+    const csv = [...csvReportChunks(big.findings, "current")];
     const longestFinding = Math.max(...big.findings.map((f) => JSON.stringify(f, null, 2).length));
     expect(json.length).toBeGreaterThanOrEqual(20);
     expect(Math.max(...json.map((c) => c.length))).toBeLessThan(

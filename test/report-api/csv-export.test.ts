@@ -68,7 +68,13 @@ describe("CSV export of a large run", () => {
       ...store,
       listFindings: (...args: Parameters<typeof store.listFindings>) => ((reads += 1), store.listFindings(...args)),
     };
-    const body = await findingsCsv(counting, runId, { filter: {} }, { header: findingCsvHeader, row: findingCsvRow });
+    const body = await findingsCsv(
+      counting,
+      runId,
+      { filter: {} },
+      { header: findingCsvHeader, row: findingCsvRow },
+      "current",
+    );
     expect(reads).toBe(1);
     const iterator = body[Symbol.asyncIterator]();
     await iterator.next();

@@ -8,6 +8,7 @@ import { useReportSettings, reportSettingsFromEnv } from "../../src/report-api/r
 import { encodeResourceId } from "../../src/report-api/resource-id";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { RULES } from "../../src/rules/catalog";
+import { rulesOfBaseline } from "../../src/rules/baselines";
 import { listRuns, listRunsFunction } from "../../src/functions/list-runs";
 import { getRun, getRunFunction } from "../../src/functions/get-run";
 import { listFindings, listFindingsFunction } from "../../src/functions/list-findings";
@@ -106,6 +107,7 @@ describe("GET /api/runs", () => {
       expect(answer.status).toBe(200);
       expect(answer.json.items.length).toBeLessThanOrEqual(1);
       seen.push(...answer.json.items.map((r: { runId: string }) => r.runId));
+      for (const item of answer.json.items as { baseline: string }[]) expect(item.baseline).toBe("current");
       token = answer.json.continuationToken;
     } while (token !== null && seen.length < 10);
     expect(seen).toEqual([...runs].reverse());
@@ -152,13 +154,17 @@ describe("GET /api/runs/{runId}", () => {
       finishedAt: expect.any(String),
       durationMs: expect.any(Number),
     });
+    expect(run.baseline).toBe("current");
+    expect(run.summary.run).toMatchObject({ baseline: "current", rulesEvaluated: rulesOfBaseline("current").length });
     expect(run.summary.run.coverageGaps).toEqual([]);
     expect(run.summary.scores.estateScore).toEqual(expect.any(Number));
     expect(run.summary.scores.bySubscription).toHaveLength(3);
     expect(run.summary.scores.byStatus).toMatchObject({ fail: 33, pass: 71 });
     expect(run.summary.bySeverity.critical.fail).toBe(3);
     expect(run.summary.scores.byRule.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(
-      RULES.map((r) => r.id).sort(),
+      rulesOfBaseline("current")
+        .map((r) => r.id)
+        .sort(),
     );
     const delta = run.summary.delta;
     expect(delta.previousRunId).toBe(runs[1]);
@@ -373,8 +379,9 @@ describe("GET /api/findings", () => {
     // parseCsv (strict RFC 4180) returns the records after the header.
     const rows = parseCsv(answer.text);
     expect(answer.text.split("\r\n")[0]).toBe(
-      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence",
+      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence,baseline",
     );
+    expect(rows.every((row) => row[12] === "current")).toBe(true);
     // Every stored result of the run (see findingsStored): 45 of its 144.
     expect(rows).toHaveLength(45);
     expect(answer.text.endsWith("\r\n")).toBe(true);
@@ -464,6 +471,20 @@ describe("GET /api/resources/{id}/history", () => {
 });
 
 describe("GET /api/rules and /api/health", () => {
+  it("gives each rule's baselines, and with ?baseline= only that baseline's rules; an unknown one is a 400", async () => {
+    const all = (await call(listRules, "/rules", "/api/rules")).json.items as { id: string; baselines: string[] }[];
+    expect(all.find((rule) => rule.id === "mi.tls.minimum-version")?.baselines).toEqual(["seed-2019", "current"]);
+    expect(all.find((rule) => rule.id === "mi.peering.same-region")?.baselines).toEqual(["seed-2019"]);
+    const current = (await call(listRules, "/rules", "/api/rules?baseline=current")).json.items as { id: string }[];
+    expect(current.map((rule) => rule.id)).toEqual(rulesOfBaseline("current").map((rule) => rule.id));
+    expect(current.map((rule) => rule.id)).not.toContain("expressroute.microsoft-peering");
+    const seed = (await call(listRules, "/rules", "/api/rules?baseline=seed-2019")).json.items as { id: string }[];
+    expect(seed).toHaveLength(13);
+    const bad = await invoke(listRules, "/api/rules?baseline=seed-2018");
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/baseline/);
+  });
+
   it("lists the catalog with rationale, remediation, references and the seed quote", async () => {
     const answer = await call(listRules, "/rules", "/api/rules");
     expect(answer.json.items).toHaveLength(RULES.length);

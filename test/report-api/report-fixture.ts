@@ -43,11 +43,13 @@ export class ReportFixture {
   readonly runIds: string[] = [];
   private files = 0;
 
-  constructor(connectionString: string, tablePrefix: string) {
+  /** `env`: further app settings, e.g. AUDIT_BASELINE. */
+  constructor(connectionString: string, tablePrefix: string, env: Record<string, string> = {}) {
     const settings: AppSettings = appSettingsFromEnv({
       AzureWebJobsStorage: connectionString,
       AUDIT_SOURCE: `snapshot:${SAMPLE}`,
       TRUSTED_SOURCE_PREFIXES: "",
+      ...env,
     });
     const store = createAuditStore(settings.tables, { tablePrefix });
     const queue = { enqueue: async () => {} };
