@@ -62,8 +62,8 @@ it("starts Azurite, the emulator and the functions, completes the first audit, a
     500,
   );
   expect(latest.status).toBe("completed");
-  expect(latest.summary.scores.byStatus.fail).toBe(19);
-  expect(latest.summary.scores.estateScore).toBeCloseTo(89.1, 1);
+  expect(latest.summary.scores.byStatus.fail).toBe(33);
+  expect(latest.summary.scores.estateScore).toBeCloseTo(85.2, 1);
   expect(output).toMatch(new RegExp(`run ${latest.runId} completed`));
 
   expect((await fetch(`${url}/api/runs/latest`)).status).toBe(401);
