@@ -113,7 +113,7 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
     await expect(delta.locator(".delta-list").first().innerText()).resolves.toContain("nsg-sqlvm-legacy");
     await expect(delta.locator(".delta-list").nth(1).innerText()).resolves.toContain("sqlmi-shared-01");
     expect(await page.locator("table.subs tbody tr").count()).toBe(3);
-    expect(await page.locator("#findings-table tbody tr.finding").count()).toBe(19);
+    expect(await page.locator("#findings-table tbody tr.finding").count()).toBe(33);
     expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
