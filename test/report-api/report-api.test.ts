@@ -597,6 +597,11 @@ describe("authorization: REPORT_REQUIRED_ROLE", () => {
 describe("GET /api/dashboard (handler)", () => {
   const page = (query: string) => invoke(dashboard, `/api/dashboard${query}`);
 
+  it("shows the run's baseline in the run header", async () => {
+    const answer = await page("");
+    expect(answer.text).toMatch(/<div class="kpi-note" id="run-baseline"[^>]*>baseline current<\/div>/);
+  });
+
   it("reads unset form fields as no filter, and still refuses bad or unknown parameters", async () => {
     const blank = await page("?severity=&ruleId=&subscriptionId=&status=fail&q=");
     expect(blank.status).toBe(200);
