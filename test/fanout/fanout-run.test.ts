@@ -15,6 +15,7 @@ import {
   findingLines,
   finishedRun,
   requestAndPlan,
+  queueClient,
   verdictLines,
   type FanoutKit,
 } from "./fanout-kit";
@@ -126,6 +127,27 @@ describe("the baseline of a sharded run", () => {
     expect(verdictLines(await allFindings(switched.store, planned.runId))).toEqual(
       verdictLines(await allFindings(single.store, one.runId)),
     );
+  });
+});
+
+describe("the baseline of a single run", () => {
+  it("is the one it was requested with, though the worker that runs it has another AUDIT_BASELINE", async () => {
+    const prefix = `fs${Date.now().toString(36)}`;
+    const requested = kit({ AUDIT_BASELINE: "seed-2019" }, { prefix });
+    const { runId } = await requested.audits.requestAudit({ trigger: "http" });
+    expect((await requested.store.getRunRecord(runId))?.baseline).toBe("seed-2019");
+    const switched = kit(
+      { AUDIT_BASELINE: "current" },
+      { prefix, queues: { audit: requested.auditQueueName, shards: requested.shardQueueName } },
+    );
+    const client = queueClient(requested, requested.auditQueueName);
+    const message = (await client.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems[0]!;
+    const body: unknown = JSON.parse(Buffer.from(message.messageText, "base64").toString("utf8"));
+    expect(body).toMatchObject({ runId, baseline: "seed-2019" });
+    await switched.audits.runRequested(body, { dequeueCount: 1, maxDequeueCount: 3 }, switched.log);
+    const run = await finishedRun(switched.store, runId);
+    expect(run.baseline).toBe("seed-2019");
+    expect(run.summary!.run).toMatchObject({ baseline: "seed-2019", rulesEvaluated: 13 });
   });
 });
 
