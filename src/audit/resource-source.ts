@@ -21,6 +21,11 @@ export interface CollectionOutcome {
   /** Figures for the summary: rows per type, requests, throttle waits, retries, duration. */
   stats: Record<string, unknown>;
   gaps: CoverageGap[];
+  /**
+   * The subscriptions the collection found in scope, when it listed or was given them: the estate counts them as
+   * audited even when nothing audited lives in them (a private endpoint there is inside the audit).
+   */
+  scopeSubscriptions?: string[];
 }
 
 export interface ResourceSource {

@@ -151,6 +151,7 @@ export async function assembleEstate(
     });
     gaps.push(...outcome.gaps);
     for (const gap of gaps) builder.addCoverageGap(gap);
+    if (outcome.scopeSubscriptions !== undefined) builder.addScopeSubscriptions(outcome.scopeSubscriptions);
     outcomes.push({ rows, stats: outcome.stats, gaps, warnings });
   }
   return { estate: builder.build(), steps: outcomes };

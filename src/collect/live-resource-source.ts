@@ -70,6 +70,7 @@ export class ResourceGraphSource implements ResourceSource {
         enrichment: enrichmentStats,
       },
       gaps: [...result.gaps, ...enrichmentGaps(failedReads)],
+      ...(result.scopeSubscriptions === undefined ? {} : { scopeSubscriptions: result.scopeSubscriptions }),
     };
   }
 }

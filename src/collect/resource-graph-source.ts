@@ -152,6 +152,8 @@ class ResourceGraphRun {
   private allTypes: string[] = [];
   private scopeMode: ScopeMode = "subscriptions";
   private subscriptionCount: number | undefined;
+  /** The subscriptions in scope, once given or listed (the estate counts them as audited even when empty). */
+  private scopeSubscriptions: string[] | undefined;
 
   constructor(
     connection: ArmConnection,
@@ -189,6 +191,7 @@ class ResourceGraphRun {
 
     if (batches !== undefined) {
       this.subscriptionCount = batches.reduce((sum, batch) => sum + batch.length, 0);
+      this.scopeSubscriptions = batches.flat();
       for (const family of families) for (const batch of batches) this.addChain(family, { subscriptions: batch });
     } else if (scope.managementGroups !== undefined && families.length > 0) {
       // The first answer tells whether Resource Graph cuts the groups at its subscription limit, which decides how
@@ -445,6 +448,7 @@ class ResourceGraphRun {
         return undefined;
       }
       this.subscriptionCount = discovered.length;
+      this.scopeSubscriptions = discovered;
       return chunk(discovered, this.options.batchSize ?? MAX_SUBSCRIPTIONS_PER_REQUEST);
     })();
     return this.groupBatches;
@@ -481,6 +485,14 @@ class ResourceGraphRun {
 
   private result(): ResourceGraphResult {
     this.stats.durationMs = Date.now() - this.started;
-    return { stats: this.stats, gaps: this.gaps, scopeMode: this.scopeMode, subscriptionCount: this.subscriptionCount };
+    return {
+      stats: this.stats,
+      gaps: this.gaps,
+      scopeMode: this.scopeMode,
+      subscriptionCount: this.subscriptionCount,
+      ...(this.scopeSubscriptions === undefined
+        ? {}
+        : { scopeSubscriptions: this.scopeSubscriptions.map((id) => id.toLowerCase()) }),
+    };
   }
 }

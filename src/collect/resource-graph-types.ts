@@ -72,6 +72,8 @@ export interface ResourceGraphResult {
    * groups (after Resource Graph reported its subscription limit hit), or the tenant's discovered subscriptions.
    */
   scopeMode: ScopeMode;
+  /** Every subscription the scope was found to hold (lower case), when they were listed or given; else undefined. */
+  scopeSubscriptions?: string[];
   /** Subscriptions queried in explicit batches; undefined when queried by management group. */
   subscriptionCount?: number;
 }

@@ -174,4 +174,25 @@ describe("issue 13's types, collected live", () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it("counts the subscriptions listed in scope as audited, even with nothing audited in them", async () => {
+    // The partner's private endpoint lives in OTHER, which holds no audited resource. Listed in the tenant, OTHER is
+    // inside the audit (pass); a snapshot knows only the subscriptions its rows name, so there it is outside (fail).
+    const { connection } = await start({ estate: { data: estateRows(), subscriptions: [SUB, OTHER] } });
+    const settings = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
+    const status = (findings: Finding[]) =>
+      findings.find((f) => f.ruleId === "mi.private-endpoint.connections" && f.resourceName === "mi-legacy")?.status;
+    const live = await runAudit(new ResourceGraphSource({ connection }), settings);
+    expect(status(live.findings)).toBe("pass");
+    const scoped = await runAudit(new ResourceGraphSource({ connection, scope: { subscriptions: [SUB] } }), settings);
+    expect(status(scoped.findings)).toBe("fail");
+    const directory = mkdtempSync(join(tmpdir(), "mi-audit-scope-"));
+    try {
+      const file = join(directory, "snapshot.json");
+      writeFileSync(file, JSON.stringify({ data: estateRows() }));
+      expect(status((await runAudit(new SnapshotSource([file]), settings)).findings)).toBe("fail");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
