@@ -4,13 +4,15 @@
 export const NETWORK_SEMANTICS_MARKDOWN = `## How network verdicts are decided
 
 The rules above that read NSGs (\`mi.public-endpoint.untrusted-source\`, \`nsg.sql-inbound-internet\`,
-\`nsg.app-subnet.sql-outbound\`) ask one question of an NSG: which five-tuples (source address, source port,
+\`nsg.app-subnet.sql-outbound\`, and in the \`current\` baseline \`mi.public-endpoint.stale-nsg-opening\`,
+\`mi.subnet.redirect-inbound-untrusted\` and the platform-DNS check of \`mi.network.unsupported-configuration\`) ask
+one question of an NSG: which five-tuples (source address, source port,
 destination address, destination port, protocol) does it allow? The rules of one direction are taken in priority
 order, the six platform default rules always included, and the first rule that matches a tuple decides it.
 
 ### Source ports
 
-- **Inbound** (exposure of TCP 3342 or 1433): the client picks its own source port, any of 0-65535. A source is
+- **Inbound** (exposure of TCP 3342, 1433 or the redirect range 11000-11999): the client picks its own source port, any of 0-65535. A source is
   exposed when *some* source port gets in. An Allow that names only some source ports therefore admits every client
   in its source range, and a Deny that names only some source ports protects nobody unless other Denies cover the
   remaining ports. The evidence names the client ports that get in (\`sourcePorts\`).
