@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, SAMPLE, runCli, runCliAsync, type CliRun } from "../support/run-cli";
-import { ids, miRow, nsgRow, vnetRow, SUB1, type Row } from "../support/rows";
+import { flowLogRow, ids, miRow, nsgRow, vnetRow, SUB1, type Row } from "../support/rows";
+import { routeTableRow } from "../rules/network-rows";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 
 const dir = mkdtempSync(join(tmpdir(), "mi-audit-gate-"));
@@ -19,14 +20,31 @@ function snapshot(rows: unknown): string {
 
 const SUBNET = ids.subnet("vnet-mi", "snet-mi");
 /**
- * A managed instance whose every rule is decided: public endpoint off, TLS 1.2, Entra-only on, in a subnet with an
- * NSG that has only the platform defaults (DenyAllInBound closes 1433 to the Internet), in a VNet without peerings.
+ * A managed instance whose every rule is decided and passes (or does not apply) in both baselines: public endpoint
+ * off, TLS 1.2, Entra-only on, no private endpoint connections, in a delegated subnet with a route table and an NSG that
+ * has only the platform defaults (DenyAllInBound closes 1433 and the redirect range to the Internet), in a VNet
+ * without peerings whose traffic a VNet flow log records.
  */
 function cleanEstate(mi: Row = {}): Row[] {
+  const table = routeTableRow("rt-mi", [["10.0.0.0/24", "VnetLocal"]], [SUBNET]);
   return [
-    vnetRow("vnet-mi", ["10.0.0.0/16"], [{ name: "snet-mi", prefix: "10.0.0.0/24", nsg: ids.nsg("nsg-mi") }], []),
+    vnetRow(
+      "vnet-mi",
+      ["10.0.0.0/16"],
+      [
+        {
+          name: "snet-mi",
+          prefix: "10.0.0.0/24",
+          nsg: ids.nsg("nsg-mi"),
+          delegation: "Microsoft.Sql/managedInstances",
+        },
+      ],
+      [],
+    ),
     nsgRow("nsg-mi", [], { subnets: [SUBNET] }),
-    miRow("mi-clean", SUBNET, mi),
+    table,
+    flowLogRow("fl-vnet-mi", ids.vnet("vnet-mi")),
+    miRow("mi-clean", SUBNET, { privateEndpointConnections: [], ...mi }),
   ];
 }
 
