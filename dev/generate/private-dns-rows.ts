@@ -6,25 +6,8 @@ import { resourceId, resourceRow, type Placement, type Row } from "./resource-ro
 
 export const PRIVATE_DNS_ZONE_TYPE = "microsoft.network/privatednszones";
 
-/**
- * The zone names the "Networking constraints" of SQL Managed Instance reserve for Microsoft services: a private zone
- * of one of these names linked to an MI's VNet renders the instance unavailable.
- */
-export const RESERVED_ZONE_NAMES = [
-  "windows.net",
-  "database.windows.net",
-  "core.windows.net",
-  "blob.core.windows.net",
-  "table.core.windows.net",
-  "management.core.windows.net",
-  "monitoring.core.windows.net",
-  "queue.core.windows.net",
-  "graph.windows.net",
-  "login.microsoftonline.com",
-  "login.windows.net",
-  "servicebus.windows.net",
-  "vault.azure.net",
-] as const;
+/** The zone names reserved for Microsoft services, as the rule that checks them holds them (one list). */
+export { RESERVED_ZONE_NAMES } from "../../src/rules/catalog/mi-network-unsupported-configuration";
 
 /** Zones live in one place; `place.location` is ignored (private DNS zones and links are "global"). */
 export function privateDnsZoneRow(place: Placement, zone: string, links: number, registrationLinks = 0): Row {

@@ -64,7 +64,7 @@ interface Review {
 // The reserved names exactly as the page lists them ("DNS records for reserved Microsoft services"). A private zone
 // with one of these names linked to the MI's VNet overrides Azure DNS for it; a sub-zone such as
 // privatelink.database.windows.net is the documented Private Link zone and is not on the list, so names compare exactly.
-const RESERVED_ZONE_NAMES: ReadonlySet<string> = new Set([
+export const RESERVED_ZONE_NAMES = [
   "windows.net",
   "database.windows.net",
   "core.windows.net",
@@ -78,7 +78,8 @@ const RESERVED_ZONE_NAMES: ReadonlySet<string> = new Set([
   "login.windows.net",
   "servicebus.windows.net",
   "vault.azure.net",
-]);
+] as const;
+const RESERVED_ZONES: ReadonlySet<string> = new Set(RESERVED_ZONE_NAMES);
 
 const MI_DELEGATION = "microsoft.sql/managedinstances";
 
@@ -403,7 +404,7 @@ function reviewRouteTable(subnet: Subnet, estate: Estate, review: Review): void 
 /** Private DNS zones with a reserved name linked to the MI's VNet. */
 function reviewPrivateDns(vnet: VirtualNetwork, estate: Estate, review: Review): void {
   for (const link of estate.privateDnsLinksByVnet.get(vnet.key) ?? []) {
-    if (RESERVED_ZONE_NAMES.has(link.zoneName))
+    if (RESERVED_ZONES.has(link.zoneName))
       review.broken.push({
         check: "reserved-private-dns-zone",
         resource: link.id,
@@ -435,7 +436,7 @@ function reservedLinksWithoutVnet(estate: Estate): PrivateDnsZoneLink[] {
   let links = UNPLACED_RESERVED_LINKS.get(estate);
   if (links === undefined) {
     links = estate.byKind.privateDnsZoneLink.filter(
-      (link) => link.vnetKey === undefined && RESERVED_ZONE_NAMES.has(link.zoneName),
+      (link) => link.vnetKey === undefined && RESERVED_ZONES.has(link.zoneName),
     );
     UNPLACED_RESERVED_LINKS.set(estate, links);
   }
