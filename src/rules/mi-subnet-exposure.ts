@@ -8,6 +8,8 @@ import type { TrustPolicy } from "../net/trust";
 import type { Evidence } from "./rule";
 import {
   type MiPlacement,
+  describeIssues,
+  issuesAt,
   networkQuery,
   nsgIssues,
   placeManagedInstance,
@@ -161,4 +163,18 @@ function cutAtRuleBoundaries(nsg: NetworkSecurityGroup, from: number, to: number
   }
   pieces.push({ from: start, to });
   return pieces;
+}
+
+/** The MI's public-endpoint flag as a verdict can use it, or why it is unknown (missing or unreadable). */
+export function publicEndpointFlag(
+  mi: ManagedInstance,
+): { enabled: boolean } | { problem: string; dataQuality: DataIssue[] | string[] } {
+  const flagIssues = issuesAt(mi, "properties.publicDataEndpointEnabled");
+  if (flagIssues.length > 0) return { problem: describeIssues(flagIssues), dataQuality: flagIssues };
+  if (mi.publicDataEndpointEnabled === undefined)
+    return {
+      problem: "publicDataEndpointEnabled is missing",
+      dataQuality: ["properties.publicDataEndpointEnabled is missing"],
+    };
+  return { enabled: mi.publicDataEndpointEnabled };
 }

@@ -1,7 +1,7 @@
 // mi.public-endpoint.enabled: inventory of managed instances whose public data endpoint is on (as Azure Policy 9dfea752).
 import type { Rule } from "../rule";
 import { result } from "../rule";
-import { describeIssues, issuesAt } from "../network-context";
+import { publicEndpointFlag } from "../mi-subnet-exposure";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
 
 const POLICY_9DFEA752 = "9dfea752-dd46-4766-aed1-c355fa93fb91";
@@ -52,16 +52,14 @@ export const miPublicEndpointEnabled: Rule<"managedInstance"> = {
   verdictDependsOn: [],
   applicabilityDependsOn: [],
   evaluate(mi) {
-    const flagIssues = issuesAt(mi, "properties.publicDataEndpointEnabled");
-    if (flagIssues.length > 0 || mi.publicDataEndpointEnabled === undefined) {
-      const problem = flagIssues.length > 0 ? describeIssues(flagIssues) : "publicDataEndpointEnabled is missing";
+    const flag = publicEndpointFlag(mi);
+    if ("problem" in flag)
       return [
-        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${problem}.`, {
-          dataQuality: flagIssues.length > 0 ? flagIssues : ["properties.publicDataEndpointEnabled is missing"],
+        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${flag.problem}.`, {
+          dataQuality: flag.dataQuality,
         }),
       ];
-    }
-    if (mi.publicDataEndpointEnabled)
+    if (flag.enabled)
       return [
         result(
           mi,

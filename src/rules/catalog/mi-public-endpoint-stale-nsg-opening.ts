@@ -2,9 +2,9 @@
 // sources on TCP 3342.
 import type { Rule, RuleResult } from "../rule";
 import { result } from "../rule";
-import { describeIssues, issuesAt } from "../network-context";
+import { describeIssues } from "../network-context";
 import { formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
-import { miSubnetNsg, subnetInboundExposure, type MiSubnetTarget } from "../mi-subnet-exposure";
+import { miSubnetNsg, publicEndpointFlag, subnetInboundExposure, type MiSubnetTarget } from "../mi-subnet-exposure";
 import type { Estate, ManagedInstance } from "../../model/estate";
 import type { TrustPolicy } from "../../net/trust";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
@@ -56,16 +56,14 @@ export const miPublicEndpointStaleNsgOpening: Rule<"managedInstance"> = {
   verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate, { trust }) {
-    const flagIssues = issuesAt(mi, "properties.publicDataEndpointEnabled");
-    if (flagIssues.length > 0 || mi.publicDataEndpointEnabled === undefined) {
-      const problem = flagIssues.length > 0 ? describeIssues(flagIssues) : "publicDataEndpointEnabled is missing";
+    const flag = publicEndpointFlag(mi);
+    if ("problem" in flag)
       return [
-        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is disabled: ${problem}.`, {
-          dataQuality: flagIssues.length > 0 ? flagIssues : ["properties.publicDataEndpointEnabled is missing"],
+        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is disabled: ${flag.problem}.`, {
+          dataQuality: flag.dataQuality,
         }),
       ];
-    }
-    if (mi.publicDataEndpointEnabled)
+    if (flag.enabled)
       return [
         result(
           mi,

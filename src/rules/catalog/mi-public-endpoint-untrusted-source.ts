@@ -1,9 +1,9 @@
 // mi.public-endpoint.untrusted-source: the MI public endpoint (TCP 3342) must be reachable only from well-known sources.
 import type { Rule, RuleResult } from "../rule";
 import { result } from "../rule";
-import { describeIssues, issuesAt } from "../network-context";
+import { describeIssues } from "../network-context";
 import { formatExposureExample, formatRuleRef } from "../../net/nsg-evaluation";
-import { miSubnetNsg, subnetInboundExposure, type MiSubnetTarget } from "../mi-subnet-exposure";
+import { miSubnetNsg, publicEndpointFlag, subnetInboundExposure, type MiSubnetTarget } from "../mi-subnet-exposure";
 import { SEED_PUBLIC_ENDPOINT } from "../seed-passages";
 import type { Estate, ManagedInstance } from "../../model/estate";
 import type { TrustPolicy } from "../../net/trust";
@@ -64,18 +64,14 @@ export const miPublicEndpointUntrustedSource: Rule<"managedInstance"> = {
   verdictDependsOn: ["microsoft.network/networksecuritygroups", "microsoft.network/virtualnetworks"],
   applicabilityDependsOn: [],
   evaluate(mi, estate, { trust }) {
-    const flagIssues = issuesAt(mi, "properties.publicDataEndpointEnabled");
-    if (flagIssues.length > 0 || mi.publicDataEndpointEnabled === undefined) {
+    const flag = publicEndpointFlag(mi);
+    if ("problem" in flag)
       return [
-        result(
-          mi,
-          "unknown",
-          `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${flagIssues.length > 0 ? describeIssues(flagIssues) : "publicDataEndpointEnabled is missing"}.`,
-          { dataQuality: flagIssues.length > 0 ? flagIssues : ["properties.publicDataEndpointEnabled is missing"] },
-        ),
+        result(mi, "unknown", `Cannot tell whether the public endpoint of ${mi.name} is enabled: ${flag.problem}.`, {
+          dataQuality: flag.dataQuality,
+        }),
       ];
-    }
-    if (!mi.publicDataEndpointEnabled)
+    if (!flag.enabled)
       return [
         result(mi, "notApplicable", `The public endpoint of ${mi.name} is disabled.`, {
           publicDataEndpointEnabled: false,
