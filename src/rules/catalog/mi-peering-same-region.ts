@@ -25,7 +25,7 @@ export const miPeeringSameRegion: Rule<"managedInstance"> = {
     {
       page: GUIDANCE_PAGES.connectivityArchitecture,
       summary:
-        "Revision: the seed limited peering to one region. Today the Networking constraints name a single limit on global peering: it does not work for instances placed in subnets created before 22 September 2020; the current baseline checks that (mi.peering.global-legacy-subnet) instead of failing every cross-region peering.",
+        "Revision: the seed limited peering to one region. Today the Networking constraints name a single limit on global peering: it does not work for instances placed in subnets created before September 2020 (the page says 9 September; other pages say 22 September, which the current baseline uses); the current baseline checks that (mi.peering.global-legacy-subnet) instead of failing every cross-region peering.",
       checked: GUIDANCE_CHECKED,
     },
     {
