@@ -40,3 +40,10 @@ export function sqlServerRow(name: string, properties: Row): Row {
     properties,
   };
 }
+
+/** Security-rule fields naming an application security group as the source (its members are not in the estate). */
+export const asgSource = {
+  sourceApplicationSecurityGroups: [
+    { id: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/asg" },
+  ],
+};

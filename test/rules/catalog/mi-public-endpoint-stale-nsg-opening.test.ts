@@ -9,7 +9,7 @@ import { SUB2, ids, miRow, nsgRow, vnetRow, type Row, type RuleSpec } from "../.
 import { findingsFor } from "../../support/evaluate";
 import { findRule } from "../../../src/rules/catalog";
 import { verdictTable, type VerdictCase } from "./verdict-table";
-import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi } from "./mi-estates";
+import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi, asgSource } from "./mi-estates";
 
 const RULE = "mi.public-endpoint.stale-nsg-opening";
 
@@ -23,11 +23,6 @@ const allow3342 = (name: string, priority: number, source: string | string[], ex
   ports: "3342",
   ...extra,
 });
-const asgSource = {
-  sourceApplicationSecurityGroups: [
-    { id: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/asg" },
-  ],
-};
 
 const cases: VerdictCase[] = [
   // The page's own rule, left behind after the endpoint was turned off.

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { miRow, nsgRow, publicIpRow, vnetRow, type Row, type RuleSpec } from "../../support/rows";
 import { runCli } from "../../support/run-cli";
 import { verdictTable, type VerdictCase } from "./verdict-table";
-import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi } from "./mi-estates";
+import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi, asgSource } from "./mi-estates";
 
 const allow3342 = (name: string, priority: number, source: string | string[]) => ({
   name,
@@ -24,11 +24,6 @@ const deny3342 = (name: string, priority: number, source: string | string[] = "*
   source,
   ports: "3342",
 });
-const asgSource = {
-  sourceApplicationSecurityGroups: [
-    { id: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/asg" },
-  ],
-};
 const sourcePorts = (ports: string) => ({ sourcePortRange: ports });
 
 /** A public-endpoint MI in a /16 whose subnet's NSG (associated from both sides) holds `rules`; resource sqlmi-1. */

@@ -8,7 +8,7 @@ import { SUB1, SUB2, ids, miRow, nsgRow, vnetRow, type Row, type RuleSpec } from
 import { findingsFor, verdict } from "../../support/evaluate";
 import { findRule } from "../../../src/rules/catalog";
 import { verdictTable, type VerdictCase } from "./verdict-table";
-import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi } from "./mi-estates";
+import { MI_DELEGATION, miNsg, miSubnet, privateMi, publicMi, asgSource } from "./mi-estates";
 
 const RULE = "mi.subnet.redirect-inbound-untrusted";
 
@@ -27,11 +27,6 @@ const allow = (
   ports,
   ...extra,
 });
-const asgSource = {
-  sourceApplicationSecurityGroups: [
-    { id: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/asg" },
-  ],
-};
 
 const cases: VerdictCase[] = [
   {
