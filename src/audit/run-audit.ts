@@ -12,10 +12,19 @@ import { MALFORMED_ENTRY_CHECKS } from "../net/malformed-entries";
 import { buildTrustPolicy } from "../net/trust";
 import { evaluateEstate } from "../engine/run-engine";
 import { finaliseScores, ScoreAccumulator, type Scores, type ScoreSums } from "../engine/scoring";
+import {
+  describeExceptions,
+  exceptionFor,
+  ExceptionIndex,
+  ExceptionTally,
+  type AuditException,
+  type ExceptionsOutcome,
+} from "../engine/exceptions";
+import { policyExemptionExceptions } from "../engine/policy-exemptions";
 import type { Finding } from "../engine/finding";
 import { rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { AuditorError } from "../errors";
-import type { AuditSettings } from "../config/audit-settings";
+import { exceptionPolicyOf, type AuditSettings } from "../config/audit-settings";
 import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "./resource-source";
 
 /** `skipped`: another run of the same scope was in progress, so this request was recorded and not run. */
@@ -44,6 +53,8 @@ export interface AuditReport {
   run: RunInfo;
   summary: Scores;
   findings: Finding[];
+  /** What the run's exceptions did: expiring, expired, stale, no longer needed. */
+  exceptions: ExceptionsOutcome;
 }
 
 export interface RunAuditOptions {
@@ -51,6 +62,8 @@ export interface RunAuditOptions {
   now?: () => Date;
   /** Data-quality warnings, one line each (the CLI prints them to stderr). */
   onWarning?: (message: string) => void;
+  /** The run's exceptions (a file's, the store's); the estate's Azure Policy exemptions are added to them. */
+  exceptions?: readonly AuditException[];
 }
 
 export function newRunId(at: Date = new Date()): string {
@@ -74,7 +87,10 @@ export async function runAudit(
   );
   const collected = steps[0]!;
   assertSomethingCollected(estate.resources.size, collected.gaps);
-  const { findings, sums } = evaluateAudit(estate, settings);
+  const { findings, sums } = evaluateAudit(estate, settings, {
+    at: started,
+    ...(options.exceptions === undefined ? {} : { exceptions: options.exceptions }),
+  });
   const finished = now();
   return {
     run: describeRun({
@@ -88,15 +104,35 @@ export async function runAudit(
       coverageGaps: estate.coverageGaps,
       warnings: [collected.warnings],
     }),
-    summary: finaliseScores(sums),
+    summary: finaliseAuditScores(sums, settings),
     findings,
+    exceptions: describeRunExceptions(sums, settings, started),
   };
 }
 
 /** The baseline's rules over the estate, scored: a single run's findings and scores (tests and benchmarks call it). */
-export function evaluate(estate: Estate, settings: AuditSettings): { findings: Finding[]; summary: Scores } {
-  const { findings, sums } = evaluateAudit(estate, settings);
-  return { findings, summary: finaliseScores(sums) };
+export function evaluate(
+  estate: Estate,
+  settings: AuditSettings,
+  options: EvaluateOptions = {},
+): { findings: Finding[]; summary: Scores } {
+  const { findings, sums } = evaluateAudit(estate, settings, options);
+  return { findings, summary: finaliseAuditScores(sums, settings) };
+}
+
+/** The run's scores from its (merged) sums, with the headline the exception policy picks. */
+export function finaliseAuditScores(sums: ScoreSums, settings: AuditSettings): Scores {
+  return finaliseScores(sums, { exceptionsAffectScore: exceptionPolicyOf(settings).affectScore });
+}
+
+/** What the run's exceptions did, from its (merged) sums, at the run's start. */
+export function describeRunExceptions(sums: ScoreSums, settings: AuditSettings, at: Date): ExceptionsOutcome {
+  const excepted = sums.excepted?.byStatus;
+  return describeExceptions(
+    sums.exceptions,
+    { fail: excepted?.fail ?? 0, unknown: excepted?.unknown ?? 0 },
+    { at, warnDays: exceptionPolicyOf(settings).warnDays },
+  );
 }
 
 // ---- the assembly both a single run and a fan-out shard go through ------------------------------------------------
@@ -167,21 +203,36 @@ export function assertSomethingCollected(collected: number, gaps: readonly Cover
   throw new AuditorError("COLLECTION_FAILED", `nothing could be collected: ${reasons}`);
 }
 
+export interface EvaluateOptions {
+  /** Selects the findings this part of the run reports (a shard: those about its own subscriptions). Default: all. */
+  keeps?: (finding: Finding) => boolean;
+  /** The run's exceptions besides the estate's Policy exemptions. */
+  exceptions?: readonly AuditException[];
+  /** The run's start: what exceptions' expiry is judged at. Default: now. */
+  at?: Date;
+}
+
 /**
- * The rules of the run's baseline over the estate, with the run's trust policy. `keeps` selects the findings this part of the run reports
- * (a shard: those about its own subscriptions); their scores come as sums, for finaliseScores or a fan-out merge.
+ * The rules of the run's baseline over the estate, with the run's trust policy and exceptions. Their scores come as
+ * sums (with what each exception covered), for finaliseScores or a fan-out merge.
  */
 export function evaluateAudit(
   estate: Estate,
   settings: AuditSettings,
-  keeps: (finding: Finding) => boolean = () => true,
+  options: EvaluateOptions = {},
 ): { findings: Finding[]; sums: ScoreSums } {
+  const keeps = options.keeps ?? (() => true);
+  const at = options.at ?? new Date();
   const trust = buildTrustPolicy({
     configuredPrefixes: settings.trustedPrefixes,
     ownedPublicPrefixes: settings.trustOwnedPublicIps ? estate.ownedPublicPrefixes : [],
   });
   const findings: Finding[] = [];
   const scores = new ScoreAccumulator();
+  const exceptions = [...(options.exceptions ?? []), ...policyExemptionExceptions(estate)];
+  const index = new ExceptionIndex(exceptions);
+  // An exception whose scope the run did not audit matched nothing because nothing was looked at: not stale.
+  const tally = new ExceptionTally(exceptions, (e) => e.source === "policy" || inAudit(estate, e.scope));
   const context = { trust, baseline: settings.baseline };
   const rules = rulesOfBaseline(settings.baseline);
   evaluateEstate(
@@ -189,12 +240,23 @@ export function evaluateAudit(
     context,
     (finding) => {
       if (!keeps(finding)) return;
+      if (index.size > 0) {
+        const covering = index.covering(finding);
+        const shown = exceptionFor(finding.status, covering, at);
+        if (shown !== undefined) finding.exception = shown;
+        tally.add(finding.status, covering, at);
+      }
       findings.push(finding);
       scores.add(finding);
     },
     { rules },
   );
-  return { findings, sums: scores.sums() };
+  return { findings, sums: { ...scores.sums(), exceptions: tally.sums() } };
+}
+
+function inAudit(estate: Estate, scope: string): boolean {
+  const subscription = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
+  return subscription !== undefined && estate.auditedSubscriptions.has(subscription.toLowerCase());
 }
 
 export interface RunFacts {

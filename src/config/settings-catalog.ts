@@ -106,6 +106,27 @@ export const SETTINGS = {
     description:
       "Which rules a run evaluates: `current` (today's guidance) or `seed-2019` (the 2018-2019 seed articles' rules, to compare with audits made before). A fanned-out run keeps the baseline it was requested with. The CLI's `--baseline` wins.",
   }),
+  EXCEPTION_MAX_DAYS: setting({
+    group: "audit",
+    type: wholeNumber(1, 3650, "days"),
+    default: 180,
+    description:
+      "How far ahead an exception's `expiresOn` may be. A file entry or API request beyond it is refused, naming the entry and the field.",
+  }),
+  EXCEPTION_WARN_DAYS: setting({
+    group: "audit",
+    type: wholeNumber(0, 365, "days"),
+    default: 14,
+    description:
+      "An exception this close to its expiry is reported as expiring: in the run summary, the CLI and the Teams card.",
+  }),
+  EXCEPTIONS_AFFECT_SCORE: setting({
+    group: "audit",
+    type: yesNo(),
+    default: false,
+    description:
+      "Whether excepted failures lower the headline score. Either way the run summary carries both scores, and excepted failures never trip a gate or alert as new.",
+  }),
   AUDIT_LOCK_MINUTES: setting({
     group: "audit",
     type: wholeNumber(1, 24 * 60),

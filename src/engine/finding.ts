@@ -1,5 +1,6 @@
 // The finding: one rule's verdict on one resource, in the shape the CLI, the store and the API all share.
 import type { Evidence, Severity, Status } from "../rules/rule";
+import type { FindingException } from "./exceptions";
 
 /** The resource's fields a finding carries, in the order every format writes them. */
 export const FINDING_RESOURCE_FIELDS = [
@@ -49,4 +50,9 @@ export interface Finding extends FindingIdentity {
    * them; they describe the resource, not the verdict, so they are kept apart from `evidence`.
    */
   tags?: Record<string, string>;
+  /**
+   * The exception that covers this result, when one does (engine/exceptions.ts): `applied` on an excepted fail or
+   * unknown, `expired` once it lapsed, `notNeeded` on a pass. The status is never changed by it.
+   */
+  exception?: FindingException;
 }

@@ -24,8 +24,13 @@ export interface GateVerdict {
   threshold: Severity;
   /** True when unknown/error results and coverage gaps were let through (`--allow-unverified`). */
   allowUnverified: boolean;
-  /** Failures at or above the threshold. */
+  /** Failures at or above the threshold, excepted ones left out. */
   failures: number;
+  /**
+   * Results at or above the threshold that exceptions cover: they neither fail nor leave the gate unverified (an
+   * accepted risk was decided by people, with a reason and an expiry), and every report says how many there are.
+   */
+  excepted: { failures: number; unknown: number };
   /** Unknown and error results at or above the threshold, per rule (rules with none are left out). */
   unverified: { results: number; byRule: UnverifiedRule[] };
   coverageGaps: CoverageGap[];
@@ -54,17 +59,18 @@ export function assessGate(input: GateInput, threshold: Severity, options: GateO
   const allowUnverified = options.allowUnverified === true;
   const atOrAbove = (severity: Severity): boolean => SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
   let failures = 0;
+  const excepted = { failures: 0, unknown: 0 };
   const byRule: UnverifiedRule[] = [];
   for (const rule of input.byRule) {
     if (!atOrAbove(rule.severity)) continue;
-    failures += rule.counts.fail;
-    if (rule.counts.unknown + rule.counts.error > 0)
-      byRule.push({
-        ruleId: rule.ruleId,
-        severity: rule.severity,
-        unknown: rule.counts.unknown,
-        error: rule.counts.error,
-      });
+    const exceptedFail = rule.excepted?.fail ?? 0;
+    const exceptedUnknown = rule.excepted?.unknown ?? 0;
+    excepted.failures += exceptedFail;
+    excepted.unknown += exceptedUnknown;
+    failures += rule.counts.fail - exceptedFail;
+    const unknown = rule.counts.unknown - exceptedUnknown;
+    if (unknown + rule.counts.error > 0)
+      byRule.push({ ruleId: rule.ruleId, severity: rule.severity, unknown, error: rule.counts.error });
   }
   byRule.sort(
     (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId),
@@ -102,6 +108,7 @@ export function assessGate(input: GateInput, threshold: Severity, options: GateO
     threshold,
     allowUnverified,
     failures,
+    excepted,
     unverified: { results: unverifiedResults, byRule },
     coverageGaps: gaps,
     nothingAudited,
@@ -130,7 +137,9 @@ export interface RunVerification {
 
 export function runVerification(input: { byRule: readonly RuleCounts[]; coverageGaps: number }): RunVerification {
   const unverifiedBySeverity = emptySeverityCounts();
-  for (const rule of input.byRule) unverifiedBySeverity[rule.severity] += rule.counts.unknown + rule.counts.error;
+  // An excepted unknown was accepted by people: like an excepted failure, it is reported, not counted against the run.
+  for (const rule of input.byRule)
+    unverifiedBySeverity[rule.severity] += rule.counts.unknown - (rule.excepted?.unknown ?? 0) + rule.counts.error;
   const nothingAudited = countResults(input.byRule) === 0;
   return {
     complete: input.coverageGaps === 0,

@@ -2,10 +2,10 @@
 // RunInfo, the scores, the results and the state transitions. The run's record and the scores come from the same
 // functions a single run uses (describeRun, mergeScoreSums + finaliseScores); only the sums over shards are made here.
 // Pure.
-import { describeRun, type AuditReport } from "../audit/run-audit";
+import { describeRun, describeRunExceptions, finaliseAuditScores, type AuditReport } from "../audit/run-audit";
 import type { AuditSettings } from "../config/audit-settings";
 import type { Finding } from "../engine/finding";
-import { finaliseScores, mergeScoreSums, type StatusCounts } from "../engine/scoring";
+import { mergeScoreSums, type StatusCounts } from "../engine/scoring";
 import { RULES } from "../rules/catalog";
 import type { Severity } from "../rules/rule";
 import type { StateTransitions, WriteStats } from "../audit/audit-store";
@@ -41,7 +41,12 @@ export function mergeShardResults(
     warnings: [ordered[0]?.contextWarnings ?? { count: 0, sample: [] }, ...ordered.map((r) => r.ownWarnings)],
   });
   return {
-    report: { run, summary: finaliseScores(sums), findings: byRuleOrder(ordered.flatMap((r) => r.findings)) },
+    report: {
+      run,
+      summary: finaliseAuditScores(sums, settings),
+      findings: byRuleOrder(ordered.flatMap((r) => r.findings)),
+      exceptions: describeRunExceptions(sums, settings, new Date(plan.startedAt)),
+    },
     bySeverity: sums.bySeverity,
     transitions: mergeTransitions(ordered.map((r) => r.transitions)),
     write: sumWrites(ordered.map((r) => r.write)),

@@ -365,6 +365,7 @@ export class FanoutService {
       contextGaps: plan.context.gaps,
       collect: how.collect,
       subscriptions,
+      startedAt: new Date(plan.startedAt),
       // Shard 0 also keeps results about subscriptions outside every shard (a row naming a subscription not in
       // scope), which a single run would have reported too.
       ...(shard === 0 ? { keepUnowned: (id: string) => !allSubscriptions.has(id.toLowerCase()) } : {}),

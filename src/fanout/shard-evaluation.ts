@@ -7,6 +7,7 @@
 import { assembleEstate, evaluateAudit, type CollectionStep, type WarningTally } from "../audit/run-audit";
 import type { AuditSettings } from "../config/audit-settings";
 import type { Finding } from "../engine/finding";
+import type { AuditException } from "../engine/exceptions";
 import type { ScoreSums } from "../engine/scoring";
 import type { CoverageGap } from "../model/estate";
 import type { ResourceRow } from "../model/row";
@@ -25,6 +26,10 @@ export interface ShardEvaluationInput {
   /** Also keep results about subscriptions no shard owns (a row whose subscription is outside the scope). */
   keepUnowned?: (subscriptionId: string) => boolean;
   settings: AuditSettings;
+  /** The run's start, at which exceptions' expiry is judged (every shard judges at the same instant). */
+  startedAt: Date;
+  /** The run's exceptions (the store's); the estate's Policy exemptions are added by the audit. */
+  exceptions?: readonly AuditException[];
 }
 
 export interface ShardEvaluation {
@@ -54,7 +59,11 @@ export async function evaluateShard(input: ShardEvaluationInput): Promise<ShardE
   const owned = new Set(input.subscriptions.map((s) => s.toLowerCase()));
   const keeps = (finding: Finding): boolean =>
     owned.has(finding.subscriptionId.toLowerCase()) || (input.keepUnowned?.(finding.subscriptionId) ?? false);
-  const { findings, sums } = evaluateAudit(estate, input.settings, keeps);
+  const { findings, sums } = evaluateAudit(estate, input.settings, {
+    keeps,
+    at: input.startedAt,
+    ...(input.exceptions === undefined ? {} : { exceptions: input.exceptions }),
+  });
   const ownResources = estate.byKind.networkSecurityGroup.length + estate.byKind.networkInterface.length;
   return {
     findings,

@@ -20,6 +20,8 @@ import { SEVERITIES, type Severity, type Status } from "../../src/rules/rule";
 import { findingsFor } from "../support/evaluate";
 import { SAMPLE } from "../support/run-cli";
 
+const NO_STATUS = { fail: 0, unknown: 0, error: 0, pass: 0, notApplicable: 0 };
+
 /** `resource/severity/status`, e.g. `r1/critical/fail`; the subscription is the resource's prefix before `:` (default s1). */
 function finding(spec: string, ruleId = `rule.${spec.split("/")[1]}`): Finding {
   const [where, severity, status] = spec.split("/") as [string, Severity, Status];
@@ -187,14 +189,28 @@ describe("counts", () => {
       finding("r1/low/unknown", "x.two"),
     ];
     expect(scoreFindings(findings).byRule).toEqual([
-      { ruleId: "x.one", severity: "critical", counts: { fail: 1, unknown: 0, error: 0, pass: 1, notApplicable: 0 } },
-      { ruleId: "x.two", severity: "low", counts: { fail: 0, unknown: 1, error: 0, pass: 0, notApplicable: 0 } },
+      {
+        ruleId: "x.one",
+        severity: "critical",
+        counts: { fail: 1, unknown: 0, error: 0, pass: 1, notApplicable: 0 },
+        excepted: NO_STATUS,
+      },
+      {
+        ruleId: "x.two",
+        severity: "low",
+        counts: { fail: 0, unknown: 1, error: 0, pass: 0, notApplicable: 0 },
+        excepted: NO_STATUS,
+      },
     ]);
   });
 
   it("is all zeros and no score for no finding", () => {
     expect(scoreFindings([])).toEqual({
       estateScore: null,
+      exceptionsAffectScore: false,
+      estateScoreAllFailures: null,
+      estateScoreExceptedNotCounted: null,
+      excepted: { byStatus: NO_STATUS, failuresBySeverity: { critical: 0, high: 0, medium: 0, low: 0 } },
       resourcesAssessed: 0,
       bySubscription: [],
       byStatus: { fail: 0, unknown: 0, error: 0, pass: 0, notApplicable: 0 },
@@ -212,7 +228,13 @@ describe("counts", () => {
     expect(sums.bySeverity.critical).toEqual({ fail: 1, unknown: 0, error: 0, pass: 1, notApplicable: 0 });
     expect(sums.bySeverity.low.error).toBe(1);
     expect(sums.subscriptions).toEqual({
-      s1: { total: 60, count: 1, failures: { critical: 1, high: 0, medium: 0, low: 0 }, unassessed: 1 },
+      s1: {
+        total: 60,
+        totalExceptedNotCounted: 60,
+        count: 1,
+        failures: { critical: 1, high: 0, medium: 0, low: 0 },
+        unassessed: 1,
+      },
     });
   });
 });

@@ -83,6 +83,7 @@ async function auditBothWays(rows: readonly ResourceRow[], settings: AuditSettin
       contextGaps: [],
       collect,
       subscriptions: shard,
+      startedAt: STARTED,
       ...(index === 0 ? { keepUnowned: (id: string) => !subscriptions.includes(id.toLowerCase()) } : {}),
       settings,
     });

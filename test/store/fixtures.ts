@@ -1,4 +1,5 @@
 // Small named builders for store tests: findings, reports, run ids, and a store on fresh tables per test.
+import { emptyExceptionsOutcome } from "../../src/engine/exceptions";
 import { randomBytes } from "node:crypto";
 import type { AuditReport, RunStatus } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";
@@ -85,6 +86,7 @@ export function report(
     },
     summary: scoreFindings(findings),
     findings,
+    exceptions: emptyExceptionsOutcome(),
   };
 }
 
