@@ -10,7 +10,11 @@ export type ErrorCode =
   | "COLLECTION_FAILED"
   | "STORAGE_UNAVAILABLE"
   | "STORAGE_FAILED"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  /** The request conflicts with what is stored (an id already used, a revoked exception changed). */
+  | "CONFLICT"
+  /** An If-Match ETag no longer matches what is stored. */
+  | "PRECONDITION_FAILED";
 
 export class AuditorError extends Error {
   constructor(

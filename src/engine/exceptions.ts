@@ -314,6 +314,11 @@ export interface ExceptionsOutcome {
   stale: ExceptionReportEntry[];
   notNeeded: ExceptionReportEntry[];
   noExpiry: ExceptionReportEntry[];
+  /**
+   * Why the run went without the store's exceptions (the store could not be read): every failure then counts, and
+   * the run says so rather than silently dropping accepted risks.
+   */
+  exceptionsUnavailable?: string;
 }
 
 export function emptyExceptionsOutcome(): ExceptionsOutcome {

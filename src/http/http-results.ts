@@ -57,6 +57,8 @@ export function toErrorResponse(error: unknown, context: InvocationContext): Htt
     if (error.code === "INPUT_INVALID_REQUEST" || (isUsageError(error) && error.code !== "CONFIG_INVALID"))
       return errorResponse(400, "BadRequest", error.message);
     if (error.code === "NOT_FOUND") return errorResponse(404, "NotFound", error.message);
+    if (error.code === "CONFLICT") return errorResponse(409, "Conflict", error.message);
+    if (error.code === "PRECONDITION_FAILED") return errorResponse(412, "PreconditionFailed", error.message);
     if (error.code === "STORAGE_UNAVAILABLE") {
       context.error(error.message);
       return errorResponse(503, "StorageUnavailable", "Storage is unavailable; try again shortly.");
