@@ -34,6 +34,17 @@ export interface AuditException {
   /** Recorded by the system (the store: the signed-in caller; a Policy exemption: its creator, when known). */
   createdBy?: string;
   createdAt?: string;
+  /**
+   * An Azure Policy exemption's resource selectors: when present, the exception covers a resource only if it meets
+   * every condition of at least one selector (Azure Policy's rule). Tags cannot say this: it is about location and type.
+   */
+  resourceSelectors?: readonly ExceptionResourceSelector[];
+}
+
+/** A resource selector as Azure Policy writes it (`resourceLocation`, `resourceType`, `resourceWithoutLocation`). */
+export interface ExceptionResourceSelector {
+  name: string;
+  selectors: ReadonlyArray<{ kind: string; in?: readonly string[]; notIn?: readonly string[] }>;
 }
 
 /**
@@ -79,7 +90,16 @@ export function expiryInstant(exception: Pick<AuditException, "expiresOn">): num
   return Date.parse(text);
 }
 
-/** `expiring`: in force, and ends within `warnDays` days of `at`. */
+/**
+ * Whether the exception is in force at `now` (ms). An expiry that cannot be read counts as passed: doubt never hides a
+ * failure, and every part of the run (standing, effect, tally) must agree on it.
+ */
+export function inForceAt(exception: Pick<AuditException, "expiresOn">, now: number): boolean {
+  const end = expiryInstant(exception);
+  return end === undefined || end > now;
+}
+
+/** `expiring`: in force, and its date is at most `warnDays` days away (daysUntilExpiry <= warnDays). */
 export type ExceptionStanding = "active" | "expiring" | "expired";
 
 export function exceptionStanding(
@@ -87,11 +107,10 @@ export function exceptionStanding(
   at: Date,
   warnDays: number,
 ): ExceptionStanding {
-  const end = expiryInstant(exception);
-  if (end === undefined) return "active";
-  const now = at.getTime();
-  if (!(end > now)) return "expired";
-  return end - now <= warnDays * DAY_MS ? "expiring" : "active";
+  if (!inForceAt(exception, at.getTime())) return "expired";
+  const daysLeft = daysUntilExpiry(exception, at);
+  // "Within 14 days of its date" counts days to the date as people do: 14 days before it, it is expiring.
+  return daysLeft !== undefined && daysLeft <= warnDays ? "expiring" : "active";
 }
 
 /** Whole days from `at` until the exception ends (0 on its last day); negative once expired; undefined: no expiry. */
@@ -125,7 +144,8 @@ export class ExceptionIndex {
     this.size = exceptions.length;
     for (const exception of exceptions) {
       const scope = scopeKey(exception.scope);
-      for (const ruleId of exception.ruleIds) {
+      // A set: an exception that names a rule twice (an initiative's two policies mapping to one rule) covers once.
+      for (const ruleId of new Set(exception.ruleIds)) {
         const key = `${ruleId}|${scope}`;
         const list = this.byRuleAndScope.get(key);
         if (list === undefined) this.byRuleAndScope.set(key, [exception]);
@@ -135,7 +155,9 @@ export class ExceptionIndex {
   }
 
   /** Every exception (in force or not) whose rule, scope and tags cover the finding. */
-  covering(finding: Pick<Finding, "ruleId" | "resourceId" | "tags">): AuditException[] {
+  covering(
+    finding: Pick<Finding, "ruleId" | "resourceId" | "tags"> & Partial<Pick<Finding, "location" | "resourceType">>,
+  ): AuditException[] {
     if (this.size === 0) return [];
     const id = scopeKey(finding.resourceId);
     const found: AuditException[] = [];
@@ -143,10 +165,41 @@ export class ExceptionIndex {
     for (let end = id.length; end > 0; end = id.lastIndexOf("/", end - 1)) {
       const list = this.byRuleAndScope.get(`${finding.ruleId}|${id.slice(0, end)}`);
       if (list !== undefined)
-        for (const exception of list) if (tagsMatch(exception, finding.tags)) found.push(exception);
+        for (const exception of list)
+          if (tagsMatch(exception, finding.tags) && selectorsMatch(exception, finding)) found.push(exception);
     }
     return found;
   }
+}
+
+/**
+ * Azure Policy's resource selectors: any selector whose conditions all hold. Locations compare as ARM writes them
+ * (lower case, no spaces), types case-insensitively; `resourceWithoutLocation` (only `subscriptionLevelResources`
+ * exists) describes resources without a location, which no audited resource is. A kind this code does not know, or a
+ * field the finding lacks, never matches: an exception is never widened by guessing.
+ */
+function selectorsMatch(
+  exception: AuditException,
+  finding: Partial<Pick<Finding, "location" | "resourceType">>,
+): boolean {
+  const selectors = exception.resourceSelectors;
+  if (selectors === undefined || selectors.length === 0) return true;
+  const fold = (text: string) => text.toLowerCase().replace(/\s+/g, "");
+  const valueOf = (kind: string): string | undefined => {
+    if (kind === "resourcelocation") return finding.location === undefined ? undefined : fold(finding.location);
+    if (kind === "resourcetype") return finding.resourceType === undefined ? undefined : fold(finding.resourceType);
+    if (kind === "resourcewithoutlocation") return finding.location ? "" : "subscriptionlevelresources";
+    return undefined;
+  };
+  return selectors.some((selector) =>
+    selector.selectors.every((condition) => {
+      const value = valueOf(condition.kind.toLowerCase());
+      if (value === undefined) return false;
+      if (condition.in !== undefined && !condition.in.some((v) => fold(v) === value)) return false;
+      if (condition.notIn !== undefined && condition.notIn.some((v) => fold(v) === value)) return false;
+      return true;
+    }),
+  );
 }
 
 function tagsMatch(exception: AuditException, tags: Readonly<Record<string, string>> | undefined): boolean {
@@ -191,7 +244,7 @@ export function exceptionFor(
 ): FindingException | undefined {
   if (covering.length === 0 || status === "error") return undefined;
   const now = at.getTime();
-  const inForce = covering.filter((e) => !((expiryInstant(e) ?? Number.POSITIVE_INFINITY) <= now));
+  const inForce = covering.filter((e) => inForceAt(e, now));
   const exceptable = EXCEPTABLE_STATUSES.has(status);
   if (inForce.length > 0)
     return toFindingException([...inForce].sort(preferred)[0]!, exceptable ? "applied" : "notNeeded");
@@ -237,7 +290,7 @@ export class ExceptionTally {
     for (const exception of covering) {
       const usage = this.usage.get(exceptionKey(exception));
       if (usage === undefined) continue;
-      const expired = (expiryInstant(exception) ?? Number.POSITIVE_INFINITY) <= now;
+      const expired = !inForceAt(exception, now);
       if (!exceptable) {
         if (!expired) usage.notNeeded += 1;
       } else if (expired) usage.expired += 1;

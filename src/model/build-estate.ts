@@ -7,6 +7,8 @@ import { FieldReader, convertInto, describe, isRecord, type Json } from "./field
 import { SharedValues } from "./interning";
 import { readResource } from "./readers/read-resource";
 import { readBase, type ReadContext } from "./readers/resource-base";
+import { addPolicyRow, emptyPolicyObjects, policyKindOf, type PolicyObjects } from "./policy-objects";
+import { policyReferenceWarnings } from "./policy-references";
 import { resolveRelations } from "./relations";
 import { AUDITED_TYPES, type ResourceRow } from "./row";
 
@@ -30,6 +32,7 @@ export class EstateBuilder {
   private readonly coverageGaps: CoverageGap[] = [];
   private readonly scopeSubscriptions: string[] = [];
   private readonly shared = new SharedValues();
+  private readonly policy: PolicyObjects = emptyPolicyObjects();
   private readonly context: ReadContext;
   private ignoredRows = 0;
   private rowsRead = 0;
@@ -48,6 +51,11 @@ export class EstateBuilder {
     const r = row as ResourceRow;
     if (typeof r.type !== "string") {
       this.warnRow(`${origin}: row has no type; row skipped`);
+      return;
+    }
+    const policyKind = policyKindOf(r.type);
+    if (policyKind !== undefined) {
+      this.addPolicy(policyKind, r, origin);
       return;
     }
     const kind = KIND_BY_TYPE.get(r.type.toLowerCase());
@@ -108,7 +116,23 @@ export class EstateBuilder {
 
   build(): Estate {
     this.shared.forget();
-    return resolveRelations(this.resources, this.coverageGaps, this.rowIssues, this.scopeSubscriptions);
+    const estate = resolveRelations(this.resources, this.coverageGaps, this.rowIssues, this.scopeSubscriptions);
+    estate.policy = this.policy;
+    for (const warning of policyReferenceWarnings(this.policy)) this.warnRow(warning);
+    return estate;
+  }
+
+  /** A `policyresources` row (exemption, assignment, initiative): read into the estate's Policy objects. */
+  private addPolicy(kind: Parameters<typeof addPolicyRow>[1], r: ResourceRow, origin: string): void {
+    if (typeof r.id !== "string" || r.id.trim() === "") {
+      this.warnRow(`${origin}: ${String(r.type)} row has no id; row skipped`);
+      return;
+    }
+    const before = this.policy.exemptions.length;
+    addPolicyRow(this.policy, kind, r, r.id.trim());
+    const added = this.policy.exemptions[before];
+    if (added !== undefined)
+      for (const issue of added.issues) this.options.onWarning?.(`${added.id}: ${issue.field}: ${issue.problem}`);
   }
 
   private warnRow(message: string): void {

@@ -1,5 +1,6 @@
 // The typed, indexed estate: what the rules read. Built once from Resource Graph rows by build-estate.ts.
 // Every cross-reference is a normalised key (see arm-id.ts); lookups go through the maps below, never scans.
+import type { PolicyObjects } from "./policy-objects";
 
 export type ResourceKind =
   | "managedInstance"
@@ -363,6 +364,11 @@ export interface Estate {
   coverageGaps: CoverageGap[];
   /** Warnings about rows that could not be used at all (no id, not an object). */
   rowIssues: string[];
+  /**
+   * Azure Policy exemptions, and the assignments and initiatives they refer to (`policyresources`); absent when the
+   * estate was built without any (an estate built by hand in a test).
+   */
+  policy?: PolicyObjects;
 }
 
 export function get<K extends ResourceKind>(

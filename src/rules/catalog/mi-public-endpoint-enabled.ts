@@ -3,8 +3,7 @@ import type { Rule } from "../rule";
 import { result } from "../rule";
 import { publicEndpointFlag } from "../mi-subnet-exposure";
 import { GUIDANCE_CHECKED, GUIDANCE_PAGES } from "../guidance-pages";
-
-const POLICY_9DFEA752 = "9dfea752-dd46-4766-aed1-c355fa93fb91";
+import { POLICY_MI_PUBLIC_ENDPOINT } from "../policy-definitions";
 
 export const miPublicEndpointEnabled: Rule<"managedInstance"> = {
   id: "mi.public-endpoint.enabled",
@@ -65,13 +64,13 @@ export const miPublicEndpointEnabled: Rule<"managedInstance"> = {
           mi,
           "fail",
           `The public data endpoint of ${mi.name} is enabled (TCP 3342); disable it unless clients outside the virtual network need it.`,
-          { publicDataEndpointEnabled: true, port: 3342, policyDefinition: POLICY_9DFEA752 },
+          { publicDataEndpointEnabled: true, port: 3342, policyDefinition: POLICY_MI_PUBLIC_ENDPOINT },
         ),
       ];
     return [
       result(mi, "pass", `The public data endpoint of ${mi.name} is disabled.`, {
         publicDataEndpointEnabled: false,
-        policyDefinition: POLICY_9DFEA752,
+        policyDefinition: POLICY_MI_PUBLIC_ENDPOINT,
       }),
     ];
   },
