@@ -12,6 +12,8 @@
 //   findingstate   <first hex of hash>       <resourceHash>|<ruleKey>                 16 partitions: a run's state update batches 100 at a time,
 //                                                                                    one resource's states across rules are one range query
 //   auditlocks     "scope"                   sha256(folded scope)                     one lock entity per audited scope
+//   exceptions     <lower-cased id>          "current" | v<nnnnnn>                    an exception's state and its append-only history
+//                                                                                    in one partition: a write is one transaction
 import { createHash } from "node:crypto";
 import { armKey } from "../model/arm-id";
 
@@ -158,4 +160,21 @@ export const LOCK_PARTITION = "scope";
 /** Scopes are compared case-insensitively and without surrounding blanks. */
 export function lockRowKey(scope: string): string {
   return sha256Hex(scope.trim().toLowerCase());
+}
+
+// ---- exceptions -------------------------------------------------------------------------------------------------
+
+export const EXCEPTION_CURRENT_ROW = "current";
+const HISTORY_DIGITS = 6;
+
+/** Exception ids are compared case-insensitively; they are key-safe by their pattern (EXCEPTION_ID_PATTERN). */
+export function exceptionPartitionKey(id: string): string {
+  return checked(id.toLowerCase());
+}
+
+/** `v000001`, `v000002`, ...: fixed width, so history rows sort by version and after `current`. */
+export function exceptionHistoryRowKey(version: number): string {
+  if (!Number.isInteger(version) || version < 1 || version >= 10 ** HISTORY_DIGITS)
+    throw new RangeError(`An exception's version must be 1-${10 ** HISTORY_DIGITS - 1}, found ${version}`);
+  return `v${String(version).padStart(HISTORY_DIGITS, "0")}`;
 }
