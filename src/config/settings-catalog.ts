@@ -19,6 +19,13 @@ export type CloudName = (typeof CLOUD_NAMES)[number];
 /** Resource Graph takes at most 1,000 subscriptions per request; a shard never needs a second batch per family. */
 export const MAX_SHARD_SUBSCRIPTIONS = 1_000;
 
+/** An Entra app role's value, as App Service Authentication forwards it in x-ms-client-principal. */
+const appRole = matching(
+  /^[\x21-\x7e]{1,120}$/,
+  "an app role value (1-120 printable characters, no spaces)",
+  "app role value",
+);
+
 /** AUDIT_SOURCE: snapshot files, or live collection. */
 export type AuditSourceKind = { kind: "snapshot"; files: string[] } | { kind: "resourceGraph" };
 
@@ -331,14 +338,17 @@ export const SETTINGS = {
   // report API
   REPORT_REQUIRED_ROLE: setting({
     group: "report",
-    type: matching(
-      /^[\x21-\x7e]{1,120}$/,
-      "an app role value (1-120 printable characters, no spaces)",
-      "app role value",
-    ),
+    type: appRole,
     defaultText: "(none)",
     description:
       "App role every report route except health requires in `x-ms-client-principal` (App Service Authentication). Empty: function keys only. Refused in App Service when authentication is off.",
+  }),
+  REPORT_ADMIN_ROLE: setting({
+    group: "report",
+    type: appRole,
+    defaultText: "(none)",
+    description:
+      "App role the exceptions API's writes (create, change, revoke, import) require in `x-ms-client-principal`, besides the admin key. Empty: the admin key only. Refused in App Service when authentication is off.",
   }),
   REPORT_FINDINGS_CACHE_MB: setting({
     group: "report",
@@ -359,7 +369,8 @@ export const SETTINGS = {
     type: yesNo(),
     default: false,
     defaultText: "set by App Service",
-    description: "Set by App Service: whether App Service Authentication is on; `REPORT_REQUIRED_ROLE` needs it there.",
+    description:
+      "Set by App Service: whether App Service Authentication is on; `REPORT_REQUIRED_ROLE` and `REPORT_ADMIN_ROLE` need it there.",
   }),
   // local host
   AUDITOR_FUNCTION_KEY: setting({

@@ -4,6 +4,7 @@ import { readSetting, SETTINGS } from "../config/settings-catalog";
 import { readNamedSetting, type SettingEnv } from "../config/setting-declaration";
 
 export const REQUIRED_ROLE_SETTING = "REPORT_REQUIRED_ROLE";
+export const ADMIN_ROLE_SETTING = "REPORT_ADMIN_ROLE";
 export const FINDINGS_CACHE_SETTING = "REPORT_FINDINGS_CACHE_MB";
 /** 64 MB hold about 600 pages of 100 findings; an instance has 1.5 GB on the Consumption plan. */
 export const DEFAULT_FINDINGS_CACHE_MB = SETTINGS.REPORT_FINDINGS_CACHE_MB.default;
@@ -11,6 +12,8 @@ export const DEFAULT_FINDINGS_CACHE_MB = SETTINGS.REPORT_FINDINGS_CACHE_MB.defau
 export interface ReportSettings {
   /** The app role every report route (except health) requires in x-ms-client-principal; undefined: none. */
   requiredRole?: string;
+  /** The app role the exceptions API's writes require in x-ms-client-principal, besides the admin key; undefined: none. */
+  adminRole?: string;
   /** The bound of the in-process cache of findings pages of finished runs, in bytes; 0 turns it off. Default 64 MB. */
   findingsCacheBytes?: number;
 }
@@ -26,14 +29,19 @@ export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSett
   const cache =
     readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined ? {} : { findingsCacheBytes: cacheMb * 1024 * 1024 };
   const role = readSetting(env, REQUIRED_ROLE_SETTING);
-  if (role === undefined) return cache;
+  const adminRole = readSetting(env, ADMIN_ROLE_SETTING);
+  if (role === undefined && adminRole === undefined) return cache;
   if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !readSetting(env, "WEBSITE_AUTH_ENABLED")) {
     throw new AuditorError(
       "CONFIG_INVALID",
-      `${REQUIRED_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see docs/api.md, Authorization with App Service Authentication).`,
+      `${role !== undefined ? REQUIRED_ROLE_SETTING : ADMIN_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see docs/api.md, Authorization with App Service Authentication).`,
     );
   }
-  return { requiredRole: role, ...cache };
+  return {
+    ...(role !== undefined ? { requiredRole: role } : {}),
+    ...(adminRole !== undefined ? { adminRole } : {}),
+    ...cache,
+  };
 }
 
 let current: ReportSettings | undefined;
