@@ -2,7 +2,7 @@
 // imported by `POST /api/exceptions/import`. A malformed document, an unknown rule, a missing field or an expiry
 // beyond the limit is the user's to fix, named by file, entry and field; an entry whose date has passed is not an
 // error: it is expired, it no longer applies, and the run says so.
-import { parseDocument } from "yaml";
+import { isScalar, parseDocument, visit, type Document } from "yaml";
 import { AuditorError } from "../errors";
 import { readExceptionInput, type ExceptionProblem } from "../engine/exception-input";
 import { exceptionKey, type AuditException, type ExceptionSource } from "../engine/exceptions";
@@ -39,7 +39,9 @@ export function readExceptionsDocument(text: string, options: ExceptionsDocument
     const label = entryLabel(entry, index);
     const result = readExceptionInput(entry, options);
     if (!result.ok) {
-      problems.push(...result.problems.map((p: ExceptionProblem) => `${label}: ${p.field} ${p.message}`));
+      // "entry" is the entry as a whole, already named by the label.
+      const line = (p: ExceptionProblem) => `${label}: ${p.field === "entry" ? "" : `${p.field} `}${p.message}`;
+      problems.push(...result.problems.map(line));
       return;
     }
     const key = exceptionKey(result.exception);
@@ -87,6 +89,7 @@ function documentEntries(text: string, name: string): unknown[] {
       first.linePos?.[0] === undefined ? "" : ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}`;
     fail(name, [`is not valid YAML or JSON${where}: ${first.message.split("\n")[0]}`]);
   }
+  keepPlainScalarsAsWritten(document);
   const value: unknown = document.toJS({ maxAliasCount: 100 });
   if (value === null || value === undefined) fail(name, ["is empty; expected `exceptions:` with a list of exceptions"]);
   if (Array.isArray(value)) return value as unknown[];
@@ -99,6 +102,21 @@ function documentEntries(text: string, name: string): unknown[] {
     if (Array.isArray(list)) return list as unknown[];
   }
   return fail(name, ["must be `exceptions:` followed by a list of exceptions"]);
+}
+
+/**
+ * Every field of an exception is text, so an unquoted scalar YAML would read as a number, a boolean or a timestamp is
+ * taken as written: `id: 0042` stays "0042" (not 42, nor octal 34 under YAML 1.1), `ticket: 1e3` stays "1e3",
+ * `critical: true` is the tag value "true", and a YAML 1.1 timestamp is checked as the text it is. Null stays null.
+ */
+function keepPlainScalarsAsWritten(document: Document): void {
+  visit(document, {
+    Scalar(_key, node) {
+      const value: unknown = node.value;
+      if (typeof value === "string" || value === null || value === undefined) return;
+      if (isScalar(node) && typeof node.source === "string") node.value = node.source;
+    },
+  });
 }
 
 function entryLabel(entry: unknown, index: number): string {
