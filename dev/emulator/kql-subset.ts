@@ -1,6 +1,6 @@
 // The KQL subset the collectors emit, and nothing more:
 //
-//   resources | resourcecontainers            the table, first
+//   resources | resourcecontainers | policyresources   the table, first
 //   | where PATH =~ 'text'                     case-insensitive equality
 //   | where PATH == 'text'                     case-sensitive equality
 //   | where PATH in~ ('a', 'b', ...)           case-insensitive membership
@@ -9,7 +9,9 @@
 //
 // Anything else is a `KqlError`, which the emulator answers with Resource Graph's 400 InvalidQuery.
 
-export type Table = "resources" | "resourcecontainers";
+export type Table = "resources" | "resourcecontainers" | "policyresources";
+
+const TABLES: readonly string[] = ["resources", "resourcecontainers", "policyresources"];
 
 type Operation =
   | { kind: "where"; path: string[]; operator: "=~" | "==" | "in~"; values: string[] }
@@ -78,15 +80,15 @@ class Parser {
   parse(): ParsedQuery {
     const tableToken = this.next();
     const table = tableToken.text.toLowerCase();
-    if (tableToken.kind !== "identifier" || (table !== "resources" && table !== "resourcecontainers")) {
-      this.fail(tableToken, "the query must start with the table resources or resourcecontainers");
+    if (tableToken.kind !== "identifier" || !TABLES.includes(table)) {
+      this.fail(tableToken, "the query must start with the table resources, resourcecontainers or policyresources");
     }
     const operations: Operation[] = [];
     while (this.peek().kind !== "end") {
       this.expectSymbol("|");
       operations.push(this.operation());
     }
-    return { table: table, operations };
+    return { table: table as Table, operations };
   }
 
   private operation(): Operation {

@@ -4,8 +4,13 @@
 //
 // Management group and tenant queries reach at most `subscriptionLimit` subscriptions; past it the response covers
 // the first ones only and says so in `x-ms-tenant-subscription-limit-hit: true`. The emulator applies that limit to
-// the `resources` table only, so a collector can fall back to listing a group's subscriptions from
+// the `resources` and `policyresources` tables, so a collector can fall back to listing a group's subscriptions from
 // `resourcecontainers` and querying them in explicit batches.
+//
+// `policyresources` holds the Azure Policy rows of the estate file (types `microsoft.authorization/policy*` and
+// `microsoft.policyinsights/*`), which `resources` never returns, as in Resource Graph. Rows of a subscription are
+// scoped like resources; rows above any subscription (a management group's exemptions and assignments, tenant-level
+// definitions) are returned to a query of that management group, or of the tenant, and never to a subscription query.
 //
 // A result that spans pages is computed once and kept under a cursor id in its $skipToken (query-result-cache.ts),
 // so each later page costs a slice of it, not another pass over the estate.
@@ -213,7 +218,7 @@ function runScoped(
   let limitHit = false;
   if (
     request.subscriptions === undefined &&
-    parsed.table === "resources" &&
+    parsed.table !== "resourcecontainers" &&
     reached.length > limits.subscriptionLimit
   ) {
     reached = reached.slice(0, limits.subscriptionLimit);
@@ -221,12 +226,39 @@ function runScoped(
   }
   const inScope = new Set(reached);
 
-  const source: Row[] =
-    parsed.table === "resources"
-      ? scopedRows(estate, inScope, typesWanted(parsed))
-      : estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
+  let source: Row[];
+  if (parsed.table === "resourcecontainers")
+    source = estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
+  else {
+    const policy = parsed.table === "policyresources";
+    source = scopedRows(estate, inScope, typesWanted(parsed)).filter((row) => isPolicyRow(row) === policy);
+    if (policy && request.subscriptions === undefined)
+      source.push(...rowsAboveSubscriptions(estate, request.managementGroups, typesWanted(parsed)));
+  }
   const output = runQuery(parsed, source);
   return { rows: output.rows, hasId: output.hasId, limitHit };
+}
+
+/** Whether a row belongs to `policyresources` rather than `resources`. */
+function isPolicyRow(row: Row): boolean {
+  const type = typeof row["type"] === "string" ? row["type"].toLowerCase() : "";
+  return type.startsWith("microsoft.authorization/policy") || type.startsWith("microsoft.policyinsights/");
+}
+
+/**
+ * Policy rows that belong to no subscription: those of the named management groups (their id starts with the
+ * group's id), or every one for a tenant query (`groups` undefined). The emulator knows no group hierarchy, so a
+ * group's query returns that group's own rows.
+ */
+function rowsAboveSubscriptions(estate: Estate, groups: string[] | undefined, types: string[] | undefined): Row[] {
+  const prefixes = groups?.map((g) => `/providers/microsoft.management/managementgroups/${g.toLowerCase()}/`);
+  const wanted = types === undefined ? undefined : new Set(types);
+  return estate.rows.filter((row, index) => {
+    if (estate.rowSubscriptions[index] !== "" || !isPolicyRow(row)) return false;
+    if (wanted !== undefined && !wanted.has(String(row["type"]).toLowerCase())) return false;
+    const id = typeof row["id"] === "string" ? row["id"].toLowerCase() : "";
+    return prefixes === undefined || prefixes.some((prefix) => id.startsWith(prefix));
+  });
 }
 
 /**

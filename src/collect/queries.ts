@@ -9,6 +9,7 @@
 // The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
 // test emulator implements exactly that subset and rejects everything else.
 
+import { POLICY_TYPES } from "../model/policy-objects";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
 
 export interface QueryFamily {
@@ -20,6 +21,8 @@ export interface QueryFamily {
   propertyPaths: string[];
   /** Extra top-level columns besides the ones every row carries. */
   extraColumns: string[];
+  /** The Resource Graph table: `resources`, or `policyresources` for Azure Policy objects. */
+  table: "resources" | "policyresources";
   /** The KQL text, built from the fields above. */
   query: string;
 }
@@ -27,16 +30,22 @@ export interface QueryFamily {
 /** Every row carries these, in snapshot order. */
 export const BASE_COLUMNS = ["id", "name", "type", "location", "subscriptionId", "resourceGroup", "tags"] as const;
 
-function family(name: string, types: string[], propertyPaths: string[], extraColumns: string[] = []): QueryFamily {
+function family(
+  name: string,
+  types: string[],
+  propertyPaths: string[],
+  extraColumns: string[] = [],
+  table: QueryFamily["table"] = "resources",
+): QueryFamily {
   const typeList = types.map((type) => `'${type}'`).join(", ");
   const projected = [...BASE_COLUMNS, ...extraColumns, ...propertyPaths.map((path) => `${columnFor(path)} = ${path}`)];
   const query = [
-    "resources",
+    table,
     `| where type in~ (${typeList})`,
     `| project ${projected.join(",\n    ")}`,
     "| order by id asc",
   ].join("\n");
-  return { name, types, propertyPaths, extraColumns, query };
+  return { name, types, propertyPaths, extraColumns, table, query };
 }
 
 /** `properties.siteConfig.vnetName` → `properties_siteConfig_vnetName`, the name KQL itself would give the path. */
@@ -144,6 +153,29 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     "flowLogs",
     [AUDITED_TYPES.flowLog],
     ["properties.targetResourceId", "properties.enabled", "properties.retentionPolicy"],
+  ),
+  // Azure Policy exemptions, with the assignments and initiatives needed to tell which policies they exempt from
+  // (engine/policy-exemptions.ts). They live in `policyresources`, not `resources`; a read that fails is a coverage
+  // gap like any other family's, so the run is partial and never silently drops accepted risks.
+  family(
+    "policyExemptions",
+    [POLICY_TYPES.policyExemption, POLICY_TYPES.policyAssignment, POLICY_TYPES.policySetDefinition],
+    [
+      "properties.policyAssignmentId",
+      "properties.policyDefinitionReferenceIds",
+      "properties.exemptionCategory",
+      "properties.expiresOn",
+      "properties.displayName",
+      "properties.description",
+      "properties.metadata",
+      "properties.resourceSelectors",
+      "properties.assignmentScopeValidation",
+      "properties.policyDefinitionId",
+      // An initiative's references (reference id → definition id); parameters and groups come along, unread.
+      "properties.policyDefinitions",
+    ],
+    [],
+    "policyresources",
   ),
 ];
 
