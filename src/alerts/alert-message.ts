@@ -2,10 +2,13 @@
 // both rendered from an AlertMessage. Also the size fitting both formats share: when everything does not fit, the most
 // severe items of each section are kept and the rest are counted as "and N more".
 import type { FindingIdentity } from "../engine/finding";
+import type { FindingException } from "../engine/exceptions";
 import type { Severity, Status } from "../rules/rule";
 import type { BaselineId } from "../rules/baselines";
+import type { ExpiringExceptionItem } from "./exception-notices";
 
-export const SECTIONS = ["new", "regressed", "resolved", "stillFailing"] as const;
+/** `exceptionExpired`: failures an exception covered until it expired, that the channel does not know as open. */
+export const SECTIONS = ["new", "regressed", "exceptionExpired", "resolved", "stillFailing"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface AlertItem extends FindingIdentity {
@@ -17,8 +20,10 @@ export interface AlertItem extends FindingIdentity {
   evidence: string;
   /** When the current failure began (ISO), when known. */
   failingSince?: string;
-  /** stillFailing items only: why this run mentions it. */
-  reason?: "reminder" | "firstNotice" | "digest";
+  /** Why this run mentions it: stillFailing items, and `exceptionExpired` for the exceptionExpired section. */
+  reason?: "reminder" | "firstNotice" | "digest" | "exceptionExpired";
+  /** exceptionExpired items: the exception that covered the failure until it expired. */
+  exception?: FindingException;
 }
 
 export interface AlertRunInfo {
@@ -40,6 +45,8 @@ export interface AlertRunInfo {
   coverageGaps?: number;
   /** unknown + error results per severity: verdicts the run could not decide. Absent on older messages. */
   unverified?: Record<Severity, number>;
+  /** Why the run went without the exception store's exceptions (report.exceptions.exceptionsUnavailable). */
+  exceptionsUnavailable?: string;
 }
 
 export interface AlertCounts {
@@ -50,6 +57,10 @@ export interface AlertCounts {
   stillFailing: number;
   /** stillFailing items this message mentions because their reminder was due. */
   reminders: number;
+  /** Failures announced because the exception that covered them expired. Absent on older messages: 0. */
+  exceptionExpired?: number;
+  /** Exceptions announced as expiring soon. Absent on older messages: 0. */
+  exceptionsExpiring?: number;
 }
 
 export interface AlertMessage {
@@ -61,6 +72,8 @@ export interface AlertMessage {
   counts: AlertCounts;
   /** Each sorted most severe first. */
   sections: Record<Section, AlertItem[]>;
+  /** Exceptions that end soon and that this channel has not been warned of for this expiry date; soonest first. */
+  exceptionsExpiring?: ExpiringExceptionItem[];
   test?: { requestedBy: string; at: string };
 }
 
@@ -68,6 +81,10 @@ export interface AlertLinks {
   dashboard: string;
   run?: string;
   history(resourceId: string): string;
+  /** The dashboard's page of one exception of the store (it lists the store's exceptions only). */
+  exception(id: string): string;
+  /** The dashboard's list of the store's exceptions that end soon. */
+  expiringExceptions: string;
 }
 
 export function alertLinks(reportBaseUrl: string, runId?: string): AlertLinks {
@@ -76,6 +93,8 @@ export function alertLinks(reportBaseUrl: string, runId?: string): AlertLinks {
     ...(runId !== undefined ? { run: `${reportBaseUrl}/api/runs/${encodeURIComponent(runId)}` } : {}),
     history: (resourceId) =>
       `${reportBaseUrl}/api/resources/${Buffer.from(resourceId, "utf8").toString("base64url")}/history`,
+    exception: (id) => `${reportBaseUrl}/api/dashboard/exceptions?id=${encodeURIComponent(id)}`,
+    expiringExceptions: `${reportBaseUrl}/api/dashboard/exceptions?standing=expiring`,
   };
 }
 
@@ -95,25 +114,31 @@ export function bySeverityThenName(a: AlertItem, b: AlertItem): number {
 }
 
 export function emptySections(): Record<Section, AlertItem[]> {
-  return { new: [], regressed: [], resolved: [], stillFailing: [] };
+  return { new: [], regressed: [], exceptionExpired: [], resolved: [], stillFailing: [] };
 }
 
 export function isEmptyMessage(message: AlertMessage): boolean {
-  return SECTIONS.every((section) => message.sections[section].length === 0);
+  return LISTS.every((list) => listLength(message, list) === 0);
 }
 
-export type Shown = Record<Section, number>;
+/** The lists a message shows and fits to its budget: the finding sections, then the expiring exceptions. */
+export const LISTS = [...SECTIONS, "exceptionsExpiring"] as const;
+export type List = (typeof LISTS)[number];
+export type Shown = Record<List, number>;
+
+function listLength(message: AlertMessage, list: List): number {
+  return list === "exceptionsExpiring" ? (message.exceptionsExpiring?.length ?? 0) : message.sections[list].length;
+}
 
 /**
  * The order in which items earn a place when space is short: the three most severe of every section first (so many
  * new findings never crowd out the resolved ones entirely), then the rest section by section, most severe first.
  */
-function priorityOrder(message: AlertMessage): Section[] {
-  const order: Section[] = [];
+function priorityOrder(message: AlertMessage): List[] {
+  const order: List[] = [];
   const lead = 3;
-  for (const section of SECTIONS)
-    for (let i = 0; i < Math.min(lead, message.sections[section].length); i += 1) order.push(section);
-  for (const section of SECTIONS) for (let i = lead; i < message.sections[section].length; i += 1) order.push(section);
+  for (const list of LISTS) for (let i = 0; i < Math.min(lead, listLength(message, list)); i += 1) order.push(list);
+  for (const list of LISTS) for (let i = lead; i < listLength(message, list); i += 1) order.push(list);
   return order;
 }
 
@@ -128,7 +153,14 @@ export function fitToBudget(
 ): { body: string; bytes: number; shown: Shown } {
   const order = priorityOrder(message);
   const shownFor = (k: number): Shown => {
-    const shown: Shown = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
+    const shown: Shown = {
+      new: 0,
+      regressed: 0,
+      exceptionExpired: 0,
+      resolved: 0,
+      stillFailing: 0,
+      exceptionsExpiring: 0,
+    };
     for (let i = 0; i < k; i += 1) shown[order[i]!] += 1;
     return shown;
   };

@@ -9,7 +9,8 @@
 // an earlier announcement was planned but a run was partial, or the alert step of a run never ran.
 import type { AuditReport } from "../audit/run-audit";
 import { FINDING_RESOURCE_FIELDS, pickIdentity, type Finding, type FindingIdentity } from "../engine/finding";
-import type { StateChange, StateTransitions, Transition } from "../audit/audit-store";
+import type { CompletedRun, RunDetail, StateChange, StateTransitions, Transition } from "../audit/audit-store";
+import { runVerification } from "../engine/gate";
 import { defaultIsFullyRead, representativeResult } from "../store/finding-transitions";
 import { stateKeys } from "../store/table-keys";
 import type { Severity } from "../rules/rule";
@@ -25,6 +26,8 @@ import {
 } from "./alert-message";
 import { evidenceLine } from "./evidence-line";
 import { baselinesOfRule } from "../rules/baselines";
+import { exceptionKey, isExcepted, type ExceptionReportEntry } from "../engine/exceptions";
+import { expiringNotices, type ExpiryNoticeChange } from "./exception-notices";
 
 export interface LedgerEntry {
   /** The findingstate RowKey of the pair: `<resourceHash>|<ruleKey>`. */
@@ -87,6 +90,35 @@ export function runVerdicts(report: AuditReport, transitions: StateTransitions):
   return { verdicts, transitions: byKey, staleCount: transitions.stale, notFullyRead: transitions.notFullyRead };
 }
 
+/** What a channel's message says about the run: from the report, its stored record and the previous run's. */
+export function alertRunInfo(
+  report: AuditReport,
+  completed: CompletedRun,
+  detail: RunDetail | undefined,
+  previous: RunDetail | undefined,
+): AlertRunInfo {
+  const previousRunId = detail?.summary?.delta.previousRunId;
+  const unavailable = report.exceptions.exceptionsUnavailable;
+  return {
+    runId: report.run.runId,
+    status: report.run.status as "completed" | "partial",
+    scope: detail?.scope ?? report.run.source.kind,
+    startedAt: report.run.startedAt,
+    finishedAt: report.run.finishedAt,
+    estateScore: report.summary.estateScore,
+    previousEstateScore: previous?.estateScore ?? null,
+    ...(previousRunId !== undefined ? { previousRunId } : {}),
+    // The previous run's baseline too: a rule new to the baseline is not a new failure (firstAssessedUnderBaseline).
+    baseline: report.run.baseline,
+    ...(previous !== undefined ? { previousBaseline: previous.baseline } : {}),
+    notFullyRead: completed.transitions.notFullyRead,
+    coverageGaps: report.run.coverageGaps.length,
+    unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length })
+      .unverifiedBySeverity,
+    ...(unavailable !== undefined ? { exceptionsUnavailable: unavailable } : {}),
+  };
+}
+
 function passes(finding: Finding): boolean {
   return finding.status === "pass" || finding.status === "notApplicable";
 }
@@ -125,12 +157,19 @@ export interface ChannelPlanInput {
   remindDays: number;
   /** Send a digest if there is nothing to announce (ALERT_DAILY_DIGEST, and the channel has heard nothing today). */
   digest: boolean;
+  /** The run's exceptions that end soon (report.exceptions.expiring). */
+  expiring?: readonly ExceptionReportEntry[];
+  /** The expiry notices the channel was sent (noticeRowKey). */
+  noticed?: ReadonlySet<string>;
 }
+
+/** What a plan writes to the channel's bookkeeping: its ledger, and the expiry notices it sent. */
+export type PlannedChange = LedgerChange | ExpiryNoticeChange;
 
 export interface ChannelPlan {
   kind: "alert" | "digest" | "none";
   message: AlertMessage;
-  ledger: LedgerChange[];
+  ledger: PlannedChange[];
 }
 
 const DAY_MS = 86_400_000;
@@ -138,17 +177,30 @@ const DAY_MS = 86_400_000;
 // 02:00:03 a week later.
 const REMINDER_GRACE_MS = 60 * 60 * 1000;
 
+/** What planning one channel gathers while it walks the run's verdicts. */
+interface Gathered {
+  sections: Record<Section, AlertItem[]>;
+  changes: PlannedChange[];
+  failing: Array<{ finding: Finding; change?: StateChange }>;
+  /** Keys (exceptionKey) of the exceptions that except a result this channel takes. */
+  excepted: Set<string>;
+  stillFailing: number;
+  reminders: number;
+}
+
 export function planChannel(input: ChannelPlanInput): ChannelPlan {
   const { run, verdicts, ledger } = input;
-  const sections = emptySections();
-  const changes: LedgerChange[] = [];
-  const failing: Array<{ finding: Finding; change?: StateChange }> = [];
-  let stillFailing = 0;
-  let reminders = 0;
-
+  const g: Gathered = {
+    sections: emptySections(),
+    changes: [],
+    failing: [],
+    excepted: new Set(),
+    stillFailing: 0,
+    reminders: 0,
+  };
   const announce = (section: Section, finding: Finding, action: LedgerAction, extra: Partial<AlertItem> = {}): void => {
-    sections[section].push({ ...toItem(finding), ...extra });
-    changes.push({
+    g.sections[section].push({ ...toItem(finding), ...extra });
+    g.changes.push({
       key: pairKey(finding.resourceId, finding.ruleId),
       ...pickIdentity(finding, LEDGER_IDENTITY_FIELDS),
       action,
@@ -160,30 +212,14 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
     const entry = ledger.get(key);
     const open = entry?.open === true;
     const labelled = verdicts.transitions.get(key);
-
+    // An accepted risk is neither news nor a reminder, and the channel's ledger is not opened for it; when its
+    // exception expires the channel hears of it once (the branch below), and a fix it knew of is still announced.
+    if (isExcepted(finding) && finding.exception !== undefined) {
+      g.excepted.add(exceptionKey(finding.exception));
+      continue;
+    }
     if (finding.status === "fail") {
-      // No transition for a fail means findingstate kept a newer run's verdict: this run's is out of date.
-      if (labelled === undefined || labelled.transition === "resolved") continue;
-      failing.push({ finding, change: labelled.change });
-      const since =
-        labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
-      const isNew = labelled.transition === "new" && !firstAssessedUnderBaseline(run, finding.ruleId);
-      if (!open && isNew) announce("new", finding, "open", { failingSince: run.startedAt });
-      else if (!open && labelled.transition === "regressed")
-        announce("regressed", finding, "open", { failingSince: run.startedAt });
-      else {
-        stillFailing += 1;
-        if (!open) {
-          // The channel never heard of this failure (alerting or the route is new, or a run's alert step never ran).
-          announce("stillFailing", finding, "open", { failingSince: since, reason: "firstNotice" });
-        } else if (reminderDue(entry, run.startedAt, input.remindDays)) {
-          reminders += 1;
-          announce("stillFailing", finding, "remind", {
-            failingSince: entry?.firstAnnouncedAt ?? since,
-            reason: "reminder",
-          });
-        }
-      }
+      planFailure(input, g, announce, { finding, entry, labelled });
       continue;
     }
 
@@ -194,7 +230,62 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
       announce("resolved", finding, "close", since !== undefined ? { failingSince: since } : {});
     }
   }
+  return finishPlan(input, g);
+}
 
+type Announce = (section: Section, finding: Finding, action: LedgerAction, extra?: Partial<AlertItem>) => void;
+
+/** One failing verdict the channel takes and that no exception in force covers. */
+function planFailure(
+  input: ChannelPlanInput,
+  g: Gathered,
+  announce: Announce,
+  pair: {
+    finding: Finding;
+    entry: LedgerEntry | undefined;
+    labelled: { transition: Transition; change: StateChange } | undefined;
+  },
+): void {
+  const { run } = input;
+  const { finding, entry, labelled } = pair;
+  const open = entry?.open === true;
+  // No transition for a fail means findingstate kept a newer run's verdict: this run's is out of date.
+  if (labelled === undefined || labelled.transition === "resolved") return;
+  g.failing.push({ finding, change: labelled.change });
+  const since = labelled.change.previous?.status === "fail" ? labelled.change.previous.statusChangedAt : run.startedAt;
+  const isNew = labelled.transition === "new" && !firstAssessedUnderBaseline(run, finding.ruleId);
+  if (!open && finding.exception?.effect === "expired")
+    announce("exceptionExpired", finding, "open", {
+      failingSince: since,
+      reason: "exceptionExpired",
+      exception: finding.exception,
+    });
+  else if (!open && isNew) announce("new", finding, "open", { failingSince: run.startedAt });
+  else if (!open && labelled.transition === "regressed")
+    announce("regressed", finding, "open", { failingSince: run.startedAt });
+  else {
+    g.stillFailing += 1;
+    if (!open) {
+      // Without the store's exceptions the run cannot tell an accepted risk from a failure the channel never heard
+      // of: it waits for a run that has them rather than announce every accepted risk as a first notice.
+      if (run.exceptionsUnavailable !== undefined) return;
+      // The channel never heard of this failure (alerting or the route is new, or a run's alert step never ran).
+      announce("stillFailing", finding, "open", { failingSince: since, reason: "firstNotice" });
+    } else if (reminderDue(entry, run.startedAt, input.remindDays)) {
+      g.reminders += 1;
+      announce("stillFailing", finding, "remind", {
+        failingSince: entry?.firstAnnouncedAt ?? since,
+        reason: "reminder",
+      });
+    }
+  }
+}
+
+/** The message from what was gathered: an alert, else a digest when one is due, else nothing. */
+function finishPlan(input: ChannelPlanInput, g: Gathered): ChannelPlan {
+  const { run } = input;
+  const { sections } = g;
+  const notices = expiringNotices(input.expiring ?? [], g.excepted, input.noticed ?? new Set());
   for (const section of Object.keys(sections) as Section[]) sections[section].sort(bySeverityThenName);
   const message: AlertMessage = {
     kind: "alert",
@@ -205,15 +296,18 @@ export function planChannel(input: ChannelPlanInput): ChannelPlan {
       new: sections.new.length,
       regressed: sections.regressed.length,
       resolved: sections.resolved.length,
-      stillFailing,
-      reminders,
+      stillFailing: g.stillFailing,
+      reminders: g.reminders,
+      exceptionExpired: sections.exceptionExpired.length,
+      exceptionsExpiring: notices.items.length,
     },
     sections,
+    exceptionsExpiring: notices.items,
   };
-  if (!isEmptyMessage(message)) return { kind: "alert", message, ledger: changes };
+  if (!isEmptyMessage(message)) return { kind: "alert", message, ledger: [...g.changes, ...notices.changes] };
   if (!input.digest) return { kind: "none", message, ledger: [] };
 
-  const digest = failing.map(({ finding, change }) => ({
+  const digest = g.failing.map(({ finding, change }) => ({
     ...toItem(finding),
     reason: "digest" as const,
     failingSince: change?.previous?.status === "fail" ? change.previous.statusChangedAt : run.startedAt,

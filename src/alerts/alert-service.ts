@@ -12,11 +12,12 @@ import { randomBytes } from "node:crypto";
 import type { AuditReport } from "../audit/run-audit";
 import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
-import type { AuditStore, CompletedRun, HeldLock, RunDetail } from "../audit/audit-store";
+import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
 import type { StoreConnection } from "../store/table-client";
 import type { Logger, PostRunStep } from "../audit/audit-service";
-import { alertLinks, emptySections, type AlertMessage, type AlertRunInfo } from "./alert-message";
+import { alertLinks, emptySections, type AlertCounts, type AlertMessage } from "./alert-message";
 import {
+  alertRunInfo,
   deferredResolvedCandidates,
   pairKey,
   planChannel,
@@ -37,7 +38,6 @@ import { cardOfEnvelope, cardProblems } from "./card-validation";
 import { jsonPayload } from "./json-alert";
 import { teamsPayload } from "./teams-card";
 import { WebhookClient, type PostOutcome } from "./webhook-client";
-import { runVerification } from "../engine/gate";
 
 /** What the alert step needs from the audit store: run summaries, findingstate, and a lock. */
 export type AlertRunStore = Pick<AuditStore, "getRun" | "getResourceHistory" | "claimScopeLock" | "releaseScopeLock">;
@@ -69,7 +69,7 @@ export interface ChannelDelivery {
   deliveredAt?: string;
   failedAt?: string;
   httpStatus?: number;
-  counts: { new: number; regressed: number; resolved: number; stillFailing: number; reminders: number };
+  counts: AlertCounts;
 }
 
 export interface TestDelivery {
@@ -211,24 +211,13 @@ export class AlertService {
     const detail = await runs.getRun(runId);
     const previousRunId = detail?.summary?.delta.previousRunId;
     const previous = previousRunId !== undefined ? await runs.getRun(previousRunId) : undefined;
-    const run: AlertRunInfo = {
-      runId,
-      status: report.run.status as "completed" | "partial",
-      scope: detail?.scope ?? report.run.source.kind,
-      startedAt: report.run.startedAt,
-      finishedAt: report.run.finishedAt,
-      estateScore: report.summary.estateScore,
-      previousEstateScore: previous?.estateScore ?? null,
-      ...(previousRunId !== undefined ? { previousRunId } : {}),
-      ...baselinesOf(report, previous),
-      notFullyRead: completed.transitions.notFullyRead,
-      coverageGaps: report.run.coverageGaps.length,
-      unverified: runVerification({ byRule: report.summary.byRule, coverageGaps: report.run.coverageGaps.length })
-        .unverifiedBySeverity,
-    };
+    const run = alertRunInfo(report, completed, detail, previous);
     const verdicts = runVerdicts(report, completed.transitions);
     const ledgers = new Map<string, Map<string, LedgerEntry>>();
+    const notices = new Map<string, Set<string>>();
     for (const channel of channels) ledgers.set(channel.name, await tables.readLedger(channel.name));
+    if (report.exceptions.counts.expiring > 0)
+      for (const channel of channels) notices.set(channel.name, await tables.readNotices(channel.name));
 
     const candidates = new Set<string>();
     for (const ledger of ledgers.values())
@@ -251,6 +240,8 @@ export class AlertService {
         confirmedResolved: confirmed,
         remindDays: settings.remindDays,
         digest: settings.dailyDigest && !heardToday.has(channel.name),
+        expiring: report.exceptions.expiring,
+        noticed: notices.get(channel.name) ?? new Set(),
       });
       const entry: OutboxEntry = {
         runId,
@@ -458,7 +449,9 @@ function toDelivery(record: OutboxRecord): ChannelDelivery {
 
 function describeDelivery(d: ChannelDelivery): string {
   const what = `${d.channel} (webhook ${d.webhook})`;
-  const counts = `new ${d.counts.new}, regressed ${d.counts.regressed}, resolved ${d.counts.resolved}, reminders ${d.counts.reminders}`;
+  const expired = d.counts.exceptionExpired ? `, exception expired ${d.counts.exceptionExpired}` : "";
+  const expiring = d.counts.exceptionsExpiring ? `, exceptions expiring ${d.counts.exceptionsExpiring}` : "";
+  const counts = `new ${d.counts.new}, regressed ${d.counts.regressed}, resolved ${d.counts.resolved}, reminders ${d.counts.reminders}${expired}${expiring}`;
   switch (d.state) {
     case "nothingToSend":
       return `${what}: nothing to announce`;
@@ -483,12 +476,4 @@ export function createAlertService(
   if (tablePrefix !== undefined) tableOptions.tablePrefix = tablePrefix;
   if (retry !== undefined) tableOptions.retry = retry;
   return new AlertService({ settings, tables: new AlertTables(connection, tableOptions), runs, ...rest });
-}
-
-/** The run's baseline and the previous run's, for the planner (a rule new to the baseline is not a new failure). */
-function baselinesOf(
-  report: AuditReport,
-  previous: RunDetail | undefined,
-): Pick<AlertRunInfo, "baseline" | "previousBaseline"> {
-  return { baseline: report.run.baseline, ...(previous !== undefined ? { previousBaseline: previous.baseline } : {}) };
 }

@@ -9,6 +9,8 @@
 //                                                               day's entries are one range (`YYYYMMDDT` to `YYYYMMDDU`).
 //   alertledger   <channel>      <resourceHash>|<ruleKey>       the findingstate RowKey of the pair (table-keys.ts), so
 //                                                               the two line up; one partition per channel, read whole.
+//   alertnotices  <channel>      sha256(<exceptionKey>|<expiresOn>)  the expiring exceptions the channel was warned of,
+//                                                               per expiry date (exception-notices.ts); read whole.
 //
 // Channel names are lower-case slugs (validated with ALERT_ROUTES), so they are valid keys as they are. Webhook URLs
 // are never stored: an entry keeps the hash of the webhook it was planned for.
@@ -23,13 +25,14 @@ import { isValidTableKey } from "../store/table-keys";
 import { buildClient, DEFAULT_CONCURRENCY, type StoreConnection } from "../store/table-client";
 import { planTransactions, submitTransactions, type WriteAction } from "../store/transaction-batches";
 import type { AlertCounts } from "./alert-message";
-import type { LedgerChange, LedgerEntry } from "./alert-plan";
+import type { LedgerChange, LedgerEntry, PlannedChange } from "./alert-plan";
+import type { ExpiryNoticeChange } from "./exception-notices";
 import type { AlertFormat } from "./alert-settings";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const ALERT_TABLE_NAMES = { outbox: "alertoutbox", ledger: "alertledger" } as const;
+export const ALERT_TABLE_NAMES = { outbox: "alertoutbox", ledger: "alertledger", notices: "alertnotices" } as const;
 type TableRole = keyof typeof ALERT_TABLE_NAMES;
 
 export const OUTBOX_PARTITION = "outbox";
@@ -70,7 +73,8 @@ export interface OutboxRecord {
 
 export interface OutboxEntry extends OutboxRecord {
   payload: string;
-  ledgerPlan: LedgerChange[];
+  /** The ledger changes and expiry notices to write for the channel. */
+  ledgerPlan: PlannedChange[];
   /** Why the stored payload or ledger plan could not be read; such an entry is never sent. */
   unreadable?: string;
 }
@@ -111,6 +115,8 @@ const RECORD_PROPERTIES = [
   "countResolved",
   "countStillFailing",
   "countReminders",
+  "countExceptionExpired",
+  "countExceptionsExpiring",
   "payloadBytes",
   "ledgerChanges",
   "ledgerApplied",
@@ -137,6 +143,7 @@ export class AlertTables {
     this.clients = {
       outbox: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.outbox}`, { retry: options.retry }),
       ledger: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.ledger}`, { retry: options.retry }),
+      notices: buildClient(connection, `${prefix}${ALERT_TABLE_NAMES.notices}`, { retry: options.retry }),
     };
   }
 
@@ -227,35 +234,49 @@ export class AlertTables {
     return entries;
   }
 
-  /** Writes a plan's ledger changes. Merges, so writing the same plan twice is harmless. */
-  async applyLedger(channel: string, changes: readonly LedgerChange[], at: string, runId: string): Promise<void> {
-    if (changes.length === 0) return;
-    const ledger = await this.table("ledger");
-    const actions: WriteAction[] = changes.map((change) => {
-      const base: Entity = { partitionKey: channel, rowKey: change.key };
-      if (change.action === "open") {
-        Object.assign(base, {
-          resourceId: clampText(change.resourceId),
-          ruleId: clampText(change.ruleId),
-          resourceName: clampText(change.resourceName),
-          open: true,
-          announcedAt: at,
-          firstAnnouncedAt: at,
-          announcedRunId: runId,
-        });
-      } else if (change.action === "remind") {
-        Object.assign(base, { open: true, announcedAt: at, announcedRunId: runId });
-      } else {
-        Object.assign(base, { open: false, closedAt: at, closedRunId: runId });
-      }
-      return { kind: "upsert", entity: base, mode: "Merge" };
-    });
-    await submitTransactions(
-      ledger,
-      planTransactions(actions),
-      DEFAULT_CONCURRENCY,
-      `writing the alert ledger of ${channel} for run ${runId}`,
-    );
+  /** The expiry notices the channel was sent (their RowKeys, noticeRowKey). */
+  async readNotices(channel: string): Promise<Set<string>> {
+    const notices = await this.table("notices");
+    const keys = new Set<string>();
+    const filter = odata`PartitionKey eq ${channel}`;
+    for await (const row of scan(notices, filter, `reading the expiry notices of ${channel}`, ["RowKey"]))
+      keys.add(String(row.rowKey));
+    return keys;
+  }
+
+  /** Writes a plan's ledger changes and expiry notices. Merges, so writing the same plan twice is harmless. */
+  async applyLedger(channel: string, changes: readonly PlannedChange[], at: string, runId: string): Promise<void> {
+    const ledgerChanges = changes.filter((c): c is LedgerChange => c.action !== "notice");
+    const notices = changes.filter((c): c is ExpiryNoticeChange => c.action === "notice");
+    if (ledgerChanges.length > 0) {
+      const actions = ledgerChanges.map((change) => ledgerAction(channel, change, at, runId));
+      await submitTransactions(
+        await this.table("ledger"),
+        planTransactions(actions),
+        DEFAULT_CONCURRENCY,
+        `writing the alert ledger of ${channel} for run ${runId}`,
+      );
+    }
+    if (notices.length > 0) {
+      const actions: WriteAction[] = notices.map((notice) => ({
+        kind: "upsert",
+        mode: "Merge",
+        entity: {
+          partitionKey: channel,
+          rowKey: notice.key,
+          exceptionKey: clampText(notice.exceptionKey),
+          expiresOn: notice.expiresOn,
+          noticedAt: at,
+          noticedRunId: runId,
+        },
+      }));
+      await submitTransactions(
+        await this.table("notices"),
+        planTransactions(actions),
+        DEFAULT_CONCURRENCY,
+        `writing the expiry notices of ${channel} for run ${runId}`,
+      );
+    }
   }
 
   // ---- plumbing -----------------------------------------------------------------------------------------------
@@ -269,6 +290,26 @@ export class AlertTables {
   private table(role: TableRole): Promise<TableClient> {
     return this.tables.ensure(this.clients[role]);
   }
+}
+
+function ledgerAction(channel: string, change: LedgerChange, at: string, runId: string): WriteAction {
+  const base: Entity = { partitionKey: channel, rowKey: change.key };
+  if (change.action === "open") {
+    Object.assign(base, {
+      resourceId: clampText(change.resourceId),
+      ruleId: clampText(change.ruleId),
+      resourceName: clampText(change.resourceName),
+      open: true,
+      announcedAt: at,
+      firstAnnouncedAt: at,
+      announcedRunId: runId,
+    });
+  } else if (change.action === "remind") {
+    Object.assign(base, { open: true, announcedAt: at, announcedRunId: runId });
+  } else {
+    Object.assign(base, { open: false, closedAt: at, closedRunId: runId });
+  }
+  return { kind: "upsert", entity: base, mode: "Merge" };
 }
 
 export function outboxRowKey(runId: string, channel: string): string {
@@ -341,6 +382,8 @@ async function entryToEntity(entry: OutboxEntry): Promise<Entity> {
     countResolved: entry.counts.resolved,
     countStillFailing: entry.counts.stillFailing,
     countReminders: entry.counts.reminders,
+    countExceptionExpired: entry.counts.exceptionExpired ?? 0,
+    countExceptionsExpiring: entry.counts.exceptionsExpiring ?? 0,
     payloadBytes: entry.payloadBytes,
     payloadChunks: payload.length,
     ledgerChanges: entry.ledgerPlan.length,
@@ -360,7 +403,7 @@ async function entryFromEntity(row: Record<string, unknown>): Promise<OutboxEntr
   try {
     const payload = await unpack(row, "payloadGz", num(row.payloadChunks));
     const ledgerJson = await unpack(row, "ledgerGz", num(row.ledgerChunks));
-    return { ...record, payload, ledgerPlan: ledgerJson === "" ? [] : (JSON.parse(ledgerJson) as LedgerChange[]) };
+    return { ...record, payload, ledgerPlan: ledgerJson === "" ? [] : (JSON.parse(ledgerJson) as PlannedChange[]) };
   } catch (error) {
     return {
       ...record,
@@ -388,6 +431,8 @@ function recordFromEntity(row: Record<string, unknown>): OutboxRecord {
       resolved: num(row.countResolved),
       stillFailing: num(row.countStillFailing),
       reminders: num(row.countReminders),
+      exceptionExpired: num(row.countExceptionExpired),
+      exceptionsExpiring: num(row.countExceptionsExpiring),
     },
     payloadBytes: num(row.payloadBytes),
     ledgerChanges: num(row.ledgerChanges),

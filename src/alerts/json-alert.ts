@@ -9,6 +9,7 @@ import {
 } from "../report/finding-schema";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
 import { BASELINE_IDS } from "../rules/baselines";
+import { EXCEPTION_SOURCES } from "../engine/exceptions";
 
 export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
 /** Generic receivers vary; keep a document well under the common 256 KiB-1 MiB request limits. */
@@ -23,8 +24,34 @@ export const alertItemSchema = z
     message: z.string(),
     evidence: z.string(),
     failingSince: z.string().optional(),
-    reason: z.enum(["reminder", "firstNotice", "digest"]).optional(),
+    reason: z.enum(["reminder", "firstNotice", "digest", "exceptionExpired"]).optional(),
+    exception: z
+      .object({
+        id: z.string(),
+        source: z.enum(EXCEPTION_SOURCES),
+        justification: z.string(),
+        approvedBy: z.string(),
+        expiresOn: z.string().optional(),
+        ticket: z.string().optional(),
+        effect: z.enum(["applied", "expired", "notNeeded"]),
+      })
+      .strict()
+      .optional(),
     historyUrl: z.string().url(),
+  })
+  .strict();
+
+export const expiringExceptionSchema = z
+  .object({
+    id: z.string(),
+    source: z.enum(EXCEPTION_SOURCES),
+    ruleIds: z.array(z.string()),
+    scope: z.string(),
+    scopeName: z.string(),
+    expiresOn: z.string(),
+    daysLeft: z.number().int(),
+    approvedBy: z.string(),
+    ticket: z.string().optional(),
   })
   .strict();
 
@@ -32,8 +59,10 @@ const sectionCounts = z
   .object({
     new: z.number().int(),
     regressed: z.number().int(),
+    exceptionExpired: z.number().int(),
     resolved: z.number().int(),
     stillFailing: z.number().int(),
+    exceptionsExpiring: z.number().int(),
   })
   .strict();
 
@@ -66,6 +95,7 @@ export const alertDocumentSchema = z
           })
           .strict()
           .optional(),
+        exceptionsUnavailable: z.string().optional(),
       })
       .strict()
       .optional(),
@@ -76,17 +106,23 @@ export const alertDocumentSchema = z
         resolved: z.number().int(),
         stillFailing: z.number().int(),
         reminders: z.number().int(),
+        exceptionExpired: z.number().int().optional(),
+        exceptionsExpiring: z.number().int().optional(),
       })
       .strict(),
     findings: z
       .object({
         new: z.array(alertItemSchema),
         regressed: z.array(alertItemSchema),
+        /** Failures whose exception expired, that the channel had not been told of. */
+        exceptionExpired: z.array(alertItemSchema),
         resolved: z.array(alertItemSchema),
         stillFailing: z.array(alertItemSchema),
       })
       .strict(),
-    /** Items left out of `findings` to stay under the size limit, per section (the most severe are kept). */
+    /** Exceptions ending soon that the channel has not been warned of for this expiry date; soonest first. */
+    exceptionsExpiring: z.array(expiringExceptionSchema),
+    /** Items left out of `findings` and `exceptionsExpiring` to stay under the size limit (the most severe are kept). */
     omitted: sectionCounts,
     links: z.object({ dashboard: z.string().url(), run: z.string().url().optional() }).strict(),
     test: z.object({ requestedBy: z.string(), at: z.string() }).strict().optional(),
@@ -104,8 +140,22 @@ export function jsonPayload(
 }
 
 export function alertDocument(message: AlertMessage, links: AlertLinks, shown: Shown): AlertDocument {
-  const findings = { new: [], regressed: [], resolved: [], stillFailing: [] } as AlertDocument["findings"];
-  const omitted = { new: 0, regressed: 0, resolved: 0, stillFailing: 0 };
+  const findings = {
+    new: [],
+    regressed: [],
+    exceptionExpired: [],
+    resolved: [],
+    stillFailing: [],
+  } as AlertDocument["findings"];
+  const expiring = message.exceptionsExpiring ?? [];
+  const omitted = {
+    new: 0,
+    regressed: 0,
+    exceptionExpired: 0,
+    resolved: 0,
+    stillFailing: 0,
+    exceptionsExpiring: expiring.length - shown.exceptionsExpiring,
+  };
   for (const section of SECTIONS) {
     const items = message.sections[section];
     findings[section] = items
@@ -121,6 +171,7 @@ export function alertDocument(message: AlertMessage, links: AlertLinks, shown: S
     ...(message.run !== undefined ? { run: message.run } : {}),
     counts: message.counts,
     findings,
+    exceptionsExpiring: expiring.slice(0, shown.exceptionsExpiring),
     omitted,
     links: { dashboard: links.dashboard, ...(links.run !== undefined ? { run: links.run } : {}) },
     ...(message.test !== undefined ? { test: message.test } : {}),

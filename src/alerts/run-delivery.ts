@@ -22,7 +22,21 @@ export const channelDeliverySchema = z
     deliveredAt: z.string().optional(),
     failedAt: z.string().optional(),
     httpStatus: z.number().int().optional(),
-    counts: z.object({ new: count, regressed: count, resolved: count, stillFailing: count, reminders: count }).strict(),
+    counts: z
+      .object({
+        new: count,
+        regressed: count,
+        resolved: count,
+        stillFailing: count,
+        reminders: count,
+        exceptionExpired: count
+          .optional()
+          .meta({ description: "Failures announced because the exception that covered them expired." }),
+        exceptionsExpiring: count
+          .optional()
+          .meta({ description: "Exceptions announced as expiring soon (once per channel per expiry date)." }),
+      })
+      .strict(),
   })
   .strict()
   .meta({ description: "The alert delivery of one run to one channel (docs/alerts.md, Delivery state of a run)." });

@@ -13,6 +13,7 @@ import {
   type Section,
   type Shown,
 } from "./alert-message";
+import type { ExpiringExceptionItem } from "./exception-notices";
 
 /** Teams refuses messages over about 28 KB; keep a margin for its own envelope. */
 export const TEAMS_MAX_BYTES = 27 * 1024;
@@ -23,6 +24,7 @@ type Element = Record<string, unknown>;
 const SECTION_TITLES: Record<Section, string> = {
   new: "New findings",
   regressed: "Regressed (failing again after a fix)",
+  exceptionExpired: "Exception expired (failing again)",
   resolved: "Resolved",
   stillFailing: "Still failing",
 };
@@ -55,31 +57,11 @@ function card(message: AlertMessage, links: AlertLinks, shown: Shown): Element {
     const items = message.sections[section];
     if (items.length === 0) continue;
     const title = message.kind === "digest" ? "Open failures" : SECTION_TITLES[section];
-    body.push({
-      type: "TextBlock",
-      text: `${title} (${items.length})`,
-      weight: "bolder",
-      size: "medium",
-      separator: true,
-      spacing: "medium",
-      wrap: true,
-    });
+    body.push(heading(`${title} (${items.length})`));
     for (const item of items.slice(0, shown[section])) body.push(itemContainer(item, section, links));
-    const more = items.length - shown[section];
-    if (more > 0) {
-      body.push({
-        type: "TextBlock",
-        text: `…and ${more} more, most severe shown first.`,
-        isSubtle: true,
-        wrap: true,
-        spacing: "small",
-      });
-      body.push({
-        type: "ActionSet",
-        actions: [{ type: "Action.OpenUrl", title: "See all on the dashboard", url: links.dashboard }],
-      });
-    }
+    body.push(...moreLines(items.length - shown[section], "most severe shown first", links));
   }
+  body.push(...expiringSection(message.exceptionsExpiring ?? [], shown.exceptionsExpiring, links));
   const actions: Element[] = [{ type: "Action.OpenUrl", title: "Open dashboard", url: links.dashboard }];
   if (links.run !== undefined) actions.push({ type: "Action.OpenUrl", title: "Run summary", url: links.run });
   return {
@@ -111,9 +93,9 @@ function header(message: AlertMessage): Element[] {
   const title =
     message.kind === "digest"
       ? `MI exposure daily summary: ${counts.stillFailing} open failure${counts.stillFailing === 1 ? "" : "s"}`
-      : `MI exposure: ${[counts.new > 0 ? `${counts.new} new` : "", counts.regressed > 0 ? `${counts.regressed} regressed` : "", counts.resolved > 0 ? `${counts.resolved} resolved` : "", counts.reminders > 0 ? `${counts.reminders} reminder${counts.reminders === 1 ? "" : "s"}` : ""].filter((p) => p !== "").join(", ") || "open failures"}`;
+      : `MI exposure: ${alertTitleParts(counts).join(", ") || "open failures"}`;
   const color =
-    counts.new + counts.regressed > 0
+    counts.new + counts.regressed + (counts.exceptionExpired ?? 0) > 0
       ? "attention"
       : counts.resolved > 0 && counts.stillFailing === 0
         ? "good"
@@ -132,16 +114,42 @@ function header(message: AlertMessage): Element[] {
       ],
     });
   }
+  const expired = (counts.exceptionExpired ?? 0) > 0 ? ` · Exception expired ${counts.exceptionExpired}` : "";
   elements.push({
     type: "TextBlock",
-    text: `New ${counts.new} · Regressed ${counts.regressed} · Resolved ${counts.resolved} · Still failing ${counts.stillFailing}`,
+    text: `New ${counts.new} · Regressed ${counts.regressed}${expired} · Resolved ${counts.resolved} · Still failing ${counts.stillFailing}`,
     wrap: true,
     spacing: "small",
   });
+  if (run?.exceptionsUnavailable !== undefined)
+    elements.push({
+      type: "TextBlock",
+      text: unavailableLine(run.exceptionsUnavailable),
+      wrap: true,
+      color: "warning",
+    });
   const verification = run === undefined ? undefined : verificationLine(run, message.minSeverity);
   if (verification !== undefined)
     elements.push({ type: "TextBlock", text: verification, wrap: true, color: "warning", size: "small" });
   return elements;
+}
+
+function alertTitleParts(counts: AlertMessage["counts"]): string[] {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts: Array<[number, string]> = [
+    [counts.new, `${counts.new} new`],
+    [counts.regressed, `${counts.regressed} regressed`],
+    [counts.exceptionExpired ?? 0, `${plural(counts.exceptionExpired ?? 0, "exception")} expired`],
+    [counts.resolved, `${counts.resolved} resolved`],
+    [counts.reminders, plural(counts.reminders, "reminder")],
+    [counts.exceptionsExpiring ?? 0, `${plural(counts.exceptionsExpiring ?? 0, "exception")} expiring`],
+  ];
+  return parts.filter(([n]) => n > 0).map(([, text]) => text);
+}
+
+/** The run went without the exception store: its accepted risks count as failures, and the card must say so. */
+function unavailableLine(reason: string): string {
+  return `This run went without the exception store's exceptions (${truncate(reason, 200)}): the failures they cover count as failures in it, and failures this channel has not heard of wait for a run that has them.`;
 }
 
 /**
@@ -174,7 +182,9 @@ function itemContainer(item: AlertItem, section: Section, links: AlertLinks): El
       ? `Reminder: failing since ${formatTime(item.failingSince)}`
       : item.reason === "firstNotice"
         ? `Failing since ${formatTime(item.failingSince)} (first notice to this channel)`
-        : undefined;
+        : item.reason === "exceptionExpired"
+          ? expiredNote(item)
+          : undefined;
   const items: Element[] = [
     richText([
       { type: "TextRun", text: badge.text, weight: "bolder", color: badge.color },
@@ -196,6 +206,85 @@ function itemContainer(item: AlertItem, section: Section, links: AlertLinks): El
     ],
   });
   return { type: "Container", spacing: "medium", items };
+}
+
+function heading(text: string): Element {
+  return { type: "TextBlock", text, weight: "bolder", size: "medium", separator: true, spacing: "medium", wrap: true };
+}
+
+function moreLines(more: number, order: string, links: AlertLinks): Element[] {
+  if (more <= 0) return [];
+  return [
+    { type: "TextBlock", text: `…and ${more} more, ${order}.`, isSubtle: true, wrap: true, spacing: "small" },
+    {
+      type: "ActionSet",
+      actions: [{ type: "Action.OpenUrl", title: "See all on the dashboard", url: links.dashboard }],
+    },
+  ];
+}
+
+/**
+ * "Exceptions expiring": each exception the channel was not yet warned of for its expiry date. Its id, approver and
+ * ticket are people's words, so they go into TextRuns like estate text.
+ */
+function expiringSection(items: readonly ExpiringExceptionItem[], shown: number, links: AlertLinks): Element[] {
+  if (items.length === 0) return [];
+  const elements: Element[] = [heading(`Exceptions expiring (${items.length})`)];
+  for (const item of items.slice(0, shown)) {
+    const left = item.daysLeft === 0 ? "last day today" : `${item.daysLeft} day${item.daysLeft === 1 ? "" : "s"} left`;
+    const rows: Element[] = [
+      richText([
+        { type: "TextRun", text: "EXPIRING", weight: "bolder", color: "warning" },
+        { type: "TextRun", text: `  ${item.id}`, weight: "bolder" },
+        { type: "TextRun", text: ` · expires ${expiryText(item.expiresOn)} (${left})` },
+      ]),
+      richText([{ type: "TextRun", text: `${item.ruleIds.join(", ")} · ${item.scopeName}`, isSubtle: true }]),
+      richText([
+        {
+          type: "TextRun",
+          text: `Approved by ${item.approvedBy}${item.ticket !== undefined ? ` · ${item.ticket}` : ""}`,
+          size: "small",
+        },
+      ]),
+    ];
+    // Only the store's exceptions have a dashboard page; a file's live in its repository, a Policy exemption in Azure.
+    if (item.source === "store")
+      rows.push({
+        type: "ActionSet",
+        actions: [
+          { type: "Action.OpenUrl", title: `Exception ${truncate(item.id, 40)}`, url: links.exception(item.id) },
+        ],
+      });
+    elements.push({ type: "Container", spacing: "medium", items: rows });
+  }
+  elements.push(...moreLines(items.length - shown, "soonest shown first", links));
+  if (items.some((item) => item.source === "store"))
+    elements.push({
+      type: "ActionSet",
+      actions: [
+        { type: "Action.OpenUrl", title: "Expiring exceptions on the dashboard", url: links.expiringExceptions },
+      ],
+    });
+  elements.push({
+    type: "TextBlock",
+    text: "When an exception expires, the failures it covers count again and are announced. Extend or fix before then.",
+    isSubtle: true,
+    wrap: true,
+    size: "small",
+  });
+  return elements;
+}
+
+/** A date exception's last day as written; a Policy exemption's instant in UTC. */
+function expiryText(expiresOn: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(expiresOn) ? expiresOn : formatTime(expiresOn);
+}
+
+function expiredNote(item: AlertItem): string {
+  const e = item.exception;
+  if (e === undefined) return "Its exception expired: it counts again.";
+  const ends = e.expiresOn !== undefined ? ` ended ${expiryText(e.expiresOn)}` : " expired";
+  return `Exception ${e.id} (approved by ${e.approvedBy})${ends}: it counts again.`;
 }
 
 function richText(inlines: Element[]): Element {

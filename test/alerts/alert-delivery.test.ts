@@ -15,6 +15,7 @@ import type { CoverageGap } from "../../src/model/estate";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { AuditStore, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import { alertSettingsFromEnv, type AlertSettings } from "../../src/alerts/alert-settings";
 import { createAlertService, type AlertService } from "../../src/alerts/alert-service";
 import { AlertTables } from "../../src/alerts/alert-tables";
@@ -225,7 +226,15 @@ describe("what is announced", () => {
         state: "delivered",
         attempts: 1,
         httpStatus: 202,
-        counts: { new: 12, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+        counts: {
+          new: 12,
+          regressed: 0,
+          resolved: 0,
+          stillFailing: 0,
+          reminders: 0,
+          exceptionExpired: 0,
+          exceptionsExpiring: 0,
+        },
       }),
     ]);
     expect(receiver.postsTo(h.path("default"))[0]!.headers["content-type"]).toBe("application/json; charset=utf-8");
@@ -630,6 +639,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         queue: { enqueue: async () => {} },
         openSource: sourceOpener(appSettings.source),
       }),
+      exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });
 
@@ -674,6 +684,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         queue: { enqueue: async () => {} },
         openSource: sourceOpener(appSettings.source),
       }),
+      exceptions: createExceptionStore(appSettings.tables),
     });
     const response = await post("");
     expect(response.status).toBe(409);
@@ -694,6 +705,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         queue: { enqueue: async () => {} },
         openSource: sourceOpener(appSettings.source),
       }),
+      exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });
     expect(await alertDeliveryForRun(getServices().alerts)(run.runId)).toEqual([
@@ -708,7 +720,15 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         lastError: "HTTP 500",
         lastAttemptAt: expect.any(String),
         deliveredAt: expect.any(String),
-        counts: { new: 12, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+        counts: {
+          new: 12,
+          regressed: 0,
+          resolved: 0,
+          stillFailing: 0,
+          reminders: 0,
+          exceptionExpired: 0,
+          exceptionsExpiring: 0,
+        },
       },
     ]);
     for (const delivery of await alertDeliveryForRun(getServices().alerts)(run.runId))

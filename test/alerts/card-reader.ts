@@ -9,6 +9,8 @@ export interface CardItem {
   title: string;
   where: string;
   detail: string;
+  /** The italic line under the evidence (reminder, first notice, expired exception), or "". */
+  note: string;
   resourceId: string;
   historyUrl: string;
 }
@@ -23,10 +25,12 @@ export interface ReadCard {
   sections: Record<string, number>;
   more: string[];
   urls: string[];
+  /** The "Exceptions expiring" section's entries, each as its lines of text, and its dashboard link if any. */
+  expiring: Array<{ lines: string[]; url?: string }>;
 }
 
 const HEADING =
-  /^(New findings|Regressed \(failing again after a fix\)|Resolved|Still failing|Open failures) \((\d+)\)$/;
+  /^(New findings|Regressed \(failing again after a fix\)|Exception expired \(failing again\)|Resolved|Still failing|Open failures|Exceptions expiring) \((\d+)\)$/;
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +46,17 @@ export function expectValidTeamsMessage(message: unknown): Json {
 export function readCard(message: unknown): ReadCard {
   const card = expectValidTeamsMessage(message);
   const body = card["body"] as Json[];
-  const read: ReadCard = { card, title: "", facts: {}, texts: [], items: [], sections: {}, more: [], urls: [] };
+  const read: ReadCard = {
+    card,
+    title: "",
+    facts: {},
+    texts: [],
+    items: [],
+    sections: {},
+    more: [],
+    urls: [],
+    expiring: [],
+  };
   let section = "";
   const collectUrls = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(collectUrls);
@@ -71,6 +85,12 @@ export function readCard(message: unknown): ReadCard {
       const runs = (index: number) =>
         ((items[index]?.["inlines"] as Array<{ text: string }>) ?? []).map((inline) => inline.text);
       const actionSet = items.find((item) => item["type"] === "ActionSet");
+      if (section === "Exceptions expiring") {
+        const lines = items.filter((item) => item["type"] === "RichTextBlock").map((_, i) => runs(i).join(""));
+        const url = (actionSet?.["actions"] as Json[] | undefined)?.[0]?.["url"];
+        read.expiring.push({ lines, ...(url !== undefined ? { url: String(url) } : {}) });
+        continue;
+      }
       const historyUrl = String((actionSet?.["actions"] as Json[])[0]?.["url"]);
       const encoded = /\/api\/resources\/([^/]+)\/history$/.exec(historyUrl)?.[1] ?? "";
       read.items.push({
@@ -79,6 +99,7 @@ export function readCard(message: unknown): ReadCard {
         title: (runs(0)[1] ?? "").trim(),
         where: runs(1)[0] ?? "",
         detail: runs(2)[0] ?? "",
+        note: runs(3)[0] ?? "",
         resourceId: Buffer.from(encoded, "base64url").toString("utf8"),
         historyUrl,
       });
