@@ -3,6 +3,8 @@
 import { createAuditStore } from "../store/table-audit-store";
 import { createFanoutStore } from "../fanout/table-fanout-store";
 import type { AuditStore } from "../audit/audit-store";
+import type { ExceptionStore } from "../audit/exception-store";
+import { createExceptionStore } from "../store/table-exception-store";
 import { appSettingsFromEnv, AUDIT_QUEUE, AUDIT_SHARD_QUEUE, type AppSettings } from "./app-settings";
 import { createAuditQueue, createMessageQueue } from "../queue/storage-queue";
 import { AuditService, retentionStep, type AuditQueue, type PostRunStep } from "../audit/audit-service";
@@ -20,6 +22,8 @@ export interface Services {
   store: AuditStore;
   queue: AuditQueue;
   audits: AuditService;
+  /** The exceptions declared through the API (table `exceptions`); every run reads them. */
+  exceptions: ExceptionStore;
   /** The shards of fanned-out runs: their worker, poison handler and finaliser (buildServices always sets it). */
   fanout?: FanoutService;
   /** Present when alerting is configured. */
@@ -36,6 +40,7 @@ export function getServices(): Services {
 export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] = []): Services {
   const store = createAuditStore(settings.tables, { findingsArchive: settings.findingsArchive });
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
+  const exceptions = createExceptionStore(settings.tables);
   const alerts =
     settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
   const steps = [
@@ -54,6 +59,7 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
       (m) => `shard ${m.shard} of run ${m.runId}`,
     ),
     postRunSteps: steps,
+    exceptions,
   });
   const audits = new AuditService({
     settings,
@@ -61,9 +67,10 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
     queue,
     postRunSteps: steps,
     fanout,
+    exceptions,
     openSource: sourceOpener(settings.source),
   });
-  return { settings, store, queue, audits, fanout, ...(alerts !== undefined ? { alerts } : {}) };
+  return { settings, store, queue, audits, exceptions, fanout, ...(alerts !== undefined ? { alerts } : {}) };
 }
 
 /** The fan-out service of the current services; only services assembled by hand (tests) can lack it. */

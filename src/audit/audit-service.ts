@@ -6,6 +6,8 @@ import type { CollectionScope } from "./collection-scope";
 import { errorText } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
 import type { AuditStore, CompletedRun } from "./audit-store";
+import type { ExceptionStore } from "./exception-store";
+import type { AuditException } from "../engine/exceptions";
 import {
   parseAuditRequestMessage,
   recoverRunId,
@@ -75,6 +77,8 @@ export interface AuditServiceDeps {
   openSource: (scope: CollectionScope | undefined) => ResourceSource;
   /** Fan-out of live runs over more than AUDIT_FANOUT_MIN_SUBSCRIPTIONS subscriptions. */
   fanout?: FanoutPlanner;
+  /** The exceptions declared through the API; every run reads them (absent: runs have none but Policy exemptions). */
+  exceptions?: ExceptionStore;
 }
 
 export type RunOutcome =
@@ -170,11 +174,14 @@ export class AuditService {
         );
         return { status: "fannedOut", runId: message.runId, shards: decision.shards };
       }
+      const stored = await loadRunExceptions(this.deps.exceptions, `run ${message.runId}`, log);
       const report = await runAudit(this.sourceFor(scope), settingsOfRequest(message, this.deps.settings.audit), {
         runId: message.runId,
         now: this.now,
         onWarning: (warning) => log.warn(`data quality: ${warning}`),
+        ...(stored.exceptions === undefined ? {} : { exceptions: stored.exceptions }),
       });
+      if (stored.unavailable !== undefined) report.exceptions.exceptionsUnavailable = stored.unavailable;
       const completed = await this.deps.store.completeRun(report);
       log.info(
         `run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`,
@@ -289,6 +296,25 @@ export class AuditService {
 
   private sourceFor(scope: CollectionScope | undefined): ResourceSource {
     return this.deps.openSource(scope);
+  }
+}
+
+/**
+ * The store's exceptions for a run (or a shard of one). A store that cannot be read does not stop the run: it runs
+ * without them, and `unavailable` says why, for the run's summary (every failure then counts, visibly so).
+ */
+export async function loadRunExceptions(
+  store: ExceptionStore | undefined,
+  what: string,
+  log: Logger,
+): Promise<{ exceptions?: AuditException[]; unavailable?: string }> {
+  if (store === undefined) return {};
+  try {
+    return { exceptions: await store.exceptionsForRun() };
+  } catch (error) {
+    const reason = `the exception store could not be read (${errorText(error)}); this run counts every failure`;
+    log.warn(`${what}: ${reason}`);
+    return { unavailable: reason };
   }
 }
 

@@ -28,6 +28,11 @@ export function mergeShardResults(
 ): MergedRun {
   const ordered = [...results].sort((a, b) => a.shard - b.shard);
   const sums = mergeScoreSums(ordered.map((r) => r.scores));
+  const exceptions = describeRunExceptions(sums, settings, new Date(plan.startedAt));
+  // One shard without the store's exceptions is enough for the run to say it went without some of them.
+  const unavailable = ordered.filter((r) => r.exceptionsUnavailable !== undefined);
+  if (unavailable.length > 0)
+    exceptions.exceptionsUnavailable = `shard(s) ${unavailable.map((r) => r.shard).join(", ")}: ${unavailable[0]!.exceptionsUnavailable}`;
   const run = describeRun({
     runId: plan.runId,
     startedAt: new Date(plan.startedAt),
@@ -45,7 +50,7 @@ export function mergeShardResults(
       run,
       summary: finaliseAuditScores(sums, settings),
       findings: byRuleOrder(ordered.flatMap((r) => r.findings)),
-      exceptions: describeRunExceptions(sums, settings, new Date(plan.startedAt)),
+      exceptions,
     },
     bySeverity: sums.bySeverity,
     transitions: mergeTransitions(ordered.map((r) => r.transitions)),

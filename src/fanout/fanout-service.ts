@@ -27,7 +27,14 @@ import type { SourceSetting } from "../collect/collection-config";
 import type { FanoutSettings } from "./fanout-settings";
 
 import { settingsOfRequest, type AuditRequestMessage } from "../audit/audit-request";
-import type { Attempt, Logger, MessageQueue, PostRunStep } from "../audit/audit-service";
+import {
+  loadRunExceptions,
+  type Attempt,
+  type Logger,
+  type MessageQueue,
+  type PostRunStep,
+} from "../audit/audit-service";
+import type { ExceptionStore } from "../audit/exception-store";
 import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
 import { FanoutFinaliser } from "./fanout-finaliser";
 import {
@@ -75,6 +82,8 @@ export interface FanoutDeps {
   maxDeferrals?: number;
   /** Seconds a shard waits for a slot before trying again (default deferralDelaySeconds; tests shorten it). */
   deferDelaySeconds?: (deferrals: number) => number;
+  /** The exceptions declared through the API; each shard reads them before it evaluates. */
+  exceptions?: ExceptionStore;
 }
 
 export type PlanDecision =
@@ -248,6 +257,7 @@ export class FanoutService {
         }
         const source = this.collector.shardSource(plan.shards[shard] ?? [], shard);
         result = await this.evaluateAndWrite(plan, shard, {
+          log,
           collect: async (sink) => {
             const collectedFrom = this.now().toISOString();
             try {
@@ -336,6 +346,7 @@ export class FanoutService {
       // Results an attempt wrote before it died would contradict the failed shard's; they go first.
       await this.deps.store.deleteRunFindings(runId, subscriptions);
       result = await this.evaluateAndWrite(plan, shard, {
+        log,
         collect: async () => ({ stats: {}, gaps: [gap] }),
         failure: reason,
       });
@@ -354,10 +365,11 @@ export class FanoutService {
   private async evaluateAndWrite(
     plan: FanoutPlan,
     shard: number,
-    how: { collect: CollectionStep; failure?: string },
+    how: { collect: CollectionStep; failure?: string; log: Logger },
   ): Promise<ShardResult> {
     const started = performance.now();
     const subscriptions = plan.shards[shard] ?? [];
+    const stored = await loadRunExceptions(this.deps.exceptions, `run ${plan.runId} shard ${shard}`, how.log);
     const contextRows = await this.deps.fanoutStore.loadContext(plan.runId);
     const allSubscriptions = new Set(plan.subscriptions);
     const evaluation: ShardEvaluation = await evaluateShard({
@@ -366,6 +378,7 @@ export class FanoutService {
       collect: how.collect,
       subscriptions,
       startedAt: new Date(plan.startedAt),
+      ...(stored.exceptions === undefined ? {} : { exceptions: stored.exceptions }),
       // Shard 0 also keeps results about subscriptions outside every shard (a row naming a subscription not in
       // scope), which a single run would have reported too.
       ...(shard === 0 ? { keepUnowned: (id: string) => !allSubscriptions.has(id.toLowerCase()) } : {}),
@@ -381,6 +394,7 @@ export class FanoutService {
       shard,
       outcome: how.failure !== undefined ? "failed" : "done",
       ...(how.failure !== undefined ? { failure: how.failure } : {}),
+      ...(stored.unavailable !== undefined ? { exceptionsUnavailable: stored.unavailable } : {}),
       scores: evaluation.scores,
       ownRows: evaluation.ownRows,
       ownResources: evaluation.ownResources,

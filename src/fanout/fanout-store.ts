@@ -52,6 +52,8 @@ export interface ShardResult {
   outcome: "done" | "failed";
   /** Why the shard failed (failed shards only). */
   failure?: string;
+  /** Why the shard evaluated without the exception store's exceptions (it could not be read). */
+  exceptionsUnavailable?: string;
   /** The shard's score sums; the finaliser adds them up (engine/scoring.ts). */
   scores: ScoreSums;
   /** Rows the shard collected itself, and the resources they added to the estate. */

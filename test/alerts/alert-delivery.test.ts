@@ -16,6 +16,7 @@ import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { AuditStore, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createExceptionStore } from "../../src/store/table-exception-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import { alertSettingsFromEnv, type AlertSettings } from "../../src/alerts/alert-settings";
 import { createAlertService, type AlertService } from "../../src/alerts/alert-service";
 import { AlertTables } from "../../src/alerts/alert-tables";
@@ -640,6 +641,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         openSource: sourceOpener(appSettings.source),
       }),
       exceptions: createExceptionStore(appSettings.tables),
+      exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });
 
@@ -685,6 +687,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         openSource: sourceOpener(appSettings.source),
       }),
       exceptions: createExceptionStore(appSettings.tables),
+      exceptions: createExceptionStore(appSettings.tables),
     });
     const response = await post("");
     expect(response.status).toBe(409);
@@ -705,6 +708,7 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         queue: { enqueue: async () => {} },
         openSource: sourceOpener(appSettings.source),
       }),
+      exceptions: createExceptionStore(appSettings.tables),
       exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });

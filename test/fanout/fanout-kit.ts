@@ -11,6 +11,7 @@ import type { ShardMessage } from "../../src/fanout/shard-message";
 import type { AuditStore, RunDetail, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createFanoutStore } from "../../src/fanout/table-fanout-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import type { FanoutStore } from "../../src/fanout/fanout-store";
 import { errorText } from "../../src/errors";
 
@@ -42,6 +43,7 @@ export function fanoutKit(options: {
   const settings: AppSettings = appSettingsFromEnv({ AzureWebJobsStorage: options.connectionString, ...options.env });
   const store: AuditStore = createAuditStore(settings.tables, { tablePrefix: prefix });
   const fanoutStore = createFanoutStore(settings.tables, { tablePrefix: prefix });
+  const exceptions = createExceptionStore(settings.tables, { tablePrefix: prefix });
   const auditQueueName = options.queues?.audit ?? `audit-${id}`;
   const shardQueueName = options.queues?.shards ?? `shards-${id}`;
   const queue = createAuditQueue(settings.queues, auditQueueName);
@@ -57,6 +59,7 @@ export function fanoutKit(options: {
     fanoutStore,
     shardQueue,
     postRunSteps: steps,
+    exceptions,
     deferDelaySeconds: () => 1,
     ...(options.collector !== undefined ? { collector: options.collector } : {}),
   });
@@ -66,6 +69,7 @@ export function fanoutKit(options: {
     queue,
     postRunSteps: steps,
     fanout,
+    exceptions,
     openSource: sourceOpener(settings.source),
   });
   const logs: string[] = [];
@@ -79,6 +83,7 @@ export function fanoutKit(options: {
     store,
     queue,
     audits,
+    exceptions,
     fanout,
     fanoutStore,
     auditQueueName,

@@ -10,6 +10,7 @@ import { appSettingsFromEnv, AUDIT_QUEUE, type AppSettings } from "../../src/app
 import { buildServices, useServices, type Services, sourceOpener } from "../../src/app/services";
 import { AuditService, retentionStep } from "../../src/audit/audit-service";
 import { createAuditStore } from "../../src/store/table-audit-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import { createAuditQueue } from "../../src/queue/storage-queue";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import { startAudit } from "../../src/functions/start-audit";
@@ -64,7 +65,7 @@ function freshServices(extra: Partial<AppSettings> = {}, sourceFor?: () => Resou
     postRunSteps: [retentionStep(store, merged.retentionDays)],
     openSource: sourceFor ?? sourceOpener(merged.source),
   });
-  return { settings: merged, store, queue, audits };
+  return { settings: merged, store, queue, audits, exceptions: createExceptionStore(merged.tables) };
 }
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { appSettingsFromEnv } from "../../src/app/app-settings";
 import { useServices, sourceOpener } from "../../src/app/services";
 import { AuditService } from "../../src/audit/audit-service";
 import { createAuditStore } from "../../src/store/table-audit-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import type { AuditRequestMessage } from "../../src/audit/audit-request";
 import { ARM_CHILD_TYPES } from "../../src/model/arm-child-types";
 import { getRun } from "../../src/functions/get-run";
@@ -46,7 +47,7 @@ describe("a run whose ARM reads fail for good", () => {
     const queued: AuditRequestMessage[] = [];
     const queue = { enqueue: async (message: AuditRequestMessage) => void queued.push(message) };
     const audits = new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) });
-    useServices({ settings, store, queue, audits });
+    useServices({ settings, store, queue, audits, exceptions: createExceptionStore(settings.tables) });
 
     const { runId } = await audits.requestAudit({ trigger: "http" });
     const outcome = await audits.runRequested(

@@ -13,6 +13,7 @@ import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { ResourceSource } from "../../src/audit/resource-source";
 import type { CoverageGap } from "../../src/model/estate";
 import { createAuditStore } from "../../src/store/table-audit-store";
+import { createExceptionStore } from "../../src/store/table-exception-store";
 import { SAMPLE } from "../support/run-cli";
 
 type Row = {
@@ -58,6 +59,7 @@ export class ReportFixture {
       store,
       queue,
       audits: new AuditService({ settings, store, queue, openSource: sourceOpener(settings.source) }),
+      exceptions: createExceptionStore(settings.tables, { tablePrefix }),
     };
   }
 
