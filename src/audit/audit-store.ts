@@ -3,6 +3,7 @@
 // narrow interface they use.
 import type { AuditReport, RunInfo, RunStatus } from "./run-audit";
 import type { Finding, FindingIdentity } from "../engine/finding";
+import type { ExceptionsOutcome } from "../engine/exceptions";
 import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
 import type { Severity, Status } from "../rules/rule";
 import type { BaselineId } from "../rules/baselines";
@@ -61,8 +62,19 @@ export interface RunRecord {
   byStatus?: StatusCounts;
   failuresBySeverity?: SeverityCounts;
   delta?: DeltaCounts;
+  /**
+   * Results an exception covers (counted in byStatus too: "failing" = byStatus.fail − excepted.fail). Absent on runs
+   * stored before exceptions existed, which excepted nothing.
+   */
+  excepted?: ExceptedResultCounts;
   /** Set once retention deleted the run's findings; the run and its summary stay. */
   findingsDeletedAt?: string;
+}
+
+/** Excepted results by the two statuses an exception can except. */
+export interface ExceptedResultCounts {
+  fail: number;
+  unknown: number;
 }
 
 export interface DeltaCounts {
@@ -100,6 +112,8 @@ export interface RunSummary {
   /** Status counts per severity. */
   bySeverity: Record<Severity, StatusCounts>;
   delta: RunDelta;
+  /** What the run's exceptions did. Absent on runs stored before exceptions existed (nothing was excepted). */
+  exceptions?: ExceptionsOutcome;
 }
 
 export interface RunDetail extends RunRecord {
@@ -121,7 +135,15 @@ export interface FindingFilter {
   subscriptionId?: string | string[];
   resourceGroup?: string | string[];
   resourceType?: string | string[];
+  /**
+   * Excepted results (an exception in force covers them: `exception.effect` "applied"): `include` (default) lists
+   * them with the rest, `exclude` leaves them out, `only` lists nothing else.
+   */
+  excepted?: ExceptedFilter;
 }
+
+export const EXCEPTED_FILTERS = ["include", "exclude", "only"] as const;
+export type ExceptedFilter = (typeof EXCEPTED_FILTERS)[number];
 
 export interface FindingQuery extends PageRequest {
   filter?: FindingFilter;
@@ -229,6 +251,8 @@ export interface RunFinish {
   findingsStored?: number;
   /** Every part's transitions together: the run's delta. */
   transitions: StateTransitions;
+  /** What the run's exceptions did (AuditReport.exceptions); stored in the summary. */
+  exceptions?: ExceptionsOutcome;
 }
 
 export interface CompletedRun {

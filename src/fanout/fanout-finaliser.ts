@@ -67,6 +67,7 @@ export class FanoutFinaliser {
         bySeverity: merged.bySeverity,
         findings: report.findings.length,
         transitions: merged.transitions,
+        exceptions: report.exceptions,
       });
       const completed: CompletedRun = { run: record, transitions: merged.transitions, stats: merged.write };
       const failed = results.filter((r) => r.outcome === "failed").length;

@@ -7,11 +7,25 @@ import {
   type FindingIdentity,
   type FindingIdentityField,
 } from "../engine/finding";
+import {
+  EXCEPTION_SOURCES,
+  isExcepted,
+  type ExceptionEffect,
+  type ExceptionSource,
+  type FindingException,
+} from "../engine/exceptions";
 import { emptySeverityCounts, emptyStatusCounts, type SeverityCounts, type StatusCounts } from "../engine/scoring";
 import { errorText } from "../errors";
 import { SEVERITIES, STATUSES, type Evidence, type Status } from "../rules/rule";
 import { isBaselineId, type BaselineId } from "../rules/baselines";
-import type { DeltaCounts, FindingState, RunRecord, StoredFinding, Transition } from "../audit/audit-store";
+import type {
+  DeltaCounts,
+  ExceptedResultCounts,
+  FindingState,
+  RunRecord,
+  StoredFinding,
+  Transition,
+} from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
 
 /** 64 KiB of UTF-16. */
@@ -68,6 +82,10 @@ export function findingToEntity(runId: string, finding: Finding, ordinal: number
     subscriptionKey: clampText(finding.subscriptionId.toLowerCase()),
     resourceGroupKey: clampText(finding.resourceGroup.toLowerCase()),
     resourceTypeKey: clampText(finding.resourceType.toLowerCase()),
+    // Every row says whether it is excepted, so the API's `excepted` filter is a server-side `eq` (see
+    // table-run-queries.ts for rows written before this column existed).
+    excepted: isExcepted(finding),
+    ...exceptionToProperties(finding.exception),
   };
   if (truncated) {
     entity.evidenceNote = EVIDENCE_TRUNCATED_NOTE;
@@ -98,7 +116,55 @@ export function findingFromEntity(entity: Record<string, unknown>): StoredFindin
     message: str(entity.message),
     evidence,
     evidenceTruncated: truncated,
+    ...exceptionFromEntity(entity),
   };
+}
+
+// ---- the exception a finding carries: flat columns, absent on rows without one (and on rows written before) -------
+
+/** The FindingException's fields and the columns that hold them, in the order CSV exports show them. */
+const EXCEPTION_COLUMNS = {
+  id: "exceptionId",
+  source: "exceptionSource",
+  effect: "exceptionEffect",
+  expiresOn: "exceptionExpiresOn",
+  approvedBy: "exceptionApprovedBy",
+  justification: "exceptionJustification",
+  ticket: "exceptionTicket",
+} as const satisfies Record<keyof FindingException, string>;
+
+const EXCEPTION_EFFECTS: readonly string[] = ["applied", "expired", "notNeeded"] satisfies ExceptionEffect[];
+
+function exceptionToProperties(exception: FindingException | undefined): Record<string, string> {
+  if (exception === undefined) return {};
+  const props: Record<string, string> = {};
+  for (const [field, column] of Object.entries(EXCEPTION_COLUMNS)) {
+    const value = exception[field as keyof FindingException];
+    if (value !== undefined) props[column] = clampText(value);
+  }
+  return props;
+}
+
+/** `{ exception }` when the row carries a well-formed one; rows written before exceptions existed carry none. */
+function exceptionFromEntity(entity: Record<string, unknown>): { exception?: FindingException } {
+  const id = entity[EXCEPTION_COLUMNS.id];
+  const source = entity[EXCEPTION_COLUMNS.source];
+  const effect = entity[EXCEPTION_COLUMNS.effect];
+  if (typeof id !== "string" || id === "") return {};
+  if (!(EXCEPTION_SOURCES as readonly unknown[]).includes(source) || !EXCEPTION_EFFECTS.includes(str(effect)))
+    return {};
+  const exception: FindingException = {
+    id,
+    source: source as ExceptionSource,
+    justification: str(entity[EXCEPTION_COLUMNS.justification]),
+    approvedBy: str(entity[EXCEPTION_COLUMNS.approvedBy]),
+    effect: effect as ExceptionEffect,
+  };
+  const expiresOn = entity[EXCEPTION_COLUMNS.expiresOn];
+  const ticket = entity[EXCEPTION_COLUMNS.ticket];
+  if (typeof expiresOn === "string" && expiresOn !== "") exception.expiresOn = expiresOn;
+  if (typeof ticket === "string" && ticket !== "") exception.ticket = ticket;
+  return { exception };
 }
 
 function parseEvidence(json: string): Evidence {
@@ -161,8 +227,8 @@ export function stateFromEntity(entity: Record<string, unknown>): FindingState {
 // ---- runs -------------------------------------------------------------------------------------------------------
 
 const DELTA_KEYS = ["newFailures", "regressed", "resolved", "stillFailing", "notReassessed"] as const;
+const EXCEPTED_KEYS = ["fail", "unknown"] as const satisfies ReadonlyArray<keyof ExceptedResultCounts>;
 
-/** Properties of the run entity that make a `RunRecord`: lists select only these, never the summary chunks. */
 /** Run record fields stored as they are: texts (clamped) and whole numbers. */
 const RUN_TEXT_FIELDS = [
   "scope",
@@ -184,6 +250,7 @@ export const RUN_RECORD_PROPERTIES: string[] = [
   ...STATUSES.map((s) => `status_${s}`),
   ...SEVERITIES.map((s) => `fail_${s}`),
   ...DELTA_KEYS.map((k) => `delta_${k}`),
+  ...EXCEPTED_KEYS.map((k) => `excepted_${k}`),
 ];
 
 export function runKeys(runId: string): { partitionKey: string; rowKey: string } {
@@ -206,6 +273,7 @@ export function runRecordToProperties(record: Partial<RunRecord>): Record<string
   if (record.failuresBySeverity !== undefined)
     for (const s of SEVERITIES) props[`fail_${s}`] = record.failuresBySeverity[s];
   if (record.delta !== undefined) for (const k of DELTA_KEYS) props[`delta_${k}`] = record.delta[k];
+  if (record.excepted !== undefined) for (const k of EXCEPTED_KEYS) props[`excepted_${k}`] = record.excepted[k];
   return props;
 }
 
@@ -238,6 +306,9 @@ export function runRecordFromEntity(entity: Record<string, unknown>): RunRecord 
     for (const k of DELTA_KEYS) delta[k] = num(entity[`delta_${k}`]);
     record.delta = delta;
   }
+  // Runs stored before exceptions have no such properties: they excepted nothing, and the record says nothing.
+  if (typeof entity.excepted_fail === "number")
+    record.excepted = { fail: num(entity.excepted_fail), unknown: num(entity.excepted_unknown) };
   return record;
 }
 

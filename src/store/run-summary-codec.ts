@@ -13,6 +13,7 @@
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import type { RunSummary } from "../audit/audit-store";
+import { emptyExceptedCounts, type Scores } from "../engine/scoring";
 import { collectNumberedChunks } from "./json-chunks";
 import { storedBaseline } from "./entity-codec";
 
@@ -42,8 +43,29 @@ export async function decodeSummary(chunks: readonly Uint8Array[]): Promise<RunS
   const json = (await gunzipAsync(packed)).toString("utf8");
   const summary = JSON.parse(json) as RunSummary;
   // A summary written before baselines existed has none: that run evaluated the seed rules.
-  return { ...summary, run: { ...summary.run, baseline: storedBaseline(summary.run.baseline) } };
+  return {
+    ...summary,
+    run: { ...summary.run, baseline: storedBaseline(summary.run.baseline) },
+    scores: scoresWithExceptions(summary.scores),
+  };
 }
+
+/**
+ * A summary written before exceptions existed has neither the excepted counts nor the two scores: nothing was
+ * excepted, so both scores are the one it stored and the counts are zero. Its `exceptions` outcome stays absent.
+ */
+function scoresWithExceptions(scores: Partial<Scores> & Omit<Scores, ExceptionScoreFields>): Scores {
+  return {
+    ...scores,
+    exceptionsAffectScore: scores.exceptionsAffectScore ?? false,
+    estateScoreAllFailures: scores.estateScoreAllFailures ?? scores.estateScore,
+    estateScoreExceptedNotCounted: scores.estateScoreExceptedNotCounted ?? scores.estateScore,
+    excepted: scores.excepted ?? emptyExceptedCounts(),
+  };
+}
+
+type ExceptionScoreFields =
+  "exceptionsAffectScore" | "estateScoreAllFailures" | "estateScoreExceptedNotCounted" | "excepted";
 
 /** Chunk properties for entity `entityIndex` when `chunks` are spread CHUNKS_PER_ENTITY to an entity. */
 export function chunkProperties(chunks: readonly Uint8Array[], entityIndex: number): Record<string, Uint8Array> {

@@ -126,6 +126,7 @@ export class TableRunLifecycle implements RunLifecycle {
       findings: report.findings.length,
       findingsStored: part.stats.findings,
       transitions: part.transitions,
+      exceptions: report.exceptions,
     });
     return {
       run: record,
@@ -143,7 +144,14 @@ export class TableRunLifecycle implements RunLifecycle {
     requireRunId(run.runId, "finish");
     const previousRunId = await this.previousFinishedRunId(run.runId);
     const delta = buildDelta(finish.transitions, previousRunId, run.status !== "failed");
-    const summary: RunSummary = { version: 1, run, scores: finish.scores, bySeverity: finish.bySeverity, delta };
+    const summary: RunSummary = {
+      version: 1,
+      run,
+      scores: finish.scores,
+      bySeverity: finish.bySeverity,
+      delta,
+      ...(finish.exceptions === undefined ? {} : { exceptions: finish.exceptions }),
+    };
     const record: RunRecord = {
       runId: run.runId,
       status: run.status,
@@ -165,6 +173,7 @@ export class TableRunLifecycle implements RunLifecycle {
         stillFailing: delta.stillFailing,
         notReassessed: delta.notReassessed,
       },
+      excepted: { fail: finish.scores.excepted.byStatus.fail, unknown: finish.scores.excepted.byStatus.unknown },
     };
     await this.writeRunEntity(record, summary);
     return record;

@@ -133,15 +133,34 @@ export class TableRunQueries implements RunQueries {
   async listFindings(runId: string, options: FindingQuery = {}): Promise<Page<StoredFinding>> {
     if (!isRunId(runId)) return { items: [] };
     const findings = await this.tables.table("findings");
-    if (options.nameContains !== undefined)
-      return this.listFindingsByName(findings, runId, options.nameContains, options);
-    const filter = [odata`PartitionKey eq ${runId}`, ...findingFilterClauses(options.filter ?? {})].join(" and ");
+    const query = { ...options, filter: await this.exceptedFilterFor(findings, runId, options.filter ?? {}) };
+    if (query.nameContains !== undefined) return this.listFindingsByName(findings, runId, query.nameContains, query);
+    const filter = [odata`PartitionKey eq ${runId}`, ...findingFilterClauses(query.filter)].join(" and ");
     const page = await readRowPage(
       findings,
       { filter, top: options.top, continuationToken: options.continuationToken },
       `listing findings of run ${runId}`,
     );
     return withToken(page.items.map(findingFromEntity), page.continuationToken);
+  }
+
+  /**
+   * Rows written before exceptions existed have no `excepted` property, and a comparison with a property an entity
+   * lacks does not match it: `excepted eq false` would drop every result of an older run. Such a run excepted nothing,
+   * so `exclude` is no filter at all there. One row of the partition tells which kind of run it is (runs are written
+   * whole by one version: a retry replaces every row).
+   */
+  private async exceptedFilterFor(findings: TableClient, runId: string, filter: FindingFilter): Promise<FindingFilter> {
+    if (filter.excepted !== "exclude") return filter;
+    const probe = await readRowPage(
+      findings,
+      { filter: odata`PartitionKey eq ${runId}`, select: ["excepted"], top: 1 },
+      `reading findings of run ${runId}`,
+    );
+    const row = probe.items[0];
+    if (row === undefined || typeof row.excepted === "boolean") return filter;
+    const { excepted: _none, ...rest } = filter;
+    return rest;
   }
 
   /**
@@ -256,8 +275,10 @@ function toList<T extends string>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
+type ListFilterField = Exclude<keyof FindingFilter, "excepted">;
+
 // Every value goes through the odata tag, which quotes and escapes it; field names are fixed here, never input.
-const FILTER_CLAUSES: { [K in keyof FindingFilter]-?: (value: string) => string } = {
+const FILTER_CLAUSES: { [K in ListFilterField]-?: (value: string) => string } = {
   status: (v) => odata`status eq ${v}`,
   severity: (v) => odata`severity eq ${v}`,
   ruleId: (v) => odata`ruleId eq ${v}`,
@@ -270,12 +291,17 @@ const FILTER_CLAUSES: { [K in keyof FindingFilter]-?: (value: string) => string 
 export function findingFilterClauses(filter: FindingFilter, reserved = 0): string[] {
   const clauses: string[] = [];
   let comparisons = 0;
-  for (const field of Object.keys(FILTER_CLAUSES) as Array<keyof FindingFilter>) {
+  for (const field of Object.keys(FILTER_CLAUSES) as ListFilterField[]) {
     const values = toList<string>(filter[field]);
     if (values.length === 0) continue;
     comparisons += values.length;
     const parts = values.map((v) => FILTER_CLAUSES[field](String(v)));
     clauses.push(parts.length === 1 ? parts[0]! : `(${parts.join(" or ")})`);
+  }
+  // `excepted` is a boolean every row written since exceptions exist carries (entity-codec.ts).
+  if (filter.excepted === "only" || filter.excepted === "exclude") {
+    comparisons += 1;
+    clauses.push(filter.excepted === "only" ? "excepted eq true" : "excepted eq false");
   }
   if (comparisons > MAX_FILTER_COMPARISONS - reserved) {
     throw new AuditorError(

@@ -56,6 +56,7 @@ describe("finding entities", () => {
       subscriptionKey: "sub-x",
       resourceGroupKey: "rg-y",
       resourceTypeKey: f.resourceType,
+      excepted: false,
     });
   });
 
