@@ -2,12 +2,20 @@
 // mi-audit: the audit engine on the command line, for one-off audits and CI gates.
 // Exit codes: 0 the gate passed (complete collection, every result at or above --fail-on decided, no failure there);
 // 1 a failure at or above --fail-on; 2 usage or input error; 3 the audit could not run; 4 could not verify.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { AuditorError, isUsageError, errorMessage } from "../errors";
 import { runAudit, type AuditReport } from "../audit/run-audit";
-import { parseTrustedPrefixes, splitTrustedPrefixes, auditSettingsFromEnv } from "../config/audit-settings";
+import {
+  parseTrustedPrefixes,
+  splitTrustedPrefixes,
+  auditSettingsFromEnv,
+  type AuditSettings,
+} from "../config/audit-settings";
+import { parseSetting } from "../config/settings-catalog";
+import { mergeExceptionsDocuments, readExceptionsDocument } from "../config/exceptions-document";
+import type { AuditException } from "../engine/exceptions";
 import { SnapshotSource } from "../snapshot/snapshot-source";
 import { ResourceGraphSource } from "../collect/live-resource-source";
 import { liveCollection } from "../collect/collection-config";
@@ -37,6 +45,12 @@ import { mcsbIds, resolveControls } from "../rules/framework-controls";
 import { SEVERITIES, type Severity } from "../rules/rule";
 import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
 import { formatGate, gateJson, gateStderrLines } from "../report/gate-text";
+import {
+  EXCEPTED_FILTERS,
+  exceptionStderrLines,
+  passesExceptedFilter,
+  type ExceptedFilter,
+} from "../report/exception-text";
 
 const MAX_WARNINGS_SHOWN = 50;
 
@@ -59,6 +73,9 @@ interface ScanOptions {
   armCa?: string;
   cloud?: string;
   progress?: boolean;
+  exceptions?: string[];
+  exceptionMaxDays?: string;
+  excepted: ExceptedFilter;
 }
 
 /** `stdout` may return false when its buffer is full; `drain` then resolves once it has room (backpressure). */
@@ -119,6 +136,19 @@ function rulesCatalogText(format: "table" | "json" | "markdown", baseline?: Base
 /** A repeatable option's values, in the order given. */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** `scan --help` ends with what each exit code means. */
+const SCAN_EXIT_CODES_HELP = [
+  "",
+  "Exit codes:",
+  "  0  complete collection, every result at or above --fail-on decided, and none of them a failure",
+  "  1  a failure at or above --fail-on (an excepted failure does not count)",
+  "  2  usage or input error",
+  "  3  the audit could not run (collection or storage unavailable)",
+  "  4  could not verify: a result at or above --fail-on is unknown (not excepted) or error, the collection was partial",
+  "     (coverage gaps), or nothing was audited; --allow-unverified turns the first two into 0,",
+  "     never the last",
+].join("\n");
+
 /** `scan`: audit an estate (snapshots or live), report the findings and set the gate's exit code. */
 function addScanCommand(program: Command, io: Io & { setExitCode: (code: number) => void }): void {
   program
@@ -160,6 +190,24 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
     .option("--output <file>", "write the report to a file instead of stdout")
     .addOption(
       new Option(
+        "--exceptions <file>",
+        "accepted risks to honour: a YAML or JSON exceptions file (repeatable; see docs/exceptions.md)",
+      ).argParser(collect),
+    )
+    .option(
+      "--exception-max-days <days>",
+      "how far ahead an exception may expire; a later expiresOn is a usage error (env EXCEPTION_MAX_DAYS; default 180)",
+    )
+    .addOption(
+      new Option(
+        "--excepted <which>",
+        "list excepted results too, leave them out, or list only them (counts unchanged)",
+      )
+        .choices([...EXCEPTED_FILTERS])
+        .default("include"),
+    )
+    .addOption(
+      new Option(
         "--subscriptions <id[,id...]>",
         "live: subscriptions to audit (repeatable; env AUDIT_SUBSCRIPTIONS)",
       ).argParser(collect),
@@ -177,20 +225,7 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
     .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
     .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
     .option("--no-progress", "do not show collection progress on a terminal")
-    .addHelpText(
-      "after",
-      [
-        "",
-        "Exit codes:",
-        "  0  complete collection, every result at or above --fail-on decided, and none of them a failure",
-        "  1  a failure at or above --fail-on",
-        "  2  usage or input error",
-        "  3  the audit could not run (collection or storage unavailable)",
-        "  4  could not verify: a result at or above --fail-on is unknown or error, the collection was partial",
-        "     (coverage gaps), or nothing was audited; --allow-unverified turns the first two into 0,",
-        "     never the last",
-      ].join("\n"),
-    )
+    .addHelpText("after", SCAN_EXIT_CODES_HELP)
     .action(async (options: ScanOptions) => {
       io.setExitCode(await scan(options, io));
     });
@@ -202,15 +237,25 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
     options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [],
     "--trusted",
   );
-  const settings = {
+  const exceptionPolicy = {
+    ...fromEnv.exceptionPolicy!,
+    ...(options.exceptionMaxDays === undefined
+      ? {}
+      : { maxDays: parseSetting("EXCEPTION_MAX_DAYS", options.exceptionMaxDays, "--exception-max-days") }),
+  };
+  const settings: AuditSettings = {
     trustedPrefixes: [...fromEnv.trustedPrefixes, ...trusted],
     trustOwnedPublicIps: options.trustOwnedIps && fromEnv.trustOwnedPublicIps,
     baseline: options.baseline ?? fromEnv.baseline,
+    exceptionPolicy,
   };
+  // Read before the audit runs: a bad file is a usage error, found before any collection starts.
+  const exceptions = readExceptionFiles(options.exceptions ?? [], exceptionPolicy.maxDays);
   const source = chooseSource(options, io);
   let shown = 0;
   let hidden = 0;
   const report = await runAudit(source, settings, {
+    exceptions,
     onWarning: (message) => {
       if (shown < MAX_WARNINGS_SHOWN) {
         shown += 1;
@@ -231,13 +276,39 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
     { allowUnverified: options.allowUnverified },
   );
   const exitCode = GATE_EXIT_CODES[gate.outcome];
-  for (const line of gateStderrLines(gate)) io.stderr(`${terminalText(line.replace(/\n$/, ""))}\n`);
+  for (const line of [...exceptionStderrLines(report.exceptions), ...gateStderrLines(gate)])
+    io.stderr(`${terminalText(line.replace(/\n$/, ""))}\n`);
+  // --excepted picks the results listed; the summary, its counts and the gate are the whole run's.
+  const listed =
+    options.excepted === "include"
+      ? report
+      : { ...report, findings: report.findings.filter((f) => passesExceptedFilter(f, options.excepted)) };
   const text =
     options.framework === undefined
-      ? render(report, options.format, gate, exitCode)
-      : renderCompliance(report, options.framework, options.format, gate, exitCode);
+      ? render(listed, options.format, gate, exitCode)
+      : renderCompliance(listed, options.framework, options.format, gate, exitCode);
   await emit(text, options.output, io);
   return exitCode;
+}
+
+/**
+ * --exceptions files, read whole and checked: a malformed file, an unknown rule, a missing field, an expiry beyond
+ * --exception-max-days or an id used twice is a usage error naming the file, the entry and the field. An entry whose
+ * date has passed is read (it is reported expired, and what it covered counts again), never an error.
+ */
+function readExceptionFiles(files: readonly string[], maxDays: number): AuditException[] {
+  const now = new Date();
+  const documents = files.map((name) => {
+    let text: string;
+    try {
+      text = readFileSync(name, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+      throw new AuditorError("INPUT_UNREADABLE", `cannot read --exceptions ${name}: ${code}`, { cause: error });
+    }
+    return { name, document: readExceptionsDocument(text, { name, source: "file", now, maxDays, allowExpired: true }) };
+  });
+  return mergeExceptionsDocuments(documents).exceptions;
 }
 
 /** --snapshot audits files; without it the auditor collects live from Resource Graph. */

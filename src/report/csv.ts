@@ -1,5 +1,6 @@
 // RFC 4180 CSV with spreadsheet formula injection neutralised: a cell that a spreadsheet would run as a formula
 // (leading = + - @, or tab/CR that some apps strip before one) is prefixed with a single quote.
+import type { FindingException } from "../engine/exceptions";
 import type { Finding } from "../engine/finding";
 import type { BaselineId } from "../rules/baselines";
 
@@ -40,11 +41,34 @@ export const FINDING_CSV_COLUMNS = [
 /** After the finding's columns, the run's: a CSV file has no place for run facts but its rows. */
 export const RUN_CSV_COLUMNS = ["baseline"] as const;
 
+/**
+ * Last, the exception that covers the result (empty cells when none does), each field prefixed `exception`: a
+ * spreadsheet filter on `exceptionEffect` = applied shows the accepted risks, blank the rest.
+ */
+const EXCEPTION_FIELDS = [
+  "id",
+  "source",
+  "effect",
+  "expiresOn",
+  "approvedBy",
+  "justification",
+  "ticket",
+] as const satisfies readonly (keyof FindingException)[];
+
+export const EXCEPTION_CSV_COLUMNS = EXCEPTION_FIELDS.map(
+  (field) => `exception${field.charAt(0).toUpperCase()}${field.slice(1)}`,
+);
+
 export function findingCsvHeader(): string {
-  return csvLine([...FINDING_CSV_COLUMNS, ...RUN_CSV_COLUMNS]);
+  return csvLine([...FINDING_CSV_COLUMNS, ...RUN_CSV_COLUMNS, ...EXCEPTION_CSV_COLUMNS]);
 }
 
-/** One result, with the baseline of the run that produced it. */
+/** One result, with the baseline of the run that produced it and the exception that covers it. */
 export function findingCsvRow(finding: Finding, baseline: BaselineId): string {
-  return csvLine([...FINDING_CSV_COLUMNS.map((column) => finding[column]), baseline]);
+  const exception = finding.exception;
+  return csvLine([
+    ...FINDING_CSV_COLUMNS.map((column) => finding[column]),
+    baseline,
+    ...EXCEPTION_FIELDS.map((field) => exception?.[field]),
+  ]);
 }

@@ -13,7 +13,18 @@ export function formatGate(gate: GateVerdict, exitCode: number): string {
         : gate.lines.length > 0
           ? "pass, with results not verified (let through by --allow-unverified)"
           : `pass: complete collection, every result at or above ${gate.threshold} decided, no failure`;
-  return `\n${head}${outcome} (exit ${exitCode})\n${gate.lines.map((line) => `  ${line}\n`).join("")}`;
+  const lines = [...exceptedLines(gate), ...gate.lines];
+  return `\n${head}${outcome} (exit ${exitCode})\n${lines.map((line) => `  ${line}\n`).join("")}`;
+}
+
+/** Excepted results at or above the threshold: let through by people's decision, so the gate says how many. */
+function exceptedLines(gate: GateVerdict): string[] {
+  const { failures, unknown } = gate.excepted;
+  if (failures + unknown === 0) return [];
+  const parts = [failures > 0 ? `${failures} failure(s)` : "", unknown > 0 ? `${unknown} unknown result(s)` : ""];
+  return [
+    `${parts.filter(Boolean).join(" and ")} at or above ${gate.threshold} excepted (accepted risks with an approver and an expiry; not counted here)`,
+  ];
 }
 
 /** The stderr summary: one line per thing not verified, prefixed so it stands out among the warnings. */
@@ -31,6 +42,7 @@ export function gateJson(gate: GateVerdict, exitCode: number): Record<string, un
     threshold: gate.threshold,
     allowUnverified: gate.allowUnverified,
     failures: gate.failures,
+    excepted: gate.excepted,
     unverified: gate.unverified,
     coverageGaps: gate.coverageGaps.length,
     nothingAudited: gate.nothingAudited,

@@ -1,7 +1,11 @@
-// The human-readable report: the summary, scores per subscription, then failures grouped by severity.
+// The human-readable report: the summary, scores per subscription, then failures grouped by severity. The findings
+// listed may be a filtered part of the run's (--excepted); every count comes from the summary, so a filter never
+// changes one.
 import type { AuditReport } from "../audit/run-audit";
 import { SEVERITIES } from "../rules/rule";
 import { terminalText } from "./terminal-text";
+import { exceptionSummaryLines, scoreText, statusLabel } from "./exception-text";
+import { isExcepted } from "../engine/exceptions";
 
 export function formatTable(report: AuditReport): string {
   const { run, summary, findings } = report;
@@ -13,12 +17,13 @@ export function formatTable(report: AuditReport): string {
   lines.push(`MI Exposure Auditor: run ${run.runId} (${run.status}) of ${source}`);
   lines.push(`Baseline: ${run.baseline} (${run.rulesEvaluated} rules)`);
   lines.push(
-    `Resources: ${run.resourcesInEstate}   Results: ${findings.length}   Estate score: ${summary.estateScore ?? "n/a"}   Unassessed: ${summary.unassessed}`,
+    `Resources: ${run.resourcesInEstate}   Results: ${resultCount(summary)}   Estate score: ${scoreText(summary)}   Unassessed: ${summary.unassessed}`,
   );
   lines.push(
     `Status:   ${(["fail", "pass", "unknown", "error", "notApplicable"] as const).map((s) => `${s} ${summary.byStatus[s]}`).join("  ")}`,
   );
   lines.push(`Failures: ${SEVERITIES.map((s) => `${s} ${summary.failuresBySeverity[s]}`).join("  ")}`);
+  lines.push(...exceptionSummaryLines(summary, report.exceptions));
   if (run.source.kind === "resourceGraph") lines.push(...describeCollection(run.collection));
   if (run.coverageGaps.length > 0) {
     lines.push("", "Coverage gaps (verdicts that depend on these are unknown):");
@@ -44,23 +49,45 @@ export function formatTable(report: AuditReport): string {
   ]);
   lines.push(...alignColumns([header, ...rows]).map((line) => `  ${line}`));
 
+  lines.push(...findingLines(findings));
+  // Names, messages and gap reasons carry text from Azure; each line is made safe for a terminal as a whole, after
+  // the columns were aligned on cells made safe the same way.
+  return `${lines.map(terminalText).join("\n")}\n`;
+}
+
+function resultCount(summary: AuditReport["summary"]): number {
+  return Object.values(summary.byStatus).reduce((sum, n) => sum + n, 0);
+}
+
+/** Failures by severity (excepted ones marked), the unassessed, then the exceptions that are no longer needed. */
+function findingLines(findings: AuditReport["findings"]): string[] {
+  const lines: string[] = [];
+  const label = (f: (typeof findings)[number]): string => (f.exception === undefined ? "" : `  ${statusLabel(f)}`);
   for (const severity of SEVERITIES) {
     const failures = findings.filter((f) => f.status === "fail" && f.severity === severity);
     if (failures.length === 0) continue;
-    lines.push("", `${severity.toUpperCase()} failures (${failures.length})`);
+    const excepted = failures.filter(isExcepted).length;
+    lines.push(
+      "",
+      `${severity.toUpperCase()} failures (${failures.length}${excepted > 0 ? `, ${excepted} excepted` : ""})`,
+    );
     for (const f of failures) {
-      lines.push(`  ${f.ruleId}  ${f.resourceName}  [${f.subscriptionId}/${f.resourceGroup}]`);
+      lines.push(`  ${f.ruleId}  ${f.resourceName}  [${f.subscriptionId}/${f.resourceGroup}]${label(f)}`);
       lines.push(`    ${f.message}`);
     }
   }
   const unknowns = findings.filter((f) => f.status === "unknown" || f.status === "error");
   if (unknowns.length > 0) {
     lines.push("", `Unassessed (${unknowns.length})`);
-    for (const f of unknowns) lines.push(`  ${f.ruleId}  ${f.resourceName}: ${f.message}`);
+    for (const f of unknowns) lines.push(`  ${f.ruleId}  ${f.resourceName}${label(f)}: ${f.message}`);
   }
-  // Names, messages and gap reasons carry text from Azure; each line is made safe for a terminal as a whole, after
-  // the columns were aligned on cells made safe the same way.
-  return `${lines.map(terminalText).join("\n")}\n`;
+  const unneeded = findings.filter((f) => f.exception?.effect === "notNeeded");
+  if (unneeded.length > 0) {
+    lines.push("", `Exceptions no longer needed (${unneeded.length})`);
+    for (const f of unneeded)
+      lines.push(`  ${f.ruleId}  ${f.resourceName}  [${f.subscriptionId}/${f.resourceGroup}]${label(f)}`);
+  }
+  return lines;
 }
 
 function describeCollection(stats: Record<string, unknown>): string[] {

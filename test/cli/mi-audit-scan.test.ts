@@ -33,7 +33,7 @@ describe("mi-audit scan on the sample estate", () => {
   it("json lists every result, passes included, with the documented fields", () => {
     const run = runCli(["scan", "--snapshot", SAMPLE, "--format", "json"]);
     const report = JSON.parse(run.stdout);
-    expect(Object.keys(report).sort()).toEqual(["findings", "run", "summary"]);
+    expect(Object.keys(report).sort()).toEqual(["exceptions", "findings", "run", "summary"]);
     const statuses = new Set(report.findings.map((f: { status: string }) => f.status));
     for (const status of ["pass", "fail", "notApplicable", "unknown"]) expect(statuses).toContain(status);
     for (const finding of report.findings) {
@@ -96,12 +96,13 @@ describe("mi-audit scan on the sample estate", () => {
     ];
     const run = runCli(["scan", "--snapshot", file("inject.json", JSON.stringify(rows)), "--format", "csv"]);
     expect(run.stdout.split("\r\n")[0]).toBe(
-      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence,baseline",
+      "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence,baseline," +
+        "exceptionId,exceptionSource,exceptionEffect,exceptionExpiresOn,exceptionApprovedBy,exceptionJustification,exceptionTicket",
     );
     const table = parseCsv(run.stdout);
     const tls = table.find((r) => r[0] === "mi.tls.minimum-version")!;
     expect(tls[3]).toBe("'=cmd|' /C calc'!A0");
-    expect(table.every((r) => r.length === 13)).toBe(true);
+    expect(table.every((r) => r.length === 20)).toBe(true);
     for (const r of table) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@]/);
   });
 
