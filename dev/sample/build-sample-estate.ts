@@ -12,6 +12,7 @@ import { upperCased as upper, type Row } from "../generate/resource-rows";
 import { appServiceEnvironmentRow, storageAccountRow } from "../generate/service-rows";
 import { dnsZonesAndFlowLogs } from "./sample-dns-and-flow-logs";
 import { erpFailoverGroup } from "./sample-failover-group";
+import { policyExemptions } from "./sample-policy-exemptions";
 import { SUB, SampleRows, at, id, miManagementRules, peering, rule, subnet, subnetId, vnetId } from "./sample-rows";
 
 /** Subscriptions outside the estate that asked for private endpoints to an MI. */
@@ -571,6 +572,7 @@ export function buildSampleEstate(): Row[] {
   devSubscription(out);
   erpFailoverGroup(out);
   dnsZonesAndFlowLogs(out);
+  policyExemptions(out);
   return out.rows;
 }
 

@@ -19,8 +19,22 @@ describe("samples/estate.json", () => {
 
   it("has every row once", () => {
     const ids = buildSampleEstate().map((row) => String(row["id"]).toLowerCase());
-    expect(ids).toHaveLength(87);
+    expect(ids).toHaveLength(89);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("shows a Policy exemption as an exception: sqlmi-prod-01's public endpoint, waived from policy 9dfea752", () => {
+    const builder = new EstateBuilder({ entryChecks: MALFORMED_ENTRY_CHECKS });
+    buildSampleEstate().forEach((row, index) => builder.add(row, `row ${index}`));
+    const { findings } = evaluate(builder.build(), {
+      trustedPrefixes: [],
+      trustOwnedPublicIps: true,
+      baseline: "current",
+    });
+    const excepted = findings.filter((f) => f.exception !== undefined);
+    expect(excepted.map((f) => [f.ruleId, f.resourceName, f.status, f.exception?.source, f.exception?.effect])).toEqual(
+      [["mi.public-endpoint.enabled", "sqlmi-prod-01", "fail", "policy", "applied"]],
+    );
   });
 
   it.each(BASELINE_IDS)("shows every rule of the %s baseline passing and failing", (baseline) => {
