@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assembleEstate, describeRunExceptions, evaluateAudit, finaliseAuditScores } from "../../src/audit/run-audit";
 import type { AuditSettings } from "../../src/config/audit-settings";
 import type { AuditException, ExceptionEffect } from "../../src/engine/exceptions";
+import { policyExemptionExceptions } from "../../src/engine/policy-exemptions";
 import type { Finding } from "../../src/engine/finding";
 import type { CoverageGap, Estate } from "../../src/model/estate";
 import type { ResourceRow } from "../../src/model/row";
@@ -45,26 +46,38 @@ function only<T>(items: T[], what: string): T {
   return items[0]!;
 }
 
-/** What issue 14 says an exception set does to a result, by a plain scan (no index, no shared code). */
-function expectedEffect(
-  f: Finding,
-  exceptions: readonly AuditException[],
-): { effect: ExceptionEffect; id: string } | undefined {
+/** Where an exception ends: a date applies through its end in UTC, an instant (a Policy exemption's) ends at it. */
+function end(e: AuditException): number {
+  if (e.expiresOn === undefined) return Number.POSITIVE_INFINITY;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(e.expiresOn)) return Date.parse(`${e.expiresOn}T00:00:00Z`) + 86_400_000;
+  return Date.parse(e.expiresOn);
+}
+
+/** The exceptions that cover a result, by a plain scan (no index, no shared code). */
+function coveringOf(f: Finding, exceptions: readonly AuditException[]): AuditException[] {
   const id = f.resourceId.toLowerCase();
-  const covering = exceptions.filter((e) => {
+  return exceptions.filter((e) => {
     const scope = e.scope.toLowerCase();
     const tagsOk = Object.entries(e.tags ?? {}).every(([n, v]) =>
       Object.entries(f.tags ?? {}).some(([tn, tv]) => tn.toLowerCase() === n.toLowerCase() && tv === v),
     );
     return e.ruleIds.includes(f.ruleId) && (id === scope || id.startsWith(`${scope}/`)) && tagsOk;
   });
+}
+
+/** What issue 14 says an exception set does to a result: which effect, and which exception is shown. */
+function expectedEffect(
+  f: Finding,
+  exceptions: readonly AuditException[],
+): { effect: ExceptionEffect; id: string; source: string } | undefined {
+  const covering = coveringOf(f, exceptions);
   if (covering.length === 0 || f.status === "error") return undefined;
-  const end = (e: AuditException) => Date.parse(`${e.expiresOn!}T00:00:00Z`) + 86_400_000;
+  const shown = (e: AuditException) => ({ id: e.id, source: e.source });
   const latest = (list: AuditException[]) => [...list].sort((a, b) => end(b) - end(a))[0]!;
   const inForce = covering.filter((e) => end(e) > AT.getTime());
   const decided = f.status === "fail" || f.status === "unknown";
-  if (inForce.length > 0) return { effect: decided ? "applied" : "notNeeded", id: latest(inForce).id };
-  return decided ? { effect: "expired", id: latest(covering).id } : undefined;
+  if (inForce.length > 0) return { effect: decided ? "applied" : "notNeeded", ...shown(latest(inForce)) };
+  return decided ? { effect: "expired", ...shown(latest(covering)) } : undefined;
 }
 
 describe("evaluateAudit with exceptions, on the sample estate", async () => {
@@ -122,14 +135,15 @@ describe("evaluateAudit with exceptions, on the sample estate", async () => {
     }),
   ];
   const run = evaluateAudit(estate, SETTINGS, { at: AT, exceptions });
+  // The estate's own Azure Policy exemptions (if the sample has any) are exceptions of every run too.
+  const policy = policyExemptionExceptions(estate);
+  const all = [...exceptions, ...policy];
+  const withoutException = ({ exception: _exception, ...rest }: Finding) => rest;
   const outcome = describeRunExceptions(run.sums, SETTINGS, AT);
 
   it("never changes a status, a message or the evidence", () => {
     expect(run.findings.map(key)).toEqual(plain.findings.map(key));
-    run.findings.forEach((f, i) => {
-      const { exception: _exception, ...rest } = f;
-      expect(rest).toEqual(plain.findings[i]);
-    });
+    expect(run.findings.map(withoutException)).toEqual(plain.findings.map(withoutException));
     expect(finaliseAuditScores(run.sums, SETTINGS).byStatus).toEqual(
       finaliseAuditScores(plain.sums, SETTINGS).byStatus,
     );
@@ -138,11 +152,17 @@ describe("evaluateAudit with exceptions, on the sample estate", async () => {
   it("gives each result the effect the scan expects, and shows the latest-ending exception", () => {
     const effects = run.findings.map((f) => [
       key(f),
-      f.exception === undefined ? undefined : { effect: f.exception.effect, id: f.exception.id },
+      f.exception === undefined
+        ? undefined
+        : { effect: f.exception.effect, id: f.exception.id, source: f.exception.source },
     ]);
-    expect(effects).toEqual(plain.findings.map((f) => [key(f), expectedEffect(f, exceptions)]));
-    const shown = run.findings.find((f) => key(f) === key(publicEndpoint))!.exception;
-    expect(shown).toMatchObject({ id: "EX-RG", source: "store", expiresOn: "2027-05-31", effect: "applied" });
+    expect(effects).toEqual(plain.findings.map((f) => [key(f), expectedEffect(f, all)]));
+    const inGroup = run.findings.filter(
+      (f) => coveringOf(f, all).every((e) => e.id === "EX-RG") && f.exception?.id === "EX-RG",
+    );
+    expect(inGroup.length).toBeGreaterThan(0);
+    for (const f of inGroup)
+      expect(f.exception).toMatchObject({ id: "EX-RG", source: "store", expiresOn: "2027-05-31", effect: "applied" });
     expect(run.findings.find((f) => key(f) === key(flowLogs))!.exception).toMatchObject({
       id: "EX-LAPSED",
       effect: "expired",
@@ -161,7 +181,7 @@ describe("evaluateAudit with exceptions, on the sample estate", async () => {
 
   it("reports what the exceptions did", () => {
     const applied = run.findings.filter((f) => f.exception?.effect === "applied");
-    expect(outcome.considered).toEqual({ file: 8, store: 1, policy: 0 });
+    expect(outcome.considered).toEqual({ file: 8, store: 1, policy: policy.length });
     expect(outcome.exceptedResults).toEqual({
       fail: applied.filter((f) => f.status === "fail").length,
       unknown: applied.filter((f) => f.status === "unknown").length,
@@ -179,26 +199,31 @@ describe("evaluateAudit with exceptions, on the sample estate", async () => {
     const usage = run.sums.exceptions!;
     expect(usage["file:ex-rg"]!.applied).toBe(usage["store:ex-rg"]!.applied);
     expect(usage["file:ex-rg"]!.applied).toBeGreaterThanOrEqual(2);
-    expect(outcome.applied).toBe(4); // EX-RG twice (file, store), EX-SOON, EX-TAG
+    // EX-RG twice (file, store), EX-SOON, EX-TAG, and whichever Policy exemptions cover a failure.
+    const policyApplied = policy.filter((e) =>
+      plain.findings.some((f) => f.status === "fail" && end(e) > AT.getTime() && coveringOf(f, [e]).length > 0),
+    );
+    expect(outcome.applied).toBe(4 + policyApplied.length);
   });
 
   it("scores: the headline leaves excepted failures out unless EXCEPTIONS_AFFECT_SCORE", () => {
     const before = finaliseAuditScores(plain.sums, SETTINGS);
     const after = finaliseAuditScores(run.sums, SETTINGS);
-    expect(after.estateScoreAllFailures).toBe(before.estateScore);
-    expect(after.estateScoreExceptedNotCounted!).toBeGreaterThan(before.estateScore!);
+    expect(after.estateScoreAllFailures).toBe(before.estateScoreAllFailures);
+    expect(after.estateScoreExceptedNotCounted!).toBeGreaterThan(before.estateScoreExceptedNotCounted!);
     expect(after.estateScore).toBe(after.estateScoreExceptedNotCounted);
     const counting = { ...SETTINGS, exceptionPolicy: { maxDays: 180, warnDays: 14, affectScore: true } };
-    expect(finaliseAuditScores(run.sums, counting).estateScore).toBe(before.estateScore);
+    expect(finaliseAuditScores(run.sums, counting).estateScore).toBe(before.estateScoreAllFailures);
   });
 
   it("a wider warning window lists more as expiring; no exceptions leave an empty outcome", () => {
     const wide = { ...SETTINGS, exceptionPolicy: { maxDays: 180, warnDays: 365, affectScore: false } };
-    expect(describeRunExceptions(run.sums, wide, AT).counts.expiring).toBe(8);
+    const soon = all.filter((e) => end(e) > AT.getTime() && end(e) - AT.getTime() <= 366 * 86_400_000);
+    expect(describeRunExceptions(run.sums, wide, AT).counts.expiring).toBe(soon.length);
+    expect(soon.length).toBeGreaterThanOrEqual(8);
     expect(describeRunExceptions(plain.sums, SETTINGS, AT)).toMatchObject({
-      considered: { file: 0, store: 0, policy: 0 },
-      applied: 0,
-      counts: { expiring: 0, expired: 0, stale: 0, notNeeded: 0, noExpiry: 0 },
+      considered: { file: 0, store: 0, policy: policy.length },
+      counts: { expired: 0, stale: 0 },
     });
   });
 });
