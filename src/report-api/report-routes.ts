@@ -4,6 +4,7 @@ import type { z } from "zod";
 import {
   complianceQuery,
   dashboardComplianceQuery,
+  dashboardExceptionsQuery,
   dashboardQuery,
   getRunPath,
   listFindingsQuery,
@@ -199,6 +200,21 @@ export const REPORT_ROUTES = {
       "200": { description: "The page.", text: ["text/html"] },
       "404": { description: "No such run, or the run has no results (not finished)." },
       "410": { description: "The run's findings were deleted by retention (its summary stays)." },
+    },
+  },
+  dashboardExceptions: {
+    functionName: "dashboardExceptions",
+    route: "dashboard/exceptions",
+    authLevel: "function",
+    requiresRole: true,
+    summary: "The dashboard's Exceptions page (HTML)",
+    description:
+      "Every stored exception with its standing, days left, rules, scope, approver, ticket and justification, and what the latest run's exceptions did; with `id`, one exception and its history. Same CSP and conventions as the dashboard.",
+    query: dashboardExceptionsQuery,
+    emptyMeansAbsent: true,
+    responses: {
+      "200": { description: "The page.", text: ["text/html"] },
+      "404": { description: "No exception has this id." },
     },
   },
 } as const satisfies Record<string, ReportRoute>;

@@ -6,6 +6,7 @@ import { RULES } from "../rules/catalog";
 import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
 import { BASELINE_IDS } from "../rules/baselines";
+import { exceptionPath, listExceptionsQuery } from "./exception-schemas";
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -144,6 +145,14 @@ export const complianceQuery = z.strictObject({
 /** The dashboard's framework page: MCSB unless another framework is chosen. */
 export const dashboardComplianceQuery = complianceQuery.omit({ format: true }).extend({
   framework: complianceQuery.shape.framework.optional().meta({ description: "The framework; default MCSB." }),
+});
+
+/** The dashboard's Exceptions page: every stored exception (or one standing), or with `id` one exception's history. */
+export const dashboardExceptionsQuery = listExceptionsQuery.extend({
+  standing: listExceptionsQuery.shape.standing.meta({
+    description: "Only exceptions in this standing (active, expiring, expired, revoked), or all (the default).",
+  }),
+  id: exceptionPath.shape.id.optional().meta({ description: "Show this exception and its history instead." }),
 });
 
 export const listRulesQuery = z.strictObject({

@@ -19,6 +19,7 @@ import { openApi, openApiFunction } from "../../src/functions/openapi";
 import { dashboard, dashboardFunction } from "../../src/functions/dashboard";
 import { complianceFunction } from "../../src/functions/compliance";
 import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunction } from "../../src/functions/dashboard-exceptions";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";
@@ -667,6 +668,7 @@ describe("GET /api/openapi.json", () => {
       dashboardFunction,
       complianceFunction,
       dashboardComplianceFunction,
+      dashboardExceptionsFunction,
     ];
     expect(Object.keys(doc.paths).sort()).toEqual(
       registrations.map((r) => `/${(r.options as { route: string }).route}`).sort(),

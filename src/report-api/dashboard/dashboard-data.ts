@@ -16,6 +16,8 @@ export interface DashboardFilters {
   resourceGroup?: string;
   resourceType?: string;
   q?: string;
+  /** Excepted results: include (the default, left out of links), exclude or only. */
+  excepted?: string;
 }
 
 export interface DashboardData {

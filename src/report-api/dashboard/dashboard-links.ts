@@ -22,6 +22,21 @@ export class DashboardLinks {
     return this.build("dashboard/compliance", params);
   }
 
+  /** The Exceptions page (every stored exception, the latest run's outcome; see exceptions-page.ts). */
+  exceptions(params: Record<string, string | undefined> = {}): string {
+    return this.build("dashboard/exceptions", params);
+  }
+
+  /** One stored exception with its history. */
+  exception(id: string): string {
+    return this.build("dashboard/exceptions", { id });
+  }
+
+  /** GET /api/exceptions (JSON), or one exception with its history. */
+  exceptionsData(id?: string): string {
+    return this.build(id === undefined ? "exceptions" : `exceptions/${encodeURIComponent(id)}`, {});
+  }
+
   /** GET /api/compliance: the view as JSON, or CSV with format=csv. */
   complianceData(params: Record<string, string | undefined>): string {
     return this.build("compliance", params);

@@ -2,7 +2,7 @@
 // subscription, and the findings table with server-side filters. Every value from Azure goes through `html`.
 import type { StoredFinding } from "../../audit/audit-store";
 import type { DeltaSample, RunDetail } from "../../audit/audit-store";
-import type { SubscriptionScore } from "../../engine/scoring";
+import type { Scores, SubscriptionScore } from "../../engine/scoring";
 import { RULES, findRule } from "../../rules/catalog";
 import { SEVERITIES } from "../../rules/rule";
 import type { DashboardData, DashboardFilters } from "./dashboard-data";
@@ -10,6 +10,7 @@ import { TABLE_ROWS } from "./dashboard-data";
 import type { DashboardLinks } from "./dashboard-links";
 import { DASHBOARD_CSS } from "./dashboard-styles";
 import { evidenceView } from "./evidence-view";
+import { exceptionStatusNote, findingExceptionView } from "./exception-marks";
 import { html, join, type SafeHtml } from "./html";
 import { scoreChart, shortDate } from "./score-chart";
 import { verificationOf } from "../report-queries";
@@ -54,7 +55,7 @@ export function pageShell(title: string, body: SafeHtml, links: DashboardLinks, 
 <style nonce="${styleNonce}">${DASHBOARD_CSS}</style>
 </head>
 <body>
-<header class="top"><div class="brand"><span class="logo" aria-hidden="true">◆</span> MI Exposure Auditor</div><nav><a href="${links.dashboard()}">Dashboard</a><a href="${links.compliance()}">Controls</a><a href="${links.json("runs")}">Runs (JSON)</a><a href="${links.json("rules")}">Rules (JSON)</a><a href="${links.json("openapi.json")}">API</a></nav></header>
+<header class="top"><div class="brand"><span class="logo" aria-hidden="true">◆</span> MI Exposure Auditor</div><nav><a href="${links.dashboard()}">Dashboard</a><a href="${links.compliance()}">Controls</a><a href="${links.exceptions()}">Exceptions</a><a href="${links.json("runs")}">Runs (JSON)</a><a href="${links.json("rules")}">Rules (JSON)</a><a href="${links.json("openapi.json")}">API</a></nav></header>
 ${body}
 <footer>Azure SQL Managed Instance network exposure · scores: 100 minus failure weights (critical 40, high 20, medium 10, low 5); unknown and error results are unassessed, never a pass.</footer>
 </body>
@@ -65,14 +66,37 @@ ${body}
 function overview(run: RunDetail, links: DashboardLinks): SafeHtml {
   const scores = run.summary?.scores;
   const failures = run.failuresBySeverity ?? { critical: 0, high: 0, medium: 0, low: 0 };
-  const totalFailures = SEVERITIES.reduce((n, s) => n + failures[s], 0);
+  // "Failing" is what still needs work: every failure minus the excepted ones (counted apart, never hidden).
+  const exceptedBySeverity = exceptedFailures(run);
+  const failing = SEVERITIES.reduce((n, s) => n + failures[s] - exceptedBySeverity[s], 0);
+  const excepted = SEVERITIES.reduce((n, s) => n + exceptedBySeverity[s], 0);
   const gaps = run.summary?.run.coverageGaps ?? [];
   return html`<section class="overview" aria-label="Latest run">
-<div class="kpi score-kpi"><div class="kpi-label">Estate score</div><div class="kpi-value ${scoreClass(run.estateScore)}">${run.estateScore === null || run.estateScore === undefined ? "—" : run.estateScore.toFixed(1)}</div><div class="kpi-note">${scores?.resourcesAssessed ?? run.resourcesAssessed ?? 0} resources assessed</div></div>
-<div class="kpi"><div class="kpi-label">Failures</div><div class="kpi-value">${totalFailures}</div><div class="sev-chips">${join(SEVERITIES.map((s) => html`<span class="chip chip-${s}" title="${s}">${failures[s]} ${s}</span>`))}</div></div>
+<div class="kpi score-kpi"><div class="kpi-label">Estate score</div><div class="kpi-value ${scoreClass(run.estateScore)}">${formatScore(run.estateScore)}</div><div class="kpi-note">${scores?.resourcesAssessed ?? run.resourcesAssessed ?? 0} resources assessed</div>${bothScores(scores)}</div>
+<div class="kpi"><div class="kpi-label">Failing</div><div class="kpi-value" id="failing-count">${failing}</div><div class="sev-chips">${join(SEVERITIES.map((s) => html`<span class="chip chip-${s}" title="${s}, excepted not counted">${failures[s] - exceptedBySeverity[s]} ${s}</span>`))}</div><div class="kpi-note" id="failing-line">failing ${failing} · failing, excepted ${excepted}</div></div>
 <div class="kpi"><div class="kpi-label">Unassessed</div><div class="kpi-value">${scores?.unassessed ?? 0}</div><div class="kpi-note">unknown or error results</div></div>
 <div class="kpi run-kpi"><div class="kpi-label">Latest run</div><div class="run-id"><a href="${links.json(`runs/${run.runId}`)}">${run.runId}</a> <span class="badge badge-${run.status}">${run.status}</span></div><div class="kpi-note">${run.finishedAt !== undefined ? `finished ${shortDate(run.finishedAt)} UTC` : ""}${run.durationMs !== undefined ? ` · ${(run.durationMs / 1000).toFixed(1)} s` : ""}</div><div class="kpi-note scope" title="${run.scope ?? ""}">${run.scope ?? ""}</div><div class="kpi-note" id="run-baseline" title="The rules the run evaluated (current: today's guidance; seed-2019: the 2018-2019 seed articles)">baseline ${run.baseline}</div>${gaps.length > 0 ? html`<div class="kpi-note warn">${gaps.length} coverage gap${gaps.length === 1 ? "" : "s"}: ${gaps.map((g) => g.reason).join("; ")}</div>` : ""}</div>
 </section>`;
+}
+
+/** Excepted failures by severity; none in a run stored before exceptions existed. */
+function exceptedFailures(run: RunDetail): Record<(typeof SEVERITIES)[number], number> {
+  const stored = (run.summary?.scores as Partial<Scores> | undefined)?.excepted?.failuresBySeverity;
+  return Object.fromEntries(SEVERITIES.map((s) => [s, stored?.[s] ?? 0])) as Record<
+    (typeof SEVERITIES)[number],
+    number
+  >;
+}
+
+/** Both scores, the headline marked: every failure counted, and excepted failures not counted (EXCEPTIONS_AFFECT_SCORE). */
+function bothScores(scores: Partial<Scores> | undefined): SafeHtml {
+  if (scores?.estateScoreAllFailures === undefined || scores.estateScoreExceptedNotCounted === undefined) return html``;
+  const headline = scores.exceptionsAffectScore === true ? "all" : "excepted";
+  return html`<div class="kpi-note both-scores" id="both-scores"><span${headline === "all" ? html` class="headline"` : ""}>all failures <b id="score-all">${formatScore(scores.estateScoreAllFailures)}</b></span> · <span${headline === "excepted" ? html` class="headline"` : ""}>excepted not counted <b id="score-excepted">${formatScore(scores.estateScoreExceptedNotCounted)}</b></span></div>`;
+}
+
+function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined ? "—" : score.toFixed(1);
 }
 
 /**
@@ -174,6 +198,7 @@ ${links.code !== undefined ? html`<input type="hidden" name="code" value="${link
 <label>Rule<select name="ruleId">${option("", "Any rule", f.ruleId)}${join(RULES.map((r) => option(r.id, r.id, f.ruleId)))}</select></label>
 <label>Subscription<select name="subscriptionId">${option("", "Any subscription", f.subscriptionId)}${join(subscriptions.map((s) => option(s, s, f.subscriptionId)))}</select></label>
 <label>Status<select name="status">${join(["fail", "unknown", "error", "pass", "notApplicable", "any"].map((s) => option(s, STATUS_LABELS[s] ?? s, f.status)))}</select></label>
+<label>Excepted<select name="excepted">${option("", "Include excepted", f.excepted)}${option("exclude", "Exclude excepted", f.excepted)}${option("only", "Only excepted", f.excepted)}</select></label>
 <label class="grow">Resource name<input type="search" name="q" value="${f.q ?? ""}" placeholder="e.g. sqlmi-prod" maxlength="100"></label>
 <div class="actions"><button type="submit">Apply</button><a class="button link" href="${links.dashboard()}">Reset</a></div>
 </form>
@@ -195,10 +220,10 @@ function storedNote(run: RunDetail): SafeHtml {
 function findingRow(finding: StoredFinding, links: DashboardLinks): SafeHtml {
   const rule = findRule(finding.ruleId);
   const tags = readTags(finding);
-  return html`<tr class="finding status-${finding.status}" data-severity="${finding.severity}" data-status="${finding.status}" data-rule="${finding.ruleId}">
-<td data-label="Severity"><span class="pill pill-${finding.severity}">${finding.severity}</span><span class="status status-${finding.status}">${STATUS_LABELS[finding.status] ?? finding.status}</span></td>
+  return html`<tr class="finding status-${finding.status}" data-severity="${finding.severity}" data-status="${finding.status}" data-rule="${finding.ruleId}"${finding.exception !== undefined ? html` data-exception-effect="${finding.exception.effect}"` : ""}>
+<td data-label="Severity"><span class="pill pill-${finding.severity}">${finding.severity}</span><span class="status status-${finding.status}">${STATUS_LABELS[finding.status] ?? finding.status}</span>${exceptionStatusNote(finding.exception)}</td>
 <td data-label="Resource"><a class="res" href="${links.resource(finding.resourceId)}" title="History of ${finding.resourceId}">${finding.resourceName}</a><div class="meta">${shortType(finding.resourceType)} · ${finding.resourceGroup}</div><div class="meta mono">${finding.subscriptionId}</div>${tags.length > 0 ? html`<div class="tags">${join(tags.map(([k, v]) => html`<span class="tag">${k}: ${v}</span>`))}</div>` : ""}</td>
-<td data-label="Finding"><div class="f-title">${finding.title}</div><div class="f-msg">${finding.message}</div><div class="meta mono">${finding.ruleId}</div></td>
+<td data-label="Finding"><div class="f-title">${finding.title}</div><div class="f-msg">${finding.message}</div><div class="meta mono">${finding.ruleId}</div>${findingExceptionView(finding.exception, links)}</td>
 <td data-label="Evidence" class="evidence">${evidenceView(finding.evidence)}</td>
 <td data-label="Guidance" class="guidance">${rule === undefined ? "" : html`<div class="remediation"><span class="ev-label">Remediation</span> ${rule.remediation}</div><details><summary>Why it matters</summary><p>${rule.rationale}</p>${rule.source === undefined ? "" : html`<blockquote><p>${rule.source.quote}</p><footer>— ${rule.source.article}</footer></blockquote>`}${rule.references.length > 0 ? html`<ul class="refs">${join(rule.references.map((r) => (/^https:\/\//.test(r) ? html`<li><a href="${r}" rel="noreferrer noopener" target="_blank">${r}</a></li>` : html`<li>${r}</li>`)))}</ul>` : ""}</details>`}</td>
 </tr>`;

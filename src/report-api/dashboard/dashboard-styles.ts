@@ -97,6 +97,15 @@ table.rules-table td{font-size:13px}td.date{white-space:nowrap;font-variant-nume
 .timeline .when{color:var(--muted);font-variant-numeric:tabular-nums;min-width:90px}
 .to-fail{color:var(--critical)}.to-pass{color:var(--good)}.to-unknown,.to-error{color:var(--fair)}
 td.status-fail .status{color:var(--critical);font-weight:600}td.status-pass .status{color:var(--good)}
+.exc-badge{display:inline-block;margin-top:4px;font-weight:600}.exc-applied{background:#ece8fb;color:#5b3cc4}.exc-expired{background:#fdecea;color:var(--poor)}.exc-not-needed{background:#e7f5ec;color:var(--good)}
+.exception{margin-top:6px;padding:6px 8px;border-radius:6px;border-left:3px solid #8b6fe0;background:#f6f4fd;font-size:12px;overflow-wrap:anywhere}
+.exception.exc-expired{border-left-color:var(--poor);background:#fdf3f2}.exception.exc-notNeeded{border-left-color:var(--good);background:#f1f9f3}
+.exception q,.exc-justification{font-style:italic;color:#34405a;overflow-wrap:anywhere}.exception q{display:block;margin-top:2px}
+.both-scores b{color:var(--ink)}.both-scores .headline{font-weight:600;color:var(--ink)}
+.standing{display:inline-block;font-size:11px;font-weight:600;border-radius:4px;padding:1px 6px}.standing-active{background:#e7f5ec;color:var(--good)}.standing-expiring{background:#fff4e5;color:var(--fair)}.standing-expired{background:#fdecea;color:var(--poor)}.standing-revoked{background:#eef2f7;color:var(--muted)}
+.outcome-counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:8px;margin-bottom:8px}
+table.exceptions{min-width:980px}table.exceptions td{font-size:13px;overflow-wrap:anywhere}
+dl.fields{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 14px;margin:0}dl.fields dt{color:var(--muted);font-size:12px}dl.fields dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:1100px){.grid-2{grid-template-columns:1fr}.overview{grid-template-columns:repeat(2,minmax(0,1fr))}}
 @media (max-width:760px){
 main{padding:12px}
