@@ -16,6 +16,16 @@ import { createAuditStore } from "../../src/store/table-audit-store";
 import { createExceptionStore } from "../../src/store/table-exception-store";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { SAMPLE } from "../support/run-cli";
+import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
+import {
+  allFindings,
+  comparableScores,
+  drainShards,
+  fanoutKit,
+  finishedRun,
+  requestAndPlan,
+  type FanoutKit,
+} from "../fanout/fanout-kit";
 
 let azurite: Azurite;
 let settings: AppSettings;
@@ -69,6 +79,16 @@ function rig(): Rig {
   return { store, exceptions, warnings, audit };
 }
 
+/** An exception store on a port nothing listens on: every read fails as Table Storage unreachable. */
+async function unreachableStore(): Promise<ExceptionStore> {
+  const port = await freePort();
+  const connectionString = azurite.connectionString.replace(
+    /TableEndpoint=http:\/\/[^;]+/,
+    `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+  );
+  return createExceptionStore({ connectionString }, { retry: { maxRetries: 0 } });
+}
+
 /** An entry as an API caller would POST it, expiring a month from today. */
 function declared(id: string, failure: Finding): AuditException {
   const expiresOn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
@@ -96,11 +116,17 @@ function coveredBy(findings: readonly Finding[], failure: Finding): Finding[] {
   });
 }
 
+/** A critical failure nothing excepts yet (the sample's Azure Policy exemptions except some others). */
 function firstFailure(report: AuditReport): Finding {
-  const failure = report.findings.find((f) => f.status === "fail" && f.severity === "critical");
-  if (failure === undefined) throw new Error("the sample estate has no critical failure to except");
+  const failure = report.findings.find(
+    (f) => f.status === "fail" && f.severity === "critical" && f.exception === undefined,
+  );
+  if (failure === undefined) throw new Error("the sample estate has no unexcepted critical failure");
   return failure;
 }
+
+/** The results the store's exceptions marked (the estate's Policy exemptions mark others, run after run alike). */
+const fromStore = (report: AuditReport): Finding[] => report.findings.filter((f) => f.exception?.source === "store");
 
 describe("runs and the exception store", () => {
   it("a stored exception excepts the failure it covers; the outcome and the stored summary say so", async () => {
@@ -113,7 +139,7 @@ describe("runs and the exception store", () => {
     await exceptions.createException(declared("EX-0042", failure), { by: "alice@example.com" });
 
     const after = await audit();
-    const excepted = after.findings.filter((f) => f.exception?.effect === "applied");
+    const excepted = fromStore(after).filter((f) => f.exception?.effect === "applied");
     expect(excepted.map((f) => `${f.ruleId}|${f.resourceId}|${f.status}`).sort()).toEqual(
       covered
         .filter((f) => f.status === "fail" || f.status === "unknown")
@@ -123,20 +149,20 @@ describe("runs and the exception store", () => {
     expect(excepted[0]!.exception).toMatchObject({ id: "EX-0042", source: "store", approvedBy: "ciso@example.com" });
     // An exception never changes a status: the failure is still a failure, counted as excepted besides.
     expect(after.summary.byStatus).toEqual(before.summary.byStatus);
-    expect(after.summary.excepted.byStatus.fail).toBe(exceptedFails);
+    expect(after.summary.excepted.byStatus.fail).toBe(before.summary.excepted.byStatus.fail + exceptedFails);
     expect(after.exceptions).toMatchObject({
-      considered: { file: 0, store: 1 },
-      applied: 1,
-      exceptedResults: { fail: exceptedFails },
+      considered: { file: 0, store: 1, policy: before.exceptions.considered.policy },
+      applied: before.exceptions.applied + 1,
+      exceptedResults: { fail: before.exceptions.exceptedResults.fail + exceptedFails },
     });
     expect(after.exceptions.exceptionsUnavailable).toBeUndefined();
     // By default excepted failures do not lower the headline score (EXCEPTIONS_AFFECT_SCORE=false).
     expect(after.summary.estateScore).toBe(after.summary.estateScoreExceptedNotCounted);
-    expect(after.summary.estateScoreExceptedNotCounted!).toBeGreaterThan(after.summary.estateScoreAllFailures!);
-    expect(after.summary.estateScoreAllFailures).toBe(before.summary.estateScore);
+    expect(after.summary.estateScoreExceptedNotCounted!).toBeGreaterThan(before.summary.estateScoreExceptedNotCounted!);
+    expect(after.summary.estateScoreAllFailures).toBe(before.summary.estateScoreAllFailures);
 
     const stored = await store.getRun(after.run.runId);
-    expect(stored?.summary?.exceptions).toMatchObject({ applied: 1, exceptedResults: { fail: exceptedFails } });
+    expect(stored?.summary?.exceptions).toEqual(after.exceptions);
     expect(warnings).toEqual([]);
   });
 
@@ -145,13 +171,14 @@ describe("runs and the exception store", () => {
     const before = await audit();
     const failure = firstFailure(before);
     await exceptions.createException(declared("EX-0043", failure), { by: "alice@example.com" });
-    expect((await audit()).exceptions.applied).toBe(1);
+    expect((await audit()).exceptions.applied).toBe(before.exceptions.applied + 1);
     await exceptions.revokeException("ex-0043", { by: "bob@example.com" }, "The public endpoint was closed.");
 
     const after = await audit();
-    expect(after.findings.filter((f) => f.exception !== undefined)).toEqual([]);
-    expect(after.exceptions).toMatchObject({ considered: { store: 0 }, applied: 0, exceptedResults: { fail: 0 } });
-    expect(after.summary.excepted.byStatus.fail).toBe(0);
+    expect(fromStore(after)).toEqual([]);
+    expect(after.exceptions).toEqual(before.exceptions);
+    expect(after.exceptions.considered.store).toBe(0);
+    expect(after.summary.excepted).toEqual(before.summary.excepted);
     expect(after.summary.estateScore).toBe(before.summary.estateScore);
   });
 
@@ -159,27 +186,97 @@ describe("runs and the exception store", () => {
     const { store, exceptions, audit, warnings } = rig();
     const before = await audit();
     await exceptions.createException(declared("EX-0044", firstFailure(before)), { by: "alice@example.com" });
-    const port = await freePort();
-    const unreachable = createExceptionStore(
-      {
-        connectionString: azurite.connectionString.replace(
-          /TableEndpoint=http:\/\/[^;]+/,
-          `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
-        ),
-      },
-      { retry: { maxRetries: 0 } },
-    );
+    const unreachable = await unreachableStore();
 
     const after = await audit(unreachable);
     expect(after.exceptions.exceptionsUnavailable).toMatch(
       /^the exception store could not be read \(STORAGE_UNAVAILABLE: Table Storage is unreachable .*ECONNREFUSED/,
     );
-    expect(after.findings.filter((f) => f.exception !== undefined)).toEqual([]);
+    expect(fromStore(after)).toEqual([]);
+    const { exceptionsUnavailable: _reason, ...outcome } = after.exceptions;
+    expect(outcome).toEqual(before.exceptions);
     expect(after.summary.byStatus).toEqual(before.summary.byStatus);
+    expect(after.summary.excepted).toEqual(before.summary.excepted);
     expect(after.summary.estateScore).toBe(before.summary.estateScore);
     const stored = await store.getRun(after.run.runId);
     expect(stored?.status).toBe("completed");
     expect(stored?.summary?.exceptions?.exceptionsUnavailable).toBe(after.exceptions.exceptionsUnavailable);
     expect(warnings).toEqual([`run ${after.run.runId}: ${after.exceptions.exceptionsUnavailable}`]);
+  });
+});
+
+describe("fanned-out runs and the exception store", () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ estate: SAMPLE, quota: { limit: 10_000 } });
+  }, 120_000);
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  const SHARDED = { AUDIT_FANOUT_MIN_SUBSCRIPTIONS: "1", AUDIT_SHARD_SUBSCRIPTIONS: "1" };
+  const kit = (env: Record<string, string>, exceptions?: ExceptionStore): FanoutKit =>
+    fanoutKit({
+      connectionString: azurite.connectionString,
+      env: { AUDIT_ARM_ENDPOINT: emulator.url, AUDIT_ARM_CA: emulator.caFile, ...env },
+      ...(exceptions === undefined ? {} : { exceptions }),
+    });
+  const exceptedLines = (findings: readonly Finding[]): string[] =>
+    findings
+      .filter((f) => f.exception !== undefined)
+      .map((f) => `${f.ruleId}|${f.resourceId.toLowerCase()}|${f.status}|${f.exception!.id}|${f.exception!.effect}`)
+      .sort();
+
+  async function sharded(k: FanoutKit): Promise<string> {
+    const planned = await requestAndPlan(k);
+    expect(planned.status).toBe("fannedOut");
+    await drainShards(k);
+    return planned.runId;
+  }
+
+  it("every shard reads the store: a sharded run excepts exactly what a single run excepts", async () => {
+    const single = kit({});
+    const first = await requestAndPlan(single);
+    const findings = await allFindings(single.store, first.runId);
+    // A failure on an NSG: its verdict is made in the shard that collects the NSG, not from the shared context.
+    const failure = findings.find(
+      (f) => f.status === "fail" && f.exception === undefined && /networksecuritygroups/i.test(f.resourceType),
+    );
+    expect(failure).toBeDefined();
+    await single.exceptions.createException(declared("EX-FAN", failure!), { by: "alice@example.com" });
+
+    const again = await requestAndPlan(single);
+    const singleRun = await finishedRun(single.store, again.runId);
+    const singleExcepted = exceptedLines(await allFindings(single.store, again.runId));
+    expect(singleExcepted.filter((line) => line.endsWith("|EX-FAN|applied")).length).toBeGreaterThan(0);
+
+    const fan = kit(SHARDED, single.exceptions);
+    const runId = await sharded(fan);
+    const shardedRun = await finishedRun(fan.store, runId);
+    expect(shardedRun.status).toBe("completed");
+    expect(exceptedLines(await allFindings(fan.store, runId))).toEqual(singleExcepted);
+    expect(shardedRun.summary?.exceptions).toEqual(singleRun.summary?.exceptions);
+    expect(shardedRun.summary?.exceptions?.considered.store).toBe(1);
+    expect(comparableScores(shardedRun)).toBe(comparableScores(singleRun));
+  });
+
+  it("a shard that cannot read the store runs without it, and the merged run names the shard", async () => {
+    const readable = kit({}).exceptions;
+    const unreachable = await unreachableStore();
+    let reads = 0;
+    // The second shard to read finds the store unreachable; the others read it.
+    const flaky: ExceptionStore = {
+      ...readable,
+      exceptionsForRun: () => ((reads += 1) === 2 ? unreachable : readable).exceptionsForRun(),
+    };
+    const fan = kit(SHARDED, flaky);
+    const runId = await sharded(fan);
+    const run = await finishedRun(fan.store, runId);
+    expect(reads).toBe(3);
+    expect(run.status).toBe("completed");
+    expect(run.summary?.exceptions?.exceptionsUnavailable).toMatch(
+      /^shard\(s\) [0-2]: the exception store could not be read \(STORAGE_UNAVAILABLE: Table Storage is unreachable/,
+    );
+    expect(fan.logs.filter((line) => line.includes("the exception store could not be read"))).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@ import type { AuditStore, RunDetail, StoredFinding } from "../../src/audit/audit
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createFanoutStore } from "../../src/fanout/table-fanout-store";
 import { createExceptionStore } from "../../src/store/table-exception-store";
+import type { ExceptionStore } from "../../src/audit/exception-store";
 import type { FanoutStore } from "../../src/fanout/fanout-store";
 import { errorText } from "../../src/errors";
 
@@ -37,13 +38,15 @@ export function fanoutKit(options: {
   /** Table prefix and queue names; default fresh ones. */
   prefix?: string;
   queues?: { audit: string; shards: string };
+  /** The exception store runs and shards read; default the kit's own, on its tables. */
+  exceptions?: ExceptionStore;
 }): FanoutKit {
   const id = `${Date.now().toString(36)}${(counter++).toString(36)}`;
   const prefix = options.prefix ?? `f${id}`;
   const settings: AppSettings = appSettingsFromEnv({ AzureWebJobsStorage: options.connectionString, ...options.env });
   const store: AuditStore = createAuditStore(settings.tables, { tablePrefix: prefix });
   const fanoutStore = createFanoutStore(settings.tables, { tablePrefix: prefix });
-  const exceptions = createExceptionStore(settings.tables, { tablePrefix: prefix });
+  const exceptions = options.exceptions ?? createExceptionStore(settings.tables, { tablePrefix: prefix });
   const auditQueueName = options.queues?.audit ?? `audit-${id}`;
   const shardQueueName = options.queues?.shards ?? `shards-${id}`;
   const queue = createAuditQueue(settings.queues, auditQueueName);
