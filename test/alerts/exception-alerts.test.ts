@@ -315,7 +315,9 @@ describe("the JSON alert", () => {
     const exception = tlsException("2026-11-21");
     await h.night("2026-11-20T02:00:00Z", [exception]);
     await h.night("2026-11-22T02:00:00Z", [exception]);
-    const [d1, d2] = receiver.acceptedBy(h.path).map((body) => alertDocumentSchema.parse(body)) as AlertDocument[];
+    const documents: AlertDocument[] = receiver.acceptedBy(h.path).map((body) => alertDocumentSchema.parse(body));
+    expect(documents).toHaveLength(2);
+    const [d1, d2] = documents;
     expect(d1!.exceptionsExpiring).toEqual([
       {
         id: "EX-0042",
