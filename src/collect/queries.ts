@@ -155,8 +155,9 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     ["properties.targetResourceId", "properties.enabled", "properties.retentionPolicy"],
   ),
   // Azure Policy exemptions, with the assignments and initiatives needed to tell which policies they exempt from
-  // (engine/policy-exemptions.ts). They live in `policyresources`, not `resources`; a read that fails is a coverage
-  // gap like any other family's, so the run is partial and never silently drops accepted risks.
+  // (engine/policy-exemptions.ts). They live in `policyresources`, not `resources` (Resource Graph's table reference,
+  // supported-tables-resources.md, lists all three types there); a read that fails is a coverage gap like any other
+  // family's, so the run is partial and never silently drops accepted risks.
   family(
     "policyExemptions",
     [POLICY_TYPES.policyExemption, POLICY_TYPES.policyAssignment, POLICY_TYPES.policySetDefinition],
