@@ -309,6 +309,19 @@ describe("an excepted failure, night by night", () => {
   });
 });
 
+describe("the daily digest", () => {
+  it("lists the open failures, not the accepted risks", async () => {
+    const h = harness({ ALERT_DAILY_DIGEST: "true" });
+    const exception = tlsException("2027-03-31");
+    await h.night("2026-12-10T02:00:00Z", [exception]);
+    await h.night("2026-12-11T02:00:00Z", [exception]);
+    const digest = readCard(receiver.acceptedBy(h.path)[1]);
+    expect(digest.title).toBe("MI exposure daily summary: 11 open failures");
+    expect(digest.sections["Open failures"]).toBe(11);
+    expect(itemsOf(digest, "Open failures")).not.toContain(`${TLS_TITLE} on sqlmi-prod-02`);
+  });
+});
+
 describe("the JSON alert", () => {
   it("carries exceptionsExpiring, then the failure under findings.exceptionExpired, and validates", async () => {
     const h = harness({ ALERT_FORMAT: "json" });
