@@ -22,7 +22,16 @@ export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** "At least a sentence": enough words that a reviewer can tell why, a year later. */
 export const JUSTIFICATION_MIN_WORDS = 4;
 export const JUSTIFICATION_MIN_CHARS = 20;
-const LIMITS = { justification: 2_000, approvedBy: 256, ticket: 512, scope: 1_024, tag: 512, tags: 15 } as const;
+// ARM's own tag limits: names up to 512 characters, values up to 256 (a longer one could never match).
+const LIMITS = {
+  justification: 2_000,
+  approvedBy: 256,
+  ticket: 512,
+  scope: 1_024,
+  tagName: 512,
+  tagValue: 256,
+  tags: 15,
+} as const;
 
 // /subscriptions/<guid>, optionally /resourceGroups/<name>, optionally /providers/<namespace>/<type>/<name>[/...].
 const SUBSCRIPTION_SCOPE = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -185,8 +194,21 @@ function readTags(value: unknown, problem: Report): Record<string, string> | und
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > LIMITS.tags) problem("tags", `must list at most ${LIMITS.tags} tags`);
   const tags: Record<string, string> = {};
+  const seen = new Map<string, string>();
   for (const [name, tagValue] of entries) {
-    const text = optionalText(tagValue, `tags.${name}`, LIMITS.tag, problem);
+    const field = `tags.${name}`;
+    if (name.trim() === "" || name.length > LIMITS.tagName) {
+      problem(field, `must be a tag name of 1-${LIMITS.tagName} characters`);
+      continue;
+    }
+    // ARM tag names are case-insensitive: Env and env are one tag, and asking for two values of it matches nothing.
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) {
+      problem(field, `names the same tag as tags.${other} (tag names are case-insensitive)`);
+      continue;
+    }
+    seen.set(name.toLowerCase(), name);
+    const text = optionalText(tagValue, field, LIMITS.tagValue, problem);
     if (text !== undefined) tags[name] = text;
   }
   return tags;

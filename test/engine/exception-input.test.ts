@@ -51,7 +51,7 @@ describe("a valid entry", () => {
         ...valid(),
         rule: ["mi.public-endpoint.untrusted-source", "mi.public-endpoint.enabled", "mi.public-endpoint.enabled"],
         scope: `/subscriptions/${SUB}/resourceGroups/rg-data/`,
-        tags: { env: "prod", Owner: "data-platform" },
+        tags: { env: "prod", Owner: "data-platform", note: "v".repeat(256) },
         approvedBy: "  secops-lead@contoso.com ",
         ticket: 1182,
       },
@@ -60,7 +60,7 @@ describe("a valid entry", () => {
     expect(result.ok && result.exception).toMatchObject({
       ruleIds: ["mi.public-endpoint.untrusted-source", "mi.public-endpoint.enabled"],
       scope: `/subscriptions/${SUB}/resourceGroups/rg-data`,
-      tags: { env: "prod", Owner: "data-platform" },
+      tags: { env: "prod", Owner: "data-platform", note: "v".repeat(256) },
       approvedBy: "secops-lead@contoso.com",
       ticket: "1182",
     });
@@ -101,6 +101,20 @@ describe("each bad field is named", () => {
     ["tags a list", { tags: ["env"] }, "tags", /map of tag names to values, found a list/],
     ["a tag value an object", { tags: { env: { a: 1 } } }, "tags.env", /must be text, found an object/],
     ["a tag value empty", { tags: { env: " " } }, "tags.env", /must not be empty/],
+    ["a tag value longer than ARM allows (256)", { tags: { env: "x".repeat(257) } }, "tags.env", /at most 256/],
+    ["an empty tag name", { tags: { "": "prod" } }, "tags.", /tag name of 1-512 characters/],
+    [
+      "a tag name longer than ARM allows (512)",
+      { tags: { ["n".repeat(513)]: "v" } },
+      `tags.${"n".repeat(513)}`,
+      /1-512/,
+    ],
+    [
+      "one tag twice, in two cases",
+      { tags: { Env: "prod", env: "test" } },
+      "tags.env",
+      /names the same tag as tags.Env \(tag names are case-insensitive\)/,
+    ],
     ["justification missing", { justification: null }, "justification", /is required/],
     ["justification three words", { justification: "Accepted by security" }, "justification", /at least a sentence/],
     ["justification four short words", { justification: "ok it is ok" }, "justification", /20 characters/],
