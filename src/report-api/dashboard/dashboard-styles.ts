@@ -103,6 +103,7 @@ td.status-fail .status{color:var(--critical);font-weight:600}td.status-pass .sta
 .exception q,.exc-justification{font-style:italic;color:#34405a;overflow-wrap:anywhere}.exception q{display:block;margin-top:2px}
 .both-scores b{color:var(--ink)}.both-scores .headline{font-weight:600;color:var(--ink)}
 .standing{display:inline-block;font-size:11px;font-weight:600;border-radius:4px;padding:1px 6px}.standing-active{background:#e7f5ec;color:var(--good)}.standing-expiring{background:#fff4e5;color:var(--fair)}.standing-expired{background:#fdecea;color:var(--poor)}.standing-revoked{background:#eef2f7;color:var(--muted)}
+.standing-filter{flex-wrap:wrap}
 .outcome-counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:8px;margin-bottom:8px}
 table.exceptions{min-width:980px}table.exceptions td{font-size:13px;overflow-wrap:anywhere}
 dl.fields{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 14px;margin:0}dl.fields dt{color:var(--muted);font-size:12px}dl.fields dd{margin:0;overflow-wrap:anywhere}

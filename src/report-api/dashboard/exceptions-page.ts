@@ -38,7 +38,7 @@ export function renderExceptionsPage(data: ExceptionsPageData, links: DashboardL
 ${latestOutcomeCard(data.latest, links)}
 <section class="card" aria-labelledby="h-exceptions">
 <div class="card-head"><h2 id="h-exceptions">Exceptions <span class="sub">stored in the app · standings at ${shortDate(data.at)} UTC · expiring: within ${data.warnDays} days</span></h2><a class="button secondary" id="exceptions-json" href="${links.exceptionsData()}">JSON</a></div>
-<nav class="actions" aria-label="Standing">${filter}</nav>
+<nav class="actions standing-filter" aria-label="Standing">${filter}</nav>
 <p class="meta">Exceptions from the CLI's files are not stored here; Azure Policy exemptions come with the estate and show in the run's outcome above.</p>
 <div class="table-wrap"><table class="exceptions" id="exceptions-table"><thead><tr><th scope="col">Exception</th><th scope="col">Standing</th><th scope="col">Rules</th><th scope="col">Scope</th><th scope="col">Approved by</th><th scope="col">Justification</th><th scope="col">Ticket</th><th scope="col">Created</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
