@@ -101,6 +101,8 @@ export function exceptionStderrLines(outcome: ExceptionsOutcome): string[] {
   each(outcome.notNeeded, counts.notNeeded, "unneeded", (e) => {
     return `exception ${name(e)} is no longer needed: the ${e.notNeeded} result(s) it covers pass or do not apply`;
   });
+  // Exceptions of this tool always expire; a Policy exemption may not, and that is worth a reviewer's look.
+  each(outcome.noExpiry, counts.noExpiry, "never-expiring", (e) => `exception ${name(e)} has no expiry date`);
   return lines.map((line) => `mi-audit: ${line}\n`);
 }
 

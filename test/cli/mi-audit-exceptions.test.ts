@@ -218,6 +218,32 @@ describe("excepted results", () => {
   });
 });
 
+describe("Azure Policy exemptions", () => {
+  it("an exemption of the estate excepts like a file's; one without expiry is named on stderr", async () => {
+    // The sample is an `az graph query` export: its rows are under `data`.
+    type Row = { type?: string; properties?: Record<string, unknown> };
+    const sample = JSON.parse(readFileSync(SAMPLE, "utf8")) as Row[] | { data: Row[] };
+    const rows = Array.isArray(sample) ? sample : sample.data;
+    const exemptions = rows.filter((r) => r?.type === "microsoft.authorization/policyexemptions");
+    expect(exemptions.length, "the sample estate has Policy exemptions").toBeGreaterThan(0);
+    for (const row of exemptions) delete row.properties!["expiresOn"];
+    const snapshot = file(JSON.stringify(sample), "json");
+    const run = await runMain(["scan", "--snapshot", snapshot, "--format", "json"]);
+    const report = JSON.parse(run.stdout) as Report;
+    const excepted = report.findings.filter((f) => f.exception?.source === "policy" && applied(f));
+    expect(excepted.length).toBeGreaterThan(0);
+    for (const f of excepted) {
+      expect(f.exception!.expiresOn).toBeUndefined();
+      expect(run.stderr).toContain(
+        `mi-audit: exception ${f.exception!.id} (Azure Policy exemption) has no expiry date`,
+      );
+    }
+    const table = (await runMain(["scan", "--snapshot", snapshot])).stdout;
+    expect(table).toContain(`${excepted[0]!.resourceName}  [`);
+    expect(table).toContain(`(excepted ${excepted[0]!.exception!.id})`);
+  });
+});
+
 describe("formats and --excepted", () => {
   let yaml: string;
   beforeAll(() => {
