@@ -32,7 +32,15 @@ export interface FindingSelection {
 
 type FilterParams = Pick<
   ListFindingsQuery,
-  "status" | "severity" | "minSeverity" | "ruleId" | "subscriptionId" | "resourceGroup" | "resourceType" | "q"
+  | "status"
+  | "severity"
+  | "minSeverity"
+  | "ruleId"
+  | "subscriptionId"
+  | "resourceGroup"
+  | "resourceType"
+  | "q"
+  | "excepted"
 >;
 
 /** Request filters to the store's: `minSeverity` becomes the list of severities at or above it. */
@@ -49,6 +57,8 @@ export function findingSelection(params: FilterParams): FindingSelection {
   if (params.subscriptionId !== undefined) filter.subscriptionId = params.subscriptionId;
   if (params.resourceGroup !== undefined) filter.resourceGroup = params.resourceGroup;
   if (params.resourceType !== undefined) filter.resourceType = params.resourceType;
+  // include is the default: left out, so a page asked for with and without it is one cache entry.
+  if (params.excepted !== undefined && params.excepted !== "include") filter.excepted = params.excepted;
   return params.q === undefined ? { filter } : { filter, nameContains: params.q };
 }
 
@@ -153,6 +163,7 @@ export function toApiFinding(finding: StoredFinding | Finding): ApiFinding {
     ...pickIdentity(finding, ["severity", "title"]),
     message: finding.message,
     evidence: finding.evidence,
+    ...(finding.exception === undefined ? {} : { exception: { ...finding.exception } }),
   };
 }
 
@@ -179,6 +190,7 @@ export async function resourceHistory(
       title: f.title,
       message: f.message,
       evidence: f.evidence,
+      ...(f.exception === undefined ? {} : { exception: { ...f.exception } }),
     })),
   }));
   const seen = history.states.flatMap((s) => [s.firstSeenAt, s.lastSeenAt]).filter((t) => t !== "");

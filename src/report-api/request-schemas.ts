@@ -7,6 +7,7 @@ import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 import { SEVERITIES, STATUSES, type Severity } from "../rules/rule";
 import { BASELINE_IDS } from "../rules/baselines";
 import { exceptionPath, listExceptionsQuery } from "./exception-schemas";
+import { EXCEPTED_FILTERS } from "../audit/audit-store";
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -77,6 +78,13 @@ export const findingFilterShape = {
   resourceGroup: resourceGroups.optional(),
   resourceType: resourceTypes.optional(),
   q: textSearch,
+  excepted: z
+    .enum(EXCEPTED_FILTERS, { error: `expected one of ${EXCEPTED_FILTERS.join(", ")}` })
+    .optional()
+    .meta({
+      description:
+        "Results an exception in force covers (`exception.effect` applied): include (default) lists them with the rest, exclude leaves them out, only lists nothing else. Expired and no-longer-needed exceptions do not make a result excepted.",
+    }),
 };
 
 export const listRunsQuery = z.strictObject({

@@ -7,14 +7,10 @@ import { FINDING_RESOURCE_FIELDS, pickIdentity } from "../engine/finding";
 import { findingIdentityShape as identity, severitySchema, statusSchema } from "../report/finding-schema";
 import { COMPLIANCE_FRAMEWORKS } from "../report/compliance";
 import { BASELINE_IDS } from "../rules/baselines";
+import { ExceptionsOutcomeSchema, FindingExceptionSchema } from "./run-exception-schemas";
+import { named, reportSchemas } from "./schema-registry";
 
-/** Every named schema here is a component of the OpenAPI document. */
-export const reportSchemas = z.registry<{ id: string; description?: string }>();
-
-function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
-  reportSchemas.add(schema, description === undefined ? { id } : { id, description });
-  return schema;
-}
+export { reportSchemas };
 
 const RUN_STATUSES = ["queued", "running", "completed", "partial", "failed", "skipped"] as const;
 
@@ -84,6 +80,10 @@ export const RunRecordSchema = named(
     byStatus: StatusCountsSchema.optional(),
     failuresBySeverity: SeverityCountsSchema.optional(),
     delta: DeltaCountsSchema.optional(),
+    excepted: z.object({ fail: count, unknown: count }).optional().meta({
+      description:
+        "Results an exception in force covers, by status; they are counted in byStatus too (failing = byStatus.fail − excepted.fail). Absent on runs stored before exceptions existed.",
+    }),
     findingsDeletedAt: z.string().optional(),
   }),
   "A run as lists show it. `findings` results, `findingsStored` of them stored in its findings list.",
@@ -139,17 +139,42 @@ const SubscriptionScoreSchema = named(
   }),
 );
 
+const ExceptedCountsSchema = named(
+  "ExceptedCounts",
+  z.object({ byStatus: StatusCountsSchema, failuresBySeverity: SeverityCountsSchema }),
+  "The results an exception in force covers (fail and unknown only), counted inside the totals beside them too.",
+);
+
 const ScoresSchema = named(
   "Scores",
   z.object({
-    estateScore: z.number().nullable(),
+    estateScore: z.number().nullable().meta({
+      description:
+        "The headline score: estateScoreExceptedNotCounted, or estateScoreAllFailures when exceptionsAffectScore.",
+    }),
+    exceptionsAffectScore: z
+      .boolean()
+      .meta({ description: "EXCEPTIONS_AFFECT_SCORE: whether excepted failures lower the headline score." }),
+    estateScoreAllFailures: z.number().nullable().meta({ description: "Every failure counted, excepted or not." }),
+    estateScoreExceptedNotCounted: z.number().nullable().meta({ description: "Excepted failures left out." }),
     resourcesAssessed: count,
     bySubscription: z.array(SubscriptionScoreSchema),
-    byStatus: StatusCountsSchema,
+    byStatus: StatusCountsSchema.meta({ description: "Every result, by status: an excepted failure is a fail here." }),
     failuresBySeverity: SeverityCountsSchema,
-    byRule: z.array(z.object({ ruleId: z.string(), severity: SeveritySchema, counts: StatusCountsSchema })),
+    byRule: z.array(
+      z.object({
+        ruleId: z.string(),
+        severity: SeveritySchema,
+        counts: StatusCountsSchema,
+        excepted: StatusCountsSchema.optional().meta({
+          description: "The results of `counts` an exception covers. Absent in summaries stored before exceptions.",
+        }),
+      }),
+    ),
     unassessed: count,
+    excepted: ExceptedCountsSchema,
   }),
+  "Summaries stored before exceptions existed read with both scores equal to the one they stored and nothing excepted.",
 );
 
 const DeltaSampleSchema = named("DeltaSample", z.object(pickIdentity(identity, DELTA_SAMPLE_FIELDS)));
@@ -187,6 +212,9 @@ const RunSummarySchema = named(
       low: StatusCountsSchema,
     }),
     delta: RunDeltaSchema,
+    exceptions: ExceptionsOutcomeSchema.optional().meta({
+      description: "Absent on runs stored before exceptions existed.",
+    }),
   }),
 );
 
@@ -234,6 +262,7 @@ export const FindingSchema = named(
     ...pickIdentity(identity, ["severity", "title"]),
     message: z.string(),
     evidence: z.record(z.string(), z.unknown()),
+    exception: FindingExceptionSchema.optional(),
   }),
   "One rule's verdict on one resource, in the CLI's JSON shape.",
 );
@@ -301,6 +330,7 @@ export const ResourceHistorySchema = named(
               ...pickIdentity(identity, ["severity", "title"]),
               message: z.string(),
               evidence: z.record(z.string(), z.unknown()),
+              exception: FindingExceptionSchema.optional(),
             }),
           )
           .meta({

@@ -13,10 +13,12 @@ import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { TABLE_NAMES } from "../../src/store/table-client";
 import { startAzurite, type Azurite } from "../support/azurite";
-import { SAMPLE } from "../support/run-cli";
+import { sampleWithoutPolicyObjects } from "./exceptions-sample";
 import { runIdAt } from "./fixtures";
 import { rewriteAsPreExceptions } from "./pre-exceptions-shapes";
 
+/** The sample without its Policy exemption: the runs get exactly the exceptions these tests give them. */
+const SAMPLE_ESTATE = sampleWithoutPolicyObjects();
 const PROD_SUB = "/subscriptions/6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
 const DEV_MIS = "/subscriptions/7c2d1e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f/resourceGroups/rg-data-dev";
 const MI = "providers/Microsoft.Sql/managedInstances";
@@ -80,7 +82,7 @@ function freshStore(): { store: AuditStore; prefix: string } {
 
 function audit(at: string, exceptions: AuditException[] = EXCEPTIONS): Promise<AuditReport> {
   const started = new Date(at);
-  return runAudit(new SnapshotSource([SAMPLE]), SETTINGS, {
+  return runAudit(new SnapshotSource([SAMPLE_ESTATE]), SETTINGS, {
     runId: runIdAt(at),
     now: () => started,
     exceptions,
