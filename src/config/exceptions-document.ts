@@ -87,7 +87,12 @@ function documentEntries(text: string, name: string): unknown[] {
     const first = document.errors[0]!;
     const where =
       first.linePos?.[0] === undefined ? "" : ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}`;
-    fail(name, [`is not valid YAML or JSON${where}: ${first.message.split("\n")[0]}`]);
+    // The parser's first line repeats the position and ends with a colon; its multi-document advice names its API.
+    const reason =
+      first.code === "MULTIPLE_DOCS"
+        ? "it holds several YAML documents (---); put every exception in one `exceptions:` list"
+        : first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    fail(name, [`is not valid YAML or JSON${where}: ${reason}`]);
   }
   keepPlainScalarsAsWritten(document);
   const value: unknown = document.toJS({ maxAliasCount: 100 });

@@ -124,7 +124,16 @@ describe("documents that are refused, naming the document, the entry and the fie
     ],
     ["a map instead of a list", "exceptions:\n  id: EX-1\n", "must be `exceptions:` followed by a list of exceptions"],
     ["a scalar", "hello\n", "must be `exceptions:` followed by a list of exceptions"],
-    ["malformed YAML", "exceptions:\n  - id: [EX-1\n", "exceptions/prod.yaml: is not valid YAML or JSON at line"],
+    [
+      "malformed YAML",
+      "exceptions:\n  - id: [EX-1\n",
+      "exceptions/prod.yaml: is not valid YAML or JSON at line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ],
+    [
+      "two YAML documents",
+      `exceptions:\n${entry("EX-1")}---\nexceptions: []\n`,
+      "exceptions/prod.yaml: is not valid YAML or JSON at line 8, column 1: it holds several YAML documents (---); put every exception in one `exceptions:` list",
+    ],
     ["malformed JSON", '{"exceptions": [', "is not valid YAML or JSON"],
     [
       "a key twice in one entry",
