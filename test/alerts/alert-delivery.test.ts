@@ -16,7 +16,6 @@ import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import type { AuditStore, StoredFinding } from "../../src/audit/audit-store";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { createExceptionStore } from "../../src/store/table-exception-store";
-import { createExceptionStore } from "../../src/store/table-exception-store";
 import { alertSettingsFromEnv, type AlertSettings } from "../../src/alerts/alert-settings";
 import { createAlertService, type AlertService } from "../../src/alerts/alert-service";
 import { AlertTables } from "../../src/alerts/alert-tables";
@@ -641,7 +640,6 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         openSource: sourceOpener(appSettings.source),
       }),
       exceptions: createExceptionStore(appSettings.tables),
-      exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });
 
@@ -687,7 +685,6 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         openSource: sourceOpener(appSettings.source),
       }),
       exceptions: createExceptionStore(appSettings.tables),
-      exceptions: createExceptionStore(appSettings.tables),
     });
     const response = await post("");
     expect(response.status).toBe(409);
@@ -708,7 +705,6 @@ describe("POST /api/alerts/test and alertDeliveryForRun", () => {
         queue: { enqueue: async () => {} },
         openSource: sourceOpener(appSettings.source),
       }),
-      exceptions: createExceptionStore(appSettings.tables),
       exceptions: createExceptionStore(appSettings.tables),
       alerts: h.alerts,
     });
