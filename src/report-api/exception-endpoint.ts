@@ -147,5 +147,8 @@ function bodyKind(contentType: string | null, yaml: boolean): BodyKind {
 }
 
 function tooLarge(): BodyRefusedError {
-  return new BodyRefusedError(413, `The body is larger than ${EXCEPTION_BODY_MAX_BYTES} bytes (1 MiB).`);
+  return new BodyRefusedError(
+    413,
+    `The body is larger than ${EXCEPTION_BODY_MAX_BYTES} bytes (${EXCEPTION_BODY_MAX_BYTES / 1024 / 1024} MiB).`,
+  );
 }

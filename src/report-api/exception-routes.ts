@@ -1,7 +1,8 @@
 // The exceptions API's route table: one entry per HTTP function, with the schemas its handler validates with, the
 // body it reads and the responses it gives. The functions register from these entries and the OpenAPI document is
 // generated from them, beside the report routes. Reads are like the other report routes (function key, and
-// REPORT_REQUIRED_ROLE when set); writes need the admin (master) key like POST /api/runs, and REPORT_ADMIN_ROLE when set.
+// REPORT_REQUIRED_ROLE when set); writes need the admin (master) key like POST /api/runs, and REPORT_ADMIN_ROLE
+// when set.
 import type { z } from "zod";
 import type { RouteResponse } from "./report-routes";
 import {
@@ -40,7 +41,7 @@ export interface ExceptionRoute {
   route: string;
   /** `admin`: the host's master key only (the Functions host checks keys, not this code). */
   authLevel: "function" | "admin";
-  /** The app role the caller must hold when it is configured: reader = REPORT_REQUIRED_ROLE, admin = REPORT_ADMIN_ROLE. */
+  /** The app role the caller must hold, when configured: reader = REPORT_REQUIRED_ROLE, admin = REPORT_ADMIN_ROLE. */
   role: "reader" | "admin";
   summary: string;
   description?: string;

@@ -3,6 +3,7 @@
 // Every named schema is a component of the OpenAPI document, beside the report API's.
 import { z } from "zod";
 import { EXCEPTION_ID_PATTERN, EXCEPTION_INPUT_FIELDS } from "../engine/exception-input";
+import { MAX_REVOKE_REASON } from "../store/table-exception-store";
 import { reportSchemas } from "./response-schemas";
 
 function named<T extends z.ZodType>(id: string, schema: T, description: string): T {
@@ -31,13 +32,12 @@ export const listExceptionsQuery = z.strictObject({
     }),
 });
 
-/** Why an exception is revoked, as `?reason=` or the DELETE body's `reason`. */
-export const REVOKE_REASON_MAX = 1_000;
+/** Why an exception is revoked, as `?reason=` or the DELETE body's `reason`: text, bounded as the store keeps it. */
 const revokeReason = z
   .string()
   .trim()
   .min(1, "must not be empty")
-  .max(REVOKE_REASON_MAX, `must be at most ${REVOKE_REASON_MAX} characters`)
+  .max(MAX_REVOKE_REASON, `must be at most ${MAX_REVOKE_REASON} characters`)
   .regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, "must not contain control characters");
 
 export const revokeQuery = z.strictObject({

@@ -4,6 +4,14 @@ import { z } from "zod";
 import { FUNCTION_KEY_PARAMETER } from "./request-parsing";
 import { REPORT_ROUTES, type ReportRoute } from "./report-routes";
 import { ErrorBodySchema, reportSchemas } from "./response-schemas";
+import {
+  EXCEPTION_BODY_MAX_BYTES,
+  EXCEPTION_ROUTES,
+  JSON_MEDIA_TYPES,
+  YAML_MEDIA_TYPES,
+  type ExceptionRoute,
+} from "./exception-routes";
+import { ExceptionProblemsErrorSchema } from "./exception-schemas";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -29,6 +37,10 @@ function buildDocument(): JsonSchema {
   for (const route of Object.values(REPORT_ROUTES) as ReportRoute[]) {
     paths[`/${route.route}`] = { get: operation(route) };
   }
+  // The exceptions routes share paths (GET and PUT on exceptions/{id}): one operation per method.
+  for (const route of Object.values(EXCEPTION_ROUTES) as ExceptionRoute[]) {
+    (paths[`/${route.route}`] ??= {})[route.method.toLowerCase()] = operation(route);
+  }
   return {
     openapi: "3.1.0",
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
@@ -36,7 +48,7 @@ function buildDocument(): JsonSchema {
       title: "MI Exposure Auditor report API",
       version: "1",
       description:
-        "Runs, findings, resource history and the rule catalog of the Azure SQL Managed Instance exposure auditor. Function-level routes need a function key (`?code=` or `x-functions-key`); with REPORT_REQUIRED_ROLE set they also need that app role in App Service Authentication's x-ms-client-principal.",
+        "Runs, findings, resource history, the rule catalog and the exceptions of the Azure SQL Managed Instance exposure auditor. Function-level routes need a function key (`?code=` or `x-functions-key`); with REPORT_REQUIRED_ROLE set they also need that app role in App Service Authentication's x-ms-client-principal. The exceptions API's writes need the host's admin (master) key, and with REPORT_ADMIN_ROLE set that app role.",
     },
     servers: [{ url: "/api" }],
     paths,
@@ -45,13 +57,26 @@ function buildDocument(): JsonSchema {
       securitySchemes: {
         functionKeyQuery: { type: "apiKey", in: "query", name: FUNCTION_KEY_PARAMETER },
         functionKeyHeader: { type: "apiKey", in: "header", name: "x-functions-key" },
+        adminKeyQuery: { type: "apiKey", in: "query", name: FUNCTION_KEY_PARAMETER, description: ADMIN_KEY },
+        adminKeyHeader: { type: "apiKey", in: "header", name: "x-functions-key", description: ADMIN_KEY },
       },
     },
   };
 }
 
-function operation(route: ReportRoute): Record<string, unknown> {
+const ADMIN_KEY = "The Functions host's admin (master) key; a function key is refused (401).";
+
+function operation(route: ReportRoute | ExceptionRoute): Record<string, unknown> {
   const parameters = [...parametersOf(route.path, "path"), ...parametersOf(route.query, "query")];
+  const exceptionRoute = "method" in route ? route : undefined;
+  if (exceptionRoute?.ifMatch === true)
+    parameters.push({
+      name: "If-Match",
+      in: "header",
+      required: false,
+      description: "The ETag read before (GET): the change applies only while the exception is still as read (412).",
+      schema: { type: "string" },
+    });
   if (Object.values(route.responses).some((response) => response.empty === true)) {
     parameters.push({
       name: "If-None-Match",
@@ -72,20 +97,32 @@ function operation(route: ReportRoute): Record<string, unknown> {
     for (const type of response.text ?? [])
       content[type] ??= { schema: { type: type === "application/json" ? "object" : "string" } };
     if (Object.keys(content).length === 0) content["application/json"] = { schema: ref(ErrorBodySchema) };
-    responses[status] = { description: response.description, content };
+    const headers = exceptionRoute === undefined ? {} : responseHeaders(exceptionRoute, status);
+    responses[status] = { description: response.description, content, ...headers };
   }
   const error = (description: string) => ({
     description,
     content: { "application/json": { schema: ref(ErrorBodySchema) } },
   });
-  if (parameters.length > 0 || route.query !== undefined)
+  if (exceptionRoute?.body !== undefined)
+    responses["400"] = {
+      description: "A parameter or the body is invalid; the message (and `problems`, one per field) names each.",
+      content: { "application/json": { schema: ref(ExceptionProblemsErrorSchema) } },
+    };
+  else if (parameters.length > 0 || route.query !== undefined)
     responses["400"] = error("A parameter is invalid or unknown; the message names it.");
   if (route.authLevel === "function")
     responses["401"] = error("No valid function key (answered by the Functions host).");
-  if (route.requiresRole)
+  if (route.authLevel === "admin") responses["401"] = error("No valid admin key (answered by the Functions host).");
+  const role = "role" in route ? route.role : route.requiresRole ? "reader" : undefined;
+  if (role !== undefined)
     responses["403"] = error(
-      "REPORT_REQUIRED_ROLE is set and the caller's x-ms-client-principal does not hold that role.",
+      `${role === "admin" ? "REPORT_ADMIN_ROLE" : "REPORT_REQUIRED_ROLE"} is set and the caller's x-ms-client-principal does not hold that role.`,
     );
+  if (exceptionRoute?.body !== undefined) {
+    responses["413"] = error(`The body is larger than ${EXCEPTION_BODY_MAX_BYTES / 1024 / 1024} MiB.`);
+    responses["415"] = error("The Content-Type is not one this route reads.");
+  }
   responses["500"] = error("Unexpected failure; see the function log.");
   if (route.functionName !== "health") responses["503"] = error("Storage is unavailable.");
   return {
@@ -93,9 +130,34 @@ function operation(route: ReportRoute): Record<string, unknown> {
     summary: route.summary,
     ...(route.description !== undefined ? { description: route.description } : {}),
     parameters,
+    ...(exceptionRoute?.body !== undefined ? { requestBody: requestBody(exceptionRoute.body) } : {}),
     responses,
-    security: route.authLevel === "function" ? [{ functionKeyQuery: [] }, { functionKeyHeader: [] }] : [],
+    security: securityOf(route.authLevel),
   };
+}
+
+function securityOf(authLevel: ReportRoute["authLevel"] | ExceptionRoute["authLevel"]): JsonSchema[] {
+  if (authLevel === "function") return [{ functionKeyQuery: [] }, { functionKeyHeader: [] }];
+  if (authLevel === "admin") return [{ adminKeyQuery: [] }, { adminKeyHeader: [] }];
+  return [];
+}
+
+function requestBody(body: NonNullable<ExceptionRoute["body"]>): JsonSchema {
+  const content: Record<string, unknown> = {};
+  for (const type of JSON_MEDIA_TYPES) content[type] = { schema: ref(body.json) };
+  // A YAML document is text; its shape is the JSON one.
+  if (body.yaml === true) for (const type of YAML_MEDIA_TYPES) content[type] = { schema: { type: "string" } };
+  return { description: body.description, required: body.required, content };
+}
+
+/** An exception's ETag on its successful answers; Location on a 201. */
+function responseHeaders(route: ExceptionRoute, status: string): JsonSchema {
+  if (!status.startsWith("2")) return {};
+  const headers: Record<string, unknown> = {};
+  if (route.etag === true)
+    headers.ETag = { description: "The exception's ETag, for If-Match.", schema: { type: "string" } };
+  if (status === "201") headers.Location = { description: "The URL of what was created.", schema: { type: "string" } };
+  return Object.keys(headers).length === 0 ? {} : { headers };
 }
 
 function parametersOf(schema: z.ZodObject | undefined, location: "path" | "query"): JsonSchema[] {

@@ -5,16 +5,16 @@ import { openApiDocument } from "../../src/report-api/openapi-document";
 
 const DOC_ID = "https://mi-exposure-auditor.invalid/openapi.json";
 
+type Operation = {
+  parameters: Array<{ name: string; in: string; required: boolean; schema: object }>;
+  requestBody?: { content: Record<string, { schema: object }> };
+  responses: Record<string, { content: Record<string, { schema: object }> }>;
+};
+
+type Method = "get" | "post" | "put" | "delete";
+
 type Doc = {
-  paths: Record<
-    string,
-    {
-      get: {
-        parameters: Array<{ name: string; in: string; required: boolean; schema: object }>;
-        responses: Record<string, { content: Record<string, { schema: object }> }>;
-      };
-    }
-  >;
+  paths: Record<string, { get: Operation } & Partial<Record<Method, Operation>>>;
   components: object;
 };
 
@@ -30,20 +30,27 @@ export class OpenApiValidator {
   }
 
   /** Errors of `body` against the documented JSON response of `path` for `status` (empty when valid). */
-  responseErrors(path: string, status: number, body: unknown): string[] {
-    const operation = this.doc.paths[path]?.get;
-    if (operation === undefined) return [`${path} is not in the document`];
+  responseErrors(path: string, status: number, body: unknown, method: Method = "get"): string[] {
+    const operation = this.doc.paths[path]?.[method];
+    if (operation === undefined) return [`${method} ${path} is not in the document`];
     const response = operation.responses[String(status)];
-    if (response === undefined) return [`${path} documents no ${status} response`];
+    if (response === undefined) return [`${method} ${path} documents no ${status} response`];
     const schema = response.content["application/json"]?.schema;
-    if (schema === undefined) return [`${path} ${status} has no JSON schema`];
-    return this.errors(`${path} ${status}`, schema, body);
+    if (schema === undefined) return [`${method} ${path} ${status} has no JSON schema`];
+    return this.errors(`${method} ${path} ${status}`, schema, body);
   }
 
-  parameterErrors(path: string, name: string, value: string): string[] {
-    const parameter = this.doc.paths[path]?.get.parameters.find((p) => p.name === name);
-    if (parameter === undefined) return [`${path} has no parameter ${name}`];
-    return this.errors(`${path} ?${name}`, parameter.schema, value);
+  /** Errors of `body` against the documented JSON request body of `method path`. */
+  requestBodyErrors(path: string, method: Method, body: unknown): string[] {
+    const schema = this.doc.paths[path]?.[method]?.requestBody?.content["application/json"]?.schema;
+    if (schema === undefined) return [`${method} ${path} documents no JSON request body`];
+    return this.errors(`${method} ${path} request`, schema, body);
+  }
+
+  parameterErrors(path: string, name: string, value: string, method: Method = "get"): string[] {
+    const parameter = this.doc.paths[path]?.[method]?.parameters.find((p) => p.name === name);
+    if (parameter === undefined) return [`${method} ${path} has no parameter ${name}`];
+    return this.errors(`${method} ${path} ?${name}`, parameter.schema, value);
   }
 
   private errors(key: string, schema: object, value: unknown): string[] {
