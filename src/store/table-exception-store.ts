@@ -140,6 +140,8 @@ class TableExceptionStore implements ExceptionStore {
       if (seen.has(key))
         throw new AuditorError("INPUT_INVALID_REQUEST", `The import declares exception ${exception.id} twice`);
       seen.add(key);
+      // Encoding checks every property against the Table limits: a too-long one is refused here, not mid-import.
+      currentEntity(declaredState(exception, { createdBy: stamp.by, createdAt: stamp.at, version: 1 }));
     }
     const stored = await Promise.all(exceptions.map((exception) => this.readCurrent(table, exception.id)));
     const revoked = stored.filter((s) => s?.revokedAt !== undefined).map((s) => s!.id);

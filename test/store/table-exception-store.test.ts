@@ -146,14 +146,17 @@ describe("table exception store", () => {
     );
   });
 
-  it("of two concurrent changes exactly one wins; the other is refused and the history has one entry per win", async () => {
+  it("of two concurrent changes of what both read exactly one wins; the other is refused and writes nothing", async () => {
     const { store } = fresh();
     await store.createException(input({ id: "EX-RACE" }), alice);
     for (let round = 0; round < 5; round += 1) {
-      const outcomes = await Promise.allSettled([
-        store.changeException("EX-RACE", input({ id: "EX-RACE", approvedBy: `alice round ${round}` }), alice),
-        store.changeException("EX-RACE", input({ id: "EX-RACE", approvedBy: `bob round ${round}` }), bob),
-      ]);
+      // Both callers read the same state (as two API clients holding one ETag) and change it at once.
+      const { etag } = (await store.getException("EX-RACE"))!.exception;
+      const change = (by: typeof alice) =>
+        store.changeException("EX-RACE", input({ id: "EX-RACE", approvedBy: `${by.by} round ${round}` }), by, {
+          ifMatch: etag,
+        });
+      const outcomes = await Promise.allSettled([change(alice), change(bob)]);
       const won = outcomes.filter((o) => o.status === "fulfilled");
       const lost = outcomes.filter((o) => o.status === "rejected");
       expect(won).toHaveLength(1);
@@ -164,6 +167,33 @@ describe("table exception store", () => {
       expect(read!.history).toHaveLength(round + 2);
       expect(read!.history.at(-1)!.exception.approvedBy).toBe(won[0]!.value.approvedBy);
     }
+  });
+
+  it("concurrent changes without an ETag never lose a history entry: one entry per change that succeeded", async () => {
+    const { store } = fresh();
+    await store.createException(input({ id: "EX-BUSY" }), alice);
+    const outcomes = await Promise.allSettled(
+      [alice, bob, alice, bob].map((by, i) =>
+        store.changeException("EX-BUSY", input({ id: "EX-BUSY", approvedBy: `${by.by} ${i}` }), by),
+      ),
+    );
+    const won = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+    for (const o of outcomes)
+      if (o.status === "rejected")
+        expect(["PRECONDITION_FAILED", "CONFLICT"]).toContain((o.reason as AuditorError).code);
+    expect(won.length).toBeGreaterThan(0);
+    const read = (await store.getException("EX-BUSY"))!;
+    // A change that succeeded wrote exactly one entry, numbered after the state it replaced; the last is the state.
+    expect(read.history.map((h) => h.version)).toEqual(Array.from({ length: won.length + 1 }, (_, i) => i + 1));
+    expect(
+      read.history
+        .slice(1)
+        .map((h) => h.exception.approvedBy)
+        .sort(),
+    ).toEqual(won.map((w) => w.approvedBy).sort());
+    expect(read.exception.version).toBe(won.length + 1);
+    const { etag: _etag, ...state } = read.exception;
+    expect(read.history.at(-1)!.exception).toEqual(state);
   });
 
   it("of two concurrent creates of one id exactly one wins; the other is CONFLICT", async () => {
@@ -243,6 +273,10 @@ describe("table exception store", () => {
     expect(await codeOfFailure(refusedRevoked)).toBe("CONFLICT");
     const refusedTwice = store.importExceptions([input({ id: "EX-A" }), input({ id: "ex-a" })], bob);
     expect(await codeOfFailure(refusedTwice)).toBe("INPUT_INVALID_REQUEST");
+    // Past the 64 KiB property limit (input checks cap a justification at 2,000 characters; the store checks anyway).
+    const huge = { ...input({ id: "EX-HUGE" }), justification: "x".repeat(40_000) };
+    const refusedHuge = store.importExceptions([input({ id: "EX-BEFORE-HUGE" }), huge], bob);
+    expect(await codeOfFailure(refusedHuge)).toBe("INPUT_INVALID_REQUEST");
     expect(JSON.stringify([...(await rawPartitions(raw))])).toBe(before);
 
     const result = await store.importExceptions(
