@@ -45,6 +45,7 @@ export async function loadDashboard(
     ...(query.resourceGroup !== undefined ? { resourceGroup: query.resourceGroup.join(",") } : {}),
     ...(query.resourceType !== undefined ? { resourceType: query.resourceType.join(",") } : {}),
     ...(query.q !== undefined ? { q: query.q } : {}),
+    ...(query.excepted !== undefined && query.excepted !== "include" ? { excepted: query.excepted } : {}),
   };
   const selection = findingSelection({ ...query, status });
   const [runs, latest] = await Promise.all([
