@@ -369,6 +369,12 @@ describe.skipIf(!chromiumAvailable)("dashboard exceptions in Chromium", () => {
     expect(await rows.filter({ hasText: "sqlmi-dev-01" }).locator(".exception").getAttribute("data-exception-id")).toBe(
       "EX-EXPIRING",
     );
+    // The sample's Azure Policy exemption (a Waiver of 9dfea752 on sqlmi-prod-01) excepts its public endpoint result.
+    const exempted = rows.filter({ hasText: "sqlmi-prod-01" }).filter({ hasText: "mi.public-endpoint.enabled" });
+    expect(await exempted.locator(".exception").getAttribute("data-source")).toBe("policy");
+    await expect(exempted.locator(".exception .exc-head").innerText()).resolves.toMatch(
+      /sqlmi-prod-01-public-endpoint Policy exemption$/,
+    );
     // The CSV link exports exactly this filter.
     expect(
       new URL((await page.locator("#csv-link").getAttribute("href"))!, page.url()).searchParams.get("excepted"),

@@ -28,7 +28,7 @@ export function findingExceptionView(exception: FindingException | undefined, li
       : exception.effect === "expired"
         ? "Exception expired: counts again"
         : "Exception no longer needed";
-  return html`<div class="exception exc-${exception.effect}" data-exception-id="${exception.id}" data-effect="${exception.effect}"><div class="exc-head"><span class="ev-label">${heading}</span> ${exceptionName(exception, links)} <span class="meta">${SOURCE_LABELS[exception.source]}</span></div>
+  return html`<div class="exception exc-${exception.effect}" data-exception-id="${exception.id}" data-source="${exception.source}" data-effect="${exception.effect}"><div class="exc-head"><span class="ev-label">${heading}</span> ${exceptionName(exception, links)} <span class="meta">${SOURCE_LABELS[exception.source]}</span></div>
 <div class="meta">approved by <b class="exc-approver">${exception.approvedBy}</b> · ${exception.expiresOn === undefined ? "no expiry" : html`${exception.effect === "expired" ? "expired" : "expires"} <span class="exc-expiry">${expiryText(exception.expiresOn)}</span>`}${exception.ticket !== undefined ? html` · ticket ${ticketView(exception.ticket)}` : ""}</div>
 <q class="exc-justification">${exception.justification}</q></div>`;
 }
