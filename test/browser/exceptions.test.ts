@@ -19,6 +19,8 @@ import { REPORT_ROUTES } from "../../src/report-api/report-routes";
 import { dashboard } from "../../src/functions/dashboard";
 import { dashboardExceptions } from "../../src/functions/dashboard-exceptions";
 import { getRun } from "../../src/functions/get-run";
+import { listExceptions } from "../../src/functions/exceptions-list";
+import { EXCEPTION_ROUTES } from "../../src/report-api/exception-routes";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { createExceptionStore } from "../../src/store/table-exception-store";
 import { startAzurite, type Azurite } from "../support/azurite";
@@ -127,6 +129,7 @@ describe.skipIf(!chromiumAvailable)("dashboard exceptions in Chromium", () => {
       { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
       { route: REPORT_ROUTES.dashboardExceptions.route, handler: dashboardExceptions },
       { route: REPORT_ROUTES.getRun.route, handler: getRun },
+      { route: EXCEPTION_ROUTES.listExceptions.route, handler: listExceptions },
     ]);
     browser = await launchChromium();
   }, 240_000);
@@ -218,6 +221,27 @@ describe.skipIf(!chromiumAvailable)("dashboard exceptions in Chromium", () => {
     expect(await row("EX-APPLIED").locator("a.exc-ticket").getAttribute("href")).toBe(EXCEPTIONS.applied.ticket);
     await expect(row("EX-EXPIRING").locator(".exc-ticket").innerText()).resolves.toBe("CHG-2001");
     await expect(row("EX-REVOKED").innerText()).resolves.toContain("revoked by carol@contoso.com");
+    // The same standings and days left as the API's (GET /api/exceptions?standing=all).
+    const api = await page.request.get(`${server.url}/api/exceptions?standing=all`);
+    expect(api.status()).toBe(200);
+    const views = ((await api.json()) as { items: Array<{ id: string; standing: string; daysLeft: number | null }> })
+      .items;
+    expect(views.map((v) => v.id)).toEqual(
+      Object.values(EXCEPTIONS)
+        .map((e) => e.id)
+        .sort(),
+    );
+    for (const view of views) {
+      expect(await row(view.id).getAttribute("data-standing"), view.id).toBe(view.standing);
+      const days = await row(view.id).locator(".days-left").innerText();
+      if (view.standing !== "revoked" && view.daysLeft !== null)
+        expect(days, view.id).toBe(
+          view.daysLeft < 0 ? `expired ${-view.daysLeft} days ago` : `${view.daysLeft} days left`,
+        );
+    }
+    expect(await page.locator("#exceptions-json").getAttribute("href")).toBe(
+      `../exceptions?code=${encodeURIComponent(KEY)}`,
+    );
     // The standing filter narrows the list, server-side, and keeps the key.
     await Promise.all([
       page.waitForURL(/standing=expiring/),

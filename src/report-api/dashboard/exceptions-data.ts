@@ -3,7 +3,8 @@
 // it with its history.
 import type { RunQueries } from "../../audit/audit-store";
 import type { ExceptionHistoryEntry, ExceptionStore, StoredException } from "../../audit/exception-store";
-import { daysUntilExpiry, exceptionStanding, type ExceptionsOutcome } from "../../engine/exceptions";
+import { daysUntilExpiry, type ExceptionsOutcome } from "../../engine/exceptions";
+import { viewStanding } from "../exception-requests";
 import { EXCEPTION_STANDINGS, type ExceptionViewStanding } from "../exception-schemas";
 
 export interface ExceptionRow {
@@ -25,12 +26,12 @@ export interface ExceptionsPageData {
   latest?: { runId: string; status: string; startedAt?: string; outcome?: ExceptionsOutcome };
 }
 
-/** Revoked, else what its expiry makes of it now: the API's `standing`. */
+/** The standing GET /api/exceptions gives it (revoked, else what its expiry makes of it), and the days left. */
 export function exceptionRow(exception: StoredException, at: Date, warnDays: number): ExceptionRow {
   const daysLeft = daysUntilExpiry(exception, at);
   return {
     exception,
-    standing: exception.revokedAt !== undefined ? "revoked" : exceptionStanding(exception, at, warnDays),
+    standing: viewStanding(exception, at, warnDays),
     ...(daysLeft !== undefined ? { daysLeft } : {}),
   };
 }
