@@ -3,6 +3,11 @@
 // (no file), and the time spent producing them is subtracted, so the figures are the engine's own.
 //
 //   node dist/dev/bench/engine-measure.js --resources N [--seed K] [--findings hold|stream] [--trust-owned-ips true|false]
+//                                        [--exceptions N]
+//
+// `--exceptions N` (held findings only, where the audit applies them) evaluates with N exceptions spread over the
+// estate: a third on single resources, a third on resource groups, a third on subscriptions narrowed by a tag no
+// resource carries (so every lookup walks the whole id and finds candidates to reject).
 //
 // `hold` keeps every finding, as runAudit (and so the CLI's JSON report) does today; `stream` hands each finding to
 // the score accumulator and drops it, which is what a run that stores or counts findings as they come needs.
@@ -14,6 +19,8 @@ import { evaluateEstate } from "../../src/engine/run-engine";
 import { ScoreAccumulator, type Scores } from "../../src/engine/scoring";
 import { buildTrustPolicy } from "../../src/net/trust";
 import { DEFAULT_BASELINE, rulesOfBaseline } from "../../src/rules/baselines";
+import type { AuditException } from "../../src/engine/exceptions";
+import type { Estate, Resource } from "../../src/model/estate";
 import { RssSampler } from "./benchmark";
 
 export interface EngineMeasurement {
@@ -21,6 +28,10 @@ export interface EngineMeasurement {
   seed: number;
   findingsMode: "hold" | "stream";
   trustOwnedPublicIps: boolean;
+  /** Exceptions the run applied (held findings only). */
+  exceptions: number;
+  /** Results an exception excepted. */
+  excepted: number;
   estateResources: number;
   ownedPublicPrefixes: number;
   findings: number;
@@ -43,12 +54,38 @@ export interface EngineMeasurement {
   summary: Pick<Scores, "estateScore" | "byStatus" | "resourcesAssessed">;
 }
 
+/** `count` exceptions over the estate's resources that the baseline's rules judge, spread evenly and deterministically. */
+export function benchExceptions(estate: Estate, count: number): AuditException[] {
+  const rules = rulesOfBaseline(DEFAULT_BASELINE);
+  const judged = rules.flatMap((rule) => (estate.byKind[rule.appliesTo] as Resource[]).map((r) => ({ rule, r })));
+  const exceptions: AuditException[] = [];
+  if (judged.length === 0) return exceptions;
+  for (let i = 0; i < count; i += 1) {
+    const { rule, r } = judged[(i * 7919) % judged.length]!;
+    const group = `/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}`;
+    const scope = i % 3 === 0 ? r.id : i % 3 === 1 ? group : `/subscriptions/${r.subscriptionId}`;
+    exceptions.push({
+      id: `BENCH-${i}`,
+      source: "file",
+      ruleIds: [rule.id],
+      scope,
+      ...(i % 3 === 2 ? { tags: { "bench-no-such-tag": "x" } } : {}),
+      justification: "Benchmark exception: measures what matching costs.",
+      approvedBy: "bench",
+      expiresOn: "2099-12-31",
+    });
+  }
+  return exceptions;
+}
+
 function measure(
   resources: number,
   seed: number,
   findingsMode: "hold" | "stream",
   trustOwnedPublicIps: boolean,
+  exceptionCount = 0,
 ): EngineMeasurement {
+  if (exceptionCount > 0 && findingsMode !== "hold") throw new Error("--exceptions needs --findings hold");
   const memory = new RssSampler();
   const builder = new EstateBuilder();
   const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
@@ -86,11 +123,17 @@ function measure(
   const relateNs = process.hrtime.bigint() - relateStart;
   memory.sample();
 
+  // Made before the clock starts: the exceptions are the run's input, not its work.
+  const exceptions = benchExceptions(estate, exceptionCount);
   const evaluateStart = process.hrtime.bigint();
   let findings = 0;
   let summary: Scores;
   if (findingsMode === "hold") {
-    const outcome = evaluate(estate, { trustedPrefixes: [], trustOwnedPublicIps, baseline: DEFAULT_BASELINE });
+    const outcome = evaluate(
+      estate,
+      { trustedPrefixes: [], trustOwnedPublicIps, baseline: DEFAULT_BASELINE },
+      { exceptions },
+    );
     findings = outcome.findings.length;
     summary = outcome.summary;
   } else {
@@ -120,6 +163,8 @@ function measure(
     seed,
     findingsMode,
     trustOwnedPublicIps,
+    exceptions: exceptions.length,
+    excepted: summary.excepted.byStatus.fail + summary.excepted.byStatus.unknown,
     estateResources: estate.resources.size,
     ownedPublicPrefixes: estate.ownedPublicPrefixes.length,
     findings,
@@ -148,6 +193,7 @@ if (require.main === module) {
       seed: { type: "string" },
       findings: { type: "string" },
       "trust-owned-ips": { type: "string" },
+      exceptions: { type: "string" },
     },
     strict: true,
   });
@@ -158,6 +204,7 @@ if (require.main === module) {
     Number(values.seed ?? 1),
     mode,
     values["trust-owned-ips"] !== "false",
+    Number(values.exceptions ?? 0),
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -32,6 +32,7 @@ const DEFAULT_NODE_FLAGS = "--max-semi-space-size=32";
 
 interface EngineRun {
   resources: number;
+  exceptions: number;
   findingsMode: string;
   trustOwnedPublicIps: boolean;
   outcome:
@@ -43,6 +44,8 @@ interface Plan {
   resources: number;
   mode: "hold" | "stream";
   trust: boolean;
+  /** Exceptions applied (held runs only). */
+  exceptions: number;
 }
 
 function list(text: string | undefined, fallback: string, option: string, allowed?: readonly string[]): string[] {
@@ -54,6 +57,11 @@ function list(text: string | undefined, fallback: string, option: string, allowe
     if (allowed !== undefined && !allowed.includes(item))
       throw new BenchUsageError(`${option} takes ${allowed.join(" or ")}, got '${item}'`);
   return items;
+}
+
+/** `--exceptions`: a list of counts, 0 allowed; default 0 (no exceptions). */
+function sizesOrZero(text: string | undefined): number[] {
+  return list(text, "0", "--exceptions").map((s) => (s === "0" ? 0 : positiveWhole(s, "--exceptions")));
 }
 
 function sizes(text: string | undefined, fallback: string, option: string): number[] {
@@ -74,6 +82,7 @@ export const engineBenchmark: Benchmark = {
       "heap-mb",
       "cpu",
       "node-flags",
+      "exceptions",
     ]);
     const modes = list(values["findings"], "stream,hold", "--findings", ["hold", "stream"]) as ("hold" | "stream")[];
     const seed = values["seed"] === undefined ? 1 : positiveWhole(values["seed"], "--seed");
@@ -87,21 +96,33 @@ export const engineBenchmark: Benchmark = {
     if (cpu !== undefined && (!Number.isSafeInteger(cpu) || cpu < 0))
       throw new BenchUsageError(`--cpu must be a CPU number or none, got '${values["cpu"]}'`);
     const nodeFlags = (values["node-flags"] ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter((flag) => flag !== "");
+    // `--exceptions 0,1000,10000`: each held size once per count, side by side (what matching exceptions costs).
+    const exceptionCounts = sizesOrZero(values["exceptions"]);
     const plan: Plan[] = [
       ...sizes(values["sizes"], "10000,100000,1000000", "--sizes").flatMap((resources) =>
-        modes.map((mode) => ({ resources, mode, trust: false })),
+        modes.flatMap((mode) =>
+          (mode === "hold" ? exceptionCounts : [0]).map((exceptions) => ({
+            resources,
+            mode,
+            trust: false,
+            exceptions,
+          })),
+        ),
       ),
       ...sizes(values["owned-ip-sizes"], "10000,20000,40000", "--owned-ip-sizes").map((resources) => ({
         resources,
         mode: "stream" as const,
         trust: true,
+        exceptions: 0,
       })),
     ];
 
     const script = join(context.root, "dist", "dev", "bench", "engine-measure.js");
     const runs: EngineRun[] = [];
-    for (const { resources, mode, trust } of plan) {
-      context.log(`engine: ${resources} rows, findings ${mode}, owned IPs trusted: ${trust} …`);
+    for (const { resources, mode, trust, exceptions } of plan) {
+      context.log(
+        `engine: ${resources} rows, findings ${mode}, owned IPs trusted: ${trust}${exceptions > 0 ? `, ${exceptions} exceptions` : ""} …`,
+      );
       const outcome = await runMeasuredChild<EngineMeasurement>(
         script,
         [`--max-old-space-size=${heapFor(mode)}`, ...nodeFlags],
@@ -114,6 +135,8 @@ export const engineBenchmark: Benchmark = {
           mode,
           "--trust-owned-ips",
           String(trust),
+          "--exceptions",
+          String(exceptions),
         ],
         timeoutMs,
         cpu,
@@ -122,6 +145,7 @@ export const engineBenchmark: Benchmark = {
         context.log(outcome.stderr.trim().split("\n").slice(-5).join("\n"));
       const run: EngineRun = {
         resources,
+        exceptions,
         findingsMode: mode,
         trustOwnedPublicIps: trust,
         outcome: outcome.ok
@@ -143,6 +167,7 @@ export const engineBenchmark: Benchmark = {
         run.resources.toLocaleString("en-US"),
         run.findingsMode,
         run.trustOwnedPublicIps ? "yes" : "no",
+        run.exceptions.toLocaleString("en-US"),
         heapFor(run.findingsMode as "hold" | "stream"),
       ];
       if (!run.outcome.ok) return [...head, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", run.outcome.reason];
@@ -174,6 +199,7 @@ export const engineBenchmark: Benchmark = {
           "rows",
           "findings",
           "owned IPs trusted",
+          "exceptions",
           "heap limit MiB",
           "results",
           "read s",
