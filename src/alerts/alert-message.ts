@@ -33,6 +33,11 @@ export interface AlertRunInfo {
   startedAt: string;
   finishedAt: string;
   estateScore: number | null;
+  /**
+   * The score counting every failure, excepted ones included, when it differs from the headline `estateScore` (which
+   * leaves excepted failures out unless EXCEPTIONS_AFFECT_SCORE). Absent otherwise, and on older messages.
+   */
+  estateScoreAllFailures?: number | null;
   /** The estate score of the run this one was compared with; null when there is none or it had no score. */
   previousEstateScore: number | null;
   previousRunId?: string;

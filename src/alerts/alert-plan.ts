@@ -106,6 +106,9 @@ export function alertRunInfo(
     startedAt: report.run.startedAt,
     finishedAt: report.run.finishedAt,
     estateScore: report.summary.estateScore,
+    ...(report.summary.estateScoreAllFailures !== report.summary.estateScore
+      ? { estateScoreAllFailures: report.summary.estateScoreAllFailures }
+      : {}),
     previousEstateScore: previous?.estateScore ?? null,
     ...(previousRunId !== undefined ? { previousRunId } : {}),
     // The previous run's baseline too: a rule new to the baseline is not a new failure (firstAssessedUnderBaseline).

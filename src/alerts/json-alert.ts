@@ -80,6 +80,7 @@ export const alertDocumentSchema = z
         startedAt: z.string(),
         finishedAt: z.string(),
         estateScore: z.number().nullable(),
+        estateScoreAllFailures: z.number().nullable().optional(),
         previousEstateScore: z.number().nullable(),
         previousRunId: z.string().optional(),
         baseline: z.enum(BASELINE_IDS).optional(),

@@ -108,7 +108,7 @@ function header(message: AlertMessage): Element[] {
         fact("Scope", run.scope),
         fact("Run", `${run.runId} (${run.status})`),
         fact("Finished", formatTime(run.finishedAt)),
-        fact("Estate score", scoreText(run.estateScore, run.previousEstateScore)),
+        fact("Estate score", scoreText(run.estateScore, run.previousEstateScore) + allFailuresText(run)),
         ...(run.baseline !== undefined ? [fact("Baseline", baselineText(run.baseline, run.previousBaseline))] : []),
         fact("Threshold", `${message.minSeverity} and above`),
       ],
@@ -306,6 +306,12 @@ function scoreText(score: number | null, previous: number | null): string {
   const change = Math.round((score - previous) * 10) / 10;
   if (change === 0) return `${score} (unchanged)`;
   return `${score} (${change > 0 ? "+" : "−"}${Math.abs(change)} since the previous run)`;
+}
+
+/** Both scores when excepted failures made them differ: the headline is the one the run's policy picked. */
+function allFailuresText(run: AlertRunInfo): string {
+  const all = run.estateScoreAllFailures;
+  return all === undefined || all === null ? "" : `; ${all} counting excepted failures`;
 }
 
 function formatTime(iso: string | undefined): string {

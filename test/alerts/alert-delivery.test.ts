@@ -196,7 +196,8 @@ describe("what is announced", () => {
     expect(card.title).toBe("MI exposure: 12 new");
     expect(card.facts["Scope"]).toBe(`snapshot:${SAMPLE}`);
     expect(card.facts["Run"]).toBe(`${first.runId} (completed)`);
-    expect(card.facts["Estate score"]).toBe("85.2");
+    // The sample's Policy exemption excepts one low failure: the headline leaves it out, and the card gives both.
+    expect(card.facts["Estate score"]).toBe("85.3; 85.2 counting excepted failures");
     expect(card.texts).toContain("New 12 · Regressed 0 · Resolved 0 · Still failing 0");
     // Most severe first, and each item names severity, title, resource, subscription and its evidence in one line.
     expect(card.items.map((item) => item.badge)).toEqual([
@@ -269,7 +270,9 @@ describe("what is announced", () => {
     expect(card.title).toBe("MI exposure: 1 new, 1 resolved");
     expect(card.texts).toContain("New 1 · Regressed 0 · Resolved 1 · Still failing 11");
     expect(card.items.find((item) => item.section === "Resolved")!.badge).toBe("RESOLVED");
-    expect(card.facts["Estate score"]).toMatch(/^\d+(\.\d)? \((unchanged|[+−][\d.]+ since the previous run)\)$/);
+    expect(card.facts["Estate score"]).toMatch(
+      /^\d+(\.\d)? \((unchanged|[+−][\d.]+ since the previous run)\)(; \d+(\.\d)? counting excepted failures)?$/,
+    );
 
     // And when it is fixed again, the channel hears that too, once.
     await h.audit(SAMPLE);
