@@ -4,6 +4,11 @@
 //
 //   managementGroups: { "<group name>": ["<subscription id>", ...] }
 //       Membership for `managementGroups` scopes; a subscription may sit in several groups.
+//   managementGroupParents: { "<group name>": "<parent group name>" }
+//       The group hierarchy; a group without an entry sits directly under the tenant root group. As in Azure, a
+//       group's query reaches the subscriptions of the groups beneath it, and a subscription's
+//       `managementGroupAncestorsChain` lists its group, then that group's ancestors, nearest first, then the tenant
+//       root group.
 //   subscriptions: ["<subscription id>" | { subscriptionId, displayName? }, ...]
 //       Subscriptions with no resources; every subscription of a row or a group exists without this.
 //   arm: {
@@ -32,7 +37,7 @@ export interface SubscriptionEntry {
   /** Lower case. */
   subscriptionId: string;
   displayName: string;
-  /** Names of the management groups that contain it. */
+  /** Names of the management groups above it (as the estate file writes them), the nearest first. */
   managementGroups: string[];
 }
 
@@ -47,8 +52,10 @@ export interface Estate {
   createdTimes: Map<string, string>;
   /** Sorted by id. */
   subscriptions: SubscriptionEntry[];
-  /** Lower-case group name → lower-case subscription ids. */
+  /** Lower-case group name → lower-case subscription ids: its own and those of the groups beneath it. */
   managementGroups: Map<string, string[]>;
+  /** Lower-case group name → lower-case names of the group and its ancestors, the group first. */
+  managementGroupLines: Map<string, string[]>;
   arm: {
     azureADOnlyAuthentications: Map<string, boolean | null>;
     virtualNetworkPeerings: Map<string, unknown[]>;
@@ -94,15 +101,8 @@ export function parseEstate(document: unknown): Estate {
     isRecord(row) ? [withoutCreatedTime(row, index, createdTimes)] : [],
   );
 
-  const managementGroups = new Map<string, string[]>();
-  const groupsOf = new Map<string, string[]>();
-  for (const [name, members] of Object.entries(recordAt(record, "managementGroups"))) {
-    if (!Array.isArray(members))
-      throw new EstateFileError(`managementGroups.${name}: expected an array of subscription ids`);
-    const ids = members.map((id) => String(id).toLowerCase());
-    managementGroups.set(name.toLowerCase(), ids);
-    for (const id of ids) groupsOf.set(id, [...(groupsOf.get(id) ?? []), name]);
-  }
+  const groups = readGroups(record);
+  const groupsOf = groups.chains;
 
   const displayNames = new Map<string, string>();
   const listed = record["subscriptions"];
@@ -132,7 +132,8 @@ export function parseEstate(document: unknown): Estate {
     rowsById,
     createdTimes,
     subscriptions,
-    managementGroups,
+    managementGroups: groups.members,
+    managementGroupLines: groups.lines,
     arm: {
       azureADOnlyAuthentications: keyedMap(recordAt(arm, "azureADOnlyAuthentications"), (value, key) => {
         if (value === null || typeof value === "boolean") return value;
@@ -146,6 +147,59 @@ export function parseEstate(document: unknown): Estate {
       ),
     },
   };
+}
+
+interface Groups {
+  /** Lower-case subscription id → the names of the groups above it, as written, the nearest first. */
+  chains: Map<string, string[]>;
+  members: Map<string, string[]>;
+  lines: Map<string, string[]>;
+}
+
+/** The management groups: direct membership, the hierarchy, and from both each subscription's chain. */
+function readGroups(record: Record<string, unknown>): Groups {
+  const written = new Map<string, string>();
+  const direct = new Map<string, string[]>();
+  for (const [name, members] of Object.entries(recordAt(record, "managementGroups"))) {
+    if (!Array.isArray(members))
+      throw new EstateFileError(`managementGroups.${name}: expected an array of subscription ids`);
+    written.set(name.toLowerCase(), name);
+    direct.set(
+      name.toLowerCase(),
+      members.map((id) => String(id).toLowerCase()),
+    );
+  }
+  const parents = new Map<string, string>();
+  for (const [name, parent] of Object.entries(recordAt(record, "managementGroupParents"))) {
+    if (typeof parent !== "string" || parent === "")
+      throw new EstateFileError(`managementGroupParents.${name}: expected the parent group's name`);
+    if (!written.has(name.toLowerCase())) written.set(name.toLowerCase(), name);
+    if (!written.has(parent.toLowerCase())) written.set(parent.toLowerCase(), parent);
+    parents.set(name.toLowerCase(), parent.toLowerCase());
+  }
+  const lines = new Map<string, string[]>();
+  for (const group of written.keys()) {
+    const line = [group];
+    for (let parent = parents.get(group); parent !== undefined; parent = parents.get(parent)) {
+      if (line.includes(parent)) throw new EstateFileError(`managementGroupParents: ${group} is its own ancestor`);
+      line.push(parent);
+    }
+    lines.set(group, line);
+  }
+  const chains = new Map<string, string[]>();
+  const members = new Map<string, string[]>([...written.keys()].map((group) => [group, []]));
+  for (const [group, ids] of direct)
+    for (const id of ids) chains.set(id, [...(chains.get(id) ?? []), ...(lines.get(group) ?? [])]);
+  for (const [id, above] of chains) {
+    // Nearest first: a group deeper in the hierarchy lies below the ones it descends from.
+    const chain = [...new Set(above)].sort((a, b) => (lines.get(b)?.length ?? 0) - (lines.get(a)?.length ?? 0));
+    for (const group of chain) members.get(group)?.push(id);
+    chains.set(
+      id,
+      chain.map((group) => written.get(group) ?? group),
+    );
+  }
+  return { chains, members, lines };
 }
 
 /**

@@ -246,18 +246,24 @@ function isPolicyRow(row: Row): boolean {
 }
 
 /**
- * Policy rows that belong to no subscription: those of the named management groups (their id starts with the
- * group's id), or every one for a tenant query (`groups` undefined). The emulator knows no group hierarchy, so a
- * group's query returns that group's own rows.
+ * Policy rows that belong to no subscription: those of the named management groups and the groups beneath them (their
+ * id starts with the group's id), or every one for a tenant query (`groups` undefined).
  */
 function rowsAboveSubscriptions(estate: Estate, groups: string[] | undefined, types: string[] | undefined): Row[] {
-  const prefixes = groups?.map((g) => `/providers/microsoft.management/managementgroups/${g.toLowerCase()}/`);
+  const named = groups?.map((g) => g.toLowerCase());
+  const reached =
+    named === undefined
+      ? undefined
+      : [...estate.managementGroupLines].filter(([, line]) => line.some((g) => named.includes(g))).map(([g]) => g);
+  const prefixes = [...new Set([...(named ?? []), ...(reached ?? [])])].map(
+    (g) => `/providers/microsoft.management/managementgroups/${g}/`,
+  );
   const wanted = types === undefined ? undefined : new Set(types);
   return estate.rows.filter((row, index) => {
     if (estate.rowSubscriptions[index] !== "" || !isPolicyRow(row)) return false;
     if (wanted !== undefined && !wanted.has(String(row["type"]).toLowerCase())) return false;
     const id = typeof row["id"] === "string" ? row["id"].toLowerCase() : "";
-    return prefixes === undefined || prefixes.some((prefix) => id.startsWith(prefix));
+    return named === undefined || prefixes.some((prefix) => id.startsWith(prefix));
   });
 }
 
@@ -315,7 +321,11 @@ function subscriptionRow(subscription: Estate["subscriptions"][number]): Row {
     tags: {},
     properties: {
       state: "Enabled",
-      managementGroupAncestorsChain: subscription.managementGroups.map((name) => ({ name, displayName: name })),
+      // Its groups, the nearest first, then the tenant root group (named after the tenant), as Azure lists them.
+      managementGroupAncestorsChain: [
+        ...subscription.managementGroups.map((name) => ({ name, displayName: name })),
+        { name: EMULATOR_TENANT_ID, displayName: "Tenant Root Group" },
+      ],
     },
   };
 }

@@ -230,7 +230,8 @@ export function evaluateAudit(
   const findings: Finding[] = [];
   const scores = new ScoreAccumulator();
   const exceptions = [...(options.exceptions ?? []), ...policyExemptionExceptions(estate)];
-  const index = new ExceptionIndex(exceptions);
+  // Management-group scoped Policy exemptions cover the subscriptions whose ancestry the estate read.
+  const index = new ExceptionIndex(exceptions, { subscriptionGroups: (id) => estate.policy?.ancestry.get(id) });
   // An exception whose scope the run did not audit matched nothing because nothing was looked at: not stale.
   const tally = new ExceptionTally(exceptions, (e) => e.source === "policy" || inAudit(estate, e.scope));
   const context = { trust, baseline: settings.baseline };

@@ -9,6 +9,7 @@
 // The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
 // test emulator implements exactly that subset and rejects everything else.
 
+import { SUBSCRIPTION_TYPE } from "../model/management-group-ancestry";
 import { POLICY_TYPES } from "../model/policy-objects";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
 
@@ -21,8 +22,11 @@ export interface QueryFamily {
   propertyPaths: string[];
   /** Extra top-level columns besides the ones every row carries. */
   extraColumns: string[];
-  /** The Resource Graph table: `resources`, or `policyresources` for Azure Policy objects. */
-  table: "resources" | "policyresources";
+  /**
+   * The Resource Graph table: `resources`, `policyresources` for Azure Policy objects, or `resourcecontainers` for
+   * the subscriptions' management-group ancestry.
+   */
+  table: "resources" | "policyresources" | "resourcecontainers";
   /** The KQL text, built from the fields above. */
   query: string;
 }
@@ -177,6 +181,18 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     ],
     [],
     "policyresources",
+  ),
+  // Which management groups each audited subscription sits under (nearest first, up to the tenant root group), so an
+  // exemption scoped to a management group applies to the subscriptions under it. Resource Graph keeps subscriptions
+  // in `resourcecontainers`, each with `properties.managementGroupAncestorsChain` (the management groups' Resource
+  // Graph samples read `mgParent[0].name` as the direct parent). A read that fails is a coverage gap, and such
+  // exemptions are then not applied (model/policy-references.ts warns), never guessed.
+  family(
+    "subscriptionAncestry",
+    [SUBSCRIPTION_TYPE],
+    ["properties.managementGroupAncestorsChain"],
+    [],
+    "resourcecontainers",
   ),
 ];
 

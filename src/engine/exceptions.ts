@@ -4,6 +4,7 @@
 // Policy exemptions arrive with the estate; all three become the same AuditException here.
 import type { Finding } from "./finding";
 import type { Status } from "../rules/rule";
+import { managementGroupOfScope } from "../model/management-group-ancestry";
 
 /** Where an exception was declared: a file given to the CLI, the app's exception store, or an Azure Policy exemption. */
 export const EXCEPTION_SOURCES = ["file", "store", "policy"] as const;
@@ -132,23 +133,41 @@ export function scopeKey(armId: string): string {
   return armId.toLowerCase().replace(/\/+$/, "");
 }
 
+export interface ExceptionIndexOptions {
+  /**
+   * The names (lower case) of the management groups a subscription (lower-case id) sits under, every ancestor up to
+   * the tenant root; undefined when not known. Only Policy exemptions have management-group scopes (exception input
+   * refuses them); without this lookup, or for a subscription it does not know, they cover nothing.
+   */
+  subscriptionGroups?: (subscriptionId: string) => readonly string[] | undefined;
+}
+
 /**
  * Finds the exceptions that cover a finding: indexed by rule and scope, so a lookup walks the finding's resource id
- * up its segments (a dozen map reads) whatever the number of exceptions.
+ * up its segments (a dozen map reads) and its subscription's management groups (one read per ancestor), whatever the
+ * number of exceptions.
  */
 export class ExceptionIndex {
   private readonly byRuleAndScope = new Map<string, AuditException[]>();
+  private readonly byRuleAndGroup = new Map<string, AuditException[]>();
+  private readonly subscriptionGroups: ExceptionIndexOptions["subscriptionGroups"];
   readonly size: number;
 
-  constructor(readonly exceptions: readonly AuditException[]) {
+  constructor(
+    readonly exceptions: readonly AuditException[],
+    options: ExceptionIndexOptions = {},
+  ) {
     this.size = exceptions.length;
+    this.subscriptionGroups = options.subscriptionGroups;
     for (const exception of exceptions) {
-      const scope = scopeKey(exception.scope);
+      const group = managementGroupOfScope(exception.scope);
+      const [map, scope] =
+        group === undefined ? [this.byRuleAndScope, scopeKey(exception.scope)] : [this.byRuleAndGroup, group];
       // A set: an exception that names a rule twice (an initiative's two policies mapping to one rule) covers once.
       for (const ruleId of new Set(exception.ruleIds)) {
         const key = `${ruleId}|${scope}`;
-        const list = this.byRuleAndScope.get(key);
-        if (list === undefined) this.byRuleAndScope.set(key, [exception]);
+        const list = map.get(key);
+        if (list === undefined) map.set(key, [exception]);
         else list.push(exception);
       }
     }
@@ -168,7 +187,25 @@ export class ExceptionIndex {
         for (const exception of list)
           if (tagsMatch(exception, finding.tags) && selectorsMatch(exception, finding)) found.push(exception);
     }
+    if (this.byRuleAndGroup.size > 0) this.addGroupScoped(finding, id, found);
     return found;
+  }
+
+  /** Management-group scoped exceptions of a group the finding's subscription sits under (at any depth). */
+  private addGroupScoped(
+    finding: Pick<Finding, "ruleId" | "tags"> & Partial<Pick<Finding, "location" | "resourceType">>,
+    id: string,
+    found: AuditException[],
+  ): void {
+    const subscription = /^\/subscriptions\/([^/]+)/.exec(id)?.[1];
+    const groups = subscription === undefined ? undefined : this.subscriptionGroups?.(subscription);
+    for (const group of groups ?? []) {
+      const list = this.byRuleAndGroup.get(`${finding.ruleId}|${group.toLowerCase()}`);
+      if (list !== undefined)
+        for (const exception of list)
+          if (!found.includes(exception) && tagsMatch(exception, finding.tags) && selectorsMatch(exception, finding))
+            found.push(exception);
+    }
   }
 }
 

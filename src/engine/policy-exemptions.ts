@@ -3,8 +3,10 @@
 // The exemption's own fields say why and until when (exemption-structure.md): description (or display name) and its
 // category are the justification, `metadata.approvedBy` (or `requestedBy`, the docs' conventions) the approver,
 // `metadata.ticketRef` the ticket, `expiresOn` the expiry (an exemption past it is kept by Azure "for record-keeping, but
-// no longer honored": here it is reported as expired). What cannot be followed (an assignment or initiative not read,
-// a management-group scope) was reported as a data-quality warning when the estate was built, and is not applied.
+// no longer honored": here it is reported as expired). An exemption scoped to a management group covers the
+// subscriptions under that group at any depth (ExceptionIndex reads their ancestry from the estate). What cannot be
+// followed (an assignment or initiative not read, a subscription whose management groups were not read) was reported
+// as a data-quality warning when the estate was built, and is not applied there.
 import type { Estate } from "../model/estate";
 import type { PolicyExemption } from "../model/policy-objects";
 import { definitionName, exemptedDefinitions } from "../model/policy-references";
@@ -27,8 +29,7 @@ export function policyExemptionExceptions(estate: Estate): AuditException[] {
   const exceptions: AuditException[] = [];
   for (const exemption of policy.exemptions) {
     const category = CATEGORIES.get((exemption.exemptionCategory ?? "").toLowerCase());
-    // A management-group scope needs the subscriptions under the group, which the estate does not know.
-    if (category === undefined || exemption.scope === "" || exemption.managementGroup !== undefined) continue;
+    if (category === undefined || exemption.scope === "") continue;
     if (exemption.expiresOn !== undefined && Number.isNaN(Date.parse(exemption.expiresOn))) continue;
     const ruleIds = new Set<string>();
     for (const definitionId of exemptedDefinitions(exemption, policy).definitionIds)

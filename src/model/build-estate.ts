@@ -7,6 +7,7 @@ import { FieldReader, convertInto, describe, isRecord, type Json } from "./field
 import { SharedValues } from "./interning";
 import { readResource } from "./readers/read-resource";
 import { readBase, type ReadContext } from "./readers/resource-base";
+import { addSubscriptionRow, SUBSCRIPTION_TYPE } from "./management-group-ancestry";
 import { addPolicyRow, emptyPolicyObjects, policyKindOf, type PolicyObjects } from "./policy-objects";
 import { policyReferenceWarnings } from "./policy-references";
 import { resolveRelations } from "./relations";
@@ -56,6 +57,12 @@ export class EstateBuilder {
     const policyKind = policyKindOf(r.type);
     if (policyKind !== undefined) {
       this.addPolicy(policyKind, r, origin);
+      return;
+    }
+    if (r.type.toLowerCase() === SUBSCRIPTION_TYPE) {
+      // A `resourcecontainers` subscription row: which management groups it sits under (Policy exemptions' scopes).
+      const problem = addSubscriptionRow(this.policy.ancestry, r);
+      if (problem !== undefined) this.warnRow(`${origin}: ${problem}`);
       return;
     }
     const kind = KIND_BY_TYPE.get(r.type.toLowerCase());
@@ -118,7 +125,7 @@ export class EstateBuilder {
     this.shared.forget();
     const estate = resolveRelations(this.resources, this.coverageGaps, this.rowIssues, this.scopeSubscriptions);
     estate.policy = this.policy;
-    for (const warning of policyReferenceWarnings(this.policy)) this.warnRow(warning);
+    for (const warning of policyReferenceWarnings(this.policy, estate.auditedSubscriptions)) this.warnRow(warning);
     return estate;
   }
 

@@ -7,6 +7,7 @@
 import { armKey } from "./arm-id";
 import { FieldReader, describe, isRecord, type Json } from "./field-reader";
 import type { DataIssue } from "./estate";
+import { managementGroupOfScope, type SubscriptionAncestry } from "./management-group-ancestry";
 import type { ResourceRow } from "./row";
 
 /** Resource Graph types of `policyresources` rows the audit reads, lower case. */
@@ -82,14 +83,18 @@ export interface PolicyObjects {
   exemptions: PolicyExemption[];
   assignments: Map<string, PolicyAssignment>;
   setDefinitions: Map<string, PolicySetDefinition>;
+  /**
+   * The management groups above each subscription whose `resourcecontainers` row was read: what a management-group
+   * exemption needs to know which subscriptions it covers. A subscription not in it: not known.
+   */
+  ancestry: SubscriptionAncestry;
 }
 
 export function emptyPolicyObjects(): PolicyObjects {
-  return { exemptions: [], assignments: new Map(), setDefinitions: new Map() };
+  return { exemptions: [], assignments: new Map(), setDefinitions: new Map(), ancestry: new Map() };
 }
 
 const EXEMPTION_MARKER = "/providers/microsoft.authorization/policyexemptions/";
-const MANAGEMENT_GROUP = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)$/i;
 
 /** Reads one policyresources row into `into`. */
 export function addPolicyRow(into: PolicyObjects, kind: PolicyKind, row: ResourceRow, id: string): void {
@@ -153,8 +158,8 @@ function readExemption(
     assignmentScopeValidation: props.string("assignmentScopeValidation"),
     issues,
   };
-  const group = MANAGEMENT_GROUP.exec(scope);
-  if (group !== null) exemption.managementGroup = group[1];
+  // The group's name as written (for messages); the index compares it lower case.
+  if (managementGroupOfScope(scope) !== undefined) exemption.managementGroup = scope.slice(scope.lastIndexOf("/") + 1);
   if (exemption.policyAssignmentId === undefined) props.issue("policyAssignmentId", "is missing");
   return exemption;
 }

@@ -50,16 +50,25 @@ export function definitionName(definitionId: string): string {
   return key.slice(key.lastIndexOf("/") + 1);
 }
 
-/** Data-quality warnings for exemptions the audit cannot apply as read. */
-export function policyReferenceWarnings(policy: PolicyObjects): string[] {
+/** How many subscriptions a warning names before it says how many more there are. */
+const NAMED_SUBSCRIPTIONS = 5;
+
+/**
+ * Data-quality warnings for exemptions the audit cannot apply as read. A management-group exemption applies to the
+ * audited subscriptions whose ancestry was read; those whose ancestry was not are named (it is not applied to them).
+ */
+export function policyReferenceWarnings(policy: PolicyObjects, auditedSubscriptions: Iterable<string> = []): string[] {
   const warnings: string[] = [];
+  const unknownAncestry = [...auditedSubscriptions].filter((id) => !policy.ancestry.has(id.toLowerCase())).sort();
   for (const exemption of policy.exemptions) {
-    if (exemption.managementGroup !== undefined) {
+    if (exemption.managementGroup !== undefined && unknownAncestry.length > 0) {
+      const named = unknownAncestry.slice(0, NAMED_SUBSCRIPTIONS).join(", ");
+      const more = unknownAncestry.length - NAMED_SUBSCRIPTIONS;
       warnings.push(
-        `Policy exemption ${exemption.id} is not applied: it is scoped to management group ` +
-          `${exemption.managementGroup}, and the audit does not read which subscriptions sit under management groups`,
+        `Policy exemption ${exemption.id} (management group ${exemption.managementGroup}) is not applied to ` +
+          `subscription${unknownAncestry.length === 1 ? "" : "s"} ${named}${more > 0 ? ` and ${more} more` : ""}: ` +
+          "which management groups they sit under was not read",
       );
-      continue;
     }
     for (const problem of exemptedDefinitions(exemption, policy).problems)
       warnings.push(`Policy exemption ${exemption.id} is not applied (in full): ${problem}`);

@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { columnFor, QUERY_FAMILIES, renestRow, SUBSCRIPTIONS_QUERY } from "../../src/collect/queries";
+import { SUBSCRIPTION_TYPE } from "../../src/model/management-group-ancestry";
 import { POLICY_TYPES } from "../../src/model/policy-objects";
 import { AUDITED_TYPES } from "../../src/model/row";
 import { parseQuery } from "../../dev/emulator/kql-subset";
 
 describe("query families", () => {
-  it("cover every audited type and the Policy objects exactly once", () => {
+  it("cover every audited type, the Policy objects and the subscriptions' ancestry exactly once", () => {
     const served = QUERY_FAMILIES.flatMap((family) => family.types).sort();
-    expect(served).toEqual([...Object.values(AUDITED_TYPES), ...Object.values(POLICY_TYPES)].sort());
+    expect(served).toEqual([...Object.values(AUDITED_TYPES), ...Object.values(POLICY_TYPES), SUBSCRIPTION_TYPE].sort());
   });
 
-  it("read Policy objects from policyresources, and everything else from resources", () => {
+  it("read Policy objects from policyresources, subscriptions from resourcecontainers, the rest from resources", () => {
     const tables = Object.fromEntries(QUERY_FAMILIES.map((family) => [family.name, parseQuery(family.query).table]));
     expect(Object.entries(tables).filter(([, table]) => table !== "resources")).toEqual([
       ["policyExemptions", "policyresources"],
+      ["subscriptionAncestry", "resourcecontainers"],
     ]);
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CollectionConfigError, restClientOptions } from "../../src/collect/collection-config";
 import { QUERY_FAMILIES, type QueryFamily } from "../../src/collect/queries";
 import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
+import { SUBSCRIPTION_TYPE } from "../../src/model/management-group-ancestry";
 import { AUDITED_TYPES } from "../../src/model/row";
 import { managedInstanceRow, nsgEstate, subscriptionIds } from "../fixtures/collect/generate-estate";
 import { emulatorPerTest, FAST_RETRY, rowCollector } from "./emulator-connection";
@@ -55,6 +56,10 @@ describe("collectFromResourceGraph", () => {
     const { connection } = await start({ estate: SMALL_ESTATE });
     const sink = rowCollector();
     const result = await collectFromResourceGraph(sink.sink, { connection });
+    // Besides the audited rows, one `resourcecontainers` row per subscription: its management-group ancestry.
+    const subscriptionRows = sink.rows.filter((row) => row.type === SUBSCRIPTION_TYPE);
+    expect(subscriptionRows.map((row) => row.id)).toEqual([`/subscriptions/${S1}`, `/subscriptions/${S2}`]);
+    sink.rows.splice(0, sink.rows.length, ...sink.rows.filter((row) => row.type !== SUBSCRIPTION_TYPE));
 
     const expected = QUERY_FAMILIES.flatMap((family) =>
       SMALL_ESTATE.data
@@ -79,6 +84,7 @@ describe("collectFromResourceGraph", () => {
       [AUDITED_TYPES.webApp]: 1,
       [AUDITED_TYPES.appServiceEnvironment]: 1,
       [AUDITED_TYPES.networkInterface]: 1,
+      [SUBSCRIPTION_TYPE]: 2,
     });
   });
 
@@ -207,7 +213,8 @@ describe("collectFromResourceGraph", () => {
     expect(gap?.reason).toMatch(/^networkSecurityGroups: HTTP 503 .*after 5 attempts/);
     expect(emulator.stats.faults.error).toBe(5);
     expect(sink.rows.filter((row) => row.type === AUDITED_TYPES.networkSecurityGroup)).toEqual([]);
-    expect(sink.rows).toHaveLength(13);
+    // 13 audited rows and the two subscriptions' ancestry rows.
+    expect(sink.rows).toHaveLength(13 + 2);
   });
 
   it("records where paging broke off when a later page keeps failing", async () => {
@@ -296,7 +303,8 @@ describe("collectFromResourceGraph", () => {
 
     expect(result.scopeMode).toBe("managementGroups");
     expect(new Set(sink.rows.map((row) => row.subscriptionId))).toEqual(new Set([S1]));
-    expect(sink.rows).toHaveLength(12);
+    // 12 audited rows and the subscription's ancestry row.
+    expect(sink.rows).toHaveLength(12 + 1);
     expect(emulator.stats.resourceGraphLog.every((entry) => entry.managementGroups?.[0] === "mg-prod")).toBe(true);
   });
 
@@ -422,7 +430,8 @@ describe("collectFromResourceGraph", () => {
       maxConcurrency: 1,
     });
 
-    expect(sink.rows).toHaveLength(2_000);
+    // 2,000 NSGs and the 8 subscriptions' ancestry rows (one page).
+    expect(sink.rows).toHaveLength(2_000 + 8);
     expect(result.stats).toMatchObject({ splits: 0, maxInFlight: 1, pages: 20 + QUERY_FAMILIES.length - 1 });
     expect(emulator.stats.maxInFlight).toBe(1);
   });

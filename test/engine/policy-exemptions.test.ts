@@ -174,11 +174,14 @@ describe("initiative assignments", () => {
 });
 
 describe("scopes and resource selectors", () => {
-  it("a management-group exemption is left out with a warning (the estate does not know the group's subscriptions)", () => {
+  // Management-group exemptions that do apply: management-group-exemptions.test.ts.
+  it("a management-group exemption is not applied where the subscriptions' ancestry was not read, with a warning", () => {
     const mg = "/providers/Microsoft.Management/managementGroups/corp";
     const { findings, warnings } = audit([onProd({ scope: mg })]);
     expect(findings.filter((f) => f.exception !== undefined)).toEqual([]);
-    expect(warnings).toContainEqual(expect.stringMatching(/management group corp/));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(new RegExp(`management group corp\\) is not applied to subscription ${SUB1}:`)),
+    );
   });
 
   it.each([
