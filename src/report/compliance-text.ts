@@ -1,6 +1,8 @@
 // A compliance view (compliance.ts) as a terminal table and as CSV. The CSV has one row per control × failing
 // resource, or one row per control when none fails, with the CSV conventions of csv.ts (RFC 4180, formulas neutralised).
-import type { ComplianceControl, ComplianceView } from "./compliance";
+// Exceptions come last (columns added after the old ones, so readers by position keep working): the control's excepted
+// count and the failing resource's exception, prefixed `exception` like the findings CSV.
+import { exceptionMark, statusWithExcepted, type ComplianceControl, type ComplianceView } from "./compliance";
 import { csvLine } from "./csv";
 import { terminalText } from "./terminal-text";
 
@@ -19,6 +21,11 @@ export const COMPLIANCE_CSV_COLUMNS = [
   "resourceName",
   "ruleId",
   "severity",
+  "excepted",
+  "exceptionId",
+  "exceptionSource",
+  "exceptionEffect",
+  "exceptionExpiresOn",
 ] as const;
 
 export function complianceCsv(view: ComplianceView): string {
@@ -36,8 +43,13 @@ export function complianceCsv(view: ComplianceView): string {
       control.counts.notApplicable,
       control.rules.map((rule) => `${rule.ruleId} (${rule.relation})`).join("; "),
     ];
-    if (control.failing.length === 0) lines.push(csvLine([...head, "", "", "", ""]));
-    for (const f of control.failing) lines.push(csvLine([...head, f.resourceId, f.resourceName, f.ruleId, f.severity]));
+    const excepted = control.counts.excepted;
+    if (control.failing.length === 0) lines.push(csvLine([...head, "", "", "", "", excepted, "", "", "", ""]));
+    for (const f of control.failing) {
+      const e = f.exception;
+      const exception = [e?.id, e?.source, e?.effect, e?.expiresOn].map((value) => value ?? "");
+      lines.push(csvLine([...head, f.resourceId, f.resourceName, f.ruleId, f.severity, excepted, ...exception]));
+    }
   }
   return lines.join("");
 }
@@ -57,21 +69,27 @@ export function complianceTable(view: ComplianceView, heading: string): string {
 function controlBlock(control: ComplianceControl): string[] {
   const name =
     control.version !== undefined && control.via === undefined ? `${control.id} (${control.version})` : control.id;
+  // "PASS, 2 excepted" is longer than the column: at least one space always parts it from the control.
+  const status = `${statusWithExcepted(control.status.toUpperCase(), control.counts).padEnd(13)} `;
   const lines = [
-    `${control.status.toUpperCase().padEnd(14)}${name}${control.title !== undefined ? `  ${control.title}` : ""}`,
+    `${status}${name}${control.title !== undefined ? `  ${control.title}` : ""}`,
     `  ${countsText(control.counts)}`,
   ];
   if (control.via !== undefined) lines.push(`  through MCSB ${control.via.join(", ")}`);
   lines.push(`  rules: ${control.rules.map((rule) => `${rule.ruleId} (${rule.relation})`).join(", ")}`);
-  for (const f of control.failing) lines.push(`  FAIL ${f.severity.padEnd(8)} ${f.resourceName}  ${f.ruleId}`);
+  for (const f of control.failing) {
+    const mark = exceptionMark(f);
+    lines.push(`  FAIL ${f.severity.padEnd(8)} ${f.resourceName}  ${f.ruleId}${mark !== "" ? `  (${mark})` : ""}`);
+  }
   return lines;
 }
 
 function countsText(counts: ComplianceControl["counts"]): string {
-  return `passed ${counts.passed}  failed ${counts.failed}  unverified ${counts.unverified}  n/a ${counts.notApplicable}`;
+  return `passed ${counts.passed}  failed ${counts.failed}  unverified ${counts.unverified}  n/a ${counts.notApplicable}  excepted ${counts.excepted}`;
 }
 
 function statusTally(view: ComplianceView): string {
   const tally = (status: string): number => view.controls.filter((control) => control.status === status).length;
-  return `(fail ${tally("fail")}, unverified ${tally("unverified")}, pass ${tally("pass")}, n/a ${tally("notApplicable")})`;
+  const excepted = view.controls.filter((control) => control.counts.excepted > 0).length;
+  return `(fail ${tally("fail")}, unverified ${tally("unverified")}, pass ${tally("pass")}, n/a ${tally("notApplicable")}; ${excepted} with excepted results)`;
 }

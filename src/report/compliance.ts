@@ -1,8 +1,9 @@
 // Framework compliance views: a run's results grouped by the framework controls its rules map to (MCSB, CIS, and NIST
 // SP 800-53 through MCSB). Pure: the counts come from the run's per-rule status counts and the failing resources from
 // its failing findings, so the API can build the same view from a stored run as the CLI from a fresh one.
+import type { FindingException } from "../engine/exceptions";
 import type { Finding } from "../engine/finding";
-import type { RuleCounts, StatusCounts } from "../engine/scoring";
+import type { RuleCounts } from "../engine/scoring";
 import { RULES } from "../rules/catalog";
 import {
   CIS_ITEMS,
@@ -23,16 +24,24 @@ export const FRAMEWORK_TITLES: Record<ComplianceFramework, string> = {
   NIST: `${MCSB_NIST_COLUMN} (through the MCSB controls)`,
 };
 
-/** fail if any result fails; else unverified if any is unknown or error; else pass if any passes; else notApplicable. */
+/**
+ * The gate's semantics (engine/gate.ts), as Defender for Cloud treats exempted resources and PSRule suppressions: fail
+ * if a result fails and no exception covers it; else unverified if one is unknown (not excepted) or error; else pass if
+ * one passes or is excepted; else notApplicable. Every view shows `excepted` next to the status, so an accepted risk is
+ * never presented as plain compliance.
+ */
 export type ControlStatus = "fail" | "unverified" | "pass" | "notApplicable";
 
 /** Results (rule × resource), not resources: a resource two rules judge counts once per rule. */
 export interface ControlCounts {
   passed: number;
+  /** Failures no exception in force covers (fail − excepted fail). */
   failed: number;
-  /** unknown + error. */
+  /** unknown − excepted unknown + error (an error result is never excepted). */
   unverified: number;
   notApplicable: number;
+  /** Fail and unknown results an exception in force covers: accepted risks, not compliance. */
+  excepted: number;
 }
 
 export interface ControlRule {
@@ -48,7 +57,11 @@ export interface FailingResource {
   resourceName: string;
   ruleId: string;
   severity: Severity;
+  /** The exception covering this failure: `applied` (excepted, not counted in `failed`) or `expired` (counted again). */
+  exception?: FailingException;
 }
+
+export type FailingException = Pick<FindingException, "id" | "source" | "effect" | "expiresOn">;
 
 export interface ComplianceControl {
   /** MCSB `NS-2`, CIS `4.1.2` (with `version`), NIST `AC-4`. */
@@ -86,7 +99,7 @@ export interface ComplianceInput {
   /** The run's status counts per rule (summary.byRule). */
   byRule: readonly RuleCounts[];
   /** The run's findings; only those that fail are read (others may be passed and are ignored). */
-  failures: Iterable<Pick<Finding, "ruleId" | "resourceId" | "resourceName" | "severity" | "status">>;
+  failures: Iterable<Pick<Finding, "ruleId" | "resourceId" | "resourceName" | "severity" | "status" | "exception">>;
   /** Where rules are looked up; the catalog by default. */
   catalog?: readonly AnyRule[];
 }
@@ -110,7 +123,7 @@ interface Slot {
 
 export function complianceView(framework: ComplianceFramework, input: ComplianceInput): ComplianceView {
   const catalog = new Map((input.catalog ?? RULES).map((rule) => [rule.id, rule]));
-  const countsByRule = new Map(input.byRule.map((rule) => [rule.ruleId, rule.counts]));
+  const countsByRule = new Map(input.byRule.map((rule) => [rule.ruleId, rule]));
   const slots = new Map<string, Slot>();
   const unmapped: UnmappedRule[] = [];
   for (const ruleId of new Set(input.ruleIds)) {
@@ -129,7 +142,7 @@ export function complianceView(framework: ComplianceFramework, input: Compliance
   for (const f of input.failures) {
     if (f.status !== "fail") continue;
     const list = failuresByRule.get(f.ruleId) ?? [];
-    list.push({ resourceId: f.resourceId, resourceName: f.resourceName, ruleId: f.ruleId, severity: f.severity });
+    list.push(failingResource(f));
     failuresByRule.set(f.ruleId, list);
   }
   const controls = [...slots.values()]
@@ -140,6 +153,27 @@ export function complianceView(framework: ComplianceFramework, input: Compliance
       return { ...control, counts, status: controlStatus(counts), failing };
     });
   return { framework, frameworkTitle: FRAMEWORK_TITLES[framework], controls, unmapped };
+}
+
+function failingResource(
+  f: Pick<Finding, "ruleId" | "resourceId" | "resourceName" | "severity" | "exception">,
+): FailingResource {
+  const failing: FailingResource = {
+    resourceId: f.resourceId,
+    resourceName: f.resourceName,
+    ruleId: f.ruleId,
+    severity: f.severity,
+  };
+  // A `notNeeded` mark belongs to passes only; a failure shows an exception that covers it or covered it (expired).
+  const e = f.exception;
+  if (e !== undefined && (e.effect === "applied" || e.effect === "expired"))
+    failing.exception = {
+      id: e.id,
+      source: e.source,
+      effect: e.effect,
+      ...(e.expiresOn !== undefined ? { expiresOn: e.expiresOn } : {}),
+    };
+  return failing;
 }
 
 /** Adds the rule to each control of the framework it maps to; returns how many. */
@@ -206,13 +240,18 @@ function unmappedNote(framework: ComplianceFramework, rule: AnyRule | undefined)
   return rule.controlsNote !== undefined ? `${none} ${rule.controlsNote}` : none;
 }
 
-export function controlCounts(counts: StatusCounts | undefined): ControlCounts {
-  if (counts === undefined) return { passed: 0, failed: 0, unverified: 0, notApplicable: 0 };
+/** A rule's counts; `excepted` is absent on runs stored before exceptions existed (nothing was excepted). */
+export function controlCounts(rule: Pick<RuleCounts, "counts" | "excepted"> | undefined): ControlCounts {
+  if (rule === undefined) return { passed: 0, failed: 0, unverified: 0, notApplicable: 0, excepted: 0 };
+  const { counts } = rule;
+  const exceptedFail = rule.excepted?.fail ?? 0;
+  const exceptedUnknown = rule.excepted?.unknown ?? 0;
   return {
     passed: counts.pass,
-    failed: counts.fail,
-    unverified: counts.unknown + counts.error,
+    failed: counts.fail - exceptedFail,
+    unverified: counts.unknown - exceptedUnknown + counts.error,
     notApplicable: counts.notApplicable,
+    excepted: exceptedFail + exceptedUnknown,
   };
 }
 
@@ -223,6 +262,7 @@ function sumCounts(all: readonly ControlCounts[]): ControlCounts {
     total.failed += counts.failed;
     total.unverified += counts.unverified;
     total.notApplicable += counts.notApplicable;
+    total.excepted += counts.excepted;
   }
   return total;
 }
@@ -230,6 +270,18 @@ function sumCounts(all: readonly ControlCounts[]): ControlCounts {
 export function controlStatus(counts: ControlCounts): ControlStatus {
   if (counts.failed > 0) return "fail";
   if (counts.unverified > 0) return "unverified";
-  if (counts.passed > 0) return "pass";
+  if (counts.passed > 0 || counts.excepted > 0) return "pass";
   return "notApplicable";
+}
+
+/** How a failing resource's exception is shown: "excepted EX-1", "exception expired EX-1", or "" when none. */
+export function exceptionMark(failing: Pick<FailingResource, "exception">): string {
+  const e = failing.exception;
+  if (e === undefined) return "";
+  return e.effect === "applied" ? `excepted ${e.id}` : `exception expired ${e.id}`;
+}
+
+/** The status as people read it: "pass, 2 excepted" when exceptions cover results of the control. */
+export function statusWithExcepted(status: string, counts: Pick<ControlCounts, "excepted">): string {
+  return counts.excepted > 0 ? `${status}, ${counts.excepted} excepted` : status;
 }
