@@ -16,6 +16,7 @@ import { healthFunction } from "../../src/functions/health";
 import { openApiFunction } from "../../src/functions/openapi";
 import { dashboardFunction } from "../../src/functions/dashboard";
 import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunction } from "../../src/functions/dashboard-exceptions";
 import { complianceFunction } from "../../src/functions/compliance";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
@@ -49,6 +50,7 @@ beforeAll(async () => {
         openApiFunction,
         dashboardFunction,
         dashboardComplianceFunction,
+        dashboardExceptionsFunction,
         complianceFunction,
       ],
       settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
@@ -143,6 +145,7 @@ describe("report routes behind the local host", () => {
       new Set([
         "dashboard",
         "dashboard/compliance",
+        "dashboard/exceptions",
         "runs",
         "rules",
         "openapi.json",
@@ -167,7 +170,15 @@ describe("report routes behind the local host", () => {
       .filter((h) => !h.startsWith("https:"));
     const targets = new Set(hrefs.map((h) => new URL(h, at).pathname.replace(/^\/api\//, "")));
     expect([...targets].filter((t) => !t.startsWith("runs/"))).toEqual(
-      expect.arrayContaining(["dashboard", "dashboard/compliance", "compliance", "runs", "rules", "openapi.json"]),
+      expect.arrayContaining([
+        "dashboard",
+        "dashboard/compliance",
+        "dashboard/exceptions",
+        "compliance",
+        "runs",
+        "rules",
+        "openapi.json",
+      ]),
     );
     for (const href of new Set(hrefs)) {
       const response = await fetch(new URL(href, at));
