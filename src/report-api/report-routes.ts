@@ -124,12 +124,12 @@ export const REPORT_ROUTES = {
     requiresRole: true,
     summary: "A run's results grouped by framework control (MCSB, CIS, NIST); JSON or CSV",
     description:
-      "Per control of the framework: its title, the rules behind it with their relation, passed / failed / unverified / not-applicable counts, a status, and the failing resources; the run's rules with no control in the framework are listed under `unmapped`. NIST SP 800-53 ids come through the MCSB controls. CSV with format=csv or `Accept: text/csv`.",
+      "Per control of the framework: its title, the rules behind it with their relation, passed / failed / unverified / not-applicable / excepted counts, a status, and the failing resources (each with the exception that covers it, when one does; excepted results count as `excepted`, not failed or unverified, as in the gate); the run's rules with no control in the framework are listed under `unmapped`. NIST SP 800-53 ids come through the MCSB controls. CSV with format=csv or `Accept: text/csv`.",
     query: complianceQuery,
     responses: {
       "200": {
         description:
-          "format=json: the view. format=csv: one row per control × failing resource, or one per control when none fails (RFC 4180, formula cells neutralised).",
+          "format=json: the view. format=csv: one row per control × failing resource, or one per control when none fails (RFC 4180, formula cells neutralised); the control's excepted count and the failure's exception in the last columns.",
         json: ComplianceSchema,
         text: ["text/csv"],
       },

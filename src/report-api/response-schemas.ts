@@ -389,11 +389,15 @@ const ControlCountsSchema = named(
   "ControlCounts",
   z.object({
     passed: count,
-    failed: count,
-    unverified: count.meta({ description: "unknown + error." }),
+    failed: count.meta({ description: "Failures no exception in force covers (fail − excepted fail)." }),
+    unverified: count.meta({ description: "unknown − excepted unknown + error (an error is never excepted)." }),
     notApplicable: count,
+    excepted: count.meta({
+      description:
+        "Fail and unknown results an exception in force covers (accepted risks): counted here, not in failed or unverified. 0 on runs stored before exceptions.",
+    }),
   }),
-  "Results (rule × resource) of the control's rules: a resource two of its rules judge counts once per rule.",
+  "Results (rule × resource) of the control's rules: a resource two of its rules judge counts once per rule. Excepted results follow the gate: they neither fail the control nor leave it unverified, and are counted apart.",
 );
 
 const ComplianceControlSchema = named(
@@ -415,9 +419,22 @@ const ComplianceControlSchema = named(
     counts: ControlCountsSchema,
     status: z.enum(["fail", "unverified", "pass", "notApplicable"]).meta({
       description:
-        "fail if a result fails; else unverified if one is unknown or error; else pass if one passes; else notApplicable.",
+        "fail if a result fails and no exception covers it; else unverified if one is unknown (not excepted) or error; else pass if one passes or is excepted; else notApplicable. Read it with counts.excepted: 'pass' with excepted > 0 is accepted risk, not plain compliance.",
     }),
-    failing: z.array(z.object(pickIdentity(identity, ["resourceId", "resourceName", "ruleId", "severity"]))),
+    failing: z
+      .array(
+        z.object({
+          ...pickIdentity(identity, ["resourceId", "resourceName", "ruleId", "severity"]),
+          exception: FindingExceptionSchema.pick({ id: true, source: true, expiresOn: true })
+            .extend({ effect: z.enum(["applied", "expired"]) })
+            .optional()
+            .meta({
+              description:
+                "The exception covering this failure: effect applied (excepted, not counted in failed) or expired (counted again).",
+            }),
+        }),
+      )
+      .meta({ description: "Every failure of the control's rules, excepted ones included (never hidden)." }),
   }),
 );
 

@@ -1,7 +1,9 @@
 // The dashboard's framework view in real headless Chromium over real audits of the sample estate: reached from the nav,
 // it lists the same controls, statuses and failing resources as GET /api/compliance, links each failing resource to its
 // page, switches framework, keeps the function key, shows a hostile resource name as text, and loads nothing from
-// elsewhere. A screenshot is kept in test-artifacts/.
+// elsewhere. The sample's Azure Policy exemption excepts a failure: its control shows the excepted count beside its
+// status and in its own column, and the failure is marked "excepted" with the exemption's name. A screenshot is kept
+// in test-artifacts/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -25,8 +27,8 @@ const KEY = "key/with+chars=";
 interface ApiControl {
   id: string;
   status: string;
-  counts: { passed: number; failed: number; unverified: number; notApplicable: number };
-  failing: { resourceId: string; resourceName: string }[];
+  counts: { passed: number; failed: number; unverified: number; notApplicable: number; excepted: number };
+  failing: { resourceId: string; resourceName: string; ruleId: string; exception?: { id: string; effect: string } }[];
 }
 
 describe.skipIf(!chromiumAvailable)("dashboard framework view in Chromium", () => {
@@ -111,8 +113,26 @@ describe.skipIf(!chromiumAvailable)("dashboard framework view in Chromium", () =
         control.counts.failed,
         control.counts.unverified,
         control.counts.notApplicable,
+        control.counts.excepted,
       ]);
+      const label = { fail: "Fail", unverified: "Unverified", pass: "Pass", notApplicable: "N/A" }[control.status];
+      const excepted = control.counts.excepted > 0 ? `, ${control.counts.excepted} excepted` : "";
+      expect((await row.locator('td[data-label="Status"]').innerText()).trim(), control.id).toBe(`${label}${excepted}`);
       expect(await row.locator("a.res").count(), control.id).toBe(Math.min(control.failing.length, 25));
+    }
+    // The Policy exemption's failure is listed under each of its controls, marked with the exemption's name.
+    const exempted = expected.filter((c) => c.failing.some((f) => f.exception?.effect === "applied"));
+    expect(exempted.length).toBeGreaterThan(0);
+    for (const control of exempted) {
+      expect(control.counts.excepted).toBeGreaterThan(0);
+      for (const f of control.failing.filter((x) => x.exception?.effect === "applied")) {
+        const mark = page
+          .locator(`tr.control[data-control="${control.id}"] li`, { hasText: f.resourceName })
+          .filter({ hasText: f.ruleId })
+          .locator(".exc-badge");
+        expect(await mark.getAttribute("data-exception-id")).toBe(f.exception!.id);
+        expect(await mark.innerText()).toBe(`excepted ${f.exception!.id.split("/").at(-1)}`);
+      }
     }
     // The hostile name is text in DP-3's failing list; no script ran, nothing was fetched from elsewhere.
     const dp3 = page.locator('tr.control[data-control="DP-3"]');

@@ -1,7 +1,9 @@
 // GET /api/compliance and the dashboard's framework page against Azurite, over real audits of the sample estate. The
 // expected figures are recounted here from the run's stored summary (per-rule counts) and its stored failures, through
 // the rules' control references; JSON answers are validated against the generated OpenAPI document; CSV is parsed by a
-// strict RFC 4180 reader.
+// strict RFC 4180 reader. Exceptions follow the gate: an excepted (applied) fail or unknown is counted as `excepted`,
+// not failed or unverified, and every failure is still listed with its exception; a run that read the exception store
+// (one applied, one expired exception) shows both in JSON, CSV and the dashboard page.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useServices } from "../../src/app/services";
 import { useReportSettings } from "../../src/report-api/report-settings";
@@ -12,6 +14,11 @@ import { RULES } from "../../src/rules/catalog";
 import { MCSB_CONTROLS } from "../../src/rules/framework-controls";
 import type { RuleCounts } from "../../src/engine/scoring";
 import type { StoredFinding } from "../../src/audit/audit-store";
+import type { AuditRequestMessage } from "../../src/audit/audit-request";
+import { AuditService } from "../../src/audit/audit-service";
+import { readExceptionInput } from "../../src/engine/exception-input";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import { SAMPLE } from "../support/run-cli";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, type Answer } from "./invoke";
@@ -45,6 +52,19 @@ async function stored(runId: string): Promise<{ byRule: RuleCounts[]; failures: 
     token = page.continuationToken;
   } while (token !== undefined);
   return { byRule: run!.summary!.scores.byRule, failures };
+}
+
+/** A control's counts recounted from the stored per-rule counts, as the gate reads them (excepted apart). */
+function expectedCounts(byRule: readonly RuleCounts[], ids: readonly string[]): Record<string, number> {
+  const rules = byRule.filter((r) => ids.includes(r.ruleId));
+  const sum = (f: (r: RuleCounts) => number): number => rules.reduce((n, r) => n + f(r), 0);
+  return {
+    passed: sum((r) => r.counts.pass),
+    failed: sum((r) => r.counts.fail - (r.excepted?.fail ?? 0)),
+    unverified: sum((r) => r.counts.unknown - (r.excepted?.unknown ?? 0) + r.counts.error),
+    notApplicable: sum((r) => r.counts.notApplicable),
+    excepted: sum((r) => (r.excepted?.fail ?? 0) + (r.excepted?.unknown ?? 0)),
+  };
 }
 
 const mcsbRules = (id: string): string[] =>
@@ -82,15 +102,8 @@ describe("GET /api/compliance", () => {
     expect(view.controls.length).toBeGreaterThan(0);
     for (const control of view.controls) {
       const ids = mcsbRules(control.id);
-      const counts = byRule.filter((r) => ids.includes(r.ruleId)).map((r) => r.counts);
-      const sum = (f: (c: RuleCounts["counts"]) => number): number => counts.reduce((n, c) => n + f(c), 0);
       expect(control.title).toBe(MCSB_CONTROLS[control.id as keyof typeof MCSB_CONTROLS].title);
-      expect(control.counts, control.id).toEqual({
-        passed: sum((c) => c.pass),
-        failed: sum((c) => c.fail),
-        unverified: sum((c) => c.unknown + c.error),
-        notApplicable: sum((c) => c.notApplicable),
-      });
+      expect(control.counts, control.id).toEqual(expectedCounts(byRule, ids));
       const expected = failures.filter((f) => ids.includes(f.ruleId)).map((f) => `${f.ruleId} ${f.resourceId}`);
       expect(control.failing.map((f: StoredFinding) => `${f.ruleId} ${f.resourceId}`).sort()).toEqual(expected.sort());
     }
@@ -104,7 +117,8 @@ describe("GET /api/compliance", () => {
     const dp3 = answer.json.controls.find((c: { id: string }) => c.id === "DP-3");
     const names = dp3.failing.map((f: { resourceName: string }) => f.resourceName).sort();
     expect(names).toEqual(expect.arrayContaining(["sqlmi-prod-01", "sqlmi-shared-01"]));
-    expect(dp3.counts.failed).toBe(dp3.failing.length);
+    const open = dp3.failing.filter((f: StoredFinding) => f.exception?.effect !== "applied");
+    expect(dp3.counts.failed).toBe(open.length);
   });
 
   it("NIST through MCSB and CIS with versions, both valid against the document", async () => {
@@ -188,5 +202,109 @@ describe("GET /api/dashboard/compliance", () => {
     const bad = await invoke(dashboardCompliance, "/api/dashboard/compliance?framework=SOC2");
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^framework: expected one of MCSB, CIS, NIST/);
+  });
+});
+
+describe("a run that read the exception store", () => {
+  const dateIn = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  let runId: string;
+  let applied: StoredFinding;
+  let expired: StoredFinding;
+
+  /** One audit of the sample stamped `at` that reads the fixture's exception store (as the app's audit service does). */
+  async function auditWithStore(at: Date): Promise<string> {
+    const messages: AuditRequestMessage[] = [];
+    const audits = new AuditService({
+      settings: fixture.services.settings,
+      store: fixture.services.store,
+      queue: { enqueue: async (message) => void messages.push(message) },
+      now: () => at,
+      openSource: () => new SnapshotSource([SAMPLE]),
+      exceptions: fixture.services.exceptions,
+    });
+    await audits.requestAudit({ trigger: "http", requestedBy: "compliance-api-test" });
+    const log = { info: () => {}, warn: () => {}, error: () => {} };
+    const outcome = await audits.runRequested(messages[0]!, { dequeueCount: 1, maxDequeueCount: 3 }, log);
+    return outcome.runId;
+  }
+
+  async function declare(id: string, f: StoredFinding, expiresOn: string): Promise<void> {
+    const read = readExceptionInput(
+      {
+        id,
+        rule: f.ruleId,
+        scope: f.resourceId,
+        justification: "Accepted until the workload moves behind the private endpoint.",
+        approvedBy: "ciso@example.com",
+        expiresOn,
+      },
+      { source: "store", now: new Date(), maxDays: 180, allowExpired: true },
+    );
+    if (!read.ok) throw new Error(JSON.stringify(read.problems));
+    await fixture.services.exceptions.createException(read.exception, { by: "alice@example.com" });
+  }
+
+  beforeAll(async () => {
+    const open = (await stored(runs[1]!)).failures.filter(
+      (f) => mcsbRules("NS-2").includes(f.ruleId) && f.exception === undefined,
+    );
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    [applied, expired] = [open[0]!, open[1]!];
+    await declare("EX-CMP-1", applied, dateIn(30));
+    await declare("EX-CMP-2", expired, dateIn(-5));
+    // Stamped before the other runs, so "latest" stays theirs; EX-CMP-2 had expired three days before that run.
+    runId = await auditWithStore(new Date(Date.now() - 2 * 86_400_000));
+  }, 120_000);
+
+  it("JSON: NS-2's counts leave the excepted failure for `excepted`; both failures are listed with their exception", async () => {
+    const answer = await call(`/api/compliance?framework=MCSB&runId=${runId}`);
+    expect(answer.status).toBe(200);
+    const { byRule, failures } = await stored(runId);
+    const ns2 = answer.json.controls.find((c: { id: string }) => c.id === "NS-2");
+    expect(ns2.counts).toEqual(expectedCounts(byRule, mcsbRules("NS-2")));
+    const plain = (await call(`/api/compliance?framework=MCSB&runId=${runs[1]}`)).json.controls.find(
+      (c: { id: string }) => c.id === "NS-2",
+    );
+    // The store's exception took exactly one failure out of `failed` (the expired one counts again).
+    expect(ns2.counts.failed).toBe(plain.counts.failed - 1);
+    expect(ns2.counts.excepted).toBe(plain.counts.excepted + 1);
+    expect(ns2.failing).toHaveLength(failures.filter((f) => mcsbRules("NS-2").includes(f.ruleId)).length);
+    const of = (f: StoredFinding): unknown =>
+      ns2.failing.find((x: StoredFinding) => x.ruleId === f.ruleId && x.resourceId === f.resourceId)?.exception;
+    expect(of(applied)).toEqual({ id: "EX-CMP-1", source: "store", effect: "applied", expiresOn: dateIn(30) });
+    expect(of(expired)).toEqual({ id: "EX-CMP-2", source: "store", effect: "expired", expiresOn: dateIn(-5) });
+  });
+
+  it("CSV: the control's excepted count on its rows, the exception on the failure's row", async () => {
+    const answer = await call(`/api/compliance?framework=MCSB&runId=${runId}&format=csv`);
+    const col = (name: (typeof COMPLIANCE_CSV_COLUMNS)[number]): number => COMPLIANCE_CSV_COLUMNS.indexOf(name);
+    const rows = parseCsv(answer.text).filter((r) => r[col("controlId")] === "NS-2");
+    const json = (await call(`/api/compliance?framework=MCSB&runId=${runId}`)).json;
+    const excepted = json.controls.find((c: { id: string }) => c.id === "NS-2").counts.excepted;
+    for (const row of rows) expect(row[col("excepted")]).toBe(String(excepted));
+    const row = (f: StoredFinding): string[] | undefined =>
+      rows.find((r) => r[col("ruleId")] === f.ruleId && r[col("resourceId")] === f.resourceId);
+    const fields = (r: string[] | undefined): (string | undefined)[] =>
+      ["exceptionId", "exceptionSource", "exceptionEffect", "exceptionExpiresOn"].map(
+        (name) => r?.[col(name as (typeof COMPLIANCE_CSV_COLUMNS)[number])],
+      );
+    expect(fields(row(applied))).toEqual(["EX-CMP-1", "store", "applied", dateIn(30)]);
+    expect(fields(row(expired))).toEqual(["EX-CMP-2", "store", "expired", dateIn(-5)]);
+  });
+
+  it("the dashboard page shows the excepted count beside the status and marks both failures", async () => {
+    const page = await invoke(dashboardCompliance, `/api/dashboard/compliance?framework=MCSB&runId=${runId}`);
+    expect(page.status).toBe(200);
+    const row = /<tr class="control[^"]*" data-control="NS-2"[\s\S]*?<\/tr>/.exec(page.text)?.[0] ?? "";
+    const json = (await call(`/api/compliance?framework=MCSB&runId=${runId}`)).json;
+    const excepted = json.controls.find((c: { id: string }) => c.id === "NS-2").counts.excepted;
+    expect(row).toContain(`<span class="ctl-excepted">, ${excepted} excepted</span>`);
+    expect(row).toContain(`<td class="num" data-label="Excepted">${excepted}</td>`);
+    expect(row).toMatch(
+      /data-exception-id="EX-CMP-1" data-effect="applied">excepted <a class="exc-id"[^>]*>EX-CMP-1<\/a>/,
+    );
+    expect(row).toMatch(
+      /data-exception-id="EX-CMP-2" data-effect="expired">exception expired <a class="exc-id"[^>]*>EX-CMP-2<\/a>/,
+    );
   });
 });
