@@ -8,9 +8,11 @@
 // `resourcecontainers` and querying them in explicit batches.
 //
 // `policyresources` holds the Azure Policy rows of the estate file (types `microsoft.authorization/policy*` and
-// `microsoft.policyinsights/*`), which `resources` never returns, as in Resource Graph. Rows of a subscription are
-// scoped like resources; rows above any subscription (a management group's exemptions and assignments, tenant-level
-// definitions) are returned to a query of that management group, or of the tenant, and never to a subscription query.
+// `microsoft.policyinsights/*`), which `resources` never returns, as in Resource Graph. By default (AtScopeAndBelow)
+// rows of a subscription are scoped like resources, and rows above any subscription (a management group's exemptions
+// and assignments, tenant-level definitions) are returned to a query of that group, or of the tenant, never to a
+// subscription query; `options.authorizationScopeFilter` widens or narrows that (authorization-scope-filter.ts), and an
+// unknown value is refused with 400 in the service's envelope.
 //
 // A result that spans pages is computed once and kept under a cursor id in its $skipToken (query-result-cache.ts),
 // so each later page costs a slice of it, not another pass over the estate.
@@ -25,6 +27,11 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Estate, Row } from "./estate-file";
 import { isRecord } from "./estate-file";
 import { KqlError, type ParsedQuery, parseQuery, runQuery } from "./kql-subset";
+import {
+  AUTHORIZATION_SCOPE_FILTERS,
+  isAuthorizationScopeFilter,
+  policyRowsInScope,
+} from "./authorization-scope-filter";
 import type { CachedResult, QueryResultCache } from "./query-result-cache";
 
 export interface ResourceGraphLimits {
@@ -64,6 +71,8 @@ export interface ParsedResourceGraphRequest {
   skipToken?: string;
   skip?: number;
   resultFormat?: string;
+  /** `options.authorizationScopeFilter` as sent (checked when answering); undefined = AtScopeAndBelow. */
+  authorizationScopeFilter?: unknown;
   /** 1-based page implied by the skip token. */
   page: number;
 }
@@ -92,6 +101,7 @@ export function readResourceGraphRequest(body: unknown): ParsedResourceGraphRequ
     skip: typeof options["$skip"] === "number" ? options["$skip"] : undefined,
     skipToken,
     resultFormat: typeof options["resultFormat"] === "string" ? options["resultFormat"] : undefined,
+    authorizationScopeFilter: options["authorizationScopeFilter"] ?? undefined,
     page: skipToken === undefined ? 1 : (decodeSkipToken(skipToken)?.page ?? 1),
   };
 }
@@ -115,6 +125,13 @@ export function answerResourceGraph(
   const top = request.top ?? limits.maxPageSize;
   if (!Number.isInteger(top) || top < 1 || top > limits.maxPageSize) {
     return badRequest("InvalidParameter", `$top must be between 1 and ${limits.maxPageSize}.`);
+  }
+  const filter = request.authorizationScopeFilter;
+  if (filter !== undefined && !isAuthorizationScopeFilter(filter)) {
+    return badRequest(
+      "InvalidAuthorizationScopeFilter",
+      `options.authorizationScopeFilter '${String(filter)}' is not one of ${AUTHORIZATION_SCOPE_FILTERS.join(", ")}.`,
+    );
   }
   if (request.subscriptions !== undefined && request.managementGroups !== undefined) {
     return badRequest("InvalidScope", "Specify either subscriptions or managementGroups, not both.");
@@ -229,12 +246,14 @@ function runScoped(
   let source: Row[];
   if (parsed.table === "resourcecontainers")
     source = estate.subscriptions.filter((s) => inScope.has(s.subscriptionId)).map(subscriptionRow);
-  else {
-    const policy = parsed.table === "policyresources";
-    source = scopedRows(estate, inScope, typesWanted(parsed)).filter((row) => isPolicyRow(row) === policy);
-    if (policy && request.subscriptions === undefined)
-      source.push(...rowsAboveSubscriptions(estate, request.managementGroups, typesWanted(parsed)));
-  }
+  else if (parsed.table === "policyresources") {
+    const filter = isAuthorizationScopeFilter(request.authorizationScopeFilter)
+      ? request.authorizationScopeFilter
+      : "AtScopeAndBelow";
+    const positions = positionsOf(estate, typesWanted(parsed)).filter((at) => isPolicyRow(estate.rows[at] as Row));
+    const scope = { ...request, filter, tenantRootGroup: EMULATOR_TENANT_ID };
+    source = policyRowsInScope(estate, scope, inScope, positions);
+  } else source = scopedRows(estate, inScope, typesWanted(parsed)).filter((row) => !isPolicyRow(row));
   const output = runQuery(parsed, source);
   return { rows: output.rows, hasId: output.hasId, limitHit };
 }
@@ -246,40 +265,23 @@ function isPolicyRow(row: Row): boolean {
 }
 
 /**
- * Policy rows that belong to no subscription: those of the named management groups and the groups beneath them (their
- * id starts with the group's id), or every one for a tenant query (`groups` undefined).
- */
-function rowsAboveSubscriptions(estate: Estate, groups: string[] | undefined, types: string[] | undefined): Row[] {
-  const named = groups?.map((g) => g.toLowerCase());
-  const reached =
-    named === undefined
-      ? undefined
-      : [...estate.managementGroupLines].filter(([, line]) => line.some((g) => named.includes(g))).map(([g]) => g);
-  const prefixes = [...new Set([...(named ?? []), ...(reached ?? [])])].map(
-    (g) => `/providers/microsoft.management/managementgroups/${g}/`,
-  );
-  const wanted = types === undefined ? undefined : new Set(types);
-  return estate.rows.filter((row, index) => {
-    if (estate.rowSubscriptions[index] !== "" || !isPolicyRow(row)) return false;
-    if (wanted !== undefined && !wanted.has(String(row["type"]).toLowerCase())) return false;
-    const id = typeof row["id"] === "string" ? row["id"].toLowerCase() : "";
-    return named === undefined || prefixes.some((prefix) => id.startsWith(prefix));
-  });
-}
-
-/**
  * The rows of the scope, in estate order; only those of `types` (lower case) when given. The query's own `where`
  * still decides: the type index only spares it a pass over every row of the estate.
  */
 function scopedRows(estate: Estate, inScope: Set<string>, types: string[] | undefined): Row[] {
   const inScopeAt = (index: number) => inScope.has(estate.rowSubscriptions[index] as string);
   if (types === undefined) return estate.rows.filter((_, index) => inScopeAt(index));
+  const rows: Row[] = [];
+  for (const at of positionsOf(estate, types)) if (inScopeAt(at)) rows.push(estate.rows[at] as Row);
+  return rows;
+}
+
+/** Positions of the rows of `types` (lower case), ascending; of every row when undefined. */
+function positionsOf(estate: Estate, types: string[] | undefined): number[] {
+  if (types === undefined) return estate.rows.map((_, at) => at);
   const index = typeIndexOf(estate);
   const lists = types.map((type) => index.get(type) ?? []);
-  const candidates = lists.length === 1 ? (lists[0] as number[]) : lists.flat().sort((a, b) => a - b);
-  const rows: Row[] = [];
-  for (const at of candidates) if (inScopeAt(at)) rows.push(estate.rows[at] as Row);
-  return rows;
+  return lists.length === 1 ? (lists[0] as number[]) : lists.flat().sort((a, b) => a - b);
 }
 
 /** The lower-case types a query's first operation keeps (`where type =~ / == / in~`), or undefined. */
@@ -363,7 +365,14 @@ function decodeSkipToken(text: string): SkipToken | undefined {
 /** A skip token is only valid with the same query and scope. */
 function fingerprintOf(request: ParsedResourceGraphRequest): string {
   return createHash("sha256")
-    .update(JSON.stringify([request.query, request.subscriptions ?? null, request.managementGroups ?? null]))
+    .update(
+      JSON.stringify([
+        request.query,
+        request.subscriptions ?? null,
+        request.managementGroups ?? null,
+        request.authorizationScopeFilter ?? null,
+      ]),
+    )
     .digest("hex")
     .slice(0, 16);
 }

@@ -1,7 +1,7 @@
 // One Resource Graph request at a time, as the collector's chains send them: paced against the user's quota (callers
 // waiting by priority), retried per the policy, counted in the run's stats, and timed, so the collector can size its
 // concurrency to the observed latency.
-import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import type { AuthorizationScopeFilter, QueryRequestOptions, ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { QuotaPacer, QuotaTicket } from "./quota-pacer";
 import { type RetryPolicy, withRetries } from "./retry-policy";
 import type { ResourceGraphOptions, ResourceGraphStats } from "./resource-graph-types";
@@ -17,6 +17,22 @@ export interface QueryPage {
   /** Results cut short with no way to page on. */
   truncated: boolean;
   subscriptionLimitHit: boolean;
+}
+
+/** A request's options: rows as objects, the page, and the scope filter when the family sets one. */
+function requestOptions(
+  top: number,
+  skipToken: string | undefined,
+  skip: number | undefined,
+  authorizationScopeFilter: AuthorizationScopeFilter | undefined,
+): QueryRequestOptions {
+  return {
+    resultFormat: "objectArray",
+    top,
+    skipToken,
+    ...(skip === undefined ? {} : { skip }),
+    ...(authorizationScopeFilter === undefined ? {} : { authorizationScopeFilter }),
+  };
 }
 
 /** How quickly the latency estimate follows new measurements (exponential smoothing). */
@@ -47,6 +63,7 @@ export class PacedQueryClient {
     priority: number,
     top: number,
     skip?: number,
+    authorizationScopeFilter?: AuthorizationScopeFilter,
   ): Promise<QueryPage> {
     let ticket: QuotaTicket | undefined;
     return withRetries(
@@ -70,7 +87,7 @@ export class PacedQueryClient {
             {
               query,
               ...scope,
-              options: { resultFormat: "objectArray", top, skipToken, ...(skip === undefined ? {} : { skip }) },
+              options: requestOptions(top, skipToken, skip, authorizationScopeFilter),
             },
             {
               abortSignal,

@@ -9,6 +9,7 @@
 // The KQL stays inside a small subset (`where type in~`, `project` with aliases, `order by id asc`), because the
 // test emulator implements exactly that subset and rejects everything else.
 
+import type { AuthorizationScopeFilter } from "@azure/arm-resourcegraph";
 import { SUBSCRIPTION_TYPE } from "../model/management-group-ancestry";
 import { POLICY_TYPES } from "../model/policy-objects";
 import { AUDITED_TYPES, type ResourceRow } from "../model/row";
@@ -27,6 +28,12 @@ export interface QueryFamily {
    * the subscriptions' management-group ancestry.
    */
   table: "resources" | "policyresources" | "resourcecontainers";
+  /**
+   * Resource Graph's `options.authorizationScopeFilter` for the query, when not its default (AtScopeAndBelow, the
+   * rows at and below the requested subscriptions or groups). Rows above the scope can come back once per request,
+   * so the collector hands each id on once.
+   */
+  authorizationScopeFilter?: AuthorizationScopeFilter;
   /** The KQL text, built from the fields above. */
   query: string;
 }
@@ -40,6 +47,7 @@ function family(
   propertyPaths: string[],
   extraColumns: string[] = [],
   table: QueryFamily["table"] = "resources",
+  authorizationScopeFilter?: AuthorizationScopeFilter,
 ): QueryFamily {
   const typeList = types.map((type) => `'${type}'`).join(", ");
   const projected = [...BASE_COLUMNS, ...extraColumns, ...propertyPaths.map((path) => `${columnFor(path)} = ${path}`)];
@@ -49,7 +57,15 @@ function family(
     `| project ${projected.join(",\n    ")}`,
     "| order by id asc",
   ].join("\n");
-  return { name, types, propertyPaths, extraColumns, table, query };
+  return {
+    name,
+    types,
+    propertyPaths,
+    extraColumns,
+    table,
+    ...(authorizationScopeFilter === undefined ? {} : { authorizationScopeFilter }),
+    query,
+  };
 }
 
 /** `properties.siteConfig.vnetName` → `properties_siteConfig_vnetName`, the name KQL itself would give the path. */
@@ -161,7 +177,10 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
   // Azure Policy exemptions, with the assignments and initiatives needed to tell which policies they exempt from
   // (engine/policy-exemptions.ts). They live in `policyresources`, not `resources` (Resource Graph's table reference,
   // supported-tables-resources.md, lists all three types there); a read that fails is a coverage gap like any other
-  // family's, so the run is partial and never silently drops accepted risks.
+  // family's, so the run is partial and never silently drops accepted risks. Most assignments (and many exemptions)
+  // are made at a management group: by default a query of subscriptions returns only rows at and below them, so the
+  // family asks for AtScopeAboveAndBelow, which adds the rows of the management groups above the requested
+  // subscriptions (and, for a group's query, of the groups above it). Each such row comes back once per batch.
   family(
     "policyExemptions",
     [POLICY_TYPES.policyExemption, POLICY_TYPES.policyAssignment, POLICY_TYPES.policySetDefinition],
@@ -181,6 +200,7 @@ export const QUERY_FAMILIES: readonly QueryFamily[] = [
     ],
     [],
     "policyresources",
+    "AtScopeAboveAndBelow",
   ),
   // Which management groups each audited subscription sits under (nearest first, up to the tenant root group), so an
   // exemption scoped to a management group applies to the subscriptions under it. Resource Graph keeps subscriptions

@@ -43,6 +43,7 @@ import type {
 } from "./resource-graph-types";
 import { PacedQueryClient, type QueryPage, type RequestScope } from "./paced-query-client";
 import { DEFAULT_QUOTA, QuotaPacer } from "./quota-pacer";
+import { RepeatedRowFilter } from "./repeated-row-filter";
 import { RetriesExhaustedError, resolveRetryPolicy } from "./retry-policy";
 
 export type {
@@ -138,10 +139,10 @@ class ResourceGraphRun {
   );
   /** Chains queued or being read: their pages still to read decide whether a big family splits. */
   private readonly activeChains = new Set<Chain>();
+  private readonly repeated = new RepeatedRowFilter();
   /** Chains that have read their first page and wait for the other first pages before deciding whether to split. */
   private readonly undecided: Chain[] = [];
   private readonly familyProgress = new Map<string, { pages: number; rows: number; started: number }>();
-  /** Average request latency (ms) of the answers so far; undefined until the first. */
   private sinkTail: Promise<void> = Promise.resolve();
   /** Management-group scope: the groups, and the families held back until the first answer shows how to query them. */
   private groups: string[] | undefined;
@@ -255,11 +256,12 @@ class ResourceGraphRun {
    */
   private async readPage(chain: Chain): Promise<void> {
     const { family, scope } = chain;
+    const { query, authorizationScopeFilter: filter } = family;
     const progress = this.progressOf(family);
     let page: QueryPage;
     try {
       const priority = chain.pages === 0 ? FIRST_PAGE : this.pagesLeft(chain);
-      page = await this.requests.send(family.query, scope, chain.skipToken, priority, chain.top, chain.skip);
+      page = await this.requests.send(query, scope, chain.skipToken, priority, chain.top, chain.skip, filter);
     } catch (error) {
       this.pageFailed(chain, error);
       return;
@@ -270,8 +272,8 @@ class ResourceGraphRun {
       this.releaseHeldFamilies(undefined);
     }
 
-    const raw =
-      chain.handedOn === undefined ? page.data : page.data.filter((row) => !chain.handedOn?.has(String(row["id"])));
+    const fresh = this.repeated.keepNew(family, page.data);
+    const raw = chain.handedOn === undefined ? fresh : fresh.filter((row) => !chain.handedOn?.has(String(row["id"])));
     const renested = raw.map((row) => renestRow(family, row));
     for (const row of renested) {
       const type = typeof row.type === "string" ? row.type.toLowerCase() : "(no type)";

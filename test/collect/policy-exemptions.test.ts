@@ -1,6 +1,7 @@
 // Policy exemptions through the live path: Resource Graph's `policyresources` table (not `resources`) serves the
-// exemptions, assignments and initiatives, scoped like resources: a subscription's rows to a query of that
-// subscription, a management group's rows only to a query of the group. A run from the live collection and one from a
+// exemptions, assignments and initiatives: a subscription's rows to a query of that subscription, and a management
+// group's rows to a query of the group or, as the collector asks for AtScopeAboveAndBelow, of a subscription beneath
+// it (never of one elsewhere). A run from the live collection and one from a
 // snapshot of the same rows (what `az graph query` writes) except the same results. A policyresources read that fails
 // is a coverage gap: the run is partial, never silently without its accepted risks.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -71,14 +72,20 @@ const excepted = (report: AuditReport) =>
     );
 
 describe("Policy exemptions collected from policyresources", () => {
-  it("come back equal to the estate file's rows; a management group's only to a query of that group", async () => {
-    const { connection } = await start({ estate: { data: estateRows(), managementGroups: { corp: [SUB] } } });
+  it("come back equal to the estate file's rows; a management group's to the subscriptions beneath it only", async () => {
+    const OTHER = "6b000000-0000-4000-8000-00000000006b";
+    const managementGroups = { corp: [SUB], sandbox: [OTHER] };
+    const { connection } = await start({ estate: { data: estateRows(), managementGroups } });
     const bySubscription = rowCollector();
     const result = await collectFromResourceGraph(bySubscription.sink, { connection, scope: { subscriptions: [SUB] } });
     expect(result.gaps).toEqual([]);
     const byId = new Map(bySubscription.rows.map((row) => [String(row.id), row]));
     for (const row of estateRows().slice(0, 3)) expect(byId.get(String(row["id"]))).toEqual(row);
-    expect(byId.has(`${MG}/providers/Microsoft.Authorization/policyExemptions/ex-corp`)).toBe(false);
+    expect(byId.get(`${MG}/providers/Microsoft.Authorization/policyExemptions/ex-corp`)).toEqual(estateRows()[3]);
+
+    const elsewhere = rowCollector();
+    await collectFromResourceGraph(elsewhere.sink, { connection, scope: { subscriptions: [OTHER] } });
+    expect(policyIds(elsewhere.rows)).toEqual([]);
 
     const byGroup = rowCollector();
     await collectFromResourceGraph(byGroup.sink, { connection, scope: { managementGroups: ["corp"] } });
