@@ -6,6 +6,7 @@ import {
   findingIdentityShape as identity,
   severitySchema as severity,
   statusSchema as status,
+  findingExceptionSchema,
 } from "../report/finding-schema";
 import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
 import { BASELINE_IDS } from "../rules/baselines";
@@ -25,18 +26,7 @@ export const alertItemSchema = z
     evidence: z.string(),
     failingSince: z.string().optional(),
     reason: z.enum(["reminder", "firstNotice", "digest", "exceptionExpired"]).optional(),
-    exception: z
-      .object({
-        id: z.string(),
-        source: z.enum(EXCEPTION_SOURCES),
-        justification: z.string(),
-        approvedBy: z.string(),
-        expiresOn: z.string().optional(),
-        ticket: z.string().optional(),
-        effect: z.enum(["applied", "expired", "notNeeded"]),
-      })
-      .strict()
-      .optional(),
+    exception: findingExceptionSchema.optional(),
     historyUrl: z.string().url(),
   })
   .strict();
