@@ -1,0 +1,174 @@
+// Policy assignments and exemptions held at management groups above the audited subscriptions reach every run, not
+// only a run scoped to the groups. Most assignments are made at a management group; by default Resource Graph returns
+// only the rows at and below the requested scope, so the Policy exemptions family asks for AtScopeAboveAndBelow
+// (QueryRequestOptions.authorizationScopeFilter). Here the assignment sits at the Corp group and two exemptions of it
+// apply: one at the Corp-Prod group (covering the subscriptions beneath it, by their managementGroupAncestorsChain) and
+// one at a resource group of a subscription under Corp. A subscription-scoped run in batches of one subscription (each
+// batch gets the groups' rows back: handed on once), a tenant-wide run and a run from snapshots of the same rows
+// except the same results.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runAudit, type AuditReport } from "../../src/audit/run-audit";
+import { ResourceGraphSource } from "../../src/collect/live-resource-source";
+import { QUERY_FAMILIES } from "../../src/collect/queries";
+import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import { EMULATOR_TENANT_ID } from "../../dev/emulator/resource-graph-endpoint";
+import { PUBLIC_ENDPOINT_POLICY, exemptionRow, type Row } from "../fixtures/policy-exemptions";
+import { emulatorPerTest, rowCollector } from "./emulator-connection";
+
+const SUB_PROD = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
+const SUB_CORP = "0b000000-0000-4000-8000-00000000000b"; // Corp ← here
+const SUB_SANDBOX = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
+const SUBSCRIPTIONS = [SUB_PROD, SUB_CORP, SUB_SANDBOX];
+const SETTINGS = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
+const AT = new Date("2026-12-04T12:00:00Z");
+const group = (name: string) => `/providers/Microsoft.Management/managementGroups/${name}`;
+const ASSIGNMENT = `${group("Corp")}/providers/Microsoft.Authorization/policyAssignments/mi-public-endpoint`;
+const RG_DATA = `/subscriptions/${SUB_CORP}/resourceGroups/rg-data`;
+const GROUP_EXEMPTION = `${group("Corp-Prod")}/providers/Microsoft.Authorization/policyExemptions/ex-prod`;
+const RG_EXEMPTION = `${RG_DATA}/providers/Microsoft.Authorization/policyExemptions/ex-rg`;
+const LAYOUT = {
+  managementGroups: { "Corp-Prod": [SUB_PROD], Corp: [SUB_CORP], Sandbox: [SUB_SANDBOX] },
+  managementGroupParents: { "Corp-Prod": "Corp" },
+};
+
+function miRow(sub: string, name: string, resourceGroup = "rg-data"): Row {
+  return {
+    id: `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.Sql/managedInstances/${name}`,
+    name,
+    type: "microsoft.sql/managedinstances",
+    location: "westeurope",
+    subscriptionId: sub,
+    resourceGroup,
+    tags: {},
+    properties: { publicDataEndpointEnabled: true, minimalTlsVersion: "1.2" },
+  };
+}
+
+/** An MI failing the public-endpoint rule in each subscription (two under Corp), the Corp assignment, two exemptions. */
+function estateRows(): Row[] {
+  return [
+    miRow(SUB_PROD, "sqlmi-prod"),
+    miRow(SUB_CORP, "sqlmi-corp-data"),
+    miRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
+    miRow(SUB_SANDBOX, "sqlmi-sandbox"),
+    {
+      id: ASSIGNMENT,
+      name: "mi-public-endpoint",
+      type: "microsoft.authorization/policyassignments",
+      location: "",
+      subscriptionId: "",
+      resourceGroup: "",
+      tags: null,
+      properties: { displayName: "MI public endpoint", policyDefinitionId: PUBLIC_ENDPOINT_POLICY },
+    },
+    exemptionRow({
+      scope: group("Corp-Prod"),
+      name: "ex-prod",
+      assignment: ASSIGNMENT,
+      expiresOn: "2027-03-31T23:59:00Z",
+    }),
+    exemptionRow({ scope: RG_DATA, name: "ex-rg", assignment: ASSIGNMENT, expiresOn: "2027-02-28T23:59:00Z" }),
+  ];
+}
+
+/** What `az graph query` writes for a subscription of `resourcecontainers`. */
+function subscriptionRow(sub: string, ...groups: string[]): Row {
+  return {
+    id: `/subscriptions/${sub}`,
+    name: `Subscription ${sub.slice(0, 2)}`,
+    type: "microsoft.resources/subscriptions",
+    tenantId: EMULATOR_TENANT_ID,
+    kind: "",
+    location: "",
+    resourceGroup: "",
+    subscriptionId: sub,
+    managementGroupId: "",
+    tags: {},
+    properties: {
+      state: "Enabled",
+      managementGroupAncestorsChain: [
+        ...groups.map((name) => ({ name, displayName: name })),
+        { name: EMULATOR_TENANT_ID, displayName: "Tenant Root Group" },
+      ],
+    },
+  };
+}
+
+const start = emulatorPerTest();
+const directory = mkdtempSync(join(tmpdir(), "mi-audit-mg-assignments-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const excepted = (report: AuditReport) =>
+  report.findings
+    .filter((f) => f.exception !== undefined)
+    .map((f) => `${f.ruleId} ${f.resourceName} ${f.status} ${f.exception!.effect} ${f.exception!.id}`)
+    .sort();
+
+/** The MI under Corp-Prod by the group's exemption, the one in rg-data by the resource group's; no other. */
+const EXPECTED = [
+  `mi.public-endpoint.enabled sqlmi-corp-data fail applied ${RG_EXEMPTION}`,
+  `mi.public-endpoint.enabled sqlmi-prod fail applied ${GROUP_EXEMPTION}`,
+];
+
+describe("Policy assignments and exemptions above the audited subscriptions", () => {
+  it("a subscription-scoped read returns the groups' rows above them, each handed on once across batches", async () => {
+    const { connection } = await start({ estate: { data: estateRows(), ...LAYOUT }, quota: { limit: 10_000 } });
+    const collected = rowCollector();
+    const families = QUERY_FAMILIES.filter((family) => family.name === "policyExemptions");
+    const scope = { subscriptions: SUBSCRIPTIONS };
+    const result = await collectFromResourceGraph(collected.sink, { connection, scope, families, batchSize: 1 });
+    expect(result.gaps).toEqual([]);
+    expect(result.stats.requests).toBe(3);
+    expect(collected.rows.map((row) => String(row.id)).sort()).toEqual(
+      [ASSIGNMENT, GROUP_EXEMPTION, RG_EXEMPTION].sort(),
+    );
+  });
+
+  it("a subscription-scoped run applies the group's and the resource group's exemptions of the group's assignment", async () => {
+    const { connection } = await start({ estate: { data: estateRows(), ...LAYOUT }, quota: { limit: 10_000 } });
+    const scope = { subscriptions: SUBSCRIPTIONS };
+    const live = await runAudit(new ResourceGraphSource({ connection, scope, batchSize: 1 }), SETTINGS, {
+      now: () => AT,
+    });
+    expect(live.run.status).toBe("completed");
+    expect(excepted(live)).toEqual(EXPECTED);
+    expect(live.exceptions.considered.policy).toBe(2);
+    expect(live.run.dataQuality.warnings).toBe(0);
+  });
+
+  it("a run of one subscription under Corp only applies the exemption that reaches it", async () => {
+    const { connection } = await start({ estate: { data: estateRows(), ...LAYOUT }, quota: { limit: 10_000 } });
+    const scope = { subscriptions: [SUB_CORP] };
+    const live = await runAudit(new ResourceGraphSource({ connection, scope }), SETTINGS, { now: () => AT });
+    expect(excepted(live)).toEqual([EXPECTED[0]]);
+  });
+
+  it("a tenant-wide run and a run from snapshots of the same tables except the same results", async () => {
+    const { connection } = await start({ estate: { data: estateRows(), ...LAYOUT }, quota: { limit: 10_000 } });
+    const live = await runAudit(new ResourceGraphSource({ connection }), SETTINGS, { now: () => AT });
+    expect(live.run.status).toBe("completed");
+    expect(excepted(live)).toEqual(EXPECTED);
+
+    const write = (name: string, rows: Row[]) => {
+      const file = join(directory, name);
+      writeFileSync(
+        file,
+        JSON.stringify({ count: rows.length, data: rows, skip_token: null, total_records: rows.length }),
+      );
+      return file;
+    };
+    const resources = write("resources.json", estateRows());
+    const containers = write("resourcecontainers.json", [
+      subscriptionRow(SUB_PROD, "Corp-Prod", "Corp"),
+      subscriptionRow(SUB_CORP, "Corp"),
+      subscriptionRow(SUB_SANDBOX, "Sandbox"),
+    ]);
+    const snapshot = await runAudit(new SnapshotSource([resources, containers]), SETTINGS, { now: () => AT });
+    expect(excepted(snapshot)).toEqual(EXPECTED);
+    expect(snapshot.exceptions.considered.policy).toBe(live.exceptions.considered.policy);
+  });
+});
