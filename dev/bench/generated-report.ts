@@ -1,7 +1,7 @@
 // A realistic audit report of about N results for the storage and API benchmarks: a generated estate (seed 1) run
 // through the engine with the estate's own IPs not trusted (the fast path; see docs/performance.md), cut to exactly
 // N results. 1M rows give 552k results, so N results need about N / 0.55 rows.
-import { emptyExceptionsOutcome } from "../../src/engine/exceptions";
+import { emptyExceptionsOutcome } from "../../src/engine/exception-outcome";
 import { evaluate, newRunId, type AuditReport } from "../../src/audit/run-audit";
 import { scoreFindings } from "../../src/engine/scoring";
 import { generateEstateRows } from "../generate/estate-generator";

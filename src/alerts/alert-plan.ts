@@ -26,7 +26,8 @@ import {
 } from "./alert-message";
 import { evidenceLine } from "./evidence-line";
 import { baselinesOfRule } from "../rules/baselines";
-import { exceptionKey, isExcepted, type ExceptionReportEntry } from "../engine/exceptions";
+import { exceptionKey, isExcepted } from "../engine/exceptions";
+import { type ExceptionReportEntry } from "../engine/exception-outcome";
 import { expiringNotices, type ExpiryNoticeChange } from "./exception-notices";
 
 export interface LedgerEntry {

@@ -3,7 +3,8 @@
 // created again with the same date is not news. The notices a channel was sent live in the alert tables beside its
 // ledger (alert-tables.ts), written when the entry's ledger changes are written, so a retried run plans the same.
 import { createHash } from "node:crypto";
-import { exceptionKey, type ExceptionReportEntry } from "../engine/exceptions";
+import { exceptionKey } from "../engine/exceptions";
+import { type ExceptionReportEntry } from "../engine/exception-outcome";
 import type { ExceptionSource } from "../engine/exceptions";
 
 /** One expiring exception in an alert. */

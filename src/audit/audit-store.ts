@@ -3,7 +3,7 @@
 // narrow interface they use.
 import type { AuditReport, RunInfo, RunStatus } from "./run-audit";
 import type { Finding, FindingIdentity } from "../engine/finding";
-import type { ExceptionsOutcome } from "../engine/exceptions";
+import type { ExceptionsOutcome } from "../engine/exception-outcome";
 import type { Scores, SeverityCounts, StatusCounts } from "../engine/scoring";
 import type { Severity, Status } from "../rules/rule";
 import type { BaselineId } from "../rules/baselines";

@@ -12,14 +12,8 @@ import { MALFORMED_ENTRY_CHECKS } from "../net/malformed-entries";
 import { buildTrustPolicy } from "../net/trust";
 import { evaluateEstate } from "../engine/run-engine";
 import { finaliseScores, ScoreAccumulator, type Scores, type ScoreSums } from "../engine/scoring";
-import {
-  describeExceptions,
-  exceptionFor,
-  ExceptionIndex,
-  ExceptionTally,
-  type AuditException,
-  type ExceptionsOutcome,
-} from "../engine/exceptions";
+import { exceptionFor, ExceptionIndex, type AuditException } from "../engine/exceptions";
+import { describeExceptions, ExceptionTally, type ExceptionsOutcome } from "../engine/exception-outcome";
 import { policyExemptionExceptions } from "../engine/policy-exemptions";
 import type { Finding } from "../engine/finding";
 import { rulesOfBaseline, type BaselineId } from "../rules/baselines";

@@ -83,7 +83,18 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The instant the exception stops applying (ms since the epoch); `undefined` when it never expires. */
 export function expiryInstant(exception: Pick<AuditException, "expiresOn">): number | undefined {
-  const text = exception.expiresOn;
+  // Read once per exception object: a run asks for each covering exception's expiry once per result it covers.
+  const cached = EXPIRY_CACHE.get(exception);
+  if (cached !== undefined) return cached === NO_EXPIRY ? undefined : cached;
+  const instant = readExpiry(exception.expiresOn);
+  EXPIRY_CACHE.set(exception, instant ?? NO_EXPIRY);
+  return instant;
+}
+
+const NO_EXPIRY = Symbol("no expiry");
+const EXPIRY_CACHE = new WeakMap<object, number | typeof NO_EXPIRY>();
+
+function readExpiry(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const date = DATE_ONLY.exec(text);
   // A date is a whole day: the exception applies through its end, in UTC, whatever the runner's time zone.
@@ -148,7 +159,11 @@ export interface ExceptionIndexOptions {
  * number of exceptions.
  */
 export class ExceptionIndex {
-  private readonly byRuleAndScope = new Map<string, AuditException[]>();
+  /**
+   * rule id → subscription → scope key → exceptions: a result of a rule, or in a subscription, that nobody excepted
+   * costs one or two map reads; only results in an excepted subscription walk their id's segments.
+   */
+  private readonly byRuleAndScope = new Map<string, Map<string, ScopeTable>>();
   private readonly byRuleAndGroup = new Map<string, AuditException[]>();
   private readonly subscriptionGroups: ExceptionIndexOptions["subscriptionGroups"];
   readonly size: number;
@@ -161,14 +176,29 @@ export class ExceptionIndex {
     this.subscriptionGroups = options.subscriptionGroups;
     for (const exception of exceptions) {
       const group = managementGroupOfScope(exception.scope);
-      const [map, scope] =
-        group === undefined ? [this.byRuleAndScope, scopeKey(exception.scope)] : [this.byRuleAndGroup, group];
       // A set: an exception that names a rule twice (an initiative's two policies mapping to one rule) covers once.
       for (const ruleId of new Set(exception.ruleIds)) {
-        const key = `${ruleId}|${scope}`;
-        const list = map.get(key);
-        if (list === undefined) map.set(key, [exception]);
+        if (group !== undefined) {
+          const key = `${ruleId}|${group}`;
+          const list = this.byRuleAndGroup.get(key);
+          if (list === undefined) this.byRuleAndGroup.set(key, [exception]);
+          else list.push(exception);
+          continue;
+        }
+        const scope = scopeKey(exception.scope);
+        // A scope that is neither a management group nor under a subscription matches nothing: never widened.
+        const subscription = subscriptionOfKey(scope);
+        if (subscription === undefined) continue;
+        let bySubscription = this.byRuleAndScope.get(ruleId);
+        if (bySubscription === undefined)
+          this.byRuleAndScope.set(ruleId, (bySubscription = new Map<string, ScopeTable>()));
+        let scopes = bySubscription.get(subscription);
+        if (scopes === undefined)
+          bySubscription.set(subscription, (scopes = { byScope: new Map(), lengths: new Set() }));
+        const list = scopes.byScope.get(scope);
+        if (list === undefined) scopes.byScope.set(scope, [exception]);
         else list.push(exception);
+        scopes.lengths.add(scope.length);
       }
     }
   }
@@ -178,16 +208,25 @@ export class ExceptionIndex {
     finding: Pick<Finding, "ruleId" | "resourceId" | "tags"> & Partial<Pick<Finding, "location" | "resourceType">>,
   ): AuditException[] {
     if (this.size === 0) return [];
+    const bySubscription = this.byRuleAndScope.get(finding.ruleId);
+    if (bySubscription === undefined && this.byRuleAndGroup.size === 0) return [];
     const id = scopeKey(finding.resourceId);
+    const subscription = subscriptionOfKey(id);
+    const scopes = subscription === undefined ? undefined : bySubscription?.get(subscription);
+    if (scopes === undefined && this.byRuleAndGroup.size === 0) return [];
     const found: AuditException[] = [];
+    const tags = new TagLookup(finding.tags);
     // The id itself, then each ancestor at a segment boundary, down to /subscriptions/<id>.
-    for (let end = id.length; end > 0; end = id.lastIndexOf("/", end - 1)) {
-      const list = this.byRuleAndScope.get(`${finding.ruleId}|${id.slice(0, end)}`);
-      if (list !== undefined)
-        for (const exception of list)
-          if (tagsMatch(exception, finding.tags) && selectorsMatch(exception, finding)) found.push(exception);
-    }
-    if (this.byRuleAndGroup.size > 0) this.addGroupScoped(finding, id, found);
+    if (scopes !== undefined)
+      for (let end = id.length; end > 0; end = id.lastIndexOf("/", end - 1)) {
+        // Only a prefix as long as some scope can be one: most levels are skipped without cutting a string.
+        if (!scopes.lengths.has(end)) continue;
+        const list = scopes.byScope.get(id.slice(0, end));
+        if (list !== undefined)
+          for (const exception of list)
+            if (tags.matches(exception) && selectorsMatch(exception, finding)) found.push(exception);
+      }
+    if (this.byRuleAndGroup.size > 0) this.addGroupScoped(finding, id, tags, found);
     return found;
   }
 
@@ -195,6 +234,7 @@ export class ExceptionIndex {
   private addGroupScoped(
     finding: Pick<Finding, "ruleId" | "tags"> & Partial<Pick<Finding, "location" | "resourceType">>,
     id: string,
+    tags: TagLookup,
     found: AuditException[],
   ): void {
     const subscription = /^\/subscriptions\/([^/]+)/.exec(id)?.[1];
@@ -203,7 +243,7 @@ export class ExceptionIndex {
       const list = this.byRuleAndGroup.get(`${finding.ruleId}|${group.toLowerCase()}`);
       if (list !== undefined)
         for (const exception of list)
-          if (!found.includes(exception) && tagsMatch(exception, finding.tags) && selectorsMatch(exception, finding))
+          if (!found.includes(exception) && tags.matches(exception) && selectorsMatch(exception, finding))
             found.push(exception);
     }
   }
@@ -239,13 +279,47 @@ function selectorsMatch(
   );
 }
 
-function tagsMatch(exception: AuditException, tags: Readonly<Record<string, string>> | undefined): boolean {
-  if (exception.tags === undefined) return true;
-  const wanted = Object.entries(exception.tags);
-  if (wanted.length === 0) return true;
-  if (tags === undefined) return false;
-  const byName = new Map(Object.entries(tags).map(([name, value]) => [name.toLowerCase(), value]));
-  return wanted.every(([name, value]) => byName.get(name.toLowerCase()) === value);
+/** The scopes of one rule in one subscription, and their lengths. */
+interface ScopeTable {
+  byScope: Map<string, AuditException[]>;
+  lengths: Set<number>;
+}
+
+const SUBSCRIPTIONS_PREFIX = "/subscriptions/";
+
+/** The subscription id of a lower-cased ARM id under /subscriptions/, or undefined. */
+function subscriptionOfKey(key: string): string | undefined {
+  if (!key.startsWith(SUBSCRIPTIONS_PREFIX)) return undefined;
+  const end = key.indexOf("/", SUBSCRIPTIONS_PREFIX.length);
+  const id = key.slice(SUBSCRIPTIONS_PREFIX.length, end === -1 ? undefined : end);
+  return id === "" ? undefined : id;
+}
+
+/** A resource's tags by lower-cased name, folded once per result and only if an exception asks for tags. */
+class TagLookup {
+  private byName: Map<string, string> | undefined;
+
+  constructor(private readonly tags: Readonly<Record<string, string>> | undefined) {}
+
+  matches(exception: AuditException): boolean {
+    const wanted = wantedTags(exception);
+    if (wanted.length === 0) return true;
+    if (this.tags === undefined) return false;
+    this.byName ??= new Map(Object.entries(this.tags).map(([name, value]) => [name.toLowerCase(), value]));
+    return wanted.every(([name, value]) => this.byName!.get(name) === value);
+  }
+}
+
+const WANTED_TAGS = new WeakMap<AuditException, ReadonlyArray<readonly [string, string]>>();
+
+/** The exception's tags with lower-cased names (ARM compares tag names case-insensitively), folded once. */
+function wantedTags(exception: AuditException): ReadonlyArray<readonly [string, string]> {
+  let wanted = WANTED_TAGS.get(exception);
+  if (wanted === undefined) {
+    wanted = Object.entries(exception.tags ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const);
+    WANTED_TAGS.set(exception, wanted);
+  }
+  return wanted;
 }
 
 /** The latest-ending first (no expiry is latest), then by source and id: the one a finding shows, deterministically. */
@@ -287,199 +361,4 @@ export function exceptionFor(
     return toFindingException([...inForce].sort(preferred)[0]!, exceptable ? "applied" : "notNeeded");
   if (!exceptable) return undefined;
   return toFindingException([...covering].sort(preferred)[0]!, "expired");
-}
-
-// ---- what the exceptions did in a run -------------------------------------------------------------------------------
-
-/** One exception's tally in a run (or a part of one): JSON-safe, and parts add up (mergeExceptionUsage). */
-export interface ExceptionUsage {
-  exception: AuditException;
-  /** Fail and unknown results it excepted. */
-  applied: number;
-  /** Pass and not-applicable results it covered while in force. */
-  notNeeded: number;
-  /** Fail and unknown results it covered after it expired. */
-  expired: number;
-  /** Whether its scope lies inside what the run audited (else "matched nothing" is no news: it was not looked at). */
-  inScope: boolean;
-}
-
-/** Counts, per exception, what it covered. Every exception of the run is listed, matched or not (for `stale`). */
-export class ExceptionTally {
-  private readonly usage = new Map<string, ExceptionUsage>();
-
-  constructor(exceptions: readonly AuditException[], inScope: (exception: AuditException) => boolean) {
-    for (const exception of exceptions)
-      this.usage.set(exceptionKey(exception), {
-        exception,
-        applied: 0,
-        notNeeded: 0,
-        expired: 0,
-        inScope: inScope(exception),
-      });
-  }
-
-  /** Records one result's covering exceptions (all of them count as matched, not only the one the finding shows). */
-  add(status: Status, covering: readonly AuditException[], at: Date): void {
-    if (covering.length === 0 || status === "error") return;
-    const now = at.getTime();
-    const exceptable = EXCEPTABLE_STATUSES.has(status);
-    for (const exception of covering) {
-      const usage = this.usage.get(exceptionKey(exception));
-      if (usage === undefined) continue;
-      const expired = !inForceAt(exception, now);
-      if (!exceptable) {
-        if (!expired) usage.notNeeded += 1;
-      } else if (expired) usage.expired += 1;
-      else usage.applied += 1;
-    }
-  }
-
-  sums(): Record<string, ExceptionUsage> {
-    return Object.fromEntries([...this.usage].map(([key, usage]) => [key, { ...usage }]));
-  }
-}
-
-/** Adds up the tallies of parts of one run (fan-out shards): counts add, in scope if any part saw it in scope. */
-export function mergeExceptionUsage(
-  parts: ReadonlyArray<Readonly<Record<string, ExceptionUsage>> | undefined>,
-): Record<string, ExceptionUsage> {
-  const merged: Record<string, ExceptionUsage> = {};
-  for (const part of parts) {
-    if (part === undefined) continue;
-    for (const [key, usage] of Object.entries(part)) {
-      const into = merged[key];
-      if (into === undefined) merged[key] = { ...usage };
-      else {
-        into.applied += usage.applied;
-        into.notNeeded += usage.notNeeded;
-        into.expired += usage.expired;
-        into.inScope ||= usage.inScope;
-      }
-    }
-  }
-  return merged;
-}
-
-/** One exception in a run's report. */
-export interface ExceptionReportEntry {
-  id: string;
-  source: ExceptionSource;
-  ruleIds: string[];
-  scope: string;
-  approvedBy: string;
-  justification: string;
-  expiresOn?: string;
-  ticket?: string;
-  standing: ExceptionStanding;
-  /** Whole days left (0 on its last day); absent when it never expires; negative once expired. */
-  daysLeft?: number;
-  applied: number;
-  notNeeded: number;
-  expired: number;
-}
-
-/** How many entries each list of the outcome keeps; the counts are always complete. */
-export const EXCEPTION_LIST_LIMIT = 100;
-
-/**
- * What a run's exceptions did: the counts, and the exceptions people must act on, each list sorted by expiry then id
- * and capped at EXCEPTION_LIST_LIMIT.
- * - `expiring`: in force, and ending within the warning window;
- * - `expired`: past their expiry (what they covered counts again);
- * - `stale`: in force, inside the audited scope, and matched no result at all;
- * - `notNeeded`: in force, and every result they matched passes or no longer applies;
- * - `noExpiry`: Policy exemptions without an expiry date (honoured; exceptions of this tool always have one).
- */
-export interface ExceptionsOutcome {
-  /** Exceptions the run considered, per source. */
-  considered: Record<ExceptionSource, number>;
-  /** Exceptions that excepted at least one result. */
-  applied: number;
-  /** Results excepted, by status (fail, unknown). */
-  exceptedResults: { fail: number; unknown: number };
-  counts: { expiring: number; expired: number; stale: number; notNeeded: number; noExpiry: number };
-  expiring: ExceptionReportEntry[];
-  expired: ExceptionReportEntry[];
-  stale: ExceptionReportEntry[];
-  notNeeded: ExceptionReportEntry[];
-  noExpiry: ExceptionReportEntry[];
-  /**
-   * Why the run went without the store's exceptions (the store could not be read): every failure then counts, and
-   * the run says so rather than silently dropping accepted risks.
-   */
-  exceptionsUnavailable?: string;
-}
-
-export function emptyExceptionsOutcome(): ExceptionsOutcome {
-  return {
-    considered: { file: 0, store: 0, policy: 0 },
-    applied: 0,
-    exceptedResults: { fail: 0, unknown: 0 },
-    counts: { expiring: 0, expired: 0, stale: 0, notNeeded: 0, noExpiry: 0 },
-    expiring: [],
-    expired: [],
-    stale: [],
-    notNeeded: [],
-    noExpiry: [],
-  };
-}
-
-/** The outcome from the run's merged tallies, at the run's start `at`. */
-export function describeExceptions(
-  usage: Readonly<Record<string, ExceptionUsage>> | undefined,
-  exceptedResults: { fail: number; unknown: number },
-  options: { at: Date; warnDays: number },
-): ExceptionsOutcome {
-  const outcome = emptyExceptionsOutcome();
-  outcome.exceptedResults = { ...exceptedResults };
-  const lists: Record<"expiring" | "expired" | "stale" | "notNeeded" | "noExpiry", ExceptionReportEntry[]> = {
-    expiring: [],
-    expired: [],
-    stale: [],
-    notNeeded: [],
-    noExpiry: [],
-  };
-  for (const u of Object.values(usage ?? {})) {
-    const e = u.exception;
-    outcome.considered[e.source] += 1;
-    if (u.applied > 0) outcome.applied += 1;
-    const standing = exceptionStanding(e, options.at, options.warnDays);
-    const entry: ExceptionReportEntry = {
-      id: e.id,
-      source: e.source,
-      ruleIds: [...e.ruleIds],
-      scope: e.scope,
-      approvedBy: e.approvedBy,
-      justification: e.justification,
-      standing,
-      applied: u.applied,
-      notNeeded: u.notNeeded,
-      expired: u.expired,
-    };
-    if (e.expiresOn !== undefined) entry.expiresOn = e.expiresOn;
-    if (e.ticket !== undefined) entry.ticket = e.ticket;
-    const daysLeft = daysUntilExpiry(e, options.at);
-    if (daysLeft !== undefined) entry.daysLeft = daysLeft;
-    if (standing === "expired") lists.expired.push(entry);
-    else {
-      if (standing === "expiring") lists.expiring.push(entry);
-      if (e.expiresOn === undefined) lists.noExpiry.push(entry);
-      if (u.applied === 0 && u.notNeeded > 0) lists.notNeeded.push(entry);
-      else if (u.applied === 0 && u.notNeeded === 0 && u.inScope) lists.stale.push(entry);
-    }
-  }
-  for (const name of Object.keys(lists) as Array<keyof typeof lists>) {
-    const list = lists[name].sort(byExpiryThenId);
-    outcome.counts[name] = list.length;
-    outcome[name] = list.slice(0, EXCEPTION_LIST_LIMIT);
-  }
-  return outcome;
-}
-
-function byExpiryThenId(a: ExceptionReportEntry, b: ExceptionReportEntry): number {
-  const ea = expiryInstant(a) ?? Number.POSITIVE_INFINITY;
-  const eb = expiryInstant(b) ?? Number.POSITIVE_INFINITY;
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  return a.source.localeCompare(b.source) || a.id.localeCompare(b.id);
 }

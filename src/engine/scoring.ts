@@ -9,7 +9,8 @@
 // finalised. Parts must be disjoint by resource: a resource's score is not the sum of its findings' (it is floored),
 // which is why fan-out gives each subscription, and so each resource, to one shard.
 import type { Finding } from "./finding";
-import { isExcepted, mergeExceptionUsage, type ExceptionUsage } from "./exceptions";
+import { isExcepted } from "./exceptions";
+import { mergeExceptionUsage, type ExceptionUsage } from "./exception-outcome";
 import { RULES } from "../rules/catalog";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../rules/rule";
 

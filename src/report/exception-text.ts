@@ -1,7 +1,8 @@
 // Exceptions as people read them in the CLI's reports: a result's status with the exception that covers it, the
 // "failing" and "failing, excepted" counts and both scores, and one stderr line per exception someone must act on
 // (expired, expiring, stale, no longer needed). An excepted result is never hidden: these words say it is excepted.
-import { isExcepted, type ExceptionReportEntry, type ExceptionsOutcome } from "../engine/exceptions";
+import { isExcepted } from "../engine/exceptions";
+import { type ExceptionReportEntry, type ExceptionsOutcome } from "../engine/exception-outcome";
 import type { Finding } from "../engine/finding";
 import type { Scores } from "../engine/scoring";
 

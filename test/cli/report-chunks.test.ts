@@ -1,6 +1,6 @@
 // Report output in chunks: joined, the chunks are exactly what JSON.stringify / the CSV rows make, and no chunk
 // grows with the estate (a 1M-row report is larger than V8 allows one string to be).
-import { emptyExceptionsOutcome } from "../../src/engine/exceptions";
+import { emptyExceptionsOutcome } from "../../src/engine/exception-outcome";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -6,17 +6,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   daysUntilExpiry,
-  describeExceptions,
-  EXCEPTION_LIST_LIMIT,
   ExceptionIndex,
   exceptionFor,
   exceptionKey,
   exceptionStanding,
+  type AuditException,
+} from "../../src/engine/exceptions";
+import {
+  describeExceptions,
+  EXCEPTION_LIST_LIMIT,
   ExceptionTally,
   mergeExceptionUsage,
-  type AuditException,
   type ExceptionUsage,
-} from "../../src/engine/exceptions";
+} from "../../src/engine/exception-outcome";
 import type { Finding } from "../../src/engine/finding";
 import type { Status } from "../../src/rules/rule";
 import { SeededRandom } from "../../dev/generate/seeded-random";

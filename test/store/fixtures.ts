@@ -1,5 +1,5 @@
 // Small named builders for store tests: findings, reports, run ids, and a store on fresh tables per test.
-import { emptyExceptionsOutcome } from "../../src/engine/exceptions";
+import { emptyExceptionsOutcome } from "../../src/engine/exception-outcome";
 import { randomBytes } from "node:crypto";
 import type { AuditReport, RunStatus } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";

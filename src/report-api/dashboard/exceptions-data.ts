@@ -3,7 +3,8 @@
 // it with its history.
 import type { RunQueries } from "../../audit/audit-store";
 import type { ExceptionHistoryEntry, ExceptionStore, StoredException } from "../../audit/exception-store";
-import { daysUntilExpiry, type ExceptionsOutcome } from "../../engine/exceptions";
+import { daysUntilExpiry } from "../../engine/exceptions";
+import { type ExceptionsOutcome } from "../../engine/exception-outcome";
 import { viewStanding } from "../exception-requests";
 import { EXCEPTION_STANDINGS, type ExceptionViewStanding } from "../exception-schemas";
 

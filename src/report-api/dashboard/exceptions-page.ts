@@ -3,7 +3,7 @@
 // did (expiring, expired, stale, no longer needed, Policy exemptions). One exception's page shows its history.
 // Justifications, approvers, tickets and reasons are people's text: every value goes through `html`.
 import type { ExceptionHistoryEntry } from "../../audit/exception-store";
-import type { ExceptionReportEntry, ExceptionsOutcome } from "../../engine/exceptions";
+import type { ExceptionReportEntry, ExceptionsOutcome } from "../../engine/exception-outcome";
 import { EXCEPTION_STANDINGS, type ExceptionViewStanding } from "../exception-schemas";
 import type { DashboardLinks } from "./dashboard-links";
 import { pageShell } from "./dashboard-page";
