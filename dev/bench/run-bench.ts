@@ -7,12 +7,14 @@ import { BenchUsageError, formatTable, machine, writeFigures, type Benchmark } f
 import { apiBenchmark } from "./api";
 import { collectionBenchmark } from "./collection";
 import { engineBenchmark } from "./engine";
+import { exceptionMatchingBenchmark } from "./exception-matching";
 import { nsgDifferentialBenchmark } from "./nsg-differential";
 import { rowSizesBenchmark } from "./row-sizes";
 import { storageBenchmark } from "./storage";
 
 export const BENCHMARKS: readonly Benchmark[] = [
   engineBenchmark,
+  exceptionMatchingBenchmark,
   collectionBenchmark,
   rowSizesBenchmark,
   storageBenchmark,
