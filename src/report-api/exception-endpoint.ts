@@ -9,9 +9,8 @@ import { errorResponse, handled } from "../http/http-results";
 import { checkRole, CLIENT_PRINCIPAL_HEADER } from "./client-principal";
 import { EXCEPTION_BODY_MAX_BYTES, JSON_MEDIA_TYPES, YAML_MEDIA_TYPES, type ExceptionRoute } from "./exception-routes";
 import { getReportSettings } from "./report-settings";
+import type { PathOf } from "./report-endpoint";
 import { parsePath, parseQuery } from "./request-parsing";
-
-type PathOf<R> = R extends { path: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
 
 export interface ExceptionEndpointInput<R extends ExceptionRoute> {
   query: z.output<R["query"]>;

@@ -8,7 +8,8 @@ import { getReportSettings } from "./report-settings";
 import { parsePath, parseQuery } from "./request-parsing";
 import type { ReportRoute } from "./report-routes";
 
-type PathOf<R> = R extends { path: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
+/** The parsed path parameters of a route (none when it has no path schema). */
+export type PathOf<R> = R extends { path: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
 
 export interface EndpointInput<R extends ReportRoute> {
   query: z.output<R["query"]>;
