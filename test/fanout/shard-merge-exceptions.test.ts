@@ -5,27 +5,15 @@
 // exception no shard matched is stale once, one some shard matched is not), no longer needed.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runAudit, type AuditReport, type CollectionStep } from "../../src/audit/run-audit";
-import type { ResourceSource } from "../../src/audit/resource-source";
 import type { AuditSettings } from "../../src/config/audit-settings";
 import type { AuditException } from "../../src/engine/exceptions";
 import type { Finding } from "../../src/engine/finding";
-import { mergeShardResults } from "../../src/fanout/fanout-merge";
-import type { FanoutPlan, ShardResult } from "../../src/fanout/fanout-store";
-import { evaluateShard } from "../../src/fanout/shard-evaluation";
-import { isShardedType, SHARDED_TYPES } from "../../src/fanout/shard-families";
-import { groupIntoShards } from "../../src/fanout/shard-plan";
-import type { CoverageGap } from "../../src/model/estate";
 import type { ResourceRow } from "../../src/model/row";
 import { SAMPLE } from "../support/run-cli";
+import { isShardedType } from "../../src/fanout/shard-families";
+import { auditBothWays, subscriptionOf, type Parity } from "./audit-both-ways";
 
-const RUN_ID = "20261204T020000Z-abc123";
-const STARTED = new Date("2026-12-04T02:00:00.000Z");
-const FINISHED = new Date("2026-12-04T02:03:07.250Z");
-const SOURCE = { kind: "resourceGraph" as const, subscriptions: ["in-scope"] };
 const NOT_AUDITED = "00000000-1111-4222-8333-444444444444";
-const origin = (row: ResourceRow): string => `Resource Graph ${typeof row.type === "string" ? row.type : "row"}`;
-const subscriptionOf = (row: ResourceRow): string => String(row.subscriptionId ?? "").toLowerCase();
 const ROWS = (JSON.parse(readFileSync(SAMPLE, "utf8")) as { data: ResourceRow[] }).data;
 const SUBSCRIPTIONS = [...new Set(ROWS.map(subscriptionOf).filter((s) => s !== ""))].sort();
 
@@ -52,95 +40,6 @@ const EXCEPTIONS: AuditException[] = [
   ex("EX-ELSEWHERE", "mi.vnet.dedicated", `/subscriptions/${NOT_AUDITED}`),
 ];
 
-interface Parity {
-  single: AuditReport;
-  merged: ReturnType<typeof mergeShardResults>;
-}
-
-/** As shard-merge.test.ts: context rows first, then each shard's own rows, in one run and shard by shard. */
-async function auditBothWays(settings: AuditSettings, failing?: string): Promise<Parity> {
-  const context = ROWS.filter((row) => !isShardedType(row.type));
-  const { shards, linkCount, links } = groupIntoShards(SUBSCRIPTIONS, context, 1);
-  const ownRows = (shard: readonly string[]) =>
-    ROWS.filter((row) => isShardedType(row.type) && shard.includes(subscriptionOf(row)));
-  const failedGap = (shard: readonly string[]): CoverageGap => ({
-    types: [...SHARDED_TYPES],
-    subscriptionIds: [...shard],
-    reason: "shard failed after its retries",
-  });
-  const failed = (shard: readonly string[]) => failing !== undefined && shard.includes(failing);
-
-  const single: ResourceSource = {
-    describe: () => SOURCE,
-    async collect(sink) {
-      for (const row of context) sink.add(row, origin(row));
-      const gaps: CoverageGap[] = [];
-      for (const shard of shards) {
-        if (failed(shard)) gaps.push(failedGap(shard));
-        else for (const row of ownRows(shard)) sink.add(row, origin(row));
-      }
-      return { stats: {}, gaps };
-    },
-  };
-  const times = [STARTED, FINISHED];
-  const singleReport = await runAudit(single, settings, {
-    runId: RUN_ID,
-    now: () => times.shift() ?? FINISHED,
-    exceptions: EXCEPTIONS,
-  });
-
-  const results: ShardResult[] = [];
-  for (const [index, shard] of shards.entries()) {
-    const collect: CollectionStep = failed(shard)
-      ? async () => ({ stats: {}, gaps: [failedGap(shard)] })
-      : async (sink) => {
-          for (const row of ownRows(shard)) sink.add(row, origin(row));
-          return { stats: {}, gaps: [] };
-        };
-    const evaluation = await evaluateShard({
-      contextRows: context,
-      contextGaps: [],
-      collect,
-      subscriptions: shard,
-      startedAt: STARTED,
-      exceptions: EXCEPTIONS,
-      ...(index === 0 ? { keepUnowned: (id: string) => !SUBSCRIPTIONS.includes(id.toLowerCase()) } : {}),
-      settings,
-    });
-    results.push({
-      version: 1,
-      shard: index,
-      outcome: failed(shard) ? "failed" : "done",
-      ...evaluation,
-      write: {
-        findings: 0,
-        findingTransactions: 0,
-        stateEntities: 0,
-        stateTransactions: 0,
-        findingsMs: 0,
-        stateMs: 0,
-        elapsedMs: 0,
-      },
-      durationMs: 0,
-      transitions: { new: [], resolved: [], regressed: [], stillFailing: [], notFullyRead: 0, stale: 0 },
-    });
-  }
-  const plan: FanoutPlan = {
-    version: 1,
-    runId: RUN_ID,
-    scopeKey: "scope",
-    message: { runId: RUN_ID, trigger: "timer", requestedAt: STARTED.toISOString() },
-    baseline: settings.baseline,
-    startedAt: STARTED.toISOString(),
-    source: SOURCE,
-    subscriptions: SUBSCRIPTIONS,
-    shards,
-    context: { rows: context.length, gaps: [], stats: {} },
-    grouping: { linkCount, links },
-  };
-  return { single: singleReport, merged: mergeShardResults(plan, results.reverse(), settings, FINISHED) };
-}
-
 const sorted = (findings: readonly Finding[]): string[] =>
   findings.map((f) => `${f.ruleId}|${f.resourceId.toLowerCase()}|${JSON.stringify(f)}`).sort();
 
@@ -161,7 +60,7 @@ describe("a fanned-out run with exceptions and the single run", () => {
     ],
     ["baseline seed-2019", { ...BASE, baseline: "seed-2019" }],
   ])("give the same summary, findings and exceptions outcome (%s)", async (_label, settings) => {
-    const parity = await auditBothWays(settings);
+    const parity = await auditBothWays(ROWS, settings, undefined, EXCEPTIONS);
     expect(parity.merged.report.run.collection["fanout"]).toMatchObject({ shards: 3, failedShards: [] });
     expectSameRun(parity);
     const { exceptions, summary } = parity.single;
@@ -177,7 +76,7 @@ describe("a fanned-out run with exceptions and the single run", () => {
 
   it("are both partial alike when one shard failed, its unknowns excepted alike", async () => {
     const failing = subscriptionOf(ROWS.find((row) => isShardedType(row.type))!);
-    const parity = await auditBothWays(BASE, failing);
+    const parity = await auditBothWays(ROWS, BASE, failing, EXCEPTIONS);
     expect(parity.single.run.status).toBe("partial");
     expectSameRun(parity);
   });
