@@ -3,7 +3,7 @@
 // script run, nothing is fetched from elsewhere, and screenshots are kept in test-artifacts/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useServices } from "../../src/app/services";
 import { useReportSettings } from "../../src/report-api/report-settings";
@@ -16,7 +16,7 @@ import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { REPO } from "../support/run-cli";
 import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, inCi, launchChromium } from "./chromium";
+import { chromiumAvailable, inCi, launchChromium, openWatched, type WatchedPage } from "./chromium";
 import { serveHandlers, type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
@@ -67,29 +67,8 @@ describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
   });
 
   /** A page that records dialogs, console errors, failed or foreign requests and CSP violations. */
-  async function open(
-    path: string,
-    viewport = { width: 1366, height: 768 },
-  ): Promise<{ page: Page; dialogs: string[]; problems: string[]; foreign: string[] }> {
-    const page = await browser.newPage({ viewport });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    const foreign: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(message.text());
-    });
-    page.on("pageerror", (error) => problems.push(error.message));
-    page.on("request", (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith("data:")) foreign.push(request.url());
-    });
-    const response = await page.goto(`${server.url}${path}`);
-    expect(response?.status()).toBe(200);
-    return { page, dialogs, problems, foreign };
-  }
+  const open = (path: string, viewport?: { width: number; height: number }): Promise<WatchedPage> =>
+    openWatched(browser, server.url, path, viewport);
 
   it("loads with the sample estate: overview, 30-run chart with stacked severity bars, delta, subscriptions, findings", async () => {
     const { page, dialogs, problems, foreign } = await open("/api/dashboard");

@@ -26,7 +26,7 @@ import { createExceptionStore } from "../../src/store/table-exception-store";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { REPO } from "../support/run-cli";
 import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, launchChromium } from "./chromium";
+import { chromiumAvailable, launchChromium, openWatched, type WatchedPage } from "./chromium";
 import { serveHandlers, type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
@@ -159,26 +159,7 @@ describe.skipIf(!chromiumAvailable)("dashboard exceptions in Chromium", () => {
     expect(outcome.status).toBe("completed");
   }
 
-  async function open(path: string): Promise<{ page: Page; dialogs: string[]; problems: string[]; foreign: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    const foreign: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(message.text());
-    });
-    page.on("pageerror", (error) => problems.push(error.message));
-    page.on("request", (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith("data:")) foreign.push(request.url());
-    });
-    const response = await page.goto(`${server.url}${path}`);
-    expect(response?.status()).toBe(200);
-    return { page, dialogs, problems, foreign };
-  }
+  const open = (path: string): Promise<WatchedPage> => openWatched(browser, server.url, path);
 
   async function latestRun(page: Page): Promise<RunSummaryJson> {
     const answer = await page.request.get(`${server.url}/api/runs/latest`);
