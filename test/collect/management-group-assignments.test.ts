@@ -16,7 +16,15 @@ import { QUERY_FAMILIES } from "../../src/collect/queries";
 import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { EMULATOR_TENANT_ID } from "../../dev/emulator/resource-graph-endpoint";
-import { PUBLIC_ENDPOINT_POLICY, exemptionRow, type Row } from "../fixtures/policy-exemptions";
+import {
+  CORP_PUBLIC_ENDPOINT_ASSIGNMENT,
+  corpAssignmentRow,
+  exemptionRow,
+  managementGroup,
+  publicEndpointMiRow,
+  subscriptionContainerRow,
+  type Row,
+} from "../fixtures/policy-exemptions";
 import { emulatorPerTest, rowCollector } from "./emulator-connection";
 
 const SUB_PROD = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
@@ -25,8 +33,8 @@ const SUB_SANDBOX = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
 const SUBSCRIPTIONS = [SUB_PROD, SUB_CORP, SUB_SANDBOX];
 const SETTINGS = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
 const AT = new Date("2026-12-04T12:00:00Z");
-const group = (name: string) => `/providers/Microsoft.Management/managementGroups/${name}`;
-const ASSIGNMENT = `${group("Corp")}/providers/Microsoft.Authorization/policyAssignments/mi-public-endpoint`;
+const group = managementGroup;
+const ASSIGNMENT = CORP_PUBLIC_ENDPOINT_ASSIGNMENT;
 const RG_DATA = `/subscriptions/${SUB_CORP}/resourceGroups/rg-data`;
 const GROUP_EXEMPTION = `${group("Corp-Prod")}/providers/Microsoft.Authorization/policyExemptions/ex-prod`;
 const RG_EXEMPTION = `${RG_DATA}/providers/Microsoft.Authorization/policyExemptions/ex-rg`;
@@ -35,36 +43,14 @@ const LAYOUT = {
   managementGroupParents: { "Corp-Prod": "Corp" },
 };
 
-function miRow(sub: string, name: string, resourceGroup = "rg-data"): Row {
-  return {
-    id: `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.Sql/managedInstances/${name}`,
-    name,
-    type: "microsoft.sql/managedinstances",
-    location: "westeurope",
-    subscriptionId: sub,
-    resourceGroup,
-    tags: {},
-    properties: { publicDataEndpointEnabled: true, minimalTlsVersion: "1.2" },
-  };
-}
-
 /** An MI failing the public-endpoint rule in each subscription (two under Corp), the Corp assignment, two exemptions. */
 function estateRows(): Row[] {
   return [
-    miRow(SUB_PROD, "sqlmi-prod"),
-    miRow(SUB_CORP, "sqlmi-corp-data"),
-    miRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
-    miRow(SUB_SANDBOX, "sqlmi-sandbox"),
-    {
-      id: ASSIGNMENT,
-      name: "mi-public-endpoint",
-      type: "microsoft.authorization/policyassignments",
-      location: "",
-      subscriptionId: "",
-      resourceGroup: "",
-      tags: null,
-      properties: { displayName: "MI public endpoint", policyDefinitionId: PUBLIC_ENDPOINT_POLICY },
-    },
+    publicEndpointMiRow(SUB_PROD, "sqlmi-prod"),
+    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-data"),
+    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
+    publicEndpointMiRow(SUB_SANDBOX, "sqlmi-sandbox"),
+    corpAssignmentRow(),
     exemptionRow({
       scope: group("Corp-Prod"),
       name: "ex-prod",
@@ -73,29 +59,6 @@ function estateRows(): Row[] {
     }),
     exemptionRow({ scope: RG_DATA, name: "ex-rg", assignment: ASSIGNMENT, expiresOn: "2027-02-28T23:59:00Z" }),
   ];
-}
-
-/** What `az graph query` writes for a subscription of `resourcecontainers`. */
-function subscriptionRow(sub: string, ...groups: string[]): Row {
-  return {
-    id: `/subscriptions/${sub}`,
-    name: `Subscription ${sub.slice(0, 2)}`,
-    type: "microsoft.resources/subscriptions",
-    tenantId: EMULATOR_TENANT_ID,
-    kind: "",
-    location: "",
-    resourceGroup: "",
-    subscriptionId: sub,
-    managementGroupId: "",
-    tags: {},
-    properties: {
-      state: "Enabled",
-      managementGroupAncestorsChain: [
-        ...groups.map((name) => ({ name, displayName: name })),
-        { name: EMULATOR_TENANT_ID, displayName: "Tenant Root Group" },
-      ],
-    },
-  };
 }
 
 const start = emulatorPerTest();
@@ -163,9 +126,9 @@ describe("Policy assignments and exemptions above the audited subscriptions", ()
     };
     const resources = write("resources.json", estateRows());
     const containers = write("resourcecontainers.json", [
-      subscriptionRow(SUB_PROD, "Corp-Prod", "Corp"),
-      subscriptionRow(SUB_CORP, "Corp"),
-      subscriptionRow(SUB_SANDBOX, "Sandbox"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_PROD, "Corp-Prod", "Corp"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_CORP, "Corp"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_SANDBOX, "Sandbox"),
     ]);
     const snapshot = await runAudit(new SnapshotSource([resources, containers]), SETTINGS, { now: () => AT });
     expect(excepted(snapshot)).toEqual(EXPECTED);

@@ -14,7 +14,14 @@ import { QUERY_FAMILIES } from "../../src/collect/queries";
 import { collectFromResourceGraph } from "../../src/collect/resource-graph-source";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { EMULATOR_TENANT_ID } from "../../dev/emulator/resource-graph-endpoint";
-import { PUBLIC_ENDPOINT_POLICY, exemptionRow, type Row } from "../fixtures/policy-exemptions";
+import {
+  CORP_PUBLIC_ENDPOINT_ASSIGNMENT,
+  corpAssignmentRow,
+  exemptionRow,
+  publicEndpointMiRow,
+  subscriptionContainerRow,
+  type Row,
+} from "../fixtures/policy-exemptions";
 import { FAST_RETRY, emulatorPerTest, rowCollector } from "./emulator-connection";
 
 const SUB_NESTED = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
@@ -23,7 +30,7 @@ const SUB_OUTSIDE = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
 const SETTINGS = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
 const AT = new Date("2026-12-04T12:00:00Z");
 const CORP = "/providers/Microsoft.Management/managementGroups/Corp";
-const ASSIGNMENT = `${CORP}/providers/Microsoft.Authorization/policyAssignments/mi-public-endpoint`;
+const ASSIGNMENT = CORP_PUBLIC_ENDPOINT_ASSIGNMENT;
 const EXEMPTION = `${CORP}/providers/Microsoft.Authorization/policyExemptions/ex-corp`;
 const LAYOUT = {
   managementGroups: { Corp: [SUB_DIRECT], "Corp-Prod": [SUB_NESTED], Sandbox: [SUB_OUTSIDE] },
@@ -31,63 +38,15 @@ const LAYOUT = {
 };
 const ANCESTRY_FAMILY = QUERY_FAMILIES.filter((family) => family.name === "subscriptionAncestry");
 
-const miId = (sub: string, name: string) =>
-  `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Sql/managedInstances/${name}`;
-
-function miRow(sub: string, name: string): Row {
-  return {
-    id: miId(sub, name),
-    name,
-    type: "microsoft.sql/managedinstances",
-    location: "westeurope",
-    subscriptionId: sub,
-    resourceGroup: "rg-data",
-    tags: {},
-    properties: { publicDataEndpointEnabled: true, minimalTlsVersion: "1.2" },
-  };
-}
-
 /** The `resources` and `policyresources` rows: an MI failing the public-endpoint rule per subscription, the Corp group's assignment and exemption. */
 function estateRows(): Row[] {
   return [
-    miRow(SUB_NESTED, "sqlmi-nested"),
-    miRow(SUB_DIRECT, "sqlmi-direct"),
-    miRow(SUB_OUTSIDE, "sqlmi-outside"),
-    {
-      id: ASSIGNMENT,
-      name: "mi-public-endpoint",
-      type: "microsoft.authorization/policyassignments",
-      location: "",
-      subscriptionId: "",
-      resourceGroup: "",
-      tags: null,
-      properties: { displayName: "MI public endpoint", policyDefinitionId: PUBLIC_ENDPOINT_POLICY },
-    },
+    publicEndpointMiRow(SUB_NESTED, "sqlmi-nested"),
+    publicEndpointMiRow(SUB_DIRECT, "sqlmi-direct"),
+    publicEndpointMiRow(SUB_OUTSIDE, "sqlmi-outside"),
+    corpAssignmentRow(),
     exemptionRow({ scope: CORP, name: "ex-corp", assignment: ASSIGNMENT, expiresOn: "2027-03-31T23:59:00Z" }),
   ];
-}
-
-/** What `az graph query -q "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'"` writes. */
-function subscriptionRow(sub: string, ...groups: string[]): Row {
-  return {
-    id: `/subscriptions/${sub}`,
-    name: `Subscription ${sub.slice(0, 2)}`,
-    type: "microsoft.resources/subscriptions",
-    tenantId: EMULATOR_TENANT_ID,
-    kind: "",
-    location: "",
-    resourceGroup: "",
-    subscriptionId: sub,
-    managementGroupId: "",
-    tags: {},
-    properties: {
-      state: "Enabled",
-      managementGroupAncestorsChain: [
-        ...groups.map((name) => ({ name, displayName: name })),
-        { name: EMULATOR_TENANT_ID, displayName: "Tenant Root Group" },
-      ],
-    },
-  };
 }
 
 const start = emulatorPerTest();
@@ -120,9 +79,9 @@ describe("management-group ancestry from resourcecontainers", () => {
     const chainOf = (row: Row) => (row["properties"] as Row)["managementGroupAncestorsChain"];
     const served = Object.fromEntries(collected.rows.map((row) => [row.subscriptionId, chainOf(row as Row)]));
     expect(served).toEqual({
-      [SUB_NESTED]: chainOf(subscriptionRow(SUB_NESTED, "Corp-Prod", "Corp")),
-      [SUB_DIRECT]: chainOf(subscriptionRow(SUB_DIRECT, "Corp")),
-      [SUB_OUTSIDE]: chainOf(subscriptionRow(SUB_OUTSIDE, "Sandbox")),
+      [SUB_NESTED]: chainOf(subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_NESTED, "Corp-Prod", "Corp")),
+      [SUB_DIRECT]: chainOf(subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_DIRECT, "Corp")),
+      [SUB_OUTSIDE]: chainOf(subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_OUTSIDE, "Sandbox")),
     });
   });
 
@@ -135,9 +94,9 @@ describe("management-group ancestry from resourcecontainers", () => {
 
     const resources = writeSnapshot("resources.json", estateRows());
     const containers = writeSnapshot("resourcecontainers.json", [
-      subscriptionRow(SUB_NESTED, "Corp-Prod", "Corp"),
-      subscriptionRow(SUB_DIRECT, "Corp"),
-      subscriptionRow(SUB_OUTSIDE, "Sandbox"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_NESTED, "Corp-Prod", "Corp"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_DIRECT, "Corp"),
+      subscriptionContainerRow(EMULATOR_TENANT_ID, SUB_OUTSIDE, "Sandbox"),
     ]);
     const snapshot = await runAudit(new SnapshotSource([resources, containers]), SETTINGS, { now: () => AT });
     expect(excepted(snapshot)).toEqual(EXPECTED);

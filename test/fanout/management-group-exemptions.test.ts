@@ -6,48 +6,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
-import { PUBLIC_ENDPOINT_POLICY, exemptionRow, type Row } from "../fixtures/policy-exemptions";
+import {
+  CORP_PUBLIC_ENDPOINT_ASSIGNMENT,
+  corpAssignmentRow,
+  exemptionRow,
+  managementGroup,
+  publicEndpointMiRow,
+} from "../fixtures/policy-exemptions";
 import { allFindings, drainShards, fanoutKit, finishedRun, requestAndPlan } from "./fanout-kit";
 import type { StoredFinding } from "../../src/audit/audit-store";
 
 const SUB_PROD = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
 const SUB_CORP = "0b000000-0000-4000-8000-00000000000b"; // Corp ← here
 const SUB_SANDBOX = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
-const group = (name: string) => `/providers/Microsoft.Management/managementGroups/${name}`;
-const ASSIGNMENT = `${group("Corp")}/providers/Microsoft.Authorization/policyAssignments/mi-public-endpoint`;
+const group = managementGroup;
+const ASSIGNMENT = CORP_PUBLIC_ENDPOINT_ASSIGNMENT;
 const RG_DATA = `/subscriptions/${SUB_CORP}/resourceGroups/rg-data`;
 const GROUP_EXEMPTION = `${group("Corp-Prod")}/providers/Microsoft.Authorization/policyExemptions/ex-prod`;
 const RG_EXEMPTION = `${RG_DATA}/providers/Microsoft.Authorization/policyExemptions/ex-rg`;
 
-function miRow(sub: string, name: string, resourceGroup = "rg-data"): Row {
-  return {
-    id: `/subscriptions/${sub}/resourceGroups/${resourceGroup}/providers/Microsoft.Sql/managedInstances/${name}`,
-    name,
-    type: "microsoft.sql/managedinstances",
-    location: "westeurope",
-    subscriptionId: sub,
-    resourceGroup,
-    tags: {},
-    properties: { publicDataEndpointEnabled: true, minimalTlsVersion: "1.2" },
-  };
-}
-
 const ESTATE = {
   data: [
-    miRow(SUB_PROD, "sqlmi-prod"),
-    miRow(SUB_CORP, "sqlmi-corp-data"),
-    miRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
-    miRow(SUB_SANDBOX, "sqlmi-sandbox"),
-    {
-      id: ASSIGNMENT,
-      name: "mi-public-endpoint",
-      type: "microsoft.authorization/policyassignments",
-      location: "",
-      subscriptionId: "",
-      resourceGroup: "",
-      tags: null,
-      properties: { displayName: "MI public endpoint", policyDefinitionId: PUBLIC_ENDPOINT_POLICY },
-    },
+    publicEndpointMiRow(SUB_PROD, "sqlmi-prod"),
+    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-data"),
+    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
+    publicEndpointMiRow(SUB_SANDBOX, "sqlmi-sandbox"),
+    corpAssignmentRow(),
     exemptionRow({
       scope: group("Corp-Prod"),
       name: "ex-prod",
