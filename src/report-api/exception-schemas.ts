@@ -4,12 +4,7 @@
 import { z } from "zod";
 import { EXCEPTION_ID_PATTERN, EXCEPTION_INPUT_FIELDS } from "../engine/exception-input";
 import { MAX_REVOKE_REASON } from "../store/table-exception-store";
-import { reportSchemas } from "./response-schemas";
-
-function named<T extends z.ZodType>(id: string, schema: T, description: string): T {
-  reportSchemas.add(schema, { id, description });
-  return schema;
-}
+import { named } from "./schema-registry";
 
 /** What GET /api/exceptions can list: one standing, `revoked`, or `all` (revoked ones included). */
 export const EXCEPTION_STANDINGS = ["active", "expiring", "expired", "revoked"] as const;
