@@ -5,34 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { assessGate, runVerification } from "../../src/engine/gate";
 import { scoreFindings } from "../../src/engine/scoring";
-import type { ExceptionEffect } from "../../src/engine/exceptions";
 import type { Finding } from "../../src/engine/finding";
 import type { CoverageGap } from "../../src/model/estate";
-import { RULES } from "../../src/rules/catalog";
-import type { Severity, Status } from "../../src/rules/rule";
+import type { Severity } from "../../src/rules/rule";
+import { catalogRuleOf, findingFromSpec } from "./finding-spec";
 
-/** `resource/severity/status[/effect]`: a result of the catalog's first rule of that severity. */
-function finding(spec: string): Finding {
-  const [resource, severity, status, effect] = spec.split("/") as [string, Severity, Status, ExceptionEffect?];
-  const ruleId = RULES.find((rule) => rule.severity === severity)!.id;
-  const f: Finding = {
-    ruleId,
-    resourceId: `/subscriptions/s1/resourceGroups/rg/providers/x/${resource}`,
-    resourceName: resource,
-    resourceType: "x",
-    subscriptionId: "s1",
-    resourceGroup: "rg",
-    location: "westeurope",
-    status,
-    severity,
-    title: ruleId,
-    message: "",
-    evidence: {},
-  };
-  if (effect !== undefined)
-    f.exception = { id: "EX-1", source: "file", justification: "j", approvedBy: "a", expiresOn: "2027-01-31", effect };
-  return f;
-}
+/** A spec finding (finding-spec.ts) of the catalog's first rule of its severity. */
+const finding = (spec: string): Finding => findingFromSpec(spec, catalogRuleOf);
+
 const GAP: CoverageGap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: ["s1"], reason: "403" };
 
 function gate(specs: string[], threshold: Severity, gaps: CoverageGap[] = [], allowUnverified = false) {

@@ -14,33 +14,13 @@ import {
 import type { ExceptionEffect } from "../../src/engine/exceptions";
 import type { Finding } from "../../src/engine/finding";
 import { RULES } from "../../src/rules/catalog";
-import { SEVERITIES, STATUSES, type Severity, type Status } from "../../src/rules/rule";
+import { SEVERITIES, STATUSES } from "../../src/rules/rule";
 import { SeededRandom } from "../../dev/generate/seeded-random";
+import { catalogRuleOf, findingFromSpec } from "./finding-spec";
 
-/** `sub:resource/severity/status[/effect]`, e.g. `s1:r1/critical/fail/applied`. */
-function finding(spec: string): Finding {
-  const [where, severity, status, effect] = spec.split("/") as [string, Severity, Status, ExceptionEffect?];
-  const [subscriptionId, resource] = where.includes(":") ? (where.split(":") as [string, string]) : ["s1", where];
-  // A catalog rule of that severity: merged parts list rules in engine (catalog) order.
-  const ruleId = RULES.find((rule) => rule.severity === severity)!.id;
-  const f: Finding = {
-    ruleId,
-    resourceId: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/x/${resource}`,
-    resourceName: resource,
-    resourceType: "x",
-    subscriptionId,
-    resourceGroup: "rg",
-    location: "westeurope",
-    status,
-    severity,
-    title: ruleId,
-    message: "",
-    evidence: {},
-  };
-  if (effect !== undefined)
-    f.exception = { id: "EX-1", source: "file", justification: "j", approvedBy: "a", expiresOn: "2027-01-31", effect };
-  return f;
-}
+/** A spec finding (finding-spec.ts) of the catalog's first rule of its severity. */
+const finding = (spec: string): Finding => findingFromSpec(spec, catalogRuleOf);
+
 const findings = (...specs: string[]) => specs.map(finding);
 
 describe("the two scores", () => {

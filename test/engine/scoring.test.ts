@@ -16,31 +16,16 @@ import {
 } from "../../src/engine/scoring";
 import type { Finding } from "../../src/engine/finding";
 import { RULES } from "../../src/rules/catalog";
-import { SEVERITIES, type Severity, type Status } from "../../src/rules/rule";
+import { SEVERITIES } from "../../src/rules/rule";
 import { findingsFor } from "../support/evaluate";
 import { SAMPLE } from "../support/run-cli";
+import { findingFromSpec } from "./finding-spec";
+
+/** A spec finding (finding-spec.ts); `ruleId` names its rule (default `rule.<severity>`). */
+const finding = (spec: string, ruleId?: string): Finding =>
+  findingFromSpec(spec, ruleId === undefined ? undefined : () => ruleId);
 
 const NO_STATUS = { fail: 0, unknown: 0, error: 0, pass: 0, notApplicable: 0 };
-
-/** `resource/severity/status`, e.g. `r1/critical/fail`; the subscription is the resource's prefix before `:` (default s1). */
-function finding(spec: string, ruleId = `rule.${spec.split("/")[1]}`): Finding {
-  const [where, severity, status] = spec.split("/") as [string, Severity, Status];
-  const [subscriptionId, resource] = where.includes(":") ? (where.split(":") as [string, string]) : ["s1", where];
-  return {
-    ruleId,
-    resourceId: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/x/${resource}`,
-    resourceName: resource,
-    resourceType: "x",
-    subscriptionId,
-    resourceGroup: "rg",
-    location: "westeurope",
-    status,
-    severity,
-    title: ruleId,
-    message: "",
-    evidence: {},
-  };
-}
 
 const score = (...specs: string[]) => scoreFindings(specs.map((spec) => finding(spec)));
 
