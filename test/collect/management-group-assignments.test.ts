@@ -18,48 +18,28 @@ import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { EMULATOR_TENANT_ID } from "../../dev/emulator/resource-graph-endpoint";
 import {
   CORP_PUBLIC_ENDPOINT_ASSIGNMENT,
-  corpAssignmentRow,
-  exemptionRow,
-  managementGroup,
-  publicEndpointMiRow,
   subscriptionContainerRow,
   type Row,
+  CORP_SUBSCRIPTIONS,
+  CORP_GROUP_EXEMPTION,
+  CORP_RG_EXEMPTION,
+  CORP_GROUP_LAYOUT,
+  corpEstateRows,
 } from "../fixtures/policy-exemptions";
 import { emulatorPerTest, rowCollector } from "./emulator-connection";
 
-const SUB_PROD = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
-const SUB_CORP = "0b000000-0000-4000-8000-00000000000b"; // Corp ← here
-const SUB_SANDBOX = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
+const SUB_PROD = CORP_SUBSCRIPTIONS.prod; // Corp ← Corp-Prod ← here
+const SUB_CORP = CORP_SUBSCRIPTIONS.corp; // Corp ← here
+const SUB_SANDBOX = CORP_SUBSCRIPTIONS.sandbox; // Sandbox ← here
 const SUBSCRIPTIONS = [SUB_PROD, SUB_CORP, SUB_SANDBOX];
 const SETTINGS = { trustedPrefixes: [], trustOwnedPublicIps: true, baseline: "current" as const };
 const AT = new Date("2026-12-04T12:00:00Z");
-const group = managementGroup;
 const ASSIGNMENT = CORP_PUBLIC_ENDPOINT_ASSIGNMENT;
-const RG_DATA = `/subscriptions/${SUB_CORP}/resourceGroups/rg-data`;
-const GROUP_EXEMPTION = `${group("Corp-Prod")}/providers/Microsoft.Authorization/policyExemptions/ex-prod`;
-const RG_EXEMPTION = `${RG_DATA}/providers/Microsoft.Authorization/policyExemptions/ex-rg`;
-const LAYOUT = {
-  managementGroups: { "Corp-Prod": [SUB_PROD], Corp: [SUB_CORP], Sandbox: [SUB_SANDBOX] },
-  managementGroupParents: { "Corp-Prod": "Corp" },
-};
+const GROUP_EXEMPTION = CORP_GROUP_EXEMPTION;
+const RG_EXEMPTION = CORP_RG_EXEMPTION;
+const LAYOUT = CORP_GROUP_LAYOUT;
 
-/** An MI failing the public-endpoint rule in each subscription (two under Corp), the Corp assignment, two exemptions. */
-function estateRows(): Row[] {
-  return [
-    publicEndpointMiRow(SUB_PROD, "sqlmi-prod"),
-    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-data"),
-    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
-    publicEndpointMiRow(SUB_SANDBOX, "sqlmi-sandbox"),
-    corpAssignmentRow(),
-    exemptionRow({
-      scope: group("Corp-Prod"),
-      name: "ex-prod",
-      assignment: ASSIGNMENT,
-      expiresOn: "2027-03-31T23:59:00Z",
-    }),
-    exemptionRow({ scope: RG_DATA, name: "ex-rg", assignment: ASSIGNMENT, expiresOn: "2027-02-28T23:59:00Z" }),
-  ];
-}
+const estateRows = corpEstateRows;
 
 const start = emulatorPerTest();
 const directory = mkdtempSync(join(tmpdir(), "mi-audit-mg-assignments-"));

@@ -7,41 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import {
-  CORP_PUBLIC_ENDPOINT_ASSIGNMENT,
-  corpAssignmentRow,
-  exemptionRow,
-  managementGroup,
-  publicEndpointMiRow,
+  CORP_SUBSCRIPTIONS,
+  CORP_GROUP_EXEMPTION,
+  CORP_RG_EXEMPTION,
+  CORP_GROUP_LAYOUT,
+  corpEstateRows,
 } from "../fixtures/policy-exemptions";
 import { allFindings, drainShards, fanoutKit, finishedRun, requestAndPlan } from "./fanout-kit";
 import type { StoredFinding } from "../../src/audit/audit-store";
 
-const SUB_PROD = "0a000000-0000-4000-8000-00000000000a"; // Corp ← Corp-Prod ← here
-const SUB_CORP = "0b000000-0000-4000-8000-00000000000b"; // Corp ← here
-const SUB_SANDBOX = "0c000000-0000-4000-8000-00000000000c"; // Sandbox ← here
-const group = managementGroup;
-const ASSIGNMENT = CORP_PUBLIC_ENDPOINT_ASSIGNMENT;
-const RG_DATA = `/subscriptions/${SUB_CORP}/resourceGroups/rg-data`;
-const GROUP_EXEMPTION = `${group("Corp-Prod")}/providers/Microsoft.Authorization/policyExemptions/ex-prod`;
-const RG_EXEMPTION = `${RG_DATA}/providers/Microsoft.Authorization/policyExemptions/ex-rg`;
+const SUB_PROD = CORP_SUBSCRIPTIONS.prod; // Corp ← Corp-Prod ← here
+const SUB_CORP = CORP_SUBSCRIPTIONS.corp; // Corp ← here
+const SUB_SANDBOX = CORP_SUBSCRIPTIONS.sandbox; // Sandbox ← here
+const GROUP_EXEMPTION = CORP_GROUP_EXEMPTION;
+const RG_EXEMPTION = CORP_RG_EXEMPTION;
 
 const ESTATE = {
-  data: [
-    publicEndpointMiRow(SUB_PROD, "sqlmi-prod"),
-    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-data"),
-    publicEndpointMiRow(SUB_CORP, "sqlmi-corp-apps", "rg-apps"),
-    publicEndpointMiRow(SUB_SANDBOX, "sqlmi-sandbox"),
-    corpAssignmentRow(),
-    exemptionRow({
-      scope: group("Corp-Prod"),
-      name: "ex-prod",
-      assignment: ASSIGNMENT,
-      expiresOn: "2027-03-31T23:59:00Z",
-    }),
-    exemptionRow({ scope: RG_DATA, name: "ex-rg", assignment: ASSIGNMENT, expiresOn: "2027-02-28T23:59:00Z" }),
-  ],
-  managementGroups: { "Corp-Prod": [SUB_PROD], Corp: [SUB_CORP], Sandbox: [SUB_SANDBOX] },
-  managementGroupParents: { "Corp-Prod": "Corp" },
+  data: corpEstateRows(),
+  ...CORP_GROUP_LAYOUT,
 };
 
 let azurite: Azurite;
