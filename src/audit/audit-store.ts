@@ -123,6 +123,8 @@ export interface RunDetail extends RunRecord {
 
 export interface StoredFinding extends Finding {
   runId: string;
+  /** The result's stable fingerprint (report/fingerprint.ts), the same in every format. */
+  fingerprint: string;
   /** True when the evidence JSON was over the property limit; `evidence` then holds the marker and the prefix. */
   evidenceTruncated: boolean;
 }

@@ -6,7 +6,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { AuditorError, isUsageError, errorMessage } from "../errors";
-import { runAudit, type AuditReport } from "../audit/run-audit";
+import { runAudit } from "../audit/run-audit";
 import {
   parseTrustedPrefixes,
   splitTrustedPrefixes,
@@ -27,24 +27,17 @@ import {
   type SettingNames,
 } from "../config/collection-settings";
 import type { ResourceSource } from "../audit/resource-source";
-import { formatTable } from "../report/table";
-import {
-  COMPLIANCE_FRAMEWORKS,
-  complianceView,
-  evaluatedRuleIds,
-  isComplianceFramework,
-  type ComplianceFramework,
-} from "../report/compliance";
-import { complianceCsv, complianceTable } from "../report/compliance-text";
-import { terminalLines, terminalText } from "../report/terminal-text";
-import { csvReportChunks, jsonReportChunks } from "../report/report-chunks";
+import { COMPLIANCE_FRAMEWORKS, isComplianceFramework, type ComplianceFramework } from "../report/compliance";
+import { terminalText } from "../report/terminal-text";
+import { REPORT_FORMATS, type ReportFormat, type ReportFormatContext } from "../report/report-format";
+import { COMPLIANCE_FORMATS, render, renderCompliance } from "./scan-output";
 import { rulesToMarkdown } from "../report/rules-markdown";
 import { RULES } from "../rules/catalog";
 import { BASELINE_IDS, baselinesOfRule, rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { mcsbIds, resolveControls } from "../rules/framework-controls";
 import { SEVERITIES, type Severity } from "../rules/rule";
-import { assessGate, type GateOutcome, type GateVerdict } from "../engine/gate";
-import { formatGate, gateJson, gateStderrLines } from "../report/gate-text";
+import { assessGate, type GateOutcome } from "../engine/gate";
+import { gateStderrLines } from "../report/gate-text";
 import {
   EXCEPTED_FILTERS,
   exceptionStderrLines,
@@ -62,7 +55,8 @@ interface ScanOptions {
   trusted?: string[];
   trustOwnedIps: boolean;
   baseline?: BaselineId;
-  format: "table" | "json" | "csv";
+  format: ReportFormat;
+  reportUrl?: string;
   framework?: ComplianceFramework;
   failOn: Severity;
   allowUnverified: boolean;
@@ -151,8 +145,8 @@ const SCAN_EXIT_CODES_HELP = [
 
 /** `scan`: audit an estate (snapshots or live), report the findings and set the gate's exit code. */
 function addScanCommand(program: Command, io: Io & { setExitCode: (code: number) => void }): void {
-  program
-    .command("scan")
+  const scan = program.command("scan");
+  addLiveOptions(scan)
     .description("Audit an estate and report findings")
     .addOption(new Option("--snapshot <file>", "Resource Graph export to audit (repeatable)").argParser(collect))
     .addOption(
@@ -167,7 +161,11 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
         ...BASELINE_IDS,
       ]),
     )
-    .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
+    .addOption(new Option("--format <format>", "output format").choices([...REPORT_FORMATS]).default("table"))
+    .option(
+      "--report-url <url>",
+      "where the full report lives (the dashboard, the pipeline run): markdown and html link to it",
+    )
     .addOption(
       new Option(
         "--framework <name>",
@@ -206,6 +204,16 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
         .choices([...EXCEPTED_FILTERS])
         .default("include"),
     )
+    .option("--no-progress", "do not show collection progress on a terminal")
+    .addHelpText("after", SCAN_EXIT_CODES_HELP)
+    .action(async (options: ScanOptions) => {
+      io.setExitCode(await runScan(options, io));
+    });
+}
+
+/** scan's options for a live collection (Resource Graph and ARM) instead of snapshots. */
+function addLiveOptions(command: Command): Command {
+  return command
     .addOption(
       new Option(
         "--subscriptions <id[,id...]>",
@@ -223,15 +231,15 @@ function addScanCommand(program: Command, io: Io & { setExitCode: (code: number)
       "live: ARM endpoint override, e.g. an emulator (env AUDIT_ARM_ENDPOINT); needs --arm-ca",
     )
     .option("--arm-ca <file>", "live: PEM CA certificate of the --arm-endpoint (env AUDIT_ARM_CA)")
-    .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)")
-    .option("--no-progress", "do not show collection progress on a terminal")
-    .addHelpText("after", SCAN_EXIT_CODES_HELP)
-    .action(async (options: ScanOptions) => {
-      io.setExitCode(await scan(options, io));
-    });
+    .option("--cloud <name>", "live: AzureCloud, AzureUSGovernment or AzureChinaCloud (env AUDIT_CLOUD)");
 }
 
-async function scan(options: ScanOptions, io: Io): Promise<number> {
+async function runScan(options: ScanOptions, io: Io): Promise<number> {
+  if (options.framework !== undefined && !COMPLIANCE_FORMATS.includes(options.format))
+    throw new AuditorError(
+      "INPUT_INVALID_REQUEST",
+      `--framework writes ${COMPLIANCE_FORMATS.join(", ")}; --format ${options.format} lists findings, so drop one of them`,
+    );
   const fromEnv = auditSettingsFromEnv();
   const trusted = parseTrustedPrefixes(
     options.trusted?.flatMap((value) => splitTrustedPrefixes(value, "--trusted", "error")) ?? [],
@@ -283,9 +291,14 @@ async function scan(options: ScanOptions, io: Io): Promise<number> {
     options.excepted === "include"
       ? report
       : { ...report, findings: report.findings.filter((f) => passesExceptedFilter(f, options.excepted)) };
+  const context: ReportFormatContext = {
+    gate,
+    exitCode,
+    ...(options.reportUrl === undefined ? {} : { reportUrl: options.reportUrl }),
+  };
   const text =
     options.framework === undefined
-      ? render(listed, options.format, gate, exitCode)
+      ? render(listed, options.format, context)
       : renderCompliance(listed, options.framework, options.format, gate, exitCode);
   await emit(text, options.output, io);
   return exitCode;
@@ -361,61 +374,6 @@ function chooseSource(options: ScanOptions, io: Io): ResourceSource {
           )
       : undefined,
   });
-}
-
-/** The report's text in chunks (see report-chunks.ts): a 1M-row report is larger than one string may be. */
-function render(
-  report: AuditReport,
-  format: ScanOptions["format"],
-  gate: GateVerdict,
-  exitCode: number,
-): Iterable<string> {
-  switch (format) {
-    case "json":
-      // The gate rides in the summary, so a pipeline can read the decision (and what was not verified) from the report.
-      return jsonReportChunks({
-        ...report,
-        summary: { ...report.summary, gate: gateJson(gate, exitCode) } as AuditReport["summary"],
-      });
-    case "csv":
-      return csvReportChunks(report.findings, report.run.baseline);
-    case "table":
-      // The gate's lines quote coverage gap reasons (Azure's error text): escaped like the table above them.
-      return [formatTable(report), terminalLines(formatGate(gate, exitCode))];
-  }
-}
-
-/** --framework: the compliance view of the run instead of its findings; the gate is the same. */
-function renderCompliance(
-  report: AuditReport,
-  framework: ComplianceFramework,
-  format: ScanOptions["format"],
-  gate: GateVerdict,
-  exitCode: number,
-): string[] {
-  const { run, summary } = report;
-  const view = complianceView(framework, {
-    // A rule of the baseline with nothing to judge still ran: its controls are listed, not applicable.
-    ruleIds: evaluatedRuleIds(
-      summary.byRule,
-      rulesOfBaseline(run.baseline).map((rule) => rule.id),
-    ),
-    byRule: summary.byRule,
-    failures: report.findings,
-  });
-  switch (format) {
-    case "json":
-      return [
-        `${JSON.stringify({ runId: run.runId, runStatus: run.status, baseline: run.baseline, ...view, gate: gateJson(gate, exitCode) }, null, 2)}\n`,
-      ];
-    case "csv":
-      return [complianceCsv(view)];
-    case "table":
-      return [
-        complianceTable(view, `MI Exposure Auditor: run ${run.runId} (${run.status}), baseline ${run.baseline}`),
-        terminalLines(formatGate(gate, exitCode)),
-      ];
-  }
 }
 
 function parseFramework(value: string): ComplianceFramework {

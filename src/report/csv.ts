@@ -2,6 +2,7 @@
 // (leading = + - @, or tab/CR that some apps strip before one) is prefixed with a single quote.
 import type { FindingException } from "../engine/exceptions";
 import type { Finding } from "../engine/finding";
+import type { FingerprintedFinding } from "./fingerprint";
 import type { BaselineId } from "../rules/baselines";
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -59,16 +60,20 @@ export const EXCEPTION_CSV_COLUMNS = EXCEPTION_FIELDS.map(
   (field) => `exception${field.charAt(0).toUpperCase()}${field.slice(1)}`,
 );
 
+/** The last column: the result's stable fingerprint (fingerprint.ts), appended so existing columns keep their place. */
+export const FINGERPRINT_CSV_COLUMN = "fingerprint";
+
 export function findingCsvHeader(): string {
-  return csvLine([...FINDING_CSV_COLUMNS, ...RUN_CSV_COLUMNS, ...EXCEPTION_CSV_COLUMNS]);
+  return csvLine([...FINDING_CSV_COLUMNS, ...RUN_CSV_COLUMNS, ...EXCEPTION_CSV_COLUMNS, FINGERPRINT_CSV_COLUMN]);
 }
 
-/** One result, with the baseline of the run that produced it and the exception that covers it. */
-export function findingCsvRow(finding: Finding, baseline: BaselineId): string {
+/** One result, with the baseline of the run that produced it, the exception that covers it and its fingerprint. */
+export function findingCsvRow(finding: FingerprintedFinding, baseline: BaselineId): string {
   const exception = finding.exception;
   return csvLine([
     ...FINDING_CSV_COLUMNS.map((column) => finding[column]),
     baseline,
     ...EXCEPTION_FIELDS.map((field) => exception?.[field]),
+    finding.fingerprint,
   ]);
 }

@@ -5,6 +5,7 @@
 import type { AuditReport } from "../audit/run-audit";
 import type { Finding } from "../engine/finding";
 import { findingCsvHeader, findingCsvRow } from "./csv";
+import { FingerprintSequence } from "./fingerprint";
 import type { BaselineId } from "../rules/baselines";
 
 /** Results per chunk: about 0.5–1 MB of text. */
@@ -43,8 +44,9 @@ export function* jsonReportChunks(report: AuditReport): Generator<string> {
 export function* csvReportChunks(findings: Iterable<Finding>, baseline: BaselineId): Generator<string> {
   let chunk = findingCsvHeader();
   let rows = 0;
+  const fingerprints = new FingerprintSequence();
   for (const finding of findings) {
-    chunk += findingCsvRow(finding, baseline);
+    chunk += findingCsvRow({ ...finding, fingerprint: fingerprints.next(finding) }, baseline);
     rows += 1;
     if (rows % FINDINGS_PER_CHUNK === 0) {
       yield chunk;

@@ -27,6 +27,7 @@ import type {
   Transition,
 } from "../audit/audit-store";
 import { findingRowKey, resourceHash, RUN_PARTITION, runRowKey, stateKeys } from "./table-keys";
+import { findingFingerprint } from "../report/fingerprint";
 
 /** 64 KiB of UTF-16. */
 export const MAX_STRING_PROPERTY_CODE_UNITS = 32 * 1024;
@@ -108,9 +109,12 @@ export function findingFromEntity(entity: Record<string, unknown>): StoredFindin
   } else {
     evidence = parseEvidence(raw);
   }
+  const identity = identityFromEntity(entity);
   return {
     runId: str(entity.runId) || str(entity.partitionKey),
-    ...identityFromEntity(entity),
+    ...identity,
+    // The RowKey ends with the result's ordinal within its rule × resource pair: the fingerprint's occurrence.
+    fingerprint: findingFingerprint(identity, ordinalOf(str(entity.rowKey))),
     location: str(entity.location),
     status: str(entity.status) as Status,
     message: str(entity.message),
@@ -118,6 +122,12 @@ export function findingFromEntity(entity: Record<string, unknown>): StoredFindin
     evidenceTruncated: truncated,
     ...exceptionFromEntity(entity),
   };
+}
+
+/** The ordinal a findings RowKey ends with (`<resourceHash>|<ruleKey>|<nnnn>`); 0 when it has none. */
+function ordinalOf(rowKey: string): number {
+  const ordinal = Number(rowKey.slice(rowKey.lastIndexOf("|") + 1));
+  return Number.isInteger(ordinal) && ordinal >= 0 ? ordinal : 0;
 }
 
 // ---- the exception a finding carries: flat columns, absent on rows without one (and on rows written before) -------

@@ -256,7 +256,7 @@ describe("formats and --excepted", () => {
     const header = run.stdout.split("\r\n")[0]!.split(",");
     const rows = parseCsv(run.stdout);
     const col = (name: string): number => header.indexOf(name);
-    expect(header.slice(-7)).toEqual([
+    expect(header.slice(-8, -1)).toEqual([
       "exceptionId",
       "exceptionSource",
       "exceptionEffect",
@@ -276,7 +276,7 @@ describe("formats and --excepted", () => {
       expect(r[col("exceptionTicket")]).toBe(`CHG-${r[col("exceptionId")]}`);
     }
     for (const r of rows.filter((row) => row[col("exceptionEffect")] === ""))
-      expect(r.slice(-7)).toEqual(["", "", "", "", "", "", ""]);
+      expect(r.slice(-8, -1)).toEqual(["", "", "", "", "", "", ""]);
   });
 
   it("--excepted only lists only excepted results and exclude leaves them out; counts and the exit code never change", async () => {

@@ -97,12 +97,12 @@ describe("mi-audit scan on the sample estate", () => {
     const run = runCli(["scan", "--snapshot", file("inject.json", JSON.stringify(rows)), "--format", "csv"]);
     expect(run.stdout.split("\r\n")[0]).toBe(
       "ruleId,severity,status,resourceName,resourceType,subscriptionId,resourceGroup,location,resourceId,title,message,evidence,baseline," +
-        "exceptionId,exceptionSource,exceptionEffect,exceptionExpiresOn,exceptionApprovedBy,exceptionJustification,exceptionTicket",
+        "exceptionId,exceptionSource,exceptionEffect,exceptionExpiresOn,exceptionApprovedBy,exceptionJustification,exceptionTicket,fingerprint",
     );
     const table = parseCsv(run.stdout);
     const tls = table.find((r) => r[0] === "mi.tls.minimum-version")!;
     expect(tls[3]).toBe("'=cmd|' /C calc'!A0");
-    expect(table.every((r) => r.length === 20)).toBe(true);
+    expect(table.every((r) => r.length === 21 && /^[0-9a-f]{32}$/.test(r[20]!))).toBe(true);
     for (const r of table) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@]/);
   });
 

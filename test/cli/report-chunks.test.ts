@@ -8,6 +8,7 @@ import { buildEstate } from "../../src/model/build-estate";
 import { evaluate, type AuditReport } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";
 import { findingCsvHeader, findingCsvRow } from "../../src/report/csv";
+import { reportFingerprints } from "../../src/report/fingerprint";
 import { csvReportChunks, FINDINGS_PER_CHUNK, jsonReportChunks } from "../../src/report/report-chunks";
 
 const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
@@ -74,8 +75,10 @@ describe("report chunks", () => {
   it("CSV is exactly the header and one row per result, in order", () => {
     for (const count of [0, 1, FINDINGS_PER_CHUNK, 2 * FINDINGS_PER_CHUNK + 3]) {
       const sized = withFindings(report, count);
+      const fingerprints = reportFingerprints(sized.findings);
       expect([...csvReportChunks(sized.findings, "current")].join("")).toBe(
-        findingCsvHeader() + sized.findings.map((f) => findingCsvRow(f, "current")).join(""),
+        findingCsvHeader() +
+          sized.findings.map((f, i) => findingCsvRow({ ...f, fingerprint: fingerprints[i]! }, "current")).join(""),
       );
     }
   });
