@@ -11,13 +11,21 @@ import type { BaselineId } from "../rules/baselines";
 /** Results per chunk: about 0.5–1 MB of text. */
 export const FINDINGS_PER_CHUNK = 500;
 
-/** `JSON.stringify(report, null, 2) + "\n"`, in chunks; the findings array is written a batch at a time. */
+/**
+ * The JSON report's `schemaVersion` (semantic versioning, docs/cli.md): a field added is a minor version, a field
+ * removed, renamed or given another meaning is a major one. docs/report.schema.json describes this version.
+ */
+export const REPORT_SCHEMA_VERSION = "1.0.0";
+
+/**
+ * `JSON.stringify({ schemaVersion, ...report }, null, 2) + "\n"` with each finding's `fingerprint` (fingerprint.ts)
+ * appended to it, in chunks; the findings array is written a batch at a time.
+ */
 export function* jsonReportChunks(report: AuditReport): Generator<string> {
-  const entries = Object.entries(report).filter(([, value]) => value !== undefined && typeof value !== "function");
-  if (entries.length === 0) {
-    yield "{}\n";
-    return;
-  }
+  const entries = [
+    ["schemaVersion", REPORT_SCHEMA_VERSION],
+    ...Object.entries(report).filter(([, value]) => value !== undefined && typeof value !== "function"),
+  ] as const;
   yield "{\n";
   for (const [index, [key, value]] of entries.entries()) {
     const head = `  ${JSON.stringify(key)}: `;
@@ -27,9 +35,12 @@ export function* jsonReportChunks(report: AuditReport): Generator<string> {
       continue;
     }
     const findings = value as Finding[];
+    const fingerprints = new FingerprintSequence();
     let chunk = `${head}[\n`;
     for (let i = 0; i < findings.length; i += 1) {
-      chunk += `    ${indent(JSON.stringify(findings[i] ?? null, null, 2), "    ")}${i < findings.length - 1 ? ",\n" : "\n"}`;
+      const finding = findings[i]!;
+      const written = { ...finding, fingerprint: fingerprints.next(finding) };
+      chunk += `    ${indent(JSON.stringify(written, null, 2), "    ")}${i < findings.length - 1 ? ",\n" : "\n"}`;
       if ((i + 1) % FINDINGS_PER_CHUNK === 0) {
         yield chunk;
         chunk = "";

@@ -8,8 +8,13 @@ import { buildEstate } from "../../src/model/build-estate";
 import { evaluate, type AuditReport } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";
 import { findingCsvHeader, findingCsvRow } from "../../src/report/csv";
-import { reportFingerprints } from "../../src/report/fingerprint";
-import { csvReportChunks, FINDINGS_PER_CHUNK, jsonReportChunks } from "../../src/report/report-chunks";
+import { findingFingerprint, reportFingerprints } from "../../src/report/fingerprint";
+import {
+  csvReportChunks,
+  FINDINGS_PER_CHUNK,
+  jsonReportChunks,
+  REPORT_SCHEMA_VERSION,
+} from "../../src/report/report-chunks";
 
 const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
 
@@ -54,22 +59,45 @@ function withFindings(report: AuditReport, count: number): AuditReport {
   return { ...report, findings };
 }
 
+/** The object the JSON report writes: the schema version first, and each finding with its fingerprint last. */
+function written(report: AuditReport): object {
+  const fingerprints = reportFingerprints(report.findings);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ...report,
+    findings: report.findings.map((finding, i) => ({ ...finding, fingerprint: fingerprints[i] })),
+  };
+}
+
 describe("report chunks", () => {
   const report = sampleReport();
 
   it.each([0, 1, FINDINGS_PER_CHUNK - 1, FINDINGS_PER_CHUNK, FINDINGS_PER_CHUNK + 1, 3 * FINDINGS_PER_CHUNK + 7])(
-    "JSON with %i results is exactly JSON.stringify(report, null, 2)",
+    "JSON with %i results is exactly JSON.stringify of the report with its version and fingerprints",
     (count) => {
       const sized = withFindings(report, count);
       const chunks = [...jsonReportChunks(sized)];
-      expect(chunks.join("")).toBe(`${JSON.stringify(sized, null, 2)}\n`);
+      expect(chunks.join("")).toBe(`${JSON.stringify(written(sized), null, 2)}\n`);
       expect(JSON.parse(chunks.join("")).findings).toHaveLength(count);
     },
   );
 
   it("the sample's own report, evidence and tags included, is byte-identical", () => {
-    expect([...jsonReportChunks(report)].join("")).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    expect([...jsonReportChunks(report)].join("")).toBe(`${JSON.stringify(written(report), null, 2)}\n`);
     expect(report.findings.some((f) => f.tags !== undefined)).toBe(true);
+  });
+
+  it("schemaVersion is the first key, and a finding's fingerprint is its rule x resource pair's, numbered in order", () => {
+    const first = report.findings[0]!;
+    // The same pair three times (a rule that returns several results for one resource), the id's case changed.
+    const repeated = { ...report, findings: [first, { ...first, resourceId: first.resourceId.toUpperCase() }, first] };
+    const text = [...jsonReportChunks(repeated)].join("");
+    expect(text.startsWith(`{\n  "schemaVersion": "${REPORT_SCHEMA_VERSION}",\n  "run": `)).toBe(true);
+    const prints = (JSON.parse(text) as { findings: { fingerprint: string }[] }).findings.map((f) => f.fingerprint);
+    expect(prints[0]).toBe(findingFingerprint(first));
+    expect(prints[1]).toBe(findingFingerprint(first, 1));
+    expect(prints[2]).toBe(findingFingerprint(first, 2));
+    expect(new Set(prints).size).toBe(3);
   });
 
   it("CSV is exactly the header and one row per result, in order", () => {
