@@ -38,7 +38,10 @@ export function getServices(): Services {
 }
 
 export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] = []): Services {
-  const store = createAuditStore(settings.tables, { findingsArchive: settings.findingsArchive });
+  const store = createAuditStore(settings.tables, {
+    findingsArchive: settings.findingsArchive,
+    retentionDays: settings.retentionDays,
+  });
   const queue = createAuditQueue(settings.queues, AUDIT_QUEUE);
   const exceptions = createExceptionStore(settings.tables);
   const alerts =

@@ -129,6 +129,16 @@ export interface StoredFinding extends Finding {
   evidenceTruncated: boolean;
 }
 
+/** A page of a run's results. */
+export interface FindingPage extends Page<StoredFinding> {
+  /**
+   * true: the listing holds every result of the run (its own rows, then the unchanged pairs its posture record points
+   * at). false: the run was stored before posture records existed, so its unchanged passes are not listed (they are in
+   * its counts). Absent where the store does not say.
+   */
+  complete?: boolean;
+}
+
 export interface FindingFilter {
   status?: Status | Status[];
   severity?: Severity | Severity[];
@@ -183,6 +193,11 @@ export interface FindingState extends FindingIdentity {
   firstFailedAt?: string;
   /** What the run that last wrote it made of it; lets a retried run report the same diff. */
   lastTransition?: Transition;
+  /**
+   * A digest of every result of the pair as `lastSeenRunId` stored them: a run whose results have the same digest
+   * need not store them again (the posture record points at that run). Absent on states written before it existed.
+   */
+  resultsDigest?: string;
 }
 
 export interface StateChange {
@@ -221,6 +236,13 @@ export interface WriteStats {
   findingTransactions: number;
   stateEntities: number;
   stateTransactions: number;
+  /**
+   * The posture record (table-posture.ts): pairs evaluated but not stored (their results are in a source run's
+   * partition), its deflated bytes and transactions. Absent where no record was written.
+   */
+  posturePairs?: number;
+  postureBytes?: number;
+  postureTransactions?: number;
   /** Time spent writing findings, updating state (reads included), and in the whole call. */
   findingsMs: number;
   stateMs: number;
@@ -235,6 +257,11 @@ export interface RunPartOptions {
   status: "completed" | "partial" | "failed";
   /** For partial parts; default `defaultIsFullyRead` (see CompleteRunOptions). */
   isFullyRead?: (finding: Finding) => boolean;
+  /**
+   * Names this part's posture record (key-safe, no `|`): `run` (default) for a whole run, `shard-<n>` for a shard.
+   * Writing the same part again replaces its record.
+   */
+  part?: string;
 }
 
 export interface RunPart {
@@ -285,8 +312,14 @@ export type LockClaim =
 
 export interface RetentionResult {
   cutoff: string;
+  /** Runs past the cut-off for the first time: their findings now answer 410. */
   runsPurged: string[];
   findingsDeleted: number;
+  /**
+   * Runs past the cut-off whose findings partition stays because a retained run's posture record points at it
+   * (deleted by a later retention once none does).
+   */
+  sourcesKept?: string[];
 }
 
 // ---- ports ------------------------------------------------------------------------------------------------------
@@ -325,7 +358,8 @@ export interface RunQueries {
   getRunRecord(runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(options?: PageRequest & { status?: RunStatus | RunStatus[] }): Promise<Page<RunRecord>>;
-  listFindings(runId: string, options?: FindingQuery): Promise<Page<StoredFinding>>;
+  /** Every result of the run (see FindingPage.complete), filtered, a page at a time. */
+  listFindings(runId: string, options?: FindingQuery): Promise<FindingPage>;
   getResourceHistory(resourceId: string, options?: { runs?: number }): Promise<ResourceHistory>;
 }
 

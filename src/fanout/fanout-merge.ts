@@ -128,7 +128,8 @@ function sumWrites(parts: readonly WriteStats[]): WriteStats {
     stateMs: 0,
     elapsedMs: 0,
   };
-  for (const part of parts) for (const key of Object.keys(total) as Array<keyof WriteStats>) total[key] += part[key];
+  for (const part of parts)
+    for (const key of Object.keys(total) as Array<keyof WriteStats>) total[key] = (total[key] ?? 0) + (part[key] ?? 0);
   return total;
 }
 

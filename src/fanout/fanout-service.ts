@@ -388,6 +388,8 @@ export class FanoutService {
     const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, {
       startedAt: plan.startedAt,
       status: anyGap ? "partial" : "completed",
+      // Each shard writes its own part of the run's posture record; a shard written again replaces its part.
+      part: `shard-${shard}`,
     });
     return {
       version: 1,

@@ -113,12 +113,18 @@ export async function listFindingsPage(
   runId: string,
   selection: FindingSelection,
   paging: { top?: number | undefined; continuationToken?: string | undefined },
-): Promise<{ runId: string; items: ApiFinding[]; continuationToken: string | null }> {
+): Promise<{ runId: string; items: ApiFinding[]; continuationToken: string | null; complete: boolean }> {
   const page = await store.listFindings(
     runId,
     storeQuery(selection, paging.top ?? FINDINGS_PAGE_DEFAULT, paging.continuationToken),
   );
-  return { runId, items: page.items.map(toApiFinding), continuationToken: page.continuationToken ?? null };
+  return {
+    runId,
+    items: page.items.map(toApiFinding),
+    continuationToken: page.continuationToken ?? null,
+    // A store that does not say lists what it stored: never claim more.
+    complete: page.complete === true,
+  };
 }
 
 /**
@@ -164,6 +170,7 @@ export function toApiFinding(finding: StoredFinding | Finding): ApiFinding {
     message: finding.message,
     evidence: finding.evidence,
     ...(finding.exception === undefined ? {} : { exception: { ...finding.exception } }),
+    ...("fingerprint" in finding ? { fingerprint: finding.fingerprint } : {}),
   };
 }
 

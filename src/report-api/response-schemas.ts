@@ -263,14 +263,26 @@ export const FindingSchema = named(
     message: z.string(),
     evidence: z.record(z.string(), z.unknown()),
     exception: FindingExceptionSchema.optional(),
+    fingerprint: z.string().optional().meta({
+      description:
+        "The result's stable fingerprint (32 hex digits): the same in every format (CSV, SARIF, OCSF, ...) and in every run that finds it. Present on stored results.",
+    }),
   }),
   "One rule's verdict on one resource, in the CLI's JSON shape.",
 );
 
 export const FindingPageSchema = named(
   "FindingPage",
-  z.object({ runId: z.string(), items: z.array(FindingSchema), continuationToken: z.string().nullable() }),
-  "The run's stored results: its failures, unknowns, errors and changes (a pass is listed when its rule × resource is new or changed). Unchanged passes are in the run's counts and summary and in each resource's current state (resource history). A page may be shorter than `top` (even empty) and still carry a token: follow tokens until it is null.",
+  z.object({
+    runId: z.string(),
+    items: z.array(FindingSchema),
+    continuationToken: z.string().nullable(),
+    complete: z.boolean().meta({
+      description:
+        "true: the listing holds every result of the run, passes and not-applicable included. false: the run was stored before this API listed unchanged passes, so only its stored results (failures, unknowns, errors and changes) are listed; its counts are whole.",
+    }),
+  }),
+  "Every result of the run: the rows it stored (failures, unknowns, errors and changes), then the unchanged passes it found, whose identical results an earlier run stored (listed with this run's `runId`). A page may be shorter than `top` (even empty) and still carry a token: follow tokens until it is null.",
 );
 
 const FindingStateSchema = named(

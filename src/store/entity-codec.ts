@@ -211,6 +211,7 @@ export function stateToEntity(state: FindingState): Entity {
   if (state.previousStatus !== undefined) entity.previousStatus = state.previousStatus;
   if (state.firstFailedAt !== undefined) entity.firstFailedAt = state.firstFailedAt;
   if (state.lastTransition !== undefined) entity.lastTransition = state.lastTransition;
+  if (state.resultsDigest !== undefined) entity.resultsDigest = state.resultsDigest;
   return entity;
 }
 
@@ -231,6 +232,7 @@ export function stateFromEntity(entity: Record<string, unknown>): FindingState {
   if (typeof entity.previousStatus === "string") state.previousStatus = entity.previousStatus as Status;
   if (typeof entity.firstFailedAt === "string") state.firstFailedAt = entity.firstFailedAt;
   if (typeof entity.lastTransition === "string") state.lastTransition = entity.lastTransition as Transition;
+  if (typeof entity.resultsDigest === "string") state.resultsDigest = entity.resultsDigest;
   return state;
 }
 

@@ -1,6 +1,7 @@
 // How one run's result moves a rule × resource's state: new, resolved, regressed or still failing. Pure; the store
 // loads the previous state, calls this, and writes what it returns. A pass the state already holds, unchanged, is
 // not written again: nightly writes follow failures plus changes, not the size of the estate.
+import { createHash } from "node:crypto";
 import { FINDING_IDENTITY_FIELDS, pickIdentity, type Finding } from "../engine/finding";
 import type { Status } from "../rules/rule";
 import type { FindingState, Transition } from "../audit/audit-store";
@@ -43,13 +44,26 @@ export interface RunStamp {
   at: string;
 }
 
+/**
+ * A digest of every result of one rule × resource pair in report order (status, message, evidence, exception, all
+ * of it). The state keeps it, so "unchanged" means the stored results are identical, not merely the same verdict:
+ * a later run may then point at them instead of storing them again (posture-record.ts).
+ */
+export function pairResultsDigest(results: readonly Finding[]): string {
+  const hash = createHash("sha256");
+  for (const result of results) hash.update(JSON.stringify(result)).update("\u0000");
+  return hash.digest("base64url").slice(0, 22);
+}
+
 export type StateStep =
   | { kind: "update"; state: FindingState; transition?: Transition }
   /**
-   * A pass or not-applicable verdict the state already records exactly (status, message, display fields): nothing to
-   * write. So `lastSeenAt` / `lastSeenRunId` name the last run that wrote the state, not the last run that saw it.
+   * A pass or not-applicable verdict the state already records exactly (status, message, display fields and the digest
+   * of all the pair's results): nothing to write. So `lastSeenAt` / `lastSeenRunId` name the last run that wrote the
+   * state, not the last run that saw it, and that run's findings partition holds these very results (posture-record.ts).
+   * `state` is what writing it anyway would store: the writer does so to refresh an old source (table-run-results.ts).
    */
-  | { kind: "unchanged" }
+  | { kind: "unchanged"; state: FindingState }
   /** The run already updated this state (a retried completeRun): nothing to write, report what it did then. */
   | { kind: "replay"; transition?: Transition; before?: FindingState }
   /** A newer run already set (or confirmed) this state: an older run completing late must not roll it back. */
@@ -71,6 +85,7 @@ export function nextState(
   finding: Finding,
   run: RunStamp,
   superseded = false,
+  resultsDigest?: string,
 ): StateStep {
   if (previous !== undefined && previous.lastSeenRunId === run.runId) {
     return { kind: "replay", transition: previous.lastTransition, before: reconstructBefore(previous, run.runId) };
@@ -84,6 +99,7 @@ export function nextState(
     lastMessage: finding.message.slice(0, MESSAGE_LIMIT),
     lastSeenAt: run.at,
     lastSeenRunId: run.runId,
+    ...(resultsDigest === undefined ? {} : { resultsDigest }),
   };
 
   if (previous === undefined) {
@@ -119,8 +135,15 @@ export function nextState(
   }
   const changed = nextStatus !== previous.status;
   const failedNow = nextStatus === "fail";
-  const { lastTransition: _dropped, previousStatus: keptPrevious, firstFailedAt, ...rest } = previous;
+  const {
+    lastTransition: _dropped,
+    resultsDigest: _replaced,
+    previousStatus: keptPrevious,
+    firstFailedAt,
+    ...rest
+  } = previous;
   void _dropped;
+  void _replaced;
   const state: FindingState = {
     ...rest,
     ...display,
@@ -135,7 +158,8 @@ export function nextState(
   const failedAt = firstFailedAt ?? (failedNow ? run.at : undefined);
   if (failedAt !== undefined) state.firstFailedAt = failedAt;
   if (transition !== undefined) state.lastTransition = transition;
-  if ((status === "pass" || status === "notApplicable") && recordsSame(previous, state)) return { kind: "unchanged" };
+  if ((status === "pass" || status === "notApplicable") && recordsSame(previous, state))
+    return { kind: "unchanged", state };
   return { kind: "update", state, transition };
 }
 

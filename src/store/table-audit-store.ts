@@ -14,7 +14,10 @@ import { TableScopeLocks } from "./table-scope-locks";
 /** Builds the store; no I/O happens until the first call. The composition root calls this once. */
 export function createAuditStore(connection: StoreConnection, options: AuditStoreOptions = {}): AuditStore {
   const tables = openStoreTables(connection, options);
-  const lifecycle = new TableRunLifecycle(tables, new TableRunResults(tables, options.findingsArchive));
+  const lifecycle = new TableRunLifecycle(
+    tables,
+    new TableRunResults(tables, options.findingsArchive, options.retentionDays),
+  );
   const queries = new TableRunQueries(tables);
   const locks = new TableScopeLocks(tables);
   const retention = new TableFindingRetention(tables);

@@ -23,6 +23,11 @@ export interface AuditStoreOptions {
   concurrency?: number;
   /** Default `changes`. */
   findingsArchive?: FindingsArchive;
+  /**
+   * FINDINGS_RETENTION_DAYS (default 90): a run re-stores an unchanged pair whose results sit in a run older than
+   * half of it, so the partitions a posture record points at stay recent (table-run-results.ts).
+   */
+  retentionDays?: number;
   /** Prepended to every table name (letters and digits), so tests or tenants can share an account. */
   tablePrefix?: string;
   /** The SDK's retry policy; tests lower it so an unreachable emulator fails fast. */
@@ -35,6 +40,8 @@ export const TABLE_NAMES = {
   findings: "findings",
   state: "findingstate",
   locks: "auditlocks",
+  /** Per run, the pairs it evaluated but did not store, and where their results are (table-posture.ts). */
+  posture: "posture",
 } as const;
 export type TableRole = keyof typeof TABLE_NAMES;
 
@@ -86,7 +93,7 @@ export function connectionStringIsHttp(connectionString: string): boolean {
 }
 
 /**
- * The audit store's four tables, shared by its parts: each table is created once on first use, whichever part asks
+ * The audit store's tables, shared by its parts: each table is created once on first use, whichever part asks
  * first. No I/O happens until then.
  */
 export class StoreTables {

@@ -3,6 +3,7 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import type {
   FindingFilter,
+  FindingPage,
   FindingQuery,
   FindingState,
   Page,
@@ -25,6 +26,8 @@ import {
   stateFromEntity,
 } from "./entity-codec";
 import { collectChunks, decodeSummary } from "./run-summary-codec";
+import { readPostureHeaders } from "./table-posture";
+import { PostureListing } from "./table-posture-listing";
 import { statusOf, toStorageError } from "./storage-errors";
 import {
   MAX_PAGE_SIZE,
@@ -51,7 +54,11 @@ const MAX_ROWS_SCANNED_PER_PAGE = 20 * MAX_PAGE_SIZE;
 const MAX_FILTER_COMPARISONS = 14;
 
 export class TableRunQueries implements RunQueries {
-  constructor(private readonly tables: StoreTables) {}
+  private readonly posture: PostureListing;
+
+  constructor(private readonly tables: StoreTables) {
+    this.posture = new PostureListing(tables);
+  }
 
   async getRun(runId: string): Promise<RunDetail | undefined> {
     let entity: Record<string, unknown> | undefined;
@@ -130,8 +137,18 @@ export class TableRunQueries implements RunQueries {
     }
   }
 
-  async listFindings(runId: string, options: FindingQuery = {}): Promise<Page<StoredFinding>> {
+  async listFindings(runId: string, options: FindingQuery = {}): Promise<FindingPage> {
     if (!isRunId(runId)) return { items: [] };
+    const headers = await readPostureHeaders(this.tables, runId);
+    return this.posture.list(runId, headers, options, {
+      listOwn: (query) => this.listOwnFindings(runId, query),
+      filterFor: (findings, partition, filter) => this.exceptedFilterFor(findings, partition, filter),
+      clauses: findingFilterClauses,
+    });
+  }
+
+  /** The rows of the run's own partition, as stored: its failures, unknowns, errors and changed pairs. */
+  private async listOwnFindings(runId: string, options: FindingQuery): Promise<Page<StoredFinding>> {
     const findings = await this.tables.table("findings");
     const query = { ...options, filter: await this.exceptedFilterFor(findings, runId, options.filter ?? {}) };
     if (query.nameContains !== undefined) return this.listFindingsByName(findings, runId, query.nameContains, query);

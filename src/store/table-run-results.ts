@@ -1,6 +1,7 @@
 // Writes one part of a run's results (the whole run's, or one shard's of a fanned-out run): decides what each rule ×
-// resource pair's `findingstate` becomes, stores the results the archive mode keeps in `findings`, then writes the
-// state. Key design: table-keys.ts; the state machine: finding-transitions.ts; batching: transaction-batches.ts.
+// resource pair's `findingstate` becomes, stores in `findings` every result except those of pairs found unchanged
+// (identical results, see pairResultsDigest), records those in the part's posture record (table-posture.ts) with the
+// run whose partition holds them, then writes the state. Key design: table-keys.ts; the state machine: finding-transitions.ts; batching: transaction-batches.ts.
 import { odata } from "@azure/data-tables";
 import type {
   FindingState,
@@ -14,10 +15,13 @@ import type { Finding } from "../engine/finding";
 import { AuditorError } from "../errors";
 import { mapBounded } from "./bounded-concurrency";
 import { findingToEntity, stateFromEntity, stateToEntity } from "./entity-codec";
-import { defaultIsFullyRead, nextState, representativeResult } from "./finding-transitions";
+import { defaultIsFullyRead, nextState, pairResultsDigest, representativeResult } from "./finding-transitions";
 import { unionCoverage, type Coverage } from "./run-coverage";
 import { requireRunId, scanRows, type FindingsArchive, type StoreTables } from "./table-client";
-import { newerRunRowKeys, RUN_PARTITION, stateKeys } from "./table-keys";
+import { isRunId, newerRunRowKeys, RUN_PARTITION, runTimestamp, stateKeys } from "./table-keys";
+import { DEFAULT_RETENTION_DAYS } from "./table-finding-retention";
+import type { PosturePair } from "./posture-record";
+import { WHOLE_RUN_PART, writePosturePart } from "./table-posture";
 import { planTransactions, submitTransactions, type WriteAction } from "./transaction-batches";
 
 /** One rule × resource pair's results in this write, in report order: the index is the finding's ordinal. */
@@ -31,18 +35,27 @@ interface PairResults {
 interface StatePlan {
   transitions: StateTransitions;
   actions: WriteAction[];
-  /** Pairs whose state this run writes (or, on a retry, wrote): all their results are stored. */
-  written: Set<string>;
+  /**
+   * Pairs whose results this run does not store: unchanged, their identical results are in the source run's partition
+   * (the run that last wrote the state). Every other pair's results are all stored.
+   */
+  posture: Map<string, PosturePair>;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class TableRunResults {
   private readonly archive: FindingsArchive;
+  /** An unchanged pair whose source run is older than this (ms before this run) is stored again: see refresh. */
+  private readonly refreshAfterMs: number;
 
   constructor(
     private readonly tables: StoreTables,
     archive: FindingsArchive | undefined,
+    retentionDays: number = DEFAULT_RETENTION_DAYS,
   ) {
     this.archive = archive ?? "changes";
+    this.refreshAfterMs = (retentionDays * DAY_MS) / 2;
     if (this.archive !== "changes" && this.archive !== "all") {
       throw new AuditorError(
         "CONFIG_INVALID",
@@ -60,7 +73,7 @@ export class TableRunResults {
     const started = performance.now();
     requireRunId(runId, "write results of");
     const pairs = groupByPair(findings);
-    let plan: StatePlan = { transitions: emptyTransitions(), actions: [], written: new Set() };
+    let plan: StatePlan = { transitions: emptyTransitions(), actions: [], posture: new Map() };
     if (options.status !== "failed") {
       // A completed run read everything; a partial one only vouches for what it fully read.
       const isFullyRead = options.status === "partial" ? (options.isFullyRead ?? defaultIsFullyRead) : () => true;
@@ -69,7 +82,11 @@ export class TableRunResults {
     const planMs = performance.now() - started;
 
     const findingsStarted = performance.now();
-    const written = await this.writeFindings(runId, pairs, plan.written);
+    const written = await this.writeFindings(runId, pairs, plan.posture);
+    // After the findings, before the state: a retry after a crash here decides the same record again.
+    const posture = await writePosturePart(this.tables, runId, options.part ?? WHOLE_RUN_PART, [
+      ...plan.posture.values(),
+    ]);
     const findingsMs = performance.now() - findingsStarted;
 
     const stateStarted = performance.now();
@@ -83,6 +100,9 @@ export class TableRunResults {
     const stats: WriteStats = {
       findings: written.entities,
       findingTransactions: written.transactions,
+      posturePairs: posture.pairs,
+      postureBytes: posture.bytes,
+      postureTransactions: posture.transactions,
       stateEntities: plan.actions.length,
       stateTransactions,
       findingsMs: Math.round(findingsMs),
@@ -95,17 +115,17 @@ export class TableRunResults {
   private async writeFindings(
     runId: string,
     pairs: ReadonlyMap<string, PairResults>,
-    written: ReadonlySet<string>,
+    posture: ReadonlyMap<string, PosturePair>,
   ): Promise<{ entities: number; transactions: number }> {
     const table = await this.tables.table("findings");
     const actions: WriteAction[] = [];
     for (const [id, pair] of pairs) {
-      const keepAll = this.archive === "all" || written.has(id);
-      // Ordinals number every result of the pair in report order, stored or not, so a rewrite of the same report
-      // produces the same keys and replaces rather than duplicates.
+      // A pair in the posture record has its identical results in its source run's partition.
+      if (posture.has(id)) continue;
+      // Ordinals number every result of the pair in report order, so a rewrite of the same report produces the same
+      // keys and replaces rather than duplicates.
       pair.findings.forEach((finding, ordinal) => {
-        if (keepAll || alwaysStored(finding))
-          actions.push({ kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" });
+        actions.push({ kind: "upsert", entity: findingToEntity(runId, finding, ordinal), mode: "Replace" });
       });
     }
     const transactions = await submitTransactions(
@@ -125,11 +145,11 @@ export class TableRunResults {
   ): Promise<StatePlan> {
     const table = await this.tables.table("state");
     const transitions = emptyTransitions();
-    const decided: Array<{ id: string; finding: Finding }> = [];
+    const decided: Array<{ id: string; finding: Finding; digest: string }> = [];
     for (const [id, pair] of pairs) {
       const finding = representativeResult(pair.findings, isFullyRead);
       if (finding === undefined) transitions.notFullyRead += 1;
-      else decided.push({ id, finding });
+      else decided.push({ id, finding, digest: pairResultsDigest(pair.findings) });
     }
 
     const shards = [...new Set(decided.map((d) => pairs.get(d.id)!.partitionKey))];
@@ -149,16 +169,30 @@ export class TableRunResults {
 
     const at = startedAt;
     const actions: WriteAction[] = [];
-    const written = new Set<string>();
-    for (const { id, finding } of decided) {
+    const posture = new Map<string, PosturePair>();
+    const runAt = runTimestamp(runId).getTime();
+    for (const { id, finding, digest } of decided) {
       const before = previous.get(id);
-      const step = nextState(before, finding, { runId, at }, newer(finding.subscriptionId));
+      const step = nextState(before, finding, { runId, at }, newer(finding.subscriptionId), digest);
       if (step.kind === "stale") {
+        // A newer run wrote the state: its results may differ from this run's, so this run stores its own.
         transitions.stale += 1;
         continue;
       }
-      if (step.kind === "unchanged") continue;
-      written.add(id);
+      if (step.kind === "unchanged") {
+        // The full archive stores every result anyway: nothing to point at, nothing to refresh.
+        if (this.archive === "all") continue;
+        const source = before!.lastSeenRunId;
+        // Refresh: a source older than half the retention period is replaced by this run (state and results), so a
+        // posture record never points further back than that and retention keeps old partitions for a bounded time.
+        if (isRunId(source) && runAt - runTimestamp(source).getTime() <= this.refreshAfterMs) {
+          const [resourceHashHex, ruleKeyText] = id.slice(id.indexOf("/") + 1).split("|") as [string, string];
+          posture.set(id, { resourceHash: resourceHashHex, ruleKey: ruleKeyText, sourceRunId: source });
+          continue;
+        }
+        actions.push({ kind: "upsert", entity: stateToEntity(step.state), mode: "Replace" });
+        continue;
+      }
       const transition = step.transition;
       const change: StateChange = { finding };
       const priorState = step.kind === "replay" ? step.before : before;
@@ -166,7 +200,7 @@ export class TableRunResults {
       if (transition !== undefined) transitions[transition].push(change);
       if (step.kind === "update") actions.push({ kind: "upsert", entity: stateToEntity(step.state), mode: "Replace" });
     }
-    return { transitions, actions, written };
+    return { transitions, actions, posture };
   }
 
   /**
@@ -183,11 +217,6 @@ export class TableRunResults {
     }
     return unionCoverage(scopes);
   }
-}
-
-/** Results stored whatever their pair's state did: a run's findings list always holds its failures and unassessed. */
-function alwaysStored(finding: Finding): boolean {
-  return finding.status === "fail" || finding.status === "unknown" || finding.status === "error";
 }
 
 /** The results grouped by rule × resource (the findingstate key), each group in report order. */

@@ -264,17 +264,22 @@ describe("retention", () => {
     const old2 = runIdAt("2026-08-23T23:59:59Z"); // 90 days and 1 second before `now`
     const recent = runIdAt("2026-08-24T00:00:00Z"); // exactly 90 days: kept
     await store.completeRun(report(old1, manyFindings(130)));
-    // The same resources again: only their fail, unknown and error results are stored (12 of 20, 6 of 10).
+    // The same resources again: only their fail, unknown and error results are stored (12 of 20, 6 of 10); the
+    // unchanged passes are in old1's partition, which each later run's posture record points at.
     await store.completeRun(report(old2, manyFindings(20)));
     await store.completeRun(report(recent, manyFindings(10)));
     expect((await store.getRun(old2))?.findingsStored).toBe(12);
 
     const result = await store.deleteExpiredFindings({ olderThanDays: 90, now });
     expect(result.runsPurged.sort()).toEqual([old1, old2].sort());
-    expect(result.findingsDeleted).toBe(130 + 12);
-    expect((await store.listFindings(old1)).items).toEqual([]);
+    // old1's partition serves the retained run's 4 unchanged passes: it stays, answered as past retention.
+    expect(result.sourcesKept).toEqual([old1]);
+    expect(result.findingsDeleted).toBe(12);
     expect((await store.listFindings(old2)).items).toEqual([]);
-    expect((await store.listFindings(recent, { top: 100 })).items).toHaveLength(6);
+    const page = await store.listFindings(recent, { top: 100 });
+    expect(page.complete).toBe(true);
+    expect(page.items).toHaveLength(10);
+    expect(new Set(page.items.map((f) => f.runId))).toEqual(new Set([recent]));
 
     const kept = await store.getRun(old1);
     expect(kept).toMatchObject({ runId: old1, status: "completed", findings: 130 });
@@ -282,7 +287,16 @@ describe("retention", () => {
     expect(kept?.summary?.scores.byStatus.fail).toBe(26);
     expect((await store.listRuns()).items).toHaveLength(3);
 
-    // A second pass has nothing left to do.
-    expect(await store.deleteExpiredFindings({ now })).toMatchObject({ runsPurged: [], findingsDeleted: 0 });
+    // Nothing changed: a second pass keeps old1 for the same reason and deletes nothing.
+    expect(await store.deleteExpiredFindings({ now })).toMatchObject({
+      runsPurged: [],
+      findingsDeleted: 0,
+      sourcesKept: [old1],
+    });
+    // Once `recent` is past retention too, nobody points at old1: all three partitions are gone.
+    const later = await store.deleteExpiredFindings({ now: new Date("2026-11-23T00:00:00Z") });
+    expect(later).toMatchObject({ runsPurged: [recent], findingsDeleted: 130 + 6, sourcesKept: [] });
+    expect((await store.listFindings(old1)).items).toEqual([]);
+    expect((await store.getRun(old1))?.findingsDeletedAt).toBe(kept?.findingsDeletedAt);
   });
 });

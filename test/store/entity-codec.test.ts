@@ -12,6 +12,7 @@ import {
 } from "../../src/store/entity-codec";
 import { findingRowKey, resourceHash, stateKeys } from "../../src/store/table-keys";
 import { finding, miId, runIdAt } from "./fixtures";
+import { findingFingerprint } from "../../src/report/fingerprint";
 
 const RUN = runIdAt("2026-03-01T02:00:00Z", "abc123");
 
@@ -62,7 +63,14 @@ describe("finding entities", () => {
 
   it("read back as the finding, with the run and the truncation flag", () => {
     const f = finding();
-    expect(findingFromEntity(findingToEntity(RUN, f, 0))).toEqual({ ...f, runId: RUN, evidenceTruncated: false });
+    expect(findingFromEntity(findingToEntity(RUN, f, 0))).toEqual({
+      ...f,
+      runId: RUN,
+      fingerprint: findingFingerprint(f),
+      evidenceTruncated: false,
+    });
+    // The RowKey's ordinal is the fingerprint's occurrence: the second result of the pair has its own.
+    expect(findingFromEntity(findingToEntity(RUN, f, 1)).fingerprint).toBe(findingFingerprint(f, 1));
   });
 
   it("clamp every identity field to the property limit", () => {

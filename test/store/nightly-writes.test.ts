@@ -198,15 +198,15 @@ describe("nightly writes follow failures plus changes", () => {
     const run2 = runIdAt(DAY2);
     const first = finding({ resourceId: miId("pair"), status: "pass", message: "first" });
     await t.store.completeRun(report(run1, [first, { ...first, message: "second" }]));
-    // A partial run reads the first result but not the second: the pair keeps its state (not written), so the pass is
-    // not stored, and the unread result is stored at ordinal 1, where the full archive puts it too.
+    // A partial run reads the first result but not the second: the pair keeps its state (not written), and no earlier
+    // run holds these results, so both are stored, each at its ordinal, where the full archive puts them too.
     const gap = { types: ["microsoft.network/networksecuritygroups"], subscriptionIds: [SUB_A], reason: "throttled" };
     const partial = report(run2, [first, unreadFinding({ ...first, message: "second" })], { coverageGaps: [gap] });
     const second = await t.store.completeRun(partial);
     expect(second.transitions.notFullyRead).toBe(1);
-    expect(second.stats).toMatchObject({ findings: 1, stateEntities: 0 });
+    expect(second.stats).toMatchObject({ findings: 2, stateEntities: 0, posturePairs: 0 });
     const unread = partial.findings[1]!.message;
-    expect(await t.ordinals(run2)).toEqual([`0001:${unread}`]);
+    expect(await t.ordinals(run2)).toEqual(["0000:first", `0001:${unread}`]);
     const everything = tables({ findingsArchive: "all" });
     await everything.store.completeRun(partial);
     expect(await everything.ordinals(run2)).toEqual(["0000:first", `0001:${unread}`]);
@@ -236,8 +236,8 @@ describe("a run completing after a newer one", () => {
     expect(after.get("quiet-pass")).toEqual(before.get("quiet-pass"));
     expect(after.get("failing")).toEqual(before.get("failing"));
     expect(after.get("brand-new")).toMatchObject({ status: "fail", firstSeenRunId: older });
-    // Its own results are still its record: the failure it saw is stored, its stale pass is not.
-    expect(await t.stored(older)).toEqual(["brand-new:fail", "quiet-pass:fail"]);
+    // Its own results are still its record: a newer run wrote the stale pairs' states, so it stores all it saw.
+    expect(await t.stored(older)).toEqual(["brand-new:fail", "failing:pass", "quiet-pass:fail"]);
   });
 
   it("only the subscriptions a newer run's scope names are protected from it", async () => {
