@@ -2,7 +2,8 @@
 // URLs are wrapped in WebhookSecret as soon as they are read and never appear in a message.
 import { AuditorError } from "../errors";
 import type { Severity } from "../rules/rule";
-import { parseSetting, readSetting, SETTINGS } from "../config/settings-catalog";
+import { readSetting, SETTINGS } from "../config/settings-catalog";
+import { publicBaseUrl } from "../config/public-base-url";
 import { readNamedSetting, type SettingEnv } from "../config/setting-declaration";
 import { ALERT_ROUTES_SETTING, DEFAULT_CHANNEL, parseAlertRoutes, type RouteMatch } from "./alert-routes";
 import { parseWebhookUrl, type WebhookSecret } from "./webhook-secret";
@@ -110,17 +111,14 @@ export function alertSettingsFromEnv(env: SettingEnv = process.env): AlertSettin
   };
 }
 
-/** REPORT_BASE_URL, else the app's own host name (App Service sets WEBSITE_HOSTNAME). No trailing slash. */
+/** REPORT_BASE_URL, else the app's own host name (see config/public-base-url.ts). No trailing slash. */
 function reportBaseUrl(env: SettingEnv): string {
-  const explicit = readSetting(env, "REPORT_BASE_URL");
-  const host = readSetting(env, "WEBSITE_HOSTNAME");
-  // The derived default passes the same checks as a value that was set.
-  const url = explicit ?? (host !== undefined ? parseSetting("REPORT_BASE_URL", `https://${host}`) : undefined);
+  const url = publicBaseUrl(env);
   if (url === undefined) {
     throw new AuditorError(
       "CONFIG_INVALID",
       "REPORT_BASE_URL: required when alerts are configured (cards link to the dashboard), e.g. https://<app>.azurewebsites.net",
     );
   }
-  return new URL(url).toString().replace(/\/+$/, "");
+  return url;
 }

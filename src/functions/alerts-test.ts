@@ -1,25 +1,25 @@
 // alertsTest: POST /api/alerts/test (admin) posts a test card to one alert channel now, so a team can check its webhook.
 // Body `{ "route": "<name>" }`; without it, the default channel (TEAMS_WEBHOOK_URL). 200 when the webhook accepted it,
 // 502 with the reason when it did not.
-import { describeZodError, errorMessage } from "../errors";
+import { describeZodError } from "../errors";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { z } from "zod";
+import type { z } from "zod";
 import { getServices } from "../app/services";
 import { errorResponse, handled, jsonResponse } from "../http/http-results";
 import { registerHttp } from "../app/function-registration";
+import {
+  ADMIN_ROUTES,
+  AlertTestRequestSchema,
+  adminHttpOptions,
+  type AlertTestDeliverySchema,
+} from "../report-api/admin-routes";
+import { parseJsonObjectBody } from "../report-api/request-parsing";
 
-const testRequestSchema = z.object({ route: z.string().min(1).max(40).optional() }).strict();
+const route = ADMIN_ROUTES.alertsTest;
 
 export async function sendTestAlert(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return handled(context, async () => {
-    const text = await request.text();
-    let body: unknown;
-    try {
-      body = text.trim() === "" ? {} : JSON.parse(text);
-    } catch (error) {
-      return errorResponse(400, "BadRequest", `body: not valid JSON (${errorMessage(error)})`);
-    }
-    const parsed = testRequestSchema.safeParse(body);
+    const parsed = AlertTestRequestSchema.safeParse(parseJsonObjectBody(await request.text()) ?? {});
     if (!parsed.success) return errorResponse(400, "BadRequest", `body: ${describeZodError(parsed.error)}`);
     const alerts = getServices().alerts;
     if (alerts === undefined)
@@ -35,13 +35,10 @@ export async function sendTestAlert(request: HttpRequest, context: InvocationCon
     context.log(
       `alertsTest: ${result.route} (webhook ${result.webhook}): ${result.state} after ${result.attempts} attempt(s)${result.reason ? `: ${result.reason}` : ""}`,
     );
-    return jsonResponse(result, result.state === "delivered" ? 200 : 502);
+    // Typed as the documented shape, so the service's result and the document cannot drift apart.
+    const body: z.output<typeof AlertTestDeliverySchema> = result;
+    return jsonResponse(body, result.state === "delivered" ? 200 : 502);
   });
 }
 
-export const alertsTestFunction = registerHttp("alertsTest", {
-  methods: ["POST"],
-  route: "alerts/test",
-  authLevel: "admin",
-  handler: sendTestAlert,
-});
+export const alertsTestFunction = registerHttp(route.functionName, adminHttpOptions(route, sendTestAlert));

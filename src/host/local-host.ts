@@ -348,6 +348,9 @@ async function startTriggers(
     port: context.port,
   });
   undo.push(() => server.close());
+  // As Core Tools does (WEBSITE_HOSTNAME=localhost:<port>): the app's own address, from which it builds the links it
+  // hands out (never from a request's Host header). A value already set wins; stop() puts back what was there.
+  env.setDefault("WEBSITE_HOSTNAME", new URL(server.url).host);
 
   const listeners = queueFunctions.map(
     ({ name, options: queueOptions }) =>

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 import type { ExceptionStore, StoredException } from "../audit/exception-store";
 import { exceptionPolicyOf, type AuditSettings, type ExceptionPolicy } from "../config/audit-settings";
+import { apiUrl } from "../config/public-base-url";
 import { readExceptionsDocument } from "../config/exceptions-document";
 import { AuditorError } from "../errors";
 import { readExceptionInput } from "../engine/exception-input";
@@ -20,6 +21,7 @@ import {
   type ExceptionEndpointInput,
 } from "./exception-endpoint";
 import type { EXCEPTION_ROUTES } from "./exception-routes";
+import { getReportSettings } from "./report-settings";
 import type { ExceptionViewSchema, ExceptionViewStanding } from "./exception-schemas";
 import { revokeBody } from "./exception-schemas";
 
@@ -28,6 +30,8 @@ export interface ExceptionApi {
   store: ExceptionStore;
   policy: Pick<ExceptionPolicy, "maxDays" | "warnDays">;
   now?: () => Date;
+  /** The base of a 201's Location (REPORT_BASE_URL, else the app's host name); undefined: a relative Location. */
+  publicBaseUrl?: string;
 }
 
 /** The API over the app's services (the composition root's `exceptions` store and audit settings). */
@@ -35,7 +39,12 @@ export function exceptionApiOf(services: {
   exceptions: ExceptionStore;
   settings: { audit: AuditSettings };
 }): ExceptionApi {
-  return { store: services.exceptions, policy: exceptionPolicyOf(services.settings.audit) };
+  const base = getReportSettings().publicBaseUrl;
+  return {
+    store: services.exceptions,
+    policy: exceptionPolicyOf(services.settings.audit),
+    ...(base !== undefined ? { publicBaseUrl: base } : {}),
+  };
 }
 
 type Routes = typeof EXCEPTION_ROUTES;
@@ -87,7 +96,8 @@ export async function createExceptionResponse(
 ): Promise<HttpResponseInit> {
   const exception = checkedException(api, await requiredJsonBody(request));
   const stored = await api.store.createException(exception, { by: callerName(request), via: "api" });
-  const location = new URL(`exceptions/${encodeURIComponent(stored.id)}`, new URL("/api/", request.url)).toString();
+  // From the configured base URL: the request's Host header is the caller's to choose.
+  const location = apiUrl(api.publicBaseUrl, `exceptions/${encodeURIComponent(stored.id)}`);
   return jsonResponse(exceptionView(stored, clock(api), api.policy.warnDays), 201, {
     location,
     etag: stored.etag,

@@ -2,7 +2,8 @@
 // from the request schemas (their input side: what goes on the wire), components from the response schemas.
 import { z } from "zod";
 import { FUNCTION_KEY_PARAMETER } from "./request-parsing";
-import { REPORT_ROUTES, type ReportRoute } from "./report-routes";
+import { REPORT_ROUTES, type ReportRoute, type RouteResponse } from "./report-routes";
+import { ADMIN_ROUTES, type AdminRoute } from "./admin-routes";
 import { ErrorBodySchema, reportSchemas } from "./response-schemas";
 import {
   EXCEPTION_BODY_MAX_BYTES,
@@ -38,7 +39,9 @@ function buildDocument(): JsonSchema {
     paths[`/${route.route}`] = { get: operation(route) };
   }
   // The exceptions routes share paths (GET and PUT on exceptions/{id}): one operation per method.
-  for (const route of Object.values(EXCEPTION_ROUTES) as ExceptionRoute[]) {
+  for (const route of [...Object.values(EXCEPTION_ROUTES), ...Object.values(ADMIN_ROUTES)] as Array<
+    ExceptionRoute | AdminRoute
+  >) {
     (paths[`/${route.route}`] ??= {})[route.method.toLowerCase()] = operation(route);
   }
   return {
@@ -47,8 +50,9 @@ function buildDocument(): JsonSchema {
     info: {
       title: "MI Exposure Auditor report API",
       version: "1",
+      license: { name: "MIT", identifier: "MIT" },
       description:
-        "Runs, findings, resource history, the rule catalog and the exceptions of the Azure SQL Managed Instance exposure auditor. Function-level routes need a function key (`?code=` or `x-functions-key`); with REPORT_REQUIRED_ROLE set they also need that app role in App Service Authentication's x-ms-client-principal. The exceptions API's writes need the host's admin (master) key, and with REPORT_ADMIN_ROLE set that app role.",
+        "Runs, findings, resource history, the rule catalog and the exceptions of the Azure SQL Managed Instance exposure auditor. Function-level routes need a function key (`?code=` or `x-functions-key`); with REPORT_REQUIRED_ROLE set they also need that app role in App Service Authentication's x-ms-client-principal. The exceptions API's writes, POST /api/runs and POST /api/alerts/test need the host's admin (master) key; the exceptions API's writes also need the app role REPORT_ADMIN_ROLE when it is set. Every answer is `Cache-Control: no-store` unless its response declares another Cache-Control. A Location is built from REPORT_BASE_URL (else the app's host name), never from the request's Host header.",
     },
     servers: [{ url: "/api" }],
     paths,
@@ -66,9 +70,15 @@ function buildDocument(): JsonSchema {
 
 const ADMIN_KEY = "The Functions host's admin (master) key; a function key is refused (401).";
 
-function operation(route: ReportRoute | ExceptionRoute): Record<string, unknown> {
+type AnyRoute = ReportRoute | ExceptionRoute | AdminRoute;
+
+// These answer without reading storage: health reports storage's state in its 200, a test alert only posts a webhook.
+const NO_STORAGE = new Set(["health", "alertsTest"]);
+
+function operation(route: AnyRoute): Record<string, unknown> {
   const parameters = [...parametersOf(route.path, "path"), ...parametersOf(route.query, "query")];
-  const exceptionRoute = "method" in route ? route : undefined;
+  const exceptionRoute = "role" in route ? route : undefined;
+  const body = "body" in route ? route.body : undefined;
   if (exceptionRoute?.ifMatch === true)
     parameters.push({
       name: "If-Match",
@@ -86,10 +96,24 @@ function operation(route: ReportRoute | ExceptionRoute): Record<string, unknown>
       schema: { type: "string" },
     });
   }
+  return {
+    operationId: route.functionName,
+    summary: route.summary,
+    ...(route.description !== undefined ? { description: route.description } : {}),
+    parameters,
+    ...(body !== undefined ? { requestBody: requestBody(body) } : {}),
+    responses: { ...routeResponses(route), ...errorResponses(route, parameters.length > 0, body !== undefined) },
+    security: securityOf(route.authLevel),
+  };
+}
+
+/** The route's own statuses, with their bodies and the headers they carry. */
+function routeResponses(route: AnyRoute): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
+  for (const [status, response] of Object.entries<RouteResponse>(route.responses)) {
+    const headers = headersOf(route, status, response);
     if (response.empty === true) {
-      responses[status] = { description: response.description };
+      responses[status] = { description: response.description, ...headers };
       continue;
     }
     const content: Record<string, unknown> = {};
@@ -97,73 +121,81 @@ function operation(route: ReportRoute | ExceptionRoute): Record<string, unknown>
     for (const type of response.text ?? [])
       content[type] ??= { schema: { type: type === "application/json" ? "object" : "string" } };
     if (Object.keys(content).length === 0) content["application/json"] = { schema: ref(ErrorBodySchema) };
-    const headers = exceptionRoute === undefined ? {} : responseHeaders(exceptionRoute, status);
     responses[status] = { description: response.description, content, ...headers };
   }
+  return responses;
+}
+
+/** The statuses every route of a kind can answer: bad input, the host's key check, roles, bodies, failures. */
+function errorResponses(route: AnyRoute, hasParameters: boolean, hasBody: boolean): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
   const error = (description: string) => ({
     description,
     content: { "application/json": { schema: ref(ErrorBodySchema) } },
   });
-  if (exceptionRoute?.body !== undefined)
+  if ("role" in route && hasBody)
     responses["400"] = {
       description: "A parameter or the body is invalid; the message (and `problems`, one per field) names each.",
       content: { "application/json": { schema: ref(ExceptionProblemsErrorSchema) } },
     };
-  else if (parameters.length > 0 || route.query !== undefined)
+  else if (hasBody)
+    responses["400"] = error("The body is not a JSON object, or a field of it is invalid; the message names it.");
+  else if (hasParameters || route.query !== undefined)
     responses["400"] = error("A parameter is invalid or unknown; the message names it.");
   if (route.authLevel === "function")
     responses["401"] = error("No valid function key (answered by the Functions host).");
   if (route.authLevel === "admin") responses["401"] = error("No valid admin key (answered by the Functions host).");
-  const role = "role" in route ? route.role : route.requiresRole ? "reader" : undefined;
+  const role = "role" in route ? route.role : "requiresRole" in route && route.requiresRole ? "reader" : undefined;
   if (role !== undefined)
     responses["403"] = error(
       `${role === "admin" ? "REPORT_ADMIN_ROLE" : "REPORT_REQUIRED_ROLE"} is set and the caller's x-ms-client-principal does not hold that role.`,
     );
-  if (exceptionRoute?.body !== undefined) {
+  if ("role" in route && hasBody) {
     responses["413"] = error(`The body is larger than ${EXCEPTION_BODY_MAX_BYTES / 1024 / 1024} MiB.`);
     responses["415"] = error("The Content-Type is not one this route reads.");
   }
   responses["500"] = error("Unexpected failure; see the function log.");
-  if (route.functionName !== "health") responses["503"] = error("Storage is unavailable.");
-  return {
-    operationId: route.functionName,
-    summary: route.summary,
-    ...(route.description !== undefined ? { description: route.description } : {}),
-    parameters,
-    ...(exceptionRoute?.body !== undefined ? { requestBody: requestBody(exceptionRoute.body) } : {}),
-    responses,
-    security: securityOf(route.authLevel),
-  };
+  if (!NO_STORAGE.has(route.functionName)) responses["503"] = error("Storage is unavailable.");
+  return responses;
 }
 
-function securityOf(authLevel: ReportRoute["authLevel"] | ExceptionRoute["authLevel"]): JsonSchema[] {
+function securityOf(authLevel: AnyRoute["authLevel"]): JsonSchema[] {
   if (authLevel === "function") return [{ functionKeyQuery: [] }, { functionKeyHeader: [] }];
   if (authLevel === "admin") return [{ adminKeyQuery: [] }, { adminKeyHeader: [] }];
   return [];
 }
 
-function requestBody(body: NonNullable<ExceptionRoute["body"]>): JsonSchema {
+function requestBody(body: NonNullable<ExceptionRoute["body"]> | AdminRoute["body"]): JsonSchema {
   const content: Record<string, unknown> = {};
   for (const type of JSON_MEDIA_TYPES) content[type] = { schema: ref(body.json) };
   // A YAML document is text; its shape is the JSON one.
-  if (body.yaml === true) for (const type of YAML_MEDIA_TYPES) content[type] = { schema: { type: "string" } };
-  return { description: body.description, required: body.required, content };
+  if ("yaml" in body && body.yaml === true)
+    for (const type of YAML_MEDIA_TYPES) content[type] = { schema: { type: "string" } };
+  return { description: body.description, required: "required" in body ? body.required : false, content };
 }
 
-/** An exception's ETag on its successful answers; Location on a 201. */
-function responseHeaders(route: ExceptionRoute, status: string): JsonSchema {
-  if (!status.startsWith("2")) return {};
+/** The headers a response declares: the route's own, and for the exceptions API its ETag and a 201's Location. */
+function headersOf(route: AnyRoute, status: string, response: RouteResponse): JsonSchema {
   const headers: Record<string, unknown> = {};
-  if (route.etag === true)
-    headers.ETag = { description: "The exception's ETag, for If-Match.", schema: { type: "string" } };
-  if (status === "201") headers.Location = { description: "The URL of what was created.", schema: { type: "string" } };
+  if ("role" in route && status.startsWith("2")) {
+    if (route.etag === true)
+      headers.ETag = { description: "The exception's ETag, for If-Match.", schema: { type: "string" } };
+    if (status === "201")
+      headers.Location = { description: "The URL of what was created.", schema: { type: "string" } };
+  }
+  for (const [name, description] of Object.entries(response.headers ?? {}))
+    headers[name] = { description, schema: { type: "string" } };
   return Object.keys(headers).length === 0 ? {} : { headers };
 }
 
 function parametersOf(schema: z.ZodObject | undefined, location: "path" | "query"): JsonSchema[] {
   if (schema === undefined) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
-    const json = withoutDialect(z.toJSONSchema(field, { io: "input", unrepresentable: "throw" }));
+    const input = withoutDialect(z.toJSONSchema(field, { io: "input", unrepresentable: "throw" }));
+    const output = withoutDialect(z.toJSONSchema(field, { io: "output", unrepresentable: "any" }));
+    // A whole number is read from its decimal text: the document shows the integer, its bounds and its default (what
+    // the handler's schema yields), which is how OpenAPI describes a query value; the text's pattern is the handler's.
+    const json = output.type === "integer" ? output : input;
     const { description, ...rest } = json;
     return {
       name,

@@ -32,7 +32,19 @@ export interface RouteResponse {
   text?: Array<"text/csv" | "text/html" | "application/json">;
   /** No body at all (304 Not Modified). */
   empty?: true;
+  /** Response headers the handler sets (besides Content-Type), by name, with what they hold. */
+  headers?: Partial<Record<ResponseHeader, string>>;
 }
+
+/** The response headers the API declares: what a client reads (generic ones such as X-Content-Type-Options aside). */
+export type ResponseHeader = "ETag" | "Cache-Control" | "Content-Disposition" | "Location";
+
+const PAGE_VALIDATORS = {
+  ETag: "The page's entity tag, for If-None-Match; only on pages of completed and partial runs.",
+  "Cache-Control":
+    "`private, no-cache` for pages of completed and partial runs (keep, but ask again: 304 while unchanged); `no-store` otherwise.",
+} as const;
+const CSV_ATTACHMENT = "format=csv: `attachment` with a file name naming the run.";
 
 export interface ReportRoute {
   functionName: string;
@@ -92,11 +104,13 @@ export const REPORT_ROUTES = {
           "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).",
         json: FindingPageSchema,
         text: ["text/csv"],
+        headers: { ...PAGE_VALIDATORS, "Content-Disposition": CSV_ATTACHMENT },
       },
       "304": {
         description:
           "format=json with `If-None-Match` holding the page's current ETag (pages of completed and partial runs carry one): not modified, no body.",
         empty: true,
+        headers: PAGE_VALIDATORS,
       },
       "404": { description: "No such run." },
       "410": { description: "The run's findings were deleted by retention (its summary stays)." },
@@ -132,6 +146,9 @@ export const REPORT_ROUTES = {
           "format=json: the view. format=csv: one row per control × failing resource, or one per control when none fails (RFC 4180, formula cells neutralised); the control's excepted count and the failure's exception in the last columns.",
         json: ComplianceSchema,
         text: ["text/csv"],
+        headers: {
+          "Content-Disposition": "format=csv: `attachment` with a file name naming the framework and the run.",
+        },
       },
       "404": { description: "No such run, or the run has no results (not finished)." },
       "410": { description: "The run's findings were deleted by retention (its summary stays)." },

@@ -2,6 +2,7 @@
 import { AuditorError } from "../errors";
 import { readSetting, SETTINGS } from "../config/settings-catalog";
 import { readNamedSetting, type SettingEnv } from "../config/setting-declaration";
+import { publicBaseUrl } from "../config/public-base-url";
 
 export const REQUIRED_ROLE_SETTING = "REPORT_REQUIRED_ROLE";
 export const ADMIN_ROLE_SETTING = "REPORT_ADMIN_ROLE";
@@ -16,6 +17,8 @@ export interface ReportSettings {
   adminRole?: string;
   /** The bound of the in-process cache of findings pages of finished runs, in bytes; 0 turns it off. Default 64 MB. */
   findingsCacheBytes?: number;
+  /** REPORT_BASE_URL or the app's host name: the base of the Location headers; undefined: relative Locations. */
+  publicBaseUrl?: string;
 }
 
 /**
@@ -25,12 +28,17 @@ export interface ReportSettings {
  */
 export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSettings {
   const cacheMb = readSetting(env, FINDINGS_CACHE_SETTING);
-  // Unset leaves the bound to the page response, which applies the same default.
-  const cache =
-    readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined ? {} : { findingsCacheBytes: cacheMb * 1024 * 1024 };
+  const base = publicBaseUrl(env);
+  const always = {
+    // Unset leaves the bound to the page response, which applies the same default.
+    ...(readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined
+      ? {}
+      : { findingsCacheBytes: cacheMb * 1024 * 1024 }),
+    ...(base !== undefined ? { publicBaseUrl: base } : {}),
+  };
   const role = readSetting(env, REQUIRED_ROLE_SETTING);
   const adminRole = readSetting(env, ADMIN_ROLE_SETTING);
-  if (role === undefined && adminRole === undefined) return cache;
+  if (role === undefined && adminRole === undefined) return always;
   if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !readSetting(env, "WEBSITE_AUTH_ENABLED")) {
     throw new AuditorError(
       "CONFIG_INVALID",
@@ -40,7 +48,7 @@ export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSett
   return {
     ...(role !== undefined ? { requiredRole: role } : {}),
     ...(adminRole !== undefined ? { adminRole } : {}),
-    ...cache,
+    ...always,
   };
 }
 

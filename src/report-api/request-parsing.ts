@@ -1,7 +1,7 @@
 // Reads a request's path and query parameters through their zod schemas. Unknown query parameters and repeated ones
 // are refused; every message starts with the parameter's name. `code` is the function key, consumed by the host.
 import { z } from "zod";
-import { AuditorError } from "../errors";
+import { AuditorError, errorMessage } from "../errors";
 
 /** The Functions host reads the function key from `?code=`; it is never an API parameter. */
 export const FUNCTION_KEY_PARAMETER = "code";
@@ -43,4 +43,26 @@ function parseWith<S extends z.ZodObject>(schema: S, values: Record<string, stri
 
 function invalid(message: string): AuditorError {
   return new AuditorError("INPUT_INVALID_REQUEST", message);
+}
+
+/**
+ * A JSON request body that must be an object: blank is undefined; text that is not JSON, or JSON that is not an
+ * object (an array, a number, a string, true, null), is refused naming `body` and what it found.
+ */
+export function parseJsonObjectBody(text: string): Record<string, unknown> | undefined {
+  if (text.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalid(`body: not valid JSON (${errorMessage(error)})`);
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw invalid(`body: expected a JSON object, found ${jsonKind(value)}`);
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? "a string" : typeof value === "number" ? "a number" : "a boolean";
 }

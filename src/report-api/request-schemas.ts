@@ -22,14 +22,20 @@ function list(item: string, what: string, description: string, maxItems = 14) {
     .meta({ description: `${description} Comma-separated for several.` });
 }
 
+/**
+ * A whole number 1..max, written in decimal without a sign or leading zeros. The document shows the output side (an
+ * integer with its bounds and default, as a query parameter's value is read); the regex keeps out what Number() would
+ * also take (`1e3`, `0x10`, ` 1`).
+ */
 function wholeNumber(max: number, fallback: number, description: string) {
+  const message = `expected a whole number from 1 to ${max}`;
   return z
     .string()
-    .regex(/^[1-9][0-9]{0,6}$/, `expected a whole number from 1 to ${max}`)
+    .regex(/^[1-9][0-9]{0,6}$/, message)
     .transform(Number)
-    .pipe(z.number().max(max, `expected a whole number from 1 to ${max}`))
+    .pipe(z.int().min(1, message).max(max, message))
     .optional()
-    .meta({ description: `${description} 1–${max}, default ${fallback}.` });
+    .meta({ description: `${description} 1–${max}, default ${fallback}.`, default: fallback });
 }
 
 export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-z]{1,64}$/;

@@ -98,7 +98,9 @@ describe("request → queue → run → read back", () => {
     );
     expect(response.status).toBe(202);
     const { runId, statusUrl } = response.jsonBody as { runId: string; statusUrl: string };
-    expect(statusUrl).toBe(`http://127.0.0.1:7071/api/runs/${runId}`);
+    // No base URL is configured here: a relative reference, never built from the request's host.
+    expect(statusUrl).toBe(`/api/runs/${runId}`);
+    expect(response.headers).toMatchObject({ location: statusUrl });
     expect((await services.store.getRun(runId))?.status).toBe("queued");
 
     const [message] = await receiveAll();

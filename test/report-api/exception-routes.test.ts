@@ -154,7 +154,8 @@ describe("POST /api/exceptions, GET /api/exceptions/{id}, GET /api/exceptions", 
   it("records an exception: 201 with Location and ETag, createdBy the signed-in caller, history 'created'", async () => {
     const created = await create(entry("EX-0042"));
     expect(created.status).toBe(201);
-    expect(created.headers.get("location")).toBe("http://127.0.0.1:7071/api/exceptions/EX-0042");
+    // No base URL is configured here (useReportSettings({})): a relative reference, never the request's host.
+    expect(created.headers.get("location")).toBe("/api/exceptions/EX-0042");
     expect(created.json).toMatchObject({
       id: "EX-0042",
       source: "store",
@@ -614,6 +615,8 @@ describe("behind the local host", () => {
   });
 
   it("writes need the admin key (a function key is 401); reads take the function key; If-Match over HTTP", async () => {
+    // The settings as the host's app sees them: the host sets WEBSITE_HOSTNAME to its own address, as Core Tools does.
+    useReportSettings(reportSettingsFromEnv());
     const denied = await fetch(`${host.apiUrl}/exceptions`, {
       method: "POST",
       ...json(host.functionKey, entry("EX-H")),

@@ -50,7 +50,7 @@ export class OpenApiValidator {
   parameterErrors(path: string, name: string, value: string, method: Method = "get"): string[] {
     const parameter = this.doc.paths[path]?.[method]?.parameters.find((p) => p.name === name);
     if (parameter === undefined) return [`${method} ${path} has no parameter ${name}`];
-    return this.errors(`${method} ${path} ?${name}`, parameter.schema, value);
+    return this.errors(`${method} ${path} ?${name}`, parameter.schema, wireValue(parameter.schema, value));
   }
 
   private errors(key: string, schema: object, value: unknown): string[] {
@@ -65,6 +65,16 @@ export class OpenApiValidator {
           (e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
         );
   }
+}
+
+/**
+ * A query value as a client generated from the document sends it: an integer parameter's value is the integer in
+ * decimal (no sign for positives, no leading zeros, no exponent); other text stays text, and fails `type: integer`.
+ */
+function wireValue(schema: object, value: string): unknown {
+  return (schema as { type?: string }).type === "integer" && /^-?(?:0|[1-9][0-9]*)$/.test(value)
+    ? Number(value)
+    : value;
 }
 
 /** `#/components/...` refs point into the document registered under DOC_ID. */
