@@ -140,7 +140,7 @@ describe("ocsf: hostile strings", () => {
       const finding = findings[i]!;
       expect(ocsfEventProblems(schema, event, "detection_finding")).toEqual([]);
       expect(event.resources[0].name).toBe(finding.resourceName);
-      expect(event.resources[0].group.name).toBe(HOSTILE.lines);
+      expect(event.resources[0].group.name).toBe(finding.resourceGroup);
       expect(event.message).toBe(finding.message.slice(0, 65_535));
       expect(event.evidences[0].data).toEqual(finding.evidence);
       expect(event.resources[0].labels).toContain(`${HOSTILE.markup}=${HOSTILE.attachment}`);

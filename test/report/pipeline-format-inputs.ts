@@ -82,7 +82,7 @@ export function hostileFindings(template: Finding): Finding[] {
     ...template,
     resourceId: `${template.resourceId}/${HOSTILE.markup}${HOSTILE.control}`,
     resourceName: `${HOSTILE.markup}${HOSTILE.surrogates}${HOSTILE.bidi}`,
-    resourceGroup: HOSTILE.lines,
+    resourceGroup: `${HOSTILE.lines}${HOSTILE.attachment}`,
     location: HOSTILE.control,
     status,
     message: all,
