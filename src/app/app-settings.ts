@@ -12,6 +12,7 @@ import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settin
 import type { FindingsArchive, StoreConnection } from "../store/table-client";
 import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
 import type { QueueConnection } from "../queue/storage-queue";
+import { logAnalyticsSettingsFromEnv, type LogAnalyticsSetting } from "../log-analytics/log-analytics-settings";
 
 export const AUDIT_QUEUE = "audit-requests";
 export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
@@ -34,6 +35,8 @@ export interface AppSettings {
   alerts?: AlertSettings;
   /** When a live run is split into shards, and how (AUDIT_FANOUT_MIN_SUBSCRIPTIONS, AUDIT_SHARD_*). */
   fanout: FanoutSettings;
+  /** Results to Log Analytics (LOG_ANALYTICS_*, docs/log-analytics.md): off, on, or a bad value the step logs. */
+  logAnalytics?: LogAnalyticsSetting;
 }
 
 /** AUDIT_SOURCE: `snapshot:<file>[,<file>]` audits files; empty or `resourceGraph` collects live. */
@@ -102,5 +105,6 @@ export function appSettingsFromEnv(env: SettingEnv = process.env): AppSettings {
     lockTtlMs: readSetting(env, "AUDIT_LOCK_MINUTES") * 60_000,
     alerts: alertSettingsFromEnv(env),
     fanout: fanoutSettingsFromEnv(env),
+    logAnalytics: logAnalyticsSettingsFromEnv(env),
   };
 }

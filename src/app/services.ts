@@ -16,6 +16,7 @@ import { SnapshotSource } from "../snapshot/snapshot-source";
 import { createAlertService, type AlertService } from "../alerts/alert-service";
 import { FanoutService } from "../fanout/fanout-service";
 import type { ShardMessage } from "../fanout/shard-message";
+import { logAnalyticsStepFor } from "../log-analytics/log-analytics-step";
 
 export interface Services {
   settings: AppSettings;
@@ -46,9 +47,11 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
   const exceptions = createExceptionStore(settings.tables);
   const alerts =
     settings.alerts === undefined ? undefined : createAlertService(settings.alerts, settings.tables, store);
+  const logAnalytics = logAnalyticsStepFor(settings.logAnalytics);
   const steps = [
     retentionStep(store, settings.retentionDays),
     ...(alerts !== undefined ? [alerts.step()] : []),
+    ...(logAnalytics !== undefined ? [logAnalytics] : []),
     ...extraSteps,
   ];
   // The finaliser of a fanned-out run runs the same post-run steps, once, when its last shard is done.

@@ -5,7 +5,8 @@ import { AuditorError } from "../errors";
 import type { SettingType } from "./setting-types";
 
 /** The docs page section a setting belongs to. */
-export type SettingGroup = "audit" | "collection" | "storage" | "alerts" | "fanout" | "report" | "host";
+export type SettingGroup =
+  "audit" | "collection" | "storage" | "alerts" | "logAnalytics" | "fanout" | "report" | "host";
 
 /** `D` is the default's type: `undefined` when the setting has none, so reading it may give `undefined`. */
 export interface SettingDeclaration<T = unknown, D extends T | undefined = T | undefined> {

@@ -12,6 +12,7 @@ import {
 } from "./setting-declaration";
 import { list, matching, ncrontab, oneOf, shaped, text, url, wholeNumber, yesNo } from "./setting-types";
 import { parseTrustedPrefixList } from "./trusted-prefixes";
+import { LOG_ANALYTICS_SETTINGS } from "./log-analytics-settings";
 
 export const CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -57,6 +58,11 @@ export const SETTING_GROUPS: Record<SettingGroup, { title: string; intro: string
     title: "Alerts",
     intro:
       "Alerting is off when neither `TEAMS_WEBHOOK_URL` nor `ALERT_ROUTES` is set; the other alert settings are read only when it is on.",
+  },
+  logAnalytics: {
+    title: "Log Analytics / Microsoft Sentinel",
+    intro:
+      "Each run's results sent to a Log Analytics custom table through the Logs Ingestion API (see docs/log-analytics.md). Off when `LOG_ANALYTICS_ENDPOINT` is unset; a bad value is logged at every run, naming the setting, and sends nothing.",
   },
   fanout: {
     title: "Fan-out",
@@ -313,6 +319,8 @@ export const SETTINGS = {
     defaultText: "set by App Service",
     description: "The app's host name, set by App Service; the default of `REPORT_BASE_URL`.",
   }),
+  // Log Analytics (declared in their own file: this one stays under the size limit)
+  ...LOG_ANALYTICS_SETTINGS,
   // fan-out
   AUDIT_FANOUT_MIN_SUBSCRIPTIONS: setting({
     group: "fanout",
