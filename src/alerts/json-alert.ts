@@ -8,9 +8,10 @@ import {
   statusSchema as status,
   findingExceptionSchema,
 } from "../report/finding-schema";
-import { fitToBudget, SECTIONS, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
+import { fitToBudget, SECTIONS, type AlertItem, type AlertLinks, type AlertMessage, type Shown } from "./alert-message";
 import { BASELINE_IDS } from "../rules/baselines";
 import { EXCEPTION_SOURCES } from "../engine/exceptions";
+import { findingFingerprint } from "../report/fingerprint";
 
 export const ALERT_DOCUMENT_SCHEMA = "mi-exposure-auditor/alert@1";
 /** Generic receivers vary; keep a document well under the common 256 KiB-1 MiB request limits. */
@@ -28,6 +29,8 @@ export const alertItemSchema = z
     reason: z.enum(["reminder", "firstNotice", "digest", "exceptionExpired"]).optional(),
     exception: findingExceptionSchema.optional(),
     historyUrl: z.string().url(),
+    /** The finding's stable fingerprint, as every report format writes it (report/fingerprint.ts). */
+    fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
   })
   .strict();
 
@@ -151,7 +154,7 @@ export function alertDocument(message: AlertMessage, links: AlertLinks, shown: S
     const items = message.sections[section];
     findings[section] = items
       .slice(0, shown[section])
-      .map((item) => ({ ...item, historyUrl: links.history(item.resourceId) }));
+      .map((item) => ({ ...item, historyUrl: links.history(item.resourceId), fingerprint: alertFingerprint(item) }));
     omitted[section] = items.length - shown[section];
   }
   return {
@@ -167,4 +170,13 @@ export function alertDocument(message: AlertMessage, links: AlertLinks, shown: S
     links: { dashboard: links.dashboard, ...(links.run !== undefined ? { run: links.run } : {}) },
     ...(message.test !== undefined ? { test: message.test } : {}),
   };
+}
+
+/**
+ * An alert item's fingerprint: the one the report formats and the API give the finding. An item stands for a
+ * rule × resource pair (the store's state is kept per pair, and a run's alerts come from its changes), so it is the
+ * pair's first result: occurrence 0, whatever the pair's later results would be numbered.
+ */
+export function alertFingerprint(item: Pick<AlertItem, "ruleId" | "resourceId">): string {
+  return findingFingerprint(item, 0);
 }

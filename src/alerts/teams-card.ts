@@ -14,6 +14,7 @@ import {
   type Shown,
 } from "./alert-message";
 import type { ExpiringExceptionItem } from "./exception-notices";
+import { alertFingerprint } from "./json-alert";
 
 /** Teams refuses messages over about 28 KB; keep a margin for its own envelope. */
 export const TEAMS_MAX_BYTES = 27 * 1024;
@@ -195,6 +196,10 @@ function itemContainer(item: AlertItem, section: Section, links: AlertLinks): El
   ];
   if (note !== undefined)
     items.push(richText([{ type: "TextRun", text: note, size: "small", isSubtle: true, italic: true }]));
+  // The id a SIEM, a ticket or a report format knows the finding by.
+  items.push(
+    richText([{ type: "TextRun", text: `Fingerprint ${alertFingerprint(item)}`, size: "small", isSubtle: true }]),
+  );
   items.push({
     type: "ActionSet",
     actions: [

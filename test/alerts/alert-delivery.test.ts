@@ -216,6 +216,13 @@ describe("what is announced", () => {
     expect(exposed.historyUrl).toBe(
       `${BASE}/api/resources/${Buffer.from(exposed.resourceId).toString("base64url")}/history`,
     );
+    // Each item carries the finding's fingerprint: the one the store (and so the API and every format) gives it.
+    const storedFingerprint = new Map(expected.map((f) => [`${f.title}|${f.resourceId}`, f.fingerprint]));
+    for (const item of card.items) {
+      expect(item.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+      expect(item.fingerprint, item.title).toBe(storedFingerprint.get(`${item.title}|${item.resourceId}`));
+    }
+    expect(new Set(card.items.map((item) => item.fingerprint)).size).toBe(card.items.length);
     expect(card.urls).toContain(`${BASE}/api/dashboard`);
     expect(card.urls).toContain(`${BASE}/api/runs/${first.runId}`);
 
@@ -581,6 +588,13 @@ describe("size, routing, formats, secrets", () => {
     const parsed = alertDocumentSchema.parse(document);
     expect(parsed.findings.new.map((f) => `${f.title}|${f.resourceId}`).sort()).toEqual(
       keysOf(atThreshold.filter((f) => f.resourceName === "sqlmi-dev-01")),
+    );
+    // The JSON items carry the stored finding's fingerprint too.
+    expect(parsed.findings.new.map((f) => f.fingerprint).sort()).toEqual(
+      atThreshold
+        .filter((f) => f.resourceName === "sqlmi-dev-01")
+        .map((f) => f.fingerprint)
+        .sort(),
     );
     expect(parsed).toMatchObject({
       schema: "mi-exposure-auditor/alert@1",

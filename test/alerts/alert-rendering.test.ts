@@ -1,5 +1,6 @@
 // Rendering: evidence in one line, Teams cards of every kind valid against Adaptive Cards 1.4, estate text kept out of
 // Markdown, the 28 KB limit with "and N more", and the JSON document against its schema.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   alertLinks,
@@ -333,6 +334,27 @@ describe("the JSON document", () => {
       },
     });
     expect(document.findings.new[0]!.historyUrl).toBe(LINKS.history(item(1, "critical").resourceId));
+  });
+
+  it("gives each item the finding's fingerprint, the same in the Teams card, whatever the resource id's case", () => {
+    const upper = item(1, "critical", { resourceId: item(1, "critical").resourceId.toUpperCase() });
+    const alert = message({ new: [item(1, "critical")], resolved: [upper] });
+    const document = alertDocumentSchema.parse(JSON.parse(jsonPayload(alert, LINKS).body));
+    // As documented (docs/alerts.md): SHA-256 of "mi-audit/v1", the rule id and the lower-cased ARM id, NUL-separated,
+    // cut to 32 hex digits; occurrence 0, as an alert item stands for a rule × resource pair.
+    const expected = createHash("sha256")
+      .update(`mi-audit/v1\u0000mi.tls.minimum-version\u0000${item(1, "critical").resourceId.toLowerCase()}`)
+      .digest("hex")
+      .slice(0, 32);
+    expect(document.findings.new[0]!.fingerprint).toBe(expected);
+    expect(document.findings.resolved[0]!.fingerprint).toBe(expected);
+    const card = readCard(JSON.parse(teamsPayload(alert, LINKS).body));
+    expect(card.items.map((i) => i.fingerprint)).toEqual([expected, expected]);
+    // A document without it no longer follows the schema.
+    const { fingerprint: _dropped, ...without } = document.findings.new[0]!;
+    expect(
+      alertDocumentSchema.safeParse({ ...document, findings: { ...document.findings, new: [without] } }).success,
+    ).toBe(false);
   });
 
   it("is cut to its size limit, counting what it left out", () => {

@@ -11,6 +11,8 @@ export interface CardItem {
   detail: string;
   /** The italic line under the evidence (reminder, first notice, expired exception), or "". */
   note: string;
+  /** The finding's fingerprint from the item's last line (`Fingerprint <32 hex>`), or "". */
+  fingerprint: string;
   resourceId: string;
   historyUrl: string;
 }
@@ -92,6 +94,8 @@ export function readCard(message: unknown): ReadCard {
         continue;
       }
       const historyUrl = String((actionSet?.["actions"] as Json[])[0]?.["url"]);
+      const lines = items.map((_, i) => runs(i).join(""));
+      const fingerprintLine = lines.findIndex((line) => line.startsWith("Fingerprint "));
       const encoded = /\/api\/resources\/([^/]+)\/history$/.exec(historyUrl)?.[1] ?? "";
       read.items.push({
         section,
@@ -99,7 +103,8 @@ export function readCard(message: unknown): ReadCard {
         title: (runs(0)[1] ?? "").trim(),
         where: runs(1)[0] ?? "",
         detail: runs(2)[0] ?? "",
-        note: runs(3)[0] ?? "",
+        note: fingerprintLine === 3 ? "" : (runs(3)[0] ?? ""),
+        fingerprint: fingerprintLine < 0 ? "" : lines[fingerprintLine]!.slice("Fingerprint ".length),
         resourceId: Buffer.from(encoded, "base64url").toString("utf8"),
         historyUrl,
       });
