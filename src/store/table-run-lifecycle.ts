@@ -200,7 +200,36 @@ export class TableRunLifecycle implements RunLifecycle {
       this.tables.concurrency,
       `deleting findings of run ${runId}`,
     );
+    await this.forgetDeletedResults(runId, wanted);
     return actions.length;
+  }
+
+  /**
+   * States this run wrote for those subscriptions still name it as the run holding their results, which are gone now:
+   * their digest is cleared, so the next run finds them changed and stores them rather than pointing here. A rare path
+   * (a shard that failed for good after writing), so one filtered scan of the state table is fine.
+   */
+  private async forgetDeletedResults(runId: string, subscriptions: ReadonlySet<string>): Promise<void> {
+    const state = await this.tables.table("state");
+    const actions: WriteAction[] = [];
+    for await (const row of scanRows(state, odata`lastSeenRunId eq ${runId}`, `reading states run ${runId} wrote`, [
+      "PartitionKey",
+      "RowKey",
+      "subscriptionId",
+    ])) {
+      if (subscriptions.has(String(row.subscriptionId).toLowerCase()))
+        actions.push({
+          kind: "upsert",
+          mode: "Merge",
+          entity: { partitionKey: row.partitionKey!, rowKey: row.rowKey!, resultsDigest: "" },
+        });
+    }
+    await submitTransactions(
+      state,
+      planTransactions(actions),
+      this.tables.concurrency,
+      `clearing result digests of run ${runId}`,
+    );
   }
 
   /** Rows the run's partition holds (keys only): for runs written in parts, whose counts no single call sees. */

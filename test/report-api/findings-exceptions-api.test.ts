@@ -157,10 +157,9 @@ describe("GET /api/findings with exceptions", () => {
       ["sqlmi-prod-02", "mi.network.unsupported-configuration", "fail", "applied"],
     ]);
     const byPair = new Map(items.map((f) => [`${f.ruleId}|${f.resourceId}`, f]));
-    // Every failure is stored with its exception; the pass is not stored again (unchanged since the previous run).
-    for (const f of expected.filter((e) => e.status === "fail"))
-      expect(byPair.get(`${f.ruleId}|${f.resourceId}`)?.exception).toEqual(f.exception);
-    expect(items.filter((f) => f.exception !== undefined)).toHaveLength(4);
+    // Every result is listed with its exception, the pass the exception is not needed for included.
+    for (const f of expected) expect(byPair.get(`${f.ruleId}|${f.resourceId}`)?.exception).toEqual(f.exception);
+    expect(items.filter((f) => f.exception !== undefined)).toHaveLength(5);
   });
 
   it("excepted=only and excepted=exclude split the run's results, page by page; include is the default", async () => {
@@ -197,7 +196,8 @@ describe("GET /api/findings with exceptions", () => {
     const answer = await invoke(listFindings, `/api/findings?runId=${current.run.runId}&format=csv&excepted=only`);
     expect(answer.status).toBe(200);
     const header = answer.text.split("\r\n")[0]!.split(",");
-    expect(header.slice(-EXCEPTION_COLUMNS.length)).toEqual(EXCEPTION_COLUMNS);
+    // The exception columns, then the fingerprint, the last column.
+    expect(header.slice(-EXCEPTION_COLUMNS.length - 1, -1)).toEqual(EXCEPTION_COLUMNS);
     const rows = parseCsv(answer.text);
     expect(rows).toHaveLength(3);
     const at = (name: string) => header.indexOf(name);
@@ -214,7 +214,7 @@ describe("GET /api/findings with exceptions", () => {
     );
     const expired = everything.filter((row) => row[at("exceptionEffect")] === "expired");
     expect(expired.map((row) => [row[at("exceptionId")], row[at("status")]])).toEqual([["EX-0003", "fail"]]);
-    expect(everything.filter((row) => row[at("exceptionId")] !== "")).toHaveLength(4);
+    expect(everything.filter((row) => row[at("exceptionId")] !== "")).toHaveLength(5);
   });
 
   it("a resource's history shows the exception on each result it covered", async () => {
@@ -298,6 +298,7 @@ describe("the OpenAPI document", () => {
       runId: current.run.runId,
       items: [{ ...item, exception }],
       continuationToken: null,
+      complete: true,
     });
     expect(validator.responseErrors("/findings", 200, page(item.exception))).toEqual([]);
     expect(validator.responseErrors("/findings", 200, page({ ...item.exception, effect: "waived" }))).not.toEqual([]);
