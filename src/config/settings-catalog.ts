@@ -299,7 +299,7 @@ export const SETTINGS = {
     type: url({ base: true, example: "https://<app>.azurewebsites.net" }),
     defaultText: "`https://$WEBSITE_HOSTNAME`",
     description:
-      "Public base URL of the app, for the links in alerts; required when alerts are on and `WEBSITE_HOSTNAME` is not set. No query string: a function key must never end up in a Teams message.",
+      "Public base URL of the app: the links in alerts and the `Location` of `POST /api/runs` and `POST /api/exceptions` (never built from a request's Host header). Required when alerts are on and `WEBSITE_HOSTNAME` is not set; set it behind Front Door or a custom domain. No query string: a function key must never end up in a Teams message.",
   }),
   ALERT_RETRY_BASE_MS: setting({
     group: "alerts",
@@ -317,7 +317,8 @@ export const SETTINGS = {
     group: "alerts",
     type: text("host name"),
     defaultText: "set by App Service",
-    description: "The app's host name, set by App Service; the default of `REPORT_BASE_URL`.",
+    description:
+      "The app's host name, set by App Service (Core Tools and the local host set their loopback `host:port`); the default of `REPORT_BASE_URL`, over https (http on loopback).",
   }),
   // Log Analytics (declared in their own file: this one stays under the size limit)
   ...LOG_ANALYTICS_SETTINGS,
