@@ -208,6 +208,16 @@ describe("untrusted strings", () => {
   });
 });
 
+describe("an empty report", () => {
+  it("is a valid log with the baseline's rules and no results", () => {
+    const report = { ...sample, findings: [] };
+    const { log } = write(report);
+    expect(log.runs[0]!.results).toEqual([]);
+    expect(log.runs[0]!.properties.results).toEqual({ eligible: 0, written: 0 });
+    expect(schemaErrors(log)).toEqual([]);
+  });
+});
+
 describe("an incomplete run", () => {
   it("is not successful when the collection was partial or a rule threw, and says so in notifications", () => {
     const [first, ...rest] = sample.findings;

@@ -188,6 +188,19 @@ describe.each<BaselineId>(["current", "seed-2019"])("scan --format sarif, baseli
   });
 });
 
+describe("the validators", () => {
+  it("reject what GitHub or the schema would: a rule without help, a location whose uri is no URI reference", async () => {
+    const { text } = await scan(["--format", "sarif"]);
+    const log = JSON.parse(text) as SarifLog & { runs: { tool: { driver: { rules: Partial<SarifRule>[] } } }[] };
+    delete log.runs[0]!.tool.driver.rules[0]!.help;
+    const problems = multitoolProblems(writeSarif(JSON.stringify(log)));
+    expect(problems.map((problem) => `${problem.ruleId}/${problem.level}`)).toContain("GH2012/error");
+    const broken = JSON.parse(text) as { runs: { results: { locations: unknown[] }[] }[] };
+    broken.runs[0]!.results[0]!.locations = [{ physicalLocation: { artifactLocation: { uri: "not a uri" } } }];
+    expect(schemaErrors(broken).join("\n")).toMatch(/uri-reference/);
+  });
+});
+
 describe("scan --format sarif options", () => {
   it("leaves excepted results out with --excepted exclude, and writes the same log with --output", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "sarif-cli-")), "scan.sarif");
