@@ -12,7 +12,7 @@ const REPO = join(__dirname, "..", "..");
 const LAYERS: { name: string; folders: string[] }[] = [
   { name: "entry point", folders: ["functions", "cli", "host"] },
   { name: "composition root", folders: ["app"] },
-  { name: "feature", folders: ["alerts", "fanout", "report-api"] },
+  { name: "feature", folders: ["alerts", "fanout", "report-api", "log-analytics"] },
   { name: "adapter", folders: ["collect", "snapshot", "store", "queue", "http", "report"] },
   { name: "use case", folders: ["audit"] },
   { name: "settings", folders: ["config", "settings"] },
