@@ -23,6 +23,13 @@ export const EVIDENCE_FIELD_BYTES = 32 * 1024;
 export const EVIDENCE_TRUNCATED_NOTE =
   "Evidence truncated: its JSON exceeded 32 KB, under the Logs Ingestion API's 64 KB field limit. 'partialJson' holds the first part; the full evidence is in the run's findings (GET /api/findings).";
 
+export const TAGS_TRUNCATED_NOTE =
+  "Tags truncated: their JSON exceeded 16 KB. 'partialJson' holds the first part; the resource's tags are in Azure.";
+
+/** How a cut dynamic column says so: its flag property and its note. */
+export const EVIDENCE_CUT = { flag: "evidenceTruncated", note: EVIDENCE_TRUNCATED_NOTE } as const;
+const TAGS_CUT = { flag: "tagsTruncated", note: TAGS_TRUNCATED_NOTE } as const;
+
 const TRANSITION_KINDS = ["new", "regressed", "resolved", "stillFailing"] as const satisfies readonly Transition[];
 
 /** The rule × resource pairs that moved this run, and how. */
@@ -61,7 +68,7 @@ export function findingRow(
   finding: Finding,
   context: { report: AuditReport; fingerprint: string; transition: RowTransition },
 ): FindingRow {
-  const evidence = boundedJson(finding.evidence ?? {}, EVIDENCE_FIELD_BYTES);
+  const evidence = boundedJson(finding.evidence ?? {}, EVIDENCE_FIELD_BYTES, EVIDENCE_CUT);
   const exception = finding.exception;
   return {
     TimeGenerated: context.report.run.startedAt,
@@ -86,7 +93,7 @@ export function findingRow(
     ExceptionEffect: exception?.effect ?? null,
     ExceptionExpiresOn: exception?.expiresOn ?? null,
     Transition: context.transition,
-    Tags: boundedJson(finding.tags ?? {}, TEXT_FIELD_BYTES).value,
+    Tags: boundedJson(finding.tags ?? {}, TEXT_FIELD_BYTES, TAGS_CUT).value,
   };
 }
 
@@ -102,19 +109,18 @@ export function text(value: string, limit: number = TEXT_FIELD_BYTES): string {
 }
 
 /**
- * A dynamic column within `limit` bytes of JSON: the value itself, or the evidence-truncated shape the report API
- * uses for stored evidence that was cut (`partialJson` the longest prefix of the JSON that fits).
+ * A dynamic column within `limit` bytes of JSON: the value itself, or the shape the report API uses for stored
+ * evidence that was cut (`{ evidenceTruncated: true, note, ... }`; `partialJson` the longest prefix that fits).
  */
-export function boundedJson(value: unknown, limit: number): { value: unknown; truncated: boolean } {
+export function boundedJson(
+  value: unknown,
+  limit: number,
+  marker: { flag: string; note: string },
+): { value: unknown; truncated: boolean } {
   const json = JSON.stringify(value) ?? "null";
   if (json.length * 3 <= limit || Buffer.byteLength(json, "utf8") <= limit) return { value, truncated: false };
   const originalBytes = Buffer.byteLength(json, "utf8");
-  const shape = (partialJson: string) => ({
-    evidenceTruncated: true,
-    note: EVIDENCE_TRUNCATED_NOTE,
-    originalBytes,
-    partialJson,
-  });
+  const shape = (partialJson: string) => ({ [marker.flag]: true, note: marker.note, originalBytes, partialJson });
   const partialJson = prefixWithin(json, limit, (prefix) => JSON.stringify(shape(prefix)));
   return { value: shape(partialJson), truncated: true };
 }
