@@ -3,8 +3,9 @@
 // reorders what a reviewer reads (Trojan Source, CVE-2021-42574) or a lone surrogate (invalid UTF-8 once written)
 // becomes U+FFFD, or a space for whitespace; a very long value is cut. Format escaping (Markdown, HTML) comes after.
 
-/** C0 and C1 controls, DEL, line and paragraph separators, bidi embeddings/overrides/isolates, invisible formatting. */
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF]/g;
+/** C0 and C1 controls, DEL, line and paragraph separators, bidi marks/embeddings/overrides/isolates, invisible formatting. */
+const INVISIBLE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF]/g;
 const WHITESPACE_CONTROLS = /[\t\n\r]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
