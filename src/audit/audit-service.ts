@@ -3,7 +3,7 @@
 import { runAudit, newRunId, type AuditReport } from "./run-audit";
 import type { ResourceSource } from "./resource-source";
 import type { CollectionScope } from "./collection-scope";
-import { errorText } from "../errors";
+import { AuditorError, errorText } from "../errors";
 import type { AuditSettings } from "../config/audit-settings";
 import type { AuditStore, CompletedRun } from "./audit-store";
 import type { ExceptionStore } from "./exception-store";
@@ -105,6 +105,12 @@ export class AuditService {
     scope?: CollectionScope;
     requestedBy?: string;
   }): Promise<{ runId: string; scope: string }> {
+    // Refused before a run is recorded: a snapshot is audited whole, and a run that can only fail is not queued.
+    if (this.deps.settings.source.kind === "snapshot" && input.scope !== undefined)
+      throw new AuditorError(
+        "INPUT_INVALID_REQUEST",
+        "this app audits snapshot files (AUDIT_SOURCE): a scope (subscriptions, managementGroups) applies only to live collection; send no body",
+      );
     const at = this.now();
     const runId = newRunId(at);
     const scope = this.scopeKeyOf(input.scope);
