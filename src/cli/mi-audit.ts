@@ -31,6 +31,7 @@ import { COMPLIANCE_FRAMEWORKS, isComplianceFramework, type ComplianceFramework 
 import { terminalText } from "../report/terminal-text";
 import { REPORT_FORMATS, type ReportFormat, type ReportFormatContext } from "../report/report-format";
 import { COMPLIANCE_FORMATS, render, renderCompliance } from "./scan-output";
+import { checkedReportUrl } from "../report/report-url";
 import { rulesToMarkdown } from "../report/rules-markdown";
 import { RULES } from "../rules/catalog";
 import { BASELINE_IDS, baselinesOfRule, rulesOfBaseline, type BaselineId } from "../rules/baselines";
@@ -235,6 +236,8 @@ function addLiveOptions(command: Command): Command {
 }
 
 async function runScan(options: ScanOptions, io: Io): Promise<number> {
+  // Checked before the audit runs: a bad link is a usage error, not something found after minutes of collection.
+  if (options.reportUrl !== undefined) checkedReportUrl(options.reportUrl);
   if (options.framework !== undefined && !COMPLIANCE_FORMATS.includes(options.format))
     throw new AuditorError(
       "INPUT_INVALID_REQUEST",

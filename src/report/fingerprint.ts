@@ -4,7 +4,7 @@
 // `/Subscriptions/A/...` and `/subscriptions/a/...` are one resource, and the baseline, status, message and exception
 // do not change it. A rule that returns several results for one resource numbers them in report order (occurrence 0,
 // 1, ...), as the store's ordinals do; occurrence 0 is the plain pair's fingerprint.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { armKey } from "../model/arm-id";
 import type { Finding, FindingIdentity } from "../engine/finding";
 
@@ -16,10 +16,8 @@ export const SARIF_FINGERPRINT_KEY = `miAuditFinding/${FINGERPRINT_VERSION}`;
 
 export function findingFingerprint(finding: Pick<FindingIdentity, "ruleId" | "resourceId">, occurrence = 0): string {
   const text = `mi-audit/${FINGERPRINT_VERSION}\u0000${finding.ruleId}\u0000${armKey(finding.resourceId)}`;
-  return createHash("sha256")
-    .update(occurrence === 0 ? text : `${text}\u0000${occurrence}`, "utf8")
-    .digest("hex")
-    .slice(0, 32);
+  // The one-shot hash is about three times faster than createHash per value; a 1M-row report has ~550,000 results.
+  return hash("sha256", occurrence === 0 ? text : `${text}\u0000${occurrence}`, "hex").slice(0, 32);
 }
 
 /**

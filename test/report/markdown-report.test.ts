@@ -187,6 +187,19 @@ describe("markdown report", () => {
       expect(result.stderr).toMatch(/--report-url/);
       expect(result.stdout).toBe("");
     }
+    // Checked before the audit: with a snapshot that does not exist, the URL is still what the error names.
+    const early = await runMain([
+      "scan",
+      "--snapshot",
+      "/nonexistent.json",
+      "--report-url",
+      "ftp://x/",
+      "--format",
+      "markdown",
+    ]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/--report-url/);
+    expect(early.stderr).not.toMatch(/nonexistent/);
   });
 
   it("is what scan --format markdown writes, with the gate's exit code", async () => {
