@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { runMain } from "../cli/in-process-cli";
+import { SAMPLE_EXCEPTIONS_IN_FORCE } from "../support/sample-exceptions";
 import { buildEstate } from "../../src/model/build-estate";
 import { evaluate, type AuditReport } from "../../src/audit/run-audit";
 import { emptyExceptionsOutcome } from "../../src/engine/exception-outcome";
@@ -13,7 +14,7 @@ const SAMPLES = join(__dirname, "..", "..", "samples");
 
 /** `mi-audit scan` of the sample estate with the sample exceptions, in `format`. */
 export async function scanSample(format: string, ...extra: string[]): Promise<string> {
-  const args = ["scan", "--snapshot", join(SAMPLES, "estate.json"), "--exceptions", join(SAMPLES, "exceptions.yaml")];
+  const args = ["scan", "--snapshot", join(SAMPLES, "estate.json"), "--exceptions", SAMPLE_EXCEPTIONS_IN_FORCE];
   const result = await runMain([...args, "--format", format, ...extra]);
   // 1: the sample has failures at or above --fail-on; the report is written either way.
   if (result.code !== 1) throw new Error(`scan exited ${result.code}: ${result.stderr}`);

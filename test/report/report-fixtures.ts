@@ -11,10 +11,12 @@ import type { CoverageGap } from "../../src/model/estate";
 import type { ReportFormatContext } from "../../src/report/report-format";
 import type { Severity } from "../../src/rules/rule";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
+import { SAMPLE_EXCEPTIONS_IN_FORCE } from "../support/sample-exceptions";
 
 export const REPO = join(__dirname, "..", "..");
 export const SAMPLE = join(REPO, "samples", "estate.json");
-export const SAMPLE_EXCEPTIONS = join(REPO, "samples", "exceptions.yaml");
+/** samples/exceptions.yaml with its dates moved relative to today (test/support/sample-exceptions.ts). */
+export const SAMPLE_EXCEPTIONS = SAMPLE_EXCEPTIONS_IN_FORCE;
 
 export interface SampleRunOptions {
   exceptions?: boolean;

@@ -11,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runMain } from "../cli/in-process-cli";
 import { SAMPLE } from "../support/run-cli";
+import { SAMPLE_EXCEPTIONS_IN_FORCE } from "../support/sample-exceptions";
 import type { AuditReport } from "../../src/audit/run-audit";
 import type { Finding } from "../../src/engine/finding";
 import { assessGate } from "../../src/engine/gate";
@@ -18,7 +19,6 @@ import { sarifChunks, GITHUB_SARIF_LIMITS, type SarifLimits } from "../../src/re
 import type { ReportFormatContext } from "../../src/report/report-format";
 import { SEVERITIES } from "../../src/rules/rule";
 import { multitoolProblems, schemaErrors, writeSarif } from "./sarif-validation";
-import { join } from "node:path";
 
 interface Log {
   runs: {
@@ -47,7 +47,7 @@ beforeAll(async () => {
     "--snapshot",
     SAMPLE,
     "--exceptions",
-    join(__dirname, "../../samples/exceptions.yaml"),
+    SAMPLE_EXCEPTIONS_IN_FORCE,
     "--format",
     "json",
   ]);
