@@ -243,6 +243,8 @@ export interface WriteStats {
   posturePairs?: number;
   postureBytes?: number;
   postureTransactions?: number;
+  /** Time spent encoding and writing the posture record (part of `findingsMs`). */
+  postureMs?: number;
   /** Time spent writing findings, updating state (reads included), and in the whole call. */
   findingsMs: number;
   stateMs: number;

@@ -84,9 +84,11 @@ export class TableRunResults {
     const findingsStarted = performance.now();
     const written = await this.writeFindings(runId, pairs, plan.posture);
     // After the findings, before the state: a retry after a crash here decides the same record again.
+    const postureStarted = performance.now();
     const posture = await writePosturePart(this.tables, runId, options.part ?? WHOLE_RUN_PART, [
       ...plan.posture.values(),
     ]);
+    const postureMs = performance.now() - postureStarted;
     const findingsMs = performance.now() - findingsStarted;
 
     const stateStarted = performance.now();
@@ -103,6 +105,7 @@ export class TableRunResults {
       posturePairs: posture.pairs,
       postureBytes: posture.bytes,
       postureTransactions: posture.transactions,
+      postureMs: Math.round(postureMs),
       stateEntities: plan.actions.length,
       stateTransactions,
       findingsMs: Math.round(findingsMs),
