@@ -65,7 +65,10 @@ export function newRunId(at: Date = new Date()): string {
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
+  // The suffix starts with the milliseconds, so two runs stamped in the same second compare (as ids, and as the
+  // store orders them: newer runs supersede older ones) in the order they started; three random hex digits follow.
+  const milliseconds = String(at.getUTCMilliseconds()).padStart(3, "0");
+  return `${stamp}-${milliseconds}${randomBytes(2).toString("hex").slice(0, 3)}`;
 }
 
 export async function runAudit(

@@ -244,7 +244,7 @@ export const SETTINGS = {
     type: oneOf(["changes", "all"]),
     default: "changes",
     description:
-      "`changes`: a run stores its fail, unknown and error results and the results whose rule × resource state changed (unchanged passes stay in the counts and in findingstate), so nightly writes follow failures plus changes. `all`: every result of every run.",
+      "`changes`: a run stores its fail, unknown and error results and the results whose rule × resource changed, plus a compact posture record naming its unchanged pairs and the earlier run that holds their identical results, so nightly writes follow failures plus changes and `GET /api/findings` still lists every result of the run. `all`: every result of every run in its own partition.",
   }),
   FINDINGS_RETENTION_DAYS: setting({
     group: "storage",

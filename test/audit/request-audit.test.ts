@@ -4,6 +4,8 @@ import { AuditService } from "../../src/audit/audit-service";
 import type { AuditStore } from "../../src/audit/audit-store";
 import { auditSettingsFromEnv } from "../../src/config/audit-settings";
 import { AuditorError } from "../../src/errors";
+import { newRunId } from "../../src/audit/run-audit";
+import { isRunId } from "../../src/store/table-keys";
 import { SAMPLE } from "../support/run-cli";
 
 function service(source: { kind: "snapshot"; files: string[] } | { kind: "resourceGraph"; collection: object }) {
@@ -49,5 +51,16 @@ describe("requestAudit", () => {
     });
     expect(scoped.scope).toBe("subscriptions:6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e");
     expect(live.queued).toEqual([scoped.runId]);
+  });
+});
+
+describe("newRunId", () => {
+  it("orders runs started in the same second by their start, as the store compares ids", () => {
+    const second = Date.parse("2026-12-05T00:25:36.000Z");
+    const ids = [0, 1, 9, 10, 99, 100, 998, 999].map((ms) => newRunId(new Date(second + ms)));
+    for (const id of ids) expect(isRunId(id)).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    expect(newRunId(new Date(second + 1000)) > ids[ids.length - 1]!).toBe(true);
+    expect(new Set(Array.from({ length: 50 }, () => newRunId(new Date(second)))).size).toBeGreaterThan(40);
   });
 });
