@@ -39,7 +39,7 @@ export const listFindings = reportEndpoint(route, async ({ query, request }) => 
   const runId = found.run.runId;
   if (format === "json")
     return findingsPageResponse(store, found.run, selection, query, request.headers.get("if-none-match"));
-  const body = await findingsCsv(
+  const { body, complete } = await findingsCsv(
     store,
     runId,
     selection,
@@ -48,6 +48,7 @@ export const listFindings = reportEndpoint(route, async ({ query, request }) => 
   );
   return streamResponse(body, "text/csv; charset=utf-8; header=present", {
     "content-disposition": `attachment; filename="findings-${runId}.csv"`,
+    "x-findings-complete": String(complete),
   });
 });
 

@@ -137,7 +137,7 @@ export async function findingsCsv(
   selection: FindingSelection,
   csv: { header(): string; row(f: Finding, baseline: BaselineId): string },
   baseline: BaselineId,
-): Promise<AsyncIterable<Uint8Array>> {
+): Promise<{ body: AsyncIterable<Uint8Array>; complete: boolean }> {
   const first = await store.listFindings(runId, storeQuery(selection, CSV_PAGE_SIZE, undefined));
   const row = (f: StoredFinding): string => csv.row(toApiFinding(f), baseline);
   async function* rows(): AsyncGenerator<Uint8Array> {
@@ -148,7 +148,8 @@ export async function findingsCsv(
       if (page.items.length > 0) yield Buffer.from(page.items.map(row).join(""), "utf8");
     }
   }
-  return rows();
+  // Read off the first page, before the body streams: whether the run's listing holds every result (page.complete).
+  return { body: rows(), complete: first.complete === true };
 }
 
 function storeQuery(selection: FindingSelection, top: number, continuationToken: string | undefined): FindingQuery {

@@ -37,7 +37,7 @@ export interface RouteResponse {
 }
 
 /** The response headers the API declares: what a client reads (generic ones such as X-Content-Type-Options aside). */
-export type ResponseHeader = "ETag" | "Cache-Control" | "Content-Disposition" | "Location";
+export type ResponseHeader = "ETag" | "Cache-Control" | "Content-Disposition" | "Location" | "X-Findings-Complete";
 
 const PAGE_VALIDATORS = {
   ETag: "The page's entity tag, for If-None-Match; only on pages of completed and partial runs.",
@@ -95,7 +95,7 @@ export const REPORT_ROUTES = {
     requiresRole: true,
     summary: "Findings of a run, filtered and paged; or all of them as CSV",
     description:
-      "A run's stored results: every fail, unknown and error, and the results of each rule × resource whose state the run wrote (new, or changed since the previous run). A pass the state already held is not stored again: it is counted in the run's summary (`findings`, `byStatus`) and shown in the resource's current state (`resources/{id}/history`). The run record's `findingsStored` says how many rows this list holds. With FINDINGS_ARCHIVE=all every result is stored.",
+      "Every result of a run, pass and notApplicable included, for any run whose findings retention kept. A night stores its fail, unknown and error results and the results of each rule × resource that changed; its unchanged pairs are listed from the earlier run that stored the identical results, through the run's posture record. The run's own rows come first, then the unchanged ones; filters, `q`, paging and CSV apply to both. A run stored before posture records lists only the rows it stored: its pages say `complete: false` (and its CSV `X-Findings-Complete: false`).",
     path: undefined,
     query: listFindingsQuery,
     responses: {
@@ -104,7 +104,12 @@ export const REPORT_ROUTES = {
           "format=json: a page of findings. format=csv: every matching finding, streamed (RFC 4180, formula cells neutralised).",
         json: FindingPageSchema,
         text: ["text/csv"],
-        headers: { ...PAGE_VALIDATORS, "Content-Disposition": CSV_ATTACHMENT },
+        headers: {
+          ...PAGE_VALIDATORS,
+          "Content-Disposition": CSV_ATTACHMENT,
+          "X-Findings-Complete":
+            "format=csv: `true` when the file holds every result of the run, `false` for a run stored before posture records, which lists only the results it stored (JSON pages say the same in `complete`).",
+        },
       },
       "304": {
         description:

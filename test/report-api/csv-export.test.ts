@@ -68,7 +68,7 @@ describe("CSV export of a large run", () => {
       ...store,
       listFindings: (...args: Parameters<typeof store.listFindings>) => ((reads += 1), store.listFindings(...args)),
     };
-    const body = await findingsCsv(
+    const { body, complete } = await findingsCsv(
       counting,
       runId,
       { filter: {} },
@@ -76,6 +76,7 @@ describe("CSV export of a large run", () => {
       "current",
     );
     expect(reads).toBe(1);
+    expect(complete).toBe(true);
     const iterator = body[Symbol.asyncIterator]();
     await iterator.next();
     expect(reads).toBe(1);

@@ -158,6 +158,7 @@ describe("the HTTP API", () => {
   it("exports every result of night 2 as CSV, passes included, with the engine's fingerprints", async () => {
     const answer = await invoke(listFindings, `/api/findings?runId=${night2}&format=csv`);
     expect(answer.status).toBe(200);
+    expect(answer.headers.get("x-findings-complete")).toBe("true");
     const rows = parseCsv(answer.text);
     const column = findingCsvHeader().trimEnd().split(",").indexOf(FINGERPRINT_CSV_COLUMN);
     expect(column).toBeGreaterThan(0);
@@ -215,5 +216,8 @@ describe("runs stored before posture records, and retention", () => {
     const record = await fixture.services.store.getRunRecord(night3);
     expect(answer.json.items).toHaveLength(record?.findingsStored ?? -1);
     expect(answer.json.items.length).toBeLessThan(record?.findings ?? 0);
+    const csv = await invoke(listFindings, `/api/findings?runId=${night3}&format=csv`);
+    expect(csv.headers.get("x-findings-complete")).toBe("false");
+    expect(parseCsv(csv.text)).toHaveLength(record?.findingsStored ?? -1);
   });
 });
