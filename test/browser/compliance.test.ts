@@ -8,17 +8,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices } from "../../src/app/services";
-import { useReportSettings } from "../../src/report-api/report-settings";
 import { REPORT_ROUTES } from "../../src/report-api/report-routes";
 import { dashboard } from "../../src/functions/dashboard";
 import { compliance } from "../../src/functions/compliance";
 import { dashboardCompliance } from "../../src/functions/dashboard-compliance";
-import { startAzurite, type Azurite } from "../support/azurite";
 import { REPO } from "../support/run-cli";
-import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, launchChromium, openWatched, type WatchedPage } from "./chromium";
-import { serveHandlers, type HandlerServer } from "./handler-server";
+import { chromiumAvailable, openWatched, type WatchedPage } from "./chromium";
+import { startDashboardRig, type DashboardRig } from "./dashboard-rig";
+import { type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
 const HOSTILE_NAME = "<img src=x onerror=alert(7)>sqlmi-dev-02";
@@ -32,34 +29,28 @@ interface ApiControl {
 }
 
 describe.skipIf(!chromiumAvailable)("dashboard framework view in Chromium", () => {
-  let azurite: Azurite;
-  let fixture: ReportFixture;
+  let rig: DashboardRig;
   let server: HandlerServer;
   let browser: Browser;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    azurite = await startAzurite();
-    fixture = new ReportFixture(azurite.connectionString, uniqueTablePrefix("uic"));
-    // sqlmi-dev-02 on TLS 1.0 fails DP-3 under its hostile name.
-    await fixture.audit(new Date(Date.now() - 60_000), { renameDevMi: HOSTILE_NAME, weakTls: 3 });
-    useServices(fixture.services);
-    useReportSettings({});
-    server = await serveHandlers([
-      { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
-      { route: REPORT_ROUTES.dashboardCompliance.route, handler: dashboardCompliance },
-      { route: REPORT_ROUTES.compliance.route, handler: compliance },
-    ]);
-    browser = await launchChromium();
+    rig = await startDashboardRig({
+      prefix: "uic",
+      routes: [
+        { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
+        { route: REPORT_ROUTES.dashboardCompliance.route, handler: dashboardCompliance },
+        { route: REPORT_ROUTES.compliance.route, handler: compliance },
+      ],
+      // sqlmi-dev-02 on TLS 1.0 fails DP-3 under its hostile name.
+      prepare: async (reports) =>
+        void (await reports.audit(new Date(Date.now() - 60_000), { renameDevMi: HOSTILE_NAME, weakTls: 3 })),
+    });
+    ({ server, browser } = rig);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    useServices(undefined);
-    useReportSettings(undefined);
-    fixture?.dispose();
-    await azurite?.dispose();
+    await rig?.dispose();
   });
 
   const open = (path: string): Promise<WatchedPage> => openWatched(browser, server.url, path);

@@ -2,44 +2,38 @@
 // two real audits of the sample estate on Azurite, the page in headless Chromium, the filter chosen in its form.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices } from "../../src/app/services";
 import { dashboard } from "../../src/functions/dashboard";
 import { listFindings } from "../../src/functions/list-findings";
 import { REPORT_ROUTES } from "../../src/report-api/report-routes";
-import { useReportSettings } from "../../src/report-api/report-settings";
-import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { startAzurite, type Azurite } from "../support/azurite";
-import { chromiumAvailable, launchChromium, openWatched } from "./chromium";
-import { serveHandlers, type HandlerServer } from "./handler-server";
+import { ReportFixture } from "../report-api/report-fixture";
+import { chromiumAvailable, openWatched } from "./chromium";
+import { startDashboardRig, type DashboardRig } from "./dashboard-rig";
+import { type HandlerServer } from "./handler-server";
 
 describe.skipIf(!chromiumAvailable)("dashboard status filter on an unchanged night", () => {
-  let azurite: Azurite;
+  let rig: DashboardRig;
   let fixture: ReportFixture;
   let server: HandlerServer;
   let browser: Browser;
   let night2: string;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
-    fixture = new ReportFixture(azurite.connectionString, uniqueTablePrefix("uipass"));
-    await fixture.audit(new Date(Date.now() - 2 * 86_400_000));
-    night2 = await fixture.audit(new Date(Date.now() - 86_400_000));
-    useServices(fixture.services);
-    useReportSettings({});
-    server = await serveHandlers([
-      { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
-      { route: REPORT_ROUTES.listFindings.route, handler: listFindings },
-    ]);
-    browser = await launchChromium();
+    rig = await startDashboardRig({
+      prefix: "uipass",
+      routes: [
+        { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
+        { route: REPORT_ROUTES.listFindings.route, handler: listFindings },
+      ],
+      prepare: async (reports) => {
+        await reports.audit(new Date(Date.now() - 2 * 86_400_000));
+        night2 = await reports.audit(new Date(Date.now() - 86_400_000));
+      },
+    });
+    ({ fixture, server, browser } = rig);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    useServices(undefined);
-    useReportSettings(undefined);
-    fixture?.dispose();
-    await azurite?.dispose();
+    await rig?.dispose();
   });
 
   it("lists night 2's passes when the status filter is set to Pass", async () => {

@@ -4,42 +4,34 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices } from "../../src/app/services";
-import { useReportSettings } from "../../src/report-api/report-settings";
 import { REPORT_ROUTES } from "../../src/report-api/report-routes";
 import { dashboard } from "../../src/functions/dashboard";
-import { startAzurite, type Azurite } from "../support/azurite";
 import { REPO } from "../support/run-cli";
-import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, launchChromium } from "./chromium";
-import { serveHandlers, type HandlerServer } from "./handler-server";
+import { ReportFixture } from "../report-api/report-fixture";
+import { chromiumAvailable } from "./chromium";
+import { startDashboardRig, type DashboardRig } from "./dashboard-rig";
+import { type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
 const PROD = "6b1c0d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
 
 describe.skipIf(!chromiumAvailable)("dashboard verification banner in Chromium", () => {
-  let azurite: Azurite;
+  let rig: DashboardRig;
   let fixture: ReportFixture;
   let server: HandlerServer;
   let browser: Browser;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    azurite = await startAzurite();
-    fixture = new ReportFixture(azurite.connectionString, uniqueTablePrefix("uiv"));
-    useServices(fixture.services);
-    useReportSettings({});
-    server = await serveHandlers([{ route: REPORT_ROUTES.dashboard.route, handler: dashboard }]);
-    browser = await launchChromium();
+    rig = await startDashboardRig({
+      prefix: "uiv",
+      routes: [{ route: REPORT_ROUTES.dashboard.route, handler: dashboard }],
+    });
+    ({ fixture, server, browser } = rig);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    useServices(undefined);
-    useReportSettings(undefined);
-    fixture?.dispose();
-    await azurite?.dispose();
+    await rig?.dispose();
   });
 
   it("a partial latest run: the banner is the first thing on the page, with the gap and the counts", async () => {

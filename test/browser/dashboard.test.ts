@@ -5,19 +5,16 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices } from "../../src/app/services";
-import { useReportSettings } from "../../src/report-api/report-settings";
 import { REPORT_ROUTES } from "../../src/report-api/report-routes";
 import { dashboard } from "../../src/functions/dashboard";
 import { listFindings } from "../../src/functions/list-findings";
 import { resourceHistory } from "../../src/functions/resource-history";
 import { getRun } from "../../src/functions/get-run";
-import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { REPO } from "../support/run-cli";
-import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, inCi, launchChromium, openWatched, type WatchedPage } from "./chromium";
-import { serveHandlers, type HandlerServer } from "./handler-server";
+import { chromiumAvailable, inCi, openWatched, type WatchedPage } from "./chromium";
+import { startDashboardRig, type DashboardRig } from "./dashboard-rig";
+import { type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
 const HOSTILE_NAME = "<img src=x onerror=alert(3)>sqlmi-dev-02";
@@ -33,37 +30,32 @@ if (!chromiumAvailable && inCi) {
 }
 
 describe.skipIf(!chromiumAvailable)("dashboard in Chromium", () => {
-  let azurite: Azurite;
-  let fixture: ReportFixture;
+  let rig: DashboardRig;
   let server: HandlerServer;
   let browser: Browser;
   let runs: string[];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    azurite = await startAzurite();
-    fixture = new ReportFixture(azurite.connectionString, uniqueTablePrefix("ui"));
-    runs = await fixture.auditSeries(29, 1);
-    // The latest: the sample itself (legacy NSG open: a new failure; TLS fixed: resolved), one name hostile.
-    runs.push(await fixture.audit(new Date(Date.now() - 60_000), { renameDevMi: HOSTILE_NAME }));
-    useServices(fixture.services);
-    useReportSettings({});
-    server = await serveHandlers([
-      { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
-      { route: REPORT_ROUTES.listFindings.route, handler: listFindings },
-      { route: REPORT_ROUTES.resourceHistory.route, handler: resourceHistory },
-      { route: REPORT_ROUTES.getRun.route, handler: getRun },
-    ]);
-    browser = await launchChromium();
+    rig = await startDashboardRig({
+      prefix: "ui",
+      routes: [
+        { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
+        { route: REPORT_ROUTES.listFindings.route, handler: listFindings },
+        { route: REPORT_ROUTES.resourceHistory.route, handler: resourceHistory },
+        { route: REPORT_ROUTES.getRun.route, handler: getRun },
+      ],
+      prepare: async (reports) => {
+        runs = await reports.auditSeries(29, 1);
+        // The latest: the sample itself (legacy NSG open: a new failure; TLS fixed: resolved), one name hostile.
+        runs.push(await reports.audit(new Date(Date.now() - 60_000), { renameDevMi: HOSTILE_NAME }));
+      },
+    });
+    ({ server, browser } = rig);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    useServices(undefined);
-    useReportSettings(undefined);
-    fixture?.dispose();
-    await azurite?.dispose();
+    await rig?.dispose();
   });
 
   /** A page that records dialogs, console errors, failed or foreign requests and CSP violations. */

@@ -9,12 +9,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServices, type Services } from "../../src/app/services";
+import { type Services } from "../../src/app/services";
 import { AuditService } from "../../src/audit/audit-service";
 import type { AuditRequestMessage } from "../../src/audit/audit-request";
 import type { ExceptionStore } from "../../src/audit/exception-store";
 import type { AuditException } from "../../src/engine/exceptions";
-import { useReportSettings } from "../../src/report-api/report-settings";
 import { REPORT_ROUTES } from "../../src/report-api/report-routes";
 import { dashboard } from "../../src/functions/dashboard";
 import { dashboardExceptions } from "../../src/functions/dashboard-exceptions";
@@ -23,11 +22,11 @@ import { listExceptions } from "../../src/functions/exceptions-list";
 import { EXCEPTION_ROUTES } from "../../src/report-api/exception-routes";
 import { SnapshotSource } from "../../src/snapshot/snapshot-source";
 import { createExceptionStore } from "../../src/store/table-exception-store";
-import { startAzurite, type Azurite } from "../support/azurite";
 import { REPO } from "../support/run-cli";
-import { ReportFixture, uniqueTablePrefix } from "../report-api/report-fixture";
-import { chromiumAvailable, launchChromium, openWatched, type WatchedPage } from "./chromium";
-import { serveHandlers, type HandlerServer } from "./handler-server";
+import type { ReportFixture } from "../report-api/report-fixture";
+import { chromiumAvailable, openWatched, type WatchedPage } from "./chromium";
+import { startDashboardRig, type DashboardRig } from "./dashboard-rig";
+import { type HandlerServer } from "./handler-server";
 
 const ARTIFACTS = join(REPO, "test-artifacts");
 const KEY = "key/with+chars=";
@@ -100,58 +99,53 @@ interface RunSummaryJson {
 }
 
 describe.skipIf(!chromiumAvailable)("dashboard exceptions in Chromium", () => {
-  let azurite: Azurite;
-  let fixture: ReportFixture;
+  let rig: DashboardRig;
   let exceptions: ExceptionStore;
   let server: HandlerServer;
   let browser: Browser;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    azurite = await startAzurite();
-    const prefix = uniqueTablePrefix("uie");
-    fixture = new ReportFixture(azurite.connectionString, prefix);
-    exceptions = createExceptionStore(fixture.services.settings.tables, { tablePrefix: prefix });
-    const created = new Date(Date.now() - 3 * DAY);
-    for (const exception of Object.values(EXCEPTIONS))
-      await exceptions.createException(exception, { by: "alice@contoso.com", at: created });
-    await exceptions.changeException(
-      "ex-applied",
-      { ...EXCEPTIONS.applied, approvedBy: "ciso@contoso.com", expiresOn: inDays(120) },
-      { by: "bob@contoso.com", at: new Date(Date.now() - 2 * DAY) },
-    );
-    await exceptions.revokeException("EX-REVOKED", { by: "carol@contoso.com" }, "The migration finished early.");
-    const services: Services = { ...fixture.services, exceptions };
-    await auditWithExceptions(services);
-    useServices(services);
-    useReportSettings({});
-    server = await serveHandlers([
-      { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
-      { route: REPORT_ROUTES.dashboardExceptions.route, handler: dashboardExceptions },
-      { route: REPORT_ROUTES.getRun.route, handler: getRun },
-      { route: EXCEPTION_ROUTES.listExceptions.route, handler: listExceptions },
-    ]);
-    browser = await launchChromium();
+    rig = await startDashboardRig({
+      prefix: "uie",
+      routes: [
+        { route: REPORT_ROUTES.dashboard.route, handler: dashboard },
+        { route: REPORT_ROUTES.dashboardExceptions.route, handler: dashboardExceptions },
+        { route: REPORT_ROUTES.getRun.route, handler: getRun },
+        { route: EXCEPTION_ROUTES.listExceptions.route, handler: listExceptions },
+      ],
+      prepare: async (reports, prefix) => {
+        exceptions = createExceptionStore(reports.services.settings.tables, { tablePrefix: prefix });
+        const created = new Date(Date.now() - 3 * DAY);
+        for (const exception of Object.values(EXCEPTIONS))
+          await exceptions.createException(exception, { by: "alice@contoso.com", at: created });
+        await exceptions.changeException(
+          "ex-applied",
+          { ...EXCEPTIONS.applied, approvedBy: "ciso@contoso.com", expiresOn: inDays(120) },
+          { by: "bob@contoso.com", at: new Date(Date.now() - 2 * DAY) },
+        );
+        await exceptions.revokeException("EX-REVOKED", { by: "carol@contoso.com" }, "The migration finished early.");
+        const services: Services = { ...reports.services, exceptions };
+        await auditWithExceptions(services, reports);
+        return services;
+      },
+    });
+    ({ server, browser } = rig);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    useServices(undefined);
-    useReportSettings(undefined);
-    fixture?.dispose();
-    await azurite?.dispose();
+    await rig?.dispose();
   });
 
   /** One queued run of the sample through the audit service, which reads the store's exceptions itself. */
-  async function auditWithExceptions(services: Services): Promise<void> {
+  async function auditWithExceptions(services: Services, reports: ReportFixture): Promise<void> {
     const messages: AuditRequestMessage[] = [];
     const audits = new AuditService({
       settings: services.settings,
       store: services.store,
       exceptions,
       queue: { enqueue: async (message) => void messages.push(message) },
-      openSource: () => new SnapshotSource([fixture.estateFile({})]),
+      openSource: () => new SnapshotSource([reports.estateFile({})]),
     });
     await audits.requestAudit({ trigger: "http", requestedBy: "exceptions-test" });
     const quiet = { info: () => {}, warn: () => {}, error: () => {} };
