@@ -1,11 +1,8 @@
 // Report output in chunks: joined, the chunks are exactly what JSON.stringify / the CSV rows make, and no chunk
 // grows with the estate (a 1M-row report is larger than V8 allows one string to be).
-import { emptyExceptionsOutcome } from "../../src/engine/exception-outcome";
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { buildEstate } from "../../src/model/build-estate";
-import { evaluate, type AuditReport } from "../../src/audit/run-audit";
+import type { AuditReport } from "../../src/audit/run-audit";
+import { sampleReport } from "../report/pipeline-format-inputs";
 import type { Finding } from "../../src/engine/finding";
 import { findingCsvHeader, findingCsvRow } from "../../src/report/csv";
 import { findingFingerprint, reportFingerprints } from "../../src/report/fingerprint";
@@ -15,39 +12,6 @@ import {
   jsonReportChunks,
   REPORT_SCHEMA_VERSION,
 } from "../../src/report/report-chunks";
-
-const SAMPLE = join(__dirname, "..", "..", "samples", "estate.json");
-
-function sampleReport(): AuditReport {
-  const rows = (JSON.parse(readFileSync(SAMPLE, "utf8")) as { data: unknown[] }).data;
-  const estate = buildEstate(rows);
-  const { findings, summary } = evaluate(estate, {
-    trustedPrefixes: [],
-    trustOwnedPublicIps: true,
-    baseline: "current",
-  });
-  return {
-    run: {
-      runId: "20261122T000000Z-abcdef",
-      status: "completed",
-      startedAt: "2026-11-22T00:00:00.000Z",
-      finishedAt: "2026-11-22T00:00:01.000Z",
-      durationMs: 1000,
-      source: { kind: "snapshot", files: ["estate.json"] } as unknown as AuditReport["run"]["source"],
-      trustedPrefixes: [],
-      trustOwnedPublicIps: true,
-      baseline: "current",
-      rulesEvaluated: 11,
-      resourcesInEstate: estate.resources.size,
-      collection: {},
-      coverageGaps: [],
-      dataQuality: { warnings: 0, sample: [] },
-    },
-    summary,
-    findings,
-    exceptions: emptyExceptionsOutcome(),
-  };
-}
 
 /** The sample's findings repeated (with distinct ids) to `count`. */
 function withFindings(report: AuditReport, count: number): AuditReport {
