@@ -8,7 +8,7 @@ import { startAzurite, type Azurite } from "../support/azurite";
 import { SAMPLE } from "../support/run-cli";
 import { EstateVariants, fixTlsOfProd02, openPublicEndpointOfProd01 } from "../alerts/estate-variants";
 import { appSettingsFromEnv, type AppSettings } from "../../src/app/app-settings";
-import { buildServices } from "../../src/app/services";
+import { buildServices, type Services } from "../../src/app/services";
 import { logAnalyticsStep } from "../../src/log-analytics/log-analytics-step";
 import { FINDINGS_TABLE_COLUMNS } from "../../src/log-analytics/findings-table";
 import { EVIDENCE_TRUNCATED_NOTE, TEXT_FIELD_BYTES } from "../../src/log-analytics/finding-rows";
@@ -256,18 +256,7 @@ describe("a failure of the step", () => {
     });
     const services = buildServices(settings);
     const before = receiver.calls.length;
-    const { runId } = await services.audits.requestAudit({ trigger: "http" });
-    const logs: string[] = [];
-    const log = {
-      info: (m: string) => logs.push(m),
-      warn: (m: string) => logs.push(m),
-      error: (m: string) => logs.push(`error: ${m}`),
-    };
-    const outcome = await services.audits.runRequested(
-      { runId, trigger: "http", requestedAt: new Date().toISOString(), baseline: "current" },
-      { dequeueCount: 1, maxDequeueCount: 3 },
-      log,
-    );
+    const { runId, outcome, logs } = await auditOnce(services);
     expect(outcome.status).toBe("completed");
     expect(callsSince(before).map((c) => c.status)).toEqual([401]);
     expect(callsSince(before)[0]!.error).toContain("https://monitor.azure.us");
@@ -283,18 +272,7 @@ describe("a failure of the step", () => {
       LOG_ANALYTICS_DCR_ID: "dcr-nothex",
     });
     const services = buildServices(settings);
-    const { runId } = await services.audits.requestAudit({ trigger: "http" });
-    const logs: string[] = [];
-    const log = {
-      info: (m: string) => logs.push(m),
-      warn: (m: string) => logs.push(m),
-      error: (m: string) => logs.push(`error: ${m}`),
-    };
-    const outcome = await services.audits.runRequested(
-      { runId, trigger: "http", requestedAt: new Date().toISOString(), baseline: "current" },
-      { dequeueCount: 1, maxDequeueCount: 3 },
-      log,
-    );
+    const { runId, outcome, logs } = await auditOnce(services);
     expect(outcome.status).toBe("completed");
     expect(logs).toContain(
       `error: log analytics: nothing sent for run ${runId}: LOG_ANALYTICS_DCR_ID: expected a data collection rule immutable id: dcr- and 32 hex digits`,
@@ -333,4 +311,21 @@ function randomText(length: number): string {
   let text = "";
   for (let i = 0; i < length; i += 1) text += alphabet[Math.floor(Math.random() * alphabet.length)];
   return text;
+}
+
+/** Requests one audit and runs it as the queue trigger would, keeping its log lines (errors prefixed `error: `). */
+async function auditOnce(services: Services) {
+  const { runId } = await services.audits.requestAudit({ trigger: "http" });
+  const logs: string[] = [];
+  const log = {
+    info: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(m),
+    error: (m: string) => logs.push(`error: ${m}`),
+  };
+  const outcome = await services.audits.runRequested(
+    { runId, trigger: "http", requestedAt: new Date().toISOString(), baseline: "current" },
+    { dequeueCount: 1, maxDequeueCount: 3 },
+    log,
+  );
+  return { runId, outcome, logs };
 }
