@@ -40,6 +40,7 @@ export const LOG_ANALYTICS_SETTINGS = {
   }),
   LOG_ANALYTICS_CA: setting({
     group: "logAnalytics",
+    azure: "local",
     type: text("file path"),
     description:
       "PEM file of the CA of a local test receiver; only with an endpoint on a loopback address, which then gets a local token naming the Monitor audience. Leave it empty in Azure.",

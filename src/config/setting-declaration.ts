@@ -8,6 +8,17 @@ import type { SettingType } from "./setting-types";
 export type SettingGroup =
   "audit" | "collection" | "storage" | "alerts" | "logAnalytics" | "fanout" | "report" | "host";
 
+/**
+ * What a deployment to Azure (infra/) does with a setting; test/infra holds the template to it.
+ * - `required`: the template sets it.
+ * - `secret`: the template sets it only as a Key Vault reference (`@Microsoft.KeyVault(...)`), when it is given.
+ * - `platform`: App Service or the Functions host sets it (or, on Flex Consumption, the site's own configuration);
+ *   the template must not.
+ * - `local`: local development and tests only; the template must not set it.
+ * - `optional`: the operator may set it; the template may.
+ */
+export type AzureDeployment = "required" | "secret" | "platform" | "local" | "optional";
+
 /** `D` is the default's type: `undefined` when the setting has none, so reading it may give `undefined`. */
 export interface SettingDeclaration<T = unknown, D extends T | undefined = T | undefined> {
   group: SettingGroup;
@@ -17,6 +28,7 @@ export interface SettingDeclaration<T = unknown, D extends T | undefined = T | u
   defaultText?: string;
   /** Secrets (keys, connection strings, webhook URLs) are never quoted in a message or a log. */
   secret: boolean;
+  azure: AzureDeployment;
   description: string;
 }
 
@@ -25,6 +37,8 @@ interface DeclarationInput<T> {
   type: SettingType<T>;
   defaultText?: string;
   secret?: boolean;
+  /** Unset: `local` for the local host's group, `secret` for a secret, else `optional`. */
+  azure?: AzureDeployment;
   description: string;
 }
 
@@ -34,7 +48,9 @@ export function setting<T>(
   declaration: DeclarationInput<T> & { default?: undefined },
 ): SettingDeclaration<T, undefined>;
 export function setting<T>(declaration: DeclarationInput<T> & { default?: T }): SettingDeclaration<T> {
-  return { ...declaration, default: declaration.default, secret: declaration.secret ?? false };
+  const secret = declaration.secret ?? false;
+  const azure = declaration.azure ?? (declaration.group === "host" ? "local" : secret ? "secret" : "optional");
+  return { ...declaration, default: declaration.default, secret, azure };
 }
 
 export type SettingEnv = Readonly<Record<string, string | undefined>>;

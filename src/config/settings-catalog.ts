@@ -79,6 +79,7 @@ export const SETTINGS = {
   // audit
   FUNCTIONS_WORKER_RUNTIME: setting({
     group: "audit",
+    azure: "platform",
     type: text("`node`"),
     description: "Always `node` (read by the Functions host).",
   }),
@@ -149,6 +150,7 @@ export const SETTINGS = {
   // collection
   AUDIT_SUBSCRIPTIONS: setting({
     group: "collection",
+    azure: "required",
     type: list("comma-separated subscription ids"),
     default: [],
     defaultText: "(none)",
@@ -157,6 +159,7 @@ export const SETTINGS = {
   }),
   AUDIT_MANAGEMENT_GROUPS: setting({
     group: "collection",
+    azure: "required",
     type: list("comma-separated names"),
     default: [],
     defaultText: "(none)",
@@ -164,18 +167,21 @@ export const SETTINGS = {
   }),
   AUDIT_ARM_ENDPOINT: setting({
     group: "collection",
+    azure: "local",
     type: text("https URL"),
     description:
       "ARM endpoint override (an emulator or a proxy); must be https and needs `AUDIT_ARM_CA`. `npm start` points it at the emulator when empty. Leave it empty in Azure. CLI: `--arm-endpoint`.",
   }),
   AUDIT_ARM_CA: setting({
     group: "collection",
+    azure: "local",
     type: text("file path"),
     description:
       "PEM file of the CA that signed the certificate of `AUDIT_ARM_ENDPOINT`; required with it, refused without it. CLI: `--arm-ca`.",
   }),
   AUDIT_CLOUD: setting({
     group: "collection",
+    azure: "required",
     type: oneOf(CLOUD_NAMES, { noun: "cloud" }),
     default: "AzureCloud",
     description: "The cloud: ARM endpoint, token audience and authority. CLI: `--cloud`.",
@@ -189,6 +195,7 @@ export const SETTINGS = {
   // storage
   AzureWebJobsStorage: setting({
     group: "storage",
+    azure: "local",
     type: text("connection string"),
     secret: true,
     description:
@@ -196,12 +203,14 @@ export const SETTINGS = {
   }),
   AzureWebJobsStorage__accountName: setting({
     group: "storage",
+    azure: "required",
     type: text("storage account name"),
     description:
       "Identity-based Functions storage: the account of the queues and, by default, the tables, reached with the managed identity. Grant it Storage Blob Data Owner, Storage Queue Data Contributor and Storage Table Data Contributor.",
   }),
   AzureWebJobsStorage__tableServiceUri: setting({
     group: "storage",
+    azure: "required",
     type: text("URL"),
     defaultText: "from the account name",
     description:
@@ -209,6 +218,7 @@ export const SETTINGS = {
   }),
   AzureWebJobsStorage__queueServiceUri: setting({
     group: "storage",
+    azure: "required",
     type: text("URL"),
     defaultText: "from the account name",
     description:
@@ -216,18 +226,21 @@ export const SETTINGS = {
   }),
   AzureWebJobsStorage__clientId: setting({
     group: "storage",
+    azure: "required",
     type: text("client id"),
     description:
       "Identity-based storage with a user-assigned identity: its client id (set `AzureWebJobsStorage__credential=managedidentity` too).",
   }),
   AzureWebJobsStorage__credential: setting({
     group: "storage",
+    azure: "required",
     type: text("`managedidentity`"),
     description:
       "`managedidentity` for identity-based storage with a user-assigned identity (read by the Functions host).",
   }),
   AUDIT_STORAGE_CONNECTION_STRING: setting({
     group: "storage",
+    azure: "local",
     type: text("connection string"),
     secret: true,
     description:
@@ -315,6 +328,7 @@ export const SETTINGS = {
   }),
   WEBSITE_HOSTNAME: setting({
     group: "alerts",
+    azure: "platform",
     type: text("host name"),
     defaultText: "set by App Service",
     description:
@@ -347,6 +361,7 @@ export const SETTINGS = {
   // report API
   REPORT_REQUIRED_ROLE: setting({
     group: "report",
+    azure: "required",
     type: appRole,
     defaultText: "(none)",
     description:
@@ -354,6 +369,7 @@ export const SETTINGS = {
   }),
   REPORT_ADMIN_ROLE: setting({
     group: "report",
+    azure: "required",
     type: appRole,
     defaultText: "(none)",
     description:
@@ -368,6 +384,7 @@ export const SETTINGS = {
   }),
   WEBSITE_SITE_NAME: setting({
     group: "report",
+    azure: "platform",
     type: text("app name"),
     defaultText: "set by App Service",
     description:
@@ -375,6 +392,7 @@ export const SETTINGS = {
   }),
   WEBSITE_AUTH_ENABLED: setting({
     group: "report",
+    azure: "platform",
     type: yesNo(),
     default: false,
     defaultText: "set by App Service",
