@@ -62,6 +62,14 @@ export function parseWebhookUrl(value: string, setting: string): WebhookSecret {
       { cause: error },
     );
   }
+  // fetch refuses a URL with credentials in it (TypeError "Request cannot be constructed from a URL that includes
+  // credentials"), so such a webhook could never be delivered: refuse it here, naming neither the user nor the password.
+  if (url.username !== "" || url.password !== "") {
+    throw new AuditorError(
+      "CONFIG_INVALID",
+      `${setting}: a webhook URL must not carry credentials (user:password@ before the host); found them in ${url.protocol}//…@${url.hostname}. Put the secret in the URL's signature (Teams Workflows: sig=) or use a relay.`,
+    );
+  }
   if (url.protocol === "https:") return new WebhookSecret(raw);
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return new WebhookSecret(raw);
   throw new AuditorError(
