@@ -7,7 +7,7 @@ import { collectionInputFromEnv, parseCollectionSettings } from "../config/colle
 import { readSetting } from "../config/settings-catalog";
 import type { SettingEnv } from "../config/setting-declaration";
 import { liveCollection, type SourceSetting } from "../collect/collection-config";
-import { findingsArchiveFromEnv, storeConnectionFromEnv } from "../store/store-settings";
+import { findingsArchiveFromEnv, storageServiceUrl, storeConnectionFromEnv } from "../store/store-settings";
 import { alertSettingsFromEnv, type AlertSettings } from "../alerts/alert-settings";
 import type { FindingsArchive, StoreConnection } from "../store/table-client";
 import { fanoutSettingsFromEnv, type FanoutSettings } from "../fanout/fanout-settings";
@@ -62,7 +62,7 @@ export function parseTables(env: SettingEnv): StoreConnection {
   const account = readSetting(env, "AzureWebJobsStorage__accountName");
   if (serviceUri !== undefined || account !== undefined)
     return {
-      accountUrl: serviceUri ?? `https://${account}.table.core.windows.net`,
+      accountUrl: serviceUri ?? storageServiceUrl(account!, "table", readSetting(env, "AUDIT_CLOUD")),
       credential: jobsStorageCredential(env),
     };
   throw new AuditorError(
@@ -79,7 +79,7 @@ export function parseQueues(env: SettingEnv): QueueConnection {
   const account = readSetting(env, "AzureWebJobsStorage__accountName");
   if (serviceUri !== undefined || account !== undefined)
     return {
-      queueServiceUrl: serviceUri ?? `https://${account}.queue.core.windows.net`,
+      queueServiceUrl: serviceUri ?? storageServiceUrl(account!, "queue", readSetting(env, "AUDIT_CLOUD")),
       credential: jobsStorageCredential(env),
     };
   throw new AuditorError(

@@ -184,7 +184,8 @@ export const SETTINGS = {
     azure: "required",
     type: oneOf(CLOUD_NAMES, { noun: "cloud" }),
     default: "AzureCloud",
-    description: "The cloud: ARM endpoint, token audience and authority. CLI: `--cloud`.",
+    description:
+      "The cloud: ARM endpoint, token audience and authority, and the storage endpoints built from `AzureWebJobsStorage__accountName`. CLI: `--cloud`.",
   }),
   AUDIT_ARM_CONCURRENCY: setting({
     group: "collection",
@@ -214,7 +215,7 @@ export const SETTINGS = {
     type: text("URL"),
     defaultText: "from the account name",
     description:
-      "Identity-based storage: the table endpoint, when it is not `https://<account>.table.core.windows.net`.",
+      "Identity-based storage: the table endpoint, when it is not `https://<account>.table.<suffix>` (the suffix of `AUDIT_CLOUD`: `core.windows.net`, `core.usgovcloudapi.net`, `core.chinacloudapi.cn`).",
   }),
   AzureWebJobsStorage__queueServiceUri: setting({
     group: "storage",
@@ -222,7 +223,7 @@ export const SETTINGS = {
     type: text("URL"),
     defaultText: "from the account name",
     description:
-      "Identity-based storage: the queue endpoint, when it is not `https://<account>.queue.core.windows.net`.",
+      "Identity-based storage: the queue endpoint, when it is not `https://<account>.queue.<suffix>` (the suffix of `AUDIT_CLOUD`).",
   }),
   AzureWebJobsStorage__clientId: setting({
     group: "storage",
