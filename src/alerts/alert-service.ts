@@ -1,6 +1,6 @@
 // The alert step after each completed or partial run, the test post, and the delivery state of a run.
 //
-// One pass, under a lock so two workers never post the same entry:
+// One pass, under a lock (a lease renewed while the pass runs, alert-lock.ts) so two workers never post the same entry:
 //   1. finish what earlier passes left: write their ledger changes, deliver what is pending, oldest run first;
 //   2. plan this run for every channel that has no outbox entry yet (a retried run finds its entries and plans nothing),
 //      and store all of the run's entries in one transaction: the plan, payload included, is decided exactly once;
@@ -8,13 +8,14 @@
 // Delivered entries are never sent again; pending ones are retried by every later pass until delivered or refused.
 // The one window: a crash after the webhook accepted a post and before "delivered" was recorded. The entry is then
 // still pending and is posted again (the channel sees it twice); `attemptStartedAt` shows it, and the log says so.
-import { randomBytes } from "node:crypto";
 import type { AuditReport } from "../audit/run-audit";
 import { AuditorError, errorText } from "../errors";
 import type { Finding } from "../engine/finding";
-import type { AuditStore, CompletedRun, HeldLock } from "../audit/audit-store";
+import type { AuditStore, CompletedRun } from "../audit/audit-store";
 import type { StoreConnection } from "../store/table-client";
 import type { Logger, PostRunStep } from "../audit/audit-service";
+import { LockLease } from "../audit/lock-lease";
+import { alertLockTiming, claimAlertLock, LockLostError, stopIfLockLost, type AlertLockOptions } from "./alert-lock";
 import { alertLinks, emptySections, type AlertCounts, type AlertMessage } from "./alert-message";
 import {
   alertRunInfo,
@@ -40,9 +41,12 @@ import { teamsPayload } from "./teams-card";
 import { WebhookClient, type PostOutcome } from "./webhook-client";
 
 /** What the alert step needs from the audit store: run summaries, findingstate, and a lock. */
-export type AlertRunStore = Pick<AuditStore, "getRun" | "getResourceHistory" | "claimScopeLock" | "releaseScopeLock">;
+export type AlertRunStore = Pick<
+  AuditStore,
+  "getRun" | "getResourceHistory" | "claimScopeLock" | "releaseScopeLock" | "renewScopeLock"
+>;
 
-export const ALERT_LOCK_SCOPE = "alert-delivery";
+export { ALERT_LOCK_SCOPE } from "./alert-lock";
 
 export interface AlertServiceDeps {
   settings: AlertSettings;
@@ -52,7 +56,8 @@ export interface AlertServiceDeps {
   now?: () => Date;
   /** Time a pass may spend delivering before it leaves the rest pending for the next run. Default 4 minutes. */
   passBudgetMs?: number;
-  lock?: { ttlMs?: number; waitMs?: number; pollMs?: number };
+  /** The alert lock's lease timing (alert-lock.ts): 60 s renewed every 20 s, waited for one lifetime and 5 s. */
+  lock?: AlertLockOptions;
 }
 
 /** The delivery state of one channel for one run: what GET /api/runs/{runId} and the run log show. */
@@ -84,6 +89,7 @@ export interface TestDelivery {
 
 interface Pass {
   deadline: number;
+  lease: LockLease;
   /** Channels with an entry left pending in this pass: their later entries wait, so a channel hears runs in order. */
   blocked: Set<string>;
 }
@@ -113,16 +119,18 @@ export class AlertService {
   async afterRun(report: AuditReport, completed: CompletedRun, log: Logger): Promise<ChannelDelivery[]> {
     const runId = report.run.runId;
     if (report.run.status !== "completed" && report.run.status !== "partial") return [];
-    let lock: HeldLock | undefined;
+    let lease: LockLease | undefined;
+    const timing = alertLockTiming(this.deps.lock);
     try {
-      lock = await this.claimLock(runId);
+      const lock = await claimAlertLock(this.deps.runs, runId, timing, log);
       if (lock === undefined) {
         log.warn(
           `alerts: another alert pass held the lock too long; run ${runId} plans no alerts (the next run tells every channel what it has not heard)`,
         );
         return [];
       }
-      const pass: Pass = { deadline: Date.now() + (this.deps.passBudgetMs ?? 4 * 60_000), blocked: new Set() };
+      lease = new LockLease(lock, this.deps.runs, timing, log).start();
+      const pass: Pass = { deadline: Date.now() + (this.deps.passBudgetMs ?? 4 * 60_000), lease, blocked: new Set() };
       for (const entry of await this.deps.tables.unfinished()) {
         if (entry.runId !== runId) await this.finishOne(entry, pass, log);
       }
@@ -136,10 +144,7 @@ export class AlertService {
       );
       return [];
     } finally {
-      if (lock !== undefined)
-        await this.deps.runs
-          .releaseScopeLock(lock)
-          .catch((error: unknown) => log.warn(`alerts: could not release the alert lock: ${errorText(error)}`));
+      await lease?.release("alert pass over");
     }
   }
 
@@ -333,8 +338,10 @@ export class AlertService {
   /** One entry's trouble stays with its channel; storage being down stops the pass (nothing else could be recorded). */
   private async finishOne(entry: OutboxEntry, pass: Pass, log: Logger): Promise<void> {
     try {
+      stopIfLockLost(pass.lease);
       await this.finish(entry, pass, log);
     } catch (error) {
+      if (error instanceof LockLostError) throw error;
       if (error instanceof AuditorError && error.code === "STORAGE_UNAVAILABLE") throw error;
       pass.blocked.add(entry.channel);
       log.error(
@@ -388,6 +395,7 @@ export class AlertService {
         `alerts: a delivery of run ${entry.runId} to ${channel.name} started at ${entry.attemptStartedAt} and was never recorded; it is sent again, so the channel may see it twice`,
       );
     }
+    stopIfLockLost(pass.lease);
     await tables.updateOutbox(entry.runId, entry.channel, { attemptStartedAt: this.now().toISOString() });
     const outcome = await this.client.post(channel.webhook, entry.payload, { deadline: pass.deadline });
     const at = this.now().toISOString();
@@ -412,19 +420,6 @@ export class AlertService {
           `alerts: run ${entry.runId} was delivered to ${channel.name} but that could not be recorded; the next pass will send it again`,
         );
       throw error;
-    }
-  }
-
-  private async claimLock(runId: string): Promise<HeldLock | undefined> {
-    const { ttlMs = 10 * 60_000, waitMs = 60_000, pollMs = 1_000 } = this.deps.lock ?? {};
-    // A random holder: a retried run must not walk into a lock its own crashed attempt still holds as if it were its own.
-    const holder = `${runId}#${randomBytes(4).toString("hex")}`;
-    const until = Date.now() + waitMs;
-    for (;;) {
-      const claim = await this.deps.runs.claimScopeLock(ALERT_LOCK_SCOPE, holder, { ttlMs, now: new Date() });
-      if (claim.acquired) return claim.lock;
-      if (Date.now() + pollMs > until) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 }

@@ -305,6 +305,8 @@ export interface HeldLock {
   holder: string;
   acquiredAt: string;
   expiresAt: string;
+  /** The last renewal, absent before the first. */
+  renewedAt?: string;
   /** The lock entity's ETag: release and renewal only succeed while nobody else took it over. */
   etag: string;
 }
@@ -370,6 +372,11 @@ export interface ScopeLocks {
   claimScopeLock(scope: string, holder: string, options?: { ttlMs?: number; now?: Date }): Promise<LockClaim>;
   /** Releases it if it is still ours; false when it expired and someone else took it, or it is gone. */
   releaseScopeLock(lock: HeldLock): Promise<boolean>;
+  /**
+   * Extends a held lock to `now + ttlMs` (If-Match on its ETag); the renewed lock carries the new ETag. `undefined` when
+   * it is no longer ours (taken over after it expired, or released).
+   */
+  renewScopeLock(lock: HeldLock, options?: { ttlMs?: number; now?: Date }): Promise<HeldLock | undefined>;
 }
 
 export interface FindingRetention {

@@ -37,6 +37,7 @@ export function createAuditStore(connection: StoreConnection, options: AuditStor
     getResourceHistory: (resourceId, historyOptions) => queries.getResourceHistory(resourceId, historyOptions),
     claimScopeLock: (scope, holder, claimOptions) => locks.claimScopeLock(scope, holder, claimOptions),
     releaseScopeLock: (lock) => locks.releaseScopeLock(lock),
+    renewScopeLock: (lock, renewOptions) => locks.renewScopeLock(lock, renewOptions),
     deleteExpiredFindings: (retentionOptions) => retention.deleteExpiredFindings(retentionOptions),
   };
 }

@@ -1,5 +1,5 @@
 // One run per scope at a time: a lock entity per scope in `auditlocks`, claimed by insert or by an ETag-guarded
-// takeover of an expired lock, and released only by its holder (If-Match on the ETag it got).
+// takeover of an expired lock, renewed and released only by its holder (If-Match on the ETag it got).
 import type { HeldLock, LockClaim, ScopeLocks } from "../audit/audit-store";
 import { clampText } from "./entity-codec";
 import { statusOf, toStorageError } from "./storage-errors";
@@ -67,6 +67,28 @@ export class TableScopeLocks implements ScopeLocks {
       heldBy: String(last?.holder ?? "unknown"),
       expiresAt: String(last?.expiresAt ?? ""),
     };
+  }
+
+  async renewScopeLock(lock: HeldLock, options: { ttlMs?: number; now?: Date } = {}): Promise<HeldLock | undefined> {
+    const locks = await this.tables.table("locks");
+    const now = options.now ?? this.tables.now();
+    const renewal = {
+      renewedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + (options.ttlMs ?? DEFAULT_LOCK_TTL_MS)).toISOString(),
+    };
+    try {
+      // If-Match on the ETag we hold: a lock someone took over (or that was released) is not ours to extend.
+      const renewed = await locks.updateEntity(
+        { partitionKey: LOCK_PARTITION, rowKey: lockRowKey(lock.scope), ...renewal },
+        "Merge",
+        { etag: lock.etag },
+      );
+      return { ...lock, ...renewal, etag: renewed.etag ?? "" };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 412) return undefined;
+      throw toStorageError(error, `renewing the lock for scope '${lock.scope}'`);
+    }
   }
 
   async releaseScopeLock(lock: HeldLock): Promise<boolean> {

@@ -1,6 +1,6 @@
 // A webhook for the tests on 127.0.0.1: records every POST (path, headers, body, time, what it answered) and answers
-// 202 unless cued otherwise. Cues are per path and used in order: a status (with Retry-After and a body), or "drop",
-// which destroys the socket without an answer (a network error for the sender).
+// 202 unless cued otherwise. Cues are per path and used in order: a status (with Retry-After and a body), "drop",
+// which destroys the socket without an answer (a network error for the sender), or "hold", which never answers.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -13,7 +13,7 @@ export interface ReceivedPost {
   answered: number;
 }
 
-export type Cue = { status: number; retryAfter?: string; body?: string } | "drop";
+export type Cue = { status: number; retryAfter?: string; body?: string } | "drop" | "hold";
 
 export class WebhookReceiver {
   readonly posts: ReceivedPost[] = [];
@@ -72,6 +72,11 @@ export class WebhookReceiver {
   ): void {
     const path = url.split("?")[0] ?? url;
     const cue = this.cues.get(path)?.shift() ?? { status: 202 };
+    if (cue === "hold") {
+      // Never answered: the sender waits (a webhook that hangs while its sender is killed). `answered` is -1.
+      this.posts.push({ path, headers, body, at: Date.now(), answered: -1 });
+      return;
+    }
     if (cue === "drop") {
       this.posts.push({ path, headers, body, at: Date.now(), answered: 0 });
       response.socket?.destroy();
