@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { Language, Parser, type Node } from "web-tree-sitter";
+import type { Parser } from "web-tree-sitter";
+import { bicepParser, syntaxProblems as problems } from "../support/bicep-parser";
 
 const REPO = join(__dirname, "..", "..");
 const page = readFileSync(join(REPO, "docs", "log-analytics.md"), "utf8");
@@ -14,19 +15,8 @@ const blocks = [...page.matchAll(/```bicep\n([\s\S]*?)```/g)].map((match) => mat
 let parser: Parser;
 
 beforeAll(async () => {
-  await Parser.init();
-  parser = new Parser();
-  parser.setLanguage(await Language.load(join(REPO, "node_modules", "tree-sitter-bicep", "tree-sitter-bicep.wasm")));
+  parser = await bicepParser();
 });
-
-function problems(node: Node, found: string[] = []): string[] {
-  if (node.type === "ERROR" || node.isMissing)
-    found.push(
-      `${node.isMissing ? "missing" : "error"} at line ${node.startPosition.row + 1}: ${node.text.slice(0, 60)}`,
-    );
-  for (const child of node.children) if (child !== null) problems(child, found);
-  return found;
-}
 
 it("has Bicep blocks, each of which parses without an error", () => {
   expect(blocks.length).toBeGreaterThanOrEqual(2);
