@@ -5,6 +5,7 @@ import { AuditorError } from "../errors";
 import { auditSettingsFromEnv, type AuditSettings } from "../config/audit-settings";
 import { collectionInputFromEnv, parseCollectionSettings } from "../config/collection-settings";
 import { readSetting } from "../config/settings-catalog";
+import { readSettingOrDefault } from "../config/setting-problems";
 import type { SettingEnv } from "../config/setting-declaration";
 import { liveCollection, type SourceSetting } from "../collect/collection-config";
 import { findingsArchiveFromEnv, storageServiceUrl, storeConnectionFromEnv } from "../store/store-settings";
@@ -95,7 +96,8 @@ function jobsStorageCredential(env: SettingEnv): DefaultAzureCredential {
 
 export function appSettingsFromEnv(env: SettingEnv = process.env): AppSettings {
   return {
-    schedule: readSetting(env, "AUDIT_SCHEDULE"),
+    // The timer's schedule: an invalid one falls back to the default (health reports it), as nightlyAudit does.
+    schedule: readSettingOrDefault(env, "AUDIT_SCHEDULE"),
     audit: auditSettingsFromEnv(env),
     source: parseSource(env),
     tables: parseTables(env),

@@ -17,6 +17,7 @@ import type {
 import type { ApiFinding, ApiHealth, ApiResourceHistory, ApiRule } from "./response-schemas";
 import type { ListFindingsQuery, ListRunsQuery } from "./request-schemas";
 import type { RunStatus } from "../audit/run-audit";
+import type { SettingProblem } from "../config/setting-problems";
 import type { ChannelDelivery } from "../alerts/run-delivery";
 import { runVerification, type RunVerification } from "../engine/gate";
 
@@ -304,12 +305,15 @@ export function rulesCatalog(baseline?: BaselineId): { items: ApiRule[] } {
   };
 }
 
-/** Liveness plus one cheap store read, bounded in time so the probe answers even when storage hangs. */
+/**
+ * Liveness plus one cheap store read, bounded in time so the probe answers even when storage hangs, and the settings
+ * found invalid (`problems`, config/setting-problems.ts): either makes it `degraded`.
+ */
 export async function checkHealth(
   probe: () => Promise<unknown>,
-  timeoutMs = 3_000,
-  now: () => Date = () => new Date(),
+  options: { problems?: readonly SettingProblem[]; timeoutMs?: number; now?: () => Date } = {},
 ): Promise<ApiHealth> {
+  const { problems = [], timeoutMs = 3_000, now = () => new Date() } = options;
   const started = performance.now();
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -332,7 +336,9 @@ export async function checkHealth(
     latencyMs: Math.round(performance.now() - started),
     ...(error !== undefined ? { error } : {}),
   };
-  return { status: error === undefined ? "ok" : "degraded", time: now().toISOString(), storage };
+  const settings = { valid: problems.length === 0, problems: [...problems] };
+  const status = error === undefined && settings.valid ? "ok" : "degraded";
+  return { status, time: now().toISOString(), storage, settings };
 }
 
 function notFoundRun(runId: string): AuditorError {

@@ -393,8 +393,22 @@ export const HealthSchema = named(
     status: z.enum(["ok", "degraded"]),
     time: z.string(),
     storage: z.object({ reachable: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+    settings: z
+      .object({
+        valid: z.boolean(),
+        problems: z.array(
+          z.object({
+            setting: z.string().meta({ description: "The app setting's name." }),
+            problem: z.string().meta({ description: "What is wrong with it; never a secret's value." }),
+          }),
+        ),
+      })
+      .meta({
+        description:
+          "App settings whose values are invalid. The app runs on without them where it can (an invalid AUDIT_SCHEDULE keeps the default schedule); see docs/operations.md (Health).",
+      }),
   }),
-  "Always 200 while the app runs (a liveness probe must not restart it for a storage outage); `degraded` when storage is unreachable.",
+  "Always 200 while the app runs (a liveness probe must not restart it for a storage outage); `degraded` when storage is unreachable or a setting is invalid.",
 );
 
 const ControlCountsSchema = named(

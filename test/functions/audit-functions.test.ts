@@ -7,6 +7,7 @@ import { startAzurite, type Azurite } from "../support/azurite";
 import { startEmulator, type RunningEmulator } from "../../dev/emulator/emulator";
 import { SAMPLE } from "../support/run-cli";
 import { appSettingsFromEnv, AUDIT_QUEUE, type AppSettings } from "../../src/app/app-settings";
+import { settingProblems } from "../../src/config/setting-problems";
 import { buildServices, useServices, type Services, sourceOpener } from "../../src/app/services";
 import { AuditService, retentionStep } from "../../src/audit/audit-service";
 import { createAuditStore } from "../../src/store/table-audit-store";
@@ -306,8 +307,6 @@ describe("retention", () => {
 
 describe("settings", () => {
   it.each([
-    [{ AUDIT_SCHEDULE: "0 2 * * *" }, /AUDIT_SCHEDULE: expected an NCRONTAB expression of 6 fields/],
-    [{ AUDIT_SCHEDULE: "0 61 2 * * *" }, /AUDIT_SCHEDULE: .* is not a valid schedule/],
     [{ FINDINGS_RETENTION_DAYS: "0" }, /FINDINGS_RETENTION_DAYS: expected a whole number/],
     [{ AUDIT_SOURCE: "ftp:somewhere" }, /AUDIT_SOURCE: expected/],
     [{ AzureWebJobsStorage: "" }, /Storage is not configured/],
@@ -323,6 +322,22 @@ describe("settings", () => {
     };
     expect(() => appSettingsFromEnv(env)).toThrow(pattern);
   });
+
+  it.each([
+    ["0 2 * * *", /^expected an NCRONTAB expression of 6 fields/],
+    ["0 61 2 * * *", /is not a valid schedule/],
+  ])(
+    "AUDIT_SCHEDULE=%s does not stop the app: the default schedule, and the problem for /api/health",
+    (value, pattern) => {
+      const env = {
+        AzureWebJobsStorage: "UseDevelopmentStorage=true",
+        AUDIT_SOURCE: `snapshot:${SAMPLE}`,
+        AUDIT_SCHEDULE: value,
+      };
+      expect(appSettingsFromEnv(env).schedule).toBe("0 0 2 * * *");
+      expect(settingProblems(env)).toEqual([{ setting: "AUDIT_SCHEDULE", problem: expect.stringMatching(pattern) }]);
+    },
+  );
 
   it("AUDIT_SOURCE=snapshot:<file> audits a snapshot, and identity-based storage settings are accepted", () => {
     const s = appSettingsFromEnv({
