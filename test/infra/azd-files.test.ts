@@ -11,7 +11,8 @@ import type { Parser } from "web-tree-sitter";
 import { parse } from "yaml";
 import { ZipFile } from "yazl";
 import { bicepParser } from "../support/bicep-parser";
-import { INFRA, parseBicep, type BicepFile } from "./bicep-template";
+import { INFRA, parseBicep, stringValue, type BicepFile } from "./bicep-template";
+import { documentedRoleIds } from "./role-checks";
 
 const REPO = join(__dirname, "..", "..");
 
@@ -130,5 +131,28 @@ describe("the prepackage hook", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("docs/deployment.md and infra/app-roles.json", () => {
+  const page = readFileSync(join(REPO, "docs", "deployment.md"), "utf8");
+
+  it("the parameters table lists every parameter of main.bicep, and only those", () => {
+    const section = page.slice(page.indexOf("## Parameters of `infra/main.bicep`"), page.indexOf("### App settings"));
+    const listed = [...section.matchAll(/^\| `(\w+)` +\|/gm)].map((match) => match[1]);
+    expect(listed.sort()).toEqual(main.params.map((param) => param.symbol).sort());
+  });
+
+  it("the least-privilege table names each allowed role with Microsoft's id", () => {
+    for (const [name, id] of documentedRoleIds()) expect(page).toMatch(new RegExp(`\\| ${name} \\(\`${id}\`\\)`));
+  });
+
+  it("the app registration's roles are the ones main.bicep requires by default", () => {
+    const roles = JSON.parse(readFileSync(join(INFRA, "app-roles.json"), "utf8")) as { value: string; id: string }[];
+    const defaults = ["readerRole", "adminRole"].map((name) =>
+      stringValue(main.params.find((param) => param.symbol === name)?.defaultValue),
+    );
+    expect(roles.map((role) => role.value)).toEqual(defaults);
+    expect(new Set(roles.map((role) => role.id)).size).toBe(roles.length);
   });
 });
