@@ -85,6 +85,7 @@ export interface AlertMessage {
 export interface AlertLinks {
   dashboard: string;
   run?: string;
+  /** The dashboard's page of one resource (its results across runs). */
   history(resourceId: string): string;
   /** The dashboard's page of one exception of the store (it lists the store's exceptions only). */
   exception(id: string): string;
@@ -92,14 +93,19 @@ export interface AlertLinks {
   expiringExceptions: string;
 }
 
+/**
+ * The links a card or JSON alert carries: the signed-in door (/api/web), which people open after signing in with
+ * Entra ID, so no key ever travels in a card (docs/api.md, Who may call what). Resources open the dashboard's HTML
+ * page of the resource, not the JSON API.
+ */
 export function alertLinks(reportBaseUrl: string, runId?: string): AlertLinks {
+  const web = `${reportBaseUrl}/api/web`;
   return {
-    dashboard: `${reportBaseUrl}/api/dashboard`,
-    ...(runId !== undefined ? { run: `${reportBaseUrl}/api/runs/${encodeURIComponent(runId)}` } : {}),
-    history: (resourceId) =>
-      `${reportBaseUrl}/api/resources/${Buffer.from(resourceId, "utf8").toString("base64url")}/history`,
-    exception: (id) => `${reportBaseUrl}/api/dashboard/exceptions?id=${encodeURIComponent(id)}`,
-    expiringExceptions: `${reportBaseUrl}/api/dashboard/exceptions?standing=expiring`,
+    dashboard: `${web}/dashboard`,
+    ...(runId !== undefined ? { run: `${web}/runs/${encodeURIComponent(runId)}` } : {}),
+    history: (resourceId) => `${web}/dashboard?resource=${Buffer.from(resourceId, "utf8").toString("base64url")}`,
+    exception: (id) => `${web}/dashboard/exceptions?id=${encodeURIComponent(id)}`,
+    expiringExceptions: `${web}/dashboard/exceptions?standing=expiring`,
   };
 }
 

@@ -46,7 +46,7 @@ export interface AlertSettings {
   /** 0: no reminders. */
   remindDays: number;
   dailyDigest: boolean;
-  /** Card links: `<reportBaseUrl>/api/dashboard`, `/api/runs/<id>`, `/api/resources/<base64url id>/history`. */
+  /** The base of card links: `<reportBaseUrl>/api/web/dashboard`, `…/api/web/dashboard?resource=<base64url id>`. */
   reportBaseUrl: string;
   delivery: DeliveryPolicy;
 }

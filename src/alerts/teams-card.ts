@@ -81,14 +81,12 @@ function header(message: AlertMessage): Element[] {
     return [
       { type: "TextBlock", text: "MI Exposure Auditor: test alert", weight: "bolder", size: "large", wrap: true },
       { type: "TextBlock", text: "If you can read this, the webhook of this channel works.", wrap: true },
-      {
-        type: "FactSet",
-        facts: [
-          fact("Channel", message.channel),
-          fact("Sent", formatTime(message.test?.at)),
-          fact("Requested by", message.test?.requestedBy ?? "unknown"),
-        ],
-      },
+      { type: "FactSet", facts: [fact("Channel", message.channel), fact("Sent", formatTime(message.test?.at))] },
+      // The caller's name is theirs to choose: a TextRun, which no renderer reads as Markdown (a fact's value is).
+      richText([
+        { type: "TextRun", text: "Requested by ", isSubtle: true },
+        { type: "TextRun", text: message.test?.requestedBy ?? "unknown" },
+      ]),
     ];
   }
   const title =

@@ -3,10 +3,14 @@
 // "test mode") it is a no-op and only the returned registration is used.
 import {
   app,
+  type HttpHandler,
   type HttpFunctionOptions,
+  type HttpMethod,
   type StorageQueueFunctionOptions,
   type TimerFunctionOptions,
 } from "@azure/functions";
+import type { Access, Door } from "../report-api/request-authorization";
+import { routeDoors } from "../report-api/route-doors";
 
 export type FunctionRegistration =
   | { kind: "http"; name: string; options: HttpFunctionOptions }
@@ -16,6 +20,24 @@ export type FunctionRegistration =
 export function registerHttp(name: string, options: HttpFunctionOptions): FunctionRegistration {
   app.http(name, options);
   return { kind: "http", name, options };
+}
+
+/**
+ * Registers an HTTP route at each of its doors (report-api/route-doors.ts): `<name>` at /api/<route> and, unless the
+ * route is public, `<name>SignedIn` at /api/web/<route>, each with its door's handler.
+ */
+export function registerRoute(
+  route: { functionName: string; route: string; access: Access; method?: HttpMethod },
+  handlers: Record<Door, HttpHandler>,
+): FunctionRegistration[] {
+  return routeDoors(route).map((door) =>
+    registerHttp(door.functionName, {
+      methods: [route.method ?? "GET"],
+      route: door.route,
+      authLevel: door.authLevel,
+      handler: handlers[door.door],
+    }),
+  );
 }
 
 export function registerTimer(name: string, options: TimerFunctionOptions): FunctionRegistration {

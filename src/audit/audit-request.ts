@@ -20,7 +20,8 @@ export const auditRequestMessageSchema = z
     runId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-z]+$/, "runId must look like 20261122T020000Z-a1b2c3"),
     scope: scopeOverrideSchema.optional(),
     trigger: z.enum(["timer", "http"]),
-    requestedBy: z.string().max(200).optional(),
+    // `http:` and a caller's name, which the HTTP edge bounds at 256 characters (x-ms-client-principal-name).
+    requestedBy: z.string().max(300).optional(),
     requestedAt: z.string().datetime(),
     /** The baseline the run evaluates, fixed when it is requested (a setting changed later does not affect it). */
     baseline: z.enum(BASELINE_IDS).optional(),

@@ -366,7 +366,7 @@ export const SETTINGS = {
     type: appRole,
     defaultText: "(none)",
     description:
-      "App role every report route except health requires in `x-ms-client-principal` (App Service Authentication). Empty: function keys only. Refused in App Service when authentication is off.",
+      "App role a signed-in caller needs for reader routes (every route but health and the admin routes); a function key alone may read. Empty: any signed-in caller. Refused in App Service when authentication is off.",
   }),
   REPORT_ADMIN_ROLE: setting({
     group: "report",
@@ -374,7 +374,7 @@ export const SETTINGS = {
     type: appRole,
     defaultText: "(none)",
     description:
-      "App role the exceptions API's writes (create, change, revoke, import) require in `x-ms-client-principal`, besides the admin key. Empty: the admin key only. Refused in App Service when authentication is off.",
+      "App role admin routes (`POST /api/runs`, `POST /api/alerts/test`, the exceptions API's writes) require of a signed-in caller; once set, a function key alone no longer may use them. Empty: a function key only (the signed-in door refuses them). Refused in App Service when authentication is off.",
   }),
   REPORT_FINDINGS_CACHE_MB: setting({
     group: "report",
@@ -398,7 +398,7 @@ export const SETTINGS = {
     default: false,
     defaultText: "set by App Service",
     description:
-      "Set by App Service: whether App Service Authentication is on; `REPORT_REQUIRED_ROLE` and `REPORT_ADMIN_ROLE` need it there.",
+      "Set by App Service: whether App Service Authentication is on. Only then are `x-ms-client-principal*` headers trusted (the platform sets them and drops copies a client sends); `REPORT_REQUIRED_ROLE` and `REPORT_ADMIN_ROLE` need it.",
   }),
   // local host
   AUDITOR_FUNCTION_KEY: setting({
@@ -406,7 +406,7 @@ export const SETTINGS = {
     type: text("key"),
     secret: true,
     defaultText: "generated",
-    description: "Key for `function` routes. Empty: generated and printed at start.",
+    description: "Function key for the key door (`/api/...`). Empty: generated and printed at start.",
   }),
   AUDITOR_ADMIN_KEY: setting({
     group: "host",
@@ -414,7 +414,7 @@ export const SETTINGS = {
     secret: true,
     defaultText: "generated",
     description:
-      "Key for `admin` routes (`POST /api/runs`, `POST /api/alerts/test`). Empty: generated and printed at start.",
+      "The host's master key: accepted wherever a function key is, as in Azure (no route needs it). Empty: generated and printed at start.",
   }),
   PORT: setting({
     group: "host",
@@ -463,6 +463,13 @@ export const SETTINGS = {
     type: yesNo(),
     default: false,
     description: "Also print `context.trace` / `context.debug`.",
+  }),
+  HOST_AUTH_MODE: setting({
+    group: "host",
+    type: oneOf(["keys", "principal"]),
+    default: "keys",
+    description:
+      "`keys`: function keys only; `x-ms-client-principal*` headers a client sends are dropped. `principal`: the host plays App Service Authentication: those headers pass through as if the platform had set them and `WEBSITE_AUTH_ENABLED` is set for the app (tests of roles and the signed-in door `/api/web`). Refused when `WEBSITE_SITE_NAME` is set.",
   }),
 };
 

@@ -2,8 +2,8 @@
 // 200 while the app runs.
 import { getServices } from "../app/services";
 import { jsonResponse } from "../http/http-results";
-import { registerHttp } from "../app/function-registration";
-import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
+import { registerRoute } from "../app/function-registration";
+import { reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";
 import { checkHealth } from "../report-api/report-queries";
 import { problemOf, settingProblems } from "../config/setting-problems";
@@ -12,7 +12,7 @@ const route = REPORT_ROUTES.health;
 
 // getServices() inside the probe: a configuration error is reported as storage not reachable, not as a crash, and as
 // the setting it names. Health is anonymous: problems name settings and what is wrong, never a secret's value.
-export const health = reportEndpoint(route, async () => {
+const doors = reportEndpoint(route, async () => {
   const problems = settingProblems(process.env);
   const probe = async () => {
     let services: ReturnType<typeof getServices>;
@@ -30,4 +30,6 @@ export const health = reportEndpoint(route, async () => {
   return jsonResponse(await checkHealth(probe, { problems }));
 });
 
-export const healthFunction = registerHttp(route.functionName, httpOptions(route, health));
+/** Health is public: one door, anonymous. */
+export const health = doors.key;
+export const healthFunctions = registerRoute(route, doors);

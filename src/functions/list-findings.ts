@@ -3,10 +3,10 @@
 import { app } from "@azure/functions";
 import { getServices } from "../app/services";
 import { errorResponse, streamResponse } from "../http/http-results";
-import { registerHttp } from "../app/function-registration";
+import { registerRoute } from "../app/function-registration";
 import { findingCsvHeader, findingCsvRow } from "../report/csv";
 import { findingsPageCache, findingsPageResponse } from "../report-api/findings-page-response";
-import { httpOptions, reportEndpoint } from "../report-api/report-endpoint";
+import { reportEndpoint } from "../report-api/report-endpoint";
 import { REPORT_ROUTES } from "../report-api/report-routes";
 import { findingSelection, findingsCsv, findingsRun } from "../report-api/report-queries";
 
@@ -16,7 +16,7 @@ app.setup({ enableHttpStream: true });
 
 const route = REPORT_ROUTES.listFindings;
 
-export const listFindings = reportEndpoint(route, async ({ query, request }) => {
+const doors = reportEndpoint(route, async ({ query, request }) => {
   const selection = findingSelection(query);
   const format = query.format ?? "json";
   if (format === "csv" && (query.top !== undefined || query.continuationToken !== undefined)) {
@@ -52,4 +52,6 @@ export const listFindings = reportEndpoint(route, async ({ query, request }) => 
   });
 });
 
-export const listFindingsFunction = registerHttp(route.functionName, httpOptions(route, listFindings));
+/** The key door's handler: what the Functions host runs for /api/{route} (tests call it directly). */
+export const listFindings = doors.key;
+export const listFindingsFunctions = registerRoute(route, doors);

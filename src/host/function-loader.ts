@@ -1,5 +1,5 @@
 // Finds the functions to serve: every module in the functions directory (dist/src/functions/*.js by default) is loaded
-// and each exported value that is a FunctionRegistration is collected. Outside the Functions runtime each `app.*`
+// and each exported value that is a FunctionRegistration (or an array of them) is collected. Outside the Functions runtime each `app.*`
 // call in those modules makes @azure/functions warn that it is in test mode (and `app.setup({ enableHttpStream })`
 // says so on the console); that chatter becomes one line here. Everything else the modules print passes through.
 import { readdirSync, statSync } from "node:fs";
@@ -44,7 +44,8 @@ export async function loadFunctionRegistrations(directory: string, log: HostLog)
       () => importModule(file),
       () => (skippedWarnings += 1),
     );
-    for (const value of exportedValues(exports)) {
+    // An HTTP route exports the registrations of its two doors as one array (app/function-registration.ts).
+    for (const value of exportedValues(exports).flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]))) {
       if (!isFunctionRegistration(value) || seen.has(value)) continue;
       seen.add(value);
       registrations.push(value);

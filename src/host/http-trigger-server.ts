@@ -1,5 +1,5 @@
 // Serves the HTTP functions on 127.0.0.1 under the route prefix (`/api`): finds the route (404, 405), checks the
-// key for the auth level (401), builds a real HttpRequest (method, url, headers, query, route params, body bytes),
+// key for the auth level (401), drops or passes the client principal headers (authMode), builds a real HttpRequest (method, url, headers, query, route params, body bytes),
 // invokes the handler and writes back what it returned. A handler that throws gets a 500 with a JSON error that
 // names the invocation; the stack goes to the log only.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
@@ -25,7 +25,17 @@ export interface HttpTriggerServerOptions {
   /** 0 picks a free port. */
   port: number;
   maxRequestBodyBytes?: number;
+  /**
+   * `keys` (default): the x-ms-client-principal* headers a client sends are dropped, as App Service Authentication drops
+   * them, so nobody can pose as a signed-in caller. `principal`: they pass through, as if the platform had set them.
+   */
+  authMode?: HostAuthMode;
 }
+
+export type HostAuthMode = "keys" | "principal";
+
+/** Easy Auth's headers about the caller (x-ms-client-principal, -name, -id, -idp). */
+const PRINCIPAL_HEADER = /^x-ms-client-principal/i;
 
 export interface HttpTriggerServer {
   port: number;
@@ -49,6 +59,7 @@ interface RequestContext {
   log: HostLog;
   prefix: string[];
   maxBodyBytes: number;
+  authMode: HostAuthMode;
 }
 
 /** A request that found its route, passed the key check and was read whole. */
@@ -117,7 +128,7 @@ async function invokeRoute(
   const request = new HttpRequest({
     method,
     url: url.href,
-    headers: flattenHeaders(req.headers),
+    headers: flattenHeaders(req.headers, ctx.authMode),
     params,
     body: body.length > 0 ? { bytes: body } : undefined,
   });
@@ -182,6 +193,7 @@ export async function startHttpTriggerServer(options: HttpTriggerServerOptions):
     log,
     prefix: options.routePrefix === "" ? [] : options.routePrefix.split("/"),
     maxBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES,
+    authMode: options.authMode ?? "keys",
   };
   let stopping = false;
 
@@ -284,10 +296,10 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
   return Buffer.concat(chunks);
 }
 
-function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+function flattenHeaders(headers: IncomingHttpHeaders, authMode: HostAuthMode): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
+    if (value === undefined || (authMode === "keys" && PRINCIPAL_HEADER.test(name))) continue;
     flat[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return flat;

@@ -16,7 +16,8 @@ import { resolveHostKeys, type HostKeys } from "./function-keys";
 import { parseHostJson, readHostJson, type HostJsonSettings } from "./host-json";
 import { consoleHostLog, stamp, type HostLog } from "./host-log";
 import { buildHttpRoutes } from "./http-routes";
-import { startHttpTriggerServer, type HttpTriggerServer } from "./http-trigger-server";
+import { startHttpTriggerServer, type HostAuthMode, type HttpTriggerServer } from "./http-trigger-server";
+import { applyAuthMode } from "./auth-mode";
 import { Invoker } from "./invocations";
 import { HostConfigError, HostEnvironment, readLocalSettings } from "./local-settings";
 import { QueueTriggerListener } from "./queue-trigger-listener";
@@ -74,7 +75,10 @@ export interface LocalHost {
   apiUrl: string;
   port: number;
   functionKey: string;
+  /** The master key: accepted wherever a function key is, as in Azure. */
   adminKey: string;
+  /** HOST_AUTH_MODE: `principal` passes x-ms-client-principal* through, as App Service Authentication would. */
+  authMode: HostAuthMode;
   /** What AzureWebJobsStorage holds while the host runs. */
   storageConnectionString: string;
   /** Set when this host started Azurite. */
@@ -140,7 +144,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       runTimersOnStart: settings.runTimersOnStart,
     });
     const startupMs = Math.round(performance.now() - started);
-    printBanner(log, { functions, keys, ...bannerServices(services), url: server.url, startupMs });
+    const authMode = settings.authMode;
+    printBanner(log, { functions, keys, authMode, ...bannerServices(services), url: server.url, startupMs });
     scheduler.start();
 
     const { azurite, emulator } = services;
@@ -150,6 +155,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       port: server.port,
       functionKey: keys.functionKey,
       adminKey: keys.adminKey,
+      authMode,
       storageConnectionString,
       azurite:
         azurite !== undefined ? { pid: azurite.pid(), ports: azurite.ports, location: azurite.location } : undefined,
@@ -185,6 +191,7 @@ interface HostSettings {
   drainTimeoutMs: number;
   verbose: boolean;
   functionsDir: string;
+  authMode: HostAuthMode;
 }
 
 /** Explicit settings, then the environment, then local.settings.json (as Core Tools: the environment wins). */
@@ -212,7 +219,10 @@ function applySettings(
     drainTimeoutMs: options.drainTimeoutMs ?? read("HOST_DRAIN_TIMEOUT_MS"),
     verbose: options.verbose ?? read("HOST_VERBOSE"),
     functionsDir: resolve(root, options.functionsDir ?? read("HOST_FUNCTIONS_DIR")),
+    authMode: read("HOST_AUTH_MODE"),
   };
+  // Before the functions load: the app reads WEBSITE_AUTH_ENABLED with its settings.
+  applyAuthMode(settings.authMode, env);
   return { settings, hostJson, localHttpPort: localSettings?.localHttpPort };
 }
 
@@ -224,7 +234,8 @@ type HostSettingName =
   | "HOST_TIMERS_ON_START"
   | "HOST_DRAIN_TIMEOUT_MS"
   | "HOST_VERBOSE"
-  | "HOST_FUNCTIONS_DIR";
+  | "HOST_FUNCTIONS_DIR"
+  | "HOST_AUTH_MODE";
 
 /** A setting the host reads, its error a HostConfigError that names it (the host's own start errors are those). */
 function hostSetting<K extends HostSettingName>(env: NodeJS.ProcessEnv, name: K): SettingValue<K> {
@@ -346,6 +357,7 @@ async function startTriggers(
     invoker,
     log,
     port: context.port,
+    authMode: settings.authMode,
   });
   undo.push(() => server.close());
   // As Core Tools does (WEBSITE_HOSTNAME=localhost:<port>): the app's own address, from which it builds the links it

@@ -4,6 +4,7 @@
 import type { HostKeys } from "./function-keys";
 import { ADMIN_KEY_SETTING, FUNCTION_KEY_SETTING } from "./function-keys";
 import type { HostLog } from "./host-log";
+import type { HostAuthMode } from "./http-trigger-server";
 
 export type FunctionSummary =
   | { kind: "http"; name: string; methods: string[]; url: string; authLevel: "anonymous" | "function" | "admin" }
@@ -22,6 +23,7 @@ export type FunctionSummary =
 export interface BannerFacts {
   functions: FunctionSummary[];
   keys: HostKeys;
+  authMode: HostAuthMode;
   storage:
     | {
         kind: "azurite";
@@ -54,11 +56,14 @@ export function printBanner(log: HostLog, facts: BannerFacts): void {
       );
     }
   }
+  lines.push("", ...doorLines(facts.authMode));
   lines.push("", "Keys (send in the x-functions-key header or as ?code=):");
   lines.push(
     `  function key: ${describeKey(facts.keys.functionKey, facts.keys.generated.functionKey, FUNCTION_KEY_SETTING)}`,
   );
-  lines.push(`  admin key:    ${describeKey(facts.keys.adminKey, facts.keys.generated.adminKey, ADMIN_KEY_SETTING)}`);
+  lines.push(
+    `  master key:   ${describeKey(facts.keys.adminKey, facts.keys.generated.adminKey, ADMIN_KEY_SETTING)} (also taken wherever a function key is)`,
+  );
   lines.push("");
   const storage = facts.storage;
   if (storage.kind === "azurite") {
@@ -79,6 +84,17 @@ export function printBanner(log: HostLog, facts: BannerFacts): void {
   }
   lines.push("", `Host listening on ${facts.url} (started in ${facts.startupMs} ms). Ctrl-C to stop.`);
   for (const line of lines) log.info(line);
+}
+
+/** The two doors of every route but health (report-api/route-doors.ts), and who passes each in this mode. */
+function doorLines(mode: HostAuthMode): string[] {
+  return [
+    `Doors (HOST_AUTH_MODE=${mode}):`,
+    "  key door       /api/<route>      a function key; a key alone may read, and use admin routes while REPORT_ADMIN_ROLE is unset",
+    mode === "principal"
+      ? "  signed-in door /api/web/<route>  x-ms-client-principal* passes through as App Service Authentication's (WEBSITE_AUTH_ENABLED is set)"
+      : "  signed-in door /api/web/<route>  closed here: x-ms-client-principal* sent by a client is dropped (HOST_AUTH_MODE=principal opens it)",
+  ];
 }
 
 function describeKey(key: string, generated: boolean, setting: string): string {

@@ -1,7 +1,7 @@
 // The admin routes beside the exceptions API: POST /api/runs (queue an audit) and POST /api/alerts/test (a test card
 // to one alert channel). One entry per HTTP function, with the body schema its handler validates with and the
 // responses it gives; the functions register from these entries and the OpenAPI document is generated from them.
-// Both need the host's admin (master) key; neither reads query parameters.
+// Both are admin routes (see request-authorization.ts); neither reads query parameters.
 import { z } from "zod";
 import { routeSchema } from "../alerts/alert-routes";
 import { scopeOverrideSchema } from "../audit/audit-request";
@@ -13,8 +13,8 @@ export interface AdminRoute {
   method: "POST";
   /** Functions route template, under /api. */
   route: string;
-  /** The host's master key only (the Functions host checks keys, not this code). */
-  authLevel: "admin";
+  /** Admin routes: see request-authorization.ts. */
+  access: "admin";
   summary: string;
   description?: string;
   /** No path or query parameters (an unknown query parameter is ignored, as the Functions host does). */
@@ -68,7 +68,7 @@ export const ADMIN_ROUTES = {
     functionName: "startAudit",
     method: "POST",
     route: "runs",
-    authLevel: "admin",
+    access: "admin",
     summary: "Queue an audit now",
     description:
       "Queues a run (the nightly timer's work, now) and answers at once; the run's progress is at the Location (GET /api/runs/{runId}). Location and `statusUrl` are built from REPORT_BASE_URL (else the app's host name), never from the request's Host header.",
@@ -85,7 +85,7 @@ export const ADMIN_ROUTES = {
     functionName: "alertsTest",
     method: "POST",
     route: "alerts/test",
-    authLevel: "admin",
+    access: "admin",
     summary: "Send a test alert to one channel",
     description:
       "Posts a test card (or JSON document, per the channel's format) to one alert channel now, so a team can check its webhook. Without a body, the default channel (TEAMS_WEBHOOK_URL).",
@@ -100,8 +100,3 @@ export const ADMIN_ROUTES = {
     },
   },
 } as const satisfies Record<string, AdminRoute>;
-
-/** The registration options of an admin route; the handler is the function's. */
-export function adminHttpOptions<H>(route: AdminRoute, handler: H) {
-  return { methods: [route.method], route: route.route, authLevel: route.authLevel, handler };
-}

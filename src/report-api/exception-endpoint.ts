@@ -1,15 +1,16 @@
-// The HTTP edge of the exceptions API: the role check (REPORT_REQUIRED_ROLE for reads, REPORT_ADMIN_ROLE for writes,
-// each when set), the path and query through the route's schemas, the body (bounded, by media type), then the work.
+// The HTTP edge of the exceptions API: who may call (request-authorization.ts: reads are reader routes, writes admin
+// routes), the path and query through the route's schemas, the body (bounded, by media type), then the work.
 // Refused bodies answer 400 with every problem named by field; coded errors become statuses in http-results.ts.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { AuditorError, errorMessage } from "../errors";
 import type { ExceptionProblem } from "../engine/exception-input";
 import { errorResponse, handled } from "../http/http-results";
-import { checkRole, CLIENT_PRINCIPAL_HEADER } from "./client-principal";
+import { authorize, type Caller, type Door } from "./request-authorization";
+import { perDoor } from "./route-doors";
 import { EXCEPTION_BODY_MAX_BYTES, JSON_MEDIA_TYPES, YAML_MEDIA_TYPES, type ExceptionRoute } from "./exception-routes";
 import { getReportSettings } from "./report-settings";
-import type { PathOf } from "./report-endpoint";
+import type { HttpHandler, PathOf } from "./report-endpoint";
 import { parsePath, parseQuery } from "./request-parsing";
 
 export interface ExceptionEndpointInput<R extends ExceptionRoute> {
@@ -17,6 +18,7 @@ export interface ExceptionEndpointInput<R extends ExceptionRoute> {
   path: PathOf<R>;
   request: HttpRequest;
   context: InvocationContext;
+  caller: Caller;
 }
 
 /** A refused body: answered 400 with its problems, each naming its field. */
@@ -42,38 +44,28 @@ class BodyRefusedError extends Error {
 export function exceptionEndpoint<R extends ExceptionRoute>(
   route: R,
   work: (input: ExceptionEndpointInput<R>) => Promise<HttpResponseInit>,
-): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return (request, context) =>
-    handled(context, async () => {
-      const settings = getReportSettings();
-      const role = route.role === "admin" ? settings.adminRole : settings.requiredRole;
-      if (role !== undefined) {
-        const check = checkRole(request.headers.get(CLIENT_PRINCIPAL_HEADER), role);
-        if (!check.allowed) return errorResponse(403, "Forbidden", check.reason);
-      }
-      try {
-        const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
-        const query = parseQuery(route.query, request.query) as z.output<R["query"]>;
-        return await work({ query, path, request, context });
-      } catch (error) {
-        if (error instanceof ExceptionProblemsError) return problemsResponse(error);
-        if (error instanceof BodyRefusedError)
-          return errorResponse(
-            error.status,
-            error.status === 413 ? "PayloadTooLarge" : "UnsupportedMediaType",
-            error.message,
-          );
-        throw error;
-      }
-    });
-}
-
-/** The registration options of an exceptions route; the handler is the route's endpoint. */
-export function exceptionHttpOptions(
-  route: ExceptionRoute,
-  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
-) {
-  return { methods: [route.method], route: route.route, authLevel: route.authLevel, handler };
+): Record<Door, HttpHandler> {
+  return perDoor(
+    (door) => (request, context) =>
+      handled(context, async () => {
+        const authorization = authorize(request, route.access, door, getReportSettings());
+        if ("refused" in authorization) return authorization.refused;
+        try {
+          const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
+          const query = parseQuery(route.query, request.query) as z.output<R["query"]>;
+          return await work({ query, path, request, context, caller: authorization.caller });
+        } catch (error) {
+          if (error instanceof ExceptionProblemsError) return problemsResponse(error);
+          if (error instanceof BodyRefusedError)
+            return errorResponse(
+              error.status,
+              error.status === 413 ? "PayloadTooLarge" : "UnsupportedMediaType",
+              error.message,
+            );
+          throw error;
+        }
+      }),
+  );
 }
 
 function problemsResponse(error: ExceptionProblemsError): HttpResponseInit {
@@ -81,12 +73,6 @@ function problemsResponse(error: ExceptionProblemsError): HttpResponseInit {
   const body = response.jsonBody as { error: Record<string, unknown> };
   body.error.problems = error.problems;
   return response;
-}
-
-/** Who writes: the signed-in principal's name App Service Authentication forwards, else the key that let them in. */
-export function callerName(request: HttpRequest): string {
-  const name = request.headers.get("x-ms-client-principal-name")?.trim();
-  return name !== undefined && /^[^\x00-\x1f\x7f]{1,256}$/.test(name) ? name : "admin key";
 }
 
 export type BodyKind = "json" | "yaml";

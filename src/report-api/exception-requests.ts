@@ -13,7 +13,6 @@ import { readExceptionInput } from "../engine/exception-input";
 import { daysUntilExpiry, exceptionStanding, type AuditException } from "../engine/exceptions";
 import { jsonResponse } from "../http/http-results";
 import {
-  callerName,
   ExceptionProblemsError,
   parseJsonText,
   readBodyText,
@@ -21,6 +20,7 @@ import {
   type ExceptionEndpointInput,
 } from "./exception-endpoint";
 import type { EXCEPTION_ROUTES } from "./exception-routes";
+import { callerName } from "./request-authorization";
 import { getReportSettings } from "./report-settings";
 import type { ExceptionViewSchema, ExceptionViewStanding } from "./exception-schemas";
 import { revokeBody } from "./exception-schemas";
@@ -92,10 +92,10 @@ export async function getExceptionResponse(
 
 export async function createExceptionResponse(
   api: ExceptionApi,
-  { request }: Input<"createException">,
+  { request, caller }: Input<"createException">,
 ): Promise<HttpResponseInit> {
   const exception = checkedException(api, await requiredJsonBody(request));
-  const stored = await api.store.createException(exception, { by: callerName(request), via: "api" });
+  const stored = await api.store.createException(exception, { by: callerName(caller), via: "api" });
   // From the configured base URL: the request's Host header is the caller's to choose.
   const location = apiUrl(api.publicBaseUrl, `exceptions/${encodeURIComponent(stored.id)}`);
   return jsonResponse(exceptionView(stored, clock(api), api.policy.warnDays), 201, {
@@ -106,7 +106,7 @@ export async function createExceptionResponse(
 
 export async function changeExceptionResponse(
   api: ExceptionApi,
-  { path, request }: Input<"changeException">,
+  { path, request, caller }: Input<"changeException">,
 ): Promise<HttpResponseInit> {
   const body = await requiredJsonBody(request);
   // The path names the exception; a body id, when given, must agree (ids compare case-insensitively).
@@ -120,7 +120,7 @@ export async function changeExceptionResponse(
   const stored = await api.store.changeException(
     path.id,
     { ...exception, id: current.exception.id },
-    { by: callerName(request), via: "api" },
+    { by: callerName(caller), via: "api" },
     // `*` asks only that the exception exists, which changing it requires anyway.
     ifMatch === undefined || ifMatch === "" || ifMatch === "*" ? {} : { ifMatch },
   );
@@ -129,7 +129,7 @@ export async function changeExceptionResponse(
 
 export async function revokeExceptionResponse(
   api: ExceptionApi,
-  { path, query, request }: Input<"revokeException">,
+  { path, query, request, caller }: Input<"revokeException">,
 ): Promise<HttpResponseInit> {
   const body = await readJsonBody(request);
   let reason = query.reason;
@@ -148,13 +148,13 @@ export async function revokeExceptionResponse(
       throw problems([{ field: "reason", message: "is given both as ?reason= and in the body; give it once" }]);
     reason ??= parsed.data.reason;
   }
-  const stored = await api.store.revokeException(path.id, { by: callerName(request), via: "api" }, reason);
+  const stored = await api.store.revokeException(path.id, { by: callerName(caller), via: "api" }, reason);
   return jsonResponse(exceptionView(stored, clock(api), api.policy.warnDays), 200, { etag: stored.etag });
 }
 
 export async function importExceptionsResponse(
   api: ExceptionApi,
-  { request }: Input<"importExceptions">,
+  { request, caller }: Input<"importExceptions">,
 ): Promise<HttpResponseInit> {
   const body = await readBodyText(request, { yaml: true });
   if (body === undefined)
@@ -168,7 +168,7 @@ export async function importExceptionsResponse(
     maxDays: api.policy.maxDays,
     allowExpired: false,
   });
-  const result = await api.store.importExceptions(document.exceptions, { by: callerName(request), via: "import" });
+  const result = await api.store.importExceptions(document.exceptions, { by: callerName(caller), via: "import" });
   return jsonResponse(result);
 }
 

@@ -1,8 +1,7 @@
 // The exceptions API's route table: one entry per HTTP function, with the schemas its handler validates with, the
 // body it reads and the responses it gives. The functions register from these entries and the OpenAPI document is
-// generated from them, beside the report routes. Reads are like the other report routes (function key, and
-// REPORT_REQUIRED_ROLE when set); writes need the admin (master) key like POST /api/runs, and REPORT_ADMIN_ROLE
-// when set.
+// generated from them, beside the report routes. Reads are reader routes like the report routes; writes are admin
+// routes like POST /api/runs (see request-authorization.ts).
 import type { z } from "zod";
 import type { RouteResponse } from "./report-routes";
 import {
@@ -39,10 +38,8 @@ export interface ExceptionRoute {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** Functions route template, under /api. */
   route: string;
-  /** `admin`: the host's master key only (the Functions host checks keys, not this code). */
-  authLevel: "function" | "admin";
-  /** The app role the caller must hold, when configured: reader = REPORT_REQUIRED_ROLE, admin = REPORT_ADMIN_ROLE. */
-  role: "reader" | "admin";
+  /** Who may call it (reads: reader, writes: admin): see request-authorization.ts. */
+  access: "reader" | "admin";
   summary: string;
   description?: string;
   path?: z.ZodObject;
@@ -63,8 +60,7 @@ export const EXCEPTION_ROUTES = {
     functionName: "listExceptions",
     method: "GET",
     route: "exceptions",
-    authLevel: "function",
-    role: "reader",
+    access: "reader",
     summary: "The stored exceptions, with their standing",
     description:
       "Every exception of the app's store (not the CLI's files, nor Azure Policy exemptions, which runs read from the estate), sorted by id, each with its standing now and the days it has left. Default: every exception not revoked.",
@@ -75,8 +71,7 @@ export const EXCEPTION_ROUTES = {
     functionName: "getException",
     method: "GET",
     route: "exceptions/{id}",
-    authLevel: "function",
-    role: "reader",
+    access: "reader",
     summary: "One exception and its history",
     description:
       "The exception's present state, standing and whole append-only history (who created, changed or revoked it, when, and the state after each action), oldest first. The ETag header is what a PUT's If-Match takes.",
@@ -89,11 +84,10 @@ export const EXCEPTION_ROUTES = {
     functionName: "createException",
     method: "POST",
     route: "exceptions",
-    authLevel: "admin",
-    role: "admin",
+    access: "admin",
     summary: "Record an exception",
     description:
-      "The body is one exception in the file form. Its expiry must be today or later and at most EXCEPTION_MAX_DAYS ahead: the API never records an exception that is already expired. createdBy is the caller (its signed-in principal name, or `admin key`).",
+      "The body is one exception in the file form. Its expiry must be today or later and at most EXCEPTION_MAX_DAYS ahead: the API never records an exception that is already expired. createdBy is the caller (its signed-in principal's name, or `function key`).",
     query: noExceptionQuery,
     body: { description: "One exception (application/json).", required: true, json: ExceptionInputSchema },
     etag: true,
@@ -106,8 +100,7 @@ export const EXCEPTION_ROUTES = {
     functionName: "changeException",
     method: "PUT",
     route: "exceptions/{id}",
-    authLevel: "admin",
-    role: "admin",
+    access: "admin",
     summary: "Change an exception",
     description:
       "The body is the whole exception in the file form (its `id` absent or equal to the path's); the history records the change and the state after it. With If-Match, the change applies only if the exception is still as read.",
@@ -127,8 +120,7 @@ export const EXCEPTION_ROUTES = {
     functionName: "revokeException",
     method: "DELETE",
     route: "exceptions/{id}",
-    authLevel: "admin",
-    role: "admin",
+    access: "admin",
     summary: "Revoke an exception",
     description:
       'The exception stops applying from the next run; it and its history stay (standing `revoked`). The reason comes as `?reason=` or a JSON body `{ "reason": ... }`. Revoking a revoked exception changes nothing.',
@@ -142,8 +134,7 @@ export const EXCEPTION_ROUTES = {
     functionName: "importExceptions",
     method: "POST",
     route: "exceptions/import",
-    authLevel: "admin",
-    role: "admin",
+    access: "admin",
     summary: "Import an exceptions document (YAML or JSON)",
     description:
       "The body is the document teams keep in git (`exceptions:` with a list, or a bare list), as application/yaml, text/yaml or application/json. All or nothing: one bad entry (or an expired one) refuses the whole document, naming the entry and the field, and nothing is written. Then each id is created, changed (its declared fields differ) or left unchanged; exceptions not in the document are left as they are.",

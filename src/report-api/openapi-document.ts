@@ -2,6 +2,7 @@
 // from the request schemas (their input side: what goes on the wire), components from the response schemas.
 import { z } from "zod";
 import { FUNCTION_KEY_PARAMETER } from "./request-parsing";
+import { SIGNED_IN_ROUTE_PREFIX } from "./route-doors";
 import { REPORT_ROUTES, type ReportRoute, type RouteResponse } from "./report-routes";
 import { ADMIN_ROUTES, type AdminRoute } from "./admin-routes";
 import { ErrorBodySchema, reportSchemas } from "./response-schemas";
@@ -52,23 +53,34 @@ function buildDocument(): JsonSchema {
       version: "1",
       license: { name: "MIT", identifier: "MIT" },
       description:
-        "Runs, findings, resource history, the rule catalog and the exceptions of the Azure SQL Managed Instance exposure auditor. Function-level routes need a function key (`?code=` or `x-functions-key`); with REPORT_REQUIRED_ROLE set they also need that app role in App Service Authentication's x-ms-client-principal. The exceptions API's writes, POST /api/runs and POST /api/alerts/test need the host's admin (master) key; the exceptions API's writes also need the app role REPORT_ADMIN_ROLE when it is set. Every answer is `Cache-Control: no-store` unless its response declares another Cache-Control. A Location is built from REPORT_BASE_URL (else the app's host name), never from the request's Host header.",
+        "Runs, findings, resource history, the rule catalog and the exceptions of the Azure SQL Managed Instance exposure auditor. Every route but health has two doors (the two servers): `/api` takes a function key (`?code=` or `x-functions-key`; automation), `/api/web` takes a caller signed in through App Service Authentication (people in a browser, or machines sending an Entra access token for this app). Reader routes need the app role REPORT_REQUIRED_ROLE when it is set; a function key alone may read. Admin routes (the exceptions API's writes, POST /runs, POST /alerts/test) need the app role REPORT_ADMIN_ROLE, or, while it is unset, a function key. Every answer is `Cache-Control: no-store` unless its response declares another Cache-Control. A Location is built from REPORT_BASE_URL (else the app's host name), never from the request's Host header.",
     },
-    servers: [{ url: "/api" }],
+    servers: [
+      { url: "/api", description: "Key door: a function key (automation)." },
+      {
+        url: `/api/${SIGNED_IN_ROUTE_PREFIX}`,
+        description: "Signed-in door: App Service Authentication (a browser session, or an Entra access token).",
+      },
+    ],
     paths,
     components: {
       schemas,
       securitySchemes: {
-        functionKeyQuery: { type: "apiKey", in: "query", name: FUNCTION_KEY_PARAMETER },
-        functionKeyHeader: { type: "apiKey", in: "header", name: "x-functions-key" },
-        adminKeyQuery: { type: "apiKey", in: "query", name: FUNCTION_KEY_PARAMETER, description: ADMIN_KEY },
-        adminKeyHeader: { type: "apiKey", in: "header", name: "x-functions-key", description: ADMIN_KEY },
+        functionKeyQuery: { type: "apiKey", in: "query", name: FUNCTION_KEY_PARAMETER, description: KEY_DOOR },
+        functionKeyHeader: { type: "apiKey", in: "header", name: "x-functions-key", description: KEY_DOOR },
+        appServiceAuthentication: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "The signed-in door (/api/web): an Entra ID access token for this app, validated by App Service Authentication, or its session cookie after signing in at /.auth/login/aad.",
+        },
       },
     },
   };
 }
 
-const ADMIN_KEY = "The Functions host's admin (master) key; a function key is refused (401).";
+const KEY_DOOR = "The key door (/api): a function key of the app.";
 
 type AnyRoute = ReportRoute | ExceptionRoute | AdminRoute;
 
@@ -77,7 +89,7 @@ const NO_STORAGE = new Set(["health", "alertsTest"]);
 
 function operation(route: AnyRoute): Record<string, unknown> {
   const parameters = [...parametersOf(route.path, "path"), ...parametersOf(route.query, "query")];
-  const exceptionRoute = "role" in route ? route : undefined;
+  const exceptionRoute = isExceptionRoute(route) ? route : undefined;
   const body = "body" in route ? route.body : undefined;
   if (exceptionRoute?.ifMatch === true)
     parameters.push({
@@ -103,7 +115,7 @@ function operation(route: AnyRoute): Record<string, unknown> {
     parameters,
     ...(body !== undefined ? { requestBody: requestBody(body) } : {}),
     responses: { ...routeResponses(route), ...errorResponses(route, parameters.length > 0, body !== undefined) },
-    security: securityOf(route.authLevel),
+    security: securityOf(route.access),
   };
 }
 
@@ -133,7 +145,7 @@ function errorResponses(route: AnyRoute, hasParameters: boolean, hasBody: boolea
     description,
     content: { "application/json": { schema: ref(ErrorBodySchema) } },
   });
-  if ("role" in route && hasBody)
+  if (isExceptionRoute(route) && hasBody)
     responses["400"] = {
       description: "A parameter or the body is invalid; the message (and `problems`, one per field) names each.",
       content: { "application/json": { schema: ref(ExceptionProblemsErrorSchema) } },
@@ -142,15 +154,8 @@ function errorResponses(route: AnyRoute, hasParameters: boolean, hasBody: boolea
     responses["400"] = error("The body is not a JSON object, or a field of it is invalid; the message names it.");
   else if (hasParameters || route.query !== undefined)
     responses["400"] = error("A parameter is invalid or unknown; the message names it.");
-  if (route.authLevel === "function")
-    responses["401"] = error("No valid function key (answered by the Functions host).");
-  if (route.authLevel === "admin") responses["401"] = error("No valid admin key (answered by the Functions host).");
-  const role = "role" in route ? route.role : "requiresRole" in route && route.requiresRole ? "reader" : undefined;
-  if (role !== undefined)
-    responses["403"] = error(
-      `${role === "admin" ? "REPORT_ADMIN_ROLE" : "REPORT_REQUIRED_ROLE"} is set and the caller's x-ms-client-principal does not hold that role.`,
-    );
-  if ("role" in route && hasBody) {
+  if (route.access !== "public") Object.assign(responses, accessResponses(route, error));
+  if (isExceptionRoute(route) && hasBody) {
     responses["413"] = error(`The body is larger than ${EXCEPTION_BODY_MAX_BYTES / 1024 / 1024} MiB.`);
     responses["415"] = error("The Content-Type is not one this route reads.");
   }
@@ -159,10 +164,40 @@ function errorResponses(route: AnyRoute, hasParameters: boolean, hasBody: boolea
   return responses;
 }
 
-function securityOf(authLevel: AnyRoute["authLevel"]): JsonSchema[] {
-  if (authLevel === "function") return [{ functionKeyQuery: [] }, { functionKeyHeader: [] }];
-  if (authLevel === "admin") return [{ adminKeyQuery: [] }, { adminKeyHeader: [] }];
-  return [];
+/** The answers of the authorization (request-authorization.ts) and of the host's key check. */
+function accessResponses(route: AnyRoute, error: (description: string) => JsonSchema): Record<string, JsonSchema> {
+  const setting = route.access === "admin" ? "REPORT_ADMIN_ROLE" : "REPORT_REQUIRED_ROLE";
+  const responses: Record<string, JsonSchema> = {};
+  if (method(route) === "get")
+    responses["302"] = {
+      description:
+        "Signed-in door, a browser (Accept: text/html) that has not signed in: sent to sign in (/.auth/login/aad), then back to this path.",
+      headers: { Location: { description: "The sign-in URL.", schema: { type: "string" } } },
+    };
+  responses["401"] = error(
+    "Key door: no valid function key (answered by the Functions host). Signed-in door: the caller has not signed in.",
+  );
+  responses["403"] = error(
+    route.access === "admin"
+      ? `The signed-in caller does not hold ${setting}'s role; or ${setting} is set and a function key came alone; or, at the signed-in door, ${setting} is unset.`
+      : `${setting} is set and the signed-in caller does not hold that role.`,
+  );
+  return responses;
+}
+
+function method(route: AnyRoute): string {
+  return "method" in route ? route.method.toLowerCase() : "get";
+}
+
+function isExceptionRoute(route: AnyRoute): route is ExceptionRoute {
+  return EXCEPTION_ROUTE_SET.has(route);
+}
+
+const EXCEPTION_ROUTE_SET: ReadonlySet<AnyRoute> = new Set(Object.values(EXCEPTION_ROUTES));
+
+function securityOf(access: AnyRoute["access"]): JsonSchema[] {
+  if (access === "public") return [];
+  return [{ functionKeyQuery: [] }, { functionKeyHeader: [] }, { appServiceAuthentication: [] }];
 }
 
 function requestBody(body: NonNullable<ExceptionRoute["body"]> | AdminRoute["body"]): JsonSchema {
@@ -177,7 +212,7 @@ function requestBody(body: NonNullable<ExceptionRoute["body"]> | AdminRoute["bod
 /** The headers a response declares: the route's own, and for the exceptions API its ETag and a 201's Location. */
 function headersOf(route: AnyRoute, status: string, response: RouteResponse): JsonSchema {
   const headers: Record<string, unknown> = {};
-  if ("role" in route && status.startsWith("2")) {
+  if (isExceptionRoute(route) && status.startsWith("2")) {
     if (route.etag === true)
       headers.ETag = { description: "The exception's ETag, for If-Match.", schema: { type: "string" } };
     if (status === "201")

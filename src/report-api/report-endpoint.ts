@@ -1,12 +1,15 @@
-// The HTTP edge shared by the report routes: the role check (when REPORT_REQUIRED_ROLE is set), then the path and
-// query through the route's schemas, then the work; coded errors become statuses in one place (http-results.ts).
+// The HTTP edge shared by the report routes: who may call (request-authorization.ts, told its door by the
+// registration), then the path and query through the route's schemas, then the work; coded errors become statuses in
+// one place (http-results.ts).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import { errorResponse, handled } from "../http/http-results";
-import { checkRole, CLIENT_PRINCIPAL_HEADER } from "./client-principal";
+import { handled } from "../http/http-results";
+import { authorize, type Caller, type Door } from "./request-authorization";
 import { getReportSettings } from "./report-settings";
+import { perDoor } from "./route-doors";
 import { parsePath, parseQuery } from "./request-parsing";
 import type { ReportRoute } from "./report-routes";
+import type { AdminRoute } from "./admin-routes";
 
 /** The parsed path parameters of a route (none when it has no path schema). */
 export type PathOf<R> = R extends { path: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
@@ -16,33 +19,41 @@ export interface EndpointInput<R extends ReportRoute> {
   path: PathOf<R>;
   request: HttpRequest;
   context: InvocationContext;
+  caller: Caller;
 }
 
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** A route's handler at each door: the same work behind each door's authorization. */
 export function reportEndpoint<R extends ReportRoute>(
   route: R,
   work: (input: EndpointInput<R>) => Promise<HttpResponseInit>,
-): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return (request, context) =>
-    handled(context, async () => {
-      if (route.requiresRole) {
-        const role = getReportSettings().requiredRole;
-        if (role !== undefined) {
-          const check = checkRole(request.headers.get(CLIENT_PRINCIPAL_HEADER), role);
-          if (!check.allowed) return errorResponse(403, "Forbidden", check.reason);
-        }
-      }
-      const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
-      const query = parseQuery(route.query, request.query, {
-        emptyMeansAbsent: route.emptyMeansAbsent === true,
-      }) as z.output<R["query"]>;
-      return work({ query, path, request, context });
-    });
+): Record<Door, HttpHandler> {
+  return perDoor(
+    (door) => (request, context) =>
+      handled(context, async () => {
+        const authorization = authorize(request, route.access, door, getReportSettings());
+        if ("refused" in authorization) return authorization.refused;
+        const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
+        const query = parseQuery(route.query, request.query, {
+          emptyMeansAbsent: route.emptyMeansAbsent === true,
+        }) as z.output<R["query"]>;
+        return work({ query, path, request, context, caller: authorization.caller });
+      }),
+  );
 }
 
-/** The registration options of a report route; the handler is the route's endpoint. */
-export function httpOptions(
-  route: ReportRoute,
-  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
-) {
-  return { methods: ["GET" as const], route: route.route, authLevel: route.authLevel, handler };
+/** An admin route's handler at each door: who may call, then the work (which reads its own body). */
+export function adminEndpoint(
+  route: AdminRoute,
+  work: (input: { request: HttpRequest; context: InvocationContext; caller: Caller }) => Promise<HttpResponseInit>,
+): Record<Door, HttpHandler> {
+  return perDoor(
+    (door) => (request, context) =>
+      handled(context, async () => {
+        const authorization = authorize(request, route.access, door, getReportSettings());
+        if ("refused" in authorization) return authorization.refused;
+        return work({ request, context, caller: authorization.caller });
+      }),
+  );
 }

@@ -1,6 +1,7 @@
 // The report API's route table: one entry per HTTP function, with the schemas its handler validates with and the
 // responses it gives. The functions register from these entries and the OpenAPI document is generated from them.
 import type { z } from "zod";
+import type { Access } from "./request-authorization";
 import {
   complianceQuery,
   dashboardComplianceQuery,
@@ -50,16 +51,15 @@ export interface ReportRoute {
   functionName: string;
   /** Functions route template, under /api. */
   route: string;
-  authLevel: "function" | "anonymous";
-  /** When REPORT_REQUIRED_ROLE is set, the caller must hold it (403 otherwise). */
-  requiresRole: boolean;
+  /** Who may call it: see request-authorization.ts. */
+  access: Access;
   summary: string;
   description?: string;
   path?: z.ZodObject;
   query: z.ZodObject;
   /** HTML forms send unset fields as `name=`: such a route reads them as absent (the JSON API refuses them). */
   emptyMeansAbsent?: boolean;
-  /** 2xx and route-specific statuses; 400, 403, 500 and 503 are added for every route where they apply. */
+  /** 2xx and route-specific statuses; 302, 400, 401, 403, 500 and 503 are added for every route where they apply. */
   responses: Record<string, RouteResponse>;
 }
 
@@ -67,8 +67,7 @@ export const REPORT_ROUTES = {
   listRuns: {
     functionName: "listRuns",
     route: "runs",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "Runs, newest first",
     query: listRunsQuery,
     responses: { "200": { description: "A page of runs.", json: RunPageSchema } },
@@ -76,8 +75,7 @@ export const REPORT_ROUTES = {
   getRun: {
     functionName: "getRun",
     route: "runs/{runId}",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "A run's precomputed summary",
     description:
       "Status, scope, timings, coverage gaps, scores for the estate and per subscription, counts by status, severity and rule, and the delta against the previous completed or partial run. One or two entity reads, whatever the estate's size. `verification` says what the run could not verify (a partial run's coverage gaps, unknown and error results per severity), so a partial run is never read as clean.",
@@ -91,8 +89,7 @@ export const REPORT_ROUTES = {
   listFindings: {
     functionName: "listFindings",
     route: "findings",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "Findings of a run, filtered and paged; or all of them as CSV",
     description:
       "Every result of a run, pass and notApplicable included, for any run whose findings retention kept. A night stores its fail, unknown and error results and the results of each rule × resource that changed; its unchanged pairs are listed from the earlier run that stored the identical results, through the run's posture record. The run's own rows come first, then the unchanged ones; filters, `q`, paging and CSV apply to both. A run stored before posture records lists only the rows it stored: its pages say `complete: false` (and its CSV `X-Findings-Complete: false`).",
@@ -124,8 +121,7 @@ export const REPORT_ROUTES = {
   resourceHistory: {
     functionName: "resourceHistory",
     route: "resources/{id}/history",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "One resource's results across runs",
     description:
       "The current state of each rule on the resource (findingstate), and what each recent run stored about it: failures, unknowns, errors and changes. A rule that kept passing appears in `rules`, not in every run.",
@@ -139,8 +135,7 @@ export const REPORT_ROUTES = {
   compliance: {
     functionName: "compliance",
     route: "compliance",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "A run's results grouped by framework control (MCSB, CIS, NIST); JSON or CSV",
     description:
       "Per control of the framework: its title, the rules behind it with their relation, passed / failed / unverified / not-applicable / excepted counts, a status, and the failing resources (each with the exception that covers it, when one does; excepted results count as `excepted`, not failed or unverified, as in the gate); the run's rules with no control in the framework are listed under `unmapped`. NIST SP 800-53 ids come through the MCSB controls. CSV with format=csv or `Accept: text/csv`.",
@@ -162,8 +157,7 @@ export const REPORT_ROUTES = {
   listRules: {
     functionName: "listRules",
     route: "rules",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "The rule catalog",
     query: listRulesQuery,
     responses: {
@@ -177,8 +171,7 @@ export const REPORT_ROUTES = {
   health: {
     functionName: "health",
     route: "health",
-    authLevel: "anonymous",
-    requiresRole: false,
+    access: "public",
     summary: "Liveness, and whether storage is reachable",
     query: noQuery,
     responses: {
@@ -191,8 +184,7 @@ export const REPORT_ROUTES = {
   openApi: {
     functionName: "openApi",
     route: "openapi.json",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "This document",
     query: noQuery,
     responses: { "200": { description: "OpenAPI 3.1 description of the report API.", text: ["application/json"] } },
@@ -200,8 +192,7 @@ export const REPORT_ROUTES = {
   dashboard: {
     functionName: "dashboard",
     route: "dashboard",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "The dashboard (HTML)",
     description: "Server-rendered, no external requests, strict CSP. The filters are query parameters.",
     query: dashboardQuery,
@@ -211,8 +202,7 @@ export const REPORT_ROUTES = {
   dashboardCompliance: {
     functionName: "dashboardCompliance",
     route: "dashboard/compliance",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "The dashboard's framework view (HTML)",
     description:
       "A run's controls with status, counts and failing resources; same CSP and conventions as the dashboard.",
@@ -227,8 +217,7 @@ export const REPORT_ROUTES = {
   dashboardExceptions: {
     functionName: "dashboardExceptions",
     route: "dashboard/exceptions",
-    authLevel: "function",
-    requiresRole: true,
+    access: "reader",
     summary: "The dashboard's Exceptions page (HTML)",
     description:
       "Every stored exception with its standing, days left, rules, scope, approver, ticket and justification, and what the latest run's exceptions did; with `id`, one exception and its history. Same CSP and conventions as the dashboard.",

@@ -11,10 +11,18 @@ export const FINDINGS_CACHE_SETTING = "REPORT_FINDINGS_CACHE_MB";
 export const DEFAULT_FINDINGS_CACHE_MB = SETTINGS.REPORT_FINDINGS_CACHE_MB.default;
 
 export interface ReportSettings {
-  /** The app role every report route (except health) requires in x-ms-client-principal; undefined: none. */
+  /** The app role reader routes require of a signed-in principal; undefined: any signed-in principal. */
   requiredRole?: string;
-  /** The app role the exceptions API's writes require in x-ms-client-principal, besides the admin key; undefined: none. */
+  /**
+   * The app role admin routes require of a signed-in principal; undefined: admin routes take a function key alone and
+   * refuse signed-in callers without one (see request-authorization.ts).
+   */
   adminRole?: string;
+  /**
+   * App Service Authentication is on (WEBSITE_AUTH_ENABLED; the local host's principal mode sets it): the platform sets
+   * x-ms-client-principal* and strips copies a client sends, so they are trusted. Otherwise they are ignored.
+   */
+  authEnabled?: boolean;
   /** The bound of the in-process cache of findings pages of finished runs, in bytes; 0 turns it off. Default 64 MB. */
   findingsCacheBytes?: number;
   /** REPORT_BASE_URL or the app's host name: the base of the Location headers; undefined: relative Locations. */
@@ -22,14 +30,14 @@ export interface ReportSettings {
 }
 
 /**
- * Easy Auth strips client-sent x-ms-client-principal headers and sets its own, so the header can be trusted only where
- * it is on. App Service says so in WEBSITE_AUTH_ENABLED; a role check in an App Service app without it would trust a
- * header anyone with the function key can forge, so that configuration is refused.
+ * Easy Auth strips client-sent x-ms-client-principal headers and sets its own, so the header is trusted only where it
+ * is on: App Service says so in WEBSITE_AUTH_ENABLED. A role setting in an App Service app without it names a role
+ * nobody can present, which is a mistake in the deployment: that configuration is refused.
  */
 export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSettings {
   const cacheMb = readSetting(env, FINDINGS_CACHE_SETTING);
   const base = publicBaseUrl(env);
-  const always = {
+  const always: ReportSettings = {
     // Unset leaves the bound to the page response, which applies the same default.
     ...(readNamedSetting(env, FINDINGS_CACHE_SETTING) === undefined
       ? {}
@@ -38,11 +46,13 @@ export function reportSettingsFromEnv(env: SettingEnv = process.env): ReportSett
   };
   const role = readSetting(env, REQUIRED_ROLE_SETTING);
   const adminRole = readSetting(env, ADMIN_ROLE_SETTING);
+  const authEnabled = readSetting(env, "WEBSITE_AUTH_ENABLED");
+  if (authEnabled) always.authEnabled = true;
   if (role === undefined && adminRole === undefined) return always;
-  if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !readSetting(env, "WEBSITE_AUTH_ENABLED")) {
+  if (readSetting(env, "WEBSITE_SITE_NAME") !== undefined && !authEnabled) {
     throw new AuditorError(
       "CONFIG_INVALID",
-      `${role !== undefined ? REQUIRED_ROLE_SETTING : ADMIN_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): x-ms-client-principal could be forged. Turn on authentication (see docs/api.md, Authorization with App Service Authentication).`,
+      `${role !== undefined ? REQUIRED_ROLE_SETTING : ADMIN_ROLE_SETTING} is set but App Service Authentication is off (WEBSITE_AUTH_ENABLED is not True): nobody could sign in to hold the role. Turn on authentication (see docs/api.md, Who may call what).`,
     );
   }
   return {

@@ -213,8 +213,9 @@ describe("what is announced", () => {
     expect(exposed.detail).toMatch(
       /^Evidence: decidingRule: allow_public_endpoint_partners \(priority 400, Allow\); exampleUntrustedSource: 203\.0\.113\.5; port: 3342/,
     );
+    // The signed-in door's HTML page of the resource: people open it after signing in; no key rides in a card.
     expect(exposed.historyUrl).toBe(
-      `${BASE}/api/resources/${Buffer.from(exposed.resourceId).toString("base64url")}/history`,
+      `${BASE}/api/web/dashboard?resource=${Buffer.from(exposed.resourceId).toString("base64url")}`,
     );
     // Each item carries the finding's fingerprint: the one the store (and so the API and every format) gives it.
     const storedFingerprint = new Map(expected.map((f) => [`${f.title}|${f.resourceId}`, f.fingerprint]));
@@ -223,8 +224,9 @@ describe("what is announced", () => {
       expect(item.fingerprint, item.title).toBe(storedFingerprint.get(`${item.title}|${item.resourceId}`));
     }
     expect(new Set(card.items.map((item) => item.fingerprint)).size).toBe(card.items.length);
-    expect(card.urls).toContain(`${BASE}/api/dashboard`);
-    expect(card.urls).toContain(`${BASE}/api/runs/${first.runId}`);
+    expect(card.urls).toContain(`${BASE}/api/web/dashboard`);
+    expect(card.urls).toContain(`${BASE}/api/web/runs/${first.runId}`);
+    expect(card.urls.filter((url) => /[?&]code=/.test(url))).toEqual([]);
 
     expect(await h.alerts.deliveryForRun(first.runId)).toEqual([
       expect.objectContaining({
@@ -547,7 +549,7 @@ describe("size, routing, formats, secrets", () => {
     expect(card.more).toEqual([`…and ${all.length - shown} more, most severe shown first.`]);
     expect(card.items.slice(0, 3).map((item) => item.badge)).toEqual(["CRITICAL", "CRITICAL", "CRITICAL"]);
     expect(card.items.slice(3).every((item) => item.badge === "HIGH")).toBe(true);
-    expect(card.urls.filter((url) => url === `${BASE}/api/dashboard`)).toHaveLength(2);
+    expect(card.urls.filter((url) => url === `${BASE}/api/web/dashboard`)).toHaveLength(2);
   });
 
   it("ALERT_ROUTES sends findings to other and additional channels by subscription, rule prefix and tag; JSON for a generic webhook", async () => {
@@ -601,7 +603,7 @@ describe("size, routing, formats, secrets", () => {
       kind: "alert",
       channel: "devteam",
       run: { runId: run.runId, status: "completed" },
-      links: { dashboard: `${BASE}/api/dashboard` },
+      links: { dashboard: `${BASE}/api/web/dashboard` },
     });
 
     const deliveries = await h.alerts.deliveryForRun(run.runId);

@@ -163,6 +163,28 @@ describe("Teams cards", () => {
     expect(cardProblems(cardOfEnvelope(envelope))).toEqual([]);
   });
 
+  it("a test card shows who asked as plain text: in a TextRun, never in Markdown-read text", () => {
+    const requestedBy = "[Open](https://evil.example) **alice**";
+    const card = JSON.stringify(
+      JSON.parse(
+        teamsPayload(
+          {
+            kind: "test",
+            channel: "dba",
+            minSeverity: "high",
+            counts: { new: 0, regressed: 0, resolved: 0, stillFailing: 0, reminders: 0 },
+            sections: emptySections(),
+            test: { requestedBy, at: "2026-11-20T14:00:00Z" },
+          },
+          LINKS,
+        ).body,
+      ),
+    );
+    // TextBlocks and facts are read as Markdown by Teams; TextRuns never are.
+    expect(card).toContain(JSON.stringify({ type: "TextRun", text: requestedBy }));
+    expect(card.split(JSON.stringify(requestedBy)).length - 1).toBe(1);
+  });
+
   it("shows the run's baseline as a fact, and the previous run's when it differs", () => {
     const factsOf = (alert: AlertMessage): string[] =>
       JSON.stringify(JSON.parse(teamsPayload(alert, LINKS).body))
@@ -243,7 +265,7 @@ describe("Teams cards", () => {
     ]);
     const newBadges = card.items.filter((i) => i.section === "New findings").map((i) => i.badge);
     expect(newBadges.every((b) => b === "CRITICAL")).toBe(true);
-    expect(card.urls.filter((u) => u === "https://mi-audit.example.net/api/dashboard")).toHaveLength(4);
+    expect(card.urls.filter((u) => u === "https://mi-audit.example.net/api/web/dashboard")).toHaveLength(4);
     // One more item would not have fitted.
     const tighter = teamsPayload(alert, LINKS, bytes - 1);
     expect(tighter.shown.new + tighter.shown.resolved + tighter.shown.stillFailing).toBeLessThan(
@@ -329,8 +351,8 @@ describe("the JSON document", () => {
       counts: { new: 1, resolved: 1 },
       omitted: { new: 0, regressed: 0, resolved: 0, stillFailing: 0 },
       links: {
-        dashboard: "https://mi-audit.example.net/api/dashboard",
-        run: "https://mi-audit.example.net/api/runs/20261120T140000Z-abc123",
+        dashboard: "https://mi-audit.example.net/api/web/dashboard",
+        run: "https://mi-audit.example.net/api/web/runs/20261120T140000Z-abc123",
       },
     });
     expect(document.findings.new[0]!.historyUrl).toBe(LINKS.history(item(1, "critical").resourceId));

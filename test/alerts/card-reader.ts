@@ -96,7 +96,7 @@ export function readCard(message: unknown): ReadCard {
       const historyUrl = String((actionSet?.["actions"] as Json[])[0]?.["url"]);
       const lines = items.map((_, i) => runs(i).join(""));
       const fingerprintLine = lines.findIndex((line) => line.startsWith("Fingerprint "));
-      const encoded = /\/api\/resources\/([^/]+)\/history$/.exec(historyUrl)?.[1] ?? "";
+      const encoded = /\/api\/web\/dashboard\?resource=([A-Za-z0-9_-]+)$/.exec(historyUrl)?.[1] ?? "";
       read.items.push({
         section,
         badge: runs(0)[0] ?? "",

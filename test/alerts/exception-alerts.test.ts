@@ -177,10 +177,10 @@ describe("an excepted failure, night by night", () => {
           `${TLS_RULE} · sqlmi-prod-02`,
           "Approved by secops-lead@contoso.com · CHG-1182",
         ],
-        url: `${BASE}/api/dashboard/exceptions?id=EX-0042`,
+        url: `${BASE}/api/web/dashboard/exceptions?id=EX-0042`,
       },
     ]);
-    expect(card1.urls).toContain(`${BASE}/api/dashboard/exceptions?standing=expiring`);
+    expect(card1.urls).toContain(`${BASE}/api/web/dashboard/exceptions?standing=expiring`);
     expect(card1.title).toBe("MI exposure: 11 new, 1 exception expiring");
     // The channel's ledger was not opened for the excepted pair; the notice was recorded.
     expect((await h.tables.readLedger("default")).has(tlsKey)).toBe(false);

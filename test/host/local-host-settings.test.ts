@@ -157,7 +157,7 @@ describe("keys", () => {
     expect(host.functionKey).toBe(functionKey);
     expect(host.adminKey).toBe(adminKey);
     expect(log.text()).toContain("function key: from AUDITOR_FUNCTION_KEY");
-    expect(log.text()).toContain("admin key:    from AUDITOR_ADMIN_KEY");
+    expect(log.text()).toContain("master key:   from AUDITOR_ADMIN_KEY");
     expect(log.text()).not.toContain(functionKey);
     expect(log.text()).not.toContain(adminKey);
   });

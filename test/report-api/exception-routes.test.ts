@@ -9,12 +9,12 @@ import { buildServices, useServices } from "../../src/app/services";
 import type { ExceptionStore } from "../../src/audit/exception-store";
 import { reportSettingsFromEnv, useReportSettings } from "../../src/report-api/report-settings";
 import { createExceptionStore } from "../../src/store/table-exception-store";
-import { listExceptions, listExceptionsFunction } from "../../src/functions/exceptions-list";
-import { getException, getExceptionFunction } from "../../src/functions/exceptions-get";
-import { createException, createExceptionFunction } from "../../src/functions/exceptions-create";
-import { changeException, changeExceptionFunction } from "../../src/functions/exceptions-change";
-import { revokeException, revokeExceptionFunction } from "../../src/functions/exceptions-revoke";
-import { importExceptions, importExceptionsFunction } from "../../src/functions/exceptions-import";
+import { listExceptions, listExceptionsFunctions } from "../../src/functions/exceptions-list";
+import { getException, getExceptionFunctions } from "../../src/functions/exceptions-get";
+import { createException, createExceptionFunctions } from "../../src/functions/exceptions-create";
+import { changeException, changeExceptionFunctions } from "../../src/functions/exceptions-change";
+import { revokeException, revokeExceptionFunctions } from "../../src/functions/exceptions-revoke";
+import { importExceptions, importExceptionsFunctions } from "../../src/functions/exceptions-import";
 import { startLocalHost, type LocalHost } from "../../src/host/local-host";
 import { openApiDocument } from "../../src/report-api/openapi-document";
 import { startAzurite, type Azurite } from "../support/azurite";
@@ -91,7 +91,11 @@ async function send(handler: Handler, method: Method, docPath: string, url: stri
   return { status: response.status, headers: response.headers, json };
 }
 
-const admin = (name = "alice@contoso.com") => ({ "x-ms-client-principal-name": name });
+/** A caller signed in through App Service Authentication (trusted: the tests' settings say it is on), by name. */
+const admin = (name = "alice@contoso.com", roles: string[] = []) => ({
+  "x-ms-client-principal": principalHeader(roles),
+  "x-ms-client-principal-name": name,
+});
 const create = (body: unknown, headers: Record<string, string> = admin()) =>
   send(createException, "post", "/exceptions", "/api/exceptions", { body, headers });
 const get = (id: string, headers: Record<string, string> = {}) =>
@@ -147,7 +151,8 @@ beforeEach(() => {
   });
   store = createExceptionStore(settings.tables, { tablePrefix: uniqueTablePrefix("exapi") });
   useServices({ ...buildServices(settings), exceptions: store });
-  useReportSettings({});
+  // App Service Authentication on, no roles: the key door takes a key alone, or a key with any signed-in caller.
+  useReportSettings({ authEnabled: true });
 });
 
 describe("POST /api/exceptions, GET /api/exceptions/{id}, GET /api/exceptions", () => {
@@ -182,8 +187,22 @@ describe("POST /api/exceptions, GET /api/exceptions/{id}, GET /api/exceptions", 
     expect((await list()).json.items.map((e: { id: string }) => e.id)).toEqual(["EX-0042"]);
   });
 
-  it("without a signed-in principal the creator is the admin key", async () => {
-    expect((await create(entry("EX-1"), {})).json.createdBy).toBe("admin key");
+  it("without a signed-in principal the creator is the function key", async () => {
+    expect((await create(entry("EX-1"), {})).json.createdBy).toBe("function key");
+  });
+
+  it("a caller's name over 256 characters or with control characters is refused (400 naming the header)", async () => {
+    // Only characters a header can carry: a tab and a C1 control (U+0085, next line).
+    for (const name of ["a".repeat(257), "alice\tBob", "alice\u0085Bob"]) {
+      const reply = await refused(400, () => create(entry("EX-N"), admin(name)));
+      expect(reply.json.error.message).toMatch(/^x-ms-client-principal-name: /);
+    }
+    expect((await create(entry("EX-N"), admin("a".repeat(256)))).json.createdBy).toBe("a".repeat(256));
+  });
+
+  it("the name of an untrusted principal (authentication off) is not recorded", async () => {
+    useReportSettings({});
+    expect((await create(entry("EX-U"), admin("mallory"))).json.createdBy).toBe("function key");
   });
 
   it("409 on an id that exists (ids are case-insensitive), and the stored one is untouched", async () => {
@@ -479,17 +498,20 @@ describe("POST /api/exceptions/import: the file form, all or nothing", () => {
   });
 });
 
-describe("roles: REPORT_REQUIRED_ROLE for reads, REPORT_ADMIN_ROLE for writes", () => {
+describe("roles at the key door: REPORT_REQUIRED_ROLE for reads, REPORT_ADMIN_ROLE for writes", () => {
   const reader = { "x-ms-client-principal": principalHeader(["MiAudit.Reader"]) };
-  const writer = { "x-ms-client-principal": principalHeader(["MiAudit.Admin"]), ...admin("carol@contoso.com") };
+  const writer = admin("carol@contoso.com", ["MiAudit.Admin"]);
 
   it("a reader lists and reads but cannot write; an admin writes and is recorded by name", async () => {
-    useReportSettings({ requiredRole: "MiAudit.Reader", adminRole: "MiAudit.Admin" });
-    expect((await list()).status).toBe(403);
+    useReportSettings({ requiredRole: "MiAudit.Reader", adminRole: "MiAudit.Admin", authEnabled: true });
+    // A function key alone may read.
+    expect((await list()).status).toBe(200);
     expect((await list("", reader)).status).toBe(200);
-    const denied = await refused(403, () => create(entry("EX-R"), { ...reader, ...admin() }));
+    const denied = await refused(403, () => create(entry("EX-R"), { ...admin(), ...reader }));
     expect(denied.json.error.message).toContain("MiAudit.Admin");
-    await refused(403, () => importDocument(JSON.stringify([entry("EX-R")]), "application/json"));
+    // With REPORT_ADMIN_ROLE set, a key alone no longer writes.
+    const keyAlone = await refused(403, () => create(entry("EX-R"), {}));
+    expect(keyAlone.json.error.message).toMatch(/REPORT_ADMIN_ROLE is set/);
     const created = await create(entry("EX-R"), writer);
     expect(created.status).toBe(201);
     expect(created.json.createdBy).toBe("carol@contoso.com");
@@ -503,7 +525,7 @@ describe("roles: REPORT_REQUIRED_ROLE for reads, REPORT_ADMIN_ROLE for writes", 
   });
 
   it("with only REPORT_ADMIN_ROLE set, reads need no role and writes need the admin role", async () => {
-    useReportSettings({ adminRole: "MiAudit.Admin" });
+    useReportSettings({ adminRole: "MiAudit.Admin", authEnabled: true });
     expect((await list()).status).toBe(200);
     await refused(403, () => create(entry("EX-S"), admin()));
     expect((await create(entry("EX-S"), writer)).status).toBe(201);
@@ -513,6 +535,10 @@ describe("roles: REPORT_REQUIRED_ROLE for reads, REPORT_ADMIN_ROLE for writes", 
 describe("REPORT_ADMIN_ROLE setting", () => {
   it("is read with REPORT_REQUIRED_ROLE, and refused in App Service without authentication", () => {
     expect(reportSettingsFromEnv({ REPORT_ADMIN_ROLE: "MiAudit.Admin" })).toEqual({ adminRole: "MiAudit.Admin" });
+    expect(reportSettingsFromEnv({ REPORT_ADMIN_ROLE: "MiAudit.Admin", WEBSITE_AUTH_ENABLED: "True" })).toEqual({
+      adminRole: "MiAudit.Admin",
+      authEnabled: true,
+    });
     expect(() => reportSettingsFromEnv({ REPORT_ADMIN_ROLE: "MiAudit.Admin", WEBSITE_SITE_NAME: "app" })).toThrow(
       /REPORT_ADMIN_ROLE is set but App Service Authentication is off/,
     );
@@ -522,28 +548,32 @@ describe("REPORT_ADMIN_ROLE setting", () => {
 
 describe("the OpenAPI document", () => {
   const registrations = [
-    listExceptionsFunction,
-    getExceptionFunction,
-    createExceptionFunction,
-    changeExceptionFunction,
-    revokeExceptionFunction,
-    importExceptionsFunction,
-  ];
+    listExceptionsFunctions,
+    getExceptionFunctions,
+    createExceptionFunctions,
+    changeExceptionFunctions,
+    revokeExceptionFunctions,
+    importExceptionsFunctions,
+  ].flat();
 
-  it("describes each registered exceptions function: path, method, key and role", () => {
+  it("describes each registered exceptions function at both doors: path, method, key and role", () => {
     const doc = openApiDocument() as any;
+    expect(registrations).toHaveLength(12);
     for (const registration of registrations) {
       const options = registration.options as { route: string; methods: string[]; authLevel: string };
       expect(options.methods).toHaveLength(1);
-      const operation = doc.paths[`/${options.route}`][options.methods[0]!.toLowerCase()];
-      expect(operation.operationId, registration.name).toBe(registration.name);
+      // The signed-in door's route is the same path under the /api/web server.
+      const signedIn = options.route.startsWith("web/");
+      const operation = doc.paths[`/${options.route.replace(/^web\//, "")}`][options.methods[0]!.toLowerCase()];
+      expect(operation.operationId, registration.name).toBe(registration.name.replace(/SignedIn$/, ""));
+      expect(registration.name.endsWith("SignedIn")).toBe(signedIn);
       const writes = options.methods[0] !== "GET";
-      expect(options.authLevel).toBe(writes ? "admin" : "function");
-      expect(operation.security).toEqual(
-        writes
-          ? [{ adminKeyQuery: [] }, { adminKeyHeader: [] }]
-          : [{ functionKeyQuery: [] }, { functionKeyHeader: [] }],
-      );
+      expect(options.authLevel).toBe(signedIn ? "anonymous" : "function");
+      expect(operation.security).toEqual([
+        { functionKeyQuery: [] },
+        { functionKeyHeader: [] },
+        { appServiceAuthentication: [] },
+      ]);
       expect(operation.responses["403"].description).toContain(writes ? "REPORT_ADMIN_ROLE" : "REPORT_REQUIRED_ROLE");
       expect(operation.requestBody !== undefined, registration.name).toBe(writes);
     }
@@ -586,13 +616,13 @@ describe("behind the local host", () => {
     try {
       host = await startLocalHost({
         registrations: [
-          listExceptionsFunction,
-          getExceptionFunction,
-          createExceptionFunction,
-          changeExceptionFunction,
-          revokeExceptionFunction,
-          importExceptionsFunction,
-        ],
+          listExceptionsFunctions,
+          getExceptionFunctions,
+          createExceptionFunctions,
+          changeExceptionFunctions,
+          revokeExceptionFunctions,
+          importExceptionsFunctions,
+        ].flat(),
         settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
         localSettingsFile: false,
         hostJson: {},
@@ -614,15 +644,18 @@ describe("behind the local host", () => {
     body: JSON.stringify(body),
   });
 
-  it("writes need the admin key (a function key is 401); reads take the function key; If-Match over HTTP", async () => {
+  it("writes take a function key while REPORT_ADMIN_ROLE is unset (no key is 401); If-Match over HTTP", async () => {
     // The settings as the host's app sees them: the host sets WEBSITE_HOSTNAME to its own address, as Core Tools does.
     useReportSettings(reportSettingsFromEnv());
     const denied = await fetch(`${host.apiUrl}/exceptions`, {
       method: "POST",
-      ...json(host.functionKey, entry("EX-H")),
+      ...json("wrong", entry("EX-H")),
     });
     expect(denied.status).toBe(401);
-    const created = await fetch(`${host.apiUrl}/exceptions`, { method: "POST", ...json(host.adminKey, entry("EX-H")) });
+    const created = await fetch(`${host.apiUrl}/exceptions`, {
+      method: "POST",
+      ...json(host.functionKey, entry("EX-H")),
+    });
     expect(created.status).toBe(201);
     const location = created.headers.get("location")!;
     expect(location).toBe(`${host.apiUrl}/exceptions/EX-H`);

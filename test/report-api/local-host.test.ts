@@ -7,17 +7,17 @@ import type { HostLog } from "../../src/host/host-log";
 import { useServices } from "../../src/app/services";
 import { useReportSettings } from "../../src/report-api/report-settings";
 import { encodeResourceId } from "../../src/report-api/resource-id";
-import { listRunsFunction } from "../../src/functions/list-runs";
-import { getRunFunction } from "../../src/functions/get-run";
-import { listFindingsFunction } from "../../src/functions/list-findings";
-import { resourceHistoryFunction } from "../../src/functions/resource-history";
-import { listRulesFunction } from "../../src/functions/list-rules";
-import { healthFunction } from "../../src/functions/health";
-import { openApiFunction } from "../../src/functions/openapi";
-import { dashboardFunction } from "../../src/functions/dashboard";
-import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunction } from "../../src/functions/dashboard-exceptions";
-import { complianceFunction } from "../../src/functions/compliance";
+import { listRunsFunctions } from "../../src/functions/list-runs";
+import { getRunFunctions } from "../../src/functions/get-run";
+import { listFindingsFunctions } from "../../src/functions/list-findings";
+import { resourceHistoryFunctions } from "../../src/functions/resource-history";
+import { listRulesFunctions } from "../../src/functions/list-rules";
+import { healthFunctions } from "../../src/functions/health";
+import { openApiFunctions } from "../../src/functions/openapi";
+import { dashboardFunctions } from "../../src/functions/dashboard";
+import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
+import { complianceFunctions } from "../../src/functions/compliance";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { principalHeader } from "./invoke";
@@ -41,18 +41,18 @@ beforeAll(async () => {
   try {
     host = await startLocalHost({
       registrations: [
-        listRunsFunction,
-        getRunFunction,
-        listFindingsFunction,
-        resourceHistoryFunction,
-        listRulesFunction,
-        healthFunction,
-        openApiFunction,
-        dashboardFunction,
-        dashboardComplianceFunction,
-        dashboardExceptionsFunction,
-        complianceFunction,
-      ],
+        listRunsFunctions,
+        getRunFunctions,
+        listFindingsFunctions,
+        resourceHistoryFunctions,
+        listRulesFunctions,
+        healthFunctions,
+        openApiFunctions,
+        dashboardFunctions,
+        dashboardComplianceFunctions,
+        dashboardExceptionsFunctions,
+        complianceFunctions,
+      ].flat(),
       settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
       localSettingsFile: false,
       hostJson: {},
@@ -108,17 +108,20 @@ describe("report routes behind the local host", () => {
     expect(await response.json()).toMatchObject({ status: "ok", storage: { reachable: true } });
   });
 
-  it("a valid key is not enough when REPORT_REQUIRED_ROLE is set: 403 without the role, 200 with it", async () => {
-    useReportSettings({ requiredRole: "MiAudit.Reader" });
-    const headers = { "x-functions-key": host.functionKey };
-    const denied = await fetch(`${host.apiUrl}/runs`, { headers });
-    expect(denied.status).toBe(403);
-    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("Forbidden");
-    const allowed = await fetch(`${host.apiUrl}/runs`, {
-      headers: { ...headers, "x-ms-client-principal": principalHeader(["MiAudit.Reader"]) },
-    });
-    expect(allowed.status).toBe(200);
-    await allowed.arrayBuffer();
+  it("keys mode drops a principal a client sends: with App Service Authentication 'on', a forged one is not seen", async () => {
+    // Even were the app told authentication is on, the host (like Easy Auth) never passes a client's own copy.
+    useReportSettings({ requiredRole: "MiAudit.Reader", authEnabled: true });
+    const forged = {
+      "x-ms-client-principal": principalHeader(["Other.Role"]),
+      "x-ms-client-principal-name": "mallory",
+    };
+    const keyDoor = await fetch(`${host.apiUrl}/runs`, { headers: { "x-functions-key": host.functionKey, ...forged } });
+    // Seen, the forged principal would have been refused (403); dropped, the key alone reads.
+    expect(keyDoor.status).toBe(200);
+    await keyDoor.arrayBuffer();
+    const signedInDoor = await fetch(`${host.apiUrl}/web/runs`, { headers: forged });
+    expect(signedInDoor.status).toBe(401);
+    await signedInDoor.arrayBuffer();
   });
 
   it("streams the CSV export over HTTP (chunked, no Content-Length) with every result of the run", async () => {

@@ -13,26 +13,27 @@ import { ADMIN_ROUTES } from "../../src/report-api/admin-routes";
 import { openApiDocument } from "../../src/report-api/openapi-document";
 import { reportSettingsFromEnv, useReportSettings } from "../../src/report-api/report-settings";
 import { encodeResourceId } from "../../src/report-api/resource-id";
-import { listRunsFunction } from "../../src/functions/list-runs";
-import { getRunFunction } from "../../src/functions/get-run";
-import { listFindingsFunction } from "../../src/functions/list-findings";
-import { resourceHistoryFunction } from "../../src/functions/resource-history";
-import { listRulesFunction } from "../../src/functions/list-rules";
-import { healthFunction } from "../../src/functions/health";
-import { openApiFunction } from "../../src/functions/openapi";
-import { dashboardFunction } from "../../src/functions/dashboard";
-import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunction } from "../../src/functions/dashboard-exceptions";
-import { complianceFunction } from "../../src/functions/compliance";
-import { listExceptionsFunction } from "../../src/functions/exceptions-list";
-import { getExceptionFunction } from "../../src/functions/exceptions-get";
-import { createExceptionFunction } from "../../src/functions/exceptions-create";
-import { changeExceptionFunction } from "../../src/functions/exceptions-change";
-import { revokeExceptionFunction } from "../../src/functions/exceptions-revoke";
-import { importExceptionsFunction } from "../../src/functions/exceptions-import";
-import { startAuditFunction } from "../../src/functions/start-audit";
-import { alertsTestFunction } from "../../src/functions/alerts-test";
+import { listRunsFunctions } from "../../src/functions/list-runs";
+import { getRunFunctions } from "../../src/functions/get-run";
+import { listFindingsFunctions } from "../../src/functions/list-findings";
+import { resourceHistoryFunctions } from "../../src/functions/resource-history";
+import { listRulesFunctions } from "../../src/functions/list-rules";
+import { healthFunctions } from "../../src/functions/health";
+import { openApiFunctions } from "../../src/functions/openapi";
+import { dashboardFunctions } from "../../src/functions/dashboard";
+import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
+import { complianceFunctions } from "../../src/functions/compliance";
+import { listExceptionsFunctions } from "../../src/functions/exceptions-list";
+import { getExceptionFunctions } from "../../src/functions/exceptions-get";
+import { createExceptionFunctions } from "../../src/functions/exceptions-create";
+import { changeExceptionFunctions } from "../../src/functions/exceptions-change";
+import { revokeExceptionFunctions } from "../../src/functions/exceptions-revoke";
+import { importExceptionsFunctions } from "../../src/functions/exceptions-import";
+import { startAuditFunctions } from "../../src/functions/start-audit";
+import { alertsTestFunctions } from "../../src/functions/alerts-test";
 import { startAzurite, type Azurite } from "../support/azurite";
+import { principalHeader } from "./invoke";
 import { ReportFixture, uniqueTablePrefix } from "./report-fixture";
 
 const LEGACY_NSG =
@@ -42,26 +43,26 @@ const MI =
 const EVIL = "evil.example";
 
 const REGISTRATIONS: FunctionRegistration[] = [
-  listRunsFunction,
-  getRunFunction,
-  listFindingsFunction,
-  resourceHistoryFunction,
-  listRulesFunction,
-  healthFunction,
-  openApiFunction,
-  dashboardFunction,
-  dashboardComplianceFunction,
-  dashboardExceptionsFunction,
-  complianceFunction,
-  listExceptionsFunction,
-  getExceptionFunction,
-  createExceptionFunction,
-  changeExceptionFunction,
-  revokeExceptionFunction,
-  importExceptionsFunction,
-  startAuditFunction,
-  alertsTestFunction,
-];
+  listRunsFunctions,
+  getRunFunctions,
+  listFindingsFunctions,
+  resourceHistoryFunctions,
+  listRulesFunctions,
+  healthFunctions,
+  openApiFunctions,
+  dashboardFunctions,
+  dashboardComplianceFunctions,
+  dashboardExceptionsFunctions,
+  complianceFunctions,
+  listExceptionsFunctions,
+  getExceptionFunctions,
+  createExceptionFunctions,
+  changeExceptionFunctions,
+  revokeExceptionFunctions,
+  importExceptionsFunctions,
+  startAuditFunctions,
+  alertsTestFunctions,
+].flat();
 
 /**
  * Headers no route declares: framing and the media type (the content map's key), the Functions host's invocation id,
@@ -102,7 +103,13 @@ beforeAll(async () => {
   try {
     host = await startLocalHost({
       registrations: REGISTRATIONS,
-      settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
+      // Principal mode: the host passes x-ms-client-principal through, so the signed-in door can be called too.
+      settings: {
+        AzureWebJobsStorage: azurite.connectionString,
+        AUDITOR_FUNCTION_KEY: "",
+        AUDITOR_ADMIN_KEY: "",
+        HOST_AUTH_MODE: "principal",
+      },
       localSettingsFile: false,
       hostJson: {},
       emulatorEstate: false,
@@ -173,58 +180,73 @@ const exceptionBody = (id: string, extra: Record<string, unknown> = {}) =>
   });
 
 describe("the document declares what the routes answer", () => {
-  it("registers each admin route as its document entry says", () => {
+  it("registers each admin route at both doors as its document entry says; no route needs the master key", () => {
     for (const [name, route] of Object.entries(ADMIN_ROUTES)) {
-      const registration = REGISTRATIONS.find((r) => r.name === route.functionName)!;
-      expect(registration, name).toBeDefined();
-      expect(registration.options).toMatchObject({ methods: [route.method], route: route.route, authLevel: "admin" });
+      const keyDoor = REGISTRATIONS.find((r) => r.name === route.functionName)!;
+      expect(keyDoor, name).toBeDefined();
+      expect(keyDoor.options).toMatchObject({ methods: [route.method], route: route.route, authLevel: "function" });
+      const signedInDoor = REGISTRATIONS.find((r) => r.name === `${route.functionName}SignedIn`)!;
+      expect(signedInDoor.options).toMatchObject({
+        methods: [route.method],
+        route: `web/${route.route}`,
+        authLevel: "anonymous",
+      });
       expect(doc.paths[`/${route.route}`]?.post).toMatchObject({ operationId: route.functionName });
     }
+    expect(REGISTRATIONS.filter((r) => r.kind === "http" && r.options.authLevel === "admin")).toEqual([]);
   });
 
-  it("every status and response header of every route, over HTTP, is in the document", async () => {
-    const fk = host.functionKey;
-    const ak = host.adminKey;
+  type Call = [string, string, string, Parameters<typeof send>[2]];
+
+  /** Every route, each status the calls can reach; `id` keeps the doors' exceptions apart. */
+  async function contractCalls(credentials: Parameters<typeof send>[2], prefix: string, id: string): Promise<Call[]> {
+    const as = (extra: Parameters<typeof send>[2] = {}) => ({
+      ...credentials,
+      ...extra,
+      headers: { ...credentials?.headers, ...extra.headers },
+    });
     const latest = fixture.runIds[1]!;
-    const page = await send("GET", `findings?runId=${latest}`, { key: fk });
-    const calls: Array<[string, string, string, Parameters<typeof send>[2]]> = [
-      ["get", "/runs", "runs?top=1", { key: fk }],
-      ["get", "/runs/{runId}", "runs/latest", { key: fk }],
-      ["get", "/runs/{runId}", "runs/20200101T000000Z-abcdef", { key: fk }],
-      ["get", "/findings", `findings?runId=${latest}`, { key: fk }],
-      ["get", "/findings", `findings?runId=${latest}`, { key: fk, headers: { "if-none-match": page.headers.etag! } }],
-      ["get", "/findings", "findings?format=csv", { key: fk }],
-      ["get", "/findings", "findings?top=1001", { key: fk }],
-      ["get", "/resources/{id}/history", `resources/${encodeResourceId(LEGACY_NSG)}/history?runs=2`, { key: fk }],
-      ["get", "/compliance", "compliance?framework=MCSB", { key: fk }],
-      ["get", "/compliance", "compliance?framework=MCSB&format=csv", { key: fk }],
-      ["get", "/rules", "rules", { key: fk }],
-      ["get", "/health", "health", {}],
-      ["get", "/openapi.json", "openapi.json", { key: fk }],
-      ["get", "/dashboard", "dashboard", { key: fk }],
-      ["get", "/dashboard/compliance", "dashboard/compliance", { key: fk }],
-      ["get", "/dashboard/exceptions", "dashboard/exceptions", { key: fk }],
-      ["post", "/exceptions", "exceptions", { key: ak, body: exceptionBody("EX-C1") }],
-      ["post", "/exceptions", "exceptions", { key: ak, body: exceptionBody("EX-C1") }],
-      ["get", "/exceptions", "exceptions", { key: fk }],
-      ["get", "/exceptions/{id}", "exceptions/EX-C1", { key: fk }],
-      ["put", "/exceptions/{id}", "exceptions/EX-C1", { key: ak, body: exceptionBody("EX-C1", { ticket: "T-1" }) }],
+    const page = await send("GET", `${prefix}findings?runId=${latest}`, as());
+    return [
+      ["get", "/runs", "runs?top=1", as()],
+      ["get", "/runs/{runId}", "runs/latest", as()],
+      ["get", "/runs/{runId}", "runs/20200101T000000Z-abcdef", as()],
+      ["get", "/findings", `findings?runId=${latest}`, as()],
+      ["get", "/findings", `findings?runId=${latest}`, as({ headers: { "if-none-match": page.headers.etag! } })],
+      ["get", "/findings", "findings?format=csv", as()],
+      ["get", "/findings", "findings?top=1001", as()],
+      ["get", "/resources/{id}/history", `resources/${encodeResourceId(LEGACY_NSG)}/history?runs=2`, as()],
+      ["get", "/compliance", "compliance?framework=MCSB", as()],
+      ["get", "/compliance", "compliance?framework=MCSB&format=csv", as()],
+      ["get", "/rules", "rules", as()],
+      ["get", "/openapi.json", "openapi.json", as()],
+      ["get", "/dashboard", "dashboard", as()],
+      ["get", "/dashboard/compliance", "dashboard/compliance", as()],
+      ["get", "/dashboard/exceptions", "dashboard/exceptions", as()],
+      ["post", "/exceptions", "exceptions", as({ body: exceptionBody(`${id}1`) })],
+      ["post", "/exceptions", "exceptions", as({ body: exceptionBody(`${id}1`) })],
+      ["get", "/exceptions", "exceptions", as()],
+      ["get", "/exceptions/{id}", `exceptions/${id}1`, as()],
+      ["put", "/exceptions/{id}", `exceptions/${id}1`, as({ body: exceptionBody(`${id}1`, { ticket: "T-1" }) })],
       [
         "put",
         "/exceptions/{id}",
-        "exceptions/EX-C1",
-        { key: ak, body: exceptionBody("EX-C1"), headers: { "if-match": '"stale"' } },
+        `exceptions/${id}1`,
+        as({ body: exceptionBody(`${id}1`), headers: { "if-match": '"stale"' } }),
       ],
-      ["post", "/exceptions/import", "exceptions/import", { key: ak, body: `[${exceptionBody("EX-C2")}]` }],
-      ["delete", "/exceptions/{id}", "exceptions/EX-C2", { key: ak }],
-      ["post", "/runs", "runs", { key: ak }],
-      ["post", "/runs", "runs", { key: fk }],
-      ["post", "/alerts/test", "alerts/test", { key: ak }],
+      ["post", "/exceptions/import", "exceptions/import", as({ body: `[${exceptionBody(`${id}2`)}]` })],
+      ["delete", "/exceptions/{id}", `exceptions/${id}2`, as()],
+      ["post", "/runs", "runs", as()],
+      ["post", "/alerts/test", "alerts/test", as()],
     ];
+  }
+
+  /** Sends each call and checks its status and every header it carries are declared; returns `method path status`. */
+  async function checkAgainstDocument(calls: Call[], prefix: string): Promise<Set<string>> {
     const seen = new Set<string>();
     for (const [method, docPath, path, options] of calls) {
-      const reply = await send(method.toUpperCase(), path, options);
-      const label = `${method.toUpperCase()} /api/${path} → ${reply.status}`;
+      const reply = await send(method.toUpperCase(), `${prefix}${path}`, options);
+      const label = `${method.toUpperCase()} /api/${prefix}${path} → ${reply.status}`;
       seen.add(`${method} ${docPath} ${reply.status}`);
       const response = doc.paths[docPath]?.[method]?.responses[String(reply.status)];
       expect(response, `${label} is not documented`).toBeDefined();
@@ -234,18 +256,46 @@ describe("the document declares what the routes answer", () => {
         expect(declared.has(name), `${label}: ${name}: ${value} is not declared`).toBe(true);
       }
     }
-    // The calls reached the answers that carry the headers under test (so the loop above could fail).
-    for (const answer of [
-      "get /findings 200",
-      "get /findings 304",
-      "get /compliance 200",
-      "post /exceptions 201",
-      "post /exceptions 409",
-      "put /exceptions/{id} 412",
-      "post /runs 202",
-      "post /runs 401",
-      "post /alerts/test 409",
-    ])
+    return seen;
+  }
+
+  // The calls reached the answers that carry the headers under test (so the loop could fail).
+  const REACHED = [
+    "get /findings 200",
+    "get /findings 304",
+    "get /compliance 200",
+    "post /exceptions 201",
+    "post /exceptions 409",
+    "put /exceptions/{id} 412",
+    "post /runs 202",
+    "post /alerts/test 409",
+  ];
+
+  it("every status and response header of every route at the key door, over HTTP, is in the document", async () => {
+    const calls = await contractCalls({ key: host.functionKey }, "", "EX-C");
+    calls.push(["post", "/runs", "runs", { key: "wrong" }]);
+    const seen = await checkAgainstDocument(calls, "");
+    for (const answer of [...REACHED, "post /runs 401"]) expect(seen, answer).toContain(answer);
+  });
+
+  it("every status and response header of every route at the signed-in door (/api/web) is in the document", async () => {
+    useReportSettings({ ...reportSettingsFromEnv(), requiredRole: "Auditor.Read", adminRole: "Auditor.Admin" });
+    const signedIn = {
+      headers: {
+        "x-ms-client-principal": principalHeader(["Auditor.Read", "Auditor.Admin"]),
+        "x-ms-client-principal-name": "alice@contoso.com",
+      },
+    };
+    const calls = await contractCalls(signedIn, "web/", "EX-W");
+    const reader = { headers: { "x-ms-client-principal": principalHeader(["Auditor.Read"]) } };
+    calls.push(
+      ["get", "/dashboard", "dashboard", { headers: { accept: "text/html" } }],
+      ["get", "/runs", "runs", {}],
+      ["post", "/runs", "runs", reader],
+      ["get", "/rules", "rules", { headers: { "x-ms-client-principal": principalHeader([]) } }],
+    );
+    const seen = await checkAgainstDocument(calls, "web/");
+    for (const answer of [...REACHED, "get /dashboard 302", "get /runs 401", "post /runs 403", "get /rules 403"])
       expect(seen, answer).toContain(answer);
   });
 

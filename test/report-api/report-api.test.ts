@@ -9,17 +9,17 @@ import { encodeResourceId } from "../../src/report-api/resource-id";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { RULES } from "../../src/rules/catalog";
 import { rulesOfBaseline } from "../../src/rules/baselines";
-import { listRuns, listRunsFunction } from "../../src/functions/list-runs";
-import { getRun, getRunFunction } from "../../src/functions/get-run";
-import { listFindings, listFindingsFunction } from "../../src/functions/list-findings";
-import { resourceHistory, resourceHistoryFunction } from "../../src/functions/resource-history";
-import { listRules, listRulesFunction } from "../../src/functions/list-rules";
-import { health, healthFunction } from "../../src/functions/health";
-import { openApi, openApiFunction } from "../../src/functions/openapi";
-import { dashboard, dashboardFunction } from "../../src/functions/dashboard";
-import { complianceFunction } from "../../src/functions/compliance";
-import { dashboardComplianceFunction } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunction } from "../../src/functions/dashboard-exceptions";
+import { listRuns, listRunsFunctions } from "../../src/functions/list-runs";
+import { getRun, getRunFunctions } from "../../src/functions/get-run";
+import { listFindings, listFindingsFunctions } from "../../src/functions/list-findings";
+import { resourceHistory, resourceHistoryFunctions } from "../../src/functions/resource-history";
+import { listRules, listRulesFunctions } from "../../src/functions/list-rules";
+import { health, healthFunctions } from "../../src/functions/health";
+import { openApi, openApiFunctions } from "../../src/functions/openapi";
+import { dashboard, dashboardFunctions } from "../../src/functions/dashboard";
+import { complianceFunctions } from "../../src/functions/compliance";
+import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";
@@ -528,7 +528,7 @@ describe("GET /api/rules and /api/health", () => {
   });
 });
 
-describe("authorization: REPORT_REQUIRED_ROLE", () => {
+describe("authorization at the key door: REPORT_REQUIRED_ROLE", () => {
   const ROLE = "MiAudit.Reader";
   const routes: Array<[string, Handler, string, Record<string, string>]> = [
     ["/runs", listRuns, "/api/runs", {}],
@@ -538,64 +538,64 @@ describe("authorization: REPORT_REQUIRED_ROLE", () => {
     ["/rules", listRules, "/api/rules", {}],
     ["/openapi.json", openApi, "/api/openapi.json", {}],
   ];
+  const principal = (header: string) => ({ "x-ms-client-principal": header });
 
-  it.each(routes)("%s answers 403 without the role and 200 with it", async (docPath, handler, url, params) => {
+  it.each(routes)(
+    "%s: a key alone reads; a trusted principal needs the role (403 without, 401 malformed, 200 with)",
+    async (docPath, handler, url, params) => {
+      useReportSettings({ requiredRole: ROLE, authEnabled: true });
+      // The host checked the function key: a key alone may read.
+      expect((await call(handler, docPath, url, { params })).status).toBe(200);
+      const other = await call(handler, docPath, url, { params, headers: principal(principalHeader(["Other.Role"])) });
+      expect(other.status).toBe(403);
+      expect(other.json.error.message).toMatch(/needs the app role 'MiAudit.Reader' \(REPORT_REQUIRED_ROLE\)/);
+      const malformed = await call(handler, docPath, url, { params, headers: principal("%%% not base64 json") });
+      expect(malformed.status).toBe(401);
+      expect(malformed.json.error.message).toMatch(/x-ms-client-principal header is not base64-encoded JSON/);
+      expect((await call(handler, docPath, url, { params, headers: principal(principalHeader([ROLE])) })).status).toBe(
+        200,
+      );
+      const longForm = principalHeader([ROLE], "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", {
+        role_typ: undefined,
+      });
+      expect((await call(handler, docPath, url, { params, headers: principal(longForm) })).status).toBe(200);
+    },
+  );
+
+  it("a principal header is ignored where App Service Authentication is off (anyone could have written it)", async () => {
     useReportSettings({ requiredRole: ROLE });
-    const none = await call(handler, docPath, url, { params });
-    expect(none.status).toBe(403);
-    expect(none.json.error.message).toMatch(/requires the app role 'MiAudit.Reader'/);
-    expect(
-      (
-        await call(handler, docPath, url, {
-          params,
-          headers: { "x-ms-client-principal": principalHeader(["Other.Role"]) },
-        })
-      ).status,
-    ).toBe(403);
-    expect(
-      (await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": "%%% not base64 json" } }))
-        .status,
-    ).toBe(403);
-    expect(
-      (await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": principalHeader([ROLE]) } }))
-        .status,
-    ).toBe(200);
-    const longForm = principalHeader([ROLE], "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", {
-      role_typ: undefined,
-    });
-    expect((await call(handler, docPath, url, { params, headers: { "x-ms-client-principal": longForm } })).status).toBe(
-      200,
-    );
+    const forged = principal(principalHeader(["Other.Role"]));
+    expect((await call(listRules, "/rules", "/api/rules", { headers: forged })).status).toBe(200);
   });
 
   it("a principal's own role_typ is honoured; a role must match exactly", async () => {
-    useReportSettings({ requiredRole: ROLE });
+    useReportSettings({ requiredRole: ROLE, authEnabled: true });
     expect(
       (
         await call(listRules, "/rules", "/api/rules", {
-          headers: { "x-ms-client-principal": principalHeader([ROLE], "custom-role", { role_typ: "custom-role" }) },
+          headers: principal(principalHeader([ROLE], "custom-role", { role_typ: "custom-role" })),
         })
       ).status,
     ).toBe(200);
     expect(
       (
         await call(listRules, "/rules", "/api/rules", {
-          headers: { "x-ms-client-principal": principalHeader([ROLE.toLowerCase()]) },
+          headers: principal(principalHeader([ROLE.toLowerCase()])),
         })
       ).status,
     ).toBe(403);
   });
 
   it("health stays anonymous", async () => {
-    useReportSettings({ requiredRole: ROLE });
+    useReportSettings({ requiredRole: ROLE, authEnabled: true });
     expect((await call(health, "/health", "/api/health")).status).toBe(200);
   });
 
-  it("is refused as configuration when App Service Authentication is off (the header could be forged)", () => {
+  it("is refused as configuration in App Service when authentication is off (nobody could hold the role)", () => {
     expect(reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE })).toEqual({ requiredRole: ROLE });
     expect(
       reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app", WEBSITE_AUTH_ENABLED: "True" }),
-    ).toEqual({ requiredRole: ROLE });
+    ).toEqual({ requiredRole: ROLE, authEnabled: true });
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: ROLE, WEBSITE_SITE_NAME: "app" })).toThrow(AuditorError);
     expect(() => reportSettingsFromEnv({ REPORT_REQUIRED_ROLE: "two words" })).toThrow(/REPORT_REQUIRED_ROLE/);
     expect(reportSettingsFromEnv({})).toEqual({});
@@ -665,34 +665,39 @@ describe("GET /api/openapi.json", () => {
     const doc = answer.json;
     expect(doc.openapi).toBe("3.1.0");
     const registrations = [
-      listRunsFunction,
-      getRunFunction,
-      listFindingsFunction,
-      resourceHistoryFunction,
-      listRulesFunction,
-      healthFunction,
-      openApiFunction,
-      dashboardFunction,
-      complianceFunction,
-      dashboardComplianceFunction,
-      dashboardExceptionsFunction,
-    ];
+      listRunsFunctions,
+      getRunFunctions,
+      listFindingsFunctions,
+      resourceHistoryFunctions,
+      listRulesFunctions,
+      healthFunctions,
+      openApiFunctions,
+      dashboardFunctions,
+      complianceFunctions,
+      dashboardComplianceFunctions,
+      dashboardExceptionsFunctions,
+    ].flat();
     // The exceptions API's routes are held to their registrations in exception-routes.test.ts, the admin routes in
     // openapi-contract.test.ts.
     const exceptionPaths = [...Object.values(EXCEPTION_ROUTES), ...Object.values(ADMIN_ROUTES)].map(
       (r) => `/${r.route}`,
     );
+    // Each door's route is the document's path under that door's server (/api or /api/web).
+    const docPath = (route: string) => `/${route.replace(/^web\//, "")}`;
+    expect(doc.servers.map((server: { url: string }) => server.url)).toEqual(["/api", "/api/web"]);
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        ...new Set([...registrations.map((r) => `/${(r.options as { route: string }).route}`), ...exceptionPaths]),
+        ...new Set([...registrations.map((r) => docPath((r.options as { route: string }).route)), ...exceptionPaths]),
       ].sort(),
     );
     for (const registration of registrations) {
       const options = registration.options as { route: string; methods: string[]; authLevel: string };
       expect(options.methods).toEqual(["GET"]);
-      const operation = doc.paths[`/${options.route}`].get;
-      expect(operation.operationId).toBe(registration.name);
-      expect(operation.security.length > 0).toBe(options.authLevel === "function");
+      const operation = doc.paths[docPath(options.route)].get;
+      const signedIn = options.route.startsWith("web/");
+      expect(operation.operationId).toBe(signedIn ? registration.name.replace(/SignedIn$/, "") : registration.name);
+      expect(options.authLevel).toBe(signedIn || registration.name === "health" ? "anonymous" : "function");
+      expect(operation.security.length > 0).toBe(registration.name !== "health");
       expect(Object.keys(operation.responses)).toContain("400");
     }
   });
