@@ -3,6 +3,7 @@
 // caller (no credentials, a function key, a trusted principal with or without the role, both): the host in principal
 // mode plays App Service Authentication, passing x-ms-client-principal through as the platform would set it; in keys
 // mode a principal a client sends is dropped. Card links open the signed-in door's dashboard page of a resource.
+import { HttpRequest } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { alertLinks } from "../../src/alerts/alert-message";
 import { useServices } from "../../src/app/services";
@@ -10,6 +11,7 @@ import { publicBaseUrl } from "../../src/config/public-base-url";
 import type { HostLog } from "../../src/host/host-log";
 import { startLocalHost, type LocalHost } from "../../src/host/local-host";
 import { reportSettingsFromEnv, useReportSettings } from "../../src/report-api/report-settings";
+import { signInRedirect } from "../../src/report-api/request-authorization";
 import { alertsTestFunctions } from "../../src/functions/alerts-test";
 import { dashboardFunctions } from "../../src/functions/dashboard";
 import { getRunFunctions } from "../../src/functions/get-run";
@@ -346,5 +348,27 @@ describe("keys mode (the default)", () => {
     const response = await fetch(`${host.apiUrl}/web/runs`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(response.status).toBe(401);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/WEBSITE_AUTH_ENABLED/);
+  });
+});
+
+describe("the sign-in redirect's return address", () => {
+  const back = (url: string) =>
+    new URL(
+      new Headers(signInRedirect(new HttpRequest({ method: "GET", url })).headers).get("location")!,
+      "https://app.example",
+    );
+
+  it.each([
+    ["http://app.example/api/web/dashboard?resource=abc&status=fail", "/api/web/dashboard?resource=abc&status=fail"],
+    // A path that starts with two slashes would be another site to a browser: folded to one, it stays on this app.
+    ["http://app.example//evil.example/api/web/dashboard", "/evil.example/api/web/dashboard"],
+    ["http://app.example/%2F%2Fevil.example/x", "/%2F%2Fevil.example/x"],
+  ])("%s returns to %s on the same app", (url, path) => {
+    const location = back(url);
+    expect(location.origin).toBe("https://app.example");
+    expect(location.pathname).toBe("/.auth/login/aad");
+    const target = location.searchParams.get("post_login_redirect_uri")!;
+    expect(target).toBe(path);
+    expect(new URL(target, "https://app.example").origin).toBe("https://app.example");
   });
 });
