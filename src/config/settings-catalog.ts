@@ -147,6 +147,13 @@ export const SETTINGS = {
     default: 120,
     description: "How long a run holds its scope before another run may take it over (a crashed run's lock expires).",
   }),
+  AUDIT_ON_FIRST_START: setting({
+    group: "audit",
+    type: yesNo(),
+    default: true,
+    description:
+      "When the app starts and no run was ever recorded, request one audit at once (requested by `firstStart`) instead of waiting for `AUDIT_SCHEDULE`; of several instances starting together exactly one requests it. `npm start` honours it too.",
+  }),
   // collection
   AUDIT_SUBSCRIPTIONS: setting({
     group: "collection",

@@ -12,6 +12,7 @@ import { readSetting, type SettingValue } from "../config/settings-catalog";
 import { errorMessage, errorText } from "../errors";
 import { startAzurite, STANDARD_AZURITE_PORTS, type Azurite, type AzuritePorts } from "./azurite-process";
 import { loadFunctionRegistrations, validateRegistrations } from "./function-loader";
+import { runAppStartHooks } from "../app/app-hooks";
 import { resolveHostKeys, type HostKeys } from "./function-keys";
 import { parseHostJson, readHostJson, type HostJsonSettings } from "./host-json";
 import { consoleHostLog, stamp, type HostLog } from "./host-log";
@@ -147,6 +148,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const authMode = settings.authMode;
     printBanner(log, { functions, keys, authMode, ...bannerServices(services), url: server.url, startupMs });
     scheduler.start();
+    // The app's start hooks (app.hook.appStart), which @azure/functions registers only under the Functions runtime.
+    if (options.registrations === undefined) await runAppStartHooks();
 
     const { azurite, emulator } = services;
     return {

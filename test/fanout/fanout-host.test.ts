@@ -202,6 +202,8 @@ describe("a worker killed mid-shard", () => {
         PORT: "0",
         HOST_FUNCTIONS_DIR: join(REPO, "dist", "src", "functions"),
         HOST_TIMERS_ON_START: "false",
+        // Only the run this test requests: no first-start audit of its own (the store may be empty).
+        AUDIT_ON_FIRST_START: "false",
         HOST_QUEUE_WORKERS: "1",
         HOST_QUEUE_LEASE_SECONDS: "2",
       },
