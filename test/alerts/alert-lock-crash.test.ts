@@ -3,7 +3,8 @@
 // against Azurite and posts its card to a local webhook that never answers; while the post hangs the lock is renewed;
 // the child is killed with SIGKILL. The next run, in this process, waits until the dead holder's lock expires, takes it,
 // and delivers the pending card again, saying the channel may see it twice. A lease that is taken over mid-pass sends
-// nothing more. Times are asserted as the lock recorded them, not as the wall clock measured them.
+// nothing more, and SIGTERM releases the lock before the process ends. Times are asserted as the lock recorded them,
+// not as the wall clock measured them.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
@@ -246,5 +247,36 @@ describe("alert lock after a crash", () => {
     expect((await locks(prefix)).find((row) => row.scope === ALERT_LOCK_SCOPE)).toMatchObject(thief);
     const deliveries = await (await run).alerts.deliveryForRun((await run).runId);
     expect(deliveries.map((d) => d.state)).toEqual(["pending", "pending"]);
+  }, 60_000);
+
+  it("SIGTERM mid-pass releases the lock before the process ends, so the next pass need not wait", async () => {
+    const prefix = `ls${Date.now().toString(36)}`;
+    const path = "/sigterm/default";
+    receiver.cue(path, "hold");
+    // A long lifetime: a lock that were left behind would still be there when the test looks.
+    const stopping = spawn(process.execPath, ["-e", CHILD_SCRIPT], {
+      env: {
+        ...process.env,
+        ...appEnv(receiver.url(path)),
+        DIST,
+        PREFIX: prefix,
+        TTL_MS: "600000",
+        RENEW_MS: "200000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = stopping;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      stopping.once("exit", (_code, signal) => resolve(signal)),
+    );
+    await eventually("the child's card to reach the webhook", () => receiver.postsTo(path)[0], 60_000);
+    const held = await eventually("the alert lock to be held", async () =>
+      (await locks(prefix)).find((row) => row.scope === ALERT_LOCK_SCOPE),
+    );
+    expect(Date.parse(held.expiresAt) - Date.parse(held.acquiredAt)).toBe(600_000);
+    stopping.kill("SIGTERM");
+    // The signal still ends the process (its default, raised again once the lock is released).
+    expect(await exited).toBe("SIGTERM");
+    expect((await locks(prefix)).filter((row) => row.scope === ALERT_LOCK_SCOPE)).toEqual([]);
   }, 60_000);
 });
