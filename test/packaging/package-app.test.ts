@@ -94,6 +94,24 @@ describe("npm run package: the deployment zip", () => {
     expect(leaked).toEqual([]);
   });
 
+  it("holds every package the compiled product requires, lazily loaded ones too (the local host's Azurite aside)", () => {
+    const required = new Map<string, string>();
+    for (const path of entries) {
+      // The local host (npm start) starts Azurite, a devDependency; nothing in Azure loads src/host.
+      if (!path.startsWith("dist/src/") || !path.endsWith(".js") || path.startsWith("dist/src/host/")) continue;
+      const code = readFileSync(join(ROOT, path), "utf8");
+      for (const [, specifier] of code.matchAll(/require(?:\.resolve)?\("([^"./][^"]*)"\)/g)) {
+        if (specifier === undefined || specifier.startsWith("node:")) continue;
+        const parts = specifier.split("/");
+        required.set(specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier), path);
+      }
+    }
+    expect(required.has("@azure/functions")).toBe(true);
+    expect(required.has("adaptivecards")).toBe(true); // required lazily, on the first alert card
+    const missing = [...required].filter(([pkg]) => !entries.has(`node_modules/${pkg}/package.json`));
+    expect(missing.map(([pkg, by]) => `${pkg} (required by ${by})`)).toEqual([]);
+  });
+
   it("has nothing of the dev side: no tests, dev tools, sources, docs, samples, maps or declarations of dependencies", () => {
     const outside = [...entries].filter((path) => !path.startsWith("node_modules/") && !path.startsWith("dist/src/"));
     expect(outside.sort()).toEqual(["host.json", "package.json"]);
