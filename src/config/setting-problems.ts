@@ -48,7 +48,8 @@ export function problemOf(read: () => unknown): SettingProblem | undefined {
     return undefined;
   } catch (error) {
     if (!(error instanceof AuditorError) || error.code !== "CONFIG_INVALID") throw error;
-    const match = /^([A-Za-z_][\w.[\]() ]*?): (.*)$/s.exec(error.message);
+    // `NAME: …`, or a route's `ALERT_ROUTES[0] (dba): …`; a sentence such as "Storage is not configured: …" names none.
+    const match = /^([A-Za-z_][\w.]*(?:\[\d+\])?(?: \([^)]*\))?): (.*)$/s.exec(error.message);
     return match !== null
       ? { setting: match[1]!, problem: match[2]! }
       : { setting: "(configuration)", problem: error.message };
