@@ -13,6 +13,7 @@ import {
 import { list, matching, ncrontab, oneOf, shaped, text, url, wholeNumber, yesNo } from "./setting-types";
 import { parseTrustedPrefixList } from "./trusted-prefixes";
 import { LOG_ANALYTICS_SETTINGS } from "./log-analytics-settings";
+import { FIRST_START_SETTINGS } from "./first-start-settings";
 
 export const CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -147,13 +148,8 @@ export const SETTINGS = {
     default: 120,
     description: "How long a run holds its scope before another run may take it over (a crashed run's lock expires).",
   }),
-  AUDIT_ON_FIRST_START: setting({
-    group: "audit",
-    type: yesNo(),
-    default: true,
-    description:
-      "When the app starts and no run was ever recorded, request one audit at once (requested by `firstStart`) instead of waiting for `AUDIT_SCHEDULE`; of several instances starting together exactly one requests it. `npm start` honours it too.",
-  }),
+  // first start (declared in its own file, as Log Analytics')
+  ...FIRST_START_SETTINGS,
   // collection
   AUDIT_SUBSCRIPTIONS: setting({
     group: "collection",
