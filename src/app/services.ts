@@ -1,5 +1,7 @@
 // The composition root: settings, store, queue, the audit service and alerting, built once on first use from the
 // environment, never at import time and never per request. Tests replace them with `useServices`.
+// Telemetry is the exception: it starts when process-telemetry is imported, first, before the SDK modules it traces.
+import { processTelemetry } from "./process-telemetry";
 import { createAuditStore } from "../store/table-audit-store";
 import { createFanoutStore } from "../fanout/table-fanout-store";
 import type { AuditStore } from "../audit/audit-store";
@@ -17,6 +19,7 @@ import { createAlertService, type AlertService } from "../alerts/alert-service";
 import { FanoutService } from "../fanout/fanout-service";
 import type { ShardMessage } from "../fanout/shard-message";
 import { logAnalyticsStepFor } from "../log-analytics/log-analytics-step";
+import type { ResourceGraphObserver, RunTelemetry } from "../audit/run-telemetry";
 
 export interface Services {
   settings: AppSettings;
@@ -38,7 +41,11 @@ export function getServices(): Services {
   return current;
 }
 
-export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] = []): Services {
+export function buildServices(
+  settings: AppSettings,
+  extraSteps: PostRunStep[] = [],
+  telemetry: RunTelemetry = processTelemetry(),
+): Services {
   const store = createAuditStore(settings.tables, {
     findingsArchive: settings.findingsArchive,
     retentionDays: settings.retentionDays,
@@ -66,6 +73,7 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
     ),
     postRunSteps: steps,
     exceptions,
+    telemetry,
   });
   const audits = new AuditService({
     settings,
@@ -74,7 +82,8 @@ export function buildServices(settings: AppSettings, extraSteps: PostRunStep[] =
     postRunSteps: steps,
     fanout,
     exceptions,
-    openSource: sourceOpener(settings.source),
+    openSource: sourceOpener(settings.source, telemetry.resourceGraph),
+    telemetry,
   });
   return { settings, store, queue, audits, exceptions, fanout, ...(alerts !== undefined ? { alerts } : {}) };
 }
@@ -93,7 +102,10 @@ export function useServices(services: Services | undefined): void {
 }
 
 /** How a run's source is opened from AUDIT_SOURCE: snapshot files as they are, or live collection in the run's scope. */
-export function sourceOpener(source: AppSettings["source"]): (scope: CollectionScope | undefined) => ResourceSource {
+export function sourceOpener(
+  source: AppSettings["source"],
+  observer?: ResourceGraphObserver,
+): (scope: CollectionScope | undefined) => ResourceSource {
   return (scope) => {
     if (source.kind === "snapshot") {
       if (scope !== undefined)
@@ -107,6 +119,7 @@ export function sourceOpener(source: AppSettings["source"]): (scope: CollectionS
       connection: source.collection.connection,
       scope: scope ?? source.collection.scope,
       enrichment: { concurrency: source.collection.enrichmentConcurrency },
+      ...(observer === undefined ? {} : { observer }),
     });
   };
 }

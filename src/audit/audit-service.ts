@@ -8,6 +8,7 @@ import type { AuditSettings } from "../config/audit-settings";
 import type { AuditStore, CompletedRun } from "./audit-store";
 import type { ExceptionStore } from "./exception-store";
 import type { AuditException } from "../engine/exceptions";
+import { NO_TELEMETRY, type RunTelemetry, type RunTrace } from "./run-telemetry";
 import {
   parseAuditRequestMessage,
   recoverRunId,
@@ -64,6 +65,8 @@ export interface FanoutPlanner {
     scopeKey: string;
     startedAt: Date;
     log: Logger;
+    /** The run's trace, which the shard messages carry so that each shard's span links to it. */
+    traceParent?: string | undefined;
   }): Promise<{ kind: "single"; subscriptions: number } | { kind: "fannedOut"; shards: number; subscriptions: number }>;
 }
 
@@ -79,6 +82,8 @@ export interface AuditServiceDeps {
   fanout?: FanoutPlanner;
   /** The exceptions declared through the API; every run reads them (absent: runs have none but Policy exemptions). */
   exceptions?: ExceptionStore;
+  /** Spans, metrics and the summary record of each run (src/telemetry); default none. */
+  telemetry?: RunTelemetry;
 }
 
 export type RunOutcome =
@@ -149,6 +154,13 @@ export class AuditService {
         ? undefined
         : { subscriptions: message.scope.subscriptions, managementGroups: message.scope.managementGroups };
     const key = this.scopeKeyOf(scope);
+    const settings = settingsOfRequest(message, this.deps.settings.audit);
+    const trace = (this.deps.telemetry ?? NO_TELEMETRY).startRun({
+      runId: message.runId,
+      trigger: message.trigger,
+      baseline: settings.baseline,
+      scope: key,
+    });
     const claim = await this.deps.store.claimScopeLock(key, message.runId, {
       ttlMs: this.deps.settings.lockTtlMs,
       now: this.now(),
@@ -157,6 +169,7 @@ export class AuditService {
       const reason = `skipped: run ${claim.heldBy} of the same scope (${key}) is in progress until ${claim.expiresAt}`;
       log.warn(`run ${message.runId} ${reason}`);
       await this.deps.store.skipRun(message.runId, reason, this.now());
+      trace.ended({ status: "skipped" });
       return { status: "skipped", runId: message.runId, heldBy: claim.heldBy };
     }
     // A fanned-out run keeps the scope until its last shard finishes; its finaliser releases the lock.
@@ -168,33 +181,28 @@ export class AuditService {
         // The request came again after its run was planned: the shards carry it; nothing is collected twice.
         log.info(`run ${message.runId} was fanned out into ${resumed.shards} shards before; it is ${resumed.state}`);
         lockPassedOn = resumed.state === "running";
+        trace.ended({ status: "fannedOut" });
         return { status: "fannedOut", runId: message.runId, shards: resumed.shards };
       }
       const startedAt = this.now();
       await this.deps.store.markRunning(message.runId, startedAt);
-      const decision = await fanout?.plan({ message, scope, scopeKey: key, startedAt, log });
+      const decision =
+        fanout === undefined
+          ? undefined
+          : await trace.step("audit.plan", () =>
+              fanout.plan({ message, scope, scopeKey: key, startedAt, log, traceParent: trace.traceParent }),
+            );
       if (decision?.kind === "fannedOut") {
         lockPassedOn = true;
         log.info(
           `run ${message.runId}: ${decision.subscriptions} subscriptions fanned out into ${decision.shards} shards`,
         );
+        trace.ended({ status: "fannedOut" });
         return { status: "fannedOut", runId: message.runId, shards: decision.shards };
       }
-      const stored = await loadRunExceptions(this.deps.exceptions, `run ${message.runId}`, log);
-      const report = await runAudit(this.sourceFor(scope), settingsOfRequest(message, this.deps.settings.audit), {
-        runId: message.runId,
-        now: this.now,
-        onWarning: (warning) => log.warn(`data quality: ${warning}`),
-        ...(stored.exceptions === undefined ? {} : { exceptions: stored.exceptions }),
-      });
-      if (stored.unavailable !== undefined) report.exceptions.exceptionsUnavailable = stored.unavailable;
-      const completed = await this.deps.store.completeRun(report);
-      log.info(
-        `run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`,
-      );
-      await this.runPostRunSteps({ message, report, completed, log });
-      return { status: report.run.status === "partial" ? "partial" : "completed", runId: message.runId, completed };
+      return await this.runSingle(message, scope, { trace, log });
     } catch (error) {
+      trace.ended({ status: "failed", error });
       const reason = errorText(error);
       if (attempt.dequeueCount >= attempt.maxDequeueCount) {
         log.error(
@@ -216,6 +224,30 @@ export class AuditService {
     }
   }
 
+  /** A run that is not fanned out: collect, evaluate and store here, then the post-run steps. */
+  private async runSingle(
+    message: AuditRequestMessage,
+    scope: CollectionScope | undefined,
+    { trace, log }: { trace: RunTrace; log: Logger },
+  ): Promise<RunOutcome> {
+    const stored = await loadRunExceptions(this.deps.exceptions, `run ${message.runId}`, log);
+    const report = await runAudit(this.sourceFor(scope), settingsOfRequest(message, this.deps.settings.audit), {
+      runId: message.runId,
+      now: this.now,
+      onWarning: (warning) => log.warn(`data quality: ${warning}`),
+      ...(stored.exceptions === undefined ? {} : { exceptions: stored.exceptions }),
+      trace,
+    });
+    if (stored.unavailable !== undefined) report.exceptions.exceptionsUnavailable = stored.unavailable;
+    const completed = await trace.step("audit.store", () => this.deps.store.completeRun(report));
+    log.info(
+      `run ${message.runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"}`,
+    );
+    await runPostRunSteps(this.deps.postRunSteps ?? [], { message, report, completed, log }, trace);
+    trace.completed(report);
+    return { status: report.run.status === "partial" ? "partial" : "completed", runId: message.runId, completed };
+  }
+
   /** Parses the queue message; a malformed one whose run id can still be read records that run as failed first. */
   private async parseRequest(rawMessage: unknown): Promise<AuditRequestMessage> {
     try {
@@ -224,19 +256,6 @@ export class AuditService {
       const runId = recoverRunId(rawMessage);
       if (runId !== undefined) await this.deps.store.failRun(runId, errorText(error), this.now());
       throw error;
-    }
-  }
-
-  /** Runs each post-run step; a step that throws is logged and leaves the run's status as it is. */
-  private async runPostRunSteps({ message, report, completed, log }: Parameters<PostRunStep["run"]>[0]): Promise<void> {
-    for (const step of this.deps.postRunSteps ?? []) {
-      try {
-        await step.run({ message, report, completed, log });
-      } catch (error) {
-        log.error(
-          `post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`,
-        );
-      }
     }
   }
 
@@ -321,6 +340,28 @@ export async function loadRunExceptions(
     const reason = `the exception store could not be read (${errorText(error)}); this run counts every failure`;
     log.warn(`${what}: ${reason}`);
     return { unavailable: reason };
+  }
+}
+
+/**
+ * Runs each post-run step in its own span (`audit.<name>`); a step that throws is recorded on its span, logged, and
+ * leaves the run's status as it is. A fanned-out run's finaliser runs them the same way.
+ */
+export async function runPostRunSteps(
+  steps: readonly PostRunStep[],
+  context: Parameters<PostRunStep["run"]>[0],
+  trace?: RunTrace,
+): Promise<void> {
+  const { message, report, log } = context;
+  for (const step of steps) {
+    try {
+      const name = `audit.${step.name}` as const;
+      await (trace === undefined ? step.run(context) : trace.step(name, () => step.run(context)));
+    } catch (error) {
+      log.error(
+        `post-run step ${step.name} failed for run ${message.runId} (the run stays ${report.run.status}): ${errorText(error)}`,
+      );
+    }
   }
 }
 

@@ -20,6 +20,7 @@ import { rulesOfBaseline, type BaselineId } from "../rules/baselines";
 import { AuditorError } from "../errors";
 import { exceptionPolicyOf, type AuditSettings } from "../config/audit-settings";
 import type { CollectionOutcome, ResourceSource, RowSink, SourceDescription } from "./resource-source";
+import type { RunTrace } from "./run-telemetry";
 
 /** `skipped`: another run of the same scope was in progress, so this request was recorded and not run. */
 export type RunStatus = "queued" | "running" | "completed" | "partial" | "failed" | "skipped";
@@ -58,6 +59,8 @@ export interface RunAuditOptions {
   onWarning?: (message: string) => void;
   /** The run's exceptions (a file's, the store's); the estate's Azure Policy exemptions are added to them. */
   exceptions?: readonly AuditException[];
+  /** The run's trace: collection and evaluation become its `audit.collect` and `audit.evaluate` spans. */
+  trace?: RunTrace;
 }
 
 export function newRunId(at: Date = new Date()): string {
@@ -78,16 +81,23 @@ export async function runAudit(
 ): Promise<AuditReport> {
   const now = options.now ?? (() => new Date());
   const started = now();
-  const { estate, steps } = await assembleEstate(
-    [(sink) => source.collect(sink)],
-    options.onWarning === undefined ? {} : { onWarning: options.onWarning },
-  );
-  const collected = steps[0]!;
-  assertSomethingCollected(estate.resources.size, collected.gaps);
-  const { findings, sums } = evaluateAudit(estate, settings, {
-    at: started,
-    ...(options.exceptions === undefined ? {} : { exceptions: options.exceptions }),
+  const step =
+    options.trace?.step.bind(options.trace) ?? (async <T>(_name: string, work: () => T | Promise<T>) => work());
+  const { estate, steps } = await step("audit.collect", async () => {
+    const assembled = await assembleEstate(
+      [(sink) => source.collect(sink)],
+      options.onWarning === undefined ? {} : { onWarning: options.onWarning },
+    );
+    assertSomethingCollected(assembled.estate.resources.size, assembled.steps[0]!.gaps);
+    return assembled;
   });
+  const collected = steps[0]!;
+  const { findings, sums } = await step("audit.evaluate", () =>
+    evaluateAudit(estate, settings, {
+      at: started,
+      ...(options.exceptions === undefined ? {} : { exceptions: options.exceptions }),
+    }),
+  );
   const finished = now();
   return {
     run: describeRun({

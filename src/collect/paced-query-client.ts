@@ -47,7 +47,8 @@ export class PacedQueryClient {
     private readonly pacer: QuotaPacer,
     private readonly retry: RetryPolicy,
     private readonly stats: ResourceGraphStats,
-    private readonly onRetry: ResourceGraphOptions["onRetry"],
+    /** Told of retries (the collector's progress) and of each request and wait (the run's telemetry). */
+    private readonly hooks: Pick<ResourceGraphOptions, "onRetry" | "observer"> = {},
   ) {}
 
   /** The smoothed latency of answered requests; undefined until the first answer. */
@@ -98,6 +99,7 @@ export class PacedQueryClient {
             },
           );
           this.noteLatency(Date.now() - sent);
+          this.hooks.observer?.request("ok");
           if (!Array.isArray(response.data)) {
             throw new Error(
               `Resource Graph returned data that is not an array of rows (resultFormat objectArray expected)`,
@@ -110,6 +112,9 @@ export class PacedQueryClient {
             truncated: response.resultTruncated === "true" && !response.skipToken,
             subscriptionLimitHit,
           };
+        } catch (error) {
+          this.hooks.observer?.request(statusOf(error) === 429 ? "throttled" : "failed");
+          throw error;
         } finally {
           // No response at all (a dropped connection, a timeout): the reservation ends without a report.
           settle();
@@ -119,24 +124,31 @@ export class PacedQueryClient {
       {
         beforeAttempt: async () => {
           ticket = await this.pacer.reserve(priority);
-          if (ticket.waitedMs > 0) {
-            this.stats.throttleWaits += 1;
-            this.stats.throttleWaitMs += ticket.waitedMs;
-          }
+          if (ticket.waitedMs > 0) this.noteThrottleWait(ticket.waitedMs, "quota");
         },
         onRetry: ({ delayMs, failure }) => {
-          this.onRetry?.({ reason: failure.description, delayMs, throttled: failure.throttled });
+          this.hooks.onRetry?.({ reason: failure.description, delayMs, throttled: failure.throttled });
           this.stats.retries += 1;
-          if (failure.throttled) {
-            this.stats.throttleWaits += 1;
-            this.stats.throttleWaitMs += delayMs;
-          }
+          if (failure.throttled) this.noteThrottleWait(delayMs, "retryAfter");
         },
       },
     );
   }
 
+  /** A wait for the quota: pacing before a request, or Retry-After after a 429. */
+  private noteThrottleWait(ms: number, cause: "quota" | "retryAfter"): void {
+    this.stats.throttleWaits += 1;
+    this.stats.throttleWaitMs += ms;
+    this.hooks.observer?.throttleWait(ms, cause);
+  }
+
   private noteLatency(ms: number): void {
     this.latency = this.latency === undefined ? ms : this.latency + LATENCY_SMOOTHING * (ms - this.latency);
   }
+}
+
+/** The HTTP status of a failed request (the SDK's RestError carries it), if any. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
 }

@@ -94,7 +94,7 @@ export async function collectFromResourceGraph(
  * listing fails after retries.
  */
 export async function listSubscriptionsInScope(
-  options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota"> = {},
+  options: Pick<ResourceGraphOptions, "connection" | "scope" | "retry" | "quota" | "observer"> = {},
 ): Promise<SubscriptionListing> {
   const scope = validateScope(options.scope ?? {});
   if (scope.subscriptions !== undefined)
@@ -167,7 +167,7 @@ class ResourceGraphRun {
       this.pacer,
       resolveRetryPolicy(options.retry),
       this.stats,
-      options.onRetry,
+      options,
     );
   }
 

@@ -1,6 +1,7 @@
 // The options, statistics and results of a Resource Graph collection (resource-graph-source.ts), apart from the
 // collector so its callers and the paced client can name them without the collector's machinery.
 import type { CoverageGap } from "../model/estate";
+import type { ResourceGraphObserver } from "../audit/run-telemetry";
 import type { ResourceRow } from "../model/row";
 import type { ArmConnection, CollectionScope } from "./collection-config";
 import type { QueryFamily } from "./queries";
@@ -36,6 +37,8 @@ export interface ResourceGraphOptions {
   onProgress?: (progress: ResourceGraphProgress) => void;
   /** Called before each retry with why the attempt failed (`HTTP 503 …`, `network error ECONNRESET: …`). */
   onRetry?: (retry: { reason: string; delayMs: number; throttled: boolean }) => void;
+  /** Told of each request's outcome and each wait for the quota (the run's telemetry). */
+  observer?: ResourceGraphObserver;
 }
 
 export interface ResourceGraphStats {

@@ -6,7 +6,7 @@ import type { SettingType } from "./setting-types";
 
 /** The docs page section a setting belongs to. */
 export type SettingGroup =
-  "audit" | "collection" | "storage" | "alerts" | "logAnalytics" | "fanout" | "report" | "host";
+  "audit" | "collection" | "storage" | "alerts" | "logAnalytics" | "fanout" | "report" | "telemetry" | "host";
 
 /**
  * What a deployment to Azure (infra/) does with a setting; test/infra holds the template to it.

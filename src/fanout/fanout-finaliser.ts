@@ -3,7 +3,8 @@
 // scope. Every step is safe to repeat, so a finaliser that died is finished by its own message coming back.
 import type { AuditReport } from "../audit/run-audit";
 import type { AuditStore, CompletedRun } from "../audit/audit-store";
-import type { Attempt, Logger, PostRunStep } from "../audit/audit-service";
+import { runPostRunSteps, type Attempt, type Logger, type PostRunStep } from "../audit/audit-service";
+import type { RunTrace } from "../audit/run-telemetry";
 import type { AuditSettings } from "../config/audit-settings";
 import { AuditorError, errorText } from "../errors";
 import { mapBounded } from "../store/bounded-concurrency";
@@ -30,6 +31,7 @@ export class FanoutFinaliser {
     shard: number,
     attempt: Attempt,
     log: Logger,
+    trace?: RunTrace,
   ): Promise<boolean> {
     if (progress.finaliser !== shard) return false;
     if (progress.postRunDoneAt !== undefined) {
@@ -40,14 +42,14 @@ export class FanoutFinaliser {
     log.warn(
       `run ${plan.runId}: shard ${shard} completed the run earlier but its finalisation did not finish; finishing it now`,
     );
-    return this.finalise(plan, attempt, log);
+    return this.finalise(plan, attempt, log, trace);
   }
 
   /**
    * Merges every shard's result into the run's summary and final status, runs the post-run steps once, releases the
    * scope lock. Safe to repeat: the summary is rewritten the same, and steps already done are not run again.
    */
-  async finalise(plan: FanoutPlan, attempt: Attempt, log: Logger): Promise<boolean> {
+  async finalise(plan: FanoutPlan, attempt: Attempt, log: Logger, trace?: RunTrace): Promise<boolean> {
     const runId = plan.runId;
     try {
       const results = await mapBounded(plan.shards, READ_CONCURRENCY, async (_subscriptions, shard) => {
@@ -75,19 +77,14 @@ export class FanoutFinaliser {
         `run ${runId} ${report.run.status}: ${report.findings.length} results, ${report.summary.byStatus.fail} failing, estate score ${report.summary.estateScore ?? "n/a"} (${plan.shards.length} shards${failed > 0 ? `, ${failed} failed` : ""})`,
       );
       const progress = await this.requireProgress(runId);
-      if (progress.postRunDoneAt === undefined) {
-        for (const step of this.deps.postRunSteps ?? []) {
-          try {
-            await step.run({ message: plan.message, report, completed, log });
-          } catch (error) {
-            log.error(
-              `post-run step ${step.name} failed for run ${runId} (the run stays ${report.run.status}): ${errorText(error)}`,
-            );
-          }
-        }
+      const firstFinalisation = progress.postRunDoneAt === undefined;
+      if (firstFinalisation) {
+        await runPostRunSteps(this.deps.postRunSteps ?? [], { message: plan.message, report, completed, log }, trace);
         await this.deps.fanoutStore.markPostRunDone(runId, this.deps.now());
       }
       await this.closeRun(plan, log);
+      // The run's metrics and summary record, once: from the shard that finalised it, the first time.
+      if (firstFinalisation) trace?.completed(report);
       return true;
     } catch (error) {
       if (attempt.dequeueCount < attempt.maxDequeueCount) throw error;

@@ -37,6 +37,7 @@ import {
 import type { ExceptionStore } from "../audit/exception-store";
 import { CollectionSlots, deferralDelaySeconds, DEFAULT_SLOT_TTL_MS } from "./collection-slots";
 import { FanoutFinaliser } from "./fanout-finaliser";
+import { NO_TELEMETRY, type ResourceGraphObserver, type RunTelemetry, type RunTrace } from "../audit/run-telemetry";
 import {
   settingsOfPlan,
   type FanoutPlan,
@@ -84,6 +85,8 @@ export interface FanoutDeps {
   deferDelaySeconds?: (deferrals: number) => number;
   /** The exceptions declared through the API; each shard reads them before it evaluates. */
   exceptions?: ExceptionStore;
+  /** Each shard's span (`audit.shard`, linked to the run's) and, from the finaliser, the run's metrics. */
+  telemetry?: RunTelemetry;
 }
 
 export type PlanDecision =
@@ -105,7 +108,7 @@ export class FanoutService {
   constructor(private readonly deps: FanoutDeps) {
     this.now = deps.now ?? (() => new Date());
     this.finaliser = new FanoutFinaliser({ ...deps, now: this.now });
-    this.collector = { ...defaultCollector(deps.settings), ...deps.collector };
+    this.collector = { ...defaultCollector(deps.settings, deps.telemetry?.resourceGraph), ...deps.collector };
     this.slots = new CollectionSlots(
       deps.store,
       deps.settings.fanout.collectionConcurrency,
@@ -142,6 +145,7 @@ export class FanoutService {
     scopeKey: string;
     startedAt: Date;
     log: Logger;
+    traceParent?: string | undefined;
   }): Promise<PlanDecision> {
     const { message, log } = input;
     const runId = message.runId;
@@ -157,7 +161,7 @@ export class FanoutService {
       plan = await this.collectContext(input, listing, log);
     }
     const progress = await this.deps.fanoutStore.startShards(runId, plan.shards.length);
-    if (progress.enqueuedAt === undefined) await this.enqueueShards(plan, progress, log);
+    if (progress.enqueuedAt === undefined) await this.enqueueShards(plan, progress, log, input.traceParent);
     return { kind: "fannedOut", shards: plan.shards.length, subscriptions: plan.subscriptions.length };
   }
 
@@ -208,11 +212,16 @@ export class FanoutService {
     return plan;
   }
 
-  private async enqueueShards(plan: FanoutPlan, progress: ShardProgress, log: Logger): Promise<void> {
+  private async enqueueShards(
+    plan: FanoutPlan,
+    progress: ShardProgress,
+    log: Logger,
+    traceparent?: string,
+  ): Promise<void> {
     const pending = [...progress.states].flatMap((state, shard) => (state === "P" ? [shard] : []));
     // A duplicate message (a planner retried after it sent some) is harmless: a shard is only ever counted once.
     await mapBounded(pending, ENQUEUE_CONCURRENCY, (shard) =>
-      this.deps.shardQueue.enqueue({ runId: plan.runId, shard }),
+      this.deps.shardQueue.enqueue({ runId: plan.runId, shard, ...(traceparent === undefined ? {} : { traceparent }) }),
     );
     await this.deps.fanoutStore.markEnqueued(plan.runId, this.now());
     log.info(`run ${plan.runId}: ${pending.length} shard message(s) enqueued`);
@@ -234,10 +243,16 @@ export class FanoutService {
   async runShard(raw: unknown, attempt: Attempt, log: Logger): Promise<ShardOutcome> {
     const message = parseShardMessage(raw);
     const { runId, shard } = message;
+    const trace = (this.deps.telemetry ?? NO_TELEMETRY).startRun({
+      runId,
+      trigger: "shard",
+      shard: { index: shard, ...(message.traceparent === undefined ? {} : { runTraceParent: message.traceparent }) },
+    });
     try {
       const plan = await this.requirePlan(runId);
       const progress = await this.requireProgress(runId);
       if (progress.states[shard] !== "P") return this.alreadyFinished(plan, progress, shard, attempt, log);
+      trace.ended({ status: "completed" });
 
       let result = await this.deps.fanoutStore.getShardResult(runId, shard);
       if (result === undefined) {
@@ -249,7 +264,8 @@ export class FanoutService {
             : await this.slots.acquire(`${runId}#${shard}`, shard, this.now());
         if (slot === undefined && waited < (this.deps.maxDeferrals ?? 240)) {
           const delaySeconds = (this.deps.deferDelaySeconds ?? deferralDelaySeconds)(waited);
-          await this.deps.shardQueue.enqueue({ runId, shard, deferrals: waited + 1 }, { delaySeconds });
+          await this.deps.shardQueue.enqueue({ ...message, deferrals: waited + 1 }, { delaySeconds });
+          trace.ended({ status: "queued" });
           log.info(
             `run ${runId} shard ${shard}: all ${this.deps.settings.fanout.collectionConcurrency} collection slots are taken; trying again in ${delaySeconds} s`,
           );
@@ -258,6 +274,7 @@ export class FanoutService {
         const source = this.collector.shardSource(plan.shards[shard] ?? [], shard);
         result = await this.evaluateAndWrite(plan, shard, {
           log,
+          trace,
           collect: async (sink) => {
             const collectedFrom = this.now().toISOString();
             try {
@@ -285,10 +302,12 @@ export class FanoutService {
         `run ${runId} shard ${shard + 1}/${after.shardCount} ${result.outcome}: ${result.scores.findings} results from ${result.ownRows} rows; ${after.done}/${after.shardCount} shards finished`,
       );
       const finalised = completedNow
-        ? await this.finaliser.finalise(plan, attempt, log)
-        : await this.finaliser.finaliseIfMine(plan, after, shard, attempt, log);
+        ? await this.finaliser.finalise(plan, attempt, log, trace)
+        : await this.finaliser.finaliseIfMine(plan, after, shard, attempt, log, trace);
+      trace.ended({ status: result.outcome === "failed" ? "failed" : "completed" });
       return { status: result.outcome, runId, shard, finalised };
     } catch (error) {
+      trace.ended({ status: "failed", error });
       const reason = errorText(error);
       await this.deps.fanoutStore
         .recordShardError(runId, shard, reason)
@@ -365,7 +384,7 @@ export class FanoutService {
   private async evaluateAndWrite(
     plan: FanoutPlan,
     shard: number,
-    how: { collect: CollectionStep; failure?: string; log: Logger },
+    how: { collect: CollectionStep; failure?: string; log: Logger; trace?: RunTrace },
   ): Promise<ShardResult> {
     const started = performance.now();
     const subscriptions = plan.shards[shard] ?? [];
@@ -383,14 +402,17 @@ export class FanoutService {
       // scope), which a single run would have reported too.
       ...(shard === 0 ? { keepUnowned: (id: string) => !allSubscriptions.has(id.toLowerCase()) } : {}),
       settings: settingsOfPlan(plan, this.deps.settings.audit),
+      ...(how.trace === undefined ? {} : { trace: how.trace }),
     });
     const anyGap = plan.context.gaps.length > 0 || evaluation.gaps.length > 0;
-    const part = await this.deps.store.writeRunPart(plan.runId, evaluation.findings, {
-      startedAt: plan.startedAt,
-      status: anyGap ? "partial" : "completed",
-      // Each shard writes its own part of the run's posture record; a shard written again replaces its part.
-      part: `shard-${shard}`,
-    });
+    const write = () =>
+      this.deps.store.writeRunPart(plan.runId, evaluation.findings, {
+        startedAt: plan.startedAt,
+        status: anyGap ? "partial" : "completed",
+        // Each shard writes its own part of the run's posture record; a shard written again replaces its part.
+        part: `shard-${shard}`,
+      });
+    const part = await (how.trace === undefined ? write() : how.trace.step("audit.store", write));
     return {
       version: 1,
       shard,
@@ -427,7 +449,7 @@ export class FanoutService {
 
 const ENQUEUE_CONCURRENCY = 16;
 
-function defaultCollector(settings: FanoutServiceSettings): FanoutCollector {
+function defaultCollector(settings: FanoutServiceSettings, observer?: ResourceGraphObserver): FanoutCollector {
   const live = (): SourceSetting & { kind: "resourceGraph" } => {
     if (settings.source.kind !== "resourceGraph")
       throw new AuditorError("CONFIG_INVALID", "Only live (Resource Graph) runs fan out; AUDIT_SOURCE is a snapshot.");
@@ -435,13 +457,18 @@ function defaultCollector(settings: FanoutServiceSettings): FanoutCollector {
   };
   return {
     listSubscriptions: (scope) =>
-      listSubscriptionsInScope({ connection: live().collection.connection, scope: scope ?? live().collection.scope }),
+      listSubscriptionsInScope({
+        connection: live().collection.connection,
+        scope: scope ?? live().collection.scope,
+        ...(observer === undefined ? {} : { observer }),
+      }),
     contextSource: (subscriptions) =>
       new ResourceGraphSource({
         connection: live().collection.connection,
         scope: { subscriptions },
         families: contextFamilies(),
         enrichment: { concurrency: live().collection.enrichmentConcurrency },
+        ...(observer === undefined ? {} : { observer }),
       }),
     shardSource: (subscriptions) =>
       new ResourceGraphSource({
@@ -451,6 +478,7 @@ function defaultCollector(settings: FanoutServiceSettings): FanoutCollector {
         enrichment: { concurrency: live().collection.enrichmentConcurrency },
         // Up to AUDIT_SHARD_CONCURRENCY shards collect at once with the same identity: each spends its share.
         quota: { ...DEFAULT_QUOTA, share: settings.fanout.collectionConcurrency },
+        ...(observer === undefined ? {} : { observer }),
       }),
   };
 }

@@ -5,6 +5,7 @@
 // The estate is assembled, evaluated and scored by the audit use case's own functions, as in a single run; only the
 // choice of rows and of kept results is the shard's. No I/O other than through `collect`.
 import { assembleEstate, evaluateAudit, type CollectionStep, type WarningTally } from "../audit/run-audit";
+import { NO_TELEMETRY, type RunTrace } from "../audit/run-telemetry";
 import type { AuditSettings } from "../config/audit-settings";
 import type { Finding } from "../engine/finding";
 import type { AuditException } from "../engine/exceptions";
@@ -30,6 +31,8 @@ export interface ShardEvaluationInput {
   startedAt: Date;
   /** The run's exceptions (the store's); the estate's Policy exemptions are added by the audit. */
   exceptions?: readonly AuditException[];
+  /** The shard's trace: collection and evaluation become its `audit.collect` and `audit.evaluate` spans. */
+  trace?: RunTrace;
 }
 
 export interface ShardEvaluation {
@@ -53,17 +56,20 @@ export async function evaluateShard(input: ShardEvaluationInput): Promise<ShardE
       sink.add(row, `Resource Graph ${typeof row.type === "string" ? row.type : "row"}`);
     return { stats: {}, gaps: [...input.contextGaps] };
   };
-  const { estate, steps } = await assembleEstate([context, input.collect]);
+  const trace = input.trace ?? NO_TELEMETRY.startRun({ runId: "", trigger: "shard" });
+  const { estate, steps } = await trace.step("audit.collect", () => assembleEstate([context, input.collect]));
   const [contextStep, own] = steps as [(typeof steps)[number], (typeof steps)[number]];
 
   const owned = new Set(input.subscriptions.map((s) => s.toLowerCase()));
   const keeps = (finding: Finding): boolean =>
     owned.has(finding.subscriptionId.toLowerCase()) || (input.keepUnowned?.(finding.subscriptionId) ?? false);
-  const { findings, sums } = evaluateAudit(estate, input.settings, {
-    keeps,
-    at: input.startedAt,
-    ...(input.exceptions === undefined ? {} : { exceptions: input.exceptions }),
-  });
+  const { findings, sums } = await trace.step("audit.evaluate", () =>
+    evaluateAudit(estate, input.settings, {
+      keeps,
+      at: input.startedAt,
+      ...(input.exceptions === undefined ? {} : { exceptions: input.exceptions }),
+    }),
+  );
   const ownResources = estate.byKind.networkSecurityGroup.length + estate.byKind.networkInterface.length;
   return {
     findings,

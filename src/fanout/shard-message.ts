@@ -14,6 +14,11 @@ export const shardMessageSchema = z
       .max(MAX_SHARDS - 1),
     /** How often the shard waited for a collection slot (see collection-slots.ts). */
     deferrals: z.number().int().min(0).optional(),
+    /** The planner's span (W3C traceparent): the shard's span links to it, so a run's shards are found from its trace. */
+    traceparent: z
+      .string()
+      .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "traceparent must be a W3C traceparent (version 00)")
+      .optional(),
   })
   .strict();
 
