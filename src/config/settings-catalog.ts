@@ -14,7 +14,7 @@ import { list, matching, ncrontab, oneOf, shaped, text, url, wholeNumber, yesNo 
 import { parseTrustedPrefixList } from "./trusted-prefixes";
 import { LOG_ANALYTICS_SETTINGS } from "./log-analytics-settings";
 import { FIRST_START_SETTINGS } from "./first-start-settings";
-import { TELEMETRY_SETTINGS } from "./telemetry-settings";
+import { TELEMETRY_GROUP, TELEMETRY_SETTINGS } from "./telemetry-settings";
 
 export const CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -71,11 +71,7 @@ export const SETTING_GROUPS: Record<SettingGroup, { title: string; intro: string
     intro: "When a live run is split into shards, and how (see docs/operations.md, Scale and fan-out).",
   },
   report: { title: "Report API", intro: "The report API and the dashboard." },
-  telemetry: {
-    title: "Telemetry",
-    intro:
-      "OpenTelemetry traces, metrics and run summaries (see docs/telemetry.md): to Application Insights when its connection string is set, else to the console or nowhere.",
-  },
+  telemetry: TELEMETRY_GROUP,
   host: {
     title: "Local host (npm start)",
     intro: "Read by the local Functions host only; in Azure the Functions host has its own.",

@@ -6,6 +6,13 @@ import { matching, oneOf, text } from "./setting-types";
 
 export const TELEMETRY_EXPORTERS = ["none", "console"] as const;
 
+/** The settings docs' section. */
+export const TELEMETRY_GROUP = {
+  title: "Telemetry",
+  intro:
+    "OpenTelemetry traces, metrics and run summaries (see docs/telemetry.md): to Application Insights when its connection string is set, else to the console or nowhere.",
+};
+
 export const TELEMETRY_SETTINGS = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: setting({
     group: "telemetry",
