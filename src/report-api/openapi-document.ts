@@ -174,9 +174,18 @@ function accessResponses(route: AnyRoute, error: (description: string) => JsonSc
         "Signed-in door, a browser (Accept: text/html) that has not signed in: sent to sign in (/.auth/login/aad), then back to this path.",
       headers: { Location: { description: "The sign-in URL.", schema: { type: "string" } } },
     };
-  responses["401"] = error(
-    "Key door: no valid function key (answered by the Functions host). Signed-in door: the caller has not signed in.",
-  );
+  responses["401"] = {
+    ...error(
+      "Key door: no valid function key (answered by the Functions host). Signed-in door: the caller has not signed in.",
+    ),
+    headers: {
+      "WWW-Authenticate": {
+        description:
+          "Signed-in door: `Bearer`, an Entra access token for this app (App Service Authentication validates it).",
+        schema: { type: "string" },
+      },
+    },
+  };
   responses["403"] = error(
     route.access === "admin"
       ? `The signed-in caller does not hold ${setting}'s role; or ${setting} is set and a function key came alone; or, at the signed-in door, ${setting} is unset.`

@@ -120,8 +120,14 @@ export function signInRedirect(request: HttpRequest): HttpResponseInit {
   };
 }
 
+/** A 401 carries the challenge RFC 9110 requires: an Entra access token for this app (Easy Auth validates it). */
+const CHALLENGE = 'Bearer realm="mi-exposure-auditor"';
+
 function refused(status: number, code: string, message: string): Authorization {
-  return { refused: errorResponse(status, code, message) };
+  const response = errorResponse(status, code, message);
+  if (status === 401)
+    response.headers = { ...(response.headers as Record<string, string>), "www-authenticate": CHALLENGE };
+  return { refused: response };
 }
 
 /** The name a caller is recorded under: its principal's name, or how it came in. */

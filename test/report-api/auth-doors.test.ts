@@ -347,6 +347,8 @@ describe("keys mode (the default)", () => {
     expect(reportSettingsFromEnv().authEnabled).toBeUndefined();
     const response = await fetch(`${host.apiUrl}/web/runs`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(response.status).toBe(401);
+    // RFC 9110 11.6.1: a 401 carries a challenge; here, an Entra access token for the app.
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/WEBSITE_AUTH_ENABLED/);
   });
 });
