@@ -251,8 +251,10 @@ export class FanoutService {
     try {
       const plan = await this.requirePlan(runId);
       const progress = await this.requireProgress(runId);
-      if (progress.states[shard] !== "P") return this.alreadyFinished(plan, progress, shard, attempt, log);
-      trace.ended({ status: "completed" });
+      if (progress.states[shard] !== "P") {
+        trace.ended({ status: "completed" });
+        return await this.alreadyFinished(plan, progress, shard, attempt, log);
+      }
 
       let result = await this.deps.fanoutStore.getShardResult(runId, shard);
       if (result === undefined) {

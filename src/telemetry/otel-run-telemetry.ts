@@ -3,7 +3,6 @@
 // a meter and a logger, so the app hands it the global ones (telemetry-start.ts) and tests their in-memory ones.
 import {
   context,
-  propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -12,6 +11,7 @@ import {
   type Link,
   type Meter,
   type Span,
+  type SpanContext,
   type Tracer,
 } from "@opentelemetry/api";
 import { SeverityNumber, type Logger as OtelLogger } from "@opentelemetry/api-logs";
@@ -41,13 +41,22 @@ export function otelRunTelemetry(parts: OtelParts): RunTelemetry {
   };
 }
 
-/** The run's span links to the run it belongs to when it is a shard (the planner's span, from the shard message). */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * A shard's span links to its run's span, from the W3C traceparent its message carries. Parsed here rather than by
+ * the global propagator, which is a no-op unless a distro registered one.
+ */
 function linksOf(start: RunStart): Link[] {
-  const parent = start.shard?.runTraceParent;
-  if (parent === undefined) return [];
-  const carrier = { traceparent: parent };
-  const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
-  return linked === undefined ? [] : [{ context: linked, attributes: { [ATTR.runId]: start.runId } }];
+  const parsed = TRACEPARENT.exec(start.shard?.runTraceParent ?? "");
+  if (parsed === null) return [];
+  const linked: SpanContext = {
+    traceId: parsed[1]!,
+    spanId: parsed[2]!,
+    traceFlags: parseInt(parsed[3]!, 16),
+    isRemote: true,
+  };
+  return trace.isSpanContextValid(linked) ? [{ context: linked, attributes: { [ATTR.runId]: start.runId } }] : [];
 }
 
 class OtelRunTrace implements RunTrace {
@@ -79,13 +88,9 @@ class OtelRunTrace implements RunTrace {
   }
 
   get traceParent(): string | undefined {
-    const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(ROOT_CONTEXT, this.span), carrier);
-    if (carrier["traceparent"] !== undefined) return carrier["traceparent"];
-    // No propagator registered (telemetry off or a test's own providers): W3C trace context by hand.
     const { traceId, spanId, traceFlags } = this.span.spanContext();
     return trace.isSpanContextValid(this.span.spanContext())
-      ? `00-${traceId}-${spanId}-0${traceFlags.toString(16)}`
+      ? `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`
       : undefined;
   }
 
@@ -142,32 +147,32 @@ class OtelRunTrace implements RunTrace {
     return (performance.now() - this.started) / 1000;
   }
 
+  /** `seconds` is given when the run is over: its duration is recorded and its summary logged, once per run. */
   private finish(status: string, outcome: Attributes, seconds: number | undefined): void {
     this.finished = true;
     this.span.setAttributes(outcome);
     if (status === "failed") this.span.setStatus({ code: SpanStatusCode.ERROR });
-    if (seconds !== undefined)
+    if (seconds !== undefined) {
+      const baseline = outcome[ATTR.baseline] ?? this.attributes[ATTR.baseline];
       this.metrics.runDuration.record(seconds, {
         [ATTR.status]: status,
         [ATTR.trigger]: String(this.attributes[ATTR.trigger]),
-        ...((outcome[ATTR.baseline] ?? this.attributes[ATTR.baseline])
-          ? { [ATTR.baseline]: String(outcome[ATTR.baseline] ?? this.attributes[ATTR.baseline]) }
-          : {}),
+        ...(baseline === undefined ? {} : { [ATTR.baseline]: String(baseline) }),
       });
-    // The run's summary, once, as a structured record correlated with the run's trace.
+      this.logSummary(status, { ...outcome, [ATTR.durationSeconds]: seconds });
+    }
+    this.span.end();
+  }
+
+  /** The run's summary as one structured record, correlated with the run's trace. */
+  private logSummary(status: string, outcome: Attributes): void {
     this.parts.logger.emit({
       severityNumber: status === "failed" ? SeverityNumber.ERROR : SeverityNumber.INFO,
       severityText: status === "failed" ? "ERROR" : "INFO",
       body: `audit run ${String(this.attributes[ATTR.runId])} ${status}`,
-      attributes: {
-        ...this.attributes,
-        ...outcome,
-        ...(seconds === undefined ? {} : { [ATTR.durationSeconds]: seconds }),
-        "event.name": "miaudit.run.summary",
-      },
+      attributes: { ...this.attributes, ...outcome, "event.name": "miaudit.run.summary" },
       context: trace.setSpan(ROOT_CONTEXT, this.span),
     });
-    this.span.end();
   }
 }
 
