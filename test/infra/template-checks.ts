@@ -19,9 +19,6 @@ import {
  */
 export const OUTSIDE_CATALOG: Record<string, string> = {
   AzureWebJobsStorage__blobServiceUri: "the Functions host's blob endpoint (identity-based AzureWebJobsStorage)",
-  AZURE_CLIENT_ID: "DefaultAzureCredential's user-assigned identity (@azure/identity)",
-  APPLICATIONINSIGHTS_CONNECTION_STRING: "the Application Insights resource (OpenTelemetry exporter)",
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Entra-authenticated telemetry ingestion",
   OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: "App Service Authentication's managed identity federated credential",
 };
 
