@@ -15,6 +15,7 @@ import { parseTrustedPrefixList } from "./trusted-prefixes";
 import { LOG_ANALYTICS_SETTINGS } from "./log-analytics-settings";
 import { FIRST_START_SETTINGS } from "./first-start-settings";
 import { TELEMETRY_GROUP, TELEMETRY_SETTINGS } from "./telemetry-settings";
+import { LOCAL_HOST_SETTINGS } from "./local-host-settings";
 
 export const CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
@@ -406,77 +407,7 @@ export const SETTINGS = {
     description:
       "Set by App Service: whether App Service Authentication is on. Only then are `x-ms-client-principal*` headers trusted (the platform sets them and drops copies a client sends); `REPORT_REQUIRED_ROLE` and `REPORT_ADMIN_ROLE` need it.",
   }),
-  // local host
-  AUDITOR_FUNCTION_KEY: setting({
-    group: "host",
-    type: text("key"),
-    secret: true,
-    defaultText: "generated",
-    description: "Function key for the key door (`/api/...`). Empty: generated and printed at start.",
-  }),
-  AUDITOR_ADMIN_KEY: setting({
-    group: "host",
-    type: text("key"),
-    secret: true,
-    defaultText: "generated",
-    description:
-      "The host's master key: accepted wherever a function key is, as in Azure (no route needs it). Empty: generated and printed at start.",
-  }),
-  PORT: setting({
-    group: "host",
-    type: wholeNumber(0, 65_535),
-    defaultText: "`Host.LocalHttpPort`, else 7071",
-    description: "HTTP port; `0` picks a free one.",
-  }),
-  HOST_FUNCTIONS_DIR: setting({
-    group: "host",
-    type: text("directory"),
-    default: "dist/src/functions",
-    description: "Where the function modules are.",
-  }),
-  HOST_EMULATOR_ESTATE: setting({
-    group: "host",
-    type: text("file path"),
-    default: "samples/estate.json",
-    description: "Estate served by the emulator.",
-  }),
-  HOST_QUEUE_WORKERS: setting({
-    group: "host",
-    type: wholeNumber(1, 64),
-    default: 1,
-    description: "Receive loops per queue trigger.",
-  }),
-  HOST_QUEUE_LEASE_SECONDS: setting({
-    group: "host",
-    type: wholeNumber(1, 600),
-    default: 30,
-    description: "Visibility timeout of a received message, renewed at half-time while it runs.",
-  }),
-  HOST_TIMERS_ON_START: setting({
-    group: "host",
-    type: yesNo(),
-    default: true,
-    description: "Fire every timer once at start (a timer's `runOnStartup: false` opts out).",
-  }),
-  HOST_DRAIN_TIMEOUT_MS: setting({
-    group: "host",
-    type: wholeNumber(0, 3_600_000),
-    default: 30_000,
-    description: "How long a stop waits for running invocations, in milliseconds.",
-  }),
-  HOST_VERBOSE: setting({
-    group: "host",
-    type: yesNo(),
-    default: false,
-    description: "Also print `context.trace` / `context.debug`.",
-  }),
-  HOST_AUTH_MODE: setting({
-    group: "host",
-    type: oneOf(["keys", "principal"]),
-    default: "keys",
-    description:
-      "`keys`: function keys only; `x-ms-client-principal*` headers a client sends are dropped. `principal`: the host plays App Service Authentication: those headers pass through as if the platform had set them and `WEBSITE_AUTH_ENABLED` is set for the app (tests of roles and the signed-in door `/api/web`). Refused when `WEBSITE_SITE_NAME` is set.",
-  }),
+  ...LOCAL_HOST_SETTINGS,
 };
 
 export type SettingName = keyof typeof SETTINGS;
