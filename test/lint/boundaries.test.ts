@@ -13,7 +13,7 @@ const LAYERS: { name: string; folders: string[] }[] = [
   { name: "entry point", folders: ["functions", "cli", "host"] },
   { name: "composition root", folders: ["app"] },
   { name: "feature", folders: ["alerts", "fanout", "report-api", "log-analytics"] },
-  { name: "adapter", folders: ["collect", "snapshot", "store", "queue", "http", "report"] },
+  { name: "adapter", folders: ["collect", "snapshot", "store", "queue", "http", "report", "telemetry"] },
   { name: "use case", folders: ["audit"] },
   { name: "settings", folders: ["config", "settings"] },
   { name: "engine", folders: ["engine"] },
