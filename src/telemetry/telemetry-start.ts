@@ -49,6 +49,11 @@ function startAzureMonitor(
       ...(plan.entra === undefined ? {} : { credential: managedIdentity(plan.entra.clientId) }),
     },
     enableLiveMetrics: false,
+    // Every run's trace is kept: the distro's default (a rate limit of 5 traces a second that adapts from zero) drops
+    // the first spans after a start, which is when a first-start or a cold nightly run begins. Volume is a trace per
+    // run plus the API's requests.
+    samplingRatio: 1,
+    tracesPerSecond: 0,
   });
   return () => distro.shutdownAzureMonitor();
 }
