@@ -5,12 +5,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type { z } from "zod";
 import { AuditorError, errorMessage } from "../errors";
 import type { ExceptionProblem } from "../engine/exception-input";
-import { errorResponse, handled } from "../http/http-results";
-import { authorize, type Caller, type Door } from "./request-authorization";
-import { perDoor } from "./route-doors";
+import { errorResponse } from "../http/http-results";
+import type { Caller, Door } from "./request-authorization";
 import { EXCEPTION_BODY_MAX_BYTES, JSON_MEDIA_TYPES, YAML_MEDIA_TYPES, type ExceptionRoute } from "./exception-routes";
-import { getReportSettings } from "./report-settings";
-import type { HttpHandler, PathOf } from "./report-endpoint";
+import { authorizedHandlers, type HttpHandler, type PathOf } from "./report-endpoint";
 import { parsePath, parseQuery } from "./request-parsing";
 
 export interface ExceptionEndpointInput<R extends ExceptionRoute> {
@@ -45,27 +43,22 @@ export function exceptionEndpoint<R extends ExceptionRoute>(
   route: R,
   work: (input: ExceptionEndpointInput<R>) => Promise<HttpResponseInit>,
 ): Record<Door, HttpHandler> {
-  return perDoor(
-    (door) => (request, context) =>
-      handled(context, async () => {
-        const authorization = authorize(request, route.access, door, getReportSettings());
-        if ("refused" in authorization) return authorization.refused;
-        try {
-          const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
-          const query = parseQuery(route.query, request.query) as z.output<R["query"]>;
-          return await work({ query, path, request, context, caller: authorization.caller });
-        } catch (error) {
-          if (error instanceof ExceptionProblemsError) return problemsResponse(error);
-          if (error instanceof BodyRefusedError)
-            return errorResponse(
-              error.status,
-              error.status === 413 ? "PayloadTooLarge" : "UnsupportedMediaType",
-              error.message,
-            );
-          throw error;
-        }
-      }),
-  );
+  return authorizedHandlers(route.access, async (request, context, caller) => {
+    try {
+      const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
+      const query = parseQuery(route.query, request.query) as z.output<R["query"]>;
+      return await work({ query, path, request, context, caller });
+    } catch (error) {
+      if (error instanceof ExceptionProblemsError) return problemsResponse(error);
+      if (error instanceof BodyRefusedError)
+        return errorResponse(
+          error.status,
+          error.status === 413 ? "PayloadTooLarge" : "UnsupportedMediaType",
+          error.message,
+        );
+      throw error;
+    }
+  });
 }
 
 function problemsResponse(error: ExceptionProblemsError): HttpResponseInit {

@@ -4,7 +4,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { handled } from "../http/http-results";
-import { authorize, type Caller, type Door } from "./request-authorization";
+import { authorize, type Access, type Caller, type Door } from "./request-authorization";
 import { getReportSettings } from "./report-settings";
 import { perDoor } from "./route-doors";
 import { parsePath, parseQuery } from "./request-parsing";
@@ -24,23 +24,40 @@ export interface EndpointInput<R extends ReportRoute> {
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-/** A route's handler at each door: the same work behind each door's authorization. */
+/** The work of a route once its caller passed the door's authorization. */
+export type AuthorizedWork = (
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Caller,
+) => Promise<HttpResponseInit>;
+
+/**
+ * A route's handler at each door: who may call (told the door by its registration), then the work; coded errors
+ * become statuses (http-results.ts). Every kind of endpoint (report, exceptions, admin) is built on this.
+ */
+export function authorizedHandlers(access: Access, work: AuthorizedWork): Record<Door, HttpHandler> {
+  return perDoor(
+    (door) => (request, context) =>
+      handled(context, async () => {
+        const authorization = authorize(request, access, door, getReportSettings());
+        if ("refused" in authorization) return authorization.refused;
+        return work(request, context, authorization.caller);
+      }),
+  );
+}
+
+/** A report route's handler at each door: the path and query through the route's schemas, then the work. */
 export function reportEndpoint<R extends ReportRoute>(
   route: R,
   work: (input: EndpointInput<R>) => Promise<HttpResponseInit>,
 ): Record<Door, HttpHandler> {
-  return perDoor(
-    (door) => (request, context) =>
-      handled(context, async () => {
-        const authorization = authorize(request, route.access, door, getReportSettings());
-        if ("refused" in authorization) return authorization.refused;
-        const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
-        const query = parseQuery(route.query, request.query, {
-          emptyMeansAbsent: route.emptyMeansAbsent === true,
-        }) as z.output<R["query"]>;
-        return work({ query, path, request, context, caller: authorization.caller });
-      }),
-  );
+  return authorizedHandlers(route.access, (request, context, caller) => {
+    const path = (route.path === undefined ? {} : parsePath(route.path, request.params)) as PathOf<R>;
+    const query = parseQuery(route.query, request.query, {
+      emptyMeansAbsent: route.emptyMeansAbsent === true,
+    }) as z.output<R["query"]>;
+    return work({ query, path, request, context, caller });
+  });
 }
 
 /** An admin route's handler at each door: who may call, then the work (which reads its own body). */
@@ -48,12 +65,5 @@ export function adminEndpoint(
   route: AdminRoute,
   work: (input: { request: HttpRequest; context: InvocationContext; caller: Caller }) => Promise<HttpResponseInit>,
 ): Record<Door, HttpHandler> {
-  return perDoor(
-    (door) => (request, context) =>
-      handled(context, async () => {
-        const authorization = authorize(request, route.access, door, getReportSettings());
-        if ("refused" in authorization) return authorization.refused;
-        return work({ request, context, caller: authorization.caller });
-      }),
-  );
+  return authorizedHandlers(route.access, (request, context, caller) => work({ request, context, caller }));
 }
