@@ -7,17 +7,7 @@ import type { HostLog } from "../../src/host/host-log";
 import { useServices } from "../../src/app/services";
 import { useReportSettings } from "../../src/report-api/report-settings";
 import { encodeResourceId } from "../../src/report-api/resource-id";
-import { listRunsFunctions } from "../../src/functions/list-runs";
-import { getRunFunctions } from "../../src/functions/get-run";
-import { listFindingsFunctions } from "../../src/functions/list-findings";
-import { resourceHistoryFunctions } from "../../src/functions/resource-history";
-import { listRulesFunctions } from "../../src/functions/list-rules";
-import { healthFunctions } from "../../src/functions/health";
-import { openApiFunctions } from "../../src/functions/openapi";
-import { dashboardFunctions } from "../../src/functions/dashboard";
-import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
-import { complianceFunctions } from "../../src/functions/compliance";
+import { REPORT_REGISTRATIONS } from "../support/report-registrations";
 import { startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { principalHeader } from "./invoke";
@@ -40,19 +30,7 @@ beforeAll(async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
   try {
     host = await startLocalHost({
-      registrations: [
-        listRunsFunctions,
-        getRunFunctions,
-        listFindingsFunctions,
-        resourceHistoryFunctions,
-        listRulesFunctions,
-        healthFunctions,
-        openApiFunctions,
-        dashboardFunctions,
-        dashboardComplianceFunctions,
-        dashboardExceptionsFunctions,
-        complianceFunctions,
-      ].flat(),
+      registrations: REPORT_REGISTRATIONS,
       settings: { AzureWebJobsStorage: azurite.connectionString, AUDITOR_FUNCTION_KEY: "", AUDITOR_ADMIN_KEY: "" },
       localSettingsFile: false,
       hostJson: {},

@@ -13,17 +13,7 @@ import { ADMIN_ROUTES } from "../../src/report-api/admin-routes";
 import { openApiDocument } from "../../src/report-api/openapi-document";
 import { reportSettingsFromEnv, useReportSettings } from "../../src/report-api/report-settings";
 import { encodeResourceId } from "../../src/report-api/resource-id";
-import { listRunsFunctions } from "../../src/functions/list-runs";
-import { getRunFunctions } from "../../src/functions/get-run";
-import { listFindingsFunctions } from "../../src/functions/list-findings";
-import { resourceHistoryFunctions } from "../../src/functions/resource-history";
-import { listRulesFunctions } from "../../src/functions/list-rules";
-import { healthFunctions } from "../../src/functions/health";
-import { openApiFunctions } from "../../src/functions/openapi";
-import { dashboardFunctions } from "../../src/functions/dashboard";
-import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
-import { complianceFunctions } from "../../src/functions/compliance";
+import { REPORT_REGISTRATIONS } from "../support/report-registrations";
 import { listExceptionsFunctions } from "../../src/functions/exceptions-list";
 import { getExceptionFunctions } from "../../src/functions/exceptions-get";
 import { createExceptionFunctions } from "../../src/functions/exceptions-create";
@@ -43,17 +33,7 @@ const MI =
 const EVIL = "evil.example";
 
 const REGISTRATIONS: FunctionRegistration[] = [
-  listRunsFunctions,
-  getRunFunctions,
-  listFindingsFunctions,
-  resourceHistoryFunctions,
-  listRulesFunctions,
-  healthFunctions,
-  openApiFunctions,
-  dashboardFunctions,
-  dashboardComplianceFunctions,
-  dashboardExceptionsFunctions,
-  complianceFunctions,
+  ...REPORT_REGISTRATIONS,
   listExceptionsFunctions,
   getExceptionFunctions,
   createExceptionFunctions,

@@ -9,17 +9,15 @@ import { encodeResourceId } from "../../src/report-api/resource-id";
 import { createAuditStore } from "../../src/store/table-audit-store";
 import { RULES } from "../../src/rules/catalog";
 import { rulesOfBaseline } from "../../src/rules/baselines";
-import { listRuns, listRunsFunctions } from "../../src/functions/list-runs";
-import { getRun, getRunFunctions } from "../../src/functions/get-run";
-import { listFindings, listFindingsFunctions } from "../../src/functions/list-findings";
-import { resourceHistory, resourceHistoryFunctions } from "../../src/functions/resource-history";
-import { listRules, listRulesFunctions } from "../../src/functions/list-rules";
-import { health, healthFunctions } from "../../src/functions/health";
-import { openApi, openApiFunctions } from "../../src/functions/openapi";
-import { dashboard, dashboardFunctions } from "../../src/functions/dashboard";
-import { complianceFunctions } from "../../src/functions/compliance";
-import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
-import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
+import { REPORT_REGISTRATIONS } from "../support/report-registrations";
+import { listRuns } from "../../src/functions/list-runs";
+import { getRun } from "../../src/functions/get-run";
+import { listFindings } from "../../src/functions/list-findings";
+import { resourceHistory } from "../../src/functions/resource-history";
+import { listRules } from "../../src/functions/list-rules";
+import { health } from "../../src/functions/health";
+import { openApi } from "../../src/functions/openapi";
+import { dashboard } from "../../src/functions/dashboard";
 import { freePort, startAzurite, type Azurite } from "../support/azurite";
 import { parseCsv } from "../support/csv-parse";
 import { invoke, principalHeader, type Answer, type Handler } from "./invoke";
@@ -664,19 +662,7 @@ describe("GET /api/openapi.json", () => {
     expect(answer.status).toBe(200);
     const doc = answer.json;
     expect(doc.openapi).toBe("3.1.0");
-    const registrations = [
-      listRunsFunctions,
-      getRunFunctions,
-      listFindingsFunctions,
-      resourceHistoryFunctions,
-      listRulesFunctions,
-      healthFunctions,
-      openApiFunctions,
-      dashboardFunctions,
-      complianceFunctions,
-      dashboardComplianceFunctions,
-      dashboardExceptionsFunctions,
-    ].flat();
+    const registrations = REPORT_REGISTRATIONS;
     // The exceptions API's routes are held to their registrations in exception-routes.test.ts, the admin routes in
     // openapi-contract.test.ts.
     const exceptionPaths = [...Object.values(EXCEPTION_ROUTES), ...Object.values(ADMIN_ROUTES)].map(

@@ -1,0 +1,28 @@
+// The report API's function registrations (both doors of each route, health's one), as the Functions host indexes
+// them: the tests that mount the report functions on the local host or hold the OpenAPI document to them share it.
+import type { FunctionRegistration } from "../../src/app/function-registration";
+import { listRunsFunctions } from "../../src/functions/list-runs";
+import { getRunFunctions } from "../../src/functions/get-run";
+import { listFindingsFunctions } from "../../src/functions/list-findings";
+import { resourceHistoryFunctions } from "../../src/functions/resource-history";
+import { listRulesFunctions } from "../../src/functions/list-rules";
+import { healthFunctions } from "../../src/functions/health";
+import { openApiFunctions } from "../../src/functions/openapi";
+import { dashboardFunctions } from "../../src/functions/dashboard";
+import { dashboardComplianceFunctions } from "../../src/functions/dashboard-compliance";
+import { dashboardExceptionsFunctions } from "../../src/functions/dashboard-exceptions";
+import { complianceFunctions } from "../../src/functions/compliance";
+
+export const REPORT_REGISTRATIONS: FunctionRegistration[] = [
+  listRunsFunctions,
+  getRunFunctions,
+  listFindingsFunctions,
+  resourceHistoryFunctions,
+  listRulesFunctions,
+  healthFunctions,
+  openApiFunctions,
+  dashboardFunctions,
+  dashboardComplianceFunctions,
+  dashboardExceptionsFunctions,
+  complianceFunctions,
+].flat();
