@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
 import { SETTINGS } from "../../src/config/settings-catalog";
 import { bicepParser } from "../support/bicep-parser";
-import { parseBicep, readInfra, type BicepFile } from "./bicep-template";
+import { readInfra, type BicepFile } from "./bicep-template";
 import {
-  byName,
+  editedTemplate,
   secretSettingProblems,
   secureParamProblems,
   settingsProblems,
@@ -23,9 +23,7 @@ beforeAll(async () => {
 
 /** The template with one file's text changed; the change must apply. */
 function broken(name: string, from: string, to: string): BicepFile[] {
-  const text = byName(files, name).text;
-  expect(text).toContain(from);
-  return files.map((file) => (file.name === name ? parseBicep(parser, name, text.replace(from, to)) : file));
+  return editedTemplate(parser, files, { name, from, to });
 }
 
 describe("app settings", () => {

@@ -2,9 +2,9 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
 import { bicepParser } from "../support/bicep-parser";
-import { parseBicep, readInfra, type BicepFile } from "./bicep-template";
+import { readInfra, type BicepFile } from "./bicep-template";
 import { hostingProblems } from "./hosting-checks";
-import { byName } from "./template-checks";
+import { editedTemplate } from "./template-checks";
 
 let parser: Parser;
 let files: BicepFile[];
@@ -14,9 +14,7 @@ beforeAll(async () => {
 });
 
 function broken(name: string, from: string, to: string): BicepFile[] {
-  const text = byName(files, name).text;
-  expect(text).toContain(from);
-  return files.map((file) => (file.name === name ? parseBicep(parser, name, text.replace(from, to)) : file));
+  return editedTemplate(parser, files, { name, from, to });
 }
 
 it("is Flex Consumption on Node 22, keyless storage and telemetry, RBAC Key Vault, per-door sign-in", () => {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
 import { bicepParser } from "../support/bicep-parser";
-import { parseBicep, readInfra, type BicepFile } from "./bicep-template";
+import { readInfra, type BicepFile } from "./bicep-template";
 import {
   ALLOWED_ROLES,
   documentedRoleIds,
@@ -12,7 +12,7 @@ import {
   roleAssignments,
   roleProblems,
 } from "./role-checks";
-import { byName } from "./template-checks";
+import { editedTemplate } from "./template-checks";
 
 let parser: Parser;
 let files: BicepFile[];
@@ -24,9 +24,7 @@ beforeAll(async () => {
 const documented = documentedRoleIds();
 
 function broken(name: string, from: string, to: string): BicepFile[] {
-  const text = byName(files, name).text;
-  expect(text).toContain(from);
-  return files.map((file) => (file.name === name ? parseBicep(parser, name, text.replaceAll(from, to)) : file));
+  return editedTemplate(parser, files, { name, from, to, all: true });
 }
 
 describe("the roles fixture", () => {

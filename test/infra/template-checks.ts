@@ -2,12 +2,13 @@
 // test can also feed a deliberately broken copy and see its check fail. What they hold the template to: the settings
 // catalog's `azure` markers (src/config/settings-catalog.ts), the role list of issue 16, and secure parameters that
 // reach nothing but Key Vault secrets.
-import type { Node } from "web-tree-sitter";
+import type { Node, Parser } from "web-tree-sitter";
 import { SETTINGS } from "../../src/config/settings-catalog";
 import {
   descendantsOfType,
   moduleTarget,
   objectProperties,
+  parseBicep,
   propertyAt,
   stringValue,
   type BicepFile,
@@ -37,6 +38,21 @@ export function byName(files: BicepFile[], name: string): BicepFile {
   const file = files.find((candidate) => candidate.name === name);
   if (!file) throw new Error(`infra/${name} is missing`);
   return file;
+}
+
+/**
+ * The template with one file's text edited (`from` → `to`, every occurrence with `all`), parsed again: the broken copy
+ * a test feeds a check to see it fail. The edit must apply, or the test would pass on an unchanged template.
+ */
+export function editedTemplate(
+  parser: Parser,
+  files: BicepFile[],
+  edit: { name: string; from: string; to: string; all?: boolean },
+): BicepFile[] {
+  const text = byName(files, edit.name).text;
+  if (!text.includes(edit.from)) throw new Error(`infra/${edit.name} no longer contains ${JSON.stringify(edit.from)}`);
+  const changed = edit.all === true ? text.replaceAll(edit.from, edit.to) : text.replace(edit.from, edit.to);
+  return files.map((file) => (file.name === edit.name ? parseBicep(parser, edit.name, changed) : file));
 }
 
 /** What the template's `Microsoft.Web/sites/config` `appsettings` resource sets, following the file's vars. */
