@@ -2,6 +2,7 @@
 // with history, change (If-Match per RFC 9110: a stale ETag is 412), revoke, import of YAML and JSON documents; every
 // refusal names the field and leaves what is stored exactly as it was (ETags included); reader and admin roles from
 // App Service Authentication's x-ms-client-principal; every JSON answer checked against the generated OpenAPI document.
+import { EXCEPTION_REGISTRATIONS } from "../support/report-registrations";
 import { HttpRequest, HttpResponse, InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { appSettingsFromEnv } from "../../src/app/app-settings";
@@ -547,14 +548,7 @@ describe("REPORT_ADMIN_ROLE setting", () => {
 });
 
 describe("the OpenAPI document", () => {
-  const registrations = [
-    listExceptionsFunctions,
-    getExceptionFunctions,
-    createExceptionFunctions,
-    changeExceptionFunctions,
-    revokeExceptionFunctions,
-    importExceptionsFunctions,
-  ].flat();
+  const registrations = EXCEPTION_REGISTRATIONS;
 
   it("describes each registered exceptions function at both doors: path, method, key and role", () => {
     const doc = openApiDocument() as any;

@@ -13,13 +13,7 @@ import { ADMIN_ROUTES } from "../../src/report-api/admin-routes";
 import { openApiDocument } from "../../src/report-api/openapi-document";
 import { reportSettingsFromEnv, useReportSettings } from "../../src/report-api/report-settings";
 import { encodeResourceId } from "../../src/report-api/resource-id";
-import { REPORT_REGISTRATIONS } from "../support/report-registrations";
-import { listExceptionsFunctions } from "../../src/functions/exceptions-list";
-import { getExceptionFunctions } from "../../src/functions/exceptions-get";
-import { createExceptionFunctions } from "../../src/functions/exceptions-create";
-import { changeExceptionFunctions } from "../../src/functions/exceptions-change";
-import { revokeExceptionFunctions } from "../../src/functions/exceptions-revoke";
-import { importExceptionsFunctions } from "../../src/functions/exceptions-import";
+import { EXCEPTION_REGISTRATIONS, REPORT_REGISTRATIONS } from "../support/report-registrations";
 import { startAuditFunctions } from "../../src/functions/start-audit";
 import { alertsTestFunctions } from "../../src/functions/alerts-test";
 import { startAzurite, type Azurite } from "../support/azurite";
@@ -34,12 +28,7 @@ const EVIL = "evil.example";
 
 const REGISTRATIONS: FunctionRegistration[] = [
   ...REPORT_REGISTRATIONS,
-  listExceptionsFunctions,
-  getExceptionFunctions,
-  createExceptionFunctions,
-  changeExceptionFunctions,
-  revokeExceptionFunctions,
-  importExceptionsFunctions,
+  ...EXCEPTION_REGISTRATIONS,
   startAuditFunctions,
   alertsTestFunctions,
 ].flat();
